@@ -1,0 +1,32 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11+ and make:
+#   make run    the whole system on its embedded defaults (SQLite, Temporal dev server)
+#   make test   the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/fengqiao run
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Refresh the pinned versions after changing dependencies in pyproject.toml.
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip freeze --exclude-editable --exclude fengqiao > requirements.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""HTTP entry point: thin routes over the Casebook and the read models."""

@@ -1,0 +1,61 @@
+"""The FastAPI application: routes, error translation, request ids in every log line."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI, Request, Response
+
+from api.errors import install_error_handlers
+from api.routes import disputes, villages
+from infra.bootstrap import System
+from infra.sql import Database
+from projections import tracking
+
+log = structlog.get_logger()
+
+
+def create_api(system: System) -> FastAPI:
+    app = FastAPI(
+        title="Fengqiao",
+        summary="Grassroots disputes and petitions, as append-only case histories.",
+        version="0.1.0",
+    )
+    app.state.system = system
+    _prepare_views(system.views, system)
+    install_error_handlers(app)
+    app.include_router(disputes.router)
+    app.include_router(villages.router)
+
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        log.info(
+            "http.request", method=request.method, path=request.url.path,
+            status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return response
+
+    @app.get("/health", tags=["operations"])
+    def health() -> dict[str, str]:
+        """Liveness: the API process is up."""
+        return {"status": "ok"}
+
+    return app
+
+
+def _prepare_views(views: Database, system: System) -> None:
+    """The API reads tables the projector writes; make sure they exist even before it runs."""
+    with views.transaction() as cur:
+        tracking.create_table(cur)
+        system.statistics.create(cur)

@@ -1,0 +1,58 @@
+"""Dependencies of the routes: the system, the authenticated person, command metadata."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from domain.errors import InvalidValue
+from domain.people import Person
+from infra.bootstrap import System
+
+_bearer = HTTPBearer(auto_error=False, description="A personal token from the directory.")
+_ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
+
+
+def get_system(request: Request) -> System:
+    return request.app.state.system
+
+
+SystemDep = Annotated[System, Depends(get_system)]
+
+
+def current_person(
+    system: SystemDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Person:
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise HTTPException(401, "Send 'Authorization: Bearer <token>'", headers=challenge)
+    person = system.directory.authenticate(credentials.credentials)
+    if person is None:
+        raise HTTPException(401, "Unknown or revoked token", headers=challenge)
+    return person
+
+
+CurrentPerson = Annotated[Person, Depends(current_person)]
+
+
+def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    if if_match is None:
+        return None
+    match = _ETAG.match(if_match.strip())
+    if match is None:
+        raise InvalidValue("If-Match", 'give the version you read, as in If-Match: "3"')
+    return int(match[1])
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key", max_length=200,
+        description="Retrying with the same key has the command's effect once.",
+    ),
+]
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]

@@ -1,0 +1,29 @@
+"""Village read models."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import CurrentPerson, SystemDep
+from api.schemas import VillageStatisticsPublic
+from domain.errors import CaseNotFound
+from domain.jurisdiction import NodeKind
+from domain.people import Right
+from projections import tracking
+
+router = APIRouter(prefix="/villages", tags=["villages"])
+
+
+@router.get("/{village_id}/statistics", response_model=VillageStatisticsPublic)
+def village_statistics(
+    village_id: str, person: CurrentPerson, system: SystemDep
+) -> VillageStatisticsPublic:
+    """Mediation statistics of a village: reported, resolved, escalated, open, success rate."""
+    node = system.directory.tree.get(village_id)
+    if node is None or node.kind != NodeKind.VILLAGE:
+        raise CaseNotFound("village", village_id)
+    person.require(Right.READ, village_id, system.directory.tree)
+    with system.views.reading() as cur:
+        stats = system.statistics.village(cur, village_id)
+        position = tracking.position(cur, system.statistics.name)
+    return VillageStatisticsPublic(village=village_id, as_of_notification=position, **stats)

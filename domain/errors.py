@@ -1,0 +1,83 @@
+"""Named domain errors: every refusal says what was wrong and what would be allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class DomainError(Exception):
+    """A command the domain refuses. Nothing is written when one is raised."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidValue(DomainError):
+    """A value of a command breaks a rule of the domain."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class TransitionNotAllowed(DomainError):
+    """The case's current state does not allow the command."""
+
+    def __init__(self, action: str, state: str, allowed: Iterable[str], why: str = "") -> None:
+        allowed = sorted(allowed)
+        text = f"cannot {action.replace('_', ' ')} while the case is {state.replace('_', ' ')}"
+        if why:
+            text += f": {why}"
+        super().__init__(text)
+        self.action = action
+        self.state = state
+        self.allowed = allowed
+
+
+class CaseNotFound(DomainError):
+    def __init__(self, kind: str, case_id: object) -> None:
+        super().__init__(f"no {kind} with id {case_id}")
+        self.kind = kind
+        self.case_id = str(case_id)
+
+
+class AccessDenied(DomainError):
+    """The acting person lacks the right, or acts outside their node."""
+
+    def __init__(self, person_id: str, right: str, node: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.person_id = person_id
+        self.right = right
+        self.node = node
+
+
+class StaleVersion(DomainError):
+    """The caller decided on a version of the case that is no longer current."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(
+            f"the case is at version {actual}, not {expected}: "
+            "someone changed it meanwhile; read it again and retry"
+        )
+        self.expected = expected
+        self.actual = actual
+
+
+class ConcurrentChanges(DomainError):
+    """The case kept changing under the command; nothing was written."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(f"the case changed under the command {attempts} times in a row; retry")
+
+
+class CommandIdReused(DomainError):
+    """A command id already used for a different command."""
+
+    def __init__(self, command_id: str, first_action: str) -> None:
+        super().__init__(
+            f"command id {command_id!r} was already used for {first_action.replace('_', ' ')}"
+        )
+        self.command_id = command_id
+        self.first_action = first_action

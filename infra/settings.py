@@ -1,0 +1,90 @@
+"""All configuration, read once from FENGQIAO_* environment variables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+import re
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+
+
+def _parse_span(value: object) -> object:
+    """'5s', '90m', '24h', '15d' or plain seconds; anything else goes to pydantic (ISO 8601)."""
+    if isinstance(value, str) and (match := _SPAN.match(value)):
+        return timedelta(seconds=float(match[1]) * _UNITS[match[2] or "s"])
+    return value
+
+
+Span = Annotated[timedelta, BeforeValidator(_parse_span)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FENGQIAO_", extra="ignore")
+
+    store: Literal["sqlite", "postgres"] = "sqlite"
+    var_dir: Path = Path("var")
+    directory_file: Path = Field(
+        Path("config/dev.toml"), description="jurisdiction tree and people with their tokens"
+    )
+
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5432
+    pg_user: str = "postgres"
+    pg_password: str = ""
+    pg_dbname: str = "fengqiao"
+    pg_schema: str = "public"
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_ui_port: int = 8233
+    task_queue: str = "fengqiao-cases"
+
+    grid_deadline: Span = timedelta(hours=24)
+    village_deadline: Span = timedelta(days=15)
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    poll_interval: float = Field(0.5, gt=0, description="seconds between notification log polls")
+    log_level: str = "info"
+
+    @property
+    def sqlite_events_path(self) -> Path:
+        return self.var_dir / "events.sqlite"
+
+    @property
+    def sqlite_views_path(self) -> Path:
+        return self.var_dir / "views.sqlite"
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing library's configuration for this store."""
+        if self.store == "sqlite":
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_events_path),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_HOST": self.pg_host,
+            "POSTGRES_PORT": str(self.pg_port),
+            "POSTGRES_USER": self.pg_user,
+            "POSTGRES_PASSWORD": self.pg_password,
+            "POSTGRES_DBNAME": self.pg_dbname,
+            "POSTGRES_SCHEMA": self.pg_schema,
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_MAX_OVERFLOW": "8",
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+        }
+
+    def deadlines(self) -> dict[str, timedelta]:
+        """How long a dispute may stay open at each level before it goes up one. The township's
+        own limit (then: referred out) belongs to the deadline policy, not to this skeleton."""
+        return {"grid": self.grid_deadline, "village": self.village_deadline}

@@ -1,0 +1,1 @@
+"""Read models kept from the notification log: each can be rebuilt from zero to the same result."""

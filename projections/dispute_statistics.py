@@ -1,0 +1,145 @@
+"""Mediation statistics per village, from a one-row-per-dispute summary kept from the log.
+
+Definitions (docs/architecture.md repeats them for readers):
+- reported: disputes reported in the village's grids;
+- resolved_by_agreement: disputes on which an agreement was reached (closed or not yet);
+- closed_without_agreement: disputes closed with no agreement;
+- open: neither, so reported = resolved_by_agreement + closed_without_agreement + open;
+- escalated: disputes escalated at least once; escalated_to_township: that reached the township;
+- mediation_success_rate = resolved_by_agreement / (resolved_by_agreement + disputes closed
+  without agreement after at least one mediation session); none while the denominator is 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from domain.dispute import EVENT_TOPICS, Dispute, Status
+from infra.sql import Cursor, Row
+
+COLUMNS = (
+    "dispute_id", "village", "grid", "category", "severity", "level", "status",
+    "reported_at", "sessions", "agreed", "escalations", "reached_township", "version",
+)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+class DisputeStatistics:
+    def __init__(self, suffix: str = "") -> None:
+        self.suffix = suffix
+        self.name = "dispute_statistics" + suffix
+        self.table = "dispute_summary" + suffix
+        self.topics = EVENT_TOPICS
+
+    def shadow(self) -> DisputeStatistics:
+        return DisputeStatistics(self.suffix + "__rebuild")
+
+    # -- schema ---------------------------------------------------------------
+
+    def create(self, cur: Cursor) -> None:
+        cur.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
+            "dispute_id TEXT PRIMARY KEY, village TEXT NOT NULL, grid TEXT NOT NULL, "
+            "category TEXT NOT NULL, severity TEXT NOT NULL, level TEXT NOT NULL, "
+            "status TEXT NOT NULL, reported_at TEXT NOT NULL, sessions INTEGER NOT NULL, "
+            "agreed INTEGER NOT NULL, escalations INTEGER NOT NULL, "
+            "reached_township INTEGER NOT NULL, version INTEGER NOT NULL)"
+        )
+        if not self.suffix:
+            cur.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_village ON {self.table} (village)")
+
+    def drop(self, cur: Cursor) -> None:
+        cur.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+    def replace_with(self, cur: Cursor, shadow: Any) -> None:
+        self.drop(cur)
+        cur.execute(f"ALTER TABLE {shadow.table} RENAME TO {self.table}")
+        self.create(cur)
+
+    # -- events -----------------------------------------------------------------
+
+    def apply(self, cur: Cursor, events: Sequence[Any]) -> None:
+        rows = self._load(cur, {str(e.originator_id) for e in events if not isinstance(e, Dispute.Reported)})
+        for event in events:
+            key = str(event.originator_id)
+            if isinstance(event, Dispute.Reported):
+                rows[key] = {
+                    "dispute_id": key, "village": event.village, "grid": event.grid,
+                    "category": event.category, "severity": event.severity, "level": "grid",
+                    "status": Status.OPEN.value, "reported_at": _iso(event.effective_at),
+                    "sessions": 0, "agreed": 0, "escalations": 0, "reached_township": 0,
+                }
+            row = rows[key]
+            self._mutate(row, event)
+            row["version"] = event.originator_version
+        placeholders = ", ".join("?" * len(COLUMNS))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
+        cur.executemany(
+            f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({placeholders}) "
+            f"ON CONFLICT (dispute_id) DO UPDATE SET {updates}",
+            [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+        )
+
+    @staticmethod
+    def _mutate(row: Row, event: Any) -> None:
+        if isinstance(event, Dispute.MediationSessionHeld):
+            row["sessions"] += 1
+            if event.outcome == "failed":
+                row["status"] = Status.MEDIATION_FAILED.value
+        elif isinstance(event, Dispute.AgreementReached):
+            row["agreed"] = 1
+            row["status"] = Status.AGREEMENT_REACHED.value
+        elif isinstance(event, Dispute.Escalated):
+            row["escalations"] += 1
+            row["level"] = event.to_level
+            row["status"] = Status.OPEN.value
+            row["reached_township"] = int(row["reached_township"] or event.to_level == "township")
+        elif isinstance(event, Dispute.Closed):
+            row["status"] = Status.CLOSED.value
+
+    def _load(self, cur: Cursor, ids: set[str]) -> dict[str, Row]:
+        rows: dict[str, Row] = {}
+        ids_list = sorted(ids)
+        for i in range(0, len(ids_list), 500):
+            chunk = ids_list[i : i + 500]
+            cur.execute(
+                f"SELECT * FROM {self.table} WHERE dispute_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            rows.update({r["dispute_id"]: r for r in cur.fetchall()})
+        return rows
+
+    # -- questions ----------------------------------------------------------------
+
+    def rows(self, cur: Cursor) -> dict[str, list[Row]]:
+        cur.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table} ORDER BY dispute_id")
+        return {self.table: cur.fetchall()}
+
+    def village(self, cur: Cursor, village: str) -> dict[str, Any]:
+        cur.execute(
+            "SELECT COUNT(*) AS reported, "
+            "COALESCE(SUM(agreed), 0) AS resolved_by_agreement, "
+            "COALESCE(SUM(CASE WHEN status = 'closed' AND agreed = 0 THEN 1 ELSE 0 END), 0) "
+            "  AS closed_without_agreement, "
+            "COALESCE(SUM(CASE WHEN status = 'closed' AND agreed = 0 AND sessions > 0 "
+            "  THEN 1 ELSE 0 END), 0) AS failed_after_mediation, "
+            "COALESCE(SUM(CASE WHEN escalations > 0 THEN 1 ELSE 0 END), 0) AS escalated, "
+            "COALESCE(SUM(reached_township), 0) AS escalated_to_township "
+            f"FROM {self.table} WHERE village = ?",
+            (village,),
+        )
+        row = cur.fetchone() or {}
+        stats = {k: int(v) for k, v in row.items()}
+        concluded = stats["resolved_by_agreement"] + stats.pop("failed_after_mediation")
+        stats["open"] = (
+            stats["reported"] - stats["resolved_by_agreement"] - stats["closed_without_agreement"]
+        )
+        stats["mediation_success_rate"] = (
+            round(stats["resolved_by_agreement"] / concluded, 4) if concluded else None
+        )
+        return stats

@@ -1,0 +1,115 @@
+"""Fixtures: every store-backed test runs on SQLite, and on PostgreSQL when it is switched on.
+
+PostgreSQL tests run when FENGQIAO_TEST_POSTGRES holds a libpq URL of a role that may
+create databases, e.g. postgresql://postgres@127.0.0.1:5432/postgres (what .ci/run uses).
+Each test session creates a database of its own and drops it at the end; each test gets
+a fresh schema in it. Unset, the PostgreSQL variants are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.bootstrap import System, bootstrap
+from infra.settings import Settings
+from tests.support import DIRECTORY_FILE, Clock, directory
+
+PG_URL = os.environ.get("FENGQIAO_TEST_POSTGRES", "").strip()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[dict[str, object]]:
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests are off: set FENGQIAO_TEST_POSTGRES to a libpq URL")
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    name = f"fengqiao_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    params = conninfo_to_dict(PG_URL)
+    yield {
+        "pg_host": params.get("host", "127.0.0.1"),
+        "pg_port": int(params.get("port", 5432)),
+        "pg_user": params.get("user", "postgres"),
+        "pg_password": params.get("password", ""),
+        "pg_dbname": name,
+    }
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _pg_settings(pg_database: dict[str, object], tmp_path: Path) -> Settings:
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    settings = Settings(
+        store="postgres", pg_schema=schema, var_dir=tmp_path, directory_file=DIRECTORY_FILE,
+        **pg_database,
+    )
+    with psycopg.connect(
+        host=settings.pg_host, port=settings.pg_port, user=settings.pg_user,
+        password=settings.pg_password, dbname=settings.pg_dbname, autocommit=True,
+    ) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return settings
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if request.param == "postgres":
+        return _pg_settings(request.getfixturevalue("pg_database"), tmp_path)
+    return Settings(store="sqlite", var_dir=tmp_path, directory_file=DIRECTORY_FILE)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(store="sqlite", var_dir=tmp_path, directory_file=DIRECTORY_FILE)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def system(settings: Settings, clock: Clock) -> Iterator[System]:
+    built = bootstrap(settings, directory(), clock)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def sqlite_system(sqlite_settings: Settings, clock: Clock) -> Iterator[System]:
+    built = bootstrap(sqlite_settings, directory(), clock)
+    yield built
+    built.close()
+
+
+def pytest_report_header() -> str:
+    if PG_URL:
+        return f"PostgreSQL tests: on ({PG_URL})"
+    return "PostgreSQL tests: off (set FENGQIAO_TEST_POSTGRES, e.g. postgresql://postgres@127.0.0.1:5432/postgres)"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that passed nothing, or that was asked for PostgreSQL and ran none of it, fails."""
+    if exitstatus != 0:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    passed = [r.nodeid for r in reporter.stats.get("passed", [])] if reporter else []
+    wanted_pg = PG_URL and any(item.get_closest_marker("postgres") for item in session.items)
+    problem = None
+    if not passed:
+        problem = "no test passed"
+    elif wanted_pg and not any("[postgres" in nodeid for nodeid in passed):
+        problem = "FENGQIAO_TEST_POSTGRES is set but no PostgreSQL test passed"
+    if problem:
+        if reporter:
+            reporter.write_line(f"FAILED: {problem}", red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

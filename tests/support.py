@@ -1,0 +1,66 @@
+"""Test helpers: the demo directory, a settable clock, and waiting for a condition."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from domain.people import Person
+from infra.directory import Directory, load_directory
+
+ROOT = Path(__file__).resolve().parent.parent
+DIRECTORY_FILE = ROOT / "config" / "dev.toml"
+GRID = "anping.dongxi.qiaotou.g1"
+OTHER_GRID = "anping.dongxi.qiaotou.g2"
+VILLAGE = "anping.dongxi.qiaotou"
+FOREIGN_GRID = "anping.dongxi.shangba.g1"
+TOKENS = {
+    "grid_member": "dev-grid-wang",
+    "mediator": "dev-mediator-li",
+    "foreign_grid_member": "dev-grid-zhao",
+    "township": "dev-township-chen",
+    "auditor": "dev-auditor-sun",
+}
+
+
+def directory() -> Directory:
+    return load_directory(DIRECTORY_FILE)
+
+
+def person(role: str) -> Person:
+    found = directory().authenticate(TOKENS[role])
+    assert found is not None
+    return found
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 20) -> None:
+    """Waits for a condition that another process makes true, failing after a bound."""
+    deadline = time.monotonic() + seconds
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {seconds} s")
+        await asyncio.sleep(0.05)
+
+
+def wait_until(check: Callable[[], bool], seconds: float = 30, what: str = "condition") -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {seconds} s")
+        time.sleep(0.1)

@@ -1,0 +1,216 @@
+"""Application scenarios, each on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain.casebook import Casebook, CommandMeta
+from domain.dispute import AgreementForm, Category, Dispute, Level, SessionOutcome, Severity
+from domain.errors import (
+    AccessDenied,
+    CaseNotFound,
+    CommandIdReused,
+    InvalidValue,
+    StaleVersion,
+    TransitionNotAllowed,
+)
+from infra.bootstrap import System
+from tests.support import FOREIGN_GRID, GRID, VILLAGE, person
+
+
+def report(system: System, role: str = "grid_member", grid: str = GRID, **meta: object) -> Dispute:
+    return system.casebook.report_dispute(
+        person(role), grid=grid, parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
+        category=Category.NEIGHBOURHOOD, severity=Severity.MINOR,
+        description="fence moved", occurred_at=system.casebook.clock() - timedelta(hours=3),
+        meta=CommandMeta(**meta),  # type: ignore[arg-type]
+    )
+
+
+def head(system: System) -> int:
+    return system.casebook.recorder.max_notification_id() or 0
+
+
+def history(system: System, dispute_id: UUID) -> list[str]:
+    _, events = system.casebook.dispute_with_history(dispute_id, person("auditor"))
+    return [type(e).__name__ for e in events]
+
+
+def test_a_reported_dispute_is_stored_with_its_village_and_reporter(system: System):
+    dispute = report(system)
+    stored = system.casebook.get_dispute(dispute.id, person("mediator"))
+    assert (stored.village, stored.grid, stored.reported_by) == (VILLAGE, GRID, "wang-fang")
+    assert stored.reported_at == system.casebook.clock()
+    assert history(system, dispute.id) == ["Reported"]
+
+
+def test_a_report_in_an_unknown_grid_names_the_field_and_writes_nothing(system: System):
+    before = head(system)
+    with pytest.raises(InvalidValue) as refusal:
+        report(system, grid="anping.nowhere")
+    assert refusal.value.field == "grid"
+    with pytest.raises(InvalidValue, match="is a village, not a grid"):
+        report(system, grid=VILLAGE)
+    assert head(system) == before
+
+
+def test_a_grid_member_reports_only_inside_their_own_grid(system: System):
+    with pytest.raises(AccessDenied) as refusal:
+        report(system, role="foreign_grid_member", grid=GRID)
+    assert "outside Zhao Lei's jurisdiction" in str(refusal.value)
+    assert report(system, role="foreign_grid_member", grid=FOREIGN_GRID).village == "anping.dongxi.shangba"
+
+
+def test_an_auditor_only_reads(system: System):
+    with pytest.raises(AccessDenied, match="does not have the right to report dispute"):
+        report(system, role="auditor")
+    dispute = report(system)
+    assert system.casebook.get_dispute(dispute.id, person("auditor")).id == dispute.id
+
+
+def test_a_grid_member_mediates_only_while_the_dispute_is_at_grid_level(system: System):
+    dispute = report(system)
+    system.casebook.escalate_dispute(person("mediator"), dispute.id, reason="needs the committee")
+    with pytest.raises(AccessDenied, match="only at grid level"):
+        system.casebook.hold_mediation_session(person("grid_member"), dispute.id, outcome=SessionOutcome.ADJOURNED)
+    held = system.casebook.hold_mediation_session(person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED)
+    assert held.sessions == 1
+
+
+def test_an_unknown_dispute_is_not_found(system: System):
+    with pytest.raises(CaseNotFound):
+        system.casebook.get_dispute(uuid4())
+    with pytest.raises(CaseNotFound):
+        system.casebook.record_agreement(person("mediator"), uuid4(), form=AgreementForm.ORAL, terms="x")
+
+
+def test_a_report_retried_with_the_same_command_id_is_recorded_once(system: System):
+    first = report(system, command_id="report-1")
+    again = report(system, command_id="report-1")
+    assert again.id == first.id
+    assert history(system, first.id) == ["Reported"]
+
+
+def test_a_command_retried_with_the_same_id_takes_effect_once(system: System):
+    dispute = report(system)
+    for _ in range(2):
+        system.casebook.hold_mediation_session(
+            person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED,
+            meta=CommandMeta(command_id="session-1"),
+        )
+    assert history(system, dispute.id) == ["Reported", "MediationSessionHeld"]
+
+
+def test_a_command_id_used_for_another_command_is_refused(system: System):
+    dispute = report(system, command_id="shared-id")
+    with pytest.raises(CommandIdReused):
+        system.casebook.hold_mediation_session(
+            person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED,
+            meta=CommandMeta(command_id="shared-id"),
+        )
+
+
+def test_a_refused_command_writes_nothing(system: System):
+    dispute = report(system)
+    system.casebook.record_agreement(person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="ok")
+    before = head(system)
+    with pytest.raises(TransitionNotAllowed) as refusal:
+        system.casebook.escalate_dispute(person("mediator"), dispute.id, reason="too late")
+    assert refusal.value.state == "agreement_reached"
+    assert head(system) == before
+
+
+class _Interleaved(Casebook):
+    """A Casebook that lets a competing writer commit right after it has read a dispute."""
+
+    name = Casebook.name  # the name picks the events table
+    competitor: Callable[[], object] | None = None
+
+    def get_dispute(self, dispute_id, reader=None):  # type: ignore[no-untyped-def]
+        dispute = super().get_dispute(dispute_id, reader)
+        if self.competitor is not None:
+            compete, self.competitor = self.competitor, None
+            compete()
+        return dispute
+
+
+@pytest.fixture
+def rival(system: System) -> _Interleaved:
+    rival = _Interleaved(system.settings.event_store_env(), system.directory.tree, system.casebook.clock)
+    yield rival
+    rival.close()
+
+
+def test_two_concurrent_agreements_never_both_succeed(system: System, rival: _Interleaved):
+    dispute = report(system)
+    rival.competitor = lambda: system.casebook.record_agreement(
+        person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="first"
+    )
+    with pytest.raises(TransitionNotAllowed) as refusal:
+        rival.record_agreement(person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="second")
+    assert refusal.value.state == "agreement_reached"
+    assert history(system, dispute.id) == ["Reported", "AgreementReached"]
+
+
+def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(system: System, rival: _Interleaved):
+    dispute = report(system)
+    rival.competitor = lambda: system.casebook.hold_mediation_session(
+        person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED
+    )
+    with pytest.raises(StaleVersion) as refusal:
+        rival.hold_mediation_session(
+            person("mediator"), dispute.id, outcome=SessionOutcome.FAILED,
+            meta=CommandMeta(expected_version=1),
+        )
+    assert (refusal.value.expected, refusal.value.actual) == (1, 2)
+    assert history(system, dispute.id) == ["Reported", "MediationSessionHeld"]
+
+
+def test_a_concurrent_change_that_still_allows_the_command_is_decided_again_and_kept(
+    system: System, rival: _Interleaved
+):
+    dispute = report(system)
+    rival.competitor = lambda: system.casebook.hold_mediation_session(
+        person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED
+    )
+    rival.hold_mediation_session(person("mediator"), dispute.id, outcome=SessionOutcome.FAILED)
+    assert history(system, dispute.id) == ["Reported", "MediationSessionHeld", "MediationSessionHeld"]
+    assert system.casebook.get_dispute(dispute.id).sessions == 2
+
+
+def test_the_deadline_escalation_appends_once_however_often_it_runs(system: System):
+    dispute = report(system)
+    due = dispute.reported_at + timedelta(hours=24)
+    for _ in range(3):
+        escalated = system.casebook.escalate_for_missed_deadline(
+            dispute.id, from_level=Level.GRID, due_at=due, period=timedelta(hours=24)
+        )
+    assert escalated.level == Level.VILLAGE and escalated.level_since == due
+    assert history(system, dispute.id) == ["Reported", "Escalated"]
+    _, events = system.casebook.dispute_with_history(dispute.id, person("auditor"))
+    assert events[-1].actor == "system:deadline"
+    assert events[-1].reason == "not resolved at grid level within 1 day"
+
+
+def test_the_deadline_leaves_a_resolved_dispute_alone(system: System):
+    dispute = report(system)
+    system.casebook.record_agreement(person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok")
+    system.casebook.escalate_for_missed_deadline(
+        dispute.id, from_level=Level.GRID, due_at=dispute.reported_at + timedelta(hours=24),
+        period=timedelta(hours=24),
+    )
+    assert history(system, dispute.id) == ["Reported", "AgreementReached"]
+
+
+def test_a_time_in_the_future_is_refused(system: System):
+    dispute = report(system)
+    with pytest.raises(InvalidValue) as refusal:
+        system.casebook.hold_mediation_session(
+            person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED,
+            meta=CommandMeta(effective_at=system.casebook.clock() + timedelta(hours=1)),
+        )
+    assert refusal.value.field == "effective_at"

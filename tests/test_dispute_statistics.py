@@ -1,0 +1,149 @@
+"""Village statistics: they add up, survive restarts, and rebuild from zero to the same result."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from domain.casebook import CommandMeta
+from domain.dispute import AgreementForm, Category, Dispute, Level, SessionOutcome, Severity
+from infra.bootstrap import System
+from projections import tracking
+from projections.dispute_statistics import DisputeStatistics
+from projections.rebuild import rebuild
+from projections.runner import ProjectionRunner
+from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, person
+
+
+def report(system: System, grid: str = GRID, role: str = "grid_member") -> Dispute:
+    return system.casebook.report_dispute(
+        person(role), grid=grid, parties=[{"name": "A"}, {"name": "B"}],
+        category=Category.LABOUR, severity=Severity.GENERAL, description="unpaid wages",
+        occurred_at=system.casebook.clock() - timedelta(days=1), meta=CommandMeta(),
+    )
+
+
+def a_month_of_disputes(system: System) -> None:
+    """Seven disputes in Qiaotou and one in Shangba, in every state."""
+    mediator, casebook = person("mediator"), system.casebook
+    agreed_then_closed = report(system)
+    casebook.hold_mediation_session(mediator, agreed_then_closed.id, outcome=SessionOutcome.ADJOURNED)
+    casebook.record_agreement(mediator, agreed_then_closed.id, form=AgreementForm.WRITTEN, terms="pay")
+    casebook.close_dispute(mediator, agreed_then_closed.id, reason="paid")
+    agreed = report(system, OTHER_GRID, "mediator")
+    casebook.record_agreement(mediator, agreed.id, form=AgreementForm.ORAL, terms="apology")
+    failed_and_closed = report(system)
+    casebook.hold_mediation_session(mediator, failed_and_closed.id, outcome=SessionOutcome.FAILED)
+    casebook.close_dispute(mediator, failed_and_closed.id, reason="told of litigation")
+    to_township = report(system)
+    casebook.escalate_dispute(mediator, to_township.id, reason="beyond the grid")
+    casebook.escalate_dispute(mediator, to_township.id, reason="beyond the village")
+    by_deadline_then_agreed = report(system)
+    casebook.escalate_for_missed_deadline(
+        by_deadline_then_agreed.id, from_level=Level.GRID,
+        due_at=by_deadline_then_agreed.reported_at + timedelta(hours=24), period=timedelta(hours=24),
+    )
+    casebook.record_agreement(mediator, by_deadline_then_agreed.id, form=AgreementForm.ORAL, terms="ok")
+    failing = report(system)
+    casebook.hold_mediation_session(mediator, failing.id, outcome=SessionOutcome.FAILED)
+    report(system)
+    report(system, FOREIGN_GRID, "foreign_grid_member")
+
+
+def runner(system: System, batch_size: int = 3) -> ProjectionRunner:
+    built = ProjectionRunner(system.reader, system.views, system.statistics, batch_size)
+    built.setup()
+    return built
+
+
+def village(system: System, village_id: str = VILLAGE) -> dict[str, object]:
+    with system.views.reading() as cur:
+        return system.statistics.village(cur, village_id)
+
+
+def test_village_statistics_count_each_dispute_once_and_add_up(system: System):
+    a_month_of_disputes(system)
+    runner(system).catch_up()
+    stats = village(system)
+    assert stats == {
+        "reported": 7,
+        "resolved_by_agreement": 3,
+        "closed_without_agreement": 1,
+        "open": 3,
+        "escalated": 2,
+        "escalated_to_township": 1,
+        "mediation_success_rate": 0.75,
+    }
+    assert stats["reported"] == stats["resolved_by_agreement"] + stats["closed_without_agreement"] + stats["open"]
+    assert village(system, "anping.dongxi.shangba")["reported"] == 1
+
+
+def test_a_village_with_no_concluded_mediation_has_no_success_rate_yet(system: System):
+    report(system)
+    runner(system).catch_up()
+    assert village(system)["mediation_success_rate"] is None
+
+
+def test_a_restarted_runner_goes_on_from_where_it_stopped(system: System):
+    a_month_of_disputes(system)
+    first = runner(system)
+    first.step()
+    first.step()
+    stopped_at = first.position()
+    assert 0 < stopped_at < system.reader.head()
+    runner(system).catch_up()
+    assert village(system)["reported"] == 7
+
+
+def test_two_runners_under_one_name_cannot_both_apply_a_batch(system: System):
+    report(system)
+    live = runner(system)
+    with system.views.transaction() as cur:
+        start = tracking.position(cur, system.statistics.name, lock=True)  # both read this
+    with system.views.transaction() as cur:
+        tracking.advance(cur, system.statistics.name, start, start + 1)
+    with pytest.raises(tracking.TrackingConflict):
+        with system.views.transaction() as cur:
+            tracking.advance(cur, system.statistics.name, start, start + 1)
+    assert live.position() == start + 1
+
+
+def test_a_rebuild_from_zero_equals_the_live_read_model_and_switches_over(system: System):
+    a_month_of_disputes(system)
+    live = runner(system, batch_size=2)
+    live.catch_up()
+    before = village(system)
+    seen: list[tuple[int, int]] = []
+    report_ = rebuild(system.reader, system.views, system.statistics, switch=True,
+                      batch_size=4, progress=lambda p, h: seen.append((p, h)))
+    assert report_.equal, report_.differences
+    assert report_.switched and report_.rows == 8
+    assert seen and seen[-1][0] == report_.position
+    assert village(system) == before
+    assert live.position() == report_.position
+    report(system)
+    live.catch_up()
+    assert village(system)["reported"] == 8
+
+
+def test_verification_finds_a_live_read_model_that_was_tampered_with(system: System):
+    a_month_of_disputes(system)
+    runner(system).catch_up()
+    with system.views.transaction() as cur:
+        cur.execute("UPDATE dispute_summary SET agreed = 1 WHERE status = 'open'")
+    found = rebuild(system.reader, system.views, system.statistics, switch=False)
+    assert not found.equal and not found.switched
+    assert len(found.differences) == 2 * 3  # three rows, each seen from both sides
+    with system.views.reading() as cur:
+        assert system.statistics.rows(cur)["dispute_summary"], "verification changes nothing"
+    repaired = rebuild(system.reader, system.views, system.statistics, switch=True)
+    assert repaired.switched
+    assert rebuild(system.reader, system.views, system.statistics, switch=False).equal
+
+
+def test_a_rebuild_catches_up_a_live_model_that_lagged_behind(system: System):
+    a_month_of_disputes(system)
+    runner(system).step()
+    outcome = rebuild(system.reader, system.views, DisputeStatistics(), switch=False)
+    assert outcome.equal

@@ -1,0 +1,116 @@
+"""End to end: `fengqiao run` with the pip-installed Temporal dev server and a short deadline.
+A dispute reported over HTTP escalates and the village statistics show it; a stop and a
+second start lose nothing and duplicate nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import DIRECTORY_FILE, GRID, ROOT, TOKENS, VILLAGE, wait_until
+
+pytestmark = pytest.mark.slow
+REPORT = {
+    "grid": GRID,
+    "parties": [{"name": "Zhang San"}, {"name": "Li Si"}],
+    "category": "neighbourhood",
+    "severity": "minor",
+    "description": "Water from a new drain floods the neighbour's yard",
+    "occurred_at": "2026-03-01T18:00:00+08:00",
+}
+GRID_MEMBER = {"Authorization": f"Bearer {TOKENS['grid_member']}"}
+TOWNSHIP = {"Authorization": f"Bearer {TOKENS['township']}"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RunningSystem:
+    def __init__(self, var_dir: Path) -> None:
+        self.api_port, temporal_port, self.ui_port = free_port(), free_port(), free_port()
+        self.env = {
+            **os.environ,
+            "FENGQIAO_VAR_DIR": str(var_dir),
+            "FENGQIAO_DIRECTORY_FILE": str(DIRECTORY_FILE),
+            "FENGQIAO_API_PORT": str(self.api_port),
+            "FENGQIAO_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+            "FENGQIAO_TEMPORAL_UI_PORT": str(self.ui_port),
+            "FENGQIAO_GRID_DEADLINE": "3s",
+            "FENGQIAO_POLL_INTERVAL": "0.2",
+        }
+        self.log = var_dir / "run.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.api = httpx.Client(base_url=f"http://127.0.0.1:{self.api_port}", timeout=10)
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "infra.cli", "run"], cwd=ROOT, env=self.env,
+                stdout=log, stderr=log, start_new_session=True,
+            )
+        wait_until(self._healthy, 90, "the API answering /health")
+
+    def _healthy(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"fengqiao run exited: {self.log.read_text()[-3000:]}")
+        try:
+            return self.api.get("/health").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def stop(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    def statistics(self) -> dict:
+        return self.api.get(f"/villages/{VILLAGE}/statistics", headers=TOWNSHIP).json()
+
+    def dispute(self, dispute_id: str) -> dict:
+        return self.api.get(f"/disputes/{dispute_id}", headers=TOWNSHIP).json()
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[RunningSystem]:
+    system = RunningSystem(tmp_path)
+    yield system
+    system.kill()
+
+
+def test_a_dispute_reported_over_http_escalates_and_survives_a_restart(running: RunningSystem):
+    running.start()
+    first = running.api.post("/disputes", json=REPORT, headers=GRID_MEMBER).json()
+    wait_until(lambda: running.statistics()["escalated"] == 1, 60, "the first escalation counted")
+    assert running.dispute(first["id"])["level"] == "village"
+    assert [e["actor"] for e in running.dispute(first["id"])["history"]] == ["wang-fang", "system:deadline"]
+    assert httpx.get(f"http://127.0.0.1:{running.ui_port}/", timeout=10).status_code == 200
+
+    second = running.api.post("/disputes", json=REPORT, headers=GRID_MEMBER).json()
+    assert running.stop() == 0, running.log.read_text()[-3000:]
+
+    running.start()
+    wait_until(lambda: running.statistics()["escalated"] == 2, 60, "the second escalation, after the restart")
+    assert running.statistics() | {"as_of_notification": None} == {
+        "village": VILLAGE, "reported": 2, "resolved_by_agreement": 0, "closed_without_agreement": 0,
+        "open": 2, "escalated": 2, "escalated_to_township": 0, "mediation_success_rate": None,
+        "as_of_notification": None,
+    }
+    for dispute_id in (first["id"], second["id"]):
+        assert [e["type"] for e in running.dispute(dispute_id)["history"]] == ["Reported", "Escalated"]
+    assert running.stop() == 0

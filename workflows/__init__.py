@@ -1,0 +1,1 @@
+"""Temporal owns time: one workflow per case enforces its deadlines; activities record the facts."""
