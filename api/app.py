@@ -10,7 +10,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from api.errors import install_error_handlers
-from api.routes import disputes, villages
+from api.routes import directory, disputes, villages
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import tracking
@@ -27,6 +27,7 @@ def create_api(system: System) -> FastAPI:
     app.state.system = system
     _prepare_views(system.views, system)
     install_error_handlers(app)
+    app.include_router(directory.router)
     app.include_router(disputes.router)
     app.include_router(villages.router)
 

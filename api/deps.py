@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from domain.casebook import CommandMeta
 from domain.errors import InvalidValue
-from domain.people import Person
 from infra.bootstrap import System
 
-_bearer = HTTPBearer(auto_error=False, description="A personal token from the directory.")
+_bearer = HTTPBearer(auto_error=False, description="A personal token from the directory file.")
 _ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
 
 
@@ -26,17 +27,17 @@ SystemDep = Annotated[System, Depends(get_system)]
 def current_person(
     system: SystemDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Person:
+) -> str:
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise HTTPException(401, "Send 'Authorization: Bearer <token>'", headers=challenge)
-    person = system.directory.authenticate(credentials.credentials)
+    person = system.credentials.authenticate(credentials.credentials)
     if person is None:
         raise HTTPException(401, "Unknown or revoked token", headers=challenge)
     return person
 
 
-CurrentPerson = Annotated[Person, Depends(current_person)]
+CurrentPerson = Annotated[str, Depends(current_person)]
 
 
 def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
@@ -56,3 +57,17 @@ IdempotencyKey = Annotated[
     ),
 ]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
+
+
+def command_meta(
+    version: ExpectedVersion, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    return {"command_id": idempotency_key, "expected_version": version}
+
+
+Meta = Annotated[dict[str, Any], Depends(command_meta)]
+
+
+def meta_for(body: Any, meta: dict[str, Any]) -> CommandMeta:
+    effective_at: datetime | None = getattr(body, "effective_at", None)
+    return CommandMeta(effective_at=effective_at, **meta)

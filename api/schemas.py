@@ -4,58 +4,137 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from domain.dispute import AgreementForm, Category, Dispute, SessionOutcome, Severity
+from domain.dispute import (
+    AgreementForm,
+    Category,
+    Dispute,
+    Performance,
+    ReferralRoute,
+    Remedy,
+    Satisfaction,
+    SessionOutcome,
+    Severity,
+    Source,
+)
 
 EFFECTIVE_AT = Field(
     None, description="When it took effect in the world (ISO 8601 with offset); default: now."
 )
+_BASE_FIELDS = {
+    "originator_id", "originator_version", "timestamp", "originator_topic",
+    "actor", "effective_at", "command_id",
+}
 
 
-class _In(BaseModel):
+class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    effective_at: AwareDatetime | None = EFFECTIVE_AT
 
 
-class PartyIn(_In):
+class PartyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     phone: str | None = Field(None, pattern=r"^\+?[0-9 \-]{5,20}$")
+    id_number: str | None = Field(None, pattern=r"^[0-9]{17}[0-9Xx]$", description="Resident identity number")
     address: str | None = Field(None, max_length=200)
 
 
-class DisputeReportIn(_In):
-    grid: str = Field(description="Id of the grid (villager group) where the dispute arose.")
+class DisputeReportIn(In):
+    grid: str | None = Field(None, description="The grid where the dispute arose: it starts at grid level.")
+    village: str | None = Field(None, description="Or the village, when it is reported to the village committee.")
     parties: list[PartyIn] = Field(description="The parties: at least two.")
     category: Category
     severity: Severity
     description: str = Field(max_length=4000)
     occurred_at: AwareDatetime = Field(description="When the dispute arose.")
-    effective_at: AwareDatetime | None = EFFECTIVE_AT
+    source: Source | None = Field(None, description="Default: from the reporter's post.")
+    source_ref: str | None = Field(None, max_length=200, description="Patrol shift id or referral number.")
+
+    @model_validator(mode="after")
+    def _one_node(self) -> DisputeReportIn:
+        if (self.grid is None) == (self.village is None):
+            raise ValueError("give either grid or village")
+        return self
 
 
-class MediationSessionIn(_In):
-    outcome: SessionOutcome = Field(
-        description="adjourned: to be continued; failed: this mediation did not succeed."
-    )
+class MediationSessionIn(In):
+    outcome: SessionOutcome = Field(description="adjourned: to be continued; failed: mediation failed.")
     notes: str = Field("", max_length=4000)
-    effective_at: AwareDatetime | None = EFFECTIVE_AT
 
 
-class AgreementIn(_In):
+class PartyRefusalIn(In):
+    party: str = Field(description="The refusing party's name, as reported.")
+    reason: str = Field("", max_length=2000)
+
+
+class AgreementIn(In):
     form: AgreementForm
     terms: str = Field(max_length=8000, description="What the parties agreed.")
-    effective_at: AwareDatetime | None = EFFECTIVE_AT
 
 
-class EscalationIn(_In):
+class SignatureIn(In):
+    party: str = Field(description="The signing party's name, as reported.")
+
+
+class SealIn(In):
+    pass
+
+
+class FollowUpIn(In):
+    performance: Performance
+    satisfaction: Satisfaction
+    notes: str = Field("", max_length=4000)
+
+
+class JudicialConfirmationIn(In):
+    court: str = Field(max_length=200)
+
+
+class EscalationIn(In):
     reason: str = Field(max_length=2000)
-    effective_at: AwareDatetime | None = EFFECTIVE_AT
 
 
-class ClosureIn(_In):
+class ReferralIn(In):
+    route: ReferralRoute
+    body: str = Field(max_length=200, description="The court, arbitration commission or authority.")
     reason: str = Field("", max_length=2000)
-    effective_at: AwareDatetime | None = EFFECTIVE_AT
+
+
+class TownshipFilingIn(In):
+    pass
+
+
+class RiskReportIn(In):
+    risk: str = Field(max_length=2000)
+    police_unit: str = Field(max_length=200)
+
+
+class CriminalConversionIn(In):
+    police_reference: str = Field(max_length=100)
+    description: str = Field("", max_length=4000)
+
+
+class ClosureIn(In):
+    reason: str = Field("", max_length=2000)
+    remedies_told: list[Remedy] = Field(
+        default_factory=list, description="Required when closing after failed mediation."
+    )
+
+
+class ReopeningIn(In):
+    reason: str = Field(max_length=2000)
+
+
+class DuplicateIn(In):
+    original_id: UUID = Field(description="The dispute this one repeats.")
+
+
+class AcceptanceIn(In):
+    pass
 
 
 class EventPublic(BaseModel):
@@ -67,38 +146,48 @@ class EventPublic(BaseModel):
     command_id: str
     data: dict[str, Any]
 
+    @classmethod
+    def of(cls, event: Any) -> EventPublic:
+        return cls(
+            version=event.originator_version, type=type(event).__name__, recorded_at=event.timestamp,
+            effective_at=event.effective_at, actor=event.actor, command_id=event.command_id,
+            data={k: v for k, v in event.__dict__.items() if k not in _BASE_FIELDS},
+        )
+
 
 class DisputePublic(BaseModel):
     id: str
     version: int
     village: str
-    grid: str
+    grid: str | None
     category: str
     severity: str
     description: str
     parties: list[dict[str, Any]]
     occurred_at: datetime
+    source: str
+    source_ref: str | None
     reported_at: datetime
     reported_by: str
     level: str
     level_since: datetime
     status: str
+    accepted_at_level: bool
     sessions: int
     escalations: int
     agreement: dict[str, Any] | None
+    follow_ups: list[dict[str, str]]
+    judicial_confirmation_requested: bool
+    filed_with_township: bool
+    risk_reports: int
+    duplicate_of: str | None
+    duplicates: list[str]
     allowed_actions: list[str]
 
     @classmethod
-    def of(cls, dispute: Dispute) -> DisputePublic:
-        return cls(
-            id=str(dispute.id), version=dispute.version, village=dispute.village,
-            grid=dispute.grid, category=dispute.category, severity=dispute.severity,
-            description=dispute.description, parties=dispute.parties,
-            occurred_at=dispute.occurred_at, reported_at=dispute.reported_at,
-            reported_by=dispute.reported_by, level=dispute.level, level_since=dispute.level_since,
-            status=dispute.status, sessions=dispute.sessions, escalations=dispute.escalations,
-            agreement=dispute.agreement, allowed_actions=sorted(dispute.allowed_actions()),
-        )
+    def of(cls, d: Dispute) -> DisputePublic:
+        fields = {name: getattr(d, name) for name in cls.model_fields if name not in ("id", "allowed_actions")}
+        return cls(**fields, id=str(d.id), allowed_actions=sorted(d.allowed_actions()))
 
 
 class DisputeWithHistory(DisputePublic):
@@ -113,6 +202,7 @@ class VillageStatisticsPublic(BaseModel):
     open: int
     escalated: int
     escalated_to_township: int
+    converted_to_criminal: int
     mediation_success_rate: float | None = Field(
         description="agreements / (agreements + closed without agreement after mediation)"
     )

@@ -19,6 +19,8 @@ class CommandReceipt(Aggregate):
         pass
 
     class Recorded(Aggregate.Created, Event):
+        """A command took effect on a stream; the same command id will not take effect again."""
+
         TOPIC = "fengqiao.receipts:Recorded"
         command_id: str
         action: str

@@ -5,24 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.casebook import Casebook, Clock, utc_now
-from infra.directory import Directory, load_directory
+from infra.directory import Credentials, DirectoryFile, read_directory_file, seed_directory
 from infra.settings import Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from projections.dispute_statistics import DisputeStatistics
 from projections.runner import NotificationReader
 
 
+class ConfigurationError(Exception):
+    """The system refuses to start with these settings; the message says why."""
+
+
 @dataclass
 class System:
     settings: Settings
-    directory: Directory
+    directory_file: DirectoryFile
     casebook: Casebook
     views: Database
     statistics: DisputeStatistics = field(default_factory=DisputeStatistics)
 
     @property
+    def credentials(self) -> Credentials:
+        return self.directory_file.credentials
+
+    @property
     def reader(self) -> NotificationReader:
         return NotificationReader(self.casebook)
+
+    def seed(self) -> int:
+        """Loads the directory file into the event-sourced directory (idempotent)."""
+        return seed_directory(self.casebook, self.directory_file)
 
     def close(self) -> None:
         self.views.close()
@@ -38,14 +50,30 @@ def views_database(settings: Settings) -> Database:
     )
 
 
+def check_settings(settings: Settings, directory_file: DirectoryFile, plain_tokens: bool) -> None:
+    if settings.mode != "production":
+        return
+    if settings.cipher_key is None:
+        raise ConfigurationError(
+            "refusing to start in production without FENGQIAO_CIPHER_KEY: personal data must be "
+            "encrypted at rest (make one with: fengqiao keygen)"
+        )
+    if plain_tokens:
+        raise ConfigurationError(
+            f"refusing to start in production: {settings.directory_file} gives plain tokens; "
+            "give token_sha256 instead"
+        )
+
+
 def bootstrap(
     settings: Settings | None = None,
-    directory: Directory | None = None,
     clock: Clock = utc_now,
+    directory_file: DirectoryFile | None = None,
 ) -> System:
     settings = settings or Settings()
+    directory_file = directory_file or read_directory_file(settings.directory_file)
+    check_settings(settings, directory_file, directory_file.plain_tokens)
     if settings.store == "sqlite":
         settings.var_dir.mkdir(parents=True, exist_ok=True)
-    directory = directory or load_directory(settings.directory_file)
-    casebook = Casebook(settings.event_store_env(), directory.tree, clock)
-    return System(settings=settings, directory=directory, casebook=casebook, views=views_database(settings))
+    casebook = Casebook(settings.event_store_env(), clock)
+    return System(settings=settings, directory_file=directory_file, casebook=casebook, views=views_database(settings))

@@ -44,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("worker", help="the Temporal worker alone")
     commands.add_parser("dispatcher", help="the dispatcher alone (notification log → Temporal)")
     commands.add_parser("projector", help="the projection runner alone")
+    commands.add_parser("events", help="print the event catalogue (docs/events.md)")
+    commands.add_parser("keygen", help="print a new key for FENGQIAO_CIPHER_KEY")
+    directory = commands.add_parser("directory", help="the directory file")
+    directory.add_subparsers(dest="action", required=True, metavar="action").add_parser(
+        "load", help="load FENGQIAO_DIRECTORY_FILE into the directory (idempotent)")
     projections = commands.add_parser("projections", help="rebuild or verify read models")
     which = projections.add_subparsers(dest="action", required=True, metavar="action")
     which.add_parser("rebuild", help="rebuild from zero beside the live one, compare, switch over")
@@ -51,8 +56,25 @@ def main(argv: list[str] | None = None) -> int:
                      "exit 1 if they differ")
     args = parser.parse_args(argv)
 
+    if args.command == "events":
+        from domain.catalogue import render
+
+        print(render(), end="")
+        return 0
+    if args.command == "keygen":
+        from eventsourcing.cryptography import AESCipher
+
+        print(AESCipher.create_key(32))
+        return 0
     settings = Settings()
     configure_logging(settings.log_level, component=args.command)
+    if args.command == "directory":
+        from infra.bootstrap import bootstrap
+
+        system = bootstrap(settings)
+        print(f"{system.seed()} changes to the directory from {settings.directory_file}")
+        system.close()
+        return 0
     if args.command == "run":
         from infra.supervisor import supervise
 

@@ -1,7 +1,10 @@
-"""The jurisdiction tree and the people who act in it, with their API tokens, from a TOML file.
+"""The directory file: the jurisdiction tree, the people and their posts to seed the
+event-sourced directory with, and each person's API token.
 
 Tokens are compared by SHA-256 digest; a file may give `token_sha256` (production) or a
-plain `token` (local development only).
+plain `token` (local development only). Seeding is idempotent: each node, person and post
+is one command whose id is derived from the file, so loading the file again changes
+nothing, and what was changed since through the API is not undone.
 """
 
 from __future__ import annotations
@@ -9,77 +12,123 @@ from __future__ import annotations
 import hashlib
 import hmac
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from domain.jurisdiction import Jurisdiction, Node, NodeKind
-from domain.people import Person, Post
+from domain.access import Post
+from domain.casebook import Casebook, CommandMeta
+from domain.directory_desk import SEED_ACTOR
+from domain.errors import DomainError
+from domain.jurisdiction import PARENT_KIND, NodeKind
+
+DEFAULT_SINCE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-class DirectoryError(Exception):
+class DirectoryFileError(Exception):
     """The directory file cannot be used; the message says where and why."""
 
 
 @dataclass(frozen=True)
-class Directory:
-    tree: Jurisdiction
-    people: dict[str, Person]
-    token_digests: dict[str, str]
+class Credentials:
+    """Which person a bearer token belongs to."""
 
-    def authenticate(self, token: str) -> Person | None:
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def authenticate(self, token: str) -> str | None:
         digest = _digest(token)
-        for candidate, person_id in self.token_digests.items():
+        for candidate, person_id in self.digests.items():
             if hmac.compare_digest(candidate, digest):
-                return self.people[person_id]
+                return person_id
         return None
+
+
+@dataclass(frozen=True)
+class DirectoryFile:
+    since: datetime
+    nodes: list[dict[str, Any]]
+    people: list[dict[str, Any]]
+    credentials: Credentials
+    plain_tokens: bool = False
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def load_directory(path: Path) -> Directory:
+def read_directory_file(path: Path) -> DirectoryFile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DirectoryError(f"{path}: no such file (set FENGQIAO_DIRECTORY_FILE)") from None
+        raise DirectoryFileError(f"{path}: no such file (set FENGQIAO_DIRECTORY_FILE)") from None
     except tomllib.TOMLDecodeError as bad:
-        raise DirectoryError(f"{path}: {bad}") from None
-    return parse_directory(data, str(path))
+        raise DirectoryFileError(f"{path}: {bad}") from None
+    return parse_directory_file(data, str(path))
 
 
-def parse_directory(data: dict[str, Any], source: str = "directory") -> Directory:
-    try:
-        tree = Jurisdiction(
-            Node(id=n["id"], name=n["name"], kind=NodeKind(n["kind"]), parent=n.get("parent"))
-            for n in data.get("node", [])
-        )
-    except (KeyError, ValueError) as bad:
-        raise DirectoryError(f"{source}: node: {_explain(bad)}") from None
-    people: dict[str, Person] = {}
+def parse_directory_file(data: dict[str, Any], source: str = "directory") -> DirectoryFile:
+    since = data.get("directory", {}).get("since", DEFAULT_SINCE)
+    if not isinstance(since, datetime) or since.tzinfo is None:
+        raise DirectoryFileError(f"{source}: [directory] since must be a date-time with an offset")
+    nodes = data.get("node", [])
+    for i, node in enumerate(nodes, start=1):
+        _require(node, ("id", "name", "kind"), f"{source}: node #{i}")
+        if node["kind"] not in {k.value for k in NodeKind}:
+            raise DirectoryFileError(f"{source}: node #{i}: kind must be one of {', '.join(NodeKind)}")
     digests: dict[str, str] = {}
-    for i, p in enumerate(data.get("person", []), start=1):
+    for i, person in enumerate(data.get("person", []), start=1):
         where = f"{source}: person #{i}"
-        try:
-            person = Person(id=p["id"], name=p["name"], post=Post(p["post"]), node=p["node"])
-        except (KeyError, ValueError) as bad:
-            raise DirectoryError(f"{where}: {_explain(bad)}") from None
-        if tree.get(person.node) is None:
-            raise DirectoryError(f"{where}: node {person.node!r} is not in the tree")
-        if person.id in people:
-            raise DirectoryError(f"{where}: id {person.id!r} is used twice")
-        digest = p.get("token_sha256") or (_digest(p["token"]) if p.get("token") else None)
+        _require(person, ("id", "name"), where)
+        for post in person.get("posts", []):
+            _require(post, ("post", "node"), f"{where}: posts")
+            if post["post"] not in {p.value for p in Post}:
+                raise DirectoryFileError(f"{where}: post {post['post']!r} is not one of {', '.join(Post)}")
+        digest = person.get("token_sha256") or (_digest(person["token"]) if person.get("token") else None)
         if digest is None:
-            raise DirectoryError(f"{where}: give token_sha256 (or token, for development)")
+            raise DirectoryFileError(f"{where}: give token_sha256 (or token, for development)")
         if digest in digests:
-            raise DirectoryError(f"{where}: the token is already given to {digests[digest]!r}")
-        people[person.id] = person
-        digests[digest] = person.id
-    return Directory(tree=tree, people=people, token_digests=digests)
+            raise DirectoryFileError(f"{where}: the token is already given to {digests[digest]!r}")
+        digests[digest] = person["id"]
+    people = data.get("person", [])
+    plain = any(p.get("token") for p in people)
+    return DirectoryFile(since, _parents_first(nodes, source), people, Credentials(digests), plain)
 
 
-def _explain(error: Exception) -> str:
-    if isinstance(error, KeyError):
-        return f"missing field {error.args[0]!r}"
-    return str(error)
+def _require(entry: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
+    for key in keys:
+        if not entry.get(key):
+            raise DirectoryFileError(f"{where}: missing field {key!r}")
+
+
+def _parents_first(nodes: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
+    order = list(PARENT_KIND)
+    return sorted(nodes, key=lambda n: order.index(NodeKind(n["kind"])))
+
+
+def seed_directory(casebook: Casebook, file: DirectoryFile) -> int:
+    """Issues the file's commands; returns how many changed the directory."""
+    desk, at, changed = casebook.directory, file.since, 0
+
+    def run(command_id: str, call: Any) -> None:
+        nonlocal changed
+        before = casebook.current_directory().version
+        try:
+            call(CommandMeta(command_id=command_id, effective_at=at))
+        except DomainError as refused:
+            raise DirectoryFileError(f"{command_id}: {refused}") from None
+        changed += casebook.current_directory().version != before
+
+    for n in file.nodes:
+        run(f"seed:node:{n['id']}", lambda meta, n=n: desk.create_node(
+            SEED_ACTOR, code=n["id"], name=n["name"], kind=NodeKind(n["kind"]),
+            parent=n.get("parent"), meta=meta, authorise=False))
+    for p in file.people:
+        run(f"seed:person:{p['id']}", lambda meta, p=p: desk.register_person(
+            SEED_ACTOR, person_id=p["id"], name=p["name"], phone=p.get("phone"), node="",
+            meta=meta, authorise=False))
+        for post in p.get("posts", []):
+            run(f"seed:post:{p['id']}:{post['post']}:{post['node']}", lambda meta, p=p, post=post: desk.take_post(
+                SEED_ACTOR, person_id=p["id"], post=Post(post["post"]), node=post["node"],
+                meta=meta, authorise=False))
+    return changed

@@ -7,7 +7,7 @@ from pathlib import Path
 import re
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +28,10 @@ Span = Annotated[timedelta, BeforeValidator(_parse_span)]
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FENGQIAO_", extra="ignore")
 
+    mode: Literal["development", "production"] = "development"
+    cipher_key: SecretStr | None = Field(
+        None, description="AES key for personal data at rest (fengqiao keygen makes one)"
+    )
     store: Literal["sqlite", "postgres"] = "sqlite"
     var_dir: Path = Path("var")
     directory_file: Path = Field(
@@ -63,7 +67,16 @@ class Settings(BaseSettings):
         return self.var_dir / "views.sqlite"
 
     def event_store_env(self) -> dict[str, str]:
-        """The eventsourcing library's configuration for this store."""
+        """The eventsourcing library's configuration for this store and cipher."""
+        cipher = {}
+        if self.cipher_key is not None:
+            cipher = {
+                "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+                "CIPHER_KEY": self.cipher_key.get_secret_value(),
+            }
+        return {**self._store_env(), **cipher}
+
+    def _store_env(self) -> dict[str, str]:
         if self.store == "sqlite":
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import structlog
 
+from infra.bootstrap import bootstrap
 from infra.settings import Settings
 from infra.temporal import binary
 
@@ -95,6 +96,9 @@ def _check_ports(settings: Settings, with_temporal: bool) -> None:
 def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     _check_ports(settings, with_temporal)
+    system = bootstrap(settings)
+    log.info("directory.loaded", file=str(settings.directory_file), changes=system.seed())
+    system.close()
     children = [
         Child(name, [sys.executable, "-m", "infra.cli", name]) for name in COMPONENTS
     ]

@@ -1,13 +1,16 @@
 """Mediation statistics per village, from a one-row-per-dispute summary kept from the log.
 
-Definitions (docs/architecture.md repeats them for readers):
-- reported: disputes reported in the village's grids;
-- resolved_by_agreement: disputes on which an agreement was reached (closed or not yet);
-- closed_without_agreement: disputes closed with no agreement;
-- open: neither, so reported = resolved_by_agreement + closed_without_agreement + open;
+Definitions (docs/architecture.md repeats them for readers); duplicates are left out:
+- reported: disputes reported in the village;
+- resolved_by_agreement: disputes whose agreement stands (closed with it, or not yet closed);
+- closed_without_agreement: closed without one, referred out, or turned criminal;
+- open: the rest, so reported = resolved_by_agreement + closed_without_agreement + open;
 - escalated: disputes escalated at least once; escalated_to_township: that reached the township;
 - mediation_success_rate = resolved_by_agreement / (resolved_by_agreement + disputes closed
   without agreement after at least one mediation session); none while the denominator is 0.
+
+The table's name carries the definition's version: a new version starts a new table and a new
+tracking position, so deploying it rebuilds the statistics from the log.
 """
 
 from __future__ import annotations
@@ -19,10 +22,19 @@ from typing import Any
 from domain.dispute import EVENT_TOPICS, Dispute, Status
 from infra.sql import Cursor, Row
 
+VERSION = 2
 COLUMNS = (
     "dispute_id", "village", "grid", "category", "severity", "level", "status",
-    "reported_at", "sessions", "agreed", "escalations", "reached_township", "version",
+    "reported_at", "sessions", "closed_with_agreement", "escalations", "reached_township", "version",
 )
+STATUS_AFTER = {
+    Dispute.Accepted: Status.ACCEPTED,
+    Dispute.PartyRefusedMediation: Status.MEDIATION_FAILED,
+    Dispute.AgreementReached: Status.AGREEMENT_REACHED,
+    Dispute.ReferredOut: Status.REFERRED_OUT,
+    Dispute.ConvertedToCriminalCase: Status.CONVERTED_TO_CRIMINAL,
+    Dispute.MarkedDuplicate: Status.DUPLICATE,
+}
 
 
 def _iso(moment: datetime) -> str:
@@ -32,8 +44,8 @@ def _iso(moment: datetime) -> str:
 class DisputeStatistics:
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
-        self.name = "dispute_statistics" + suffix
-        self.table = "dispute_summary" + suffix
+        self.name = f"dispute_statistics_v{VERSION}{suffix}"
+        self.table = f"dispute_summary_v{VERSION}{suffix}"
         self.topics = EVENT_TOPICS
 
     def shadow(self) -> DisputeStatistics:
@@ -44,10 +56,10 @@ class DisputeStatistics:
     def create(self, cur: Cursor) -> None:
         cur.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            "dispute_id TEXT PRIMARY KEY, village TEXT NOT NULL, grid TEXT NOT NULL, "
+            "dispute_id TEXT PRIMARY KEY, village TEXT NOT NULL, grid TEXT, "
             "category TEXT NOT NULL, severity TEXT NOT NULL, level TEXT NOT NULL, "
             "status TEXT NOT NULL, reported_at TEXT NOT NULL, sessions INTEGER NOT NULL, "
-            "agreed INTEGER NOT NULL, escalations INTEGER NOT NULL, "
+            "closed_with_agreement INTEGER NOT NULL, escalations INTEGER NOT NULL, "
             "reached_township INTEGER NOT NULL, version INTEGER NOT NULL)"
         )
         if not self.suffix:
@@ -70,9 +82,10 @@ class DisputeStatistics:
             if isinstance(event, Dispute.Reported):
                 rows[key] = {
                     "dispute_id": key, "village": event.village, "grid": event.grid,
-                    "category": event.category, "severity": event.severity, "level": "grid",
+                    "category": event.category, "severity": event.severity, "level": event.level,
                     "status": Status.OPEN.value, "reported_at": _iso(event.effective_at),
-                    "sessions": 0, "agreed": 0, "escalations": 0, "reached_township": 0,
+                    "sessions": 0, "closed_with_agreement": 0, "escalations": 0,
+                    "reached_township": int(event.level == "township"),
                 }
             row = rows[key]
             self._mutate(row, event)
@@ -87,13 +100,12 @@ class DisputeStatistics:
 
     @staticmethod
     def _mutate(row: Row, event: Any) -> None:
-        if isinstance(event, Dispute.MediationSessionHeld):
+        if type(event) in STATUS_AFTER:
+            row["status"] = STATUS_AFTER[type(event)].value
+        elif isinstance(event, Dispute.MediationSessionHeld):
             row["sessions"] += 1
             if event.outcome == "failed":
                 row["status"] = Status.MEDIATION_FAILED.value
-        elif isinstance(event, Dispute.AgreementReached):
-            row["agreed"] = 1
-            row["status"] = Status.AGREEMENT_REACHED.value
         elif isinstance(event, Dispute.Escalated):
             row["escalations"] += 1
             row["level"] = event.to_level
@@ -101,6 +113,10 @@ class DisputeStatistics:
             row["reached_township"] = int(row["reached_township"] or event.to_level == "township")
         elif isinstance(event, Dispute.Closed):
             row["status"] = Status.CLOSED.value
+            row["closed_with_agreement"] = int(event.with_agreement)
+        elif isinstance(event, Dispute.Reopened):
+            row["status"] = Status.OPEN.value
+            row["closed_with_agreement"] = 0
 
     def _load(self, cur: Cursor, ids: set[str]) -> dict[str, Row]:
         rows: dict[str, Row] = {}
@@ -121,16 +137,18 @@ class DisputeStatistics:
         return {self.table: cur.fetchall()}
 
     def village(self, cur: Cursor, village: str) -> dict[str, Any]:
+        agreed = "(status = 'agreement_reached' OR (status = 'closed' AND closed_with_agreement = 1))"
+        ended = "(status IN ('referred_out', 'converted_to_criminal') OR (status = 'closed' AND closed_with_agreement = 0))"
         cur.execute(
             "SELECT COUNT(*) AS reported, "
-            "COALESCE(SUM(agreed), 0) AS resolved_by_agreement, "
-            "COALESCE(SUM(CASE WHEN status = 'closed' AND agreed = 0 THEN 1 ELSE 0 END), 0) "
-            "  AS closed_without_agreement, "
-            "COALESCE(SUM(CASE WHEN status = 'closed' AND agreed = 0 AND sessions > 0 "
-            "  THEN 1 ELSE 0 END), 0) AS failed_after_mediation, "
+            f"COALESCE(SUM(CASE WHEN {agreed} THEN 1 ELSE 0 END), 0) AS resolved_by_agreement, "
+            f"COALESCE(SUM(CASE WHEN {ended} THEN 1 ELSE 0 END), 0) AS closed_without_agreement, "
+            f"COALESCE(SUM(CASE WHEN {ended} AND sessions > 0 THEN 1 ELSE 0 END), 0) AS failed_after_mediation, "
             "COALESCE(SUM(CASE WHEN escalations > 0 THEN 1 ELSE 0 END), 0) AS escalated, "
-            "COALESCE(SUM(reached_township), 0) AS escalated_to_township "
-            f"FROM {self.table} WHERE village = ?",
+            "COALESCE(SUM(reached_township), 0) AS escalated_to_township, "
+            "COALESCE(SUM(CASE WHEN status = 'converted_to_criminal' THEN 1 ELSE 0 END), 0) "
+            "  AS converted_to_criminal "
+            f"FROM {self.table} WHERE village = ? AND status <> 'duplicate'",
             (village,),
         )
         row = cur.fetchone() or {}

@@ -17,7 +17,7 @@ import pytest
 
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
-from tests.support import DIRECTORY_FILE, Clock, directory
+from tests.support import DIRECTORY_FILE, Clock
 
 PG_URL = os.environ.get("FENGQIAO_TEST_POSTGRES", "").strip()
 
@@ -77,16 +77,23 @@ def clock() -> Clock:
     return Clock()
 
 
+def seeded(settings: Settings, clock: Clock) -> System:
+    """A system whose directory holds config/dev.toml, in effect from the file's `since`."""
+    built = bootstrap(settings, clock)
+    built.seed()
+    return built
+
+
 @pytest.fixture
 def system(settings: Settings, clock: Clock) -> Iterator[System]:
-    built = bootstrap(settings, directory(), clock)
+    built = seeded(settings, clock)
     yield built
     built.close()
 
 
 @pytest.fixture
 def sqlite_system(sqlite_settings: Settings, clock: Clock) -> Iterator[System]:
-    built = bootstrap(sqlite_settings, directory(), clock)
+    built = seeded(sqlite_settings, clock)
     yield built
     built.close()
 

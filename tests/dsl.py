@@ -11,8 +11,10 @@ from domain.dispute import (
     Category,
     Dispute,
     EscalationTrigger,
+    Remedy,
     SessionOutcome,
     Severity,
+    Source,
 )
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -30,6 +32,7 @@ def reported(severity: Severity = Severity.MINOR, at: datetime = T0, **facts: An
             "village": "v", "grid": "g", "parties": [{"name": "Zhang San"}, {"name": "Li Si"}],
             "category": Category.NEIGHBOURHOOD, "severity": severity,
             "description": "fence moved", "occurred_at": at - timedelta(days=1),
+            "source": Source.GRID_MEMBER, "source_ref": None,
             "actor": "wang-fang", "effective_at": at, "command_id": f"c{next(_ids)}",
             **facts,
         })
@@ -48,8 +51,8 @@ def mediated(outcome: SessionOutcome = SessionOutcome.ADJOURNED) -> Step:
     return _on(lambda d: d.hold_mediation_session(mediator="li-ming", outcome=outcome, notes="", **stamp("li-ming")))
 
 
-def agreed() -> Step:
-    return _on(lambda d: d.reach_agreement(form=AgreementForm.ORAL, terms="fence back", **stamp("li-ming")))
+def agreed(form: AgreementForm = AgreementForm.ORAL) -> Step:
+    return _on(lambda d: d.reach_agreement(form=form, terms="fence back", **stamp("li-ming")))
 
 
 def escalated() -> Step:
@@ -57,7 +60,7 @@ def escalated() -> Step:
 
 
 def closed() -> Step:
-    return _on(lambda d: d.close(reason="done", **stamp("li-ming")))
+    return _on(lambda d: d.close(reason="done", remedies_told=[Remedy.LITIGATION], **stamp("li-ming")))
 
 
 def recorded(*steps: Step) -> list[Any]:

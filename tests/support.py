@@ -8,8 +8,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from domain.people import Person
-from infra.directory import Directory, load_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 DIRECTORY_FILE = ROOT / "config" / "dev.toml"
@@ -17,23 +15,26 @@ GRID = "anping.dongxi.qiaotou.g1"
 OTHER_GRID = "anping.dongxi.qiaotou.g2"
 VILLAGE = "anping.dongxi.qiaotou"
 FOREIGN_GRID = "anping.dongxi.shangba.g1"
-TOKENS = {
-    "grid_member": "dev-grid-wang",
-    "mediator": "dev-mediator-li",
-    "foreign_grid_member": "dev-grid-zhao",
-    "township": "dev-township-chen",
-    "auditor": "dev-auditor-sun",
+PEOPLE = {  # role in the tests → (person id, token), as in config/dev.toml
+    "grid_member": ("wang-fang", "dev-grid-wang"),
+    "mediator": ("li-ming", "dev-mediator-li"),
+    "second_mediator": ("zhou-yun", "dev-mediator-zhou"),
+    "chair": ("he-ping", "dev-chair-he"),
+    "foreign_grid_member": ("zhao-lei", "dev-grid-zhao"),
+    "petition_agent": ("qian-dong", "dev-agent-qian"),
+    "township": ("chen-jing", "dev-township-chen"),
+    "patrol_leader": ("gao-feng", "dev-patrol-gao"),
+    "patrol_member": ("ma-li", "dev-patrol-ma"),
+    "branch_secretary": ("luo-bin", "dev-secretary-luo"),
+    "village_director": ("tang-hui", "dev-director-tang"),
+    "assessor": ("wu-qing", "dev-assessor-wu"),
+    "auditor": ("sun-hua", "dev-auditor-sun"),
 }
+TOKENS = {role: token for role, (_, token) in PEOPLE.items()}
 
 
-def directory() -> Directory:
-    return load_directory(DIRECTORY_FILE)
-
-
-def person(role: str) -> Person:
-    found = directory().authenticate(TOKENS[role])
-    assert found is not None
-    return found
+def person(role: str) -> str:
+    return PEOPLE[role][0]
 
 
 class Clock:

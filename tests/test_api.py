@@ -58,15 +58,28 @@ def test_a_dispute_goes_from_report_to_closure_with_its_history(api: TestClient,
     agreement = api.post(f"{path}/agreement", json={"form": "written", "terms": "fence back by Friday"},
                          headers={**auth("mediator"), "If-Match": '"2"'})
     assert agreement.status_code == 200 and agreement.json()["status"] == "agreement_reached"
+    for party in ("Zhang San", "Li Si"):
+        signed = api.post(f"{path}/agreement/signatures", json={"party": party}, headers=auth("mediator"))
+        assert signed.status_code == 200, signed.text
+    assert api.post(f"{path}/agreement/seal", json={}, headers=auth("mediator")).status_code == 403
+    sealed = api.post(f"{path}/agreement/seal", json={}, headers=auth("chair"))
+    assert sealed.status_code == 200 and sealed.json()["agreement"]["in_effect_since"]
+    visit = api.post(f"{path}/follow-up-visits", json={"performance": "fully", "satisfaction": "satisfied"},
+                     headers=auth("mediator"))
+    assert visit.status_code == 200
     closed = api.post(f"{path}/closure", json={"reason": "follow-up visit done"}, headers=auth("mediator"))
-    assert closed.status_code == 200 and closed.json()["allowed_actions"] == []
+    assert closed.status_code == 200 and closed.json()["allowed_actions"] == ["record_criminal_conversion", "reopen"]
 
     read = api.get(path, headers=auth("auditor"))
     assert read.status_code == 200
     history = read.json()["history"]
-    assert [e["type"] for e in history] == ["Reported", "MediationSessionHeld", "AgreementReached", "Closed"]
-    assert [e["actor"] for e in history] == ["wang-fang", "li-ming", "li-ming", "li-ming"]
+    assert [e["type"] for e in history] == [
+        "Reported", "MediationSessionHeld", "AgreementReached", "AgreementSigned", "AgreementSigned",
+        "AgreementSealed", "FollowUpVisitMade", "Closed",
+    ]
+    assert [e["actor"] for e in history] == ["wang-fang", *["li-ming"] * 4, "he-ping", "li-ming", "li-ming"]
     assert history[2]["data"] == {"level": "grid", "form": "written", "terms": "fence back by Friday"}
+    assert history[5]["data"] == {"committee": VILLAGE}
 
 
 def test_village_statistics_show_what_the_projector_has_applied(api: TestClient, system: System):
@@ -79,21 +92,23 @@ def test_village_statistics_show_what_the_projector_has_applied(api: TestClient,
     assert stats.status_code == 200
     assert stats.json() | {"as_of_notification": 0} == {
         "village": VILLAGE, "reported": 1, "resolved_by_agreement": 0, "closed_without_agreement": 0,
-        "open": 1, "escalated": 1, "escalated_to_township": 0, "mediation_success_rate": None,
-        "as_of_notification": 0,
+        "open": 1, "escalated": 1, "escalated_to_township": 0, "converted_to_criminal": 0,
+        "mediation_success_rate": None, "as_of_notification": 0,
     }
     assert stats.json()["as_of_notification"] == runner.position()
 
 
 def test_no_token_or_an_unknown_token_is_401(api: TestClient, system: System):
+    before = head(system)
     assert api.post("/disputes", json=REPORT).status_code == 401
     refused = api.post("/disputes", json=REPORT, headers={"Authorization": "Bearer nope"})
     assert refused.status_code == 401
     assert refused.headers["WWW-Authenticate"] == "Bearer"
-    assert head(system) == 0
+    assert head(system) == before
 
 
 def test_malformed_input_is_422_naming_each_field(api: TestClient, system: System):
+    before = head(system)
     bad = {**REPORT, "severity": "catastrophic", "occurred_at": "yesterday"}
     del bad["description"]
     refused = api.post("/disputes", json=bad, headers=auth("grid_member"))
@@ -101,14 +116,15 @@ def test_malformed_input_is_422_naming_each_field(api: TestClient, system: Syste
     assert refused.headers["content-type"] == "application/problem+json"
     fields = {e["field"] for e in refused.json()["errors"]}
     assert fields == {"severity", "occurred_at", "description"}
-    assert head(system) == 0
+    assert head(system) == before
 
 
 def test_a_domain_rule_broken_is_422_naming_the_field(api: TestClient, system: System):
+    before = head(system)
     refused = api.post("/disputes", json={**REPORT, "parties": [{"name": "Zhang San"}]}, headers=auth("grid_member"))
     assert refused.status_code == 422
     assert refused.json()["errors"] == [{"field": "parties", "message": "a dispute needs at least 2 parties"}]
-    assert head(system) == 0
+    assert head(system) == before
 
 
 def test_a_command_the_state_does_not_allow_is_409_with_the_current_state(api: TestClient, system: System):
@@ -120,7 +136,7 @@ def test_a_command_the_state_does_not_allow_is_409_with_the_current_state(api: T
     refused = api.post(f"{path}/agreement", json={"form": "oral", "terms": "again"}, headers=auth("mediator"))
     assert refused.status_code == 409
     body = refused.json()
-    assert (body["state"], body["allowed"]) == ("closed", [])
+    assert (body["state"], body["allowed"]) == ("closed", ["record_criminal_conversion", "reopen"])
     assert "cannot reach agreement while the case is closed" in body["detail"]
     assert head(system) == before
 

@@ -23,7 +23,7 @@ from tests.support import FOREIGN_GRID, GRID, VILLAGE, person
 
 
 def report(system: System, role: str = "grid_member", grid: str = GRID, **meta: object) -> Dispute:
-    return system.casebook.report_dispute(
+    return system.casebook.disputes.report(
         person(role), grid=grid, parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
         category=Category.NEIGHBOURHOOD, severity=Severity.MINOR,
         description="fence moved", occurred_at=system.casebook.clock() - timedelta(hours=3),
@@ -36,13 +36,13 @@ def head(system: System) -> int:
 
 
 def history(system: System, dispute_id: UUID) -> list[str]:
-    _, events = system.casebook.dispute_with_history(dispute_id, person("auditor"))
+    _, events = system.casebook.disputes.with_history(person("auditor"), dispute_id)
     return [type(e).__name__ for e in events]
 
 
 def test_a_reported_dispute_is_stored_with_its_village_and_reporter(system: System):
     dispute = report(system)
-    stored = system.casebook.get_dispute(dispute.id, person("mediator"))
+    stored = system.casebook.disputes.get(person("mediator"), dispute.id)
     assert (stored.village, stored.grid, stored.reported_by) == (VILLAGE, GRID, "wang-fang")
     assert stored.reported_at == system.casebook.clock()
     assert history(system, dispute.id) == ["Reported"]
@@ -69,23 +69,24 @@ def test_an_auditor_only_reads(system: System):
     with pytest.raises(AccessDenied, match="does not have the right to report dispute"):
         report(system, role="auditor")
     dispute = report(system)
-    assert system.casebook.get_dispute(dispute.id, person("auditor")).id == dispute.id
+    assert system.casebook.disputes.get(person("auditor"), dispute.id).id == dispute.id
 
 
 def test_a_grid_member_mediates_only_while_the_dispute_is_at_grid_level(system: System):
     dispute = report(system)
-    system.casebook.escalate_dispute(person("mediator"), dispute.id, reason="needs the committee")
-    with pytest.raises(AccessDenied, match="only at grid level"):
-        system.casebook.hold_mediation_session(person("grid_member"), dispute.id, outcome=SessionOutcome.ADJOURNED)
-    held = system.casebook.hold_mediation_session(person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED)
+    system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="needs the committee")
+    system.casebook.disputes.accept(person("mediator"), dispute.id)
+    with pytest.raises(AccessDenied, match="outside Wang Fang's jurisdiction"):
+        system.casebook.disputes.hold_mediation_session(person("grid_member"), dispute.id, outcome=SessionOutcome.ADJOURNED)
+    held = system.casebook.disputes.hold_mediation_session(person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED)
     assert held.sessions == 1
 
 
 def test_an_unknown_dispute_is_not_found(system: System):
     with pytest.raises(CaseNotFound):
-        system.casebook.get_dispute(uuid4())
+        system.casebook.disputes.get(None, uuid4())
     with pytest.raises(CaseNotFound):
-        system.casebook.record_agreement(person("mediator"), uuid4(), form=AgreementForm.ORAL, terms="x")
+        system.casebook.disputes.record_agreement(person("mediator"), uuid4(), form=AgreementForm.ORAL, terms="x")
 
 
 def test_a_report_retried_with_the_same_command_id_is_recorded_once(system: System):
@@ -98,7 +99,7 @@ def test_a_report_retried_with_the_same_command_id_is_recorded_once(system: Syst
 def test_a_command_retried_with_the_same_id_takes_effect_once(system: System):
     dispute = report(system)
     for _ in range(2):
-        system.casebook.hold_mediation_session(
+        system.casebook.disputes.hold_mediation_session(
             person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED,
             meta=CommandMeta(command_id="session-1"),
         )
@@ -108,7 +109,7 @@ def test_a_command_retried_with_the_same_id_takes_effect_once(system: System):
 def test_a_command_id_used_for_another_command_is_refused(system: System):
     dispute = report(system, command_id="shared-id")
     with pytest.raises(CommandIdReused):
-        system.casebook.hold_mediation_session(
+        system.casebook.disputes.hold_mediation_session(
             person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED,
             meta=CommandMeta(command_id="shared-id"),
         )
@@ -116,53 +117,53 @@ def test_a_command_id_used_for_another_command_is_refused(system: System):
 
 def test_a_refused_command_writes_nothing(system: System):
     dispute = report(system)
-    system.casebook.record_agreement(person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="ok")
+    system.casebook.disputes.record_agreement(person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="ok")
     before = head(system)
     with pytest.raises(TransitionNotAllowed) as refusal:
-        system.casebook.escalate_dispute(person("mediator"), dispute.id, reason="too late")
+        system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="too late")
     assert refusal.value.state == "agreement_reached"
     assert head(system) == before
 
 
 class _Interleaved(Casebook):
-    """A Casebook that lets a competing writer commit right after it has read a dispute."""
+    """A Casebook that lets a competing writer commit right after it has read a case."""
 
     name = Casebook.name  # the name picks the events table
     competitor: Callable[[], object] | None = None
 
-    def get_dispute(self, dispute_id, reader=None):  # type: ignore[no-untyped-def]
-        dispute = super().get_dispute(dispute_id, reader)
+    def load(self, kind, case_id, label):  # type: ignore[no-untyped-def]
+        case = super().load(kind, case_id, label)
         if self.competitor is not None:
             compete, self.competitor = self.competitor, None
             compete()
-        return dispute
+        return case
 
 
 @pytest.fixture
 def rival(system: System) -> _Interleaved:
-    rival = _Interleaved(system.settings.event_store_env(), system.directory.tree, system.casebook.clock)
+    rival = _Interleaved(system.settings.event_store_env(), system.casebook.clock)
     yield rival
     rival.close()
 
 
 def test_two_concurrent_agreements_never_both_succeed(system: System, rival: _Interleaved):
     dispute = report(system)
-    rival.competitor = lambda: system.casebook.record_agreement(
+    rival.competitor = lambda: system.casebook.disputes.record_agreement(
         person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="first"
     )
     with pytest.raises(TransitionNotAllowed) as refusal:
-        rival.record_agreement(person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="second")
+        rival.disputes.record_agreement(person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="second")
     assert refusal.value.state == "agreement_reached"
     assert history(system, dispute.id) == ["Reported", "AgreementReached"]
 
 
 def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(system: System, rival: _Interleaved):
     dispute = report(system)
-    rival.competitor = lambda: system.casebook.hold_mediation_session(
+    rival.competitor = lambda: system.casebook.disputes.hold_mediation_session(
         person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED
     )
     with pytest.raises(StaleVersion) as refusal:
-        rival.hold_mediation_session(
+        rival.disputes.hold_mediation_session(
             person("mediator"), dispute.id, outcome=SessionOutcome.FAILED,
             meta=CommandMeta(expected_version=1),
         )
@@ -174,32 +175,32 @@ def test_a_concurrent_change_that_still_allows_the_command_is_decided_again_and_
     system: System, rival: _Interleaved
 ):
     dispute = report(system)
-    rival.competitor = lambda: system.casebook.hold_mediation_session(
+    rival.competitor = lambda: system.casebook.disputes.hold_mediation_session(
         person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED
     )
-    rival.hold_mediation_session(person("mediator"), dispute.id, outcome=SessionOutcome.FAILED)
+    rival.disputes.hold_mediation_session(person("mediator"), dispute.id, outcome=SessionOutcome.FAILED)
     assert history(system, dispute.id) == ["Reported", "MediationSessionHeld", "MediationSessionHeld"]
-    assert system.casebook.get_dispute(dispute.id).sessions == 2
+    assert system.casebook.disputes.get(None, dispute.id).sessions == 2
 
 
 def test_the_deadline_escalation_appends_once_however_often_it_runs(system: System):
     dispute = report(system)
     due = dispute.reported_at + timedelta(hours=24)
     for _ in range(3):
-        escalated = system.casebook.escalate_for_missed_deadline(
+        escalated = system.casebook.disputes.escalate_for_missed_deadline(
             dispute.id, from_level=Level.GRID, due_at=due, period=timedelta(hours=24)
         )
     assert escalated.level == Level.VILLAGE and escalated.level_since == due
     assert history(system, dispute.id) == ["Reported", "Escalated"]
-    _, events = system.casebook.dispute_with_history(dispute.id, person("auditor"))
+    _, events = system.casebook.disputes.with_history(person("auditor"), dispute.id)
     assert events[-1].actor == "system:deadline"
     assert events[-1].reason == "not resolved at grid level within 1 day"
 
 
 def test_the_deadline_leaves_a_resolved_dispute_alone(system: System):
     dispute = report(system)
-    system.casebook.record_agreement(person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok")
-    system.casebook.escalate_for_missed_deadline(
+    system.casebook.disputes.record_agreement(person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok")
+    system.casebook.disputes.escalate_for_missed_deadline(
         dispute.id, from_level=Level.GRID, due_at=dispute.reported_at + timedelta(hours=24),
         period=timedelta(hours=24),
     )
@@ -209,7 +210,7 @@ def test_the_deadline_leaves_a_resolved_dispute_alone(system: System):
 def test_a_time_in_the_future_is_refused(system: System):
     dispute = report(system)
     with pytest.raises(InvalidValue) as refusal:
-        system.casebook.hold_mediation_session(
+        system.casebook.disputes.hold_mediation_session(
             person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED,
             meta=CommandMeta(effective_at=system.casebook.clock() + timedelta(hours=1)),
         )

@@ -19,7 +19,7 @@ from domain.dispute import EVENT_TOPICS, Category, Dispute, SessionOutcome, Seve
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
 from infra.temporal import binary
-from tests.support import DIRECTORY_FILE, GRID, directory, eventually, person
+from tests.support import DIRECTORY_FILE, GRID, eventually, person
 from workflows.contracts import dispute_workflow_id
 from workflows.dispatcher import Dispatcher
 from workflows.dispute_case import DisputeCaseWorkflow
@@ -38,13 +38,14 @@ def crash(_: Sequence[int]) -> None:
 
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[System]:
-    built = bootstrap(Settings(var_dir=tmp_path, directory_file=DIRECTORY_FILE), directory())
+    built = bootstrap(Settings(var_dir=tmp_path, directory_file=DIRECTORY_FILE))
+    built.seed()
     yield built
     built.close()
 
 
 def report(system: System) -> Dispute:
-    return system.casebook.report_dispute(
+    return system.casebook.disputes.report(
         person("grid_member"), grid=GRID, parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
         category=Category.FAMILY, severity=Severity.MINOR, description="inheritance of a house",
         occurred_at=system.casebook.clock() - timedelta(days=1), meta=CommandMeta(),
@@ -76,7 +77,7 @@ def test_a_dispatcher_restarted_after_a_crash_starts_one_workflow_and_duplicates
                 handle = env.client.get_workflow_handle(workflow_id)
                 started_run = (await handle.describe()).run_id
 
-                system.casebook.hold_mediation_session(
+                system.casebook.disputes.hold_mediation_session(
                     person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED
                 )
                 with pytest.raises(Crash):
@@ -101,7 +102,7 @@ def test_a_dispatcher_restarted_after_a_crash_starts_one_workflow_and_duplicates
                 history = await handle.fetch_history()
                 signals = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED]
                 assert len(signals) == 2, "the session notice was delivered twice and absorbed once"
-                _, events = system.casebook.dispute_with_history(dispute.id, person("auditor"))
+                _, events = system.casebook.disputes.with_history(person("auditor"), dispute.id)
                 assert [type(e).__name__ for e in events] == ["Reported", "MediationSessionHeld"]
         finally:
             await env.shutdown()

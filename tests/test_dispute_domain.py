@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain.dispute import AgreementForm, Dispute, EscalationTrigger, Level, SessionOutcome, Status
+from domain.dispute import AgreementForm, Dispute, EscalationTrigger, Level, Remedy, SessionOutcome, Status
 from domain.errors import InvalidValue, TransitionNotAllowed
 from tests.dsl import T0, agreed, closed, escalated, given, mediated, recorded, reported, stamp, then
 
@@ -49,7 +49,11 @@ def test_an_agreement_resolves_the_dispute():
     dispute.reach_agreement(form=AgreementForm.WRITTEN, terms="pay 200 yuan", **stamp("li-ming"))
     [event] = then(dispute)
     assert isinstance(event, Dispute.AgreementReached)
-    assert dispute.is_resolved and dispute.agreement == {"form": "written", "terms": "pay 200 yuan", "level": "grid"}
+    assert dispute.is_resolved
+    assert dispute.agreement == {
+        "form": "written", "terms": "pay 200 yuan", "level": "grid",
+        "signed_by": [], "sealed": False, "in_effect_since": None,
+    }
 
 
 def test_an_agreement_on_a_closed_dispute_is_refused_with_the_current_state():
@@ -57,7 +61,7 @@ def test_an_agreement_on_a_closed_dispute_is_refused_with_the_current_state():
     with pytest.raises(TransitionNotAllowed) as refusal:
         dispute.reach_agreement(form=AgreementForm.ORAL, terms="again", **stamp())
     assert refusal.value.state == "closed"
-    assert refusal.value.allowed == []
+    assert refusal.value.allowed == ["record_criminal_conversion", "reopen"]
     assert then(dispute) == []
 
 
@@ -101,9 +105,9 @@ def test_closing_after_an_agreement_records_that_it_closed_with_one():
 
 def test_closing_after_failed_mediation_records_no_agreement():
     dispute = given(reported(), mediated(SessionOutcome.FAILED))
-    dispute.close(reason="parties told of litigation", **stamp("li-ming"))
+    dispute.close(reason="parties told of litigation", remedies_told=[Remedy.LITIGATION], **stamp("li-ming"))
     [event] = then(dispute)
-    assert event.with_agreement is False
+    assert event.with_agreement is False and event.remedies_told == ["litigation"]
 
 
 def test_an_open_dispute_cannot_be_closed_before_it_is_settled_or_mediation_failed():
@@ -111,7 +115,7 @@ def test_an_open_dispute_cannot_be_closed_before_it_is_settled_or_mediation_fail
     with pytest.raises(TransitionNotAllowed) as refusal:
         dispute.close(reason="", **stamp())
     assert refusal.value.state == "open"
-    assert refusal.value.allowed == ["escalate", "hold_mediation_session", "reach_agreement"]
+    assert "close" not in refusal.value.allowed
 
 
 def test_nothing_takes_effect_before_the_dispute_was_reported():

@@ -7,7 +7,16 @@ from datetime import timedelta
 import pytest
 
 from domain.casebook import CommandMeta
-from domain.dispute import AgreementForm, Category, Dispute, Level, SessionOutcome, Severity
+from domain.dispute import (
+    AgreementForm,
+    Category,
+    Dispute,
+    Level,
+    ReferralRoute,
+    Remedy,
+    SessionOutcome,
+    Severity,
+)
 from infra.bootstrap import System
 from projections import tracking
 from projections.dispute_statistics import DisputeStatistics
@@ -17,7 +26,7 @@ from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, person
 
 
 def report(system: System, grid: str = GRID, role: str = "grid_member") -> Dispute:
-    return system.casebook.report_dispute(
+    return system.casebook.disputes.report(
         person(role), grid=grid, parties=[{"name": "A"}, {"name": "B"}],
         category=Category.LABOUR, severity=Severity.GENERAL, description="unpaid wages",
         occurred_at=system.casebook.clock() - timedelta(days=1), meta=CommandMeta(),
@@ -25,28 +34,38 @@ def report(system: System, grid: str = GRID, role: str = "grid_member") -> Dispu
 
 
 def a_month_of_disputes(system: System) -> None:
-    """Seven disputes in Qiaotou and one in Shangba, in every state."""
+    """Nine disputes in Qiaotou (and a duplicate report) and one in Shangba, in every state."""
     mediator, casebook = person("mediator"), system.casebook
     agreed_then_closed = report(system)
-    casebook.hold_mediation_session(mediator, agreed_then_closed.id, outcome=SessionOutcome.ADJOURNED)
-    casebook.record_agreement(mediator, agreed_then_closed.id, form=AgreementForm.WRITTEN, terms="pay")
-    casebook.close_dispute(mediator, agreed_then_closed.id, reason="paid")
+    casebook.disputes.hold_mediation_session(mediator, agreed_then_closed.id, outcome=SessionOutcome.ADJOURNED)
+    casebook.disputes.record_agreement(mediator, agreed_then_closed.id, form=AgreementForm.WRITTEN, terms="pay")
+    for party in ("A", "B"):
+        casebook.disputes.sign_agreement(mediator, agreed_then_closed.id, party=party)
+    casebook.disputes.seal_agreement(person("chair"), agreed_then_closed.id)
+    casebook.disputes.close(mediator, agreed_then_closed.id, reason="paid")
     agreed = report(system, OTHER_GRID, "mediator")
-    casebook.record_agreement(mediator, agreed.id, form=AgreementForm.ORAL, terms="apology")
+    casebook.disputes.record_agreement(mediator, agreed.id, form=AgreementForm.ORAL, terms="apology")
     failed_and_closed = report(system)
-    casebook.hold_mediation_session(mediator, failed_and_closed.id, outcome=SessionOutcome.FAILED)
-    casebook.close_dispute(mediator, failed_and_closed.id, reason="told of litigation")
+    casebook.disputes.hold_mediation_session(mediator, failed_and_closed.id, outcome=SessionOutcome.FAILED)
+    casebook.disputes.close(mediator, failed_and_closed.id, reason="told of litigation", remedies_told=[Remedy.LITIGATION])
     to_township = report(system)
-    casebook.escalate_dispute(mediator, to_township.id, reason="beyond the grid")
-    casebook.escalate_dispute(mediator, to_township.id, reason="beyond the village")
+    casebook.disputes.escalate(mediator, to_township.id, reason="beyond the grid")
+    casebook.disputes.escalate(mediator, to_township.id, reason="beyond the village")
     by_deadline_then_agreed = report(system)
-    casebook.escalate_for_missed_deadline(
+    casebook.disputes.escalate_for_missed_deadline(
         by_deadline_then_agreed.id, from_level=Level.GRID,
         due_at=by_deadline_then_agreed.reported_at + timedelta(hours=24), period=timedelta(hours=24),
     )
-    casebook.record_agreement(mediator, by_deadline_then_agreed.id, form=AgreementForm.ORAL, terms="ok")
+    casebook.disputes.accept(mediator, by_deadline_then_agreed.id)
+    casebook.disputes.record_agreement(mediator, by_deadline_then_agreed.id, form=AgreementForm.ORAL, terms="ok")
+    referred = report(system)
+    casebook.disputes.refer_out(mediator, referred.id, route=ReferralRoute.LITIGATION, body="Anping court")
+    converted = report(system)
+    casebook.disputes.record_criminal_conversion(mediator, converted.id, police_reference="AP-2026-17")
+    repeat = report(system)
+    casebook.disputes.mark_duplicate(mediator, repeat.id, original_id=referred.id)
     failing = report(system)
-    casebook.hold_mediation_session(mediator, failing.id, outcome=SessionOutcome.FAILED)
+    casebook.disputes.hold_mediation_session(mediator, failing.id, outcome=SessionOutcome.FAILED)
     report(system)
     report(system, FOREIGN_GRID, "foreign_grid_member")
 
@@ -67,12 +86,13 @@ def test_village_statistics_count_each_dispute_once_and_add_up(system: System):
     runner(system).catch_up()
     stats = village(system)
     assert stats == {
-        "reported": 7,
+        "reported": 9,
         "resolved_by_agreement": 3,
-        "closed_without_agreement": 1,
+        "closed_without_agreement": 3,
         "open": 3,
         "escalated": 2,
         "escalated_to_township": 1,
+        "converted_to_criminal": 1,
         "mediation_success_rate": 0.75,
     }
     assert stats["reported"] == stats["resolved_by_agreement"] + stats["closed_without_agreement"] + stats["open"]
@@ -93,7 +113,7 @@ def test_a_restarted_runner_goes_on_from_where_it_stopped(system: System):
     stopped_at = first.position()
     assert 0 < stopped_at < system.reader.head()
     runner(system).catch_up()
-    assert village(system)["reported"] == 7
+    assert village(system)["reported"] == 9
 
 
 def test_two_runners_under_one_name_cannot_both_apply_a_batch(system: System):
@@ -118,25 +138,25 @@ def test_a_rebuild_from_zero_equals_the_live_read_model_and_switches_over(system
     report_ = rebuild(system.reader, system.views, system.statistics, switch=True,
                       batch_size=4, progress=lambda p, h: seen.append((p, h)))
     assert report_.equal, report_.differences
-    assert report_.switched and report_.rows == 8
+    assert report_.switched and report_.rows == 11
     assert seen and seen[-1][0] == report_.position
     assert village(system) == before
     assert live.position() == report_.position
     report(system)
     live.catch_up()
-    assert village(system)["reported"] == 8
+    assert village(system)["reported"] == 10
 
 
 def test_verification_finds_a_live_read_model_that_was_tampered_with(system: System):
     a_month_of_disputes(system)
     runner(system).catch_up()
     with system.views.transaction() as cur:
-        cur.execute("UPDATE dispute_summary SET agreed = 1 WHERE status = 'open'")
+        cur.execute(f"UPDATE {system.statistics.table} SET closed_with_agreement = 1 WHERE status = 'open'")
     found = rebuild(system.reader, system.views, system.statistics, switch=False)
     assert not found.equal and not found.switched
     assert len(found.differences) == 2 * 3  # three rows, each seen from both sides
     with system.views.reading() as cur:
-        assert system.statistics.rows(cur)["dispute_summary"], "verification changes nothing"
+        assert system.statistics.rows(cur)[system.statistics.table], "verification changes nothing"
     repaired = rebuild(system.reader, system.views, system.statistics, switch=True)
     assert repaired.switched
     assert rebuild(system.reader, system.views, system.statistics, switch=False).equal

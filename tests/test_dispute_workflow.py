@@ -17,7 +17,7 @@ from domain.dispute import AgreementForm, Category, Dispute, Severity
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
 from infra.temporal import binary
-from tests.support import DIRECTORY_FILE, GRID, Clock, directory, eventually, person
+from tests.support import DIRECTORY_FILE, GRID, Clock, eventually, person
 from workflows.activities import DisputeActivities
 from workflows.contracts import DisputeClock, MissedDeadline, dispute_workflow_id
 from workflows.dispatcher import Dispatcher
@@ -30,7 +30,8 @@ DEADLINES = {"grid": timedelta(hours=24), "village": timedelta(days=15)}
 @pytest.fixture
 def sqlite(tmp_path: Path) -> Iterator[tuple[System, Clock]]:
     clock = Clock()
-    system = bootstrap(Settings(var_dir=tmp_path, directory_file=DIRECTORY_FILE), directory(), clock)
+    system = bootstrap(Settings(var_dir=tmp_path, directory_file=DIRECTORY_FILE), clock)
+    system.seed()
     yield system, clock
     system.close()
 
@@ -55,7 +56,7 @@ async def running(system: System, clock: Clock) -> AsyncIterator[tuple[WorkflowE
 def report(system: System, severity: Severity = Severity.MINOR, **meta: object) -> Dispute:
     from domain.casebook import CommandMeta
 
-    return system.casebook.report_dispute(
+    return system.casebook.disputes.report(
         person("grid_member"), grid=GRID, parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
         category=Category.NEIGHBOURHOOD, severity=severity, description="fence moved",
         occurred_at=system.casebook.clock() - timedelta(days=2), meta=CommandMeta(**meta),  # type: ignore[arg-type]
@@ -63,7 +64,7 @@ def report(system: System, severity: Severity = Severity.MINOR, **meta: object) 
 
 
 def kinds(system: System, dispute: Dispute) -> list[str]:
-    _, events = system.casebook.dispute_with_history(dispute.id, person("auditor"))
+    _, events = system.casebook.disputes.with_history(person("auditor"), dispute.id)
     return [type(e).__name__ for e in events]
 
 
@@ -91,7 +92,7 @@ def test_a_minor_dispute_escalates_to_the_village_after_24_hours_and_not_before(
                 return (await clock_of(env, dispute)).level == "village"
 
             await eventually(escalated)
-            stored = system.casebook.get_dispute(dispute.id)
+            stored = system.casebook.disputes.get(None, dispute.id)
             assert kinds(system, dispute) == ["Reported", "Escalated"]
             assert stored.level_since == dispute.reported_at + timedelta(hours=24)
             assert (await clock_of(env, dispute)).due_at == stored.level_since + timedelta(days=15)
@@ -108,7 +109,7 @@ def test_an_agreement_before_the_deadline_prevents_the_escalation(sqlite):
             await dispatcher.catch_up()
             await env.sleep(timedelta(hours=3))
             clock.now = await env.get_current_time()
-            system.casebook.record_agreement(
+            system.casebook.disputes.record_agreement(
                 person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="fence back"
             )
             await dispatcher.catch_up()
@@ -138,7 +139,7 @@ def test_the_clock_counts_from_the_report_even_when_the_workflow_starts_late(sql
                 return (await clock_of(env, dispute)).level == "village"
 
             await eventually(escalated)
-            assert system.casebook.get_dispute(dispute.id).level_since == dispute.reported_at + timedelta(hours=24)
+            assert system.casebook.disputes.get(None, dispute.id).level_since == dispute.reported_at + timedelta(hours=24)
 
     asyncio.run(scenario())
 
@@ -152,7 +153,7 @@ def test_a_manual_escalation_restarts_the_clock_at_the_new_level(sqlite):
             await dispatcher.catch_up()
             await env.sleep(timedelta(hours=2))
             clock.now = await env.get_current_time()
-            system.casebook.escalate_dispute(person("mediator"), dispute.id, reason="beyond the grid")
+            system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
             await dispatcher.catch_up()
 
             async def moved() -> bool:

@@ -108,8 +108,8 @@ def test_a_dispute_reported_over_http_escalates_and_survives_a_restart(running: 
     wait_until(lambda: running.statistics()["escalated"] == 2, 60, "the second escalation, after the restart")
     assert running.statistics() | {"as_of_notification": None} == {
         "village": VILLAGE, "reported": 2, "resolved_by_agreement": 0, "closed_without_agreement": 0,
-        "open": 2, "escalated": 2, "escalated_to_township": 0, "mediation_success_rate": None,
-        "as_of_notification": None,
+        "open": 2, "escalated": 2, "escalated_to_township": 0, "converted_to_criminal": 0,
+        "mediation_success_rate": None, "as_of_notification": None,
     }
     for dispute_id in (first["id"], second["id"]):
         assert [e["type"] for e in running.dispute(dispute_id)["history"]] == ["Reported", "Escalated"]

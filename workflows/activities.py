@@ -23,7 +23,7 @@ class DisputeActivities:
     @activity.defn(name="escalate_for_missed_deadline")
     def escalate_for_missed_deadline(self, missed: MissedDeadline) -> DisputeClock:
         try:
-            dispute = self.casebook.escalate_for_missed_deadline(
+            dispute = self.casebook.disputes.escalate_for_missed_deadline(
                 UUID(missed.dispute_id),
                 from_level=Level(missed.from_level),
                 due_at=missed.due_at,

@@ -109,7 +109,7 @@ class Dispatcher:
         workflow_id = dispute_workflow_id(dispute_id)
         case = DisputeCase(
             dispute_id=dispute_id, village=event.village, severity=event.severity,
-            level="grid", level_since=event.effective_at, version=event.originator_version,
+            level=event.level, level_since=event.effective_at, version=event.originator_version,
             deadlines=self.deadlines,
         )
         try:

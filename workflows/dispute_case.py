@@ -17,7 +17,8 @@ ESCALATION_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     non_retryable_error_types=["CaseNotFound"],
 )
-RESOLVING_KINDS = {"AgreementReached", "Closed"}
+# After these the dispute is no longer open at any level: its clock stops.
+RESOLVING_KINDS = {"AgreementReached", "Closed", "ReferredOut", "ConvertedToCriminalCase", "MarkedDuplicate"}
 
 
 @workflow.defn

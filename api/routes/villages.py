@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from api.deps import CurrentPerson, SystemDep
 from api.schemas import VillageStatisticsPublic
+from domain.access import Right
 from domain.errors import CaseNotFound
 from domain.jurisdiction import NodeKind
-from domain.people import Right
 from projections import tracking
 
 router = APIRouter(prefix="/villages", tags=["villages"])
@@ -19,10 +19,10 @@ def village_statistics(
     village_id: str, person: CurrentPerson, system: SystemDep
 ) -> VillageStatisticsPublic:
     """Mediation statistics of a village: reported, resolved, escalated, open, success rate."""
-    node = system.directory.tree.get(village_id)
+    node = system.casebook.current_directory().node(village_id)
     if node is None or node.kind != NodeKind.VILLAGE:
         raise CaseNotFound("village", village_id)
-    person.require(Right.READ, village_id, system.directory.tree)
+    system.casebook.authorise(person, Right.READ, village_id)
     with system.views.reading() as cur:
         stats = system.statistics.village(cur, village_id)
         position = tracking.position(cur, system.statistics.name)
