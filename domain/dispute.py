@@ -602,6 +602,10 @@ class Dispute(Aggregate):
     def party_names(self) -> list[str]:
         return [p["name"] for p in self.parties]
 
+    def check_allowed(self, action: str, stamp: dict[str, Any]) -> None:
+        """Refuses an action the state does not allow, or a time before the report."""
+        self._check(action, stamp)
+
     def _check(self, action: str, stamp: dict[str, Any]) -> None:
         if action not in ALLOWED[self.status]:
             raise TransitionNotAllowed(action, self.status.value, self.allowed_actions())

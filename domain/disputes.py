@@ -204,6 +204,7 @@ class DisputeDesk:
 
         def decide(d: Dispute, s: Stamp) -> list[Dispute]:
             self.cb.authorise(actor, Right.CLOSE_CASE, self.level_node(d))
+            d.check_allowed("mark_duplicate", s)  # the state speaks before the other case is looked up
             original = self.cb.load(Dispute, original_id, "dispute")
             self.cb.authorise(actor, Right.READ, self.home_node(original))
             d.mark_duplicate_of(original, **s)

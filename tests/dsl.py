@@ -84,3 +84,22 @@ def given(*steps: Step) -> Dispute:
 def then(dispute: Dispute) -> list[Any]:
     """The events the command under test recorded."""
     return list(dispute.collect_events())
+
+
+def accepted() -> Step:
+    return _on(lambda d: d.accept(**stamp("li-ming")))
+
+
+def signed(*parties: str) -> Step:
+    def sign(d: Dispute) -> None:
+        for party in parties:
+            d.sign_agreement(party=party, **stamp("li-ming"))
+    return _on(sign)
+
+
+def sealed() -> Step:
+    return _on(lambda d: d.seal_agreement(committee="v", **stamp("he-ping")))
+
+
+def failed() -> Step:
+    return mediated(SessionOutcome.FAILED)

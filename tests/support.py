@@ -15,6 +15,7 @@ GRID = "anping.dongxi.qiaotou.g1"
 OTHER_GRID = "anping.dongxi.qiaotou.g2"
 VILLAGE = "anping.dongxi.qiaotou"
 FOREIGN_GRID = "anping.dongxi.shangba.g1"
+FOREIGN_TOWNSHIP_GRID = "anping.xishan.hetou.g1"
 PEOPLE = {  # role in the tests → (person id, token), as in config/dev.toml
     "grid_member": ("wang-fang", "dev-grid-wang"),
     "mediator": ("li-ming", "dev-mediator-li"),
@@ -23,6 +24,7 @@ PEOPLE = {  # role in the tests → (person id, token), as in config/dev.toml
     "foreign_grid_member": ("zhao-lei", "dev-grid-zhao"),
     "petition_agent": ("qian-dong", "dev-agent-qian"),
     "township": ("chen-jing", "dev-township-chen"),
+    "foreign_township": ("xu-ke", "dev-township-xu"),
     "patrol_leader": ("gao-feng", "dev-patrol-gao"),
     "patrol_member": ("ma-li", "dev-patrol-ma"),
     "branch_secretary": ("luo-bin", "dev-secretary-luo"),
