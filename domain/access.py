@@ -29,6 +29,7 @@ class Right(StrEnum):
     READ = "read"
     AUDIT = "audit"
     MANAGE_DIRECTORY = "manage_directory"
+    MANAGE_POLICY = "manage_policy"
     REPORT_DISPUTE = "report_dispute"
     ACCEPT_DISPUTE = "accept_dispute"
     MEDIATE = "mediate"
@@ -68,7 +69,7 @@ RIGHTS: dict[Post, frozenset[Right]] = {
     Post.WORKSTATION_STAFF: frozenset(
         _MEDIATOR - {Right.MEDIATE}
         | {
-            Right.MANAGE_DIRECTORY, Right.REGISTER_PETITION, Right.HANDLE_PETITION,
+            Right.MANAGE_DIRECTORY, Right.MANAGE_POLICY, Right.REGISTER_PETITION, Right.HANDLE_PETITION,
             Right.DECIDE_PETITION, Right.APPROVE_EXTENSION, Right.SEE_ACCUSATION,
             Right.REPORT_INCIDENT, Right.HANDLE_INCIDENT, Right.MANAGE_ROUTES, Right.LEAD_PATROL,
         }

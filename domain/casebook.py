@@ -16,7 +16,13 @@ from eventsourcing.utils import Environment, EnvType
 
 from domain.access import Right
 from domain.directory import DIRECTORY_ID, Directory, Tenure
-from domain.errors import CaseNotFound, CommandIdReused, ConcurrentChanges, InvalidValue, StaleVersion
+from domain.errors import (
+    CaseNotFound,
+    CommandIdReused,
+    ConcurrentChanges,
+    InvalidValue,
+    StaleVersion,
+)
 from domain.receipts import CommandReceipt, receipt_id
 
 MAX_ATTEMPTS = 5
@@ -65,8 +71,10 @@ class Casebook(Application[UUID]):
         self.clock = clock
         from domain.directory_desk import DirectoryDesk
         from domain.disputes import DisputeDesk
+        from domain.rulebook_desk import RulebookDesk
 
         self.directory = DirectoryDesk(self)
+        self.rulebook = RulebookDesk(self)
         self.disputes = DisputeDesk(self)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:

@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.access import Post, Right
+from domain.casebook import NO_META, CommandMeta
 from domain.directory import DIRECTORY_ID, Directory, NodeRecord, Tenure
 from domain.errors import AccessDenied, CaseNotFound, InvalidValue
 from domain.jurisdiction import NodeKind
-
-from domain.casebook import NO_META, CommandMeta
 
 if TYPE_CHECKING:
     from domain.casebook import Casebook

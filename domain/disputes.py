@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.casebook import NO_META, CommandMeta, Stamp
-
 from domain.access import SYSTEM_ACTOR, Post, Right
+from domain.casebook import NO_META, CommandMeta, Stamp
 from domain.dispute import (
     AgreementForm,
     Category,

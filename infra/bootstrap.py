@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.casebook import Casebook, Clock, utc_now
-from infra.directory import Credentials, DirectoryFile, read_directory_file, seed_directory
+from domain.directory_desk import SEED_ACTOR
+from infra.directory import (
+    Credentials,
+    DirectoryFile,
+    read_directory_file,
+    seed_directory,
+)
 from infra.settings import Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from projections.dispute_statistics import DisputeStatistics
@@ -33,8 +39,17 @@ class System:
         return NotificationReader(self.casebook)
 
     def seed(self) -> int:
-        """Loads the directory file into the event-sourced directory (idempotent)."""
-        return seed_directory(self.casebook, self.directory_file)
+        """Loads the directory file, then the policy and calendar files (idempotent); returns
+        how many of them changed something."""
+        from infra.rules_files import load_rules_file, read_rules_file
+
+        changed = seed_directory(self.casebook, self.directory_file)
+        for folder in (self.settings.policy_dir, self.settings.calendar_dir):
+            for path in sorted(folder.glob("*.toml")):
+                outcome = load_rules_file(self.casebook, read_rules_file(path), actor=SEED_ACTOR,
+                                          reason=f"loaded at start from {path}")
+                changed += outcome != "unchanged"
+        return changed
 
     def close(self) -> None:
         self.views.close()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
-import re
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -37,6 +36,8 @@ class Settings(BaseSettings):
     directory_file: Path = Field(
         Path("config/dev.toml"), description="jurisdiction tree and people with their tokens"
     )
+    policy_dir: Path = Field(Path("config/policy"), description="deadline policy files loaded at start")
+    calendar_dir: Path = Field(Path("config/calendars"), description="business calendar files loaded at start")
 
     pg_host: str = "127.0.0.1"
     pg_port: int = 5432

@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 
 from infra.sql import Database, Row
 from projections import tracking
-from projections.runner import NotificationReader, Projection, ProjectionRunner, apply_batch
+from projections.runner import (
+    NotificationReader,
+    Projection,
+    ProjectionRunner,
+    apply_batch,
+)
 
 
 @dataclass

@@ -17,7 +17,7 @@ import pytest
 
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
-from tests.support import DIRECTORY_FILE, Clock
+from tests.support import Clock, settings_for
 
 PG_URL = os.environ.get("FENGQIAO_TEST_POSTGRES", "").strip()
 
@@ -48,8 +48,8 @@ def _pg_settings(pg_database: dict[str, object], tmp_path: Path) -> Settings:
     import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    settings = Settings(
-        store="postgres", pg_schema=schema, var_dir=tmp_path, directory_file=DIRECTORY_FILE,
+    settings = settings_for(
+        tmp_path, store="postgres", pg_schema=schema,
         **pg_database,
     )
     with psycopg.connect(
@@ -64,12 +64,12 @@ def _pg_settings(pg_database: dict[str, object], tmp_path: Path) -> Settings:
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     if request.param == "postgres":
         return _pg_settings(request.getfixturevalue("pg_database"), tmp_path)
-    return Settings(store="sqlite", var_dir=tmp_path, directory_file=DIRECTORY_FILE)
+    return settings_for(tmp_path, store="sqlite")
 
 
 @pytest.fixture
 def sqlite_settings(tmp_path: Path) -> Settings:
-    return Settings(store="sqlite", var_dir=tmp_path, directory_file=DIRECTORY_FILE)
+    return settings_for(tmp_path, store="sqlite")
 
 
 @pytest.fixture

@@ -8,9 +8,21 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DIRECTORY_FILE = ROOT / "config" / "dev.toml"
+
+
+def settings_for(var_dir: Path, **overrides: object) -> Settings:
+    """Settings for a test: its own var dir, the shipped directory, policy and calendars."""
+    return Settings(**{
+        "var_dir": var_dir, "directory_file": DIRECTORY_FILE,
+        "policy_dir": ROOT / "config" / "policy", "calendar_dir": ROOT / "config" / "calendars",
+        **overrides,
+    })
+
+
 GRID = "anping.dongxi.qiaotou.g1"
 OTHER_GRID = "anping.dongxi.qiaotou.g2"
 VILLAGE = "anping.dongxi.qiaotou"

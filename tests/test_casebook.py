@@ -9,7 +9,14 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.casebook import Casebook, CommandMeta
-from domain.dispute import AgreementForm, Category, Dispute, Level, SessionOutcome, Severity
+from domain.dispute import (
+    AgreementForm,
+    Category,
+    Dispute,
+    Level,
+    SessionOutcome,
+    Severity,
+)
 from domain.errors import (
     AccessDenied,
     CaseNotFound,

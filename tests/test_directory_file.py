@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from infra.bootstrap import System
-from infra.directory import DirectoryFileError, parse_directory_file, read_directory_file, seed_directory
+from infra.directory import (
+    DirectoryFileError,
+    parse_directory_file,
+    read_directory_file,
+    seed_directory,
+)
 
 
 def test_a_file_that_is_not_toml_is_refused_with_its_line(tmp_path: Path):

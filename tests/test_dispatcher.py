@@ -17,9 +17,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.casebook import CommandMeta
 from domain.dispute import EVENT_TOPICS, Category, Dispute, SessionOutcome, Severity
 from infra.bootstrap import System, bootstrap
-from infra.settings import Settings
 from infra.temporal import binary
-from tests.support import DIRECTORY_FILE, GRID, eventually, person
+from tests.support import GRID, eventually, person, settings_for
 from workflows.contracts import dispute_workflow_id
 from workflows.dispatcher import Dispatcher
 from workflows.dispute_case import DisputeCaseWorkflow
@@ -38,7 +37,7 @@ def crash(_: Sequence[int]) -> None:
 
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[System]:
-    built = bootstrap(Settings(var_dir=tmp_path, directory_file=DIRECTORY_FILE))
+    built = bootstrap(settings_for(tmp_path))
     built.seed()
     yield built
     built.close()

@@ -6,9 +6,28 @@ from datetime import timedelta
 
 import pytest
 
-from domain.dispute import AgreementForm, Dispute, EscalationTrigger, Level, Remedy, SessionOutcome, Status
+from domain.dispute import (
+    AgreementForm,
+    Dispute,
+    EscalationTrigger,
+    Level,
+    Remedy,
+    SessionOutcome,
+    Status,
+)
 from domain.errors import InvalidValue, TransitionNotAllowed
-from tests.dsl import T0, agreed, closed, escalated, given, mediated, recorded, reported, stamp, then
+from tests.dsl import (
+    T0,
+    agreed,
+    closed,
+    escalated,
+    given,
+    mediated,
+    recorded,
+    reported,
+    stamp,
+    then,
+)
 
 
 def test_a_reported_dispute_is_open_at_grid_level_from_its_report_time():

@@ -15,9 +15,8 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from domain.dispute import AgreementForm, Category, Dispute, Severity
 from infra.bootstrap import System, bootstrap
-from infra.settings import Settings
 from infra.temporal import binary
-from tests.support import DIRECTORY_FILE, GRID, Clock, eventually, person
+from tests.support import GRID, Clock, eventually, person, settings_for
 from workflows.activities import DisputeActivities
 from workflows.contracts import DisputeClock, MissedDeadline, dispute_workflow_id
 from workflows.dispatcher import Dispatcher
@@ -30,7 +29,7 @@ DEADLINES = {"grid": timedelta(hours=24), "village": timedelta(days=15)}
 @pytest.fixture
 def sqlite(tmp_path: Path) -> Iterator[tuple[System, Clock]]:
     clock = Clock()
-    system = bootstrap(Settings(var_dir=tmp_path, directory_file=DIRECTORY_FILE), clock)
+    system = bootstrap(settings_for(tmp_path), clock)
     system.seed()
     yield system, clock
     system.close()

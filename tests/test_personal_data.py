@@ -12,8 +12,7 @@ from eventsourcing.cryptography import AESCipher
 from domain.dispute import Category, Severity
 from infra.bootstrap import ConfigurationError, bootstrap
 from infra.directory import parse_directory_file
-from infra.settings import Settings
-from tests.support import DIRECTORY_FILE, GRID, Clock, person
+from tests.support import GRID, Clock, person, settings_for
 
 NAME, PHONE = "Zhang Sanfeng", "13800001111"
 
@@ -31,7 +30,7 @@ def stored_bytes(system) -> bytes:
 
 
 def test_with_a_key_names_and_phone_numbers_are_unreadable_in_the_store(tmp_path: Path):
-    settings = Settings(var_dir=tmp_path, directory_file=DIRECTORY_FILE, cipher_key=AESCipher.create_key(32))
+    settings = settings_for(tmp_path, cipher_key=AESCipher.create_key(32))
     system = bootstrap(settings, Clock())
     system.seed()
     report(system)
@@ -45,7 +44,7 @@ def test_with_a_key_names_and_phone_numbers_are_unreadable_in_the_store(tmp_path
 
 
 def test_without_a_key_the_store_is_plain_so_the_check_above_can_fail(tmp_path: Path):
-    system = bootstrap(Settings(var_dir=tmp_path, directory_file=DIRECTORY_FILE), Clock())
+    system = bootstrap(settings_for(tmp_path), Clock())
     system.seed()
     report(system)
     assert NAME.encode() in stored_bytes(system)
@@ -53,16 +52,13 @@ def test_without_a_key_the_store_is_plain_so_the_check_above_can_fail(tmp_path: 
 
 
 def test_production_refuses_to_start_without_a_key(tmp_path: Path):
-    settings = Settings(mode="production", var_dir=tmp_path, directory_file=DIRECTORY_FILE)
+    settings = settings_for(tmp_path, mode="production")
     with pytest.raises(ConfigurationError, match="FENGQIAO_CIPHER_KEY"):
         bootstrap(settings)
 
 
 def test_production_refuses_plain_tokens_in_the_directory_file(tmp_path: Path):
-    settings = Settings(
-        mode="production", var_dir=tmp_path, directory_file=DIRECTORY_FILE,
-        cipher_key=AESCipher.create_key(32),
-    )
+    settings = settings_for(tmp_path, mode="production", cipher_key=AESCipher.create_key(32))
     with pytest.raises(ConfigurationError, match="token_sha256"):
         bootstrap(settings)
     hashed = parse_directory_file({"person": [{"id": "a", "name": "A", "token_sha256": "0" * 64}]})

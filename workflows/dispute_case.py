@@ -10,7 +10,12 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import DisputeCase, DisputeClock, DisputeNotice, MissedDeadline
+    from workflows.contracts import (
+        DisputeCase,
+        DisputeClock,
+        DisputeNotice,
+        MissedDeadline,
+    )
 
 ESCALATION_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),

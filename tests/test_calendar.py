@@ -1,0 +1,73 @@
+"""Counting time limits across the 2026 national holidays and their make-up working days."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from domain.calendar import CHINA, BusinessCalendar, Unit
+from infra.rules_files import RulesFileError, read_calendar_file
+from tests.support import ROOT
+
+CN_2026 = read_calendar_file(ROOT / "config" / "calendars" / "CN-2026.toml")
+CN = BusinessCalendar("CN", {2026: CN_2026.year}, 1)
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=CHINA)
+
+
+def test_five_working_days_across_national_day_skip_the_holiday_week_and_count_the_make_up_saturday():
+    reckoning = CN.reckon(local(2026, 9, 28, 10, 0), 5, Unit.WORKING_DAYS)
+    # Tue 29, Wed 30 Sep; 1-7 Oct holidays; Thu 8, Fri 9, and Saturday 10 Oct is worked.
+    assert reckoning.due == local(2026, 10, 10, 23, 59, 59)
+    assert [s.day for s in reckoning.skipped] == [date(2026, 10, d) for d in range(1, 8)]
+    assert {s.why for s in reckoning.skipped} == {"holiday"}
+
+
+def test_a_make_up_sunday_is_a_working_day_and_an_ordinary_weekend_is_not():
+    assert CN.is_working_day(date(2026, 9, 20))  # Sunday worked for National Day
+    assert not CN.is_working_day(date(2026, 9, 19))
+    assert CN.why_not_working(date(2026, 9, 13)) == "weekend"
+
+
+def test_working_days_across_the_spring_festival():
+    reckoning = CN.reckon(local(2026, 2, 12, 9, 0), 3, Unit.WORKING_DAYS)
+    # Fri 13; Sat 14 is worked; 15-23 holidays; Tue 24.
+    assert reckoning.due == local(2026, 2, 24, 23, 59, 59)
+    assert len([s for s in reckoning.skipped if s.why == "holiday"]) == 9
+
+
+def test_a_calendar_day_limit_ending_on_a_holiday_runs_to_the_next_working_day():
+    reckoning = CN.reckon(local(2026, 9, 30, 16, 0), 1, Unit.CALENDAR_DAYS)
+    assert reckoning.due == local(2026, 10, 8, 23, 59, 59) and reckoning.rolled_forward
+    plain = CN.reckon(local(2026, 3, 2, 9, 0), 15, Unit.CALENDAR_DAYS)
+    assert plain.due == local(2026, 3, 17, 23, 59, 59) and not plain.skipped
+
+
+def test_hours_run_around_the_clock():
+    assert CN.reckon(local(2026, 10, 1, 9, 0), 24, Unit.HOURS).due == local(2026, 10, 2, 9, 0)
+
+
+def test_a_year_the_calendar_does_not_know_counts_weekends_only_and_says_so():
+    reckoning = CN.reckon(local(2026, 12, 28, 9, 0), 10, Unit.WORKING_DAYS)
+    assert reckoning.unknown_years == (2027,)
+    assert any("calendar for 2027 not loaded" in s.why for s in reckoning.skipped)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[calendar]\nregion = "CN"\nyear = 2026\nholidays = [2027-01-01]\n', "line 4: holidays: 2027-01-01 is not in 2026"),
+    ('[calendar]\nregion = "CN"\nyear = 2026\nworkdays = [2026-10-08]\n',
+     "line 4: workdays: 2026-10-08 is a Thursday"),
+    ('[calendar]\nregion = "CN"\nyear = 2026\nholidays = [2026-10-10]\nworkdays = [\n 2026-10-10,\n]\n',
+     "line 6: 2026-10-10 is both a holiday and a working day"),
+    ('[calendar]\nregion = "CN"\nyear = "2026"\n', "line 3: year must be a whole number"),
+    ('[calendar]\nregion = "CN"\nyear = = 2026\n', "line 3"),
+])
+def test_a_malformed_calendar_file_is_refused_with_the_line_and_the_reason(tmp_path: Path, text: str, message: str):
+    path = tmp_path / "cal.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesFileError, match=message):
+        read_calendar_file(path)

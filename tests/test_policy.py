@@ -1,0 +1,102 @@
+"""Deadline policy as data: rules chosen by the case's attributes, versions effective-dated,
+files refused with the line and the reason, and every change recorded with who and why."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from domain.access import Right
+from domain.calendar import Unit
+from domain.errors import AccessDenied
+from domain.policy import InProgress, PolicyVersion, Rule
+from infra.bootstrap import System
+from infra.rules_files import RulesFileError, load_rules_file, read_policy_file, read_rules_file
+from tests.support import ROOT, person
+
+DEFAULT = ROOT / "config" / "policy" / "default.toml"
+
+
+def test_the_most_specific_rule_wins():
+    policy = read_policy_file(DEFAULT)
+    version = PolicyVersion(policy.version, policy.effective_from, tuple(policy.rules))
+    assert version.rule_for("incident.report_upward", {"kind": "mass_incident"}).amount == 1
+    assert version.rule_for("incident.report_upward", {"kind": "fire"}).amount == 2
+    assert version.rule_for("dispute.grid", {"severity": "minor"}).describe() == "dispute.grid: 24 hours"
+    assert version.rule_for("patrol.cadence", {"level": "village"}).amount == 7
+    assert version.rule_for("no.such.clock", {}) is None
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "policy.toml"
+    path.write_text('[policy]\nversion = "x"\neffective_from = 2026-01-01T00:00:00+08:00\n' + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "weeks"\n', "line 5: .*unit 'weeks' is not one of"),
+    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.gird"\n'
+     'amount = 1\nunit = "hours"\n', "line 10: rule #2: unknown clock 'dispute.gird'"),
+    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1.5\nunit = "hours"\n', "line 5: .*amount must be a whole number"),
+    ('\n[[rule]]\nclock = "dispute.grid"\nunit = "hours"\n', "line 5: .*missing 'amount'"),
+    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\nreminders = [1.5]\n',
+     "line 5: rule #1: reminders are fractions"),
+    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.grid"\n'
+     'amount = 2\nunit = "hours"\n', "line 10: rule #2: a second rule for dispute.grid"),
+    ('\n[[rule\n', "line 5"),
+    ('', "at least one"),
+])
+def test_a_malformed_policy_file_is_refused_with_the_line_and_the_reason(tmp_path: Path, body: str, message: str):
+    with pytest.raises(RulesFileError, match=message):
+        read_policy_file(write(tmp_path, body))
+
+
+def test_adopting_a_new_version_records_who_and_why_and_keeps_the_old_one(system: System):
+    book = system.casebook.rulebook
+    assert [p.version for p in book.current().policies] == ["2026.1"]
+    later = datetime(2026, 7, 1, tzinfo=timezone.utc)
+    book.adopt_policy(
+        "system:operator", version="2026.2", effective_from=later,
+        in_progress=InProgress.AT_CLOCK_START, rules=[Rule("dispute.grid", 12, Unit.HOURS)],
+        reason="the township asks for same-day answers", source="township notice 7", authorise=False,
+    )
+    current = book.current()
+    assert current.policy_in_force(datetime(2026, 3, 1, tzinfo=timezone.utc)).version == "2026.1"
+    assert current.policy_in_force(later).version == "2026.2"
+    adopted = [e for e in system.casebook.repository.event_store.get(current.id)
+               if type(e).__name__ == "PolicyVersionAdopted"][-1]
+    assert (adopted.actor, adopted.reason, adopted.source) == (
+        "system:operator", "the township asks for same-day answers", "township notice 7")
+
+
+def test_a_version_is_adopted_once_and_a_file_loaded_again_changes_nothing(system: System):
+    file = read_rules_file(DEFAULT)
+    assert load_rules_file(system.casebook, file, actor="system:operator", reason="again") == "unchanged"
+    edited = file.__class__(file.version, file.effective_from, file.in_progress, file.rules[:3], file.source)
+    with pytest.raises(RulesFileError, match="a version is adopted once"):
+        load_rules_file(system.casebook, edited, actor="system:operator", reason="edited in place")
+
+
+def test_only_a_post_covering_the_county_may_change_the_policy(system: System):
+    with pytest.raises(AccessDenied) as refused:
+        system.casebook.rulebook.adopt_policy(
+            person("township"), version="t", effective_from=datetime(2026, 7, 1, tzinfo=timezone.utc),
+            in_progress=InProgress.LATEST, rules=[Rule("dispute.grid", 12, Unit.HOURS)], reason="r", source="s",
+        )
+    assert refused.value.right == Right.MANAGE_POLICY and "outside" in str(refused.value)
+
+
+def test_a_corrected_calendar_year_is_recorded_as_a_correction(system: System):
+    from dataclasses import replace
+    from datetime import date
+
+    file = read_rules_file(ROOT / "config" / "calendars" / "CN-2026.toml")
+    book = system.casebook.rulebook
+    assert book.current().calendar("CN").is_working_day(date(2026, 12, 31))
+    corrected = replace(file, year=replace(file.year, holidays=file.year.holidays | {date(2026, 12, 31)}))
+    assert load_rules_file(system.casebook, corrected, actor="system:operator", reason="new year's eve") == "corrected"
+    calendar = book.current().calendar("CN")
+    assert not calendar.is_working_day(date(2026, 12, 31)) and calendar.version == 2
+    assert load_rules_file(system.casebook, corrected, actor="system:operator", reason="again") == "unchanged"
