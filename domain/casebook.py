@@ -71,11 +71,13 @@ class Casebook(Application[UUID]):
         self.clock = clock
         from domain.directory_desk import DirectoryDesk
         from domain.disputes import DisputeDesk
+        from domain.incidents import IncidentDesk
         from domain.rulebook_desk import RulebookDesk
 
         self.directory = DirectoryDesk(self)
         self.rulebook = RulebookDesk(self)
         self.disputes = DisputeDesk(self)
+        self.incidents = IncidentDesk(self)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Configuration comes only from the settings the composition root passes in,

@@ -43,6 +43,9 @@ PEOPLE = {  # role in the tests → (person id, token), as in config/dev.toml
     "village_director": ("tang-hui", "dev-director-tang"),
     "assessor": ("wu-qing", "dev-assessor-wu"),
     "auditor": ("sun-hua", "dev-auditor-sun"),
+    "village_staff": ("xu-min", "dev-incident-xu"),
+    "foreign_village_staff": ("lin-tao", "dev-incident-lin"),
+    "county_staff": ("deng-hao", "dev-incident-deng"),
 }
 TOKENS = {role: token for role, (_, token) in PEOPLE.items()}
 
