@@ -176,7 +176,7 @@ class DisputePublic(BaseModel):
     sessions: int
     escalations: int
     agreement: dict[str, Any] | None
-    follow_ups: list[dict[str, str]]
+    follow_ups: list[dict[str, Any]]
     judicial_confirmation_requested: bool
     filed_with_township: bool
     risk_reports: int

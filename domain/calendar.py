@@ -19,9 +19,14 @@ CHINA = timezone(timedelta(hours=8), "CST")
 
 
 class Unit(StrEnum):
+    SECONDS = "seconds"  # for demonstrations and drills; statutory limits are in hours or days
+    MINUTES = "minutes"
     HOURS = "hours"
     CALENDAR_DAYS = "calendar_days"
     WORKING_DAYS = "working_days"
+
+
+CLOCK_UNITS = frozenset({Unit.SECONDS, Unit.MINUTES, Unit.HOURS})
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,8 @@ class BusinessCalendar:
     def reckon(self, start: datetime, amount: int, unit: Unit) -> Reckoning:
         if amount < 0:
             raise ValueError("a time limit cannot be negative")
-        if unit == Unit.HOURS:
-            return Reckoning(start, amount, unit, start + timedelta(hours=amount))
+        if unit in CLOCK_UNITS:
+            return Reckoning(start, amount, unit, start + timedelta(**{unit.value: amount}))
         first = start.astimezone(CHINA).date()
         skipped: list[Skipped] = []
         day, counted = first, 0

@@ -69,6 +69,7 @@ class Casebook(Application[UUID]):
     def __init__(self, env: EnvType | None, clock: Clock = utc_now) -> None:
         super().__init__(env)
         self.clock = clock
+        from domain.deadlines import DeadlineDesk
         from domain.directory_desk import DirectoryDesk
         from domain.disputes import DisputeDesk
         from domain.incidents import IncidentDesk
@@ -76,6 +77,7 @@ class Casebook(Application[UUID]):
 
         self.directory = DirectoryDesk(self)
         self.rulebook = RulebookDesk(self)
+        self.deadlines = DeadlineDesk(self)
         self.disputes = DisputeDesk(self)
         self.incidents = IncidentDesk(self)
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from domain import directory, dispute, incident, receipts, rulebook
+from domain import clocks, directory, dispute, incident, receipts, rulebook
 
 STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Directory", directory.Directory, directory.EVENT_CLASSES),
     ("Rulebook: deadline policy and calendars", rulebook.Rulebook, rulebook.EVENT_CLASSES),
     ("Dispute", dispute.Dispute, dispute.EVENT_CLASSES),
     ("Incident", incident.Incident, incident.EVENT_CLASSES),
+    ("Case clocks", clocks.CaseClocks, clocks.EVENT_CLASSES),
     ("Command receipt", receipts.CommandReceipt, (receipts.CommandReceipt.Recorded,)),
 ]
 _BASE = {"originator_id", "originator_version", "timestamp", "originator_topic", "originator_id_type"}

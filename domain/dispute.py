@@ -143,6 +143,11 @@ class Dispute(Aggregate):
         effective_at: datetime
         command_id: str
 
+        def mutate(self, aggregate: Any) -> Any:
+            dispute = super().mutate(aggregate)
+            dispute.changed_at = self.effective_at
+            return dispute
+
     class Reported(Aggregate.Created, Event):
         """A dispute was reported at a grid or a village. v2 added its source and starting level."""
 
@@ -249,7 +254,9 @@ class Dispute(Aggregate):
         notes: str
 
         def apply(self, d: Dispute) -> None:
-            d.follow_ups.append({"performance": self.performance, "satisfaction": self.satisfaction})
+            d.follow_ups.append(
+                {"performance": self.performance, "satisfaction": self.satisfaction, "at": self.effective_at}
+            )
 
     class JudicialConfirmationRequested(Event):
         """The parties asked a court to confirm the written agreement (Art. 33)."""
@@ -341,9 +348,11 @@ class Dispute(Aggregate):
         TOPIC = "fengqiao.dispute:Reopened"
         reason: str
         previous_status: str
+        reopening: int
 
         def apply(self, d: Dispute) -> None:
             d.status = Status.OPEN
+            d.level_since = self.effective_at  # the level's time limit runs again from here
             d.accepted_at_level = False
             d.agreement = None
             d.closed_with_agreement = False
@@ -393,12 +402,13 @@ class Dispute(Aggregate):
         self.mediated_at_level = False
         self.escalations = 0
         self.agreement: dict[str, Any] | None = None
-        self.follow_ups: list[dict[str, str]] = []
+        self.follow_ups: list[dict[str, Any]] = []
         self.judicial_confirmation_requested = False
         self.filed_with_township = False
         self.risk_reports = 0
         self.closed_with_agreement = False
         self.reopenings = 0
+        self.changed_at = effective_at
         self.duplicate_of: str | None = None
         self.duplicates: list[str] = []
 
@@ -565,7 +575,10 @@ class Dispute(Aggregate):
         self._check("reopen", stamp)
         if not reason.strip():
             raise InvalidValue("reason", "say why the dispute is reopened")
-        self.trigger_event(self.Reopened, reason=reason.strip(), previous_status=self.status.value, **stamp)
+        self.trigger_event(
+            self.Reopened, reason=reason.strip(), previous_status=self.status.value,
+            reopening=self.reopenings + 1, **stamp,
+        )
 
     def mark_duplicate_of(self, original: Dispute, **stamp: Any) -> None:
         """Records on both streams that this dispute is the same matter as the original."""

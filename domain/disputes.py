@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.access import SYSTEM_ACTOR, Post, Right
+from domain.clocks import CaseClocks, ClockState, clocks_id
+from domain.policy import Rule
 from domain.casebook import NO_META, CommandMeta, Stamp
 from domain.dispute import (
     AgreementForm,
@@ -57,13 +59,9 @@ SOURCE_OF_POST = {
 }
 
 
-def _human(period: timedelta) -> str:
-    seconds = int(period.total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds} seconds"
+def _human(rule: Rule) -> str:
+    unit = rule.unit.value.replace("_", " ")
+    return f"{rule.amount} {unit[:-1] if rule.amount == 1 else unit}"
 
 
 class DisputeDesk:
@@ -211,24 +209,35 @@ class DisputeDesk:
 
         return self._act(actor, dispute_id, "mark_duplicate", meta, decide, authorise=False)
 
-    def escalate_for_missed_deadline(
-        self, dispute_id: UUID, *, from_level: Level, due_at: datetime, period: timedelta
-    ) -> Dispute:
-        """The deadline clock's escalation. Idempotent: the command id is derived from the
-        missed deadline itself, and a dispute no longer open at that level is left alone."""
+    def escalate_for_missed_deadline(self, dispute_id: UUID, *, from_level: Level, clock: ClockState) -> Dispute:
+        """The deadline clock's escalation, recorded with the missed deadline in one transaction.
+        Idempotent: the command id is the missed clock's, and a dispute no longer open at that
+        level is left alone (the clock is then stopped by the next sync, not missed)."""
 
-        def decide(d: Dispute, stamp: Stamp) -> bool:
+        def decide(d: Dispute, stamp: Stamp) -> bool | list[Any]:
             if d.level != from_level or "escalate" not in d.allowed_actions():
                 return False
-            reason = f"not resolved at {from_level.value} level within {_human(period)}"
-            d.escalate(reason=reason, trigger=EscalationTrigger.DEADLINE, **stamp)
+            clocks = self.cb.load(CaseClocks, clocks_id("dispute", dispute_id), "clocks")
+            rule = Rule.from_data(clock.rule)
+            d.escalate(reason=f"not resolved at {from_level.value} level within {_human(rule)}",
+                       trigger=EscalationTrigger.DEADLINE, **stamp)
+            clocks.miss(key=clock.key, consequence=f"escalated to {d.level.value} level", **stamp)
+            return [clocks]
+
+        stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=clock.due_at, command_id=f"deadline:{dispute_id}:{clock.key}")
+        return self.cb.change(Dispute, dispute_id, "dispute", "escalate_for_missed_deadline", stamp, decide)
+
+    def file_major_dispute(self, dispute_id: UUID, *, at: datetime) -> Dispute:
+        """A major dispute is put on record with the township at once (the system's filing)."""
+
+        def decide(d: Dispute, stamp: Stamp) -> bool:
+            if d.filed_with_township or "file_with_township" not in d.allowed_actions():
+                return False
+            d.file_with_township(township=self._township(d), **stamp)
             return True
 
-        stamp = Stamp(
-            actor=SYSTEM_ACTOR, effective_at=due_at,
-            command_id=f"deadline:{dispute_id}:{from_level.value}:{due_at.isoformat()}",
-        )
-        return self.cb.change(Dispute, dispute_id, "dispute", "escalate_for_missed_deadline", stamp, decide)
+        stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=at, command_id=f"major-filing:{dispute_id}")
+        return self.cb.change(Dispute, dispute_id, "dispute", "file_major_dispute", stamp, decide)
 
     # -- questions ----------------------------------------------------------------
 

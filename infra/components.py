@@ -60,7 +60,7 @@ async def _dispatcher(settings: Settings) -> None:
     client = await _connect_patiently(settings)
     dispatcher = Dispatcher(
         system.reader, system.views, client,
-        task_queue=settings.task_queue, deadlines=settings.deadlines(),
+        task_queue=settings.task_queue,
     )
     await dispatcher.run(stopping, settings.poll_interval)
     system.close()

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BeforeValidator, Field, SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-
-
-def _parse_span(value: object) -> object:
-    """'5s', '90m', '24h', '15d' or plain seconds; anything else goes to pydantic (ISO 8601)."""
-    if isinstance(value, str) and (match := _SPAN.match(value)):
-        return timedelta(seconds=float(match[1]) * _UNITS[match[2] or "s"])
-    return value
-
-
-Span = Annotated[timedelta, BeforeValidator(_parse_span)]
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FENGQIAO_", extra="ignore")
@@ -51,8 +35,6 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     task_queue: str = "fengqiao-cases"
 
-    grid_deadline: Span = timedelta(hours=24)
-    village_deadline: Span = timedelta(days=15)
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -97,8 +79,3 @@ class Settings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_CONNECT_TIMEOUT": "10",
         }
-
-    def deadlines(self) -> dict[str, timedelta]:
-        """How long a dispute may stay open at each level before it goes up one. The township's
-        own limit (then: referred out) belongs to the deadline policy, not to this skeleton."""
-        return {"grid": self.grid_deadline, "village": self.village_deadline}

@@ -82,3 +82,13 @@ def wait_until(check: Callable[[], bool], seconds: float = 30, what: str = "cond
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not met within {seconds} s")
         time.sleep(0.1)
+
+
+def pass_grid_deadline(system, dispute_id) -> None:  # noqa: ANN001 - a System and a UUID
+    """Does what the clock workflow does when a dispute's grid deadline passes."""
+    from domain.dispute_clocks import DisputeClocks
+
+    keeper = DisputeClocks(system.casebook)
+    [clock] = keeper.sync(dispute_id, 0).clocks
+    assert clock.clock == "dispute.grid"
+    keeper.due(dispute_id, 0, clock.key, None)

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.casebook import Casebook, CommandMeta
+from domain.dispute_clocks import DisputeClocks
 from domain.dispute import (
     AgreementForm,
     Category,
@@ -192,26 +193,30 @@ def test_a_concurrent_change_that_still_allows_the_command_is_decided_again_and_
 
 def test_the_deadline_escalation_appends_once_however_often_it_runs(system: System):
     dispute = report(system)
-    due = dispute.reported_at + timedelta(hours=24)
+    keeper = DisputeClocks(system.casebook)
+    [clock] = keeper.sync(dispute.id, 0).clocks
+    assert clock.due_at == dispute.reported_at + timedelta(hours=24)
     for _ in range(3):
-        escalated = system.casebook.disputes.escalate_for_missed_deadline(
-            dispute.id, from_level=Level.GRID, due_at=due, period=timedelta(hours=24)
-        )
-    assert escalated.level == Level.VILLAGE and escalated.level_since == due
+        keeper.due(dispute.id, 0, clock.key, None)
+    escalated = system.casebook.disputes.get(None, dispute.id)
+    assert escalated.level == Level.VILLAGE and escalated.level_since == clock.due_at
     assert history(system, dispute.id) == ["Reported", "Escalated"]
     _, events = system.casebook.disputes.with_history(person("auditor"), dispute.id)
     assert events[-1].actor == "system:deadline"
-    assert events[-1].reason == "not resolved at grid level within 1 day"
+    assert events[-1].reason == "not resolved at grid level within 24 hours"
+    missed = system.casebook.deadlines.clocks("dispute", dispute.id).clock(clock.key)
+    assert (missed.status, missed.outcome) == ("missed", "escalated to village level")
 
 
 def test_the_deadline_leaves_a_resolved_dispute_alone(system: System):
     dispute = report(system)
+    keeper = DisputeClocks(system.casebook)
+    [clock] = keeper.sync(dispute.id, 0).clocks
     system.casebook.disputes.record_agreement(person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok")
-    system.casebook.disputes.escalate_for_missed_deadline(
-        dispute.id, from_level=Level.GRID, due_at=dispute.reported_at + timedelta(hours=24),
-        period=timedelta(hours=24),
-    )
+    keeper.due(dispute.id, 0, clock.key, None)
     assert history(system, dispute.id) == ["Reported", "AgreementReached"]
+    stopped = system.casebook.deadlines.clocks("dispute", dispute.id).clock(clock.key)
+    assert (stopped.status, stopped.outcome) == ("stopped", "met: agreement reached at grid level")
 
 
 def test_a_time_in_the_future_is_refused(system: System):

@@ -21,10 +21,8 @@ from infra.temporal import binary
 from tests.support import GRID, eventually, person, settings_for
 from workflows.contracts import dispute_workflow_id
 from workflows.dispatcher import Dispatcher
-from workflows.dispute_case import DisputeCaseWorkflow
+from workflows.case_clock import CaseClockWorkflow
 from workflows.worker import build_worker
-
-DEADLINES = {"grid": timedelta(hours=24), "village": timedelta(days=15)}
 
 
 class Crash(Exception):
@@ -60,7 +58,7 @@ def test_a_dispatcher_restarted_after_a_crash_starts_one_workflow_and_duplicates
 
         def dispatcher(**hooks: object) -> Dispatcher:
             return Dispatcher(
-                system.reader, system.views, env.client, task_queue=queue, deadlines=DEADLINES,
+                system.reader, system.views, env.client, task_queue=queue,
                 **hooks,  # type: ignore[arg-type]
             )
 
@@ -95,7 +93,8 @@ def test_a_dispatcher_restarted_after_a_crash_starts_one_workflow_and_duplicates
                 await eventually(one_run_visible)
 
                 async def session_known() -> bool:
-                    return (await handle.query(DisputeCaseWorkflow.clock)).version == 2
+                    known = await handle.query(CaseClockWorkflow.time)
+                    return known is not None and known.version == 2
 
                 await eventually(session_known)
                 history = await handle.fetch_history()

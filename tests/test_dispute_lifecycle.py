@@ -132,7 +132,7 @@ def test_a_follow_up_visit_needs_the_agreement_in_effect():
     dispute = given(reported(), agreed(WRITTEN), signed(*PARTIES), sealed())
     dispute.record_follow_up_visit(performance=Performance.PARTLY, satisfaction=Satisfaction.BASICALLY_SATISFIED,
                                    notes="half paid", **stamp("li-ming"))
-    assert dispute.follow_ups == [{"performance": "partly", "satisfaction": "basically_satisfied"}]
+    assert [(v["performance"], v["satisfaction"]) for v in dispute.follow_ups] == [("partly", "basically_satisfied")]
 
 
 def test_judicial_confirmation_is_for_a_written_agreement_within_30_days_once():

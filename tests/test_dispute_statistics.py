@@ -11,7 +11,6 @@ from domain.dispute import (
     AgreementForm,
     Category,
     Dispute,
-    Level,
     ReferralRoute,
     Remedy,
     SessionOutcome,
@@ -22,7 +21,7 @@ from projections import tracking
 from projections.dispute_statistics import DisputeStatistics
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
-from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, person
+from tests.support import pass_grid_deadline, FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, person
 
 
 def report(system: System, grid: str = GRID, role: str = "grid_member") -> Dispute:
@@ -52,10 +51,7 @@ def a_month_of_disputes(system: System) -> None:
     casebook.disputes.escalate(mediator, to_township.id, reason="beyond the grid")
     casebook.disputes.escalate(mediator, to_township.id, reason="beyond the village")
     by_deadline_then_agreed = report(system)
-    casebook.disputes.escalate_for_missed_deadline(
-        by_deadline_then_agreed.id, from_level=Level.GRID,
-        due_at=by_deadline_then_agreed.reported_at + timedelta(hours=24), period=timedelta(hours=24),
-    )
+    pass_grid_deadline(system, by_deadline_then_agreed.id)
     casebook.disputes.accept(mediator, by_deadline_then_agreed.id)
     casebook.disputes.record_agreement(mediator, by_deadline_then_agreed.id, form=AgreementForm.ORAL, terms="ok")
     referred = report(system)

@@ -1,4 +1,5 @@
-"""The deadline clock, on Temporal's time-skipping test server: days pass in moments."""
+"""A dispute's clocks on Temporal's time-skipping test server: days pass in moments, and the
+store records every reminder, missed deadline and escalation."""
 
 from __future__ import annotations
 
@@ -10,20 +11,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
+from domain.casebook import CommandMeta
 from domain.dispute import AgreementForm, Category, Dispute, Severity
 from infra.bootstrap import System, bootstrap
 from infra.temporal import binary
 from tests.support import GRID, Clock, eventually, person, settings_for
-from workflows.activities import DisputeActivities
-from workflows.contracts import DisputeClock, MissedDeadline, dispute_workflow_id
+from workflows.activities import CaseActivities
+from workflows.case_clock import CaseClockWorkflow
+from workflows.contracts import CaseRef, CaseTime, ClockDue, case_workflow_id
 from workflows.dispatcher import Dispatcher
-from workflows.dispute_case import DisputeCaseWorkflow
 from workflows.worker import build_worker
-
-DEADLINES = {"grid": timedelta(hours=24), "village": timedelta(days=15)}
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ async def running(system: System, clock: Clock) -> AsyncIterator[tuple[WorkflowE
     )
     clock.now = await env.get_current_time()
     queue = f"q-{uuid.uuid4().hex[:8]}"
-    dispatcher = Dispatcher(system.reader, system.views, env.client, task_queue=queue, deadlines=DEADLINES)
+    dispatcher = Dispatcher(system.reader, system.views, env.client, task_queue=queue)
     await asyncio.to_thread(dispatcher.setup)
     try:
         async with build_worker(env.client, system.casebook, queue):
@@ -53,8 +54,6 @@ async def running(system: System, clock: Clock) -> AsyncIterator[tuple[WorkflowE
 
 
 def report(system: System, severity: Severity = Severity.MINOR, **meta: object) -> Dispute:
-    from domain.casebook import CommandMeta
-
     return system.casebook.disputes.report(
         person("grid_member"), grid=GRID, parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
         category=Category.NEIGHBOURHOOD, severity=severity, description="fence moved",
@@ -67,39 +66,61 @@ def kinds(system: System, dispute: Dispute) -> list[str]:
     return [type(e).__name__ for e in events]
 
 
-async def clock_of(env: WorkflowEnvironment, dispute: Dispute) -> DisputeClock:
-    handle = env.client.get_workflow_handle(dispute_workflow_id(str(dispute.id)))
-    return await handle.query(DisputeCaseWorkflow.clock)
+def clocks(system: System, dispute: Dispute) -> dict[str, tuple[str, str | None]]:
+    found = system.casebook.deadlines.clocks("dispute", dispute.id)
+    return {c.clock: (c.status, c.outcome) for c in found.clocks.values()} if found else {}
 
 
-def test_a_minor_dispute_escalates_to_the_village_after_24_hours_and_not_before(sqlite):
+def handle(env: WorkflowEnvironment, dispute: Dispute, episode: int = 0) -> WorkflowHandle:
+    return env.client.get_workflow_handle_for(
+        CaseClockWorkflow.run, case_workflow_id("dispute", str(dispute.id), episode)
+    )
+
+
+async def known(env: WorkflowEnvironment, dispute: Dispute, episode: int = 0) -> CaseTime:
+    return await handle(env, dispute, episode).query(CaseClockWorkflow.time)
+
+
+def test_a_minor_dispute_is_reminded_at_half_and_four_fifths_and_escalates_after_24_hours_not_before(sqlite):
     system, clock = sqlite
 
     async def scenario() -> None:
         async with running(system, clock) as (env, dispatcher):
             dispute = report(system)
             await dispatcher.catch_up()
-            assert (await clock_of(env, dispute)).due_at == dispute.reported_at + timedelta(hours=24)
 
+            async def clock_started() -> bool:
+                return clocks(system, dispute).get("dispute.grid") == ("running", None)
+
+            await eventually(clock_started)
             await env.sleep(timedelta(hours=23, minutes=59))
             assert kinds(system, dispute) == ["Reported"]
-            assert (await clock_of(env, dispute)).level == "grid"
+            grid = system.casebook.deadlines.clocks("dispute", dispute.id).running()[0]
+            assert [(r["fraction"], r["notify"]) for r in grid.reminders_sent] == [
+                (0.5, ["he-ping", "li-ming", "wang-fang", "xu-min", "zhou-yun"]),
+                (0.8, ["he-ping", "li-ming", "wang-fang", "xu-min", "zhou-yun"]),
+            ]
+            assert [r["at"] for r in grid.reminders_sent] == [
+                dispute.reported_at + timedelta(hours=12), dispute.reported_at + timedelta(hours=19, minutes=12)]
 
             await env.sleep(timedelta(minutes=2))
 
             async def escalated() -> bool:
-                return (await clock_of(env, dispute)).level == "village"
+                return "dispute.village" in clocks(system, dispute)
 
             await eventually(escalated)
             stored = system.casebook.disputes.get(None, dispute.id)
             assert kinds(system, dispute) == ["Reported", "Escalated"]
             assert stored.level_since == dispute.reported_at + timedelta(hours=24)
-            assert (await clock_of(env, dispute)).due_at == stored.level_since + timedelta(days=15)
+            assert clocks(system, dispute)["dispute.grid"] == ("missed", "escalated to village level")
+            village = system.casebook.deadlines.clocks("dispute", dispute.id).running()[0]
+            calendar = system.casebook.rulebook.current().calendar("CN")
+            assert village.due_at == calendar.reckon(stored.level_since, 15, village.rule["unit"]).due
 
     asyncio.run(scenario())
 
 
-def test_an_agreement_before_the_deadline_prevents_the_escalation(sqlite):
+def test_an_agreement_before_the_deadline_prevents_the_escalation_and_starts_the_follow_up_clock(sqlite):
     system, clock = sqlite
 
     async def scenario() -> None:
@@ -112,13 +133,24 @@ def test_an_agreement_before_the_deadline_prevents_the_escalation(sqlite):
                 person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="fence back"
             )
             await dispatcher.catch_up()
-            handle = env.client.get_workflow_handle_for(
-                DisputeCaseWorkflow.run, dispute_workflow_id(str(dispute.id))
-            )
-            final = await handle.result()
-            assert final.resolved and final.level == "grid"
-            await env.sleep(timedelta(days=2))
+
+            async def follow_up_running() -> bool:
+                return clocks(system, dispute).get("dispute.follow_up") == ("running", None)
+
+            await eventually(follow_up_running)
+            assert clocks(system, dispute)["dispute.grid"] == ("stopped", "met: agreement reached at grid level")
+            await env.sleep(timedelta(days=20))
+
+            async def follow_up_missed() -> bool:
+                return clocks(system, dispute)["dispute.follow_up"][0] == "missed"
+
+            await eventually(follow_up_missed)
             assert kinds(system, dispute) == ["Reported", "AgreementReached"]
+            clock.now = await env.get_current_time()
+            system.casebook.disputes.close(person("mediator"), dispute.id, reason="done")
+            await dispatcher.catch_up()
+            final = await handle(env, dispute).result()
+            assert final.ended and final.clocks == []
 
     asyncio.run(scenario())
 
@@ -135,7 +167,7 @@ def test_the_clock_counts_from_the_report_even_when_the_workflow_starts_late(sql
             await env.sleep(timedelta(minutes=2))
 
             async def escalated() -> bool:
-                return (await clock_of(env, dispute)).level == "village"
+                return kinds(system, dispute) == ["Reported", "Escalated"]
 
             await eventually(escalated)
             assert system.casebook.disputes.get(None, dispute.id).level_since == dispute.reported_at + timedelta(hours=24)
@@ -143,7 +175,7 @@ def test_the_clock_counts_from_the_report_even_when_the_workflow_starts_late(sql
     asyncio.run(scenario())
 
 
-def test_a_manual_escalation_restarts_the_clock_at_the_new_level(sqlite):
+def test_a_manual_escalation_stops_the_grid_clock_and_starts_the_village_one(sqlite):
     system, clock = sqlite
 
     async def scenario() -> None:
@@ -156,27 +188,96 @@ def test_a_manual_escalation_restarts_the_clock_at_the_new_level(sqlite):
             await dispatcher.catch_up()
 
             async def moved() -> bool:
-                return (await clock_of(env, dispute)).level == "village"
+                return "dispute.village" in clocks(system, dispute)
 
             await eventually(moved)
-            assert (await clock_of(env, dispute)).due_at == clock.now + timedelta(days=15)
+            assert clocks(system, dispute)["dispute.grid"] == ("stopped", "left the level: now at village level")
             await env.sleep(timedelta(days=1))
             assert kinds(system, dispute) == ["Reported", "Escalated"]
 
     asyncio.run(scenario())
 
 
-def test_the_escalation_activity_run_twice_appends_once(sqlite):
+def test_a_major_dispute_is_filed_with_the_township_at_once(sqlite):
+    system, clock = sqlite
+
+    async def scenario() -> None:
+        async with running(system, clock) as (env, dispatcher):
+            dispute = report(system, Severity.MAJOR)
+            await dispatcher.catch_up()
+
+            async def filed() -> bool:
+                return system.casebook.disputes.get(None, dispute.id).filed_with_township
+
+            await eventually(filed)
+            _, events = system.casebook.disputes.with_history(person("auditor"), dispute.id)
+            assert (events[1].actor, events[1].township, events[1].effective_at) == (
+                "system:deadline", "anping.dongxi", dispute.reported_at)
+
+    asyncio.run(scenario())
+
+
+def test_the_whole_ladder_then_overdue_at_the_township(sqlite):
+    system, clock = sqlite
+
+    async def scenario() -> None:
+        async with running(system, clock) as (env, dispatcher):
+            dispute = report(system)
+            await dispatcher.catch_up()
+            await env.sleep(timedelta(days=60))
+
+            async def overdue() -> bool:
+                return clocks(system, dispute).get("dispute.township", ("", None))[0] == "missed"
+
+            await eventually(overdue)
+            assert kinds(system, dispute) == ["Reported", "Escalated", "Escalated"]
+            assert clocks(system, dispute)["dispute.township"][1] == "overdue at township level: to be referred out"
+            assert (await known(env, dispute)).clocks == []
+
+    asyncio.run(scenario())
+
+
+def test_a_reopened_dispute_gets_a_new_episode_with_a_fresh_clock(sqlite):
+    system, clock = sqlite
+
+    async def scenario() -> None:
+        async with running(system, clock) as (env, dispatcher):
+            dispute = report(system)
+            await dispatcher.catch_up()
+            clock.now = await env.get_current_time()
+            system.casebook.disputes.record_agreement(person("grid_member"), dispute.id,
+                                                      form=AgreementForm.ORAL, terms="ok")
+            system.casebook.disputes.close(person("mediator"), dispute.id, reason="done")
+            await dispatcher.catch_up()
+            await handle(env, dispute).result()
+            await env.sleep(timedelta(days=3))
+            clock.now = await env.get_current_time()
+            system.casebook.disputes.reopen(person("mediator"), dispute.id, reason="the fence moved again")
+            await dispatcher.catch_up()
+
+            async def new_grid_clock() -> bool:
+                found = system.casebook.deadlines.clocks("dispute", dispute.id)
+                return found is not None and any(
+                    c.clock == "dispute.grid" and c.started_at == clock.now for c in found.running())
+
+            await eventually(new_grid_clock)
+            assert (await known(env, dispute, episode=1)).clocks[0].clock == "dispute.grid"
+
+    asyncio.run(scenario())
+
+
+def test_the_due_activity_run_twice_records_once(sqlite):
     system, _ = sqlite
     dispute = report(system)
-    activities = DisputeActivities(system.casebook)
-    missed = MissedDeadline(
-        dispute_id=str(dispute.id), from_level="grid",
-        due_at=dispute.reported_at + timedelta(hours=24), period=timedelta(hours=24),
-    )
+    activities = CaseActivities(system.casebook)
     env = ActivityEnvironment()
-    first = env.run(activities.escalate_for_missed_deadline, missed)
-    second = env.run(activities.escalate_for_missed_deadline, missed)
-    assert first == second
-    assert (first.level, first.version) == ("village", 2)
+    ref = CaseRef(kind="dispute", case_id=str(dispute.id))
+    [grid] = env.run(activities.sync_case, ref).clocks
+    first = env.run(activities.clock_came, ClockDue(ref=ref, key=grid.key))
+    second = env.run(activities.clock_came, ClockDue(ref=ref, key=grid.key))
+    assert first == second and first.clocks[0].clock == "dispute.village"
     assert kinds(system, dispute) == ["Reported", "Escalated"]
+    for fraction in (0.5, 0.5):
+        env.run(activities.clock_came, ClockDue(ref=ref, key=first.clocks[0].key, fraction=fraction))
+    village = system.casebook.deadlines.clocks("dispute", dispute.id).running()[0]
+    assert [r["fraction"] for r in village.reminders_sent] == [0.5]

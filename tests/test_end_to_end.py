@@ -46,12 +46,24 @@ class RunningSystem:
             "FENGQIAO_API_PORT": str(self.api_port),
             "FENGQIAO_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
             "FENGQIAO_TEMPORAL_UI_PORT": str(self.ui_port),
-            "FENGQIAO_GRID_DEADLINE": "3s",
+            "FENGQIAO_POLICY_DIR": str(self._policy(var_dir)),
             "FENGQIAO_POLL_INTERVAL": "0.2",
         }
         self.log = var_dir / "run.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.api = httpx.Client(base_url=f"http://127.0.0.1:{self.api_port}", timeout=10)
+
+    @staticmethod
+    def _policy(var_dir: Path) -> Path:
+        """The shipped policy, but with a three-second grid deadline."""
+        folder = var_dir / "policy"
+        folder.mkdir()
+        shipped = (ROOT / "config" / "policy" / "default.toml").read_text(encoding="utf-8")
+        fast = shipped.replace('version = "2026.1"', 'version = "e2e"').replace(
+            'clock = "dispute.grid"\namount = 24\nunit = "hours"', 'clock = "dispute.grid"\namount = 3\nunit = "seconds"')
+        assert fast.count('"seconds"') == 1
+        (folder / "fast.toml").write_text(fast, encoding="utf-8")
+        return folder
 
     def start(self) -> None:
         with open(self.log, "ab") as log:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_api
 from infra.bootstrap import System
-from tests.support import FOREIGN_GRID, GRID, TOKENS, VILLAGE
+from tests.support import GRID, TOKENS, VILLAGE
 
 REPORT = {
     "grid": GRID,

@@ -1,7 +1,9 @@
-"""Activities: the only way a workflow records a fact, through the application, idempotently."""
+"""Activities: the only way a clock workflow reads or records anything, through the domain,
+idempotently. Each case kind has a keeper that knows its rules of time."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -9,41 +11,53 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.casebook import Casebook
-from domain.dispute import Level
+from domain.clocks import ClockState
+from domain.dispute_clocks import CaseTime as DomainTime
+from domain.dispute_clocks import DisputeClocks
 from domain.errors import CaseNotFound
-from workflows.contracts import DisputeClock, MissedDeadline
+from workflows.contracts import CaseRef, CaseTime, ClockDue, ClockView, Reminder
 
 log = structlog.get_logger()
 
 
-class DisputeActivities:
-    def __init__(self, casebook: Casebook) -> None:
-        self.casebook = casebook
+def _view(clock: ClockState) -> ClockView:
+    sent = {r["fraction"] for r in clock.reminders_sent}
+    fractions = clock.rule["reminders"]
+    return ClockView(
+        key=clock.key, clock=clock.clock, status=clock.status, due_at=clock.due_at,
+        reminders=[Reminder(fraction=f, at=at, sent=f in sent) for f, at in zip(fractions, clock.reminders_at, strict=True)],
+    )
 
-    @activity.defn(name="escalate_for_missed_deadline")
-    def escalate_for_missed_deadline(self, missed: MissedDeadline) -> DisputeClock:
+
+def _time(time: DomainTime) -> CaseTime:
+    return CaseTime(version=time.version, ended=time.ended, clocks=[_view(c) for c in time.clocks])
+
+
+class CaseActivities:
+    def __init__(self, casebook: Casebook) -> None:
+        self.keepers: dict[str, Any] = {"dispute": DisputeClocks(casebook)}
+
+    def _keeper(self, kind: str) -> Any:
+        keeper = self.keepers.get(kind)
+        if keeper is None:
+            raise ApplicationError(f"no clock keeper for {kind}", type="UnknownKind", non_retryable=True)
+        return keeper
+
+    @activity.defn(name="sync_case")
+    def sync_case(self, ref: CaseRef) -> CaseTime:
         try:
-            dispute = self.casebook.disputes.escalate_for_missed_deadline(
-                UUID(missed.dispute_id),
-                from_level=Level(missed.from_level),
-                due_at=missed.due_at,
-                period=missed.period,
-            )
+            return _time(self._keeper(ref.kind).sync(UUID(ref.case_id), ref.episode))
         except CaseNotFound as missing:
             raise ApplicationError(str(missing), type="CaseNotFound", non_retryable=True) from None
-        escalated = dispute.level != Level(missed.from_level)
+
+    @activity.defn(name="clock_came")
+    def clock_came(self, due: ClockDue) -> CaseTime:
+        try:
+            time = self._keeper(due.ref.kind).due(UUID(due.ref.case_id), due.ref.episode, due.key, due.fraction)
+        except CaseNotFound as missing:
+            raise ApplicationError(str(missing), type="CaseNotFound", non_retryable=True) from None
         log.info(
-            "deadline.passed",
-            dispute_id=missed.dispute_id,
-            workflow_id=activity.info().workflow_id,
-            from_level=missed.from_level,
-            now_at=dispute.level.value,
-            escalated=escalated,
-            due_at=missed.due_at.isoformat(),
+            "clock.came", case_kind=due.ref.kind, case_id=due.ref.case_id, clock=due.key,
+            reminder=due.fraction, workflow_id=activity.info().workflow_id,
         )
-        return DisputeClock(
-            version=dispute.version,
-            level=dispute.level.value,
-            level_since=dispute.level_since,
-            resolved=dispute.is_resolved,
-        )
+        return _time(time)

@@ -2,50 +2,66 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pydantic import BaseModel
 
 
+def case_workflow_id(kind: str, case_id: str, episode: int = 0) -> str:
+    """A case's clock workflow; a reopened case runs a new episode under its own id."""
+    return f"{kind}-{case_id}" + (f"-reopened-{episode}" if episode else "")
+
+
 def dispute_workflow_id(dispute_id: str) -> str:
-    return f"dispute-{dispute_id}"
+    return case_workflow_id("dispute", dispute_id)
 
 
-class DisputeCase(BaseModel):
-    """A dispute's clock: started by the dispatcher when the dispute is reported."""
+class CaseRef(BaseModel):
+    """Which case (and which episode of it) a clock workflow keeps time for."""
 
-    dispute_id: str
-    village: str
-    severity: str
-    level: str
-    level_since: datetime
-    version: int
-    deadlines: dict[str, timedelta]
-
-
-class DisputeNotice(BaseModel):
-    """One recorded fact about the dispute, delivered in order by the dispatcher. The
-    stream version identifies it: a notice at or below the version known is a repeat."""
-
-    dispute_id: str
-    version: int
     kind: str
-    effective_at: datetime
-    to_level: str | None = None
+    case_id: str
+    episode: int = 0
 
 
-class MissedDeadline(BaseModel):
-    dispute_id: str
-    from_level: str
-    due_at: datetime
-    period: timedelta
-
-
-class DisputeClock(BaseModel):
-    """The dispute as the clock knows it."""
+class CaseNotice(BaseModel):
+    """The case changed: its stream is now at `version` (sent by the dispatcher; a notice at
+    or below the version the workflow knows is a repeat)."""
 
     version: int
-    level: str
-    level_since: datetime
-    resolved: bool
-    due_at: datetime | None = None
+    event: str
+
+
+class Reminder(BaseModel):
+    fraction: float
+    at: datetime
+    sent: bool
+
+
+class ClockView(BaseModel):
+    key: str
+    clock: str
+    status: str
+    due_at: datetime
+    reminders: list[Reminder]
+
+    def next_moment(self) -> tuple[datetime, float | None] | None:
+        """The next time something is owed on this clock: a reminder, or the due time."""
+        if self.status != "running":
+            return None
+        pending = [(r.at, r.fraction) for r in self.reminders if not r.sent and r.at < self.due_at]
+        return min(pending, default=(self.due_at, None))
+
+
+class CaseTime(BaseModel):
+    """The case as its clocks see it: its version, whether they are all done, the clocks."""
+
+    version: int
+    ended: bool
+    clocks: list[ClockView]
+
+
+class ClockDue(BaseModel):
+    ref: CaseRef
+    key: str
+    fraction: float | None = None  # a reminder's fraction, or None for the due time itself

@@ -1,45 +1,46 @@
 """The dispatcher: follows the notification log and tells Temporal what happened.
 
 The API only commits events; it never talks to Temporal. The dispatcher starts a case's
-workflow when the case is reported and passes every later fact to it as a signal, then
-records how far it got. Every effect is idempotent (workflow id from the case id, notices
-deduplicated by stream version), so replaying a batch after a crash duplicates nothing.
+clock workflow when the case is reported (and a new episode when it is reopened), pokes the
+running episode on every later event of the case, then records how far it got. Every effect
+is idempotent (workflow ids from the case id and episode, notices carrying the stream
+version), so replaying a batch after a crash duplicates nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from typing import Any
 
 import structlog
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.dispute import EVENT_TOPICS, Dispute
+from domain.dispute import EVENT_TOPICS as DISPUTE_TOPICS
+from domain.dispute import Dispute
 from infra.sql import Database
 from projections import tracking
 from projections.runner import NotificationReader
-from workflows.contracts import DisputeCase, DisputeNotice, dispute_workflow_id
-from workflows.dispute_case import DisputeCaseWorkflow
+from workflows.case_clock import CaseClockWorkflow
+from workflows.contracts import CaseNotice, CaseRef, case_workflow_id
 
 log = structlog.get_logger()
 
 NAME = "dispatcher"
+TOPICS = DISPUTE_TOPICS
 
 
 class Dispatcher:
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         reader: NotificationReader,
         db: Database,
         client: Client,
         *,
         task_queue: str,
-        deadlines: dict[str, timedelta],
         batch_size: int = 100,
         after_effects: Callable[[Sequence[int]], None] | None = None,
     ) -> None:
@@ -47,7 +48,6 @@ class Dispatcher:
         self.db = db
         self.client = client
         self.task_queue = task_queue
-        self.deadlines = deadlines
         self.batch_size = batch_size
         # A seam for crash tests: called after a batch's effects, before its position is kept.
         self.after_effects = after_effects
@@ -63,7 +63,7 @@ class Dispatcher:
 
     async def step(self) -> int:
         start = await asyncio.to_thread(self.position)
-        batch = await asyncio.to_thread(self.reader.read, start, self.batch_size, EVENT_TOPICS)
+        batch = await asyncio.to_thread(self.reader.read, start, self.batch_size, TOPICS)
         for _, event in batch:
             await self.dispatch(event)
         if not batch:
@@ -91,31 +91,35 @@ class Dispatcher:
                 applied = await self.catch_up()
                 if applied:
                     log.info("dispatcher.advanced", events=applied)
-            except RPCError as failure:
-                log.warning("dispatcher.temporal_unavailable", detail=str(failure))
+            except (RPCError, tracking.TrackingConflict) as failure:
+                log.warning("dispatcher.retrying", error=type(failure).__name__, detail=str(failure))
             try:
                 await asyncio.wait_for(stopping.wait(), poll_interval)
             except TimeoutError:
                 pass
 
     async def dispatch(self, event: Any) -> None:
+        case_id = str(event.originator_id)
         if isinstance(event, Dispute.Reported):
-            await self._start(event)
+            await self._start(CaseRef(kind="dispute", case_id=case_id))
+        elif isinstance(event, Dispute.Reopened):
+            await self._start(CaseRef(kind="dispute", case_id=case_id, episode=event.reopening))
+            await self._notify(CaseRef(kind="dispute", case_id=case_id, episode=event.reopening - 1), event)
         else:
-            await self._notify(event)
+            episode = await asyncio.to_thread(self._episode_of, event)
+            await self._notify(CaseRef(kind="dispute", case_id=case_id, episode=episode), event)
 
-    async def _start(self, event: Any) -> None:
-        dispute_id = str(event.originator_id)
-        workflow_id = dispute_workflow_id(dispute_id)
-        case = DisputeCase(
-            dispute_id=dispute_id, village=event.village, severity=event.severity,
-            level=event.level, level_since=event.effective_at, version=event.originator_version,
-            deadlines=self.deadlines,
-        )
+    def _episode_of(self, event: Any) -> int:
+        """How many times the case had been reopened when the event was recorded."""
+        case = self.reader.app.repository.get(event.originator_id, version=event.originator_version)
+        return case.reopenings
+
+    async def _start(self, ref: CaseRef) -> None:
+        workflow_id = case_workflow_id(ref.kind, ref.case_id, ref.episode)
         try:
             handle = await self.client.start_workflow(
-                DisputeCaseWorkflow.run,
-                case,
+                CaseClockWorkflow.run,
+                ref,
                 id=workflow_id,
                 task_queue=self.task_queue,
                 # A running clock is reused; a finished one is never started again.
@@ -123,23 +127,19 @@ class Dispatcher:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
         except WorkflowAlreadyStartedError:
-            log.info("workflow.already_finished", dispute_id=dispute_id, workflow_id=workflow_id)
+            log.info("workflow.already_finished", case_id=ref.case_id, workflow_id=workflow_id)
             return
-        log.info("workflow.started", dispute_id=dispute_id, workflow_id=workflow_id, run_id=handle.result_run_id)
+        log.info("workflow.started", case_id=ref.case_id, workflow_id=workflow_id, run_id=handle.result_run_id)
 
-    async def _notify(self, event: Any) -> None:
-        dispute_id = str(event.originator_id)
-        workflow_id = dispute_workflow_id(dispute_id)
-        notice = DisputeNotice(
-            dispute_id=dispute_id, version=event.originator_version, kind=type(event).__name__,
-            effective_at=event.effective_at, to_level=getattr(event, "to_level", None),
-        )
-        handle: WorkflowHandle[Any, Any] = self.client.get_workflow_handle(workflow_id)
+    async def _notify(self, ref: CaseRef, event: Any) -> None:
+        workflow_id = case_workflow_id(ref.kind, ref.case_id, ref.episode)
+        notice = CaseNotice(version=event.originator_version, event=type(event).__name__)
         try:
-            await handle.signal(DisputeCaseWorkflow.notice, notice)
+            await self.client.get_workflow_handle(workflow_id).signal(CaseClockWorkflow.notice, notice)
         except RPCError as failure:
             if failure.status != RPCStatusCode.NOT_FOUND:
                 raise
-            log.info("workflow.already_finished", dispute_id=dispute_id, workflow_id=workflow_id, notice=notice.kind)
+            log.info("workflow.already_finished", case_id=ref.case_id, workflow_id=workflow_id, notice=notice.event)
             return
-        log.info("workflow.notified", dispute_id=dispute_id, workflow_id=workflow_id, notice=notice.kind, version=notice.version)
+        log.info("workflow.notified", case_id=ref.case_id, workflow_id=workflow_id, notice=notice.event,
+                 version=notice.version)

@@ -1,4 +1,4 @@
-"""The worker: runs the case workflows and their activities against one Casebook."""
+"""The worker: runs the clock workflows and their activities against one Casebook."""
 
 from __future__ import annotations
 
@@ -9,21 +9,21 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from domain.casebook import Casebook
-from workflows.activities import DisputeActivities
-from workflows.dispute_case import DisputeCaseWorkflow
+from workflows.activities import CaseActivities
+from workflows.case_clock import CaseClockWorkflow
 
-WORKFLOWS = [DisputeCaseWorkflow]
+WORKFLOWS = [CaseClockWorkflow]
 
 
 def build_worker(client: Client, casebook: Casebook, task_queue: str) -> Worker:
-    activities = DisputeActivities(casebook)
+    activities = CaseActivities(casebook)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[activities.escalate_for_missed_deadline],
+        activities=[activities.sync_case, activities.clock_came],
         # The event store is synchronous: activities run in threads.
         activity_executor=ThreadPoolExecutor(max_workers=8),
-        # On shutdown, let an escalation that is being written finish.
+        # On shutdown, let a fact that is being written finish.
         graceful_shutdown_timeout=timedelta(seconds=10),
     )

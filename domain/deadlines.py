@@ -1,0 +1,139 @@
+"""The deadline desk: starts, reminds, stops and explains the clocks that run on cases.
+
+Every command here is the system's (the workflows call it through activities) and is
+idempotent by a command id derived from the business fact — the case, the clock, the time
+it started — so an activity run twice records once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from domain.access import RIGHTS, SYSTEM_ACTOR, Right
+from domain.calendar import Unit
+from domain.casebook import Stamp
+from domain.clocks import CaseClocks, ClockState, clocks_id
+from domain.errors import CaseNotFound, InvalidValue
+
+if TYPE_CHECKING:
+    from domain.casebook import Casebook
+
+DEFAULT_CALENDAR = "CN"
+
+
+class NoRule(InvalidValue):
+    """No policy in force gives a rule for this clock."""
+
+
+class DeadlineDesk:
+    def __init__(self, casebook: Casebook) -> None:
+        self.cb = casebook
+
+    # -- the system's commands ----------------------------------------------------
+
+    def start(
+        self, case_kind: str, case_id: UUID | str, *, clock: str, node: str, attributes: dict[str, str],
+        started_at: datetime,
+    ) -> ClockState:
+        """Starts a clock by the rule in force when it starts, on that policy's calendar."""
+        book = self.cb.rulebook.current()
+        policy = book.policy_in_force(started_at)
+        if policy is None:
+            raise NoRule("clock", f"no deadline policy is in force at {started_at.isoformat()}")
+        rule = policy.rule_for(clock, attributes)
+        if rule is None:
+            raise NoRule("clock", f"policy {policy.version} has no rule for {clock} {attributes}")
+        calendar = book.calendar(DEFAULT_CALENDAR)
+        stamp = self._stamp(f"clock:{case_kind}:{case_id}:{clock}:{started_at.isoformat()}", started_at)
+
+        def decide(clocks: CaseClocks, s: Stamp) -> None:
+            clocks.start(clock=clock, node=node, rule=rule, policy_version=policy.version, calendar=calendar, **s)
+
+        self._ensure(case_kind, case_id, started_at)
+        clocks = self.cb.change(CaseClocks, clocks_id(case_kind, case_id), "clocks", "start_clock", stamp, decide)
+        return clocks.clocks[f"{clock}@{started_at.isoformat()}"]
+
+    def remind(
+        self, case_kind: str, case_id: UUID | str, *, key: str, fraction: float, at: datetime,
+        rights: frozenset[Right],
+    ) -> ClockState:
+        """Records a reminder to the people who act on the case at the clock's node and the
+        node above it (the level that supervises it)."""
+        def decide(clocks: CaseClocks, s: Stamp) -> bool:
+            notify = self.responsible(clocks.clock(key).node, rights)
+            return clocks.remind(key=key, fraction=fraction, notify=notify, **s)
+
+        return self._on(case_kind, case_id, "remind", f"remind:{case_kind}:{case_id}:{key}:{fraction}", at, key, decide)
+
+    def stop(self, case_kind: str, case_id: UUID | str, *, key: str, outcome: str, at: datetime) -> ClockState:
+        return self._on(case_kind, case_id, "stop_clock", f"stop:{case_kind}:{case_id}:{key}", at, key,
+                        lambda c, s: c.stop(key=key, outcome=outcome, **s))
+
+    def miss(self, case_kind: str, case_id: UUID | str, *, key: str, consequence: str, at: datetime) -> ClockState:
+        return self._on(case_kind, case_id, "miss_deadline", f"miss:{case_kind}:{case_id}:{key}", at, key,
+                        lambda c, s: c.miss(key=key, consequence=consequence, **s))
+
+    def pause(self, case_kind: str, case_id: UUID | str, *, key: str, reason: str, at: datetime, command_id: str) -> ClockState:
+        return self._on(case_kind, case_id, "pause_clock", command_id, at, key,
+                        lambda c, s: c.pause(key=key, reason=reason, **s))
+
+    def resume(self, case_kind: str, case_id: UUID | str, *, key: str, at: datetime, command_id: str) -> ClockState:
+        return self._on(case_kind, case_id, "resume_clock", command_id, at, key, lambda c, s: c.resume(key=key, **s))
+
+    def extend(  # noqa: PLR0913
+        self, case_kind: str, case_id: UUID | str, *, key: str, amount: int, unit: Unit, reason: str,
+        approved_by: str, at: datetime, command_id: str,
+    ) -> ClockState:
+        """Extends a clock once, by at most what the policy's `<clock>` extension rule allows."""
+        def decide(clocks: CaseClocks, s: Stamp) -> None:
+            clock = clocks.clock(key)
+            book = self.cb.rulebook.current()
+            policy = book.policy(clock.policy_version)
+            most = policy.rule_for(f"{clock.clock.split('.')[0]}.extension", {}) if policy else None
+            clocks.extend(key=key, amount=amount, unit=unit, most=most, reason=reason, approved_by=approved_by,
+                          calendar=book.calendar(clock.calendar), **s)
+
+        return self._on(case_kind, case_id, "extend_clock", command_id, at, key, decide)
+
+    # -- questions ------------------------------------------------------------------
+
+    def clocks(self, case_kind: str, case_id: UUID | str) -> CaseClocks | None:
+        try:
+            return self.cb.load(CaseClocks, clocks_id(case_kind, case_id), "clocks")
+        except CaseNotFound:
+            return None
+
+    def responsible(self, node: str, rights: frozenset[Right]) -> list[str]:
+        """Who holds, at the node or the one above it, a post with one of the rights."""
+        directory, now = self.cb.current_directory(), self.cb.clock()
+        people = {
+            t.person_id for code in directory.ancestors(node, now)[:2] for t in directory.holders(code, now)
+            if RIGHTS[t.post] & rights
+        }
+        return sorted(people)
+
+    # -- machinery --------------------------------------------------------------------
+
+    def _stamp(self, command_id: str, at: datetime) -> Stamp:
+        return Stamp(actor=SYSTEM_ACTOR, effective_at=at, command_id=command_id)
+
+    def _ensure(self, case_kind: str, case_id: UUID | str, at: datetime) -> None:
+        if self.clocks(case_kind, case_id) is None:
+            try:
+                self.cb.save(CaseClocks.open(case_kind, str(case_id), actor=SYSTEM_ACTOR, effective_at=at,
+                                             command_id=f"clocks:{case_kind}:{case_id}"))
+            except IntegrityError:
+                pass  # opened meanwhile
+
+    def _on(
+        self, case_kind: str, case_id: UUID | str, action: str, command_id: str, at: datetime, key: str,
+        decide: Callable[[CaseClocks, Stamp], Any],
+    ) -> ClockState:
+        clocks = self.cb.change(CaseClocks, clocks_id(case_kind, case_id), "clocks", action,
+                                self._stamp(command_id, at), decide)
+        return clocks.clock(key)

@@ -1,0 +1,133 @@
+"""The dispute's time: which clocks run on it given what is true of it, and what follows when
+one passes. The workflow asks (`sync`) after every change and at every due time (`due`);
+both answer with the clocks now running, so the workflow holds no rules of its own.
+
+- Open at a level (grid, village, township): that level's limit, from when the dispute
+  reached the level. Passing it at grid or village sends the dispute one level up; at the
+  township it is recorded as overdue, to be referred out.
+- A major dispute is filed with the township at once.
+- An agreement in effect: the follow-up visit limit; a written one also the judicial
+  confirmation window (which closes, and is recorded as closed, rather than being missed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from domain.access import Right
+from domain.clocks import ClockState
+from domain.dispute import ONGOING, AgreementForm, Dispute, Level, Severity, Status
+
+if TYPE_CHECKING:
+    from domain.casebook import Casebook
+
+KIND = "dispute"
+LADDER = {"dispute.grid": Level.GRID, "dispute.village": Level.VILLAGE}
+LEVEL_CLOCKS = {f"dispute.{level.value}" for level in Level}
+ACTING = frozenset({Right.MEDIATE, Right.ACCEPT_DISPUTE})  # who is reminded
+
+
+@dataclass(frozen=True)
+class ClockPlan:
+    clock: str
+    node: str
+    attributes: dict[str, str]
+    started_at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.clock}@{self.started_at.isoformat()}"
+
+
+@dataclass(frozen=True)
+class CaseTime:
+    """What the workflow needs: the case's version, whether its clocks are done, the clocks."""
+
+    version: int
+    ended: bool
+    clocks: list[ClockState]
+
+
+def required_clocks(d: Dispute, level_node: str) -> list[ClockPlan]:
+    attributes = {"severity": d.severity.value, "category": d.category.value, "level": d.level.value}
+    if d.status in ONGOING:
+        return [ClockPlan(f"dispute.{d.level.value}", level_node, attributes, d.level_since)]
+    since = d.agreement_in_effect_since
+    if d.status != Status.AGREEMENT_REACHED or since is None:
+        return []
+    plans = []
+    if not any(visit["at"] >= since for visit in d.follow_ups):
+        plans.append(ClockPlan("dispute.follow_up", level_node, attributes, since))
+    if d.agreement and d.agreement["form"] == AgreementForm.WRITTEN and not d.judicial_confirmation_requested:
+        plans.append(ClockPlan("dispute.judicial_confirmation", level_node, attributes, since))
+    return plans
+
+
+def _why_stopped(d: Dispute, clock: ClockState, superseded: bool) -> str:
+    if superseded:
+        return "superseded: the dispute was reopened"
+    if clock.clock in LEVEL_CLOCKS:
+        if d.status == Status.AGREEMENT_REACHED:
+            return f"met: agreement reached at {d.level.value} level"
+        if d.status in ONGOING:
+            return f"left the level: now at {d.level.value} level"
+        return f"ended: the dispute is {d.status.value.replace('_', ' ')}"
+    if clock.clock == "dispute.follow_up" and d.follow_ups:
+        return "met: follow-up visit made"
+    if clock.clock == "dispute.judicial_confirmation" and d.judicial_confirmation_requested:
+        return "met: judicial confirmation requested"
+    return f"no longer applies: the dispute is {d.status.value.replace('_', ' ')}"
+
+
+class DisputeClocks:
+    """Keeps a dispute's clocks in step with the dispute."""
+
+    def __init__(self, casebook: Casebook) -> None:
+        self.cb = casebook
+
+    def sync(self, dispute_id: UUID, episode: int) -> CaseTime:
+        d = self.cb.disputes.get(None, dispute_id)
+        superseded = d.reopenings != episode
+        ended = superseded or d.status not in ONGOING | {Status.AGREEMENT_REACHED}
+        if not ended and d.severity == Severity.MAJOR and not d.filed_with_township:
+            self.cb.disputes.file_major_dispute(dispute_id, at=d.reported_at)
+        plans = [] if ended else required_clocks(d, self.cb.disputes.level_node(d))
+        desk = self.cb.deadlines
+        clocks = desk.clocks(KIND, dispute_id)
+        wanted = {p.key for p in plans}
+        for running in clocks.running() if clocks else []:
+            if running.key not in wanted:
+                at = max(d.changed_at, running.started_at)
+                desk.stop(KIND, dispute_id, key=running.key, outcome=_why_stopped(d, running, superseded), at=at)
+        known = set(clocks.clocks) if clocks else set()
+        for plan in plans:
+            if plan.key not in known:
+                desk.start(KIND, dispute_id, clock=plan.clock, node=plan.node, attributes=plan.attributes,
+                           started_at=plan.started_at)
+        after = desk.clocks(KIND, dispute_id)
+        running = after.running() if after else []
+        return CaseTime(d.version, ended and not running, running)
+
+    def due(self, dispute_id: UUID, episode: int, key: str, fraction: float | None) -> CaseTime:
+        """A reminder time or a due time came for one of the dispute's clocks."""
+        clocks = self.cb.deadlines.clocks(KIND, dispute_id)
+        clock = clocks.clock(key) if clocks else None
+        if clock is not None and clock.open:
+            if fraction is not None:
+                at = clock.reminders_at[clock.rule["reminders"].index(fraction)]
+                self.cb.deadlines.remind(KIND, dispute_id, key=key, fraction=fraction, at=at, rights=ACTING)
+            elif clock.clock in LADDER:
+                self.cb.disputes.escalate_for_missed_deadline(dispute_id, from_level=LADDER[clock.clock], clock=clock)
+            elif clock.clock == "dispute.township":
+                self.cb.deadlines.miss(KIND, dispute_id, key=key, at=clock.due_at,
+                                       consequence="overdue at township level: to be referred out")
+            elif clock.clock == "dispute.follow_up":
+                self.cb.deadlines.miss(KIND, dispute_id, key=key, at=clock.due_at,
+                                       consequence="the follow-up visit was not made in time")
+            elif clock.clock == "dispute.judicial_confirmation":
+                self.cb.deadlines.stop(KIND, dispute_id, key=key, at=clock.due_at,
+                                       outcome="window closed: judicial confirmation was not requested")
+        return self.sync(dispute_id, episode)
