@@ -6,11 +6,13 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from domain import directory, dispute, receipts
+from domain import directory, dispute, patrol, receipts
 
 STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Directory", directory.Directory, directory.EVENT_CLASSES),
     ("Dispute", dispute.Dispute, dispute.EVENT_CLASSES),
+    ("Patrol route", patrol.Route, patrol.ROUTE_EVENT_CLASSES),
+    ("Patrol shift", patrol.Shift, patrol.SHIFT_EVENT_CLASSES),
     ("Command receipt", receipts.CommandReceipt, (receipts.CommandReceipt.Recorded,)),
 ]
 _BASE = {"originator_id", "originator_version", "timestamp", "originator_topic", "originator_id_type"}
