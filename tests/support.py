@@ -29,6 +29,10 @@ PEOPLE = {  # role in the tests → (person id, token), as in config/dev.toml
     "village_director": ("tang-hui", "dev-director-tang"),
     "assessor": ("wu-qing", "dev-assessor-wu"),
     "auditor": ("sun-hua", "dev-auditor-sun"),
+    "township_patrol_member": ("song-yu", "dev-patrol-song"),
+    "foreign_patrol_member": ("lin-tao", "dev-patrol-lin"),
+    "foreign_patrol_leader": ("xu-gang", "dev-patrol-xu"),
+    "township_patrol_leader": ("pan-wei", "dev-patrol-pan"),
 }
 TOKENS = {role: token for role, (_, token) in PEOPLE.items()}
 
