@@ -10,7 +10,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from api.errors import install_error_handlers
-from api.routes import directory, disputes, villages
+from api.routes import directory, disputes, patrols, villages
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import tracking
@@ -29,6 +29,7 @@ def create_api(system: System) -> FastAPI:
     install_error_handlers(app)
     app.include_router(directory.router)
     app.include_router(disputes.router)
+    app.include_router(patrols.router)
     app.include_router(villages.router)
 
     @app.middleware("http")
