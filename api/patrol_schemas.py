@@ -12,7 +12,10 @@ from api.schemas import EventPublic, In, PartyIn
 from domain.dispute import Category, Severity
 from domain.patrol import Route, Shift
 
-CODE = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", description="The checkpoint's code, as on its sign.")
+CODE = Field(
+    min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+    description="The checkpoint's code, as on its sign.",
+)
 CHECKPOINT = Field(max_length=40, description="The code of a checkpoint of the shift's route revision.")
 
 
@@ -40,8 +43,10 @@ class RouteRetirementIn(In):
 
 class ShiftIn(In):
     route_id: UUID
-    leader: str = Field(max_length=100, description="The leader's person id: holds a patrol leader post over the route.")
-    members: list[str] = Field(max_length=50, description="The other members' person ids: each holds a patrol post over the route.")
+    leader: str = Field(max_length=100, description="The leader's person id: a patrol leader over the route.")
+    members: list[str] = Field(
+        max_length=50, description="The other members' person ids: each holds a patrol post over the route."
+    )
     planned_start: AwareDatetime
     planned_end: AwareDatetime
 

@@ -211,7 +211,8 @@ class Shift(Aggregate):
             s.sign_ins.append({"person": self.actor, "point": "start", "at": self.effective_at})
 
     class SignedInAtCheckpoint(Event):
-        """A team member signed in at a checkpoint; says whether it kept the route's order for them and whether it was the team's first there."""
+        """A team member signed in at a checkpoint; says whether it kept the route's order for
+        them and whether it was the team's first sign-in there."""
 
         TOPIC = "fengqiao.patrol:SignedInAtCheckpoint"
         checkpoint: str
@@ -381,6 +382,11 @@ class Shift(Aggregate):
                 f"the shift starts at {self.planned_start.isoformat()}; sign-in opens "
                 f"{int(EARLY_SIGN_IN.total_seconds() // 60)} minutes before",
             )
+        if opens and stamp["effective_at"] >= self.planned_end:
+            raise self._refusal(
+                "sign_in_at_start",
+                f"the shift was planned to end at {self.planned_end.isoformat()} and nobody came: record it missed",
+            )
         self.trigger_event(self.SignedInAtStart, opens_shift=opens, **stamp)
 
     def sign_in_at_checkpoint(self, *, checkpoint: str, **stamp: Any) -> None:
@@ -389,7 +395,8 @@ class Shift(Aggregate):
         if checkpoint in self.visits[person]:
             raise self._refusal("sign_in_at_checkpoint", f"{person} already signed in at {checkpoint}")
         if checkpoint in self.missed:
-            raise self._refusal("sign_in_at_checkpoint", f"{checkpoint} was recorded missed by {self.missed[checkpoint]['by']}")
+            by = self.missed[checkpoint]["by"]
+            raise self._refusal("sign_in_at_checkpoint", f"{checkpoint} was recorded missed by {by}")
         self.trigger_event(
             self.SignedInAtCheckpoint, checkpoint=checkpoint, position=position,
             in_route_order=self._in_route_order(person, position), first_at_checkpoint=checkpoint not in self.signed,
@@ -406,7 +413,8 @@ class Shift(Aggregate):
         self._check("record_checkpoint_missed", stamp)
         position = self._position(checkpoint, "checkpoint")
         if checkpoint in self.signed:
-            raise self._refusal("record_checkpoint_missed", f"{checkpoint} was signed in at by {self.signed[checkpoint][0]['person']}")
+            by = self.signed[checkpoint][0]["person"]
+            raise self._refusal("record_checkpoint_missed", f"{checkpoint} was signed in at by {by}")
         if checkpoint in self.missed:
             raise self._refusal("record_checkpoint_missed", f"{checkpoint} is already recorded missed")
         if not reason.strip():
@@ -498,7 +506,9 @@ class Shift(Aggregate):
     def _position(self, checkpoint: str, field_name: str) -> int:
         codes = self.checkpoint_codes()
         if checkpoint not in codes:
-            raise InvalidValue(field_name, f"{checkpoint!r} is not a checkpoint of this shift; checkpoints: {', '.join(codes)}")
+            raise InvalidValue(
+                field_name, f"{checkpoint!r} is not a checkpoint of this shift; checkpoints: {', '.join(codes)}"
+            )
         return codes.index(checkpoint) + 1
 
     def _refusal(self, action: str, why: str) -> TransitionNotAllowed:

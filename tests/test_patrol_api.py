@@ -140,7 +140,8 @@ def test_a_patrol_goes_from_its_route_to_a_closed_shift_with_its_history(api: Te
     assert [(c["code"], bool(c["signed_by"]), (c["missed"] or {}).get("trigger")) for c in closed["checkpoints"]] == [
         ("C1", True, None), ("C2", False, "manual"), ("C3", False, "closing")]
     dispute_id = found["findings"][0]["case_id"]
-    assert closed["record"]["findings"] == [{"kind": "dispute", "case_id": dispute_id}, {"kind": "incident", "case_id": incident}]
+    assert closed["record"]["findings"] == [
+        {"kind": "dispute", "case_id": dispute_id}, {"kind": "incident", "case_id": incident}]
     assert (closed["record"]["present"], closed["record"]["absent"]) == (["gao-feng", "ma-li"], ["song-yu"])
 
     read = ok(api.get(f"/patrols/shifts/{shift_id}", headers=auth("auditor")))
@@ -150,7 +151,8 @@ def test_a_patrol_goes_from_its_route_to_a_closed_shift_with_its_history(api: Te
         ("FindingReported", "gao-feng"), ("SignedInAtEnd", "ma-li"), ("SignedInAtEnd", "gao-feng"),
         ("CheckpointMissed", "gao-feng"), ("Closed", "gao-feng"),
     ]
-    assert read["history"][3]["data"] == {"checkpoint": "C1", "position": 1, "in_route_order": True, "first_at_checkpoint": True}
+    assert read["history"][3]["data"] == {
+        "checkpoint": "C1", "position": 1, "in_route_order": True, "first_at_checkpoint": True}
     dispute = ok(api.get(f"/disputes/{dispute_id}", headers=auth("auditor")))
     assert (dispute["source"], dispute["source_ref"], dispute["village"]) == ("patrol", shift_id, VILLAGE)
 
@@ -180,7 +182,9 @@ def test_a_shift_nobody_came_to_is_recorded_missed_and_one_not_yet_due_cancelled
 def test_a_request_retried_with_its_idempotency_key_has_its_effect_once(api: TestClient, clock: Clock, system: System):
     made = shift_in(api, clock, "open")
     key = {"Idempotency-Key": "tablet-9/finding/1"}
-    first, again = (ok(command(api, made["id"], "dispute-findings", DISPUTE, role="patrol_member", headers=key)) for _ in range(2))
+    first, again = (
+        ok(command(api, made["id"], "dispute-findings", DISPUTE, role="patrol_member", headers=key)) for _ in range(2)
+    )
     assert first["findings"] == again["findings"] and len(again["findings"]) == 1
     assert first["version"] == again["version"]
     body = {"route_id": made["route_id"], "leader": "gao-feng", "members": ["ma-li"],
@@ -320,7 +324,8 @@ def test_a_shift_command_by_the_wrong_person_is_403_and_writes_nothing(
 
 def test_a_leader_over_the_village_leads_its_shifts_from_the_township(api: TestClient, clock: Clock):
     made = shift_in(api, clock, "open")
-    ok(command(api, made["id"], "missed-checkpoints", {"checkpoint": "C3", "reason": "dam closed"}, role="township_patrol_leader"))
+    missed = {"checkpoint": "C3", "reason": "dam closed"}
+    ok(command(api, made["id"], "missed-checkpoints", missed, role="township_patrol_leader"))
     ok(command(api, made["id"], "end-sign-ins"))
     assert ok(command(api, made["id"], "closure", role="township"))["status"] == "closed"
 

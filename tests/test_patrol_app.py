@@ -171,7 +171,8 @@ def test_a_team_may_include_a_patrol_member_of_the_township_above_the_route(syst
 @pytest.mark.parametrize(("leader", "members", "field", "reason"), [
     ("patrol_leader", ("foreign_patrol_member",), "members", "Lin Tao (patrol_member at anping.dongxi.shangba) holds no"),
     ("patrol_leader", ("grid_member",), "members", "holds no patrol_leader or patrol_member post over"),
-    ("patrol_member", ("township_patrol_member",), "leader", "Ma Li (patrol_member at anping.dongxi.qiaotou) holds no patrol_leader post"),
+    ("patrol_member", ("township_patrol_member",), "leader",
+     "Ma Li (patrol_member at anping.dongxi.qiaotou) holds no patrol_leader post"),
     ("township", ("patrol_member",), "leader", "holds no patrol_leader post"),
 ])
 def test_each_on_the_team_holds_a_patrol_post_over_the_routes_node(
@@ -284,7 +285,8 @@ def test_a_shift_nobody_came_to_is_recorded_missed_and_one_not_yet_due_cancelled
     route = establish(system)
     missed = schedule(system, route)
     clock.advance(timedelta(hours=1))
-    assert desk(system).record_shift_missed(person("patrol_leader"), missed.id, reason="all at a fire").status == ShiftStatus.MISSED
+    recorded = desk(system).record_shift_missed(person("patrol_leader"), missed.id, reason="all at a fire")
+    assert recorded.status == ShiftStatus.MISSED
     later = desk(system).schedule_shift(
         person("patrol_leader"), route_id=route.id, leader="gao-feng", members=["ma-li"],
         planned_start=clock.now + timedelta(days=1), planned_end=clock.now + timedelta(days=1, hours=3),

@@ -78,7 +78,8 @@ def ended(who: str = LEADER) -> Step:
 
 
 def missed(checkpoint: str) -> Step:
-    return lambda s: s.record_checkpoint_missed(checkpoint=checkpoint, reason="road flooded", **stamp(at=START + timedelta(hours=1)))
+    when = START + timedelta(hours=1)
+    return lambda s: s.record_checkpoint_missed(checkpoint=checkpoint, reason="road flooded", **stamp(at=when))
 
 
 def closed() -> Step:
@@ -230,6 +231,20 @@ def test_sign_in_at_the_start_opens_an_hour_before_the_planned_start():
     assert shift.status == ShiftStatus.OPEN
 
 
+def test_a_shift_is_not_opened_after_its_planned_end():
+    shift = given()
+    error = refused(TransitionNotAllowed, shift, lambda: shift.sign_in_at_start(**stamp(at=END)))
+    assert "nobody came: record it missed" in str(error)
+    shift.sign_in_at_start(**stamp(at=END - timedelta(minutes=1)))
+    assert shift.status == ShiftStatus.OPEN
+
+
+def test_a_member_arriving_after_the_planned_end_still_signs_in_at_the_start():
+    shift = given(started())
+    shift.sign_in_at_start(**stamp(MEMBER, END + timedelta(minutes=5)))
+    assert list(shift.present) == [LEADER, MEMBER]
+
+
 def test_a_checkpoint_sign_in_records_its_position_and_that_it_kept_the_route_order():
     shift = given(started(), at("C1"))
     shift.sign_in_at_checkpoint(checkpoint="C2", **stamp(at=START + timedelta(hours=1)))
@@ -337,7 +352,9 @@ def test_a_checkpoint_missed_needs_a_reason():
 ])
 def test_a_checkpoint_signed_or_already_missed_is_not_recorded_missed(steps: tuple[Step, ...], why: str):
     shift = given(*steps)
-    error = refused(TransitionNotAllowed, shift, lambda: shift.record_checkpoint_missed(checkpoint="C1", reason="x", **stamp(at=END)))
+    error = refused(
+        TransitionNotAllowed, shift, lambda: shift.record_checkpoint_missed(checkpoint="C1", reason="x", **stamp(at=END))
+    )
     assert why in str(error)
 
 
@@ -349,7 +366,9 @@ def test_a_checkpoint_is_recorded_missed_only_on_an_open_shift():
 
 def test_the_deadline_clock_records_a_checkpoint_missed_as_such():
     shift = given(started())
-    shift.record_checkpoint_missed(checkpoint="C2", reason="late", trigger=MissTrigger.DEADLINE, **stamp("system:deadline", END))
+    shift.record_checkpoint_missed(
+        checkpoint="C2", reason="late", trigger=MissTrigger.DEADLINE, **stamp("system:deadline", END)
+    )
     [event] = then(shift)
     assert (event.trigger, event.actor) == ("deadline", "system:deadline")
 
@@ -372,7 +391,8 @@ def test_an_incident_finding_is_recorded_with_its_kind():
 
 
 def test_a_case_is_linked_to_a_shift_once():
-    shift = given(started(), lambda s: s.report_finding(kind=FindingKind.INCIDENT, case_id="i-1", summary="x", checkpoint=None, **stamp()))
+    shift = given(started(), lambda s: s.report_finding(
+        kind=FindingKind.INCIDENT, case_id="i-1", summary="x", checkpoint=None, **stamp()))
     error = refused(InvalidValue, shift, lambda: shift.report_finding(
         kind=FindingKind.INCIDENT, case_id="i-1", summary="again", checkpoint=None, **stamp()))
     assert error.field == "case_id"
@@ -471,7 +491,8 @@ def test_the_deadline_clock_records_a_missed_shift_as_such():
 
 def test_a_shift_is_not_missed_before_its_planned_start():
     shift = given()
-    error = refused(TransitionNotAllowed, shift, lambda: shift.record_missed(reason="", **stamp(at=START - timedelta(minutes=1))))
+    early = START - timedelta(minutes=1)
+    error = refused(TransitionNotAllowed, shift, lambda: shift.record_missed(reason="", **stamp(at=early)))
     assert "cancel it" in str(error)
 
 

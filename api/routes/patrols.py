@@ -82,7 +82,9 @@ Call = Callable[[PatrolDesk, str, UUID, Any, CommandMeta], Any]
 def _command(kind: str, path: str, body_model: type[In], call: Call, action: str, summary: str) -> None:
     answer, public = (_route_answer, s.RoutePublic) if kind == "route" else (_shift_answer, s.ShiftPublic)
 
-    def endpoint(case_id: UUID, body: Any, person: CurrentPerson, system: SystemDep, response: Response, meta: Meta) -> Any:
+    def endpoint(
+        case_id: UUID, body: Any, person: CurrentPerson, system: SystemDep, response: Response, meta: Meta
+    ) -> Any:
         case = call(system.casebook.patrols, person, case_id, body, meta_for(body, meta))
         return answer(response, case, action)
 
