@@ -404,12 +404,21 @@ def test_a_route_breaking_a_rule_is_422_naming_the_field(api: TestClient, system
     assert head(system) == before
 
 
-def test_a_revision_that_changes_nothing_is_422(api: TestClient, system: System):
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("revisions", {"checkpoints": ROUTE["checkpoints"]}, "checkpoints"),  # changes nothing
+    ("revisions", {"checkpoints": ROUTE["checkpoints"], "name": ""}, "name"),
+    ("revisions", {"name": "Loop"}, "checkpoints"),
+    ("retirement", {"effective_at": "2026-03-01T00:00:00+00:00"}, "effective_at"),
+    ("retirement", {"reason": None}, "reason"),
+])
+def test_a_route_command_breaking_a_rule_is_422_naming_the_field(
+    api: TestClient, system: System, path: str, body: dict[str, Any], field: str
+):
     made = route(api)
     before = head(system)
-    refused = api.post(f"/patrols/routes/{made['id']}/revisions", json={"checkpoints": ROUTE["checkpoints"]},
-                       headers=auth("patrol_leader"))
-    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "checkpoints"
+    refused = api.post(f"/patrols/routes/{made['id']}/{path}", json=body, headers=auth("patrol_leader"))
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == [field]
     assert head(system) == before
 
 
