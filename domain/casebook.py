@@ -73,6 +73,7 @@ class Casebook(Application[UUID]):
         from domain.directory_desk import DirectoryDesk
         from domain.disputes import DisputeDesk
         from domain.incidents import IncidentDesk
+        from domain.patrols import PatrolDesk
         from domain.rulebook_desk import RulebookDesk
 
         self.directory = DirectoryDesk(self)
@@ -80,6 +81,7 @@ class Casebook(Application[UUID]):
         self.deadlines = DeadlineDesk(self)
         self.disputes = DisputeDesk(self)
         self.incidents = IncidentDesk(self)
+        self.patrols = PatrolDesk(self)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Configuration comes only from the settings the composition root passes in,

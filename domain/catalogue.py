@@ -6,13 +6,15 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from domain import clocks, directory, dispute, incident, receipts, rulebook
+from domain import clocks, directory, dispute, incident, patrol, receipts, rulebook
 
 STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Directory", directory.Directory, directory.EVENT_CLASSES),
     ("Rulebook: deadline policy and calendars", rulebook.Rulebook, rulebook.EVENT_CLASSES),
     ("Dispute", dispute.Dispute, dispute.EVENT_CLASSES),
     ("Incident", incident.Incident, incident.EVENT_CLASSES),
+    ("Patrol route", patrol.Route, patrol.ROUTE_EVENT_CLASSES),
+    ("Patrol shift", patrol.Shift, patrol.SHIFT_EVENT_CLASSES),
     ("Case clocks", clocks.CaseClocks, clocks.EVENT_CLASSES),
     ("Command receipt", receipts.CommandReceipt, (receipts.CommandReceipt.Recorded,)),
 ]

@@ -46,6 +46,10 @@ PEOPLE = {  # role in the tests → (person id, token), as in config/dev.toml
     "village_staff": ("xu-min", "dev-incident-xu"),
     "foreign_village_staff": ("lin-tao", "dev-incident-lin"),
     "county_staff": ("deng-hao", "dev-incident-deng"),
+    "township_patrol_member": ("song-yu", "dev-patrol-song"),
+    "foreign_patrol_member": ("fang-qi", "dev-patrol-fang"),
+    "foreign_patrol_leader": ("xu-gang", "dev-patrol-xu"),
+    "township_patrol_leader": ("pan-wei", "dev-patrol-pan"),
 }
 TOKENS = {role: token for role, (_, token) in PEOPLE.items()}
 

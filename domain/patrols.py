@@ -1,0 +1,319 @@
+"""Commands on patrol routes and shifts: who may do what at which node, the team checked
+against the directory, findings opened as cases, and the deadline clock's misses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from domain.access import RIGHTS, SYSTEM_ACTOR, Post, Right, posts_with
+from domain.casebook import NO_META, CommandMeta, Stamp
+from domain.directory import Directory
+from domain.dispute import Category, Severity, Source
+from domain.errors import AccessDenied, CaseNotFound, InvalidValue, StaleVersion
+from domain.jurisdiction import NodeKind
+from domain.patrol import FindingKind, MissTrigger, Route, Shift, ShiftStatus
+
+if TYPE_CHECKING:
+    from domain.casebook import Casebook
+
+ROUTE_NODE_KINDS = frozenset({NodeKind.VILLAGE, NodeKind.TOWNSHIP})
+ROUTE_RIGHTS = (Right.MANAGE_ROUTES, Right.LEAD_PATROL)
+PATROL_POSTS = frozenset(p for p, rights in RIGHTS.items() if Right.PATROL in rights)
+LEADER_POSTS = frozenset(p for p in PATROL_POSTS if Right.LEAD_PATROL in RIGHTS[p])
+RIGHT_FOR: dict[str, Right] = {
+    "sign_in_at_start": Right.PATROL,
+    "sign_in_at_checkpoint": Right.PATROL,
+    "sign_in_at_end": Right.PATROL,
+    "report_dispute_finding": Right.PATROL,
+    "report_incident_finding": Right.PATROL,
+    "record_checkpoint_missed": Right.LEAD_PATROL,
+    "record_shift_missed": Right.LEAD_PATROL,
+    "cancel_shift": Right.LEAD_PATROL,
+    "close_shift": Right.LEAD_PATROL,
+}
+
+
+class PatrolDesk:
+    def __init__(self, casebook: Casebook) -> None:
+        self.cb = casebook
+
+    # -- routes -------------------------------------------------------------------
+
+    def establish_route(
+        self, actor: str, *, node: str, name: str, checkpoints: Sequence[dict[str, str]],
+        meta: CommandMeta = NO_META,
+    ) -> Route:
+        """Lays out a route at a village or township, its checkpoints in walking order."""
+        directory, now = self.cb.current_directory(), self.cb.clock()
+        record = directory.node(node)
+        if record is None:
+            raise InvalidValue("node", f"no node {node!r} in the jurisdiction")
+        directory.require_node(node, record.kind, "node", now)
+        if record.kind not in ROUTE_NODE_KINDS:
+            raise InvalidValue("node", f"{node!r} is a {record.kind}; routes are laid out at a village or a township")
+        self._authorise_routes(actor, node)
+        stamp = self.cb.stamp(actor, meta)
+        return self.cb.create(
+            "establish_route", stamp,
+            lambda: Route.establish(node=node, name=name, checkpoints=checkpoints, **stamp), Route, "route",
+        )
+
+    def revise_route(
+        self, actor: str, route_id: UUID, *, checkpoints: Sequence[dict[str, str]], name: str | None = None,
+        meta: CommandMeta = NO_META,
+    ) -> Route:
+        return self._on_route(
+            actor, route_id, "revise_route", meta,
+            lambda r, s: r.revise(checkpoints=checkpoints, name=name, **s),
+        )
+
+    def retire_route(self, actor: str, route_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META) -> Route:
+        return self._on_route(actor, route_id, "retire_route", meta, lambda r, s: r.retire(reason=reason, **s))
+
+    # -- scheduling -----------------------------------------------------------------
+
+    def schedule_shift(  # noqa: PLR0913
+        self, actor: str, *, route_id: UUID, leader: str, members: Sequence[str],
+        planned_start: datetime, planned_end: datetime, meta: CommandMeta = NO_META,
+    ) -> Shift:
+        """Schedules a shift on the route's current revision for a leader and members, each
+        holding a patrol post over the route's node."""
+        try:
+            route = self.cb.load(Route, route_id, "route")
+        except CaseNotFound as missing:
+            raise InvalidValue("route_id", missing.message) from None
+        self.cb.authorise(actor, Right.LEAD_PATROL, route.node)
+        stamp = self.cb.stamp(actor, meta)
+
+        def build() -> Shift:
+            directory, now = self.cb.current_directory(), self.cb.clock()
+            self._check_patroller(directory, leader, "leader", route.node, now, LEADER_POSTS)
+            for member in members:
+                self._check_patroller(directory, member, "members", route.node, now, PATROL_POSTS)
+            return Shift.schedule(
+                route=route, leader=leader, members=members, planned_start=planned_start,
+                planned_end=planned_end, **stamp,
+            )
+
+        return self.cb.create("schedule_shift", stamp, build, Shift, "shift")
+
+    # -- the team on the route ---------------------------------------------------------
+
+    def sign_in_at_start(self, actor: str, shift_id: UUID, meta: CommandMeta = NO_META) -> Shift:
+        """The first sign-in at the start opens the shift."""
+        return self._on_shift(actor, shift_id, "sign_in_at_start", meta, lambda s, st: s.sign_in_at_start(**st))
+
+    def sign_in_at_checkpoint(self, actor: str, shift_id: UUID, *, checkpoint: str, meta: CommandMeta = NO_META) -> Shift:
+        return self._on_shift(
+            actor, shift_id, "sign_in_at_checkpoint", meta,
+            lambda s, st: s.sign_in_at_checkpoint(checkpoint=checkpoint, **st),
+        )
+
+    def sign_in_at_end(self, actor: str, shift_id: UUID, meta: CommandMeta = NO_META) -> Shift:
+        return self._on_shift(actor, shift_id, "sign_in_at_end", meta, lambda s, st: s.sign_in_at_end(**st))
+
+    def report_dispute_finding(  # noqa: PLR0913
+        self, actor: str, shift_id: UUID, *, grid: str | None = None, village: str | None = None,
+        parties: Sequence[dict[str, Any]], category: Category, severity: Severity, description: str,
+        occurred_at: datetime | None = None, checkpoint: str | None = None, meta: CommandMeta = NO_META,
+    ) -> Shift:
+        """Reports the dispute found (source: patrol, naming this shift) and links it here.
+        Both steps hang on the one command id, so a retry after a crash between them finds
+        the dispute already reported and only records the missing link."""
+        action = "report_dispute_finding"
+        stamp = self.cb.stamp(actor, meta)
+        shift = self.cb.load(Shift, shift_id, "shift")
+        if self.cb.receipt(stamp["command_id"], action, shift.id) is not None:
+            return shift
+        self._check_before_opening_a_case(actor, shift, checkpoint, stamp, meta)
+        if grid is None and village is None:
+            village = self._village_of(shift)
+        dispute = self.cb.disputes.report(
+            actor, grid=grid, village=village, parties=parties, category=category, severity=severity,
+            description=description, occurred_at=occurred_at or stamp["effective_at"],
+            source=Source.PATROL, source_ref=str(shift.id),
+            meta=CommandMeta(command_id=f"{stamp['command_id']}:dispute", effective_at=stamp["effective_at"]),
+        )
+        return self._on_shift(
+            actor, shift_id, action, meta,
+            lambda s, st: s.report_finding(
+                kind=FindingKind.DISPUTE, case_id=str(dispute.id), summary=dispute.description,
+                checkpoint=checkpoint, **{**st, "effective_at": dispute.reported_at},
+            ),
+            stamp=stamp,
+        )
+
+    def report_incident_finding(
+        self, actor: str, shift_id: UUID, *, case_id: UUID, summary: str, checkpoint: str | None = None,
+        meta: CommandMeta = NO_META,
+    ) -> Shift:
+        """Links an incident reported on its own stream to the shift. The incident stream is
+        not in this codebase yet: the caller reports it there and passes its id; this seam
+        becomes a call to the incident desk, like the dispute finding, when it lands."""
+        return self._on_shift(
+            actor, shift_id, "report_incident_finding", meta,
+            lambda s, st: s.report_finding(
+                kind=FindingKind.INCIDENT, case_id=str(case_id), summary=summary, checkpoint=checkpoint, **st,
+            ),
+        )
+
+    # -- the leader ---------------------------------------------------------------------
+
+    def record_checkpoint_missed(
+        self, actor: str, shift_id: UUID, *, checkpoint: str, reason: str, meta: CommandMeta = NO_META
+    ) -> Shift:
+        return self._on_shift(
+            actor, shift_id, "record_checkpoint_missed", meta,
+            lambda s, st: s.record_checkpoint_missed(checkpoint=checkpoint, reason=reason, **st),
+        )
+
+    def record_shift_missed(self, actor: str, shift_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META) -> Shift:
+        return self._on_shift(
+            actor, shift_id, "record_shift_missed", meta, lambda s, st: s.record_missed(reason=reason, **st)
+        )
+
+    def cancel_shift(self, actor: str, shift_id: UUID, *, reason: str, meta: CommandMeta = NO_META) -> Shift:
+        return self._on_shift(actor, shift_id, "cancel_shift", meta, lambda s, st: s.cancel(reason=reason, **st))
+
+    def close_shift(self, actor: str, shift_id: UUID, *, notes: str = "", meta: CommandMeta = NO_META) -> Shift:
+        """Closes the shift with its record; checkpoints nobody signed are recorded missed."""
+        return self._on_shift(actor, shift_id, "close_shift", meta, lambda s, st: s.close(notes=notes, **st))
+
+    # -- the deadline clock -------------------------------------------------------------
+
+    def record_missed_shift_for_deadline(self, shift_id: UUID, *, due_at: datetime) -> Shift:
+        """Nobody signed in by the due time. Idempotent: the command id is derived from the
+        shift and the due time, and a shift that started or ended is left alone."""
+
+        def decide(s: Shift, stamp: Stamp) -> bool:
+            if s.status != ShiftStatus.SCHEDULED:
+                return False
+            s.record_missed(reason=f"nobody signed in by {due_at.isoformat()}", trigger=MissTrigger.DEADLINE, **stamp)
+            return True
+
+        stamp = Stamp(
+            actor=SYSTEM_ACTOR, effective_at=due_at, command_id=f"deadline:{shift_id}:shift-missed:{due_at.isoformat()}"
+        )
+        return self.cb.change(Shift, shift_id, "shift", "record_missed_shift_for_deadline", stamp, decide)
+
+    def record_missed_checkpoint_for_deadline(self, shift_id: UUID, *, checkpoint: str, due_at: datetime) -> Shift:
+        """The checkpoint was not signed by the due time. Idempotent like the shift's miss;
+        a checkpoint signed or already missed, or a shift not open, is left alone."""
+
+        def decide(s: Shift, stamp: Stamp) -> bool:
+            if s.status != ShiftStatus.OPEN or checkpoint in s.signed or checkpoint in s.missed:
+                return False
+            s.record_checkpoint_missed(
+                checkpoint=checkpoint, reason=f"not signed in at by {due_at.isoformat()}",
+                trigger=MissTrigger.DEADLINE, **stamp,
+            )
+            return True
+
+        stamp = Stamp(
+            actor=SYSTEM_ACTOR, effective_at=due_at,
+            command_id=f"deadline:{shift_id}:checkpoint-missed:{checkpoint}:{due_at.isoformat()}",
+        )
+        return self.cb.change(Shift, shift_id, "shift", "record_missed_checkpoint_for_deadline", stamp, decide)
+
+    # -- questions ----------------------------------------------------------------------
+
+    def route(self, reader: str | None, route_id: UUID) -> Route:
+        route = self.cb.load(Route, route_id, "route")
+        if reader is not None:
+            self.cb.authorise(reader, Right.READ, route.node)
+        return route
+
+    def route_with_history(self, reader: str, route_id: UUID) -> tuple[Route, list[Any]]:
+        route = self.route(reader, route_id)
+        return route, self.cb.history(route.id, route.version)
+
+    def shift(self, reader: str | None, shift_id: UUID) -> Shift:
+        shift = self.cb.load(Shift, shift_id, "shift")
+        if reader is not None:
+            self.cb.authorise(reader, Right.READ, shift.node)
+        return shift
+
+    def shift_with_history(self, reader: str, shift_id: UUID) -> tuple[Shift, list[Any]]:
+        shift = self.shift(reader, shift_id)
+        return shift, self.cb.history(shift.id, shift.version)
+
+    # -- machinery ----------------------------------------------------------------------
+
+    def _authorise_routes(self, actor: str, node: str) -> None:
+        """Routes are managed by those who manage routes or lead patrols at the node."""
+        directory, now = self.cb.current_directory(), self.cb.clock()
+        refusals: list[AccessDenied] = []
+        for right in ROUTE_RIGHTS:
+            try:
+                directory.authorise(actor, right, node, now)
+                return
+            except AccessDenied as refusal:
+                refusals.append(refusal)
+        if actor not in directory.people:
+            raise refusals[0]
+        held = {r for t in directory.posts_of(actor, now) for r in ROUTE_RIGHTS if r in RIGHTS[t.post]}
+        for refusal in refusals:
+            if refusal.right in held:
+                raise refusal  # holds the right, but elsewhere: says whose jurisdiction
+        posts = sorted({p for r in ROUTE_RIGHTS for p in posts_with(r)})
+        raise AccessDenied(
+            actor, " or ".join(ROUTE_RIGHTS), node,
+            f"{directory.name_of(actor)} has neither the right to manage routes nor to lead patrol; "
+            f"posts with them: {', '.join(posts)}",
+        )
+
+    def _check_patroller(
+        self, directory: Directory, person_id: str, field_name: str, node: str, at: datetime,
+        posts: frozenset[Post],
+    ) -> None:
+        if person_id not in directory.people:
+            raise InvalidValue(field_name, f"no person {person_id!r} in the directory")
+        tenures = directory.posts_of(person_id, at)
+        if any(t.post in posts and directory.contains(t.node, node, at) for t in tenures):
+            return
+        held = ", ".join(f"{t.post.value} at {t.node}" for t in tenures) or "no post"
+        wanted = " or ".join(sorted(p.value for p in posts))
+        raise InvalidValue(
+            field_name, f"{directory.name_of(person_id)} ({held}) holds no {wanted} post over {node}"
+        )
+
+    def _check_before_opening_a_case(
+        self, actor: str, shift: Shift, checkpoint: str | None, stamp: Stamp, meta: CommandMeta
+    ) -> None:
+        """Every refusal the link would meet, checked before the case is opened, so that a
+        refused finding writes nothing."""
+        if meta.expected_version is not None and shift.version != meta.expected_version:
+            raise StaleVersion(meta.expected_version, shift.version)
+        self.cb.authorise(actor, Right.PATROL, shift.node)
+        shift.check_finding(checkpoint=checkpoint, **stamp)
+
+    def _village_of(self, shift: Shift) -> str:
+        record = self.cb.current_directory().node(shift.node)
+        if record is None or record.kind != NodeKind.VILLAGE:
+            raise InvalidValue("village", f"the route is at {shift.node}: name the village or grid of the finding")
+        return shift.node
+
+    def _on_route(
+        self, actor: str, route_id: UUID, action: str, meta: CommandMeta, decide: Callable[[Route, Stamp], Any]
+    ) -> Route:
+        def authorised(r: Route, s: Stamp) -> Any:
+            self._authorise_routes(actor, r.node)
+            return decide(r, s)
+
+        stamp = self.cb.stamp(actor, meta)
+        return self.cb.change(Route, route_id, "route", action, stamp, authorised, meta)
+
+    def _on_shift(
+        self, actor: str, shift_id: UUID, action: str, meta: CommandMeta,
+        decide: Callable[[Shift, Stamp], Any], stamp: Stamp | None = None,
+    ) -> Shift:
+        def authorised(s: Shift, st: Stamp) -> Any:
+            self.cb.authorise(actor, RIGHT_FOR[action], s.node)
+            return decide(s, st)
+
+        return self.cb.change(
+            Shift, shift_id, "shift", action, stamp or self.cb.stamp(actor, meta), authorised, meta
+        )
