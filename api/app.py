@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 
 from api.errors import install_error_handlers
 from api.routes import directory, disputes, villages
+from api.routes import petitions
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import tracking
@@ -30,6 +31,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(directory.router)
     app.include_router(disputes.router)
     app.include_router(villages.router)
+    app.include_router(petitions.router)
 
     @app.middleware("http")
     async def request_context(

@@ -65,9 +65,11 @@ class Casebook(Application[UUID]):
         self.clock = clock
         from domain.directory_desk import DirectoryDesk
         from domain.disputes import DisputeDesk
+        from domain.petitions import PetitionDesk
 
         self.directory = DirectoryDesk(self)
         self.disputes = DisputeDesk(self)
+        self.petitions = PetitionDesk(self)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Configuration comes only from the settings the composition root passes in,

@@ -7,10 +7,13 @@ import inspect
 from typing import Any
 
 from domain import directory, dispute, receipts
+from domain import petition, petitioner
 
 STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Directory", directory.Directory, directory.EVENT_CLASSES),
     ("Dispute", dispute.Dispute, dispute.EVENT_CLASSES),
+    ("Petition", petition.Petition, petition.EVENT_CLASSES),
+    ("Petitioner", petitioner.Petitioner, petitioner.EVENT_CLASSES),
     ("Command receipt", receipts.CommandReceipt, (receipts.CommandReceipt.Recorded,)),
 ]
 _BASE = {"originator_id", "originator_version", "timestamp", "originator_topic", "originator_id_type"}

@@ -29,6 +29,9 @@ PEOPLE = {  # role in the tests → (person id, token), as in config/dev.toml
     "village_director": ("tang-hui", "dev-director-tang"),
     "assessor": ("wu-qing", "dev-assessor-wu"),
     "auditor": ("sun-hua", "dev-auditor-sun"),
+    "county_staff": ("xu-lin", "dev-petition-county-xu"),
+    "village_staff": ("fang-jun", "dev-petition-fang"),
+    "foreign_petition_agent": ("deng-hao", "dev-petition-deng"),
 }
 TOKENS = {role: token for role, (_, token) in PEOPLE.items()}
 
