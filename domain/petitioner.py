@@ -128,7 +128,7 @@ class Petitioner(Aggregate):
             when = concluded["since"].date().isoformat()
             raise TransitionNotAllowed(
                 "register_petition", f"concluded on {when}", [],
-                f"this petitioner's matter {matter!r} was concluded on {when} "
+                f"this petitioner's matter was concluded on {when} "
                 f"({concluded['how'].replace('_', ' ')}, petition {concluded['petition_id']}): the same facts "
                 "and reasons are not accepted again (Art. 36); new facts or reasons are a new matter",
             )

@@ -293,7 +293,7 @@ class PetitionDesk:
 
     def _check_accused(self, directory: Directory, actor: str, accused: str, node: str) -> None:
         if accused not in directory.people:
-            raise InvalidValue("accused_person_id", f"no person {accused!r} in the directory")
+            raise InvalidValue("accused_person_id", "no such person in the directory: give the accused's person id, or none")
         if accused == actor:
             raise AccessDenied(actor, Right.REGISTER_PETITION, node, _RECUSED.format(directory.name_of(actor)))
 
