@@ -233,7 +233,7 @@ def test_a_command_the_state_does_not_allow_is_409_with_the_state_on_every_comma
         refused = command(api, petition, path, "county_staff")
         assert refused.status_code == 409, path
         assert (refused.json()["state"], refused.json()["allowed"]) == ("concluded", []), path
-    again = api.post("/petitions", json=REGISTRATION, headers=auth("county_staff"))
+    again = api.post("/petitions", json={**REGISTRATION, "channel": "visit"}, headers=auth("county_staff"))
     assert again.status_code == 409
     assert again.json()["state"].startswith("concluded on 2026-03-02")
     assert "same facts and reasons are not accepted again" in again.json()["detail"]

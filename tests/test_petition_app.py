@@ -158,6 +158,18 @@ def test_a_petition_agent_registers_only_in_their_own_village(system: System):
     assert register(system, role="foreign_petition_agent", node=SHANGBA).agent == "deng-hao"
 
 
+def test_a_petition_agent_does_not_act_for_the_township_above_their_village(system: System):
+    with pytest.raises(AccessDenied, match="outside Qian Dong's jurisdiction"):
+        register(system, node=TOWNSHIP)
+
+
+def test_village_workstation_staff_act_in_their_own_village_only(system: System):
+    assert register(system, role="village_staff", channel=Channel.LETTER).node == VILLAGE
+    for node in (SHANGBA, TOWNSHIP):
+        with pytest.raises(AccessDenied, match="outside Fang Jun's jurisdiction"):
+            register(system, role="village_staff", node=node, channel=Channel.LETTER)
+
+
 def test_township_staff_act_at_their_township_and_the_villages_under_it_but_not_another_township(system: System):
     assert register(system, role="township", node=TOWNSHIP, channel=Channel.LETTER).node == TOWNSHIP
     village = register(system, role="township", channel=Channel.LETTER)
@@ -423,11 +435,12 @@ class _Interleaved(Casebook):
     competitor: Callable[[], object] | None = None
 
     def load(self, kind, case_id, label):  # type: ignore[no-untyped-def]
-        case = super().load(kind, case_id, label)
-        if kind is Petitioner and self.competitor is not None:
-            compete, self.competitor = self.competitor, None
-            compete()
-        return case
+        try:
+            return super().load(kind, case_id, label)
+        finally:  # also when there is no record yet
+            if kind is Petitioner and self.competitor is not None:
+                compete, self.competitor = self.competitor, None
+                compete()
 
 
 @pytest.fixture
@@ -448,6 +461,23 @@ def test_two_bodies_accepting_the_same_matter_at_once_never_both_succeed(system:
         rival.petitions.decide_acceptance(person("county_staff"), second.id, decision=AcceptanceDecision.ACCEPTED)
     assert history(system, second.id) == ["Registered", "Routed"]
     assert record_of(system).standing("road compensation", first.id) == Standing.ACCEPTED
+
+
+@pytest.mark.parametrize("known_before", [False, True])
+def test_two_registrations_of_one_matter_at_once_are_both_kept_the_second_as_a_repeat(
+    system: System, rival: _Interleaved, known_before: bool
+):
+    if known_before:
+        register(system, matter="school fees")
+    competing: list[Petition] = []
+    rival.competitor = lambda: competing.append(register(system))
+    second = rival.petitions.register(
+        person("township"), node=VILLAGE, channel=Channel.LETTER, type=PetitionType.COMPLAINT, petitioner=ZHANG,
+        content="The road money, again.", matter="road compensation",
+    )
+    [first] = competing
+    assert second.repeat_of == str(first.id)
+    assert [r["petition_id"] for r in record_of(system).matters["road compensation"]] == [str(first.id), str(second.id)]
 
 
 def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(system: System):
