@@ -492,6 +492,38 @@ def test_a_re_review_cannot_be_requested_before_a_review_is_decided():
     assert refusal.value.state == "opinion_given"
 
 
+@pytest.mark.parametrize(
+    ("steps", "command", "state"),
+    [
+        (answered(), lambda p: p.decide_review(outcome=Opinion.SUPPORT, facts="f", legal_basis="l", body="c", **stamp()), "opinion_given"),
+        ((*answered(), review_requested(), reviewed()),
+         lambda p: p.decide_re_review(outcome=Opinion.SUPPORT, facts="f", legal_basis="l", body="c", **stamp()), "reviewed"),
+        ((registered(), routed(), decided()), lambda p: p.accept_opinion(**stamp()), "accepted"),
+        ((registered(), routed(), decided()), lambda p: p.conclude(**stamp()), "accepted"),
+        ((registered(), routed(), decided(AcceptanceDecision.NOT_ACCEPTED)), lambda p: p.route(to_node="c", to_level=Level.COUNTY, **stamp()), "not_accepted"),
+        ((*answered(), review_requested()), lambda p: p.accept_opinion(**stamp()), "review_requested"),
+    ],
+)
+def test_each_answer_waits_for_its_request_and_each_request_for_its_answer(steps, command, state):
+    petition = given(*steps)
+    with pytest.raises(TransitionNotAllowed) as refusal:
+        command(petition)
+    assert refusal.value.state == state
+    assert then(petition) == []
+
+
+def test_a_re_review_request_and_decision_give_their_grounds_facts_and_legal_basis():
+    petition = given(*answered(), review_requested(), reviewed())
+    with pytest.raises(InvalidValue) as refusal:
+        petition.request_re_review(grounds=" ", **stamp("qian-dong"))
+    assert refusal.value.field == "grounds"
+    petition = given(*answered(), review_requested(), reviewed(), re_review_requested())
+    with pytest.raises(InvalidValue) as refusal:
+        petition.decide_re_review(outcome=Opinion.SUPPORT, facts="f", legal_basis="", body="c", **stamp())
+    assert refusal.value.field == "legal_basis"
+    assert then(petition) == []
+
+
 # -- conclusion -------------------------------------------------------------------------------
 
 def test_a_petitioner_who_accepts_the_opinion_concludes_the_petition():
