@@ -10,7 +10,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from api.errors import install_error_handlers
-from api.routes import directory, disputes, incidents, patrols, villages
+from api.routes import directory, disputes, incidents, patrols, petitions, villages
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import tracking
@@ -32,6 +32,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(patrols.router)
     app.include_router(villages.router)
+    app.include_router(petitions.router)
 
     @app.middleware("http")
     async def request_context(

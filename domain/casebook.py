@@ -74,12 +74,14 @@ class Casebook(Application[UUID]):
         from domain.disputes import DisputeDesk
         from domain.incidents import IncidentDesk
         from domain.patrols import PatrolDesk
+        from domain.petitions import PetitionDesk
         from domain.rulebook_desk import RulebookDesk
 
         self.directory = DirectoryDesk(self)
         self.rulebook = RulebookDesk(self)
         self.deadlines = DeadlineDesk(self)
         self.disputes = DisputeDesk(self)
+        self.petitions = PetitionDesk(self)
         self.incidents = IncidentDesk(self)
         self.patrols = PatrolDesk(self)
 

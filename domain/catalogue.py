@@ -6,12 +6,14 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from domain import clocks, directory, dispute, incident, patrol, receipts, rulebook
+from domain import clocks, directory, dispute, incident, patrol, petition, petitioner, receipts, rulebook
 
 STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Directory", directory.Directory, directory.EVENT_CLASSES),
     ("Rulebook: deadline policy and calendars", rulebook.Rulebook, rulebook.EVENT_CLASSES),
     ("Dispute", dispute.Dispute, dispute.EVENT_CLASSES),
+    ("Petition", petition.Petition, petition.EVENT_CLASSES),
+    ("Petitioner", petitioner.Petitioner, petitioner.EVENT_CLASSES),
     ("Incident", incident.Incident, incident.EVENT_CLASSES),
     ("Patrol route", patrol.Route, patrol.ROUTE_EVENT_CLASSES),
     ("Patrol shift", patrol.Shift, patrol.SHIFT_EVENT_CLASSES),

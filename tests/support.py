@@ -50,6 +50,9 @@ PEOPLE = {  # role in the tests → (person id, token), as in config/dev.toml
     "foreign_patrol_member": ("fang-qi", "dev-patrol-fang"),
     "foreign_patrol_leader": ("xu-gang", "dev-patrol-xu"),
     "township_patrol_leader": ("pan-wei", "dev-patrol-pan"),
+    "petition_county_staff": ("xu-lin", "dev-petition-county-xu"),
+    "accused_village_staff": ("fang-jun", "dev-petition-fang"),
+    "foreign_petition_agent": ("jiang-hong", "dev-petition-jiang"),
 }
 TOKENS = {role: token for role, (_, token) in PEOPLE.items()}
 

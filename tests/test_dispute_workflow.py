@@ -97,8 +97,8 @@ def test_a_minor_dispute_is_reminded_at_half_and_four_fifths_and_escalates_after
             assert kinds(system, dispute) == ["Reported"]
             grid = system.casebook.deadlines.clocks("dispute", dispute.id).running()[0]
             assert [(r["fraction"], r["notify"]) for r in grid.reminders_sent] == [
-                (0.5, ["he-ping", "li-ming", "wang-fang", "xu-min", "zhou-yun"]),
-                (0.8, ["he-ping", "li-ming", "wang-fang", "xu-min", "zhou-yun"]),
+                (0.5, ["fang-jun", "he-ping", "li-ming", "wang-fang", "xu-min", "zhou-yun"]),
+                (0.8, ["fang-jun", "he-ping", "li-ming", "wang-fang", "xu-min", "zhou-yun"]),
             ]
             assert [r["at"] for r in grid.reminders_sent] == [
                 dispute.reported_at + timedelta(hours=12), dispute.reported_at + timedelta(hours=19, minutes=12)]

@@ -1,0 +1,146 @@
+"""Petition request and response bodies: `...In` is what a client sends, `...Public` what it reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas import EventPublic, In
+from domain.petition import AcceptanceDecision, Channel, LegalProcedure, Level, Opinion, Petition, PetitionType
+
+_ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
+_PHONE = r"^\+?[0-9 \-]{5,20}$"
+
+
+class PetitionerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(pattern=_ID_NUMBER, description="Resident identity number: keys repeat detection.")
+    phone: str | None = Field(None, pattern=_PHONE)
+    address: str | None = Field(None, max_length=200)
+
+
+class RepresentativeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str | None = Field(None, pattern=_ID_NUMBER)
+    phone: str | None = Field(None, pattern=_PHONE)
+
+
+class RepresentativeNamingIn(In):
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str | None = Field(None, pattern=_ID_NUMBER)
+    phone: str | None = Field(None, pattern=_PHONE)
+
+    def person(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True, exclude={"effective_at"})
+
+
+class PetitionRegisterIn(In):
+    node: str = Field(description="The village or township the petition concerns.")
+    channel: Channel
+    type: PetitionType
+    petitioner: PetitionerIn
+    content: str = Field(max_length=8000, description="What the petitioner asks or says; an oral petition as said.")
+    matter: str = Field(max_length=200, description="The registrar's short name for the matter: the same name marks a repeat.")
+    people_count: int = Field(1, ge=1, le=100_000, description="5 or more make a group petition.")
+    representatives: list[RepresentativeIn] = Field(
+        default_factory=list, max_length=50, description="A group petition's representatives: 1 to 5 (Art. 20)."
+    )
+    agent: str | None = Field(None, description="Person id of the petition agent acting; default: the registrar, if one.")
+    accused_person_id: str | None = Field(None, description="For an accusation: the accused, when in the directory.")
+    reached_level: Level | None = Field(None, description="Level of the body the petition reached; default: the registrar's.")
+    oral: bool | None = Field(None, description="Default: true for a visit or a call.")
+
+
+class RoutingIn(In):
+    to_node: str = Field(description="The receiving body: the node the petition concerns or one above it.")
+
+
+class AcceptanceDecisionIn(In):
+    decision: AcceptanceDecision
+    reason: str = Field("", max_length=2000, description="Required when not accepted or objected to.")
+
+
+class DiversionIn(In):
+    procedure: LegalProcedure
+    body: str = Field(max_length=200, description="The court, arbitration commission or authority.")
+    reason: str = Field(max_length=2000)
+
+
+class ExtensionIn(In):
+    days: int = Field(description="At most 30 (Art. 34).")
+    reason: str = Field(max_length=2000, description="The reason the petitioner is told.")
+
+
+class ReasonedAnswerIn(In):
+    outcome: Opinion
+    facts: str = Field(max_length=8000)
+    legal_basis: str = Field(max_length=4000)
+
+
+class ReviewRequestIn(In):
+    grounds: str = Field(max_length=4000, description="What the petitioner disputes.")
+
+
+class OpinionAcceptanceIn(In):
+    pass
+
+
+class ConclusionIn(In):
+    pass
+
+
+class PetitionPublic(BaseModel):
+    id: str
+    version: int
+    node: str
+    channel: str
+    type: str
+    oral: bool
+    petitioner: dict[str, Any]
+    agent: str | None
+    people_count: int
+    group: bool
+    representatives: list[dict[str, Any]]
+    content: str
+    matter: str
+    accused_person_id: str | None
+    reached_level: str
+    proper_level: str
+    leapfrog: bool
+    repeat_of: str | None
+    registered_at: datetime
+    registered_by: str
+    status: str
+    status_since: datetime
+    routed_to: str | None
+    routings: list[dict[str, Any]]
+    objections: list[dict[str, Any]]
+    acceptance: dict[str, Any] | None
+    diversion: dict[str, Any] | None
+    extension: dict[str, Any] | None
+    opinion: dict[str, Any] | None
+    review_request: dict[str, Any] | None
+    review: dict[str, Any] | None
+    re_review_request: dict[str, Any] | None
+    re_review: dict[str, Any] | None
+    conclusion: dict[str, Any] | None
+    review_window_closes: datetime | None
+    re_review_window_closes: datetime | None
+    allowed_actions: list[str]
+    secrets_withheld: bool = Field(
+        description="True when this is an accusation whose content and accuser are withheld from the reader."
+    )
+
+    @classmethod
+    def of(cls, p: Petition, withheld: bool) -> PetitionPublic:
+        computed = {"id", "allowed_actions", "secrets_withheld"}
+        fields = {name: getattr(p, name) for name in cls.model_fields if name not in computed}
+        return cls(**fields, id=str(p.id), allowed_actions=sorted(p.allowed_actions()), secrets_withheld=withheld)
+
+
+class PetitionWithHistory(PetitionPublic):
+    history: list[EventPublic]

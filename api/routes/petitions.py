@@ -1,0 +1,114 @@
+"""Petition commands and reads. Every command: POST a body, get the petition as it now stands,
+as the caller may see it (an accusation's secrets withheld from those who may not see them).
+Logs name the petition and its status, never what it says or who brought it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import structlog
+from fastapi import APIRouter, Response, status
+
+from api import petition_schemas as s
+from api.deps import CurrentPerson, Meta, SystemDep, meta_for
+from api.schemas import EventPublic, In
+from domain.casebook import CommandMeta
+from domain.petition import Petition
+from domain.petitions import PetitionDesk
+from infra.bootstrap import System
+
+router = APIRouter(prefix="/petitions", tags=["petitions"])
+log = structlog.get_logger()
+
+
+def _answer(response: Response, system: System, person: str, petition: Petition, action: str) -> s.PetitionPublic:
+    response.headers["ETag"] = f'"{petition.version}"'
+    structlog.contextvars.bind_contextvars(petition_id=str(petition.id))
+    log.info(f"petition.{action}", version=petition.version, status=petition.status.value)
+    shown, withheld = system.casebook.petitions.as_seen_by(person, petition)
+    return s.PetitionPublic.of(shown, withheld)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=s.PetitionPublic)
+def register_petition(
+    body: s.PetitionRegisterIn, person: CurrentPerson, system: SystemDep, response: Response, meta: Meta
+) -> s.PetitionPublic:
+    """Register a letter, visit, call or message at the node it concerns; repeats and leapfrog visits are flagged."""
+    petition = system.casebook.petitions.register(
+        person, node=body.node, channel=body.channel, type=body.type,
+        petitioner=body.petitioner.model_dump(exclude_none=True), content=body.content, matter=body.matter,
+        people_count=body.people_count,
+        representatives=[r.model_dump(exclude_none=True) for r in body.representatives],
+        agent=body.agent, accused_person_id=body.accused_person_id, reached_level=body.reached_level,
+        oral=body.oral, meta=meta_for(body, meta),
+    )
+    response.headers["Location"] = f"/petitions/{petition.id}"
+    return _answer(response, system, person, petition, "registered")
+
+
+@router.get("/{petition_id}", response_model=s.PetitionWithHistory)
+def read_petition(
+    petition_id: UUID, person: CurrentPerson, system: SystemDep, response: Response
+) -> s.PetitionWithHistory:
+    """Read a petition and every event of its history; an accusation's content and accuser are withheld from those who may not see them."""
+    petition, history, withheld = system.casebook.petitions.read(person, petition_id)
+    response.headers["ETag"] = f'"{petition.version}"'
+    return s.PetitionWithHistory(
+        **s.PetitionPublic.of(petition, withheld).model_dump(), history=[EventPublic.of(e) for e in history]
+    )
+
+
+Call = Callable[[PetitionDesk, str, UUID, Any, CommandMeta], Petition]
+
+
+def _command(path: str, body_model: type[In], call: Call, action: str, summary: str) -> None:
+    def endpoint(
+        petition_id: UUID, body: Any, person: CurrentPerson, system: SystemDep,
+        response: Response, meta: Meta,
+    ) -> s.PetitionPublic:
+        petition = call(system.casebook.petitions, person, petition_id, body, meta_for(body, meta))
+        return _answer(response, system, person, petition, action)
+
+    endpoint.__annotations__["body"] = body_model
+    endpoint.__doc__ = summary
+    router.add_api_route(
+        f"/{{petition_id}}/{path}", endpoint, methods=["POST"], response_model=s.PetitionPublic,
+        name=f"petition_{action}", summary=summary.rstrip("."),
+    )
+
+
+_command("representatives", s.RepresentativeNamingIn,
+         lambda d, p, i, b, m: d.name_representative(p, i, representative=b.person(), meta=m),
+         "representative_named", "Name one more representative of a group petition (at most five).")
+_command("routing", s.RoutingIn, lambda d, p, i, b, m: d.route(p, i, to_node=b.to_node, meta=m),
+         "routed", "Route the petition to the receiving body: the node it concerns or one above it.")
+_command("acceptance", s.AcceptanceDecisionIn,
+         lambda d, p, i, b, m: d.decide_acceptance(p, i, decision=b.decision, reason=b.reason, meta=m),
+         "acceptance_decided", "Decide acceptance: accepted, not accepted (with the reason), or objected to and sent back.")
+_command("diversion", s.DiversionIn,
+         lambda d, p, i, b, m: d.divert(p, i, procedure=b.procedure, body=b.body, reason=b.reason, meta=m),
+         "diverted", "Divert a complaint or claim to litigation, arbitration or an administrative procedure.")
+_command("extension", s.ExtensionIn,
+         lambda d, p, i, b, m: d.extend_handling(p, i, days=b.days, reason=b.reason, meta=m),
+         "handling_extended", "Approve the one extension of the handling time, with the reason told to the petitioner.")
+_command("opinion", s.ReasonedAnswerIn,
+         lambda d, p, i, b, m: d.give_opinion(p, i, outcome=b.outcome, facts=b.facts, legal_basis=b.legal_basis, meta=m),
+         "opinion_given", "Give the written handling opinion: support, explain or not support, with facts and legal basis.")
+_command("review-request", s.ReviewRequestIn,
+         lambda d, p, i, b, m: d.request_review(p, i, grounds=b.grounds, meta=m),
+         "review_requested", "Record the petitioner's request for a review, within 30 days of the opinion.")
+_command("review-decision", s.ReasonedAnswerIn,
+         lambda d, p, i, b, m: d.decide_review(p, i, outcome=b.outcome, facts=b.facts, legal_basis=b.legal_basis, meta=m),
+         "review_decided", "Decide the review, as the body above the one that gave the opinion.")
+_command("re-review-request", s.ReviewRequestIn,
+         lambda d, p, i, b, m: d.request_re_review(p, i, grounds=b.grounds, meta=m),
+         "re_review_requested", "Record the petitioner's request for a re-review, within 30 days of the review decision.")
+_command("re-review-decision", s.ReasonedAnswerIn,
+         lambda d, p, i, b, m: d.decide_re_review(p, i, outcome=b.outcome, facts=b.facts, legal_basis=b.legal_basis, meta=m),
+         "re_review_decided", "Decide the re-review, as the body above the reviewing body: final, the petition is concluded.")
+_command("opinion-acceptance", s.OpinionAcceptanceIn, lambda d, p, i, b, m: d.accept_opinion(p, i, m),
+         "opinion_accepted", "Record that the petitioner accepts the opinion or review decision: the petition is concluded.")
+_command("conclusion", s.ConclusionIn, lambda d, p, i, b, m: d.conclude(p, i, m),
+         "concluded", "Conclude a petition whose window for review or re-review closed without a request.")
