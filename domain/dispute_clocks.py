@@ -12,14 +12,13 @@ both answer with the clocks now running, so the workflow holds no rules of its o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.access import Right
 from domain.clocks import ClockState
 from domain.dispute import ONGOING, AgreementForm, Dispute, Level, Severity, Status
+from domain.timekeeping import CaseTime, ClockPlan, keep_in_step
 
 if TYPE_CHECKING:
     from domain.casebook import Casebook
@@ -28,27 +27,6 @@ KIND = "dispute"
 LADDER = {"dispute.grid": Level.GRID, "dispute.village": Level.VILLAGE}
 LEVEL_CLOCKS = {f"dispute.{level.value}" for level in Level}
 ACTING = frozenset({Right.MEDIATE, Right.ACCEPT_DISPUTE})  # who is reminded
-
-
-@dataclass(frozen=True)
-class ClockPlan:
-    clock: str
-    node: str
-    attributes: dict[str, str]
-    started_at: datetime
-
-    @property
-    def key(self) -> str:
-        return f"{self.clock}@{self.started_at.isoformat()}"
-
-
-@dataclass(frozen=True)
-class CaseTime:
-    """What the workflow needs: the case's version, whether its clocks are done, the clocks."""
-
-    version: int
-    ended: bool
-    clocks: list[ClockState]
 
 
 def required_clocks(d: Dispute, level_node: str) -> list[ClockPlan]:
@@ -94,22 +72,11 @@ class DisputeClocks:
         ended = superseded or d.status not in ONGOING | {Status.AGREEMENT_REACHED}
         if not ended and d.severity == Severity.MAJOR and not d.filed_with_township:
             self.cb.disputes.file_major_dispute(dispute_id, at=d.reported_at)
-        plans = [] if ended else required_clocks(d, self.cb.disputes.level_node(d))
-        desk = self.cb.deadlines
-        clocks = desk.clocks(KIND, dispute_id)
-        wanted = {p.key for p in plans}
-        for running in clocks.running() if clocks else []:
-            if running.key not in wanted:
-                at = max(d.changed_at, running.started_at)
-                desk.stop(KIND, dispute_id, key=running.key, outcome=_why_stopped(d, running, superseded), at=at)
-        known = set(clocks.clocks) if clocks else set()
-        for plan in plans:
-            if plan.key not in known:
-                desk.start(KIND, dispute_id, clock=plan.clock, node=plan.node, attributes=plan.attributes,
-                           started_at=plan.started_at)
-        after = desk.clocks(KIND, dispute_id)
-        running = after.running() if after else []
-        return CaseTime(d.version, ended and not running, running)
+        return keep_in_step(
+            self.cb, KIND, dispute_id, version=d.version, ended=ended,
+            plans=[] if ended else required_clocks(d, self.cb.disputes.level_node(d)),
+            changed_at=d.changed_at, why_stopped=lambda clock: _why_stopped(d, clock, superseded),
+        )
 
     def due(self, dispute_id: UUID, episode: int, key: str, fraction: float | None) -> CaseTime:
         """A reminder time or a due time came for one of the dispute's clocks."""

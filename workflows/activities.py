@@ -12,9 +12,9 @@ from temporalio.exceptions import ApplicationError
 
 from domain.casebook import Casebook
 from domain.clocks import ClockState
-from domain.dispute_clocks import CaseTime as DomainTime
-from domain.dispute_clocks import DisputeClocks
+from domain.timekeeping import CaseTime as DomainTime
 from domain.errors import CaseNotFound
+from workflows.case_kinds import CASE_KINDS
 from workflows.contracts import CaseRef, CaseTime, ClockDue, ClockView, Reminder
 
 log = structlog.get_logger()
@@ -35,7 +35,7 @@ def _time(time: DomainTime) -> CaseTime:
 
 class CaseActivities:
     def __init__(self, casebook: Casebook) -> None:
-        self.keepers: dict[str, Any] = {"dispute": DisputeClocks(casebook)}
+        self.keepers: dict[str, Any] = {kind.kind: kind.keeper(casebook) for kind in CASE_KINDS}
 
     def _keeper(self, kind: str) -> Any:
         keeper = self.keepers.get(kind)

@@ -19,18 +19,16 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.dispute import EVENT_TOPICS as DISPUTE_TOPICS
-from domain.dispute import Dispute
 from infra.sql import Database
 from projections import tracking
 from projections.runner import NotificationReader
 from workflows.case_clock import CaseClockWorkflow
+from workflows.case_kinds import BY_TOPIC, TOPICS
 from workflows.contracts import CaseNotice, CaseRef, case_workflow_id
 
 log = structlog.get_logger()
 
 NAME = "dispatcher"
-TOPICS = DISPUTE_TOPICS
 
 
 class Dispatcher:
@@ -99,15 +97,16 @@ class Dispatcher:
                 pass
 
     async def dispatch(self, event: Any) -> None:
+        kind = BY_TOPIC[type(event).TOPIC]
         case_id = str(event.originator_id)
-        if isinstance(event, Dispute.Reported):
-            await self._start(CaseRef(kind="dispute", case_id=case_id))
-        elif isinstance(event, Dispute.Reopened):
-            await self._start(CaseRef(kind="dispute", case_id=case_id, episode=event.reopening))
-            await self._notify(CaseRef(kind="dispute", case_id=case_id, episode=event.reopening - 1), event)
+        if isinstance(event, kind.created):
+            await self._start(CaseRef(kind=kind.kind, case_id=case_id))
+        elif kind.reopened is not None and isinstance(event, kind.reopened):
+            await self._start(CaseRef(kind=kind.kind, case_id=case_id, episode=event.reopening))
+            await self._notify(CaseRef(kind=kind.kind, case_id=case_id, episode=event.reopening - 1), event)
         else:
-            episode = await asyncio.to_thread(self._episode_of, event)
-            await self._notify(CaseRef(kind="dispute", case_id=case_id, episode=episode), event)
+            episode = await asyncio.to_thread(self._episode_of, event) if kind.reopened else 0
+            await self._notify(CaseRef(kind=kind.kind, case_id=case_id, episode=episode), event)
 
     def _episode_of(self, event: Any) -> int:
         """How many times the case had been reopened when the event was recorded."""
