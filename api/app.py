@@ -10,7 +10,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from api.errors import install_error_handlers
-from api.routes import directory, disputes, incidents, patrols, petitions, villages
+from api.routes import clocks, deadlines, directory, disputes, incidents, patrols, petitions, villages
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import tracking
@@ -27,6 +27,8 @@ def create_api(system: System) -> FastAPI:
     app.state.system = system
     _prepare_views(system.views, system)
     install_error_handlers(app)
+    app.include_router(clocks.router)
+    app.include_router(deadlines.router)
     app.include_router(directory.router)
     app.include_router(disputes.router)
     app.include_router(incidents.router)
@@ -62,4 +64,5 @@ def _prepare_views(views: Database, system: System) -> None:
     """The API reads tables the projector writes; make sure they exist even before it runs."""
     with views.transaction() as cur:
         tracking.create_table(cur)
-        system.statistics.create(cur)
+        for projection in system.projections:
+            projection.create(cur)

@@ -46,6 +46,12 @@ class ClockState:
     reminders_sent: list[dict[str, Any]] = field(default_factory=list)
     outcome: str | None = None
     ended_at: datetime | None = None
+    settled: str | None = None  # what finally answered a missed deadline
+    settled_at: datetime | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == "missed" and self.settled is None
 
     @property
     def open(self) -> bool:
@@ -199,6 +205,17 @@ class CaseClocks(Aggregate):
             clock = c.clocks[self.key]
             clock.status, clock.outcome, clock.ended_at = "missed", self.consequence, self.effective_at
 
+    class MissedDeadlineSettled(Event):
+        """What was overdue was finally done, or no longer applies: the case left the overdue lists."""
+
+        TOPIC = "fengqiao.clocks:MissedDeadlineSettled"
+        key: str
+        outcome: str
+
+        def apply(self, c: CaseClocks) -> None:
+            clock = c.clocks[self.key]
+            clock.settled, clock.settled_at = self.outcome, self.effective_at
+
     class ClockStopped(Event):
         """The clock stopped before its due time: what it waited for happened, or no longer applies."""
 
@@ -300,6 +317,13 @@ class CaseClocks(Aggregate):
         self.trigger_event(self.DeadlineMissed, key=key, due_at=clock.due_at, consequence=consequence, **stamp)
         return True
 
+    def settle(self, *, key: str, outcome: str, **stamp: Any) -> bool:
+        clock = self.clocks.get(key)
+        if clock is None or not clock.overdue:
+            return False
+        self.trigger_event(self.MissedDeadlineSettled, key=key, outcome=outcome, **stamp)
+        return True
+
     def stop(self, *, key: str, outcome: str, **stamp: Any) -> bool:
         clock = self.clocks.get(key)
         if clock is None or not clock.open:
@@ -315,6 +339,9 @@ class CaseClocks(Aggregate):
             raise InvalidValue("clock", f"no clock {key!r} on this case")
         return found
 
+    def overdue(self) -> list[ClockState]:
+        return [c for c in self.clocks.values() if c.overdue]
+
     def running(self, clock: str | None = None) -> list[ClockState]:
         return [c for c in self.clocks.values() if c.open and (clock is None or c.clock == clock)]
 
@@ -328,6 +355,6 @@ class CaseClocks(Aggregate):
 EVENT_CLASSES = (
     CaseClocks.Opened, CaseClocks.ClockStarted, CaseClocks.ReminderRecorded, CaseClocks.ClockPaused,
     CaseClocks.ClockResumed, CaseClocks.ClockExtended, CaseClocks.DueDateRecomputed, CaseClocks.DeadlineMissed,
-    CaseClocks.ClockStopped,
+    CaseClocks.MissedDeadlineSettled, CaseClocks.ClockStopped,
 )
 EVENT_TOPICS = tuple(e.TOPIC for e in EVENT_CLASSES)

@@ -74,6 +74,10 @@ class DeadlineDesk:
         return self._on(case_kind, case_id, "stop_clock", f"stop:{case_kind}:{case_id}:{key}", at, key,
                         lambda c, s: c.stop(key=key, outcome=outcome, **s))
 
+    def settle(self, case_kind: str, case_id: UUID | str, *, key: str, outcome: str, at: datetime) -> ClockState:
+        return self._on(case_kind, case_id, "settle_deadline", f"settle:{case_kind}:{case_id}:{key}", at, key,
+                        lambda c, s: c.settle(key=key, outcome=outcome, **s))
+
     def miss(self, case_kind: str, case_id: UUID | str, *, key: str, consequence: str, at: datetime) -> ClockState:
         return self._on(case_kind, case_id, "miss_deadline", f"miss:{case_kind}:{case_id}:{key}", at, key,
                         lambda c, s: c.miss(key=key, consequence=consequence, **s))

@@ -302,6 +302,10 @@ class Directory(Aggregate):
             current = self.nodes[current].parent_at(at)
         return chain
 
+    def descendants(self, code: str, at: datetime) -> list[str]:
+        """The node and every node under it, as the tree stood at that time."""
+        return sorted(c for c in self.nodes if code in self.ancestors(c, at))
+
     def contains(self, ancestor: str, code: str, at: datetime) -> bool:
         return ancestor in self.ancestors(code, at)
 

@@ -40,9 +40,10 @@ def keep_in_step(
     cb: Casebook, kind: str, case_id: UUID, *, version: int, ended: bool, plans: list[ClockPlan],
     changed_at: datetime, why_stopped: Callable[[ClockState], str],
 ) -> CaseTime:
-    """Stops the running clocks the plan no longer has (at the time the case changed), starts
-    the planned clocks never started, and answers with the clocks now running. A planned clock
-    that already ended is not started again: its key names the moment it started."""
+    """Stops the running clocks the plan no longer has (at the time the case changed), settles
+    the missed deadlines it no longer has (the case moved on: it leaves the overdue lists),
+    starts the planned clocks never started, and answers with the clocks now running. A
+    planned clock that already ended is not started again: its key names when it started."""
     desk = cb.deadlines
     clocks = desk.clocks(kind, case_id)
     wanted = {p.key for p in plans}
@@ -50,6 +51,10 @@ def keep_in_step(
         if running.key not in wanted:
             desk.stop(kind, case_id, key=running.key, outcome=why_stopped(running),
                       at=max(changed_at, running.started_at))
+    for overdue in clocks.overdue() if clocks else []:
+        if overdue.key not in wanted:
+            desk.settle(kind, case_id, key=overdue.key, outcome=why_stopped(overdue),
+                        at=max(changed_at, overdue.ended_at or overdue.due_at))
     known = set(clocks.clocks) if clocks else set()
     for plan in plans:
         if plan.key not in known:

@@ -14,8 +14,9 @@ from infra.directory import (
 )
 from infra.settings import Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
+from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
-from projections.runner import NotificationReader
+from projections.runner import NotificationReader, Projection
 
 
 class ConfigurationError(Exception):
@@ -29,6 +30,11 @@ class System:
     casebook: Casebook
     views: Database
     statistics: DisputeStatistics = field(default_factory=DisputeStatistics)
+    clock_board: ClockBoard = field(default_factory=ClockBoard)
+
+    @property
+    def projections(self) -> list[Projection]:
+        return [self.statistics, self.clock_board]
 
     @property
     def credentials(self) -> Credentials:

@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from infra.logging import configure_logging
 from infra.settings import Settings
 
 
-def _rebuild(settings: Settings, *, switch: bool) -> int:
+def _rebuild(settings: Settings, *, switch: bool, names: list[str]) -> int:
     from infra.bootstrap import bootstrap
-    from projections.rebuild import rebuild
 
     system = bootstrap(settings)
+    chosen = [p for p in system.projections if not names or any(p.name.startswith(n) for n in names)]
+    if not chosen:
+        print(f"no read model named {', '.join(names)}; there are: "
+              f"{', '.join(p.name for p in system.projections)}", file=sys.stderr)
+        return 2
+    failed = 0
+    for projection in chosen:
+        failed += not _rebuild_one(system, projection, switch=switch)
+    system.close()
+    return 1 if failed else 0
+
+
+def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
+    from projections.rebuild import rebuild
 
     def progress(position: int, head: int) -> None:
         width = 30
         done = int(width * position / head) if head else width
         print(f"\r  [{'#' * done}{'.' * (width - done)}] {position}/{head}", end="", file=sys.stderr)
 
-    report = rebuild(system.reader, system.views, system.statistics, switch=switch, progress=progress)
+    report = rebuild(system.reader, system.views, projection, switch=switch, progress=progress)
     print(file=sys.stderr)
     verdict = "equal to" if report.equal else f"{len(report.differences)} differences from"
     print(f"{report.projection}: rebuilt {report.rows} rows up to notification {report.position}, "
@@ -29,8 +43,26 @@ def _rebuild(settings: Settings, *, switch: bool) -> int:
         print("  " + line)
     if report.switched:
         print("switched: the rebuilt read model is now live")
+    return report.equal or switch
+
+
+def _explain(settings: Settings, kind: str, case_id: str) -> int:
+    from datetime import datetime, timezone
+
+    from domain.explain import explain
+    from infra.bootstrap import bootstrap
+
+    system = bootstrap(settings)
+    found = system.casebook.deadlines.clocks(kind, case_id)
+    if found is None or not found.clocks:
+        print(f"no clocks recorded for {kind} {case_id}", file=sys.stderr)
+        system.close()
+        return 1
+    now = datetime.now(timezone.utc)
+    for clock in sorted(found.clocks.values(), key=lambda c: c.started_at):
+        print("\n".join(explain(clock, now)), end="\n\n")
     system.close()
-    return 0 if report.equal or switch else 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,9 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         "load", help="load FENGQIAO_DIRECTORY_FILE into the directory (idempotent)")
     projections = commands.add_parser("projections", help="rebuild or verify read models")
     which = projections.add_subparsers(dest="action", required=True, metavar="action")
-    which.add_parser("rebuild", help="rebuild from zero beside the live one, compare, switch over")
-    which.add_parser("verify", help="rebuild from zero, compare with live, change nothing; "
-                     "exit 1 if they differ")
+    for action, text in (("rebuild", "rebuild from zero beside the live one, compare, switch over"),
+                         ("verify", "rebuild from zero, compare with live, change nothing; exit 1 if they differ")):
+        which.add_parser(action, help=text).add_argument(
+            "names", nargs="*", help="which read models (default: all)")
+    explain = commands.add_parser("explain", help="explain every clock of a case")
+    explain.add_argument("kind", choices=["dispute", "petition", "incident", "shift"])
+    explain.add_argument("case_id")
     args = parser.parse_args(argv)
 
     if args.command == "events":
@@ -81,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         supervise(settings, with_temporal=not args.no_temporal_server)
         return 0
     if args.command == "projections":
-        return _rebuild(settings, switch=args.action == "rebuild")
+        return _rebuild(settings, switch=args.action == "rebuild", names=args.names)
+    if args.command == "explain":
+        return _explain(settings, args.kind, args.case_id)
     from infra import components
 
     {

@@ -76,11 +76,22 @@ def run_dispatcher(settings: Settings) -> None:
 
 
 def run_projector(settings: Settings) -> None:
+    """Every read model, each in a thread of its own, each with its own position."""
     system = bootstrap(settings)
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    ProjectionRunner(system.reader, system.views, system.statistics).run(stopping, settings.poll_interval)
+    threads = [
+        threading.Thread(
+            target=ProjectionRunner(system.reader, system.views, projection).run,
+            args=(stopping, settings.poll_interval), name=projection.name,
+        )
+        for projection in system.projections
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     system.close()
     log.info("projector.stopped")
 
