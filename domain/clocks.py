@@ -28,6 +28,7 @@ class ClockState:
     key: str
     clock: str
     node: str
+    attributes: dict[str, str]
     started_at: datetime
     rule: dict[str, Any]
     policy_version: str
@@ -102,6 +103,7 @@ class CaseClocks(Aggregate):
         key: str
         clock: str
         node: str
+        attributes: dict[str, str]
         rule: dict[str, Any]
         policy_version: str
         calendar: str
@@ -114,7 +116,8 @@ class CaseClocks(Aggregate):
 
         def apply(self, c: CaseClocks) -> None:
             c.clocks[self.key] = ClockState(
-                key=self.key, clock=self.clock, node=self.node, started_at=self.effective_at,
+                key=self.key, clock=self.clock, node=self.node, attributes=dict(self.attributes),
+                started_at=self.effective_at,
                 rule=self.rule, policy_version=self.policy_version, calendar=self.calendar,
                 calendar_version=self.calendar_version, due_at=self.due_at,
                 reminders_at=list(self.reminders_at), skipped=list(self.skipped),
@@ -178,10 +181,13 @@ class CaseClocks(Aggregate):
             clock.due_at = self.due_at
 
     class DueDateRecomputed(Event):
-        """A corrected calendar moved the due time; both old and new are kept."""
+        """A corrected calendar, or a policy that applies to running clocks, moved the due
+        time; the old and the new are both kept."""
 
         TOPIC = "fengqiao.clocks:DueDateRecomputed"
         key: str
+        policy_version: str
+        rule: dict[str, Any]
         calendar_version: int
         previous_due_at: datetime
         due_at: datetime
@@ -189,9 +195,13 @@ class CaseClocks(Aggregate):
 
         def apply(self, c: CaseClocks) -> None:
             clock = c.clocks[self.key]
-            clock.recomputations.append({"at": self.effective_at, "calendar_version": self.calendar_version,
-                                         "from": self.previous_due_at, "to": self.due_at, "reason": self.reason})
+            clock.recomputations.append({
+                "at": self.effective_at, "calendar_version": self.calendar_version,
+                "policy_version": self.policy_version, "from": self.previous_due_at, "to": self.due_at,
+                "reason": self.reason,
+            })
             clock.calendar_version, clock.due_at = self.calendar_version, self.due_at
+            clock.policy_version, clock.rule = self.policy_version, self.rule
 
     class DeadlineMissed(Event):
         """The due time passed with the clock still running; says what followed."""
@@ -243,8 +253,8 @@ class CaseClocks(Aggregate):
     # -- commands -------------------------------------------------------------
 
     def start(  # noqa: PLR0913
-        self, *, clock: str, node: str, rule: Rule, policy_version: str, calendar: BusinessCalendar,
-        **stamp: Any,
+        self, *, clock: str, node: str, attributes: dict[str, str], rule: Rule, policy_version: str,
+        calendar: BusinessCalendar, **stamp: Any,
     ) -> ClockState:
         key = f"{clock}@{stamp['effective_at'].isoformat()}"
         if key in self.clocks:
@@ -252,7 +262,7 @@ class CaseClocks(Aggregate):
         reckoning = calendar.reckon(stamp["effective_at"], rule.amount, rule.unit)
         span = reckoning.due - reckoning.start
         self.trigger_event(
-            self.ClockStarted, key=key, clock=clock, node=node, rule=rule.as_data(),
+            self.ClockStarted, key=key, clock=clock, node=node, attributes=dict(attributes), rule=rule.as_data(),
             policy_version=policy_version, calendar=calendar.region, calendar_version=calendar.version,
             due_at=reckoning.due, reminders_at=[reckoning.start + span * f for f in rule.reminders],
             skipped=[{"day": s.day.isoformat(), "why": s.why} for s in reckoning.skipped],
@@ -299,15 +309,20 @@ class CaseClocks(Aggregate):
         self.trigger_event(self.ClockExtended, key=key, amount=amount, unit=Unit(unit).value, reason=reason.strip(),
                            approved_by=approved_by, previous_due_at=clock.due_at, due_at=due, **stamp)
 
-    def recompute(self, *, key: str, calendar: BusinessCalendar, reason: str, **stamp: Any) -> bool:
+    def recompute(
+        self, *, key: str, rule: Rule, policy_version: str, calendar: BusinessCalendar, reason: str, **stamp: Any
+    ) -> bool:
+        """Counts the clock again by the rule and calendar given; records only a change."""
         clock = self.clocks[key]
-        if not clock.open or clock.calendar != calendar.region or clock.calendar_version >= calendar.version:
+        if not clock.open or clock.calendar != calendar.region:
             return False
-        _, due = reckon_due(clock, calendar)
-        if due == clock.due_at:
+        if (clock.policy_version, clock.calendar_version) == (policy_version, calendar.version):
             return False
-        self.trigger_event(self.DueDateRecomputed, key=key, calendar_version=calendar.version,
-                           previous_due_at=clock.due_at, due_at=due, reason=reason, **stamp)
+        recounted = ClockState(**{**clock.__dict__, "rule": rule.as_data()})
+        _, due = reckon_due(recounted, calendar)
+        self.trigger_event(self.DueDateRecomputed, key=key, policy_version=policy_version, rule=rule.as_data(),
+                           calendar_version=calendar.version, previous_due_at=clock.due_at, due_at=due,
+                           reason=reason, **stamp)
         return True
 
     def miss(self, *, key: str, consequence: str, **stamp: Any) -> bool:

@@ -19,6 +19,7 @@ from domain.calendar import Unit
 from domain.casebook import Stamp
 from domain.clocks import CaseClocks, ClockState, clocks_id
 from domain.errors import CaseNotFound, InvalidValue
+from domain.policy import InProgress
 
 if TYPE_CHECKING:
     from domain.casebook import Casebook
@@ -52,7 +53,8 @@ class DeadlineDesk:
         stamp = self._stamp(f"clock:{case_kind}:{case_id}:{clock}:{started_at.isoformat()}", started_at)
 
         def decide(clocks: CaseClocks, s: Stamp) -> None:
-            clocks.start(clock=clock, node=node, rule=rule, policy_version=policy.version, calendar=calendar, **s)
+            clocks.start(clock=clock, node=node, attributes=attributes, rule=rule, policy_version=policy.version,
+                         calendar=calendar, **s)
 
         self._ensure(case_kind, case_id, started_at)
         clocks = self.cb.change(CaseClocks, clocks_id(case_kind, case_id), "clocks", "start_clock", stamp, decide)
@@ -103,6 +105,42 @@ class DeadlineDesk:
                           calendar=book.calendar(clock.calendar), **s)
 
         return self._on(case_kind, case_id, "extend_clock", command_id, at, key, decide)
+
+    def recompute_open_clocks(self, *, reason: str, at: datetime) -> list[tuple[str, str]]:
+        """Counts every open clock again by the rulebook as it stands now: on its calendar's
+        latest version, and by the latest policy where that policy says running clocks follow
+        it. Returns the cases whose clocks moved. Idempotent: a clock already counted on these
+        versions is left alone."""
+        book = self.cb.rulebook.current()
+        latest = book.policy_in_force(at)
+        moved: list[tuple[str, str]] = []
+        for clocks_id in self._clock_streams():
+            clocks = self.cb.load(CaseClocks, clocks_id, "clocks")
+            for clock in [c for c in clocks.clocks.values() if c.open]:
+                policy = latest if latest and latest.in_progress == InProgress.LATEST else book.policy(clock.policy_version)
+                rule = policy.rule_for(clock.clock, clock.attributes) if policy else None
+                if policy is None or rule is None:
+                    continue
+                calendar = book.calendar(clock.calendar)
+                command_id = f"recompute:{clocks_id}:{clock.key}:{policy.version}:{calendar.version}"
+                changed = self.cb.change(
+                    CaseClocks, clocks_id, "clocks", "recompute_clock", self._stamp(command_id, at),
+                    lambda c, s, key=clock.key, rule=rule, policy=policy, calendar=calendar: c.recompute(
+                        key=key, rule=rule, policy_version=policy.version, calendar=calendar, reason=reason, **s),
+                ).clock(clock.key)
+                if changed.due_at != clock.due_at:
+                    moved.append((clocks.case_kind, clocks.case_id))
+        return sorted(set(moved))
+
+    def _clock_streams(self) -> list[UUID]:
+        found: list[UUID] = []
+        position = 0
+        while batch := self.cb.recorder.select_notifications(
+            position, 1000, topics=[CaseClocks.Opened.TOPIC], inclusive_of_start=False
+        ):
+            found.extend(n.originator_id for n in batch)
+            position = batch[-1].id
+        return found
 
     # -- questions ------------------------------------------------------------------
 

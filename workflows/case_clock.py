@@ -26,23 +26,25 @@ class CaseClockWorkflow:
     @workflow.init
     def __init__(self, ref: CaseRef) -> None:
         self._heard = 0  # the highest stream version a notice announced
+        self._rechecks = 0  # how many times the rulebook moved this case's due times
         self._time: CaseTime | None = None
 
     @workflow.run
     async def run(self, ref: CaseRef) -> CaseTime:
         time = await self._ask("sync_case", ref)
         while not time.ended:
+            seen = self._rechecks
             nxt = min(
                 (m for c in time.clocks if (m := c.next_moment()) is not None),
                 key=lambda m: m[0], default=None,
             )
             known = time.version
             if nxt is None:
-                await workflow.wait_condition(lambda: self._heard > known)
+                await workflow.wait_condition(lambda: self._heard > known or self._rechecks > seen)
                 time = await self._ask("sync_case", ref)
                 continue
             moment, fraction = nxt
-            if await self._news_before(moment, known):
+            if await self._news_before(moment, known, seen):
                 time = await self._ask("sync_case", ref)
                 continue
             key = next(c.key for c in time.clocks if c.next_moment() == nxt)
@@ -55,12 +57,15 @@ class CaseClockWorkflow:
         )
         return self._time
 
-    async def _news_before(self, moment: datetime, known: int) -> bool:
+    async def _news_before(self, moment: datetime, known: int, seen: int) -> bool:
+        def news() -> bool:
+            return self._heard > known or self._rechecks > seen
+
         remaining = (moment - workflow.now()).total_seconds()
         if remaining <= 0:
-            return self._heard > known
+            return news()
         try:
-            await workflow.wait_condition(lambda: self._heard > known, timeout=remaining)
+            await workflow.wait_condition(news, timeout=remaining)
         except asyncio.TimeoutError:
             return False
         return True
@@ -68,6 +73,11 @@ class CaseClockWorkflow:
     @workflow.signal
     def notice(self, notice: CaseNotice) -> None:
         self._heard = max(self._heard, notice.version)
+
+    @workflow.signal
+    def recheck(self) -> None:
+        """The rulebook changed (a calendar corrected, a policy for running clocks): ask again."""
+        self._rechecks += 1
 
     @workflow.query
     def time(self) -> CaseTime | None:

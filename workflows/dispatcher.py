@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 import structlog
 from temporalio.client import Client
@@ -19,6 +20,8 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.policy import InProgress
+from domain.rulebook import Rulebook
 from infra.sql import Database
 from projections import tracking
 from projections.runner import NotificationReader
@@ -29,6 +32,7 @@ from workflows.contracts import CaseNotice, CaseRef, case_workflow_id
 log = structlog.get_logger()
 
 NAME = "dispatcher"
+RULEBOOK_TOPICS = (Rulebook.CalendarYearCorrected.TOPIC, Rulebook.PolicyVersionAdopted.TOPIC)
 
 
 class Dispatcher:
@@ -61,7 +65,7 @@ class Dispatcher:
 
     async def step(self) -> int:
         start = await asyncio.to_thread(self.position)
-        batch = await asyncio.to_thread(self.reader.read, start, self.batch_size, TOPICS)
+        batch = await asyncio.to_thread(self.reader.read, start, self.batch_size, TOPICS + RULEBOOK_TOPICS)
         for _, event in batch:
             await self.dispatch(event)
         if not batch:
@@ -97,6 +101,9 @@ class Dispatcher:
                 pass
 
     async def dispatch(self, event: Any) -> None:
+        if type(event).TOPIC in RULEBOOK_TOPICS:
+            await self._recount(event)
+            return
         kind = BY_TOPIC[type(event).TOPIC]
         case_id = str(event.originator_id)
         if isinstance(event, kind.created):
@@ -107,6 +114,28 @@ class Dispatcher:
         else:
             episode = await asyncio.to_thread(self._episode_of, event) if kind.reopened else 0
             await self._notify(CaseRef(kind=kind.kind, case_id=case_id, episode=episode), event)
+
+    async def _recount(self, event: Any) -> None:
+        """A corrected calendar, or a policy that running clocks follow: count open clocks
+        again (recording old and new due times), and have their workflows ask again."""
+        if isinstance(event, Rulebook.PolicyVersionAdopted) and event.in_progress != InProgress.LATEST:
+            return
+        reason = (f"calendar {event.region} {event.year} corrected: {event.reason}"
+                  if isinstance(event, Rulebook.CalendarYearCorrected)
+                  else f"policy {event.version} applies to running clocks: {event.reason}")
+        moved = await asyncio.to_thread(
+            self.reader.app.deadlines.recompute_open_clocks, reason=reason, at=event.effective_at
+        )
+        for kind, case_id in moved:
+            case = await asyncio.to_thread(self.reader.app.repository.get, UUID(case_id))
+            ref = CaseRef(kind=kind, case_id=case_id, episode=getattr(case, "reopenings", 0))
+            workflow_id = case_workflow_id(ref.kind, ref.case_id, ref.episode)
+            try:
+                await self.client.get_workflow_handle(workflow_id).signal(CaseClockWorkflow.recheck)
+            except RPCError as failure:
+                if failure.status != RPCStatusCode.NOT_FOUND:
+                    raise
+            log.info("clocks.recounted", case_id=case_id, workflow_id=workflow_id, reason=reason)
 
     def _episode_of(self, event: Any) -> int:
         """How many times the case had been reopened when the event was recorded."""

@@ -1,0 +1,98 @@
+"""A corrected calendar, or a policy for running clocks, moves open deadlines: the old and the
+new due time are both recorded, and the clock workflows count to the new one."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+
+from domain.calendar import CHINA, Unit
+from domain.dispute_clocks import DisputeClocks
+from domain.explain import explain
+from domain.policy import InProgress, Rule
+from infra.bootstrap import System
+from infra.rules_files import load_rules_file, read_rules_file
+from tests.support import ROOT, Clock, eventually, person
+from tests.test_dispute_workflow import kinds, report, running, sqlite  # noqa: F401 - fixtures
+
+CN_2026 = ROOT / "config" / "calendars" / "CN-2026.toml"
+
+
+def test_a_calendar_correction_moves_an_open_deadline_and_keeps_the_old_one(system: System, clock: Clock):
+    clock.now = datetime(2026, 9, 22, 10, 0, tzinfo=timezone.utc)
+    dispute = report(system)
+    system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
+    [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
+    assert village.due_at == datetime(2026, 10, 8, 23, 59, 59, tzinfo=CHINA)
+
+    file = read_rules_file(CN_2026)
+    corrected = replace(file, year=replace(file.year, holidays=file.year.holidays | {date(2026, 10, 8)}))
+    assert load_rules_file(system.casebook, corrected, actor="system:operator", reason="8 Oct made a holiday") == "corrected"
+    moved = system.casebook.deadlines.recompute_open_clocks(reason="calendar CN 2026 corrected", at=clock.now)
+    assert moved == [("dispute", str(dispute.id))]
+    again = system.casebook.deadlines.recompute_open_clocks(reason="calendar CN 2026 corrected", at=clock.now)
+    assert again == [], "counting again on the same versions changes nothing"
+
+    recounted = system.casebook.deadlines.clocks("dispute", dispute.id).clock(village.key)
+    assert recounted.due_at == datetime(2026, 10, 9, 23, 59, 59, tzinfo=CHINA)
+    assert recounted.calendar_version == 2
+    [change] = recounted.recomputations
+    assert (change["from"], change["to"]) == (village.due_at, recounted.due_at)
+    text = explain(recounted, clock.now)
+    assert "Recomputed 2026-09-22 18:00:00 CST on calendar version 2: due 2026-10-08 23:59:59 CST became " \
+           "2026-10-09 23:59:59 CST (calendar CN 2026 corrected)." in text
+
+
+def test_a_policy_for_running_clocks_moves_them_and_one_for_new_clocks_does_not(system: System, clock: Clock):
+    dispute = report(system)
+    system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
+    [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
+    rules = [Rule("dispute.village", 5, Unit.CALENDAR_DAYS)]
+    system.casebook.rulebook.adopt_policy(
+        "system:operator", version="new-only", effective_from=clock.now - timedelta(hours=1),
+        in_progress=InProgress.AT_CLOCK_START, rules=rules, reason="faster for new cases", source="t",
+        authorise=False,
+    )
+    assert system.casebook.deadlines.recompute_open_clocks(reason="r", at=clock.now) == []
+    system.casebook.rulebook.adopt_policy(
+        "system:operator", version="everyone", effective_from=clock.now - timedelta(minutes=30),
+        in_progress=InProgress.LATEST, rules=rules, reason="faster for every case", source="t", authorise=False,
+    )
+    assert system.casebook.deadlines.recompute_open_clocks(reason="r", at=clock.now) == [("dispute", str(dispute.id))]
+    recounted = system.casebook.deadlines.clocks("dispute", dispute.id).clock(village.key)
+    assert (recounted.policy_version, recounted.rule["amount"]) == ("everyone", 5)
+    assert recounted.due_at < village.due_at
+
+
+def test_a_running_workflow_counts_to_the_moved_deadline(sqlite):  # noqa: F811 - the fixture
+    system, clock = sqlite
+
+    async def scenario() -> None:
+        async with running(system, clock) as (env, dispatcher):
+            dispute = report(system)
+            clock.now = await env.get_current_time()
+            system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
+            await dispatcher.catch_up()
+
+            async def village_clock() -> bool:
+                found = system.casebook.deadlines.clocks("dispute", dispute.id)
+                return found is not None and any(c.clock == "dispute.village" for c in found.running())
+
+            await eventually(village_clock)
+            system.casebook.rulebook.adopt_policy(
+                "system:operator", version="two-hours", effective_from=clock.now - timedelta(minutes=1),
+                in_progress=InProgress.LATEST, rules=[Rule("dispute.village", 2, Unit.HOURS)],
+                reason="drill", source="t", authorise=False,
+            )
+            await dispatcher.catch_up()
+            await env.sleep(timedelta(hours=1, minutes=50))
+            assert kinds(system, dispute) == ["Reported", "Escalated"]
+            await env.sleep(timedelta(minutes=20))
+
+            async def escalated_twice() -> bool:
+                return kinds(system, dispute) == ["Reported", "Escalated", "Escalated"]
+
+            await eventually(escalated_twice)
+
+    asyncio.run(scenario())
