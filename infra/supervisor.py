@@ -128,7 +128,7 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
         for child in children:
             if not child.alive() and not stopping:
                 code = child.process.returncode if child.process else None
-                backoff = 1.0 if time.monotonic() - child.started_at > 30 else 5.0
+                backoff = 5.0 if time.monotonic() - child.started_at < 5 else 1.0  # slower in a crash loop
                 log.warning("supervisor.child_exited", child=child.name, code=code, restart_in=backoff)
                 time.sleep(backoff)
                 child.restarts += 1
