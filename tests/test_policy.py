@@ -100,3 +100,10 @@ def test_a_corrected_calendar_year_is_recorded_as_a_correction(system: System):
     calendar = book.current().calendar("CN")
     assert not calendar.is_working_day(date(2026, 12, 31)) and calendar.version == 2
     assert load_rules_file(system.casebook, corrected, actor="system:operator", reason="again") == "unchanged"
+
+
+def test_the_demonstration_policy_has_a_rule_wherever_the_default_has_one():
+    demo = read_policy_file(ROOT / "config" / "demo-policy" / "fast.toml")
+    shipped = read_policy_file(DEFAULT)
+    assert {(r.clock, tuple(sorted(r.when.items()))) for r in demo.rules} == {
+        (r.clock, tuple(sorted(r.when.items()))) for r in shipped.rules}
