@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lock clean
+.PHONY: run test install lock clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,7 @@ lock: $(BIN)/python
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# Rebuild speed on a county-sized log (needs PostgreSQL; see bench/rebuild.py). Writes docs/benchmarks.md.
+bench: install
+	$(BIN)/python -m bench.rebuild $(BENCH_ARGS)

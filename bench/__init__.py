@@ -1,0 +1,1 @@
+"""Benchmarks: measured in one run against a baseline measured in the same run."""

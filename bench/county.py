@@ -1,0 +1,92 @@
+"""A county-sized history, generated through the domain's own commands and written to the
+event store in bulk: 1 county, 12 townships, 300 villages with 5 grids each, disputes over
+several years in every state the ladder allows.
+
+Every event is a real event of the domain (made by the aggregates' commands, so every rule
+held); only the writing skips the per-command transaction, which would take hours.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from domain.dispute import (
+    AgreementForm,
+    Category,
+    Dispute,
+    EscalationTrigger,
+    Remedy,
+    SessionOutcome,
+    Severity,
+    Source,
+)
+
+TOWNSHIPS, VILLAGES_PER_TOWNSHIP, GRIDS_PER_VILLAGE = 12, 25, 5
+START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+CATEGORIES = list(Category)
+
+
+def villages() -> list[tuple[str, list[str]]]:
+    return [
+        (f"c.t{t:02d}.v{v:02d}", [f"c.t{t:02d}.v{v:02d}.g{g}" for g in range(1, GRIDS_PER_VILLAGE + 1)])
+        for t in range(1, TOWNSHIPS + 1) for v in range(1, VILLAGES_PER_TOWNSHIP + 1)
+    ]
+
+
+def _stamp(actor: str, at: datetime, n: int) -> dict[str, Any]:
+    return {"actor": actor, "effective_at": at, "command_id": f"bench-{n}"}
+
+
+def dispute_histories(target_events: int, seed: int = 2026) -> Iterator[list[Any]]:
+    """Yields each dispute's events until about `target_events` have been made."""
+    rng = random.Random(seed)
+    places = villages()
+    made, n = 0, 0
+    days = (datetime(2026, 11, 1, tzinfo=timezone.utc) - START).days
+    while made < target_events:
+        village, grids = places[n % len(places)]
+        at = START + timedelta(days=rng.randrange(days), minutes=rng.randrange(24 * 60))
+        d = Dispute.report(
+            village=village, grid=rng.choice(grids), parties=[{"name": f"p{n}a"}, {"name": f"p{n}b"}],
+            category=rng.choice(CATEGORIES), severity=rng.choices(list(Severity), (70, 25, 5))[0],
+            description="a generated dispute", occurred_at=at - timedelta(days=1), source=Source.GRID_MEMBER,
+            source_ref=None, **_stamp("gm", at, n),
+        )
+        _live(d, rng, at, n)
+        events = d.collect_events()
+        made += len(events)
+        n += 1
+        yield events
+
+
+def _live(d: Dispute, rng: random.Random, at: datetime, n: int) -> None:
+    """One of the lives a dispute may lead: settled at the grid, escalated and settled above,
+    failed and closed, referred out, or still open."""
+    step = iter(range(1, 100))
+
+    def later(hours: float) -> dict[str, Any]:
+        nonlocal at
+        at += timedelta(hours=hours)
+        return _stamp("m", at, n * 100 + next(step))
+
+    for _ in range(rng.choice((0, 1, 1, 2))):
+        if rng.random() < 0.3:
+            d.escalate(reason="beyond this level", trigger=EscalationTrigger.DEADLINE, **later(24))
+            d.accept(**later(2))
+        if "hold_mediation_session" in d.allowed_actions():
+            d.hold_mediation_session(mediator="m", outcome=SessionOutcome.ADJOURNED, notes="", **later(3))
+    fate = rng.random()
+    if fate < 0.7 and "reach_agreement" in d.allowed_actions():
+        d.reach_agreement(form=AgreementForm.ORAL, terms="agreed", **later(2))
+        if rng.random() < 0.8:
+            d.close(reason="followed up", **later(24 * 15))
+    elif fate < 0.85 and "hold_mediation_session" in d.allowed_actions():
+        d.hold_mediation_session(mediator="m", outcome=SessionOutcome.FAILED, notes="", **later(5))
+        d.close(reason="remedies told", remedies_told=[Remedy.LITIGATION], **later(1))
+    elif fate < 0.92 and "refer_out" in d.allowed_actions():
+        from domain.dispute import ReferralRoute
+
+        d.refer_out(route=ReferralRoute.LITIGATION, body="court", reason="", **later(48))

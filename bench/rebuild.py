@@ -1,0 +1,259 @@
+"""How fast a read model is rebuilt from a county-sized log, measured in one run:
+
+- raw: reading the log's dispute events and decoding them — the ceiling for any projection;
+- stock: the eventsourcing library's ProjectionRunner with a view that applies each event in
+  its own transaction with its tracking record (the library's documented shape);
+- ours: the batched runner (projections/runner.py) rebuilding the dispute statistics.
+
+All three read the same events (the dispute topics) from the same PostgreSQL schema; the
+stock runner needs PostgreSQL (SQLite cannot push notifications), so it runs there, for a
+time budget, and its rate is what it reached in that time. Results go to docs/benchmarks.md
+as rates and as ratios to the raw rate measured in the same run.
+
+    .venv/bin/python -m bench.rebuild                    # 1,000,000 events, PostgreSQL
+    .venv/bin/python -m bench.rebuild --events 200000    # a quicker look
+
+PostgreSQL is found through FENGQIAO_BENCH_POSTGRES (a libpq URL of a role that may create
+databases; default postgresql://postgres@127.0.0.1:5432/postgres). The generated history is
+kept in the database `fengqiao_bench` and reused by later runs of the same size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection
+from eventsourcing.projection import ProjectionRunner as StockRunner
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.sql import SQL, Identifier
+
+from bench.county import dispute_histories
+from domain.casebook import Casebook
+from domain.dispute import EVENT_TOPICS
+from infra.sql import PostgresDatabase
+from projections.dispute_statistics import DisputeStatistics
+from projections.runner import NotificationReader, ProjectionRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "fengqiao_bench"
+
+
+@dataclass
+class Measure:
+    name: str
+    events: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+def pg_env(url: str, schema: str) -> dict[str, str]:
+    params = conninfo_to_dict(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_HOST": params.get("host", "127.0.0.1"),
+        "POSTGRES_PORT": str(params.get("port", 5432)), "POSTGRES_USER": params.get("user", "postgres"),
+        "POSTGRES_PASSWORD": params.get("password", ""), "POSTGRES_DBNAME": DATABASE,
+        "POSTGRES_SCHEMA": schema, "POSTGRES_LOCK_TIMEOUT": "30", "POSTGRES_POOL_SIZE": "2",
+    }
+
+
+def prepare(url: str, schema: str, target: int) -> Casebook:
+    with psycopg.connect(url, autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
+            admin.execute(f'CREATE DATABASE "{DATABASE}"')
+    with psycopg.connect(url, dbname=DATABASE, autocommit=True) as conn:
+        conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+    casebook = Casebook(pg_env(url, schema))
+    have = casebook.recorder.max_notification_id() or 0
+    if have >= target:
+        print(f"reusing {have:,} events in {DATABASE}.{schema}")
+        return casebook
+    print(f"generating {target:,} events into {DATABASE}.{schema} …", flush=True)
+    started, buffer, written = time.perf_counter(), [], 0
+    for events in dispute_histories(target):
+        buffer.extend(casebook.mapper.to_stored_event(e) for e in events)
+        if len(buffer) >= 5000:
+            casebook.recorder.insert_events(buffer)
+            written += len(buffer)
+            buffer = []
+            if written % 100_000 < 5000:
+                print(f"  {written:,} events, {time.perf_counter() - started:.0f} s", flush=True)
+    if buffer:
+        casebook.recorder.insert_events(buffer)
+    print(f"generated in {time.perf_counter() - started:.0f} s")
+    return casebook
+
+
+def raw(casebook: Casebook) -> Measure:
+    reader, position, count = NotificationReader(casebook), 0, 0
+    started = time.perf_counter()
+    while batch := reader.read(position, 5000, EVENT_TOPICS):
+        count += len(batch)
+        position = batch[-1][0]
+    return Measure("raw read + decode", count, time.perf_counter() - started)
+
+
+def ours(casebook: Casebook, url: str, schema: str, batch_size: int) -> Measure:
+    env = pg_env(url, schema)
+    views = PostgresDatabase(host=env["POSTGRES_HOST"], port=int(env["POSTGRES_PORT"]), user=env["POSTGRES_USER"],
+                             password=env["POSTGRES_PASSWORD"], dbname=DATABASE, schema=schema)
+    projection = DisputeStatistics(suffix=f"_bench_{int(time.time())}")
+    runner = ProjectionRunner(NotificationReader(casebook), views, projection, batch_size)
+    runner.setup()
+    started = time.perf_counter()
+    count = runner.catch_up()
+    seconds = time.perf_counter() - started
+    with views.transaction() as cur:
+        projection.drop(cur)
+        cur.execute("DELETE FROM fq_tracking WHERE name = ?", (projection.name,))
+    views.close()
+    return Measure(f"ours (batches of {batch_size:,})", count, seconds)
+
+
+class StockView(PostgresTrackingRecorder):
+    """A view in the library's shape: each event applied in its own transaction, with its
+    tracking record — the same row logic as our projection, one event at a time."""
+
+    table = "stock_dispute_summary"
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements.append(SQL(
+            "CREATE TABLE IF NOT EXISTS {0}.{1} (dispute_id text PRIMARY KEY, village text, grid text, "
+            "category text, severity text, level text, status text, reported_at text, sessions int, "
+            "closed_with_agreement int, escalations int, reached_township int, version int)"
+        ).format(Identifier(self.datastore.schema), Identifier(self.table)))
+
+    def apply(self, event: Any, tracking: Tracking) -> None:
+        from projections.dispute_statistics import COLUMNS, _iso
+        from projections.dispute_statistics import DisputeStatistics as Stats
+
+        table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.table))
+        with self.datastore.transaction(commit=True) as curs:
+            key = str(event.originator_id)
+            if type(event).__name__ == "Reported":
+                row = {"dispute_id": key, "village": event.village, "grid": event.grid, "category": event.category,
+                       "severity": event.severity, "level": event.level, "status": "open",
+                       "reported_at": _iso(event.effective_at), "sessions": 0, "closed_with_agreement": 0,
+                       "escalations": 0, "reached_township": 0}
+            else:
+                curs.execute(SQL("SELECT * FROM {} WHERE dispute_id = %s FOR UPDATE").format(table), (key,))
+                row = dict(curs.fetchone())
+            Stats._mutate(row, event)  # noqa: SLF001 - the same row logic as ours
+            row["version"] = event.originator_version
+            curs.execute(SQL(
+                "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (dispute_id) DO UPDATE SET {}"
+            ).format(
+                table, SQL(", ").join(map(Identifier, COLUMNS)), SQL(", ").join(SQL("%s") for _ in COLUMNS),
+                SQL(", ").join(SQL("{0} = excluded.{0}").format(Identifier(c)) for c in COLUMNS[1:]),
+            ), [row[c] for c in COLUMNS])
+            self._insert_tracking(curs, tracking)
+
+
+class StockDisputeSummary(Projection[StockView]):
+    name = "stockbench"
+    topics = EVENT_TOPICS
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+        self.view.apply(domain_event, tracking)
+
+
+def stock(url: str, schema: str, budget: float) -> Measure:
+    env = {**pg_env(url, schema), "CREATE_TABLE": "y"}
+    with psycopg.connect(url, dbname=DATABASE, autocommit=True) as conn:
+        conn.execute(SQL("DROP TABLE IF EXISTS {}.{}").format(Identifier(schema), Identifier(StockView.table)))
+        conn.execute(SQL("DROP TABLE IF EXISTS {}.{}").format(Identifier(schema), Identifier("stockbench_tracking")))
+    runner = StockRunner(application_class=Casebook, projection_class=StockDisputeSummary, view_class=StockView, env=env)
+    started = time.perf_counter()
+    with runner:
+        runner.run_forever(timeout=budget)
+        seconds = time.perf_counter() - started
+        reached = runner.view.max_tracking_id(runner.app_name) or 0
+    casebook = Casebook(pg_env(url, schema))
+    count = sum(1 for _ in _notifications_up_to(casebook, reached))
+    casebook.close()
+    return Measure(f"stock ProjectionRunner ({budget:.0f} s budget)", count, seconds)
+
+
+def _notifications_up_to(casebook: Casebook, last: int) -> Any:
+    position = 0
+    while batch := casebook.recorder.select_notifications(
+        position, 5000, stop=last, topics=EVENT_TOPICS, inclusive_of_start=False
+    ):
+        yield from batch
+        position = batch[-1].id
+
+
+def report(measures: list[Measure], total: int, note: str) -> str:
+    ceiling = measures[0].rate
+    rows = "\n".join(
+        f"| {m.name} | {m.events:,} | {m.seconds:.1f} | {m.rate:,.0f} | {m.rate / ceiling:.2f} |" for m in measures
+    )
+    ours_rate = next(m.rate for m in measures if m.name.startswith("ours"))
+    stock_rate = next(m.rate for m in measures if m.name.startswith("stock"))
+    return f"""# Benchmarks
+
+## Rebuilding a read model from a county-sized log
+
+{note}
+
+The log: {total:,} events in all — one county, 12 townships, 300 villages of 5 grids, disputes
+over 2024–2026 (generated by `bench/county.py` through the domain's own commands). Each
+measure reads the dispute events only (the topics every projection here filters on).
+
+| measure | events | seconds | events/s | ratio to raw |
+|---|---|---|---|---|
+{rows}
+
+Ours rebuilds at **{ours_rate / ceiling:.0%} of the raw read + decode rate** and
+**{ours_rate / stock_rate:.1f}×** the stock runner's rate. Rates are from one run on a
+shared machine: compare the ratios, not the absolute numbers.
+
+Reproduce with `.venv/bin/python -m bench.rebuild` (see its docstring).
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--stock-seconds", type=float, default=60.0)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args(argv)
+    url = os.environ.get("FENGQIAO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    schema = f"county_{args.events}"
+    casebook = prepare(url, schema, args.events)
+    total = casebook.recorder.max_notification_id() or 0
+    steps: list[Callable[[], Measure]] = [
+        lambda: raw(casebook),
+        lambda: ours(casebook, url, schema, args.batch),
+        lambda: stock(url, schema, args.stock_seconds),
+    ]
+    measures = []
+    for step in steps:
+        measure = step()
+        print(f"{measure.name}: {measure.events:,} events in {measure.seconds:.1f} s = {measure.rate:,.0f}/s", flush=True)
+        measures.append(measure)
+    casebook.close()
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    note = (f"Measured {when} on {platform.machine()} with {os.cpu_count()} cores, PostgreSQL, "
+            f"Python {platform.python_version()}.")
+    args.out.write_text(report(measures, total, note), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
