@@ -10,7 +10,17 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from api.errors import install_error_handlers
-from api.routes import clocks, deadlines, directory, disputes, incidents, patrols, petitions, villages
+from api.routes import (
+    assessments,
+    clocks,
+    deadlines,
+    directory,
+    disputes,
+    incidents,
+    patrols,
+    petitions,
+    villages,
+)
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import tracking
@@ -27,6 +37,7 @@ def create_api(system: System) -> FastAPI:
     app.state.system = system
     _prepare_views(system.views, system)
     install_error_handlers(app)
+    app.include_router(assessments.router)
     app.include_router(clocks.router)
     app.include_router(deadlines.router)
     app.include_router(directory.router)

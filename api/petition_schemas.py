@@ -8,7 +8,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import EventPublic, In
-from domain.petition import AcceptanceDecision, Channel, LegalProcedure, Level, Opinion, Petition, PetitionType
+from domain.petition import (
+    AcceptanceDecision,
+    Channel,
+    LegalProcedure,
+    Level,
+    Opinion,
+    Petition,
+    PetitionType,
+)
 
 _ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
 _PHONE = r"^\+?[0-9 \-]{5,20}$"

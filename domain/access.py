@@ -49,6 +49,7 @@ class Right(StrEnum):
     LEAD_PATROL = "lead_patrol"
     MANAGE_ROUTES = "manage_routes"
     ASSESS = "assess"
+    RECORD_ACTIVITY = "record_activity"
 
 
 _MEDIATOR = {
@@ -72,14 +73,15 @@ RIGHTS: dict[Post, frozenset[Right]] = {
             Right.MANAGE_DIRECTORY, Right.MANAGE_POLICY, Right.REGISTER_PETITION, Right.HANDLE_PETITION,
             Right.DECIDE_PETITION, Right.APPROVE_EXTENSION, Right.SEE_ACCUSATION,
             Right.REPORT_INCIDENT, Right.HANDLE_INCIDENT, Right.MANAGE_ROUTES, Right.LEAD_PATROL,
+            Right.RECORD_ACTIVITY,
         }
     ),
     Post.PATROL_MEMBER: frozenset(_PATROL),
     Post.PATROL_LEADER: frozenset(_PATROL | {Right.LEAD_PATROL}),
-    Post.ASSESSOR: frozenset({Right.READ, Right.ASSESS}),
+    Post.ASSESSOR: frozenset({Right.READ, Right.ASSESS, Right.RECORD_ACTIVITY}),
     Post.AUDITOR: frozenset({Right.READ, Right.AUDIT}),
-    Post.BRANCH_SECRETARY: frozenset({Right.READ}),
-    Post.VILLAGE_DIRECTOR: frozenset({Right.READ}),
+    Post.BRANCH_SECRETARY: frozenset({Right.READ, Right.RECORD_ACTIVITY}),
+    Post.VILLAGE_DIRECTOR: frozenset({Right.READ, Right.RECORD_ACTIVITY}),
 }
 
 WHERE_HELD: dict[Post, frozenset[NodeKind]] = {

@@ -69,6 +69,7 @@ class Casebook(Application[UUID]):
     def __init__(self, env: EnvType | None, clock: Clock = utc_now) -> None:
         super().__init__(env)
         self.clock = clock
+        from domain.assessments import AssessmentDesk
         from domain.deadlines import DeadlineDesk
         from domain.directory_desk import DirectoryDesk
         from domain.disputes import DisputeDesk
@@ -84,6 +85,7 @@ class Casebook(Application[UUID]):
         self.petitions = PetitionDesk(self)
         self.incidents = IncidentDesk(self)
         self.patrols = PatrolDesk(self)
+        self.assessments = AssessmentDesk(self)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Configuration comes only from the settings the composition root passes in,

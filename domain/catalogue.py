@@ -6,7 +6,18 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from domain import clocks, directory, dispute, incident, patrol, petition, petitioner, receipts, rulebook
+from domain import (
+    assessment,
+    clocks,
+    directory,
+    dispute,
+    incident,
+    patrol,
+    petition,
+    petitioner,
+    receipts,
+    rulebook,
+)
 
 STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Directory", directory.Directory, directory.EVENT_CLASSES),
@@ -18,6 +29,8 @@ STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Patrol route", patrol.Route, patrol.ROUTE_EVENT_CLASSES),
     ("Patrol shift", patrol.Shift, patrol.SHIFT_EVENT_CLASSES),
     ("Case clocks", clocks.CaseClocks, clocks.EVENT_CLASSES),
+    ("Responsibility-book template", assessment.AssessmentTemplate, assessment.TEMPLATE_EVENTS),
+    ("Assessment year of a unit", assessment.UnitYear, assessment.UNIT_YEAR_EVENTS),
     ("Command receipt", receipts.CommandReceipt, (receipts.CommandReceipt.Recorded,)),
 ]
 _BASE = {"originator_id", "originator_version", "timestamp", "originator_topic", "originator_id_type"}

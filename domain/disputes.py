@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.access import SYSTEM_ACTOR, Post, Right
-from domain.clocks import CaseClocks, ClockState, clocks_id
-from domain.policy import Rule
 from domain.casebook import NO_META, CommandMeta, Stamp
+from domain.clocks import CaseClocks, ClockState, clocks_id
 from domain.dispute import (
     AgreementForm,
     Category,
@@ -27,6 +26,7 @@ from domain.dispute import (
 )
 from domain.errors import InvalidValue
 from domain.jurisdiction import NodeKind
+from domain.policy import Rule
 
 if TYPE_CHECKING:
     from domain.casebook import Casebook

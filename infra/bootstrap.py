@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from domain.casebook import Casebook, Clock, utc_now
 from domain.directory_desk import SEED_ACTOR
+from domain.jurisdiction import NodeKind
 from infra.directory import (
     Credentials,
     DirectoryFile,
@@ -17,6 +19,8 @@ from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
 from projections.runner import NotificationReader, Projection
+from projections.scores import Scores
+from projections.scoring_facts import ScoringFacts
 
 
 class ConfigurationError(Exception):
@@ -31,10 +35,23 @@ class System:
     views: Database
     statistics: DisputeStatistics = field(default_factory=DisputeStatistics)
     clock_board: ClockBoard = field(default_factory=ClockBoard)
+    scoring_facts: ScoringFacts = field(init=False)
+
+    def __post_init__(self) -> None:
+        casebook = self.casebook
+
+        def village_of(node: str, at: datetime) -> str | None:
+            return casebook.current_directory().ancestor_of_kind(node, NodeKind.VILLAGE, at)
+
+        self.scoring_facts = ScoringFacts(village_of)
 
     @property
     def projections(self) -> list[Projection]:
-        return [self.statistics, self.clock_board]
+        return [self.statistics, self.clock_board, self.scoring_facts]
+
+    @property
+    def scores(self) -> Scores:
+        return Scores(self.casebook, self.views, self.scoring_facts)
 
     @property
     def credentials(self) -> Credentials:
@@ -48,6 +65,7 @@ class System:
         """Loads the directory file, then the policy and calendar files (idempotent); returns
         how many of them changed something."""
         from infra.rules_files import load_rules_file, read_rules_file
+        from infra.template_files import load_template, read_template_file
 
         changed = seed_directory(self.casebook, self.directory_file)
         for folder in (self.settings.policy_dir, self.settings.calendar_dir):
@@ -55,6 +73,10 @@ class System:
                 outcome = load_rules_file(self.casebook, read_rules_file(path), actor=SEED_ACTOR,
                                           reason=f"loaded at start from {path}")
                 changed += outcome != "unchanged"
+        for path in sorted(self.settings.template_dir.glob("*.toml")):
+            outcome = load_template(self.casebook, read_template_file(path), actor=SEED_ACTOR,
+                                    reason=f"loaded at start from {path}", source=str(path))
+            changed += outcome != "unchanged"
         return changed
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FENGQIAO_", extra="ignore")
 
@@ -22,6 +23,7 @@ class Settings(BaseSettings):
     )
     policy_dir: Path = Field(Path("config/policy"), description="deadline policy files loaded at start")
     calendar_dir: Path = Field(Path("config/calendars"), description="business calendar files loaded at start")
+    template_dir: Path = Field(Path("config/assessment"), description="responsibility-book templates loaded at start")
 
     pg_host: str = "127.0.0.1"
     pg_port: int = 5432

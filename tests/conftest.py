@@ -73,8 +73,14 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The test's clock: the business time of commands, and the recording time of the events
+    they record (the event store stamps events with the library's clock: this is that clock)."""
+    import eventsourcing.domain
+
+    now = Clock()
+    monkeypatch.setattr(eventsourcing.domain, "datetime_now_with_tzinfo", lambda: now.now)
+    return now
 
 
 def seeded(settings: Settings, clock: Clock) -> System:

@@ -19,6 +19,7 @@ def settings_for(var_dir: Path, **overrides: object) -> Settings:
     return Settings(**{
         "var_dir": var_dir, "directory_file": DIRECTORY_FILE,
         "policy_dir": ROOT / "config" / "policy", "calendar_dir": ROOT / "config" / "calendars",
+        "template_dir": ROOT / "config" / "assessment",
         **overrides,
     })
 

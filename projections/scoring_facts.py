@@ -1,0 +1,151 @@
+"""The scoring facts of every unit, kept from the log (see domain/facts.py): the one table a
+score, a veto or an as-of question reads, indexed by unit and year. Rebuilt from zero it is
+the same, and it is built in batches like every read model here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from domain import dispute, incident, patrol, petition
+from domain.assessment import UnitYear
+from domain.facts import DisputeMemory, Fact, dispute_facts, incident_facts, petition_facts, shift_facts
+from infra.sql import Cursor, Row
+
+VERSION = 1
+COLUMNS = ("fact_id", "unit", "year", "kind", "effective_at", "recorded_at", "case_id", "attributes")
+TOPICS = (
+    *dispute.EVENT_TOPICS,
+    petition.Petition.Registered.TOPIC,
+    incident.Incident.Reported.TOPIC, incident.Incident.CasualtiesCorrected.TOPIC,
+    incident.Incident.MassIncidentFactsCorrected.TOPIC,
+    patrol.Shift.Scheduled.TOPIC, patrol.Shift.Missed.TOPIC, patrol.Shift.CheckpointMissed.TOPIC,
+    UnitYear.Opened.TOPIC, UnitYear.ActivityRecorded.TOPIC,
+)
+VillageOf = Callable[[str, datetime], str | None]
+
+
+def _iso(moment: datetime) -> str:
+    from datetime import timezone
+
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def row_of(fact: Fact) -> tuple[Any, ...]:
+    return (fact.fact_id, fact.unit, fact.year, fact.kind, _iso(fact.effective_at), _iso(fact.recorded_at),
+            fact.case_id, json.dumps(fact.attributes, sort_keys=True))
+
+
+def fact_of(row: Row) -> Fact:
+    return Fact(row["fact_id"], row["unit"], row["kind"], datetime.fromisoformat(row["effective_at"]),
+                datetime.fromisoformat(row["recorded_at"]), json.loads(row["attributes"]), row["case_id"])
+
+
+class ScoringFacts:
+    def __init__(self, village_of: VillageOf, suffix: str = "") -> None:
+        self.village_of = village_of
+        self.suffix = suffix
+        self.name = f"scoring_facts_v{VERSION}{suffix}"
+        self.table = f"scoring_facts_v{VERSION}{suffix}"
+        self.memory = f"scoring_memory_v{VERSION}{suffix}"
+        self.topics = TOPICS
+
+    def shadow(self) -> ScoringFacts:
+        return ScoringFacts(self.village_of, self.suffix + "__rebuild")
+
+    def create(self, cur: Cursor) -> None:
+        cur.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.table} (fact_id TEXT PRIMARY KEY, unit TEXT NOT NULL, "
+            "year INTEGER NOT NULL, kind TEXT NOT NULL, effective_at TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+            "case_id TEXT, attributes TEXT NOT NULL)"
+        )
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {self.memory} (stream_id TEXT PRIMARY KEY, state TEXT NOT NULL)")
+        if not self.suffix:
+            cur.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_unit ON {self.table} (unit, year)")
+
+    def drop(self, cur: Cursor) -> None:
+        cur.execute(f"DROP TABLE IF EXISTS {self.table}")
+        cur.execute(f"DROP TABLE IF EXISTS {self.memory}")
+
+    def replace_with(self, cur: Cursor, shadow: Any) -> None:
+        self.drop(cur)
+        cur.execute(f"ALTER TABLE {shadow.table} RENAME TO {self.table}")
+        cur.execute(f"ALTER TABLE {shadow.memory} RENAME TO {self.memory}")
+        self.create(cur)
+
+    def apply(self, cur: Cursor, events: Sequence[Any]) -> None:
+        memory = self._recall(cur, {str(e.originator_id) for e in events})
+        facts: list[Fact] = []
+        for event in events:
+            key = str(event.originator_id)
+            facts.extend(self._facts(event, key, memory))
+        if facts:
+            placeholders = ", ".join("?" * len(COLUMNS))
+            cur.executemany(
+                f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({placeholders}) "
+                "ON CONFLICT (fact_id) DO NOTHING",
+                [row_of(f) for f in facts],
+            )
+        if memory:
+            cur.executemany(
+                f"INSERT INTO {self.memory} (stream_id, state) VALUES (?, ?) "
+                "ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state",
+                [(k, json.dumps(v, sort_keys=True)) for k, v in memory.items()],
+            )
+
+    def _facts(self, event: Any, key: str, memory: dict[str, Any]) -> list[Fact]:
+        if isinstance(event, dispute.Dispute.Event):
+            kept = memory.get(key)
+            found, after = dispute_facts(event, DisputeMemory(**kept) if kept else None)
+            if after is not None:
+                memory[key] = after.__dict__
+            return found
+        if isinstance(event, petition.Petition.Registered):
+            return petition_facts(event, self.village_of(event.node, event.effective_at))
+        if isinstance(event, incident.Incident.Event):
+            found, state = incident_facts(event, memory.get(key))
+            if state is not None:
+                memory[key] = state
+            return found
+        if isinstance(event, patrol.Shift.Scheduled):
+            memory[key] = {"village": self.village_of(event.node, event.effective_at)}
+            return []
+        if isinstance(event, patrol.Shift.Event):
+            return shift_facts(event, (memory.get(key) or {}).get("village"))
+        if isinstance(event, UnitYear.Opened):
+            memory[key] = {"unit": event.unit}
+            return []
+        if isinstance(event, UnitYear.ActivityRecorded):
+            unit = (memory.get(key) or {}).get("unit")
+            return _activity_facts(event, unit) if unit else []
+        return []
+
+    def _recall(self, cur: Cursor, keys: set[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        ordered = sorted(keys)
+        for i in range(0, len(ordered), 500):
+            chunk = ordered[i : i + 500]
+            cur.execute(f"SELECT stream_id, state FROM {self.memory} WHERE stream_id IN ({', '.join('?' * len(chunk))})",
+                        chunk)
+            found.update({r["stream_id"]: json.loads(r["state"]) for r in cur.fetchall()})
+        return found
+
+    def rows(self, cur: Cursor) -> dict[str, list[Row]]:
+        cur.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table} ORDER BY fact_id")
+        facts = cur.fetchall()
+        cur.execute(f"SELECT stream_id, state FROM {self.memory} ORDER BY stream_id")
+        return {self.table: facts, self.memory: cur.fetchall()}
+
+    def facts(self, cur: Cursor, unit: str, year: int) -> list[Fact]:
+        cur.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table} WHERE unit = ? AND year = ?", (unit, year))
+        return [fact_of(r) for r in cur.fetchall()]
+
+
+def _activity_facts(event: Any, unit: str) -> list[Fact]:
+    base = f"{event.originator_id}:{event.originator_version}"
+    held = Fact(base, unit, "activity.held", event.effective_at, event.timestamp, {"kind": event.kind})
+    absent = [Fact(f"{base}:{person}", unit, "activity.absence", event.effective_at, event.timestamp,
+                   {"kind": event.kind, "person": person}) for person in event.absentees]
+    return [held, *absent]

@@ -1,0 +1,198 @@
+"""The responsibility book through the whole system, on SQLite and PostgreSQL: facts kept from
+the log, scores as of a date and as known on a date, vetoes reviewed, pay, the township's
+table in CSV, a what-if under a draft, and the facts rebuilt from zero equal to the live ones."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import tomllib
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_api
+from domain.calendar import CHINA
+from domain.casebook import CommandMeta
+from domain.dispute import Category, Severity
+from domain.incident import Kind
+from infra.bootstrap import System
+from projections.rebuild import rebuild
+from projections.runner import ProjectionRunner
+from tests.support import GRID, ROOT, TOKENS, VILLAGE, Clock, person
+
+TOWNSHIP = "anping.dongxi"
+TEMPLATE = json.loads(json.dumps(  # as a client would send it: JSON, dates as text
+    tomllib.loads((ROOT / "config" / "assessment" / "anping.dongxi-2026.toml").read_text(encoding="utf-8")), default=str))
+
+
+def on(clock: Clock, month: int, day: int) -> datetime:
+    clock.now = datetime(2026, month, day, 10, tzinfo=CHINA)
+    return clock.now
+
+
+def facts(system: System) -> ProjectionRunner:
+    runner = ProjectionRunner(system.reader, system.views, system.scoring_facts)
+    runner.setup()
+    runner.catch_up()
+    return runner
+
+
+def auth(role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKENS[role]}"}
+
+
+@pytest.fixture
+def year(system: System, clock: Clock) -> dict[str, object]:
+    """Qiaotou's first four months of 2026."""
+    cb, mediator = system.casebook, person("mediator")
+    for month in (1, 2, 3):
+        on(clock, month, 25)
+        cb.assessments.record_activity(person("branch_secretary"), unit=VILLAGE, kind="committee_meeting",
+                                       title=f"meeting {month}", attendees=["luo-bin"], absentees=[])
+    on(clock, 2, 10)
+    escalated = []
+    for _ in range(2):
+        d = cb.disputes.report(person("grid_member"), grid=GRID, parties=[{"name": "A"}, {"name": "B"}],
+                               category=Category.LAND_ACQUISITION, severity=Severity.GENERAL,
+                               description="a boundary", occurred_at=clock.now - timedelta(days=3))
+        cb.disputes.escalate(mediator, d.id, reason="beyond the grid")
+        cb.disputes.accept(mediator, d.id)
+        cb.disputes.escalate(mediator, d.id, reason="beyond the village, unmediated")
+        escalated.append(d)
+    on(clock, 4, 20)
+    accident = cb.incidents.report(
+        person("grid_member"), grid=GRID, kind=Kind.SAFETY_ACCIDENT, description="a fall from scaffolding",
+        location="the new barn", occurred_at=datetime(2026, 3, 15, 8, tzinfo=CHINA), injured=1, dead=0,
+        meta=CommandMeta(effective_at=datetime(2026, 3, 15, 9, tzinfo=CHINA)),
+    )
+    cb.assessments.enter_assessment(person("assessor"), unit=VILLAGE, year=2026, item="party.organisation",
+                                    points=-2, reason="branch meeting minutes missing for March",
+                                    evidence="inspection 2026-04-18")
+    facts(system)
+    return {"escalated": escalated, "accident": accident}
+
+
+def items(card) -> dict[str, float]:  # noqa: ANN001
+    return {i.code: i.score for s in card.sections for i in s["items"]}
+
+
+def test_a_villages_score_as_of_the_end_of_april(system: System, clock: Clock, year):
+    card = system.scores.card(VILLAGE, 2026, as_of=datetime(2026, 4, 30, 18, tzinfo=CHINA))
+    scored = items(card)
+    assert scored["key.mediation"] == 14.8  # two disputes sent to the township unmediated: −0.1 each
+    assert scored["key.safety"] == 8.0  # one (non-fatal) safety accident: −2
+    assert scored["key.meetings"] == 10.0  # January, February and March held; April not over
+    assert scored["subject.training"] == 4.0  # no training in the first quarter: −1
+    assert scored["party.organisation"] == 18.0
+    assert card.total == 94.8 and card.passed and card.version == "2026.1"
+    mediation = next(i for s in card.sections for i in s["items"] if i.code == "key.mediation")
+    expected = sorted(f"{d.id}:4" for d in year["escalated"])  # reported, escalated, accepted, escalated
+    assert sorted(f for d in mediation.deductions for f in d.facts) == expected
+    [secretary] = [line for line in card.pay if line.person_id == "luo-bin"]
+    assert secretary.floating > 0 and secretary.basic == pytest.approx(300 * secretary.months, abs=0.05)
+
+
+def test_a_backdated_report_changes_the_past_business_date_but_not_what_was_known_then(system, clock, year):
+    march_end = datetime(2026, 3, 31, 18, tzinfo=CHINA)
+    as_it_stood = system.scores.card(VILLAGE, 2026, as_of=march_end)
+    as_known_then = system.scores.card(VILLAGE, 2026, as_of=march_end, known_on=march_end)
+    assert items(as_it_stood)["key.safety"] == 8.0, "the accident of 15 March counts on 31 March"
+    assert items(as_known_then)["key.safety"] == 10.0, "but on 31 March nobody had recorded it yet"
+
+
+def test_the_township_table_in_csv_and_a_what_if_under_a_draft(system: System, clock: Clock, year):
+    with TestClient(create_api(system)) as api:
+        table = api.get(f"/townships/{TOWNSHIP}/scores/2026", params={"format": "csv"}, headers=auth("township"))
+        assert table.status_code == 200 and table.headers["content-type"].startswith("text/csv")
+        rows = {r["unit"]: r for r in csv.DictReader(io.StringIO(table.text))}
+        assert set(rows) == {VILLAGE, "anping.dongxi.shangba"}
+        official = float(rows[VILLAGE]["total"])
+        draft = copy.deepcopy(TEMPLATE)
+        draft["template"]["version"] = "draft"
+        draft["template"]["effective_from"] = "2026-01-01T00:00:00+08:00"
+        draft["section"][1]["item"][0]["rule"][0]["points"] = -1.0
+        what_if = api.post(f"/townships/{TOWNSHIP}/scores/2026/what-if", json={"template": draft},
+                           headers=auth("assessor"))
+        assert what_if.status_code == 200, what_if.text
+        [qiaotou] = [r for r in what_if.json() if r["unit"] == VILLAGE]
+        assert qiaotou["version"] == "draft" and qiaotou["total"] == pytest.approx(official - 1.8)
+        after = api.get(f"/townships/{TOWNSHIP}/scores/2026", headers=auth("township")).json()
+        assert [r["total"] for r in after if r["unit"] == VILLAGE] == [official], "the what-if recorded nothing"
+        assert api.post(f"/townships/{TOWNSHIP}/scores/2026/what-if", json={"template": draft},
+                        headers=auth("township")).status_code == 403
+
+
+def test_a_veto_names_its_event_and_its_review_lifts_it(system: System, clock: Clock, year):
+    on(clock, 5, 6)
+    mass = system.casebook.incidents.report(
+        person("grid_member"), grid=GRID, kind=Kind.MASS_INCIDENT, description="villagers block the road",
+        location="county road 3", occurred_at=clock.now - timedelta(hours=2), people_involved=80, markers=["road_blockade"],
+    )
+    facts(system)
+    with TestClient(create_api(system)) as api:
+        card = api.get(f"/units/{VILLAGE}/scores/2026", headers=auth("auditor")).json()
+        [veto] = card["vetoes"]
+        assert (veto["trigger"], veto["fact"], card["void"], card["passed"]) == (
+            "mass_incident", f"{mass.id}:1", True, False)
+        wrong = api.post(f"/units/{VILLAGE}/assessments/2026/veto-reviews",
+                         json={"fact_id": "nope", "lifted": True, "reason": "x"}, headers=auth("assessor"))
+        assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "fact_id"
+        lifted = api.post(f"/units/{VILLAGE}/assessments/2026/veto-reviews",
+                          json={"fact_id": veto["fact"], "lifted": True, "reason": "a lawful, peaceful gathering"},
+                          headers=auth("assessor"))
+        assert lifted.status_code == 200
+        after = api.get(f"/units/{VILLAGE}/scores/2026", headers=auth("auditor")).json()
+        assert after["vetoes"][0]["lifted"] and not after["void"] and after["passed"]
+
+
+def test_assessment_commands_refuse_precisely(system: System, clock: Clock, year):
+    with TestClient(create_api(system)) as api:
+        unknown = api.post(f"/units/{VILLAGE}/assessments/2026/entries",
+                           json={"item": "no.such", "points": -1, "reason": "r", "evidence": "e"}, headers=auth("assessor"))
+        assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "item"
+        grid_member = api.post(f"/units/{VILLAGE}/assessments/2026/entries",
+                               json={"item": "party.conduct", "points": -1, "reason": "r", "evidence": "e"},
+                               headers=auth("grid_member"))
+        assert grid_member.status_code == 403 and grid_member.json()["right"] == "assess"
+        bad = copy.deepcopy(TEMPLATE)
+        bad["template"]["version"] = "2026.2"
+        bad["template"]["effective_from"] = "2026-07-01T00:00:00+08:00"
+        bad["section"][0]["item"][0]["rule"][0]["shape"] = "per_week"
+        refused = api.post(f"/townships/{TOWNSHIP}/templates", json={"reason": "r", "template": bad},
+                           headers=auth("assessor"))
+        assert refused.status_code == 422 and "section #1 item #1 rule #1: shape must be one of" in refused.json()["detail"]
+        again = api.post(f"/townships/{TOWNSHIP}/templates", json={"reason": "r", "template": TEMPLATE},
+                         headers=auth("assessor"))
+        assert again.status_code == 409 and "adopted once" in again.json()["detail"]
+        assert api.get(f"/units/{VILLAGE}/scores/2026", headers=auth("foreign_grid_member")).status_code == 403
+        assert api.get(f"/units/{VILLAGE}/scores/2025", headers=auth("auditor")).status_code == 404
+
+
+def test_a_template_changed_mid_year_scores_each_fact_by_the_version_of_its_date(system: System, clock: Clock, year):
+    changed = copy.deepcopy(TEMPLATE)
+    changed["template"]["version"] = "2026.2"
+    changed["template"]["effective_from"] = datetime(2026, 3, 1, tzinfo=CHINA)
+    changed["section"][1]["item"][0]["rule"][0]["points"] = -0.5
+    on(clock, 4, 25)
+    system.casebook.assessments.adopt_template(person("assessor"), data=changed, reason="stricter from March",
+                                               source="township notice 4")
+    card = system.scores.card(VILLAGE, 2026, as_of=datetime(2026, 4, 30, 18, tzinfo=CHINA))
+    # the escalations were on 10 February: still the first version's −0.1 each
+    assert items(card)["key.mediation"] == 14.8 and card.versions_used == ["2026.1", "2026.2"]
+
+
+def test_the_scoring_facts_rebuilt_from_zero_equal_the_live_ones(system: System, clock: Clock, year):
+    outcome = rebuild(system.reader, system.views, system.scoring_facts, switch=False)
+    assert outcome.equal, outcome.differences
+    assert outcome.rows > 10
+
+
+@pytest.fixture
+def api(system: System) -> Iterator[TestClient]:
+    with TestClient(create_api(system)) as client:
+        yield client
