@@ -90,3 +90,39 @@ def _live(d: Dispute, rng: random.Random, at: datetime, n: int) -> None:
         from domain.dispute import ReferralRoute
 
         d.refer_out(route=ReferralRoute.LITIGATION, body="court", reason="", **later(48))
+
+
+def seed_county(casebook: Any, years: tuple[int, ...] = (2024, 2025, 2026)) -> None:
+    """The county's tree (for the scores' townships) and each township's template, as the
+    seed would load them; idempotent."""
+    import json
+    import tomllib
+    from pathlib import Path
+
+    from domain.casebook import CommandMeta
+    from domain.jurisdiction import NodeKind
+
+    desk, at = casebook.directory, datetime(2023, 12, 1, tzinfo=timezone.utc)
+
+    def node(code: str, kind: NodeKind, parent: str | None) -> None:
+        desk.create_node("system:seed", code=code, name=code, kind=kind, parent=parent, authorise=False,
+                         meta=CommandMeta(command_id=f"bench:node:{code}", effective_at=at))
+
+    node("c", NodeKind.COUNTY, None)
+    for t in range(1, TOWNSHIPS + 1):
+        node(f"c.t{t:02d}", NodeKind.TOWNSHIP, "c")
+    for village, grids in villages():
+        node(village, NodeKind.VILLAGE, village.rsplit(".", 1)[0])
+        for grid in grids:
+            node(grid, NodeKind.GRID, village)
+    shipped = Path(__file__).resolve().parent.parent / "config" / "assessment" / "anping.dongxi-2026.toml"
+    base = json.loads(json.dumps(tomllib.loads(shipped.read_text(encoding="utf-8")), default=str))
+    for t in range(1, TOWNSHIPS + 1):
+        for year in years:
+            data = json.loads(json.dumps(base))
+            data["template"].update(township=f"c.t{t:02d}", year=year, version=f"{year}.1",
+                                    effective_from=f"{year}-01-01T00:00:00+08:00")
+            casebook.assessments.adopt_template(
+                "system:seed", data=data, reason="benchmark", source="bench", authorise=False,
+                meta=CommandMeta(command_id=f"bench:template:c.t{t:02d}:{year}", effective_at=at),
+            )

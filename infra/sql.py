@@ -172,6 +172,33 @@ class PostgresDatabase:
         self._pool.close()
 
 
+def upsert(
+    cur: Cursor, table: str, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]],
+    conflict: str,
+) -> None:
+    """Writes many rows at once. PostgreSQL gets one statement for the lot, its values as one
+    array per column (`INSERT … SELECT * FROM unnest(…) … ON CONFLICT …`: one round trip, a
+    short query); SQLite, in-process, gets executemany. `types` are the columns' SQL types."""
+    if not rows:
+        return
+    if cur.dialect == "sqlite":
+        one = "(" + ", ".join("?" * len(columns)) + ")"
+        cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {one} {conflict}", rows)
+        return
+    arrays = ", ".join(f"?::{t}[]" for t in types)
+    cur.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) {conflict}",
+        [list(column) for column in zip(*rows, strict=True)],
+    )
+
+
+def among(cur: Cursor, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`column IN (…)` as the dialect likes it: one array parameter for PostgreSQL."""
+    if cur.dialect == "postgres":
+        return f"{column} = ANY(?)", [list(values)]
+    return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+
+
 def for_update(cur: Cursor) -> str:
     """Row lock suffix: SQLite's `BEGIN IMMEDIATE` already holds the database write lock."""
     return " FOR UPDATE" if cur.dialect == "postgres" else ""

@@ -12,13 +12,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from domain.clocks import EVENT_TOPICS, CaseClocks
-from infra.sql import Cursor, Row
+from infra.sql import Cursor, Row, among, upsert
 
 VERSION = 1
 COLUMNS = (
     "clocks_id", "key", "case_kind", "case_id", "clock", "node", "started_at", "due_at", "status",
     "outcome", "settled", "reminders",
 )
+TYPES = ("text",) * 11 + ("integer",)
 UPDATES = {
     CaseClocks.ClockPaused: lambda e: {"status": "paused"},
     CaseClocks.ClockResumed: lambda e: {"status": "running", "due_at": _iso(e.due_at)},
@@ -75,11 +76,8 @@ class ClockBoard:
             if isinstance(event, CaseClocks.Opened):
                 cases[str(event.originator_id)] = (event.case_kind, event.case_id)
         if cases:
-            cur.executemany(
-                f"INSERT INTO {self.cases} (clocks_id, case_kind, case_id) VALUES (?, ?, ?) "
-                "ON CONFLICT (clocks_id) DO NOTHING",
-                [(k, kind, case) for k, (kind, case) in cases.items()],
-            )
+            upsert(cur, self.cases, ("clocks_id", "case_kind", "case_id"), ("text", "text", "text"),
+                   [(k, kind, case) for k, (kind, case) in cases.items()], "ON CONFLICT (clocks_id) DO NOTHING")
         rows = self._load(cur, events)
         for event in events:
             clocks_id = str(event.originator_id)
@@ -96,13 +94,9 @@ class ClockBoard:
             elif type(event) in UPDATES:
                 rows[(clocks_id, event.key)].update(UPDATES[type(event)](event))
         if rows:
-            placeholders = ", ".join("?" * len(COLUMNS))
             updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[2:])
-            cur.executemany(
-                f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({placeholders}) "
-                f"ON CONFLICT (clocks_id, key) DO UPDATE SET {updates}",
-                [tuple(row[c] for c in COLUMNS) for row in rows.values()],
-            )
+            upsert(cur, self.table, COLUMNS, TYPES, [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+                   f"ON CONFLICT (clocks_id, key) DO UPDATE SET {updates}")
 
     def _case(self, cur: Cursor, clocks_id: str) -> tuple[str, str]:
         cur.execute(f"SELECT case_kind, case_id FROM {self.cases} WHERE clocks_id = ?", (clocks_id,))
@@ -139,11 +133,11 @@ class ClockBoard:
     def _select(self, cur: Cursor, nodes: list[str], condition: str, params: tuple[Any, ...]) -> list[Row]:
         found: list[Row] = []
         for i in range(0, len(nodes), 500):
-            chunk = nodes[i : i + 500]
+            in_nodes, node_params = among(cur, "node", nodes[i : i + 500])
             cur.execute(
                 f"SELECT case_kind, case_id, key, clock, node, started_at, due_at, status, outcome, reminders "
-                f"FROM {self.table} WHERE {condition} AND node IN ({', '.join('?' * len(chunk))})",
-                (*params, *chunk),
+                f"FROM {self.table} WHERE {condition} AND {in_nodes}",
+                (*params, *node_params),
             )
             found.extend(cur.fetchall())
         return sorted(found, key=lambda r: (r["due_at"], r["case_id"], r["key"]))

@@ -20,13 +20,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from domain.dispute import EVENT_TOPICS, Dispute, Status
-from infra.sql import Cursor, Row
+from infra.sql import Cursor, Row, among, upsert
 
 VERSION = 2
 COLUMNS = (
     "dispute_id", "village", "grid", "category", "severity", "level", "status",
     "reported_at", "sessions", "closed_with_agreement", "escalations", "reached_township", "version",
 )
+TYPES = ("text",) * 8 + ("integer",) * 5
 STATUS_AFTER = {
     Dispute.Accepted: Status.ACCEPTED,
     Dispute.PartyRefusedMediation: Status.MEDIATION_FAILED,
@@ -90,13 +91,9 @@ class DisputeStatistics:
             row = rows[key]
             self._mutate(row, event)
             row["version"] = event.originator_version
-        placeholders = ", ".join("?" * len(COLUMNS))
         updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
-        cur.executemany(
-            f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({placeholders}) "
-            f"ON CONFLICT (dispute_id) DO UPDATE SET {updates}",
-            [tuple(row[c] for c in COLUMNS) for row in rows.values()],
-        )
+        upsert(cur, self.table, COLUMNS, TYPES, [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+               f"ON CONFLICT (dispute_id) DO UPDATE SET {updates}")
 
     @staticmethod
     def _mutate(row: Row, event: Any) -> None:
@@ -122,11 +119,8 @@ class DisputeStatistics:
         rows: dict[str, Row] = {}
         ids_list = sorted(ids)
         for i in range(0, len(ids_list), 500):
-            chunk = ids_list[i : i + 500]
-            cur.execute(
-                f"SELECT * FROM {self.table} WHERE dispute_id IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
+            condition, params = among(cur, "dispute_id", ids_list[i : i + 500])
+            cur.execute(f"SELECT * FROM {self.table} WHERE {condition}", params)
             rows.update({r["dispute_id"]: r for r in cur.fetchall()})
         return rows
 

@@ -12,10 +12,11 @@ from typing import Any
 from domain import dispute, incident, patrol, petition
 from domain.assessment import UnitYear
 from domain.facts import DisputeMemory, Fact, dispute_facts, incident_facts, petition_facts, shift_facts
-from infra.sql import Cursor, Row
+from infra.sql import Cursor, Row, among, upsert
 
 VERSION = 1
 COLUMNS = ("fact_id", "unit", "year", "kind", "effective_at", "recorded_at", "case_id", "attributes")
+TYPES = ("text", "text", "integer", "text", "text", "text", "text", "text")
 TOPICS = (
     *dispute.EVENT_TOPICS,
     petition.Petition.Registered.TOPIC,
@@ -25,6 +26,8 @@ TOPICS = (
     UnitYear.Opened.TOPIC, UnitYear.ActivityRecorded.TOPIC,
 )
 VillageOf = Callable[[str, datetime], str | None]
+# Events that begin a stream's memory: nothing to recall for them.
+STARTERS = (dispute.Dispute.Reported, incident.Incident.Reported, patrol.Shift.Scheduled, UnitYear.Opened)
 
 
 def _iso(moment: datetime) -> str:
@@ -76,24 +79,18 @@ class ScoringFacts:
         self.create(cur)
 
     def apply(self, cur: Cursor, events: Sequence[Any]) -> None:
-        memory = self._recall(cur, {str(e.originator_id) for e in events})
+        memory = self._recall(cur, {str(e.originator_id) for e in events if not isinstance(e, STARTERS)})
+        before = {k: json.dumps(v, sort_keys=True) for k, v in memory.items()}
         facts: list[Fact] = []
         for event in events:
             key = str(event.originator_id)
             facts.extend(self._facts(event, key, memory))
         if facts:
-            placeholders = ", ".join("?" * len(COLUMNS))
-            cur.executemany(
-                f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({placeholders}) "
-                "ON CONFLICT (fact_id) DO NOTHING",
-                [row_of(f) for f in facts],
-            )
-        if memory:
-            cur.executemany(
-                f"INSERT INTO {self.memory} (stream_id, state) VALUES (?, ?) "
-                "ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state",
-                [(k, json.dumps(v, sort_keys=True)) for k, v in memory.items()],
-            )
+            upsert(cur, self.table, COLUMNS, TYPES, [row_of(f) for f in facts], "ON CONFLICT (fact_id) DO NOTHING")
+        changed = [(k, text) for k, v in memory.items() if (text := json.dumps(v, sort_keys=True)) != before.get(k)]
+        if changed:
+            upsert(cur, self.memory, ("stream_id", "state"), ("text", "text"), changed,
+                   "ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state")
 
     def _facts(self, event: Any, key: str, memory: dict[str, Any]) -> list[Fact]:
         if isinstance(event, dispute.Dispute.Event):
@@ -126,9 +123,8 @@ class ScoringFacts:
         found: dict[str, Any] = {}
         ordered = sorted(keys)
         for i in range(0, len(ordered), 500):
-            chunk = ordered[i : i + 500]
-            cur.execute(f"SELECT stream_id, state FROM {self.memory} WHERE stream_id IN ({', '.join('?' * len(chunk))})",
-                        chunk)
+            condition, params = among(cur, "stream_id", ordered[i : i + 500])
+            cur.execute(f"SELECT stream_id, state FROM {self.memory} WHERE {condition}", params)
             found.update({r["stream_id"]: json.loads(r["state"]) for r in cur.fetchall()})
         return found
 
