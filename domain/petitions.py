@@ -97,7 +97,7 @@ class PetitionDesk:
                 agent=agent, accused_person_id=accused_person_id, reached_level=reached, oral=oral,
                 repeat_of=repeat_of, **stamp,
             )
-            known = known or Petitioner.open(number, **stamp)
+            known = known or Petitioner.open(self.petitioner_id(number), **stamp)
             known.file(matter=key, petition_id=petition.id, **stamp)
             return petition, [known]
 
@@ -263,6 +263,12 @@ class PetitionDesk:
             return False
         return True
 
+    def petitioner_id(self, number: str) -> UUID:
+        """The id of the record of the petitioner with this (normalised) identity number."""
+        if self.cb.id_key is None:
+            raise RuntimeError("this Casebook has no key for petitioner ids: build it with infra.bootstrap")
+        return petitioner_id(number, self.cb.id_key)
+
     def handling_body(self, petition: Petition) -> str:
         return petition.routed_to or petition.node
 
@@ -307,12 +313,12 @@ class PetitionDesk:
 
     def _petitioner(self, number: str) -> Petitioner | None:
         try:
-            return self.cb.load(Petitioner, petitioner_id(number), "petitioner")
+            return self.cb.load(Petitioner, self.petitioner_id(number), "petitioner")
         except CaseNotFound:
             return None
 
     def _petitioner_of(self, petition: Petition) -> Petitioner:
-        return self.cb.load(Petitioner, petitioner_id(petition.petitioner["id_number"]), "petitioner")
+        return self.cb.load(Petitioner, self.petitioner_id(petition.petitioner["id_number"]), "petitioner")
 
     def _concluded(self, petition: Petition, stamp: Stamp) -> list[Petitioner]:
         known = self._petitioner_of(petition)

@@ -19,7 +19,7 @@ from domain.errors import (
     TransitionNotAllowed,
 )
 from domain.petition import WITHHELD, AcceptanceDecision, Channel, LegalProcedure, Level, Opinion, Petition, PetitionType, Status
-from domain.petitioner import Petitioner, Standing, petitioner_id
+from domain.petitioner import Petitioner, Standing
 from domain.petitions import PetitionDesk
 from infra.bootstrap import System
 from tests.petition_dsl import LI, ZHANG
@@ -49,7 +49,7 @@ def history(system: System, petition_id: UUID) -> list[str]:
 
 
 def record_of(system: System, petitioner: dict[str, str] = ZHANG) -> Petitioner:
-    return system.casebook.load(Petitioner, petitioner_id(petitioner["id_number"]), "petitioner")
+    return system.casebook.load(Petitioner, desk(system).petitioner_id(petitioner["id_number"]), "petitioner")
 
 
 def accepted_at_township(system: System, **facts: Any) -> Petition:
@@ -441,7 +441,7 @@ class _Interleaved(Casebook):
 
 @pytest.fixture
 def rival(system: System) -> Iterator[_Interleaved]:
-    rival = _Interleaved(system.settings.event_store_env(), system.casebook.clock)
+    rival = _Interleaved(system.settings.event_store_env(), system.casebook.clock, id_key=system.casebook.id_key)
     yield rival
     rival.close()
 

@@ -49,6 +49,8 @@ from tests.petition_dsl import (
     then,
 )
 
+KEY = b"a test key for petitioner ids, 32+ bytes"
+
 FIVE = [{"name": f"Rep {i}"} for i in range(1, 6)]
 
 
@@ -649,15 +651,24 @@ def test_a_petition_that_is_not_an_accusation_is_shown_as_recorded():
 # -- the petitioner's matters -----------------------------------------------------------------
 
 def test_a_petitioners_record_is_keyed_by_their_identity_number_without_holding_it():
-    record = Petitioner.open(ZHANG["id_number"], **stamp())
-    assert record.id == petitioner_id(ZHANG["id_number"]) != petitioner_id(LI["id_number"])
+    record = Petitioner.open(petitioner_id(ZHANG["id_number"], KEY), **stamp())
+    assert record.id == petitioner_id(ZHANG["id_number"], KEY) != petitioner_id(LI["id_number"], KEY)
     [opened] = record.collect_events()
     assert ZHANG["id_number"] not in repr(vars(opened))
     assert ZHANG["name"] not in repr(vars(opened))
 
 
+def test_a_petitioners_id_is_a_keyed_hash_that_another_key_does_not_give():
+    number = ZHANG["id_number"]
+    assert petitioner_id(number, KEY) == petitioner_id(number, KEY)
+    assert petitioner_id(number, KEY) != petitioner_id(number, b"another key, as long as the first!")
+    assert petitioner_id(number, KEY).version == 8  # RFC 9562: made by the application
+    with pytest.raises(ValueError, match="need a key"):
+        petitioner_id(number, b"")
+
+
 def test_the_first_petition_on_a_matter_is_no_repeat_and_the_next_repeats_the_latest():
-    record = Petitioner.open(ZHANG["id_number"], **stamp())
+    record = Petitioner.open(petitioner_id(ZHANG["id_number"], KEY), **stamp())
     first, second = uuid4(), uuid4()
     assert record.check_may_file("road compensation") is None
     record.file(matter="road compensation", petition_id=first, **stamp())
@@ -670,7 +681,7 @@ def test_the_first_petition_on_a_matter_is_no_repeat_and_the_next_repeats_the_la
 
 
 def test_a_concluded_matter_is_refused_saying_when_and_how_it_concluded():
-    record = Petitioner.open(ZHANG["id_number"], **stamp())
+    record = Petitioner.open(petitioner_id(ZHANG["id_number"], KEY), **stamp())
     petition = uuid4()
     record.file(matter="road compensation", petition_id=petition, **stamp(at=T0))
     record.note_concluded(matter="road compensation", petition_id=petition, how="re_reviewed", **stamp(at=REVIEWED_AT))
@@ -681,7 +692,7 @@ def test_a_concluded_matter_is_refused_saying_when_and_how_it_concluded():
 
 
 def test_a_matter_is_in_progress_only_while_a_petition_on_it_is_accepted():
-    record = Petitioner.open(ZHANG["id_number"], **stamp())
+    record = Petitioner.open(petitioner_id(ZHANG["id_number"], KEY), **stamp())
     first, second = uuid4(), uuid4()
     for petition in (first, second):
         record.file(matter="road", petition_id=petition, **stamp())
