@@ -8,15 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import EventPublic, In
-from domain.petition import (
-    AcceptanceDecision,
-    Channel,
-    LegalProcedure,
-    Level,
-    Opinion,
-    Petition,
-    PetitionType,
-)
+from domain.clocks import ClockState
+from domain.petition import AcceptanceDecision, Channel, LegalProcedure, Level, Opinion, Petition, PetitionType
 
 _ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
 _PHONE = r"^\+?[0-9 \-]{5,20}$"
@@ -79,7 +72,7 @@ class DiversionIn(In):
 
 
 class ExtensionIn(In):
-    days: int = Field(description="At most 30 (Art. 34).")
+    days: int = Field(description="At most what the deadline policy allows (30 by default, Art. 34).")
     reason: str = Field(max_length=2000, description="The reason the petitioner is told.")
 
 
@@ -95,6 +88,14 @@ class ReviewRequestIn(In):
 
 class OpinionAcceptanceIn(In):
     pass
+
+
+class HearingStartIn(In):
+    pass
+
+
+class HearingEndIn(In):
+    summary: str = Field(max_length=8000, description="What the hearing heard and found.")
 
 
 class ConclusionIn(In):
@@ -136,7 +137,9 @@ class PetitionPublic(BaseModel):
     re_review_request: dict[str, Any] | None
     re_review: dict[str, Any] | None
     conclusion: dict[str, Any] | None
-    review_window_closes: datetime | None
+    hearings: list[dict[str, Any]]
+    hearing: dict[str, Any] | None = Field(description="The hearing in progress: its time is not counted.")
+    review_window_closes: datetime | None = Field(description="By the deadline policy and the business calendar.")
     re_review_window_closes: datetime | None
     allowed_actions: list[str]
     secrets_withheld: bool = Field(
@@ -144,11 +147,37 @@ class PetitionPublic(BaseModel):
     )
 
     @classmethod
-    def of(cls, p: Petition, withheld: bool) -> PetitionPublic:
-        computed = {"id", "allowed_actions", "secrets_withheld"}
+    def of(cls, p: Petition, withheld: bool, windows: dict[str, datetime | None]) -> PetitionPublic:
+        computed = {"id", "allowed_actions", "secrets_withheld", *windows}
         fields = {name: getattr(p, name) for name in cls.model_fields if name not in computed}
-        return cls(**fields, id=str(p.id), allowed_actions=sorted(p.allowed_actions()), secrets_withheld=withheld)
+        return cls(**fields, **windows, id=str(p.id), allowed_actions=sorted(p.allowed_actions()),
+                   secrets_withheld=withheld)
+
+
+class PetitionClockPublic(BaseModel):
+    """One of the petition's time limits: how its due time was reckoned and what became of it."""
+
+    key: str
+    clock: str
+    node: str = Field(description="Its people, and those of the node above, are reminded.")
+    status: str
+    started_at: datetime
+    due_at: datetime
+    policy_version: str
+    calendar: str
+    calendar_version: int
+    skipped: list[dict[str, str]]
+    pauses: list[dict[str, Any]]
+    extensions: list[dict[str, Any]]
+    reminders_sent: list[dict[str, Any]]
+    outcome: str | None
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, c: ClockState) -> PetitionClockPublic:
+        return cls(**{name: getattr(c, name) for name in cls.model_fields})
 
 
 class PetitionWithHistory(PetitionPublic):
     history: list[EventPublic]
+    clocks: list[PetitionClockPublic]

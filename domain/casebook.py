@@ -66,9 +66,10 @@ class Casebook(Application[UUID]):
     name = "casebook"
     env = {"AGGREGATE_CACHE_MAXSIZE": "2000"}
 
-    def __init__(self, env: EnvType | None, clock: Clock = utc_now) -> None:
+    def __init__(self, env: EnvType | None, clock: Clock = utc_now, id_key: bytes | None = None) -> None:
         super().__init__(env)
         self.clock = clock
+        self.id_key = id_key  # for petitioner ids (domain/petitioner.py); from the composition root
         from domain.assessments import AssessmentDesk
         from domain.deadlines import DeadlineDesk
         from domain.directory_desk import DirectoryDesk

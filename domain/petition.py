@@ -1,6 +1,10 @@
 """The petition (信访, letters and visits): registered at a node, routed to a receiving body,
 accepted or not (or objected to), diverted to a legal procedure or answered with a handling
-opinion, reviewed and re-reviewed on request, concluded. An accusation is secret."""
+opinion, reviewed and re-reviewed on request, concluded. An accusation is secret.
+
+Its time limits are the deadline policy's (domain/petition_clocks.py keeps them): a command
+that depends on one — a request within a window, an objection, an extension — is given the
+moment the window closes or the limit allows, and checks against it."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import copy
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -102,9 +106,6 @@ VISIT_REACH = 1  # Art. 20: a visit goes to the body at the same level or one ab
 LEAPFROG_CHANNELS = frozenset({Channel.VISIT})
 GROUP_MIN_PEOPLE = 5  # Art. 20
 MAX_REPRESENTATIVES = 5  # Art. 20
-MAX_EXTENSION = timedelta(days=30)  # Art. 34; deadlines themselves are later work
-REVIEW_WINDOW = timedelta(days=30)  # Art. 35
-RE_REVIEW_WINDOW = timedelta(days=30)  # Art. 36
 WITHHELD = "[withheld]"
 
 
@@ -158,19 +159,25 @@ def _required(value: str, field: str, reason: str) -> str:
 
 
 _OPEN = {"name_representative"}
+_HEARING = {"start_hearing", "end_hearing"}
 ALLOWED: dict[Status, frozenset[str]] = {
     Status.REGISTERED: frozenset({"route"} | _OPEN),
     Status.ROUTED: frozenset({"decide_acceptance", "divert"} | _OPEN),
     Status.OBJECTED: frozenset({"route"} | _OPEN),
-    Status.ACCEPTED: frozenset({"divert", "give_opinion", "extend_handling"} | _OPEN),
+    Status.ACCEPTED: frozenset({"divert", "give_opinion", "extend_handling"} | _OPEN | _HEARING),
     Status.NOT_ACCEPTED: frozenset(),
     Status.DIVERTED: frozenset(),
     Status.OPINION_GIVEN: frozenset({"request_review", "accept_opinion", "conclude"} | _OPEN),
-    Status.REVIEW_REQUESTED: frozenset({"decide_review"} | _OPEN),
+    Status.REVIEW_REQUESTED: frozenset({"decide_review"} | _OPEN | _HEARING),
     Status.REVIEWED: frozenset({"request_re_review", "accept_opinion", "conclude"} | _OPEN),
-    Status.RE_REVIEW_REQUESTED: frozenset({"decide_re_review"} | _OPEN),
+    Status.RE_REVIEW_REQUESTED: frozenset({"decide_re_review"} | _OPEN | _HEARING),
     Status.CONCLUDED: frozenset(),
 }
+# A hearing (听证) is held while a decision is pending; its time is not counted (Art. 36).
+HEARING_STAGE = {
+    Status.ACCEPTED: "handling", Status.REVIEW_REQUESTED: "review", Status.RE_REVIEW_REQUESTED: "re_review",
+}
+DURING_HEARING = frozenset({"end_hearing"} | _OPEN)
 
 
 class Petition(Aggregate):
@@ -277,6 +284,29 @@ class Petition(Aggregate):
             p.extension = {"days": self.days, "reason": self.reason, "body": self.body,
                            "approved_by": self.actor, "at": self.effective_at}
 
+    class HearingStarted(Event):
+        """The deciding body opened a hearing (听证) on the petition: the time limit running stops counting until it ends."""
+
+        TOPIC = "fengqiao.petition:HearingStarted"
+        body: str
+        stage: str
+
+        def apply(self, p: Petition) -> None:
+            p.hearings.append({"stage": self.stage, "body": self.body, "started_at": self.effective_at,
+                               "ended_at": None, "summary": None})
+
+    class HearingEnded(Event):
+        """The hearing ended, with a summary of what it heard; the time limit counts again."""
+
+        TOPIC = "fengqiao.petition:HearingEnded"
+        SECRET = ("summary",)
+        body: str
+        stage: str
+        summary: str
+
+        def apply(self, p: Petition) -> None:
+            p.hearings[-1] = {**p.hearings[-1], "ended_at": self.effective_at, "summary": self.summary}
+
     class HandlingOpinionGiven(Event):
         """The body answered in writing: support, explain or not support, with the facts and the legal basis (Art. 32–34)."""
 
@@ -376,6 +406,7 @@ class Petition(Aggregate):
         self.registered_at = effective_at
         self.status = Status.REGISTERED
         self.status_since = effective_at
+        self.status_log: list[dict[str, Any]] = [{"status": Status.REGISTERED, "at": effective_at}]
         self.routed_to: str | None = None
         self.routings: list[dict[str, Any]] = []
         self.objections: list[dict[str, Any]] = []
@@ -388,6 +419,7 @@ class Petition(Aggregate):
         self.re_review_request: dict[str, Any] | None = None
         self.re_review: dict[str, Any] | None = None
         self.conclusion: dict[str, Any] | None = None
+        self.hearings: list[dict[str, Any]] = []
 
     # -- commands -----------------------------------------------------------
 
@@ -469,10 +501,20 @@ class Petition(Aggregate):
 
     def decide_acceptance(
         self, *, decision: AcceptanceDecision, reason: str, in_progress_elsewhere: dict[str, Any] | None = None,
-        **stamp: Any,
+        objection_window_closes: datetime | None = None, **stamp: Any,
     ) -> None:
+        """`objection_window_closes`: when the receiving body's window to object closes (Art. 23),
+        for an objection."""
         self._check("decide_acceptance", stamp, step=True)
         decision = AcceptanceDecision(decision)
+        if decision == AcceptanceDecision.OBJECTED:
+            assert objection_window_closes is not None, "an objection is checked against its window"
+            if stamp["effective_at"] > objection_window_closes:
+                raise TransitionNotAllowed(
+                    "decide_acceptance", self.status.value, self.allowed_actions(),
+                    f"the window to object closed on {objection_window_closes.isoformat()} (Art. 23): "
+                    "decide accepted, or not_accepted with the reason",
+                )
         if decision != AcceptanceDecision.ACCEPTED:
             _required(reason, "reason", f"say why the petition is {decision.value.replace('_', ' ')}")
         elif in_progress_elsewhere is not None:
@@ -500,7 +542,11 @@ class Petition(Aggregate):
             reason=_required(reason, "reason", "say which procedure applies and why"), **stamp,
         )
 
-    def extend_handling(self, *, days: int, reason: str, **stamp: Any) -> None:
+    def extend_handling(
+        self, *, days: int, reason: str, most_days: int, handling_due: datetime | None, **stamp: Any
+    ) -> None:
+        """`most_days`: the most the deadline policy lets one extension add; `handling_due`: when
+        the handling time runs out, when known."""
         self._check("extend_handling", stamp, step=True)
         if self.extension is not None:
             raise TransitionNotAllowed(
@@ -508,8 +554,13 @@ class Petition(Aggregate):
                 f"the handling time is extended at most once (Art. 34); it was extended on "
                 f"{self.extension['at'].date().isoformat()} by {self.extension['days']} days",
             )
-        if not 1 <= days <= MAX_EXTENSION.days:
-            raise InvalidValue("days", f"an extension is 1 to {MAX_EXTENSION.days} days (Art. 34)")
+        if handling_due is not None and stamp["effective_at"] > handling_due:
+            raise TransitionNotAllowed(
+                "extend_handling", f"{self.status.value}, overdue", self.allowed_actions() - {"extend_handling"},
+                f"the handling time ran out on {handling_due.isoformat()}: an extension is approved before it does",
+            )
+        if not 1 <= days <= most_days:
+            raise InvalidValue("days", f"an extension is 1 to {most_days} days (Art. 34 and the deadline policy)")
         assert self.routed_to is not None
         self.trigger_event(
             self.HandlingExtended, days=days,
@@ -521,18 +572,33 @@ class Petition(Aggregate):
         assert self.routed_to is not None
         self.trigger_event(self.HandlingOpinionGiven, **_reasoned(outcome, facts, legal_basis), body=self.routed_to, **stamp)
 
-    def request_review(self, *, grounds: str, **stamp: Any) -> None:
+    def start_hearing(self, *, body: str, **stamp: Any) -> None:
+        """The deciding body opens a hearing while its decision is pending."""
+        self._check("start_hearing", stamp, step=True)
+        self.trigger_event(self.HearingStarted, body=body, stage=HEARING_STAGE[self.status], **stamp)
+
+    def end_hearing(self, *, summary: str, **stamp: Any) -> None:
+        self._check("end_hearing", stamp, step=True)
+        hearing = self.hearings[-1]
+        self.trigger_event(
+            self.HearingEnded, body=hearing["body"], stage=hearing["stage"],
+            summary=_required(summary, "summary", "summarise what the hearing heard and found"), **stamp,
+        )
+
+    def request_review(self, *, grounds: str, window_closes: datetime | None, **stamp: Any) -> None:
+        """`window_closes`: when the window to request a review closes (by the deadline policy);
+        None only when no window is open."""
         self._check("request_review", stamp, step=True)
-        self._check_window("request_review", "review", self.review_window_closes, stamp)
+        self._check_window("request_review", "review", window_closes, stamp)
         self.trigger_event(self.ReviewRequested, grounds=_required(grounds, "grounds", "say what the petitioner disputes"), **stamp)
 
     def decide_review(self, *, outcome: Opinion, facts: str, legal_basis: str, body: str, **stamp: Any) -> None:
         self._check("decide_review", stamp, step=True)
         self.trigger_event(self.ReviewDecided, **_reasoned(outcome, facts, legal_basis), body=body, **stamp)
 
-    def request_re_review(self, *, grounds: str, **stamp: Any) -> None:
+    def request_re_review(self, *, grounds: str, window_closes: datetime | None, **stamp: Any) -> None:
         self._check("request_re_review", stamp, step=True)
-        self._check_window("request_re_review", "re-review", self.re_review_window_closes, stamp)
+        self._check_window("request_re_review", "re-review", window_closes, stamp)
         self.trigger_event(self.ReReviewRequested, grounds=_required(grounds, "grounds", "say what the petitioner disputes"), **stamp)
 
     def decide_re_review(self, *, outcome: Opinion, facts: str, legal_basis: str, body: str, **stamp: Any) -> None:
@@ -547,17 +613,17 @@ class Petition(Aggregate):
         how = Conclusion.REVIEW_ACCEPTED if reviewed else Conclusion.OPINION_ACCEPTED
         self.trigger_event(self.Concluded, how=how.value, final_outcome=self._last_outcome(), **stamp)
 
-    def conclude(self, **stamp: Any) -> None:
-        """Concludes a petition whose window for review or re-review closed without a request."""
+    def conclude(self, *, window_closes: datetime | None, **stamp: Any) -> None:
+        """Concludes a petition whose window for review or re-review (closing at `window_closes`)
+        closed without a request."""
         self._check("conclude", stamp, step=True)
+        assert window_closes is not None, "a window is open after an answer"
         reviewed = self.status == Status.REVIEWED
-        closes = self.re_review_window_closes if reviewed else self.review_window_closes
-        assert closes is not None
-        if stamp["effective_at"] <= closes:
+        if stamp["effective_at"] < window_closes:
             raise TransitionNotAllowed(
                 "conclude", self.status.value, self.allowed_actions(),
                 f"the petitioner may request a {'re-review' if reviewed else 'review'} until "
-                f"{closes.isoformat()}; conclude after that, or when they accept the answer",
+                f"{window_closes.isoformat()}; conclude then, or when they accept the answer",
             )
         how = Conclusion.NO_RE_REVIEW_REQUESTED if reviewed else Conclusion.NO_REVIEW_REQUESTED
         self.trigger_event(self.Concluded, how=how.value, final_outcome=self._last_outcome(), **stamp)
@@ -578,15 +644,23 @@ class Petition(Aggregate):
         return self.acceptance is not None and self.status not in (Status.DIVERTED, Status.CONCLUDED)
 
     @property
-    def review_window_closes(self) -> datetime | None:
-        return self.opinion["at"] + REVIEW_WINDOW if self.opinion else None
+    def hearing(self) -> dict[str, Any] | None:
+        """The hearing in progress, if one is."""
+        return self.hearings[-1] if self.hearings and self.hearings[-1]["ended_at"] is None else None
 
-    @property
-    def re_review_window_closes(self) -> datetime | None:
-        return self.review["at"] + RE_REVIEW_WINDOW if self.review else None
+    def left_status_at(self, status: Status, since: datetime) -> datetime | None:
+        """When the petition left the status it entered at `since`, if it has."""
+        for entered, left in zip(self.status_log, self.status_log[1:]):
+            if entered["status"] == status and entered["at"] == since:
+                return left["at"]  # type: ignore[no-any-return]
+        return None
 
     def allowed_actions(self) -> frozenset[str]:
         allowed = set(ALLOWED[self.status])
+        if self.hearing is not None:
+            allowed &= DURING_HEARING
+        else:
+            allowed.discard("end_hearing")
         if not self.group or len(self.representatives) >= MAX_REPRESENTATIVES:
             allowed.discard("name_representative")
         if self.type != PetitionType.COMPLAINT:
@@ -603,24 +677,40 @@ class Petition(Aggregate):
     def _enter(self, status: Status, at: datetime) -> None:
         self.status = status
         self.status_since = at
+        self.status_log.append({"status": status, "at": at})
 
     def _check(self, action: str, stamp: dict[str, Any], *, step: bool = False) -> None:
         if action not in ALLOWED[self.status]:
             raise TransitionNotAllowed(action, self.status.value, self.allowed_actions())
+        hearing = self.hearing
+        if hearing is not None and action not in DURING_HEARING:
+            raise TransitionNotAllowed(
+                action, f"{self.status.value}, hearing in progress", self.allowed_actions(),
+                f"a hearing has been in progress since {hearing['started_at'].isoformat()}: end it first",
+            )
+        if action == "end_hearing" and hearing is None:
+            raise TransitionNotAllowed(action, self.status.value, self.allowed_actions(), "no hearing is in progress")
         since, what = (self.status_since, f"became {self.status.value}") if step else (self.registered_at, "was registered")
+        last = self.hearings[-1] if step and self.hearings else None
+        if last is not None and (last["ended_at"] or last["started_at"]) > since:
+            since, what = (last["ended_at"], "hearing ended") if last["ended_at"] else (last["started_at"], "hearing started")
         if stamp["effective_at"] < since:
             raise InvalidValue(
-                "effective_at", f"cannot take effect before the petition {what.replace('_', ' ')} ({since.isoformat()})",
+                "effective_at", f"cannot take effect before the {_what(what)} ({since.isoformat()})",
             )
 
     def _check_window(self, action: str, what: str, closes: datetime | None, stamp: dict[str, Any]) -> None:
-        assert closes is not None
+        assert closes is not None, "a window is open after an answer"
         if stamp["effective_at"] > closes:
             raise TransitionNotAllowed(
                 action, self.status.value, self.allowed_actions() - {action},
-                f"the window to request a {what} closed on {closes.isoformat()} "
-                f"({(closes - self.status_since).days} days after the written answer)",
+                f"the window to request a {what} closed on {closes.isoformat()}, "
+                f"{(closes - self.status_since).days} days after the written answer",
             )
+
+
+def _what(what: str) -> str:
+    return what if what.startswith("hearing") else f"petition {what.replace('_', ' ')}"
 
 
 def _reasoned(outcome: Opinion, facts: str, legal_basis: str) -> dict[str, str]:
@@ -672,7 +762,8 @@ def replay(events: Iterable[Any]) -> Petition:
 
 EVENT_CLASSES = (
     Petition.Registered, Petition.RepresentativeNamed, Petition.Routed, Petition.AcceptanceDecided,
-    Petition.DivertedToLegalProcedure, Petition.HandlingExtended, Petition.HandlingOpinionGiven,
+    Petition.DivertedToLegalProcedure, Petition.HandlingExtended, Petition.HearingStarted, Petition.HearingEnded,
+    Petition.HandlingOpinionGiven,
     Petition.ReviewRequested, Petition.ReviewDecided, Petition.ReReviewRequested,
     Petition.ReReviewDecided, Petition.Concluded,
 )

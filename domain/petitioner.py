@@ -4,25 +4,37 @@ matter is not taken up again on the same facts and reasons (Art. 36).
 
 Saved in the same transaction as the petition that changes it, so that two bodies deciding
 on the same matter at once are serialised by this stream's version. It holds no personal data:
-its id is derived from the identity number, which it never stores."""
+its id is a keyed hash of the identity number, which it never stores."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from domain.errors import TransitionNotAllowed
 
-PETITIONERS_NAMESPACE = uuid5(NAMESPACE_URL, "https://fengqiao.example/petitioners")
+_LABEL = b"fengqiao:petitioner:"  # keeps these ids apart from anything else made with the same key
+_VERSION_8 = (0xF000 << 64, 0x8000 << 64)  # RFC 9562: a UUID of custom make
+_VARIANT = (0xC000 << 48, 0x8000 << 48)
 
 
-def petitioner_id(identity_number: str) -> UUID:
-    """The id of the petitioner with this (normalised) identity number."""
-    return uuid5(PETITIONERS_NAMESPACE, identity_number)
+def petitioner_id(identity_number: str, key: bytes) -> UUID:
+    """The id of the petitioner with this (normalised) identity number: HMAC-SHA256 under a
+    secret key, so that nobody without the key can find a person's record by hashing the few
+    possible numbers. The key must never change: every petitioner's record is found by it."""
+    if not key:
+        raise ValueError("petitioner ids need a key")
+    digest = hmac.new(key, _LABEL + identity_number.encode("ascii"), hashlib.sha256).digest()
+    value = int.from_bytes(digest[:16], "big")
+    for mask, bits in (_VERSION_8, _VARIANT):
+        value = value & ~mask | bits
+    return UUID(int=value)
 
 
 class Standing(StrEnum):
@@ -99,8 +111,9 @@ class Petitioner(Aggregate):
         self.matters: dict[str, list[dict[str, Any]]] = {}
 
     @classmethod
-    def open(cls, identity_number: str, **stamp: Any) -> Petitioner:
-        return cls._create(cls.Opened, id=petitioner_id(identity_number), **stamp)
+    def open(cls, petitioner: UUID, **stamp: Any) -> Petitioner:
+        """Opens the record of the petitioner whose id (`petitioner_id`) is given."""
+        return cls._create(cls.Opened, id=petitioner, **stamp)
 
     # -- commands -----------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """Commands on petitions: who may do what at which node, the petitioner's matters kept in step
-in the same transaction, and what a reader may see of an accusation."""
+in the same transaction, the time limits a command depends on (from the petition's clocks, or
+the deadline policy), the system's conclusion when a window closes, and what a reader may see
+of an accusation."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.access import Post, Right
+from domain.access import SYSTEM_ACTOR, Post, Right
 from domain.casebook import MAX_ATTEMPTS, NO_META, CommandMeta, Stamp
+from domain.clocks import CaseClocks, ClockState, clocks_id
+from domain.deadlines import NoRule
 from domain.directory import Directory
-from domain.errors import AccessDenied, CaseNotFound, ConcurrentChanges, InvalidValue
+from domain.errors import AccessDenied, CaseNotFound, ConcurrentChanges, InvalidValue, TransitionNotAllowed
 from domain.petition import (
     LEVEL_OF_NODE,
     AcceptanceDecision,
@@ -22,11 +26,13 @@ from domain.petition import (
     Opinion,
     Petition,
     PetitionType,
+    Status,
     identity_number,
     matter_key,
     replay,
     withhold_secrets,
 )
+from domain.petition_clocks import KIND, WINDOWS, extension_rule, key_of, planned_due, recorded
 from domain.petitioner import Petitioner, petitioner_id
 from domain.receipts import CommandReceipt
 
@@ -49,12 +55,15 @@ RIGHT_FOR: dict[str, Right] = {
     "decide_re_review": Right.DECIDE_PETITION,
     "accept_opinion": Right.HANDLE_PETITION,
     "conclude": Right.DECIDE_PETITION,
+    "start_hearing": Right.DECIDE_PETITION,
+    "end_hearing": Right.DECIDE_PETITION,
 }
 # Where each action is authorised: at the node the petition concerns (recording what the
 # petitioner asks), at the receiving body, or at the body above it (review, re-review).
 AT_HOME = frozenset({"name_representative", "route", "request_review", "request_re_review", "accept_opinion"})
 AT_REVIEWING_BODY = "decide_review"
 AT_RE_REVIEWING_BODY = "decide_re_review"
+AT_DECIDING_BODY = frozenset({"start_hearing", "end_hearing"})  # whichever body's decision is pending
 REGISTER = "register_petition"
 
 
@@ -97,7 +106,7 @@ class PetitionDesk:
                 agent=agent, accused_person_id=accused_person_id, reached_level=reached, oral=oral,
                 repeat_of=repeat_of, **stamp,
             )
-            known = known or Petitioner.open(number, **stamp)
+            known = known or Petitioner.open(self.petitioner_id(number), **stamp)
             known.file(matter=key, petition_id=petition.id, **stamp)
             return petition, [known]
 
@@ -137,7 +146,11 @@ class PetitionDesk:
         def decide(p: Petition, s: Stamp) -> list[Petitioner]:
             known = self._petitioner_of(p)
             elsewhere = known.in_progress(p.matter, p.id) if decision == AcceptanceDecision.ACCEPTED else None
-            p.decide_acceptance(decision=decision, reason=reason, in_progress_elsewhere=elsewhere, **s)
+            objection_closes = None
+            if decision == AcceptanceDecision.OBJECTED and p.status == Status.ROUTED:
+                objection_closes = planned_due(self.cb, "petition.objection", p, p.status_since)
+            p.decide_acceptance(decision=decision, reason=reason, in_progress_elsewhere=elsewhere,
+                                objection_window_closes=objection_closes, **s)
             if decision == AcceptanceDecision.ACCEPTED:
                 known.note_accepted(matter=p.matter, petition_id=p.id, **s)
             elif decision == AcceptanceDecision.NOT_ACCEPTED:
@@ -163,10 +176,14 @@ class PetitionDesk:
     def extend_handling(
         self, actor: str, petition_id: UUID, *, days: int, reason: str, meta: CommandMeta = NO_META
     ) -> Petition:
-        return self._act(
-            actor, petition_id, "extend_handling", meta,
-            lambda p, s: p.extend_handling(days=days, reason=reason, **s),
-        )
+        """Records the one extension of the handling time, at most what the deadline policy allows,
+        before the handling time runs out."""
+
+        def decide(p: Petition, s: Stamp) -> None:
+            most, due = self._extension_terms(p) if "extend_handling" in p.allowed_actions() else (0, None)
+            p.extend_handling(days=days, reason=reason, most_days=most, handling_due=due, **s)
+
+        return self._act(actor, petition_id, "extend_handling", meta, decide)
 
     def give_opinion(
         self, actor: str, petition_id: UUID, *, outcome: Opinion, facts: str, legal_basis: str,
@@ -178,7 +195,10 @@ class PetitionDesk:
         )
 
     def request_review(self, actor: str, petition_id: UUID, *, grounds: str, meta: CommandMeta = NO_META) -> Petition:
-        return self._act(actor, petition_id, "request_review", meta, lambda p, s: p.request_review(grounds=grounds, **s))
+        return self._act(
+            actor, petition_id, "request_review", meta,
+            lambda p, s: p.request_review(grounds=grounds, window_closes=self.window_closes(p), **s),
+        )
 
     def decide_review(
         self, actor: str, petition_id: UUID, *, outcome: Opinion, facts: str, legal_basis: str,
@@ -192,7 +212,8 @@ class PetitionDesk:
 
     def request_re_review(self, actor: str, petition_id: UUID, *, grounds: str, meta: CommandMeta = NO_META) -> Petition:
         return self._act(
-            actor, petition_id, "request_re_review", meta, lambda p, s: p.request_re_review(grounds=grounds, **s)
+            actor, petition_id, "request_re_review", meta,
+            lambda p, s: p.request_re_review(grounds=grounds, window_closes=self.window_closes(p), **s),
         )
 
     def decide_re_review(
@@ -220,10 +241,37 @@ class PetitionDesk:
         """Concludes a petition whose window for review or re-review closed without a request."""
 
         def decide(p: Petition, s: Stamp) -> list[Petitioner]:
-            p.conclude(**s)
+            p.conclude(window_closes=self.window_closes(p), **s)
             return self._concluded(p, s)
 
         return self._act(actor, petition_id, "conclude", meta, decide)
+
+    def start_hearing(self, actor: str, petition_id: UUID, meta: CommandMeta = NO_META) -> Petition:
+        """Opens a hearing (听证) at the body whose decision is pending; its time is not counted."""
+        return self._act(actor, petition_id, "start_hearing", meta,
+                         lambda p, s: p.start_hearing(body=self.deciding_body(p), **s))
+
+    def end_hearing(self, actor: str, petition_id: UUID, *, summary: str, meta: CommandMeta = NO_META) -> Petition:
+        return self._act(actor, petition_id, "end_hearing", meta, lambda p, s: p.end_hearing(summary=summary, **s))
+
+    # -- the system's commands ------------------------------------------------------
+
+    def conclude_after_window(self, petition_id: UUID, *, clock: ClockState) -> Petition:
+        """The window for a review or re-review closed with no request: the system concludes the
+        petition and stops the window's clock, in one transaction. Idempotent: the command id is
+        the window's clock, and a petition no longer waiting in that window is left alone."""
+        waiting, what = WINDOWS[clock.clock]
+
+        def decide(p: Petition, stamp: Stamp) -> bool | list[Any]:
+            if p.status != waiting or p.status_since != clock.started_at or "conclude" not in p.allowed_actions():
+                return False
+            clocks = self.cb.load(CaseClocks, clocks_id(KIND, petition_id), "clocks")
+            p.conclude(window_closes=clock.due_at, **stamp)
+            clocks.stop(key=clock.key, outcome=f"window closed: no {what} requested; the petition is concluded", **stamp)
+            return [*self._concluded(p, stamp), clocks]
+
+        stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=clock.due_at, command_id=f"deadline:{petition_id}:{clock.key}")
+        return self.cb.change(Petition, petition_id, "petition", "conclude_after_window", stamp, decide)
 
     # -- questions ----------------------------------------------------------------
 
@@ -263,6 +311,48 @@ class PetitionDesk:
             return False
         return True
 
+    def petitioner_id(self, number: str) -> UUID:
+        """The id of the record of the petitioner with this (normalised) identity number."""
+        if self.cb.id_key is None:
+            raise RuntimeError("this Casebook has no key for petitioner ids: build it with infra.bootstrap")
+        return petitioner_id(number, self.cb.id_key)
+
+    def window_closes(self, petition: Petition) -> datetime | None:
+        """When the petitioner's window for a review (after the opinion) or a re-review (after the
+        review decision) closes; None when no window is open."""
+        for clock, (waiting, _) in WINDOWS.items():
+            if petition.status == waiting:
+                return planned_due(self.cb, clock, petition, petition.status_since)
+        return None
+
+    def windows(self, petition: Petition) -> dict[str, datetime | None]:
+        """When each of the petition's windows for review and re-review closes (or closed); None
+        before it opens, or when no policy has a rule for it (a reading never fails for that)."""
+
+        def closes(clock: str, answer: dict[str, Any] | None) -> datetime | None:
+            try:
+                return planned_due(self.cb, clock, petition, answer["at"]) if answer else None
+            except NoRule:
+                return None
+
+        return {"review_window_closes": closes("petition.review_request", petition.opinion),
+                "re_review_window_closes": closes("petition.re_review_request", petition.review)}
+
+    def clocks(self, petition: Petition) -> list[ClockState]:
+        """The petition's time limits, running and ended, in the order they started."""
+        found = self.cb.deadlines.clocks(KIND, petition.id)
+        return sorted(found.clocks.values(), key=lambda c: (c.started_at, c.clock)) if found else []
+
+    def deciding_body(self, petition: Petition) -> str:
+        """The body whose decision is pending: the handling, reviewing or re-reviewing body."""
+        if petition.hearing is not None:
+            return str(petition.hearing["body"])
+        if petition.status == Status.REVIEW_REQUESTED:
+            return self.reviewing_body(petition)
+        if petition.status == Status.RE_REVIEW_REQUESTED:
+            return self.re_reviewing_body(petition)
+        return self.handling_body(petition)
+
     def handling_body(self, petition: Petition) -> str:
         return petition.routed_to or petition.node
 
@@ -282,6 +372,8 @@ class PetitionDesk:
             return self.reviewing_body(petition)
         if action == AT_RE_REVIEWING_BODY:
             return self.re_reviewing_body(petition)
+        if action in AT_DECIDING_BODY:
+            return self.deciding_body(petition)
         return self.handling_body(petition)
 
     # -- machinery ----------------------------------------------------------------
@@ -290,6 +382,22 @@ class PetitionDesk:
         record = self.cb.current_directory().node(node)
         parent = record.parent_at(self.cb.clock()) if record else None
         return parent or node
+
+    def _extension_terms(self, petition: Petition) -> tuple[int, datetime | None]:
+        """The most one extension may add (by the policy the handling clock follows) and when the
+        handling time runs out (once its clock is kept); refused once the clock has recorded it missed."""
+        since = petition.status_since
+        handling = recorded(self.cb, petition.id, key_of("petition.handling", since))
+        if handling is not None and handling.status == "missed":
+            raise TransitionNotAllowed(
+                "extend_handling", f"{petition.status.value}, overdue", sorted(petition.allowed_actions() - {"extend_handling"}),
+                f"the handling time ran out on {handling.due_at.isoformat()} and was recorded as missed: "
+                "an extension is approved before it runs out",
+            )
+        rule = extension_rule(self.cb, handling.policy_version if handling else None, since)
+        if rule is None:
+            raise InvalidValue("days", "the deadline policy in force allows no extension of the handling time")
+        return rule.amount, handling.due_at if handling else None
 
     def _check_accused(self, directory: Directory, actor: str, accused: str, node: str) -> None:
         if accused not in directory.people:
@@ -307,12 +415,12 @@ class PetitionDesk:
 
     def _petitioner(self, number: str) -> Petitioner | None:
         try:
-            return self.cb.load(Petitioner, petitioner_id(number), "petitioner")
+            return self.cb.load(Petitioner, self.petitioner_id(number), "petitioner")
         except CaseNotFound:
             return None
 
     def _petitioner_of(self, petition: Petition) -> Petitioner:
-        return self.cb.load(Petitioner, petitioner_id(petition.petitioner["id_number"]), "petitioner")
+        return self.cb.load(Petitioner, self.petitioner_id(petition.petitioner["id_number"]), "petitioner")
 
     def _concluded(self, petition: Petition, stamp: Stamp) -> list[Petitioner]:
         known = self._petitioner_of(petition)

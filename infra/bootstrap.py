@@ -14,7 +14,7 @@ from infra.directory import (
     read_directory_file,
     seed_directory,
 )
-from infra.settings import Settings
+from infra.settings import DEVELOPMENT_ID_KEY, ID_KEY_MIN_LENGTH, Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
@@ -101,10 +101,26 @@ def check_settings(settings: Settings, directory_file: DirectoryFile, plain_toke
             "refusing to start in production without FENGQIAO_CIPHER_KEY: personal data must be "
             "encrypted at rest (make one with: fengqiao keygen)"
         )
+    _check_id_key(settings)
     if plain_tokens:
         raise ConfigurationError(
             f"refusing to start in production: {settings.directory_file} gives plain tokens; "
             "give token_sha256 instead"
+        )
+
+
+def _check_id_key(settings: Settings) -> None:
+    key = settings.id_key.get_secret_value() if settings.id_key is not None else None
+    if key is None:
+        raise ConfigurationError(
+            "refusing to start in production without FENGQIAO_ID_KEY: petitioners' record ids are keyed "
+            "hashes of their identity numbers, and without a secret key anyone could compute them "
+            "(make one with: fengqiao keygen)"
+        )
+    if len(key) < ID_KEY_MIN_LENGTH or key == DEVELOPMENT_ID_KEY:
+        raise ConfigurationError(
+            f"refusing to start in production: FENGQIAO_ID_KEY must be a secret of at least {ID_KEY_MIN_LENGTH} "
+            "characters, not the development key (make one with: fengqiao keygen)"
         )
 
 
@@ -118,5 +134,5 @@ def bootstrap(
     check_settings(settings, directory_file, directory_file.plain_tokens)
     if settings.store == "sqlite":
         settings.var_dir.mkdir(parents=True, exist_ok=True)
-    casebook = Casebook(settings.event_store_env(), clock)
+    casebook = Casebook(settings.event_store_env(), clock, id_key=settings.petitioner_id_key())
     return System(settings=settings, directory_file=directory_file, casebook=casebook, views=views_database(settings))

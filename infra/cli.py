@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("dispatcher", help="the dispatcher alone (notification log → Temporal)")
     commands.add_parser("projector", help="the projection runner alone")
     commands.add_parser("events", help="print the event catalogue (docs/events.md)")
-    commands.add_parser("keygen", help="print a new key for FENGQIAO_CIPHER_KEY")
+    commands.add_parser("keygen", help="print a new secret key, for FENGQIAO_CIPHER_KEY or FENGQIAO_ID_KEY")
     directory = commands.add_parser("directory", help="the directory file")
     directory.add_subparsers(dest="action", required=True, metavar="action").add_parser(
         "load", help="load FENGQIAO_DIRECTORY_FILE into the directory (idempotent)")

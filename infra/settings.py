@@ -8,6 +8,12 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Development only: a fixed key, public in this file, so that a developer's store keeps the same
+# petitioner ids from run to run. Production refuses to start without FENGQIAO_ID_KEY
+# (infra/bootstrap.py: check_settings), and refuses this one.
+DEVELOPMENT_ID_KEY = "fengqiao-development-only-id-key-not-secret"
+ID_KEY_MIN_LENGTH = 32
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FENGQIAO_", extra="ignore")
@@ -15,6 +21,10 @@ class Settings(BaseSettings):
     mode: Literal["development", "production"] = "development"
     cipher_key: SecretStr | None = Field(
         None, description="AES key for personal data at rest (fengqiao keygen makes one)"
+    )
+    id_key: SecretStr | None = Field(
+        None, description="secret key of the keyed hash (HMAC-SHA256) that turns a petitioner's identity "
+        "number into the id of their record; never change it once petitions are stored (fengqiao keygen makes one)",
     )
     store: Literal["sqlite", "postgres"] = "sqlite"
     var_dir: Path = Path("var")
@@ -42,6 +52,14 @@ class Settings(BaseSettings):
     api_port: int = 8000
     poll_interval: float = Field(0.5, gt=0, description="seconds between notification log polls")
     log_level: str = "info"
+
+    def petitioner_id_key(self) -> bytes:
+        """The key for petitioner ids: FENGQIAO_ID_KEY, or in development the fixed development key."""
+        if self.id_key is not None and self.id_key.get_secret_value():
+            return self.id_key.get_secret_value().encode("utf-8")
+        if self.mode == "production":
+            raise ValueError("FENGQIAO_ID_KEY is required in production")
+        return DEVELOPMENT_ID_KEY.encode("utf-8")
 
     @property
     def sqlite_events_path(self) -> Path:

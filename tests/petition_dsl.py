@@ -18,6 +18,10 @@ REVIEW_REQUESTED_AT = T0 + timedelta(days=12)
 REVIEWED_AT = T0 + timedelta(days=20)
 RE_REVIEW_REQUESTED_AT = T0 + timedelta(days=22)
 LATER = T0 + timedelta(days=25)  # after every step above, inside both 30-day windows
+# When the windows close, as the desk would give them from the deadline policy's clocks.
+OBJECTION_CLOSES = ROUTED_AT + timedelta(days=7)
+REVIEW_CLOSES = OPINION_AT + timedelta(days=30)
+RE_REVIEW_CLOSES = REVIEWED_AT + timedelta(days=30)
 Step = Callable[[Petition | None], Petition]
 _ids = iter(range(1, 1_000_000))
 
@@ -64,11 +68,21 @@ def routed(to: str = "t", level: Level = Level.TOWNSHIP, at: datetime = ROUTED_A
 
 
 def decided(decision: AcceptanceDecision = AcceptanceDecision.ACCEPTED, at: datetime = ACCEPTED_AT) -> Step:
-    return _on(lambda p: p.decide_acceptance(decision=decision, reason="not ours to handle", **stamp(at=at)))
+    return _on(lambda p: p.decide_acceptance(decision=decision, reason="not ours to handle",
+                                             objection_window_closes=OBJECTION_CLOSES, **stamp(at=at)))
 
 
-def extended(days: int = 30) -> Step:
-    return _on(lambda p: p.extend_handling(days=days, reason="site survey needed", **stamp(at=ACCEPTED_AT)))
+def extended(days: int = 30, at: datetime = ACCEPTED_AT) -> Step:
+    return _on(lambda p: p.extend_handling(days=days, reason="site survey needed", most_days=30, handling_due=None,
+                                           **stamp(at=at)))
+
+
+def hearing_started(at: datetime, body: str = "t") -> Step:
+    return _on(lambda p: p.start_hearing(body=body, **stamp(at=at)))
+
+
+def hearing_ended(at: datetime, summary: str = "both sides heard") -> Step:
+    return _on(lambda p: p.end_hearing(summary=summary, **stamp(at=at)))
 
 
 def opinion_given(outcome: Opinion = Opinion.NOT_SUPPORT, at: datetime = OPINION_AT) -> Step:
@@ -76,7 +90,8 @@ def opinion_given(outcome: Opinion = Opinion.NOT_SUPPORT, at: datetime = OPINION
 
 
 def review_requested(at: datetime = REVIEW_REQUESTED_AT) -> Step:
-    return _on(lambda p: p.request_review(grounds="the receipt is forged", **stamp("qian-dong", at)))
+    return _on(lambda p: p.request_review(grounds="the receipt is forged", window_closes=REVIEW_CLOSES,
+                                           **stamp("qian-dong", at)))
 
 
 def reviewed(outcome: Opinion = Opinion.NOT_SUPPORT, at: datetime = REVIEWED_AT) -> Step:
@@ -84,7 +99,8 @@ def reviewed(outcome: Opinion = Opinion.NOT_SUPPORT, at: datetime = REVIEWED_AT)
 
 
 def re_review_requested(at: datetime = RE_REVIEW_REQUESTED_AT) -> Step:
-    return _on(lambda p: p.request_re_review(grounds="still disputed", **stamp("qian-dong", at)))
+    return _on(lambda p: p.request_re_review(grounds="still disputed", window_closes=RE_REVIEW_CLOSES,
+                                             **stamp("qian-dong", at)))
 
 
 def answered() -> tuple[Step, ...]:

@@ -58,7 +58,8 @@ def test_production_refuses_to_start_without_a_key(tmp_path: Path):
 
 
 def test_production_refuses_plain_tokens_in_the_directory_file(tmp_path: Path):
-    settings = settings_for(tmp_path, mode="production", cipher_key=AESCipher.create_key(32))
+    settings = settings_for(tmp_path, mode="production", cipher_key=AESCipher.create_key(32),
+                            id_key=AESCipher.create_key(32))
     with pytest.raises(ConfigurationError, match="token_sha256"):
         bootstrap(settings)
     hashed = parse_directory_file({"person": [{"id": "a", "name": "A", "token_sha256": "0" * 64}]})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 import structlog
@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_api
 from domain.petition import WITHHELD
+from domain.petition_clocks import PetitionClocks
 from infra.bootstrap import System
 from tests.petition_dsl import ZHANG, id_number
 from tests.support import TOKENS, VILLAGE, Clock
@@ -41,6 +42,8 @@ COMMANDS: dict[str, dict[str, Any]] = {  # every command route, with a body it a
     "re-review-decision": ANSWER,
     "opinion-acceptance": {},
     "conclusion": {},
+    "hearing-start": {},
+    "hearing-end": {"summary": "both sides heard"},
 }
 
 
@@ -162,6 +165,95 @@ def test_a_repeat_and_a_leapfrog_visit_are_flagged(api: TestClient):
     assert (again["repeat_of"], again["reached_level"], again["leapfrog"]) == (first["id"], "county", True)
 
 
+def accepted(api: TestClient) -> dict[str, Any]:
+    petition = registered(api)
+    ok(command(api, petition, "routing", "petition_agent"))
+    return ok(command(api, petition, "acceptance", "township"))
+
+
+def test_a_hearing_is_held_and_ended_and_the_petition_shows_its_time_limits(api: TestClient, system: System, clock: Clock):
+    petition = accepted(api)
+    keeper, petition_id = PetitionClocks(system.casebook), UUID(petition["id"])
+    keeper.sync(petition_id, 0)
+    clock.advance(timedelta(days=3))
+    started = ok(command(api, petition, "hearing-start", "township"))
+    assert started["hearing"]["body"] == TOWNSHIP and started["hearing"]["stage"] == "handling"
+    assert (started["status"], started["allowed_actions"]) == ("accepted", ["end_hearing"])
+    keeper.sync(petition_id, 0)
+    during = api.get(f"/petitions/{petition['id']}", headers=auth("township")).json()
+    [handling] = during["clocks"]  # the clocks were first kept once it was accepted
+    assert (handling["clock"], handling["status"], handling["node"]) == ("petition.handling", "paused", TOWNSHIP)
+    # Accepted Monday 2 March: 60 days end on Friday 1 May, in the Labour Day holiday (1-5 May):
+    # the opinion is due at the end of Wednesday 6 May.
+    assert (handling["due_at"], handling["policy_version"]) == ("2026-05-06T23:59:59+08:00", "2026.1")
+    clock.advance(timedelta(days=1))
+    ended = ok(command(api, petition, "hearing-end", "township", {"summary": "both sides heard"}))
+    assert ended["hearing"] is None and ended["hearings"][0]["summary"] == "both sides heard"
+    assert "give_opinion" in ended["allowed_actions"]
+    keeper.sync(petition_id, 0)
+    after = api.get(f"/petitions/{petition['id']}", headers=auth("auditor")).json()
+    # The hearing on Thursday 5 and Friday 6 March is not counted: two days more, Friday 8 May.
+    assert after["clocks"][-1]["due_at"] == "2026-05-08T23:59:59+08:00"
+    assert [e["type"] for e in after["history"]][-2:] == ["HearingStarted", "HearingEnded"]
+
+
+def test_the_review_window_shown_is_the_policys_on_the_calendar(api: TestClient):
+    petition = accepted(api)
+    answered = ok(command(api, petition, "opinion", "township"))
+    # Opinion on Monday 2 March (17:00 in China): the 30th day, Wednesday 1 April, is a working day.
+    assert (answered["review_window_closes"], answered["re_review_window_closes"]) == ("2026-04-01T23:59:59+08:00", None)
+
+
+def test_a_hearing_is_held_by_the_body_whose_decision_is_pending(api: TestClient, system: System):
+    petition = accepted(api)
+    before = head(system)
+    for role, why in (("accused_village_staff", "outside Fang Jun's jurisdiction"),  # the village below
+                      ("foreign_township", "outside Xu Ke's jurisdiction"),  # another township
+                      ("petition_agent", "does not have the right to decide petition")):
+        refused = command(api, petition, "hearing-start", role)
+        assert refused.status_code == 403, role
+        assert (refused.json()["right"], refused.json()["node"]) == ("decide_petition", TOWNSHIP)
+        assert why in refused.json()["detail"]
+    assert head(system) == before
+    assert ok(command(api, petition, "hearing-start", "petition_county_staff"))["hearing"]["body"] == TOWNSHIP
+    ok(command(api, petition, "hearing-end", "township"))
+    ok(command(api, petition, "opinion", "township"))
+    ok(command(api, petition, "review-request", "petition_agent"))
+    refused = command(api, petition, "hearing-start", "township")
+    assert (refused.status_code, refused.json()["node"]) == (403, COUNTY)
+    assert ok(command(api, petition, "hearing-start", "petition_county_staff"))["hearing"]["stage"] == "review"
+
+
+def test_during_a_hearing_a_decision_is_409_and_a_hearing_is_409_when_no_decision_is_pending(api: TestClient, system: System):
+    petition = registered(api)
+    refused = command(api, petition, "hearing-start", "township")
+    assert (refused.status_code, refused.json()["state"]) == (409, "registered")
+    no_hearing = command(api, petition, "hearing-end", "township")
+    assert (no_hearing.status_code, no_hearing.json()["state"]) == (409, "registered")
+    ok(command(api, petition, "routing", "petition_agent"))
+    ok(command(api, petition, "acceptance", "township"))
+    ok(command(api, petition, "hearing-start", "township"))
+    before = head(system)
+    blocked = command(api, petition, "opinion", "township")
+    assert blocked.status_code == 409
+    assert (blocked.json()["state"], blocked.json()["allowed"]) == ("accepted, hearing in progress", ["end_hearing"])
+    assert "end it first" in blocked.json()["detail"]
+    again = command(api, petition, "hearing-start", "township")
+    assert again.status_code == 409
+    assert head(system) == before
+
+
+def test_a_hearing_ends_with_a_summary_or_is_422_naming_it(api: TestClient, system: System):
+    petition = accepted(api)
+    ok(command(api, petition, "hearing-start", "township"))
+    before = head(system)
+    for body in ({"summary": "  "}, {}):
+        refused = command(api, petition, "hearing-end", "township", body)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "summary"
+    assert head(system) == before
+
+
 # -- every refusal, with its status -----------------------------------------------------------
 
 def test_no_token_or_an_unknown_token_is_401_on_every_route(api: TestClient, system: System):
@@ -185,7 +277,8 @@ def test_a_person_without_the_right_is_403_naming_it_on_every_command(api: TestC
                 "diversion": "handle_petition", "extension": "approve_extension", "opinion": "decide_petition",
                 "review-request": "handle_petition", "review-decision": "decide_petition",
                 "re-review-request": "handle_petition", "re-review-decision": "decide_petition",
-                "opinion-acceptance": "handle_petition", "conclusion": "decide_petition"}
+                "opinion-acceptance": "handle_petition", "conclusion": "decide_petition",
+                "hearing-start": "decide_petition", "hearing-end": "decide_petition"}
     for path, right in expected.items():
         refused = command(api, petition, path, "auditor")
         assert refused.status_code == 403, path

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
+from domain.calendar import CHINA
 from domain.casebook import NO_META, Casebook, CommandMeta
 from domain.errors import (
     AccessDenied,
@@ -19,7 +20,7 @@ from domain.errors import (
     TransitionNotAllowed,
 )
 from domain.petition import WITHHELD, AcceptanceDecision, Channel, LegalProcedure, Level, Opinion, Petition, PetitionType, Status
-from domain.petitioner import Petitioner, Standing, petitioner_id
+from domain.petitioner import Petitioner, Standing
 from domain.petitions import PetitionDesk
 from infra.bootstrap import System
 from tests.petition_dsl import LI, ZHANG
@@ -49,7 +50,7 @@ def history(system: System, petition_id: UUID) -> list[str]:
 
 
 def record_of(system: System, petitioner: dict[str, str] = ZHANG) -> Petitioner:
-    return system.casebook.load(Petitioner, petitioner_id(petitioner["id_number"]), "petitioner")
+    return system.casebook.load(Petitioner, desk(system).petitioner_id(petitioner["id_number"]), "petitioner")
 
 
 def accepted_at_township(system: System, **facts: Any) -> Petition:
@@ -317,9 +318,11 @@ def test_a_diverted_complaint_ends_its_matter_and_a_new_petition_on_it_is_a_repe
     assert register(system).repeat_of == str(petition.id)
 
 
-def test_a_review_requested_after_thirty_days_is_refused_and_the_petition_may_then_be_concluded(system: System, clock: Clock):
-    petition = answered(system)
-    clock.advance(timedelta(days=30, minutes=1))
+def test_a_review_requested_after_the_window_is_refused_and_the_petition_may_then_be_concluded(system: System, clock: Clock):
+    petition = answered(system)  # on Monday 2 March 2026, 17:00 in China
+    closes = datetime(2026, 4, 1, 23, 59, 59, tzinfo=CHINA)  # the 30th day is Wednesday 1 April, a working day
+    assert desk(system).windows(desk(system).get(None, petition.id)) == {"review_window_closes": closes, "re_review_window_closes": None}
+    clock.now = closes + timedelta(seconds=1)
     before = head(system)
     with pytest.raises(TransitionNotAllowed, match="window to request a review closed on"):
         desk(system).request_review(person("petition_agent"), petition.id, grounds="too late")
@@ -327,6 +330,63 @@ def test_a_review_requested_after_thirty_days_is_refused_and_the_petition_may_th
     concluded = desk(system).conclude(person("township"), petition.id)
     assert concluded.conclusion["how"] == "no_review_requested"
     assert record_of(system).standing("road compensation", petition.id) == Standing.CONCLUDED
+
+
+# -- hearings ---------------------------------------------------------------------------------
+
+def accepted_at_village(system: System) -> Petition:
+    petition = register(system)
+    desk(system).route(person("petition_agent"), petition.id, to_node=VILLAGE)
+    return desk(system).decide_acceptance(person("accused_village_staff"), petition.id, decision=AcceptanceDecision.ACCEPTED)
+
+
+@pytest.mark.parametrize("role", ["accused_village_staff", "township", "petition_county_staff"])
+def test_a_hearing_is_held_by_deciders_at_the_handling_body_or_above_it(system: System, clock: Clock, role: str):
+    petition = accepted_at_village(system)
+    clock.advance(timedelta(days=1))
+    held = desk(system).start_hearing(person(role), petition.id)
+    assert held.hearing == {"stage": "handling", "body": VILLAGE, "started_at": clock(), "ended_at": None, "summary": None}
+    clock.advance(timedelta(hours=3))
+    ended = desk(system).end_hearing(person(role), petition.id, summary="the group leader heard")
+    assert ended.hearings[0]["ended_at"] == clock()
+    assert history(system, petition.id)[-2:] == ["HearingStarted", "HearingEnded"]
+
+
+@pytest.mark.parametrize(("role", "right"), [("foreign_village_staff", "decide_petition"),
+                                            ("foreign_township", "decide_petition"), ("petition_agent", "decide_petition")])
+def test_a_hearing_is_not_held_from_another_village_or_township_nor_by_an_agent(system: System, role: str, right: str):
+    petition = accepted_at_village(system)
+    before = head(system)
+    with pytest.raises(AccessDenied) as refusal:
+        desk(system).start_hearing(person(role), petition.id)
+    assert (refusal.value.right, refusal.value.node) == (right, VILLAGE)
+    assert head(system) == before
+
+
+def test_the_accused_holds_no_hearing_on_the_accusation(system: System):
+    petition = register(system, type=PetitionType.ACCUSATION, accused_person_id="fang-jun", channel=Channel.LETTER)
+    desk(system).route(person("petition_agent"), petition.id, to_node=VILLAGE)
+    desk(system).decide_acceptance(person("village_staff"), petition.id, decision=AcceptanceDecision.ACCEPTED)
+    with pytest.raises(AccessDenied, match="recusal"):
+        desk(system).start_hearing(person("accused_village_staff"), petition.id)
+    assert desk(system).start_hearing(person("village_staff"), petition.id).hearing is not None
+
+
+def test_a_hearing_during_a_review_is_held_by_the_reviewing_body_and_ended_there(system: System):
+    petition = answered(system)
+    desk(system).request_review(person("petition_agent"), petition.id, grounds="forged")
+    with pytest.raises(AccessDenied) as refusal:
+        desk(system).start_hearing(person("township"), petition.id)
+    assert refusal.value.node == COUNTY
+    held = desk(system).start_hearing(person("petition_county_staff"), petition.id)
+    assert (held.hearing["stage"], held.hearing["body"]) == ("review", COUNTY)
+    with pytest.raises(AccessDenied):
+        desk(system).end_hearing(person("township"), petition.id, summary="s")
+    with pytest.raises(TransitionNotAllowed, match="end it first"):
+        desk(system).decide_review(person("petition_county_staff"), petition.id, outcome=Opinion.SUPPORT, facts="f", legal_basis="l")
+    desk(system).end_hearing(person("petition_county_staff"), petition.id, summary="s")
+    decided = desk(system).decide_review(person("petition_county_staff"), petition.id, outcome=Opinion.SUPPORT, facts="f", legal_basis="l")
+    assert decided.status == Status.REVIEWED
 
 
 # -- secrecy of an accusation -----------------------------------------------------------------
@@ -441,7 +501,7 @@ class _Interleaved(Casebook):
 
 @pytest.fixture
 def rival(system: System) -> Iterator[_Interleaved]:
-    rival = _Interleaved(system.settings.event_store_env(), system.casebook.clock)
+    rival = _Interleaved(system.settings.event_store_env(), system.casebook.clock, id_key=system.casebook.id_key)
     yield rival
     rival.close()
 

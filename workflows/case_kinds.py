@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from domain import dispute
+from domain import dispute, petition
 from domain.dispute_clocks import DisputeClocks
+from domain.petition_clocks import PetitionClocks
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class CaseKind:
 
 CASE_KINDS = [
     CaseKind("dispute", dispute.Dispute.Reported, dispute.Dispute.Reopened, dispute.EVENT_TOPICS, DisputeClocks),
+    CaseKind("petition", petition.Petition.Registered, None, petition.EVENT_TOPICS, PetitionClocks),
 ]
 BY_TOPIC = {topic: kind for kind in CASE_KINDS for topic in kind.topics}
 TOPICS = tuple(BY_TOPIC)

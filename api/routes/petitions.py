@@ -27,8 +27,9 @@ def _answer(response: Response, system: System, person: str, petition: Petition,
     response.headers["ETag"] = f'"{petition.version}"'
     structlog.contextvars.bind_contextvars(petition_id=str(petition.id))
     log.info(f"petition.{action}", version=petition.version, status=petition.status.value)
-    shown, withheld = system.casebook.petitions.as_seen_by(person, petition)
-    return s.PetitionPublic.of(shown, withheld)
+    desk = system.casebook.petitions
+    shown, withheld = desk.as_seen_by(person, petition)
+    return s.PetitionPublic.of(shown, withheld, desk.windows(shown))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=s.PetitionPublic)
@@ -52,11 +53,13 @@ def register_petition(
 def read_petition(
     petition_id: UUID, person: CurrentPerson, system: SystemDep, response: Response
 ) -> s.PetitionWithHistory:
-    """Read a petition and every event of its history; an accusation's content and accuser are withheld from those who may not see them."""
-    petition, history, withheld = system.casebook.petitions.read(person, petition_id)
+    """Read a petition, every event of its history and its time limits; an accusation's content and accuser are withheld from those who may not see them."""
+    desk = system.casebook.petitions
+    petition, history, withheld = desk.read(person, petition_id)
     response.headers["ETag"] = f'"{petition.version}"'
     return s.PetitionWithHistory(
-        **s.PetitionPublic.of(petition, withheld).model_dump(), history=[EventPublic.of(e) for e in history]
+        **s.PetitionPublic.of(petition, withheld, desk.windows(petition)).model_dump(),
+        history=[EventPublic.of(e) for e in history], clocks=[s.PetitionClockPublic.of(c) for c in desk.clocks(petition)],
     )
 
 
@@ -112,3 +115,7 @@ _command("opinion-acceptance", s.OpinionAcceptanceIn, lambda d, p, i, b, m: d.ac
          "opinion_accepted", "Record that the petitioner accepts the opinion or review decision: the petition is concluded.")
 _command("conclusion", s.ConclusionIn, lambda d, p, i, b, m: d.conclude(p, i, m),
          "concluded", "Conclude a petition whose window for review or re-review closed without a request.")
+_command("hearing-start", s.HearingStartIn, lambda d, p, i, b, m: d.start_hearing(p, i, m),
+         "hearing_started", "Open a hearing at the body whose decision is pending: its time limit stops counting.")
+_command("hearing-end", s.HearingEndIn, lambda d, p, i, b, m: d.end_hearing(p, i, summary=b.summary, meta=m),
+         "hearing_ended", "End the hearing with a summary of what it heard: the time limit counts again.")
