@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from api.incident_schemas import IncidentFactsIn
 from api.schemas import EventPublic, In, PartyIn
 from domain.dispute import Category, Severity
 from domain.patrol import Route, Shift
@@ -93,10 +94,17 @@ class DisputeFindingIn(In):
         return self
 
 
-class IncidentFindingIn(In):
-    case_id: UUID = Field(description="The incident, reported on its own stream.")
-    summary: str = Field(max_length=2000)
-    checkpoint: str | None = Field(None, max_length=40)
+class IncidentFindingIn(IncidentFactsIn):
+    grid: str | None = Field(None, description="The grid where it happened.")
+    village: str | None = Field(None, description="Or the village; default: the route's village.")
+    occurred_at: AwareDatetime | None = Field(None, description="When it happened; default: when it was found.")
+    checkpoint: str | None = Field(None, max_length=40, description="The checkpoint near which it was found.")
+
+    @model_validator(mode="after")
+    def _at_most_one_node(self) -> IncidentFindingIn:
+        if self.grid is not None and self.village is not None:
+            raise ValueError("give a grid or a village, not both")
+        return self
 
 
 class RoutePublic(BaseModel):

@@ -11,8 +11,9 @@ from uuid import UUID
 from domain.access import RIGHTS, SYSTEM_ACTOR, Post, Right, posts_with
 from domain.casebook import NO_META, CommandMeta, Stamp
 from domain.directory import Directory
-from domain.dispute import Category, Severity, Source
+from domain.dispute import Category, Dispute, Severity, Source
 from domain.errors import AccessDenied, CaseNotFound, InvalidValue, StaleVersion
+from domain.incident import Hazard, Incident, Kind, Marker, Offence, OriginKind
 from domain.jurisdiction import NodeKind
 from domain.patrol import FindingKind, MissTrigger, Route, Shift, ShiftStatus
 
@@ -120,44 +121,39 @@ class PatrolDesk:
         parties: Sequence[dict[str, Any]], category: Category, severity: Severity, description: str,
         occurred_at: datetime | None = None, checkpoint: str | None = None, meta: CommandMeta = NO_META,
     ) -> Shift:
-        """Reports the dispute found (source: patrol, naming this shift) and links it here.
-        Both steps hang on the one command id, so a retry after a crash between them finds
-        the dispute already reported and only records the missing link."""
-        action = "report_dispute_finding"
-        stamp = self.cb.stamp(actor, meta)
-        shift = self.cb.load(Shift, shift_id, "shift")
-        if self.cb.receipt(stamp["command_id"], action, shift.id) is not None:
-            return shift
-        self._check_before_opening_a_case(actor, shift, checkpoint, stamp, meta)
-        if grid is None and village is None:
-            village = self._village_of(shift)
-        dispute = self.cb.disputes.report(
-            actor, grid=grid, village=village, parties=parties, category=category, severity=severity,
-            description=description, occurred_at=occurred_at or stamp["effective_at"],
-            source=Source.PATROL, source_ref=str(shift.id),
-            meta=CommandMeta(command_id=f"{stamp['command_id']}:dispute", effective_at=stamp["effective_at"]),
-        )
-        return self._on_shift(
-            actor, shift_id, action, meta,
-            lambda s, st: s.report_finding(
-                kind=FindingKind.DISPUTE, case_id=str(dispute.id), summary=dispute.description,
-                checkpoint=checkpoint, **{**st, "effective_at": dispute.reported_at},
-            ),
-            stamp=stamp,
+        """Reports the dispute found (source: patrol, naming this shift) and links it here."""
+
+        def report(shift: Shift, node: dict[str, str | None], case_meta: CommandMeta) -> Dispute:
+            return self.cb.disputes.report(
+                actor, **node, parties=parties, category=category, severity=severity, description=description,
+                occurred_at=occurred_at or case_meta.effective_at, source=Source.PATROL, source_ref=str(shift.id),
+                meta=case_meta,
+            )
+
+        return self._report_finding(
+            actor, shift_id, FindingKind.DISPUTE, {"grid": grid, "village": village}, checkpoint, meta, report
         )
 
-    def report_incident_finding(
-        self, actor: str, shift_id: UUID, *, case_id: UUID, summary: str, checkpoint: str | None = None,
-        meta: CommandMeta = NO_META,
+    def report_incident_finding(  # noqa: PLR0913 - the facts of an incident
+        self, actor: str, shift_id: UUID, *, grid: str | None = None, village: str | None = None,
+        kind: Kind, description: str, location: str, occurred_at: datetime | None = None,
+        markers: Sequence[Marker] = (), people_involved: int | None = None, injured: int | None = None,
+        dead: int | None = None, offence: Offence | None = None, hazard: Hazard | None = None,
+        checkpoint: str | None = None, meta: CommandMeta = NO_META,
     ) -> Shift:
-        """Links an incident reported on its own stream to the shift. The incident stream is
-        not in this codebase yet: the caller reports it there and passes its id; this seam
-        becomes a call to the incident desk, like the dispute finding, when it lands."""
-        return self._on_shift(
-            actor, shift_id, "report_incident_finding", meta,
-            lambda s, st: s.report_finding(
-                kind=FindingKind.INCIDENT, case_id=str(case_id), summary=summary, checkpoint=checkpoint, **st,
-            ),
+        """Reports the incident found through the incident desk (origin: this patrol shift)
+        and links it here."""
+
+        def report(shift: Shift, node: dict[str, str | None], case_meta: CommandMeta) -> Incident:
+            return self.cb.incidents.report(
+                actor, **node, kind=kind, description=description, location=location,
+                occurred_at=occurred_at or case_meta.effective_at, markers=markers,
+                people_involved=people_involved, injured=injured, dead=dead, offence=offence, hazard=hazard,
+                origin_kind=OriginKind.PATROL, origin_id=str(shift.id), meta=case_meta,
+            )
+
+        return self._report_finding(
+            actor, shift_id, FindingKind.INCIDENT, {"grid": grid, "village": village}, checkpoint, meta, report
         )
 
     # -- the leader ---------------------------------------------------------------------
@@ -289,6 +285,34 @@ class PatrolDesk:
             raise StaleVersion(meta.expected_version, shift.version)
         self.cb.authorise(actor, Right.PATROL, shift.node)
         shift.check_finding(checkpoint=checkpoint, **stamp)
+
+    def _report_finding(  # noqa: PLR0913
+        self, actor: str, shift_id: UUID, kind: FindingKind, node: dict[str, str | None],
+        checkpoint: str | None, meta: CommandMeta,
+        report: Callable[[Shift, dict[str, str | None], CommandMeta], Dispute | Incident],
+    ) -> Shift:
+        """Opens the case found (reported on its own stream, naming the shift) and links it to
+        the shift. Both steps hang on the one command id, so a retry after a crash between them
+        finds the case already reported and only records the missing link. Whatever could
+        refuse the link is checked before the case is reported."""
+        action = f"report_{kind.value}_finding"
+        stamp = self.cb.stamp(actor, meta)
+        shift = self.cb.load(Shift, shift_id, "shift")
+        if self.cb.receipt(stamp["command_id"], action, shift.id) is not None:
+            return shift
+        self._check_before_opening_a_case(actor, shift, checkpoint, stamp, meta)
+        if node["grid"] is None and node["village"] is None:
+            node = {"grid": None, "village": self._village_of(shift)}
+        case = report(shift, node, CommandMeta(command_id=f"{stamp['command_id']}:{kind.value}",
+                                               effective_at=stamp["effective_at"]))
+        return self._on_shift(
+            actor, shift_id, action, meta,
+            lambda s, st: s.report_finding(
+                kind=kind, case_id=str(case.id), summary=case.description, checkpoint=checkpoint,
+                **{**st, "effective_at": case.reported_at},
+            ),
+            stamp=stamp,
+        )
 
     def _village_of(self, shift: Shift) -> str:
         record = self.cb.current_directory().node(shift.node)

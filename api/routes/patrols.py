@@ -122,8 +122,8 @@ _command("shift", "dispute-findings", s.DisputeFindingIn,
          "dispute_found", "Report a dispute found on the patrol: it is reported (source: patrol) and linked both ways.")
 _command("shift", "incident-findings", s.IncidentFindingIn,
          lambda d, p, i, b, m: d.report_incident_finding(
-             p, i, case_id=b.case_id, summary=b.summary, checkpoint=b.checkpoint, meta=m),
-         "incident_found", "Link an incident found on the patrol, reported on its own stream, to the shift.")
+             p, i, grid=b.grid, village=b.village, **b.facts(), checkpoint=b.checkpoint, meta=m),
+         "incident_found", "Report an incident found on the patrol: it is reported (origin: patrol) and linked both ways.")
 _command("shift", "missed", s.ShiftMissedIn,
          lambda d, p, i, b, m: d.record_shift_missed(p, i, reason=b.reason, meta=m),
          "missed", "Record that nobody came to the shift (after its planned start).")
