@@ -9,6 +9,8 @@ from typing import Any
 
 from domain import dispute
 from domain.dispute_clocks import DisputeClocks
+from domain import incident
+from domain.incident_clocks import IncidentClocks
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class CaseKind:
 
 CASE_KINDS = [
     CaseKind("dispute", dispute.Dispute.Reported, dispute.Dispute.Reopened, dispute.EVENT_TOPICS, DisputeClocks),
+    CaseKind("incident", incident.Incident.Reported, None, incident.EVENT_TOPICS, IncidentClocks),
 ]
 BY_TOPIC = {topic: kind for kind in CASE_KINDS for topic in kind.topics}
 TOPICS = tuple(BY_TOPIC)
