@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from api.incident_schemas import IncidentFactsIn
 from api.schemas import EventPublic, In, PartyIn
 from domain.dispute import Category, Severity
-from domain.patrol import Route, Shift
+from domain.patrol import MAX_SHIFT_MINUTES, CadenceLevel, Route, Shift
 
 CODE = Field(
     min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
@@ -39,6 +39,25 @@ class RouteRevisionIn(In):
 
 
 class RouteRetirementIn(In):
+    reason: str = Field("", max_length=2000)
+
+
+class TeamIn(In):
+    leader: str = Field(max_length=100, description="The leader's person id: a patrol leader over the route.")
+    members: list[str] = Field(
+        max_length=50, description="The other members' person ids: each holds a patrol post over the route."
+    )
+
+
+class ScheduleStartIn(In):
+    first_start: AwareDatetime = Field(description="When the first shift begins; the next ones a cadence later.")
+    shift_minutes: int = Field(ge=1, le=MAX_SHIFT_MINUTES, description="How long each shift lasts.")
+    level: CadenceLevel | None = Field(
+        None, description="The grid level whose cadence is kept (002); default: the route's own level."
+    )
+
+
+class ScheduleStopIn(In):
     reason: str = Field("", max_length=2000)
 
 
@@ -118,6 +137,9 @@ class RoutePublic(BaseModel):
     established_by: str
     established_at: datetime
     retired_at: datetime | None
+    team: dict[str, Any] | None = Field(description="The standing team that walks the schedule's shifts.")
+    schedule: dict[str, Any] | None = Field(description="The schedule running on the route, if one is.")
+    schedules: list[dict[str, Any]] = Field(description="Every schedule started on the route, the last one last.")
     allowed_actions: list[str]
 
     @classmethod

@@ -10,16 +10,19 @@ from uuid import UUID
 
 from domain.access import RIGHTS, SYSTEM_ACTOR, Post, Right, posts_with
 from domain.casebook import NO_META, CommandMeta, Stamp
+from domain.clocks import CaseClocks, ClockState, clocks_id
 from domain.directory import Directory
 from domain.dispute import Category, Dispute, Severity, Source
 from domain.errors import AccessDenied, CaseNotFound, InvalidValue, StaleVersion
 from domain.incident import Hazard, Incident, Kind, Marker, Offence, OriginKind
 from domain.jurisdiction import NodeKind
-from domain.patrol import FindingKind, MissTrigger, Route, Shift, ShiftStatus
+from domain.patrol import CadenceLevel, FindingKind, MissTrigger, Route, Shift, ShiftStatus
+from domain.patrol_schedules import PatrolSchedules
 
 if TYPE_CHECKING:
     from domain.casebook import Casebook
 
+SHIFT_CLOCKS = "patrol_shift"  # the case kind of a shift's clocks
 ROUTE_NODE_KINDS = frozenset({NodeKind.VILLAGE, NodeKind.TOWNSHIP})
 ROUTE_RIGHTS = (Right.MANAGE_ROUTES, Right.LEAD_PATROL)
 PATROL_POSTS = frozenset(p for p, rights in RIGHTS.items() if Right.PATROL in rights)
@@ -74,6 +77,40 @@ class PatrolDesk:
     def retire_route(self, actor: str, route_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META) -> Route:
         return self._on_route(actor, route_id, "retire_route", meta, lambda r, s: r.retire(reason=reason, **s))
 
+    # -- the route's standing team and schedule ---------------------------------------
+
+    def assign_team(
+        self, actor: str, route_id: UUID, *, leader: str, members: Sequence[str], meta: CommandMeta = NO_META
+    ) -> Route:
+        """The standing team that walks the shifts the route's schedule opens, each holding a
+        patrol post over the route's node (checked like a shift's team)."""
+
+        def decide(r: Route, s: Stamp) -> None:
+            r.check_allowed("assign_team", s)
+            self._check_team(leader, members, r.node)
+            r.assign_team(leader=leader, members=members, **s)
+
+        return self._on_route(actor, route_id, "assign_team", meta, decide)
+
+    def start_schedule(  # noqa: PLR0913
+        self, actor: str, route_id: UUID, *, first_start: datetime, shift_minutes: int,
+        level: CadenceLevel | None = None, meta: CommandMeta = NO_META,
+    ) -> Route:
+        """Starts opening shifts on the cadence of a grid level (default: the route's own level;
+        a village route may keep the grid's, a township route any level's)."""
+
+        def decide(r: Route, s: Stamp) -> None:
+            r.check_allowed("start_schedule", s)
+            chosen = self._cadence_level(r.node, level)
+            PatrolSchedules(self.cb).cadence(chosen, first_start)
+            r.start_schedule(level=chosen, first_start=first_start, shift_minutes=shift_minutes, **s)
+
+        return self._on_route(actor, route_id, "start_schedule", meta, decide)
+
+    def stop_schedule(self, actor: str, route_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META) -> Route:
+        """Stops the route's schedule; its shift not yet begun is called off."""
+        return self._on_route(actor, route_id, "stop_schedule", meta, lambda r, s: r.stop_schedule(reason=reason, **s))
+
     # -- scheduling -----------------------------------------------------------------
 
     def schedule_shift(  # noqa: PLR0913
@@ -90,10 +127,7 @@ class PatrolDesk:
         stamp = self.cb.stamp(actor, meta)
 
         def build() -> Shift:
-            directory, now = self.cb.current_directory(), self.cb.clock()
-            self._check_patroller(directory, leader, "leader", route.node, now, LEADER_POSTS)
-            for member in members:
-                self._check_patroller(directory, member, "members", route.node, now, PATROL_POSTS)
+            self._check_team(leader, members, route.node)
             return Shift.schedule(
                 route=route, leader=leader, members=members, planned_start=planned_start,
                 planned_end=planned_end, **stamp,
@@ -180,20 +214,49 @@ class PatrolDesk:
 
     # -- the deadline clock -------------------------------------------------------------
 
-    def record_missed_shift_for_deadline(self, shift_id: UUID, *, due_at: datetime) -> Shift:
-        """Nobody signed in by the due time. Idempotent: the command id is derived from the
-        shift and the due time, and a shift that started or ended is left alone."""
+    def record_missed_shift_for_deadline(
+        self, shift_id: UUID, *, due_at: datetime, clock: ClockState | None = None
+    ) -> Shift:
+        """Nobody signed in by the due time; with the shift's clock, its missed deadline is
+        recorded in the same transaction. Idempotent: the command id is derived from the shift
+        and the due time, and a shift that started or ended is left alone."""
 
-        def decide(s: Shift, stamp: Stamp) -> bool:
+        def decide(s: Shift, stamp: Stamp) -> bool | list[CaseClocks]:
             if s.status != ShiftStatus.SCHEDULED:
                 return False
             s.record_missed(reason=f"nobody signed in by {due_at.isoformat()}", trigger=MissTrigger.DEADLINE, **stamp)
-            return True
+            return self._missed_clock(shift_id, clock, "the shift was recorded missed: nobody signed in", stamp)
 
         stamp = Stamp(
             actor=SYSTEM_ACTOR, effective_at=due_at, command_id=f"deadline:{shift_id}:shift-missed:{due_at.isoformat()}"
         )
         return self.cb.change(Shift, shift_id, "shift", "record_missed_shift_for_deadline", stamp, decide)
+
+    def record_missed_checkpoints_for_deadline(self, shift_id: UUID, *, clock: ClockState) -> Shift:
+        """Every checkpoint of the open shift neither signed nor recorded missed by the clock's
+        due time is recorded missed, with the missed deadline, in one transaction."""
+
+        def decide(s: Shift, stamp: Stamp) -> bool | list[CaseClocks]:
+            unsettled = [c for c in s.checkpoint_codes() if c not in s.signed and c not in s.missed]
+            if s.status != ShiftStatus.OPEN or not unsettled:
+                return False
+            for code in unsettled:
+                s.record_checkpoint_missed(
+                    checkpoint=code, reason=f"not signed in at by {clock.due_at.isoformat()}",
+                    trigger=MissTrigger.DEADLINE, **stamp,
+                )
+            return self._missed_clock(shift_id, clock, f"checkpoints recorded missed: {', '.join(unsettled)}", stamp)
+
+        stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=clock.due_at, command_id=f"deadline:{shift_id}:{clock.key}")
+        return self.cb.change(Shift, shift_id, "shift", "record_missed_checkpoints_for_deadline", stamp, decide)
+
+    def _missed_clock(
+        self, shift_id: UUID, clock: ClockState | None, consequence: str, stamp: Stamp
+    ) -> bool | list[CaseClocks]:
+        if clock is None:
+            return True
+        clocks = self.cb.load(CaseClocks, clocks_id(SHIFT_CLOCKS, shift_id), "clocks")
+        return [clocks] if clocks.miss(key=clock.key, consequence=consequence, **stamp) else True
 
     def record_missed_checkpoint_for_deadline(self, shift_id: UUID, *, checkpoint: str, due_at: datetime) -> Shift:
         """The checkpoint was not signed by the due time. Idempotent like the shift's miss;
@@ -260,6 +323,26 @@ class PatrolDesk:
             f"{directory.name_of(actor)} has neither the right to manage routes nor to lead patrol; "
             f"posts with them: {', '.join(posts)}",
         )
+
+    def _check_team(self, leader: str, members: Sequence[str], node: str) -> None:
+        directory, now = self.cb.current_directory(), self.cb.clock()
+        self._check_patroller(directory, leader, "leader", node, now, LEADER_POSTS)
+        for member in members:
+            self._check_patroller(directory, member, "members", node, now, PATROL_POSTS)
+
+    def _cadence_level(self, node: str, level: CadenceLevel | str | None) -> CadenceLevel:
+        record = self.cb.current_directory().node(node)
+        own = CadenceLevel.TOWNSHIP if record is not None and record.kind == NodeKind.TOWNSHIP else CadenceLevel.VILLAGE
+        if level is None:
+            return own
+        try:
+            chosen = CadenceLevel(level)
+        except ValueError:
+            raise InvalidValue("level", f"{level!r} is not one of {', '.join(CadenceLevel)}") from None
+        levels = list(CadenceLevel)
+        if levels.index(chosen) > levels.index(own):
+            raise InvalidValue("level", f"a route at a {own.value} keeps the cadence of the {own.value} or a level below it")
+        return chosen
 
     def _check_patroller(
         self, directory: Directory, person_id: str, field_name: str, node: str, at: datetime,

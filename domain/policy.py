@@ -43,6 +43,8 @@ CLOCKS: dict[str, str] = {
     "petition.re_review_decision": "a re-review requested, before it is decided",
     "incident.report_upward": "an incident reported, before it is reported upward",
     "patrol.cadence": "between scheduled patrols of a grid level",
+    "patrol.start_grace": "a shift's planned start, until it is missed when nobody has signed in",
+    "patrol.checkpoint_grace": "a shift's planned end, until its checkpoints not signed are missed",
 }
 
 

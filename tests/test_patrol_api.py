@@ -45,6 +45,9 @@ SHIFT_COMMANDS = {
 ROUTE_COMMANDS = {
     "revisions": {"checkpoints": ROUTE["checkpoints"][:2]},
     "retirement": {"reason": "bridge rebuilt"},
+    "team-assignments": {"leader": "gao-feng", "members": ["ma-li", "song-yu"]},
+    "schedule-starts": {"first_start": "2026-03-03T08:00:00+08:00", "shift_minutes": 180, "level": "grid"},
+    "schedule-stops": {"reason": "harvest"},
 }
 
 
