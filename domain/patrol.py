@@ -1,6 +1,7 @@
-"""Security patrol (巡逻): routes with ordered checkpoints, and shifts walked on them — signed in
-at the start, at each checkpoint and at the end, checkpoints missed, findings linked to cases,
-the shift closed with its record, or missed when nobody came."""
+"""Security patrol (巡逻): routes with ordered checkpoints, a standing team and a schedule that
+opens shifts on cadence, and shifts walked on them — signed in at the start, at each checkpoint
+and at the end, checkpoints missed, findings linked to cases, the shift closed with its record,
+or missed when nobody came."""
 
 from __future__ import annotations
 
@@ -103,7 +104,8 @@ def check_team(leader: str, members: Sequence[str]) -> tuple[str, list[str]]:
 
 
 class Route(Aggregate):
-    """A patrol route at a village or township: its checkpoints in the order they are walked."""
+    """A patrol route at a village or township: its checkpoints in the order they are walked, its
+    standing team, and the schedules that open its shifts on cadence."""
 
     TOPIC = "fengqiao.patrol:Route"
 
@@ -136,7 +138,7 @@ class Route(Aggregate):
             r.checkpoints = list(self.checkpoints)
 
     class TeamAssigned(Event):
-        """The route's standing team: the leader and members who walk the shifts its schedule opens."""
+        """A standing team was assigned to the route: the leader and members who walk the shifts its schedule opens."""
 
         TOPIC = "fengqiao.patrol:RouteTeamAssigned"
         leader: str

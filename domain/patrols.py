@@ -1,5 +1,6 @@
-"""Commands on patrol routes and shifts: who may do what at which node, the team checked
-against the directory, findings opened as cases, and the deadline clock's misses."""
+"""Commands on patrol routes and shifts: who may do what at which node, teams checked against
+the directory, the route's schedule started and stopped, findings opened as cases through
+their own desks, and the deadline clock's misses."""
 
 from __future__ import annotations
 

@@ -330,6 +330,20 @@ def test_a_shift_command_by_the_wrong_person_is_403_and_writes_nothing(
     assert head(system) == before
 
 
+@pytest.mark.parametrize(("path", "body", "right"), [
+    ("dispute-findings", DISPUTE, "report_dispute"), ("incident-findings", INCIDENT, "report_incident"),
+])
+def test_a_finding_in_another_village_is_403_naming_the_right_and_the_village(
+    api: TestClient, clock: Clock, system: System, path: str, body: dict[str, Any], right: str
+):
+    made = shift_in(api, clock, "open")
+    before = head(system)
+    refused = command(api, made["id"], path, {**body, "village": FOREIGN_VILLAGE}, role="patrol_member")
+    assert refused.status_code == 403, refused.text
+    assert (refused.json()["right"], refused.json()["node"]) == (right, FOREIGN_VILLAGE)
+    assert head(system) == before
+
+
 def test_a_leader_over_the_village_leads_its_shifts_from_the_township(api: TestClient, clock: Clock):
     made = shift_in(api, clock, "open")
     missed = {"checkpoint": "C3", "reason": "dam closed"}
