@@ -13,9 +13,9 @@ from domain.incident import Hazard, Incident, Kind, Marker, Offence, OriginKind,
 COUNT = {"ge": 0, "le": 1_000_000}
 
 
-class IncidentReportIn(In):
-    grid: str | None = Field(None, description="The grid where it happened.")
-    village: str | None = Field(None, description="Or the village, when no one grid is the place.")
+class IncidentFactsIn(In):
+    """What happened: the facts every report of an incident gives, wherever it is reported."""
+
     kind: Kind
     occurred_at: AwareDatetime = Field(description="When it happened: not after it is reported.")
     description: str = Field(max_length=4000)
@@ -28,6 +28,14 @@ class IncidentReportIn(In):
     dead: int | None = Field(None, **COUNT, description="Required for a safety accident.")
     offence: Offence | None = Field(None, description="Public-security case only.")
     hazard: Hazard | None = Field(None, description="Natural disaster only.")
+
+    def facts(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in IncidentFactsIn.model_fields if name != "effective_at"}
+
+
+class IncidentReportIn(IncidentFactsIn):
+    grid: str | None = Field(None, description="The grid where it happened.")
+    village: str | None = Field(None, description="Or the village, when no one grid is the place.")
     origin_kind: OriginKind | None = Field(None, description="What the incident came from, if anything.")
     origin_id: str | None = Field(None, max_length=200, description="The dispute id or patrol shift id.")
 

@@ -8,9 +8,10 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from api.incident_schemas import IncidentFactsIn
 from api.schemas import EventPublic, In, PartyIn
 from domain.dispute import Category, Severity
-from domain.patrol import Route, Shift
+from domain.patrol import MAX_SHIFT_MINUTES, CadenceLevel, Route, Shift
 
 CODE = Field(
     min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
@@ -38,6 +39,25 @@ class RouteRevisionIn(In):
 
 
 class RouteRetirementIn(In):
+    reason: str = Field("", max_length=2000)
+
+
+class TeamIn(In):
+    leader: str = Field(max_length=100, description="The leader's person id: a patrol leader over the route.")
+    members: list[str] = Field(
+        max_length=50, description="The other members' person ids: each holds a patrol post over the route."
+    )
+
+
+class ScheduleStartIn(In):
+    first_start: AwareDatetime = Field(description="When the first shift begins; the next ones a cadence later.")
+    shift_minutes: int = Field(ge=1, le=MAX_SHIFT_MINUTES, description="How long each shift lasts.")
+    level: CadenceLevel | None = Field(
+        None, description="The grid level whose cadence is kept (002); default: the route's own level."
+    )
+
+
+class ScheduleStopIn(In):
     reason: str = Field("", max_length=2000)
 
 
@@ -93,10 +113,17 @@ class DisputeFindingIn(In):
         return self
 
 
-class IncidentFindingIn(In):
-    case_id: UUID = Field(description="The incident, reported on its own stream.")
-    summary: str = Field(max_length=2000)
-    checkpoint: str | None = Field(None, max_length=40)
+class IncidentFindingIn(IncidentFactsIn):
+    grid: str | None = Field(None, description="The grid where it happened.")
+    village: str | None = Field(None, description="Or the village; default: the route's village.")
+    occurred_at: AwareDatetime | None = Field(None, description="When it happened; default: when it was found.")
+    checkpoint: str | None = Field(None, max_length=40, description="The checkpoint near which it was found.")
+
+    @model_validator(mode="after")
+    def _at_most_one_node(self) -> IncidentFindingIn:
+        if self.grid is not None and self.village is not None:
+            raise ValueError("give a grid or a village, not both")
+        return self
 
 
 class RoutePublic(BaseModel):
@@ -110,6 +137,9 @@ class RoutePublic(BaseModel):
     established_by: str
     established_at: datetime
     retired_at: datetime | None
+    team: dict[str, Any] | None = Field(description="The standing team that walks the schedule's shifts.")
+    schedule: dict[str, Any] | None = Field(description="The schedule running on the route, if one is.")
+    schedules: list[dict[str, Any]] = Field(description="Every schedule started on the route, the last one last.")
     allowed_actions: list[str]
 
     @classmethod

@@ -114,17 +114,17 @@ class DeadlineDesk:
         book = self.cb.rulebook.current()
         latest = book.policy_in_force(at)
         moved: list[tuple[str, str]] = []
-        for clocks_id in self._clock_streams():
-            clocks = self.cb.load(CaseClocks, clocks_id, "clocks")
+        for stream in self._clock_streams():
+            clocks = self.cb.load(CaseClocks, stream, "clocks")
             for clock in [c for c in clocks.clocks.values() if c.open]:
                 policy = latest if latest and latest.in_progress == InProgress.LATEST else book.policy(clock.policy_version)
                 rule = policy.rule_for(clock.clock, clock.attributes) if policy else None
                 if policy is None or rule is None:
                     continue
                 calendar = book.calendar(clock.calendar)
-                command_id = f"recompute:{clocks_id}:{clock.key}:{policy.version}:{calendar.version}"
+                command_id = f"recompute:{stream}:{clock.key}:{policy.version}:{calendar.version}"
                 changed = self.cb.change(
-                    CaseClocks, clocks_id, "clocks", "recompute_clock", self._stamp(command_id, at),
+                    CaseClocks, stream, "clocks", "recompute_clock", self._stamp(command_id, at),
                     lambda c, s, key=clock.key, rule=rule, policy=policy, calendar=calendar: c.recompute(
                         key=key, rule=rule, policy_version=policy.version, calendar=calendar, reason=reason, **s),
                 ).clock(clock.key)

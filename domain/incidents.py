@@ -13,6 +13,7 @@ from domain.dispute import Dispute
 from domain.errors import CaseNotFound, InvalidValue
 from domain.incident import Hazard, Incident, Kind, Marker, Offence, OriginKind, ReportingLevel
 from domain.jurisdiction import NodeKind
+from domain.patrol import Shift
 
 if TYPE_CHECKING:
     from domain.casebook import Casebook
@@ -51,8 +52,8 @@ class IncidentDesk:
         else:
             directory.require_node(village or "", NodeKind.VILLAGE, "village", now)
         directory.authorise(actor, Right.REPORT_INCIDENT, grid or village or "", now)
-        if origin_kind == OriginKind.DISPUTE and origin_id:
-            origin_id = self._existing_dispute(origin_id)
+        if origin_kind in (OriginKind.DISPUTE, OriginKind.PATROL) and origin_id:
+            origin_id = self._existing_origin(OriginKind(origin_kind), origin_id)
         stamp = self.cb.stamp(actor, meta)
         return self.cb.create(
             "report_incident", stamp,
@@ -128,16 +129,18 @@ class IncidentDesk:
             return None
         return self.cb.current_directory().ancestor_of_kind(incident.node, kind, self.cb.clock())
 
-    def _existing_dispute(self, origin_id: str) -> str:
+    def _existing_origin(self, kind: OriginKind, origin_id: str) -> str:
+        """The dispute or patrol shift the incident came from, by its id, normalised."""
+        what, aggregate = ("dispute", Dispute) if kind == OriginKind.DISPUTE else ("patrol shift", Shift)
         try:
-            dispute_id = UUID(origin_id.strip())
+            case_id = UUID(origin_id.strip())
         except ValueError:
-            raise InvalidValue("origin_id", f"{origin_id!r} is not a dispute id") from None
+            raise InvalidValue("origin_id", f"{origin_id!r} is not a {what} id") from None
         try:
-            self.cb.load(Dispute, dispute_id, "dispute")
+            self.cb.load(aggregate, case_id, what)
         except CaseNotFound:
-            raise InvalidValue("origin_id", f"no dispute with id {dispute_id}") from None
-        return str(dispute_id)
+            raise InvalidValue("origin_id", f"no {what} with id {case_id}") from None
+        return str(case_id)
 
     def _act(
         self, actor: str, incident_id: UUID, action: str, meta: CommandMeta,

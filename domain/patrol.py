@@ -1,6 +1,7 @@
-"""Security patrol (巡逻): routes with ordered checkpoints, and shifts walked on them — signed in
-at the start, at each checkpoint and at the end, checkpoints missed, findings linked to cases,
-the shift closed with its record, or missed when nobody came."""
+"""Security patrol (巡逻): routes with ordered checkpoints, a standing team and a schedule that
+opens shifts on cadence, and shifts walked on them — signed in at the start, at each checkpoint
+and at the end, checkpoints missed, findings linked to cases, the shift closed with its record,
+or missed when nobody came."""
 
 from __future__ import annotations
 
@@ -33,6 +34,15 @@ class FindingKind(StrEnum):
     INCIDENT = "incident"
 
 
+class CadenceLevel(StrEnum):
+    """The grid level whose inspection cadence a patrol schedule keeps (002): level 3 (grid),
+    level 2 (village), level 1 (township); the policy's `patrol.cadence` gives each its period."""
+
+    GRID = "grid"
+    VILLAGE = "village"
+    TOWNSHIP = "township"
+
+
 class MissTrigger(StrEnum):
     """Who found a checkpoint or a shift missed: the leader, the deadline clock, or the closing."""
 
@@ -42,7 +52,9 @@ class MissTrigger(StrEnum):
 
 
 ROUTE_ALLOWED: dict[RouteStatus, frozenset[str]] = {
-    RouteStatus.ACTIVE: frozenset({"revise", "retire", "schedule_shift"}),
+    RouteStatus.ACTIVE: frozenset(
+        {"revise", "retire", "schedule_shift", "assign_team", "start_schedule", "stop_schedule"}
+    ),
     RouteStatus.RETIRED: frozenset(),
 }
 SHIFT_ALLOWED: dict[ShiftStatus, frozenset[str]] = {
@@ -55,6 +67,7 @@ SHIFT_ALLOWED: dict[ShiftStatus, frozenset[str]] = {
     ShiftStatus.MISSED: frozenset(),
     ShiftStatus.CANCELLED: frozenset(),
 }
+MAX_SHIFT_MINUTES = 24 * 60
 EARLY_SIGN_IN = timedelta(hours=1)  # how long before the planned start one may sign in; policy data later
 MISSED_AT_CLOSING = "nobody signed in here before the shift was closed"
 
@@ -77,8 +90,22 @@ def _checkpoints(checkpoints: Sequence[dict[str, str]]) -> list[dict[str, str]]:
     return cleaned
 
 
+def check_team(leader: str, members: Sequence[str]) -> tuple[str, list[str]]:
+    """A patrol team: a leader and at least one other member, each named once."""
+    if not leader.strip():
+        raise InvalidValue("leader", "name the team's leader")
+    if not members:
+        raise InvalidValue("members", "a patrol team has at least one member besides its leader")
+    if len(set(members)) != len(members):
+        raise InvalidValue("members", "each member is named once")
+    if leader in members:
+        raise InvalidValue("members", f"{leader} leads the team; list only the other members")
+    return leader, list(members)
+
+
 class Route(Aggregate):
-    """A patrol route at a village or township: its checkpoints in the order they are walked."""
+    """A patrol route at a village or township: its checkpoints in the order they are walked, its
+    standing team, and the schedules that open its shifts on cadence."""
 
     TOPIC = "fengqiao.patrol:Route"
 
@@ -110,6 +137,45 @@ class Route(Aggregate):
             r.name = self.name
             r.checkpoints = list(self.checkpoints)
 
+    class TeamAssigned(Event):
+        """A standing team was assigned to the route: the leader and members who walk the shifts its schedule opens."""
+
+        TOPIC = "fengqiao.patrol:RouteTeamAssigned"
+        leader: str
+        members: list[str]
+
+        def apply(self, r: Route) -> None:
+            r.team = {"leader": self.leader, "members": list(self.members), "since": self.effective_at}
+
+    class ScheduleStarted(Event):
+        """A patrol schedule started on the route: from the first start, a shift of the standing team
+        opens for each period of the grid level's cadence (the policy's `patrol.cadence`)."""
+
+        TOPIC = "fengqiao.patrol:ScheduleStarted"
+        schedule: int
+        level: str
+        first_start: datetime
+        shift_minutes: int
+
+        def apply(self, r: Route) -> None:
+            r.schedules.append({
+                "schedule": self.schedule, "level": self.level, "first_start": self.first_start,
+                "shift_minutes": self.shift_minutes, "started_at": self.effective_at, "started_by": self.actor,
+                "stopped_at": None, "stopped_by": None, "stop_reason": None,
+            })
+
+    class ScheduleStopped(Event):
+        """The route's patrol schedule stopped: it opens no more shifts, and its shift not yet begun is called off."""
+
+        TOPIC = "fengqiao.patrol:ScheduleStopped"
+        schedule: int
+        reason: str
+
+        def apply(self, r: Route) -> None:
+            r.schedules[self.schedule - 1].update(
+                stopped_at=self.effective_at, stopped_by=self.actor, stop_reason=self.reason
+            )
+
     class Retired(Event):
         """The route is no longer walked: no new shift is scheduled on it."""
 
@@ -132,6 +198,8 @@ class Route(Aggregate):
         self.established_by = actor
         self.established_at = effective_at
         self.retired_at: datetime | None = None
+        self.team: dict[str, Any] | None = None
+        self.schedules: list[dict[str, Any]] = []
 
     @classmethod
     def establish(cls, *, node: str, name: str, checkpoints: Sequence[dict[str, str]], **stamp: Any) -> Route:
@@ -151,14 +219,89 @@ class Route(Aggregate):
 
     def retire(self, *, reason: str, **stamp: Any) -> None:
         self._check("retire", stamp)
+        if self.schedule is not None:
+            self._check_after_schedule_start("retire", stamp)
+            self.trigger_event(self.ScheduleStopped, schedule=self.schedule["schedule"],
+                               reason="the route was retired", **stamp)
         self.trigger_event(self.Retired, reason=reason.strip(), **stamp)
 
+    def assign_team(self, *, leader: str, members: Sequence[str], **stamp: Any) -> None:
+        self._check("assign_team", stamp)
+        leader, team = check_team(leader, members)
+        if self.team is not None and (self.team["leader"], self.team["members"]) == (leader, team):
+            raise InvalidValue("members", "this is already the route's standing team")
+        self.trigger_event(self.TeamAssigned, leader=leader, members=team, **stamp)
+
+    def start_schedule(
+        self, *, level: CadenceLevel, first_start: datetime, shift_minutes: int, **stamp: Any
+    ) -> None:
+        self.check_allowed("start_schedule", stamp)
+        try:
+            level = CadenceLevel(level)
+        except ValueError:
+            raise InvalidValue("level", f"{level!r} is not one of {', '.join(CadenceLevel)}") from None
+        if first_start < stamp["effective_at"]:
+            raise InvalidValue(
+                "first_start", f"the first shift starts after the schedule is started ({stamp['effective_at'].isoformat()})"
+            )
+        if not 0 < shift_minutes <= MAX_SHIFT_MINUTES:
+            raise InvalidValue("shift_minutes", f"a shift lasts from 1 to {MAX_SHIFT_MINUTES} minutes")
+        self.trigger_event(
+            self.ScheduleStarted, schedule=len(self.schedules) + 1, level=level.value, first_start=first_start,
+            shift_minutes=shift_minutes, **stamp,
+        )
+
+    def stop_schedule(self, *, reason: str, **stamp: Any) -> None:
+        self.check_allowed("stop_schedule", stamp)
+        running = self._check_after_schedule_start("stop_schedule", stamp)
+        self.trigger_event(self.ScheduleStopped, schedule=running["schedule"], reason=reason.strip(), **stamp)
+
+    @property
+    def schedule(self) -> dict[str, Any] | None:
+        """The schedule running on the route, if one is."""
+        last = self.schedules[-1] if self.schedules else None
+        return last if last is not None and last["stopped_at"] is None else None
+
     def allowed_actions(self) -> frozenset[str]:
-        return ROUTE_ALLOWED[self.status]
+        allowed = set(ROUTE_ALLOWED[self.status])
+        if self.schedule is not None or self.team is None:
+            allowed.discard("start_schedule")
+        if self.schedule is None:
+            allowed.discard("stop_schedule")
+        return frozenset(allowed)
 
     def check_schedulable(self, stamp: dict[str, Any]) -> None:
         """A shift may be scheduled on the route now (it is not retired)."""
         self._check("schedule_shift", stamp)
+
+    def check_allowed(self, action: str, stamp: dict[str, Any]) -> None:
+        """The route's state allows the action now (checked before the values of the command)."""
+        self._check(action, stamp)
+        running = self.schedule
+        if action == "start_schedule" and running is not None:
+            raise TransitionNotAllowed(
+                action, f"{self.status.value}, schedule {running['schedule']} running", self.allowed_actions(),
+                f"schedule {running['schedule']} runs since {running['started_at'].isoformat()}: stop it first",
+            )
+        if action == "start_schedule" and self.team is None:
+            raise TransitionNotAllowed(
+                action, f"{self.status.value}, no standing team", self.allowed_actions(),
+                "the route has no standing team to walk its shifts: assign one first",
+            )
+        if action == "stop_schedule" and running is None:
+            raise TransitionNotAllowed(
+                action, f"{self.status.value}, no schedule running", self.allowed_actions(), "no schedule runs on the route"
+            )
+
+    def _check_after_schedule_start(self, action: str, stamp: dict[str, Any]) -> dict[str, Any]:
+        running = self.schedule
+        assert running is not None
+        if stamp["effective_at"] < running["started_at"]:
+            raise InvalidValue(
+                "effective_at",
+                f"cannot {action.replace('_', ' ')} before the schedule started ({running['started_at'].isoformat()})",
+            )
+        return running
 
     def _check(self, action: str, stamp: dict[str, Any]) -> None:
         if action not in ROUTE_ALLOWED[self.status]:
@@ -355,14 +498,7 @@ class Shift(Aggregate):
         planned_end: datetime, **stamp: Any,
     ) -> Shift:
         route.check_schedulable(stamp)
-        if not leader.strip():
-            raise InvalidValue("leader", "name the team's leader")
-        if not members:
-            raise InvalidValue("members", "a patrol team has at least one member besides its leader")
-        if len(set(members)) != len(members):
-            raise InvalidValue("members", "each member is named once")
-        if leader in members:
-            raise InvalidValue("members", f"{leader} leads the team; list only the other members")
+        leader, members = check_team(leader, members)
         if planned_end <= planned_start:
             raise InvalidValue("planned_end", "a shift ends after it starts")
         return cls._create(
@@ -545,10 +681,13 @@ class Shift(Aggregate):
         return person
 
 
-ROUTE_EVENT_CLASSES = (Route.Established, Route.Revised, Route.Retired)
+ROUTE_EVENT_CLASSES = (
+    Route.Established, Route.Revised, Route.TeamAssigned, Route.ScheduleStarted, Route.ScheduleStopped, Route.Retired,
+)
 SHIFT_EVENT_CLASSES = (
     Shift.Scheduled, Shift.SignedInAtStart, Shift.SignedInAtCheckpoint, Shift.SignedInAtEnd,
     Shift.CheckpointMissed, Shift.FindingReported, Shift.Closed, Shift.Missed, Shift.Cancelled,
 )
 EVENT_CLASSES = ROUTE_EVENT_CLASSES + SHIFT_EVENT_CLASSES
 EVENT_TOPICS = tuple(cls.TOPIC for cls in EVENT_CLASSES)
+SHIFT_TOPICS = tuple(cls.TOPIC for cls in SHIFT_EVENT_CLASSES)

@@ -1,5 +1,6 @@
-"""Commands on patrol routes and shifts: who may do what at which node, the team checked
-against the directory, findings opened as cases, and the deadline clock's misses."""
+"""Commands on patrol routes and shifts: who may do what at which node, teams checked against
+the directory, the route's schedule started and stopped, findings opened as cases through
+their own desks, and the deadline clock's misses."""
 
 from __future__ import annotations
 
@@ -10,15 +11,19 @@ from uuid import UUID
 
 from domain.access import RIGHTS, SYSTEM_ACTOR, Post, Right, posts_with
 from domain.casebook import NO_META, CommandMeta, Stamp
+from domain.clocks import CaseClocks, ClockState, clocks_id
 from domain.directory import Directory
-from domain.dispute import Category, Severity, Source
+from domain.dispute import Category, Dispute, Severity, Source
 from domain.errors import AccessDenied, CaseNotFound, InvalidValue, StaleVersion
+from domain.incident import Hazard, Incident, Kind, Marker, Offence, OriginKind
 from domain.jurisdiction import NodeKind
-from domain.patrol import FindingKind, MissTrigger, Route, Shift, ShiftStatus
+from domain.patrol import CadenceLevel, FindingKind, MissTrigger, Route, Shift, ShiftStatus
+from domain.patrol_schedules import PatrolSchedules
 
 if TYPE_CHECKING:
     from domain.casebook import Casebook
 
+SHIFT_CLOCKS = "patrol_shift"  # the case kind of a shift's clocks
 ROUTE_NODE_KINDS = frozenset({NodeKind.VILLAGE, NodeKind.TOWNSHIP})
 ROUTE_RIGHTS = (Right.MANAGE_ROUTES, Right.LEAD_PATROL)
 PATROL_POSTS = frozenset(p for p, rights in RIGHTS.items() if Right.PATROL in rights)
@@ -73,6 +78,40 @@ class PatrolDesk:
     def retire_route(self, actor: str, route_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META) -> Route:
         return self._on_route(actor, route_id, "retire_route", meta, lambda r, s: r.retire(reason=reason, **s))
 
+    # -- the route's standing team and schedule ---------------------------------------
+
+    def assign_team(
+        self, actor: str, route_id: UUID, *, leader: str, members: Sequence[str], meta: CommandMeta = NO_META
+    ) -> Route:
+        """The standing team that walks the shifts the route's schedule opens, each holding a
+        patrol post over the route's node (checked like a shift's team)."""
+
+        def decide(r: Route, s: Stamp) -> None:
+            r.check_allowed("assign_team", s)
+            self._check_team(leader, members, r.node)
+            r.assign_team(leader=leader, members=members, **s)
+
+        return self._on_route(actor, route_id, "assign_team", meta, decide)
+
+    def start_schedule(  # noqa: PLR0913
+        self, actor: str, route_id: UUID, *, first_start: datetime, shift_minutes: int,
+        level: CadenceLevel | None = None, meta: CommandMeta = NO_META,
+    ) -> Route:
+        """Starts opening shifts on the cadence of a grid level (default: the route's own level;
+        a village route may keep the grid's, a township route any level's)."""
+
+        def decide(r: Route, s: Stamp) -> None:
+            r.check_allowed("start_schedule", s)
+            chosen = self._cadence_level(r.node, level)
+            PatrolSchedules(self.cb).cadence(chosen, first_start)
+            r.start_schedule(level=chosen, first_start=first_start, shift_minutes=shift_minutes, **s)
+
+        return self._on_route(actor, route_id, "start_schedule", meta, decide)
+
+    def stop_schedule(self, actor: str, route_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META) -> Route:
+        """Stops the route's schedule; its shift not yet begun is called off."""
+        return self._on_route(actor, route_id, "stop_schedule", meta, lambda r, s: r.stop_schedule(reason=reason, **s))
+
     # -- scheduling -----------------------------------------------------------------
 
     def schedule_shift(  # noqa: PLR0913
@@ -89,10 +128,7 @@ class PatrolDesk:
         stamp = self.cb.stamp(actor, meta)
 
         def build() -> Shift:
-            directory, now = self.cb.current_directory(), self.cb.clock()
-            self._check_patroller(directory, leader, "leader", route.node, now, LEADER_POSTS)
-            for member in members:
-                self._check_patroller(directory, member, "members", route.node, now, PATROL_POSTS)
+            self._check_team(leader, members, route.node)
             return Shift.schedule(
                 route=route, leader=leader, members=members, planned_start=planned_start,
                 planned_end=planned_end, **stamp,
@@ -120,44 +156,39 @@ class PatrolDesk:
         parties: Sequence[dict[str, Any]], category: Category, severity: Severity, description: str,
         occurred_at: datetime | None = None, checkpoint: str | None = None, meta: CommandMeta = NO_META,
     ) -> Shift:
-        """Reports the dispute found (source: patrol, naming this shift) and links it here.
-        Both steps hang on the one command id, so a retry after a crash between them finds
-        the dispute already reported and only records the missing link."""
-        action = "report_dispute_finding"
-        stamp = self.cb.stamp(actor, meta)
-        shift = self.cb.load(Shift, shift_id, "shift")
-        if self.cb.receipt(stamp["command_id"], action, shift.id) is not None:
-            return shift
-        self._check_before_opening_a_case(actor, shift, checkpoint, stamp, meta)
-        if grid is None and village is None:
-            village = self._village_of(shift)
-        dispute = self.cb.disputes.report(
-            actor, grid=grid, village=village, parties=parties, category=category, severity=severity,
-            description=description, occurred_at=occurred_at or stamp["effective_at"],
-            source=Source.PATROL, source_ref=str(shift.id),
-            meta=CommandMeta(command_id=f"{stamp['command_id']}:dispute", effective_at=stamp["effective_at"]),
-        )
-        return self._on_shift(
-            actor, shift_id, action, meta,
-            lambda s, st: s.report_finding(
-                kind=FindingKind.DISPUTE, case_id=str(dispute.id), summary=dispute.description,
-                checkpoint=checkpoint, **{**st, "effective_at": dispute.reported_at},
-            ),
-            stamp=stamp,
+        """Reports the dispute found (source: patrol, naming this shift) and links it here."""
+
+        def report(shift: Shift, node: dict[str, str | None], case_meta: CommandMeta) -> Dispute:
+            return self.cb.disputes.report(
+                actor, **node, parties=parties, category=category, severity=severity, description=description,
+                occurred_at=occurred_at or case_meta.effective_at, source=Source.PATROL, source_ref=str(shift.id),
+                meta=case_meta,
+            )
+
+        return self._report_finding(
+            actor, shift_id, FindingKind.DISPUTE, {"grid": grid, "village": village}, checkpoint, meta, report
         )
 
-    def report_incident_finding(
-        self, actor: str, shift_id: UUID, *, case_id: UUID, summary: str, checkpoint: str | None = None,
-        meta: CommandMeta = NO_META,
+    def report_incident_finding(  # noqa: PLR0913 - the facts of an incident
+        self, actor: str, shift_id: UUID, *, grid: str | None = None, village: str | None = None,
+        kind: Kind, description: str, location: str, occurred_at: datetime | None = None,
+        markers: Sequence[Marker] = (), people_involved: int | None = None, injured: int | None = None,
+        dead: int | None = None, offence: Offence | None = None, hazard: Hazard | None = None,
+        checkpoint: str | None = None, meta: CommandMeta = NO_META,
     ) -> Shift:
-        """Links an incident reported on its own stream to the shift. The incident stream is
-        not in this codebase yet: the caller reports it there and passes its id; this seam
-        becomes a call to the incident desk, like the dispute finding, when it lands."""
-        return self._on_shift(
-            actor, shift_id, "report_incident_finding", meta,
-            lambda s, st: s.report_finding(
-                kind=FindingKind.INCIDENT, case_id=str(case_id), summary=summary, checkpoint=checkpoint, **st,
-            ),
+        """Reports the incident found through the incident desk (origin: this patrol shift)
+        and links it here."""
+
+        def report(shift: Shift, node: dict[str, str | None], case_meta: CommandMeta) -> Incident:
+            return self.cb.incidents.report(
+                actor, **node, kind=kind, description=description, location=location,
+                occurred_at=occurred_at or case_meta.effective_at, markers=markers,
+                people_involved=people_involved, injured=injured, dead=dead, offence=offence, hazard=hazard,
+                origin_kind=OriginKind.PATROL, origin_id=str(shift.id), meta=case_meta,
+            )
+
+        return self._report_finding(
+            actor, shift_id, FindingKind.INCIDENT, {"grid": grid, "village": village}, checkpoint, meta, report
         )
 
     # -- the leader ---------------------------------------------------------------------
@@ -184,20 +215,49 @@ class PatrolDesk:
 
     # -- the deadline clock -------------------------------------------------------------
 
-    def record_missed_shift_for_deadline(self, shift_id: UUID, *, due_at: datetime) -> Shift:
-        """Nobody signed in by the due time. Idempotent: the command id is derived from the
-        shift and the due time, and a shift that started or ended is left alone."""
+    def record_missed_shift_for_deadline(
+        self, shift_id: UUID, *, due_at: datetime, clock: ClockState | None = None
+    ) -> Shift:
+        """Nobody signed in by the due time; with the shift's clock, its missed deadline is
+        recorded in the same transaction. Idempotent: the command id is derived from the shift
+        and the due time, and a shift that started or ended is left alone."""
 
-        def decide(s: Shift, stamp: Stamp) -> bool:
+        def decide(s: Shift, stamp: Stamp) -> bool | list[CaseClocks]:
             if s.status != ShiftStatus.SCHEDULED:
                 return False
             s.record_missed(reason=f"nobody signed in by {due_at.isoformat()}", trigger=MissTrigger.DEADLINE, **stamp)
-            return True
+            return self._missed_clock(shift_id, clock, "the shift was recorded missed: nobody signed in", stamp)
 
         stamp = Stamp(
             actor=SYSTEM_ACTOR, effective_at=due_at, command_id=f"deadline:{shift_id}:shift-missed:{due_at.isoformat()}"
         )
         return self.cb.change(Shift, shift_id, "shift", "record_missed_shift_for_deadline", stamp, decide)
+
+    def record_missed_checkpoints_for_deadline(self, shift_id: UUID, *, clock: ClockState) -> Shift:
+        """Every checkpoint of the open shift neither signed nor recorded missed by the clock's
+        due time is recorded missed, with the missed deadline, in one transaction."""
+
+        def decide(s: Shift, stamp: Stamp) -> bool | list[CaseClocks]:
+            unsettled = [c for c in s.checkpoint_codes() if c not in s.signed and c not in s.missed]
+            if s.status != ShiftStatus.OPEN or not unsettled:
+                return False
+            for code in unsettled:
+                s.record_checkpoint_missed(
+                    checkpoint=code, reason=f"not signed in at by {clock.due_at.isoformat()}",
+                    trigger=MissTrigger.DEADLINE, **stamp,
+                )
+            return self._missed_clock(shift_id, clock, f"checkpoints recorded missed: {', '.join(unsettled)}", stamp)
+
+        stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=clock.due_at, command_id=f"deadline:{shift_id}:{clock.key}")
+        return self.cb.change(Shift, shift_id, "shift", "record_missed_checkpoints_for_deadline", stamp, decide)
+
+    def _missed_clock(
+        self, shift_id: UUID, clock: ClockState | None, consequence: str, stamp: Stamp
+    ) -> bool | list[CaseClocks]:
+        if clock is None:
+            return True
+        clocks = self.cb.load(CaseClocks, clocks_id(SHIFT_CLOCKS, shift_id), "clocks")
+        return [clocks] if clocks.miss(key=clock.key, consequence=consequence, **stamp) else True
 
     def record_missed_checkpoint_for_deadline(self, shift_id: UUID, *, checkpoint: str, due_at: datetime) -> Shift:
         """The checkpoint was not signed by the due time. Idempotent like the shift's miss;
@@ -265,6 +325,26 @@ class PatrolDesk:
             f"posts with them: {', '.join(posts)}",
         )
 
+    def _check_team(self, leader: str, members: Sequence[str], node: str) -> None:
+        directory, now = self.cb.current_directory(), self.cb.clock()
+        self._check_patroller(directory, leader, "leader", node, now, LEADER_POSTS)
+        for member in members:
+            self._check_patroller(directory, member, "members", node, now, PATROL_POSTS)
+
+    def _cadence_level(self, node: str, level: CadenceLevel | str | None) -> CadenceLevel:
+        record = self.cb.current_directory().node(node)
+        own = CadenceLevel.TOWNSHIP if record is not None and record.kind == NodeKind.TOWNSHIP else CadenceLevel.VILLAGE
+        if level is None:
+            return own
+        try:
+            chosen = CadenceLevel(level)
+        except ValueError:
+            raise InvalidValue("level", f"{level!r} is not one of {', '.join(CadenceLevel)}") from None
+        levels = list(CadenceLevel)
+        if levels.index(chosen) > levels.index(own):
+            raise InvalidValue("level", f"a route at a {own.value} keeps the cadence of the {own.value} or a level below it")
+        return chosen
+
     def _check_patroller(
         self, directory: Directory, person_id: str, field_name: str, node: str, at: datetime,
         posts: frozenset[Post],
@@ -289,6 +369,34 @@ class PatrolDesk:
             raise StaleVersion(meta.expected_version, shift.version)
         self.cb.authorise(actor, Right.PATROL, shift.node)
         shift.check_finding(checkpoint=checkpoint, **stamp)
+
+    def _report_finding(  # noqa: PLR0913
+        self, actor: str, shift_id: UUID, kind: FindingKind, node: dict[str, str | None],
+        checkpoint: str | None, meta: CommandMeta,
+        report: Callable[[Shift, dict[str, str | None], CommandMeta], Dispute | Incident],
+    ) -> Shift:
+        """Opens the case found (reported on its own stream, naming the shift) and links it to
+        the shift. Both steps hang on the one command id, so a retry after a crash between them
+        finds the case already reported and only records the missing link. Whatever could
+        refuse the link is checked before the case is reported."""
+        action = f"report_{kind.value}_finding"
+        stamp = self.cb.stamp(actor, meta)
+        shift = self.cb.load(Shift, shift_id, "shift")
+        if self.cb.receipt(stamp["command_id"], action, shift.id) is not None:
+            return shift
+        self._check_before_opening_a_case(actor, shift, checkpoint, stamp, meta)
+        if node["grid"] is None and node["village"] is None:
+            node = {"grid": None, "village": self._village_of(shift)}
+        case = report(shift, node, CommandMeta(command_id=f"{stamp['command_id']}:{kind.value}",
+                                               effective_at=stamp["effective_at"]))
+        return self._on_shift(
+            actor, shift_id, action, meta,
+            lambda s, st: s.report_finding(
+                kind=kind, case_id=str(case.id), summary=case.description, checkpoint=checkpoint,
+                **{**st, "effective_at": case.reported_at},
+            ),
+            stamp=stamp,
+        )
 
     def _village_of(self, shift: Shift) -> str:
         record = self.cb.current_directory().node(shift.node)

@@ -43,6 +43,8 @@ CLOCKS: dict[str, str] = {
     "petition.re_review_decision": "a re-review requested, before it is decided",
     "incident.report_upward": "an incident reported, before it is reported upward",
     "patrol.cadence": "between scheduled patrols of a grid level",
+    "patrol.start_grace": "a shift's planned start, until it is missed when nobody has signed in",
+    "patrol.checkpoint_grace": "a shift's planned end, until its checkpoints not signed are missed",
 }
 
 
@@ -84,7 +86,9 @@ class PolicyVersion:
 
 
 def check_rules(rules: list[Rule]) -> list[str]:
-    """What is wrong with a set of rules, one message per problem, by rule number."""
+    """What is wrong with a set of rules, one message per problem, by rule number. A version
+    is whole: it gives at least one rule for every clock (a clock without a rule would not be
+    kept at all)."""
     problems = []
     seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
     for i, rule in enumerate(rules, start=1):
@@ -98,4 +102,7 @@ def check_rules(rules: list[Rule]) -> list[str]:
         if key in seen:
             problems.append(f"rule #{i}: a second rule for {rule.describe()}")
         seen.add(key)
+    missing = sorted(set(CLOCKS) - {rule.clock for rule in rules})
+    if missing:
+        problems.append(f"no rule for {', '.join(missing)}: a policy version gives a rule for every clock")
     return problems

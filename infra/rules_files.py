@@ -78,8 +78,9 @@ def read_policy_file(path: Path) -> PolicyFile:
     if not rules:
         raise _refuse(path, None, "a policy needs at least one [[rule]]")
     if problems := check_rules(rules):
-        first = int(re.match(r"rule #(\d+)", problems[0])[1])  # type: ignore[index]
-        raise _refuse(path, _line_of(text, r"^\s*\[\[rule\]\]", first), "; ".join(problems))
+        named = re.match(r"rule #(\d+)", problems[0])
+        line = _line_of(text, r"^\s*\[\[rule\]\]", int(named[1])) if named else None
+        raise _refuse(path, line, "; ".join(problems))
     return PolicyFile(version.strip(), effective_from, in_progress, rules, str(path))
 
 

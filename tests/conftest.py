@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
@@ -102,6 +103,26 @@ def sqlite_system(sqlite_settings: Settings, clock: Clock) -> Iterator[System]:
     built = seeded(sqlite_settings, clock)
     yield built
     built.close()
+
+
+@pytest.fixture
+def sqlite(tmp_path: Path) -> Iterator[tuple[System, Clock]]:
+    """A seeded system on SQLite with a clock of its own, for the time-skipping tests (which set
+    the clock to the test server's time)."""
+    clock = Clock()
+    built = bootstrap(settings_for(tmp_path), clock)
+    built.seed()
+    yield built, clock
+    built.close()
+
+
+@pytest.fixture
+def api(system: System) -> Iterator[TestClient]:
+    """The HTTP API over the `system` fixture (a test module may define its own)."""
+    from api.app import create_api
+
+    with TestClient(create_api(system)) as client:
+        yield client
 
 
 def pytest_report_header() -> str:

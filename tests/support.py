@@ -100,3 +100,12 @@ def pass_grid_deadline(system, dispute_id) -> None:  # noqa: ANN001 - a System a
     [clock] = keeper.sync(dispute_id, 0).clocks
     assert clock.clock == "dispute.grid"
     keeper.due(dispute_id, 0, clock.key, None)
+
+
+def shipped_rules(*replacements: object) -> list:  # list[domain.policy.Rule]
+    """The shipped policy's rules, with every rule of each replacement's clock replaced."""
+    from infra.rules_files import read_policy_file
+
+    shipped = read_policy_file(ROOT / "config" / "policy" / "default.toml").rules
+    replaced = {r.clock for r in replacements}  # type: ignore[attr-defined]
+    return [r for r in shipped if r.clock not in replaced] + list(replacements)

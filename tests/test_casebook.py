@@ -9,7 +9,6 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.casebook import Casebook, CommandMeta
-from domain.dispute_clocks import DisputeClocks
 from domain.dispute import (
     AgreementForm,
     Category,
@@ -18,6 +17,7 @@ from domain.dispute import (
     SessionOutcome,
     Severity,
 )
+from domain.dispute_clocks import DisputeClocks
 from domain.errors import (
     AccessDenied,
     CaseNotFound,

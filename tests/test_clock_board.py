@@ -3,7 +3,6 @@ the explanation of every due date; and the board rebuilt from zero equals the li
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest

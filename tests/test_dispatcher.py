@@ -19,9 +19,9 @@ from domain.dispute import EVENT_TOPICS, Category, Dispute, SessionOutcome, Seve
 from infra.bootstrap import System, bootstrap
 from infra.temporal import binary
 from tests.support import GRID, eventually, person, settings_for
+from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import dispute_workflow_id
 from workflows.dispatcher import Dispatcher
-from workflows.case_clock import CaseClockWorkflow
 from workflows.worker import build_worker
 
 

@@ -21,7 +21,7 @@ from projections import tracking
 from projections.dispute_statistics import DisputeStatistics
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
-from tests.support import pass_grid_deadline, FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, person
+from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, pass_grid_deadline, person
 
 
 def report(system: System, grid: str = GRID, role: str = "grid_member") -> Dispute:

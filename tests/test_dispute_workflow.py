@@ -4,53 +4,19 @@ store records every reminder, missed deadline and escalation."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from domain.casebook import CommandMeta
 from domain.dispute import AgreementForm, Category, Dispute, Severity
-from infra.bootstrap import System, bootstrap
-from infra.temporal import binary
-from tests.support import GRID, Clock, eventually, person, settings_for
+from infra.bootstrap import System
+from tests.support import GRID, eventually, person
+from tests.timeskipping import running
 from workflows.activities import CaseActivities
 from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import CaseRef, CaseTime, ClockDue, case_workflow_id
-from workflows.dispatcher import Dispatcher
-from workflows.worker import build_worker
-
-
-@pytest.fixture
-def sqlite(tmp_path: Path) -> Iterator[tuple[System, Clock]]:
-    clock = Clock()
-    system = bootstrap(settings_for(tmp_path), clock)
-    system.seed()
-    yield system, clock
-    system.close()
-
-
-@asynccontextmanager
-async def running(system: System, clock: Clock) -> AsyncIterator[tuple[WorkflowEnvironment, Dispatcher]]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(binary("temporal-test-server")),
-        data_converter=pydantic_data_converter,
-    )
-    clock.now = await env.get_current_time()
-    queue = f"q-{uuid.uuid4().hex[:8]}"
-    dispatcher = Dispatcher(system.reader, system.views, env.client, task_queue=queue)
-    await asyncio.to_thread(dispatcher.setup)
-    try:
-        async with build_worker(env.client, system.casebook, queue):
-            yield env, dispatcher
-    finally:
-        await env.shutdown()
 
 
 def report(system: System, severity: Severity = Severity.MINOR, **meta: object) -> Dispute:

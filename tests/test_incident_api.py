@@ -303,6 +303,7 @@ def test_every_command_on_a_stale_if_match_is_412_and_writes_nothing(api: TestCl
     ({"description": "   "}, "description"),
     ({"origin_kind": "dispute", "origin_id": str(uuid4())}, "origin_id"),
     ({"origin_kind": "patrol"}, "origin_id"),
+    ({"origin_kind": "patrol", "origin_id": str(uuid4())}, "origin_id"),
     ({"grid": "anping.nowhere"}, "grid"),
 ])
 def test_a_report_breaking_a_domain_rule_is_422_naming_the_field(

@@ -129,9 +129,20 @@ def test_an_unknown_or_malformed_origin_dispute_is_refused_naming_the_field(syst
     assert head(system) == before + 2  # the incident and its receipt
 
 
-def test_an_incident_from_a_patrol_records_the_shift_as_given(system: System):
-    incident = report(system, role="patrol_leader", origin_kind="patrol", origin_id="shift-0302-night")
-    assert (incident.origin_kind, incident.origin_id) == ("patrol", "shift-0302-night")
+def test_an_incident_from_a_patrol_names_a_shift_that_exists(system: System):
+    patrols, now = system.casebook.patrols, system.casebook.clock()
+    route = patrols.establish_route(person("patrol_leader"), node=VILLAGE, name="Loop",
+                                    checkpoints=[{"code": "C1", "name": "Bridge"}])
+    shift = patrols.schedule_shift(person("patrol_leader"), route_id=route.id, leader="gao-feng", members=["ma-li"],
+                                   planned_start=now, planned_end=now + timedelta(hours=2))
+    incident = report(system, role="patrol_leader", origin_kind="patrol", origin_id=f" {str(shift.id).upper()} ")
+    assert (incident.origin_kind, incident.origin_id) == ("patrol", str(shift.id))
+    before = head(system)
+    for origin_id, reason in (("shift-0302-night", "is not a patrol shift id"), (str(route.id), "no patrol shift")):
+        with pytest.raises(InvalidValue, match=reason) as refusal:
+            report(system, role="patrol_leader", origin_kind="patrol", origin_id=origin_id)
+        assert refusal.value.field == "origin_id"
+    assert head(system) == before
 
 
 # -- the lifecycle and who acts ---------------------------------------------------------------

@@ -29,6 +29,7 @@ DISPUTE = {
     "parties": [{"name": "Zhang San"}, {"name": "Li Si"}],
     "category": "neighbourhood", "severity": "minor", "description": "Quarrel over a fence",
 }
+INCIDENT = {"kind": "fire", "description": "Barn on fire", "location": "Li's barn by the reservoir"}
 # Every shift command: its path and a body it accepts.
 SHIFT_COMMANDS = {
     "start-sign-ins": {},
@@ -36,7 +37,7 @@ SHIFT_COMMANDS = {
     "end-sign-ins": {},
     "missed-checkpoints": {"checkpoint": "C1", "reason": "road flooded"},
     "dispute-findings": DISPUTE,
-    "incident-findings": {"case_id": "6f1c1e0e-8d5a-4c55-9d0e-3c8f5c1f2a10", "summary": "barn fire"},
+    "incident-findings": INCIDENT,
     "missed": {"reason": "nobody came"},
     "cancellation": {"reason": "typhoon"},
     "closure": {"notes": "quiet"},
@@ -44,6 +45,9 @@ SHIFT_COMMANDS = {
 ROUTE_COMMANDS = {
     "revisions": {"checkpoints": ROUTE["checkpoints"][:2]},
     "retirement": {"reason": "bridge rebuilt"},
+    "team-assignments": {"leader": "gao-feng", "members": ["ma-li", "song-yu"]},
+    "schedule-starts": {"first_start": "2026-03-03T08:00:00+08:00", "shift_minutes": 180, "level": "grid"},
+    "schedule-stops": {"reason": "harvest"},
 }
 
 
@@ -130,8 +134,8 @@ def test_a_patrol_goes_from_its_route_to_a_closed_shift_with_its_history(api: Te
     ok(command(api, shift_id, "checkpoint-sign-ins", {"checkpoint": "C1"}, role="patrol_member"))
     ok(command(api, shift_id, "missed-checkpoints", {"checkpoint": "C2", "reason": "gate locked"}))
     found = ok(command(api, shift_id, "dispute-findings", {**DISPUTE, "checkpoint": "C1"}, role="patrol_member"))
-    incident = str(uuid4())
-    ok(command(api, shift_id, "incident-findings", {"case_id": incident, "summary": "barn fire"}))
+    fire = ok(command(api, shift_id, "incident-findings", {**INCIDENT, "grid": GRID, "checkpoint": "C3"}))
+    incident = fire["findings"][1]["case_id"]
     clock.advance(timedelta(hours=3))
     for role in ("patrol_member", "patrol_leader"):
         ok(command(api, shift_id, "end-sign-ins", role=role))
@@ -155,6 +159,10 @@ def test_a_patrol_goes_from_its_route_to_a_closed_shift_with_its_history(api: Te
         "checkpoint": "C1", "position": 1, "in_route_order": True, "first_at_checkpoint": True}
     dispute = ok(api.get(f"/disputes/{dispute_id}", headers=auth("auditor")))
     assert (dispute["source"], dispute["source_ref"], dispute["village"]) == ("patrol", shift_id, VILLAGE)
+    reported = ok(api.get(f"/incidents/{incident}", headers=auth("auditor")))
+    assert (reported["origin_kind"], reported["origin_id"], reported["grid"], reported["kind"]) == (
+        "patrol", shift_id, GRID, "fire")
+    assert (reported["reported_by"], reported["description"]) == ("gao-feng", "Barn on fire")
 
 
 def test_a_route_is_revised_and_retired_and_read_with_its_history(api: TestClient):
@@ -322,6 +330,20 @@ def test_a_shift_command_by_the_wrong_person_is_403_and_writes_nothing(
     assert head(system) == before
 
 
+@pytest.mark.parametrize(("path", "body", "right"), [
+    ("dispute-findings", DISPUTE, "report_dispute"), ("incident-findings", INCIDENT, "report_incident"),
+])
+def test_a_finding_in_another_village_is_403_naming_the_right_and_the_village(
+    api: TestClient, clock: Clock, system: System, path: str, body: dict[str, Any], right: str
+):
+    made = shift_in(api, clock, "open")
+    before = head(system)
+    refused = command(api, made["id"], path, {**body, "village": FOREIGN_VILLAGE}, role="patrol_member")
+    assert refused.status_code == 403, refused.text
+    assert (refused.json()["right"], refused.json()["node"]) == (right, FOREIGN_VILLAGE)
+    assert head(system) == before
+
+
 def test_a_leader_over_the_village_leads_its_shifts_from_the_township(api: TestClient, clock: Clock):
     made = shift_in(api, clock, "open")
     missed = {"checkpoint": "C3", "reason": "dam closed"}
@@ -453,8 +475,14 @@ def test_a_schedule_breaking_a_rule_is_422_naming_the_field(
     ("dispute-findings", {**DISPUTE, "parties": DISPUTE["parties"][:1]}, "parties"),
     ("dispute-findings", {**DISPUTE, "checkpoint": "C9"}, "checkpoint"),
     ("dispute-findings", {**DISPUTE, "grid": GRID, "village": VILLAGE}, "body"),
-    ("incident-findings", {"case_id": str(uuid4()), "summary": ""}, "summary"),
-    ("incident-findings", {"case_id": "fire-1", "summary": "barn fire"}, "case_id"),
+    ("incident-findings", {**INCIDENT, "description": " "}, "description"),
+    ("incident-findings", {**INCIDENT, "kind": "riot"}, "kind"),
+    ("incident-findings", {**INCIDENT, "kind": "safety_accident"}, "injured"),
+    ("incident-findings", {**INCIDENT, "injured": -1}, "injured"),
+    ("incident-findings", {**INCIDENT, "checkpoint": "C9"}, "checkpoint"),
+    ("incident-findings", {**INCIDENT, "origin_kind": "patrol"}, "origin_kind"),
+    ("incident-findings", {**INCIDENT, "grid": GRID, "village": VILLAGE}, "body"),
+    ("incident-findings", {**INCIDENT, "grid": "anping.nowhere"}, "grid"),
     ("missed", {"effective_at": "2026-03-01T00:00:00+00:00"}, "effective_at"),
     ("cancellation", {"reason": ""}, "reason"),
     ("closure", {"notes": 7}, "notes"),

@@ -19,6 +19,7 @@ from domain.errors import (
     StaleVersion,
     TransitionNotAllowed,
 )
+from domain.incident import Incident, Kind
 from domain.patrol import Route, Shift, ShiftStatus
 from domain.patrols import PatrolDesk
 from infra.bootstrap import System
@@ -345,6 +346,29 @@ def test_patrols_are_read_inside_their_node_and_above(system: System):
 
 # -- findings -------------------------------------------------------------------------
 
+FINDINGS = {
+    "dispute": {
+        "parties": PARTIES, "category": Category.NEIGHBOURHOOD, "severity": Severity.MINOR,
+        "description": "quarrel over a fence",
+    },
+    "incident": {
+        "kind": Kind.FIRE, "description": "barn on fire", "location": "Li's barn by the reservoir",
+    },
+}
+# For each kind: a fact that the case's own desk refuses, naming the field.
+REFUSED_FACTS = {"dispute": ({"parties": PARTIES[:1]}, "parties"), "incident": ({"kind": Kind.SAFETY_ACCIDENT}, "injured")}
+
+
+def report_finding(system: System, what: str, shift: Shift, role: str = "patrol_member", **facts: Any) -> Shift:
+    report = desk(system).report_dispute_finding if what == "dispute" else desk(system).report_incident_finding
+    return report(person(role), shift.id, **{**FINDINGS[what], **facts})
+
+
+def found_case(system: System, kind: str, case_id: str) -> Dispute | Incident:
+    cases = system.casebook.disputes if kind == "dispute" else system.casebook.incidents
+    return cases.get(None, UUID(case_id))
+
+
 def test_a_dispute_found_on_patrol_is_reported_and_linked_both_ways(system: System):
     shift = open_shift(system, "patrol_leader", "patrol_member")
     linked = report_dispute(system, shift, checkpoint="C2", meta=CommandMeta(command_id="find-1"))
@@ -357,98 +381,139 @@ def test_a_dispute_found_on_patrol_is_reported_and_linked_both_ways(system: Syst
     assert events[-1].command_id == "find-1"
 
 
-def test_a_dispute_found_in_a_grid_starts_at_that_grid(system: System):
+def test_an_incident_found_on_patrol_is_reported_through_the_incident_desk_and_linked_both_ways(
+    system: System, clock: Clock
+):
     shift = open_shift(system, "patrol_leader", "patrol_member")
-    linked = report_dispute(system, shift, grid=GRID)
-    dispute = system.casebook.disputes.get(None, UUID(linked.findings[0]["case_id"]))
-    assert (dispute.grid, dispute.level.value) == (GRID, "grid")
+    clock.advance(timedelta(minutes=50))
+    linked = report_finding(system, "incident", shift, checkpoint="C3", meta=CommandMeta(command_id="find-9"))
+    [finding] = linked.findings
+    incident = system.casebook.incidents.get(None, UUID(finding["case_id"]))
+    assert (finding["kind"], finding["checkpoint"], finding["reported_by"], finding["summary"]) == (
+        "incident", "C3", "ma-li", "barn on fire")
+    assert (incident.origin_kind, incident.origin_id, incident.village, incident.grid) == (
+        "patrol", str(shift.id), VILLAGE, None)
+    assert (incident.kind, incident.reported_by, incident.location) == (Kind.FIRE, "ma-li", "Li's barn by the reservoir")
+    assert finding["at"] == incident.reported_at == incident.occurred_at == clock.now
+    _, events = desk(system).shift_with_history(person("auditor"), shift.id)
+    assert events[-1].command_id == "find-9"
+    _, reported = system.casebook.incidents.with_history(person("auditor"), incident.id)
+    assert reported[0].command_id == "find-9:incident"
 
 
-def test_a_dispute_finding_on_a_township_route_names_its_village(system: System):
+def test_an_incident_found_on_patrol_keeps_the_facts_of_its_kind_and_when_it_happened(system: System):
+    shift = open_shift(system, "patrol_leader", "patrol_member")
+    earlier = system.casebook.clock() - timedelta(minutes=20)
+    linked = report_finding(
+        system, "incident", shift, kind=Kind.SAFETY_ACCIDENT, description="tractor overturned", injured=1, dead=0,
+        occurred_at=earlier,
+    )
+    incident = found_case(system, "incident", linked.findings[0]["case_id"])
+    assert (incident.kind, incident.injured, incident.dead, incident.fatal, incident.occurred_at) == (
+        Kind.SAFETY_ACCIDENT, 1, 0, False, earlier)
+
+
+@pytest.mark.parametrize("kind", FINDINGS)
+def test_a_case_found_in_a_grid_is_reported_at_that_grid(system: System, kind: str):
+    shift = open_shift(system, "patrol_leader", "patrol_member")
+    linked = report_finding(system, kind, shift, grid=GRID)
+    case = found_case(system, kind, linked.findings[0]["case_id"])
+    assert (case.grid, case.village) == (GRID, VILLAGE)
+
+
+@pytest.mark.parametrize("kind", FINDINGS)
+def test_a_finding_on_a_township_route_names_its_village(system: System, kind: str):
     route = establish(system, role="township", node=TOWNSHIP)
     shift = schedule(system, route, role="township", leader="township_patrol_leader", members=("township_patrol_member",))
     desk(system).sign_in_at_start(person("township_patrol_member"), shift.id)
     before = head(system)
     with pytest.raises(InvalidValue, match="name the village or grid") as refusal:
-        report_dispute(system, shift, role="township_patrol_member")
+        report_finding(system, kind, shift, role="township_patrol_member")
     assert refusal.value.field == "village" and head(system) == before
-    linked = report_dispute(system, shift, role="township_patrol_member", village=FOREIGN_VILLAGE)
-    assert system.casebook.disputes.get(None, UUID(linked.findings[0]["case_id"])).village == FOREIGN_VILLAGE
+    linked = report_finding(system, kind, shift, role="township_patrol_member", village=FOREIGN_VILLAGE)
+    assert found_case(system, kind, linked.findings[0]["case_id"]).village == FOREIGN_VILLAGE
 
 
-def test_a_dispute_finding_retried_with_its_command_id_reports_one_dispute_and_one_link(system: System):
+@pytest.mark.parametrize("kind", FINDINGS)
+def test_a_village_patrol_reports_no_case_in_another_village(system: System, kind: str):
     shift = open_shift(system, "patrol_leader", "patrol_member")
-    first, again = (report_dispute(system, shift, meta=CommandMeta(command_id="find-2")) for _ in range(2))
+    before = head(system)
+    with pytest.raises(AccessDenied, match="outside Ma Li's jurisdiction") as refusal:
+        report_finding(system, kind, shift, village=FOREIGN_VILLAGE)
+    assert (refusal.value.right, refusal.value.node) == (f"report_{kind}", FOREIGN_VILLAGE)
+    assert head(system) == before
+
+
+@pytest.mark.parametrize("kind", FINDINGS)
+def test_a_finding_retried_with_its_command_id_reports_one_case_and_one_link(system: System, kind: str):
+    shift = open_shift(system, "patrol_leader", "patrol_member")
+    first, again = (report_finding(system, kind, shift, meta=CommandMeta(command_id="find-2")) for _ in range(2))
     assert first.findings == again.findings and len(again.findings) == 1
     assert history(system, shift.id).count("FindingReported") == 1
-    assert _disputes_from(system, shift) == [again.findings[0]["case_id"]]
+    assert _cases_from(system, kind, shift) == [again.findings[0]["case_id"]]
 
 
-def test_a_dispute_finding_retried_after_a_crash_between_its_steps_records_only_the_link(
-    system: System, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("kind", FINDINGS)
+def test_a_finding_retried_after_a_crash_between_its_steps_records_only_the_link(
+    system: System, monkeypatch: pytest.MonkeyPatch, kind: str
 ):
     shift = open_shift(system, "patrol_leader", "patrol_member")
 
     def crash(*_: object, **__: object) -> None:
-        raise RuntimeError("the process died after reporting the dispute")
+        raise RuntimeError("the process died after reporting the case")
 
     monkeypatch.setattr(desk(system), "_on_shift", crash)
     with pytest.raises(RuntimeError):
-        report_dispute(system, shift, meta=CommandMeta(command_id="find-3"))
+        report_finding(system, kind, shift, meta=CommandMeta(command_id="find-3"))
     monkeypatch.undo()
-    assert len(_disputes_from(system, shift)) == 1 and "FindingReported" not in history(system, shift.id)
-    linked = report_dispute(system, shift, meta=CommandMeta(command_id="find-3"))
-    assert _disputes_from(system, shift) == [linked.findings[0]["case_id"]]
+    assert len(_cases_from(system, kind, shift)) == 1 and "FindingReported" not in history(system, shift.id)
+    linked = report_finding(system, kind, shift, meta=CommandMeta(command_id="find-3"))
+    assert _cases_from(system, kind, shift) == [linked.findings[0]["case_id"]]
 
 
+@pytest.mark.parametrize("kind", FINDINGS)
 @pytest.mark.parametrize(("roles", "reporter", "error"), [
     ((), "patrol_member", TransitionNotAllowed),  # nobody has started the shift
     (("patrol_leader",), "patrol_member", TransitionNotAllowed),  # ma-li has not signed in
     (("patrol_leader",), "township_patrol_member", AccessDenied),  # not on the team
     (("patrol_leader",), "auditor", AccessDenied),  # no right to patrol
 ])
-def test_a_refused_dispute_finding_reports_no_dispute(
-    system: System, roles: tuple[str, ...], reporter: str, error: type[Exception]
+def test_a_refused_finding_reports_no_case(
+    system: System, roles: tuple[str, ...], reporter: str, error: type[Exception], kind: str
 ):
     shift = schedule(system, establish(system))
     for role in roles:
         shift = desk(system).sign_in_at_start(person(role), shift.id)
     before = head(system)
     with pytest.raises(error):
-        report_dispute(system, shift, role=reporter)
+        report_finding(system, kind, shift, role=reporter)
     assert head(system) == before
 
 
-def test_a_dispute_finding_on_a_stale_shift_version_reports_no_dispute(system: System):
+@pytest.mark.parametrize("kind", FINDINGS)
+def test_a_finding_on_a_stale_shift_version_or_with_refused_facts_reports_no_case(system: System, kind: str):
     shift = open_shift(system, "patrol_leader", "patrol_member")
     before = head(system)
     with pytest.raises(StaleVersion):
-        report_dispute(system, shift, meta=CommandMeta(expected_version=2))
+        report_finding(system, kind, shift, meta=CommandMeta(expected_version=2))
     with pytest.raises(InvalidValue) as refusal:
-        report_dispute(system, shift, parties=PARTIES[:1])
-    assert refusal.value.field == "parties"
+        report_finding(system, kind, shift, checkpoint="C9")
+    assert refusal.value.field == "checkpoint"
+    facts, field = REFUSED_FACTS[kind]
+    with pytest.raises(InvalidValue) as refusal:
+        report_finding(system, kind, shift, **facts)
+    assert refusal.value.field == field
     assert head(system) == before
 
 
-def test_an_incident_found_on_patrol_is_linked_by_its_id(system: System):
-    shift = open_shift(system)
-    incident = uuid4()
-    linked = desk(system).report_incident_finding(
-        person("patrol_leader"), shift.id, case_id=incident, summary="barn fire", checkpoint="C3"
-    )
-    assert linked.findings[0] | {"at": None} == {
-        "kind": "incident", "case_id": str(incident), "summary": "barn fire", "checkpoint": "C3",
-        "reported_by": "gao-feng", "at": None,
-    }
-
-
-def _disputes_from(system: System, shift: Shift) -> list[str]:
-    """The ids of the disputes whose report names the shift as its source."""
+def _cases_from(system: System, kind: str, shift: Shift) -> list[str]:
+    """The ids of the cases of the kind whose report names the shift as where it came from."""
+    topic = Dispute.Reported.TOPIC if kind == "dispute" else Incident.Reported.TOPIC
     found = []
-    for item in system.casebook.recorder.select_notifications(1, 10_000, topics=[Dispute.Reported.TOPIC]):
-        dispute = system.casebook.disputes.get(None, item.originator_id)
-        if dispute.source_ref == str(shift.id):
-            found.append(str(dispute.id))
+    for item in system.casebook.recorder.select_notifications(1, 10_000, topics=[topic]):
+        case = found_case(system, kind, str(item.originator_id))
+        if (case.source_ref if kind == "dispute" else case.origin_id) == str(shift.id):
+            found.append(str(case.id))
     return found
 
 

@@ -19,7 +19,17 @@ from domain.errors import (
     StaleVersion,
     TransitionNotAllowed,
 )
-from domain.petition import WITHHELD, AcceptanceDecision, Channel, LegalProcedure, Level, Opinion, Petition, PetitionType, Status
+from domain.petition import (
+    WITHHELD,
+    AcceptanceDecision,
+    Channel,
+    LegalProcedure,
+    Level,
+    Opinion,
+    Petition,
+    PetitionType,
+    Status,
+)
 from domain.petitioner import Petitioner, Standing
 from domain.petitions import PetitionDesk
 from infra.bootstrap import System

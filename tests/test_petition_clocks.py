@@ -17,7 +17,6 @@ from domain.petition import AcceptanceDecision, Channel, Opinion, Petition, Peti
 from domain.petition_clocks import PetitionClocks
 from domain.petitioner import Petitioner
 from domain.petitions import PetitionDesk
-from domain.policy import Rule
 from domain.timekeeping import CaseTime
 from infra.bootstrap import System
 from tests.petition_dsl import ZHANG

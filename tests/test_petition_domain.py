@@ -9,7 +9,6 @@ import pytest
 
 from domain.errors import InvalidValue, TransitionNotAllowed
 from domain.jurisdiction import NodeKind
-from domain.petitioner import Petitioner, Standing, petitioner_id
 from domain.petition import (
     WITHHELD,
     AcceptanceDecision,
@@ -25,6 +24,7 @@ from domain.petition import (
     replay,
     withhold_secrets,
 )
+from domain.petitioner import Petitioner, Standing, petitioner_id
 from tests.petition_dsl import (
     ACCEPTED_AT,
     LI,
@@ -43,7 +43,6 @@ from tests.petition_dsl import (
     given,
     hearing_ended,
     hearing_started,
-    id_number,
     opinion_given,
     re_review_requested,
     recorded,

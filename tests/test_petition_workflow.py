@@ -6,24 +6,19 @@ the National Day case uses fixed 2026 dates, worked out by hand."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from domain.calendar import CHINA, Unit
 from domain.clocks import ClockState
 from domain.petition import AcceptanceDecision, Opinion, Petition, Status
-from infra.bootstrap import System, bootstrap
-from infra.temporal import binary
-from tests.support import Clock, eventually, settings_for
+from infra.bootstrap import System
+from tests.support import Clock, eventually
 from tests.test_petition_clocks import (
     AGENT,
     AT_COUNTY,
@@ -39,37 +34,11 @@ from tests.test_petition_clocks import (
     history,
     register,
 )
+from tests.timeskipping import running
 from workflows.activities import CaseActivities
 from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import CaseRef, CaseTime, ClockDue, case_workflow_id
 from workflows.dispatcher import Dispatcher
-from workflows.worker import build_worker
-
-
-@pytest.fixture
-def sqlite(tmp_path: Path) -> Iterator[tuple[System, Clock]]:
-    clock = Clock()
-    system = bootstrap(settings_for(tmp_path), clock)
-    system.seed()
-    yield system, clock
-    system.close()
-
-
-@asynccontextmanager
-async def running(system: System, clock: Clock) -> AsyncIterator[tuple[WorkflowEnvironment, Dispatcher]]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(binary("temporal-test-server")),
-        data_converter=pydantic_data_converter,
-    )
-    clock.now = await env.get_current_time()
-    queue = f"q-{uuid.uuid4().hex[:8]}"
-    dispatcher = Dispatcher(system.reader, system.views, env.client, task_queue=queue)
-    await asyncio.to_thread(dispatcher.setup)
-    try:
-        async with build_worker(env.client, system.casebook, queue):
-            yield env, dispatcher
-    finally:
-        await env.shutdown()
 
 
 class Case:

@@ -14,7 +14,7 @@ from domain.errors import AccessDenied
 from domain.policy import InProgress, PolicyVersion, Rule
 from infra.bootstrap import System
 from infra.rules_files import RulesFileError, load_rules_file, read_policy_file, read_rules_file
-from tests.support import ROOT, person
+from tests.support import shipped_rules, ROOT, person
 
 DEFAULT = ROOT / "config" / "policy" / "default.toml"
 
@@ -46,6 +46,8 @@ def write(tmp_path: Path, body: str) -> Path:
     ('\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.grid"\n'
      'amount = 2\nunit = "hours"\n', "line 10: rule #2: a second rule for dispute.grid"),
     ('\n[[rule\n', "line 5"),
+    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n',
+     "no rule for dispute.follow_up, .*: a policy version gives a rule for every clock"),
     ('', "at least one"),
 ])
 def test_a_malformed_policy_file_is_refused_with_the_line_and_the_reason(tmp_path: Path, body: str, message: str):
@@ -59,7 +61,7 @@ def test_adopting_a_new_version_records_who_and_why_and_keeps_the_old_one(system
     later = datetime(2026, 7, 1, tzinfo=timezone.utc)
     book.adopt_policy(
         "system:operator", version="2026.2", effective_from=later,
-        in_progress=InProgress.AT_CLOCK_START, rules=[Rule("dispute.grid", 12, Unit.HOURS)],
+        in_progress=InProgress.AT_CLOCK_START, rules=shipped_rules(Rule("dispute.grid", 12, Unit.HOURS)),
         reason="the township asks for same-day answers", source="township notice 7", authorise=False,
     )
     current = book.current()
@@ -83,7 +85,7 @@ def test_only_a_post_covering_the_county_may_change_the_policy(system: System):
     with pytest.raises(AccessDenied) as refused:
         system.casebook.rulebook.adopt_policy(
             person("township"), version="t", effective_from=datetime(2026, 7, 1, tzinfo=timezone.utc),
-            in_progress=InProgress.LATEST, rules=[Rule("dispute.grid", 12, Unit.HOURS)], reason="r", source="s",
+            in_progress=InProgress.LATEST, rules=shipped_rules(Rule("dispute.grid", 12, Unit.HOURS)), reason="r", source="s",
         )
     assert refused.value.right == Right.MANAGE_POLICY and "outside" in str(refused.value)
 

@@ -13,8 +13,9 @@ from domain.explain import explain
 from domain.policy import InProgress, Rule
 from infra.bootstrap import System
 from infra.rules_files import load_rules_file, read_rules_file
-from tests.support import ROOT, Clock, eventually, person
-from tests.test_dispute_workflow import kinds, report, running, sqlite  # noqa: F401 - fixtures
+from tests.support import shipped_rules, ROOT, Clock, eventually, person
+from tests.test_dispute_workflow import kinds, report
+from tests.timeskipping import running
 
 CN_2026 = ROOT / "config" / "calendars" / "CN-2026.toml"
 
@@ -48,7 +49,7 @@ def test_a_policy_for_running_clocks_moves_them_and_one_for_new_clocks_does_not(
     dispute = report(system)
     system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
     [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
-    rules = [Rule("dispute.village", 5, Unit.CALENDAR_DAYS)]
+    rules = shipped_rules(Rule("dispute.village", 5, Unit.CALENDAR_DAYS))
     system.casebook.rulebook.adopt_policy(
         "system:operator", version="new-only", effective_from=clock.now - timedelta(hours=1),
         in_progress=InProgress.AT_CLOCK_START, rules=rules, reason="faster for new cases", source="t",
@@ -65,7 +66,7 @@ def test_a_policy_for_running_clocks_moves_them_and_one_for_new_clocks_does_not(
     assert recounted.due_at < village.due_at
 
 
-def test_a_running_workflow_counts_to_the_moved_deadline(sqlite):  # noqa: F811 - the fixture
+def test_a_running_workflow_counts_to_the_moved_deadline(sqlite):
     system, clock = sqlite
 
     async def scenario() -> None:
@@ -82,7 +83,7 @@ def test_a_running_workflow_counts_to_the_moved_deadline(sqlite):  # noqa: F811 
             await eventually(village_clock)
             system.casebook.rulebook.adopt_policy(
                 "system:operator", version="two-hours", effective_from=clock.now - timedelta(minutes=1),
-                in_progress=InProgress.LATEST, rules=[Rule("dispute.village", 2, Unit.HOURS)],
+                in_progress=InProgress.LATEST, rules=shipped_rules(Rule("dispute.village", 2, Unit.HOURS)),
                 reason="drill", source="t", authorise=False,
             )
             await dispatcher.catch_up()

@@ -12,8 +12,8 @@ from temporalio.exceptions import ApplicationError
 
 from domain.casebook import Casebook
 from domain.clocks import ClockState
-from domain.timekeeping import CaseTime as DomainTime
 from domain.errors import CaseNotFound
+from domain.timekeeping import CaseTime as DomainTime
 from workflows.case_kinds import CASE_KINDS
 from workflows.contracts import CaseRef, CaseTime, ClockDue, ClockView, Reminder
 

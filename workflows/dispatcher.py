@@ -26,8 +26,8 @@ from infra.sql import Database
 from projections import tracking
 from projections.runner import NotificationReader
 from workflows.case_clock import CaseClockWorkflow
-from workflows.case_kinds import BY_TOPIC, TOPICS
-from workflows.contracts import CaseNotice, CaseRef, case_workflow_id
+from workflows.case_kinds import BY_KIND, BY_TOPIC, TOPICS, CaseKind
+from workflows.contracts import CaseNotice, CaseRef
 
 log = structlog.get_logger()
 
@@ -107,13 +107,17 @@ class Dispatcher:
         kind = BY_TOPIC[type(event).TOPIC]
         case_id = str(event.originator_id)
         if isinstance(event, kind.created):
-            await self._start(CaseRef(kind=kind.kind, case_id=case_id))
+            episode = kind.episode(event) if kind.episode else 0
+            await self._start(kind, CaseRef(kind=kind.kind, case_id=case_id, episode=episode))
         elif kind.reopened is not None and isinstance(event, kind.reopened):
-            await self._start(CaseRef(kind=kind.kind, case_id=case_id, episode=event.reopening))
-            await self._notify(CaseRef(kind=kind.kind, case_id=case_id, episode=event.reopening - 1), event)
+            await self._start(kind, CaseRef(kind=kind.kind, case_id=case_id, episode=event.reopening))
+            await self._notify(kind, CaseRef(kind=kind.kind, case_id=case_id, episode=event.reopening - 1), event)
         else:
-            episode = await asyncio.to_thread(self._episode_of, event) if kind.reopened else 0
-            await self._notify(CaseRef(kind=kind.kind, case_id=case_id, episode=episode), event)
+            if kind.episode:
+                episode = kind.episode(event)
+            else:
+                episode = await asyncio.to_thread(self._episode_of, event) if kind.reopened else 0
+            await self._notify(kind, CaseRef(kind=kind.kind, case_id=case_id, episode=episode), event)
 
     async def _recount(self, event: Any) -> None:
         """A corrected calendar, or a policy that running clocks follow: count open clocks
@@ -129,7 +133,7 @@ class Dispatcher:
         for kind, case_id in moved:
             case = await asyncio.to_thread(self.reader.app.repository.get, UUID(case_id))
             ref = CaseRef(kind=kind, case_id=case_id, episode=getattr(case, "reopenings", 0))
-            workflow_id = case_workflow_id(ref.kind, ref.case_id, ref.episode)
+            workflow_id = BY_KIND[kind].workflow_id(ref)
             try:
                 await self.client.get_workflow_handle(workflow_id).signal(CaseClockWorkflow.recheck)
             except RPCError as failure:
@@ -142,15 +146,15 @@ class Dispatcher:
         case = self.reader.app.repository.get(event.originator_id, version=event.originator_version)
         return case.reopenings
 
-    async def _start(self, ref: CaseRef) -> None:
-        workflow_id = case_workflow_id(ref.kind, ref.case_id, ref.episode)
+    async def _start(self, kind: CaseKind, ref: CaseRef) -> None:
+        workflow_id = kind.workflow_id(ref)
         try:
             handle = await self.client.start_workflow(
-                CaseClockWorkflow.run,
-                ref,
+                kind.workflow.run,
+                kind.opening(ref),
                 id=workflow_id,
                 task_queue=self.task_queue,
-                # A running clock is reused; a finished one is never started again.
+                # A running workflow is reused; a finished one is never started again.
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
@@ -159,11 +163,11 @@ class Dispatcher:
             return
         log.info("workflow.started", case_id=ref.case_id, workflow_id=workflow_id, run_id=handle.result_run_id)
 
-    async def _notify(self, ref: CaseRef, event: Any) -> None:
-        workflow_id = case_workflow_id(ref.kind, ref.case_id, ref.episode)
+    async def _notify(self, kind: CaseKind, ref: CaseRef, event: Any) -> None:
+        workflow_id = kind.workflow_id(ref)
         notice = CaseNotice(version=event.originator_version, event=type(event).__name__)
         try:
-            await self.client.get_workflow_handle(workflow_id).signal(CaseClockWorkflow.notice, notice)
+            await self.client.get_workflow_handle(workflow_id).signal(kind.workflow.notice, notice)
         except RPCError as failure:
             if failure.status != RPCStatusCode.NOT_FOUND:
                 raise

@@ -11,17 +11,20 @@ from temporalio.worker import Worker
 from domain.casebook import Casebook
 from workflows.activities import CaseActivities
 from workflows.case_clock import CaseClockWorkflow
+from workflows.patrol_activities import PatrolScheduleActivities
+from workflows.patrol_schedule import PatrolScheduleWorkflow
 
-WORKFLOWS = [CaseClockWorkflow]
+WORKFLOWS = [CaseClockWorkflow, PatrolScheduleWorkflow]
 
 
 def build_worker(client: Client, casebook: Casebook, task_queue: str) -> Worker:
     activities = CaseActivities(casebook)
+    schedules = PatrolScheduleActivities(casebook)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[activities.sync_case, activities.clock_came],
+        activities=[activities.sync_case, activities.clock_came, schedules.plan, schedules.open, schedules.call_off],
         # The event store is synchronous: activities run in threads.
         activity_executor=ThreadPoolExecutor(max_workers=8),
         # On shutdown, let a fact that is being written finish.

@@ -33,10 +33,7 @@ def report_incident(
 ) -> s.IncidentPublic:
     """Report an incident where it happened, with the facts of its kind and its origin."""
     incident = system.casebook.incidents.report(
-        person, grid=body.grid, village=body.village, kind=body.kind,
-        description=body.description, location=body.location, occurred_at=body.occurred_at,
-        markers=body.markers, people_involved=body.people_involved, injured=body.injured,
-        dead=body.dead, offence=body.offence, hazard=body.hazard, origin_kind=body.origin_kind,
+        person, grid=body.grid, village=body.village, **body.facts(), origin_kind=body.origin_kind,
         origin_id=body.origin_id, meta=meta_for(body, meta),
     )
     response.headers["Location"] = f"/incidents/{incident.id}"

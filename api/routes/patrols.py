@@ -104,6 +104,16 @@ _command("route", "revisions", s.RouteRevisionIn,
 _command("route", "retirement", s.RouteRetirementIn,
          lambda d, p, i, b, m: d.retire_route(p, i, reason=b.reason, meta=m),
          "retired", "Retire the route: no new shift is scheduled on it.")
+_command("route", "team-assignments", s.TeamIn,
+         lambda d, p, i, b, m: d.assign_team(p, i, leader=b.leader, members=b.members, meta=m),
+         "team_assigned", "Assign the route's standing team: the leader and members who walk its scheduled shifts.")
+_command("route", "schedule-starts", s.ScheduleStartIn,
+         lambda d, p, i, b, m: d.start_schedule(
+             p, i, first_start=b.first_start, shift_minutes=b.shift_minutes, level=b.level, meta=m),
+         "schedule_started", "Start a schedule: a shift of the standing team opens each period of the level's cadence.")
+_command("route", "schedule-stops", s.ScheduleStopIn,
+         lambda d, p, i, b, m: d.stop_schedule(p, i, reason=b.reason, meta=m),
+         "schedule_stopped", "Stop the route's schedule; its shift not yet begun is called off.")
 _command("shift", "start-sign-ins", s.SignInIn, lambda d, p, i, b, m: d.sign_in_at_start(p, i, m),
          "signed_in_at_start", "Sign in at the start (a team member); the first sign-in opens the shift.")
 _command("shift", "checkpoint-sign-ins", s.CheckpointSignInIn,
@@ -122,8 +132,8 @@ _command("shift", "dispute-findings", s.DisputeFindingIn,
          "dispute_found", "Report a dispute found on the patrol: it is reported (source: patrol) and linked both ways.")
 _command("shift", "incident-findings", s.IncidentFindingIn,
          lambda d, p, i, b, m: d.report_incident_finding(
-             p, i, case_id=b.case_id, summary=b.summary, checkpoint=b.checkpoint, meta=m),
-         "incident_found", "Link an incident found on the patrol, reported on its own stream, to the shift.")
+             p, i, grid=b.grid, village=b.village, **b.facts(), checkpoint=b.checkpoint, meta=m),
+         "incident_found", "Report an incident found on the patrol: it is reported (origin: patrol) and linked both ways.")
 _command("shift", "missed", s.ShiftMissedIn,
          lambda d, p, i, b, m: d.record_shift_missed(p, i, reason=b.reason, meta=m),
          "missed", "Record that nobody came to the shift (after its planned start).")

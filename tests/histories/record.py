@@ -16,8 +16,9 @@ from domain.calendar import Unit
 from domain.dispute import AgreementForm, Severity
 from domain.policy import InProgress, Rule
 from infra.bootstrap import bootstrap
-from tests.support import Clock, eventually, person, settings_for
-from tests.test_dispute_workflow import handle, kinds, report, running
+from tests.support import shipped_rules, Clock, eventually, person, settings_for
+from tests.test_dispute_workflow import handle, kinds, report
+from tests.timeskipping import running
 
 HERE = Path(__file__).parent
 
@@ -54,7 +55,7 @@ async def agreement(system, clock) -> None:  # noqa: ANN001
         clock.now = await env.get_current_time()
         system.casebook.rulebook.adopt_policy(
             "system:operator", version="replay", effective_from=clock.now - timedelta(minutes=1),
-            in_progress=InProgress.LATEST, rules=[Rule("dispute.village", 2, Unit.HOURS)], reason="r", source="s",
+            in_progress=InProgress.LATEST, rules=shipped_rules(Rule("dispute.village", 2, Unit.HOURS)), reason="r", source="s",
             authorise=False,
         )
         system.casebook.disputes.close(person("mediator"), dispute.id, reason="done")
