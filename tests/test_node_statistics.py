@@ -37,6 +37,7 @@ from typing import Any
 
 import pytest
 
+from domain.calendar import Unit
 from domain.dispute import ReferralRoute
 from domain.errors import InvalidValue
 from infra.bootstrap import System
@@ -216,6 +217,25 @@ def test_a_row_per_month_adds_up_to_the_range_and_each_stock_stands_at_its_month
     assert [m.figures["dispute_backlog_by_age"].value for m in months] == [0, 2, 2]
     assert months[1].figures["dispute_backlog_by_age"].breakdown == ages(a0_15=2)  # Q6 (3 days) and H2 (14 days) on 28 Feb
     assert vnd(months[0].figures["mediation_success_rate"]) == (0.6667, 2, 3)
+
+
+def test_a_clock_is_met_inside_its_extension_or_while_paused_and_late_after_its_due_time(system: System, clock: Clock):
+    clock.now, desk = NOW, system.casebook.deadlines
+    keys = {}
+    for case in ("extended", "paused", "resumed", "late"):
+        keys[case] = desk.start("petition", case, clock="petition.acceptance_notice", node=QIAOTOU, attributes={},
+                                started_at=at(1, 5).effective_at).key  # due 20 Jan
+    desk.extend("petition", "extended", key=keys["extended"], amount=10, unit=Unit.CALENDAR_DAYS, reason="survey",
+                approved_by="chen-jing", at=at(1, 10).effective_at, command_id="x1")
+    for case in ("paused", "resumed"):
+        desk.pause("petition", case, key=keys[case], reason="hearing", at=at(1, 6).effective_at, command_id=f"p-{case}")
+    desk.resume("petition", "resumed", key=keys["resumed"], at=at(1, 10).effective_at, command_id="r1")  # due 25 Jan
+    for case, day in (("extended", 25), ("paused", 28), ("resumed", 24), ("late", 23)):
+        desk.stop("petition", case, key=keys[case], outcome="answered", at=at(1, day).effective_at)
+    project(system)
+    january = figures(system, QIAOTOU, "2026-01", "2026-01")
+    assert vnd(january["petition_on_time_acceptance_rate"]) == (0.75, 3, 4)
+    assert january["deadlines_by_clock"].breakdown["petition.acceptance_notice"]["late"] == 1
 
 
 # -- as of a past business day ------------------------------------------------------------------------------
