@@ -106,8 +106,11 @@ def test_one_row_per_month_as_json(api: TestClient, quarter):
     assert [m["values"]["patrol_shift_coverage"] for m in months] == [1.0, 0.0, 1.0]
 
 
-def test_a_grid_member_reads_the_grid_and_nothing_above_it(api: TestClient, quarter):
-    assert api.get(f"/nodes/{Q_G1}/statistics", params=QUARTER, headers=auth("grid_member")).status_code == 200
+def test_a_reader_reads_their_node_and_every_node_under_it_and_nothing_above(api: TestClient, quarter):
+    for node in (DONGXI, QIAOTOU, Q_G1):
+        assert api.get(f"/nodes/{node}/statistics", params=QUARTER, headers=auth("township")).status_code == 200
+    grid = api.get(f"/nodes/{Q_G1}/statistics", params=QUARTER, headers=auth("grid_member"))
+    assert grid.status_code == 200 and grid.json()["metrics"]["disputes_reported"]["value"] == 4
     above = api.get(f"/nodes/{QIAOTOU}/statistics", params=QUARTER, headers=auth("grid_member"))
     assert above.status_code == 403 and above.json()["node"] == QIAOTOU
 
