@@ -19,6 +19,7 @@ from api.routes import (
     incidents,
     patrols,
     petitions,
+    statistics,
     villages,
 )
 from infra.bootstrap import System
@@ -46,6 +47,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(patrols.router)
     app.include_router(villages.router)
     app.include_router(petitions.router)
+    app.include_router(statistics.router)
 
     @app.middleware("http")
     async def request_context(

@@ -18,6 +18,7 @@ from infra.settings import DEVELOPMENT_ID_KEY, ID_KEY_MIN_LENGTH, Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
+from projections.node_statistics import NodeStatistics
 from projections.runner import NotificationReader, Projection
 from projections.scores import Scores
 from projections.scoring_facts import ScoringFacts
@@ -35,6 +36,7 @@ class System:
     views: Database
     statistics: DisputeStatistics = field(default_factory=DisputeStatistics)
     clock_board: ClockBoard = field(default_factory=ClockBoard)
+    node_statistics: NodeStatistics = field(default_factory=NodeStatistics)
     scoring_facts: ScoringFacts = field(init=False)
 
     def __post_init__(self) -> None:
@@ -47,7 +49,7 @@ class System:
 
     @property
     def projections(self) -> list[Projection]:
-        return [self.statistics, self.clock_board, self.scoring_facts]
+        return [self.statistics, self.clock_board, self.scoring_facts, self.node_statistics]
 
     @property
     def scores(self) -> Scores:

@@ -54,6 +54,7 @@ PEOPLE = {  # role in the tests → (person id, token), as in config/dev.toml
     "petition_county_staff": ("xu-lin", "dev-petition-county-xu"),
     "accused_village_staff": ("fang-jun", "dev-petition-fang"),
     "foreign_petition_agent": ("jiang-hong", "dev-petition-jiang"),
+    "foreign_township_mediator": ("yan-ling", "dev-statistics-yan"),
 }
 TOKENS = {role: token for role, (_, token) in PEOPLE.items()}
 
