@@ -1,6 +1,7 @@
-"""The node statistics read model: counts per leaf node, business day, measure and detail
-(projections/measures.py says what is counted), kept from the log in batches; and the sums
-over a set of nodes and a range of days that every metric (projections/metrics.py) reads.
+"""The node statistics read model: counts per leaf node, business day, recording day, measure
+and detail (projections/measures.py says what is counted), kept from the log in batches; and
+the sums over a set of nodes and a range of days that every metric (projections/metrics.py)
+reads — as known on any recording day, for auditors (v2 added the recording day).
 
 Each batch reads the memory of the streams it touches in one query per 500 streams, counts
 in memory, and writes each touched counter and memory row once: no query per event.
@@ -13,11 +14,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from infra.sql import Cursor, Row
+from domain.calendar import CHINA
+from infra.sql import Cursor, Row, among, upsert
 from projections.measures import STOCKS, TOPICS, Memory, counts, stream_ids
 
-VERSION = 1
-COLUMNS = ("node", "day", "measure", "detail", "n")
+VERSION = 2
+COLUMNS = ("node", "day", "recorded", "measure", "detail", "n")
+TYPES = ("text", "text", "text", "text", "text", "integer")
 CHUNK = 500
 
 
@@ -37,8 +40,8 @@ class NodeStatistics:
     def create(self, cur: Cursor) -> None:
         cur.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (node TEXT NOT NULL, day TEXT NOT NULL, "
-            "measure TEXT NOT NULL, detail TEXT NOT NULL, n INTEGER NOT NULL, "
-            "PRIMARY KEY (node, day, measure, detail))"
+            "recorded TEXT NOT NULL, measure TEXT NOT NULL, detail TEXT NOT NULL, n INTEGER NOT NULL, "
+            "PRIMARY KEY (node, day, recorded, measure, detail))"
         )
         cur.execute(f"CREATE TABLE IF NOT EXISTS {self.memory} (stream_id TEXT PRIMARY KEY, state TEXT NOT NULL)")
 
@@ -57,33 +60,28 @@ class NodeStatistics:
     def apply(self, cur: Cursor, events: Sequence[Any]) -> None:
         recalled = self._recall(cur, set(stream_ids(list(events))))
         memory: dict[str, Memory | None] = dict(recalled)
-        tally: Counter[tuple[str, str, str, str]] = Counter()
+        tally: Counter[tuple[str, str, str, str, str]] = Counter()
         for event in events:
             key = str(event.originator_id)
+            recorded = event.timestamp.astimezone(CHINA).date().isoformat()
             found, memory[key] = counts(event, memory.get(key))
             for c in found:
-                tally[(c.node, c.day, c.measure, c.detail)] += c.n
-        if tally:
-            cur.executemany(
-                f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?) "
-                f"ON CONFLICT (node, day, measure, detail) DO UPDATE SET n = {self.table}.n + excluded.n",
-                [(*key, n) for key, n in sorted(tally.items())],
-            )
+                tally[(c.node, c.day, recorded, c.measure, c.detail)] += c.n
+        upsert(cur, self.table, COLUMNS, TYPES, [(*key, n) for key, n in sorted(tally.items())],
+               f"ON CONFLICT (node, day, recorded, measure, detail) DO UPDATE SET n = {self.table}.n + excluded.n")
         kept = [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(memory.items()) if v is not None]
-        if kept:
-            cur.executemany(
-                f"INSERT INTO {self.memory} (stream_id, state) VALUES (?, ?) "
-                "ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state",
-                kept,
-            )
+        upsert(cur, self.memory, ("stream_id", "state"), ("text", "text"), kept,
+               "ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state")
         forgotten = sorted(k for k in recalled if memory.get(k) is None)
         for chunk in _chunks(forgotten):
-            cur.execute(f"DELETE FROM {self.memory} WHERE stream_id IN ({_marks(chunk)})", chunk)
+            condition, params = among(cur, "stream_id", chunk)
+            cur.execute(f"DELETE FROM {self.memory} WHERE {condition}", params)
 
     def _recall(self, cur: Cursor, keys: set[str]) -> dict[str, Memory | None]:
         found: dict[str, Memory | None] = {}
         for chunk in _chunks(sorted(keys)):
-            cur.execute(f"SELECT stream_id, state FROM {self.memory} WHERE stream_id IN ({_marks(chunk)})", chunk)
+            condition, params = among(cur, "stream_id", chunk)
+            cur.execute(f"SELECT stream_id, state FROM {self.memory} WHERE {condition}", params)
             found.update({r["stream_id"]: json.loads(r["state"]) for r in cur.fetchall()})
         return found
 
@@ -95,23 +93,29 @@ class NodeStatistics:
 
     # -- questions ----------------------------------------------------------------------------------
 
-    def sums(self, cur: Cursor, nodes: Iterable[str], start: str, end: str) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    def sums(
+        self, cur: Cursor, nodes: Iterable[str], start: str, end: str, known_on: str | None = None
+    ) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
         """The counts of the nodes summed by (measure, detail): over the days start..end
-        (inclusive, ISO dates), and for the stock measures over every day up to end."""
+        (inclusive, ISO dates), and for the stock measures over every day up to end; with
+        `known_on`, only what had been recorded by the end of that day."""
         flows: Counter[tuple[str, str]] = Counter()
         stocks: Counter[tuple[str, str]] = Counter()
+        known = " AND recorded <= ?" if known_on else ""
+        by = (known_on,) if known_on else ()
         for chunk in _chunks(sorted(set(nodes))):
+            in_nodes, node_params = among(cur, "node", chunk)
             cur.execute(
-                f"SELECT measure, detail, SUM(n) AS n FROM {self.table} WHERE node IN ({_marks(chunk)}) "
-                "AND day >= ? AND day <= ? GROUP BY measure, detail",
-                (*chunk, start, end),
+                f"SELECT measure, detail, SUM(n) AS n FROM {self.table} WHERE {in_nodes} "
+                f"AND day >= ? AND day <= ?{known} GROUP BY measure, detail",
+                (*node_params, start, end, *by),
             )
             for row in cur.fetchall():
                 flows[(row["measure"], row["detail"])] += int(row["n"])
             cur.execute(
-                f"SELECT measure, detail, SUM(n) AS n FROM {self.table} WHERE node IN ({_marks(chunk)}) "
-                f"AND day <= ? AND measure IN ({_marks(STOCKS)}) GROUP BY measure, detail",
-                (*chunk, end, *STOCKS),
+                f"SELECT measure, detail, SUM(n) AS n FROM {self.table} WHERE {in_nodes} "
+                f"AND day <= ?{known} AND measure IN ({_marks(STOCKS)}) GROUP BY measure, detail",
+                (*node_params, end, *by, *STOCKS),
             )
             for row in cur.fetchall():
                 stocks[(row["measure"], row["detail"])] += int(row["n"])

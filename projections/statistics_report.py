@@ -91,10 +91,13 @@ class Report:
 
 
 class NodeReport:
-    def __init__(self, casebook: Casebook, views: Database, statistics: NodeStatistics) -> None:
+    def __init__(
+        self, casebook: Casebook, views: Database, statistics: NodeStatistics, known_on: date | None = None
+    ) -> None:
         self.cb = casebook
         self.views = views
         self.statistics = statistics
+        self.known_on = known_on  # count only what had been recorded by the end of that day
 
     def today(self) -> date:
         return self.cb.clock().astimezone(CHINA).date()
@@ -127,7 +130,8 @@ class NodeReport:
 
     def _row(self, cur: Cursor, tree: Any, at: datetime, code: str, scope: str, span: Period) -> Row:
         nodes = [code] if scope == "itself" else tree.descendants(code, at)
-        flows, stocks = self.statistics.sums(cur, nodes, span.start.isoformat(), span.end.isoformat())
+        flows, stocks = self.statistics.sums(cur, nodes, span.start.isoformat(), span.end.isoformat(),
+                                             self.known_on.isoformat() if self.known_on else None)
         counted_to = min(span.end, self.today())
         return Row(code, tree.nodes[code].name_at(at), scope, span, figures(Tally(flows), Tally(stocks), counted_to))
 

@@ -334,3 +334,25 @@ def test_a_malformed_reversed_or_future_period_is_refused_naming_the_field(start
         period(start, end, as_of, TODAY)
     assert refused.value.field == field
 
+
+
+def test_statistics_as_known_on_a_recording_day_leave_out_what_was_recorded_later(
+    system: System, clock: Clock, quarter: Quarter
+):
+    project(system)
+    recorded_on = NOW.date()
+    known = NodeReport(system.casebook, system.views, system.node_statistics, known_on=recorded_on)
+    assert known.summary(COUNTY, period("2026-01", "2026-03", None, known.today())).rows[0].figures == figures(
+        system, COUNTY)
+    before = NodeReport(system.casebook, system.views, system.node_statistics, known_on=date(2026, 1, 1))
+    assert before.summary(COUNTY, period("2026-01", "2026-03", None, before.today())).rows[0].figures[
+        "disputes_reported"].value == 0, "nothing of the quarter had been recorded on 1 January"
+
+    clock.now = NOW.replace(day=NOW.day + 3)  # three days later, a referral of 25 March is recorded
+    system.casebook.disputes.refer_out(person("foreign_township"), quarter.ids["H2"], route=ReferralRoute.ADMINISTRATIVE,
+                                       body="county environment bureau", meta=at(3, 25))
+    project(system)
+    as_it_stood = figures(system, COUNTY)["dispute_backlog_by_age"].value
+    as_known_then = known.summary(COUNTY, period("2026-01", "2026-03", None, known.today())).rows[0].figures[
+        "dispute_backlog_by_age"].value
+    assert as_known_then == as_it_stood + 1, "as known on the first day, the referred dispute was still open"

@@ -26,22 +26,24 @@ FROM = Query(None, alias="from", pattern=r"^\d{4}-\d{2}(-\d{2})?$",
 TO = Query(None, alias="to", pattern=r"^\d{4}-\d{2}(-\d{2})?$", description="Last month or day; default: today.")
 AS_OF = Query(None, description="A past business day: the statistics as they stood at its end.")
 FORMAT = Query("json", pattern="^(json|csv)$", description="json, or csv for a spreadsheet.")
+KNOWN_ON = Query(None, description="For auditors: count only what had been recorded by the end of that day.")
 
 
 def _report(system: System, person: str, code: str, span: tuple[str | None, str | None, date | None],
-            build: Callable[[NodeReport, str, Period], Report]) -> Report:
+            build: Callable[[NodeReport, str, Period], Report], known_on: date | None = None) -> Report:
     if system.casebook.current_directory().node(code) is None:
         raise CaseNotFound("node", code)
     system.casebook.authorise(person, Right.READ, code)
-    reports = NodeReport(system.casebook, system.views, system.node_statistics)
+    reports = NodeReport(system.casebook, system.views, system.node_statistics, known_on)
     return build(reports, code, period(*span, today=reports.today()))
 
 
 @router.get("/{code}/statistics", response_model=NodeStatisticsPublic)
 def node_statistics(code: str, person: CurrentPerson, system: SystemDep, start: str | None = FROM,
-                    end: str | None = TO, as_of: date | None = AS_OF, format: str = FORMAT) -> Any:  # noqa: A002
+                    end: str | None = TO, as_of: date | None = AS_OF, format: str = FORMAT,  # noqa: A002
+                    as_known_on: date | None = KNOWN_ON) -> Any:
     """Every metric of the node and everything under it, with its breakdown, over the range."""
-    report = _report(system, person, code, (start, end, as_of), NodeReport.summary)
+    report = _report(system, person, code, (start, end, as_of), NodeReport.summary, as_known_on)
     if format == "csv":
         return _csv(report, ["metric", "version", "breakdown", "value", "numerator", "denominator"], _figure_lines(report))
     return NodeStatisticsPublic.of(report)
@@ -49,8 +51,9 @@ def node_statistics(code: str, person: CurrentPerson, system: SystemDep, start: 
 
 def _table(path: str, build: Callable[[NodeReport, str, Period], Report], summary: str) -> None:
     def endpoint(code: str, person: CurrentPerson, system: SystemDep, start: str | None = FROM,
-                 end: str | None = TO, as_of: date | None = AS_OF, format: str = FORMAT) -> Any:  # noqa: A002
-        report = _report(system, person, code, (start, end, as_of), build)
+                 end: str | None = TO, as_of: date | None = AS_OF, format: str = FORMAT,  # noqa: A002
+                 as_known_on: date | None = KNOWN_ON) -> Any:
+        report = _report(system, person, code, (start, end, as_of), build, as_known_on)
         if format == "csv":
             columns = list(report.rows[0].columns()) if report.rows else []
             lines = ([r.node, r.name, r.scope, r.period.start, r.period.end, *r.columns().values()] for r in report.rows)
