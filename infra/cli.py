@@ -65,6 +65,38 @@ def _explain(settings: Settings, kind: str, case_id: str) -> int:
     return 0
 
 
+def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on: str | None) -> int:
+    from datetime import datetime
+
+    from infra.bootstrap import bootstrap
+
+    system = bootstrap(settings)
+    card = system.scores.card(unit, year, as_of=datetime.fromisoformat(as_of) if as_of else None,
+                              known_on=datetime.fromisoformat(known_on) if known_on else None)
+    system.close()
+    if card is None:
+        print(f"no responsibility book for {unit}'s township in {year}", file=sys.stderr)
+        return 1
+    print(f"{card.unit} {card.year}, as of {card.as_of.isoformat()}"
+          + (f", as known on {card.as_known_on.isoformat()}" if card.as_known_on else "")
+          + f" — template {card.version} (used: {', '.join(card.versions_used)})")
+    for section in card.sections:
+        print(f"\n{section['title']}: {section['score']:g}")
+        for item in section["items"]:
+            print(f"  {item.code} {item.title}: {item.score:g} of {item.max:g}")
+            for d in item.deductions:
+                print(f"    {d.points:+g}  {d.rule} [{d.version}] {d.note} {' '.join(d.facts)}".rstrip())
+            if item.zeroed_by:
+                print(f"    item 0: {' '.join(item.zeroed_by)}")
+    print(f"\ntotal {card.total:g} — " + ("void (vetoed)" if card.void else "passed" if card.passed else "not passed"))
+    for hit in card.vetoes:
+        print(f"  veto {hit.trigger} by {hit.fact}" + (f", lifted: {hit.review}" if hit.lifted else ""))
+    for line in card.pay:
+        print(f"  pay {line.person_id} ({line.post}, {line.months:g} months): basic {line.basic:g} + "
+              f"floating {line.floating:g} = {line.total:g}" + "".join(f"; {n}" for n in line.deductions))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fengqiao", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
@@ -87,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
                          ("verify", "rebuild from zero, compare with live, change nothing; exit 1 if they differ")):
         which.add_parser(action, help=text).add_argument(
             "names", nargs="*", help="which read models (default: all)")
+    score = commands.add_parser("score", help="a village's score for a year, explained")
+    score.add_argument("unit", help="the village's node code")
+    score.add_argument("year", type=int)
+    score.add_argument("--as-of", help="a business date-time with offset (default: now)")
+    score.add_argument("--as-known-on", help="only what had been recorded by then (for auditors)")
     explain = commands.add_parser("explain", help="explain every clock of a case")
     explain.add_argument("kind", choices=["dispute", "petition", "incident", "shift"])
     explain.add_argument("case_id")
@@ -118,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "projections":
         return _rebuild(settings, switch=args.action == "rebuild", names=args.names)
+    if args.command == "score":
+        return _score(settings, args.unit, args.year, args.as_of, args.as_known_on)
     if args.command == "explain":
         return _explain(settings, args.kind, args.case_id)
     from infra import components

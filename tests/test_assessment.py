@@ -196,3 +196,19 @@ def test_the_scoring_facts_rebuilt_from_zero_equal_the_live_ones(system: System,
 def api(system: System) -> Iterator[TestClient]:
     with TestClient(create_api(system)) as client:
         yield client
+
+
+def test_the_command_line_explains_a_score(system: System, clock: Clock, year, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch):
+    from infra import cli
+
+    if system.settings.store != "sqlite":
+        pytest.skip("the command line reads the settings from the environment; one store is enough")
+    for name, value in {"FENGQIAO_VAR_DIR": str(system.settings.var_dir),
+                        "FENGQIAO_DIRECTORY_FILE": str(system.settings.directory_file)}.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["score", VILLAGE, "2026", "--as-of", "2026-04-30T18:00:00+08:00"]) == 0
+    printed = capsys.readouterr().out
+    assert "key.mediation People's mediation: small things in the village, big things on record: 14.8 of 15" in printed
+    assert "total 94.8 — passed" in printed
+    assert cli.main(["score", VILLAGE, "2025"]) == 1
