@@ -45,6 +45,7 @@ from domain.jurisdiction import NodeKind
 from infra.sql import PostgresDatabase
 from projections import tracking
 from projections.dispute_statistics import DisputeStatistics
+from projections.node_statistics import NodeStatistics
 from projections.runner import NotificationReader, ProjectionRunner
 from projections.scoring_facts import ScoringFacts
 
@@ -250,8 +251,9 @@ measure reads the dispute events only (the topics every projection here filters 
 
 Ours rebuilds the dispute statistics at **{ours_rate / ceiling:.0%} of the raw read + decode
 rate** and **{ours_rate / stock_rate:.1f}×** the stock runner's rate (the stock runner applies
-the same row logic, one transaction per event). The scoring facts read more topics than the
-dispute ones (petitions, incidents, shifts, activities), of which this history has few.
+the same row logic, one transaction per event). The scoring facts and the node statistics do
+more per event (a fact row per counted event, a counter per measure, and a memory of each
+case for its later events), which is why they run below the dispute statistics.
 Rates are from one run on a shared machine: compare the ratios, not the absolute numbers.
 
 ## A village's score as of a past date
@@ -282,6 +284,7 @@ def main(argv: list[str] | None = None) -> None:
         lambda: raw(casebook),
         lambda: ours(casebook, views, DisputeStatistics(suffix="_bench"), args.batch, "ours: dispute statistics"),
         lambda: ours(casebook, views, facts, args.batch, "ours: scoring facts", keep=True),
+        lambda: ours(casebook, views, NodeStatistics(suffix="_bench"), args.batch, "ours: node statistics"),
         lambda: stock(url, schema, args.stock_seconds),
     ]
     measures = []
