@@ -9,6 +9,25 @@ import sys
 import structlog
 
 
+class _StderrLogger:
+    """Prints each line to sys.stderr as it is when the line is written, not as it was when
+    logging was configured: a stream swapped or closed since (a test's capture, a daemon's
+    redirection) must not take the logs, or the program, down with it."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The same for the standard library's log records."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def configure_logging(level: str = "info", component: str | None = None) -> None:
     def add_component(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
         if component:
@@ -25,10 +44,10 @@ def configure_logging(level: str = "info", component: str | None = None) -> None
         processors=[*shared, structlog.processors.format_exc_info,
                     structlog.processors.JSONRenderer(ensure_ascii=False)],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=lambda *_: _StderrLogger(),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
