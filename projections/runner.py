@@ -1,10 +1,16 @@
 """Follows the notification log into a read model: batches of events, one transaction each,
-with the tracking position written in the same transaction as the rows."""
+with the tracking position written in the same transaction as the rows.
+
+While catching up over full batches, the next batch is read and decoded on a second thread
+while the database writes the current one (`ReadAhead`): the write's round trips release the
+interpreter, so the read costs little more than the time it overlaps. A batch read ahead is used
+only if the projection's position is, when its turn comes, exactly where that read started."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 import structlog
@@ -46,13 +52,48 @@ class NotificationReader:
         return self.app.recorder.max_notification_id() or 0
 
 
+Batch = list[tuple[int, Any]]
+
+
+class ReadAhead:
+    """Reads the batch after a full one on a worker thread, for the caller's next step."""
+
+    def __init__(self, reader: NotificationReader, topics: Sequence[str], limit: int, stop: int | None) -> None:
+        self.reader, self.topics, self.limit, self.stop = reader, topics, limit, stop
+        self._pool: ThreadPoolExecutor | None = None
+        self._after: int | None = None
+        self._pending: Future[Batch] | None = None
+
+    def read(self, after: int) -> Batch:
+        """The batch after `after`: the one read ahead if it started there, else read now."""
+        pending, self._pending = self._pending, None
+        if pending is not None and self._after == after:
+            batch = pending.result()
+        else:
+            if pending is not None:
+                pending.cancel()
+            batch = self.reader.read(after, self.limit, self.topics, self.stop)
+        if len(batch) == self.limit:  # a full batch: more probably follows
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="read-ahead")
+            self._after = batch[-1][0]
+            self._pending = self._pool.submit(self.reader.read, self._after, self.limit, self.topics, self.stop)
+        return batch
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._pending = None
+
+
 def apply_batch(
     cur: Cursor, reader: NotificationReader, projection: Projection, limit: int,
-    stop: int | None = None,
+    stop: int | None = None, ahead: ReadAhead | None = None,
 ) -> int:
     """Applies the next batch inside the caller's transaction; returns how many it applied."""
     start = tracking.position(cur, projection.name, lock=True)
-    batch = reader.read(start, limit, projection.topics, stop)
+    batch = ahead.read(start) if ahead else reader.read(start, limit, projection.topics, stop)
     if not batch:
         return 0
     projection.apply(cur, [event for _, event in batch])
@@ -75,9 +116,9 @@ class ProjectionRunner:
             tracking.create_table(cur)
             self.projection.create(cur)
 
-    def step(self, stop: int | None = None) -> int:
+    def step(self, stop: int | None = None, ahead: ReadAhead | None = None) -> int:
         with self.db.transaction() as cur:
-            return apply_batch(cur, self.reader, self.projection, self.batch_size, stop)
+            return apply_batch(cur, self.reader, self.projection, self.batch_size, stop, ahead)
 
     def position(self) -> int:
         with self.db.reading() as cur:
@@ -87,10 +128,14 @@ class ProjectionRunner:
         self, stop: int | None = None, progress: Callable[[int], None] | None = None
     ) -> int:
         total = 0
-        while applied := self.step(stop):
-            total += applied
-            if progress:
-                progress(self.position())
+        ahead = ReadAhead(self.reader, self.projection.topics, self.batch_size, stop)
+        try:
+            while applied := self.step(stop, ahead):
+                total += applied
+                if progress:
+                    progress(self.position())
+        finally:
+            ahead.close()
         return total
 
     def run(self, stopping: threading.Event, poll_interval: float) -> None:

@@ -20,7 +20,7 @@ from infra.bootstrap import System
 from projections import tracking
 from projections.dispute_statistics import DisputeStatistics
 from projections.rebuild import rebuild
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, ReadAhead
 from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, pass_grid_deadline, person
 
 
@@ -110,6 +110,26 @@ def test_a_restarted_runner_goes_on_from_where_it_stopped(system: System):
     assert 0 < stopped_at < system.reader.head()
     runner(system).catch_up()
     assert village(system)["reported"] == 9
+
+
+def test_a_batch_read_ahead_is_not_used_once_another_runner_has_moved_the_position(system: System):
+    for _ in range(12):
+        report(system)
+    # The node statistics add to counters: a batch applied twice would count twice.
+    counts = system.node_statistics
+    first, second = (ProjectionRunner(system.reader, system.views, counts, 3) for _ in range(2))
+    first.setup()
+    ahead = ReadAhead(system.reader, counts.topics, first.batch_size, None)
+    try:
+        assert first.step(ahead=ahead) == 3  # a full batch: the next one is being read ahead
+        second.step()
+        second.step()  # the position the read-ahead started from is gone
+        while first.step(ahead=ahead):
+            pass
+    finally:
+        ahead.close()
+    assert second.catch_up() == 0  # all applied
+    assert rebuild(system.reader, system.views, counts, switch=False).equal  # each event once
 
 
 def test_two_runners_under_one_name_cannot_both_apply_a_batch(system: System):
