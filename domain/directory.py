@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.access import (
     COMMITTEE_MAX,
+    COMMITTEE_MIN,
     COMMITTEE_POSTS,
     RIGHTS,
     WHERE_HELD,
@@ -25,6 +26,29 @@ from domain.access import (
 )
 from domain.errors import AccessDenied, InvalidValue, TransitionNotAllowed
 from domain.jurisdiction import PARENT_KIND, NodeKind
+
+@dataclass(frozen=True)
+class Committee:
+    """A mediation committee as it stands: 3 to 9 members, one of them the chair (People's
+    Mediation Law, Art. 8). The directory refuses a tenth member and a second chair; it cannot
+    refuse a member leaving, so a committee below three is shown as under strength."""
+
+    members: list[str]
+    chair: str | None
+
+    @property
+    def short_by(self) -> int:
+        return max(0, COMMITTEE_MIN - len(self.members))
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        if self.short_by:
+            found.append(f"under strength: {len(self.members)} member(s), a committee has at least {COMMITTEE_MIN}")
+        if self.chair is None:
+            found.append("no chair")
+        return found
+
 
 DIRECTORY_ID = uuid5(NAMESPACE_URL, "https://fengqiao.example/directory")
 
@@ -314,6 +338,18 @@ class Directory(Aggregate):
 
     def holders(self, node: str, at: datetime) -> list[Tenure]:
         return [t for t in self.tenures if t.node == node and t.held_at(at)]
+
+    def committee(self, node: str, at: datetime) -> Committee | None:
+        """The node's mediation committee at that time, if the node is one that has a committee
+        (a village or township) and anyone has ever served on it."""
+        record = self.nodes.get(node)
+        if record is None or record.kind not in WHERE_HELD[Post.MEDIATION_CHAIR]:
+            return None
+        if not any(t.node == node and t.post in COMMITTEE_POSTS for t in self.tenures):
+            return None
+        members = [t for t in self.holders(node, at) if t.post in COMMITTEE_POSTS]
+        chair = next((t.person_id for t in members if t.post == Post.MEDIATION_CHAIR), None)
+        return Committee(members=sorted(t.person_id for t in members), chair=chair)
 
     def posts_of(self, person_id: str, at: datetime) -> list[Tenure]:
         return [t for t in self.tenures if t.person_id == person_id and t.held_at(at)]

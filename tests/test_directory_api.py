@@ -36,9 +36,18 @@ def new_village(api: TestClient, code: str = "anping.dongxi.xincun") -> None:
     assert created.status_code == 201, created.text
 
 
+def committee(api: TestClient, code: str = "anping.dongxi.xincun") -> dict | None:
+    return api.get(f"/directory/nodes/{code}", headers=auth("auditor")).json()["committee"]
+
+
 def test_township_staff_build_a_village_and_staff_its_committee(api: TestClient):
     new_village(api)
+    assert committee(api) is None  # nobody has served on it yet
     for i in range(3):
+        if i == 2:
+            assert committee(api) == {
+                "members": ["x0", "x1"], "chair": "x0", "constituted": False,
+                "problems": ["under strength: 2 member(s), a committee has at least 3"]}
         person = {"person_id": f"x{i}", "name": f"Xin {i}", "node": "anping.dongxi.xincun"}
         assert api.post("/directory/people", json=person, headers=auth("township")).status_code == 201
         post = "mediation_chair" if i == 0 else "mediator"
@@ -49,6 +58,10 @@ def test_township_staff_build_a_village_and_staff_its_committee(api: TestClient)
     assert (node["name"], node["parent"], node["active"]) == ("Xincun", TOWNSHIP, True)
     assert sorted((h["person_id"], h["post"]) for h in node["holders"]) == [
         ("x0", "mediation_chair"), ("x1", "mediator"), ("x2", "mediator")]
+    assert node["committee"] == {"members": ["x0", "x1", "x2"], "chair": "x0", "constituted": True, "problems": []}
+    chair_leaves = {"person_id": "x0", "post": "mediation_chair", "node": "anping.dongxi.xincun", "reason": "moved away"}
+    assert api.post("/directory/posts/ending", json=chair_leaves, headers=auth("township")).status_code == 200
+    assert committee(api)["problems"] == ["under strength: 2 member(s), a committee has at least 3", "no chair"]
 
 
 def test_the_tenth_committee_member_is_refused_with_the_reason(api: TestClient, system: System):

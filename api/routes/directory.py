@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from api.schemas import In
 from domain.access import RESPONSIBLE_POSTS, Post
-from domain.directory import Directory
+from domain.directory import Committee, Directory
 from domain.jurisdiction import NodeKind
 
 router = APIRouter(prefix="/directory", tags=["directory"])
@@ -131,6 +131,13 @@ class TenurePublic(BaseModel):
     responsible: bool
 
 
+class CommitteePublic(BaseModel):
+    members: list[str] = Field(description="Person ids of the members, the chair among them.")
+    chair: str | None
+    constituted: bool = Field(description="3 to 9 members with a chair (People's Mediation Law, Art. 8).")
+    problems: list[str]
+
+
 class NodePublic(BaseModel):
     code: str
     kind: str
@@ -142,6 +149,8 @@ class NodePublic(BaseModel):
     children: list[str]
     at: datetime
     holders: list[TenurePublic]
+    committee: CommitteePublic | None = Field(
+        description="The mediation committee of a village or township, once anyone has served on it.")
 
 
 @router.get("/nodes/{code}", response_model=NodePublic)
@@ -157,8 +166,15 @@ def read_node(
         code=record.code, kind=record.kind, name=record.name_at(moment), parent=record.parent_at(moment),
         active=record.active_at(moment), retired=record.retired, successors=record.successors,
         children=directory.children(code, moment), at=moment,
-        holders=[_tenure(directory, t) for t in holders],
+        holders=[_tenure(directory, t) for t in holders], committee=_committee(directory.committee(code, moment)),
     )
+
+
+def _committee(committee: Committee | None) -> CommitteePublic | None:
+    if committee is None:
+        return None
+    return CommitteePublic(members=committee.members, chair=committee.chair,
+                           constituted=not committee.problems, problems=committee.problems)
 
 
 def _tenure(directory: Directory, t: Any) -> TenurePublic:
