@@ -11,6 +11,7 @@ and the explanation says so.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
@@ -82,7 +83,12 @@ class BusinessCalendar:
     def is_working_day(self, day: date) -> bool:
         return self.why_not_working(day) is None
 
-    def reckon(self, start: datetime, amount: int, unit: Unit) -> Reckoning:
+    def reckon(self, start: datetime, amount: int, unit: Unit, paused: Collection[date] = frozenset()) -> Reckoning:
+        """The due time of `amount` units from `start`. Days count from the day after the start;
+        working days skip the days the calendar says are not worked; a limit in calendar days
+        whose last day is not a working day runs to the next working day. Local days in
+        `paused` (a hearing) are not counted in either unit; clock units ignore them (their
+        pauses are added as durations by the caller)."""
         if amount < 0:
             raise ValueError("a time limit cannot be negative")
         if unit in CLOCK_UNITS:
@@ -93,6 +99,8 @@ class BusinessCalendar:
         while counted < amount:
             day += timedelta(days=1)
             why = self.why_not_working(day) if unit == Unit.WORKING_DAYS else None
+            if why is None and day in paused:
+                why = "paused"
             if why is None:
                 counted += 1
             else:

@@ -5,8 +5,9 @@ passed. The case's own stream records what people did; this stream records the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -60,23 +61,54 @@ class ClockState:
 
 
 def reckon_due(clock: ClockState, calendar: BusinessCalendar) -> tuple[Reckoning, datetime]:
-    """The clock's due time on a calendar: the rule from its start, then each pause added and
-    each extension counted on from there."""
+    """The clock's due time on a calendar: the rule from its start, then its extension counted
+    on from there, the days of its pauses not counted by either (a limit in hours moves by the
+    pauses' length instead). The reckoning returned is the rule's alone, as the clock started."""
     rule = Rule.from_data(clock.rule)
     base = calendar.reckon(clock.started_at, rule.amount, rule.unit)
-    due = base.due
-    for pause in clock.pauses:
-        due = _add_pause(due, rule.unit, pause["from"], pause["to"])
+    paused = paused_days(clock.pauses)
+    if rule.unit in CLOCK_UNITS:
+        due = base.due + sum((p["to"] - p["from"] for p in clock.pauses), timedelta())
+    else:
+        due = calendar.reckon(clock.started_at, rule.amount, rule.unit, paused).due
     for extension in clock.extensions:
-        due = calendar.reckon(due, extension["amount"], Unit(extension["unit"])).due
+        due = calendar.reckon(due, extension["amount"], Unit(extension["unit"]), paused).due
     return base, due
 
 
-def _add_pause(due: datetime, unit: Unit, start: datetime, end: datetime) -> datetime:
-    if unit in CLOCK_UNITS:
-        return due + (end - start)
-    days = (end.astimezone(CHINA).date() - start.astimezone(CHINA).date()).days + 1
-    return due + timedelta(days=days)
+def reminder_moments(
+    started_at: datetime, due_at: datetime, pauses: list[dict[str, Any]], fractions: Sequence[float],
+) -> list[datetime]:
+    """When a clock's reminders come: each at its fraction of the time the clock counts — from
+    its start to its due time, less the time it was paused — with the pauses before it added
+    back. So a pause, an extension or a recount moves the reminders with the due time (a
+    reminder already recorded is not recorded again)."""
+    spans = sorted((p["from"], p["to"]) for p in pauses)
+    counting = due_at - started_at - sum((end - start for start, end in spans), timedelta())
+    moments = []
+    for fraction in fractions:
+        at = started_at + counting * fraction
+        for start, end in spans:
+            if start <= at:
+                at += end - start
+        moments.append(at)
+    return moments
+
+
+def _reminders(clock: ClockState) -> list[datetime]:
+    return reminder_moments(clock.started_at, clock.due_at, clock.pauses, clock.rule["reminders"])
+
+
+def paused_days(pauses: list[dict[str, Any]]) -> frozenset[date]:
+    """The local days a clock was paused on, each wholly not counted: a hearing held on a day
+    takes that day out of the count."""
+    days: set[date] = set()
+    for pause in pauses:
+        day, last = pause["from"].astimezone(CHINA).date(), pause["to"].astimezone(CHINA).date()
+        while day <= last:
+            days.add(day)
+            day += timedelta(days=1)
+    return frozenset(days)
 
 
 class CaseClocks(Aggregate):
@@ -161,6 +193,7 @@ class CaseClocks(Aggregate):
             clock = c.clocks[self.key]
             clock.pauses.append({"from": self.paused_from, "to": self.effective_at})
             clock.status, clock.paused_at, clock.due_at = "running", None, self.due_at
+            clock.reminders_at = _reminders(clock)
 
     class ClockExtended(Event):
         """The time limit was extended, with approval and a reason."""
@@ -179,6 +212,7 @@ class CaseClocks(Aggregate):
             clock.extensions.append({"amount": self.amount, "unit": self.unit, "reason": self.reason,
                                      "approved_by": self.approved_by, "at": self.effective_at})
             clock.due_at = self.due_at
+            clock.reminders_at = _reminders(clock)
 
     class DueDateRecomputed(Event):
         """A corrected calendar, or a policy that applies to running clocks, moved the due
@@ -202,6 +236,7 @@ class CaseClocks(Aggregate):
             })
             clock.calendar_version, clock.due_at = self.calendar_version, self.due_at
             clock.policy_version, clock.rule = self.policy_version, self.rule
+            clock.reminders_at = _reminders(clock)
 
     class DeadlineMissed(Event):
         """The due time passed with the clock still running; says what followed."""
@@ -260,11 +295,10 @@ class CaseClocks(Aggregate):
         if key in self.clocks:
             return self.clocks[key]
         reckoning = calendar.reckon(stamp["effective_at"], rule.amount, rule.unit)
-        span = reckoning.due - reckoning.start
         self.trigger_event(
             self.ClockStarted, key=key, clock=clock, node=node, attributes=dict(attributes), rule=rule.as_data(),
             policy_version=policy_version, calendar=calendar.region, calendar_version=calendar.version,
-            due_at=reckoning.due, reminders_at=[reckoning.start + span * f for f in rule.reminders],
+            due_at=reckoning.due, reminders_at=reminder_moments(reckoning.start, reckoning.due, [], rule.reminders),
             skipped=[{"day": s.day.isoformat(), "why": s.why} for s in reckoning.skipped],
             rolled_forward=reckoning.rolled_forward, unknown_years=list(reckoning.unknown_years), **stamp,
         )
@@ -284,12 +318,12 @@ class CaseClocks(Aggregate):
             raise TransitionNotAllowed("pause", "paused", ["resume"], "the clock is already paused")
         self.trigger_event(self.ClockPaused, key=key, reason=reason, **stamp)
 
-    def resume(self, *, key: str, **stamp: Any) -> None:
+    def resume(self, *, key: str, calendar: BusinessCalendar, **stamp: Any) -> None:
         clock = self._open(key, "resume")
         if clock.status != "paused" or clock.paused_at is None:
             raise TransitionNotAllowed("resume", clock.status, ["pause"], "the clock is not paused")
-        unit = Unit(clock.rule["unit"])
-        due = _add_pause(clock.due_at, unit, clock.paused_at, stamp["effective_at"])
+        pause = {"from": clock.paused_at, "to": stamp["effective_at"]}
+        _, due = reckon_due(replace(clock, pauses=[*clock.pauses, pause]), calendar)
         self.trigger_event(self.ClockResumed, key=key, paused_from=clock.paused_at, due_at=due, **stamp)
 
     def extend(  # noqa: PLR0913

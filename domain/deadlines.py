@@ -60,15 +60,16 @@ class DeadlineDesk:
         clocks = self.cb.change(CaseClocks, clocks_id(case_kind, case_id), "clocks", "start_clock", stamp, decide)
         return clocks.clocks[f"{clock}@{started_at.isoformat()}"]
 
-    def remind(
+    def remind(  # noqa: PLR0913
         self, case_kind: str, case_id: UUID | str, *, key: str, fraction: float, at: datetime,
-        rights: frozenset[Right],
+        rights: frozenset[Right] = frozenset(), notify: list[str] | None = None, exclude: frozenset[str] = frozenset(),
     ) -> ClockState:
-        """Records a reminder to the people who act on the case at the clock's node and the
-        node above it (the level that supervises it)."""
+        """Records a reminder: to `notify` when the case names its people (a shift's leader),
+        else to the people with one of `rights` at the clock's node and the node above it (the
+        level that supervises it) — never to anyone in `exclude` (a person a petition accuses)."""
         def decide(clocks: CaseClocks, s: Stamp) -> bool:
-            notify = self.responsible(clocks.clock(key).node, rights)
-            return clocks.remind(key=key, fraction=fraction, notify=notify, **s)
+            people = self.responsible(clocks.clock(key).node, rights) if notify is None else notify
+            return clocks.remind(key=key, fraction=fraction, notify=[p for p in people if p not in exclude], **s)
 
         return self._on(case_kind, case_id, "remind", f"remind:{case_kind}:{case_id}:{key}:{fraction}", at, key, decide)
 
@@ -89,7 +90,10 @@ class DeadlineDesk:
                         lambda c, s: c.pause(key=key, reason=reason, **s))
 
     def resume(self, case_kind: str, case_id: UUID | str, *, key: str, at: datetime, command_id: str) -> ClockState:
-        return self._on(case_kind, case_id, "resume_clock", command_id, at, key, lambda c, s: c.resume(key=key, **s))
+        def decide(clocks: CaseClocks, s: Stamp) -> None:
+            clocks.resume(key=key, calendar=self.cb.rulebook.current().calendar(clocks.clock(key).calendar), **s)
+
+        return self._on(case_kind, case_id, "resume_clock", command_id, at, key, decide)
 
     def extend(  # noqa: PLR0913
         self, case_kind: str, case_id: UUID | str, *, key: str, amount: int, unit: Unit, reason: str,

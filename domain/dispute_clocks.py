@@ -8,6 +8,9 @@ both answer with the clocks now running, so the workflow holds no rules of its o
 - A major dispute is filed with the township at once.
 - An agreement in effect: the follow-up visit limit; a written one also the judicial
   confirmation window (which closes, and is recorded as closed, rather than being missed).
+
+A clock the dispute left stops when the dispute left it, read from its history: met when that
+was by the due time, late when after it (the workflow had not yet acted on the due time).
 """
 
 from __future__ import annotations
@@ -16,9 +19,8 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.access import Right
-from domain.clocks import ClockState
 from domain.dispute import ONGOING, AgreementForm, Dispute, Level, Severity, Status
-from domain.timekeeping import CaseTime, ClockPlan, keep_in_step
+from domain.timekeeping import CaseTime, ClockPlan, departures, keep_in_step
 
 if TYPE_CHECKING:
     from domain.casebook import Casebook
@@ -44,18 +46,17 @@ def required_clocks(d: Dispute, level_node: str) -> list[ClockPlan]:
     return plans
 
 
-def _why_stopped(d: Dispute, clock: ClockState, superseded: bool) -> str:
-    if superseded:
-        return "superseded: the dispute was reopened"
-    if clock.clock in LEVEL_CLOCKS:
+def _why_stopped(d: Dispute, clock: str) -> str:
+    """Why `clock` no longer runs, from the dispute as it stood when it left the clock."""
+    if clock in LEVEL_CLOCKS:
         if d.status == Status.AGREEMENT_REACHED:
             return f"met: agreement reached at {d.level.value} level"
         if d.status in ONGOING:
             return f"left the level: now at {d.level.value} level"
         return f"ended: the dispute is {d.status.value.replace('_', ' ')}"
-    if clock.clock == "dispute.follow_up" and d.follow_ups:
+    if clock == "dispute.follow_up" and d.follow_ups:
         return "met: follow-up visit made"
-    if clock.clock == "dispute.judicial_confirmation" and d.judicial_confirmation_requested:
+    if clock == "dispute.judicial_confirmation" and d.judicial_confirmation_requested:
         return "met: judicial confirmation requested"
     return f"no longer applies: the dispute is {d.status.value.replace('_', ' ')}"
 
@@ -75,7 +76,11 @@ class DisputeClocks:
         return keep_in_step(
             self.cb, KIND, dispute_id, version=d.version, ended=ended,
             plans=[] if ended else required_clocks(d, self.cb.disputes.level_node(d)),
-            changed_at=d.changed_at, why_stopped=lambda clock: _why_stopped(d, clock, superseded),
+            changed_at=d.changed_at,
+            why_stopped=lambda _: "superseded: the dispute was reopened" if superseded else "no longer applies",
+            departed=lambda: departures(self.cb.history(dispute_id, d.version),
+                                        lambda then: required_clocks(then, self.cb.disputes.level_node(then)),
+                                        _why_stopped),
         )
 
     def due(self, dispute_id: UUID, episode: int, key: str, fraction: float | None) -> CaseTime:

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.calendar import CHINA
-from domain.clocks import ClockState
+from domain.calendar import CHINA, CLOCK_UNITS, Unit
+from domain.clocks import ClockState, paused_days
 from domain.policy import CLOCKS, Rule
 
 
 def _when(moment: datetime) -> str:
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _not_counted(rule: Rule, pause: dict[str, datetime]) -> str:
+    if rule.unit in CLOCK_UNITS:
+        return "that time is not counted"
+    days = sorted(paused_days([pause]))
+    span = days[0].isoformat() if len(days) == 1 else f"{days[0].isoformat()} to {days[-1].isoformat()}"
+    which = "the working days among " if rule.unit == Unit.WORKING_DAYS else ""
+    return f"{which}the local days {span} are not counted"
 
 
 def _days(skipped: list[dict[str, str]]) -> str:
@@ -39,7 +48,7 @@ def explain(clock: ClockState, now: datetime) -> list[str]:
     if clock.unknown_years:
         lines.append(f"No calendar is loaded for {', '.join(map(str, clock.unknown_years))}: only weekends were skipped there.")
     for pause in clock.pauses:
-        lines.append(f"Paused {_when(pause['from'])} to {_when(pause['to'])}: that time is not counted.")
+        lines.append(f"Paused {_when(pause['from'])} to {_when(pause['to'])}: {_not_counted(rule, pause)}.")
     if clock.status == "paused" and clock.paused_at:
         lines.append(f"Paused since {_when(clock.paused_at)}: the due time will move by the pause.")
     for extension in clock.extensions:

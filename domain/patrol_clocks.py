@@ -16,12 +16,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.access import SYSTEM_ACTOR
-from domain.casebook import Stamp
-from domain.clocks import CaseClocks, ClockState, clocks_id
+from domain.clocks import ClockState
 from domain.patrol import Shift, ShiftStatus
 from domain.patrols import SHIFT_CLOCKS
-from domain.timekeeping import CaseTime, ClockPlan, keep_in_step
+from domain.timekeeping import CaseTime, ClockPlan, departures, keep_in_step
 
 if TYPE_CHECKING:
     from domain.casebook import Casebook
@@ -51,10 +49,11 @@ def last_change(shift: Shift) -> datetime:
     return max([*moments, shift.ended_at] if shift.ended_at else moments)
 
 
-def _why_stopped(shift: Shift, clock: ClockState) -> str:
+def _why_stopped(shift: Shift, clock: str) -> str:
+    """Why `clock` no longer runs, from the shift as it stood when it left the clock."""
     if shift.status == ShiftStatus.CANCELLED:
         return f"no longer applies: the shift was called off ({shift.end_reason})"
-    if clock.clock == CHECKPOINTS and shift.status == ShiftStatus.OPEN:
+    if clock == CHECKPOINTS and shift.status == ShiftStatus.OPEN:
         signed = [c for c in shift.checkpoint_codes() if c in shift.signed]
         missed = [c for c in shift.checkpoint_codes() if c in shift.missed]
         return "met: every checkpoint settled; signed: " + (", ".join(signed) or "none") + (
@@ -73,7 +72,8 @@ class ShiftClocks:
         time = keep_in_step(
             self.cb, KIND, shift_id, version=shift.version, ended=shift.status in ENDED,
             plans=required_clocks(shift), changed_at=last_change(shift),
-            why_stopped=lambda clock: _why_stopped(shift, clock),
+            why_stopped=lambda clock: _why_stopped(shift, clock.clock),
+            departed=lambda: departures(self.cb.history(shift_id, shift.version), required_clocks, _why_stopped),
         )
         settled = [c for c in time.clocks if c.clock == START and self._settle_start(shift, c)]
         if not settled:
@@ -113,6 +113,4 @@ class ShiftClocks:
     def _remind_leader(self, shift_id: UUID, clock: ClockState, fraction: float) -> None:
         leader = self.cb.patrols.shift(None, shift_id).leader
         at = clock.reminders_at[clock.rule["reminders"].index(fraction)]
-        stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=at, command_id=f"remind:{KIND}:{shift_id}:{clock.key}:{fraction}")
-        self.cb.change(CaseClocks, clocks_id(KIND, shift_id), "clocks", "remind", stamp,
-                       lambda c, s: c.remind(key=clock.key, fraction=fraction, notify=[leader], **s))
+        self.cb.deadlines.remind(KIND, shift_id, key=clock.key, fraction=fraction, at=at, notify=[leader])

@@ -29,14 +29,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.access import SYSTEM_ACTOR, Right
+from domain.access import Right
 from domain.calendar import Unit
-from domain.casebook import Stamp
-from domain.clocks import CaseClocks, ClockState, clocks_id
+from domain.clocks import ClockState
 from domain.deadlines import DEFAULT_CALENDAR, NoRule
 from domain.petition import Petition, Status
 from domain.policy import Rule
-from domain.timekeeping import CaseTime, ClockPlan, keep_in_step
+from domain.timekeeping import CaseTime, ClockPlan, departures, keep_in_step, start_planned
 
 if TYPE_CHECKING:
     from domain.casebook import Casebook
@@ -157,6 +156,7 @@ class PetitionClocks:
         p = self.cb.petitions.get(None, petition_id)
         ended = p.status in ENDED
         plans = [] if ended else self.required_clocks(p)
+        self._start_passed(p)
         self._keep_counting(p)
         self._settle_left(p, {plan.key for plan in plans})
         return keep_in_step(
@@ -207,6 +207,16 @@ class PetitionClocks:
     @staticmethod
     def overdue(clock: ClockState) -> str:
         return f"overdue at {clock.node}: {OVERDUE[clock.clock]} within {_limit(clock)}"
+
+    def _start_passed(self, p: Petition) -> None:
+        """Starts the clocks of stages the petition passed through between two syncs (the
+        worker was down, or two steps came at once): each is then counted and settled like any
+        other — met or missed by when the petition left the stage — so no stage goes unclocked."""
+        found = self.cb.deadlines.clocks(KIND, p.id)
+        known = set(found.clocks) if found else set()
+        for key, passed in departures(self.cb.history(p.id, p.version), self.required_clocks, lambda *_: "").items():
+            if key not in known:
+                start_planned(self.cb, KIND, p.id, passed.plan)
 
     # -- hearings and the extension ----------------------------------------------------------
 
@@ -271,20 +281,11 @@ class PetitionClocks:
 
     def _remind(self, p: Petition, clock: ClockState, fraction: float) -> None:
         """Records a reminder to the people who act at the clock's node and the node above —
-        never to a person the petition accuses (recusal). A reminder whose moment fell during a
-        hearing is recorded when the clock counts again."""
+        never to a person the petition accuses (recusal). Its moment never falls in a past
+        hearing: the reminders move with the pauses (`domain.clocks.reminder_moments`)."""
         at = clock.reminders_at[clock.rule["reminders"].index(fraction)]
-        for pause in clock.pauses:
-            if pause["from"] <= at < pause["to"]:
-                at = pause["to"]
-        recused = {p.accused_person_id} - {None}
-
-        def decide(clocks: CaseClocks, s: Stamp) -> bool:
-            notify = [who for who in self.cb.deadlines.responsible(clock.node, ACTING) if who not in recused]
-            return clocks.remind(key=clock.key, fraction=fraction, notify=notify, **s)
-
-        stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=at, command_id=f"remind:{KIND}:{p.id}:{clock.key}:{fraction}")
-        self.cb.change(CaseClocks, clocks_id(KIND, p.id), "clocks", "remind", stamp, decide)
+        recused = frozenset({p.accused_person_id} - {None})
+        self.cb.deadlines.remind(KIND, p.id, key=clock.key, fraction=fraction, at=at, rights=ACTING, exclude=recused)
 
 
 def _left_at(p: Petition, clock: ClockState) -> datetime | None:

@@ -47,6 +47,28 @@ def test_a_calendar_day_limit_ending_on_a_holiday_runs_to_the_next_working_day()
     assert plain.due == local(2026, 3, 17, 23, 59, 59) and not plain.skipped
 
 
+def test_paused_days_are_not_counted_and_a_calendar_day_limit_still_ends_on_a_working_day():
+    # 10 calendar days from Wed 22 April end on Sat 2 May, in the Labour Day holiday: Wed 6 May.
+    assert CN.reckon(local(2026, 4, 22, 9, 0), 10, Unit.CALENDAR_DAYS).due == local(2026, 5, 6, 23, 59, 59)
+    # Two paused days (24 and 25 April) push the last day to Mon 4 May, still a holiday: Wed 6 May.
+    paused = {date(2026, 4, 24), date(2026, 4, 25)}
+    assert CN.reckon(local(2026, 4, 22, 9, 0), 10, Unit.CALENDAR_DAYS, paused).due == local(2026, 5, 6, 23, 59, 59)
+    # Five paused days push it to Thu 7 May, a working day.
+    paused |= {date(2026, 4, 26), date(2026, 4, 27), date(2026, 4, 28)}
+    reckoning = CN.reckon(local(2026, 4, 22, 9, 0), 10, Unit.CALENDAR_DAYS, paused)
+    assert reckoning.due == local(2026, 5, 7, 23, 59, 59)
+    assert [s.day for s in reckoning.skipped if s.why == "paused"] == sorted(paused)
+
+
+def test_only_the_working_days_of_a_pause_are_taken_out_of_a_working_day_limit():
+    # 5 working days from Wed 22 April: 23, 24, 27, 28, 29 April (25 and 26 a weekend).
+    assert CN.reckon(local(2026, 4, 22, 9, 0), 5, Unit.WORKING_DAYS).due == local(2026, 4, 29, 23, 59, 59)
+    # A pause from Fri 24 to Mon 27 April takes out two working days (24 and 27), not four:
+    # 23, 28, 29, 30 April, then the Labour Day holiday, then Wed 6 May.
+    paused = {date(2026, 4, d) for d in range(24, 28)}
+    assert CN.reckon(local(2026, 4, 22, 9, 0), 5, Unit.WORKING_DAYS, paused).due == local(2026, 5, 6, 23, 59, 59)
+
+
 def test_hours_run_around_the_clock():
     assert CN.reckon(local(2026, 10, 1, 9, 0), 24, Unit.HOURS).due == local(2026, 10, 2, 9, 0)
 

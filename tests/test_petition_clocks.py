@@ -13,6 +13,7 @@ import pytest
 from domain.calendar import CHINA, Unit
 from domain.clocks import ClockState
 from domain.errors import InvalidValue, TransitionNotAllowed
+from domain.explain import explain
 from domain.petition import AcceptanceDecision, Channel, Opinion, Petition, PetitionType, Status
 from domain.petition_clocks import PetitionClocks
 from domain.petitioner import Petitioner
@@ -341,6 +342,39 @@ def test_the_extension_extends_the_handling_clock_once_by_what_was_approved(syst
         "no written handling opinion within 60 calendar days, extended by 30 calendar days")
 
 
+def test_the_extension_moves_the_reminders_not_yet_sent_to_their_share_of_the_longer_limit(system: System, clock: Clock):
+    petition = petition_at(system, clock, Status.ACCEPTED)
+    handling = clock_named(system, petition, "petition.handling")
+    span = handling.due_at - handling.started_at
+    assert handling.reminders_at == [handling.started_at + span * 0.5, handling.started_at + span * 0.8]
+    clock.now = handling.reminders_at[0]
+    keeper(system).due(petition.id, 0, handling.key, 0.5)  # the 50 % reminder is recorded
+    desk(system).extend_handling(TOWNSHIP_STAFF, petition.id, days=30, reason="a site survey after the rains")
+    keeper(system).sync(petition.id, 0)
+    extended = clock_named(system, petition, "petition.handling")
+    longer = extended.due_at - extended.started_at
+    assert longer == span + timedelta(days=30)
+    assert extended.reminders_at == [handling.started_at + longer * 0.5, handling.started_at + longer * 0.8]
+    time = keeper(system).sync(petition.id, 0)  # what the workflow is told: one reminder sent, one to come
+    assert [c.reminders_at for c in time.clocks] == [extended.reminders_at]
+    assert [r["fraction"] for r in extended.reminders_sent] == [0.5]
+
+
+def test_a_hearing_moves_the_reminders_after_it_by_its_length(system: System, clock: Clock):
+    petition = petition_at(system, clock, Status.ACCEPTED)
+    clock.advance(timedelta(days=10))  # Saturday 14 March, before either reminder
+    desk(system).start_hearing(TOWNSHIP_STAFF, petition.id)
+    keeper(system).sync(petition.id, 0)
+    clock.advance(timedelta(days=3))
+    desk(system).end_hearing(TOWNSHIP_STAFF, petition.id, summary="both sides heard")
+    keeper(system).sync(petition.id, 0)
+    handling = clock_named(system, petition, "petition.handling")
+    # The clock counts from its start to its due time less the three days of the hearing, and
+    # each reminder, being after the hearing began, comes three days later than that share.
+    counting = handling.due_at - handling.started_at - timedelta(days=3)
+    assert handling.reminders_at == [handling.started_at + counting * f + timedelta(days=3) for f in (0.5, 0.8)]
+
+
 def test_an_accusations_extension_reason_stays_on_the_petition(system: System, clock: Clock):
     petition = petition_at(system, clock, Status.ACCEPTED, type=PetitionType.ACCUSATION, accused_person_id="fang-jun")
     desk(system).extend_handling(TOWNSHIP_STAFF, petition.id, days=10, reason="Fang Jun's accounts are being audited")
@@ -380,6 +414,35 @@ def test_a_policy_with_a_longer_review_window_gives_the_petitioner_that_long(sys
     assert desk(system).request_review(AGENT, petition.id, grounds="late but in time").status == Status.REVIEW_REQUESTED
 
 
+def test_stages_passed_through_before_the_clocks_were_first_kept_are_clocked_and_settled_by_when_they_ended(
+    system: System, clock: Clock,
+):
+    petition = petition_at(system, clock, Status.ACCEPTED, sync=False)  # the worker was down throughout
+    routed_at, accepted_at = clock() - timedelta(days=1), clock()
+    keeper(system).sync(petition.id, 0)
+    ended = {name: (c.status, c.ended_at, c.outcome) for name in
+             ("petition.route", "petition.acceptance_notice", "petition.objection")
+             for c in [clock_named(system, petition, name)]}
+    assert ended == {
+        "petition.route": ("stopped", routed_at, "met: routed to a receiving body"),
+        "petition.acceptance_notice": ("stopped", accepted_at, "met: acceptance decided (accepted)"),
+        "petition.objection": ("stopped", accepted_at, "ended: acceptance decided without objection"),
+    }
+    assert clock_named(system, petition, "petition.handling").status == "running"
+
+
+def test_a_stage_passed_through_after_its_due_time_before_the_clocks_were_kept_is_recorded_missed(
+    system: System, clock: Clock,
+):
+    petition = register(system)
+    clock.advance(timedelta(days=20))  # routed five days late; nobody synced meanwhile
+    desk(system).route(AGENT, petition.id, to_node=TOWNSHIP)
+    keeper(system).sync(petition.id, 0)
+    route = clock_named(system, petition, "petition.route")
+    assert (route.status, route.ended_at) == ("missed", route.due_at)
+    assert route.outcome == f"overdue at {VILLAGE}: not routed to a receiving body within 15 calendar days"
+
+
 def test_a_review_window_ending_on_a_weekend_stays_open_to_the_next_working_day(system: System, clock: Clock):
     petition = petition_at(system, clock, Status.OPINION_GIVEN, sync=False)  # the clock need not be kept yet
     clock.now = datetime(2026, 4, 12, 15, 0, tzinfo=CHINA)  # Sunday, the 31st day
@@ -413,10 +476,27 @@ def test_a_hearing_pauses_the_handling_clock_and_its_days_are_added_when_it_ends
     desk(system).end_hearing(TOWNSHIP_STAFF, petition.id, summary="both sides heard")
     for _ in range(2):
         [resumed] = keeper(system).sync(petition.id, 0).clocks
-    # The hearing ran on 14, 15, 16 and 17 March: four days not counted, 6 May becomes 10 May.
-    assert (resumed.status, resumed.due_at, resumed.pauses) == ("running", end_of(5, 10), [{"from": started, "to": clock()}])
+    # The hearing ran on 14, 15, 16 and 17 March: four days not counted, so the 60 days end on
+    # Thursday 7 May, not on Sunday 3 May (which the Labour Day holiday had rolled to 6 May).
+    assert (resumed.status, resumed.due_at, resumed.pauses) == ("running", end_of(5, 7), [{"from": started, "to": clock()}])
+    assert ("Paused 2026-03-14 17:00:00 CST to 2026-03-17 17:00:00 CST: the local days 2026-03-14 to 2026-03-17 "
+            "are not counted.") in explain(resumed, clock())
     kinds = [type(e).__name__ for e in clock_events(system, petition)]
     assert (kinds.count("ClockPaused"), kinds.count("ClockResumed")) == (1, 1)
+
+
+def test_a_hearing_day_that_moves_the_last_day_onto_a_holiday_leaves_the_due_time_where_the_holiday_put_it(
+    system: System, clock: Clock,
+):
+    petition = petition_at(system, clock, Status.ACCEPTED)
+    clock.advance(timedelta(days=10))
+    desk(system).start_hearing(TOWNSHIP_STAFF, petition.id)
+    clock.advance(timedelta(hours=2))
+    desk(system).end_hearing(TOWNSHIP_STAFF, petition.id, summary="heard in an afternoon")
+    [resumed] = keeper(system).sync(petition.id, 0).clocks
+    # One day not counted: the 60 days end on Monday 4 May instead of Sunday 3 May, still in the
+    # Labour Day holiday, so the opinion is still due at the end of Wednesday 6 May.
+    assert (resumed.status, resumed.due_at) == ("running", end_of(5, 6))
 
 
 def test_a_hearing_learnt_of_only_after_it_ended_is_still_counted_in_order(system: System, clock: Clock):
