@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
-from tests.support import Clock, settings_for
+from tests.support import Clock, Interleaved, settings_for
 
 PG_URL = os.environ.get("FENGQIAO_TEST_POSTGRES", "").strip()
 
@@ -114,6 +114,14 @@ def sqlite(tmp_path: Path) -> Iterator[tuple[System, Clock]]:
     built.seed()
     yield built, clock
     built.close()
+
+
+@pytest.fixture
+def rival(system: System) -> Iterator[Interleaved]:
+    """A second casebook on the same store, to interleave a competing command with a test's."""
+    rival = Interleaved(system.settings.event_store_env(), system.casebook.clock, id_key=system.casebook.id_key)
+    yield rival
+    rival.close()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from domain.casebook import Casebook
 from infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,3 +111,20 @@ def shipped_rules(*replacements: object) -> list:  # list[domain.policy.Rule]
     shipped = read_policy_file(ROOT / "config" / "policy" / "default.toml").rules
     replaced = {r.clock for r in replacements}  # type: ignore[attr-defined]
     return [r for r in shipped if r.clock not in replaced] + list(replacements)
+
+
+class Interleaved(Casebook):
+    """A Casebook that lets a competing writer commit right after it has read a case — of the
+    kind `on`, when set — also when there was none to read (a petitioner's first petition)."""
+
+    name = Casebook.name  # the name picks the events table
+    competitor: Callable[[], object] | None = None
+    on: type | None = None
+
+    def load(self, kind, case_id, label):  # type: ignore[no-untyped-def]
+        try:
+            return super().load(kind, case_id, label)
+        finally:
+            if self.competitor is not None and (self.on is None or kind is self.on):
+                compete, self.competitor = self.competitor, None
+                compete()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
 
-from domain.casebook import Casebook, CommandMeta
+from domain.casebook import CommandMeta
 from domain.dispute import (
     AgreementForm,
     Category,
@@ -27,7 +26,7 @@ from domain.errors import (
     TransitionNotAllowed,
 )
 from infra.bootstrap import System
-from tests.support import FOREIGN_GRID, GRID, VILLAGE, person
+from tests.support import FOREIGN_GRID, GRID, VILLAGE, Interleaved, person
 
 
 def report(system: System, role: str = "grid_member", grid: str = GRID, **meta: object) -> Dispute:
@@ -133,28 +132,7 @@ def test_a_refused_command_writes_nothing(system: System):
     assert head(system) == before
 
 
-class _Interleaved(Casebook):
-    """A Casebook that lets a competing writer commit right after it has read a case."""
-
-    name = Casebook.name  # the name picks the events table
-    competitor: Callable[[], object] | None = None
-
-    def load(self, kind, case_id, label):  # type: ignore[no-untyped-def]
-        case = super().load(kind, case_id, label)
-        if self.competitor is not None:
-            compete, self.competitor = self.competitor, None
-            compete()
-        return case
-
-
-@pytest.fixture
-def rival(system: System) -> _Interleaved:
-    rival = _Interleaved(system.settings.event_store_env(), system.casebook.clock)
-    yield rival
-    rival.close()
-
-
-def test_two_concurrent_agreements_never_both_succeed(system: System, rival: _Interleaved):
+def test_two_concurrent_agreements_never_both_succeed(system: System, rival: Interleaved):
     dispute = report(system)
     rival.competitor = lambda: system.casebook.disputes.record_agreement(
         person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="first"
@@ -165,7 +143,7 @@ def test_two_concurrent_agreements_never_both_succeed(system: System, rival: _In
     assert history(system, dispute.id) == ["Reported", "AgreementReached"]
 
 
-def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(system: System, rival: _Interleaved):
+def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(system: System, rival: Interleaved):
     dispute = report(system)
     rival.competitor = lambda: system.casebook.disputes.hold_mediation_session(
         person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED
@@ -180,7 +158,7 @@ def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(syste
 
 
 def test_a_concurrent_change_that_still_allows_the_command_is_decided_again_and_kept(
-    system: System, rival: _Interleaved
+    system: System, rival: Interleaved
 ):
     dispute = report(system)
     rival.competitor = lambda: system.casebook.disputes.hold_mediation_session(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
-from domain.casebook import Casebook, CommandMeta
+from domain.casebook import CommandMeta
 from domain.dispute import Category, Severity
 from domain.errors import (
     AccessDenied,
@@ -21,7 +20,7 @@ from domain.errors import (
 )
 from domain.incident import Incident, Kind, Marker, ReportingLevel, Status
 from infra.bootstrap import System
-from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, person
+from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, Interleaved, person
 
 TOWNSHIP, COUNTY = "anping.dongxi", "anping"
 
@@ -300,28 +299,7 @@ def test_a_report_recorded_later_takes_effect_when_it_was_made(system: System):
     assert refusal.value.field == "occurred_at"
 
 
-class _Interleaved(Casebook):
-    """A Casebook that lets a competing writer commit right after it has read a case."""
-
-    name = Casebook.name  # the name picks the events table
-    competitor: Callable[[], object] | None = None
-
-    def load(self, kind, case_id, label):  # type: ignore[no-untyped-def]
-        case = super().load(kind, case_id, label)
-        if self.competitor is not None:
-            compete, self.competitor = self.competitor, None
-            compete()
-        return case
-
-
-@pytest.fixture
-def rival(system: System) -> Iterator[_Interleaved]:
-    rival = _Interleaved(system.settings.event_store_env(), system.casebook.clock)
-    yield rival
-    rival.close()
-
-
-def test_two_concurrent_reports_to_the_same_level_are_recorded_once(system: System, rival: _Interleaved):
+def test_two_concurrent_reports_to_the_same_level_are_recorded_once(system: System, rival: Interleaved):
     incident = report(system)
     rival.competitor = lambda: system.casebook.incidents.report_upward(
         person("township"), incident.id, level=ReportingLevel.COUNTY

@@ -21,7 +21,8 @@ from domain.errors import (
 )
 from domain.incident import Incident, Kind
 from domain.patrol import Route, Shift, ShiftStatus
-from domain.patrols import PatrolDesk
+from domain.patrol_clocks import CHECKPOINTS, ShiftClocks
+from domain.patrols import SHIFT_CLOCKS, PatrolDesk
 from infra.bootstrap import System
 from tests.support import GRID, VILLAGE, Clock, person
 
@@ -555,3 +556,24 @@ def test_the_deadline_leaves_the_checkpoints_of_a_closed_shift_alone(system: Sys
     before = head(system)
     desk(system).record_missed_checkpoint_for_deadline(shift.id, checkpoint="C1", due_at=closed.planned_end)
     assert head(system) == before
+
+
+def test_checkpoints_all_signed_in_time_stop_the_checkpoint_clock_met_even_when_learnt_of_with_the_closing(
+    system: System, clock: Clock,
+):
+    shift = open_shift(system)
+    ShiftClocks(system.casebook).sync(shift.id, 0)  # the checkpoint clock runs from the planned end
+    clock.advance(timedelta(hours=3, minutes=50))  # ten minutes before the planned end
+    for point in ("C1", "C2", "C3"):
+        desk(system).sign_in_at_checkpoint(person("patrol_leader"), shift.id, checkpoint=point)
+    clock.advance(timedelta(hours=1))
+    desk(system).sign_in_at_end(person("patrol_leader"), shift.id)
+    desk(system).close_shift(person("patrol_leader"), shift.id, notes="quiet")
+
+    ShiftClocks(system.casebook).sync(shift.id, 0)  # the workflow learns of all of it at once
+
+    found = system.casebook.deadlines.clocks(SHIFT_CLOCKS, shift.id)
+    assert found is not None
+    [checkpoints] = [c for c in found.clocks.values() if c.clock == CHECKPOINTS]
+    assert (checkpoints.status, checkpoints.ended_at) == ("stopped", checkpoints.due_at)
+    assert checkpoints.outcome == "met: every checkpoint settled; signed: C1, C2, C3"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -10,7 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.calendar import CHINA
-from domain.casebook import NO_META, Casebook, CommandMeta
+from domain.casebook import NO_META, CommandMeta
 from domain.errors import (
     AccessDenied,
     CaseNotFound,
@@ -34,7 +33,7 @@ from domain.petitioner import Petitioner, Standing
 from domain.petitions import PetitionDesk
 from infra.bootstrap import System
 from tests.petition_dsl import LI, ZHANG
-from tests.support import GRID, VILLAGE, Clock, person
+from tests.support import GRID, VILLAGE, Clock, Interleaved, person
 
 TOWNSHIP, COUNTY, SHANGBA = "anping.dongxi", "anping", "anping.dongxi.shangba"
 
@@ -494,29 +493,14 @@ def test_a_time_in_the_future_is_refused(system: System, clock: Clock):
     assert refusal.value.field == "effective_at"
 
 
-class _Interleaved(Casebook):
-    """A Casebook that lets a competing writer commit right after it has read a petitioner's record."""
-
-    name = Casebook.name
-    competitor: Callable[[], object] | None = None
-
-    def load(self, kind, case_id, label):  # type: ignore[no-untyped-def]
-        try:
-            return super().load(kind, case_id, label)
-        finally:  # also when there is no record yet
-            if kind is Petitioner and self.competitor is not None:
-                compete, self.competitor = self.competitor, None
-                compete()
-
-
 @pytest.fixture
-def rival(system: System) -> Iterator[_Interleaved]:
-    rival = _Interleaved(system.settings.event_store_env(), system.casebook.clock, id_key=system.casebook.id_key)
-    yield rival
-    rival.close()
+def rival(rival: Interleaved) -> Interleaved:
+    """The competing writer commits right after the petitioner's record was read."""
+    rival.on = Petitioner
+    return rival
 
 
-def test_two_bodies_accepting_the_same_matter_at_once_never_both_succeed(system: System, rival: _Interleaved):
+def test_two_bodies_accepting_the_same_matter_at_once_never_both_succeed(system: System, rival: Interleaved):
     first, second = register(system), register(system, role="petition_county_staff", channel=Channel.LETTER)
     desk(system).route(person("petition_agent"), first.id, to_node=TOWNSHIP)
     desk(system).route(person("petition_county_staff"), second.id, to_node=COUNTY)
@@ -531,7 +515,7 @@ def test_two_bodies_accepting_the_same_matter_at_once_never_both_succeed(system:
 
 @pytest.mark.parametrize("known_before", [False, True])
 def test_two_registrations_of_one_matter_at_once_are_both_kept_the_second_as_a_repeat(
-    system: System, rival: _Interleaved, known_before: bool
+    system: System, rival: Interleaved, known_before: bool
 ):
     if known_before:
         register(system, matter="school fees")
