@@ -109,6 +109,11 @@ def test_a_grid_level_schedule_opens_a_shift_every_day_for_a_year_with_a_bounded
             assert [s.scheduled_at for s in shifts[1:4]] == [first, first + DAY, first + 2 * DAY]
 
             handle = schedule_handle(env, route)
+
+            async def workflow_counted_the_year() -> bool:  # it counts a shift when the activity returns
+                return (await handle.query(PatrolScheduleWorkflow.state)).opened == 365
+
+            await eventually(workflow_counted_the_year)
             state = await handle.query(PatrolScheduleWorkflow.state)
             assert (state.opened, state.after, state.run) == (365, first + 363 * DAY, 364 // PERIODS_PER_RUN + 1)
             assert (await handle.describe()).run_id != first_run
