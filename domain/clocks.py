@@ -59,6 +59,11 @@ class ClockState:
     def open(self) -> bool:
         return self.status in ("running", "paused")
 
+    def counts_through(self, year: int) -> bool:
+        """Whether the local days the clock counts, from its start to its due time, reach
+        into `year`, so that a change to that year's calendar can move its due time."""
+        return self.started_at.astimezone(CHINA).year <= year <= self.due_at.astimezone(CHINA).year
+
 
 def reckon_due(clock: ClockState, calendar: BusinessCalendar) -> tuple[Reckoning, datetime]:
     """The clock's due time on a calendar: the rule from its start, then its extension counted
@@ -74,6 +79,14 @@ def reckon_due(clock: ClockState, calendar: BusinessCalendar) -> tuple[Reckoning
     for extension in clock.extensions:
         due = calendar.reckon(due, extension["amount"], Unit(extension["unit"]), paused).due
     return base, due
+
+
+def _counted(reckoning: Reckoning) -> dict[str, Any]:
+    """How a rule counted on a calendar, as a clock's events record it for the explanation."""
+    return {
+        "skipped": [{"day": s.day.isoformat(), "why": s.why} for s in reckoning.skipped],
+        "rolled_forward": reckoning.rolled_forward, "unknown_years": list(reckoning.unknown_years),
+    }
 
 
 def reminder_moments(
@@ -215,10 +228,11 @@ class CaseClocks(Aggregate):
             clock.reminders_at = _reminders(clock)
 
     class DueDateRecomputed(Event):
-        """A corrected calendar, or a policy that applies to running clocks, moved the due
-        time; the old and the new are both kept."""
+        """A calendar year loaded or corrected, or a policy that applies to running clocks,
+        moved the due time; the old and the new are both kept, with how the rule now counts."""
 
         TOPIC = "fengqiao.clocks:DueDateRecomputed"
+        class_version = 2
         key: str
         policy_version: str
         rule: dict[str, Any]
@@ -226,6 +240,15 @@ class CaseClocks(Aggregate):
         previous_due_at: datetime
         due_at: datetime
         reason: str
+        # How the rule now counts on the calendar, as ClockStarted has it; None on version 1
+        # records, which did not say (the clock's explanation then keeps what it had).
+        skipped: list[dict[str, str]] | None
+        rolled_forward: bool | None
+        unknown_years: list[int] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["skipped"] = state["rolled_forward"] = state["unknown_years"] = None
 
         def apply(self, c: CaseClocks) -> None:
             clock = c.clocks[self.key]
@@ -236,6 +259,12 @@ class CaseClocks(Aggregate):
             })
             clock.calendar_version, clock.due_at = self.calendar_version, self.due_at
             clock.policy_version, clock.rule = self.policy_version, self.rule
+            if self.skipped is not None:
+                clock.skipped = list(self.skipped)
+            if self.rolled_forward is not None:
+                clock.rolled_forward = self.rolled_forward
+            if self.unknown_years is not None:
+                clock.unknown_years = list(self.unknown_years)
             clock.reminders_at = _reminders(clock)
 
     class DeadlineMissed(Event):
@@ -299,8 +328,7 @@ class CaseClocks(Aggregate):
             self.ClockStarted, key=key, clock=clock, node=node, attributes=dict(attributes), rule=rule.as_data(),
             policy_version=policy_version, calendar=calendar.region, calendar_version=calendar.version,
             due_at=reckoning.due, reminders_at=reminder_moments(reckoning.start, reckoning.due, [], rule.reminders),
-            skipped=[{"day": s.day.isoformat(), "why": s.why} for s in reckoning.skipped],
-            rolled_forward=reckoning.rolled_forward, unknown_years=list(reckoning.unknown_years), **stamp,
+            **_counted(reckoning), **stamp,
         )
         return self.clocks[key]
 
@@ -353,10 +381,10 @@ class CaseClocks(Aggregate):
         if (clock.policy_version, clock.calendar_version) == (policy_version, calendar.version):
             return False
         recounted = ClockState(**{**clock.__dict__, "rule": rule.as_data()})
-        _, due = reckon_due(recounted, calendar)
+        base, due = reckon_due(recounted, calendar)
         self.trigger_event(self.DueDateRecomputed, key=key, policy_version=policy_version, rule=rule.as_data(),
                            calendar_version=calendar.version, previous_due_at=clock.due_at, due_at=due,
-                           reason=reason, **stamp)
+                           reason=reason, **_counted(base), **stamp)
         return True
 
     def miss(self, *, key: str, consequence: str, **stamp: Any) -> bool:

@@ -110,17 +110,18 @@ class DeadlineDesk:
 
         return self._on(case_kind, case_id, "extend_clock", command_id, at, key, decide)
 
-    def recompute_open_clocks(self, *, reason: str, at: datetime) -> list[tuple[str, str]]:
+    def recompute_open_clocks(self, *, reason: str, at: datetime, year: int | None = None) -> list[tuple[str, str]]:
         """Counts every open clock again by the rulebook as it stands now: on its calendar's
         latest version, and by the latest policy where that policy says running clocks follow
-        it. Returns the cases whose clocks moved. Idempotent: a clock already counted on these
-        versions is left alone."""
+        it. Given a `year` (a calendar year loaded or corrected), only the clocks counting
+        through it. Returns the cases whose clocks moved. Idempotent: a clock already counted
+        on these versions is left alone."""
         book = self.cb.rulebook.current()
         latest = book.policy_in_force(at)
         moved: list[tuple[str, str]] = []
         for stream in self._clock_streams():
             clocks = self.cb.load(CaseClocks, stream, "clocks")
-            for clock in [c for c in clocks.clocks.values() if c.open]:
+            for clock in [c for c in clocks.clocks.values() if c.open and (year is None or c.counts_through(year))]:
                 policy = latest if latest and latest.in_progress == InProgress.LATEST else book.policy(clock.policy_version)
                 rule = policy.rule_for(clock.clock, clock.attributes) if policy else None
                 if policy is None or rule is None:

@@ -81,7 +81,7 @@ def test_a_dispatcher_restarted_after_a_crash_starts_one_workflow_and_duplicates
                     await first.step()  # starts again (kept), signals the session, dies again
 
                 restarted = dispatcher()
-                assert await restarted.catch_up() == 3  # the seeded policy version, the report, the session
+                assert await restarted.catch_up() == 4  # the seeded policy version and calendar year, the report, the session
                 last_dispute_event = system.reader.read(0, 10, EVENT_TOPICS)[-1][0]
                 assert await asyncio.to_thread(restarted.position) == last_dispute_event
 

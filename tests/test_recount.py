@@ -7,17 +7,35 @@ import asyncio
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
-from domain.calendar import CHINA, Unit
+from domain.calendar import CHINA, CalendarYear, Unit
+from domain.clocks import ClockState
+from domain.dispute import Dispute
 from domain.dispute_clocks import DisputeClocks
 from domain.explain import explain
 from domain.policy import InProgress, Rule
 from infra.bootstrap import System
-from infra.rules_files import load_rules_file, read_rules_file
-from tests.support import shipped_rules, ROOT, Clock, eventually, person
+from infra.rules_files import CalendarFile, load_rules_file, read_rules_file
+from tests.support import ROOT, Clock, eventually, person, shipped_rules
 from tests.test_dispute_workflow import kinds, report
 from tests.timeskipping import running
+from workflows.case_clock import CaseClockWorkflow
+from workflows.contracts import case_workflow_id
 
 CN_2026 = ROOT / "config" / "calendars" / "CN-2026.toml"
+
+# A year no shipped calendar covers, so that loading it is a first load however many years ship
+# later; its one holiday and one make-up working Saturday are made up for the test.
+LATE_YEAR = CalendarFile("CN", CalendarYear(2040, frozenset({date(2040, 1, 6)}), frozenset({date(2040, 1, 7)})),
+                         source="test: 2040 made up")
+
+
+def escalated_on(system: System, clock: Clock, at: datetime) -> tuple[Dispute, ClockState]:
+    """A dispute escalated to the village at `at`, and its village clock (15 calendar days)."""
+    clock.now = at
+    dispute = report(system)
+    system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
+    [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
+    return dispute, village
 
 
 def test_a_calendar_correction_moves_an_open_deadline_and_keeps_the_old_one(system: System, clock: Clock):
@@ -95,5 +113,55 @@ def test_a_running_workflow_counts_to_the_moved_deadline(sqlite):
                 return kinds(system, dispute) == ["Reported", "Escalated", "Escalated"]
 
             await eventually(escalated_twice)
+
+    asyncio.run(scenario())
+
+
+def test_a_year_loaded_late_recounts_the_clocks_that_run_into_it_and_no_other(system: System, clock: Clock):
+    earlier, before = escalated_on(system, clock, datetime(2039, 11, 1, 2, 0, tzinfo=timezone.utc))
+    dispute, village = escalated_on(system, clock, datetime(2039, 12, 22, 2, 0, tzinfo=timezone.utc))
+    assert village.due_at == datetime(2040, 1, 6, 23, 59, 59, tzinfo=CHINA)  # Friday; 2040 unknown
+    assert village.unknown_years == [2039, 2040]
+    assert "No calendar is loaded for 2039, 2040: only weekends were skipped there." in explain(village, clock.now)
+
+    assert load_rules_file(system.casebook, LATE_YEAR, actor="system:operator", reason="2040 published") == "loaded"
+    moved = system.casebook.deadlines.recompute_open_clocks(reason="calendar CN 2040 loaded", at=clock.now, year=2040)
+    assert moved == [("dispute", str(dispute.id))]
+
+    recounted = system.casebook.deadlines.clocks("dispute", dispute.id).clock(village.key)
+    assert recounted.due_at == datetime(2040, 1, 7, 23, 59, 59, tzinfo=CHINA)  # the 6th a holiday, the 7th worked
+    assert (recounted.skipped, recounted.rolled_forward, recounted.unknown_years) == (
+        [{"day": "2040-01-06", "why": "holiday"}], True, [2039])
+    text = explain(recounted, clock.now)
+    assert "Days not counted: holiday: 2040-01-06." in text
+    assert "No calendar is loaded for 2039: only weekends were skipped there." in text
+    untouched = system.casebook.deadlines.clocks("dispute", earlier.id).clock(before.key)
+    assert (untouched.due_at, untouched.calendar_version, untouched.recomputations) == (
+        before.due_at, before.calendar_version, [])
+
+
+def test_the_dispatcher_recounts_when_a_year_is_loaded_and_the_workflow_counts_to_the_new_due_time(sqlite):
+    system, clock = sqlite
+
+    async def scenario() -> None:
+        async with running(system, clock) as (env, dispatcher):
+            # The store's clock stands in 2039 while the test server's stands today: the due time
+            # is years ahead of the workflow, which only has to hear of it.
+            dispute, village = escalated_on(system, clock, datetime(2039, 12, 22, 2, 0, tzinfo=timezone.utc))
+            await dispatcher.catch_up()
+
+            async def workflow_due(due: datetime) -> bool:
+                handle = env.client.get_workflow_handle_for(
+                    CaseClockWorkflow.run, case_workflow_id("dispute", str(dispute.id), 0))
+                time = await handle.query(CaseClockWorkflow.time)
+                return time is not None and [c.due_at for c in time.clocks] == [due]
+
+            await eventually(lambda: workflow_due(village.due_at))
+            load_rules_file(system.casebook, LATE_YEAR, actor="system:operator", reason="2040 published")
+            await dispatcher.catch_up()
+            moved = datetime(2040, 1, 7, 23, 59, 59, tzinfo=CHINA)
+            await eventually(lambda: workflow_due(moved))
+            [change] = system.casebook.deadlines.clocks("dispute", dispute.id).clock(village.key).recomputations
+            assert change["reason"] == "calendar CN 2040 loaded: 2040 published"
 
     asyncio.run(scenario())

@@ -1,17 +1,23 @@
-"""Records written by the first release (Reported and Closed at class version 1) are read as
-today's events: the store is never rewritten, old records are upcast on the way in."""
+"""Records written by earlier releases (Reported and Closed, DueDateRecomputed, at class
+version 1) are read as today's events: the store is never rewritten, old records are upcast on the way in."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
 
+from domain.calendar import CHINA, Unit
+from domain.clocks import CaseClocks, clocks_id
 from domain.dispute import Dispute, Level, Source, Status
+from domain.dispute_clocks import DisputeClocks
+from domain.policy import InProgress, Rule
 from infra.bootstrap import System
 from projections.runner import ProjectionRunner
-from tests.support import GRID, VILLAGE, person
+from tests.support import GRID, VILLAGE, Clock, person, shipped_rules
+from tests.test_dispute_workflow import report
 
 AT = datetime(2026, 2, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -68,3 +74,37 @@ def test_the_statistics_projection_reads_version_1_records(system: System):
     with system.views.reading() as cur:
         stats = system.statistics.village(cur, VILLAGE)
     assert (stats["reported"], stats["resolved_by_agreement"]) == (1, 1)
+
+
+def test_a_version_1_recount_keeps_the_days_the_clock_had_and_takes_the_new_due_time(system: System, clock: Clock):
+    """DueDateRecomputed v1 did not say how the rule counted on the new calendar; v2 does."""
+    clock.now = datetime(2026, 9, 22, 2, 0, tzinfo=timezone.utc)
+    dispute = report(system)
+    system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
+    [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
+    system.casebook.rulebook.adopt_policy(
+        "system:operator", version="five-days", effective_from=clock.now, in_progress=InProgress.LATEST,
+        rules=shipped_rules(Rule("dispute.village", 5, Unit.CALENDAR_DAYS)), reason="faster", source="t",
+        authorise=False,
+    )
+    assert system.casebook.deadlines.recompute_open_clocks(reason="r", at=clock.now) == [("dispute", str(dispute.id))]
+
+    transcoder = system.casebook.mapper.transcoder
+    records = system.casebook.recorder.select_events(clocks_id("dispute", dispute.id))
+    assert records[-1].topic == CaseClocks.DueDateRecomputed.TOPIC
+    state = transcoder.decode(records[-1].state)
+    assert state.pop("class_version") == 2
+    for field in ("skipped", "rolled_forward", "unknown_years"):
+        state.pop(field)
+    copy = uuid4()
+    system.casebook.recorder.insert_events(
+        [replace(r, originator_id=copy) for r in records[:-1]] + [replace(records[-1], originator_id=copy,
+                                                                             state=transcoder.encode(state))])
+
+    as_v1 = system.casebook.repository.get(copy).clock(village.key)
+    as_v2 = system.casebook.deadlines.clocks("dispute", dispute.id).clock(village.key)
+    assert as_v1.due_at == as_v2.due_at == datetime(2026, 9, 28, 23, 59, 59, tzinfo=CHINA)
+    assert (as_v1.skipped, as_v1.rolled_forward, as_v1.unknown_years) == (
+        village.skipped, village.rolled_forward, village.unknown_years)  # what the clock had at its start
+    assert village.skipped == [{"day": "2026-10-07", "why": "holiday"}]
+    assert as_v2.skipped == [{"day": "2026-09-27", "why": "holiday"}]  # Mid-Autumn, rolled to Monday the 28th

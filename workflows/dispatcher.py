@@ -32,7 +32,9 @@ from workflows.contracts import CaseNotice, CaseRef
 log = structlog.get_logger()
 
 NAME = "dispatcher"
-RULEBOOK_TOPICS = (Rulebook.CalendarYearCorrected.TOPIC, Rulebook.PolicyVersionAdopted.TOPIC)
+RULEBOOK_TOPICS = (
+    Rulebook.CalendarYearLoaded.TOPIC, Rulebook.CalendarYearCorrected.TOPIC, Rulebook.PolicyVersionAdopted.TOPIC,
+)
 
 
 class Dispatcher:
@@ -120,15 +122,19 @@ class Dispatcher:
             await self._notify(kind, CaseRef(kind=kind.kind, case_id=case_id, episode=episode), event)
 
     async def _recount(self, event: Any) -> None:
-        """A corrected calendar, or a policy that running clocks follow: count open clocks
-        again (recording old and new due times), and have their workflows ask again."""
-        if isinstance(event, Rulebook.PolicyVersionAdopted) and event.in_progress != InProgress.LATEST:
-            return
-        reason = (f"calendar {event.region} {event.year} corrected: {event.reason}"
-                  if isinstance(event, Rulebook.CalendarYearCorrected)
-                  else f"policy {event.version} applies to running clocks: {event.reason}")
+        """A calendar year loaded or corrected, or a policy that running clocks follow: count
+        the open clocks it can move again (recording old and new due times), and have their
+        workflows ask again. A year loaded late matters: until then the clocks running into it
+        skipped weekends only."""
+        if isinstance(event, Rulebook.PolicyVersionAdopted):
+            if event.in_progress != InProgress.LATEST:
+                return
+            reason, year = f"policy {event.version} applies to running clocks: {event.reason}", None
+        else:
+            done = "loaded" if isinstance(event, Rulebook.CalendarYearLoaded) else "corrected"
+            reason, year = f"calendar {event.region} {event.year} {done}: {event.reason}", event.year
         moved = await asyncio.to_thread(
-            self.reader.app.deadlines.recompute_open_clocks, reason=reason, at=event.effective_at
+            self.reader.app.deadlines.recompute_open_clocks, reason=reason, at=event.effective_at, year=year,
         )
         for kind, case_id in moved:
             case = await asyncio.to_thread(self.reader.app.repository.get, UUID(case_id))
