@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from api.errors import install_error_handlers
 from api.routes import (
     assessments,
+    calendars,
     clocks,
     deadlines,
     directory,
@@ -39,6 +40,7 @@ def create_api(system: System) -> FastAPI:
     _prepare_views(system.views, system)
     install_error_handlers(app)
     app.include_router(assessments.router)
+    app.include_router(calendars.router)
     app.include_router(clocks.router)
     app.include_router(deadlines.router)
     app.include_router(directory.router)

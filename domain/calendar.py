@@ -115,6 +115,22 @@ class BusinessCalendar:
         return Reckoning(start, amount, unit, end_of(day), tuple(skipped), rolled, tuple(unknown))
 
 
+LOOKAHEAD = timedelta(days=92)  # a quarter: the longest ordinary limits (60 days and an extension) fit
+
+
+def running_out(calendar: BusinessCalendar, today: date, ahead: timedelta = LOOKAHEAD) -> str | None:
+    """A warning for operators when a year the calendar does not know begins within `ahead` of
+    `today` (or has begun): limits running into it would skip weekends only, not its holidays."""
+    missing = [y for y in range(today.year, (today + ahead).year + 1) if y not in calendar.years]
+    if not missing:
+        return None
+    year = missing[0]
+    when = "now" if year == today.year else f"from {date(year, 1, 1).isoformat()}"
+    return (f"no {calendar.region} calendar for {year} is loaded: limits counted {when} skip weekends only, "
+            f"not {year}'s holidays and make-up working days. Load it (a file in the calendar folder, "
+            f"read at the next start) and the open clocks running into {year} are counted again.")
+
+
 def end_of(day: date) -> datetime:
     """The last moment of a local day."""
     return datetime.combine(day, time(23, 59, 59), CHINA)

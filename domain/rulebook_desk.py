@@ -3,14 +3,16 @@ Only people whose post covers a whole county may change them; operators load fil
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.access import Right
-from domain.calendar import CalendarYear
+from domain.calendar import BusinessCalendar, CalendarYear, running_out
 from domain.casebook import NO_META, CommandMeta
+from domain.deadlines import DEFAULT_CALENDAR
 from domain.errors import AccessDenied
 from domain.jurisdiction import NodeKind
 from domain.policy import InProgress, Rule
@@ -30,6 +32,16 @@ class RulebookDesk:
             return self.cb.repository.get(RULEBOOK_ID, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return Rulebook.open(actor="system", effective_at=self.cb.clock(), command_id="none")
+
+    def calendars_in_use(self) -> list[BusinessCalendar]:
+        """The calendars clocks count on: the default region's, and every region loaded."""
+        book = self.current()
+        return [book.calendar(r) for r in sorted({DEFAULT_CALENDAR, *book.calendars})]
+
+    def calendar_warnings(self, today: date) -> list[str]:
+        """What operators must know about those calendars: a year about to begin, or begun,
+        that no calendar file has loaded."""
+        return [w for c in self.calendars_in_use() if (w := running_out(c, today)) is not None]
 
     def adopt_policy(  # noqa: PLR0913
         self, actor: str, *, version: str, effective_from: Any, in_progress: InProgress,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import structlog
 
+from domain.calendar import CHINA
 from infra.bootstrap import bootstrap
 from infra.settings import Settings
 from infra.temporal import binary
@@ -98,6 +99,9 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
     _check_ports(settings, with_temporal)
     system = bootstrap(settings)
     log.info("directory.loaded", file=str(settings.directory_file), changes=system.seed())
+    today = system.casebook.clock().astimezone(CHINA).date()
+    for warning in system.casebook.rulebook.calendar_warnings(today):
+        log.warning("calendar.running_out", detail=warning, folder=str(settings.calendar_dir))
     system.close()
     children = [
         Child(name, [sys.executable, "-m", "infra.cli", name]) for name in COMPONENTS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from uuid import uuid4
 
 import pytest
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 from api.app import create_api
 from infra.bootstrap import System
 from projections.runner import ProjectionRunner
-from tests.support import GRID, TOKENS, VILLAGE
+from tests.support import GRID, TOKENS, VILLAGE, Clock
 
 REPORT = {
     "grid": GRID,
@@ -194,3 +195,15 @@ def test_the_openapi_document_describes_the_dispute_routes(api: TestClient):
     assert {"/disputes", "/disputes/{dispute_id}", "/disputes/{dispute_id}/agreement",
             "/villages/{village_id}/statistics"} <= set(paths)
     assert api.get("/docs").status_code == 200
+
+
+def test_the_calendars_say_which_years_are_loaded_and_warn_a_quarter_before_one_is_missing(
+        api: TestClient, system: System, clock: Clock):
+    assert api.get("/calendars").status_code == 401
+    clock.now = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    [cn] = api.get("/calendars", headers=auth("township")).json()["calendars"]
+    assert (cn["region"], cn["years"], cn["warning"]) == ("CN", [2026], None)
+    clock.now = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
+    [cn] = api.get("/calendars", headers=auth("grid_member")).json()["calendars"]
+    assert cn["warning"].startswith("no CN calendar for 2027 is loaded: limits counted from 2027-01-01 skip weekends only")
+    assert system.casebook.rulebook.calendar_warnings(clock.now.date()) == [cn["warning"]]  # what the start logs

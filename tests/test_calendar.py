@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.calendar import CHINA, BusinessCalendar, Unit
+from domain.calendar import CHINA, BusinessCalendar, CalendarYear, Unit, running_out
 from infra.rules_files import RulesFileError, read_calendar_file
 from tests.support import ROOT
 
@@ -77,6 +77,19 @@ def test_a_year_the_calendar_does_not_know_counts_weekends_only_and_says_so():
     reckoning = CN.reckon(local(2026, 12, 28, 9, 0), 10, Unit.WORKING_DAYS)
     assert reckoning.unknown_years == (2027,)
     assert any("calendar for 2027 not loaded" in s.why for s in reckoning.skipped)
+
+
+def test_operators_are_warned_a_quarter_before_a_year_no_calendar_covers_and_after_it_begins():
+    assert running_out(CN, date(2026, 9, 30)) is None  # 2027 more than 92 days away
+    ahead = running_out(CN, date(2026, 10, 1))
+    assert ahead is not None and ahead.startswith(
+        "no CN calendar for 2027 is loaded: limits counted from 2027-01-01 skip weekends only")
+    begun = running_out(CN, date(2027, 1, 4))
+    assert begun is not None and begun.startswith("no CN calendar for 2027 is loaded: limits counted now")
+    assert "open clocks running into 2027 are counted again" in begun
+    both = BusinessCalendar("CN", {2026: CN_2026.year, 2027: CalendarYear(2027, frozenset(), frozenset())}, 2)
+    assert running_out(both, date(2026, 11, 23)) is None
+    assert running_out(BusinessCalendar("CN"), date(2026, 3, 2)).startswith("no CN calendar for 2026")
 
 
 @pytest.mark.parametrize(("text", "message"), [
