@@ -257,10 +257,12 @@ def test_checkpoints_not_signed_by_the_planned_end_are_recorded_missed(sqlite):
             patrols(system).sign_in_at_checkpoint(person("patrol_member"), shift.id, checkpoint="C1")
             await dispatcher.catch_up()
 
-            async def checkpoint_clock_running() -> bool:
-                return clocks(system, shift).get("patrol.checkpoint_grace") is not None
+            # One sync starts the checkpoint clock, then settles the start clock: wait for both.
+            async def opened_in_time() -> bool:
+                now = clocks(system, shift)
+                return "patrol.checkpoint_grace" in now and now["patrol.start_grace"].status != "running"
 
-            await eventually(checkpoint_clock_running)
+            await eventually(opened_in_time)
             grace = clocks(system, shift)["patrol.start_grace"]
             opened = patrols(system).shift(None, shift.id).started_at
             assert (grace.status, grace.outcome) == ("stopped", f"met: the shift opened at {opened.isoformat()}")
