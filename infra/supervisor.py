@@ -128,12 +128,23 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
         + "Press Ctrl-C to stop.\n",
         flush=True,
     )
+    refusal: str | None = None
     while not stopping:
         for child in children:
             if not child.alive() and not stopping:
                 code = child.process.returncode if child.process else None
+                said = last_line(child.log_path) if child.log_path else None
+                if said and "address already in use" in said:
+                    # Another process took the port after the check above: the worker and the
+                    # dispatcher would be working on a Temporal server that is not ours.
+                    refusal = (f"stopped: the {child.name} server cannot bind its port, another process "
+                               f"holds it ({said}). Stop that process, or choose other ports.")
+                    log.error("supervisor.port_taken", child=child.name, detail=said)
+                    stopping = True
+                    break
                 backoff = 5.0 if time.monotonic() - child.started_at < 5 else 1.0  # slower in a crash loop
-                log.warning("supervisor.child_exited", child=child.name, code=code, restart_in=backoff)
+                log.warning("supervisor.child_exited", child=child.name, code=code, restart_in=backoff,
+                            **({"last_line": said} if said else {}))
                 time.sleep(backoff)
                 child.restarts += 1
                 child.start()
@@ -143,4 +154,18 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
         child.stop()
         child.wait(GRACE_SECONDS)
     log.info("supervisor.stopped")
+    if refusal:
+        raise SystemExit(refusal)
+
+
+def last_line(path: Path, limit: int = 4096) -> str | None:
+    """The last line a child wrote to its log, to say why it exited."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(0, 2)
+            file.seek(max(0, file.tell() - limit))
+            lines = [line.strip() for line in file.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    except OSError:
+        return None
+    return lines[-1][:300] if lines else None
 

@@ -4,11 +4,13 @@ second start lose nothing and duplicate nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +38,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def children_of(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
 class RunningSystem:
     def __init__(self, var_dir: Path) -> None:
         self.api_port, temporal_port, self.ui_port = free_port(), free_port(), free_port()
@@ -48,6 +62,9 @@ class RunningSystem:
             "FENGQIAO_TEMPORAL_UI_PORT": str(self.ui_port),
             "FENGQIAO_POLICY_DIR": str(self._policy(var_dir)),
             "FENGQIAO_POLL_INTERVAL": "0.2",
+            # A queue of its own: should another system's Temporal server hold the port (the
+            # free port was taken between the probe and the bind), neither works the other's cases.
+            "FENGQIAO_TASK_QUEUE": f"fengqiao-{uuid.uuid4().hex[:8]}",
         }
         self.log = var_dir / "run.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -88,7 +105,12 @@ class RunningSystem:
         return self.process.wait(timeout=60)
 
     def kill(self) -> None:
+        """Kills the supervisor and its components. Each component runs in a session of its own
+        (so that Ctrl-C reaches only the supervisor), so they are found by their parent first."""
         if self.process is not None and self.process.poll() is None:
+            for pid in children_of(self.process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             os.killpg(self.process.pid, signal.SIGKILL)
 
     def statistics(self) -> dict:
@@ -126,3 +148,19 @@ def test_a_dispute_reported_over_http_escalates_and_survives_a_restart(running: 
     for dispute_id in (first["id"], second["id"]):
         assert [e["type"] for e in running.dispute(dispute_id)["history"]] == ["Reported", "Escalated"]
     assert running.stop() == 0
+
+
+def test_the_system_stops_with_the_reason_when_another_process_holds_the_temporal_port(running: RunningSystem):
+    """The port was free when `run` checked it and taken before the Temporal server bound it (a
+    socket bound without listening looks free to the check): rather than let the worker and the
+    dispatcher work on whatever server answers there, the supervisor stops and says why."""
+    host, port = running.env["FENGQIAO_TEMPORAL_ADDRESS"].rsplit(":", 1)
+    with socket.socket() as squatter:
+        squatter.bind((host, int(port)))
+        running.process = subprocess.Popen([sys.executable, "-m", "infra.cli", "run"], cwd=ROOT, env=running.env,
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        _, stderr = running.process.communicate(timeout=120)
+    assert running.process.returncode != 0
+    said = stderr.decode()
+    assert "stopped: the temporal server cannot bind its port, another process holds it" in said, said[-3000:]
+    assert "address already in use" in said
