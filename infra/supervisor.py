@@ -35,9 +35,11 @@ class Child:
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     started_at: float = field(default=0.0)
+    log_from: int = 0
 
     def start(self) -> None:
         output = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
+        self.log_from = output.tell() if output else 0  # what this run writes, not an earlier run's
         self.process = subprocess.Popen(
             self.argv, stdout=output, stderr=output, start_new_session=True
         )
@@ -133,7 +135,7 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
         for child in children:
             if not child.alive() and not stopping:
                 code = child.process.returncode if child.process else None
-                said = last_line(child.log_path) if child.log_path else None
+                said = last_line(child.log_path, child.log_from) if child.log_path else None
                 if said and "address already in use" in said:
                     # Another process took the port after the check above: the worker and the
                     # dispatcher would be working on a Temporal server that is not ours.
@@ -158,12 +160,12 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
         raise SystemExit(refusal)
 
 
-def last_line(path: Path, limit: int = 4096) -> str | None:
-    """The last line a child wrote to its log, to say why it exited."""
+def last_line(path: Path, since: int = 0, limit: int = 4096) -> str | None:
+    """The last line a child wrote to its log after `since` (its start), to say why it exited."""
     try:
         with open(path, "rb") as file:
             file.seek(0, 2)
-            file.seek(max(0, file.tell() - limit))
+            file.seek(max(since, file.tell() - limit))
             lines = [line.strip() for line in file.read().decode("utf-8", "replace").splitlines() if line.strip()]
     except OSError:
         return None

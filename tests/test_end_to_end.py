@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from infra.supervisor import last_line
 from tests.support import DIRECTORY_FILE, GRID, ROOT, TOKENS, VILLAGE, wait_until
 
 pytestmark = pytest.mark.slow
@@ -164,3 +165,13 @@ def test_the_system_stops_with_the_reason_when_another_process_holds_the_tempora
     said = stderr.decode()
     assert "stopped: the temporal server cannot bind its port, another process holds it" in said, said[-3000:]
     assert "address already in use" in said
+
+
+def test_the_reason_a_child_exited_is_read_from_what_that_run_wrote(tmp_path: Path):
+    log = tmp_path / "temporal.log"
+    log.write_text("Error: listen tcp 127.0.0.1:7233: bind: address already in use\n")  # an earlier run
+    since = log.stat().st_size
+    assert last_line(log, since) is None  # this run wrote nothing: the earlier line is not its reason
+    with open(log, "a") as more:
+        more.write("starting\n\nError: can't set frontend port 7233: bind: address already in use\n\n")
+    assert last_line(log, since) == "Error: can't set frontend port 7233: bind: address already in use"
