@@ -17,11 +17,11 @@ from typing import Any
 from domain.calendar import CHINA
 from infra.sql import Cursor, Row, among, upsert
 from projections.measures import STOCKS, TOPICS, Memory, counts, stream_ids
+from projections.memory import StreamMemory, chunks
 
 VERSION = 2
 COLUMNS = ("node", "day", "recorded", "measure", "detail", "n")
 TYPES = ("text", "text", "text", "text", "text", "integer")
-CHUNK = 500
 
 
 class NodeStatistics:
@@ -29,7 +29,7 @@ class NodeStatistics:
         self.suffix = suffix
         self.name = f"node_statistics_v{VERSION}{suffix}"
         self.table = f"node_counts_v{VERSION}{suffix}"
-        self.memory = f"node_counts_memory_v{VERSION}{suffix}"
+        self.memory = StreamMemory(f"node_counts_memory_v{VERSION}{suffix}")
         self.topics = TOPICS
 
     def shadow(self) -> NodeStatistics:
@@ -43,22 +43,22 @@ class NodeStatistics:
             "recorded TEXT NOT NULL, measure TEXT NOT NULL, detail TEXT NOT NULL, n INTEGER NOT NULL, "
             "PRIMARY KEY (node, day, recorded, measure, detail))"
         )
-        cur.execute(f"CREATE TABLE IF NOT EXISTS {self.memory} (stream_id TEXT PRIMARY KEY, state TEXT NOT NULL)")
+        self.memory.create(cur)
 
     def drop(self, cur: Cursor) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {self.table}")
-        cur.execute(f"DROP TABLE IF EXISTS {self.memory}")
+        self.memory.drop(cur)
 
     def replace_with(self, cur: Cursor, shadow: Any) -> None:
         self.drop(cur)
         cur.execute(f"ALTER TABLE {shadow.table} RENAME TO {self.table}")
-        cur.execute(f"ALTER TABLE {shadow.memory} RENAME TO {self.memory}")
+        self.memory.take_over(cur, shadow.memory)
         self.create(cur)
 
     # -- events ---------------------------------------------------------------------------------
 
     def apply(self, cur: Cursor, events: Sequence[Any]) -> None:
-        recalled = self._recall(cur, set(stream_ids(list(events))))
+        recalled: dict[str, Memory | None] = self.memory.recall(cur, set(stream_ids(list(events))))
         memory: dict[str, Memory | None] = dict(recalled)
         tally: Counter[tuple[str, str, str, str, str]] = Counter()
         for event in events:
@@ -70,26 +70,12 @@ class NodeStatistics:
         upsert(cur, self.table, COLUMNS, TYPES, [(*key, n) for key, n in sorted(tally.items())],
                f"ON CONFLICT (node, day, recorded, measure, detail) DO UPDATE SET n = {self.table}.n + excluded.n")
         kept = [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(memory.items()) if v is not None]
-        upsert(cur, self.memory, ("stream_id", "state"), ("text", "text"), kept,
-               "ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state")
-        forgotten = sorted(k for k in recalled if memory.get(k) is None)
-        for chunk in _chunks(forgotten):
-            condition, params = among(cur, "stream_id", chunk)
-            cur.execute(f"DELETE FROM {self.memory} WHERE {condition}", params)
-
-    def _recall(self, cur: Cursor, keys: set[str]) -> dict[str, Memory | None]:
-        found: dict[str, Memory | None] = {}
-        for chunk in _chunks(sorted(keys)):
-            condition, params = among(cur, "stream_id", chunk)
-            cur.execute(f"SELECT stream_id, state FROM {self.memory} WHERE {condition}", params)
-            found.update({r["stream_id"]: json.loads(r["state"]) for r in cur.fetchall()})
-        return found
+        self.memory.keep(cur, kept)
+        self.memory.forget(cur, sorted(k for k in recalled if memory.get(k) is None))
 
     def rows(self, cur: Cursor) -> dict[str, list[Row]]:
         cur.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table} ORDER BY node, day, measure, detail")
-        counted = cur.fetchall()
-        cur.execute(f"SELECT stream_id, state FROM {self.memory} ORDER BY stream_id")
-        return {self.table: counted, self.memory: cur.fetchall()}
+        return {self.table: cur.fetchall(), self.memory.table: self.memory.rows(cur)}
 
     # -- questions ----------------------------------------------------------------------------------
 
@@ -103,7 +89,7 @@ class NodeStatistics:
         stocks: Counter[tuple[str, str]] = Counter()
         known = " AND recorded <= ?" if known_on else ""
         by = (known_on,) if known_on else ()
-        for chunk in _chunks(sorted(set(nodes))):
+        for chunk in chunks(sorted(set(nodes))):
             in_nodes, node_params = among(cur, "node", chunk)
             cur.execute(
                 f"SELECT measure, detail, SUM(n) AS n FROM {self.table} WHERE {in_nodes} "
@@ -120,11 +106,6 @@ class NodeStatistics:
             for row in cur.fetchall():
                 stocks[(row["measure"], row["detail"])] += int(row["n"])
         return flows, stocks
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(items), CHUNK):
-        yield items[i : i + CHUNK]
 
 
 def _marks(items: Sequence[Any]) -> str:

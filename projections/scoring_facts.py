@@ -12,7 +12,8 @@ from typing import Any
 from domain import dispute, incident, patrol, petition
 from domain.assessment import UnitYear
 from domain.facts import DisputeMemory, Fact, dispute_facts, incident_facts, petition_facts, shift_facts
-from infra.sql import Cursor, Row, among, upsert
+from infra.sql import Cursor, Row, upsert
+from projections.memory import StreamMemory
 
 VERSION = 1
 COLUMNS = ("fact_id", "unit", "year", "kind", "effective_at", "recorded_at", "case_id", "attributes")
@@ -52,7 +53,7 @@ class ScoringFacts:
         self.suffix = suffix
         self.name = f"scoring_facts_v{VERSION}{suffix}"
         self.table = f"scoring_facts_v{VERSION}{suffix}"
-        self.memory = f"scoring_memory_v{VERSION}{suffix}"
+        self.memory = StreamMemory(f"scoring_memory_v{VERSION}{suffix}")
         self.topics = TOPICS
 
     def shadow(self) -> ScoringFacts:
@@ -64,22 +65,22 @@ class ScoringFacts:
             "year INTEGER NOT NULL, kind TEXT NOT NULL, effective_at TEXT NOT NULL, recorded_at TEXT NOT NULL, "
             "case_id TEXT, attributes TEXT NOT NULL)"
         )
-        cur.execute(f"CREATE TABLE IF NOT EXISTS {self.memory} (stream_id TEXT PRIMARY KEY, state TEXT NOT NULL)")
+        self.memory.create(cur)
         if not self.suffix:
             cur.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_unit ON {self.table} (unit, year)")
 
     def drop(self, cur: Cursor) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {self.table}")
-        cur.execute(f"DROP TABLE IF EXISTS {self.memory}")
+        self.memory.drop(cur)
 
     def replace_with(self, cur: Cursor, shadow: Any) -> None:
         self.drop(cur)
         cur.execute(f"ALTER TABLE {shadow.table} RENAME TO {self.table}")
-        cur.execute(f"ALTER TABLE {shadow.memory} RENAME TO {self.memory}")
+        self.memory.take_over(cur, shadow.memory)
         self.create(cur)
 
     def apply(self, cur: Cursor, events: Sequence[Any]) -> None:
-        memory = self._recall(cur, {str(e.originator_id) for e in events if not isinstance(e, STARTERS)})
+        memory = self.memory.recall(cur, {str(e.originator_id) for e in events if not isinstance(e, STARTERS)})
         before = {k: json.dumps(v, sort_keys=True) for k, v in memory.items()}
         facts: list[Fact] = []
         for event in events:
@@ -89,8 +90,7 @@ class ScoringFacts:
             upsert(cur, self.table, COLUMNS, TYPES, [row_of(f) for f in facts], "ON CONFLICT (fact_id) DO NOTHING")
         changed = [(k, text) for k, v in memory.items() if (text := json.dumps(v, sort_keys=True)) != before.get(k)]
         if changed:
-            upsert(cur, self.memory, ("stream_id", "state"), ("text", "text"), changed,
-                   "ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state")
+            self.memory.keep(cur, changed)
 
     def _facts(self, event: Any, key: str, memory: dict[str, Any]) -> list[Fact]:
         if isinstance(event, dispute.Dispute.Event):
@@ -119,20 +119,9 @@ class ScoringFacts:
             return _activity_facts(event, unit) if unit else []
         return []
 
-    def _recall(self, cur: Cursor, keys: set[str]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        ordered = sorted(keys)
-        for i in range(0, len(ordered), 500):
-            condition, params = among(cur, "stream_id", ordered[i : i + 500])
-            cur.execute(f"SELECT stream_id, state FROM {self.memory} WHERE {condition}", params)
-            found.update({r["stream_id"]: json.loads(r["state"]) for r in cur.fetchall()})
-        return found
-
     def rows(self, cur: Cursor) -> dict[str, list[Row]]:
         cur.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table} ORDER BY fact_id")
-        facts = cur.fetchall()
-        cur.execute(f"SELECT stream_id, state FROM {self.memory} ORDER BY stream_id")
-        return {self.table: facts, self.memory: cur.fetchall()}
+        return {self.table: cur.fetchall(), self.memory.table: self.memory.rows(cur)}
 
     def facts(self, cur: Cursor, unit: str, year: int) -> list[Fact]:
         cur.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table} WHERE unit = ? AND year = ?", (unit, year))
