@@ -5,6 +5,7 @@ and tells the store that moment came (`clock_came`). The store decides what foll
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -19,6 +20,18 @@ RETRY = RetryPolicy(
     non_retryable_error_types=["CaseNotFound"],
 )
 TIMEOUT = timedelta(minutes=1)
+
+
+async def news_before(moment: datetime, news: Callable[[], bool]) -> bool:
+    """Sleeps until `moment` (workflow time) unless `news()` comes true first; says whether it did."""
+    remaining = (moment - workflow.now()).total_seconds()
+    if remaining <= 0:
+        return news()
+    try:
+        await workflow.wait_condition(news, timeout=remaining)
+    except asyncio.TimeoutError:
+        return False
+    return True
 
 
 @workflow.defn
@@ -58,17 +71,7 @@ class CaseClockWorkflow:
         return self._time
 
     async def _news_before(self, moment: datetime, known: int, seen: int) -> bool:
-        def news() -> bool:
-            return self._heard > known or self._rechecks > seen
-
-        remaining = (moment - workflow.now()).total_seconds()
-        if remaining <= 0:
-            return news()
-        try:
-            await workflow.wait_condition(news, timeout=remaining)
-        except asyncio.TimeoutError:
-            return False
-        return True
+        return await news_before(moment, lambda: self._heard > known or self._rechecks > seen)
 
     @workflow.signal
     def notice(self, notice: CaseNotice) -> None:

@@ -7,15 +7,13 @@ schedule that runs all year keeps a short history."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime
 from typing import TypeVar
 
 from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.case_clock import RETRY, TIMEOUT
+    from workflows.case_clock import RETRY, TIMEOUT, news_before
     from workflows.contracts import CaseNotice
     from workflows.patrol_contracts import CallOff, OpenedShift, Period, PeriodAsk, PeriodOpening, ScheduleRun
 
@@ -48,7 +46,7 @@ class PatrolScheduleWorkflow:
                 state = state.model_copy(update={
                     "opened_for": period.start, "pending": opened.shift_id, "opened": state.opened + 1})
             self._state = state
-            if await self._news_before(period.start, known):
+            if await news_before(period.start, lambda: self._heard > known):
                 continue
             state = self._state = state.model_copy(update={"after": period.start})
             begun += 1
@@ -59,16 +57,6 @@ class PatrolScheduleWorkflow:
         return await workflow.execute_activity(
             activity, argument, result_type=answer, start_to_close_timeout=TIMEOUT, retry_policy=RETRY,
         )
-
-    async def _news_before(self, moment: datetime, known: int) -> bool:
-        remaining = (moment - workflow.now()).total_seconds()
-        if remaining <= 0:
-            return self._heard > known
-        try:
-            await workflow.wait_condition(lambda: self._heard > known, timeout=remaining)
-        except asyncio.TimeoutError:
-            return False
-        return True
 
     @workflow.signal
     def notice(self, notice: CaseNotice) -> None:
