@@ -59,6 +59,10 @@ class ClockState:
     def open(self) -> bool:
         return self.status in ("running", "paused")
 
+    def reminder_at(self, fraction: float) -> datetime:
+        """When the reminder at `fraction` of the rule's period comes, as the clock now stands."""
+        return self.reminders_at[self.rule["reminders"].index(fraction)]
+
     def counts_through(self, year: int) -> bool:
         """Whether the local days the clock counts, from its start to its due time, reach
         into `year`, so that a change to that year's calendar can move its due time."""

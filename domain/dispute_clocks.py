@@ -89,8 +89,8 @@ class DisputeClocks:
         clock = clocks.clock(key) if clocks else None
         if clock is not None and clock.open:
             if fraction is not None:
-                at = clock.reminders_at[clock.rule["reminders"].index(fraction)]
-                self.cb.deadlines.remind(KIND, dispute_id, key=key, fraction=fraction, at=at, rights=ACTING)
+                self.cb.deadlines.remind(KIND, dispute_id, key=key, fraction=fraction, at=clock.reminder_at(fraction),
+                                         rights=ACTING)
             elif clock.clock in LADDER:
                 self.cb.disputes.escalate_for_missed_deadline(dispute_id, from_level=LADDER[clock.clock], clock=clock)
             elif clock.clock == "dispute.township":

@@ -73,8 +73,8 @@ class IncidentClocks:
         clock = clocks.clock(key) if clocks else None
         if clock is not None and clock.open:
             if fraction is not None:
-                at = clock.reminders_at[clock.rule["reminders"].index(fraction)]
-                self.cb.deadlines.remind(KIND, incident_id, key=key, fraction=fraction, at=at, rights=HANDLING)
+                self.cb.deadlines.remind(KIND, incident_id, key=key, fraction=fraction, at=clock.reminder_at(fraction),
+                                         rights=HANDLING)
             else:
                 first = first_report_upward(self.cb.incidents.get(None, incident_id))
                 if first is None or first > clock.due_at:

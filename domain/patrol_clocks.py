@@ -112,5 +112,5 @@ class ShiftClocks:
 
     def _remind_leader(self, shift_id: UUID, clock: ClockState, fraction: float) -> None:
         leader = self.cb.patrols.shift(None, shift_id).leader
-        at = clock.reminders_at[clock.rule["reminders"].index(fraction)]
-        self.cb.deadlines.remind(KIND, shift_id, key=clock.key, fraction=fraction, at=at, notify=[leader])
+        self.cb.deadlines.remind(KIND, shift_id, key=clock.key, fraction=fraction, at=clock.reminder_at(fraction),
+                                 notify=[leader])

@@ -283,9 +283,9 @@ class PetitionClocks:
         """Records a reminder to the people who act at the clock's node and the node above —
         never to a person the petition accuses (recusal). Its moment never falls in a past
         hearing: the reminders move with the pauses (`domain.clocks.reminder_moments`)."""
-        at = clock.reminders_at[clock.rule["reminders"].index(fraction)]
         recused = frozenset({p.accused_person_id} - {None})
-        self.cb.deadlines.remind(KIND, p.id, key=clock.key, fraction=fraction, at=at, rights=ACTING, exclude=recused)
+        self.cb.deadlines.remind(KIND, p.id, key=clock.key, fraction=fraction, at=clock.reminder_at(fraction),
+                                 rights=ACTING, exclude=recused)
 
 
 def _left_at(p: Petition, clock: ClockState) -> datetime | None:
