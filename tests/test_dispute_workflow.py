@@ -13,10 +13,10 @@ from domain.casebook import CommandMeta
 from domain.dispute import AgreementForm, Category, Dispute, Severity
 from infra.bootstrap import System
 from tests.support import GRID, eventually, person
-from tests.timeskipping import running
+from tests.timeskipping import held, running
 from workflows.activities import CaseActivities
 from workflows.case_clock import CaseClockWorkflow
-from workflows.contracts import CaseRef, CaseTime, ClockDue, case_workflow_id
+from workflows.contracts import CaseRef, ClockDue, case_workflow_id
 
 
 def report(system: System, severity: Severity = Severity.MINOR, **meta: object) -> Dispute:
@@ -41,10 +41,6 @@ def handle(env: WorkflowEnvironment, dispute: Dispute, episode: int = 0) -> Work
     return env.client.get_workflow_handle_for(
         CaseClockWorkflow.run, case_workflow_id("dispute", str(dispute.id), episode)
     )
-
-
-async def known(env: WorkflowEnvironment, dispute: Dispute, episode: int = 0) -> CaseTime | None:
-    return await handle(env, dispute, episode).query(CaseClockWorkflow.time)
 
 
 def test_a_minor_dispute_is_reminded_at_half_and_four_fifths_and_escalates_after_24_hours_not_before(sqlite):
@@ -198,14 +194,7 @@ def test_the_whole_ladder_then_overdue_at_the_township(sqlite):
             await eventually(overdue)
             assert kinds(system, dispute) == ["Reported", "Escalated", "Escalated"]
             assert clocks(system, dispute)["dispute.township"][1] == "overdue at township level: to be referred out"
-
-            # The store records the miss inside the activity; the workflow learns it when the
-            # activity returns, so wait for the workflow's own view rather than assume it.
-            async def workflow_ran_out_of_clocks() -> bool:
-                time = await known(env, dispute)
-                return time is not None and time.clocks == []
-
-            await eventually(workflow_ran_out_of_clocks)
+            await held(handle(env, dispute), lambda time: time.clocks == [])
 
     asyncio.run(scenario())
 
@@ -234,13 +223,8 @@ def test_a_reopened_dispute_gets_a_new_episode_with_a_fresh_clock(sqlite):
                     c.clock == "dispute.grid" and c.started_at == clock.now for c in found.running())
 
             await eventually(new_grid_clock)
-
-            # The new episode's workflow holds the clock once its first sync activity returns.
-            async def episode_knows_its_clock() -> bool:
-                time = await known(env, dispute, episode=1)
-                return time is not None and [c.clock for c in time.clocks] == ["dispute.grid"]
-
-            await eventually(episode_knows_its_clock)
+            await held(handle(env, dispute, episode=1),
+                       lambda time: [c.clock for c in time.clocks] == ["dispute.grid"])
 
     asyncio.run(scenario())
 

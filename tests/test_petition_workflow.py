@@ -34,7 +34,7 @@ from tests.test_petition_clocks import (
     history,
     register,
 )
-from tests.timeskipping import running
+from tests.timeskipping import held, running
 from workflows.activities import CaseActivities
 from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import CaseRef, CaseTime, ClockDue, case_workflow_id
@@ -90,17 +90,7 @@ class Case:
         return self.env.client.get_workflow_handle_for(CaseClockWorkflow.run, case_workflow_id("petition", str(self.id)))
 
     async def known(self, check: Callable[[CaseTime], bool]) -> CaseTime:
-        """What the workflow holds once it satisfies `check`. The store records inside an activity,
-        and the workflow learns the result only when that activity returns, so it may lag."""
-        held: list[CaseTime] = []
-
-        async def holds() -> bool:
-            time = await self.handle().query(CaseClockWorkflow.time)
-            held[:] = [time] if time is not None else []
-            return bool(held) and check(held[0])
-
-        await eventually(holds)
-        return held[0]
+        return await held(self.handle(), check)
 
     async def sleep_until(self, moment: datetime) -> None:
         await self.env.sleep(moment - await self.env.get_current_time())

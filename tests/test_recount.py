@@ -17,7 +17,7 @@ from infra.bootstrap import System
 from infra.rules_files import CalendarFile, load_rules_file, read_rules_file
 from tests.support import ROOT, Clock, eventually, person, shipped_rules
 from tests.test_dispute_workflow import kinds, report
-from tests.timeskipping import running
+from tests.timeskipping import held, running
 from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import case_workflow_id
 
@@ -150,17 +150,13 @@ def test_the_dispatcher_recounts_when_a_year_is_loaded_and_the_workflow_counts_t
             dispute, village = escalated_on(system, clock, datetime(2039, 12, 22, 2, 0, tzinfo=timezone.utc))
             await dispatcher.catch_up()
 
-            async def workflow_due(due: datetime) -> bool:
-                handle = env.client.get_workflow_handle_for(
-                    CaseClockWorkflow.run, case_workflow_id("dispute", str(dispute.id), 0))
-                time = await handle.query(CaseClockWorkflow.time)
-                return time is not None and [c.due_at for c in time.clocks] == [due]
-
-            await eventually(lambda: workflow_due(village.due_at))
+            handle = env.client.get_workflow_handle_for(
+                CaseClockWorkflow.run, case_workflow_id("dispute", str(dispute.id), 0))
+            await held(handle, lambda time: [c.due_at for c in time.clocks] == [village.due_at])
             load_rules_file(system.casebook, LATE_YEAR, actor="system:operator", reason="2040 published")
             await dispatcher.catch_up()
             moved = datetime(2040, 1, 7, 23, 59, 59, tzinfo=CHINA)
-            await eventually(lambda: workflow_due(moved))
+            await held(handle, lambda time: [c.due_at for c in time.clocks] == [moved])
             [change] = system.casebook.deadlines.clocks("dispute", dispute.id).clock(village.key).recomputations
             assert change["reason"] == "calendar CN 2040 loaded: 2040 published"
 
