@@ -18,7 +18,7 @@ import pytest
 from temporalio.client import Client
 
 from tests.support import TOKENS, VILLAGE, wait_until
-from tests.test_end_to_end import GRID_MEMBER, REPORT, TOWNSHIP, RunningSystem
+from tests.test_end_to_end import GRID_MEMBER, REPORT, TOWNSHIP, RunningSystem, children_of
 from tests.test_petition_api import REGISTRATION
 
 pytestmark = pytest.mark.slow
@@ -44,16 +44,13 @@ class CrashedSystem(RunningSystem):
 def children(supervisor: int) -> dict[str, int]:
     """The supervisor's component processes by name."""
     found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in children_of(supervisor):
         try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if int(stat[1]) == supervisor and b"infra.cli" in argv:
-            found[argv[argv.index(b"infra.cli") + 1].decode()] = int(entry.name)
+        if b"infra.cli" in argv:
+            found[argv[argv.index(b"infra.cli") + 1].decode()] = pid
     return found
 
 
