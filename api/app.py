@@ -62,8 +62,11 @@ def create_api(system: System) -> FastAPI:
         response = await call_next(request)
         response.headers["X-Request-ID"] = request_id
         log.info(
-            "http.request", method=request.method, path=request.url.path,
-            status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1),
+            "http.request",
+            method=request.method,
+            path=request.url.path,
+            status=response.status_code,
+            ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return response
 

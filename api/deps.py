@@ -52,16 +52,15 @@ def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | 
 IdempotencyKey = Annotated[
     str | None,
     Header(
-        alias="Idempotency-Key", max_length=200,
+        alias="Idempotency-Key",
+        max_length=200,
         description="Retrying with the same key has the command's effect once.",
     ),
 ]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 
 
-def command_meta(
-    version: ExpectedVersion, idempotency_key: IdempotencyKey = None
-) -> dict[str, Any]:
+def command_meta(version: ExpectedVersion, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     return {"command_id": idempotency_key, "expected_version": version}
 
 

@@ -30,35 +30,53 @@ def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-def domain_problem(error: DomainError) -> JSONResponse:  # noqa: PLR0911 - one case per error
+def domain_problem(error: DomainError) -> JSONResponse:
     match error:
         case InvalidValue():
             return problem(
-                422, "invalid-value", "Invalid value", error.message,
+                422,
+                "invalid-value",
+                "Invalid value",
+                error.message,
                 errors=[{"field": error.field, "message": error.reason}],
             )
         case TransitionNotAllowed():
             return problem(
-                409, "transition-not-allowed", "Not allowed in the current state", error.message,
-                state=error.state, allowed=error.allowed,
+                409,
+                "transition-not-allowed",
+                "Not allowed in the current state",
+                error.message,
+                state=error.state,
+                allowed=error.allowed,
             )
         case CaseNotFound():
             return problem(404, "not-found", f"Unknown {error.kind}", error.message)
         case AccessDenied():
             return problem(
-                403, "access-denied", "Not allowed for this person", error.message,
-                right=str(error.right), node=error.node,
+                403,
+                "access-denied",
+                "Not allowed for this person",
+                error.message,
+                right=str(error.right),
+                node=error.node,
             )
         case StaleVersion():
             return problem(
-                412, "stale-version", "The case has changed", error.message,
-                expected_version=error.expected, current_version=error.actual,
+                412,
+                "stale-version",
+                "The case has changed",
+                error.message,
+                expected_version=error.expected,
+                current_version=error.actual,
             )
         case ConcurrentChanges():
             return problem(409, "concurrent-changes", "The case is busy", error.message)
         case CommandIdReused():
             return problem(
-                422, "command-id-reused", "Idempotency key already used", error.message,
+                422,
+                "command-id-reused",
+                "Idempotency key already used",
+                error.message,
                 errors=[{"field": "Idempotency-Key", "message": error.message}],
             )
     return problem(400, "refused", "Refused", error.message)
@@ -73,8 +91,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
-             "in": str(e["loc"][0]), "message": e["msg"]}
+            {
+                "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+                "in": str(e["loc"][0]),
+                "message": e["msg"],
+            }
             for e in error.errors()
         ]
         fields = ", ".join(e["field"] for e in errors)

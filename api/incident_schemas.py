@@ -103,7 +103,9 @@ class IncidentPublic(BaseModel):
 
     @classmethod
     def of(cls, i: Incident) -> IncidentPublic:
-        fields = {name: getattr(i, name) for name in cls.model_fields if name not in ("id", "allowed_actions")}
+        fields = {
+            name: getattr(i, name) for name in cls.model_fields if name not in ("id", "allowed_actions")
+        }
         return cls(**fields, id=str(i.id), allowed_actions=sorted(i.allowed_actions()))
 
 

@@ -14,7 +14,9 @@ from domain.dispute import Category, Severity
 from domain.patrol import MAX_SHIFT_MINUTES, CadenceLevel, Route, Shift
 
 CODE = Field(
-    min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+    min_length=1,
+    max_length=40,
+    pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
     description="The checkpoint's code, as on its sign.",
 )
 CHECKPOINT = Field(max_length=40, description="The code of a checkpoint of the shift's route revision.")
@@ -50,7 +52,9 @@ class TeamIn(In):
 
 
 class ScheduleStartIn(In):
-    first_start: AwareDatetime = Field(description="When the first shift begins; the next ones a cadence later.")
+    first_start: AwareDatetime = Field(
+        description="When the first shift begins; the next ones a cadence later."
+    )
     shift_minutes: int = Field(ge=1, le=MAX_SHIFT_MINUTES, description="How long each shift lasts.")
     level: CadenceLevel | None = Field(
         None, description="The grid level whose cadence is kept (002); default: the route's own level."
@@ -116,7 +120,9 @@ class DisputeFindingIn(In):
 class IncidentFindingIn(IncidentFactsIn):
     grid: str | None = Field(None, description="The grid where it happened.")
     village: str | None = Field(None, description="Or the village; default: the route's village.")
-    occurred_at: AwareDatetime | None = Field(None, description="When it happened; default: when it was found.")
+    occurred_at: AwareDatetime | None = Field(
+        None, description="When it happened; default: when it was found."
+    )
     checkpoint: str | None = Field(None, max_length=40, description="The checkpoint near which it was found.")
 
     @model_validator(mode="after")
@@ -139,12 +145,16 @@ class RoutePublic(BaseModel):
     retired_at: datetime | None
     team: dict[str, Any] | None = Field(description="The standing team that walks the schedule's shifts.")
     schedule: dict[str, Any] | None = Field(description="The schedule running on the route, if one is.")
-    schedules: list[dict[str, Any]] = Field(description="Every schedule started on the route, the last one last.")
+    schedules: list[dict[str, Any]] = Field(
+        description="Every schedule started on the route, the last one last."
+    )
     allowed_actions: list[str]
 
     @classmethod
     def of(cls, r: Route) -> RoutePublic:
-        fields = {name: getattr(r, name) for name in cls.model_fields if name not in ("id", "allowed_actions")}
+        fields = {
+            name: getattr(r, name) for name in cls.model_fields if name not in ("id", "allowed_actions")
+        }
         return cls(**fields, id=str(r.id), allowed_actions=sorted(r.allowed_actions()))
 
 
@@ -191,13 +201,20 @@ class ShiftPublic(BaseModel):
         simple = set(cls.model_fields) - {"id", "checkpoints", "present", "signed_out", "allowed_actions"}
         checkpoints = [
             CheckpointPublic(
-                position=i, **c, signed_by=s.signed.get(c["code"], []), missed=s.missed.get(c["code"]),
+                position=i,
+                **c,
+                signed_by=s.signed.get(c["code"], []),
+                missed=s.missed.get(c["code"]),
             )
             for i, c in enumerate(s.checkpoints, start=1)
         ]
         return cls(
-            **{name: getattr(s, name) for name in simple}, id=str(s.id), checkpoints=checkpoints,
-            present=list(s.present), signed_out=list(s.signed_out), allowed_actions=sorted(s.allowed_actions()),
+            **{name: getattr(s, name) for name in simple},
+            id=str(s.id),
+            checkpoints=checkpoints,
+            present=list(s.present),
+            signed_out=list(s.signed_out),
+            allowed_actions=sorted(s.allowed_actions()),
         )
 
 

@@ -9,7 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import EventPublic, In
 from domain.clocks import ClockState
-from domain.petition import AcceptanceDecision, Channel, LegalProcedure, Level, Opinion, Petition, PetitionType
+from domain.petition import (
+    AcceptanceDecision,
+    Channel,
+    LegalProcedure,
+    Level,
+    Opinion,
+    Petition,
+    PetitionType,
+)
 
 _ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
 _PHONE = r"^\+?[0-9 \-]{5,20}$"
@@ -44,15 +52,27 @@ class PetitionRegisterIn(In):
     channel: Channel
     type: PetitionType
     petitioner: PetitionerIn
-    content: str = Field(max_length=8000, description="What the petitioner asks or says; an oral petition as said.")
-    matter: str = Field(max_length=200, description="The registrar's short name for the matter: the same name marks a repeat.")
+    content: str = Field(
+        max_length=8000, description="What the petitioner asks or says; an oral petition as said."
+    )
+    matter: str = Field(
+        max_length=200, description="The registrar's short name for the matter: the same name marks a repeat."
+    )
     people_count: int = Field(1, ge=1, le=100_000, description="5 or more make a group petition.")
     representatives: list[RepresentativeIn] = Field(
-        default_factory=list, max_length=50, description="A group petition's representatives: 1 to 5 (Art. 20)."
+        default_factory=list,
+        max_length=50,
+        description="A group petition's representatives: 1 to 5 (Art. 20).",
     )
-    agent: str | None = Field(None, description="Person id of the petition agent acting; default: the registrar, if one.")
-    accused_person_id: str | None = Field(None, description="For an accusation: the accused, when in the directory.")
-    reached_level: Level | None = Field(None, description="Level of the body the petition reached; default: the registrar's.")
+    agent: str | None = Field(
+        None, description="Person id of the petition agent acting; default: the registrar, if one."
+    )
+    accused_person_id: str | None = Field(
+        None, description="For an accusation: the accused, when in the directory."
+    )
+    reached_level: Level | None = Field(
+        None, description="Level of the body the petition reached; default: the registrar's."
+    )
     oral: bool | None = Field(None, description="Default: true for a visit or a call.")
 
 
@@ -139,7 +159,9 @@ class PetitionPublic(BaseModel):
     conclusion: dict[str, Any] | None
     hearings: list[dict[str, Any]]
     hearing: dict[str, Any] | None = Field(description="The hearing in progress: its time is not counted.")
-    review_window_closes: datetime | None = Field(description="By the deadline policy and the business calendar.")
+    review_window_closes: datetime | None = Field(
+        description="By the deadline policy and the business calendar."
+    )
     re_review_window_closes: datetime | None
     allowed_actions: list[str]
     secrets_withheld: bool = Field(
@@ -150,8 +172,13 @@ class PetitionPublic(BaseModel):
     def of(cls, p: Petition, withheld: bool, windows: dict[str, datetime | None]) -> PetitionPublic:
         computed = {"id", "allowed_actions", "secrets_withheld", *windows}
         fields = {name: getattr(p, name) for name in cls.model_fields if name not in computed}
-        return cls(**fields, **windows, id=str(p.id), allowed_actions=sorted(p.allowed_actions()),
-                   secrets_withheld=withheld)
+        return cls(
+            **fields,
+            **windows,
+            id=str(p.id),
+            allowed_actions=sorted(p.allowed_actions()),
+            secrets_withheld=withheld,
+        )
 
 
 class PetitionClockPublic(BaseModel):

@@ -25,8 +25,13 @@ EFFECTIVE_AT = Field(
     None, description="When it took effect in the world (ISO 8601 with offset); default: now."
 )
 _BASE_FIELDS = {
-    "originator_id", "originator_version", "timestamp", "originator_topic",
-    "actor", "effective_at", "command_id",
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "originator_topic",
+    "actor",
+    "effective_at",
+    "command_id",
 }
 
 
@@ -45,7 +50,9 @@ class PartyIn(BaseModel):
 
 class DisputeReportIn(In):
     grid: str | None = Field(None, description="The grid where the dispute arose: it starts at grid level.")
-    village: str | None = Field(None, description="Or the village, when it is reported to the village committee.")
+    village: str | None = Field(
+        None, description="Or the village, when it is reported to the village committee."
+    )
     parties: list[PartyIn] = Field(description="The parties: at least two.")
     category: Category
     severity: Severity
@@ -149,8 +156,12 @@ class EventPublic(BaseModel):
     @classmethod
     def of(cls, event: Any) -> EventPublic:
         return cls(
-            version=event.originator_version, type=type(event).__name__, recorded_at=event.timestamp,
-            effective_at=event.effective_at, actor=event.actor, command_id=event.command_id,
+            version=event.originator_version,
+            type=type(event).__name__,
+            recorded_at=event.timestamp,
+            effective_at=event.effective_at,
+            actor=event.actor,
+            command_id=event.command_id,
             data={k: v for k, v in event.__dict__.items() if k not in _BASE_FIELDS},
         )
 
@@ -186,7 +197,9 @@ class DisputePublic(BaseModel):
 
     @classmethod
     def of(cls, d: Dispute) -> DisputePublic:
-        fields = {name: getattr(d, name) for name in cls.model_fields if name not in ("id", "allowed_actions")}
+        fields = {
+            name: getattr(d, name) for name in cls.model_fields if name not in ("id", "allowed_actions")
+        }
         return cls(**fields, id=str(d.id), allowed_actions=sorted(d.allowed_actions()))
 
 

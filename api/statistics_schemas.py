@@ -36,12 +36,26 @@ class NodeStatisticsPublic(BaseModel):
     def of(cls, report: Report) -> NodeStatisticsPublic:
         [row] = report.rows
         metrics = {
-            name: FigurePublic(version=BY_NAME[name].version, kind=BY_NAME[name].kind, value=f.value,
-                               numerator=f.numerator, denominator=f.denominator, breakdown=f.breakdown)
+            name: FigurePublic(
+                version=BY_NAME[name].version,
+                kind=BY_NAME[name].kind,
+                value=f.value,
+                numerator=f.numerator,
+                denominator=f.denominator,
+                breakdown=f.breakdown,
+            )
             for name, f in row.figures.items()
         }
-        return cls(node=report.node, name=report.name, kind=report.kind, start=report.period.start,
-                   end=report.period.end, nodes=report.nodes, metrics=metrics, as_of_notification=report.position)
+        return cls(
+            node=report.node,
+            name=report.name,
+            kind=report.kind,
+            start=report.period.start,
+            end=report.period.end,
+            nodes=report.nodes,
+            metrics=metrics,
+            as_of_notification=report.position,
+        )
 
 
 class StatisticsRowPublic(BaseModel):
@@ -54,8 +68,14 @@ class StatisticsRowPublic(BaseModel):
 
     @classmethod
     def of(cls, row: Row) -> StatisticsRowPublic:
-        return cls(node=row.node, name=row.name, scope=row.scope, start=row.period.start, end=row.period.end,
-                   values=row.columns())
+        return cls(
+            node=row.node,
+            name=row.name,
+            scope=row.scope,
+            start=row.period.start,
+            end=row.period.end,
+            values=row.columns(),
+        )
 
 
 class StatisticsTablePublic(BaseModel):
@@ -69,6 +89,12 @@ class StatisticsTablePublic(BaseModel):
 
     @classmethod
     def of(cls, report: Report) -> StatisticsTablePublic:
-        return cls(node=report.node, name=report.name, kind=report.kind, start=report.period.start,
-                   end=report.period.end, rows=[StatisticsRowPublic.of(r) for r in report.rows],
-                   as_of_notification=report.position)
+        return cls(
+            node=report.node,
+            name=report.name,
+            kind=report.kind,
+            start=report.period.start,
+            end=report.period.end,
+            rows=[StatisticsRowPublic.of(r) for r in report.rows],
+            as_of_notification=report.position,
+        )

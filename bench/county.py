@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.dispute import (
@@ -25,14 +25,15 @@ from domain.dispute import (
 )
 
 TOWNSHIPS, VILLAGES_PER_TOWNSHIP, GRIDS_PER_VILLAGE = 12, 25, 5
-START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, tzinfo=UTC)
 CATEGORIES = list(Category)
 
 
 def villages() -> list[tuple[str, list[str]]]:
     return [
         (f"c.t{t:02d}.v{v:02d}", [f"c.t{t:02d}.v{v:02d}.g{g}" for g in range(1, GRIDS_PER_VILLAGE + 1)])
-        for t in range(1, TOWNSHIPS + 1) for v in range(1, VILLAGES_PER_TOWNSHIP + 1)
+        for t in range(1, TOWNSHIPS + 1)
+        for v in range(1, VILLAGES_PER_TOWNSHIP + 1)
     ]
 
 
@@ -45,15 +46,21 @@ def dispute_histories(target_events: int, seed: int = 2026) -> Iterator[list[Any
     rng = random.Random(seed)
     places = villages()
     made, n = 0, 0
-    days = (datetime(2026, 11, 1, tzinfo=timezone.utc) - START).days
+    days = (datetime(2026, 11, 1, tzinfo=UTC) - START).days
     while made < target_events:
         village, grids = places[n % len(places)]
         at = START + timedelta(days=rng.randrange(days), minutes=rng.randrange(24 * 60))
         d = Dispute.report(
-            village=village, grid=rng.choice(grids), parties=[{"name": f"p{n}a"}, {"name": f"p{n}b"}],
-            category=rng.choice(CATEGORIES), severity=rng.choices(list(Severity), (70, 25, 5))[0],
-            description="a generated dispute", occurred_at=at - timedelta(days=1), source=Source.GRID_MEMBER,
-            source_ref=None, **_stamp("gm", at, n),
+            village=village,
+            grid=rng.choice(grids),
+            parties=[{"name": f"p{n}a"}, {"name": f"p{n}b"}],
+            category=rng.choice(CATEGORIES),
+            severity=rng.choices(list(Severity), (70, 25, 5))[0],
+            description="a generated dispute",
+            occurred_at=at - timedelta(days=1),
+            source=Source.GRID_MEMBER,
+            source_ref=None,
+            **_stamp("gm", at, n),
         )
         _live(d, rng, at, n)
         events = d.collect_events()
@@ -102,11 +109,18 @@ def seed_county(casebook: Any, years: tuple[int, ...] = (2024, 2025, 2026)) -> N
     from domain.casebook import CommandMeta
     from domain.jurisdiction import NodeKind
 
-    desk, at = casebook.directory, datetime(2023, 12, 1, tzinfo=timezone.utc)
+    desk, at = casebook.directory, datetime(2023, 12, 1, tzinfo=UTC)
 
     def node(code: str, kind: NodeKind, parent: str | None) -> None:
-        desk.create_node("system:seed", code=code, name=code, kind=kind, parent=parent, authorise=False,
-                         meta=CommandMeta(command_id=f"bench:node:{code}", effective_at=at))
+        desk.create_node(
+            "system:seed",
+            code=code,
+            name=code,
+            kind=kind,
+            parent=parent,
+            authorise=False,
+            meta=CommandMeta(command_id=f"bench:node:{code}", effective_at=at),
+        )
 
     node("c", NodeKind.COUNTY, None)
     for t in range(1, TOWNSHIPS + 1):
@@ -120,9 +134,17 @@ def seed_county(casebook: Any, years: tuple[int, ...] = (2024, 2025, 2026)) -> N
     for t in range(1, TOWNSHIPS + 1):
         for year in years:
             data = json.loads(json.dumps(base))
-            data["template"].update(township=f"c.t{t:02d}", year=year, version=f"{year}.1",
-                                    effective_from=f"{year}-01-01T00:00:00+08:00")
+            data["template"].update(
+                township=f"c.t{t:02d}",
+                year=year,
+                version=f"{year}.1",
+                effective_from=f"{year}-01-01T00:00:00+08:00",
+            )
             casebook.assessments.adopt_template(
-                "system:seed", data=data, reason="benchmark", source="bench", authorise=False,
+                "system:seed",
+                data=data,
+                reason="benchmark",
+                source="bench",
+                authorise=False,
                 meta=CommandMeta(command_id=f"bench:template:c.t{t:02d}:{year}", effective_at=at),
             )

@@ -26,7 +26,7 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +67,15 @@ class Measure:
 def pg_env(url: str, schema: str) -> dict[str, str]:
     params = conninfo_to_dict(url)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_HOST": params.get("host", "127.0.0.1"),
-        "POSTGRES_PORT": str(params.get("port", 5432)), "POSTGRES_USER": params.get("user", "postgres"),
-        "POSTGRES_PASSWORD": params.get("password", ""), "POSTGRES_DBNAME": DATABASE,
-        "POSTGRES_SCHEMA": schema, "POSTGRES_LOCK_TIMEOUT": "30", "POSTGRES_POOL_SIZE": "2",
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_HOST": params.get("host", "127.0.0.1"),
+        "POSTGRES_PORT": str(params.get("port", 5432)),
+        "POSTGRES_USER": params.get("user", "postgres"),
+        "POSTGRES_PASSWORD": params.get("password", ""),
+        "POSTGRES_DBNAME": DATABASE,
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_LOCK_TIMEOUT": "30",
+        "POSTGRES_POOL_SIZE": "2",
     }
 
 
@@ -113,12 +118,24 @@ def raw(casebook: Casebook) -> Measure:
 
 def views_of(url: str, schema: str) -> PostgresDatabase:
     env = pg_env(url, schema)
-    return PostgresDatabase(host=env["POSTGRES_HOST"], port=int(env["POSTGRES_PORT"]), user=env["POSTGRES_USER"],
-                            password=env["POSTGRES_PASSWORD"], dbname=DATABASE, schema=schema)
+    return PostgresDatabase(
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        dbname=DATABASE,
+        schema=schema,
+    )
 
 
-def ours(casebook: Casebook, views: PostgresDatabase, projection: Any, batch_size: int, label: str,
-         keep: bool = False) -> Measure:
+def ours(
+    casebook: Casebook,
+    views: PostgresDatabase,
+    projection: Any,
+    batch_size: int,
+    label: str,
+    keep: bool = False,
+) -> Measure:
     runner = ProjectionRunner(NotificationReader(casebook), views, projection, batch_size)
     with views.transaction() as cur:
         tracking.create_table(cur)
@@ -135,7 +152,9 @@ def ours(casebook: Casebook, views: PostgresDatabase, projection: Any, batch_siz
     return Measure(f"{label} (batches of {batch_size:,})", count, seconds)
 
 
-def as_of_queries(casebook: Casebook, views: PostgresDatabase, facts: ScoringFacts, count: int = 200) -> list[float]:
+def as_of_queries(
+    casebook: Casebook, views: PostgresDatabase, facts: ScoringFacts, count: int = 200
+) -> list[float]:
     """Seconds per score of one village, as of a random business date of 2025."""
     import random
 
@@ -146,7 +165,7 @@ def as_of_queries(casebook: Casebook, views: PostgresDatabase, facts: ScoringFac
     units = [v for v, _ in villages()]
     timings = []
     for _ in range(count):
-        as_of = datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(days=rng.randrange(365))
+        as_of = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(365))
         started = time.perf_counter()
         card = scores.card(rng.choice(units), 2025, as_of=as_of)
         timings.append(time.perf_counter() - started)
@@ -162,11 +181,13 @@ class StockView(PostgresTrackingRecorder):
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements.append(SQL(
-            "CREATE TABLE IF NOT EXISTS {0}.{1} (dispute_id text PRIMARY KEY, village text, grid text, "
-            "category text, severity text, level text, status text, reported_at text, sessions int, "
-            "closed_with_agreement int, escalations int, reached_township int, version int)"
-        ).format(Identifier(self.datastore.schema), Identifier(self.table)))
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} (dispute_id text PRIMARY KEY, village text, grid text, "
+                "category text, severity text, level text, status text, reported_at text, sessions int, "
+                "closed_with_agreement int, escalations int, reached_township int, version int)"
+            ).format(Identifier(self.datastore.schema), Identifier(self.table))
+        )
 
     def apply(self, event: Any, tracking: Tracking) -> None:
         from projections.dispute_statistics import COLUMNS, _iso
@@ -176,21 +197,34 @@ class StockView(PostgresTrackingRecorder):
         with self.datastore.transaction(commit=True) as curs:
             key = str(event.originator_id)
             if type(event).__name__ == "Reported":
-                row = {"dispute_id": key, "village": event.village, "grid": event.grid, "category": event.category,
-                       "severity": event.severity, "level": event.level, "status": "open",
-                       "reported_at": _iso(event.effective_at), "sessions": 0, "closed_with_agreement": 0,
-                       "escalations": 0, "reached_township": 0}
+                row = {
+                    "dispute_id": key,
+                    "village": event.village,
+                    "grid": event.grid,
+                    "category": event.category,
+                    "severity": event.severity,
+                    "level": event.level,
+                    "status": "open",
+                    "reported_at": _iso(event.effective_at),
+                    "sessions": 0,
+                    "closed_with_agreement": 0,
+                    "escalations": 0,
+                    "reached_township": 0,
+                }
             else:
                 curs.execute(SQL("SELECT * FROM {} WHERE dispute_id = %s FOR UPDATE").format(table), (key,))
                 row = dict(curs.fetchone())
-            Stats._mutate(row, event)  # noqa: SLF001 - the same row logic as ours
+            Stats._mutate(row, event)
             row["version"] = event.originator_version
-            curs.execute(SQL(
-                "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (dispute_id) DO UPDATE SET {}"
-            ).format(
-                table, SQL(", ").join(map(Identifier, COLUMNS)), SQL(", ").join(SQL("%s") for _ in COLUMNS),
-                SQL(", ").join(SQL("{0} = excluded.{0}").format(Identifier(c)) for c in COLUMNS[1:]),
-            ), [row[c] for c in COLUMNS])
+            curs.execute(
+                SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (dispute_id) DO UPDATE SET {}").format(
+                    table,
+                    SQL(", ").join(map(Identifier, COLUMNS)),
+                    SQL(", ").join(SQL("%s") for _ in COLUMNS),
+                    SQL(", ").join(SQL("{0} = excluded.{0}").format(Identifier(c)) for c in COLUMNS[1:]),
+                ),
+                [row[c] for c in COLUMNS],
+            )
             self._insert_tracking(curs, tracking)
 
 
@@ -205,9 +239,15 @@ class StockDisputeSummary(Projection[StockView]):
 def stock(url: str, schema: str, budget: float) -> Measure:
     env = {**pg_env(url, schema), "CREATE_TABLE": "y"}
     with psycopg.connect(url, dbname=DATABASE, autocommit=True) as conn:
-        conn.execute(SQL("DROP TABLE IF EXISTS {}.{}").format(Identifier(schema), Identifier(StockView.table)))
-        conn.execute(SQL("DROP TABLE IF EXISTS {}.{}").format(Identifier(schema), Identifier("stockbench_tracking")))
-    runner = StockRunner(application_class=Casebook, projection_class=StockDisputeSummary, view_class=StockView, env=env)
+        conn.execute(
+            SQL("DROP TABLE IF EXISTS {}.{}").format(Identifier(schema), Identifier(StockView.table))
+        )
+        conn.execute(
+            SQL("DROP TABLE IF EXISTS {}.{}").format(Identifier(schema), Identifier("stockbench_tracking"))
+        )
+    runner = StockRunner(
+        application_class=Casebook, projection_class=StockDisputeSummary, view_class=StockView, env=env
+    )
     started = time.perf_counter()
     with runner:
         runner.run_forever(timeout=budget)
@@ -231,7 +271,8 @@ def _notifications_up_to(casebook: Casebook, last: int) -> Any:
 def report(measures: list[Measure], total: int, note: str, p50: float, p95: float, queries: int) -> str:
     ceiling = measures[0].rate
     rows = "\n".join(
-        f"| {m.name} | {m.events:,} | {m.seconds:.1f} | {m.rate:,.0f} | {m.rate / ceiling:.2f} |" for m in measures
+        f"| {m.name} | {m.events:,} | {m.seconds:.1f} | {m.rate:,.0f} | {m.rate / ceiling:.2f} |"
+        for m in measures
     )
     ours_rate = next(m.rate for m in measures if m.name.startswith("ours: dispute"))
     stock_rate = next(m.rate for m in measures if m.name.startswith("stock"))
@@ -267,7 +308,9 @@ Reproduce with `.venv/bin/python -m bench.rebuild` (see its docstring).
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--stock-seconds", type=float, default=60.0)
@@ -278,11 +321,15 @@ def main(argv: list[str] | None = None) -> None:
     casebook = prepare(url, schema, args.events)
     total = casebook.recorder.max_notification_id() or 0
     views = views_of(url, schema)
-    facts = ScoringFacts(lambda node, at: casebook.current_directory().ancestor_of_kind(node, NodeKind.VILLAGE, at),
-                         suffix="_bench")
+    facts = ScoringFacts(
+        lambda node, at: casebook.current_directory().ancestor_of_kind(node, NodeKind.VILLAGE, at),
+        suffix="_bench",
+    )
     steps: list[Callable[[], Measure]] = [
         lambda: raw(casebook),
-        lambda: ours(casebook, views, DisputeStatistics(suffix="_bench"), args.batch, "ours: dispute statistics"),
+        lambda: ours(
+            casebook, views, DisputeStatistics(suffix="_bench"), args.batch, "ours: dispute statistics"
+        ),
         lambda: ours(casebook, views, facts, args.batch, "ours: scoring facts", keep=True),
         lambda: ours(casebook, views, NodeStatistics(suffix="_bench"), args.batch, "ours: node statistics"),
         lambda: stock(url, schema, args.stock_seconds),
@@ -290,16 +337,21 @@ def main(argv: list[str] | None = None) -> None:
     measures = []
     for step in steps:
         measure = step()
-        print(f"{measure.name}: {measure.events:,} events in {measure.seconds:.1f} s = {measure.rate:,.0f}/s", flush=True)
+        print(
+            f"{measure.name}: {measure.events:,} events in {measure.seconds:.1f} s = {measure.rate:,.0f}/s",
+            flush=True,
+        )
         measures.append(measure)
     timings = as_of_queries(casebook, views, facts)
     p50, p95 = timings[len(timings) // 2], timings[int(len(timings) * 0.95)]
     print(f"as-of score of one village: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms", flush=True)
     views.close()
     casebook.close()
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    note = (f"Measured {when} on {platform.machine()} with {os.cpu_count()} cores, PostgreSQL, "
-            f"Python {platform.python_version()}.")
+    when = datetime.now(UTC).strftime("%Y-%m-%d")
+    note = (
+        f"Measured {when} on {platform.machine()} with {os.cpu_count()} cores, PostgreSQL, "
+        f"Python {platform.python_version()}."
+    )
     args.out.write_text(report(measures, total, note, p50, p95, len(timings)), encoding="utf-8")
     print(f"wrote {args.out}")
 

@@ -29,7 +29,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict
@@ -53,24 +53,37 @@ def markers(store: str) -> tuple[str, str]:
 
 def settings(var_dir: Path, postgres: str | None) -> Settings:
     shipped = {
-        "var_dir": var_dir, "directory_file": ROOT / "config" / "dev.toml",
-        "policy_dir": ROOT / "config" / "policy", "calendar_dir": ROOT / "config" / "calendars",
+        "var_dir": var_dir,
+        "directory_file": ROOT / "config" / "dev.toml",
+        "policy_dir": ROOT / "config" / "policy",
+        "calendar_dir": ROOT / "config" / "calendars",
         "template_dir": ROOT / "config" / "assessment",
     }
     if postgres is None:
         return Settings(**shipped)
     url = conninfo_to_dict(postgres)
-    return Settings(**shipped, store="postgres", pg_host=url.get("host", "127.0.0.1"),
-                    pg_port=int(url.get("port", 5432)), pg_user=url.get("user", "postgres"),
-                    pg_password=url.get("password", ""), pg_dbname=url.get("dbname", "postgres"),
-                    pg_schema=f"bench_sync_{uuid.uuid4().hex[:8]}")
+    return Settings(
+        **shipped,
+        store="postgres",
+        pg_host=url.get("host", "127.0.0.1"),
+        pg_port=int(url.get("port", 5432)),
+        pg_user=url.get("user", "postgres"),
+        pg_password=url.get("password", ""),
+        pg_dbname=url.get("dbname", "postgres"),
+        pg_schema=f"bench_sync_{uuid.uuid4().hex[:8]}",
+    )
 
 
 def dispute_of_length(system: System, length: int) -> uuid.UUID:
     desk = system.casebook.disputes
     dispute = desk.report(
-        GRID_MEMBER, grid=GRID, parties=[{"name": "Zhang San"}, {"name": "Li Si"}], category=Category.NEIGHBOURHOOD,
-        severity=Severity.MINOR, description="fence moved", occurred_at=datetime.now(timezone.utc) - timedelta(days=1),
+        GRID_MEMBER,
+        grid=GRID,
+        parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
+        category=Category.NEIGHBOURHOOD,
+        severity=Severity.MINOR,
+        description="fence moved",
+        occurred_at=datetime.now(UTC) - timedelta(days=1),
     )
     for _ in range(length - 1):
         desk.hold_mediation_session(MEDIATOR, dispute.id, outcome=SessionOutcome.ADJOURNED)
@@ -101,7 +114,7 @@ def measure(system: System, cases: int) -> tuple[list[tuple[int, float, float]],
         rows.append((length, load, sync))
     streams = len(system.casebook.deadlines._clock_streams())
     started = time.perf_counter()
-    system.casebook.deadlines.recompute_open_clocks(reason="bench", at=datetime.now(timezone.utc), year=2099)
+    system.casebook.deadlines.recompute_open_clocks(reason="bench", at=datetime.now(UTC), year=2099)
     return rows, (streams, time.perf_counter() - started)
 
 
@@ -111,7 +124,7 @@ def report(store: str, rows: list[tuple[int, float, float]], scan: tuple[int, fl
         begin,
         f"### What a clock sync costs as a case grows: {store}",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on {platform.machine()} with {os.cpu_count()} cores, "
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()} with {os.cpu_count()} cores, "
         f"{store}, Python {platform.python_version()} (`bench/sync.py`). Median of {ROUNDS} calls each; the "
         "baseline is reading and decoding the same dispute's events from the store, in the same run.",
         "",
@@ -131,7 +144,7 @@ def write(store: str, section: str) -> None:
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text(encoding="utf-8")
     if begin in text:
-        text = text[:text.index(begin)] + section + text[text.index(end) + len(end) + 1:]
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) + 1 :]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
@@ -142,8 +155,11 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="measure on PostgreSQL instead of SQLite")
     parser.add_argument("--cases", type=int, default=1000, help="disputes in the store for the recount scan")
     args = parser.parse_args()
-    postgres = (os.environ.get("FENGQIAO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-                if args.postgres else None)
+    postgres = (
+        os.environ.get("FENGQIAO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+        if args.postgres
+        else None
+    )
     with tempfile.TemporaryDirectory() as var_dir:
         chosen = settings(Path(var_dir), postgres)
         if postgres:

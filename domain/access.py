@@ -53,8 +53,14 @@ class Right(StrEnum):
 
 
 _MEDIATOR = {
-    Right.READ, Right.REPORT_DISPUTE, Right.ACCEPT_DISPUTE, Right.MEDIATE, Right.ESCALATE,
-    Right.REFER_OUT, Right.CLOSE_CASE, Right.REPORT_RISK,
+    Right.READ,
+    Right.REPORT_DISPUTE,
+    Right.ACCEPT_DISPUTE,
+    Right.MEDIATE,
+    Right.ESCALATE,
+    Right.REFER_OUT,
+    Right.CLOSE_CASE,
+    Right.REPORT_RISK,
 }
 _PATROL = {Right.READ, Right.PATROL, Right.REPORT_DISPUTE, Right.REPORT_INCIDENT}
 
@@ -70,9 +76,17 @@ RIGHTS: dict[Post, frozenset[Right]] = {
     Post.WORKSTATION_STAFF: frozenset(
         _MEDIATOR - {Right.MEDIATE}
         | {
-            Right.MANAGE_DIRECTORY, Right.MANAGE_POLICY, Right.REGISTER_PETITION, Right.HANDLE_PETITION,
-            Right.DECIDE_PETITION, Right.APPROVE_EXTENSION, Right.SEE_ACCUSATION,
-            Right.REPORT_INCIDENT, Right.HANDLE_INCIDENT, Right.MANAGE_ROUTES, Right.LEAD_PATROL,
+            Right.MANAGE_DIRECTORY,
+            Right.MANAGE_POLICY,
+            Right.REGISTER_PETITION,
+            Right.HANDLE_PETITION,
+            Right.DECIDE_PETITION,
+            Right.APPROVE_EXTENSION,
+            Right.SEE_ACCUSATION,
+            Right.REPORT_INCIDENT,
+            Right.HANDLE_INCIDENT,
+            Right.MANAGE_ROUTES,
+            Right.LEAD_PATROL,
             Right.RECORD_ACTIVITY,
         }
     ),

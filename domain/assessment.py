@@ -55,7 +55,9 @@ class AssessmentTemplate(Aggregate):
         def apply(self, t: AssessmentTemplate) -> None:
             t.versions.append((template_from_data(self.data), self.timestamp))
 
-    def __init__(self, *, township: str, year: int, actor: str, effective_at: datetime, command_id: str) -> None:
+    def __init__(
+        self, *, township: str, year: int, actor: str, effective_at: datetime, command_id: str
+    ) -> None:
         self.township = township
         self.year = year
         self.versions: list[tuple[Template, datetime]] = []
@@ -76,12 +78,22 @@ class AssessmentTemplate(Aggregate):
         if (template.township, template.year) != (self.township, self.year):
             raise InvalidValue("template", f"this is the template of {self.township} for {self.year}")
         if any(t.version == template.version for t, _ in self.versions):
-            raise TransitionNotAllowed("adopt_template", f"version {template.version} adopted", [],
-                                       "a version is adopted once; give the change a new version")
+            raise TransitionNotAllowed(
+                "adopt_template",
+                f"version {template.version} adopted",
+                [],
+                "a version is adopted once; give the change a new version",
+            )
         if not reason.strip():
             raise InvalidValue("reason", "say why the template changes")
-        self.trigger_event(self.VersionAdopted, version=template.version, data=data, reason=reason.strip(),
-                           source=source, **stamp)
+        self.trigger_event(
+            self.VersionAdopted,
+            version=template.version,
+            data=data,
+            reason=reason.strip(),
+            source=source,
+            **stamp,
+        )
         return template
 
 
@@ -182,24 +194,43 @@ class UnitYear(Aggregate):
         if at.astimezone(CHINA).year != self.year:
             raise InvalidValue("effective_at", f"this is {self.unit}'s assessment of {self.year}")
 
-    def record_activity(self, *, kind: str, title: str, attendees: list[str], absentees: list[str], **stamp: Any) -> None:
+    def record_activity(
+        self, *, kind: str, title: str, attendees: list[str], absentees: list[str], **stamp: Any
+    ) -> None:
         self._in_year(stamp["effective_at"])
         if kind not in ACTIVITY_KINDS:
             raise InvalidValue("kind", f"one of {', '.join(ACTIVITY_KINDS)}")
         if set(attendees) & set(absentees):
             raise InvalidValue("absentees", "a person is either present or absent")
-        self.trigger_event(self.ActivityRecorded, kind=kind, title=title.strip(), attendees=sorted(attendees),
-                           absentees=sorted(absentees), **stamp)
+        self.trigger_event(
+            self.ActivityRecorded,
+            kind=kind,
+            title=title.strip(),
+            attendees=sorted(attendees),
+            absentees=sorted(absentees),
+            **stamp,
+        )
 
-    def enter_assessment(self, *, item: str, points: float, reason: str, evidence: str, known_items: set[str],
-                         **stamp: Any) -> None:
+    def enter_assessment(
+        self, *, item: str, points: float, reason: str, evidence: str, known_items: set[str], **stamp: Any
+    ) -> None:
         self._in_year(stamp["effective_at"])
         if item not in known_items:
-            raise InvalidValue("item", f"no item {item!r} in the template; items: {', '.join(sorted(known_items))}")
+            raise InvalidValue(
+                "item", f"no item {item!r} in the template; items: {', '.join(sorted(known_items))}"
+            )
         if not reason.strip() or not evidence.strip():
-            raise InvalidValue("reason" if not reason.strip() else "evidence", "every entry says why and on what evidence")
-        self.trigger_event(self.AssessmentEntered, item=item, points=float(points), reason=reason.strip(),
-                           evidence=evidence.strip(), **stamp)
+            raise InvalidValue(
+                "reason" if not reason.strip() else "evidence", "every entry says why and on what evidence"
+            )
+        self.trigger_event(
+            self.AssessmentEntered,
+            item=item,
+            points=float(points),
+            reason=reason.strip(),
+            evidence=evidence.strip(),
+            **stamp,
+        )
 
     def review_veto(self, *, fact_id: str, lifted: bool, reason: str, vetoed: set[str], **stamp: Any) -> None:
         if fact_id not in vetoed:
@@ -212,20 +243,36 @@ class UnitYear(Aggregate):
         self._in_year(stamp["effective_at"])
         if days <= 0:
             raise InvalidValue("days", "an absence lasts at least a day")
-        self.trigger_event(self.AbsenceRecorded, person_id=person_id, days=days, approved=approved,
-                           reason=reason.strip(), **stamp)
+        self.trigger_event(
+            self.AbsenceRecorded,
+            person_id=person_id,
+            days=days,
+            approved=approved,
+            reason=reason.strip(),
+            **stamp,
+        )
 
     def record_evaluation(self, *, person_id: str, incompetent_share: float, **stamp: Any) -> None:
         if not 0 <= incompetent_share <= 1:
             raise InvalidValue("incompetent_share", "a share between 0 and 1")
-        self.trigger_event(self.EvaluationRecorded, person_id=person_id, incompetent_share=incompetent_share, **stamp)
+        self.trigger_event(
+            self.EvaluationRecorded, person_id=person_id, incompetent_share=incompetent_share, **stamp
+        )
 
     def unapproved_absence_days(self, person_id: str, moment: datetime) -> int:
-        return sum(a.days for a in self.absences if a.person_id == person_id and not a.approved and a.effective_at <= moment)
+        return sum(
+            a.days
+            for a in self.absences
+            if a.person_id == person_id and not a.approved and a.effective_at <= moment
+        )
 
 
 TEMPLATE_EVENTS = (AssessmentTemplate.Opened, AssessmentTemplate.VersionAdopted)
 UNIT_YEAR_EVENTS = (
-    UnitYear.Opened, UnitYear.ActivityRecorded, UnitYear.AssessmentEntered, UnitYear.VetoReviewed,
-    UnitYear.AbsenceRecorded, UnitYear.EvaluationRecorded,
+    UnitYear.Opened,
+    UnitYear.ActivityRecorded,
+    UnitYear.AssessmentEntered,
+    UnitYear.VetoReviewed,
+    UnitYear.AbsenceRecorded,
+    UnitYear.EvaluationRecorded,
 )

@@ -60,7 +60,9 @@ def _holds(actual: Any, wanted: Any) -> bool:
     if isinstance(wanted, Mapping):
         if actual is None:
             return False
-        return ("min" not in wanted or actual >= wanted["min"]) and ("max" not in wanted or actual <= wanted["max"])
+        return ("min" not in wanted or actual >= wanted["min"]) and (
+            "max" not in wanted or actual <= wanted["max"]
+        )
     if isinstance(wanted, list):
         return actual in wanted
     return actual == wanted
@@ -156,6 +158,7 @@ class Template:
 
 # -- reading a template from data (files and events use the same shape) ---------------------
 
+
 class TemplateError(ValueError):
     """What is wrong, and where (`section #2 item #3 rule #1`)."""
 
@@ -180,13 +183,22 @@ def template_from_data(data: Mapping[str, Any]) -> Template:
         raise TemplateError("a template needs at least one [[section]]")
     codes = [i.code for s in sections for i in s.items]
     if len(codes) != len(set(codes)):
-        raise TemplateError(f"item codes must be unique; repeated: {sorted({c for c in codes if codes.count(c) > 1})}")
+        raise TemplateError(
+            f"item codes must be unique; repeated: {sorted({c for c in codes if codes.count(c) > 1})}"
+        )
     vetoes = tuple(
         VetoTrigger(v["code"], v.get("title", v["code"]), _match(v, f"veto #{i}"))
         for i, v in enumerate(data.get("veto", []), start=1)
     )
-    return Template(str(head["township"]), int(head["year"]), str(head["version"]), effective_from,
-                    sections, vetoes, _pay(data.get("pay", {})))
+    return Template(
+        str(head["township"]),
+        int(head["year"]),
+        str(head["version"]),
+        effective_from,
+        sections,
+        vetoes,
+        _pay(data.get("pay", {})),
+    )
 
 
 def _section(data: Mapping[str, Any], i: int) -> Section:
@@ -208,7 +220,13 @@ def _item(data: Mapping[str, Any], where: str) -> Item:
     rules = tuple(_rule(r, f"{where} rule #{k}") for k, r in enumerate(data.get("rule", []), start=1))
     if not rules:
         raise TemplateError(f"{where}: an item needs at least one [[section.item.rule]]")
-    return Item(data["code"], data.get("title", data["code"]), float(data["max"]), rules, bool(data.get("bonus", False)))
+    return Item(
+        data["code"],
+        data.get("title", data["code"]),
+        float(data["max"]),
+        rules,
+        bool(data.get("bonus", False)),
+    )
 
 
 def _rule(data: Mapping[str, Any], where: str) -> Rule:
@@ -235,7 +253,9 @@ def _rule(data: Mapping[str, Any], where: str) -> Rule:
             period = Period(data.get("period"))
         except ValueError:
             raise TemplateError(f"{where}: period must be one of {', '.join(Period)}") from None
-    return Rule(shape, float(points), match, data.get("metric"), data.get("threshold"), data.get("step"), period)
+    return Rule(
+        shape, float(points), match, data.get("metric"), data.get("threshold"), data.get("step"), period
+    )
 
 
 def _match(data: Mapping[str, Any], where: str) -> Match:
@@ -257,10 +277,16 @@ def _pay(data: Mapping[str, Any]) -> PayFormula:
             post = Post(name)
         except ValueError:
             raise TemplateError(f"[pay.post.{name}]: not a post; posts: {', '.join(Post)}") from None
-        posts[post] = PostPay(float(values.get("basic_monthly", 0)), float(values.get("basic_yearly", 0)),
-                              float(values.get("floating_yearly", 0)))
+        posts[post] = PostPay(
+            float(values.get("basic_monthly", 0)),
+            float(values.get("basic_yearly", 0)),
+            float(values.get("floating_yearly", 0)),
+        )
     return PayFormula(
-        float(data.get("threshold", 80)), posts, int(data.get("absence_two_months_after_days", 15)),
-        int(data.get("absence_cancels_after_days", 60)), float(data.get("incompetent_share", 0.5)),
+        float(data.get("threshold", 80)),
+        posts,
+        int(data.get("absence_two_months_after_days", 15)),
+        int(data.get("absence_cancels_after_days", 60)),
+        float(data.get("incompetent_share", 0.5)),
         float(data.get("incompetent_cut", 0.5)),
     )

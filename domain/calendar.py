@@ -83,7 +83,9 @@ class BusinessCalendar:
     def is_working_day(self, day: date) -> bool:
         return self.why_not_working(day) is None
 
-    def reckon(self, start: datetime, amount: int, unit: Unit, paused: Collection[date] = frozenset()) -> Reckoning:
+    def reckon(
+        self, start: datetime, amount: int, unit: Unit, paused: Collection[date] = frozenset()
+    ) -> Reckoning:
         """The due time of `amount` units from `start`. Days count from the day after the start;
         working days skip the days the calendar says are not worked; a limit in calendar days
         whose last day is not a working day runs to the next working day. Local days in
@@ -126,9 +128,11 @@ def running_out(calendar: BusinessCalendar, today: date, ahead: timedelta = LOOK
         return None
     year = missing[0]
     when = "now" if year == today.year else f"from {date(year, 1, 1).isoformat()}"
-    return (f"no {calendar.region} calendar for {year} is loaded: limits counted {when} skip weekends only, "
-            f"not {year}'s holidays and make-up working days. Load it (a file in the calendar folder, "
-            f"read at the next start) and the open clocks running into {year} are counted again.")
+    return (
+        f"no {calendar.region} calendar for {year} is loaded: limits counted {when} skip weekends only, "
+        f"not {year}'s holidays and make-up working days. Load it (a file in the calendar folder, "
+        f"read at the next start) and the open clocks running into {year} are counted again."
+    )
 
 
 def end_of(day: date) -> datetime:

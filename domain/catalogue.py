@@ -81,4 +81,3 @@ def render() -> str:
                 f"{'<br>'.join(_fields(event)) or '—'} | {_summary(event)} |"
             )
     return "\n".join(lines) + "\n"
-

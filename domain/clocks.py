@@ -89,12 +89,16 @@ def _counted(reckoning: Reckoning) -> dict[str, Any]:
     """How a rule counted on a calendar, as a clock's events record it for the explanation."""
     return {
         "skipped": [{"day": s.day.isoformat(), "why": s.why} for s in reckoning.skipped],
-        "rolled_forward": reckoning.rolled_forward, "unknown_years": list(reckoning.unknown_years),
+        "rolled_forward": reckoning.rolled_forward,
+        "unknown_years": list(reckoning.unknown_years),
     }
 
 
 def reminder_moments(
-    started_at: datetime, due_at: datetime, pauses: list[dict[str, Any]], fractions: Sequence[float],
+    started_at: datetime,
+    due_at: datetime,
+    pauses: list[dict[str, Any]],
+    fractions: Sequence[float],
 ) -> list[datetime]:
     """When a clock's reminders come: each at its fraction of the time the clock counts — from
     its start to its due time, less the time it was paused — with the pauses before it added
@@ -165,12 +169,20 @@ class CaseClocks(Aggregate):
 
         def apply(self, c: CaseClocks) -> None:
             c.clocks[self.key] = ClockState(
-                key=self.key, clock=self.clock, node=self.node, attributes=dict(self.attributes),
+                key=self.key,
+                clock=self.clock,
+                node=self.node,
+                attributes=dict(self.attributes),
                 started_at=self.effective_at,
-                rule=self.rule, policy_version=self.policy_version, calendar=self.calendar,
-                calendar_version=self.calendar_version, due_at=self.due_at,
-                reminders_at=list(self.reminders_at), skipped=list(self.skipped),
-                rolled_forward=self.rolled_forward, unknown_years=list(self.unknown_years),
+                rule=self.rule,
+                policy_version=self.policy_version,
+                calendar=self.calendar,
+                calendar_version=self.calendar_version,
+                due_at=self.due_at,
+                reminders_at=list(self.reminders_at),
+                skipped=list(self.skipped),
+                rolled_forward=self.rolled_forward,
+                unknown_years=list(self.unknown_years),
             )
 
     class ReminderRecorded(Event):
@@ -226,8 +238,15 @@ class CaseClocks(Aggregate):
 
         def apply(self, c: CaseClocks) -> None:
             clock = c.clocks[self.key]
-            clock.extensions.append({"amount": self.amount, "unit": self.unit, "reason": self.reason,
-                                     "approved_by": self.approved_by, "at": self.effective_at})
+            clock.extensions.append(
+                {
+                    "amount": self.amount,
+                    "unit": self.unit,
+                    "reason": self.reason,
+                    "approved_by": self.approved_by,
+                    "at": self.effective_at,
+                }
+            )
             clock.due_at = self.due_at
             clock.reminders_at = _reminders(clock)
 
@@ -256,11 +275,16 @@ class CaseClocks(Aggregate):
 
         def apply(self, c: CaseClocks) -> None:
             clock = c.clocks[self.key]
-            clock.recomputations.append({
-                "at": self.effective_at, "calendar_version": self.calendar_version,
-                "policy_version": self.policy_version, "from": self.previous_due_at, "to": self.due_at,
-                "reason": self.reason,
-            })
+            clock.recomputations.append(
+                {
+                    "at": self.effective_at,
+                    "calendar_version": self.calendar_version,
+                    "policy_version": self.policy_version,
+                    "from": self.previous_due_at,
+                    "to": self.due_at,
+                    "reason": self.reason,
+                }
+            )
             clock.calendar_version, clock.due_at = self.calendar_version, self.due_at
             clock.policy_version, clock.rule = self.policy_version, self.rule
             if self.skipped is not None:
@@ -305,7 +329,9 @@ class CaseClocks(Aggregate):
             clock = c.clocks[self.key]
             clock.status, clock.outcome, clock.ended_at = "stopped", self.outcome, self.effective_at
 
-    def __init__(self, *, case_kind: str, case_id: str, actor: str, effective_at: datetime, command_id: str) -> None:
+    def __init__(
+        self, *, case_kind: str, case_id: str, actor: str, effective_at: datetime, command_id: str
+    ) -> None:
         self.case_kind = case_kind
         self.case_id = case_id
         self.clocks: dict[str, ClockState] = {}
@@ -320,19 +346,35 @@ class CaseClocks(Aggregate):
 
     # -- commands -------------------------------------------------------------
 
-    def start(  # noqa: PLR0913
-        self, *, clock: str, node: str, attributes: dict[str, str], rule: Rule, policy_version: str,
-        calendar: BusinessCalendar, **stamp: Any,
+    def start(
+        self,
+        *,
+        clock: str,
+        node: str,
+        attributes: dict[str, str],
+        rule: Rule,
+        policy_version: str,
+        calendar: BusinessCalendar,
+        **stamp: Any,
     ) -> ClockState:
         key = f"{clock}@{stamp['effective_at'].isoformat()}"
         if key in self.clocks:
             return self.clocks[key]
         reckoning = calendar.reckon(stamp["effective_at"], rule.amount, rule.unit)
         self.trigger_event(
-            self.ClockStarted, key=key, clock=clock, node=node, attributes=dict(attributes), rule=rule.as_data(),
-            policy_version=policy_version, calendar=calendar.region, calendar_version=calendar.version,
-            due_at=reckoning.due, reminders_at=reminder_moments(reckoning.start, reckoning.due, [], rule.reminders),
-            **_counted(reckoning), **stamp,
+            self.ClockStarted,
+            key=key,
+            clock=clock,
+            node=node,
+            attributes=dict(attributes),
+            rule=rule.as_data(),
+            policy_version=policy_version,
+            calendar=calendar.region,
+            calendar_version=calendar.version,
+            due_at=reckoning.due,
+            reminders_at=reminder_moments(reckoning.start, reckoning.due, [], rule.reminders),
+            **_counted(reckoning),
+            **stamp,
         )
         return self.clocks[key]
 
@@ -340,8 +382,14 @@ class CaseClocks(Aggregate):
         clock = self._open(key, "remind")
         if any(r["fraction"] == fraction for r in clock.reminders_sent):
             return False
-        self.trigger_event(self.ReminderRecorded, key=key, fraction=fraction, due_at=clock.due_at,
-                           notify=sorted(notify), **stamp)
+        self.trigger_event(
+            self.ReminderRecorded,
+            key=key,
+            fraction=fraction,
+            due_at=clock.due_at,
+            notify=sorted(notify),
+            **stamp,
+        )
         return True
 
     def pause(self, *, key: str, reason: str, **stamp: Any) -> None:
@@ -358,25 +406,51 @@ class CaseClocks(Aggregate):
         _, due = reckon_due(replace(clock, pauses=[*clock.pauses, pause]), calendar)
         self.trigger_event(self.ClockResumed, key=key, paused_from=clock.paused_at, due_at=due, **stamp)
 
-    def extend(  # noqa: PLR0913
-        self, *, key: str, amount: int, unit: Unit, most: Rule | None, reason: str, approved_by: str,
-        calendar: BusinessCalendar, **stamp: Any,
+    def extend(
+        self,
+        *,
+        key: str,
+        amount: int,
+        unit: Unit,
+        most: Rule | None,
+        reason: str,
+        approved_by: str,
+        calendar: BusinessCalendar,
+        **stamp: Any,
     ) -> None:
         clock = self._open(key, "extend")
         if clock.extensions:
             raise TransitionNotAllowed("extend", "extended once", [], "a time limit is extended at most once")
         if most is not None and (unit != most.unit or amount > most.amount):
-            raise InvalidValue("amount", f"an extension is at most {most.amount} {most.unit.value.replace('_', ' ')}")
+            raise InvalidValue(
+                "amount", f"an extension is at most {most.amount} {most.unit.value.replace('_', ' ')}"
+            )
         if amount <= 0:
             raise InvalidValue("amount", "an extension adds some time")
         if not reason.strip():
             raise InvalidValue("reason", "the reason is told to the petitioner")
         due = calendar.reckon(clock.due_at, amount, unit).due
-        self.trigger_event(self.ClockExtended, key=key, amount=amount, unit=Unit(unit).value, reason=reason.strip(),
-                           approved_by=approved_by, previous_due_at=clock.due_at, due_at=due, **stamp)
+        self.trigger_event(
+            self.ClockExtended,
+            key=key,
+            amount=amount,
+            unit=Unit(unit).value,
+            reason=reason.strip(),
+            approved_by=approved_by,
+            previous_due_at=clock.due_at,
+            due_at=due,
+            **stamp,
+        )
 
     def recompute(
-        self, *, key: str, rule: Rule, policy_version: str, calendar: BusinessCalendar, reason: str, **stamp: Any
+        self,
+        *,
+        key: str,
+        rule: Rule,
+        policy_version: str,
+        calendar: BusinessCalendar,
+        reason: str,
+        **stamp: Any,
     ) -> bool:
         """Counts the clock again by the rule and calendar given; records only a change."""
         clock = self.clocks[key]
@@ -386,16 +460,27 @@ class CaseClocks(Aggregate):
             return False
         recounted = ClockState(**{**clock.__dict__, "rule": rule.as_data()})
         base, due = reckon_due(recounted, calendar)
-        self.trigger_event(self.DueDateRecomputed, key=key, policy_version=policy_version, rule=rule.as_data(),
-                           calendar_version=calendar.version, previous_due_at=clock.due_at, due_at=due,
-                           reason=reason, **_counted(base), **stamp)
+        self.trigger_event(
+            self.DueDateRecomputed,
+            key=key,
+            policy_version=policy_version,
+            rule=rule.as_data(),
+            calendar_version=calendar.version,
+            previous_due_at=clock.due_at,
+            due_at=due,
+            reason=reason,
+            **_counted(base),
+            **stamp,
+        )
         return True
 
     def miss(self, *, key: str, consequence: str, **stamp: Any) -> bool:
         clock = self.clocks.get(key)
         if clock is None or not clock.open:
             return False
-        self.trigger_event(self.DeadlineMissed, key=key, due_at=clock.due_at, consequence=consequence, **stamp)
+        self.trigger_event(
+            self.DeadlineMissed, key=key, due_at=clock.due_at, consequence=consequence, **stamp
+        )
         return True
 
     def settle(self, *, key: str, outcome: str, **stamp: Any) -> bool:
@@ -434,8 +519,15 @@ class CaseClocks(Aggregate):
 
 
 EVENT_CLASSES = (
-    CaseClocks.Opened, CaseClocks.ClockStarted, CaseClocks.ReminderRecorded, CaseClocks.ClockPaused,
-    CaseClocks.ClockResumed, CaseClocks.ClockExtended, CaseClocks.DueDateRecomputed, CaseClocks.DeadlineMissed,
-    CaseClocks.MissedDeadlineSettled, CaseClocks.ClockStopped,
+    CaseClocks.Opened,
+    CaseClocks.ClockStarted,
+    CaseClocks.ReminderRecorded,
+    CaseClocks.ClockPaused,
+    CaseClocks.ClockResumed,
+    CaseClocks.ClockExtended,
+    CaseClocks.DueDateRecomputed,
+    CaseClocks.DeadlineMissed,
+    CaseClocks.MissedDeadlineSettled,
+    CaseClocks.ClockStopped,
 )
 EVENT_TOPICS = tuple(e.TOPIC for e in EVENT_CLASSES)

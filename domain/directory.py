@@ -27,6 +27,7 @@ from domain.access import (
 from domain.errors import AccessDenied, InvalidValue, TransitionNotAllowed
 from domain.jurisdiction import PARENT_KIND, NodeKind
 
+
 @dataclass(frozen=True)
 class Committee:
     """A mediation committee as it stands: 3 to 9 members, one of them the chair (People's
@@ -44,7 +45,9 @@ class Committee:
     def problems(self) -> list[str]:
         found = []
         if self.short_by:
-            found.append(f"under strength: {len(self.members)} member(s), a committee has at least {COMMITTEE_MIN}")
+            found.append(
+                f"under strength: {len(self.members)} member(s), a committee has at least {COMMITTEE_MIN}"
+            )
         if self.chair is None:
             found.append("no chair")
         return found
@@ -119,8 +122,11 @@ class Directory(Aggregate):
 
         def apply(self, d: Directory) -> None:
             d.nodes[self.code] = NodeRecord(
-                code=self.code, kind=NodeKind(self.kind), created=self.effective_at,
-                names=[(self.effective_at, self.name)], parents=[(self.effective_at, self.parent)],
+                code=self.code,
+                kind=NodeKind(self.kind),
+                created=self.effective_at,
+                names=[(self.effective_at, self.name)],
+                parents=[(self.effective_at, self.parent)],
             )
 
     class NodeRenamed(Event):
@@ -159,8 +165,11 @@ class Directory(Aggregate):
             parent = source.parent_at(self.effective_at)
             for part in self.parts:
                 d.nodes[part["code"]] = NodeRecord(
-                    code=part["code"], kind=source.kind, created=self.effective_at,
-                    names=[(self.effective_at, part["name"])], parents=[(self.effective_at, parent)],
+                    code=part["code"],
+                    kind=source.kind,
+                    created=self.effective_at,
+                    names=[(self.effective_at, part["name"])],
+                    parents=[(self.effective_at, parent)],
                 )
             for child, part_code in self.children.items():
                 d.nodes[child].parents.append((self.effective_at, part_code))
@@ -230,7 +239,9 @@ class Directory(Aggregate):
             found = self._active(parent or "", at, "parent")
             if found.kind != expected:
                 raise InvalidValue("parent", f"a {kind} belongs to a {expected}, not a {found.kind}")
-        self.trigger_event(self.NodeCreated, code=code, name=name.strip(), kind=NodeKind(kind).value, parent=parent, **stamp)
+        self.trigger_event(
+            self.NodeCreated, code=code, name=name.strip(), kind=NodeKind(kind).value, parent=parent, **stamp
+        )
 
     def rename_node(self, *, code: str, name: str, **stamp: Any) -> None:
         self._active(code, stamp["effective_at"], "code")
@@ -248,14 +259,20 @@ class Directory(Aggregate):
                 raise InvalidValue("sources", f"{code!r} is not a {target.kind} like {into!r}")
         self.trigger_event(self.NodesMerged, sources=list(sources), into=into, **stamp)
 
-    def split_node(self, *, source: str, parts: list[dict[str, str]], children: dict[str, str], **stamp: Any) -> None:
+    def split_node(
+        self, *, source: str, parts: list[dict[str, str]], children: dict[str, str], **stamp: Any
+    ) -> None:
         at = stamp["effective_at"]
         self._active(source, at, "source")
         codes = [p.get("code", "") for p in parts]
         if len(parts) < 2:
             raise InvalidValue("parts", "a split makes at least two parts")
         for part in parts:
-            if not part.get("code", "").strip() or part["code"] in self.nodes or codes.count(part["code"]) > 1:
+            if (
+                not part.get("code", "").strip()
+                or part["code"] in self.nodes
+                or codes.count(part["code"]) > 1
+            ):
                 raise InvalidValue("parts", f"part code {part.get('code')!r} is taken or repeated")
             if not part.get("name", "").strip():
                 raise InvalidValue("parts", f"part {part['code']!r} needs a name")
@@ -264,7 +281,9 @@ class Directory(Aggregate):
             raise InvalidValue("children", f"assign exactly the children of {source!r}: {sorted(current)}")
         if not set(children.values()) <= set(codes):
             raise InvalidValue("children", "each child goes to one of the parts")
-        self.trigger_event(self.NodeSplit, source=source, parts=[dict(p) for p in parts], children=dict(children), **stamp)
+        self.trigger_event(
+            self.NodeSplit, source=source, parts=[dict(p) for p in parts], children=dict(children), **stamp
+        )
 
     # -- people and posts -----------------------------------------------------
 
@@ -273,7 +292,9 @@ class Directory(Aggregate):
             raise InvalidValue("person_id", f"{person_id!r} is already registered")
         if not person_id.strip() or not name.strip():
             raise InvalidValue("name" if person_id.strip() else "person_id", "must not be empty")
-        self.trigger_event(self.PersonRegistered, person_id=person_id, name=name.strip(), phone=phone, **stamp)
+        self.trigger_event(
+            self.PersonRegistered, person_id=person_id, name=name.strip(), phone=phone, **stamp
+        )
 
     def take_post(self, *, person_id: str, post: Post, node: str, **stamp: Any) -> None:
         at = stamp["effective_at"]
@@ -282,7 +303,9 @@ class Directory(Aggregate):
         record = self._active(node, at, "node")
         if record.kind not in WHERE_HELD[post]:
             kinds = " or ".join(sorted(WHERE_HELD[post]))
-            raise InvalidValue("node", f"a {post.value.replace('_', ' ')} is held at a {kinds}, not a {record.kind}")
+            raise InvalidValue(
+                "node", f"a {post.value.replace('_', ' ')} is held at a {kinds}, not a {record.kind}"
+            )
         if self._open_tenure(person_id, post, node, at):
             raise TransitionNotAllowed("take_post", "held", [], f"{person_id} already holds this post here")
         if post in COMMITTEE_POSTS:
@@ -292,16 +315,22 @@ class Directory(Aggregate):
     def leave_post(self, *, person_id: str, post: Post, node: str, reason: str, **stamp: Any) -> None:
         tenure = self._open_tenure(person_id, post, node, stamp["effective_at"])
         if tenure is None:
-            raise TransitionNotAllowed("leave_post", "not held", [], f"{person_id} does not hold this post here")
+            raise TransitionNotAllowed(
+                "leave_post", "not held", [], f"{person_id} does not hold this post here"
+            )
         if stamp["effective_at"] < tenure.start:
             raise InvalidValue("effective_at", "a post cannot end before it began")
-        self.trigger_event(self.PostLeft, person_id=person_id, post=post.value, node=node, reason=reason, **stamp)
+        self.trigger_event(
+            self.PostLeft, person_id=person_id, post=post.value, node=node, reason=reason, **stamp
+        )
 
     def _check_committee_room(self, post: Post, node: str, at: datetime) -> None:
         members = [t for t in self.holders(node, at) if t.post in COMMITTEE_POSTS]
         if len(members) >= COMMITTEE_MAX:
             raise TransitionNotAllowed(
-                "take_post", f"a full committee of {len(members)}", [],
+                "take_post",
+                f"a full committee of {len(members)}",
+                [],
                 f"a mediation committee has at most {COMMITTEE_MAX} members; "
                 "one must leave before another joins",
             )
@@ -314,9 +343,7 @@ class Directory(Aggregate):
         return self.nodes.get(code)
 
     def children(self, code: str, at: datetime) -> list[str]:
-        return sorted(
-            c for c, n in self.nodes.items() if n.active_at(at) and n.parent_at(at) == code
-        )
+        return sorted(c for c, n in self.nodes.items() if n.active_at(at) and n.parent_at(at) == code)
 
     def ancestors(self, code: str, at: datetime) -> list[str]:
         chain: list[str] = []
@@ -373,7 +400,9 @@ class Directory(Aggregate):
         if not with_right:
             held = ", ".join(f"{t.post.value} at {t.node}" for t in posts) or "no post"
             raise AccessDenied(
-                person_id, right, node,
+                person_id,
+                right,
+                node,
                 f"{name} ({held}) does not have the right to {right.value.replace('_', ' ')}; "
                 f"posts with it: {', '.join(posts_with(right))}",
             )
@@ -394,8 +423,13 @@ class Directory(Aggregate):
 
     def _open_tenure(self, person_id: str, post: Post, node: str, at: datetime) -> Tenure | None:
         return next(
-            (t for t in self.tenures if (t.person_id, t.post, t.node) == (person_id, post, node)
-             and t.end is None and t.start <= at),
+            (
+                t
+                for t in self.tenures
+                if (t.person_id, t.post, t.node) == (person_id, post, node)
+                and t.end is None
+                and t.start <= at
+            ),
             None,
         )
 
@@ -409,6 +443,12 @@ class Directory(Aggregate):
 
 
 EVENT_CLASSES = (
-    Directory.Opened, Directory.NodeCreated, Directory.NodeRenamed, Directory.NodesMerged,
-    Directory.NodeSplit, Directory.PersonRegistered, Directory.PostTaken, Directory.PostLeft,
+    Directory.Opened,
+    Directory.NodeCreated,
+    Directory.NodeRenamed,
+    Directory.NodesMerged,
+    Directory.NodeSplit,
+    Directory.PersonRegistered,
+    Directory.PostTaken,
+    Directory.PostLeft,
 )

@@ -26,14 +26,23 @@ class DirectoryDesk:
     # -- commands ---------------------------------------------------------------
 
     def create_node(
-        self, actor: str, *, code: str, name: str, kind: NodeKind, parent: str | None,
-        meta: CommandMeta = NO_META, authorise: bool = True,
+        self,
+        actor: str,
+        *,
+        code: str,
+        name: str,
+        kind: NodeKind,
+        parent: str | None,
+        meta: CommandMeta = NO_META,
+        authorise: bool = True,
     ) -> Directory:
         def decide(d: Directory, stamp: Any) -> None:
             if authorise:
                 if parent is None:
                     raise AccessDenied(
-                        actor, Right.MANAGE_DIRECTORY, code,
+                        actor,
+                        Right.MANAGE_DIRECTORY,
+                        code,
                         "a county is created by the operator's directory file, not through the API",
                     )
                 self._require_manager(d, actor, parent, "parent")
@@ -48,7 +57,9 @@ class DirectoryDesk:
 
         return self._change("rename_node", actor, meta, decide)
 
-    def merge_nodes(self, actor: str, *, sources: list[str], into: str, meta: CommandMeta = NO_META) -> Directory:
+    def merge_nodes(
+        self, actor: str, *, sources: list[str], into: str, meta: CommandMeta = NO_META
+    ) -> Directory:
         def decide(d: Directory, stamp: Any) -> None:
             for code in [*sources, into]:
                 self._require_manager(d, actor, code, "sources" if code in sources else "into")
@@ -57,7 +68,12 @@ class DirectoryDesk:
         return self._change("merge_nodes", actor, meta, decide)
 
     def split_node(
-        self, actor: str, *, source: str, parts: list[dict[str, str]], children: dict[str, str],
+        self,
+        actor: str,
+        *,
+        source: str,
+        parts: list[dict[str, str]],
+        children: dict[str, str],
         meta: CommandMeta = NO_META,
     ) -> Directory:
         def decide(d: Directory, stamp: Any) -> None:
@@ -67,8 +83,15 @@ class DirectoryDesk:
         return self._change("split_node", actor, meta, decide)
 
     def register_person(
-        self, actor: str, *, person_id: str, name: str, phone: str | None, node: str,
-        meta: CommandMeta = NO_META, authorise: bool = True,
+        self,
+        actor: str,
+        *,
+        person_id: str,
+        name: str,
+        phone: str | None,
+        node: str,
+        meta: CommandMeta = NO_META,
+        authorise: bool = True,
     ) -> Directory:
         def decide(d: Directory, stamp: Any) -> None:
             if authorise:
@@ -78,7 +101,13 @@ class DirectoryDesk:
         return self._change("register_person", actor, meta, decide)
 
     def take_post(
-        self, actor: str, *, person_id: str, post: Post, node: str, meta: CommandMeta = NO_META,
+        self,
+        actor: str,
+        *,
+        person_id: str,
+        post: Post,
+        node: str,
+        meta: CommandMeta = NO_META,
         authorise: bool = True,
     ) -> Directory:
         def decide(d: Directory, stamp: Any) -> None:
@@ -142,7 +171,10 @@ class DirectoryDesk:
             from eventsourcing.persistence import IntegrityError
 
             try:
-                self.cb.save(Directory.open(actor=stamp["actor"], effective_at=stamp["effective_at"],
-                                            command_id="open-directory"))
+                self.cb.save(
+                    Directory.open(
+                        actor=stamp["actor"], effective_at=stamp["effective_at"], command_id="open-directory"
+                    )
+                )
             except IntegrityError:
                 pass  # opened meanwhile by someone else

@@ -108,22 +108,39 @@ class Satisfaction(StrEnum):
 
 
 _RUNNING = {
-    "report_risk", "record_criminal_conversion", "mark_duplicate", "file_with_township",
+    "report_risk",
+    "record_criminal_conversion",
+    "mark_duplicate",
+    "file_with_township",
 }
 ALLOWED: dict[Status, frozenset[str]] = {
     Status.OPEN: frozenset(
-        {"accept", "hold_mediation_session", "reach_agreement", "record_party_refusal",
-         "escalate", "refer_out"} | _RUNNING
+        {
+            "accept",
+            "hold_mediation_session",
+            "reach_agreement",
+            "record_party_refusal",
+            "escalate",
+            "refer_out",
+        }
+        | _RUNNING
     ),
     Status.ACCEPTED: frozenset(
-        {"hold_mediation_session", "reach_agreement", "record_party_refusal", "escalate",
-         "refer_out"} | _RUNNING
+        {"hold_mediation_session", "reach_agreement", "record_party_refusal", "escalate", "refer_out"}
+        | _RUNNING
     ),
     Status.MEDIATION_FAILED: frozenset({"escalate", "refer_out", "close"} | _RUNNING),
     Status.AGREEMENT_REACHED: frozenset(
-        {"sign_agreement", "seal_agreement", "record_follow_up_visit",
-         "request_judicial_confirmation", "close", "reopen", "report_risk",
-         "record_criminal_conversion"}
+        {
+            "sign_agreement",
+            "seal_agreement",
+            "record_follow_up_visit",
+            "request_judicial_confirmation",
+            "close",
+            "reopen",
+            "report_risk",
+            "record_criminal_conversion",
+        }
     ),
     Status.CLOSED: frozenset({"reopen", "record_criminal_conversion"}),
     Status.REFERRED_OUT: frozenset({"reopen", "record_criminal_conversion"}),
@@ -219,8 +236,11 @@ class Dispute(Aggregate):
         def apply(self, d: Dispute) -> None:
             d.status = Status.AGREEMENT_REACHED
             d.agreement = {
-                "form": self.form, "terms": self.terms, "level": self.level,
-                "signed_by": [], "sealed": False,
+                "form": self.form,
+                "terms": self.terms,
+                "level": self.level,
+                "signed_by": [],
+                "sealed": False,
                 "in_effect_since": self.effective_at if self.form == AgreementForm.ORAL else None,
             }
 
@@ -378,10 +398,22 @@ class Dispute(Aggregate):
         def apply(self, d: Dispute) -> None:
             d.duplicates.append(self.duplicate)
 
-    def __init__(  # noqa: PLR0913 - the facts of a report
-        self, *, village: str, grid: str | None, level: str, parties: list[dict[str, Any]],
-        category: str, severity: str, description: str, occurred_at: datetime,
-        source: str, source_ref: str | None, actor: str, effective_at: datetime, command_id: str,
+    def __init__(
+        self,
+        *,
+        village: str,
+        grid: str | None,
+        level: str,
+        parties: list[dict[str, Any]],
+        category: str,
+        severity: str,
+        description: str,
+        occurred_at: datetime,
+        source: str,
+        source_ref: str | None,
+        actor: str,
+        effective_at: datetime,
+        command_id: str,
     ) -> None:
         self.village = village
         self.grid = grid
@@ -415,10 +447,19 @@ class Dispute(Aggregate):
     # -- commands -----------------------------------------------------------
 
     @classmethod
-    def report(  # noqa: PLR0913
-        cls, *, village: str, grid: str | None, parties: Sequence[dict[str, Any]],
-        category: Category, severity: Severity, description: str, occurred_at: datetime,
-        source: Source, source_ref: str | None, **stamp: Any,
+    def report(
+        cls,
+        *,
+        village: str,
+        grid: str | None,
+        parties: Sequence[dict[str, Any]],
+        category: Category,
+        severity: Severity,
+        description: str,
+        occurred_at: datetime,
+        source: Source,
+        source_ref: str | None,
+        **stamp: Any,
     ) -> Dispute:
         if len(parties) < MIN_PARTIES:
             raise InvalidValue("parties", f"a dispute needs at least {MIN_PARTIES} parties")
@@ -426,34 +467,56 @@ class Dispute(Aggregate):
             raise InvalidValue("description", "say what the dispute is about")
         if occurred_at > stamp["effective_at"]:
             raise InvalidValue("occurred_at", "a dispute cannot be reported before it happened")
-        if Source(source) in (Source.PATROL, Source.POLICE_REFERRAL, Source.COURT_REFERRAL) and not source_ref:
-            raise InvalidValue("source_ref", f"a {source.replace('_', ' ')} names its patrol shift or referral")
+        if (
+            Source(source) in (Source.PATROL, Source.POLICE_REFERRAL, Source.COURT_REFERRAL)
+            and not source_ref
+        ):
+            raise InvalidValue(
+                "source_ref", f"a {source.replace('_', ' ')} names its patrol shift or referral"
+            )
         return cls._create(
-            cls.Reported, village=village, grid=grid,
+            cls.Reported,
+            village=village,
+            grid=grid,
             level=(Level.GRID if grid else Level.VILLAGE).value,
-            parties=[dict(p) for p in parties], category=Category(category).value,
-            severity=Severity(severity).value, description=description.strip(),
-            occurred_at=occurred_at, source=Source(source).value, source_ref=source_ref, **stamp,
+            parties=[dict(p) for p in parties],
+            category=Category(category).value,
+            severity=Severity(severity).value,
+            description=description.strip(),
+            occurred_at=occurred_at,
+            source=Source(source).value,
+            source_ref=source_ref,
+            **stamp,
         )
 
     def accept(self, **stamp: Any) -> None:
         self._check("accept", stamp)
         if self.accepted_at_level:
-            raise TransitionNotAllowed("accept", self.status.value, self.allowed_actions(), "already accepted")
+            raise TransitionNotAllowed(
+                "accept", self.status.value, self.allowed_actions(), "already accepted"
+            )
         self.trigger_event(self.Accepted, level=self.level.value, **stamp)
 
-    def hold_mediation_session(self, *, mediator: str, outcome: SessionOutcome, notes: str, **stamp: Any) -> None:
+    def hold_mediation_session(
+        self, *, mediator: str, outcome: SessionOutcome, notes: str, **stamp: Any
+    ) -> None:
         self._check("hold_mediation_session", stamp)
         self._check_accepted_or_on_the_spot("hold_mediation_session")
         self.trigger_event(
-            self.MediationSessionHeld, level=self.level.value, mediator=mediator,
-            outcome=SessionOutcome(outcome).value, notes=notes, **stamp,
+            self.MediationSessionHeld,
+            level=self.level.value,
+            mediator=mediator,
+            outcome=SessionOutcome(outcome).value,
+            notes=notes,
+            **stamp,
         )
 
     def record_party_refusal(self, *, party: str, reason: str, **stamp: Any) -> None:
         self._check("record_party_refusal", stamp)
         self._check_party(party, "party")
-        self.trigger_event(self.PartyRefusedMediation, level=self.level.value, party=party, reason=reason.strip(), **stamp)
+        self.trigger_event(
+            self.PartyRefusedMediation, level=self.level.value, party=party, reason=reason.strip(), **stamp
+        )
 
     def reach_agreement(self, *, form: AgreementForm, terms: str, **stamp: Any) -> None:
         self._check("reach_agreement", stamp)
@@ -461,8 +524,11 @@ class Dispute(Aggregate):
         if not terms.strip():
             raise InvalidValue("terms", "record what the parties agreed")
         self.trigger_event(
-            self.AgreementReached, level=self.level.value, form=AgreementForm(form).value,
-            terms=terms.strip(), **stamp,
+            self.AgreementReached,
+            level=self.level.value,
+            form=AgreementForm(form).value,
+            terms=terms.strip(),
+            **stamp,
         )
 
     def sign_agreement(self, *, party: str, **stamp: Any) -> None:
@@ -470,9 +536,13 @@ class Dispute(Aggregate):
         agreement = self._written_agreement("sign_agreement")
         self._check_party(party, "party")
         if party in agreement["signed_by"]:
-            raise TransitionNotAllowed("sign_agreement", self.status.value, self.allowed_actions(), f"{party} has already signed")
+            raise TransitionNotAllowed(
+                "sign_agreement", self.status.value, self.allowed_actions(), f"{party} has already signed"
+            )
         if agreement["sealed"]:
-            raise TransitionNotAllowed("sign_agreement", self.status.value, self.allowed_actions(), "the agreement is already sealed")
+            raise TransitionNotAllowed(
+                "sign_agreement", self.status.value, self.allowed_actions(), "the agreement is already sealed"
+            )
         self.trigger_event(self.AgreementSigned, party=party, **stamp)
 
     def seal_agreement(self, *, committee: str, **stamp: Any) -> None:
@@ -490,8 +560,11 @@ class Dispute(Aggregate):
         self._check("record_follow_up_visit", stamp)
         self._check_in_effect("record_follow_up_visit")
         self.trigger_event(
-            self.FollowUpVisitMade, performance=Performance(performance).value,
-            satisfaction=Satisfaction(satisfaction).value, notes=notes, **stamp,
+            self.FollowUpVisitMade,
+            performance=Performance(performance).value,
+            satisfaction=Satisfaction(satisfaction).value,
+            notes=notes,
+            **stamp,
         )
 
     def request_judicial_confirmation(self, *, court: str, **stamp: Any) -> None:
@@ -499,10 +572,17 @@ class Dispute(Aggregate):
         self._written_agreement("request_judicial_confirmation")
         since = self._check_in_effect("request_judicial_confirmation")
         if self.judicial_confirmation_requested:
-            raise TransitionNotAllowed("request_judicial_confirmation", self.status.value, self.allowed_actions(), "already requested")
+            raise TransitionNotAllowed(
+                "request_judicial_confirmation",
+                self.status.value,
+                self.allowed_actions(),
+                "already requested",
+            )
         if stamp["effective_at"] > since + JUDICIAL_CONFIRMATION_WINDOW:
             raise TransitionNotAllowed(
-                "request_judicial_confirmation", self.status.value, self.allowed_actions(),
+                "request_judicial_confirmation",
+                self.status.value,
+                self.allowed_actions(),
                 f"the {JUDICIAL_CONFIRMATION_WINDOW.days}-day window after the agreement took effect "
                 f"({since.date().isoformat()}) has passed",
             )
@@ -515,31 +595,48 @@ class Dispute(Aggregate):
         to_level = self.level.next()
         if to_level is None:
             raise TransitionNotAllowed(
-                "escalate", f"{self.status.value} at {self.level.value} level",
-                self.allowed_actions(), "the township is the top of the ladder; refer the dispute out instead",
+                "escalate",
+                f"{self.status.value} at {self.level.value} level",
+                self.allowed_actions(),
+                "the township is the top of the ladder; refer the dispute out instead",
             )
         if not reason.strip():
             raise InvalidValue("reason", "say why the dispute goes up a level")
         self.trigger_event(
-            self.Escalated, from_level=self.level.value, to_level=to_level.value, reason=reason.strip(),
-            trigger=EscalationTrigger(trigger).value, mediated_at_level=self.mediated_at_level, **stamp,
+            self.Escalated,
+            from_level=self.level.value,
+            to_level=to_level.value,
+            reason=reason.strip(),
+            trigger=EscalationTrigger(trigger).value,
+            mediated_at_level=self.mediated_at_level,
+            **stamp,
         )
 
     def refer_out(self, *, route: ReferralRoute, body: str, reason: str, **stamp: Any) -> None:
         self._check("refer_out", stamp)
         if not body.strip():
             raise InvalidValue("body", "name the court, arbitration commission or authority")
-        self.trigger_event(self.ReferredOut, route=ReferralRoute(route).value, body=body.strip(), reason=reason.strip(), **stamp)
+        self.trigger_event(
+            self.ReferredOut,
+            route=ReferralRoute(route).value,
+            body=body.strip(),
+            reason=reason.strip(),
+            **stamp,
+        )
 
     def file_with_township(self, *, township: str, **stamp: Any) -> None:
         self._check("file_with_township", stamp)
         if self.severity != Severity.MAJOR:
             raise TransitionNotAllowed(
-                "file_with_township", self.status.value, self.allowed_actions() - {"file_with_township"},
+                "file_with_township",
+                self.status.value,
+                self.allowed_actions() - {"file_with_township"},
                 f"only major disputes are filed with the township; this one is {self.severity.value}",
             )
         if self.filed_with_township:
-            raise TransitionNotAllowed("file_with_township", self.status.value, self.allowed_actions(), "already filed")
+            raise TransitionNotAllowed(
+                "file_with_township", self.status.value, self.allowed_actions(), "already filed"
+            )
         self.trigger_event(self.FiledWithTownship, township=township, **stamp)
 
     def report_risk(self, *, risk: str, police_unit: str, **stamp: Any) -> None:
@@ -548,15 +645,19 @@ class Dispute(Aggregate):
             raise InvalidValue("risk", "say what may turn criminal")
         if not police_unit.strip():
             raise InvalidValue("police_unit", "name the police station informed")
-        self.trigger_event(self.RiskReportedToPolice, risk=risk.strip(), police_unit=police_unit.strip(), **stamp)
+        self.trigger_event(
+            self.RiskReportedToPolice, risk=risk.strip(), police_unit=police_unit.strip(), **stamp
+        )
 
     def record_criminal_conversion(self, *, police_reference: str, description: str, **stamp: Any) -> None:
         self._check("record_criminal_conversion", stamp)
         if not police_reference.strip():
             raise InvalidValue("police_reference", "give the police case number")
         self.trigger_event(
-            self.ConvertedToCriminalCase, police_reference=police_reference.strip(),
-            description=description.strip(), **stamp,
+            self.ConvertedToCriminalCase,
+            police_reference=police_reference.strip(),
+            description=description.strip(),
+            **stamp,
         )
 
     def close(self, *, reason: str, remedies_told: Sequence[Remedy] = (), **stamp: Any) -> None:
@@ -565,10 +666,15 @@ class Dispute(Aggregate):
         if with_agreement:
             self._check_in_effect("close")
         elif not remedies_told:
-            raise InvalidValue("remedies_told", "when mediation fails the parties are told their other remedies")
+            raise InvalidValue(
+                "remedies_told", "when mediation fails the parties are told their other remedies"
+            )
         self.trigger_event(
-            self.Closed, with_agreement=with_agreement, reason=reason.strip(),
-            remedies_told=[Remedy(r).value for r in remedies_told], **stamp,
+            self.Closed,
+            with_agreement=with_agreement,
+            reason=reason.strip(),
+            remedies_told=[Remedy(r).value for r in remedies_told],
+            **stamp,
         )
 
     def reopen(self, *, reason: str, **stamp: Any) -> None:
@@ -576,8 +682,11 @@ class Dispute(Aggregate):
         if not reason.strip():
             raise InvalidValue("reason", "say why the dispute is reopened")
         self.trigger_event(
-            self.Reopened, reason=reason.strip(), previous_status=self.status.value,
-            reopening=self.reopenings + 1, **stamp,
+            self.Reopened,
+            reason=reason.strip(),
+            previous_status=self.status.value,
+            reopening=self.reopenings + 1,
+            **stamp,
         )
 
     def mark_duplicate_of(self, original: Dispute, **stamp: Any) -> None:
@@ -631,35 +740,55 @@ class Dispute(Aggregate):
     def _check_accepted_or_on_the_spot(self, action: str) -> None:
         if self.status == Status.OPEN and self.level != Level.GRID:
             raise TransitionNotAllowed(
-                action, f"open at {self.level.value} level", self.allowed_actions(),
+                action,
+                f"open at {self.level.value} level",
+                self.allowed_actions(),
                 f"the {self.level.value} must accept the dispute first",
             )
 
     def _check_party(self, party: str, field_name: str) -> None:
         if party not in self.party_names():
-            raise InvalidValue(field_name, f"{party!r} is not a party; parties: {', '.join(self.party_names())}")
+            raise InvalidValue(
+                field_name, f"{party!r} is not a party; parties: {', '.join(self.party_names())}"
+            )
 
     def _written_agreement(self, action: str) -> dict[str, Any]:
         if not self.agreement or self.agreement["form"] != AgreementForm.WRITTEN:
-            raise TransitionNotAllowed(action, self.status.value, self.allowed_actions(), "only a written agreement")
+            raise TransitionNotAllowed(
+                action, self.status.value, self.allowed_actions(), "only a written agreement"
+            )
         return self.agreement
 
     def _check_in_effect(self, action: str) -> datetime:
         since = self.agreement_in_effect_since
         if since is None:
             raise TransitionNotAllowed(
-                action, "agreement_reached, not yet in effect", self.allowed_actions(),
+                action,
+                "agreement_reached, not yet in effect",
+                self.allowed_actions(),
                 "a written agreement takes effect when every party has signed and the committee has sealed it",
             )
         return since
 
 
 EVENT_CLASSES = (
-    Dispute.Reported, Dispute.Accepted, Dispute.MediationSessionHeld, Dispute.PartyRefusedMediation,
-    Dispute.AgreementReached, Dispute.AgreementSigned, Dispute.AgreementSealed,
-    Dispute.FollowUpVisitMade, Dispute.JudicialConfirmationRequested, Dispute.Escalated,
-    Dispute.ReferredOut, Dispute.FiledWithTownship, Dispute.RiskReportedToPolice,
-    Dispute.ConvertedToCriminalCase, Dispute.Closed, Dispute.Reopened, Dispute.MarkedDuplicate,
+    Dispute.Reported,
+    Dispute.Accepted,
+    Dispute.MediationSessionHeld,
+    Dispute.PartyRefusedMediation,
+    Dispute.AgreementReached,
+    Dispute.AgreementSigned,
+    Dispute.AgreementSealed,
+    Dispute.FollowUpVisitMade,
+    Dispute.JudicialConfirmationRequested,
+    Dispute.Escalated,
+    Dispute.ReferredOut,
+    Dispute.FiledWithTownship,
+    Dispute.RiskReportedToPolice,
+    Dispute.ConvertedToCriminalCase,
+    Dispute.Closed,
+    Dispute.Reopened,
+    Dispute.MarkedDuplicate,
     Dispute.DuplicateLinked,
 )
 EVENT_TOPICS = tuple(cls.TOPIC for cls in EVENT_CLASSES)

@@ -74,13 +74,21 @@ class DisputeClocks:
         if not ended and d.severity == Severity.MAJOR and not d.filed_with_township:
             self.cb.disputes.file_major_dispute(dispute_id, at=d.reported_at)
         return keep_in_step(
-            self.cb, KIND, dispute_id, version=d.version, ended=ended,
+            self.cb,
+            KIND,
+            dispute_id,
+            version=d.version,
+            ended=ended,
             plans=[] if ended else required_clocks(d, self.cb.disputes.level_node(d)),
             changed_at=d.changed_at,
-            why_stopped=lambda _: "superseded: the dispute was reopened" if superseded else "no longer applies",
-            departed=lambda: departures(self.cb.history(dispute_id, d.version),
-                                        lambda then: required_clocks(then, self.cb.disputes.level_node(then)),
-                                        _why_stopped),
+            why_stopped=lambda _: (
+                "superseded: the dispute was reopened" if superseded else "no longer applies"
+            ),
+            departed=lambda: departures(
+                self.cb.history(dispute_id, d.version),
+                lambda then: required_clocks(then, self.cb.disputes.level_node(then)),
+                _why_stopped,
+            ),
         )
 
     def due(self, dispute_id: UUID, episode: int, key: str, fraction: float | None) -> CaseTime:
@@ -89,17 +97,40 @@ class DisputeClocks:
         clock = clocks.clock(key) if clocks else None
         if clock is not None and clock.open:
             if fraction is not None:
-                self.cb.deadlines.remind(KIND, dispute_id, key=key, fraction=fraction, at=clock.reminder_at(fraction),
-                                         rights=ACTING)
+                self.cb.deadlines.remind(
+                    KIND,
+                    dispute_id,
+                    key=key,
+                    fraction=fraction,
+                    at=clock.reminder_at(fraction),
+                    rights=ACTING,
+                )
             elif clock.clock in LADDER:
-                self.cb.disputes.escalate_for_missed_deadline(dispute_id, from_level=LADDER[clock.clock], clock=clock)
+                self.cb.disputes.escalate_for_missed_deadline(
+                    dispute_id, from_level=LADDER[clock.clock], clock=clock
+                )
             elif clock.clock == "dispute.township":
-                self.cb.deadlines.miss(KIND, dispute_id, key=key, at=clock.due_at,
-                                       consequence="overdue at township level: to be referred out")
+                self.cb.deadlines.miss(
+                    KIND,
+                    dispute_id,
+                    key=key,
+                    at=clock.due_at,
+                    consequence="overdue at township level: to be referred out",
+                )
             elif clock.clock == "dispute.follow_up":
-                self.cb.deadlines.miss(KIND, dispute_id, key=key, at=clock.due_at,
-                                       consequence="the follow-up visit was not made in time")
+                self.cb.deadlines.miss(
+                    KIND,
+                    dispute_id,
+                    key=key,
+                    at=clock.due_at,
+                    consequence="the follow-up visit was not made in time",
+                )
             elif clock.clock == "dispute.judicial_confirmation":
-                self.cb.deadlines.stop(KIND, dispute_id, key=key, at=clock.due_at,
-                                       outcome="window closed: judicial confirmation was not requested")
+                self.cb.deadlines.stop(
+                    KIND,
+                    dispute_id,
+                    key=key,
+                    at=clock.due_at,
+                    outcome="window closed: judicial confirmation was not requested",
+                )
         return self.sync(dispute_id, episode)

@@ -70,11 +70,20 @@ class DisputeDesk:
 
     # -- reporting --------------------------------------------------------------
 
-    def report(  # noqa: PLR0913
-        self, actor: str, *, grid: str | None = None, village: str | None = None,
-        parties: Sequence[dict[str, Any]], category: Category, severity: Severity,
-        description: str, occurred_at: datetime, source: Source | None = None,
-        source_ref: str | None = None, meta: CommandMeta = NO_META,
+    def report(
+        self,
+        actor: str,
+        *,
+        grid: str | None = None,
+        village: str | None = None,
+        parties: Sequence[dict[str, Any]],
+        category: Category,
+        severity: Severity,
+        description: str,
+        occurred_at: datetime,
+        source: Source | None = None,
+        source_ref: str | None = None,
+        meta: CommandMeta = NO_META,
     ) -> Dispute:
         """Reports a dispute at a grid (it starts at grid level) or at a village."""
         if (grid is None) == (village is None):
@@ -88,14 +97,22 @@ class DisputeDesk:
         tenure = directory.authorise(actor, Right.REPORT_DISPUTE, grid or village or "", now)
         stamp = self.cb.stamp(actor, meta)
         return self.cb.create(
-            "report_dispute", stamp,
+            "report_dispute",
+            stamp,
             lambda: Dispute.report(
-                village=village or "", grid=grid, parties=parties, category=category,
-                severity=severity, description=description, occurred_at=occurred_at,
+                village=village or "",
+                grid=grid,
+                parties=parties,
+                category=category,
+                severity=severity,
+                description=description,
+                occurred_at=occurred_at,
                 source=source or SOURCE_OF_POST.get(tenure.post, Source.WORKSTATION),
-                source_ref=source_ref, **stamp,
+                source_ref=source_ref,
+                **stamp,
             ),
-            Dispute, "dispute",
+            Dispute,
+            "dispute",
         )
 
     # -- commands on a dispute ----------------------------------------------------
@@ -104,16 +121,30 @@ class DisputeDesk:
         return self._act(actor, dispute_id, "accept", meta, lambda d, s: d.accept(**s))
 
     def hold_mediation_session(
-        self, actor: str, dispute_id: UUID, *, outcome: SessionOutcome, notes: str = "", meta: CommandMeta = NO_META
+        self,
+        actor: str,
+        dispute_id: UUID,
+        *,
+        outcome: SessionOutcome,
+        notes: str = "",
+        meta: CommandMeta = NO_META,
     ) -> Dispute:
         return self._act(
-            actor, dispute_id, "hold_mediation_session", meta,
+            actor,
+            dispute_id,
+            "hold_mediation_session",
+            meta,
             lambda d, s: d.hold_mediation_session(mediator=actor, outcome=outcome, notes=notes, **s),
         )
 
-    def record_party_refusal(self, actor: str, dispute_id: UUID, *, party: str, reason: str = "", meta: CommandMeta = NO_META) -> Dispute:
+    def record_party_refusal(
+        self, actor: str, dispute_id: UUID, *, party: str, reason: str = "", meta: CommandMeta = NO_META
+    ) -> Dispute:
         return self._act(
-            actor, dispute_id, "record_party_refusal", meta,
+            actor,
+            dispute_id,
+            "record_party_refusal",
+            meta,
             lambda d, s: d.record_party_refusal(party=party, reason=reason, **s),
         )
 
@@ -121,12 +152,19 @@ class DisputeDesk:
         self, actor: str, dispute_id: UUID, *, form: AgreementForm, terms: str, meta: CommandMeta = NO_META
     ) -> Dispute:
         return self._act(
-            actor, dispute_id, "reach_agreement", meta,
+            actor,
+            dispute_id,
+            "reach_agreement",
+            meta,
             lambda d, s: d.reach_agreement(form=form, terms=terms, **s),
         )
 
-    def sign_agreement(self, actor: str, dispute_id: UUID, *, party: str, meta: CommandMeta = NO_META) -> Dispute:
-        return self._act(actor, dispute_id, "sign_agreement", meta, lambda d, s: d.sign_agreement(party=party, **s))
+    def sign_agreement(
+        self, actor: str, dispute_id: UUID, *, party: str, meta: CommandMeta = NO_META
+    ) -> Dispute:
+        return self._act(
+            actor, dispute_id, "sign_agreement", meta, lambda d, s: d.sign_agreement(party=party, **s)
+        )
 
     def seal_agreement(self, actor: str, dispute_id: UUID, meta: CommandMeta = NO_META) -> Dispute:
         def decide(d: Dispute, s: Stamp) -> None:
@@ -136,67 +174,125 @@ class DisputeDesk:
         return self._act(actor, dispute_id, "seal_agreement", meta, decide, authorise=False)
 
     def record_follow_up_visit(
-        self, actor: str, dispute_id: UUID, *, performance: Performance, satisfaction: Satisfaction,
-        notes: str = "", meta: CommandMeta = NO_META,
+        self,
+        actor: str,
+        dispute_id: UUID,
+        *,
+        performance: Performance,
+        satisfaction: Satisfaction,
+        notes: str = "",
+        meta: CommandMeta = NO_META,
     ) -> Dispute:
         return self._act(
-            actor, dispute_id, "record_follow_up_visit", meta,
-            lambda d, s: d.record_follow_up_visit(performance=performance, satisfaction=satisfaction, notes=notes, **s),
+            actor,
+            dispute_id,
+            "record_follow_up_visit",
+            meta,
+            lambda d, s: d.record_follow_up_visit(
+                performance=performance, satisfaction=satisfaction, notes=notes, **s
+            ),
         )
 
-    def request_judicial_confirmation(self, actor: str, dispute_id: UUID, *, court: str, meta: CommandMeta = NO_META) -> Dispute:
+    def request_judicial_confirmation(
+        self, actor: str, dispute_id: UUID, *, court: str, meta: CommandMeta = NO_META
+    ) -> Dispute:
         return self._act(
-            actor, dispute_id, "request_judicial_confirmation", meta,
+            actor,
+            dispute_id,
+            "request_judicial_confirmation",
+            meta,
             lambda d, s: d.request_judicial_confirmation(court=court, **s),
         )
 
     def escalate(self, actor: str, dispute_id: UUID, *, reason: str, meta: CommandMeta = NO_META) -> Dispute:
         return self._act(
-            actor, dispute_id, "escalate", meta,
+            actor,
+            dispute_id,
+            "escalate",
+            meta,
             lambda d, s: d.escalate(reason=reason, trigger=EscalationTrigger.MANUAL, **s),
         )
 
     def refer_out(
-        self, actor: str, dispute_id: UUID, *, route: ReferralRoute, body: str, reason: str = "", meta: CommandMeta = NO_META
+        self,
+        actor: str,
+        dispute_id: UUID,
+        *,
+        route: ReferralRoute,
+        body: str,
+        reason: str = "",
+        meta: CommandMeta = NO_META,
     ) -> Dispute:
         return self._act(
-            actor, dispute_id, "refer_out", meta,
+            actor,
+            dispute_id,
+            "refer_out",
+            meta,
             lambda d, s: d.refer_out(route=route, body=body, reason=reason, **s),
         )
 
     def file_with_township(self, actor: str, dispute_id: UUID, meta: CommandMeta = NO_META) -> Dispute:
         return self._act(
-            actor, dispute_id, "file_with_township", meta,
+            actor,
+            dispute_id,
+            "file_with_township",
+            meta,
             lambda d, s: d.file_with_township(township=self._township(d), **s),
         )
 
-    def report_risk(self, actor: str, dispute_id: UUID, *, risk: str, police_unit: str, meta: CommandMeta = NO_META) -> Dispute:
+    def report_risk(
+        self, actor: str, dispute_id: UUID, *, risk: str, police_unit: str, meta: CommandMeta = NO_META
+    ) -> Dispute:
         return self._act(
-            actor, dispute_id, "report_risk", meta,
+            actor,
+            dispute_id,
+            "report_risk",
+            meta,
             lambda d, s: d.report_risk(risk=risk, police_unit=police_unit, **s),
         )
 
     def record_criminal_conversion(
-        self, actor: str, dispute_id: UUID, *, police_reference: str, description: str = "", meta: CommandMeta = NO_META
-    ) -> Dispute:
-        return self._act(
-            actor, dispute_id, "record_criminal_conversion", meta,
-            lambda d, s: d.record_criminal_conversion(police_reference=police_reference, description=description, **s),
-        )
-
-    def close(
-        self, actor: str, dispute_id: UUID, *, reason: str, remedies_told: Sequence[Remedy] = (),
+        self,
+        actor: str,
+        dispute_id: UUID,
+        *,
+        police_reference: str,
+        description: str = "",
         meta: CommandMeta = NO_META,
     ) -> Dispute:
         return self._act(
-            actor, dispute_id, "close", meta,
+            actor,
+            dispute_id,
+            "record_criminal_conversion",
+            meta,
+            lambda d, s: d.record_criminal_conversion(
+                police_reference=police_reference, description=description, **s
+            ),
+        )
+
+    def close(
+        self,
+        actor: str,
+        dispute_id: UUID,
+        *,
+        reason: str,
+        remedies_told: Sequence[Remedy] = (),
+        meta: CommandMeta = NO_META,
+    ) -> Dispute:
+        return self._act(
+            actor,
+            dispute_id,
+            "close",
+            meta,
             lambda d, s: d.close(reason=reason, remedies_told=remedies_told, **s),
         )
 
     def reopen(self, actor: str, dispute_id: UUID, *, reason: str, meta: CommandMeta = NO_META) -> Dispute:
         return self._act(actor, dispute_id, "reopen", meta, lambda d, s: d.reopen(reason=reason, **s))
 
-    def mark_duplicate(self, actor: str, dispute_id: UUID, *, original_id: UUID, meta: CommandMeta = NO_META) -> Dispute:
+    def mark_duplicate(
+        self, actor: str, dispute_id: UUID, *, original_id: UUID, meta: CommandMeta = NO_META
+    ) -> Dispute:
         """The dispute is the same matter as `original_id`: both streams record the link."""
 
         def decide(d: Dispute, s: Stamp) -> list[Dispute]:
@@ -209,7 +305,9 @@ class DisputeDesk:
 
         return self._act(actor, dispute_id, "mark_duplicate", meta, decide, authorise=False)
 
-    def escalate_for_missed_deadline(self, dispute_id: UUID, *, from_level: Level, clock: ClockState) -> Dispute:
+    def escalate_for_missed_deadline(
+        self, dispute_id: UUID, *, from_level: Level, clock: ClockState
+    ) -> Dispute:
         """The deadline clock's escalation, recorded with the missed deadline in one transaction.
         Idempotent: the command id is the missed clock's, and a dispute no longer open at that
         level is left alone (the clock is then stopped by the next sync, not missed)."""
@@ -219,12 +317,17 @@ class DisputeDesk:
                 return False
             clocks = self.cb.load(CaseClocks, clocks_id("dispute", dispute_id), "clocks")
             rule = Rule.from_data(clock.rule)
-            d.escalate(reason=f"not resolved at {from_level.value} level within {_human(rule)}",
-                       trigger=EscalationTrigger.DEADLINE, **stamp)
+            d.escalate(
+                reason=f"not resolved at {from_level.value} level within {_human(rule)}",
+                trigger=EscalationTrigger.DEADLINE,
+                **stamp,
+            )
             clocks.miss(key=clock.key, consequence=f"escalated to {d.level.value} level", **stamp)
             return [clocks]
 
-        stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=clock.due_at, command_id=f"deadline:{dispute_id}:{clock.key}")
+        stamp = Stamp(
+            actor=SYSTEM_ACTOR, effective_at=clock.due_at, command_id=f"deadline:{dispute_id}:{clock.key}"
+        )
         return self.cb.change(Dispute, dispute_id, "dispute", "escalate_for_missed_deadline", stamp, decide)
 
     def file_major_dispute(self, dispute_id: UUID, *, at: datetime) -> Dispute:
@@ -265,14 +368,22 @@ class DisputeDesk:
         return dispute.village
 
     def _township(self, dispute: Dispute) -> str:
-        found = self.cb.current_directory().ancestor_of_kind(dispute.village, NodeKind.TOWNSHIP, self.cb.clock())
+        found = self.cb.current_directory().ancestor_of_kind(
+            dispute.village, NodeKind.TOWNSHIP, self.cb.clock()
+        )
         return found or dispute.village
 
     # -- machinery ----------------------------------------------------------------
 
     def _act(
-        self, actor: str, dispute_id: UUID, action: str, meta: CommandMeta,
-        decide: Callable[[Dispute, Stamp], Any], *, authorise: bool = True,
+        self,
+        actor: str,
+        dispute_id: UUID,
+        action: str,
+        meta: CommandMeta,
+        decide: Callable[[Dispute, Stamp], Any],
+        *,
+        authorise: bool = True,
     ) -> Dispute:
         def authorised(d: Dispute, s: Stamp) -> Any:
             if authorise:

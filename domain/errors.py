@@ -76,8 +76,6 @@ class CommandIdReused(DomainError):
     """A command id already used for a different command."""
 
     def __init__(self, command_id: str, first_action: str) -> None:
-        super().__init__(
-            f"command id {command_id!r} was already used for {first_action.replace('_', ' ')}"
-        )
+        super().__init__(f"command id {command_id!r} was already used for {first_action.replace('_', ' ')}")
         self.command_id = command_id
         self.first_action = first_action

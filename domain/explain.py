@@ -46,7 +46,9 @@ def explain(clock: ClockState, now: datetime) -> list[str]:
     if clock.rolled_forward:
         lines.append("The last day was not a working day, so the limit ran to the next working day.")
     if clock.unknown_years:
-        lines.append(f"No calendar is loaded for {', '.join(map(str, clock.unknown_years))}: only weekends were skipped there.")
+        lines.append(
+            f"No calendar is loaded for {', '.join(map(str, clock.unknown_years))}: only weekends were skipped there."
+        )
     for pause in clock.pauses:
         lines.append(f"Paused {_when(pause['from'])} to {_when(pause['to'])}: {_not_counted(rule, pause)}.")
     if clock.status == "paused" and clock.paused_at:

@@ -61,7 +61,9 @@ class DisputeMemory:
 def dispute_facts(event: Any, memory: DisputeMemory | None) -> tuple[list[Fact], DisputeMemory | None]:
     """The facts one dispute event gives, and the memory to keep for the next."""
     if isinstance(event, Dispute.Reported):
-        fact = _fact(event, event.village, "dispute.reported", category=event.category, severity=event.severity)
+        fact = _fact(
+            event, event.village, "dispute.reported", category=event.category, severity=event.severity
+        )
         return [fact], DisputeMemory(event.village)
     if memory is None:
         return [], None
@@ -73,8 +75,17 @@ def dispute_facts(event: Any, memory: DisputeMemory | None) -> tuple[list[Fact],
         memory.agreed = True
         return [_fact(event, unit, "dispute.agreed", level=event.level)], memory
     if isinstance(event, Dispute.Escalated):
-        return [_fact(event, unit, "dispute.escalated", from_level=event.from_level, to_level=event.to_level,
-                      without_first_mediation=not event.mediated_at_level, trigger=event.trigger)], memory
+        return [
+            _fact(
+                event,
+                unit,
+                "dispute.escalated",
+                from_level=event.from_level,
+                to_level=event.to_level,
+                without_first_mediation=not event.mediated_at_level,
+                trigger=event.trigger,
+            )
+        ], memory
     if isinstance(event, (Dispute.Closed, Dispute.ReferredOut, Dispute.ConvertedToCriminalCase)):
         facts = []
         if not memory.agreed and memory.sessions > 0:
@@ -86,27 +97,50 @@ def dispute_facts(event: Any, memory: DisputeMemory | None) -> tuple[list[Fact],
         memory.agreed = False
         return [], memory
     if isinstance(event, Dispute.FollowUpVisitMade):
-        return [_fact(event, unit, "dispute.follow_up", satisfaction=event.satisfaction,
-                      performance=event.performance)], memory
+        return [
+            _fact(
+                event,
+                unit,
+                "dispute.follow_up",
+                satisfaction=event.satisfaction,
+                performance=event.performance,
+            )
+        ], memory
     return [], memory
 
 
 def petition_facts(event: Any, village: str | None) -> list[Fact]:
     if isinstance(event, Petition.Registered) and village:
-        return [_fact(
-            event, village, "petition.registered", channel=event.channel, type=event.type,
-            people_count=event.people_count, group=event.people_count >= 5, reached_level=event.reached_level,
-            leapfrog=event.leapfrog, repeat=event.repeat_of is not None,
-        )]
+        return [
+            _fact(
+                event,
+                village,
+                "petition.registered",
+                channel=event.channel,
+                type=event.type,
+                people_count=event.people_count,
+                group=event.people_count >= 5,
+                reached_level=event.reached_level,
+                leapfrog=event.leapfrog,
+                repeat=event.repeat_of is not None,
+            )
+        ]
     return []
 
 
 def incident_facts(event: Any, memory: dict[str, Any] | None) -> tuple[list[Fact], dict[str, Any] | None]:
     """An incident's state, again after each correction (the latest state of a case counts)."""
     if isinstance(event, Incident.Reported):
-        state = {"village": event.village, "kind": event.kind, "markers": list(event.markers),
-                 "people_involved": event.people_involved, "injured": event.injured, "dead": event.dead,
-                 "fatal": event.fatal, "offence": event.offence}
+        state = {
+            "village": event.village,
+            "kind": event.kind,
+            "markers": list(event.markers),
+            "people_involved": event.people_involved,
+            "injured": event.injured,
+            "dead": event.dead,
+            "fatal": event.fatal,
+            "offence": event.offence,
+        }
     elif memory is not None and type(event).__name__ in ("CasualtiesCorrected", "MassIncidentFactsCorrected"):
         state = dict(memory)
         for name in ("injured", "dead", "fatal", "markers", "people_involved"):
@@ -115,7 +149,9 @@ def incident_facts(event: Any, memory: dict[str, Any] | None) -> tuple[list[Fact
     else:
         return [], memory
     attributes = {k: v for k, v in state.items() if k != "village"}
-    return [_fact(event, state["village"], "incident.state", case_id=str(event.originator_id), **attributes)], state
+    return [
+        _fact(event, state["village"], "incident.state", case_id=str(event.originator_id), **attributes)
+    ], state
 
 
 def shift_facts(event: Any, village: str | None) -> list[Fact]:
@@ -130,7 +166,16 @@ def shift_facts(event: Any, village: str | None) -> list[Fact]:
 
 def iter_kinds() -> Iterator[str]:
     yield from (
-        "dispute.reported", "dispute.agreed", "dispute.escalated", "dispute.failed_after_mediation",
-        "dispute.converted_to_criminal", "dispute.follow_up", "petition.registered", "incident.state",
-        "patrol.shift_missed", "patrol.checkpoint_missed", "activity.held", "activity.absence",
+        "dispute.reported",
+        "dispute.agreed",
+        "dispute.escalated",
+        "dispute.failed_after_mediation",
+        "dispute.converted_to_criminal",
+        "dispute.follow_up",
+        "petition.registered",
+        "incident.state",
+        "patrol.shift_missed",
+        "patrol.checkpoint_missed",
+        "activity.held",
+        "activity.absence",
     )

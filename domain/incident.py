@@ -169,8 +169,13 @@ class Incident(Aggregate):
 
         def apply(self, i: Incident) -> None:
             i.reported_to.append(
-                {"level": self.level, "to_node": self.to_node, "recipient": self.recipient,
-                 "at": self.effective_at, "by": self.actor}
+                {
+                    "level": self.level,
+                    "to_node": self.to_node,
+                    "recipient": self.recipient,
+                    "at": self.effective_at,
+                    "by": self.actor,
+                }
             )
             if i.status == Status.REPORTED:
                 i.status = Status.REPORTED_UPWARD
@@ -184,8 +189,12 @@ class Incident(Aggregate):
 
         def apply(self, i: Incident) -> None:
             i.handling.append(
-                {"measures": self.measures, "handled_by": self.handled_by,
-                 "at": self.effective_at, "recorded_by": self.actor}
+                {
+                    "measures": self.measures,
+                    "handled_by": self.handled_by,
+                    "at": self.effective_at,
+                    "recorded_by": self.actor,
+                }
             )
             i.status = Status.HANDLED
 
@@ -230,11 +239,26 @@ class Incident(Aggregate):
             i.markers, i.people_involved = list(self.markers), self.people_involved
             i.corrections += 1
 
-    def __init__(  # noqa: PLR0913 - the facts of a report
-        self, *, kind: str, village: str, grid: str | None, occurred_at: datetime, description: str,
-        location: str, markers: list[str], people_involved: int | None, injured: int | None,
-        dead: int | None, fatal: bool, offence: str | None, hazard: str | None,
-        origin_kind: str | None, origin_id: str | None, actor: str, effective_at: datetime,
+    def __init__(
+        self,
+        *,
+        kind: str,
+        village: str,
+        grid: str | None,
+        occurred_at: datetime,
+        description: str,
+        location: str,
+        markers: list[str],
+        people_involved: int | None,
+        injured: int | None,
+        dead: int | None,
+        fatal: bool,
+        offence: str | None,
+        hazard: str | None,
+        origin_kind: str | None,
+        origin_id: str | None,
+        actor: str,
+        effective_at: datetime,
         command_id: str,
     ) -> None:
         self.kind = Kind(kind)
@@ -264,12 +288,24 @@ class Incident(Aggregate):
     # -- commands -----------------------------------------------------------
 
     @classmethod
-    def report(  # noqa: PLR0913
-        cls, *, kind: Kind, village: str, grid: str | None, occurred_at: datetime, description: str,
-        location: str, markers: Sequence[Marker] = (), people_involved: int | None = None,
-        injured: int | None = None, dead: int | None = None, offence: Offence | None = None,
-        hazard: Hazard | None = None, origin_kind: OriginKind | None = None,
-        origin_id: str | None = None, **stamp: Any,
+    def report(
+        cls,
+        *,
+        kind: Kind,
+        village: str,
+        grid: str | None,
+        occurred_at: datetime,
+        description: str,
+        location: str,
+        markers: Sequence[Marker] = (),
+        people_involved: int | None = None,
+        injured: int | None = None,
+        dead: int | None = None,
+        offence: Offence | None = None,
+        hazard: Hazard | None = None,
+        origin_kind: OriginKind | None = None,
+        origin_id: str | None = None,
+        **stamp: Any,
     ) -> Incident:
         kind = _enum(Kind, kind, "kind")
         if occurred_at > stamp["effective_at"]:
@@ -283,21 +319,35 @@ class Incident(Aggregate):
             "dead": None if dead is None else _count(dead, "dead"),
         }
         return cls._create(
-            cls.Reported, kind=kind.value, village=village, grid=grid, occurred_at=occurred_at,
-            description=description, location=location, markers=crowd[0],
-            people_involved=crowd[1], **casualties, fatal=bool(casualties["dead"]),
+            cls.Reported,
+            kind=kind.value,
+            village=village,
+            grid=grid,
+            occurred_at=occurred_at,
+            description=description,
+            location=location,
+            markers=crowd[0],
+            people_involved=crowd[1],
+            **casualties,
+            fatal=bool(casualties["dead"]),
             offence=None if offence is None else Offence(offence).value,
             hazard=None if hazard is None else Hazard(hazard).value,
-            origin_kind=origin[0], origin_id=origin[1], **stamp,
+            origin_kind=origin[0],
+            origin_id=origin[1],
+            **stamp,
         )
 
-    def report_upward(self, *, level: ReportingLevel, to_node: str | None, recipient: str = "", **stamp: Any) -> None:
+    def report_upward(
+        self, *, level: ReportingLevel, to_node: str | None, recipient: str = "", **stamp: Any
+    ) -> None:
         self._check("report_upward", stamp)
         level = _enum(ReportingLevel, level, "level")
         highest = self.highest_level
         if highest == ReportingLevel.PROVINCE:
             raise TransitionNotAllowed(
-                "report_upward", self.status.value, self.allowed_actions(),
+                "report_upward",
+                self.status.value,
+                self.allowed_actions(),
                 "already reported to the province, the highest level",
             )
         if highest is not None and level.rank <= highest.rank:
@@ -311,8 +361,12 @@ class Incident(Aggregate):
                 f"cannot take effect before the report to the {highest} ({self.reported_to[-1]['at'].isoformat()})",
             )
         self.trigger_event(
-            self.ReportedUpward, level=level.value, previous_level=highest and highest.value,
-            to_node=to_node, recipient=recipient.strip(), **stamp,
+            self.ReportedUpward,
+            level=level.value,
+            previous_level=highest and highest.value,
+            to_node=to_node,
+            recipient=recipient.strip(),
+            **stamp,
         )
 
     def handle(self, *, measures: str, handled_by: str, **stamp: Any) -> None:
@@ -325,13 +379,16 @@ class Incident(Aggregate):
         self._check("close", stamp)
         if not self.reported_to:
             raise TransitionNotAllowed(
-                "close", f"{self.status.value}, not reported upward", self.allowed_actions(),
+                "close",
+                f"{self.status.value}, not reported upward",
+                self.allowed_actions(),
                 "an incident is reported at least to the township before it is closed",
             )
         last_handled = self.handling[-1]["at"]
         if stamp["effective_at"] < last_handled:
             raise InvalidValue(
-                "effective_at", f"cannot close before the last measures were taken ({last_handled.isoformat()})"
+                "effective_at",
+                f"cannot close before the last measures were taken ({last_handled.isoformat()})",
             )
         outcome = _text(outcome, "outcome", "say how the incident ended")
         self.trigger_event(self.Closed, outcome=outcome, **stamp)
@@ -340,11 +397,20 @@ class Incident(Aggregate):
         self._check("correct_casualties", stamp)
         injured, dead = _count(injured, "injured"), _count(dead, "dead")
         if (injured, dead) == (self.injured, self.dead):
-            raise InvalidValue("injured", f"{injured} injured and {dead} dead are already recorded; nothing to correct")
+            raise InvalidValue(
+                "injured", f"{injured} injured and {dead} dead are already recorded; nothing to correct"
+            )
         reason = _text(reason, "reason", "say why the counts change")
         self.trigger_event(
-            self.CasualtiesCorrected, injured_before=self.injured, dead_before=self.dead,
-            fatal_before=self.fatal, injured=injured, dead=dead, fatal=dead > 0, reason=reason, **stamp,
+            self.CasualtiesCorrected,
+            injured_before=self.injured,
+            dead_before=self.dead,
+            fatal_before=self.fatal,
+            injured=injured,
+            dead=dead,
+            fatal=dead > 0,
+            reason=reason,
+            **stamp,
         )
 
     def correct_mass_incident_facts(
@@ -353,17 +419,25 @@ class Incident(Aggregate):
         self._check("correct_mass_incident_facts", stamp)
         if self.kind != Kind.MASS_INCIDENT:
             raise TransitionNotAllowed(
-                "correct_mass_incident_facts", f"{self.status.value} {self.kind.value}",
-                self.allowed_actions(), "only a mass incident has 001 markers and a headcount",
+                "correct_mass_incident_facts",
+                f"{self.status.value} {self.kind.value}",
+                self.allowed_actions(),
+                "only a mass incident has 001 markers and a headcount",
             )
         new_markers, people = check_crowd(markers, people_involved)
         if (new_markers, people) == (self.markers, self.people_involved):
-            raise InvalidValue("markers", "these markers and this headcount are already recorded; nothing to correct")
+            raise InvalidValue(
+                "markers", "these markers and this headcount are already recorded; nothing to correct"
+            )
         reason = _text(reason, "reason", "say why the facts change")
         self.trigger_event(
-            self.MassIncidentFactsCorrected, markers_before=list(self.markers),
-            people_involved_before=self.people_involved, markers=new_markers,
-            people_involved=people, reason=reason, **stamp,
+            self.MassIncidentFactsCorrected,
+            markers_before=list(self.markers),
+            people_involved_before=self.people_involved,
+            markers=new_markers,
+            people_involved=people,
+            reason=reason,
+            **stamp,
         )
 
     # -- questions ----------------------------------------------------------
@@ -397,15 +471,22 @@ class Incident(Aggregate):
             )
 
     @staticmethod
-    def _kind_facts(  # noqa: PLR0913
-        kind: Kind, markers: Sequence[Any], people_involved: Any, injured: Any, dead: Any,
-        offence: Any, hazard: Any,
+    def _kind_facts(
+        kind: Kind,
+        markers: Sequence[Any],
+        people_involved: Any,
+        injured: Any,
+        dead: Any,
+        offence: Any,
+        hazard: Any,
     ) -> tuple[list[str], int | None]:
         """Each kind records its own facts and no other kind's; returns the crowd facts."""
         if kind == Kind.SAFETY_ACCIDENT:
             for name, value in (("injured", injured), ("dead", dead)):
                 if value is None:
-                    raise InvalidValue(name, "a safety accident records how many were injured and how many died")
+                    raise InvalidValue(
+                        name, "a safety accident records how many were injured and how many died"
+                    )
         if kind == Kind.PUBLIC_SECURITY_CASE:
             if offence is None:
                 raise InvalidValue("offence", f"a public-security case is one of {', '.join(Offence)}")
@@ -440,7 +521,11 @@ class Incident(Aggregate):
 
 
 EVENT_CLASSES = (
-    Incident.Reported, Incident.ReportedUpward, Incident.Handled, Incident.Closed,
-    Incident.CasualtiesCorrected, Incident.MassIncidentFactsCorrected,
+    Incident.Reported,
+    Incident.ReportedUpward,
+    Incident.Handled,
+    Incident.Closed,
+    Incident.CasualtiesCorrected,
+    Incident.MassIncidentFactsCorrected,
 )
 EVENT_TOPICS = tuple(cls.TOPIC for cls in EVENT_CLASSES)

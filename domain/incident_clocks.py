@@ -52,8 +52,14 @@ class IncidentClocks:
         that a late report is still judged), then settled once the incident was reported up."""
         incident = self.cb.incidents.get(None, incident_id)
         time = keep_in_step(
-            self.cb, KIND, incident_id, version=incident.version, ended=True, plans=[required_clock(incident)],
-            changed_at=incident.reported_at, why_stopped=lambda _: "no longer applies",
+            self.cb,
+            KIND,
+            incident_id,
+            version=incident.version,
+            ended=True,
+            plans=[required_clock(incident)],
+            changed_at=incident.reported_at,
+            why_stopped=lambda _: "no longer applies",
         )
         first = first_report_upward(incident)
         if first is None:
@@ -63,8 +69,13 @@ class IncidentClocks:
                 self._miss(incident_id, clock)
             else:
                 level = incident.reported_to[0]["level"]
-                self.cb.deadlines.stop(KIND, incident_id, key=clock.key, at=max(first, clock.started_at),
-                                       outcome=f"met: reported upward to the {level} at {first.isoformat()}")
+                self.cb.deadlines.stop(
+                    KIND,
+                    incident_id,
+                    key=clock.key,
+                    at=max(first, clock.started_at),
+                    outcome=f"met: reported upward to the {level} at {first.isoformat()}",
+                )
         return CaseTime(incident.version, True, [])
 
     def due(self, incident_id: UUID, episode: int, key: str, fraction: float | None) -> CaseTime:
@@ -73,8 +84,14 @@ class IncidentClocks:
         clock = clocks.clock(key) if clocks else None
         if clock is not None and clock.open:
             if fraction is not None:
-                self.cb.deadlines.remind(KIND, incident_id, key=key, fraction=fraction, at=clock.reminder_at(fraction),
-                                         rights=HANDLING)
+                self.cb.deadlines.remind(
+                    KIND,
+                    incident_id,
+                    key=key,
+                    fraction=fraction,
+                    at=clock.reminder_at(fraction),
+                    rights=HANDLING,
+                )
             else:
                 first = first_report_upward(self.cb.incidents.get(None, incident_id))
                 if first is None or first > clock.due_at:

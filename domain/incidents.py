@@ -34,12 +34,24 @@ class IncidentDesk:
 
     # -- reporting --------------------------------------------------------------
 
-    def report(  # noqa: PLR0913
-        self, actor: str, *, grid: str | None = None, village: str | None = None, kind: Kind,
-        description: str, location: str, occurred_at: datetime, markers: Sequence[Marker] = (),
-        people_involved: int | None = None, injured: int | None = None, dead: int | None = None,
-        offence: Offence | None = None, hazard: Hazard | None = None,
-        origin_kind: OriginKind | None = None, origin_id: str | None = None,
+    def report(
+        self,
+        actor: str,
+        *,
+        grid: str | None = None,
+        village: str | None = None,
+        kind: Kind,
+        description: str,
+        location: str,
+        occurred_at: datetime,
+        markers: Sequence[Marker] = (),
+        people_involved: int | None = None,
+        injured: int | None = None,
+        dead: int | None = None,
+        offence: Offence | None = None,
+        hazard: Hazard | None = None,
+        origin_kind: OriginKind | None = None,
+        origin_id: str | None = None,
         meta: CommandMeta = NO_META,
     ) -> Incident:
         """Reports an incident at the grid or the village where it happened."""
@@ -56,30 +68,58 @@ class IncidentDesk:
             origin_id = self._existing_origin(OriginKind(origin_kind), origin_id)
         stamp = self.cb.stamp(actor, meta)
         return self.cb.create(
-            "report_incident", stamp,
+            "report_incident",
+            stamp,
             lambda: Incident.report(
-                kind=kind, village=village or "", grid=grid, occurred_at=occurred_at,
-                description=description, location=location, markers=markers,
-                people_involved=people_involved, injured=injured, dead=dead, offence=offence,
-                hazard=hazard, origin_kind=origin_kind, origin_id=origin_id, **stamp,
+                kind=kind,
+                village=village or "",
+                grid=grid,
+                occurred_at=occurred_at,
+                description=description,
+                location=location,
+                markers=markers,
+                people_involved=people_involved,
+                injured=injured,
+                dead=dead,
+                offence=offence,
+                hazard=hazard,
+                origin_kind=origin_kind,
+                origin_id=origin_id,
+                **stamp,
             ),
-            Incident, "incident",
+            Incident,
+            "incident",
         )
 
     # -- commands on an incident ---------------------------------------------------
 
     def report_upward(
-        self, actor: str, incident_id: UUID, *, level: ReportingLevel, recipient: str = "",
+        self,
+        actor: str,
+        incident_id: UUID,
+        *,
+        level: ReportingLevel,
+        recipient: str = "",
         meta: CommandMeta = NO_META,
     ) -> Incident:
         return self._act(
-            actor, incident_id, "report_upward", meta,
-            lambda i, s: i.report_upward(level=level, to_node=self._node_at(i, level), recipient=recipient, **s),
+            actor,
+            incident_id,
+            "report_upward",
+            meta,
+            lambda i, s: i.report_upward(
+                level=level, to_node=self._node_at(i, level), recipient=recipient, **s
+            ),
         )
 
-    def handle(self, actor: str, incident_id: UUID, *, measures: str, handled_by: str, meta: CommandMeta = NO_META) -> Incident:
+    def handle(
+        self, actor: str, incident_id: UUID, *, measures: str, handled_by: str, meta: CommandMeta = NO_META
+    ) -> Incident:
         return self._act(
-            actor, incident_id, "handle", meta,
+            actor,
+            incident_id,
+            "handle",
+            meta,
             lambda i, s: i.handle(measures=measures, handled_by=handled_by, **s),
         )
 
@@ -87,21 +127,41 @@ class IncidentDesk:
         return self._act(actor, incident_id, "close", meta, lambda i, s: i.close(outcome=outcome, **s))
 
     def correct_casualties(
-        self, actor: str, incident_id: UUID, *, injured: int, dead: int, reason: str, meta: CommandMeta = NO_META
+        self,
+        actor: str,
+        incident_id: UUID,
+        *,
+        injured: int,
+        dead: int,
+        reason: str,
+        meta: CommandMeta = NO_META,
     ) -> Incident:
         return self._act(
-            actor, incident_id, "correct_casualties", meta,
+            actor,
+            incident_id,
+            "correct_casualties",
+            meta,
             lambda i, s: i.correct_casualties(injured=injured, dead=dead, reason=reason, **s),
         )
 
     def correct_mass_incident_facts(
-        self, actor: str, incident_id: UUID, *, markers: Sequence[Marker], people_involved: int,
-        reason: str, meta: CommandMeta = NO_META,
+        self,
+        actor: str,
+        incident_id: UUID,
+        *,
+        markers: Sequence[Marker],
+        people_involved: int,
+        reason: str,
+        meta: CommandMeta = NO_META,
     ) -> Incident:
         return self._act(
-            actor, incident_id, "correct_mass_incident_facts", meta,
+            actor,
+            incident_id,
+            "correct_mass_incident_facts",
+            meta,
             lambda i, s: i.correct_mass_incident_facts(
-                markers=markers, people_involved=people_involved, reason=reason, **s),
+                markers=markers, people_involved=people_involved, reason=reason, **s
+            ),
         )
 
     # -- questions ----------------------------------------------------------------
@@ -143,7 +203,11 @@ class IncidentDesk:
         return str(case_id)
 
     def _act(
-        self, actor: str, incident_id: UUID, action: str, meta: CommandMeta,
+        self,
+        actor: str,
+        incident_id: UUID,
+        action: str,
+        meta: CommandMeta,
         decide: Callable[[Incident, Stamp], Any],
     ) -> Incident:
         """Authorised at the incident's grid or village: its own people and those above it."""

@@ -60,8 +60,14 @@ ROUTE_ALLOWED: dict[RouteStatus, frozenset[str]] = {
 SHIFT_ALLOWED: dict[ShiftStatus, frozenset[str]] = {
     ShiftStatus.SCHEDULED: frozenset({"sign_in_at_start", "record_shift_missed", "cancel"}),
     ShiftStatus.OPEN: frozenset(
-        {"sign_in_at_start", "sign_in_at_checkpoint", "sign_in_at_end", "record_checkpoint_missed",
-         "report_finding", "close"}
+        {
+            "sign_in_at_start",
+            "sign_in_at_checkpoint",
+            "sign_in_at_end",
+            "record_checkpoint_missed",
+            "report_finding",
+            "close",
+        }
     ),
     ShiftStatus.CLOSED: frozenset(),
     ShiftStatus.MISSED: frozenset(),
@@ -158,11 +164,19 @@ class Route(Aggregate):
         shift_minutes: int
 
         def apply(self, r: Route) -> None:
-            r.schedules.append({
-                "schedule": self.schedule, "level": self.level, "first_start": self.first_start,
-                "shift_minutes": self.shift_minutes, "started_at": self.effective_at, "started_by": self.actor,
-                "stopped_at": None, "stopped_by": None, "stop_reason": None,
-            })
+            r.schedules.append(
+                {
+                    "schedule": self.schedule,
+                    "level": self.level,
+                    "first_start": self.first_start,
+                    "shift_minutes": self.shift_minutes,
+                    "started_at": self.effective_at,
+                    "started_by": self.actor,
+                    "stopped_at": None,
+                    "stopped_by": None,
+                    "stop_reason": None,
+                }
+            )
 
     class ScheduleStopped(Event):
         """The route's patrol schedule stopped: it opens no more shifts, and its shift not yet begun is called off."""
@@ -187,8 +201,14 @@ class Route(Aggregate):
             r.retired_at = self.effective_at
 
     def __init__(
-        self, *, node: str, name: str, checkpoints: list[dict[str, str]],
-        actor: str, effective_at: datetime, command_id: str,
+        self,
+        *,
+        node: str,
+        name: str,
+        checkpoints: list[dict[str, str]],
+        actor: str,
+        effective_at: datetime,
+        command_id: str,
     ) -> None:
         self.node = node
         self.name = name
@@ -205,7 +225,9 @@ class Route(Aggregate):
     def establish(cls, *, node: str, name: str, checkpoints: Sequence[dict[str, str]], **stamp: Any) -> Route:
         if not name.strip():
             raise InvalidValue("name", "give the route a name")
-        return cls._create(cls.Established, node=node, name=name.strip(), checkpoints=_checkpoints(checkpoints), **stamp)
+        return cls._create(
+            cls.Established, node=node, name=name.strip(), checkpoints=_checkpoints(checkpoints), **stamp
+        )
 
     def revise(self, *, checkpoints: Sequence[dict[str, str]], name: str | None = None, **stamp: Any) -> None:
         self._check("revise", stamp)
@@ -215,14 +237,20 @@ class Route(Aggregate):
         new_points = _checkpoints(checkpoints)
         if (new_name, new_points) == (self.name, self.checkpoints):
             raise InvalidValue("checkpoints", f"the same as revision {self.revision}: nothing to revise")
-        self.trigger_event(self.Revised, revision=self.revision + 1, name=new_name, checkpoints=new_points, **stamp)
+        self.trigger_event(
+            self.Revised, revision=self.revision + 1, name=new_name, checkpoints=new_points, **stamp
+        )
 
     def retire(self, *, reason: str, **stamp: Any) -> None:
         self._check("retire", stamp)
         if self.schedule is not None:
             self._check_after_schedule_start("retire", stamp)
-            self.trigger_event(self.ScheduleStopped, schedule=self.schedule["schedule"],
-                               reason="the route was retired", **stamp)
+            self.trigger_event(
+                self.ScheduleStopped,
+                schedule=self.schedule["schedule"],
+                reason="the route was retired",
+                **stamp,
+            )
         self.trigger_event(self.Retired, reason=reason.strip(), **stamp)
 
     def assign_team(self, *, leader: str, members: Sequence[str], **stamp: Any) -> None:
@@ -242,13 +270,18 @@ class Route(Aggregate):
             raise InvalidValue("level", f"{level!r} is not one of {', '.join(CadenceLevel)}") from None
         if first_start < stamp["effective_at"]:
             raise InvalidValue(
-                "first_start", f"the first shift starts after the schedule is started ({stamp['effective_at'].isoformat()})"
+                "first_start",
+                f"the first shift starts after the schedule is started ({stamp['effective_at'].isoformat()})",
             )
         if not 0 < shift_minutes <= MAX_SHIFT_MINUTES:
             raise InvalidValue("shift_minutes", f"a shift lasts from 1 to {MAX_SHIFT_MINUTES} minutes")
         self.trigger_event(
-            self.ScheduleStarted, schedule=len(self.schedules) + 1, level=level.value, first_start=first_start,
-            shift_minutes=shift_minutes, **stamp,
+            self.ScheduleStarted,
+            schedule=len(self.schedules) + 1,
+            level=level.value,
+            first_start=first_start,
+            shift_minutes=shift_minutes,
+            **stamp,
         )
 
     def stop_schedule(self, *, reason: str, **stamp: Any) -> None:
@@ -280,17 +313,24 @@ class Route(Aggregate):
         running = self.schedule
         if action == "start_schedule" and running is not None:
             raise TransitionNotAllowed(
-                action, f"{self.status.value}, schedule {running['schedule']} running", self.allowed_actions(),
+                action,
+                f"{self.status.value}, schedule {running['schedule']} running",
+                self.allowed_actions(),
                 f"schedule {running['schedule']} runs since {running['started_at'].isoformat()}: stop it first",
             )
         if action == "start_schedule" and self.team is None:
             raise TransitionNotAllowed(
-                action, f"{self.status.value}, no standing team", self.allowed_actions(),
+                action,
+                f"{self.status.value}, no standing team",
+                self.allowed_actions(),
                 "the route has no standing team to walk its shifts: assign one first",
             )
         if action == "stop_schedule" and running is None:
             raise TransitionNotAllowed(
-                action, f"{self.status.value}, no schedule running", self.allowed_actions(), "no schedule runs on the route"
+                action,
+                f"{self.status.value}, no schedule running",
+                self.allowed_actions(),
+                "no schedule runs on the route",
             )
 
     def _check_after_schedule_start(self, action: str, stamp: dict[str, Any]) -> dict[str, Any]:
@@ -309,7 +349,8 @@ class Route(Aggregate):
             raise TransitionNotAllowed(action, self.status.value, self.allowed_actions(), why)
         if stamp["effective_at"] < self.established_at:
             raise InvalidValue(
-                "effective_at", f"cannot take effect before the route was established ({self.established_at.isoformat()})"
+                "effective_at",
+                f"cannot take effect before the route was established ({self.established_at.isoformat()})",
             )
 
 
@@ -368,10 +409,14 @@ class Shift(Aggregate):
             s.signed.setdefault(self.checkpoint, []).append({"person": self.actor, "at": self.effective_at})
             if not self.in_route_order:
                 s.out_of_order += 1
-            s.sign_ins.append({
-                "person": self.actor, "point": self.checkpoint, "at": self.effective_at,
-                "in_route_order": self.in_route_order,
-            })
+            s.sign_ins.append(
+                {
+                    "person": self.actor,
+                    "point": self.checkpoint,
+                    "at": self.effective_at,
+                    "in_route_order": self.in_route_order,
+                }
+            )
 
     class SignedInAtEnd(Event):
         """A team member signed in at the end of the shift."""
@@ -393,7 +438,10 @@ class Shift(Aggregate):
 
         def apply(self, s: Shift) -> None:
             s.missed[self.checkpoint] = {
-                "reason": self.reason, "trigger": self.trigger, "by": self.actor, "at": self.effective_at,
+                "reason": self.reason,
+                "trigger": self.trigger,
+                "by": self.actor,
+                "at": self.effective_at,
             }
 
     class FindingReported(Event):
@@ -406,10 +454,16 @@ class Shift(Aggregate):
         checkpoint: str | None
 
         def apply(self, s: Shift) -> None:
-            s.findings.append({
-                "kind": self.kind, "case_id": self.case_id, "summary": self.summary,
-                "checkpoint": self.checkpoint, "reported_by": self.actor, "at": self.effective_at,
-            })
+            s.findings.append(
+                {
+                    "kind": self.kind,
+                    "case_id": self.case_id,
+                    "summary": self.summary,
+                    "checkpoint": self.checkpoint,
+                    "reported_by": self.actor,
+                    "at": self.effective_at,
+                }
+            )
 
     class Closed(Event):
         """The shift was closed with its record: checkpoints signed and missed, who was present, what was found."""
@@ -432,8 +486,11 @@ class Shift(Aggregate):
                 "checkpoints_scheduled": self.checkpoints_scheduled,
                 "checkpoints_signed": self.checkpoints_signed,
                 "checkpoints_missed": self.checkpoints_missed,
-                "present": self.present, "absent": self.absent, "signed_out": self.signed_out,
-                "out_of_order_sign_ins": self.out_of_order_sign_ins, "findings": self.findings,
+                "present": self.present,
+                "absent": self.absent,
+                "signed_out": self.signed_out,
+                "out_of_order_sign_ins": self.out_of_order_sign_ins,
+                "findings": self.findings,
                 "notes": self.notes,
             }
 
@@ -460,10 +517,21 @@ class Shift(Aggregate):
             s.ended_at = self.effective_at
             s.end_reason = self.reason
 
-    def __init__(  # noqa: PLR0913 - the facts of a schedule
-        self, *, route_id: str, route_revision: int, route_name: str, node: str,
-        checkpoints: list[dict[str, str]], leader: str, members: list[str],
-        planned_start: datetime, planned_end: datetime, actor: str, effective_at: datetime, command_id: str,
+    def __init__(
+        self,
+        *,
+        route_id: str,
+        route_revision: int,
+        route_name: str,
+        node: str,
+        checkpoints: list[dict[str, str]],
+        leader: str,
+        members: list[str],
+        planned_start: datetime,
+        planned_end: datetime,
+        actor: str,
+        effective_at: datetime,
+        command_id: str,
     ) -> None:
         self.route_id = route_id
         self.route_revision = route_revision
@@ -493,18 +561,32 @@ class Shift(Aggregate):
     # -- commands -----------------------------------------------------------
 
     @classmethod
-    def schedule(  # noqa: PLR0913
-        cls, *, route: Route, leader: str, members: Sequence[str], planned_start: datetime,
-        planned_end: datetime, **stamp: Any,
+    def schedule(
+        cls,
+        *,
+        route: Route,
+        leader: str,
+        members: Sequence[str],
+        planned_start: datetime,
+        planned_end: datetime,
+        **stamp: Any,
     ) -> Shift:
         route.check_schedulable(stamp)
         leader, members = check_team(leader, members)
         if planned_end <= planned_start:
             raise InvalidValue("planned_end", "a shift ends after it starts")
         return cls._create(
-            cls.Scheduled, route_id=str(route.id), route_revision=route.revision, route_name=route.name,
-            node=route.node, checkpoints=list(route.checkpoints), leader=leader, members=list(members),
-            planned_start=planned_start, planned_end=planned_end, **stamp,
+            cls.Scheduled,
+            route_id=str(route.id),
+            route_revision=route.revision,
+            route_name=route.name,
+            node=route.node,
+            checkpoints=list(route.checkpoints),
+            leader=leader,
+            members=list(members),
+            planned_start=planned_start,
+            planned_end=planned_end,
+            **stamp,
         )
 
     def sign_in_at_start(self, **stamp: Any) -> None:
@@ -534,8 +616,11 @@ class Shift(Aggregate):
             by = self.missed[checkpoint]["by"]
             raise self._refusal("sign_in_at_checkpoint", f"{checkpoint} was recorded missed by {by}")
         self.trigger_event(
-            self.SignedInAtCheckpoint, checkpoint=checkpoint, position=position,
-            in_route_order=self._in_route_order(person, position), first_at_checkpoint=checkpoint not in self.signed,
+            self.SignedInAtCheckpoint,
+            checkpoint=checkpoint,
+            position=position,
+            in_route_order=self._in_route_order(person, position),
+            first_at_checkpoint=checkpoint not in self.signed,
             **stamp,
         )
 
@@ -556,8 +641,12 @@ class Shift(Aggregate):
         if not reason.strip():
             raise InvalidValue("reason", "say why the checkpoint was not reached")
         self.trigger_event(
-            self.CheckpointMissed, checkpoint=checkpoint, position=position, reason=reason.strip(),
-            trigger=MissTrigger(trigger).value, **stamp,
+            self.CheckpointMissed,
+            checkpoint=checkpoint,
+            position=position,
+            reason=reason.strip(),
+            trigger=MissTrigger(trigger).value,
+            **stamp,
         )
 
     def check_finding(self, *, checkpoint: str | None, **stamp: Any) -> None:
@@ -577,8 +666,12 @@ class Shift(Aggregate):
         if not summary.strip():
             raise InvalidValue("summary", "say what was found")
         self.trigger_event(
-            self.FindingReported, kind=FindingKind(kind).value, case_id=case_id, summary=summary.strip(),
-            checkpoint=checkpoint, **stamp,
+            self.FindingReported,
+            kind=FindingKind(kind).value,
+            case_id=case_id,
+            summary=summary.strip(),
+            checkpoint=checkpoint,
+            **stamp,
         )
 
     def close(self, *, notes: str, **stamp: Any) -> None:
@@ -588,25 +681,34 @@ class Shift(Aggregate):
         for position, code in enumerate(self.checkpoint_codes(), start=1):
             if code not in self.signed and code not in self.missed:
                 self.trigger_event(
-                    self.CheckpointMissed, checkpoint=code, position=position, reason=MISSED_AT_CLOSING,
-                    trigger=MissTrigger.CLOSING.value, **stamp,
+                    self.CheckpointMissed,
+                    checkpoint=code,
+                    position=position,
+                    reason=MISSED_AT_CLOSING,
+                    trigger=MissTrigger.CLOSING.value,
+                    **stamp,
                 )
         team = self.team()
         self.trigger_event(
-            self.Closed, checkpoints_scheduled=self.checkpoint_codes(),
+            self.Closed,
+            checkpoints_scheduled=self.checkpoint_codes(),
             checkpoints_signed=[c for c in self.checkpoint_codes() if c in self.signed],
             checkpoints_missed=[c for c in self.checkpoint_codes() if c in self.missed],
-            present=[p for p in team if p in self.present], absent=[p for p in team if p not in self.present],
-            signed_out=[p for p in team if p in self.signed_out], out_of_order_sign_ins=self.out_of_order,
+            present=[p for p in team if p in self.present],
+            absent=[p for p in team if p not in self.present],
+            signed_out=[p for p in team if p in self.signed_out],
+            out_of_order_sign_ins=self.out_of_order,
             findings=[{"kind": f["kind"], "case_id": f["case_id"]} for f in self.findings],
-            notes=notes.strip(), **stamp,
+            notes=notes.strip(),
+            **stamp,
         )
 
     def record_missed(self, *, reason: str, trigger: MissTrigger = MissTrigger.MANUAL, **stamp: Any) -> None:
         self._check("record_shift_missed", stamp)
         if stamp["effective_at"] < self.planned_start:
             raise self._refusal(
-                "record_shift_missed", f"the shift is planned to start at {self.planned_start.isoformat()}; "
+                "record_shift_missed",
+                f"the shift is planned to start at {self.planned_start.isoformat()}; "
                 "to call it off before then, cancel it",
             )
         self.trigger_event(self.Missed, reason=reason.strip(), trigger=MissTrigger(trigger).value, **stamp)
@@ -615,7 +717,8 @@ class Shift(Aggregate):
         self._check("cancel", stamp)
         if stamp["effective_at"] >= self.planned_start:
             raise self._refusal(
-                "cancel", f"the shift was due to start at {self.planned_start.isoformat()}; "
+                "cancel",
+                f"the shift was due to start at {self.planned_start.isoformat()}; "
                 "a shift nobody came to is recorded missed",
             )
         if not reason.strip():
@@ -643,7 +746,8 @@ class Shift(Aggregate):
         codes = self.checkpoint_codes()
         if checkpoint not in codes:
             raise InvalidValue(
-                field_name, f"{checkpoint!r} is not a checkpoint of this shift; checkpoints: {', '.join(codes)}"
+                field_name,
+                f"{checkpoint!r} is not a checkpoint of this shift; checkpoints: {', '.join(codes)}",
             )
         return codes.index(checkpoint) + 1
 
@@ -655,7 +759,8 @@ class Shift(Aggregate):
             raise TransitionNotAllowed(action, self.status.value, self.allowed_actions())
         if stamp["effective_at"] < self.scheduled_at:
             raise InvalidValue(
-                "effective_at", f"cannot take effect before the shift was scheduled ({self.scheduled_at.isoformat()})"
+                "effective_at",
+                f"cannot take effect before the shift was scheduled ({self.scheduled_at.isoformat()})",
             )
 
     def _check_member(self, action: str, stamp: dict[str, Any]) -> str:
@@ -663,7 +768,10 @@ class Shift(Aggregate):
         person = stamp["actor"]
         if person not in self.team():
             raise AccessDenied(
-                person, Right.PATROL, self.node, f"{person} is not on this shift's team ({', '.join(self.team())})"
+                person,
+                Right.PATROL,
+                self.node,
+                f"{person} is not on this shift's team ({', '.join(self.team())})",
             )
         return person
 
@@ -682,11 +790,23 @@ class Shift(Aggregate):
 
 
 ROUTE_EVENT_CLASSES = (
-    Route.Established, Route.Revised, Route.TeamAssigned, Route.ScheduleStarted, Route.ScheduleStopped, Route.Retired,
+    Route.Established,
+    Route.Revised,
+    Route.TeamAssigned,
+    Route.ScheduleStarted,
+    Route.ScheduleStopped,
+    Route.Retired,
 )
 SHIFT_EVENT_CLASSES = (
-    Shift.Scheduled, Shift.SignedInAtStart, Shift.SignedInAtCheckpoint, Shift.SignedInAtEnd,
-    Shift.CheckpointMissed, Shift.FindingReported, Shift.Closed, Shift.Missed, Shift.Cancelled,
+    Shift.Scheduled,
+    Shift.SignedInAtStart,
+    Shift.SignedInAtCheckpoint,
+    Shift.SignedInAtEnd,
+    Shift.CheckpointMissed,
+    Shift.FindingReported,
+    Shift.Closed,
+    Shift.Missed,
+    Shift.Cancelled,
 )
 EVENT_CLASSES = ROUTE_EVENT_CLASSES + SHIFT_EVENT_CLASSES
 EVENT_TOPICS = tuple(cls.TOPIC for cls in EVENT_CLASSES)

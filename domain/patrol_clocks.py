@@ -45,7 +45,11 @@ def required_clocks(shift: Shift) -> list[ClockPlan]:
 
 
 def last_change(shift: Shift) -> datetime:
-    moments = [shift.scheduled_at, *(s["at"] for s in shift.sign_ins), *(m["at"] for m in shift.missed.values())]
+    moments = [
+        shift.scheduled_at,
+        *(s["at"] for s in shift.sign_ins),
+        *(m["at"] for m in shift.missed.values()),
+    ]
     return max([*moments, shift.ended_at] if shift.ended_at else moments)
 
 
@@ -56,8 +60,11 @@ def _why_stopped(shift: Shift, clock: str) -> str:
     if clock == CHECKPOINTS and shift.status == ShiftStatus.OPEN:
         signed = [c for c in shift.checkpoint_codes() if c in shift.signed]
         missed = [c for c in shift.checkpoint_codes() if c in shift.missed]
-        return "met: every checkpoint settled; signed: " + (", ".join(signed) or "none") + (
-            f"; recorded missed by the leader: {', '.join(missed)}" if missed else "")
+        return (
+            "met: every checkpoint settled; signed: "
+            + (", ".join(signed) or "none")
+            + (f"; recorded missed by the leader: {', '.join(missed)}" if missed else "")
+        )
     return f"ended: the shift was {shift.status.value}"
 
 
@@ -70,10 +77,17 @@ class ShiftClocks:
     def sync(self, shift_id: UUID, episode: int) -> CaseTime:
         shift = self.cb.patrols.shift(None, shift_id)
         time = keep_in_step(
-            self.cb, KIND, shift_id, version=shift.version, ended=shift.status in ENDED,
-            plans=required_clocks(shift), changed_at=last_change(shift),
+            self.cb,
+            KIND,
+            shift_id,
+            version=shift.version,
+            ended=shift.status in ENDED,
+            plans=required_clocks(shift),
+            changed_at=last_change(shift),
             why_stopped=lambda clock: _why_stopped(shift, clock.clock),
-            departed=lambda: departures(self.cb.history(shift_id, shift.version), required_clocks, _why_stopped),
+            departed=lambda: departures(
+                self.cb.history(shift_id, shift.version), required_clocks, _why_stopped
+            ),
         )
         settled = [c for c in time.clocks if c.clock == START and self._settle_start(shift, c)]
         if not settled:
@@ -100,17 +114,33 @@ class ShiftClocks:
             return False
         desk = self.cb.deadlines
         if shift.started_at is None:  # missed, recorded by the leader
-            desk.stop(KIND, shift.id, key=clock.key, at=max(last_change(shift), clock.started_at),
-                      outcome=f"ended: the shift was recorded missed by the leader ({shift.end_reason})")
+            desk.stop(
+                KIND,
+                shift.id,
+                key=clock.key,
+                at=max(last_change(shift), clock.started_at),
+                outcome=f"ended: the shift was recorded missed by the leader ({shift.end_reason})",
+            )
         elif shift.started_at > clock.due_at:
-            desk.miss(KIND, shift.id, key=clock.key, at=clock.due_at,
-                      consequence=f"the shift opened late, at {shift.started_at.isoformat()}")
+            desk.miss(
+                KIND,
+                shift.id,
+                key=clock.key,
+                at=clock.due_at,
+                consequence=f"the shift opened late, at {shift.started_at.isoformat()}",
+            )
         else:
-            desk.stop(KIND, shift.id, key=clock.key, at=max(shift.started_at, clock.started_at),
-                      outcome=f"met: the shift opened at {shift.started_at.isoformat()}")
+            desk.stop(
+                KIND,
+                shift.id,
+                key=clock.key,
+                at=max(shift.started_at, clock.started_at),
+                outcome=f"met: the shift opened at {shift.started_at.isoformat()}",
+            )
         return True
 
     def _remind_leader(self, shift_id: UUID, clock: ClockState, fraction: float) -> None:
         leader = self.cb.patrols.shift(None, shift_id).leader
-        self.cb.deadlines.remind(KIND, shift_id, key=clock.key, fraction=fraction, at=clock.reminder_at(fraction),
-                                 notify=[leader])
+        self.cb.deadlines.remind(
+            KIND, shift_id, key=clock.key, fraction=fraction, at=clock.reminder_at(fraction), notify=[leader]
+        )

@@ -63,7 +63,9 @@ class PatrolSchedules:
         rule = policy.rule_for(CADENCE, {"level": CadenceLevel(level).value}) if policy else None
         if rule is None or rule.amount <= 0:
             version = policy.version if policy else "none"
-            raise NoRule("level", f"policy {version} gives no {CADENCE} for level {CadenceLevel(level).value}")
+            raise NoRule(
+                "level", f"policy {version} gives no {CADENCE} for level {CadenceLevel(level).value}"
+            )
         return rule
 
     def period(self, route_id: UUID, schedule: int, after: datetime | None) -> Period:
@@ -91,14 +93,22 @@ class PatrolSchedules:
         running = route.schedule
         if running is None or running["schedule"] != schedule or route.team is None:
             return None
-        stamp = Stamp(actor=SCHEDULE_ACTOR, effective_at=after or running["started_at"], command_id=command_id)
+        stamp = Stamp(
+            actor=SCHEDULE_ACTOR, effective_at=after or running["started_at"], command_id=command_id
+        )
         return self.cb.create(
-            action, stamp,
+            action,
+            stamp,
             lambda: Shift.schedule(
-                route=route, leader=route.team["leader"], members=route.team["members"], planned_start=start,
-                planned_end=start + timedelta(minutes=running["shift_minutes"]), **stamp,
+                route=route,
+                leader=route.team["leader"],
+                members=route.team["members"],
+                planned_start=start,
+                planned_end=start + timedelta(minutes=running["shift_minutes"]),
+                **stamp,
             ),
-            Shift, "shift",
+            Shift,
+            "shift",
         )
 
     def call_off(self, route_id: UUID, schedule: int, shift_id: UUID) -> Shift:
@@ -108,7 +118,9 @@ class PatrolSchedules:
         stopped = route.schedules[schedule - 1] if 0 < schedule <= len(route.schedules) else None
         if stopped is None or stopped["stopped_at"] is None:
             return self.cb.load(Shift, shift_id, "shift")
-        reason = "the patrol schedule was stopped" + (f": {stopped['stop_reason']}" if stopped["stop_reason"] else "")
+        reason = "the patrol schedule was stopped" + (
+            f": {stopped['stop_reason']}" if stopped["stop_reason"] else ""
+        )
 
         def decide(shift: Shift, stamp: Stamp) -> bool:
             at = max(stopped["stopped_at"], shift.scheduled_at)
@@ -117,6 +129,9 @@ class PatrolSchedules:
             shift.cancel(reason=reason, **{**stamp, "effective_at": at})
             return True
 
-        stamp = Stamp(actor=SCHEDULE_ACTOR, effective_at=stopped["stopped_at"],
-                      command_id=f"patrol-call-off:{route_id}:{schedule}:{shift_id}")
+        stamp = Stamp(
+            actor=SCHEDULE_ACTOR,
+            effective_at=stopped["stopped_at"],
+            command_id=f"patrol-call-off:{route_id}:{schedule}:{shift_id}",
+        )
         return self.cb.change(Shift, shift_id, "shift", "call_off_scheduled_shift", stamp, decide)

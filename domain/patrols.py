@@ -48,7 +48,12 @@ class PatrolDesk:
     # -- routes -------------------------------------------------------------------
 
     def establish_route(
-        self, actor: str, *, node: str, name: str, checkpoints: Sequence[dict[str, str]],
+        self,
+        actor: str,
+        *,
+        node: str,
+        name: str,
+        checkpoints: Sequence[dict[str, str]],
         meta: CommandMeta = NO_META,
     ) -> Route:
         """Lays out a route at a village or township, its checkpoints in walking order."""
@@ -58,25 +63,42 @@ class PatrolDesk:
             raise InvalidValue("node", f"no node {node!r} in the jurisdiction")
         directory.require_node(node, record.kind, "node", now)
         if record.kind not in ROUTE_NODE_KINDS:
-            raise InvalidValue("node", f"{node!r} is a {record.kind}; routes are laid out at a village or a township")
+            raise InvalidValue(
+                "node", f"{node!r} is a {record.kind}; routes are laid out at a village or a township"
+            )
         self._authorise_routes(actor, node)
         stamp = self.cb.stamp(actor, meta)
         return self.cb.create(
-            "establish_route", stamp,
-            lambda: Route.establish(node=node, name=name, checkpoints=checkpoints, **stamp), Route, "route",
+            "establish_route",
+            stamp,
+            lambda: Route.establish(node=node, name=name, checkpoints=checkpoints, **stamp),
+            Route,
+            "route",
         )
 
     def revise_route(
-        self, actor: str, route_id: UUID, *, checkpoints: Sequence[dict[str, str]], name: str | None = None,
+        self,
+        actor: str,
+        route_id: UUID,
+        *,
+        checkpoints: Sequence[dict[str, str]],
+        name: str | None = None,
         meta: CommandMeta = NO_META,
     ) -> Route:
         return self._on_route(
-            actor, route_id, "revise_route", meta,
+            actor,
+            route_id,
+            "revise_route",
+            meta,
             lambda r, s: r.revise(checkpoints=checkpoints, name=name, **s),
         )
 
-    def retire_route(self, actor: str, route_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META) -> Route:
-        return self._on_route(actor, route_id, "retire_route", meta, lambda r, s: r.retire(reason=reason, **s))
+    def retire_route(
+        self, actor: str, route_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META
+    ) -> Route:
+        return self._on_route(
+            actor, route_id, "retire_route", meta, lambda r, s: r.retire(reason=reason, **s)
+        )
 
     # -- the route's standing team and schedule ---------------------------------------
 
@@ -93,9 +115,15 @@ class PatrolDesk:
 
         return self._on_route(actor, route_id, "assign_team", meta, decide)
 
-    def start_schedule(  # noqa: PLR0913
-        self, actor: str, route_id: UUID, *, first_start: datetime, shift_minutes: int,
-        level: CadenceLevel | None = None, meta: CommandMeta = NO_META,
+    def start_schedule(
+        self,
+        actor: str,
+        route_id: UUID,
+        *,
+        first_start: datetime,
+        shift_minutes: int,
+        level: CadenceLevel | None = None,
+        meta: CommandMeta = NO_META,
     ) -> Route:
         """Starts opening shifts on the cadence of a grid level (default: the route's own level;
         a village route may keep the grid's, a township route any level's)."""
@@ -108,15 +136,26 @@ class PatrolDesk:
 
         return self._on_route(actor, route_id, "start_schedule", meta, decide)
 
-    def stop_schedule(self, actor: str, route_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META) -> Route:
+    def stop_schedule(
+        self, actor: str, route_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META
+    ) -> Route:
         """Stops the route's schedule; its shift not yet begun is called off."""
-        return self._on_route(actor, route_id, "stop_schedule", meta, lambda r, s: r.stop_schedule(reason=reason, **s))
+        return self._on_route(
+            actor, route_id, "stop_schedule", meta, lambda r, s: r.stop_schedule(reason=reason, **s)
+        )
 
     # -- scheduling -----------------------------------------------------------------
 
-    def schedule_shift(  # noqa: PLR0913
-        self, actor: str, *, route_id: UUID, leader: str, members: Sequence[str],
-        planned_start: datetime, planned_end: datetime, meta: CommandMeta = NO_META,
+    def schedule_shift(
+        self,
+        actor: str,
+        *,
+        route_id: UUID,
+        leader: str,
+        members: Sequence[str],
+        planned_start: datetime,
+        planned_end: datetime,
+        meta: CommandMeta = NO_META,
     ) -> Shift:
         """Schedules a shift on the route's current revision for a leader and members, each
         holding a patrol post over the route's node."""
@@ -130,8 +169,12 @@ class PatrolDesk:
         def build() -> Shift:
             self._check_team(leader, members, route.node)
             return Shift.schedule(
-                route=route, leader=leader, members=members, planned_start=planned_start,
-                planned_end=planned_end, **stamp,
+                route=route,
+                leader=leader,
+                members=members,
+                planned_start=planned_start,
+                planned_end=planned_end,
+                **stamp,
             )
 
         return self.cb.create("schedule_shift", stamp, build, Shift, "shift")
@@ -140,28 +183,52 @@ class PatrolDesk:
 
     def sign_in_at_start(self, actor: str, shift_id: UUID, meta: CommandMeta = NO_META) -> Shift:
         """The first sign-in at the start opens the shift."""
-        return self._on_shift(actor, shift_id, "sign_in_at_start", meta, lambda s, st: s.sign_in_at_start(**st))
-
-    def sign_in_at_checkpoint(self, actor: str, shift_id: UUID, *, checkpoint: str, meta: CommandMeta = NO_META) -> Shift:
         return self._on_shift(
-            actor, shift_id, "sign_in_at_checkpoint", meta,
+            actor, shift_id, "sign_in_at_start", meta, lambda s, st: s.sign_in_at_start(**st)
+        )
+
+    def sign_in_at_checkpoint(
+        self, actor: str, shift_id: UUID, *, checkpoint: str, meta: CommandMeta = NO_META
+    ) -> Shift:
+        return self._on_shift(
+            actor,
+            shift_id,
+            "sign_in_at_checkpoint",
+            meta,
             lambda s, st: s.sign_in_at_checkpoint(checkpoint=checkpoint, **st),
         )
 
     def sign_in_at_end(self, actor: str, shift_id: UUID, meta: CommandMeta = NO_META) -> Shift:
         return self._on_shift(actor, shift_id, "sign_in_at_end", meta, lambda s, st: s.sign_in_at_end(**st))
 
-    def report_dispute_finding(  # noqa: PLR0913
-        self, actor: str, shift_id: UUID, *, grid: str | None = None, village: str | None = None,
-        parties: Sequence[dict[str, Any]], category: Category, severity: Severity, description: str,
-        occurred_at: datetime | None = None, checkpoint: str | None = None, meta: CommandMeta = NO_META,
+    def report_dispute_finding(
+        self,
+        actor: str,
+        shift_id: UUID,
+        *,
+        grid: str | None = None,
+        village: str | None = None,
+        parties: Sequence[dict[str, Any]],
+        category: Category,
+        severity: Severity,
+        description: str,
+        occurred_at: datetime | None = None,
+        checkpoint: str | None = None,
+        meta: CommandMeta = NO_META,
     ) -> Shift:
         """Reports the dispute found (source: patrol, naming this shift) and links it here."""
 
         def report(shift: Shift, node: dict[str, str | None], case_meta: CommandMeta) -> Dispute:
             return self.cb.disputes.report(
-                actor, **node, parties=parties, category=category, severity=severity, description=description,
-                occurred_at=occurred_at or case_meta.effective_at, source=Source.PATROL, source_ref=str(shift.id),
+                actor,
+                **node,
+                parties=parties,
+                category=category,
+                severity=severity,
+                description=description,
+                occurred_at=occurred_at or case_meta.effective_at,
+                source=Source.PATROL,
+                source_ref=str(shift.id),
                 meta=case_meta,
             )
 
@@ -169,26 +236,56 @@ class PatrolDesk:
             actor, shift_id, FindingKind.DISPUTE, {"grid": grid, "village": village}, checkpoint, meta, report
         )
 
-    def report_incident_finding(  # noqa: PLR0913 - the facts of an incident
-        self, actor: str, shift_id: UUID, *, grid: str | None = None, village: str | None = None,
-        kind: Kind, description: str, location: str, occurred_at: datetime | None = None,
-        markers: Sequence[Marker] = (), people_involved: int | None = None, injured: int | None = None,
-        dead: int | None = None, offence: Offence | None = None, hazard: Hazard | None = None,
-        checkpoint: str | None = None, meta: CommandMeta = NO_META,
+    def report_incident_finding(
+        self,
+        actor: str,
+        shift_id: UUID,
+        *,
+        grid: str | None = None,
+        village: str | None = None,
+        kind: Kind,
+        description: str,
+        location: str,
+        occurred_at: datetime | None = None,
+        markers: Sequence[Marker] = (),
+        people_involved: int | None = None,
+        injured: int | None = None,
+        dead: int | None = None,
+        offence: Offence | None = None,
+        hazard: Hazard | None = None,
+        checkpoint: str | None = None,
+        meta: CommandMeta = NO_META,
     ) -> Shift:
         """Reports the incident found through the incident desk (origin: this patrol shift)
         and links it here."""
 
         def report(shift: Shift, node: dict[str, str | None], case_meta: CommandMeta) -> Incident:
             return self.cb.incidents.report(
-                actor, **node, kind=kind, description=description, location=location,
-                occurred_at=occurred_at or case_meta.effective_at, markers=markers,
-                people_involved=people_involved, injured=injured, dead=dead, offence=offence, hazard=hazard,
-                origin_kind=OriginKind.PATROL, origin_id=str(shift.id), meta=case_meta,
+                actor,
+                **node,
+                kind=kind,
+                description=description,
+                location=location,
+                occurred_at=occurred_at or case_meta.effective_at,
+                markers=markers,
+                people_involved=people_involved,
+                injured=injured,
+                dead=dead,
+                offence=offence,
+                hazard=hazard,
+                origin_kind=OriginKind.PATROL,
+                origin_id=str(shift.id),
+                meta=case_meta,
             )
 
         return self._report_finding(
-            actor, shift_id, FindingKind.INCIDENT, {"grid": grid, "village": village}, checkpoint, meta, report
+            actor,
+            shift_id,
+            FindingKind.INCIDENT,
+            {"grid": grid, "village": village},
+            checkpoint,
+            meta,
+            report,
         )
 
     # -- the leader ---------------------------------------------------------------------
@@ -197,19 +294,28 @@ class PatrolDesk:
         self, actor: str, shift_id: UUID, *, checkpoint: str, reason: str, meta: CommandMeta = NO_META
     ) -> Shift:
         return self._on_shift(
-            actor, shift_id, "record_checkpoint_missed", meta,
+            actor,
+            shift_id,
+            "record_checkpoint_missed",
+            meta,
             lambda s, st: s.record_checkpoint_missed(checkpoint=checkpoint, reason=reason, **st),
         )
 
-    def record_shift_missed(self, actor: str, shift_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META) -> Shift:
+    def record_shift_missed(
+        self, actor: str, shift_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META
+    ) -> Shift:
         return self._on_shift(
             actor, shift_id, "record_shift_missed", meta, lambda s, st: s.record_missed(reason=reason, **st)
         )
 
     def cancel_shift(self, actor: str, shift_id: UUID, *, reason: str, meta: CommandMeta = NO_META) -> Shift:
-        return self._on_shift(actor, shift_id, "cancel_shift", meta, lambda s, st: s.cancel(reason=reason, **st))
+        return self._on_shift(
+            actor, shift_id, "cancel_shift", meta, lambda s, st: s.cancel(reason=reason, **st)
+        )
 
-    def close_shift(self, actor: str, shift_id: UUID, *, notes: str = "", meta: CommandMeta = NO_META) -> Shift:
+    def close_shift(
+        self, actor: str, shift_id: UUID, *, notes: str = "", meta: CommandMeta = NO_META
+    ) -> Shift:
         """Closes the shift with its record; checkpoints nobody signed are recorded missed."""
         return self._on_shift(actor, shift_id, "close_shift", meta, lambda s, st: s.close(notes=notes, **st))
 
@@ -225,11 +331,17 @@ class PatrolDesk:
         def decide(s: Shift, stamp: Stamp) -> bool | list[CaseClocks]:
             if s.status != ShiftStatus.SCHEDULED:
                 return False
-            s.record_missed(reason=f"nobody signed in by {due_at.isoformat()}", trigger=MissTrigger.DEADLINE, **stamp)
-            return self._missed_clock(shift_id, clock, "the shift was recorded missed: nobody signed in", stamp)
+            s.record_missed(
+                reason=f"nobody signed in by {due_at.isoformat()}", trigger=MissTrigger.DEADLINE, **stamp
+            )
+            return self._missed_clock(
+                shift_id, clock, "the shift was recorded missed: nobody signed in", stamp
+            )
 
         stamp = Stamp(
-            actor=SYSTEM_ACTOR, effective_at=due_at, command_id=f"deadline:{shift_id}:shift-missed:{due_at.isoformat()}"
+            actor=SYSTEM_ACTOR,
+            effective_at=due_at,
+            command_id=f"deadline:{shift_id}:shift-missed:{due_at.isoformat()}",
         )
         return self.cb.change(Shift, shift_id, "shift", "record_missed_shift_for_deadline", stamp, decide)
 
@@ -243,13 +355,21 @@ class PatrolDesk:
                 return False
             for code in unsettled:
                 s.record_checkpoint_missed(
-                    checkpoint=code, reason=f"not signed in at by {clock.due_at.isoformat()}",
-                    trigger=MissTrigger.DEADLINE, **stamp,
+                    checkpoint=code,
+                    reason=f"not signed in at by {clock.due_at.isoformat()}",
+                    trigger=MissTrigger.DEADLINE,
+                    **stamp,
                 )
-            return self._missed_clock(shift_id, clock, f"checkpoints recorded missed: {', '.join(unsettled)}", stamp)
+            return self._missed_clock(
+                shift_id, clock, f"checkpoints recorded missed: {', '.join(unsettled)}", stamp
+            )
 
-        stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=clock.due_at, command_id=f"deadline:{shift_id}:{clock.key}")
-        return self.cb.change(Shift, shift_id, "shift", "record_missed_checkpoints_for_deadline", stamp, decide)
+        stamp = Stamp(
+            actor=SYSTEM_ACTOR, effective_at=clock.due_at, command_id=f"deadline:{shift_id}:{clock.key}"
+        )
+        return self.cb.change(
+            Shift, shift_id, "shift", "record_missed_checkpoints_for_deadline", stamp, decide
+        )
 
     def _missed_clock(
         self, shift_id: UUID, clock: ClockState | None, consequence: str, stamp: Stamp
@@ -259,7 +379,9 @@ class PatrolDesk:
         clocks = self.cb.load(CaseClocks, clocks_id(SHIFT_CLOCKS, shift_id), "clocks")
         return [clocks] if clocks.miss(key=clock.key, consequence=consequence, **stamp) else True
 
-    def record_missed_checkpoint_for_deadline(self, shift_id: UUID, *, checkpoint: str, due_at: datetime) -> Shift:
+    def record_missed_checkpoint_for_deadline(
+        self, shift_id: UUID, *, checkpoint: str, due_at: datetime
+    ) -> Shift:
         """The checkpoint was not signed by the due time. Idempotent like the shift's miss;
         a checkpoint signed or already missed, or a shift not open, is left alone."""
 
@@ -267,16 +389,21 @@ class PatrolDesk:
             if s.status != ShiftStatus.OPEN or checkpoint in s.signed or checkpoint in s.missed:
                 return False
             s.record_checkpoint_missed(
-                checkpoint=checkpoint, reason=f"not signed in at by {due_at.isoformat()}",
-                trigger=MissTrigger.DEADLINE, **stamp,
+                checkpoint=checkpoint,
+                reason=f"not signed in at by {due_at.isoformat()}",
+                trigger=MissTrigger.DEADLINE,
+                **stamp,
             )
             return True
 
         stamp = Stamp(
-            actor=SYSTEM_ACTOR, effective_at=due_at,
+            actor=SYSTEM_ACTOR,
+            effective_at=due_at,
             command_id=f"deadline:{shift_id}:checkpoint-missed:{checkpoint}:{due_at.isoformat()}",
         )
-        return self.cb.change(Shift, shift_id, "shift", "record_missed_checkpoint_for_deadline", stamp, decide)
+        return self.cb.change(
+            Shift, shift_id, "shift", "record_missed_checkpoint_for_deadline", stamp, decide
+        )
 
     # -- questions ----------------------------------------------------------------------
 
@@ -320,7 +447,9 @@ class PatrolDesk:
                 raise refusal  # holds the right, but elsewhere: says whose jurisdiction
         posts = sorted({p for r in ROUTE_RIGHTS for p in posts_with(r)})
         raise AccessDenied(
-            actor, " or ".join(ROUTE_RIGHTS), node,
+            actor,
+            " or ".join(ROUTE_RIGHTS),
+            node,
             f"{directory.name_of(actor)} has neither the right to manage routes nor to lead patrol; "
             f"posts with them: {', '.join(posts)}",
         )
@@ -333,7 +462,11 @@ class PatrolDesk:
 
     def _cadence_level(self, node: str, level: CadenceLevel | str | None) -> CadenceLevel:
         record = self.cb.current_directory().node(node)
-        own = CadenceLevel.TOWNSHIP if record is not None and record.kind == NodeKind.TOWNSHIP else CadenceLevel.VILLAGE
+        own = (
+            CadenceLevel.TOWNSHIP
+            if record is not None and record.kind == NodeKind.TOWNSHIP
+            else CadenceLevel.VILLAGE
+        )
         if level is None:
             return own
         try:
@@ -342,11 +475,18 @@ class PatrolDesk:
             raise InvalidValue("level", f"{level!r} is not one of {', '.join(CadenceLevel)}") from None
         levels = list(CadenceLevel)
         if levels.index(chosen) > levels.index(own):
-            raise InvalidValue("level", f"a route at a {own.value} keeps the cadence of the {own.value} or a level below it")
+            raise InvalidValue(
+                "level", f"a route at a {own.value} keeps the cadence of the {own.value} or a level below it"
+            )
         return chosen
 
     def _check_patroller(
-        self, directory: Directory, person_id: str, field_name: str, node: str, at: datetime,
+        self,
+        directory: Directory,
+        person_id: str,
+        field_name: str,
+        node: str,
+        at: datetime,
         posts: frozenset[Post],
     ) -> None:
         if person_id not in directory.people:
@@ -370,9 +510,14 @@ class PatrolDesk:
         self.cb.authorise(actor, Right.PATROL, shift.node)
         shift.check_finding(checkpoint=checkpoint, **stamp)
 
-    def _report_finding(  # noqa: PLR0913
-        self, actor: str, shift_id: UUID, kind: FindingKind, node: dict[str, str | None],
-        checkpoint: str | None, meta: CommandMeta,
+    def _report_finding(
+        self,
+        actor: str,
+        shift_id: UUID,
+        kind: FindingKind,
+        node: dict[str, str | None],
+        checkpoint: str | None,
+        meta: CommandMeta,
         report: Callable[[Shift, dict[str, str | None], CommandMeta], Dispute | Incident],
     ) -> Shift:
         """Opens the case found (reported on its own stream, naming the shift) and links it to
@@ -387,12 +532,21 @@ class PatrolDesk:
         self._check_before_opening_a_case(actor, shift, checkpoint, stamp, meta)
         if node["grid"] is None and node["village"] is None:
             node = {"grid": None, "village": self._village_of(shift)}
-        case = report(shift, node, CommandMeta(command_id=f"{stamp['command_id']}:{kind.value}",
-                                               effective_at=stamp["effective_at"]))
+        case = report(
+            shift,
+            node,
+            CommandMeta(command_id=f"{stamp['command_id']}:{kind.value}", effective_at=stamp["effective_at"]),
+        )
         return self._on_shift(
-            actor, shift_id, action, meta,
+            actor,
+            shift_id,
+            action,
+            meta,
             lambda s, st: s.report_finding(
-                kind=kind, case_id=str(case.id), summary=case.description, checkpoint=checkpoint,
+                kind=kind,
+                case_id=str(case.id),
+                summary=case.description,
+                checkpoint=checkpoint,
                 **{**st, "effective_at": case.reported_at},
             ),
             stamp=stamp,
@@ -401,11 +555,18 @@ class PatrolDesk:
     def _village_of(self, shift: Shift) -> str:
         record = self.cb.current_directory().node(shift.node)
         if record is None or record.kind != NodeKind.VILLAGE:
-            raise InvalidValue("village", f"the route is at {shift.node}: name the village or grid of the finding")
+            raise InvalidValue(
+                "village", f"the route is at {shift.node}: name the village or grid of the finding"
+            )
         return shift.node
 
     def _on_route(
-        self, actor: str, route_id: UUID, action: str, meta: CommandMeta, decide: Callable[[Route, Stamp], Any]
+        self,
+        actor: str,
+        route_id: UUID,
+        action: str,
+        meta: CommandMeta,
+        decide: Callable[[Route, Stamp], Any],
     ) -> Route:
         def authorised(r: Route, s: Stamp) -> Any:
             self._authorise_routes(actor, r.node)
@@ -415,8 +576,13 @@ class PatrolDesk:
         return self.cb.change(Route, route_id, "route", action, stamp, authorised, meta)
 
     def _on_shift(
-        self, actor: str, shift_id: UUID, action: str, meta: CommandMeta,
-        decide: Callable[[Shift, Stamp], Any], stamp: Stamp | None = None,
+        self,
+        actor: str,
+        shift_id: UUID,
+        action: str,
+        meta: CommandMeta,
+        decide: Callable[[Shift, Stamp], Any],
+        stamp: Stamp | None = None,
     ) -> Shift:
         def authorised(s: Shift, st: Stamp) -> Any:
             self.cb.authorise(actor, RIGHT_FOR[action], s.node)

@@ -99,8 +99,10 @@ class Conclusion(StrEnum):
 
 PROPER_LEVEL: dict[NodeKind, Level] = {NodeKind.VILLAGE: Level.VILLAGE, NodeKind.TOWNSHIP: Level.TOWNSHIP}
 LEVEL_OF_NODE: dict[NodeKind, Level] = {
-    NodeKind.GRID: Level.VILLAGE, NodeKind.VILLAGE: Level.VILLAGE,
-    NodeKind.TOWNSHIP: Level.TOWNSHIP, NodeKind.COUNTY: Level.COUNTY,
+    NodeKind.GRID: Level.VILLAGE,
+    NodeKind.VILLAGE: Level.VILLAGE,
+    NodeKind.TOWNSHIP: Level.TOWNSHIP,
+    NodeKind.COUNTY: Level.COUNTY,
 }
 VISIT_REACH = 1  # Art. 20: a visit goes to the body at the same level or one above
 LEAPFROG_CHANNELS = frozenset({Channel.VISIT})
@@ -175,7 +177,9 @@ ALLOWED: dict[Status, frozenset[str]] = {
 }
 # A hearing (听证) is held while a decision is pending; its time is not counted (Art. 36).
 HEARING_STAGE = {
-    Status.ACCEPTED: "handling", Status.REVIEW_REQUESTED: "review", Status.RE_REVIEW_REQUESTED: "re_review",
+    Status.ACCEPTED: "handling",
+    Status.REVIEW_REQUESTED: "review",
+    Status.RE_REVIEW_REQUESTED: "re_review",
 }
 DURING_HEARING = frozenset({"end_hearing"} | _OPEN)
 
@@ -249,7 +253,12 @@ class Petition(Aggregate):
         body: str
 
         def apply(self, p: Petition) -> None:
-            record = {"decision": self.decision, "reason": self.reason, "body": self.body, "at": self.effective_at}
+            record = {
+                "decision": self.decision,
+                "reason": self.reason,
+                "body": self.body,
+                "at": self.effective_at,
+            }
             if self.decision == AcceptanceDecision.OBJECTED:
                 p._enter(Status.OBJECTED, self.effective_at)
                 p.objections.append(record)
@@ -269,7 +278,12 @@ class Petition(Aggregate):
 
         def apply(self, p: Petition) -> None:
             p._enter(Status.DIVERTED, self.effective_at)
-            p.diversion = {"procedure": self.procedure, "body": self.body, "reason": self.reason, "at": self.effective_at}
+            p.diversion = {
+                "procedure": self.procedure,
+                "body": self.body,
+                "reason": self.reason,
+                "at": self.effective_at,
+            }
 
     class HandlingExtended(Event):
         """The head of the body approved the one extension of the handling time, with the reason told to the petitioner (Art. 34)."""
@@ -281,8 +295,13 @@ class Petition(Aggregate):
         body: str
 
         def apply(self, p: Petition) -> None:
-            p.extension = {"days": self.days, "reason": self.reason, "body": self.body,
-                           "approved_by": self.actor, "at": self.effective_at}
+            p.extension = {
+                "days": self.days,
+                "reason": self.reason,
+                "body": self.body,
+                "approved_by": self.actor,
+                "at": self.effective_at,
+            }
 
     class HearingStarted(Event):
         """The deciding body opened a hearing (听证) on the petition: the time limit running stops counting until it ends."""
@@ -292,8 +311,15 @@ class Petition(Aggregate):
         stage: str
 
         def apply(self, p: Petition) -> None:
-            p.hearings.append({"stage": self.stage, "body": self.body, "started_at": self.effective_at,
-                               "ended_at": None, "summary": None})
+            p.hearings.append(
+                {
+                    "stage": self.stage,
+                    "body": self.body,
+                    "started_at": self.effective_at,
+                    "ended_at": None,
+                    "summary": None,
+                }
+            )
 
     class HearingEnded(Event):
         """The hearing ended, with a summary of what it heard; the time limit counts again."""
@@ -381,11 +407,27 @@ class Petition(Aggregate):
             p._enter(Status.CONCLUDED, self.effective_at)
             p.conclusion = {"how": self.how, "final_outcome": self.final_outcome, "at": self.effective_at}
 
-    def __init__(  # noqa: PLR0913 - the facts of a registration
-        self, *, node: str, channel: str, type: str, oral: bool, petitioner: dict[str, Any],  # noqa: A002
-        agent: str | None, people_count: int, representatives: list[dict[str, Any]], content: str,
-        matter: str, accused_person_id: str | None, reached_level: str, proper_level: str,
-        leapfrog: bool, repeat_of: str | None, actor: str, effective_at: datetime, command_id: str,
+    def __init__(
+        self,
+        *,
+        node: str,
+        channel: str,
+        type: str,
+        oral: bool,
+        petitioner: dict[str, Any],
+        agent: str | None,
+        people_count: int,
+        representatives: list[dict[str, Any]],
+        content: str,
+        matter: str,
+        accused_person_id: str | None,
+        reached_level: str,
+        proper_level: str,
+        leapfrog: bool,
+        repeat_of: str | None,
+        actor: str,
+        effective_at: datetime,
+        command_id: str,
     ) -> None:
         self.node = node
         self.channel = Channel(channel)
@@ -424,16 +466,30 @@ class Petition(Aggregate):
     # -- commands -----------------------------------------------------------
 
     @classmethod
-    def register(  # noqa: PLR0913
-        cls, *, node: str, node_kind: NodeKind, channel: Channel, type: PetitionType,  # noqa: A002
-        petitioner: dict[str, Any], content: str, matter: str, people_count: int = 1,
-        representatives: Sequence[dict[str, Any]] = (), agent: str | None = None,
-        accused_person_id: str | None = None, reached_level: Level, oral: bool | None = None,
-        repeat_of: str | None = None, **stamp: Any,
+    def register(
+        cls,
+        *,
+        node: str,
+        node_kind: NodeKind,
+        channel: Channel,
+        type: PetitionType,
+        petitioner: dict[str, Any],
+        content: str,
+        matter: str,
+        people_count: int = 1,
+        representatives: Sequence[dict[str, Any]] = (),
+        agent: str | None = None,
+        accused_person_id: str | None = None,
+        reached_level: Level,
+        oral: bool | None = None,
+        repeat_of: str | None = None,
+        **stamp: Any,
     ) -> Petition:
         channel, kind = Channel(channel), PetitionType(type)
         if node_kind not in PROPER_LEVEL:
-            raise InvalidValue("node", f"a petition concerns a {' or '.join(PROPER_LEVEL)}, not a {node_kind}")
+            raise InvalidValue(
+                "node", f"a petition concerns a {' or '.join(PROPER_LEVEL)}, not a {node_kind}"
+            )
         if not (content or "").strip():
             raise InvalidValue("content", "record what the petitioner asks or says, in their words")
         person = _person(petitioner, "petitioner")
@@ -449,12 +505,23 @@ class Petition(Aggregate):
         proper = PROPER_LEVEL[node_kind]
         reached = Level(reached_level)
         return cls._create(
-            cls.Registered, node=node, channel=channel.value, type=kind.value,
+            cls.Registered,
+            node=node,
+            channel=channel.value,
+            type=kind.value,
             oral=channel in (Channel.VISIT, Channel.PHONE) if oral is None else oral,
-            petitioner=person, agent=agent, people_count=people_count, representatives=reps,
-            content=content, matter=matter_key(matter), accused_person_id=accused_person_id or None,
-            reached_level=reached.value, proper_level=proper.value,
-            leapfrog=is_leapfrog(channel, reached, proper), repeat_of=repeat_of, **stamp,
+            petitioner=person,
+            agent=agent,
+            people_count=people_count,
+            representatives=reps,
+            content=content,
+            matter=matter_key(matter),
+            accused_person_id=accused_person_id or None,
+            reached_level=reached.value,
+            proper_level=proper.value,
+            leapfrog=is_leapfrog(channel, reached, proper),
+            repeat_of=repeat_of,
+            **stamp,
         )
 
     @staticmethod
@@ -477,31 +544,42 @@ class Petition(Aggregate):
         self._check("name_representative", stamp)
         if not self.group:
             raise TransitionNotAllowed(
-                "name_representative", self.status.value, self.allowed_actions(),
+                "name_representative",
+                self.status.value,
+                self.allowed_actions(),
                 f"only a group petition of {GROUP_MIN_PEOPLE} or more people has representatives; "
                 f"this one is from {self.people_count}",
             )
         if len(self.representatives) >= MAX_REPRESENTATIVES:
             raise TransitionNotAllowed(
-                "name_representative", f"{self.status.value}, with {len(self.representatives)} representatives",
+                "name_representative",
+                f"{self.status.value}, with {len(self.representatives)} representatives",
                 self.allowed_actions(),
                 f"a group petition chooses at most {MAX_REPRESENTATIVES} representatives (Art. 20): "
                 "a sixth is refused",
             )
-        self.trigger_event(self.RepresentativeNamed, representative=_person(representative, "representative"), **stamp)
+        self.trigger_event(
+            self.RepresentativeNamed, representative=_person(representative, "representative"), **stamp
+        )
 
     def route(self, *, to_node: str, to_level: Level, **stamp: Any) -> None:
         self._check("route", stamp, step=True)
         objected = next((o for o in self.objections if o["body"] == to_node), None)
         if objected is not None:
             raise InvalidValue(
-                "to_node", f"{to_node} objected to this petition on {objected['at'].date().isoformat()}: route it elsewhere",
+                "to_node",
+                f"{to_node} objected to this petition on {objected['at'].date().isoformat()}: route it elsewhere",
             )
         self.trigger_event(self.Routed, to_node=to_node, to_level=Level(to_level).value, **stamp)
 
     def decide_acceptance(
-        self, *, decision: AcceptanceDecision, reason: str, in_progress_elsewhere: dict[str, Any] | None = None,
-        objection_window_closes: datetime | None = None, **stamp: Any,
+        self,
+        *,
+        decision: AcceptanceDecision,
+        reason: str,
+        in_progress_elsewhere: dict[str, Any] | None = None,
+        objection_window_closes: datetime | None = None,
+        **stamp: Any,
     ) -> None:
         """`objection_window_closes`: when the receiving body's window to object closes (Art. 23),
         for an objection."""
@@ -511,7 +589,9 @@ class Petition(Aggregate):
             assert objection_window_closes is not None, "an objection is checked against its window"
             if stamp["effective_at"] > objection_window_closes:
                 raise TransitionNotAllowed(
-                    "decide_acceptance", self.status.value, self.allowed_actions(),
+                    "decide_acceptance",
+                    self.status.value,
+                    self.allowed_actions(),
                     f"the window to object closed on {objection_window_closes.isoformat()} (Art. 23): "
                     "decide accepted, or not_accepted with the reason",
                 )
@@ -519,27 +599,37 @@ class Petition(Aggregate):
             _required(reason, "reason", f"say why the petition is {decision.value.replace('_', ' ')}")
         elif in_progress_elsewhere is not None:
             raise TransitionNotAllowed(
-                "decide_acceptance", self.status.value, self.allowed_actions(),
+                "decide_acceptance",
+                self.status.value,
+                self.allowed_actions(),
                 f"the same matter of this petitioner was accepted on "
                 f"{in_progress_elsewhere['since'].date().isoformat()} (petition {in_progress_elsewhere['petition_id']}) "
                 "and is in progress: it is not accepted again (Art. 19); decide not_accepted, saying so",
             )
         assert self.routed_to is not None
         self.trigger_event(
-            self.AcceptanceDecided, decision=decision.value, reason=(reason or "").strip(), body=self.routed_to, **stamp,
+            self.AcceptanceDecided,
+            decision=decision.value,
+            reason=(reason or "").strip(),
+            body=self.routed_to,
+            **stamp,
         )
 
     def divert(self, *, procedure: LegalProcedure, body: str, reason: str, **stamp: Any) -> None:
         self._check("divert", stamp, step=True)
         if self.type != PetitionType.COMPLAINT:
             raise TransitionNotAllowed(
-                "divert", self.status.value, self.allowed_actions(),
+                "divert",
+                self.status.value,
+                self.allowed_actions(),
                 f"only a complaint or claim goes to a legal procedure (Art. 31); this is a {self.type.value}",
             )
         self.trigger_event(
-            self.DivertedToLegalProcedure, procedure=LegalProcedure(procedure).value,
+            self.DivertedToLegalProcedure,
+            procedure=LegalProcedure(procedure).value,
             body=_required(body, "body", "name the court, arbitration commission or authority"),
-            reason=_required(reason, "reason", "say which procedure applies and why"), **stamp,
+            reason=_required(reason, "reason", "say which procedure applies and why"),
+            **stamp,
         )
 
     def extend_handling(
@@ -550,27 +640,38 @@ class Petition(Aggregate):
         self._check("extend_handling", stamp, step=True)
         if self.extension is not None:
             raise TransitionNotAllowed(
-                "extend_handling", f"{self.status.value}, extended once", self.allowed_actions(),
+                "extend_handling",
+                f"{self.status.value}, extended once",
+                self.allowed_actions(),
                 f"the handling time is extended at most once (Art. 34); it was extended on "
                 f"{self.extension['at'].date().isoformat()} by {self.extension['days']} days",
             )
         if handling_due is not None and stamp["effective_at"] > handling_due:
             raise TransitionNotAllowed(
-                "extend_handling", f"{self.status.value}, overdue", self.allowed_actions() - {"extend_handling"},
+                "extend_handling",
+                f"{self.status.value}, overdue",
+                self.allowed_actions() - {"extend_handling"},
                 f"the handling time ran out on {handling_due.isoformat()}: an extension is approved before it does",
             )
         if not 1 <= days <= most_days:
-            raise InvalidValue("days", f"an extension is 1 to {most_days} days (Art. 34 and the deadline policy)")
+            raise InvalidValue(
+                "days", f"an extension is 1 to {most_days} days (Art. 34 and the deadline policy)"
+            )
         assert self.routed_to is not None
         self.trigger_event(
-            self.HandlingExtended, days=days,
-            reason=_required(reason, "reason", "give the reason the petitioner is told"), body=self.routed_to, **stamp,
+            self.HandlingExtended,
+            days=days,
+            reason=_required(reason, "reason", "give the reason the petitioner is told"),
+            body=self.routed_to,
+            **stamp,
         )
 
     def give_opinion(self, *, outcome: Opinion, facts: str, legal_basis: str, **stamp: Any) -> None:
         self._check("give_opinion", stamp, step=True)
         assert self.routed_to is not None
-        self.trigger_event(self.HandlingOpinionGiven, **_reasoned(outcome, facts, legal_basis), body=self.routed_to, **stamp)
+        self.trigger_event(
+            self.HandlingOpinionGiven, **_reasoned(outcome, facts, legal_basis), body=self.routed_to, **stamp
+        )
 
     def start_hearing(self, *, body: str, **stamp: Any) -> None:
         """The deciding body opens a hearing while its decision is pending."""
@@ -581,8 +682,11 @@ class Petition(Aggregate):
         self._check("end_hearing", stamp, step=True)
         hearing = self.hearings[-1]
         self.trigger_event(
-            self.HearingEnded, body=hearing["body"], stage=hearing["stage"],
-            summary=_required(summary, "summary", "summarise what the hearing heard and found"), **stamp,
+            self.HearingEnded,
+            body=hearing["body"],
+            stage=hearing["stage"],
+            summary=_required(summary, "summary", "summarise what the hearing heard and found"),
+            **stamp,
         )
 
     def request_review(self, *, grounds: str, window_closes: datetime | None, **stamp: Any) -> None:
@@ -590,21 +694,35 @@ class Petition(Aggregate):
         None only when no window is open."""
         self._check("request_review", stamp, step=True)
         self._check_window("request_review", "review", window_closes, stamp)
-        self.trigger_event(self.ReviewRequested, grounds=_required(grounds, "grounds", "say what the petitioner disputes"), **stamp)
+        self.trigger_event(
+            self.ReviewRequested,
+            grounds=_required(grounds, "grounds", "say what the petitioner disputes"),
+            **stamp,
+        )
 
-    def decide_review(self, *, outcome: Opinion, facts: str, legal_basis: str, body: str, **stamp: Any) -> None:
+    def decide_review(
+        self, *, outcome: Opinion, facts: str, legal_basis: str, body: str, **stamp: Any
+    ) -> None:
         self._check("decide_review", stamp, step=True)
         self.trigger_event(self.ReviewDecided, **_reasoned(outcome, facts, legal_basis), body=body, **stamp)
 
     def request_re_review(self, *, grounds: str, window_closes: datetime | None, **stamp: Any) -> None:
         self._check("request_re_review", stamp, step=True)
         self._check_window("request_re_review", "re-review", window_closes, stamp)
-        self.trigger_event(self.ReReviewRequested, grounds=_required(grounds, "grounds", "say what the petitioner disputes"), **stamp)
+        self.trigger_event(
+            self.ReReviewRequested,
+            grounds=_required(grounds, "grounds", "say what the petitioner disputes"),
+            **stamp,
+        )
 
-    def decide_re_review(self, *, outcome: Opinion, facts: str, legal_basis: str, body: str, **stamp: Any) -> None:
+    def decide_re_review(
+        self, *, outcome: Opinion, facts: str, legal_basis: str, body: str, **stamp: Any
+    ) -> None:
         self._check("decide_re_review", stamp, step=True)
         self.trigger_event(self.ReReviewDecided, **_reasoned(outcome, facts, legal_basis), body=body, **stamp)
-        self.trigger_event(self.Concluded, how=Conclusion.RE_REVIEWED.value, final_outcome=Opinion(outcome).value, **stamp)
+        self.trigger_event(
+            self.Concluded, how=Conclusion.RE_REVIEWED.value, final_outcome=Opinion(outcome).value, **stamp
+        )
 
     def accept_opinion(self, **stamp: Any) -> None:
         """The petitioner accepts the opinion (or the review decision): the petition is concluded."""
@@ -621,7 +739,9 @@ class Petition(Aggregate):
         reviewed = self.status == Status.REVIEWED
         if stamp["effective_at"] < window_closes:
             raise TransitionNotAllowed(
-                "conclude", self.status.value, self.allowed_actions(),
+                "conclude",
+                self.status.value,
+                self.allowed_actions(),
                 f"the petitioner may request a {'re-review' if reviewed else 'review'} until "
                 f"{window_closes.isoformat()}; conclude then, or when they accept the answer",
             )
@@ -685,25 +805,40 @@ class Petition(Aggregate):
         hearing = self.hearing
         if hearing is not None and action not in DURING_HEARING:
             raise TransitionNotAllowed(
-                action, f"{self.status.value}, hearing in progress", self.allowed_actions(),
+                action,
+                f"{self.status.value}, hearing in progress",
+                self.allowed_actions(),
                 f"a hearing has been in progress since {hearing['started_at'].isoformat()}: end it first",
             )
         if action == "end_hearing" and hearing is None:
-            raise TransitionNotAllowed(action, self.status.value, self.allowed_actions(), "no hearing is in progress")
-        since, what = (self.status_since, f"became {self.status.value}") if step else (self.registered_at, "was registered")
+            raise TransitionNotAllowed(
+                action, self.status.value, self.allowed_actions(), "no hearing is in progress"
+            )
+        since, what = (
+            (self.status_since, f"became {self.status.value}")
+            if step
+            else (self.registered_at, "was registered")
+        )
         last = self.hearings[-1] if step and self.hearings else None
         if last is not None and (last["ended_at"] or last["started_at"]) > since:
-            since, what = (last["ended_at"], "hearing ended") if last["ended_at"] else (last["started_at"], "hearing started")
+            since, what = (
+                (last["ended_at"], "hearing ended")
+                if last["ended_at"]
+                else (last["started_at"], "hearing started")
+            )
         if stamp["effective_at"] < since:
             raise InvalidValue(
-                "effective_at", f"cannot take effect before the {_what(what)} ({since.isoformat()})",
+                "effective_at",
+                f"cannot take effect before the {_what(what)} ({since.isoformat()})",
             )
 
     def _check_window(self, action: str, what: str, closes: datetime | None, stamp: dict[str, Any]) -> None:
         assert closes is not None, "a window is open after an answer"
         if stamp["effective_at"] > closes:
             raise TransitionNotAllowed(
-                action, self.status.value, self.allowed_actions() - {action},
+                action,
+                self.status.value,
+                self.allowed_actions() - {action},
                 f"the window to request a {what} closed on {closes.isoformat()}, "
                 f"{(closes - self.status_since).days} days after the written answer",
             )
@@ -722,11 +857,17 @@ def _reasoned(outcome: Opinion, facts: str, legal_basis: str) -> dict[str, str]:
 
 
 def _decision(event: Any) -> dict[str, Any]:
-    return {"outcome": event.outcome, "facts": event.facts, "legal_basis": event.legal_basis,
-            "body": event.body, "at": event.effective_at}
+    return {
+        "outcome": event.outcome,
+        "facts": event.facts,
+        "legal_basis": event.legal_basis,
+        "body": event.body,
+        "at": event.effective_at,
+    }
 
 
 # -- secrecy of an accusation -----------------------------------------------------------------
+
 
 def _withhold(value: Any) -> Any:
     if isinstance(value, dict):
@@ -761,10 +902,19 @@ def replay(events: Iterable[Any]) -> Petition:
 
 
 EVENT_CLASSES = (
-    Petition.Registered, Petition.RepresentativeNamed, Petition.Routed, Petition.AcceptanceDecided,
-    Petition.DivertedToLegalProcedure, Petition.HandlingExtended, Petition.HearingStarted, Petition.HearingEnded,
+    Petition.Registered,
+    Petition.RepresentativeNamed,
+    Petition.Routed,
+    Petition.AcceptanceDecided,
+    Petition.DivertedToLegalProcedure,
+    Petition.HandlingExtended,
+    Petition.HearingStarted,
+    Petition.HearingEnded,
     Petition.HandlingOpinionGiven,
-    Petition.ReviewRequested, Petition.ReviewDecided, Petition.ReReviewRequested,
-    Petition.ReReviewDecided, Petition.Concluded,
+    Petition.ReviewRequested,
+    Petition.ReviewDecided,
+    Petition.ReReviewRequested,
+    Petition.ReReviewDecided,
+    Petition.Concluded,
 )
 EVENT_TOPICS = tuple(cls.TOPIC for cls in EVENT_CLASSES)

@@ -53,7 +53,11 @@ CLOCKS_OF: dict[Status, tuple[str, ...]] = {
     Status.REVIEWED: ("petition.re_review_request",),
     Status.RE_REVIEW_REQUESTED: ("petition.re_review_decision",),
 }
-STAGES = {clock: {s for s, named in CLOCKS_OF.items() if clock in named} for named in CLOCKS_OF.values() for clock in named}
+STAGES = {
+    clock: {s for s, named in CLOCKS_OF.items() if clock in named}
+    for named in CLOCKS_OF.values()
+    for clock in named
+}
 AT_HOME = frozenset({"petition.route", "petition.review_request", "petition.re_review_request"})
 OVERDUE = {  # what was not done in time
     "petition.route": "not routed to a receiving body",
@@ -77,9 +81,16 @@ WINDOWS = {  # the petitioner's windows: the status that waits in one, and what 
     "petition.review_request": (Status.OPINION_GIVEN, "review"),
     "petition.re_review_request": (Status.REVIEWED, "re-review"),
 }
-PAUSED_BY = {"handling": "petition.handling", "review": "petition.review_decision",
-             "re_review": "petition.re_review_decision"}  # a hearing's stage → the clock it pauses
-_RESUME, _EXTEND, _PAUSE = 0, 1, 2  # at one moment, a hearing ends before an extension, which precedes a new hearing
+PAUSED_BY = {
+    "handling": "petition.handling",
+    "review": "petition.review_decision",
+    "re_review": "petition.re_review_decision",
+}  # a hearing's stage → the clock it pauses
+_RESUME, _EXTEND, _PAUSE = (
+    0,
+    1,
+    2,
+)  # at one moment, a hearing ends before an extension, which precedes a new hearing
 
 
 def attributes(p: Petition) -> dict[str, str]:
@@ -131,10 +142,16 @@ def _limit(clock: ClockState) -> str:
 
 def _why_stopped(p: Petition, clock: ClockState) -> str:
     if p.status == Status.DIVERTED:
-        return f"ended: diverted to {p.diversion['procedure'].replace('_', ' ')}" if p.diversion else "ended: diverted"
+        return (
+            f"ended: diverted to {p.diversion['procedure'].replace('_', ' ')}"
+            if p.diversion
+            else "ended: diverted"
+        )
     objected = bool(p.objections) and p.objections[-1]["at"] >= clock.started_at
     if clock.clock == OBJECTION:
-        return "met: the receiving body objected" if objected else "ended: acceptance decided without objection"
+        return (
+            "met: the receiving body objected" if objected else "ended: acceptance decided without objection"
+        )
     if clock.clock == "petition.acceptance_notice":
         decision = "objected" if objected else (p.acceptance or {}).get("decision", "decided")
         return f"met: acceptance decided ({decision.replace('_', ' ')})"
@@ -160,8 +177,14 @@ class PetitionClocks:
         self._keep_counting(p)
         self._settle_left(p, {plan.key for plan in plans})
         return keep_in_step(
-            self.cb, KIND, petition_id, version=p.version, ended=ended, plans=plans,
-            changed_at=p.status_since, why_stopped=lambda clock: _why_stopped(p, clock),
+            self.cb,
+            KIND,
+            petition_id,
+            version=p.version,
+            ended=ended,
+            plans=plans,
+            changed_at=p.status_since,
+            why_stopped=lambda clock: _why_stopped(p, clock),
         )
 
     def due(self, petition_id: UUID, episode: int, key: str, fraction: float | None) -> CaseTime:
@@ -172,8 +195,12 @@ class PetitionClocks:
         before = recorded(self.cb, p.id, key)
         self._keep_counting(p)
         clock = recorded(self.cb, p.id, key)
-        unchanged = (before is not None and clock is not None and before.status == clock.status == "running"
-                     and before.due_at == clock.due_at)
+        unchanged = (
+            before is not None
+            and clock is not None
+            and before.status == clock.status == "running"
+            and before.due_at == clock.due_at
+        )
         if clock is not None and unchanged and key in {plan.key for plan in self.required_clocks(p)}:
             if fraction is not None:
                 self._remind(p, clock, fraction)
@@ -182,7 +209,9 @@ class PetitionClocks:
             elif clock.clock == OBJECTION:
                 self.cb.deadlines.stop(KIND, petition_id, key=key, outcome=OBJECTION_CLOSED, at=clock.due_at)
             else:
-                self.cb.deadlines.miss(KIND, petition_id, key=key, consequence=self.overdue(clock), at=clock.due_at)
+                self.cb.deadlines.miss(
+                    KIND, petition_id, key=key, consequence=self.overdue(clock), at=clock.due_at
+                )
         return self.sync(petition_id, episode)
 
     # -- what the petition should have -------------------------------------------------
@@ -190,7 +219,10 @@ class PetitionClocks:
     def required_clocks(self, p: Petition) -> list[ClockPlan]:
         if p.status in ENDED:
             return []
-        return [ClockPlan(clock, self.node_of(p, clock), attributes(p), p.status_since) for clock in CLOCKS_OF[p.status]]
+        return [
+            ClockPlan(clock, self.node_of(p, clock), attributes(p), p.status_since)
+            for clock in CLOCKS_OF[p.status]
+        ]
 
     def node_of(self, p: Petition, clock: str) -> str:
         """Where the people who act on the clock are: the node the petition concerns for routing
@@ -214,7 +246,9 @@ class PetitionClocks:
         other — met or missed by when the petition left the stage — so no stage goes unclocked."""
         found = self.cb.deadlines.clocks(KIND, p.id)
         known = set(found.clocks) if found else set()
-        for key, passed in departures(self.cb.history(p.id, p.version), self.required_clocks, lambda *_: "").items():
+        for key, passed in departures(
+            self.cb.history(p.id, p.version), self.required_clocks, lambda *_: ""
+        ).items():
             if key not in known:
                 start_planned(self.cb, KIND, p.id, passed.plan)
 
@@ -237,24 +271,46 @@ class PetitionClocks:
         if kind == _PAUSE:
             if clock.status != "running" or held["started_at"] >= clock.due_at:
                 return clock  # a hearing after the due time does not save a deadline already passed
-            return desk.pause(KIND, p.id, key=clock.key, reason=f"hearing held by {held['body']}",
-                              at=held["started_at"], command_id=f"hearing:{p.id}:{hearing}:pause:{clock.key}")
+            return desk.pause(
+                KIND,
+                p.id,
+                key=clock.key,
+                reason=f"hearing held by {held['body']}",
+                at=held["started_at"],
+                command_id=f"hearing:{p.id}:{hearing}:pause:{clock.key}",
+            )
         if clock.status != "paused" or clock.paused_at != held["started_at"]:
             return clock
-        return desk.resume(KIND, p.id, key=clock.key, at=held["ended_at"],
-                           command_id=f"hearing:{p.id}:{hearing}:resume:{clock.key}")
+        return desk.resume(
+            KIND,
+            p.id,
+            key=clock.key,
+            at=held["ended_at"],
+            command_id=f"hearing:{p.id}:{hearing}:resume:{clock.key}",
+        )
 
     def _extend(self, p: Petition, clock: ClockState) -> ClockState:
         extension = p.extension
-        if extension is None or clock.extensions or clock.status != "running" or extension["at"] > clock.due_at:
+        if (
+            extension is None
+            or clock.extensions
+            or clock.status != "running"
+            or extension["at"] > clock.due_at
+        ):
             return clock
         rule = extension_rule(self.cb, clock.policy_version, clock.started_at)
         if rule is not None and extension["days"] > rule.amount:
             return clock  # the desk refuses this; the workflow is never stuck on it
         reason = "withheld: see the petition" if p.is_accusation else extension["reason"]
         return self.cb.deadlines.extend(
-            KIND, p.id, key=clock.key, amount=extension["days"], unit=rule.unit if rule else Unit.CALENDAR_DAYS,
-            reason=reason, approved_by=extension["approved_by"], at=extension["at"],
+            KIND,
+            p.id,
+            key=clock.key,
+            amount=extension["days"],
+            unit=rule.unit if rule else Unit.CALENDAR_DAYS,
+            reason=reason,
+            approved_by=extension["approved_by"],
+            at=extension["at"],
             command_id=f"extension:{p.id}:{clock.key}",
         )
 
@@ -275,7 +331,9 @@ class PetitionClocks:
             elif left > clock.due_at and clock.clock == OBJECTION:
                 desk.stop(KIND, p.id, key=clock.key, outcome=OBJECTION_CLOSED, at=clock.due_at)
             else:
-                desk.stop(KIND, p.id, key=clock.key, outcome=_why_stopped(p, clock), at=max(left, clock.started_at))
+                desk.stop(
+                    KIND, p.id, key=clock.key, outcome=_why_stopped(p, clock), at=max(left, clock.started_at)
+                )
 
     # -- reminders ----------------------------------------------------------------------
 
@@ -284,8 +342,15 @@ class PetitionClocks:
         never to a person the petition accuses (recusal). Its moment never falls in a past
         hearing: the reminders move with the pauses (`domain.clocks.reminder_moments`)."""
         recused = frozenset({p.accused_person_id} - {None})
-        self.cb.deadlines.remind(KIND, p.id, key=clock.key, fraction=fraction, at=clock.reminder_at(fraction),
-                                 rights=ACTING, exclude=recused)
+        self.cb.deadlines.remind(
+            KIND,
+            p.id,
+            key=clock.key,
+            fraction=fraction,
+            at=clock.reminder_at(fraction),
+            rights=ACTING,
+            exclude=recused,
+        )
 
 
 def _left_at(p: Petition, clock: ClockState) -> datetime | None:

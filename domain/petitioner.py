@@ -72,7 +72,11 @@ class Petitioner(Aggregate):
 
         def apply(self, p: Petitioner) -> None:
             p.matters.setdefault(self.matter, []).append(
-                {"petition_id": self.petition_id, "standing": Standing.PENDING.value, "since": self.effective_at}
+                {
+                    "petition_id": self.petition_id,
+                    "standing": Standing.PENDING.value,
+                    "since": self.effective_at,
+                }
             )
 
     class PetitionAccepted(Event):
@@ -119,16 +123,22 @@ class Petitioner(Aggregate):
 
     def file(self, *, matter: str, petition_id: UUID, **stamp: Any) -> None:
         repeat_of = self.check_may_file(matter)
-        self.trigger_event(self.PetitionFiled, matter=matter, petition_id=str(petition_id), repeat_of=repeat_of, **stamp)
+        self.trigger_event(
+            self.PetitionFiled, matter=matter, petition_id=str(petition_id), repeat_of=repeat_of, **stamp
+        )
 
     def note_accepted(self, *, matter: str, petition_id: UUID, **stamp: Any) -> None:
         self.trigger_event(self.PetitionAccepted, matter=matter, petition_id=str(petition_id), **stamp)
 
     def note_ended(self, *, matter: str, petition_id: UUID, outcome: str, **stamp: Any) -> None:
-        self.trigger_event(self.PetitionEnded, matter=matter, petition_id=str(petition_id), outcome=outcome, **stamp)
+        self.trigger_event(
+            self.PetitionEnded, matter=matter, petition_id=str(petition_id), outcome=outcome, **stamp
+        )
 
     def note_concluded(self, *, matter: str, petition_id: UUID, how: str, **stamp: Any) -> None:
-        self.trigger_event(self.MatterConcluded, matter=matter, petition_id=str(petition_id), how=how, **stamp)
+        self.trigger_event(
+            self.MatterConcluded, matter=matter, petition_id=str(petition_id), how=how, **stamp
+        )
 
     # -- questions ----------------------------------------------------------
 
@@ -140,7 +150,9 @@ class Petitioner(Aggregate):
         if concluded is not None:
             when = concluded["since"].date().isoformat()
             raise TransitionNotAllowed(
-                "register_petition", f"concluded on {when}", [],
+                "register_petition",
+                f"concluded on {when}",
+                [],
                 f"this petitioner's matter was concluded on {when} "
                 f"({concluded['how'].replace('_', ' ')}, petition {concluded['petition_id']}): the same facts "
                 "and reasons are not accepted again (Art. 36); new facts or reasons are a new matter",
@@ -150,8 +162,11 @@ class Petitioner(Aggregate):
     def in_progress(self, matter: str, excluding: UUID) -> dict[str, Any] | None:
         """Another petition on the matter that a body has accepted and is handling."""
         return next(
-            (r for r in self.matters.get(matter, [])
-             if r["standing"] == Standing.ACCEPTED and r["petition_id"] != str(excluding)),
+            (
+                r
+                for r in self.matters.get(matter, [])
+                if r["standing"] == Standing.ACCEPTED and r["petition_id"] != str(excluding)
+            ),
             None,
         )
 
@@ -162,13 +177,18 @@ class Petitioner(Aggregate):
     def _record(self, matter: str, petition_id: str) -> dict[str, Any] | None:
         return next((r for r in self.matters.get(matter, []) if r["petition_id"] == petition_id), None)
 
-    def _set(self, matter: str, petition_id: str, standing: Standing, at: datetime, how: str | None = None) -> None:
+    def _set(
+        self, matter: str, petition_id: str, standing: Standing, at: datetime, how: str | None = None
+    ) -> None:
         record = self._record(matter, petition_id)
         assert record is not None
         record.update(standing=standing.value, since=at, how=how)
 
 
 EVENT_CLASSES = (
-    Petitioner.Opened, Petitioner.PetitionFiled, Petitioner.PetitionAccepted, Petitioner.PetitionEnded,
+    Petitioner.Opened,
+    Petitioner.PetitionFiled,
+    Petitioner.PetitionAccepted,
+    Petitioner.PetitionEnded,
     Petitioner.MatterConcluded,
 )

@@ -73,12 +73,23 @@ class PetitionDesk:
 
     # -- registration ---------------------------------------------------------
 
-    def register(  # noqa: PLR0913 - the facts of a petition
-        self, actor: str, *, node: str, channel: Channel, type: PetitionType,  # noqa: A002
-        petitioner: dict[str, Any], content: str, matter: str, people_count: int = 1,
-        representatives: Sequence[dict[str, Any]] = (), agent: str | None = None,
-        accused_person_id: str | None = None, reached_level: Level | None = None,
-        oral: bool | None = None, meta: CommandMeta = NO_META,
+    def register(
+        self,
+        actor: str,
+        *,
+        node: str,
+        channel: Channel,
+        type: PetitionType,
+        petitioner: dict[str, Any],
+        content: str,
+        matter: str,
+        people_count: int = 1,
+        representatives: Sequence[dict[str, Any]] = (),
+        agent: str | None = None,
+        accused_person_id: str | None = None,
+        reached_level: Level | None = None,
+        oral: bool | None = None,
+        meta: CommandMeta = NO_META,
     ) -> Petition:
         """Registers a petition at the node it concerns; a repeat of the petitioner's matter is
         flagged, and a matter already concluded is refused."""
@@ -101,10 +112,21 @@ class PetitionDesk:
             known = self._petitioner(number)
             repeat_of = known.check_may_file(key) if known else None
             petition = Petition.register(
-                node=node, node_kind=record.kind, channel=channel, type=type, petitioner=petitioner,
-                content=content, matter=key, people_count=people_count, representatives=representatives,
-                agent=agent, accused_person_id=accused_person_id, reached_level=reached, oral=oral,
-                repeat_of=repeat_of, **stamp,
+                node=node,
+                node_kind=record.kind,
+                channel=channel,
+                type=type,
+                petitioner=petitioner,
+                content=content,
+                matter=key,
+                people_count=people_count,
+                representatives=representatives,
+                agent=agent,
+                accused_person_id=accused_person_id,
+                reached_level=reached,
+                oral=oral,
+                repeat_of=repeat_of,
+                **stamp,
             )
             known = known or Petitioner.open(self.petitioner_id(number), **stamp)
             known.file(matter=key, petition_id=petition.id, **stamp)
@@ -118,7 +140,10 @@ class PetitionDesk:
         self, actor: str, petition_id: UUID, *, representative: dict[str, Any], meta: CommandMeta = NO_META
     ) -> Petition:
         return self._act(
-            actor, petition_id, "name_representative", meta,
+            actor,
+            petition_id,
+            "name_representative",
+            meta,
             lambda p, s: p.name_representative(representative=representative, **s),
         )
 
@@ -140,7 +165,12 @@ class PetitionDesk:
         return self._act(actor, petition_id, "route", meta, decide)
 
     def decide_acceptance(
-        self, actor: str, petition_id: UUID, *, decision: AcceptanceDecision, reason: str = "",
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        decision: AcceptanceDecision,
+        reason: str = "",
         meta: CommandMeta = NO_META,
     ) -> Petition:
         def decide(p: Petition, s: Stamp) -> list[Petitioner]:
@@ -149,8 +179,13 @@ class PetitionDesk:
             objection_closes = None
             if decision == AcceptanceDecision.OBJECTED and p.status == Status.ROUTED:
                 objection_closes = planned_due(self.cb, "petition.objection", p, p.status_since)
-            p.decide_acceptance(decision=decision, reason=reason, in_progress_elsewhere=elsewhere,
-                                objection_window_closes=objection_closes, **s)
+            p.decide_acceptance(
+                decision=decision,
+                reason=reason,
+                in_progress_elsewhere=elsewhere,
+                objection_window_closes=objection_closes,
+                **s,
+            )
             if decision == AcceptanceDecision.ACCEPTED:
                 known.note_accepted(matter=p.matter, petition_id=p.id, **s)
             elif decision == AcceptanceDecision.NOT_ACCEPTED:
@@ -162,7 +197,13 @@ class PetitionDesk:
         return self._act(actor, petition_id, "decide_acceptance", meta, decide)
 
     def divert(
-        self, actor: str, petition_id: UUID, *, procedure: LegalProcedure, body: str, reason: str,
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        procedure: LegalProcedure,
+        body: str,
+        reason: str,
         meta: CommandMeta = NO_META,
     ) -> Petition:
         def decide(p: Petition, s: Stamp) -> list[Petitioner]:
@@ -186,38 +227,73 @@ class PetitionDesk:
         return self._act(actor, petition_id, "extend_handling", meta, decide)
 
     def give_opinion(
-        self, actor: str, petition_id: UUID, *, outcome: Opinion, facts: str, legal_basis: str,
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        outcome: Opinion,
+        facts: str,
+        legal_basis: str,
         meta: CommandMeta = NO_META,
     ) -> Petition:
         return self._act(
-            actor, petition_id, "give_opinion", meta,
+            actor,
+            petition_id,
+            "give_opinion",
+            meta,
             lambda p, s: p.give_opinion(outcome=outcome, facts=facts, legal_basis=legal_basis, **s),
         )
 
-    def request_review(self, actor: str, petition_id: UUID, *, grounds: str, meta: CommandMeta = NO_META) -> Petition:
+    def request_review(
+        self, actor: str, petition_id: UUID, *, grounds: str, meta: CommandMeta = NO_META
+    ) -> Petition:
         return self._act(
-            actor, petition_id, "request_review", meta,
+            actor,
+            petition_id,
+            "request_review",
+            meta,
             lambda p, s: p.request_review(grounds=grounds, window_closes=self.window_closes(p), **s),
         )
 
     def decide_review(
-        self, actor: str, petition_id: UUID, *, outcome: Opinion, facts: str, legal_basis: str,
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        outcome: Opinion,
+        facts: str,
+        legal_basis: str,
         meta: CommandMeta = NO_META,
     ) -> Petition:
         return self._act(
-            actor, petition_id, "decide_review", meta,
+            actor,
+            petition_id,
+            "decide_review",
+            meta,
             lambda p, s: p.decide_review(
-                outcome=outcome, facts=facts, legal_basis=legal_basis, body=self.reviewing_body(p), **s),
+                outcome=outcome, facts=facts, legal_basis=legal_basis, body=self.reviewing_body(p), **s
+            ),
         )
 
-    def request_re_review(self, actor: str, petition_id: UUID, *, grounds: str, meta: CommandMeta = NO_META) -> Petition:
+    def request_re_review(
+        self, actor: str, petition_id: UUID, *, grounds: str, meta: CommandMeta = NO_META
+    ) -> Petition:
         return self._act(
-            actor, petition_id, "request_re_review", meta,
+            actor,
+            petition_id,
+            "request_re_review",
+            meta,
             lambda p, s: p.request_re_review(grounds=grounds, window_closes=self.window_closes(p), **s),
         )
 
     def decide_re_review(
-        self, actor: str, petition_id: UUID, *, outcome: Opinion, facts: str, legal_basis: str,
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        outcome: Opinion,
+        facts: str,
+        legal_basis: str,
         meta: CommandMeta = NO_META,
     ) -> Petition:
         def decide(p: Petition, s: Stamp) -> list[Petitioner]:
@@ -248,11 +324,20 @@ class PetitionDesk:
 
     def start_hearing(self, actor: str, petition_id: UUID, meta: CommandMeta = NO_META) -> Petition:
         """Opens a hearing (听证) at the body whose decision is pending; its time is not counted."""
-        return self._act(actor, petition_id, "start_hearing", meta,
-                         lambda p, s: p.start_hearing(body=self.deciding_body(p), **s))
+        return self._act(
+            actor,
+            petition_id,
+            "start_hearing",
+            meta,
+            lambda p, s: p.start_hearing(body=self.deciding_body(p), **s),
+        )
 
-    def end_hearing(self, actor: str, petition_id: UUID, *, summary: str, meta: CommandMeta = NO_META) -> Petition:
-        return self._act(actor, petition_id, "end_hearing", meta, lambda p, s: p.end_hearing(summary=summary, **s))
+    def end_hearing(
+        self, actor: str, petition_id: UUID, *, summary: str, meta: CommandMeta = NO_META
+    ) -> Petition:
+        return self._act(
+            actor, petition_id, "end_hearing", meta, lambda p, s: p.end_hearing(summary=summary, **s)
+        )
 
     # -- the system's commands ------------------------------------------------------
 
@@ -263,14 +348,24 @@ class PetitionDesk:
         waiting, what = WINDOWS[clock.clock]
 
         def decide(p: Petition, stamp: Stamp) -> bool | list[Any]:
-            if p.status != waiting or p.status_since != clock.started_at or "conclude" not in p.allowed_actions():
+            if (
+                p.status != waiting
+                or p.status_since != clock.started_at
+                or "conclude" not in p.allowed_actions()
+            ):
                 return False
             clocks = self.cb.load(CaseClocks, clocks_id(KIND, petition_id), "clocks")
             p.conclude(window_closes=clock.due_at, **stamp)
-            clocks.stop(key=clock.key, outcome=f"window closed: no {what} requested; the petition is concluded", **stamp)
+            clocks.stop(
+                key=clock.key,
+                outcome=f"window closed: no {what} requested; the petition is concluded",
+                **stamp,
+            )
             return [*self._concluded(p, stamp), clocks]
 
-        stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=clock.due_at, command_id=f"deadline:{petition_id}:{clock.key}")
+        stamp = Stamp(
+            actor=SYSTEM_ACTOR, effective_at=clock.due_at, command_id=f"deadline:{petition_id}:{clock.key}"
+        )
         return self.cb.change(Petition, petition_id, "petition", "conclude_after_window", stamp, decide)
 
     # -- questions ----------------------------------------------------------------
@@ -335,8 +430,10 @@ class PetitionDesk:
             except NoRule:
                 return None
 
-        return {"review_window_closes": closes("petition.review_request", petition.opinion),
-                "re_review_window_closes": closes("petition.re_review_request", petition.review)}
+        return {
+            "review_window_closes": closes("petition.review_request", petition.opinion),
+            "re_review_window_closes": closes("petition.re_review_request", petition.review),
+        }
 
     def clocks(self, petition: Petition) -> list[ClockState]:
         """The petition's time limits, running and ended, in the order they started."""
@@ -390,20 +487,28 @@ class PetitionDesk:
         handling = recorded(self.cb, petition.id, key_of("petition.handling", since))
         if handling is not None and handling.status == "missed":
             raise TransitionNotAllowed(
-                "extend_handling", f"{petition.status.value}, overdue", sorted(petition.allowed_actions() - {"extend_handling"}),
+                "extend_handling",
+                f"{petition.status.value}, overdue",
+                sorted(petition.allowed_actions() - {"extend_handling"}),
                 f"the handling time ran out on {handling.due_at.isoformat()} and was recorded as missed: "
                 "an extension is approved before it runs out",
             )
         rule = extension_rule(self.cb, handling.policy_version if handling else None, since)
         if rule is None:
-            raise InvalidValue("days", "the deadline policy in force allows no extension of the handling time")
+            raise InvalidValue(
+                "days", "the deadline policy in force allows no extension of the handling time"
+            )
         return rule.amount, handling.due_at if handling else None
 
     def _check_accused(self, directory: Directory, actor: str, accused: str, node: str) -> None:
         if accused not in directory.people:
-            raise InvalidValue("accused_person_id", "no such person in the directory: give the accused's person id, or none")
+            raise InvalidValue(
+                "accused_person_id", "no such person in the directory: give the accused's person id, or none"
+            )
         if accused == actor:
-            raise AccessDenied(actor, Right.REGISTER_PETITION, node, _RECUSED.format(directory.name_of(actor)))
+            raise AccessDenied(
+                actor, Right.REGISTER_PETITION, node, _RECUSED.format(directory.name_of(actor))
+            )
 
     def _check_agent(self, directory: Directory, agent: str, node: str, now: datetime) -> None:
         posts = [t for t in directory.posts_of(agent, now) if t.post == Post.PETITION_AGENT]
@@ -425,7 +530,9 @@ class PetitionDesk:
     def _concluded(self, petition: Petition, stamp: Stamp) -> list[Petitioner]:
         known = self._petitioner_of(petition)
         assert petition.conclusion is not None
-        known.note_concluded(matter=petition.matter, petition_id=petition.id, how=petition.conclusion["how"], **stamp)
+        known.note_concluded(
+            matter=petition.matter, petition_id=petition.id, how=petition.conclusion["how"], **stamp
+        )
         return [known]
 
     def _create(self, stamp: Stamp, build: Callable[[], tuple[Petition, list[Petitioner]]]) -> Petition:
@@ -437,20 +544,31 @@ class PetitionDesk:
                 return self.cb.load(Petition, UUID(earlier.stream_id), "petition")
             petition, others = build()
             try:
-                self.cb.save(petition, *others, CommandReceipt.record(stamp["command_id"], REGISTER, petition.id))
+                self.cb.save(
+                    petition, *others, CommandReceipt.record(stamp["command_id"], REGISTER, petition.id)
+                )
             except IntegrityError:
                 continue
             return petition
         raise ConcurrentChanges(MAX_ATTEMPTS)
 
     def _act(
-        self, actor: str, petition_id: UUID, action: str, meta: CommandMeta,
+        self,
+        actor: str,
+        petition_id: UUID,
+        action: str,
+        meta: CommandMeta,
         decide: Callable[[Petition, Stamp], Any],
     ) -> Petition:
         def authorised(p: Petition, s: Stamp) -> Any:
             node = self.node_for(action, p)
             if actor == p.accused_person_id:
-                raise AccessDenied(actor, RIGHT_FOR[action], node, _RECUSED.format(self.cb.current_directory().name_of(actor)))
+                raise AccessDenied(
+                    actor,
+                    RIGHT_FOR[action],
+                    node,
+                    _RECUSED.format(self.cb.current_directory().name_of(actor)),
+                )
             self.cb.authorise(actor, RIGHT_FOR[action], node)
             return decide(p, s)
 

@@ -64,13 +64,23 @@ class Rule:
         return f"{self.clock}{narrowed}: {self.amount} {self.unit.value.replace('_', ' ')}"
 
     def as_data(self) -> dict[str, Any]:
-        return {"clock": self.clock, "amount": self.amount, "unit": self.unit.value,
-                "when": dict(self.when), "reminders": list(self.reminders)}
+        return {
+            "clock": self.clock,
+            "amount": self.amount,
+            "unit": self.unit.value,
+            "when": dict(self.when),
+            "reminders": list(self.reminders),
+        }
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Rule:
-        return cls(data["clock"], int(data["amount"]), Unit(data["unit"]), dict(data.get("when", {})),
-                   tuple(float(r) for r in data.get("reminders", (0.5, 0.8))))
+        return cls(
+            data["clock"],
+            int(data["amount"]),
+            Unit(data["unit"]),
+            dict(data.get("when", {})),
+            tuple(float(r) for r in data.get("reminders", (0.5, 0.8))),
+        )
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,7 @@ class CommandReceipt(Aggregate):
 
     @classmethod
     def record(cls, command_id: str, action: str, stream_id: UUID) -> CommandReceipt:
-        return cls._create(
-            cls.Recorded, command_id=command_id, action=action, stream_id=str(stream_id)
-        )
+        return cls._create(cls.Recorded, command_id=command_id, action=action, stream_id=str(stream_id))
 
 
 def receipt_id(command_id: str) -> UUID:

@@ -48,10 +48,14 @@ class Rulebook(Aggregate):
         source: str
 
         def apply(self, book: Rulebook) -> None:
-            book.policies.append(PolicyVersion(
-                self.version, self.effective_from, tuple(Rule.from_data(r) for r in self.rules),
-                InProgress(self.in_progress),
-            ))
+            book.policies.append(
+                PolicyVersion(
+                    self.version,
+                    self.effective_from,
+                    tuple(Rule.from_data(r) for r in self.rules),
+                    InProgress(self.in_progress),
+                )
+            )
             book.policies.sort(key=lambda p: p.effective_from)
 
     class CalendarYearLoaded(Event):
@@ -97,41 +101,77 @@ class Rulebook(Aggregate):
     # -- commands -------------------------------------------------------------
 
     def adopt_policy(
-        self, *, version: str, effective_from: datetime, in_progress: InProgress, rules: list[Rule],
-        reason: str, source: str, **stamp: Any,
+        self,
+        *,
+        version: str,
+        effective_from: datetime,
+        in_progress: InProgress,
+        rules: list[Rule],
+        reason: str,
+        source: str,
+        **stamp: Any,
     ) -> None:
         if any(p.version == version for p in self.policies):
-            raise TransitionNotAllowed("adopt_policy", f"version {version} adopted", [],
-                                       "a version is adopted once; give the change a new version")
+            raise TransitionNotAllowed(
+                "adopt_policy",
+                f"version {version} adopted",
+                [],
+                "a version is adopted once; give the change a new version",
+            )
         if problems := check_rules(rules):
             raise InvalidValue("rules", "; ".join(problems))
         if not reason.strip():
             raise InvalidValue("reason", "say why the policy changes")
         self.trigger_event(
-            self.PolicyVersionAdopted, version=version, effective_from=effective_from,
-            in_progress=InProgress(in_progress).value, rules=[r.as_data() for r in rules],
-            reason=reason.strip(), source=source, **stamp,
+            self.PolicyVersionAdopted,
+            version=version,
+            effective_from=effective_from,
+            in_progress=InProgress(in_progress).value,
+            rules=[r.as_data() for r in rules],
+            reason=reason.strip(),
+            source=source,
+            **stamp,
         )
 
-    def load_calendar_year(self, *, region: str, year: CalendarYear, reason: str, source: str, **stamp: Any) -> None:
+    def load_calendar_year(
+        self, *, region: str, year: CalendarYear, reason: str, source: str, **stamp: Any
+    ) -> None:
         existing = self.calendars.get(region, BusinessCalendar(region)).years.get(year.year)
         if existing is not None:
-            raise TransitionNotAllowed("load_calendar_year", f"{region} {year.year} loaded", ["correct_calendar_year"],
-                                       "that year is loaded already; correct it instead")
-        self.trigger_event(self.CalendarYearLoaded, **self._year_data(region, year), reason=reason.strip(),
-                           source=source, **stamp)
+            raise TransitionNotAllowed(
+                "load_calendar_year",
+                f"{region} {year.year} loaded",
+                ["correct_calendar_year"],
+                "that year is loaded already; correct it instead",
+            )
+        self.trigger_event(
+            self.CalendarYearLoaded,
+            **self._year_data(region, year),
+            reason=reason.strip(),
+            source=source,
+            **stamp,
+        )
 
-    def correct_calendar_year(self, *, region: str, year: CalendarYear, reason: str, source: str, **stamp: Any) -> bool:
+    def correct_calendar_year(
+        self, *, region: str, year: CalendarYear, reason: str, source: str, **stamp: Any
+    ) -> bool:
         """Returns False (recording nothing) when the correction changes nothing."""
         existing = self.calendars.get(region, BusinessCalendar(region)).years.get(year.year)
         if existing is None:
-            raise TransitionNotAllowed("correct_calendar_year", f"{region} {year.year} not loaded", ["load_calendar_year"])
+            raise TransitionNotAllowed(
+                "correct_calendar_year", f"{region} {year.year} not loaded", ["load_calendar_year"]
+            )
         if existing == year:
             return False
         if not reason.strip():
             raise InvalidValue("reason", "say what the correction corrects")
-        self.trigger_event(self.CalendarYearCorrected, **self._year_data(region, year), reason=reason.strip(),
-                           source=source, **stamp)
+        self.trigger_event(
+            self.CalendarYearCorrected,
+            **self._year_data(region, year),
+            reason=reason.strip(),
+            source=source,
+            **stamp,
+        )
         return True
 
     # -- questions ------------------------------------------------------------
@@ -151,15 +191,23 @@ class Rulebook(Aggregate):
 
     def _set_year(self, region: str, year: CalendarYear) -> None:
         current = self.calendar(region)
-        self.calendars[region] = BusinessCalendar(region, {**current.years, year.year: year}, current.version + 1)
+        self.calendars[region] = BusinessCalendar(
+            region, {**current.years, year.year: year}, current.version + 1
+        )
 
     @staticmethod
     def _year_data(region: str, year: CalendarYear) -> dict[str, Any]:
-        return {"region": region, "year": year.year,
-                "holidays": sorted(d.isoformat() for d in year.holidays),
-                "workdays": sorted(d.isoformat() for d in year.workdays)}
+        return {
+            "region": region,
+            "year": year.year,
+            "holidays": sorted(d.isoformat() for d in year.holidays),
+            "workdays": sorted(d.isoformat() for d in year.workdays),
+        }
 
 
 EVENT_CLASSES = (
-    Rulebook.Opened, Rulebook.PolicyVersionAdopted, Rulebook.CalendarYearLoaded, Rulebook.CalendarYearCorrected,
+    Rulebook.Opened,
+    Rulebook.PolicyVersionAdopted,
+    Rulebook.CalendarYearLoaded,
+    Rulebook.CalendarYearCorrected,
 )

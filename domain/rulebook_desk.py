@@ -43,21 +43,44 @@ class RulebookDesk:
         that no calendar file has loaded."""
         return [w for c in self.calendars_in_use() if (w := running_out(c, today)) is not None]
 
-    def adopt_policy(  # noqa: PLR0913
-        self, actor: str, *, version: str, effective_from: Any, in_progress: InProgress,
-        rules: list[Rule], reason: str, source: str, meta: CommandMeta = NO_META, authorise: bool = True,
+    def adopt_policy(
+        self,
+        actor: str,
+        *,
+        version: str,
+        effective_from: Any,
+        in_progress: InProgress,
+        rules: list[Rule],
+        reason: str,
+        source: str,
+        meta: CommandMeta = NO_META,
+        authorise: bool = True,
     ) -> Rulebook:
         def decide(book: Rulebook, stamp: Any) -> None:
             if authorise:
                 self._require_county_post(actor)
-            book.adopt_policy(version=version, effective_from=effective_from, in_progress=in_progress,
-                              rules=rules, reason=reason, source=source, **stamp)
+            book.adopt_policy(
+                version=version,
+                effective_from=effective_from,
+                in_progress=in_progress,
+                rules=rules,
+                reason=reason,
+                source=source,
+                **stamp,
+            )
 
         return self._change("adopt_policy", actor, meta, decide)
 
     def load_calendar_year(
-        self, actor: str, *, region: str, year: CalendarYear, reason: str, source: str,
-        meta: CommandMeta = NO_META, authorise: bool = True,
+        self,
+        actor: str,
+        *,
+        region: str,
+        year: CalendarYear,
+        reason: str,
+        source: str,
+        meta: CommandMeta = NO_META,
+        authorise: bool = True,
     ) -> str:
         """Loads a year not yet known, or corrects a known one; says which it did."""
         done = "unchanged"
@@ -70,7 +93,9 @@ class RulebookDesk:
                 book.load_calendar_year(region=region, year=year, reason=reason, source=source, **stamp)
                 done = "loaded"
                 return None
-            changed = book.correct_calendar_year(region=region, year=year, reason=reason, source=source, **stamp)
+            changed = book.correct_calendar_year(
+                region=region, year=year, reason=reason, source=source, **stamp
+            )
             done = "corrected" if changed else "unchanged"
             return None if changed else False
 
@@ -95,7 +120,9 @@ class RulebookDesk:
             self.cb.repository.get(RULEBOOK_ID, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             try:
-                self.cb.save(Rulebook.open(actor=actor, effective_at=stamp["effective_at"], command_id="open-rulebook"))
+                self.cb.save(
+                    Rulebook.open(actor=actor, effective_at=stamp["effective_at"], command_id="open-rulebook")
+                )
             except IntegrityError:
                 pass  # opened meanwhile
         return self.cb.change(Rulebook, RULEBOOK_ID, "rulebook", action, stamp, decide, meta)

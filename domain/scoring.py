@@ -130,14 +130,18 @@ def _known(recorded_at: datetime, known_on: datetime | None) -> bool:
 
 def in_force(versions: list[Adopted], at: datetime, known_on: datetime | None) -> Template | None:
     """The version in force at a business time, among those recorded by `known_on` (all, if None)."""
-    known = [a.template for a in versions if _known(a.recorded_at, known_on) and a.template.effective_from <= at]
+    known = [
+        a.template for a in versions if _known(a.recorded_at, known_on) and a.template.effective_from <= at
+    ]
     return max(known, key=lambda t: t.effective_from, default=None)
 
 
 def visible(facts: Iterable[Fact], year: int, as_of: datetime, known_on: datetime | None) -> list[Fact]:
     """The facts of the year as they stood at `as_of`, as known on `known_on`; for a case
     described by state, only its latest state."""
-    seen = [f for f in facts if f.year == year and f.effective_at <= as_of and _known(f.recorded_at, known_on)]
+    seen = [
+        f for f in facts if f.year == year and f.effective_at <= as_of and _known(f.recorded_at, known_on)
+    ]
     latest: dict[str, Fact] = {}
     for fact in sorted(seen, key=lambda f: (f.effective_at, f.recorded_at)):
         if fact.kind in STATEFUL and fact.case_id:
@@ -145,9 +149,17 @@ def visible(facts: Iterable[Fact], year: int, as_of: datetime, known_on: datetim
     return [f for f in seen if f.kind not in STATEFUL] + list(latest.values())
 
 
-def score(  # noqa: PLR0913
-    *, unit: str, year: int, versions: list[Adopted], facts: list[Fact], entries: list[Entry],
-    reviews: list[Review], held: list[Held], people: dict[str, PersonFacts], as_of: datetime,
+def score(
+    *,
+    unit: str,
+    year: int,
+    versions: list[Adopted],
+    facts: list[Fact],
+    entries: list[Entry],
+    reviews: list[Review],
+    held: list[Held],
+    people: dict[str, PersonFacts],
+    as_of: datetime,
     known_on: datetime | None,
 ) -> Scorecard | None:
     year_end = datetime(year, 12, 31, 23, 59, 59, tzinfo=CHINA)
@@ -166,20 +178,43 @@ def score(  # noqa: PLR0913
     sections = []
     for section in template.sections:
         items = [_item(item, counted, entries, version_at, moment, known_on, year) for item in section.items]
-        sections.append({"code": section.code, "title": section.title,
-                         "score": round(sum(i.score for i in items), 2), "items": items})
+        sections.append(
+            {
+                "code": section.code,
+                "title": section.title,
+                "score": round(sum(i.score for i in items), 2),
+                "items": items,
+            }
+        )
     total = round(sum(s["score"] for s in sections), 2)
     vetoes = _vetoes(counted, reviews, version_at, moment, known_on)
     void = any(not v.lifted for v in vetoes)
     passed = not void and total >= template.pay.threshold
     pay = _pay(template, held, people, year, moment, total, passed)
-    return Scorecard(unit, year, as_of, known_on, template.version, sorted(used), sections, total, vetoes, void,
-                     passed, pay)
+    return Scorecard(
+        unit,
+        year,
+        as_of,
+        known_on,
+        template.version,
+        sorted(used),
+        sections,
+        total,
+        vetoes,
+        void,
+        passed,
+        pay,
+    )
 
 
-def _item(  # noqa: PLR0913
-    item: Item, facts: list[Fact], entries: list[Entry], version_at: Any, moment: datetime,
-    known_on: datetime | None, year: int,
+def _item(
+    item: Item,
+    facts: list[Fact],
+    entries: list[Entry],
+    version_at: Any,
+    moment: datetime,
+    known_on: datetime | None,
+    year: int,
 ) -> ItemScore:
     result = ItemScore(item.code, item.title, item.max, 0.0)
     for rule_index, rule in enumerate(item.rules):
@@ -192,18 +227,29 @@ def _item(  # noqa: PLR0913
                 if scored.shape == Shape.ZERO_IF:
                     result.zeroed_by.append(fact.fact_id)
                 else:
-                    result.deductions.append(Deduction(scored.points, scored.describe(), template.version, [fact.fact_id]))
+                    result.deductions.append(
+                        Deduction(scored.points, scored.describe(), template.version, [fact.fact_id])
+                    )
         elif rule.shape == Shape.PER_SHORTFALL:
             result.deductions.extend(_shortfall(rule, facts, version_at(moment).version))
         elif rule.shape == Shape.PER_MISSING:
             result.deductions.extend(_missing(rule, facts, year, moment, version_at(moment).version))
         elif rule.shape == Shape.MANUAL:
             for entry in entries:
-                if entry.item == item.code and entry.effective_at <= moment and _known(entry.recorded_at, known_on):
-                    result.deductions.append(Deduction(
-                        entry.points, "assessor's entry", version_at(entry.effective_at).version, [entry.entry_id],
-                        f"{entry.reason} (evidence: {entry.evidence})",
-                    ))
+                if (
+                    entry.item == item.code
+                    and entry.effective_at <= moment
+                    and _known(entry.recorded_at, known_on)
+                ):
+                    result.deductions.append(
+                        Deduction(
+                            entry.points,
+                            "assessor's entry",
+                            version_at(entry.effective_at).version,
+                            [entry.entry_id],
+                            f"{entry.reason} (evidence: {entry.evidence})",
+                        )
+                    )
     change = sum(d.points for d in result.deductions)
     start = 0.0 if item.bonus else item.max
     result.score = 0.0 if result.zeroed_by else round(min(item.max, max(0.0, start + change)), 2)
@@ -236,7 +282,9 @@ def _shortfall(rule: Rule, facts: list[Fact], version: str) -> list[Deduction]:
 
 
 def _periods(period: Period, year: int) -> list[tuple[date, date]]:
-    months = [(date(year, m, 1), date(year + (m == 12), m % 12 + 1, 1) - timedelta(days=1)) for m in range(1, 13)]
+    months = [
+        (date(year, m, 1), date(year + (m == 12), m % 12 + 1, 1) - timedelta(days=1)) for m in range(1, 13)
+    ]
     if period == Period.MONTH:
         return months
     return [(months[q * 3][0], months[q * 3 + 2][1]) for q in range(4)]
@@ -246,11 +294,17 @@ def _missing(rule: Rule, facts: list[Fact], year: int, moment: datetime, version
     if rule.match is None or rule.period is None:
         return []
     today = moment.astimezone(CHINA).date()
-    held = [f.effective_at.astimezone(CHINA).date() for f in facts if rule.match.matches(f.kind, f.attributes)]
+    held = [
+        f.effective_at.astimezone(CHINA).date() for f in facts if rule.match.matches(f.kind, f.attributes)
+    ]
     lost = []
     for first, last in _periods(rule.period, year):
         if last < today and not any(first <= day <= last for day in held):
-            lost.append(Deduction(rule.points, rule.describe(), version, [], f"{first.isoformat()} to {last.isoformat()}"))
+            lost.append(
+                Deduction(
+                    rule.points, rule.describe(), version, [], f"{first.isoformat()} to {last.isoformat()}"
+                )
+            )
     return lost
 
 
@@ -264,17 +318,24 @@ def _vetoes(
             if trigger.match.matches(fact.kind, fact.attributes):
                 hit = VetoHit(trigger.code, trigger.title, template.version, fact.fact_id)
                 for review in sorted(reviews, key=lambda r: r.effective_at):
-                    if review.fact_id == fact.fact_id and review.effective_at <= moment and _known(
-                        review.recorded_at, known_on
+                    if (
+                        review.fact_id == fact.fact_id
+                        and review.effective_at <= moment
+                        and _known(review.recorded_at, known_on)
                     ):
                         hit.lifted, hit.review = review.lifted, review.reason
                 hits.append(hit)
     return hits
 
 
-def _pay(  # noqa: PLR0913
-    template: Template, held: list[Held], people: dict[str, PersonFacts], year: int, moment: datetime,
-    total: float, passed: bool,
+def _pay(
+    template: Template,
+    held: list[Held],
+    people: dict[str, PersonFacts],
+    year: int,
+    moment: datetime,
+    total: float,
+    passed: bool,
 ) -> list[PayLine]:
     start = datetime(year, 1, 1, tzinfo=CHINA)
     lines = []
@@ -291,16 +352,31 @@ def _pay(  # noqa: PLR0913
         facts = people.get(tenure.person_id, PersonFacts())
         notes = []
         if facts.unapproved_absence_days > template.pay.absence_cancels_after_days:
-            notes.append(f"unapproved absence of {facts.unapproved_absence_days} days: the year's pay is cancelled")
+            notes.append(
+                f"unapproved absence of {facts.unapproved_absence_days} days: the year's pay is cancelled"
+            )
             basic = floating = 0.0
         elif facts.unapproved_absence_days > template.pay.absence_two_months_after_days:
             cut = min(2.0, months) / months if months else 1.0
-            notes.append(f"unapproved absence of {facts.unapproved_absence_days} days: two months' pay deducted")
+            notes.append(
+                f"unapproved absence of {facts.unapproved_absence_days} days: two months' pay deducted"
+            )
             basic, floating = basic * (1 - cut), floating * (1 - cut)
         if facts.incompetent_share is not None and facts.incompetent_share > template.pay.incompetent_share:
-            notes.append(f"{facts.incompetent_share:.0%} 'incompetent' in the democratic evaluation: "
-                         f"{template.pay.incompetent_cut:.0%} of the floating pay deducted")
+            notes.append(
+                f"{facts.incompetent_share:.0%} 'incompetent' in the democratic evaluation: "
+                f"{template.pay.incompetent_cut:.0%} of the floating pay deducted"
+            )
             floating *= 1 - template.pay.incompetent_cut
-        lines.append(PayLine(tenure.person_id, tenure.post.value, months, round(basic, 2), round(floating, 2),
-                             notes, round(basic + floating, 2)))
+        lines.append(
+            PayLine(
+                tenure.person_id,
+                tenure.post.value,
+                months,
+                round(basic, 2),
+                round(floating, 2),
+                notes,
+                round(basic + floating, 2),
+            )
+        )
     return lines

@@ -47,8 +47,15 @@ class Departure:
 
 
 def keep_in_step(
-    cb: Casebook, kind: str, case_id: UUID, *, version: int, ended: bool, plans: list[ClockPlan],
-    changed_at: datetime, why_stopped: Callable[[ClockState], str],
+    cb: Casebook,
+    kind: str,
+    case_id: UUID,
+    *,
+    version: int,
+    ended: bool,
+    plans: list[ClockPlan],
+    changed_at: datetime,
+    why_stopped: Callable[[ClockState], str],
     departed: Callable[[], dict[str, Departure]] | None = None,
 ) -> CaseTime:
     """Stops the running clocks the plan no longer has, settles the missed deadlines it no
@@ -74,17 +81,29 @@ def keep_in_step(
 
     for running in clocks.running() if clocks else []:
         if running.key not in wanted:
-            desk.stop(kind, case_id, key=running.key, outcome=outcome(running),
-                      at=max(left_at(running), running.started_at))
+            desk.stop(
+                kind,
+                case_id,
+                key=running.key,
+                outcome=outcome(running),
+                at=max(left_at(running), running.started_at),
+            )
     for overdue in clocks.overdue() if clocks else []:
         if overdue.key not in wanted:
-            desk.settle(kind, case_id, key=overdue.key, outcome=outcome(overdue),
-                        at=max(left_at(overdue), overdue.ended_at or overdue.due_at))
+            desk.settle(
+                kind,
+                case_id,
+                key=overdue.key,
+                outcome=outcome(overdue),
+                at=max(left_at(overdue), overdue.ended_at or overdue.due_at),
+            )
     known = set(clocks.clocks) if clocks else set()
     for key, passed in left.items():
         if key not in known and key not in wanted:
             clock = start_planned(cb, kind, case_id, passed.plan)
-            desk.stop(kind, case_id, key=key, outcome=outcome(clock), at=max(left_at(clock), clock.started_at))
+            desk.stop(
+                kind, case_id, key=key, outcome=outcome(clock), at=max(left_at(clock), clock.started_at)
+            )
     for plan in plans:
         if plan.key not in known:
             start_planned(cb, kind, case_id, plan)
@@ -94,12 +113,20 @@ def keep_in_step(
 
 
 def start_planned(cb: Casebook, kind: str, case_id: UUID, plan: ClockPlan) -> ClockState:
-    return cb.deadlines.start(kind, case_id, clock=plan.clock, node=plan.node, attributes=plan.attributes,
-                              started_at=plan.started_at)
+    return cb.deadlines.start(
+        kind,
+        case_id,
+        clock=plan.clock,
+        node=plan.node,
+        attributes=plan.attributes,
+        started_at=plan.started_at,
+    )
 
 
 def departures(
-    history: Iterable[Any], plan: Callable[[Any], list[ClockPlan]], why: Callable[[Any, str], str],
+    history: Iterable[Any],
+    plan: Callable[[Any], list[ClockPlan]],
+    why: Callable[[Any, str], str],
 ) -> dict[str, Departure]:
     """For each clock a case's history planned and then no longer did: when the case left it
     (the event's business time) and why, read from the case as it stood at that event. The

@@ -72,12 +72,21 @@ class System:
         changed = seed_directory(self.casebook, self.directory_file)
         for folder in (self.settings.policy_dir, self.settings.calendar_dir):
             for path in sorted(folder.glob("*.toml")):
-                outcome = load_rules_file(self.casebook, read_rules_file(path), actor=SEED_ACTOR,
-                                          reason=f"loaded at start from {path}")
+                outcome = load_rules_file(
+                    self.casebook,
+                    read_rules_file(path),
+                    actor=SEED_ACTOR,
+                    reason=f"loaded at start from {path}",
+                )
                 changed += outcome != "unchanged"
         for path in sorted(self.settings.template_dir.glob("*.toml")):
-            outcome = load_template(self.casebook, read_template_file(path), actor=SEED_ACTOR,
-                                    reason=f"loaded at start from {path}", source=str(path))
+            outcome = load_template(
+                self.casebook,
+                read_template_file(path),
+                actor=SEED_ACTOR,
+                reason=f"loaded at start from {path}",
+                source=str(path),
+            )
             changed += outcome != "unchanged"
         return changed
 
@@ -90,8 +99,12 @@ def views_database(settings: Settings) -> Database:
     if settings.store == "sqlite":
         return SQLiteDatabase(settings.sqlite_views_path)
     return PostgresDatabase(
-        host=settings.pg_host, port=settings.pg_port, user=settings.pg_user,
-        password=settings.pg_password, dbname=settings.pg_dbname, schema=settings.pg_schema,
+        host=settings.pg_host,
+        port=settings.pg_port,
+        user=settings.pg_user,
+        password=settings.pg_password,
+        dbname=settings.pg_dbname,
+        schema=settings.pg_schema,
     )
 
 
@@ -137,4 +150,6 @@ def bootstrap(
     if settings.store == "sqlite":
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     casebook = Casebook(settings.event_store_env(), clock, id_key=settings.petitioner_id_key())
-    return System(settings=settings, directory_file=directory_file, casebook=casebook, views=views_database(settings))
+    return System(
+        settings=settings, directory_file=directory_file, casebook=casebook, views=views_database(settings)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC
 from typing import Any
 
 from infra.logging import configure_logging
@@ -16,8 +17,11 @@ def _rebuild(settings: Settings, *, switch: bool, names: list[str]) -> int:
     system = bootstrap(settings)
     chosen = [p for p in system.projections if not names or any(p.name.startswith(n) for n in names)]
     if not chosen:
-        print(f"no read model named {', '.join(names)}; there are: "
-              f"{', '.join(p.name for p in system.projections)}", file=sys.stderr)
+        print(
+            f"no read model named {', '.join(names)}; there are: "
+            f"{', '.join(p.name for p in system.projections)}",
+            file=sys.stderr,
+        )
         return 2
     failed = 0
     for projection in chosen:
@@ -37,8 +41,10 @@ def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
     report = rebuild(system.reader, system.views, projection, switch=switch, progress=progress)
     print(file=sys.stderr)
     verdict = "equal to" if report.equal else f"{len(report.differences)} differences from"
-    print(f"{report.projection}: rebuilt {report.rows} rows up to notification {report.position}, "
-          f"{verdict} the live read model")
+    print(
+        f"{report.projection}: rebuilt {report.rows} rows up to notification {report.position}, "
+        f"{verdict} the live read model"
+    )
     for line in report.differences[:50]:
         print("  " + line)
     if report.switched:
@@ -47,7 +53,7 @@ def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
 
 
 def _explain(settings: Settings, kind: str, case_id: str) -> int:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from domain.explain import explain
     from infra.bootstrap import bootstrap
@@ -58,7 +64,7 @@ def _explain(settings: Settings, kind: str, case_id: str) -> int:
         print(f"no clocks recorded for {kind} {case_id}", file=sys.stderr)
         system.close()
         return 1
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for clock in sorted(found.clocks.values(), key=lambda c: c.started_at):
         print("\n".join(explain(clock, now)), end="\n\n")
     system.close()
@@ -71,15 +77,21 @@ def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on
     from infra.bootstrap import bootstrap
 
     system = bootstrap(settings)
-    card = system.scores.card(unit, year, as_of=datetime.fromisoformat(as_of) if as_of else None,
-                              known_on=datetime.fromisoformat(known_on) if known_on else None)
+    card = system.scores.card(
+        unit,
+        year,
+        as_of=datetime.fromisoformat(as_of) if as_of else None,
+        known_on=datetime.fromisoformat(known_on) if known_on else None,
+    )
     system.close()
     if card is None:
         print(f"no responsibility book for {unit}'s township in {year}", file=sys.stderr)
         return 1
-    print(f"{card.unit} {card.year}, as of {card.as_of.isoformat()}"
-          + (f", as known on {card.as_known_on.isoformat()}" if card.as_known_on else "")
-          + f" — template {card.version} (used: {', '.join(card.versions_used)})")
+    print(
+        f"{card.unit} {card.year}, as of {card.as_of.isoformat()}"
+        + (f", as known on {card.as_known_on.isoformat()}" if card.as_known_on else "")
+        + f" — template {card.version} (used: {', '.join(card.versions_used)})"
+    )
     for section in card.sections:
         print(f"\n{section['title']}: {section['score']:g}")
         for item in section["items"]:
@@ -88,22 +100,31 @@ def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on
                 print(f"    {d.points:+g}  {d.rule} [{d.version}] {d.note} {' '.join(d.facts)}".rstrip())
             if item.zeroed_by:
                 print(f"    item 0: {' '.join(item.zeroed_by)}")
-    print(f"\ntotal {card.total:g} — " + ("void (vetoed)" if card.void else "passed" if card.passed else "not passed"))
+    print(
+        f"\ntotal {card.total:g} — "
+        + ("void (vetoed)" if card.void else "passed" if card.passed else "not passed")
+    )
     for hit in card.vetoes:
         print(f"  veto {hit.trigger} by {hit.fact}" + (f", lifted: {hit.review}" if hit.lifted else ""))
     for line in card.pay:
-        print(f"  pay {line.person_id} ({line.post}, {line.months:g} months): basic {line.basic:g} + "
-              f"floating {line.floating:g} = {line.total:g}" + "".join(f"; {n}" for n in line.deductions))
+        print(
+            f"  pay {line.person_id} ({line.post}, {line.months:g} months): basic {line.basic:g} + "
+            f"floating {line.floating:g} = {line.total:g}" + "".join(f"; {n}" for n in line.deductions)
+        )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fengqiao", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
-    run = commands.add_parser("run", help="the whole system: Temporal dev server, worker, "
-                              "dispatcher, projector and API")
-    run.add_argument("--no-temporal-server", action="store_true",
-                     help="use the Temporal server at FENGQIAO_TEMPORAL_ADDRESS instead")
+    run = commands.add_parser(
+        "run", help="the whole system: Temporal dev server, worker, dispatcher, projector and API"
+    )
+    run.add_argument(
+        "--no-temporal-server",
+        action="store_true",
+        help="use the Temporal server at FENGQIAO_TEMPORAL_ADDRESS instead",
+    )
     commands.add_parser("api", help="the HTTP API alone")
     commands.add_parser("worker", help="the Temporal worker alone")
     commands.add_parser("dispatcher", help="the dispatcher alone (notification log → Temporal)")
@@ -112,13 +133,17 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("keygen", help="print a new secret key, for FENGQIAO_CIPHER_KEY or FENGQIAO_ID_KEY")
     directory = commands.add_parser("directory", help="the directory file")
     directory.add_subparsers(dest="action", required=True, metavar="action").add_parser(
-        "load", help="load FENGQIAO_DIRECTORY_FILE into the directory (idempotent)")
+        "load", help="load FENGQIAO_DIRECTORY_FILE into the directory (idempotent)"
+    )
     projections = commands.add_parser("projections", help="rebuild or verify read models")
     which = projections.add_subparsers(dest="action", required=True, metavar="action")
-    for action, text in (("rebuild", "rebuild from zero beside the live one, compare, switch over"),
-                         ("verify", "rebuild from zero, compare with live, change nothing; exit 1 if they differ")):
+    for action, text in (
+        ("rebuild", "rebuild from zero beside the live one, compare, switch over"),
+        ("verify", "rebuild from zero, compare with live, change nothing; exit 1 if they differ"),
+    ):
         which.add_parser(action, help=text).add_argument(
-            "names", nargs="*", help="which read models (default: all)")
+            "names", nargs="*", help="which read models (default: all)"
+        )
     score = commands.add_parser("score", help="a village's score for a year, explained")
     score.add_argument("unit", help="the village's node code")
     score.add_argument("year", type=int)

@@ -59,7 +59,9 @@ async def _dispatcher(settings: Settings) -> None:
     stopping = _stop_on_signals(asyncio.get_running_loop())
     client = await _connect_patiently(settings)
     dispatcher = Dispatcher(
-        system.reader, system.views, client,
+        system.reader,
+        system.views,
+        client,
         task_queue=settings.task_queue,
     )
     await dispatcher.run(stopping, settings.poll_interval)
@@ -84,7 +86,8 @@ def run_projector(settings: Settings) -> None:
     threads = [
         threading.Thread(
             target=ProjectionRunner(system.reader, system.views, projection).run,
-            args=(stopping, settings.poll_interval), name=projection.name,
+            args=(stopping, settings.poll_interval),
+            name=projection.name,
         )
         for projection in system.projections
     ]
@@ -102,7 +105,11 @@ def run_api(settings: Settings) -> None:
     system = bootstrap(settings)
     log.info("api.started", url=f"http://{settings.api_host}:{settings.api_port}")
     uvicorn.run(
-        create_api(system), host=settings.api_host, port=settings.api_port,
-        log_config=None, access_log=False, log_level="warning",
+        create_api(system),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+        log_level="warning",
     )
     system.close()

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from domain.directory_desk import SEED_ACTOR
 from domain.errors import DomainError
 from domain.jurisdiction import PARENT_KIND, NodeKind
 
-DEFAULT_SINCE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+DEFAULT_SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class DirectoryFileError(Exception):
@@ -120,15 +120,41 @@ def seed_directory(casebook: Casebook, file: DirectoryFile) -> int:
         changed += casebook.current_directory().version != before
 
     for n in file.nodes:
-        run(f"seed:node:{n['id']}", lambda meta, n=n: desk.create_node(
-            SEED_ACTOR, code=n["id"], name=n["name"], kind=NodeKind(n["kind"]),
-            parent=n.get("parent"), meta=meta, authorise=False))
+        run(
+            f"seed:node:{n['id']}",
+            lambda meta, n=n: desk.create_node(
+                SEED_ACTOR,
+                code=n["id"],
+                name=n["name"],
+                kind=NodeKind(n["kind"]),
+                parent=n.get("parent"),
+                meta=meta,
+                authorise=False,
+            ),
+        )
     for p in file.people:
-        run(f"seed:person:{p['id']}", lambda meta, p=p: desk.register_person(
-            SEED_ACTOR, person_id=p["id"], name=p["name"], phone=p.get("phone"), node="",
-            meta=meta, authorise=False))
+        run(
+            f"seed:person:{p['id']}",
+            lambda meta, p=p: desk.register_person(
+                SEED_ACTOR,
+                person_id=p["id"],
+                name=p["name"],
+                phone=p.get("phone"),
+                node="",
+                meta=meta,
+                authorise=False,
+            ),
+        )
         for post in p.get("posts", []):
-            run(f"seed:post:{p['id']}:{post['post']}:{post['node']}", lambda meta, p=p, post=post: desk.take_post(
-                SEED_ACTOR, person_id=p["id"], post=Post(post["post"]), node=post["node"],
-                meta=meta, authorise=False))
+            run(
+                f"seed:post:{p['id']}:{post['post']}:{post['node']}",
+                lambda meta, p=p, post=post: desk.take_post(
+                    SEED_ACTOR,
+                    person_id=p["id"],
+                    post=Post(post["post"]),
+                    node=post["node"],
+                    meta=meta,
+                    authorise=False,
+                ),
+            )
     return changed

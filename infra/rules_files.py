@@ -64,13 +64,17 @@ def read_policy_file(path: Path) -> PolicyFile:
     if not isinstance(version, str) or not version.strip():
         raise _refuse(path, header_line, "[policy] version must be a non-empty string")
     if not isinstance(effective_from, datetime) or effective_from.tzinfo is None:
-        raise _refuse(path, _line_of(text, r"^\s*effective_from") or header_line,
-                      "effective_from must be a date-time with an offset, e.g. 2026-01-01T00:00:00+08:00")
+        raise _refuse(
+            path,
+            _line_of(text, r"^\s*effective_from") or header_line,
+            "effective_from must be a date-time with an offset, e.g. 2026-01-01T00:00:00+08:00",
+        )
     try:
         in_progress = InProgress(head.get("in_progress", InProgress.AT_CLOCK_START))
     except ValueError:
-        raise _refuse(path, _line_of(text, r"^\s*in_progress"),
-                      f"in_progress must be one of {', '.join(InProgress)}") from None
+        raise _refuse(
+            path, _line_of(text, r"^\s*in_progress"), f"in_progress must be one of {', '.join(InProgress)}"
+        ) from None
     rules = []
     for i, entry in enumerate(data.get("rule", []), start=1):
         line = _line_of(text, r"^\s*\[\[rule\]\]", i)
@@ -102,7 +106,9 @@ def _rule(path: Path, line: int | None, i: int, entry: dict[str, Any]) -> Rule:
     unknown = set(entry) - {"clock", "amount", "unit", "when", "reminders"}
     if unknown:
         raise _refuse(path, line, f"{where}: unknown key {sorted(unknown)[0]!r}")
-    return Rule(entry["clock"], entry["amount"], Unit(entry["unit"]), when, tuple(float(r) for r in reminders))
+    return Rule(
+        entry["clock"], entry["amount"], Unit(entry["unit"]), when, tuple(float(r) for r in reminders)
+    )
 
 
 def read_calendar_file(path: Path) -> CalendarFile:
@@ -112,7 +118,7 @@ def read_calendar_file(path: Path) -> CalendarFile:
         raise _refuse(path, None, "a [calendar] table with region, year, holidays and workdays is required")
     region, year = head.get("region"), head.get("year")
     if not isinstance(region, str) or not region.strip():
-        raise _refuse(path, _line_of(text, r"^\s*region"), "region must be a non-empty string, e.g. \"CN\"")
+        raise _refuse(path, _line_of(text, r"^\s*region"), 'region must be a non-empty string, e.g. "CN"')
     if not isinstance(year, int):
         raise _refuse(path, _line_of(text, r"^\s*year"), "year must be a whole number")
     days: dict[str, frozenset[date]] = {}
@@ -120,11 +126,17 @@ def read_calendar_file(path: Path) -> CalendarFile:
         values = head.get(key, [])
         for value in values:
             if not isinstance(value, date) or isinstance(value, datetime):
-                raise _refuse(path, _line_of(text, re.escape(str(value))) or _line_of(text, rf"^\s*{key}"),
-                              f"{key}: {value!r} is not a date (write 2026-10-01)")
+                raise _refuse(
+                    path,
+                    _line_of(text, re.escape(str(value))) or _line_of(text, rf"^\s*{key}"),
+                    f"{key}: {value!r} is not a date (write 2026-10-01)",
+                )
             if value.year != year:
-                raise _refuse(path, _line_of(text, re.escape(value.isoformat())),
-                              f"{key}: {value.isoformat()} is not in {year}")
+                raise _refuse(
+                    path,
+                    _line_of(text, re.escape(value.isoformat())),
+                    f"{key}: {value.isoformat()} is not in {year}",
+                )
         days[key] = frozenset(values)
     both = days["holidays"] & days["workdays"]
     if both:
@@ -132,8 +144,11 @@ def read_calendar_file(path: Path) -> CalendarFile:
         raise _refuse(path, _line_of(text, re.escape(day), 2), f"{day} is both a holiday and a working day")
     for day in days["workdays"]:
         if day.weekday() < 5:
-            raise _refuse(path, _line_of(text, re.escape(day.isoformat())),
-                          f"workdays: {day.isoformat()} is a {day.strftime('%A')}; list only weekend days worked")
+            raise _refuse(
+                path,
+                _line_of(text, re.escape(day.isoformat())),
+                f"workdays: {day.isoformat()} is a {day.strftime('%A')}; list only weekend days worked",
+            )
     return CalendarFile(region.strip(), CalendarYear(year, days["holidays"], days["workdays"]), str(path))
 
 
@@ -147,8 +162,9 @@ def read_rules_file(path: Path) -> PolicyFile | CalendarFile:
     raise _refuse(path, None, "neither a [policy] nor a [calendar] file")
 
 
-def load_rules_file(casebook: Any, file: PolicyFile | CalendarFile, *, actor: str, reason: str,
-                    authorise: bool = False) -> str:
+def load_rules_file(
+    casebook: Any, file: PolicyFile | CalendarFile, *, actor: str, reason: str, authorise: bool = False
+) -> str:
     """Records the file in the rulebook; loading the same file again changes nothing."""
     from domain.casebook import CommandMeta
     from domain.errors import DomainError
@@ -159,13 +175,25 @@ def load_rules_file(casebook: Any, file: PolicyFile | CalendarFile, *, actor: st
             meta = CommandMeta(command_id=f"rules:policy:{file.version}:{digest}")
             before = casebook.rulebook.current().version
             casebook.rulebook.adopt_policy(
-                actor, version=file.version, effective_from=file.effective_from, in_progress=file.in_progress,
-                rules=file.rules, reason=reason, source=file.source, meta=meta, authorise=authorise,
+                actor,
+                version=file.version,
+                effective_from=file.effective_from,
+                in_progress=file.in_progress,
+                rules=file.rules,
+                reason=reason,
+                source=file.source,
+                meta=meta,
+                authorise=authorise,
             )
             return "adopted" if casebook.rulebook.current().version != before else "unchanged"
         meta = CommandMeta(command_id=f"rules:calendar:{file.region}:{file.year.year}:{digest}")
         return casebook.rulebook.load_calendar_year(
-            actor, region=file.region, year=file.year, reason=reason, source=file.source, meta=meta,
+            actor,
+            region=file.region,
+            year=file.year,
+            reason=reason,
+            source=file.source,
+            meta=meta,
             authorise=authorise,
         )
     except DomainError as refused:

@@ -23,7 +23,8 @@ class Settings(BaseSettings):
         None, description="AES key for personal data at rest (fengqiao keygen makes one)"
     )
     id_key: SecretStr | None = Field(
-        None, description="secret key of the keyed hash (HMAC-SHA256) that turns a petitioner's identity "
+        None,
+        description="secret key of the keyed hash (HMAC-SHA256) that turns a petitioner's identity "
         "number into the id of their record; never change it once petitions are stored (fengqiao keygen makes one)",
     )
     store: Literal["sqlite", "postgres"] = "sqlite"
@@ -32,8 +33,12 @@ class Settings(BaseSettings):
         Path("config/dev.toml"), description="jurisdiction tree and people with their tokens"
     )
     policy_dir: Path = Field(Path("config/policy"), description="deadline policy files loaded at start")
-    calendar_dir: Path = Field(Path("config/calendars"), description="business calendar files loaded at start")
-    template_dir: Path = Field(Path("config/assessment"), description="responsibility-book templates loaded at start")
+    calendar_dir: Path = Field(
+        Path("config/calendars"), description="business calendar files loaded at start"
+    )
+    template_dir: Path = Field(
+        Path("config/assessment"), description="responsibility-book templates loaded at start"
+    )
 
     pg_host: str = "127.0.0.1"
     pg_port: int = 5432
@@ -46,7 +51,6 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_ui_port: int = 8233
     task_queue: str = "fengqiao-cases"
-
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

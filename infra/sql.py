@@ -137,8 +137,15 @@ class _PostgresCursor:
 class PostgresDatabase:
     dialect = "postgres"
 
-    def __init__(  # noqa: PLR0913
-        self, *, host: str, port: int, user: str, password: str, dbname: str, schema: str,
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        user: str,
+        password: str,
+        dbname: str,
+        schema: str,
         max_size: int = 8,
     ) -> None:
         from psycopg.rows import dict_row
@@ -147,8 +154,12 @@ class PostgresDatabase:
         self.schema = schema
         self._pool = ConnectionPool(
             kwargs={
-                "host": host, "port": port, "user": user, "password": password,
-                "dbname": dbname, "row_factory": dict_row,
+                "host": host,
+                "port": port,
+                "user": user,
+                "password": password,
+                "dbname": dbname,
+                "row_factory": dict_row,
                 "options": f"-c search_path={schema} -c lock_timeout=10s",
             },
             min_size=1,
@@ -173,7 +184,11 @@ class PostgresDatabase:
 
 
 def upsert(
-    cur: Cursor, table: str, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]],
+    cur: Cursor,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Sequence[Sequence[Any]],
     conflict: str,
 ) -> None:
     """Writes many rows at once. PostgreSQL gets one statement for the lot, its values as one

@@ -40,9 +40,7 @@ class Child:
     def start(self) -> None:
         output = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
         self.log_from = output.tell() if output else 0  # what this run writes, not an earlier run's
-        self.process = subprocess.Popen(
-            self.argv, stdout=output, stderr=output, start_new_session=True
-        )
+        self.process = subprocess.Popen(self.argv, stdout=output, stderr=output, start_new_session=True)
         self.started_at = time.monotonic()
         log.info("supervisor.started", child=self.name, pid=self.process.pid)
 
@@ -68,11 +66,25 @@ class Child:
 def temporal_server_argv(settings: Settings) -> list[str]:
     host, port = settings.temporal_address.rsplit(":", 1)
     return [
-        str(binary("temporal")), "server", "start-dev",
-        "--db-filename", str(settings.var_dir / "temporal.sqlite"),
-        "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-        "--ip", host, "--port", port, "--ui-port", str(settings.temporal_ui_port),
-        "--log-level", "warn", "--log-format", "json",
+        str(binary("temporal")),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(settings.var_dir / "temporal.sqlite"),
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--ip",
+        host,
+        "--port",
+        port,
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--log-level",
+        "warn",
+        "--log-format",
+        "json",
     ]
 
 
@@ -105,13 +117,11 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
     for warning in system.casebook.rulebook.calendar_warnings(today):
         log.warning("calendar.running_out", detail=warning, folder=str(settings.calendar_dir))
     system.close()
-    children = [
-        Child(name, [sys.executable, "-m", "infra.cli", name]) for name in COMPONENTS
-    ]
+    children = [Child(name, [sys.executable, "-m", "infra.cli", name]) for name in COMPONENTS]
     if with_temporal:
-        children.insert(0, Child(
-            "temporal", temporal_server_argv(settings), settings.var_dir / "temporal.log"
-        ))
+        children.insert(
+            0, Child("temporal", temporal_server_argv(settings), settings.var_dir / "temporal.log")
+        )
     stopping = False
 
     def on_signal(*_: object) -> None:
@@ -139,14 +149,21 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
                 if said and "address already in use" in said:
                     # Another process took the port after the check above: the worker and the
                     # dispatcher would be working on a Temporal server that is not ours.
-                    refusal = (f"stopped: the {child.name} server cannot bind its port, another process "
-                               f"holds it ({said}). Stop that process, or choose other ports.")
+                    refusal = (
+                        f"stopped: the {child.name} server cannot bind its port, another process "
+                        f"holds it ({said}). Stop that process, or choose other ports."
+                    )
                     log.error("supervisor.port_taken", child=child.name, detail=said)
                     stopping = True
                     break
                 backoff = 5.0 if time.monotonic() - child.started_at < 5 else 1.0  # slower in a crash loop
-                log.warning("supervisor.child_exited", child=child.name, code=code, restart_in=backoff,
-                            **({"last_line": said} if said else {}))
+                log.warning(
+                    "supervisor.child_exited",
+                    child=child.name,
+                    code=code,
+                    restart_in=backoff,
+                    **({"last_line": said} if said else {}),
+                )
                 time.sleep(backoff)
                 child.restarts += 1
                 child.start()
@@ -166,8 +183,9 @@ def last_line(path: Path, since: int = 0, limit: int = 4096) -> str | None:
         with open(path, "rb") as file:
             file.seek(0, 2)
             file.seek(max(since, file.tell() - limit))
-            lines = [line.strip() for line in file.read().decode("utf-8", "replace").splitlines() if line.strip()]
+            lines = [
+                line.strip() for line in file.read().decode("utf-8", "replace").splitlines() if line.strip()
+            ]
     except OSError:
         return None
     return lines[-1][:300] if lines else None
-

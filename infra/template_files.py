@@ -15,8 +15,12 @@ from domain.casebook import Casebook, CommandMeta
 from domain.errors import DomainError
 from infra.rules_files import RulesFileError
 
-HEADERS = {"section": r"^\s*\[\[section\]\]", "item": r"^\s*\[\[section\.item\]\]",
-           "rule": r"^\s*\[\[section\.item\.rule\]\]", "veto": r"^\s*\[\[veto\]\]"}
+HEADERS = {
+    "section": r"^\s*\[\[section\]\]",
+    "item": r"^\s*\[\[section\.item\]\]",
+    "rule": r"^\s*\[\[section\.item\.rule\]\]",
+    "veto": r"^\s*\[\[veto\]\]",
+}
 
 
 def read_template_file(path: Path) -> dict[str, Any]:
@@ -60,16 +64,18 @@ def _deepest(wanted: dict[str, str]) -> str:
     return next(k for k in ("rule", "item", "section", "veto") if k in wanted)
 
 
-def load_template(casebook: Casebook, data: dict[str, Any], *, actor: str, reason: str, source: str,
-                  authorise: bool = False) -> str:
+def load_template(
+    casebook: Casebook, data: dict[str, Any], *, actor: str, reason: str, source: str, authorise: bool = False
+) -> str:
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
     head = data["template"]
     meta = CommandMeta(command_id=f"template:{head['township']}:{head['year']}:{head['version']}:{digest}")
     township_template = casebook.assessments.template(str(head["township"]), int(head["year"]))
     before = township_template.version if township_template else 0
     try:
-        casebook.assessments.adopt_template(actor, data=data, reason=reason, source=source, meta=meta,
-                                            authorise=authorise)
+        casebook.assessments.adopt_template(
+            actor, data=data, reason=reason, source=source, meta=meta, authorise=authorise
+        )
     except DomainError as refused:
         raise RulesFileError(f"{source}: {refused}") from None
     after = casebook.assessments.template(str(head["township"]), int(head["year"]))

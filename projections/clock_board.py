@@ -8,7 +8,7 @@ when it was missed and nothing has settled it yet.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.clocks import EVENT_TOPICS, CaseClocks
@@ -16,8 +16,18 @@ from infra.sql import Cursor, Row, among, upsert
 
 VERSION = 1
 COLUMNS = (
-    "clocks_id", "key", "case_kind", "case_id", "clock", "node", "started_at", "due_at", "status",
-    "outcome", "settled", "reminders",
+    "clocks_id",
+    "key",
+    "case_kind",
+    "case_id",
+    "clock",
+    "node",
+    "started_at",
+    "due_at",
+    "status",
+    "outcome",
+    "settled",
+    "reminders",
 )
 TYPES = ("text",) * 11 + ("integer",)
 UPDATES = {
@@ -32,7 +42,7 @@ UPDATES = {
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 class ClockBoard:
@@ -76,17 +86,31 @@ class ClockBoard:
             if isinstance(event, CaseClocks.Opened):
                 cases[str(event.originator_id)] = (event.case_kind, event.case_id)
         if cases:
-            upsert(cur, self.cases, ("clocks_id", "case_kind", "case_id"), ("text", "text", "text"),
-                   [(k, kind, case) for k, (kind, case) in cases.items()], "ON CONFLICT (clocks_id) DO NOTHING")
+            upsert(
+                cur,
+                self.cases,
+                ("clocks_id", "case_kind", "case_id"),
+                ("text", "text", "text"),
+                [(k, kind, case) for k, (kind, case) in cases.items()],
+                "ON CONFLICT (clocks_id) DO NOTHING",
+            )
         rows = self._load(cur, events)
         for event in events:
             clocks_id = str(event.originator_id)
             if isinstance(event, CaseClocks.ClockStarted):
                 kind, case = cases.get(clocks_id) or self._case(cur, clocks_id)
                 rows[(clocks_id, event.key)] = {
-                    "clocks_id": clocks_id, "key": event.key, "case_kind": kind, "case_id": case,
-                    "clock": event.clock, "node": event.node, "started_at": _iso(event.effective_at),
-                    "due_at": _iso(event.due_at), "status": "running", "outcome": None, "settled": None,
+                    "clocks_id": clocks_id,
+                    "key": event.key,
+                    "case_kind": kind,
+                    "case_id": case,
+                    "clock": event.clock,
+                    "node": event.node,
+                    "started_at": _iso(event.effective_at),
+                    "due_at": _iso(event.due_at),
+                    "status": "running",
+                    "outcome": None,
+                    "settled": None,
                     "reminders": 0,
                 }
             elif isinstance(event, CaseClocks.ReminderRecorded):
@@ -95,8 +119,14 @@ class ClockBoard:
                 rows[(clocks_id, event.key)].update(UPDATES[type(event)](event))
         if rows:
             updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[2:])
-            upsert(cur, self.table, COLUMNS, TYPES, [tuple(row[c] for c in COLUMNS) for row in rows.values()],
-                   f"ON CONFLICT (clocks_id, key) DO UPDATE SET {updates}")
+            upsert(
+                cur,
+                self.table,
+                COLUMNS,
+                TYPES,
+                [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+                f"ON CONFLICT (clocks_id, key) DO UPDATE SET {updates}",
+            )
 
     def _case(self, cur: Cursor, clocks_id: str) -> tuple[str, str]:
         cur.execute(f"SELECT case_kind, case_id FROM {self.cases} WHERE clocks_id = ?", (clocks_id,))
@@ -105,8 +135,11 @@ class ClockBoard:
         return row["case_kind"], row["case_id"]
 
     def _load(self, cur: Cursor, events: Sequence[Any]) -> dict[tuple[str, str], Row]:
-        keys = {(str(e.originator_id), e.key) for e in events
-                if hasattr(e, "key") and not isinstance(e, CaseClocks.ClockStarted)}
+        keys = {
+            (str(e.originator_id), e.key)
+            for e in events
+            if hasattr(e, "key") and not isinstance(e, CaseClocks.ClockStarted)
+        }
         found: dict[tuple[str, str], Row] = {}
         for clocks_id in sorted({k[0] for k in keys}):
             cur.execute(f"SELECT * FROM {self.table} WHERE clocks_id = ?", (clocks_id,))
@@ -123,12 +156,16 @@ class ClockBoard:
 
     def overdue(self, cur: Cursor, nodes: list[str], now: datetime) -> list[Row]:
         return self._select(
-            cur, nodes, "((status = 'missed' AND settled IS NULL) OR (status = 'running' AND due_at < ?))",
+            cur,
+            nodes,
+            "((status = 'missed' AND settled IS NULL) OR (status = 'running' AND due_at < ?))",
             (_iso(now),),
         )
 
     def due_soon(self, cur: Cursor, nodes: list[str], now: datetime, until: datetime) -> list[Row]:
-        return self._select(cur, nodes, "status = 'running' AND due_at >= ? AND due_at < ?", (_iso(now), _iso(until)))
+        return self._select(
+            cur, nodes, "status = 'running' AND due_at >= ? AND due_at < ?", (_iso(now), _iso(until))
+        )
 
     def _select(self, cur: Cursor, nodes: list[str], condition: str, params: tuple[Any, ...]) -> list[Row]:
         found: list[Row] = []

@@ -16,7 +16,7 @@ tracking position, so deploying it rebuilds the statistics from the log.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.dispute import EVENT_TOPICS, Dispute, Status
@@ -24,8 +24,19 @@ from infra.sql import Cursor, Row, among, upsert
 
 VERSION = 2
 COLUMNS = (
-    "dispute_id", "village", "grid", "category", "severity", "level", "status",
-    "reported_at", "sessions", "closed_with_agreement", "escalations", "reached_township", "version",
+    "dispute_id",
+    "village",
+    "grid",
+    "category",
+    "severity",
+    "level",
+    "status",
+    "reported_at",
+    "sessions",
+    "closed_with_agreement",
+    "escalations",
+    "reached_township",
+    "version",
 )
 TYPES = ("text",) * 8 + ("integer",) * 5
 STATUS_AFTER = {
@@ -39,7 +50,7 @@ STATUS_AFTER = {
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 class DisputeStatistics:
@@ -82,18 +93,31 @@ class DisputeStatistics:
             key = str(event.originator_id)
             if isinstance(event, Dispute.Reported):
                 rows[key] = {
-                    "dispute_id": key, "village": event.village, "grid": event.grid,
-                    "category": event.category, "severity": event.severity, "level": event.level,
-                    "status": Status.OPEN.value, "reported_at": _iso(event.effective_at),
-                    "sessions": 0, "closed_with_agreement": 0, "escalations": 0,
+                    "dispute_id": key,
+                    "village": event.village,
+                    "grid": event.grid,
+                    "category": event.category,
+                    "severity": event.severity,
+                    "level": event.level,
+                    "status": Status.OPEN.value,
+                    "reported_at": _iso(event.effective_at),
+                    "sessions": 0,
+                    "closed_with_agreement": 0,
+                    "escalations": 0,
                     "reached_township": int(event.level == "township"),
                 }
             row = rows[key]
             self._mutate(row, event)
             row["version"] = event.originator_version
         updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
-        upsert(cur, self.table, COLUMNS, TYPES, [tuple(row[c] for c in COLUMNS) for row in rows.values()],
-               f"ON CONFLICT (dispute_id) DO UPDATE SET {updates}")
+        upsert(
+            cur,
+            self.table,
+            COLUMNS,
+            TYPES,
+            [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+            f"ON CONFLICT (dispute_id) DO UPDATE SET {updates}",
+        )
 
     @staticmethod
     def _mutate(row: Row, event: Any) -> None:
@@ -148,9 +172,7 @@ class DisputeStatistics:
         row = cur.fetchone() or {}
         stats = {k: int(v) for k, v in row.items()}
         concluded = stats["resolved_by_agreement"] + stats.pop("failed_after_mediation")
-        stats["open"] = (
-            stats["reported"] - stats["resolved_by_agreement"] - stats["closed_without_agreement"]
-        )
+        stats["open"] = stats["reported"] - stats["resolved_by_agreement"] - stats["closed_without_agreement"]
         stats["mediation_success_rate"] = (
             round(stats["resolved_by_agreement"] / concluded, 4) if concluded else None
         )

@@ -37,17 +37,42 @@ BACKLOG_IN, BACKLOG_OUT = "backlog.in", "backlog.out"  # kind, since (the day it
 STOCKS = (BACKLOG_IN, BACKLOG_OUT, CLOCK_MISSED, CLOCK_SETTLED)  # read up to a day, not over a range
 
 DISPUTE_EVENTS = (
-    Dispute.Reported, Dispute.MediationSessionHeld, Dispute.AgreementReached, Dispute.FollowUpVisitMade,
-    Dispute.Escalated, Dispute.ReferredOut, Dispute.ConvertedToCriminalCase, Dispute.Closed,
-    Dispute.Reopened, Dispute.MarkedDuplicate,
+    Dispute.Reported,
+    Dispute.MediationSessionHeld,
+    Dispute.AgreementReached,
+    Dispute.FollowUpVisitMade,
+    Dispute.Escalated,
+    Dispute.ReferredOut,
+    Dispute.ConvertedToCriminalCase,
+    Dispute.Closed,
+    Dispute.Reopened,
+    Dispute.MarkedDuplicate,
 )
-PETITION_EVENTS = (Petition.Registered, Petition.AcceptanceDecided, Petition.DivertedToLegalProcedure,
-                   Petition.Concluded)
-SHIFT_EVENTS = (Shift.Scheduled, Shift.Cancelled, Shift.SignedInAtStart, Shift.Missed,
-                Shift.SignedInAtCheckpoint, Shift.CheckpointMissed, Shift.Closed)
-CLOCK_EVENTS = (CaseClocks.ClockStarted, CaseClocks.ClockPaused, CaseClocks.ClockResumed, CaseClocks.ClockExtended,
-                CaseClocks.DueDateRecomputed, CaseClocks.DeadlineMissed, CaseClocks.ClockStopped,
-                CaseClocks.MissedDeadlineSettled)
+PETITION_EVENTS = (
+    Petition.Registered,
+    Petition.AcceptanceDecided,
+    Petition.DivertedToLegalProcedure,
+    Petition.Concluded,
+)
+SHIFT_EVENTS = (
+    Shift.Scheduled,
+    Shift.Cancelled,
+    Shift.SignedInAtStart,
+    Shift.Missed,
+    Shift.SignedInAtCheckpoint,
+    Shift.CheckpointMissed,
+    Shift.Closed,
+)
+CLOCK_EVENTS = (
+    CaseClocks.ClockStarted,
+    CaseClocks.ClockPaused,
+    CaseClocks.ClockResumed,
+    CaseClocks.ClockExtended,
+    CaseClocks.DueDateRecomputed,
+    CaseClocks.DeadlineMissed,
+    CaseClocks.ClockStopped,
+    CaseClocks.MissedDeadlineSettled,
+)
 EVENTS = (*DISPUTE_EVENTS, *PETITION_EVENTS, Incident.Reported, *SHIFT_EVENTS, *CLOCK_EVENTS)
 TOPICS = tuple(e.TOPIC for e in EVENTS)
 CREATIONS = (Dispute.Reported, Petition.Registered, Incident.Reported, Shift.Scheduled)
@@ -85,8 +110,14 @@ def counts(event: Any, memory: Memory | None) -> tuple[list[Count], Memory | Non
     if isinstance(event, Petition.Event):
         return _petition(event, memory)
     if isinstance(event, Incident.Reported):
-        return [Count(event.grid or event.village, day_of(event.effective_at), INCIDENT_REPORTED,
-                      detail(kind=event.kind))], None
+        return [
+            Count(
+                event.grid or event.village,
+                day_of(event.effective_at),
+                INCIDENT_REPORTED,
+                detail(kind=event.kind),
+            )
+        ], None
     if isinstance(event, Shift.Event):
         return _shift(event, memory)
     if isinstance(event, CaseClocks.Event):
@@ -97,17 +128,28 @@ def counts(event: Any, memory: Memory | None) -> tuple[list[Count], Memory | Non
 # -- disputes ---------------------------------------------------------------------------------
 
 DISPUTE_ENDINGS = {
-    Dispute.AgreementReached: "agreement", Dispute.Closed: "no_agreement", Dispute.ReferredOut: "referred_out",
-    Dispute.ConvertedToCriminalCase: "converted", Dispute.MarkedDuplicate: "duplicate",
+    Dispute.AgreementReached: "agreement",
+    Dispute.Closed: "no_agreement",
+    Dispute.ReferredOut: "referred_out",
+    Dispute.ConvertedToCriminalCase: "converted",
+    Dispute.MarkedDuplicate: "duplicate",
 }
 
 
 def _dispute(event: Any, m: Memory | None) -> tuple[list[Count], Memory | None]:
     day = day_of(event.effective_at)
     if isinstance(event, Dispute.Reported):
-        m = {"node": event.grid or event.village, "level": event.level, "open": True, "since": day, "sessions": 0}
-        return [Count(m["node"], day, DISPUTE_REPORTED, detail(category=event.category, severity=event.severity)),
-                _backlog_in(m["node"], "dispute", day)], m
+        m = {
+            "node": event.grid or event.village,
+            "level": event.level,
+            "open": True,
+            "since": day,
+            "sessions": 0,
+        }
+        return [
+            Count(m["node"], day, DISPUTE_REPORTED, detail(category=event.category, severity=event.severity)),
+            _backlog_in(m["node"], "dispute", day),
+        ], m
     if m is None:
         return [], None
     node, found = m["node"], []
@@ -115,9 +157,21 @@ def _dispute(event: Any, m: Memory | None) -> tuple[list[Count], Memory | None]:
         m["sessions"] += 1
     elif isinstance(event, Dispute.Escalated):
         m["level"] = event.to_level
-        found.append(Count(node, day, DISPUTE_ESCALATED, detail(
-            **{"from": event.from_level, "to": event.to_level, "first_mediation": event.mediated_at_level,
-               "trigger": event.trigger})))
+        found.append(
+            Count(
+                node,
+                day,
+                DISPUTE_ESCALATED,
+                detail(
+                    **{
+                        "from": event.from_level,
+                        "to": event.to_level,
+                        "first_mediation": event.mediated_at_level,
+                        "trigger": event.trigger,
+                    }
+                ),
+            )
+        )
     elif isinstance(event, Dispute.FollowUpVisitMade):
         found.append(Count(node, day, DISPUTE_FOLLOW_UP, detail(satisfaction=event.satisfaction)))
     elif isinstance(event, Dispute.Reopened):
@@ -129,8 +183,14 @@ def _dispute(event: Any, m: Memory | None) -> tuple[list[Count], Memory | None]:
         found.append(Count(node, day, DISPUTE_CONVERTED, ""))
     if type(event) in DISPUTE_ENDINGS and m["open"]:
         level = getattr(event, "level", None) or m["level"]
-        found.append(Count(node, day, DISPUTE_ENDED, detail(
-            outcome=DISPUTE_ENDINGS[type(event)], level=level, mediated=m["sessions"] > 0)))
+        found.append(
+            Count(
+                node,
+                day,
+                DISPUTE_ENDED,
+                detail(outcome=DISPUTE_ENDINGS[type(event)], level=level, mediated=m["sessions"] > 0),
+            )
+        )
         found.append(Count(node, day, BACKLOG_OUT, detail(kind="dispute", since=m["since"])))
         m["open"] = False
     return found, m
@@ -142,17 +202,25 @@ def _backlog_in(node: str, kind: str, day: str) -> Count:
 
 # -- petitions --------------------------------------------------------------------------------
 
+
 def _petition(event: Any, m: Memory | None) -> tuple[list[Count], Memory | None]:
     day = day_of(event.effective_at)
     if isinstance(event, Petition.Registered):
-        flags = detail(level=event.reached_level, repeat=event.repeat_of is not None, leapfrog=event.leapfrog,
-                       group=event.people_count >= GROUP_MIN_PEOPLE)
-        return [Count(event.node, day, PETITION_REGISTERED, flags), _backlog_in(event.node, "petition", day)], \
-            {"node": event.node, "since": day}
+        flags = detail(
+            level=event.reached_level,
+            repeat=event.repeat_of is not None,
+            leapfrog=event.leapfrog,
+            group=event.people_count >= GROUP_MIN_PEOPLE,
+        )
+        return [
+            Count(event.node, day, PETITION_REGISTERED, flags),
+            _backlog_in(event.node, "petition", day),
+        ], {"node": event.node, "since": day}
     if m is None:
         return [], None
     ends = isinstance(event, (Petition.DivertedToLegalProcedure, Petition.Concluded)) or (
-        isinstance(event, Petition.AcceptanceDecided) and event.decision == AcceptanceDecision.NOT_ACCEPTED)
+        isinstance(event, Petition.AcceptanceDecided) and event.decision == AcceptanceDecision.NOT_ACCEPTED
+    )
     if not ends:
         return [], m
     return [Count(m["node"], day, BACKLOG_OUT, detail(kind="petition", since=m["since"]))], None
@@ -160,17 +228,26 @@ def _petition(event: Any, m: Memory | None) -> tuple[list[Count], Memory | None]
 
 # -- patrol shifts ----------------------------------------------------------------------------
 
+
 def _shift(event: Any, m: Memory | None) -> tuple[list[Count], Memory | None]:
     if isinstance(event, Shift.Scheduled):
-        m = {"node": event.node, "planned": day_of(event.planned_start), "checkpoints": len(event.checkpoints)}
-        return [Count(m["node"], m["planned"], SHIFT_SCHEDULED, ""),
-                Count(m["node"], m["planned"], CHECKPOINT_SCHEDULED, "", m["checkpoints"])], m
+        m = {
+            "node": event.node,
+            "planned": day_of(event.planned_start),
+            "checkpoints": len(event.checkpoints),
+        }
+        return [
+            Count(m["node"], m["planned"], SHIFT_SCHEDULED, ""),
+            Count(m["node"], m["planned"], CHECKPOINT_SCHEDULED, "", m["checkpoints"]),
+        ], m
     if m is None:
         return [], None
     node, day = m["node"], day_of(event.effective_at)
     if isinstance(event, Shift.Cancelled):
-        return [Count(node, m["planned"], SHIFT_CANCELLED, ""),
-                Count(node, m["planned"], CHECKPOINT_CANCELLED, "", m["checkpoints"])], None
+        return [
+            Count(node, m["planned"], SHIFT_CANCELLED, ""),
+            Count(node, m["planned"], CHECKPOINT_CANCELLED, "", m["checkpoints"]),
+        ], None
     if isinstance(event, Shift.Missed):
         return [Count(node, day, SHIFT_MISSED, "")], None
     if isinstance(event, Shift.Closed):
@@ -186,12 +263,19 @@ def _shift(event: Any, m: Memory | None) -> tuple[list[Count], Memory | None]:
 
 # -- clocks -----------------------------------------------------------------------------------
 
+
 def _clock(event: Any, m: Memory) -> tuple[list[Count], Memory | None]:
     clocks: dict[str, Any] = dict(m.get("clocks", {}))
     if isinstance(event, CaseClocks.ClockStarted):
-        clocks[event.key] = {"clock": event.clock, "node": event.node, "due": event.due_at.isoformat(), "paused": False}
-        return [Count(event.node, day_of(event.effective_at), CLOCK_STARTED, detail(clock=event.clock))], \
-            {"clocks": clocks}
+        clocks[event.key] = {
+            "clock": event.clock,
+            "node": event.node,
+            "due": event.due_at.isoformat(),
+            "paused": False,
+        }
+        return [Count(event.node, day_of(event.effective_at), CLOCK_STARTED, detail(clock=event.clock))], {
+            "clocks": clocks
+        }
     state = clocks.get(event.key)
     if state is None:
         return [], m or None
@@ -211,7 +295,11 @@ def _clock(event: Any, m: Memory) -> tuple[list[Count], Memory | None]:
     elif isinstance(event, CaseClocks.MissedDeadlineSettled):
         measure = CLOCK_SETTLED
         del clocks[event.key]
-    found = [Count(state["node"], day_of(event.effective_at), measure, detail(clock=state["clock"]))] if measure else []
+    found = (
+        [Count(state["node"], day_of(event.effective_at), measure, detail(clock=state["clock"]))]
+        if measure
+        else []
+    )
     return found, ({"clocks": clocks} if clocks else None)
 
 

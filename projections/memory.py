@@ -18,7 +18,9 @@ class StreamMemory:
         self.table = table
 
     def create(self, cur: Cursor) -> None:
-        cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (stream_id TEXT PRIMARY KEY, state TEXT NOT NULL)")
+        cur.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.table} (stream_id TEXT PRIMARY KEY, state TEXT NOT NULL)"
+        )
 
     def drop(self, cur: Cursor) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {self.table}")
@@ -37,8 +39,14 @@ class StreamMemory:
 
     def keep(self, cur: Cursor, states: list[tuple[str, str]]) -> None:
         """Writes (stream id, state as JSON) pairs, replacing what was kept."""
-        upsert(cur, self.table, ("stream_id", "state"), ("text", "text"), states,
-               "ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state")
+        upsert(
+            cur,
+            self.table,
+            ("stream_id", "state"),
+            ("text", "text"),
+            states,
+            "ON CONFLICT (stream_id) DO UPDATE SET state = excluded.state",
+        )
 
     def forget(self, cur: Cursor, keys: list[str]) -> None:
         for chunk in chunks(keys):

@@ -67,8 +67,14 @@ class NodeStatistics:
             found, memory[key] = counts(event, memory.get(key))
             for c in found:
                 tally[(c.node, c.day, recorded, c.measure, c.detail)] += c.n
-        upsert(cur, self.table, COLUMNS, TYPES, [(*key, n) for key, n in sorted(tally.items())],
-               f"ON CONFLICT (node, day, recorded, measure, detail) DO UPDATE SET n = {self.table}.n + excluded.n")
+        upsert(
+            cur,
+            self.table,
+            COLUMNS,
+            TYPES,
+            [(*key, n) for key, n in sorted(tally.items())],
+            f"ON CONFLICT (node, day, recorded, measure, detail) DO UPDATE SET n = {self.table}.n + excluded.n",
+        )
         kept = [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(memory.items()) if v is not None]
         self.memory.keep(cur, kept)
         self.memory.forget(cur, sorted(k for k in recalled if memory.get(k) is None))

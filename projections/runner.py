@@ -58,7 +58,9 @@ Batch = list[tuple[int, Any]]
 class ReadAhead:
     """Reads the batch after a full one on a worker thread, for the caller's next step."""
 
-    def __init__(self, reader: NotificationReader, topics: Sequence[str], limit: int, stop: int | None) -> None:
+    def __init__(
+        self, reader: NotificationReader, topics: Sequence[str], limit: int, stop: int | None
+    ) -> None:
         self.reader, self.topics, self.limit, self.stop = reader, topics, limit, stop
         self._pool: ThreadPoolExecutor | None = None
         self._after: int | None = None
@@ -77,7 +79,9 @@ class ReadAhead:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="read-ahead")
             self._after = batch[-1][0]
-            self._pending = self._pool.submit(self.reader.read, self._after, self.limit, self.topics, self.stop)
+            self._pending = self._pool.submit(
+                self.reader.read, self._after, self.limit, self.topics, self.stop
+            )
         return batch
 
     def close(self) -> None:
@@ -88,8 +92,12 @@ class ReadAhead:
 
 
 def apply_batch(
-    cur: Cursor, reader: NotificationReader, projection: Projection, limit: int,
-    stop: int | None = None, ahead: ReadAhead | None = None,
+    cur: Cursor,
+    reader: NotificationReader,
+    projection: Projection,
+    limit: int,
+    stop: int | None = None,
+    ahead: ReadAhead | None = None,
 ) -> int:
     """Applies the next batch inside the caller's transaction; returns how many it applied."""
     start = tracking.position(cur, projection.name, lock=True)
@@ -103,7 +111,10 @@ def apply_batch(
 
 class ProjectionRunner:
     def __init__(
-        self, reader: NotificationReader, db: Database, projection: Projection,
+        self,
+        reader: NotificationReader,
+        db: Database,
+        projection: Projection,
         batch_size: int = 500,
     ) -> None:
         self.reader = reader
@@ -124,9 +135,7 @@ class ProjectionRunner:
         with self.db.reading() as cur:
             return tracking.position(cur, self.projection.name)
 
-    def catch_up(
-        self, stop: int | None = None, progress: Callable[[int], None] | None = None
-    ) -> int:
+    def catch_up(self, stop: int | None = None, progress: Callable[[int], None] | None = None) -> int:
         total = 0
         ahead = ReadAhead(self.reader, self.projection.topics, self.batch_size, stop)
         try:
@@ -149,7 +158,9 @@ class ProjectionRunner:
                 applied = 0
             if applied:
                 log.info(
-                    "projection.advanced", projection=self.projection.name,
-                    events=applied, position=self.position(),
+                    "projection.advanced",
+                    projection=self.projection.name,
+                    events=applied,
+                    position=self.position(),
                 )
             stopping.wait(poll_interval)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from domain import dispute, incident, patrol, petition
@@ -21,10 +21,14 @@ TYPES = ("text", "text", "integer", "text", "text", "text", "text", "text")
 TOPICS = (
     *dispute.EVENT_TOPICS,
     petition.Petition.Registered.TOPIC,
-    incident.Incident.Reported.TOPIC, incident.Incident.CasualtiesCorrected.TOPIC,
+    incident.Incident.Reported.TOPIC,
+    incident.Incident.CasualtiesCorrected.TOPIC,
     incident.Incident.MassIncidentFactsCorrected.TOPIC,
-    patrol.Shift.Scheduled.TOPIC, patrol.Shift.Missed.TOPIC, patrol.Shift.CheckpointMissed.TOPIC,
-    UnitYear.Opened.TOPIC, UnitYear.ActivityRecorded.TOPIC,
+    patrol.Shift.Scheduled.TOPIC,
+    patrol.Shift.Missed.TOPIC,
+    patrol.Shift.CheckpointMissed.TOPIC,
+    UnitYear.Opened.TOPIC,
+    UnitYear.ActivityRecorded.TOPIC,
 )
 VillageOf = Callable[[str, datetime], str | None]
 # Events that begin a stream's memory: nothing to recall for them.
@@ -32,19 +36,33 @@ STARTERS = (dispute.Dispute.Reported, incident.Incident.Reported, patrol.Shift.S
 
 
 def _iso(moment: datetime) -> str:
-    from datetime import timezone
 
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def row_of(fact: Fact) -> tuple[Any, ...]:
-    return (fact.fact_id, fact.unit, fact.year, fact.kind, _iso(fact.effective_at), _iso(fact.recorded_at),
-            fact.case_id, json.dumps(fact.attributes, sort_keys=True))
+    return (
+        fact.fact_id,
+        fact.unit,
+        fact.year,
+        fact.kind,
+        _iso(fact.effective_at),
+        _iso(fact.recorded_at),
+        fact.case_id,
+        json.dumps(fact.attributes, sort_keys=True),
+    )
 
 
 def fact_of(row: Row) -> Fact:
-    return Fact(row["fact_id"], row["unit"], row["kind"], datetime.fromisoformat(row["effective_at"]),
-                datetime.fromisoformat(row["recorded_at"]), json.loads(row["attributes"]), row["case_id"])
+    return Fact(
+        row["fact_id"],
+        row["unit"],
+        row["kind"],
+        datetime.fromisoformat(row["effective_at"]),
+        datetime.fromisoformat(row["recorded_at"]),
+        json.loads(row["attributes"]),
+        row["case_id"],
+    )
 
 
 class ScoringFacts:
@@ -80,15 +98,26 @@ class ScoringFacts:
         self.create(cur)
 
     def apply(self, cur: Cursor, events: Sequence[Any]) -> None:
-        memory = self.memory.recall(cur, {str(e.originator_id) for e in events if not isinstance(e, STARTERS)})
+        memory = self.memory.recall(
+            cur, {str(e.originator_id) for e in events if not isinstance(e, STARTERS)}
+        )
         before = {k: json.dumps(v, sort_keys=True) for k, v in memory.items()}
         facts: list[Fact] = []
         for event in events:
             key = str(event.originator_id)
             facts.extend(self._facts(event, key, memory))
         if facts:
-            upsert(cur, self.table, COLUMNS, TYPES, [row_of(f) for f in facts], "ON CONFLICT (fact_id) DO NOTHING")
-        changed = [(k, text) for k, v in memory.items() if (text := json.dumps(v, sort_keys=True)) != before.get(k)]
+            upsert(
+                cur,
+                self.table,
+                COLUMNS,
+                TYPES,
+                [row_of(f) for f in facts],
+                "ON CONFLICT (fact_id) DO NOTHING",
+            )
+        changed = [
+            (k, text) for k, v in memory.items() if (text := json.dumps(v, sort_keys=True)) != before.get(k)
+        ]
         if changed:
             self.memory.keep(cur, changed)
 
@@ -124,13 +153,24 @@ class ScoringFacts:
         return {self.table: cur.fetchall(), self.memory.table: self.memory.rows(cur)}
 
     def facts(self, cur: Cursor, unit: str, year: int) -> list[Fact]:
-        cur.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table} WHERE unit = ? AND year = ?", (unit, year))
+        cur.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM {self.table} WHERE unit = ? AND year = ?", (unit, year)
+        )
         return [fact_of(r) for r in cur.fetchall()]
 
 
 def _activity_facts(event: Any, unit: str) -> list[Fact]:
     base = f"{event.originator_id}:{event.originator_version}"
     held = Fact(base, unit, "activity.held", event.effective_at, event.timestamp, {"kind": event.kind})
-    absent = [Fact(f"{base}:{person}", unit, "activity.absence", event.effective_at, event.timestamp,
-                   {"kind": event.kind, "person": person}) for person in event.absentees]
+    absent = [
+        Fact(
+            f"{base}:{person}",
+            unit,
+            "activity.absence",
+            event.effective_at,
+            event.timestamp,
+            {"kind": event.kind, "person": person},
+        )
+        for person in event.absentees
+    ]
     return [held, *absent]

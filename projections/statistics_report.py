@@ -55,7 +55,9 @@ def period(start: str | None, end: str | None, as_of: date | None, today: date) 
     first = _day(start, "from", last=False) if start else date(last.year, 1, 1)
     if first > last:
         field = "as_of" if as_of and as_of < first else "from"
-        raise InvalidValue(field, f"the range starts on {first.isoformat()}, after it ends on {last.isoformat()}")
+        raise InvalidValue(
+            field, f"the range starts on {first.isoformat()}, after it ends on {last.isoformat()}"
+        )
     if last.year - first.year > MAX_YEARS:
         raise InvalidValue("from", f"a range of at most {MAX_YEARS} years")
     return Period(first, last)
@@ -75,7 +77,10 @@ class Row:
         for name, figure in self.figures.items():
             found[name] = figure.value
             if BY_NAME[name].kind == "rate":
-                found[f"{name}.numerator"], found[f"{name}.denominator"] = figure.numerator, figure.denominator
+                found[f"{name}.numerator"], found[f"{name}.denominator"] = (
+                    figure.numerator,
+                    figure.denominator,
+                )
         return found
 
 
@@ -107,14 +112,22 @@ class NodeReport:
 
     def children(self, code: str, span: Period) -> Report:
         """A row for the node in total, one for what lives at the node itself, one per child."""
+
         def rows(cur: Cursor, tree: Any, at: datetime) -> list[Row]:
-            return [self._row(cur, tree, at, code, "total", span), self._row(cur, tree, at, code, "itself", span),
-                    *(self._row(cur, tree, at, child, "child", span) for child in _children(tree, code, at))]
+            return [
+                self._row(cur, tree, at, code, "total", span),
+                self._row(cur, tree, at, code, "itself", span),
+                *(self._row(cur, tree, at, child, "child", span) for child in _children(tree, code, at)),
+            ]
+
         return self._report(code, span, rows)
 
     def months(self, code: str, span: Period) -> Report:
-        return self._report(code, span, lambda cur, tree, at: [
-            self._row(cur, tree, at, code, "month", month) for month in span.months()])
+        return self._report(
+            code,
+            span,
+            lambda cur, tree, at: [self._row(cur, tree, at, code, "month", month) for month in span.months()],
+        )
 
     def _report(self, code: str, span: Period, rows: Any) -> Report:
         tree = self.cb.current_directory()
@@ -125,17 +138,33 @@ class NodeReport:
         with self.views.reading() as cur:
             found = rows(cur, tree, at)
             position = tracking.position(cur, self.statistics.name)
-        return Report(code, record.name_at(at), record.kind.value, span, len(tree.descendants(code, at)), found,
-                      position)
+        return Report(
+            code,
+            record.name_at(at),
+            record.kind.value,
+            span,
+            len(tree.descendants(code, at)),
+            found,
+            position,
+        )
 
     def _row(self, cur: Cursor, tree: Any, at: datetime, code: str, scope: str, span: Period) -> Row:
         nodes = [code] if scope == "itself" else tree.descendants(code, at)
-        flows, stocks = self.statistics.sums(cur, nodes, span.start.isoformat(), span.end.isoformat(),
-                                             self.known_on.isoformat() if self.known_on else None)
+        flows, stocks = self.statistics.sums(
+            cur,
+            nodes,
+            span.start.isoformat(),
+            span.end.isoformat(),
+            self.known_on.isoformat() if self.known_on else None,
+        )
         counted_to = min(span.end, self.today())
-        return Row(code, tree.nodes[code].name_at(at), scope, span, figures(Tally(flows), Tally(stocks), counted_to))
+        return Row(
+            code, tree.nodes[code].name_at(at), scope, span, figures(Tally(flows), Tally(stocks), counted_to)
+        )
 
 
 def _children(tree: Any, code: str, at: datetime) -> list[str]:
     """The nodes right under this one as the tree stood then, retired ones too (their cases stay counted)."""
-    return sorted(c for c, record in tree.nodes.items() if record.parent_at(at) == code and record.created <= at)
+    return sorted(
+        c for c, record in tree.nodes.items() if record.parent_at(at) == code and record.created <= at
+    )

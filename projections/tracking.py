@@ -23,7 +23,9 @@ def position(cur: Cursor, name: str, *, lock: bool = False) -> int:
             "INSERT INTO fq_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
             (name,),
         )
-    cur.execute("SELECT position FROM fq_tracking WHERE name = ?" + (for_update(cur) if lock else ""), (name,))
+    cur.execute(
+        "SELECT position FROM fq_tracking WHERE name = ?" + (for_update(cur) if lock else ""), (name,)
+    )
     row = cur.fetchone()
     return int(row["position"]) if row else 0
 

@@ -50,12 +50,18 @@ def _pg_settings(pg_database: dict[str, object], tmp_path: Path) -> Settings:
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
     settings = settings_for(
-        tmp_path, store="postgres", pg_schema=schema,
+        tmp_path,
+        store="postgres",
+        pg_schema=schema,
         **pg_database,
     )
     with psycopg.connect(
-        host=settings.pg_host, port=settings.pg_port, user=settings.pg_user,
-        password=settings.pg_password, dbname=settings.pg_dbname, autocommit=True,
+        host=settings.pg_host,
+        port=settings.pg_port,
+        user=settings.pg_user,
+        password=settings.pg_password,
+        dbname=settings.pg_dbname,
+        autocommit=True,
     ) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     return settings
@@ -119,7 +125,9 @@ def sqlite(tmp_path: Path) -> Iterator[tuple[System, Clock]]:
 @pytest.fixture
 def rival(system: System) -> Iterator[Interleaved]:
     """A second casebook on the same store, to interleave a competing command with a test's."""
-    rival = Interleaved(system.settings.event_store_env(), system.casebook.clock, id_key=system.casebook.id_key)
+    rival = Interleaved(
+        system.settings.event_store_env(), system.casebook.clock, id_key=system.casebook.id_key
+    )
     yield rival
     rival.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.dispute import (
@@ -17,7 +17,7 @@ from domain.dispute import (
     Source,
 )
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 Step = Callable[[Dispute | None], Dispute]
 _ids = iter(range(1, 1_000_000))
 
@@ -28,14 +28,24 @@ def stamp(actor: str = "wang-fang", at: datetime | None = None) -> dict[str, Any
 
 def reported(severity: Severity = Severity.MINOR, at: datetime = T0, **facts: Any) -> Step:
     def step(_: Dispute | None) -> Dispute:
-        return Dispute.report(**{
-            "village": "v", "grid": "g", "parties": [{"name": "Zhang San"}, {"name": "Li Si"}],
-            "category": Category.NEIGHBOURHOOD, "severity": severity,
-            "description": "fence moved", "occurred_at": at - timedelta(days=1),
-            "source": Source.GRID_MEMBER, "source_ref": None,
-            "actor": "wang-fang", "effective_at": at, "command_id": f"c{next(_ids)}",
-            **facts,
-        })
+        return Dispute.report(
+            **{
+                "village": "v",
+                "grid": "g",
+                "parties": [{"name": "Zhang San"}, {"name": "Li Si"}],
+                "category": Category.NEIGHBOURHOOD,
+                "severity": severity,
+                "description": "fence moved",
+                "occurred_at": at - timedelta(days=1),
+                "source": Source.GRID_MEMBER,
+                "source_ref": None,
+                "actor": "wang-fang",
+                "effective_at": at,
+                "command_id": f"c{next(_ids)}",
+                **facts,
+            }
+        )
+
     return step
 
 
@@ -44,11 +54,14 @@ def _on(call: Callable[[Dispute], None]) -> Step:
         assert dispute is not None
         call(dispute)
         return dispute
+
     return step
 
 
 def mediated(outcome: SessionOutcome = SessionOutcome.ADJOURNED) -> Step:
-    return _on(lambda d: d.hold_mediation_session(mediator="li-ming", outcome=outcome, notes="", **stamp("li-ming")))
+    return _on(
+        lambda d: d.hold_mediation_session(mediator="li-ming", outcome=outcome, notes="", **stamp("li-ming"))
+    )
 
 
 def agreed(form: AgreementForm = AgreementForm.ORAL) -> Step:
@@ -56,7 +69,11 @@ def agreed(form: AgreementForm = AgreementForm.ORAL) -> Step:
 
 
 def escalated() -> Step:
-    return _on(lambda d: d.escalate(reason="needs the committee", trigger=EscalationTrigger.MANUAL, **stamp("li-ming")))
+    return _on(
+        lambda d: d.escalate(
+            reason="needs the committee", trigger=EscalationTrigger.MANUAL, **stamp("li-ming")
+        )
+    )
 
 
 def closed() -> Step:
@@ -94,6 +111,7 @@ def signed(*parties: str) -> Step:
     def sign(d: Dispute) -> None:
         for party in parties:
             d.sign_agreement(party=party, **stamp("li-ming"))
+
     return _on(sign)
 
 

@@ -4,13 +4,13 @@ resident identity numbers to petition with."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.jurisdiction import NodeKind
 from domain.petition import AcceptanceDecision, Channel, Level, Opinion, Petition, PetitionType
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ROUTED_AT = T0 + timedelta(days=1)
 ACCEPTED_AT = T0 + timedelta(days=2)
 OPINION_AT = T0 + timedelta(days=10)
@@ -33,7 +33,12 @@ def id_number(serial: int, born: str = "19800101", region: str = "110105") -> st
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
 
 
-ZHANG = {"name": "Zhang San", "id_number": id_number(1), "phone": "+86 138 0000 0001", "address": "Qiaotou No. 3"}
+ZHANG = {
+    "name": "Zhang San",
+    "id_number": id_number(1),
+    "phone": "+86 138 0000 0001",
+    "address": "Qiaotou No. 3",
+}
 LI = {"name": "Li Si", "id_number": id_number(2)}
 
 
@@ -43,15 +48,22 @@ def stamp(actor: str = "chen-jing", at: datetime | None = None) -> dict[str, Any
 
 def registration(**facts: Any) -> dict[str, Any]:
     return {
-        "node": "v", "node_kind": NodeKind.VILLAGE, "channel": Channel.LETTER, "type": PetitionType.COMPLAINT,
-        "petitioner": ZHANG, "content": "The road money was never paid to our group.",
-        "matter": "Road compensation", "reached_level": Level.VILLAGE, **facts,
+        "node": "v",
+        "node_kind": NodeKind.VILLAGE,
+        "channel": Channel.LETTER,
+        "type": PetitionType.COMPLAINT,
+        "petitioner": ZHANG,
+        "content": "The road money was never paid to our group.",
+        "matter": "Road compensation",
+        "reached_level": Level.VILLAGE,
+        **facts,
     }
 
 
 def registered(**facts: Any) -> Step:
     def step(_: Petition | None) -> Petition:
         return Petition.register(**{**registration(**facts), **stamp("qian-dong", T0)})
+
     return step
 
 
@@ -60,6 +72,7 @@ def _on(call: Callable[[Petition], None]) -> Step:
         assert petition is not None
         call(petition)
         return petition
+
     return step
 
 
@@ -68,13 +81,22 @@ def routed(to: str = "t", level: Level = Level.TOWNSHIP, at: datetime = ROUTED_A
 
 
 def decided(decision: AcceptanceDecision = AcceptanceDecision.ACCEPTED, at: datetime = ACCEPTED_AT) -> Step:
-    return _on(lambda p: p.decide_acceptance(decision=decision, reason="not ours to handle",
-                                             objection_window_closes=OBJECTION_CLOSES, **stamp(at=at)))
+    return _on(
+        lambda p: p.decide_acceptance(
+            decision=decision,
+            reason="not ours to handle",
+            objection_window_closes=OBJECTION_CLOSES,
+            **stamp(at=at),
+        )
+    )
 
 
 def extended(days: int = 30, at: datetime = ACCEPTED_AT) -> Step:
-    return _on(lambda p: p.extend_handling(days=days, reason="site survey needed", most_days=30, handling_due=None,
-                                           **stamp(at=at)))
+    return _on(
+        lambda p: p.extend_handling(
+            days=days, reason="site survey needed", most_days=30, handling_due=None, **stamp(at=at)
+        )
+    )
 
 
 def hearing_started(at: datetime, body: str = "t") -> Step:
@@ -86,21 +108,35 @@ def hearing_ended(at: datetime, summary: str = "both sides heard") -> Step:
 
 
 def opinion_given(outcome: Opinion = Opinion.NOT_SUPPORT, at: datetime = OPINION_AT) -> Step:
-    return _on(lambda p: p.give_opinion(outcome=outcome, facts="paid in 2019", legal_basis="Land Admin. Law Art. 48", **stamp(at=at)))
+    return _on(
+        lambda p: p.give_opinion(
+            outcome=outcome, facts="paid in 2019", legal_basis="Land Admin. Law Art. 48", **stamp(at=at)
+        )
+    )
 
 
 def review_requested(at: datetime = REVIEW_REQUESTED_AT) -> Step:
-    return _on(lambda p: p.request_review(grounds="the receipt is forged", window_closes=REVIEW_CLOSES,
-                                           **stamp("qian-dong", at)))
+    return _on(
+        lambda p: p.request_review(
+            grounds="the receipt is forged", window_closes=REVIEW_CLOSES, **stamp("qian-dong", at)
+        )
+    )
 
 
 def reviewed(outcome: Opinion = Opinion.NOT_SUPPORT, at: datetime = REVIEWED_AT) -> Step:
-    return _on(lambda p: p.decide_review(outcome=outcome, facts="receipt checked", legal_basis="Art. 35", body="c", **stamp("xu-lin", at)))
+    return _on(
+        lambda p: p.decide_review(
+            outcome=outcome, facts="receipt checked", legal_basis="Art. 35", body="c", **stamp("xu-lin", at)
+        )
+    )
 
 
 def re_review_requested(at: datetime = RE_REVIEW_REQUESTED_AT) -> Step:
-    return _on(lambda p: p.request_re_review(grounds="still disputed", window_closes=RE_REVIEW_CLOSES,
-                                             **stamp("qian-dong", at)))
+    return _on(
+        lambda p: p.request_re_review(
+            grounds="still disputed", window_closes=RE_REVIEW_CLOSES, **stamp("qian-dong", at)
+        )
+    )
 
 
 def answered() -> tuple[Step, ...]:

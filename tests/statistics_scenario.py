@@ -11,7 +11,7 @@ from uuid import UUID
 
 from domain.calendar import CHINA
 from domain.casebook import CommandMeta
-from domain.dispute import AgreementForm, Category, Remedy, ReferralRoute, SessionOutcome, Severity
+from domain.dispute import AgreementForm, Category, ReferralRoute, Remedy, SessionOutcome, Severity
 from domain.dispute_clocks import DisputeClocks
 from domain.incident import Kind, Offence
 from domain.petition import AcceptanceDecision, Channel, Level, Opinion, PetitionType
@@ -47,11 +47,27 @@ class Quarter:
 
     # -- disputes -------------------------------------------------------------------------------
 
-    def report(self, name: str, role: str, meta: CommandMeta, category: Category, severity: Severity,
-               grid: str | None = None, village: str | None = None) -> UUID:
+    def report(
+        self,
+        name: str,
+        role: str,
+        meta: CommandMeta,
+        category: Category,
+        severity: Severity,
+        grid: str | None = None,
+        village: str | None = None,
+    ) -> UUID:
         dispute = self.cb.disputes.report(
-            person(role), grid=grid, village=village, parties=[{"name": "A"}, {"name": "B"}], category=category,
-            severity=severity, description=f"case {name}", occurred_at=meta.effective_at, meta=meta)
+            person(role),
+            grid=grid,
+            village=village,
+            parties=[{"name": "A"}, {"name": "B"}],
+            category=category,
+            severity=severity,
+            description=f"case {name}",
+            occurred_at=meta.effective_at,
+            meta=meta,
+        )
         self.ids[name] = dispute.id
         return dispute.id
 
@@ -78,7 +94,9 @@ class Quarter:
         q3 = self.report("Q3", "grid_member", at(2, 3, 9), Category.FAMILY, Severity.MAJOR, grid=Q_G1)
         d.escalate(mediator, q3, reason="too big for the grid", meta=at(2, 3))
         d.escalate(mediator, q3, reason="too big for the village", meta=at(2, 4))
-        d.refer_out(person("township"), q3, route=ReferralRoute.LITIGATION, body="Anping court", meta=at(2, 20))
+        d.refer_out(
+            person("township"), q3, route=ReferralRoute.LITIGATION, body="Anping court", meta=at(2, 20)
+        )
 
         q4 = self.report("Q4", "grid_member", at(3, 2, 9), Category.LABOUR, Severity.GENERAL, grid=Q_G1)
         d.record_criminal_conversion(mediator, q4, police_reference="AP-2026-31", meta=at(3, 10))
@@ -91,12 +109,17 @@ class Quarter:
 
     def disputes_in_shangba_and_hetou(self) -> None:
         d, zhao, yan = self.cb.disputes, person("foreign_grid_member"), person("foreign_township_mediator")
-        s1 = self.report("S1", "foreign_grid_member", at(2, 8, 9), Category.TRAFFIC_ACCIDENT, Severity.MINOR, grid=S_G1)
+        s1 = self.report(
+            "S1", "foreign_grid_member", at(2, 8, 9), Category.TRAFFIC_ACCIDENT, Severity.MINOR, grid=S_G1
+        )
         d.record_agreement(zhao, s1, form=AgreementForm.ORAL, terms="repairs paid", meta=at(2, 8, 12))
-        d.record_follow_up_visit(zhao, s1, performance="fully", satisfaction="basically_satisfied", meta=at(2, 20))
+        d.record_follow_up_visit(
+            zhao, s1, performance="fully", satisfaction="basically_satisfied", meta=at(2, 20)
+        )
 
-        h1 = self.report("H1", "foreign_township_mediator", at(1, 12, 9), Category.NEIGHBOURHOOD, Severity.MINOR,
-                         grid=H_G1)
+        h1 = self.report(
+            "H1", "foreign_township_mediator", at(1, 12, 9), Category.NEIGHBOURHOOD, Severity.MINOR, grid=H_G1
+        )
         d.hold_mediation_session(yan, h1, outcome=SessionOutcome.FAILED, meta=at(1, 12))
         d.escalate(yan, h1, reason="the committee", meta=at(1, 13))
         d.accept(yan, h1, meta=at(1, 13, 11))
@@ -104,11 +127,19 @@ class Quarter:
         d.record_agreement(yan, h1, form=AgreementForm.ORAL, terms="path shared", meta=at(1, 22))
         d.record_follow_up_visit(yan, h1, performance="partly", satisfaction="dissatisfied", meta=at(2, 5))
 
-        h2 = self.report("H2", "foreign_township_mediator", at(2, 14, 9), Category.ENVIRONMENTAL_POLLUTION,
-                         Severity.MAJOR, village=HETOU)
+        h2 = self.report(
+            "H2",
+            "foreign_township_mediator",
+            at(2, 14, 9),
+            Category.ENVIRONMENTAL_POLLUTION,
+            Severity.MAJOR,
+            village=HETOU,
+        )
         d.escalate(yan, h2, reason="the factory is the township's", meta=at(2, 15))
 
-        h3 = self.report("H3", "foreign_township_mediator", at(4, 1, 9), Category.LABOUR, Severity.GENERAL, grid=H_G1)
+        h3 = self.report(
+            "H3", "foreign_township_mediator", at(4, 1, 9), Category.LABOUR, Severity.GENERAL, grid=H_G1
+        )
         d.hold_mediation_session(yan, h3, outcome=SessionOutcome.FAILED, meta=at(4, 2))
         d.close(yan, h3, reason="failed", remedies_told=[Remedy.ARBITRATION], meta=at(4, 3))
 
@@ -117,30 +148,65 @@ class Quarter:
     def petitions(self) -> None:
         p, agent, township = self.cb.petitions, person("petition_agent"), person("township")
         zhang = {"name": "Zhang San", "id_number": id_number(501)}
-        facts: dict[str, Any] = {"type": PetitionType.COMPLAINT, "content": "road money", "matter": "Road money"}
-        p1 = p.register(agent, node=QIAOTOU, channel=Channel.VIA_AGENT, petitioner=zhang, meta=at(2, 2), **facts).id
+        facts: dict[str, Any] = {
+            "type": PetitionType.COMPLAINT,
+            "content": "road money",
+            "matter": "Road money",
+        }
+        p1 = p.register(
+            agent, node=QIAOTOU, channel=Channel.VIA_AGENT, petitioner=zhang, meta=at(2, 2), **facts
+        ).id
         self.clock("petition", p1, "petition.acceptance_notice", QIAOTOU, at(2, 2), stop=at(2, 9))
         p.route(agent, p1, to_node=DONGXI, meta=at(2, 3))
         p.decide_acceptance(township, p1, decision=AcceptanceDecision.ACCEPTED, meta=at(2, 9))
         self.clock("petition", p1, "petition.handling", DONGXI, at(2, 9), stop=at(3, 20))
-        p3 = p.register(agent, node=QIAOTOU, channel=Channel.VIA_AGENT, petitioner=zhang, meta=at(3, 5), **facts).id
+        p3 = p.register(
+            agent, node=QIAOTOU, channel=Channel.VIA_AGENT, petitioner=zhang, meta=at(3, 5), **facts
+        ).id
         self.clock("petition", p3, "petition.acceptance_notice", QIAOTOU, at(3, 5), stop=at(3, 25))
-        p.give_opinion(township, p1, outcome=Opinion.EXPLAIN, facts="paid in 2019", legal_basis="Art. 48",
-                       meta=at(3, 18))
+        p.give_opinion(
+            township, p1, outcome=Opinion.EXPLAIN, facts="paid in 2019", legal_basis="Art. 48", meta=at(3, 18)
+        )
         p.accept_opinion(agent, p1, meta=at(3, 20))
 
         group = {"name": "Wu Da", "id_number": id_number(502)}
-        p2 = p.register(person("foreign_township"), node=HETOU, channel=Channel.VISIT, petitioner=group,
-                        people_count=6, representatives=[group, {"name": "Wu Er"}], reached_level=Level.COUNTY,
-                        meta=at(2, 16), type=PetitionType.COMPLAINT, content="dust", matter="Factory dust").id
+        p2 = p.register(
+            person("foreign_township"),
+            node=HETOU,
+            channel=Channel.VISIT,
+            petitioner=group,
+            people_count=6,
+            representatives=[group, {"name": "Wu Er"}],
+            reached_level=Level.COUNTY,
+            meta=at(2, 16),
+            type=PetitionType.COMPLAINT,
+            content="dust",
+            matter="Factory dust",
+        ).id
         self.clock("petition", p2, "petition.acceptance_notice", XISHAN, at(2, 16), miss=True)
-        p4 = p.register(township, node=DONGXI, channel=Channel.LETTER, petitioner={"name": "Li", "id_number": id_number(503)},
-                        reached_level=Level.PROVINCE, meta=at(4, 2), type=PetitionType.SUGGESTION, content="a bridge",
-                        matter="Bridge")
+        p4 = p.register(
+            township,
+            node=DONGXI,
+            channel=Channel.LETTER,
+            petitioner={"name": "Li", "id_number": id_number(503)},
+            reached_level=Level.PROVINCE,
+            meta=at(4, 2),
+            type=PetitionType.SUGGESTION,
+            content="a bridge",
+            matter="Bridge",
+        )
         self.ids.update(P1=p1, P2=p2, P3=p3, P4=p4.id)
 
-    def clock(self, kind: str, case: UUID, name: str, node: str, start: CommandMeta,
-              stop: CommandMeta | None = None, miss: bool = False) -> None:
+    def clock(
+        self,
+        kind: str,
+        case: UUID,
+        name: str,
+        node: str,
+        start: CommandMeta,
+        stop: CommandMeta | None = None,
+        miss: bool = False,
+    ) -> None:
         desk = self.cb.deadlines
         started = desk.start(kind, case, clock=name, node=node, attributes={}, started_at=start.effective_at)
         if stop is not None:
@@ -155,20 +221,49 @@ class Quarter:
         i = self.cb.incidents
         for role, place, kind, meta, extra in (
             ("grid_member", {"grid": Q_G1}, Kind.FIRE, at(2, 8), {}),
-            ("foreign_township", {"village": HETOU}, Kind.SAFETY_ACCIDENT, at(3, 12), {"injured": 1, "dead": 0}),
-            ("village_staff", {"grid": Q_G2}, Kind.PUBLIC_SECURITY_CASE, at(3, 15), {"offence": Offence.ADMINISTRATIVE}),
+            (
+                "foreign_township",
+                {"village": HETOU},
+                Kind.SAFETY_ACCIDENT,
+                at(3, 12),
+                {"injured": 1, "dead": 0},
+            ),
+            (
+                "village_staff",
+                {"grid": Q_G2},
+                Kind.PUBLIC_SECURITY_CASE,
+                at(3, 15),
+                {"offence": Offence.ADMINISTRATIVE},
+            ),
         ):
-            i.report(person(role), kind=kind, description="it happened", location="here",
-                     occurred_at=meta.effective_at, meta=meta, **place, **extra)
+            i.report(
+                person(role),
+                kind=kind,
+                description="it happened",
+                location="here",
+                occurred_at=meta.effective_at,
+                meta=meta,
+                **place,
+                **extra,
+            )
 
     def patrols(self) -> None:
         pd, leader, member = self.cb.patrols, person("patrol_leader"), person("patrol_member")
-        route = pd.establish_route(leader, node=QIAOTOU, name="River loop", checkpoints=POINTS, meta=at(1, 2)).id
+        route = pd.establish_route(
+            leader, node=QIAOTOU, name="River loop", checkpoints=POINTS, meta=at(1, 2)
+        ).id
 
         def shift(scheduled: CommandMeta, month: int, day: int, hour: int) -> UUID:
             start = datetime(2026, month, day, hour, tzinfo=CHINA)
-            return pd.schedule_shift(leader, route_id=route, leader=leader, members=[member], planned_start=start,
-                                     planned_end=start.replace(hour=hour + 3), meta=scheduled).id
+            return pd.schedule_shift(
+                leader,
+                route_id=route,
+                leader=leader,
+                members=[member],
+                planned_start=start,
+                planned_end=start.replace(hour=hour + 3),
+                meta=scheduled,
+            ).id
 
         walked = shift(at(1, 10), 1, 20, 20)
         pd.sign_in_at_start(leader, walked, meta=at(1, 20, 20))

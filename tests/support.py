@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from domain.casebook import Casebook
@@ -17,12 +17,16 @@ DIRECTORY_FILE = ROOT / "config" / "dev.toml"
 
 def settings_for(var_dir: Path, **overrides: object) -> Settings:
     """Settings for a test: its own var dir, the shipped directory, policy and calendars."""
-    return Settings(**{
-        "var_dir": var_dir, "directory_file": DIRECTORY_FILE,
-        "policy_dir": ROOT / "config" / "policy", "calendar_dir": ROOT / "config" / "calendars",
-        "template_dir": ROOT / "config" / "assessment",
-        **overrides,
-    })
+    return Settings(
+        **{
+            "var_dir": var_dir,
+            "directory_file": DIRECTORY_FILE,
+            "policy_dir": ROOT / "config" / "policy",
+            "calendar_dir": ROOT / "config" / "calendars",
+            "template_dir": ROOT / "config" / "assessment",
+            **overrides,
+        }
+    )
 
 
 GRID = "anping.dongxi.qiaotou.g1"
@@ -68,7 +72,7 @@ class Clock:
     """A clock the test moves by hand."""
 
     def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+        self.now = now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -94,7 +98,7 @@ def wait_until(check: Callable[[], bool], seconds: float = 30, what: str = "cond
         time.sleep(0.1)
 
 
-def pass_grid_deadline(system, dispute_id) -> None:  # noqa: ANN001 - a System and a UUID
+def pass_grid_deadline(system, dispute_id) -> None:
     """Does what the clock workflow does when a dispute's grid deadline passes."""
     from domain.dispute_clocks import DisputeClocks
 

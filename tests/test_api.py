@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -53,11 +53,17 @@ def test_a_dispute_goes_from_report_to_closure_with_its_history(api: TestClient,
     assert (dispute["village"], dispute["level"], dispute["status"]) == (VILLAGE, "grid", "open")
     path = f"/disputes/{dispute['id']}"
 
-    session = api.post(f"{path}/mediation-sessions", json={"outcome": "adjourned", "notes": "both came"},
-                       headers=auth("mediator"))
+    session = api.post(
+        f"{path}/mediation-sessions",
+        json={"outcome": "adjourned", "notes": "both came"},
+        headers=auth("mediator"),
+    )
     assert session.status_code == 200 and session.json()["sessions"] == 1
-    agreement = api.post(f"{path}/agreement", json={"form": "written", "terms": "fence back by Friday"},
-                         headers={**auth("mediator"), "If-Match": '"2"'})
+    agreement = api.post(
+        f"{path}/agreement",
+        json={"form": "written", "terms": "fence back by Friday"},
+        headers={**auth("mediator"), "If-Match": '"2"'},
+    )
     assert agreement.status_code == 200 and agreement.json()["status"] == "agreement_reached"
     for party in ("Zhang San", "Li Si"):
         signed = api.post(f"{path}/agreement/signatures", json={"party": party}, headers=auth("mediator"))
@@ -65,18 +71,30 @@ def test_a_dispute_goes_from_report_to_closure_with_its_history(api: TestClient,
     assert api.post(f"{path}/agreement/seal", json={}, headers=auth("mediator")).status_code == 403
     sealed = api.post(f"{path}/agreement/seal", json={}, headers=auth("chair"))
     assert sealed.status_code == 200 and sealed.json()["agreement"]["in_effect_since"]
-    visit = api.post(f"{path}/follow-up-visits", json={"performance": "fully", "satisfaction": "satisfied"},
-                     headers=auth("mediator"))
+    visit = api.post(
+        f"{path}/follow-up-visits",
+        json={"performance": "fully", "satisfaction": "satisfied"},
+        headers=auth("mediator"),
+    )
     assert visit.status_code == 200
     closed = api.post(f"{path}/closure", json={"reason": "follow-up visit done"}, headers=auth("mediator"))
-    assert closed.status_code == 200 and closed.json()["allowed_actions"] == ["record_criminal_conversion", "reopen"]
+    assert closed.status_code == 200 and closed.json()["allowed_actions"] == [
+        "record_criminal_conversion",
+        "reopen",
+    ]
 
     read = api.get(path, headers=auth("auditor"))
     assert read.status_code == 200
     history = read.json()["history"]
     assert [e["type"] for e in history] == [
-        "Reported", "MediationSessionHeld", "AgreementReached", "AgreementSigned", "AgreementSigned",
-        "AgreementSealed", "FollowUpVisitMade", "Closed",
+        "Reported",
+        "MediationSessionHeld",
+        "AgreementReached",
+        "AgreementSigned",
+        "AgreementSigned",
+        "AgreementSealed",
+        "FollowUpVisitMade",
+        "Closed",
     ]
     assert [e["actor"] for e in history] == ["wang-fang", *["li-ming"] * 4, "he-ping", "li-ming", "li-ming"]
     assert history[2]["data"] == {"level": "grid", "form": "written", "terms": "fence back by Friday"}
@@ -85,16 +103,27 @@ def test_a_dispute_goes_from_report_to_closure_with_its_history(api: TestClient,
 
 def test_village_statistics_show_what_the_projector_has_applied(api: TestClient, system: System):
     dispute = reported(api)
-    api.post(f"/disputes/{dispute['id']}/escalations", json={"reason": "needs the committee"}, headers=auth("mediator"))
+    api.post(
+        f"/disputes/{dispute['id']}/escalations",
+        json={"reason": "needs the committee"},
+        headers=auth("mediator"),
+    )
     runner = ProjectionRunner(system.reader, system.views, system.statistics)
     runner.setup()
     runner.catch_up()
     stats = api.get(f"/villages/{VILLAGE}/statistics", headers=auth("township"))
     assert stats.status_code == 200
     assert stats.json() | {"as_of_notification": 0} == {
-        "village": VILLAGE, "reported": 1, "resolved_by_agreement": 0, "closed_without_agreement": 0,
-        "open": 1, "escalated": 1, "escalated_to_township": 0, "converted_to_criminal": 0,
-        "mediation_success_rate": None, "as_of_notification": 0,
+        "village": VILLAGE,
+        "reported": 1,
+        "resolved_by_agreement": 0,
+        "closed_without_agreement": 0,
+        "open": 1,
+        "escalated": 1,
+        "escalated_to_township": 0,
+        "converted_to_criminal": 0,
+        "mediation_success_rate": None,
+        "as_of_notification": 0,
     }
     assert stats.json()["as_of_notification"] == runner.position()
 
@@ -122,7 +151,9 @@ def test_malformed_input_is_422_naming_each_field(api: TestClient, system: Syste
 
 def test_a_domain_rule_broken_is_422_naming_the_field(api: TestClient, system: System):
     before = head(system)
-    refused = api.post("/disputes", json={**REPORT, "parties": [{"name": "Zhang San"}]}, headers=auth("grid_member"))
+    refused = api.post(
+        "/disputes", json={**REPORT, "parties": [{"name": "Zhang San"}]}, headers=auth("grid_member")
+    )
     assert refused.status_code == 422
     assert refused.json()["errors"] == [{"field": "parties", "message": "a dispute needs at least 2 parties"}]
     assert head(system) == before
@@ -144,8 +175,12 @@ def test_a_command_the_state_does_not_allow_is_409_with_the_current_state(api: T
 
 def test_an_unknown_dispute_is_404_and_a_malformed_id_422(api: TestClient):
     assert api.get(f"/disputes/{uuid4()}", headers=auth("auditor")).status_code == 404
-    assert api.post(f"/disputes/{uuid4()}/agreement", json={"form": "oral", "terms": "x"},
-                    headers=auth("mediator")).status_code == 404
+    assert (
+        api.post(
+            f"/disputes/{uuid4()}/agreement", json={"form": "oral", "terms": "x"}, headers=auth("mediator")
+        ).status_code
+        == 404
+    )
     malformed = api.get("/disputes/not-a-uuid", headers=auth("auditor"))
     assert malformed.status_code == 422 and malformed.json()["errors"][0]["field"] == "dispute_id"
     assert api.get("/villages/anping.nowhere/statistics", headers=auth("auditor")).status_code == 404
@@ -156,8 +191,9 @@ def test_a_person_outside_the_node_or_without_the_right_is_403(api: TestClient, 
     before = head(system)
     foreign = api.get(f"/disputes/{dispute['id']}", headers=auth("foreign_grid_member"))
     assert foreign.status_code == 403 and "outside Zhao Lei's jurisdiction" in foreign.json()["detail"]
-    auditor = api.post(f"/disputes/{dispute['id']}/mediation-sessions", json={"outcome": "failed"},
-                       headers=auth("auditor"))
+    auditor = api.post(
+        f"/disputes/{dispute['id']}/mediation-sessions", json={"outcome": "failed"}, headers=auth("auditor")
+    )
     assert auditor.status_code == 403 and auditor.json()["right"] == "mediate"
     assert head(system) == before
 
@@ -192,18 +228,27 @@ def test_every_response_carries_a_request_id(api: TestClient):
 
 def test_the_openapi_document_describes_the_dispute_routes(api: TestClient):
     paths = api.get("/openapi.json").json()["paths"]
-    assert {"/disputes", "/disputes/{dispute_id}", "/disputes/{dispute_id}/agreement",
-            "/villages/{village_id}/statistics"} <= set(paths)
+    assert {
+        "/disputes",
+        "/disputes/{dispute_id}",
+        "/disputes/{dispute_id}/agreement",
+        "/villages/{village_id}/statistics",
+    } <= set(paths)
     assert api.get("/docs").status_code == 200
 
 
 def test_the_calendars_say_which_years_are_loaded_and_warn_a_quarter_before_one_is_missing(
-        api: TestClient, system: System, clock: Clock):
+    api: TestClient, system: System, clock: Clock
+):
     assert api.get("/calendars").status_code == 401
-    clock.now = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     [cn] = api.get("/calendars", headers=auth("township")).json()["calendars"]
     assert (cn["region"], cn["years"], cn["warning"]) == ("CN", [2026], None)
-    clock.now = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
     [cn] = api.get("/calendars", headers=auth("grid_member")).json()["calendars"]
-    assert cn["warning"].startswith("no CN calendar for 2027 is loaded: limits counted from 2027-01-01 skip weekends only")
-    assert system.casebook.rulebook.calendar_warnings(clock.now.date()) == [cn["warning"]]  # what the start logs
+    assert cn["warning"].startswith(
+        "no CN calendar for 2027 is loaded: limits counted from 2027-01-01 skip weekends only"
+    )
+    assert system.casebook.rulebook.calendar_warnings(clock.now.date()) == [
+        cn["warning"]
+    ]  # what the start logs

@@ -26,8 +26,14 @@ from projections.runner import ProjectionRunner
 from tests.support import GRID, ROOT, TOKENS, VILLAGE, Clock, person
 
 TOWNSHIP = "anping.dongxi"
-TEMPLATE = json.loads(json.dumps(  # as a client would send it: JSON, dates as text
-    tomllib.loads((ROOT / "config" / "assessment" / "anping.dongxi-2026.toml").read_text(encoding="utf-8")), default=str))
+TEMPLATE = json.loads(
+    json.dumps(  # as a client would send it: JSON, dates as text
+        tomllib.loads(
+            (ROOT / "config" / "assessment" / "anping.dongxi-2026.toml").read_text(encoding="utf-8")
+        ),
+        default=str,
+    )
+)
 
 
 def on(clock: Clock, month: int, day: int) -> datetime:
@@ -52,32 +58,56 @@ def year(system: System, clock: Clock) -> dict[str, object]:
     cb, mediator = system.casebook, person("mediator")
     for month in (1, 2, 3):
         on(clock, month, 25)
-        cb.assessments.record_activity(person("branch_secretary"), unit=VILLAGE, kind="committee_meeting",
-                                       title=f"meeting {month}", attendees=["luo-bin"], absentees=[])
+        cb.assessments.record_activity(
+            person("branch_secretary"),
+            unit=VILLAGE,
+            kind="committee_meeting",
+            title=f"meeting {month}",
+            attendees=["luo-bin"],
+            absentees=[],
+        )
     on(clock, 2, 10)
     escalated = []
     for _ in range(2):
-        d = cb.disputes.report(person("grid_member"), grid=GRID, parties=[{"name": "A"}, {"name": "B"}],
-                               category=Category.LAND_ACQUISITION, severity=Severity.GENERAL,
-                               description="a boundary", occurred_at=clock.now - timedelta(days=3))
+        d = cb.disputes.report(
+            person("grid_member"),
+            grid=GRID,
+            parties=[{"name": "A"}, {"name": "B"}],
+            category=Category.LAND_ACQUISITION,
+            severity=Severity.GENERAL,
+            description="a boundary",
+            occurred_at=clock.now - timedelta(days=3),
+        )
         cb.disputes.escalate(mediator, d.id, reason="beyond the grid")
         cb.disputes.accept(mediator, d.id)
         cb.disputes.escalate(mediator, d.id, reason="beyond the village, unmediated")
         escalated.append(d)
     on(clock, 4, 20)
     accident = cb.incidents.report(
-        person("grid_member"), grid=GRID, kind=Kind.SAFETY_ACCIDENT, description="a fall from scaffolding",
-        location="the new barn", occurred_at=datetime(2026, 3, 15, 8, tzinfo=CHINA), injured=1, dead=0,
+        person("grid_member"),
+        grid=GRID,
+        kind=Kind.SAFETY_ACCIDENT,
+        description="a fall from scaffolding",
+        location="the new barn",
+        occurred_at=datetime(2026, 3, 15, 8, tzinfo=CHINA),
+        injured=1,
+        dead=0,
         meta=CommandMeta(effective_at=datetime(2026, 3, 15, 9, tzinfo=CHINA)),
     )
-    cb.assessments.enter_assessment(person("assessor"), unit=VILLAGE, year=2026, item="party.organisation",
-                                    points=-2, reason="branch meeting minutes missing for March",
-                                    evidence="inspection 2026-04-18")
+    cb.assessments.enter_assessment(
+        person("assessor"),
+        unit=VILLAGE,
+        year=2026,
+        item="party.organisation",
+        points=-2,
+        reason="branch meeting minutes missing for March",
+        evidence="inspection 2026-04-18",
+    )
     facts(system)
     return {"escalated": escalated, "accident": accident}
 
 
-def items(card) -> dict[str, float]:  # noqa: ANN001
+def items(card) -> dict[str, float]:
     return {i.code: i.score for s in card.sections for i in s["items"]}
 
 
@@ -107,7 +137,9 @@ def test_a_backdated_report_changes_the_past_business_date_but_not_what_was_know
 
 def test_the_township_table_in_csv_and_a_what_if_under_a_draft(system: System, clock: Clock, year):
     with TestClient(create_api(system)) as api:
-        table = api.get(f"/townships/{TOWNSHIP}/scores/2026", params={"format": "csv"}, headers=auth("township"))
+        table = api.get(
+            f"/townships/{TOWNSHIP}/scores/2026", params={"format": "csv"}, headers=auth("township")
+        )
         assert table.status_code == 200 and table.headers["content-type"].startswith("text/csv")
         rows = {r["unit"]: r for r in csv.DictReader(io.StringIO(table.text))}
         assert set(rows) == {VILLAGE, "anping.dongxi.shangba"}
@@ -116,35 +148,59 @@ def test_the_township_table_in_csv_and_a_what_if_under_a_draft(system: System, c
         draft["template"]["version"] = "draft"
         draft["template"]["effective_from"] = "2026-01-01T00:00:00+08:00"
         draft["section"][1]["item"][0]["rule"][0]["points"] = -1.0
-        what_if = api.post(f"/townships/{TOWNSHIP}/scores/2026/what-if", json={"template": draft},
-                           headers=auth("assessor"))
+        what_if = api.post(
+            f"/townships/{TOWNSHIP}/scores/2026/what-if", json={"template": draft}, headers=auth("assessor")
+        )
         assert what_if.status_code == 200, what_if.text
         [qiaotou] = [r for r in what_if.json() if r["unit"] == VILLAGE]
         assert qiaotou["version"] == "draft" and qiaotou["total"] == pytest.approx(official - 1.8)
         after = api.get(f"/townships/{TOWNSHIP}/scores/2026", headers=auth("township")).json()
-        assert [r["total"] for r in after if r["unit"] == VILLAGE] == [official], "the what-if recorded nothing"
-        assert api.post(f"/townships/{TOWNSHIP}/scores/2026/what-if", json={"template": draft},
-                        headers=auth("township")).status_code == 403
+        assert [r["total"] for r in after if r["unit"] == VILLAGE] == [official], (
+            "the what-if recorded nothing"
+        )
+        assert (
+            api.post(
+                f"/townships/{TOWNSHIP}/scores/2026/what-if",
+                json={"template": draft},
+                headers=auth("township"),
+            ).status_code
+            == 403
+        )
 
 
 def test_a_veto_names_its_event_and_its_review_lifts_it(system: System, clock: Clock, year):
     on(clock, 5, 6)
     mass = system.casebook.incidents.report(
-        person("grid_member"), grid=GRID, kind=Kind.MASS_INCIDENT, description="villagers block the road",
-        location="county road 3", occurred_at=clock.now - timedelta(hours=2), people_involved=80, markers=["road_blockade"],
+        person("grid_member"),
+        grid=GRID,
+        kind=Kind.MASS_INCIDENT,
+        description="villagers block the road",
+        location="county road 3",
+        occurred_at=clock.now - timedelta(hours=2),
+        people_involved=80,
+        markers=["road_blockade"],
     )
     facts(system)
     with TestClient(create_api(system)) as api:
         card = api.get(f"/units/{VILLAGE}/scores/2026", headers=auth("auditor")).json()
         [veto] = card["vetoes"]
         assert (veto["trigger"], veto["fact"], card["void"], card["passed"]) == (
-            "mass_incident", f"{mass.id}:1", True, False)
-        wrong = api.post(f"/units/{VILLAGE}/assessments/2026/veto-reviews",
-                         json={"fact_id": "nope", "lifted": True, "reason": "x"}, headers=auth("assessor"))
+            "mass_incident",
+            f"{mass.id}:1",
+            True,
+            False,
+        )
+        wrong = api.post(
+            f"/units/{VILLAGE}/assessments/2026/veto-reviews",
+            json={"fact_id": "nope", "lifted": True, "reason": "x"},
+            headers=auth("assessor"),
+        )
         assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "fact_id"
-        lifted = api.post(f"/units/{VILLAGE}/assessments/2026/veto-reviews",
-                          json={"fact_id": veto["fact"], "lifted": True, "reason": "a lawful, peaceful gathering"},
-                          headers=auth("assessor"))
+        lifted = api.post(
+            f"/units/{VILLAGE}/assessments/2026/veto-reviews",
+            json={"fact_id": veto["fact"], "lifted": True, "reason": "a lawful, peaceful gathering"},
+            headers=auth("assessor"),
+        )
         assert lifted.status_code == 200
         after = api.get(f"/units/{VILLAGE}/scores/2026", headers=auth("auditor")).json()
         assert after["vetoes"][0]["lifted"] and not after["void"] and after["passed"]
@@ -152,35 +208,54 @@ def test_a_veto_names_its_event_and_its_review_lifts_it(system: System, clock: C
 
 def test_assessment_commands_refuse_precisely(system: System, clock: Clock, year):
     with TestClient(create_api(system)) as api:
-        unknown = api.post(f"/units/{VILLAGE}/assessments/2026/entries",
-                           json={"item": "no.such", "points": -1, "reason": "r", "evidence": "e"}, headers=auth("assessor"))
+        unknown = api.post(
+            f"/units/{VILLAGE}/assessments/2026/entries",
+            json={"item": "no.such", "points": -1, "reason": "r", "evidence": "e"},
+            headers=auth("assessor"),
+        )
         assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "item"
-        grid_member = api.post(f"/units/{VILLAGE}/assessments/2026/entries",
-                               json={"item": "party.conduct", "points": -1, "reason": "r", "evidence": "e"},
-                               headers=auth("grid_member"))
+        grid_member = api.post(
+            f"/units/{VILLAGE}/assessments/2026/entries",
+            json={"item": "party.conduct", "points": -1, "reason": "r", "evidence": "e"},
+            headers=auth("grid_member"),
+        )
         assert grid_member.status_code == 403 and grid_member.json()["right"] == "assess"
         bad = copy.deepcopy(TEMPLATE)
         bad["template"]["version"] = "2026.2"
         bad["template"]["effective_from"] = "2026-07-01T00:00:00+08:00"
         bad["section"][0]["item"][0]["rule"][0]["shape"] = "per_week"
-        refused = api.post(f"/townships/{TOWNSHIP}/templates", json={"reason": "r", "template": bad},
-                           headers=auth("assessor"))
-        assert refused.status_code == 422 and "section #1 item #1 rule #1: shape must be one of" in refused.json()["detail"]
-        again = api.post(f"/townships/{TOWNSHIP}/templates", json={"reason": "r", "template": TEMPLATE},
-                         headers=auth("assessor"))
+        refused = api.post(
+            f"/townships/{TOWNSHIP}/templates",
+            json={"reason": "r", "template": bad},
+            headers=auth("assessor"),
+        )
+        assert (
+            refused.status_code == 422
+            and "section #1 item #1 rule #1: shape must be one of" in refused.json()["detail"]
+        )
+        again = api.post(
+            f"/townships/{TOWNSHIP}/templates",
+            json={"reason": "r", "template": TEMPLATE},
+            headers=auth("assessor"),
+        )
         assert again.status_code == 409 and "adopted once" in again.json()["detail"]
-        assert api.get(f"/units/{VILLAGE}/scores/2026", headers=auth("foreign_grid_member")).status_code == 403
+        assert (
+            api.get(f"/units/{VILLAGE}/scores/2026", headers=auth("foreign_grid_member")).status_code == 403
+        )
         assert api.get(f"/units/{VILLAGE}/scores/2025", headers=auth("auditor")).status_code == 404
 
 
-def test_a_template_changed_mid_year_scores_each_fact_by_the_version_of_its_date(system: System, clock: Clock, year):
+def test_a_template_changed_mid_year_scores_each_fact_by_the_version_of_its_date(
+    system: System, clock: Clock, year
+):
     changed = copy.deepcopy(TEMPLATE)
     changed["template"]["version"] = "2026.2"
     changed["template"]["effective_from"] = datetime(2026, 3, 1, tzinfo=CHINA)
     changed["section"][1]["item"][0]["rule"][0]["points"] = -0.5
     on(clock, 4, 25)
-    system.casebook.assessments.adopt_template(person("assessor"), data=changed, reason="stricter from March",
-                                               source="township notice 4")
+    system.casebook.assessments.adopt_template(
+        person("assessor"), data=changed, reason="stricter from March", source="township notice 4"
+    )
     card = system.scores.card(VILLAGE, 2026, as_of=datetime(2026, 4, 30, 18, tzinfo=CHINA))
     # the escalations were on 10 February: still the first version's −0.1 each
     assert items(card)["key.mediation"] == 14.8 and card.versions_used == ["2026.1", "2026.2"]
@@ -198,17 +273,23 @@ def api(system: System) -> Iterator[TestClient]:
         yield client
 
 
-def test_the_command_line_explains_a_score(system: System, clock: Clock, year, capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch):
+def test_the_command_line_explains_a_score(
+    system: System, clock: Clock, year, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
     from infra import cli
 
     if system.settings.store != "sqlite":
         pytest.skip("the command line reads the settings from the environment; one store is enough")
-    for name, value in {"FENGQIAO_VAR_DIR": str(system.settings.var_dir),
-                        "FENGQIAO_DIRECTORY_FILE": str(system.settings.directory_file)}.items():
+    for name, value in {
+        "FENGQIAO_VAR_DIR": str(system.settings.var_dir),
+        "FENGQIAO_DIRECTORY_FILE": str(system.settings.directory_file),
+    }.items():
         monkeypatch.setenv(name, value)
     assert cli.main(["score", VILLAGE, "2026", "--as-of", "2026-04-30T18:00:00+08:00"]) == 0
     printed = capsys.readouterr().out
-    assert "key.mediation People's mediation: small things in the village, big things on record: 14.8 of 15" in printed
+    assert (
+        "key.mediation People's mediation: small things in the village, big things on record: 14.8 of 15"
+        in printed
+    )
     assert "total 94.8 — passed" in printed
     assert cli.main(["score", VILLAGE, "2025"]) == 1

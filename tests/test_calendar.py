@@ -52,7 +52,9 @@ def test_paused_days_are_not_counted_and_a_calendar_day_limit_still_ends_on_a_wo
     assert CN.reckon(local(2026, 4, 22, 9, 0), 10, Unit.CALENDAR_DAYS).due == local(2026, 5, 6, 23, 59, 59)
     # Two paused days (24 and 25 April) push the last day to Mon 4 May, still a holiday: Wed 6 May.
     paused = {date(2026, 4, 24), date(2026, 4, 25)}
-    assert CN.reckon(local(2026, 4, 22, 9, 0), 10, Unit.CALENDAR_DAYS, paused).due == local(2026, 5, 6, 23, 59, 59)
+    assert CN.reckon(local(2026, 4, 22, 9, 0), 10, Unit.CALENDAR_DAYS, paused).due == local(
+        2026, 5, 6, 23, 59, 59
+    )
     # Five paused days push it to Thu 7 May, a working day.
     paused |= {date(2026, 4, 26), date(2026, 4, 27), date(2026, 4, 28)}
     reckoning = CN.reckon(local(2026, 4, 22, 9, 0), 10, Unit.CALENDAR_DAYS, paused)
@@ -66,7 +68,9 @@ def test_only_the_working_days_of_a_pause_are_taken_out_of_a_working_day_limit()
     # A pause from Fri 24 to Mon 27 April takes out two working days (24 and 27), not four:
     # 23, 28, 29, 30 April, then the Labour Day holiday, then Wed 6 May.
     paused = {date(2026, 4, d) for d in range(24, 28)}
-    assert CN.reckon(local(2026, 4, 22, 9, 0), 5, Unit.WORKING_DAYS, paused).due == local(2026, 5, 6, 23, 59, 59)
+    assert CN.reckon(local(2026, 4, 22, 9, 0), 5, Unit.WORKING_DAYS, paused).due == local(
+        2026, 5, 6, 23, 59, 59
+    )
 
 
 def test_hours_run_around_the_clock():
@@ -83,7 +87,8 @@ def test_operators_are_warned_a_quarter_before_a_year_no_calendar_covers_and_aft
     assert running_out(CN, date(2026, 9, 30)) is None  # 2027 more than 92 days away
     ahead = running_out(CN, date(2026, 10, 1))
     assert ahead is not None and ahead.startswith(
-        "no CN calendar for 2027 is loaded: limits counted from 2027-01-01 skip weekends only")
+        "no CN calendar for 2027 is loaded: limits counted from 2027-01-01 skip weekends only"
+    )
     begun = running_out(CN, date(2027, 1, 4))
     assert begun is not None and begun.startswith("no CN calendar for 2027 is loaded: limits counted now")
     assert "open clocks running into 2027 are counted again" in begun
@@ -92,16 +97,28 @@ def test_operators_are_warned_a_quarter_before_a_year_no_calendar_covers_and_aft
     assert running_out(BusinessCalendar("CN"), date(2026, 3, 2)).startswith("no CN calendar for 2026")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[calendar]\nregion = "CN"\nyear = 2026\nholidays = [2027-01-01]\n', "line 4: holidays: 2027-01-01 is not in 2026"),
-    ('[calendar]\nregion = "CN"\nyear = 2026\nworkdays = [2026-10-08]\n',
-     "line 4: workdays: 2026-10-08 is a Thursday"),
-    ('[calendar]\nregion = "CN"\nyear = 2026\nholidays = [2026-10-10]\nworkdays = [\n 2026-10-10,\n]\n',
-     "line 6: 2026-10-10 is both a holiday and a working day"),
-    ('[calendar]\nregion = "CN"\nyear = "2026"\n', "line 3: year must be a whole number"),
-    ('[calendar]\nregion = "CN"\nyear = = 2026\n', "line 3"),
-])
-def test_a_malformed_calendar_file_is_refused_with_the_line_and_the_reason(tmp_path: Path, text: str, message: str):
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[calendar]\nregion = "CN"\nyear = 2026\nholidays = [2027-01-01]\n',
+            "line 4: holidays: 2027-01-01 is not in 2026",
+        ),
+        (
+            '[calendar]\nregion = "CN"\nyear = 2026\nworkdays = [2026-10-08]\n',
+            "line 4: workdays: 2026-10-08 is a Thursday",
+        ),
+        (
+            '[calendar]\nregion = "CN"\nyear = 2026\nholidays = [2026-10-10]\nworkdays = [\n 2026-10-10,\n]\n',
+            "line 6: 2026-10-10 is both a holiday and a working day",
+        ),
+        ('[calendar]\nregion = "CN"\nyear = "2026"\n', "line 3: year must be a whole number"),
+        ('[calendar]\nregion = "CN"\nyear = = 2026\n', "line 3"),
+    ],
+)
+def test_a_malformed_calendar_file_is_refused_with_the_line_and_the_reason(
+    tmp_path: Path, text: str, message: str
+):
     path = tmp_path / "cal.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RulesFileError, match=message):

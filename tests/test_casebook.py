@@ -31,9 +31,13 @@ from tests.support import FOREIGN_GRID, GRID, VILLAGE, Interleaved, person
 
 def report(system: System, role: str = "grid_member", grid: str = GRID, **meta: object) -> Dispute:
     return system.casebook.disputes.report(
-        person(role), grid=grid, parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
-        category=Category.NEIGHBOURHOOD, severity=Severity.MINOR,
-        description="fence moved", occurred_at=system.casebook.clock() - timedelta(hours=3),
+        person(role),
+        grid=grid,
+        parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
+        category=Category.NEIGHBOURHOOD,
+        severity=Severity.MINOR,
+        description="fence moved",
+        occurred_at=system.casebook.clock() - timedelta(hours=3),
         meta=CommandMeta(**meta),  # type: ignore[arg-type]
     )
 
@@ -84,8 +88,12 @@ def test_a_grid_member_mediates_only_while_the_dispute_is_at_grid_level(system: 
     system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="needs the committee")
     system.casebook.disputes.accept(person("mediator"), dispute.id)
     with pytest.raises(AccessDenied, match="outside Wang Fang's jurisdiction"):
-        system.casebook.disputes.hold_mediation_session(person("grid_member"), dispute.id, outcome=SessionOutcome.ADJOURNED)
-    held = system.casebook.disputes.hold_mediation_session(person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED)
+        system.casebook.disputes.hold_mediation_session(
+            person("grid_member"), dispute.id, outcome=SessionOutcome.ADJOURNED
+        )
+    held = system.casebook.disputes.hold_mediation_session(
+        person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED
+    )
     assert held.sessions == 1
 
 
@@ -93,7 +101,9 @@ def test_an_unknown_dispute_is_not_found(system: System):
     with pytest.raises(CaseNotFound):
         system.casebook.disputes.get(None, uuid4())
     with pytest.raises(CaseNotFound):
-        system.casebook.disputes.record_agreement(person("mediator"), uuid4(), form=AgreementForm.ORAL, terms="x")
+        system.casebook.disputes.record_agreement(
+            person("mediator"), uuid4(), form=AgreementForm.ORAL, terms="x"
+        )
 
 
 def test_a_report_retried_with_the_same_command_id_is_recorded_once(system: System):
@@ -107,7 +117,9 @@ def test_a_command_retried_with_the_same_id_takes_effect_once(system: System):
     dispute = report(system)
     for _ in range(2):
         system.casebook.disputes.hold_mediation_session(
-            person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED,
+            person("mediator"),
+            dispute.id,
+            outcome=SessionOutcome.ADJOURNED,
             meta=CommandMeta(command_id="session-1"),
         )
     assert history(system, dispute.id) == ["Reported", "MediationSessionHeld"]
@@ -117,14 +129,18 @@ def test_a_command_id_used_for_another_command_is_refused(system: System):
     dispute = report(system, command_id="shared-id")
     with pytest.raises(CommandIdReused):
         system.casebook.disputes.hold_mediation_session(
-            person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED,
+            person("mediator"),
+            dispute.id,
+            outcome=SessionOutcome.ADJOURNED,
             meta=CommandMeta(command_id="shared-id"),
         )
 
 
 def test_a_refused_command_writes_nothing(system: System):
     dispute = report(system)
-    system.casebook.disputes.record_agreement(person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="ok")
+    system.casebook.disputes.record_agreement(
+        person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="ok"
+    )
     before = head(system)
     with pytest.raises(TransitionNotAllowed) as refusal:
         system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="too late")
@@ -138,19 +154,25 @@ def test_two_concurrent_agreements_never_both_succeed(system: System, rival: Int
         person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="first"
     )
     with pytest.raises(TransitionNotAllowed) as refusal:
-        rival.disputes.record_agreement(person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="second")
+        rival.disputes.record_agreement(
+            person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="second"
+        )
     assert refusal.value.state == "agreement_reached"
     assert history(system, dispute.id) == ["Reported", "AgreementReached"]
 
 
-def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(system: System, rival: Interleaved):
+def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(
+    system: System, rival: Interleaved
+):
     dispute = report(system)
     rival.competitor = lambda: system.casebook.disputes.hold_mediation_session(
         person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED
     )
     with pytest.raises(StaleVersion) as refusal:
         rival.disputes.hold_mediation_session(
-            person("mediator"), dispute.id, outcome=SessionOutcome.FAILED,
+            person("mediator"),
+            dispute.id,
+            outcome=SessionOutcome.FAILED,
             meta=CommandMeta(expected_version=1),
         )
     assert (refusal.value.expected, refusal.value.actual) == (1, 2)
@@ -190,7 +212,9 @@ def test_the_deadline_leaves_a_resolved_dispute_alone(system: System):
     dispute = report(system)
     keeper = DisputeClocks(system.casebook)
     [clock] = keeper.sync(dispute.id, 0).clocks
-    system.casebook.disputes.record_agreement(person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok")
+    system.casebook.disputes.record_agreement(
+        person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok"
+    )
     keeper.due(dispute.id, 0, clock.key, None)
     assert history(system, dispute.id) == ["Reported", "AgreementReached"]
     stopped = system.casebook.deadlines.clocks("dispute", dispute.id).clock(clock.key)
@@ -201,7 +225,9 @@ def test_a_time_in_the_future_is_refused(system: System):
     dispute = report(system)
     with pytest.raises(InvalidValue) as refusal:
         system.casebook.disputes.hold_mediation_session(
-            person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED,
+            person("mediator"),
+            dispute.id,
+            outcome=SessionOutcome.ADJOURNED,
             meta=CommandMeta(effective_at=system.casebook.clock() + timedelta(hours=1)),
         )
     assert refusal.value.field == "effective_at"

@@ -3,7 +3,7 @@ the explanation of every due date; and the board rebuilt from zero equals the li
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,8 +20,13 @@ from tests.support import FOREIGN_GRID, GRID, TOKENS, VILLAGE, Clock, person
 
 def report(system: System, grid: str = GRID, role: str = "grid_member", **meta: object) -> Dispute:
     return system.casebook.disputes.report(
-        person(role), grid=grid, parties=[{"name": "A"}, {"name": "B"}], category=Category.NEIGHBOURHOOD,
-        severity=Severity.MINOR, description="a wall", occurred_at=system.casebook.clock() - timedelta(days=3),
+        person(role),
+        grid=grid,
+        parties=[{"name": "A"}, {"name": "B"}],
+        category=Category.NEIGHBOURHOOD,
+        severity=Severity.MINOR,
+        description="a wall",
+        occurred_at=system.casebook.clock() - timedelta(days=3),
         meta=CommandMeta(**meta),  # type: ignore[arg-type]
     )
 
@@ -50,12 +55,16 @@ def three_disputes(system: System, clock: Clock) -> dict[str, Dispute]:
     foreign = report(system, grid=FOREIGN_GRID, role="foreign_grid_member")
     for dispute in (settled, late, foreign):
         keeper.sync(dispute.id, 0)
-    system.casebook.disputes.record_agreement(person("grid_member"), settled.id, form=AgreementForm.ORAL, terms="ok")
+    system.casebook.disputes.record_agreement(
+        person("grid_member"), settled.id, form=AgreementForm.ORAL, terms="ok"
+    )
     keeper.sync(settled.id, 0)
     return {"settled": settled, "late": late, "foreign": foreign}
 
 
-def test_a_clock_running_past_its_due_time_is_overdue_until_the_workflow_records_it(system: System, three_disputes):
+def test_a_clock_running_past_its_due_time_is_overdue_until_the_workflow_records_it(
+    system: System, three_disputes
+):
     board(system)
     late, foreign = str(three_disputes["late"].id), str(three_disputes["foreign"].id)
     assert lists(system, VILLAGE) == ([late], [])  # the settled one's follow-up is 15 days off
@@ -83,27 +92,53 @@ def test_a_person_sees_the_lists_of_every_node_they_hold_a_post_at(system: Syste
         assert mine["nodes"] == [GRID]
         assert [i["case_id"] for i in mine["overdue"]] == [str(three_disputes["late"].id)]
         assert mine["overdue"][0]["clock"] == "dispute.grid"
-        township = api.get("/deadlines", params={"node": "anping.dongxi", "days": 0},
-                           headers={"Authorization": f"Bearer {TOKENS['township']}"})
+        township = api.get(
+            "/deadlines",
+            params={"node": "anping.dongxi", "days": 0},
+            headers={"Authorization": f"Bearer {TOKENS['township']}"},
+        )
         assert township.status_code == 200 and township.json()["due_soon"] == []
-        foreign = api.get("/deadlines", params={"node": VILLAGE}, headers={"Authorization": f"Bearer {TOKENS['foreign_grid_member']}"})
+        foreign = api.get(
+            "/deadlines",
+            params={"node": VILLAGE},
+            headers={"Authorization": f"Bearer {TOKENS['foreign_grid_member']}"},
+        )
         assert foreign.status_code == 403
-        assert api.get("/deadlines", params={"node": "nowhere"},
-                       headers={"Authorization": f"Bearer {TOKENS['township']}"}).status_code == 404
+        assert (
+            api.get(
+                "/deadlines",
+                params={"node": "nowhere"},
+                headers={"Authorization": f"Bearer {TOKENS['township']}"},
+            ).status_code
+            == 404
+        )
 
 
 def test_every_clock_of_a_case_is_explained(system: System, three_disputes):
     settled = three_disputes["settled"]
     with TestClient(create_api(system)) as api:
-        read = api.get(f"/disputes/{settled.id}/clocks", headers={"Authorization": f"Bearer {TOKENS['auditor']}"})
+        read = api.get(
+            f"/disputes/{settled.id}/clocks", headers={"Authorization": f"Bearer {TOKENS['auditor']}"}
+        )
         assert read.status_code == 200
         [grid, follow_up] = read.json()["clocks"]
-        assert (grid["clock"], grid["status"], grid["policy_version"]) == ("dispute.grid", "stopped", "2026.1")
+        assert (grid["clock"], grid["status"], grid["policy_version"]) == (
+            "dispute.grid",
+            "stopped",
+            "2026.1",
+        )
         assert grid["explanation"][2] == "Rule: 24 hours, policy version 2026.1."
-        assert grid["explanation"][-1].startswith("Stopped") and "agreement reached" in grid["explanation"][-1]
+        assert (
+            grid["explanation"][-1].startswith("Stopped") and "agreement reached" in grid["explanation"][-1]
+        )
         assert follow_up["clock"] == "dispute.follow_up" and follow_up["explanation"][-1] == "Running."
-        assert api.get(f"/disputes/{settled.id}/clocks",
-                       headers={"Authorization": f"Bearer {TOKENS['foreign_grid_member']}"}).status_code == 403
+        assert (
+            api.get(
+                f"/disputes/{settled.id}/clocks",
+                headers={"Authorization": f"Bearer {TOKENS['foreign_grid_member']}"},
+            ).status_code
+            == 403
+        )
 
 
 def test_the_board_rebuilt_from_zero_equals_the_live_one(system: System, three_disputes):
@@ -118,7 +153,7 @@ def test_the_board_rebuilt_from_zero_equals_the_live_one(system: System, three_d
 
 
 def test_a_village_clock_across_national_day_is_explained_day_by_day(system: System, clock: Clock):
-    clock.now = datetime(2026, 9, 22, 10, 0, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 9, 22, 10, 0, tzinfo=UTC)
     dispute = report(system)
     system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
     [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks

@@ -36,8 +36,10 @@ class CrashedSystem(RunningSystem):
         folder = RunningSystem._policy(var_dir)
         fast = (folder / "fast.toml").read_text(encoding="utf-8")
         assert fast.count(ROUTE) == 1
-        (folder / "fast.toml").write_text(fast.replace(ROUTE, ROUTE.replace("15", "6").replace("calendar_days", "seconds")),
-                                          encoding="utf-8")
+        (folder / "fast.toml").write_text(
+            fast.replace(ROUTE, ROUTE.replace("15", "6").replace("calendar_days", "seconds")),
+            encoding="utf-8",
+        )
         return folder
 
 
@@ -92,9 +94,15 @@ def test_killing_the_worker_the_dispatcher_and_the_api_loses_and_duplicates_noth
         for i in range(DISPUTES):
             ids.append(post_with_retries(system.api, "/disputes", REPORT, GRID_MEMBER, f"crash-{i}"))
             if i % 2:
-                petitions.append(post_with_retries(
-                    system.api, "/petitions", {**REGISTRATION, "matter": f"Road compensation, group {i}"}, AGENT,
-                    f"crash-petition-{i}"))
+                petitions.append(
+                    post_with_retries(
+                        system.api,
+                        "/petitions",
+                        {**REGISTRATION, "matter": f"Road compensation, group {i}"},
+                        AGENT,
+                        f"crash-petition-{i}",
+                    )
+                )
         wait_until(lambda: len(killed) >= 6, 60, "each part killed twice")
         time.sleep(7)  # keep killing while the three-second grid and six-second routing deadlines pass
         stop_killing.set()
@@ -108,13 +116,17 @@ def test_killing_the_worker_the_dispatcher_and_the_api_loses_and_duplicates_noth
             history = [e["type"] for e in system.dispute(dispute_id)["history"]]
             assert history == ["Reported", "Escalated"], (dispute_id, history)
             clocks = system.api.get(f"/disputes/{dispute_id}/clocks", headers=TOWNSHIP).json()["clocks"]
-            assert [(c["clock"], c["status"]) for c in clocks] == [("dispute.grid", "missed"), ("dispute.village", "running")]
+            assert [(c["clock"], c["status"]) for c in clocks] == [
+                ("dispute.grid", "missed"),
+                ("dispute.village", "running"),
+            ]
         stats = system.statistics()
         assert (stats["reported"], stats["open"], stats["escalated"]) == (DISPUTES, DISPUTES, DISPUTES)
         assert VILLAGE == stats["village"]
 
         assert len(set(petitions)) == PETITIONS
         for petition_id in petitions:
+
             def route_missed(petition_id: str = petition_id) -> bool:
                 clocks = system.api.get(f"/petitions/{petition_id}/clocks", headers=TOWNSHIP).json()["clocks"]
                 return [(c["clock"], c["status"]) for c in clocks] == [("petition.route", "missed")]

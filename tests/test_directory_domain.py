@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from domain.directory import Directory
 from domain.errors import AccessDenied, InvalidValue, TransitionNotAllowed
 from domain.jurisdiction import NodeKind
 
-JAN = datetime(2026, 1, 1, tzinfo=timezone.utc)
+JAN = datetime(2026, 1, 1, tzinfo=UTC)
 _n = iter(range(1, 10_000))
 
 
@@ -82,8 +82,12 @@ def test_a_split_makes_new_parts_and_gives_each_child_to_one():
     d = tree()
     split = JAN + timedelta(days=30)
     d.create_node(code="v1.g2", name="second group", kind=NodeKind.GRID, parent="v1", **at(JAN))
-    d.split_node(source="v1", parts=[{"code": "v1n", "name": "North"}, {"code": "v1s", "name": "South"}],
-                 children={"v1.g": "v1n", "v1.g2": "v1s"}, **at(split))
+    d.split_node(
+        source="v1",
+        parts=[{"code": "v1n", "name": "North"}, {"code": "v1s", "name": "South"}],
+        children={"v1.g": "v1n", "v1.g2": "v1s"},
+        **at(split),
+    )
     assert d.children("t", split) == ["v1n", "v1s", "v2"]
     assert d.node("v1s").parent_at(split) == "t" and d.ancestors("v1.g2", split)[1] == "v1s"
     assert d.children("t", split - timedelta(days=1)) == ["v1", "v2"]
@@ -96,7 +100,9 @@ def test_a_split_must_place_every_child_in_a_new_part():
         d.split_node(source="v1", parts=parts, children={}, **at(JAN))
     assert refusal.value.field == "children" and "v1.g" in refusal.value.reason
     with pytest.raises(InvalidValue, match="taken or repeated"):
-        d.split_node(source="v1", parts=[{"code": "v2", "name": "x"}, parts[1]], children={"v1.g": "s"}, **at(JAN))
+        d.split_node(
+            source="v1", parts=[{"code": "v2", "name": "x"}, parts[1]], children={"v1.g": "s"}, **at(JAN)
+        )
     with pytest.raises(InvalidValue, match="at least two"):
         d.split_node(source="v1", parts=parts[:1], children={"v1.g": "n"}, **at(JAN))
 
@@ -114,12 +120,16 @@ def test_a_mediation_committee_refuses_a_tenth_member_and_a_second_chair():
     d = tree()
     for i in range(9):
         d.register_person(person_id=f"m{i}", name=f"M{i}", phone=None, **at(JAN))
-        d.take_post(person_id=f"m{i}", post=Post.MEDIATION_CHAIR if i == 0 else Post.MEDIATOR, node="v1", **at(JAN))
+        d.take_post(
+            person_id=f"m{i}", post=Post.MEDIATION_CHAIR if i == 0 else Post.MEDIATOR, node="v1", **at(JAN)
+        )
     d.collect_events()
     with pytest.raises(TransitionNotAllowed) as refusal:
         d.take_post(person_id="a", post=Post.MEDIATOR, node="v1", **at(JAN))
     assert "at most 9 members" in str(refusal.value)
-    d.leave_post(person_id="m8", post=Post.MEDIATOR, node="v1", reason="moved away", **at(JAN + timedelta(days=1)))
+    d.leave_post(
+        person_id="m8", post=Post.MEDIATOR, node="v1", reason="moved away", **at(JAN + timedelta(days=1))
+    )
     with pytest.raises(TransitionNotAllowed, match="already has a chair"):
         d.take_post(person_id="a", post=Post.MEDIATION_CHAIR, node="v1", **at(JAN + timedelta(days=2)))
     d.take_post(person_id="a", post=Post.MEDIATOR, node="v1", **at(JAN + timedelta(days=2)))
@@ -135,11 +145,11 @@ def test_leaving_a_post_not_held_is_refused():
 def test_who_was_responsible_for_a_village_on_a_past_day():
     d = tree()
     d.take_post(person_id="a", post=Post.BRANCH_SECRETARY, node="v1", **at(JAN))
-    handover = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    handover = datetime(2026, 3, 1, tzinfo=UTC)
     d.leave_post(person_id="a", post=Post.BRANCH_SECRETARY, node="v1", reason="term ended", **at(handover))
     d.take_post(person_id="b", post=Post.BRANCH_SECRETARY, node="v1", **at(handover))
-    assert [t.person_id for t in d.holders("v1", datetime(2026, 2, 3, tzinfo=timezone.utc))] == ["a"]
-    assert [t.person_id for t in d.holders("v1", datetime(2026, 3, 3, tzinfo=timezone.utc))] == ["b"]
+    assert [t.person_id for t in d.holders("v1", datetime(2026, 2, 3, tzinfo=UTC))] == ["a"]
+    assert [t.person_id for t in d.holders("v1", datetime(2026, 3, 3, tzinfo=UTC))] == ["b"]
 
 
 def test_authorisation_names_the_missing_right_or_the_node_outside():

@@ -27,16 +27,23 @@ def test_a_missing_file_says_which_setting_names_it(tmp_path: Path):
         read_directory_file(tmp_path / "none.toml")
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"node": [{"id": "a", "kind": "county"}]}, "node #1: missing field 'name'"),
-    ({"node": [{"id": "a", "name": "A", "kind": "city"}]}, "node #1: kind must be one of"),
-    ({"person": [{"id": "p", "name": "P"}]}, "person #1: give token_sha256"),
-    ({"person": [{"id": "p", "name": "P", "token": "t", "posts": [{"post": "mayor", "node": "a"}]}]},
-     "person #1: post 'mayor' is not one of"),
-    ({"person": [{"id": "p", "name": "P", "token": "t"}, {"id": "q", "name": "Q", "token": "t"}]},
-     "person #2: the token is already given to 'p'"),
-    ({"directory": {"since": "yesterday"}}, "since must be a date-time with an offset"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"node": [{"id": "a", "kind": "county"}]}, "node #1: missing field 'name'"),
+        ({"node": [{"id": "a", "name": "A", "kind": "city"}]}, "node #1: kind must be one of"),
+        ({"person": [{"id": "p", "name": "P"}]}, "person #1: give token_sha256"),
+        (
+            {"person": [{"id": "p", "name": "P", "token": "t", "posts": [{"post": "mayor", "node": "a"}]}]},
+            "person #1: post 'mayor' is not one of",
+        ),
+        (
+            {"person": [{"id": "p", "name": "P", "token": "t"}, {"id": "q", "name": "Q", "token": "t"}]},
+            "person #2: the token is already given to 'p'",
+        ),
+        ({"directory": {"since": "yesterday"}}, "since must be a date-time with an offset"),
+    ],
+)
 def test_a_malformed_entry_is_refused_naming_it(data: dict, message: str):
     with pytest.raises(DirectoryFileError, match=message):
         parse_directory_file(data, "dev.toml")
@@ -49,6 +56,8 @@ def test_loading_the_file_again_changes_nothing(system: System):
 
 
 def test_an_entry_the_directory_refuses_names_its_command(system: System):
-    file = parse_directory_file({"node": [{"id": "orphan", "name": "O", "kind": "village", "parent": "nowhere"}]})
+    file = parse_directory_file(
+        {"node": [{"id": "orphan", "name": "O", "kind": "village", "parent": "nowhere"}]}
+    )
     with pytest.raises(DirectoryFileError, match="seed:node:orphan: parent: no node 'nowhere'"):
         seed_directory(system.casebook, file)

@@ -43,22 +43,31 @@ def system(tmp_path: Path) -> Iterator[System]:
 
 def report(system: System) -> Dispute:
     return system.casebook.disputes.report(
-        person("grid_member"), grid=GRID, parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
-        category=Category.FAMILY, severity=Severity.MINOR, description="inheritance of a house",
-        occurred_at=system.casebook.clock() - timedelta(days=1), meta=CommandMeta(),
+        person("grid_member"),
+        grid=GRID,
+        parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
+        category=Category.FAMILY,
+        severity=Severity.MINOR,
+        description="inheritance of a house",
+        occurred_at=system.casebook.clock() - timedelta(days=1),
+        meta=CommandMeta(),
     )
 
 
 def test_a_dispatcher_restarted_after_a_crash_starts_one_workflow_and_duplicates_nothing(system: System):
     async def scenario() -> None:
         env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(binary("temporal")), data_converter=pydantic_data_converter,
+            dev_server_existing_path=str(binary("temporal")),
+            data_converter=pydantic_data_converter,
         )
         queue = f"q-{uuid.uuid4().hex[:8]}"
 
         def dispatcher(**hooks: object) -> Dispatcher:
             return Dispatcher(
-                system.reader, system.views, env.client, task_queue=queue,
+                system.reader,
+                system.views,
+                env.client,
+                task_queue=queue,
                 **hooks,  # type: ignore[arg-type]
             )
 
@@ -81,7 +90,9 @@ def test_a_dispatcher_restarted_after_a_crash_starts_one_workflow_and_duplicates
                     await first.step()  # starts again (kept), signals the session, dies again
 
                 restarted = dispatcher()
-                assert await restarted.catch_up() == 4  # the seeded policy version and calendar year, the report, the session
+                assert (
+                    await restarted.catch_up() == 4
+                )  # the seeded policy version and calendar year, the report, the session
                 last_dispute_event = system.reader.read(0, 10, EVENT_TOPICS)[-1][0]
                 assert await asyncio.to_thread(restarted.position) == last_dispute_event
 
@@ -98,7 +109,11 @@ def test_a_dispatcher_restarted_after_a_crash_starts_one_workflow_and_duplicates
 
                 await eventually(session_known)
                 history = await handle.fetch_history()
-                signals = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED]
+                signals = [
+                    e
+                    for e in history.events
+                    if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+                ]
                 assert len(signals) == 2, "the session notice was delivered twice and absorbed once"
                 _, events = system.casebook.disputes.with_history(person("auditor"), dispute.id)
                 assert [type(e).__name__ for e in events] == ["Reported", "MediationSessionHeld"]

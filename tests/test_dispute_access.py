@@ -17,8 +17,12 @@ ALLOWED, NO_RIGHT, OUTSIDE = "allowed", "no right", "outside"
 
 def report(system: System, role: str, **where: str) -> Dispute:
     return system.casebook.disputes.report(
-        person(role), parties=[{"name": "A"}, {"name": "B"}], category=Category.OTHER,
-        severity=Severity.GENERAL, description="a quarrel", occurred_at=system.casebook.clock() - timedelta(hours=1),
+        person(role),
+        parties=[{"name": "A"}, {"name": "B"}],
+        category=Category.OTHER,
+        severity=Severity.GENERAL,
+        description="a quarrel",
+        occurred_at=system.casebook.clock() - timedelta(hours=1),
         **where,
     )
 
@@ -38,16 +42,19 @@ AT_VILLAGE, AT_GRID = {"village": VILLAGE}, {"grid": GRID}
 AT_FOREIGN_GRID, AT_FOREIGN_TOWNSHIP = {"grid": FOREIGN_GRID}, {"grid": FOREIGN_TOWNSHIP_GRID}
 
 
-@pytest.mark.parametrize(("role", "own", "below", "foreign"), [
-    # where a post's holder reports: (where, expected) at the post's own node, below it, foreign
-    ("grid_member", (AT_GRID, ALLOWED), None, (AT_FOREIGN_GRID, OUTSIDE)),
-    ("mediator", (AT_VILLAGE, ALLOWED), (AT_GRID, ALLOWED), (AT_FOREIGN_GRID, OUTSIDE)),
-    ("chair", (AT_VILLAGE, ALLOWED), (AT_GRID, ALLOWED), (AT_FOREIGN_GRID, OUTSIDE)),
-    ("township", None, (AT_GRID, ALLOWED), (AT_FOREIGN_TOWNSHIP, OUTSIDE)),
-    ("petition_agent", (AT_VILLAGE, NO_RIGHT), (AT_GRID, NO_RIGHT), (AT_FOREIGN_GRID, NO_RIGHT)),
-    ("branch_secretary", (AT_VILLAGE, NO_RIGHT), (AT_GRID, NO_RIGHT), (AT_FOREIGN_GRID, NO_RIGHT)),
-    ("auditor", None, (AT_GRID, NO_RIGHT), (AT_FOREIGN_TOWNSHIP, NO_RIGHT)),
-])
+@pytest.mark.parametrize(
+    ("role", "own", "below", "foreign"),
+    [
+        # where a post's holder reports: (where, expected) at the post's own node, below it, foreign
+        ("grid_member", (AT_GRID, ALLOWED), None, (AT_FOREIGN_GRID, OUTSIDE)),
+        ("mediator", (AT_VILLAGE, ALLOWED), (AT_GRID, ALLOWED), (AT_FOREIGN_GRID, OUTSIDE)),
+        ("chair", (AT_VILLAGE, ALLOWED), (AT_GRID, ALLOWED), (AT_FOREIGN_GRID, OUTSIDE)),
+        ("township", None, (AT_GRID, ALLOWED), (AT_FOREIGN_TOWNSHIP, OUTSIDE)),
+        ("petition_agent", (AT_VILLAGE, NO_RIGHT), (AT_GRID, NO_RIGHT), (AT_FOREIGN_GRID, NO_RIGHT)),
+        ("branch_secretary", (AT_VILLAGE, NO_RIGHT), (AT_GRID, NO_RIGHT), (AT_FOREIGN_GRID, NO_RIGHT)),
+        ("auditor", None, (AT_GRID, NO_RIGHT), (AT_FOREIGN_TOWNSHIP, NO_RIGHT)),
+    ],
+)
 def test_who_may_report_a_dispute(system: System, role: str, own, below, foreign):
     for case in (own, below, foreign):
         if case is not None:
@@ -55,24 +62,32 @@ def test_who_may_report_a_dispute(system: System, role: str, own, below, foreign
             assert outcome(lambda: report(system, role, **where)) == expected, (role, where)
 
 
-@pytest.mark.parametrize(("role", "read", "accept", "mediate", "seal"), [
-    ("grid_member", ALLOWED, NO_RIGHT, ALLOWED, NO_RIGHT),
-    ("foreign_grid_member", OUTSIDE, NO_RIGHT, OUTSIDE, NO_RIGHT),
-    ("mediator", ALLOWED, ALLOWED, ALLOWED, NO_RIGHT),
-    ("chair", ALLOWED, ALLOWED, ALLOWED, ALLOWED),
-    ("township", ALLOWED, ALLOWED, NO_RIGHT, NO_RIGHT),
-    ("foreign_township", OUTSIDE, OUTSIDE, NO_RIGHT, NO_RIGHT),
-    ("petition_agent", ALLOWED, NO_RIGHT, NO_RIGHT, NO_RIGHT),
-    ("branch_secretary", ALLOWED, NO_RIGHT, NO_RIGHT, NO_RIGHT),
-    ("auditor", ALLOWED, NO_RIGHT, NO_RIGHT, NO_RIGHT),
-])
-def test_who_may_act_on_a_dispute_at_grid_level(system: System, role: str, read: str, accept: str, mediate: str, seal: str):
+@pytest.mark.parametrize(
+    ("role", "read", "accept", "mediate", "seal"),
+    [
+        ("grid_member", ALLOWED, NO_RIGHT, ALLOWED, NO_RIGHT),
+        ("foreign_grid_member", OUTSIDE, NO_RIGHT, OUTSIDE, NO_RIGHT),
+        ("mediator", ALLOWED, ALLOWED, ALLOWED, NO_RIGHT),
+        ("chair", ALLOWED, ALLOWED, ALLOWED, ALLOWED),
+        ("township", ALLOWED, ALLOWED, NO_RIGHT, NO_RIGHT),
+        ("foreign_township", OUTSIDE, OUTSIDE, NO_RIGHT, NO_RIGHT),
+        ("petition_agent", ALLOWED, NO_RIGHT, NO_RIGHT, NO_RIGHT),
+        ("branch_secretary", ALLOWED, NO_RIGHT, NO_RIGHT, NO_RIGHT),
+        ("auditor", ALLOWED, NO_RIGHT, NO_RIGHT, NO_RIGHT),
+    ],
+)
+def test_who_may_act_on_a_dispute_at_grid_level(
+    system: System, role: str, read: str, accept: str, mediate: str, seal: str
+):
     desk = system.casebook.disputes
     dispute = report(system, "grid_member", grid=GRID)
     actor = person(role)
     assert outcome(lambda: desk.get(actor, dispute.id)) == read
     assert outcome(lambda: desk.accept(actor, dispute.id)) == accept
-    assert outcome(lambda: desk.hold_mediation_session(actor, dispute.id, outcome=SessionOutcome.ADJOURNED)) == mediate
+    assert (
+        outcome(lambda: desk.hold_mediation_session(actor, dispute.id, outcome=SessionOutcome.ADJOURNED))
+        == mediate
+    )
     assert outcome(lambda: desk.seal_agreement(actor, dispute.id)) == seal
 
 
@@ -96,8 +111,13 @@ def test_a_patrol_member_reports_through_a_shift_that_the_report_names(system: S
     from domain.dispute import Source
 
     found = system.casebook.disputes.report(
-        person("patrol_member"), grid=GRID, parties=[{"name": "A"}, {"name": "B"}], category=Category.OTHER,
-        severity=Severity.MINOR, description="a quarrel at the well", source_ref="shift-12",
+        person("patrol_member"),
+        grid=GRID,
+        parties=[{"name": "A"}, {"name": "B"}],
+        category=Category.OTHER,
+        severity=Severity.MINOR,
+        description="a quarrel at the well",
+        source_ref="shift-12",
         occurred_at=system.casebook.clock() - timedelta(hours=1),
     )
     assert (found.source, found.source_ref) == (Source.PATROL, "shift-12")

@@ -14,8 +14,12 @@ from infra.bootstrap import System
 from tests.support import GRID, TOKENS
 
 REPORT = {
-    "grid": GRID, "parties": [{"name": "Zhang San"}, {"name": "Li Si"}], "category": "labour",
-    "severity": "major", "description": "wages unpaid for a season", "occurred_at": "2026-03-01T08:00:00+08:00",
+    "grid": GRID,
+    "parties": [{"name": "Zhang San"}, {"name": "Li Si"}],
+    "category": "labour",
+    "severity": "major",
+    "description": "wages unpaid for a season",
+    "occurred_at": "2026-03-01T08:00:00+08:00",
 }
 COMMANDS = {  # path → a valid body
     "acceptance": {},
@@ -60,14 +64,22 @@ def post(api: TestClient, dispute_id: str, path: str, role: str = "mediator", **
 def test_a_major_labour_dispute_through_every_command(api: TestClient):
     first = report(api)
     steps = [
-        ("township-filing", "township", {}), ("risk-reports", "mediator", {}),
-        ("acceptance", "mediator", {}), ("mediation-sessions", "mediator", {}),
-        ("agreement", "mediator", {}), ("agreement/signatures", "mediator", {"party": "Zhang San"}),
-        ("agreement/signatures", "mediator", {"party": "Li Si"}), ("agreement/seal", "chair", {}),
-        ("judicial-confirmation", "mediator", {}), ("follow-up-visits", "mediator", {}),
-        ("closure", "mediator", {"reason": "paid"}), ("reopening", "mediator", {}),
-        ("party-refusals", "mediator", {}), ("escalations", "mediator", {}),
-        ("referral", "township", {}), ("criminal-conversion", "mediator", {}),
+        ("township-filing", "township", {}),
+        ("risk-reports", "mediator", {}),
+        ("acceptance", "mediator", {}),
+        ("mediation-sessions", "mediator", {}),
+        ("agreement", "mediator", {}),
+        ("agreement/signatures", "mediator", {"party": "Zhang San"}),
+        ("agreement/signatures", "mediator", {"party": "Li Si"}),
+        ("agreement/seal", "chair", {}),
+        ("judicial-confirmation", "mediator", {}),
+        ("follow-up-visits", "mediator", {}),
+        ("closure", "mediator", {"reason": "paid"}),
+        ("reopening", "mediator", {}),
+        ("party-refusals", "mediator", {}),
+        ("escalations", "mediator", {}),
+        ("referral", "township", {}),
+        ("criminal-conversion", "mediator", {}),
     ]
     for path, role, body in steps:
         done = post(api, first, path, role, **body)
@@ -88,13 +100,21 @@ def test_each_command_refuses_precisely_and_writes_nothing(api: TestClient, sqli
 
     assert api.post(f"/disputes/{converted}/{path}", json=COMMANDS[path]).status_code == 401
     assert post(api, str(uuid4()), path).status_code == 404
-    extra = api.post(f"/disputes/{converted}/{path}", json={**COMMANDS[path], "colour": "red"}, headers=auth("mediator"))
+    extra = api.post(
+        f"/disputes/{converted}/{path}", json={**COMMANDS[path], "colour": "red"}, headers=auth("mediator")
+    )
     assert extra.status_code == 422 and extra.json()["errors"][0]["field"] == "colour"
-    stale = api.post(f"/disputes/{converted}/{path}", json=COMMANDS[path], headers={**auth("mediator"), "If-Match": '"1"'})
+    stale = api.post(
+        f"/disputes/{converted}/{path}", json=COMMANDS[path], headers={**auth("mediator"), "If-Match": '"1"'}
+    )
     assert stale.status_code == 412 and stale.json()["current_version"] == 2
     auditor = post(api, converted, path, "auditor")
     assert auditor.status_code == 403 and auditor.json()["right"]
     state = post(api, converted, path, "chair")
-    assert state.status_code == 409 and state.json()["state"] == "converted_to_criminal" and state.json()["allowed"] == []
+    assert (
+        state.status_code == 409
+        and state.json()["state"] == "converted_to_criminal"
+        and state.json()["allowed"] == []
+    )
 
     assert sqlite_system.casebook.recorder.max_notification_id() == before

@@ -17,8 +17,12 @@ GRID_MEMBER, MEDIATOR = person("grid_member"), person("mediator")
 
 def report(system: System) -> Dispute:
     return system.casebook.disputes.report(
-        GRID_MEMBER, grid=GRID, parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
-        category=Category.NEIGHBOURHOOD, severity=Severity.MINOR, description="fence moved",
+        GRID_MEMBER,
+        grid=GRID,
+        parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
+        category=Category.NEIGHBOURHOOD,
+        severity=Severity.MINOR,
+        description="fence moved",
         occurred_at=system.casebook.clock() - timedelta(days=2),
     )
 
@@ -31,23 +35,33 @@ def clock_named(system: System, dispute: Dispute, name: str) -> ClockState:
 
 
 def test_changes_learned_of_at_once_stop_each_clock_when_it_was_left_and_record_a_clock_run_in_between(
-    system: System, clock: Clock,
+    system: System,
+    clock: Clock,
 ):
     dispute = report(system)
     DisputeClocks(system.casebook).sync(dispute.id, 0)
     clock.advance(timedelta(hours=20))
     agreed_at = clock()
-    system.casebook.disputes.record_agreement(GRID_MEMBER, dispute.id, form=AgreementForm.ORAL, terms="fence back")
+    system.casebook.disputes.record_agreement(
+        GRID_MEMBER, dispute.id, form=AgreementForm.ORAL, terms="fence back"
+    )
     clock.advance(timedelta(days=3))  # past the grid's due time; the follow-up visit is made
     system.casebook.disputes.record_follow_up_visit(
-        MEDIATOR, dispute.id, performance=Performance.FULLY, satisfaction=Satisfaction.SATISFIED,
+        MEDIATOR,
+        dispute.id,
+        performance=Performance.FULLY,
+        satisfaction=Satisfaction.SATISFIED,
     )
 
     DisputeClocks(system.casebook).sync(dispute.id, 0)  # the workflow learns of both at once
 
     grid = clock_named(system, dispute, "dispute.grid")
     assert agreed_at < grid.due_at < clock()
-    assert (grid.status, grid.ended_at, grid.outcome) == ("stopped", agreed_at, "met: agreement reached at grid level")
+    assert (grid.status, grid.ended_at, grid.outcome) == (
+        "stopped",
+        agreed_at,
+        "met: agreement reached at grid level",
+    )
     # The follow-up clock ran from the agreement to the visit, both before the workflow heard:
     # it is recorded all the same, so the on-time statistics count it.
     follow_up = clock_named(system, dispute, "dispute.follow_up")
@@ -56,13 +70,16 @@ def test_changes_learned_of_at_once_stop_each_clock_when_it_was_left_and_record_
 
 
 def test_an_agreement_after_the_due_time_that_the_workflow_had_not_yet_acted_on_stops_the_level_clock_late(
-    system: System, clock: Clock,
+    system: System,
+    clock: Clock,
 ):
     dispute = report(system)
     DisputeClocks(system.casebook).sync(dispute.id, 0)
     clock.advance(timedelta(hours=30))
     agreed_at = clock()
-    system.casebook.disputes.record_agreement(GRID_MEMBER, dispute.id, form=AgreementForm.ORAL, terms="fence back")
+    system.casebook.disputes.record_agreement(
+        GRID_MEMBER, dispute.id, form=AgreementForm.ORAL, terms="fence back"
+    )
 
     time = DisputeClocks(system.casebook).sync(dispute.id, 0)
 

@@ -50,10 +50,17 @@ def test_a_report_of_something_that_has_not_happened_yet_is_refused():
 
 def test_a_mediation_session_is_recorded_with_its_level_mediator_and_outcome():
     dispute = given(reported())
-    dispute.hold_mediation_session(mediator="li-ming", outcome=SessionOutcome.ADJOURNED, notes="x", **stamp("li-ming"))
+    dispute.hold_mediation_session(
+        mediator="li-ming", outcome=SessionOutcome.ADJOURNED, notes="x", **stamp("li-ming")
+    )
     [event] = then(dispute)
     assert isinstance(event, Dispute.MediationSessionHeld)
-    assert (event.level, event.mediator, event.outcome, event.actor) == ("grid", "li-ming", "adjourned", "li-ming")
+    assert (event.level, event.mediator, event.outcome, event.actor) == (
+        "grid",
+        "li-ming",
+        "adjourned",
+        "li-ming",
+    )
 
 
 def test_a_failed_session_leaves_the_dispute_unresolved_and_open_to_escalation():
@@ -70,8 +77,12 @@ def test_an_agreement_resolves_the_dispute():
     assert isinstance(event, Dispute.AgreementReached)
     assert dispute.is_resolved
     assert dispute.agreement == {
-        "form": "written", "terms": "pay 200 yuan", "level": "grid",
-        "signed_by": [], "sealed": False, "in_effect_since": None,
+        "form": "written",
+        "terms": "pay 200 yuan",
+        "level": "grid",
+        "signed_by": [],
+        "sealed": False,
+        "in_effect_since": None,
     }
 
 
@@ -141,7 +152,9 @@ def test_nothing_takes_effect_before_the_dispute_was_reported():
     dispute = given(reported())
     with pytest.raises(InvalidValue) as refusal:
         dispute.hold_mediation_session(
-            mediator="li-ming", outcome=SessionOutcome.ADJOURNED, notes="",
+            mediator="li-ming",
+            outcome=SessionOutcome.ADJOURNED,
+            notes="",
             **stamp(at=T0 - timedelta(minutes=1)),
         )
     assert refusal.value.field == "effective_at"
@@ -150,6 +163,11 @@ def test_nothing_takes_effect_before_the_dispute_was_reported():
 
 def test_every_event_carries_actor_business_time_and_command_id():
     events = recorded(reported(), mediated(), agreed(), closed())
-    assert [type(e).__name__ for e in events] == ["Reported", "MediationSessionHeld", "AgreementReached", "Closed"]
+    assert [type(e).__name__ for e in events] == [
+        "Reported",
+        "MediationSessionHeld",
+        "AgreementReached",
+        "Closed",
+    ]
     for event in events:
         assert event.actor and event.effective_at and event.command_id

@@ -52,11 +52,18 @@ def refused(dispute: Dispute, error: type[Exception], call, **match: object) -> 
 
 # -- reporting and acceptance ---------------------------------------------------------------
 
+
 def test_a_dispute_reported_to_a_village_starts_at_village_level_and_must_be_accepted_first():
     dispute = given(reported(grid=None))
     assert (dispute.level, dispute.grid) == (Level.VILLAGE, None)
-    refused(dispute, TransitionNotAllowed, lambda d: d.hold_mediation_session(
-        mediator="li-ming", outcome=SessionOutcome.ADJOURNED, notes="", **stamp()), state="open at village level")
+    refused(
+        dispute,
+        TransitionNotAllowed,
+        lambda d: d.hold_mediation_session(
+            mediator="li-ming", outcome=SessionOutcome.ADJOURNED, notes="", **stamp()
+        ),
+        state="open at village level",
+    )
     dispute.accept(**stamp("li-ming"))
     [event] = then(dispute)
     assert isinstance(event, Dispute.Accepted) and event.level == "village"
@@ -78,21 +85,34 @@ def test_a_patrol_or_a_referral_must_name_what_it_came_from():
 
 # -- mediation -------------------------------------------------------------------------------
 
+
 def test_a_party_who_refuses_mediation_ends_it():
     dispute = given(reported(), accepted())
     dispute.record_party_refusal(party="Li Si", reason="will sue", **stamp("li-ming"))
     [event] = then(dispute)
     assert (event.party, dispute.status) == ("Li Si", Status.MEDIATION_FAILED)
-    refused(dispute, TransitionNotAllowed, lambda d: d.hold_mediation_session(
-        mediator="li-ming", outcome=SessionOutcome.ADJOURNED, notes="", **stamp()), state="mediation_failed")
+    refused(
+        dispute,
+        TransitionNotAllowed,
+        lambda d: d.hold_mediation_session(
+            mediator="li-ming", outcome=SessionOutcome.ADJOURNED, notes="", **stamp()
+        ),
+        state="mediation_failed",
+    )
 
 
 def test_only_a_party_can_refuse():
     dispute = given(reported())
-    refused(dispute, InvalidValue, lambda d: d.record_party_refusal(party="Wang Wu", reason="", **stamp()), field="party")
+    refused(
+        dispute,
+        InvalidValue,
+        lambda d: d.record_party_refusal(party="Wang Wu", reason="", **stamp()),
+        field="party",
+    )
 
 
 # -- written agreements ----------------------------------------------------------------------
+
 
 def test_a_written_agreement_takes_effect_when_every_party_signed_and_the_committee_sealed():
     dispute = given(reported(), agreed(WRITTEN), signed(*PARTIES))
@@ -112,9 +132,13 @@ def test_a_seal_before_every_party_signed_is_refused_naming_who_has_not():
 def test_signatures_are_by_parties_once_each_and_before_the_seal():
     dispute = given(reported(), agreed(WRITTEN), signed("Zhang San"))
     refused(dispute, InvalidValue, lambda d: d.sign_agreement(party="Wang Wu", **stamp()), field="party")
-    assert "already signed" in str(refused(dispute, TransitionNotAllowed, lambda d: d.sign_agreement(party="Zhang San", **stamp())))
+    assert "already signed" in str(
+        refused(dispute, TransitionNotAllowed, lambda d: d.sign_agreement(party="Zhang San", **stamp()))
+    )
     sealed_one = given(reported(), agreed(WRITTEN), signed(*PARTIES), sealed())
-    assert "already sealed" in str(refused(sealed_one, TransitionNotAllowed, lambda d: d.seal_agreement(committee="v", **stamp())))
+    assert "already sealed" in str(
+        refused(sealed_one, TransitionNotAllowed, lambda d: d.seal_agreement(committee="v", **stamp()))
+    )
 
 
 def test_an_oral_agreement_is_in_effect_at_once_and_has_nothing_to_sign():
@@ -125,35 +149,69 @@ def test_an_oral_agreement_is_in_effect_at_once_and_has_nothing_to_sign():
 
 # -- after an agreement ----------------------------------------------------------------------
 
+
 def test_a_follow_up_visit_needs_the_agreement_in_effect():
     pending = given(reported(), agreed(WRITTEN))
-    refused(pending, TransitionNotAllowed, lambda d: d.record_follow_up_visit(
-        performance=Performance.FULLY, satisfaction=Satisfaction.SATISFIED, notes="", **stamp()))
+    refused(
+        pending,
+        TransitionNotAllowed,
+        lambda d: d.record_follow_up_visit(
+            performance=Performance.FULLY, satisfaction=Satisfaction.SATISFIED, notes="", **stamp()
+        ),
+    )
     dispute = given(reported(), agreed(WRITTEN), signed(*PARTIES), sealed())
-    dispute.record_follow_up_visit(performance=Performance.PARTLY, satisfaction=Satisfaction.BASICALLY_SATISFIED,
-                                   notes="half paid", **stamp("li-ming"))
-    assert [(v["performance"], v["satisfaction"]) for v in dispute.follow_ups] == [("partly", "basically_satisfied")]
+    dispute.record_follow_up_visit(
+        performance=Performance.PARTLY,
+        satisfaction=Satisfaction.BASICALLY_SATISFIED,
+        notes="half paid",
+        **stamp("li-ming"),
+    )
+    assert [(v["performance"], v["satisfaction"]) for v in dispute.follow_ups] == [
+        ("partly", "basically_satisfied")
+    ]
 
 
 def test_judicial_confirmation_is_for_a_written_agreement_within_30_days_once():
     oral = given(reported(), agreed(AgreementForm.ORAL))
-    assert "only a written agreement" in str(refused(
-        oral, TransitionNotAllowed, lambda d: d.request_judicial_confirmation(court="Anping court", **stamp())))
+    assert "only a written agreement" in str(
+        refused(
+            oral,
+            TransitionNotAllowed,
+            lambda d: d.request_judicial_confirmation(court="Anping court", **stamp()),
+        )
+    )
     dispute = given(reported(), agreed(WRITTEN), signed(*PARTIES), sealed())
     in_effect = dispute.agreement_in_effect_since
     late = stamp(at=in_effect + timedelta(days=31))
-    assert "30-day window" in str(refused(
-        dispute, TransitionNotAllowed, lambda d: d.request_judicial_confirmation(court="Anping court", **late)))
-    refused(dispute, InvalidValue, lambda d: d.request_judicial_confirmation(court=" ", **stamp(at=in_effect)), field="court")
+    assert "30-day window" in str(
+        refused(
+            dispute,
+            TransitionNotAllowed,
+            lambda d: d.request_judicial_confirmation(court="Anping court", **late),
+        )
+    )
+    refused(
+        dispute,
+        InvalidValue,
+        lambda d: d.request_judicial_confirmation(court=" ", **stamp(at=in_effect)),
+        field="court",
+    )
     dispute.request_judicial_confirmation(court="Anping court", **stamp(at=in_effect + timedelta(days=30)))
     assert then(dispute)[0].court == "Anping court"
-    assert "already requested" in str(refused(
-        dispute, TransitionNotAllowed, lambda d: d.request_judicial_confirmation(court="x", **stamp(at=in_effect))))
+    assert "already requested" in str(
+        refused(
+            dispute,
+            TransitionNotAllowed,
+            lambda d: d.request_judicial_confirmation(court="x", **stamp(at=in_effect)),
+        )
+    )
 
 
 def test_closing_with_a_written_agreement_not_yet_in_effect_is_refused():
     dispute = given(reported(), agreed(WRITTEN))
-    assert "not yet in effect" in str(refused(dispute, TransitionNotAllowed, lambda d: d.close(reason="", **stamp())))
+    assert "not yet in effect" in str(
+        refused(dispute, TransitionNotAllowed, lambda d: d.close(reason="", **stamp()))
+    )
 
 
 def test_closing_after_failed_mediation_requires_the_remedies_told():
@@ -165,17 +223,27 @@ def test_closing_after_failed_mediation_requires_the_remedies_told():
 
 # -- leaving the ladder ----------------------------------------------------------------------
 
+
 def test_a_referral_names_the_body_and_ends_mediation():
     dispute = given(reported(), accepted())
-    refused(dispute, InvalidValue, lambda d: d.refer_out(route=ReferralRoute.ARBITRATION, body="", reason="", **stamp()), field="body")
-    dispute.refer_out(route=ReferralRoute.ARBITRATION, body="Anping labour arbitration", reason="wages", **stamp())
+    refused(
+        dispute,
+        InvalidValue,
+        lambda d: d.refer_out(route=ReferralRoute.ARBITRATION, body="", reason="", **stamp()),
+        field="body",
+    )
+    dispute.refer_out(
+        route=ReferralRoute.ARBITRATION, body="Anping labour arbitration", reason="wages", **stamp()
+    )
     assert then(dispute)[0].route == "arbitration" and dispute.status == Status.REFERRED_OUT
     assert dispute.allowed_actions() == {"reopen", "record_criminal_conversion"}
 
 
 def test_only_a_major_dispute_is_filed_with_the_township_and_only_once():
     minor = given(reported(severity=Severity.MINOR))
-    assert "only major disputes" in str(refused(minor, TransitionNotAllowed, lambda d: d.file_with_township(township="t", **stamp())))
+    assert "only major disputes" in str(
+        refused(minor, TransitionNotAllowed, lambda d: d.file_with_township(township="t", **stamp()))
+    )
     major = given(reported(severity=Severity.MAJOR))
     assert "file_with_township" in major.allowed_actions()
     major.file_with_township(township="t", **stamp())
@@ -186,8 +254,18 @@ def test_only_a_major_dispute_is_filed_with_the_township_and_only_once():
 
 def test_a_risk_report_names_the_risk_and_the_police_unit():
     dispute = given(reported())
-    refused(dispute, InvalidValue, lambda d: d.report_risk(risk="", police_unit="Dongxi station", **stamp()), field="risk")
-    refused(dispute, InvalidValue, lambda d: d.report_risk(risk="threats", police_unit=" ", **stamp()), field="police_unit")
+    refused(
+        dispute,
+        InvalidValue,
+        lambda d: d.report_risk(risk="", police_unit="Dongxi station", **stamp()),
+        field="risk",
+    )
+    refused(
+        dispute,
+        InvalidValue,
+        lambda d: d.report_risk(risk="threats", police_unit=" ", **stamp()),
+        field="police_unit",
+    )
     dispute.report_risk(risk="threats with a knife", police_unit="Dongxi station", **stamp())
     dispute.report_risk(risk="again", police_unit="Dongxi station", **stamp())
     assert dispute.risk_reports == 2 and dispute.status == Status.OPEN
@@ -195,15 +273,22 @@ def test_a_risk_report_names_the_risk_and_the_police_unit():
 
 def test_a_dispute_that_turned_criminal_allows_nothing_more_even_after_closure():
     done = given(reported(), agreed(), closed())
-    refused(done, InvalidValue, lambda d: d.record_criminal_conversion(police_reference=" ", description="", **stamp()),
-            field="police_reference")
+    refused(
+        done,
+        InvalidValue,
+        lambda d: d.record_criminal_conversion(police_reference=" ", description="", **stamp()),
+        field="police_reference",
+    )
     done.record_criminal_conversion(police_reference="AP-17", description="assault", **stamp())
     assert [type(e).__name__ for e in then(done)] == ["ConvertedToCriminalCase"]
     assert done.status == Status.CONVERTED_TO_CRIMINAL and done.allowed_actions() == frozenset()
-    refused(done, TransitionNotAllowed, lambda d: d.reopen(reason="x", **stamp()), state="converted_to_criminal")
+    refused(
+        done, TransitionNotAllowed, lambda d: d.reopen(reason="x", **stamp()), state="converted_to_criminal"
+    )
 
 
 # -- reopening and duplicates ----------------------------------------------------------------
+
 
 def test_a_reopened_dispute_is_open_again_at_its_level_without_its_old_agreement():
     dispute = given(reported(), accepted(), agreed(), closed())
@@ -227,7 +312,9 @@ def test_a_dispute_cannot_duplicate_itself_or_a_duplicate():
     refused(dispute, InvalidValue, lambda d: d.mark_duplicate_of(d, **stamp()), field="original")
     original, repeat, third = given(reported()), given(reported()), given(reported())
     repeat.mark_duplicate_of(original, **stamp())
-    assert "itself a duplicate" in str(refused(third, InvalidValue, lambda d: d.mark_duplicate_of(repeat, **stamp())))
+    assert "itself a duplicate" in str(
+        refused(third, InvalidValue, lambda d: d.mark_duplicate_of(repeat, **stamp()))
+    )
 
 
 def test_a_mediation_session_at_village_level_waits_for_acceptance_after_escalation():

@@ -26,9 +26,14 @@ from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, pass_grid_dea
 
 def report(system: System, grid: str = GRID, role: str = "grid_member") -> Dispute:
     return system.casebook.disputes.report(
-        person(role), grid=grid, parties=[{"name": "A"}, {"name": "B"}],
-        category=Category.LABOUR, severity=Severity.GENERAL, description="unpaid wages",
-        occurred_at=system.casebook.clock() - timedelta(days=1), meta=CommandMeta(),
+        person(role),
+        grid=grid,
+        parties=[{"name": "A"}, {"name": "B"}],
+        category=Category.LABOUR,
+        severity=Severity.GENERAL,
+        description="unpaid wages",
+        occurred_at=system.casebook.clock() - timedelta(days=1),
+        meta=CommandMeta(),
     )
 
 
@@ -36,8 +41,12 @@ def a_month_of_disputes(system: System) -> None:
     """Nine disputes in Qiaotou (and a duplicate report) and one in Shangba, in every state."""
     mediator, casebook = person("mediator"), system.casebook
     agreed_then_closed = report(system)
-    casebook.disputes.hold_mediation_session(mediator, agreed_then_closed.id, outcome=SessionOutcome.ADJOURNED)
-    casebook.disputes.record_agreement(mediator, agreed_then_closed.id, form=AgreementForm.WRITTEN, terms="pay")
+    casebook.disputes.hold_mediation_session(
+        mediator, agreed_then_closed.id, outcome=SessionOutcome.ADJOURNED
+    )
+    casebook.disputes.record_agreement(
+        mediator, agreed_then_closed.id, form=AgreementForm.WRITTEN, terms="pay"
+    )
     for party in ("A", "B"):
         casebook.disputes.sign_agreement(mediator, agreed_then_closed.id, party=party)
     casebook.disputes.seal_agreement(person("chair"), agreed_then_closed.id)
@@ -46,14 +55,18 @@ def a_month_of_disputes(system: System) -> None:
     casebook.disputes.record_agreement(mediator, agreed.id, form=AgreementForm.ORAL, terms="apology")
     failed_and_closed = report(system)
     casebook.disputes.hold_mediation_session(mediator, failed_and_closed.id, outcome=SessionOutcome.FAILED)
-    casebook.disputes.close(mediator, failed_and_closed.id, reason="told of litigation", remedies_told=[Remedy.LITIGATION])
+    casebook.disputes.close(
+        mediator, failed_and_closed.id, reason="told of litigation", remedies_told=[Remedy.LITIGATION]
+    )
     to_township = report(system)
     casebook.disputes.escalate(mediator, to_township.id, reason="beyond the grid")
     casebook.disputes.escalate(mediator, to_township.id, reason="beyond the village")
     by_deadline_then_agreed = report(system)
     pass_grid_deadline(system, by_deadline_then_agreed.id)
     casebook.disputes.accept(mediator, by_deadline_then_agreed.id)
-    casebook.disputes.record_agreement(mediator, by_deadline_then_agreed.id, form=AgreementForm.ORAL, terms="ok")
+    casebook.disputes.record_agreement(
+        mediator, by_deadline_then_agreed.id, form=AgreementForm.ORAL, terms="ok"
+    )
     referred = report(system)
     casebook.disputes.refer_out(mediator, referred.id, route=ReferralRoute.LITIGATION, body="Anping court")
     converted = report(system)
@@ -91,7 +104,10 @@ def test_village_statistics_count_each_dispute_once_and_add_up(system: System):
         "converted_to_criminal": 1,
         "mediation_success_rate": 0.75,
     }
-    assert stats["reported"] == stats["resolved_by_agreement"] + stats["closed_without_agreement"] + stats["open"]
+    assert (
+        stats["reported"]
+        == stats["resolved_by_agreement"] + stats["closed_without_agreement"] + stats["open"]
+    )
     assert village(system, "anping.dongxi.shangba")["reported"] == 1
 
 
@@ -139,9 +155,8 @@ def test_two_runners_under_one_name_cannot_both_apply_a_batch(system: System):
         start = tracking.position(cur, system.statistics.name, lock=True)  # both read this
     with system.views.transaction() as cur:
         tracking.advance(cur, system.statistics.name, start, start + 1)
-    with pytest.raises(tracking.TrackingConflict):
-        with system.views.transaction() as cur:
-            tracking.advance(cur, system.statistics.name, start, start + 1)
+    with pytest.raises(tracking.TrackingConflict), system.views.transaction() as cur:
+        tracking.advance(cur, system.statistics.name, start, start + 1)
     assert live.position() == start + 1
 
 
@@ -151,8 +166,14 @@ def test_a_rebuild_from_zero_equals_the_live_read_model_and_switches_over(system
     live.catch_up()
     before = village(system)
     seen: list[tuple[int, int]] = []
-    report_ = rebuild(system.reader, system.views, system.statistics, switch=True,
-                      batch_size=4, progress=lambda p, h: seen.append((p, h)))
+    report_ = rebuild(
+        system.reader,
+        system.views,
+        system.statistics,
+        switch=True,
+        batch_size=4,
+        progress=lambda p, h: seen.append((p, h)),
+    )
     assert report_.equal, report_.differences
     assert report_.switched and report_.rows == 11
     assert seen and seen[-1][0] == report_.position

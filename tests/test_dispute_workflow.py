@@ -21,9 +21,14 @@ from workflows.contracts import CaseRef, ClockDue, case_workflow_id
 
 def report(system: System, severity: Severity = Severity.MINOR, **meta: object) -> Dispute:
     return system.casebook.disputes.report(
-        person("grid_member"), grid=GRID, parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
-        category=Category.NEIGHBOURHOOD, severity=severity, description="fence moved",
-        occurred_at=system.casebook.clock() - timedelta(days=2), meta=CommandMeta(**meta),  # type: ignore[arg-type]
+        person("grid_member"),
+        grid=GRID,
+        parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
+        category=Category.NEIGHBOURHOOD,
+        severity=severity,
+        description="fence moved",
+        occurred_at=system.casebook.clock() - timedelta(days=2),
+        meta=CommandMeta(**meta),  # type: ignore[arg-type]
     )
 
 
@@ -63,7 +68,9 @@ def test_a_minor_dispute_is_reminded_at_half_and_four_fifths_and_escalates_after
                 (0.8, ["fang-jun", "he-ping", "li-ming", "wang-fang", "xu-min", "zhou-yun"]),
             ]
             assert [r["at"] for r in grid.reminders_sent] == [
-                dispute.reported_at + timedelta(hours=12), dispute.reported_at + timedelta(hours=19, minutes=12)]
+                dispute.reported_at + timedelta(hours=12),
+                dispute.reported_at + timedelta(hours=19, minutes=12),
+            ]
 
             await env.sleep(timedelta(minutes=2))
 
@@ -100,7 +107,10 @@ def test_an_agreement_before_the_deadline_prevents_the_escalation_and_starts_the
                 return clocks(system, dispute).get("dispute.follow_up") == ("running", None)
 
             await eventually(follow_up_running)
-            assert clocks(system, dispute)["dispute.grid"] == ("stopped", "met: agreement reached at grid level")
+            assert clocks(system, dispute)["dispute.grid"] == (
+                "stopped",
+                "met: agreement reached at grid level",
+            )
             await env.sleep(timedelta(days=20))
 
             async def follow_up_missed() -> bool:
@@ -132,7 +142,9 @@ def test_the_clock_counts_from_the_report_even_when_the_workflow_starts_late(sql
                 return kinds(system, dispute) == ["Reported", "Escalated"]
 
             await eventually(escalated)
-            assert system.casebook.disputes.get(None, dispute.id).level_since == dispute.reported_at + timedelta(hours=24)
+            assert system.casebook.disputes.get(
+                None, dispute.id
+            ).level_since == dispute.reported_at + timedelta(hours=24)
 
     asyncio.run(scenario())
 
@@ -153,7 +165,10 @@ def test_a_manual_escalation_stops_the_grid_clock_and_starts_the_village_one(sql
                 return "dispute.village" in clocks(system, dispute)
 
             await eventually(moved)
-            assert clocks(system, dispute)["dispute.grid"] == ("stopped", "left the level: now at village level")
+            assert clocks(system, dispute)["dispute.grid"] == (
+                "stopped",
+                "left the level: now at village level",
+            )
             await env.sleep(timedelta(days=1))
             assert kinds(system, dispute) == ["Reported", "Escalated"]
 
@@ -174,7 +189,10 @@ def test_a_major_dispute_is_filed_with_the_township_at_once(sqlite):
             await eventually(filed)
             _, events = system.casebook.disputes.with_history(person("auditor"), dispute.id)
             assert (events[1].actor, events[1].township, events[1].effective_at) == (
-                "system:deadline", "anping.dongxi", dispute.reported_at)
+                "system:deadline",
+                "anping.dongxi",
+                dispute.reported_at,
+            )
 
     asyncio.run(scenario())
 
@@ -193,7 +211,10 @@ def test_the_whole_ladder_then_overdue_at_the_township(sqlite):
 
             await eventually(overdue)
             assert kinds(system, dispute) == ["Reported", "Escalated", "Escalated"]
-            assert clocks(system, dispute)["dispute.township"][1] == "overdue at township level: to be referred out"
+            assert (
+                clocks(system, dispute)["dispute.township"][1]
+                == "overdue at township level: to be referred out"
+            )
             await held(handle(env, dispute), lambda time: time.clocks == [])
 
     asyncio.run(scenario())
@@ -207,8 +228,9 @@ def test_a_reopened_dispute_gets_a_new_episode_with_a_fresh_clock(sqlite):
             dispute = report(system)
             await dispatcher.catch_up()
             clock.now = await env.get_current_time()
-            system.casebook.disputes.record_agreement(person("grid_member"), dispute.id,
-                                                      form=AgreementForm.ORAL, terms="ok")
+            system.casebook.disputes.record_agreement(
+                person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok"
+            )
             system.casebook.disputes.close(person("mediator"), dispute.id, reason="done")
             await dispatcher.catch_up()
             await handle(env, dispute).result()
@@ -220,11 +242,14 @@ def test_a_reopened_dispute_gets_a_new_episode_with_a_fresh_clock(sqlite):
             async def new_grid_clock() -> bool:
                 found = system.casebook.deadlines.clocks("dispute", dispute.id)
                 return found is not None and any(
-                    c.clock == "dispute.grid" and c.started_at == clock.now for c in found.running())
+                    c.clock == "dispute.grid" and c.started_at == clock.now for c in found.running()
+                )
 
             await eventually(new_grid_clock)
-            await held(handle(env, dispute, episode=1),
-                       lambda time: [c.clock for c in time.clocks] == ["dispute.grid"])
+            await held(
+                handle(env, dispute, episode=1),
+                lambda time: [c.clock for c in time.clocks] == ["dispute.grid"],
+            )
 
     asyncio.run(scenario())
 

@@ -78,7 +78,9 @@ class RunningSystem:
         folder.mkdir()
         shipped = (ROOT / "config" / "policy" / "default.toml").read_text(encoding="utf-8")
         fast = shipped.replace('version = "2026.1"', 'version = "e2e"').replace(
-            'clock = "dispute.grid"\namount = 24\nunit = "hours"', 'clock = "dispute.grid"\namount = 3\nunit = "seconds"')
+            'clock = "dispute.grid"\namount = 24\nunit = "hours"',
+            'clock = "dispute.grid"\namount = 3\nunit = "seconds"',
+        )
         assert fast.count('"seconds"') == 1
         (folder / "fast.toml").write_text(fast, encoding="utf-8")
         return folder
@@ -86,8 +88,12 @@ class RunningSystem:
     def start(self) -> None:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "infra.cli", "run"], cwd=ROOT, env=self.env,
-                stdout=log, stderr=log, start_new_session=True,
+                [sys.executable, "-m", "infra.cli", "run"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
             )
         wait_until(self._healthy, 90, "the API answering /health")
 
@@ -142,24 +148,39 @@ def test_a_dispute_reported_over_http_escalates_and_survives_a_restart(running: 
     running.start()
     wait_until(lambda: running.statistics()["escalated"] == 2, 60, "the second escalation, after the restart")
     assert running.statistics() | {"as_of_notification": None} == {
-        "village": VILLAGE, "reported": 2, "resolved_by_agreement": 0, "closed_without_agreement": 0,
-        "open": 2, "escalated": 2, "escalated_to_township": 0, "converted_to_criminal": 0,
-        "mediation_success_rate": None, "as_of_notification": None,
+        "village": VILLAGE,
+        "reported": 2,
+        "resolved_by_agreement": 0,
+        "closed_without_agreement": 0,
+        "open": 2,
+        "escalated": 2,
+        "escalated_to_township": 0,
+        "converted_to_criminal": 0,
+        "mediation_success_rate": None,
+        "as_of_notification": None,
     }
     for dispute_id in (first["id"], second["id"]):
         assert [e["type"] for e in running.dispute(dispute_id)["history"]] == ["Reported", "Escalated"]
     assert running.stop() == 0
 
 
-def test_the_system_stops_with_the_reason_when_another_process_holds_the_temporal_port(running: RunningSystem):
+def test_the_system_stops_with_the_reason_when_another_process_holds_the_temporal_port(
+    running: RunningSystem,
+):
     """The port was free when `run` checked it and taken before the Temporal server bound it (a
     socket bound without listening looks free to the check): rather than let the worker and the
     dispatcher work on whatever server answers there, the supervisor stops and says why."""
     host, port = running.env["FENGQIAO_TEMPORAL_ADDRESS"].rsplit(":", 1)
     with socket.socket() as squatter:
         squatter.bind((host, int(port)))
-        running.process = subprocess.Popen([sys.executable, "-m", "infra.cli", "run"], cwd=ROOT, env=running.env,
-                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        running.process = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", "run"],
+            cwd=ROOT,
+            env=running.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         _, stderr = running.process.communicate(timeout=120)
     assert running.process.returncode != 0
     said = stderr.decode()

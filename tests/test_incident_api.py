@@ -23,8 +23,12 @@ REPORT = {
     "dead": 0,
 }
 MASS_INCIDENT = {
-    **REPORT, "kind": "mass_incident", "injured": None, "dead": None,
-    "markers": ["road_blockade"], "people_involved": 120,
+    **REPORT,
+    "kind": "mass_incident",
+    "injured": None,
+    "dead": None,
+    "markers": ["road_blockade"],
+    "people_involved": 120,
 }
 COMMANDS = {  # path → a body each command accepts on an incident made ready_to_close
     "upward-reports": {"level": "county", "recipient": "county emergency office"},
@@ -56,8 +60,12 @@ def reported(api: TestClient, body: dict[str, Any] = REPORT, role: str = "grid_m
     return f"/incidents/{response.json()['id']}"
 
 
-def act(api: TestClient, path: str, command: str, body: dict[str, Any] | None = None, role: str = "village_staff") -> dict:
-    response = api.post(f"{path}/{command}", json=COMMANDS[command] if body is None else body, headers=auth(role))
+def act(
+    api: TestClient, path: str, command: str, body: dict[str, Any] | None = None, role: str = "village_staff"
+) -> dict:
+    response = api.post(
+        f"{path}/{command}", json=COMMANDS[command] if body is None else body, headers=auth(role)
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -84,7 +92,9 @@ def test_an_incident_goes_from_report_to_closure_with_its_history(api: TestClien
     upward = act(api, path, "upward-reports", TO_TOWNSHIP)
     assert upward["status"] == "reported_upward" and upward["highest_level"] == "township"
     assert upward["reported_to"][0]["to_node"] == "anping.dongxi"
-    handled = api.post(f"{path}/handling", json=COMMANDS["handling"], headers={**auth("village_staff"), "If-Match": '"2"'})
+    handled = api.post(
+        f"{path}/handling", json=COMMANDS["handling"], headers={**auth("village_staff"), "If-Match": '"2"'}
+    )
     assert handled.status_code == 200 and handled.headers["ETag"] == '"3"'
     corrected = act(api, path, "casualty-corrections", role="township")
     assert (corrected["injured"], corrected["dead"], corrected["fatal"]) == (1, 1, True)
@@ -97,34 +107,81 @@ def test_an_incident_goes_from_report_to_closure_with_its_history(api: TestClien
     assert read.status_code == 200 and read.headers["ETag"] == '"6"'
     history = read.json()["history"]
     assert [e["type"] for e in history] == [
-        "Reported", "ReportedUpward", "Handled", "CasualtiesCorrected", "ReportedUpward", "Closed",
+        "Reported",
+        "ReportedUpward",
+        "Handled",
+        "CasualtiesCorrected",
+        "ReportedUpward",
+        "Closed",
     ]
-    assert [e["actor"] for e in history] == ["wang-fang", "xu-min", "xu-min", "chen-jing", "chen-jing", "deng-hao"]
+    assert [e["actor"] for e in history] == [
+        "wang-fang",
+        "xu-min",
+        "xu-min",
+        "chen-jing",
+        "chen-jing",
+        "deng-hao",
+    ]
     assert history[3]["data"] == {
-        "injured_before": 2, "dead_before": 0, "fatal_before": False, "injured": 1, "dead": 1, "fatal": True,
+        "injured_before": 2,
+        "dead_before": 0,
+        "fatal_before": False,
+        "injured": 1,
+        "dead": 1,
+        "fatal": True,
         "reason": "one of the injured died",
     }
     assert history[4]["data"] == {
-        "level": "county", "previous_level": "township", "to_node": "anping", "recipient": "county emergency office",
+        "level": "county",
+        "previous_level": "township",
+        "to_node": "anping",
+        "recipient": "county emergency office",
     }
 
 
 def test_a_mass_incident_from_a_dispute_carries_its_markers_headcount_and_origin(api: TestClient):
-    dispute = api.post("/disputes", headers=auth("grid_member"), json={
-        "grid": GRID, "parties": [{"name": "Zhang San"}, {"name": "Li Si"}], "category": "land_acquisition",
-        "severity": "major", "description": "compensation", "occurred_at": "2026-02-20T10:00:00+08:00",
-    }).json()
+    dispute = api.post(
+        "/disputes",
+        headers=auth("grid_member"),
+        json={
+            "grid": GRID,
+            "parties": [{"name": "Zhang San"}, {"name": "Li Si"}],
+            "category": "land_acquisition",
+            "severity": "major",
+            "description": "compensation",
+            "occurred_at": "2026-02-20T10:00:00+08:00",
+        },
+    ).json()
     body = {**MASS_INCIDENT, "origin_kind": "dispute", "origin_id": dispute["id"]}
     path = reported(api, body, role="patrol_member")
-    corrected = act(api, path, "mass-incident-corrections", role="township",
-                    body={"markers": ["road_blockade", "gathering_over_500"], "people_involved": 650, "reason": "video"})
-    assert (corrected["markers"], corrected["people_involved"]) == (["road_blockade", "gathering_over_500"], 650)
+    corrected = act(
+        api,
+        path,
+        "mass-incident-corrections",
+        role="township",
+        body={"markers": ["road_blockade", "gathering_over_500"], "people_involved": 650, "reason": "video"},
+    )
+    assert (corrected["markers"], corrected["people_involved"]) == (
+        ["road_blockade", "gathering_over_500"],
+        650,
+    )
     first = api.get(path, headers=auth("township")).json()["history"][0]
     assert first["data"] | {"occurred_at": None} == {
-        "kind": "mass_incident", "village": VILLAGE, "grid": GRID, "occurred_at": None,
-        "description": REPORT["description"], "location": REPORT["location"], "markers": ["road_blockade"],
-        "people_involved": 120, "injured": None, "dead": None, "fatal": False, "offence": None,
-        "hazard": None, "origin_kind": "dispute", "origin_id": dispute["id"],
+        "kind": "mass_incident",
+        "village": VILLAGE,
+        "grid": GRID,
+        "occurred_at": None,
+        "description": REPORT["description"],
+        "location": REPORT["location"],
+        "markers": ["road_blockade"],
+        "people_involved": 120,
+        "injured": None,
+        "dead": None,
+        "fatal": False,
+        "offence": None,
+        "hazard": None,
+        "origin_kind": "dispute",
+        "origin_id": dispute["id"],
     }
 
 
@@ -135,18 +192,26 @@ def test_a_request_retried_with_its_idempotency_key_has_its_effect_once(api: Tes
     assert first.json()["id"] == again.json()["id"]
     path = f"/incidents/{first.json()['id']}"
     for _ in range(2):
-        response = api.post(f"{path}/handling", json=COMMANDS["handling"],
-                            headers={**auth("village_staff"), "Idempotency-Key": "tablet-9/handling/1"})
+        response = api.post(
+            f"{path}/handling",
+            json=COMMANDS["handling"],
+            headers={**auth("village_staff"), "Idempotency-Key": "tablet-9/handling/1"},
+        )
         assert response.status_code == 200
     history = api.get(path, headers=auth("auditor")).json()["history"]
     assert [(e["type"], e["command_id"]) for e in history] == [
-        ("Reported", "tablet-9/incident/1"), ("Handled", "tablet-9/handling/1"),
+        ("Reported", "tablet-9/incident/1"),
+        ("Handled", "tablet-9/handling/1"),
     ]
 
 
 def test_the_openapi_document_describes_the_incident_routes(api: TestClient):
     paths = api.get("/openapi.json").json()["paths"]
-    assert {"/incidents", "/incidents/{incident_id}", *(f"/incidents/{{incident_id}}/{c}" for c in COMMANDS)} <= set(paths)
+    assert {
+        "/incidents",
+        "/incidents/{incident_id}",
+        *(f"/incidents/{{incident_id}}/{c}" for c in COMMANDS),
+    } <= set(paths)
 
 
 # -- 401 ---------------------------------------------------------------------------------------
@@ -155,8 +220,11 @@ def test_the_openapi_document_describes_the_incident_routes(api: TestClient):
 def test_no_token_or_an_unknown_token_is_401_everywhere(api: TestClient, system: System):
     path = reported(api, MASS_INCIDENT)
     before = head(system)
-    requests = [("post", "/incidents", REPORT), ("get", path, None),
-                *(("post", f"{path}/{c}", body) for c, body in COMMANDS.items())]
+    requests = [
+        ("post", "/incidents", REPORT),
+        ("get", path, None),
+        *(("post", f"{path}/{c}", body) for c, body in COMMANDS.items()),
+    ]
     for method, url, body in requests:
         for headers in ({}, {"Authorization": "Bearer nope"}):
             response = api.request(method, url, json=body, headers=headers)
@@ -175,7 +243,9 @@ def test_reporting_without_the_right_or_outside_ones_node_is_403(api: TestClient
     foreign = api.post("/incidents", json=REPORT, headers=auth("foreign_grid_member"))
     assert foreign.status_code == 403 and foreign.json()["node"] == GRID
     assert "outside Zhao Lei's jurisdiction" in foreign.json()["detail"]
-    village = api.post("/incidents", json={**REPORT, "grid": None, "village": VILLAGE}, headers=auth("grid_member"))
+    village = api.post(
+        "/incidents", json={**REPORT, "grid": None, "village": VILLAGE}, headers=auth("grid_member")
+    )
     assert village.status_code == 403 and village.json()["node"] == VILLAGE
     assert head(system) == before
 
@@ -221,10 +291,18 @@ def test_an_unknown_incident_is_404_everywhere_and_a_malformed_id_422(api: TestC
 
 
 def test_a_dispute_is_not_an_incident(api: TestClient):
-    dispute = api.post("/disputes", headers=auth("grid_member"), json={
-        "grid": GRID, "parties": [{"name": "A"}, {"name": "B"}], "category": "other", "severity": "minor",
-        "description": "x", "occurred_at": "2026-03-01T10:00:00+08:00",
-    }).json()
+    dispute = api.post(
+        "/disputes",
+        headers=auth("grid_member"),
+        json={
+            "grid": GRID,
+            "parties": [{"name": "A"}, {"name": "B"}],
+            "category": "other",
+            "severity": "minor",
+            "description": "x",
+            "occurred_at": "2026-03-01T10:00:00+08:00",
+        },
+    ).json()
     assert api.get(f"/incidents/{dispute['id']}", headers=auth("auditor")).status_code == 404
 
 
@@ -251,7 +329,10 @@ def test_handling_a_closed_incident_is_409_with_the_state(api: TestClient, syste
     path = ready_to_close(api)
     act(api, path, "closure")
     body = _conflict(api, system, f"{path}/handling", COMMANDS["handling"])
-    assert (body["state"], body["allowed"]) == ("closed", ["correct_casualties", "correct_mass_incident_facts", "report_upward"])
+    assert (body["state"], body["allowed"]) == (
+        "closed",
+        ["correct_casualties", "correct_mass_incident_facts", "report_upward"],
+    )
 
 
 def test_closing_an_unhandled_or_unreported_incident_is_409(api: TestClient, system: System):
@@ -275,37 +356,59 @@ def test_correcting_mass_incident_facts_of_another_kind_is_409(api: TestClient, 
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_on_a_stale_if_match_is_412_and_writes_nothing(api: TestClient, system: System, command: str):
+def test_every_command_on_a_stale_if_match_is_412_and_writes_nothing(
+    api: TestClient, system: System, command: str
+):
     path = ready_to_close(api)
     before = head(system)
-    stale = api.post(f"{path}/{command}", json=COMMANDS[command], headers={**auth("township"), "If-Match": '"2"'})
+    stale = api.post(
+        f"{path}/{command}", json=COMMANDS[command], headers={**auth("township"), "If-Match": '"2"'}
+    )
     assert stale.status_code == 412
     assert (stale.json()["expected_version"], stale.json()["current_version"]) == (2, 3)
-    garbled = api.post(f"{path}/{command}", json=COMMANDS[command], headers={**auth("township"), "If-Match": "x"})
+    garbled = api.post(
+        f"{path}/{command}", json=COMMANDS[command], headers={**auth("township"), "If-Match": "x"}
+    )
     assert garbled.status_code == 422 and garbled.json()["errors"][0]["field"] == "If-Match"
     assert head(system) == before
-    current = api.post(f"{path}/{command}", json=COMMANDS[command], headers={**auth("township"), "If-Match": '"3"'})
+    current = api.post(
+        f"{path}/{command}", json=COMMANDS[command], headers={**auth("township"), "If-Match": '"3"'}
+    )
     assert current.status_code == 200, current.text
 
 
 # -- 422 ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"injured": None}, "injured"),
-    ({"kind": "mass_incident", "injured": None, "dead": None, "markers": ["gathering_over_500"],
-      "people_involved": 300}, "markers"),
-    ({"kind": "mass_incident", "injured": None, "dead": None, "markers": [], "people_involved": None}, "people_involved"),
-    ({"kind": "public_security_case"}, "offence"),
-    ({"kind": "natural_disaster"}, "hazard"),
-    ({"hazard": "flood"}, "hazard"),
-    ({"occurred_at": "2026-03-02T18:00:00+08:00"}, "occurred_at"),
-    ({"description": "   "}, "description"),
-    ({"origin_kind": "dispute", "origin_id": str(uuid4())}, "origin_id"),
-    ({"origin_kind": "patrol"}, "origin_id"),
-    ({"origin_kind": "patrol", "origin_id": str(uuid4())}, "origin_id"),
-    ({"grid": "anping.nowhere"}, "grid"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"injured": None}, "injured"),
+        (
+            {
+                "kind": "mass_incident",
+                "injured": None,
+                "dead": None,
+                "markers": ["gathering_over_500"],
+                "people_involved": 300,
+            },
+            "markers",
+        ),
+        (
+            {"kind": "mass_incident", "injured": None, "dead": None, "markers": [], "people_involved": None},
+            "people_involved",
+        ),
+        ({"kind": "public_security_case"}, "offence"),
+        ({"kind": "natural_disaster"}, "hazard"),
+        ({"hazard": "flood"}, "hazard"),
+        ({"occurred_at": "2026-03-02T18:00:00+08:00"}, "occurred_at"),
+        ({"description": "   "}, "description"),
+        ({"origin_kind": "dispute", "origin_id": str(uuid4())}, "origin_id"),
+        ({"origin_kind": "patrol"}, "origin_id"),
+        ({"origin_kind": "patrol", "origin_id": str(uuid4())}, "origin_id"),
+        ({"grid": "anping.nowhere"}, "grid"),
+    ],
+)
 def test_a_report_breaking_a_domain_rule_is_422_naming_the_field(
     api: TestClient, system: System, change: dict[str, Any], field: str
 ):
@@ -318,29 +421,53 @@ def test_a_report_breaking_a_domain_rule_is_422_naming_the_field(
 
 def test_a_malformed_report_is_422_naming_each_field(api: TestClient, system: System):
     before = head(system)
-    bad = {**REPORT, "kind": "riot", "injured": -1, "markers": ["sit_in"], "origin_kind": "petition", "extra": 1}
+    bad = {
+        **REPORT,
+        "kind": "riot",
+        "injured": -1,
+        "markers": ["sit_in"],
+        "origin_kind": "petition",
+        "extra": 1,
+    }
     del bad["location"]
     refused = api.post("/incidents", json=bad, headers=auth("grid_member"))
     assert refused.status_code == 422
     assert {e["field"] for e in refused.json()["errors"]} == {
-        "kind", "injured", "markers.0", "origin_kind", "extra", "location"}
+        "kind",
+        "injured",
+        "markers.0",
+        "origin_kind",
+        "extra",
+        "location",
+    }
     both = api.post("/incidents", json={**REPORT, "village": VILLAGE}, headers=auth("grid_member"))
     assert both.status_code == 422
     assert head(system) == before
 
 
-@pytest.mark.parametrize(("command", "body", "field"), [
-    ("upward-reports", {"level": "township"}, "level"),
-    ("upward-reports", {"level": "nation"}, "level"),
-    ("handling", {"measures": " ", "handled_by": "x"}, "measures"),
-    ("handling", {"measures": "x"}, "handled_by"),
-    ("closure", {"outcome": " "}, "outcome"),
-    ("casualty-corrections", {"injured": 2, "dead": 0, "reason": "recount"}, "injured"),
-    ("casualty-corrections", {"injured": 2, "dead": -1, "reason": "recount"}, "dead"),
-    ("casualty-corrections", {"injured": 2, "dead": 1, "reason": ""}, "reason"),
-    ("mass-incident-corrections", {"markers": ["road_blockade"], "people_involved": 900, "reason": "x"}, "markers"),
-    ("mass-incident-corrections", {"markers": ["road_blockade"], "people_involved": 120, "reason": "x"}, "markers"),
-])
+@pytest.mark.parametrize(
+    ("command", "body", "field"),
+    [
+        ("upward-reports", {"level": "township"}, "level"),
+        ("upward-reports", {"level": "nation"}, "level"),
+        ("handling", {"measures": " ", "handled_by": "x"}, "measures"),
+        ("handling", {"measures": "x"}, "handled_by"),
+        ("closure", {"outcome": " "}, "outcome"),
+        ("casualty-corrections", {"injured": 2, "dead": 0, "reason": "recount"}, "injured"),
+        ("casualty-corrections", {"injured": 2, "dead": -1, "reason": "recount"}, "dead"),
+        ("casualty-corrections", {"injured": 2, "dead": 1, "reason": ""}, "reason"),
+        (
+            "mass-incident-corrections",
+            {"markers": ["road_blockade"], "people_involved": 900, "reason": "x"},
+            "markers",
+        ),
+        (
+            "mass-incident-corrections",
+            {"markers": ["road_blockade"], "people_involved": 120, "reason": "x"},
+            "markers",
+        ),
+    ],
+)
 def test_every_command_breaking_a_rule_is_422_naming_the_field(
     api: TestClient, system: System, command: str, body: dict[str, Any], field: str
 ):
@@ -355,7 +482,10 @@ def test_every_command_breaking_a_rule_is_422_naming_the_field(
 def test_a_time_in_the_future_is_422(api: TestClient, system: System):
     path = reported(api)
     before = head(system)
-    refused = api.post(f"{path}/handling", json={**COMMANDS["handling"], "effective_at": "2026-03-03T09:00:00+08:00"},
-                       headers=auth("township"))
+    refused = api.post(
+        f"{path}/handling",
+        json={**COMMANDS["handling"], "effective_at": "2026-03-03T09:00:00+08:00"},
+        headers=auth("township"),
+    )
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "effective_at"
     assert head(system) == before

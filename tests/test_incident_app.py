@@ -28,11 +28,20 @@ TOWNSHIP, COUNTY = "anping.dongxi", "anping"
 def report(system: System, role: str = "grid_member", grid: str | None = GRID, **facts: Any) -> Incident:
     meta = CommandMeta(**{k: facts.pop(k) for k in ("command_id", "effective_at") if k in facts})
     place = {"grid": grid} if "village" not in facts else {}
-    return system.casebook.incidents.report(person(role), **{
-        **place, "kind": Kind.SAFETY_ACCIDENT, "description": "scaffold collapsed",
-        "location": "brick kiln", "occurred_at": system.casebook.clock() - timedelta(hours=1),
-        "injured": 2, "dead": 0, **facts,
-    }, meta=meta)
+    return system.casebook.incidents.report(
+        person(role),
+        **{
+            **place,
+            "kind": Kind.SAFETY_ACCIDENT,
+            "description": "scaffold collapsed",
+            "location": "brick kiln",
+            "occurred_at": system.casebook.clock() - timedelta(hours=1),
+            "injured": 2,
+            "dead": 0,
+            **facts,
+        },
+        meta=meta,
+    )
 
 
 def head(system: System) -> int:
@@ -53,8 +62,18 @@ def names(system: System, incident_id: UUID) -> list[str]:
 def test_a_reported_incident_is_stored_with_its_village_reporter_and_facts(system: System):
     incident = report(system)
     stored = system.casebook.incidents.get(person("village_staff"), incident.id)
-    assert (stored.village, stored.grid, stored.node, stored.reported_by) == (VILLAGE, GRID, GRID, "wang-fang")
-    assert (stored.kind, stored.injured, stored.dead, stored.status) == (Kind.SAFETY_ACCIDENT, 2, 0, Status.REPORTED)
+    assert (stored.village, stored.grid, stored.node, stored.reported_by) == (
+        VILLAGE,
+        GRID,
+        GRID,
+        "wang-fang",
+    )
+    assert (stored.kind, stored.injured, stored.dead, stored.status) == (
+        Kind.SAFETY_ACCIDENT,
+        2,
+        0,
+        Status.REPORTED,
+    )
     assert stored.reported_at == system.casebook.clock()
     assert names(system, incident.id) == ["Reported"]
 
@@ -86,7 +105,9 @@ def test_a_grid_member_reports_in_their_own_grid_only(system: System):
 
 
 @pytest.mark.parametrize("role", ["patrol_member", "patrol_leader", "village_staff"])
-def test_patrol_people_and_village_staff_report_in_their_village_and_its_grids_only(system: System, role: str):
+def test_patrol_people_and_village_staff_report_in_their_village_and_its_grids_only(
+    system: System, role: str
+):
     assert report(system, role=role, grid=OTHER_GRID).grid == OTHER_GRID
     assert report(system, role=role, village=VILLAGE).node == VILLAGE
     with pytest.raises(AccessDenied) as refusal:
@@ -104,13 +125,23 @@ def test_those_without_the_right_to_report_incidents_are_refused_naming_it(syste
 
 def test_an_incident_from_a_dispute_names_the_dispute_it_came_from(system: System):
     dispute = system.casebook.disputes.report(
-        person("grid_member"), grid=GRID, parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
-        category=Category.LAND_ACQUISITION, severity=Severity.MAJOR, description="compensation",
+        person("grid_member"),
+        grid=GRID,
+        parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
+        category=Category.LAND_ACQUISITION,
+        severity=Severity.MAJOR,
+        description="compensation",
         occurred_at=system.casebook.clock() - timedelta(days=3),
     )
     incident = report(
-        system, kind=Kind.MASS_INCIDENT, injured=None, dead=None, markers=[Marker.ROAD_BLOCKADE],
-        people_involved=60, origin_kind="dispute", origin_id=str(dispute.id).upper(),
+        system,
+        kind=Kind.MASS_INCIDENT,
+        injured=None,
+        dead=None,
+        markers=[Marker.ROAD_BLOCKADE],
+        people_involved=60,
+        origin_kind="dispute",
+        origin_id=str(dispute.id).upper(),
     )
     assert (incident.origin_kind, incident.origin_id) == ("dispute", str(dispute.id))
     assert history(system, incident.id)[0].origin_id == str(dispute.id)
@@ -130,14 +161,26 @@ def test_an_unknown_or_malformed_origin_dispute_is_refused_naming_the_field(syst
 
 def test_an_incident_from_a_patrol_names_a_shift_that_exists(system: System):
     patrols, now = system.casebook.patrols, system.casebook.clock()
-    route = patrols.establish_route(person("patrol_leader"), node=VILLAGE, name="Loop",
-                                    checkpoints=[{"code": "C1", "name": "Bridge"}])
-    shift = patrols.schedule_shift(person("patrol_leader"), route_id=route.id, leader="gao-feng", members=["ma-li"],
-                                   planned_start=now, planned_end=now + timedelta(hours=2))
-    incident = report(system, role="patrol_leader", origin_kind="patrol", origin_id=f" {str(shift.id).upper()} ")
+    route = patrols.establish_route(
+        person("patrol_leader"), node=VILLAGE, name="Loop", checkpoints=[{"code": "C1", "name": "Bridge"}]
+    )
+    shift = patrols.schedule_shift(
+        person("patrol_leader"),
+        route_id=route.id,
+        leader="gao-feng",
+        members=["ma-li"],
+        planned_start=now,
+        planned_end=now + timedelta(hours=2),
+    )
+    incident = report(
+        system, role="patrol_leader", origin_kind="patrol", origin_id=f" {str(shift.id).upper()} "
+    )
     assert (incident.origin_kind, incident.origin_id) == ("patrol", str(shift.id))
     before = head(system)
-    for origin_id, reason in (("shift-0302-night", "is not a patrol shift id"), (str(route.id), "no patrol shift")):
+    for origin_id, reason in (
+        ("shift-0302-night", "is not a patrol shift id"),
+        (str(route.id), "no patrol shift"),
+    ):
         with pytest.raises(InvalidValue, match=reason) as refusal:
             report(system, role="patrol_leader", origin_kind="patrol", origin_id=origin_id)
         assert refusal.value.field == "origin_id"
@@ -165,7 +208,10 @@ def test_an_upward_report_names_the_node_of_the_level_where_the_tree_has_one(sys
     incident = report(system)
     for level in (ReportingLevel.COUNTY, ReportingLevel.PROVINCE):
         desk.report_upward(staff, incident.id, level=level)
-    assert [(e.level, e.to_node) for e in history(system, incident.id)[1:]] == [("county", COUNTY), ("province", None)]
+    assert [(e.level, e.to_node) for e in history(system, incident.id)[1:]] == [
+        ("county", COUNTY),
+        ("province", None),
+    ]
 
 
 def test_grid_and_patrol_people_report_but_do_not_handle(system: System):
@@ -180,7 +226,10 @@ def test_workstation_staff_act_on_incidents_in_their_node_and_below_not_in_anoth
     desk = system.casebook.incidents
     in_grid, in_village = report(system), report(system, role="patrol_member", village=VILLAGE)
     for incident in (in_grid, in_village):
-        assert desk.handle(person("village_staff"), incident.id, measures="x", handled_by="y").status == Status.HANDLED
+        assert (
+            desk.handle(person("village_staff"), incident.id, measures="x", handled_by="y").status
+            == Status.HANDLED
+        )
     before = head(system)
     with pytest.raises(AccessDenied, match="outside Lin Tao's jurisdiction") as refusal:
         desk.report_upward(person("foreign_village_staff"), in_grid.id, level=ReportingLevel.TOWNSHIP)
@@ -194,18 +243,33 @@ def test_after_reporting_to_the_county_county_staff_act_on_it(system: System):
     desk = system.casebook.incidents
     incident = report(system)
     desk.report_upward(person("township"), incident.id, level=ReportingLevel.COUNTY)
-    desk.handle(person("county_staff"), incident.id, measures="county team sent", handled_by="county emergency office")
-    corrected = desk.correct_casualties(person("county_staff"), incident.id, injured=1, dead=1, reason="one died")
+    desk.handle(
+        person("county_staff"), incident.id, measures="county team sent", handled_by="county emergency office"
+    )
+    corrected = desk.correct_casualties(
+        person("county_staff"), incident.id, injured=1, dead=1, reason="one died"
+    )
     assert (corrected.fatal, corrected.status) == (True, Status.HANDLED)
     assert [e.actor for e in history(system, incident.id)[2:]] == ["deng-hao", "deng-hao"]
 
 
 def test_corrections_keep_the_old_counts_in_the_history(system: System):
     desk, staff = system.casebook.incidents, person("village_staff")
-    incident = report(system, kind=Kind.MASS_INCIDENT, injured=None, dead=None,
-                      markers=[Marker.ROAD_BLOCKADE], people_involved=200)
-    desk.correct_mass_incident_facts(staff, incident.id, markers=[Marker.ROAD_BLOCKADE, Marker.GATHERING_OVER_500],
-                                     people_involved=700, reason="count from the video")
+    incident = report(
+        system,
+        kind=Kind.MASS_INCIDENT,
+        injured=None,
+        dead=None,
+        markers=[Marker.ROAD_BLOCKADE],
+        people_involved=200,
+    )
+    desk.correct_mass_incident_facts(
+        staff,
+        incident.id,
+        markers=[Marker.ROAD_BLOCKADE, Marker.GATHERING_OVER_500],
+        people_involved=700,
+        reason="count from the video",
+    )
     desk.correct_casualties(staff, incident.id, injured=3, dead=0, reason="hospital list")
     reported, crowd, casualties = history(system, incident.id)
     assert (reported.people_involved, crowd.people_involved_before, crowd.people_involved) == (200, 200, 700)
@@ -227,8 +291,12 @@ def test_an_unknown_incident_is_not_found(system: System):
     with pytest.raises(CaseNotFound):
         system.casebook.incidents.handle(person("township"), uuid4(), measures="x", handled_by="y")
     dispute = system.casebook.disputes.report(
-        person("grid_member"), grid=GRID, parties=[{"name": "A"}, {"name": "B"}],
-        category=Category.OTHER, severity=Severity.MINOR, description="x",
+        person("grid_member"),
+        grid=GRID,
+        parties=[{"name": "A"}, {"name": "B"}],
+        category=Category.OTHER,
+        severity=Severity.MINOR,
+        description="x",
         occurred_at=system.casebook.clock(),
     )
     with pytest.raises(CaseNotFound, match="no incident"):
@@ -249,7 +317,10 @@ def test_a_command_retried_with_the_same_id_takes_effect_once(system: System):
     incident = report(system)
     for _ in range(2):
         system.casebook.incidents.report_upward(
-            person("township"), incident.id, level=ReportingLevel.TOWNSHIP, meta=CommandMeta(command_id="up-1")
+            person("township"),
+            incident.id,
+            level=ReportingLevel.TOWNSHIP,
+            meta=CommandMeta(command_id="up-1"),
         )
     assert names(system, incident.id) == ["Reported", "ReportedUpward"]
 
@@ -258,7 +329,11 @@ def test_a_command_id_used_for_another_command_is_refused(system: System):
     incident = report(system, command_id="shared")
     with pytest.raises(CommandIdReused):
         system.casebook.incidents.handle(
-            person("township"), incident.id, measures="x", handled_by="y", meta=CommandMeta(command_id="shared")
+            person("township"),
+            incident.id,
+            measures="x",
+            handled_by="y",
+            meta=CommandMeta(command_id="shared"),
         )
 
 
@@ -269,7 +344,9 @@ def test_a_refused_command_writes_nothing(system: System):
         system.casebook.incidents.close(person("township"), incident.id, outcome="over")
     assert refusal.value.state == "reported"
     with pytest.raises(InvalidValue):
-        system.casebook.incidents.correct_casualties(person("township"), incident.id, injured=2, dead=0, reason="same")
+        system.casebook.incidents.correct_casualties(
+            person("township"), incident.id, injured=2, dead=0, reason="same"
+        )
     assert head(system) == before
 
 
@@ -278,7 +355,10 @@ def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(syste
     system.casebook.incidents.handle(person("township"), incident.id, measures="x", handled_by="y")
     with pytest.raises(StaleVersion) as refusal:
         system.casebook.incidents.report_upward(
-            person("township"), incident.id, level=ReportingLevel.TOWNSHIP, meta=CommandMeta(expected_version=1)
+            person("township"),
+            incident.id,
+            level=ReportingLevel.TOWNSHIP,
+            meta=CommandMeta(expected_version=1),
         )
     assert (refusal.value.expected, refusal.value.actual) == (1, 2)
     assert names(system, incident.id) == ["Reported", "Handled"]

@@ -24,11 +24,20 @@ FACTS: dict[Kind, dict[str, Any]] = {
 
 def reported(kind: Kind = Kind.SAFETY_ACCIDENT, **facts: Any) -> Step:
     def step(_: Incident | None) -> Incident:
-        return Incident.report(**{
-            "kind": kind, "village": "v", "grid": "g", "occurred_at": T0 - timedelta(hours=2),
-            "description": "scaffold collapsed", "location": "brick kiln, east road",
-            **FACTS[kind], **facts, **stamp("wang-fang", T0),
-        })
+        return Incident.report(
+            **{
+                "kind": kind,
+                "village": "v",
+                "grid": "g",
+                "occurred_at": T0 - timedelta(hours=2),
+                "description": "scaffold collapsed",
+                "location": "brick kiln, east road",
+                **FACTS[kind],
+                **facts,
+                **stamp("wang-fang", T0),
+            }
+        )
+
     return step
 
 
@@ -37,22 +46,37 @@ def _on(call: Callable[[Incident], None]) -> Step:
         assert incident is not None
         call(incident)
         return incident
+
     return step
 
 
 def upward(level: ReportingLevel = ReportingLevel.TOWNSHIP, hours: float = 1) -> Step:
-    return _on(lambda i: i.report_upward(
-        level=level, to_node=None, recipient="duty office", **stamp("chen-jing", T0 + timedelta(hours=hours))))
+    return _on(
+        lambda i: i.report_upward(
+            level=level,
+            to_node=None,
+            recipient="duty office",
+            **stamp("chen-jing", T0 + timedelta(hours=hours)),
+        )
+    )
 
 
 def handled(hours: float = 2) -> Step:
-    return _on(lambda i: i.handle(
-        measures="site sealed, injured to hospital", handled_by="township safety office",
-        **stamp("chen-jing", T0 + timedelta(hours=hours))))
+    return _on(
+        lambda i: i.handle(
+            measures="site sealed, injured to hospital",
+            handled_by="township safety office",
+            **stamp("chen-jing", T0 + timedelta(hours=hours)),
+        )
+    )
 
 
 def closed(hours: float = 3) -> Step:
-    return _on(lambda i: i.close(outcome="kiln shut for inspection", **stamp("chen-jing", T0 + timedelta(hours=hours))))
+    return _on(
+        lambda i: i.close(
+            outcome="kiln shut for inspection", **stamp("chen-jing", T0 + timedelta(hours=hours))
+        )
+    )
 
 
 def refused_report(field: str, kind: Kind = Kind.SAFETY_ACCIDENT, **facts: Any) -> InvalidValue:
@@ -90,24 +114,32 @@ def test_a_negative_or_fractional_casualty_count_is_refused_naming_it(field: str
 
 
 def test_a_mass_incident_records_its_001_markers_in_a_fixed_order_and_its_headcount():
-    incident = given(reported(
-        Kind.MASS_INCIDENT, markers=[Marker.COLLECTIVE_STRIKE, Marker.ROAD_BLOCKADE], people_involved=120,
-    ))
+    incident = given(
+        reported(
+            Kind.MASS_INCIDENT,
+            markers=[Marker.COLLECTIVE_STRIKE, Marker.ROAD_BLOCKADE],
+            people_involved=120,
+        )
+    )
     assert incident.markers == ["road_blockade", "collective_strike"]
     assert incident.people_involved == 120
     assert (incident.injured, incident.dead, incident.fatal) == (None, None, False)
 
 
 def test_a_gathering_over_500_needs_more_than_500_people():
-    refusal = refused_report("markers", Kind.MASS_INCIDENT, markers=[Marker.GATHERING_OVER_500], people_involved=500)
+    refusal = refused_report(
+        "markers", Kind.MASS_INCIDENT, markers=[Marker.GATHERING_OVER_500], people_involved=500
+    )
     assert "remove it" in refusal.reason
-    assert given(reported(Kind.MASS_INCIDENT, markers=[Marker.GATHERING_OVER_500], people_involved=501)).markers == [
-        "gathering_over_500"
-    ]
+    assert given(
+        reported(Kind.MASS_INCIDENT, markers=[Marker.GATHERING_OVER_500], people_involved=501)
+    ).markers == ["gathering_over_500"]
 
 
 def test_more_than_500_people_without_the_gathering_marker_is_a_contradiction():
-    refusal = refused_report("markers", Kind.MASS_INCIDENT, markers=[Marker.ROAD_BLOCKADE], people_involved=800)
+    refusal = refused_report(
+        "markers", Kind.MASS_INCIDENT, markers=[Marker.ROAD_BLOCKADE], people_involved=800
+    )
     assert "add it" in refusal.reason
 
 
@@ -152,7 +184,13 @@ def test_a_fire_records_casualties_only_when_given():
 def test_an_unknown_kind_is_refused_naming_the_field():
     with pytest.raises(InvalidValue) as refusal:
         Incident.report(
-            kind="riot", village="v", grid=None, occurred_at=T0, description="x", location="y", **stamp(at=T0),
+            kind="riot",
+            village="v",
+            grid=None,
+            occurred_at=T0,
+            description="x",
+            location="y",
+            **stamp(at=T0),
         )
     assert refusal.value.field == "kind"
 
@@ -183,18 +221,28 @@ def test_an_origin_needs_both_its_kind_and_its_id():
 
 def test_reporting_upward_records_the_level_and_moves_the_incident_on():
     incident = given(reported())
-    incident.report_upward(level=ReportingLevel.TOWNSHIP, to_node="anping.dongxi", recipient=" duty office ",
-                           **stamp("chen-jing"))
+    incident.report_upward(
+        level=ReportingLevel.TOWNSHIP,
+        to_node="anping.dongxi",
+        recipient=" duty office ",
+        **stamp("chen-jing"),
+    )
     [event] = then(incident)
     assert isinstance(event, Incident.ReportedUpward)
     assert (event.level, event.previous_level, event.to_node, event.recipient) == (
-        "township", None, "anping.dongxi", "duty office")
+        "township",
+        None,
+        "anping.dongxi",
+        "duty office",
+    )
     assert (incident.status, incident.highest_level) == (Status.REPORTED_UPWARD, ReportingLevel.TOWNSHIP)
 
 
 def test_an_incident_may_be_reported_upward_again_to_a_higher_level_skipping_levels():
     incident = given(reported(), upward(ReportingLevel.TOWNSHIP))
-    incident.report_upward(level=ReportingLevel.CITY, to_node=None, **stamp("chen-jing", T0 + timedelta(hours=2)))
+    incident.report_upward(
+        level=ReportingLevel.CITY, to_node=None, **stamp("chen-jing", T0 + timedelta(hours=2))
+    )
     [event] = then(incident)
     assert (event.level, event.previous_level) == ("city", "township")
     assert [r["level"] for r in incident.reported_to] == ["township", "city"]
@@ -221,7 +269,9 @@ def test_the_province_is_the_highest_level():
     incident = given(reported(), upward(ReportingLevel.PROVINCE))
     assert "report_upward" not in incident.allowed_actions()
     with pytest.raises(TransitionNotAllowed) as refusal:
-        incident.report_upward(level=ReportingLevel.PROVINCE, to_node=None, **stamp("chen-jing", T0 + timedelta(hours=2)))
+        incident.report_upward(
+            level=ReportingLevel.PROVINCE, to_node=None, **stamp("chen-jing", T0 + timedelta(hours=2))
+        )
     assert "highest level" in str(refusal.value)
     assert then(incident) == []
 
@@ -229,7 +279,9 @@ def test_the_province_is_the_highest_level():
 def test_an_upward_report_cannot_take_effect_before_the_previous_one():
     incident = given(reported(), upward(ReportingLevel.TOWNSHIP, hours=2))
     with pytest.raises(InvalidValue) as refusal:
-        incident.report_upward(level=ReportingLevel.COUNTY, to_node=None, **stamp("chen-jing", T0 + timedelta(hours=1)))
+        incident.report_upward(
+            level=ReportingLevel.COUNTY, to_node=None, **stamp("chen-jing", T0 + timedelta(hours=1))
+        )
     assert refusal.value.field == "effective_at"
 
 
@@ -271,7 +323,11 @@ def test_closing_a_handled_incident_records_its_outcome():
     incident.close(outcome="kiln shut", **stamp("chen-jing", T0 + timedelta(hours=3)))
     [event] = then(incident)
     assert isinstance(event, Incident.Closed) and event.outcome == "kiln shut"
-    assert (incident.status, incident.outcome, incident.closed_at) == (Status.CLOSED, "kiln shut", T0 + timedelta(hours=3))
+    assert (incident.status, incident.outcome, incident.closed_at) == (
+        Status.CLOSED,
+        "kiln shut",
+        T0 + timedelta(hours=3),
+    )
 
 
 def test_an_incident_not_yet_handled_cannot_be_closed():
@@ -309,8 +365,12 @@ def test_a_closed_incident_takes_no_more_measures_but_late_reports_and_correctio
         incident.handle(measures="more", handled_by="x", **stamp("chen-jing", T0 + timedelta(hours=4)))
     assert refusal.value.state == "closed"
     assert refusal.value.allowed == ["correct_casualties", "report_upward"]
-    incident.correct_casualties(injured=2, dead=1, reason="died in hospital", **stamp("chen-jing", T0 + timedelta(days=3)))
-    incident.report_upward(level=ReportingLevel.COUNTY, to_node=None, **stamp("chen-jing", T0 + timedelta(days=3)))
+    incident.correct_casualties(
+        injured=2, dead=1, reason="died in hospital", **stamp("chen-jing", T0 + timedelta(days=3))
+    )
+    incident.report_upward(
+        level=ReportingLevel.COUNTY, to_node=None, **stamp("chen-jing", T0 + timedelta(days=3))
+    )
     assert [type(e).__name__ for e in then(incident)] == ["CasualtiesCorrected", "ReportedUpward"]
     assert incident.status == Status.CLOSED
 
@@ -340,8 +400,10 @@ def test_a_casualty_correction_that_changes_nothing_or_gives_no_reason_is_refuse
     with pytest.raises(InvalidValue) as refusal:
         incident.correct_casualties(injured=2, dead=0, reason="recount", **stamp("chen-jing"))
     assert refusal.value.field == "injured" and "nothing to correct" in refusal.value.reason
-    for facts, field in (({"injured": 3, "dead": 0, "reason": ""}, "reason"),
-                         ({"injured": 3, "dead": -1, "reason": "x"}, "dead")):
+    for facts, field in (
+        ({"injured": 3, "dead": 0, "reason": ""}, "reason"),
+        ({"injured": 3, "dead": -1, "reason": "x"}, "dead"),
+    ):
         with pytest.raises(InvalidValue) as refusal:
             incident.correct_casualties(**facts, **stamp("chen-jing"))
         assert refusal.value.field == field
@@ -351,8 +413,10 @@ def test_a_casualty_correction_that_changes_nothing_or_gives_no_reason_is_refuse
 def test_a_mass_incident_correction_records_the_old_and_new_markers_and_headcount():
     incident = given(reported(Kind.MASS_INCIDENT, markers=[Marker.ROAD_BLOCKADE], people_involved=300))
     incident.correct_mass_incident_facts(
-        markers=[Marker.ROAD_BLOCKADE, Marker.GATHERING_OVER_500], people_involved=650,
-        reason="police count from video", **stamp("chen-jing"),
+        markers=[Marker.ROAD_BLOCKADE, Marker.GATHERING_OVER_500],
+        people_involved=650,
+        reason="police count from video",
+        **stamp("chen-jing"),
     )
     [event] = then(incident)
     assert isinstance(event, Incident.MassIncidentFactsCorrected)
@@ -365,10 +429,14 @@ def test_a_mass_incident_correction_must_agree_with_itself_and_change_something(
     incident = given(reported(Kind.MASS_INCIDENT, markers=[Marker.ROAD_BLOCKADE], people_involved=300))
     for markers, people in (([Marker.ROAD_BLOCKADE], 650), ([Marker.ROAD_BLOCKADE], 300)):
         with pytest.raises(InvalidValue) as refusal:
-            incident.correct_mass_incident_facts(markers=markers, people_involved=people, reason="x", **stamp("chen-jing"))
+            incident.correct_mass_incident_facts(
+                markers=markers, people_involved=people, reason="x", **stamp("chen-jing")
+            )
         assert refusal.value.field == "markers"
     with pytest.raises(InvalidValue) as refusal:
-        incident.correct_mass_incident_facts(markers=[], people_involved=200, reason=" ", **stamp("chen-jing"))
+        incident.correct_mass_incident_facts(
+            markers=[], people_involved=200, reason=" ", **stamp("chen-jing")
+        )
     assert refusal.value.field == "reason"
     assert then(incident) == []
 
@@ -395,7 +463,12 @@ def test_nothing_takes_effect_before_the_incident_was_reported():
 def test_the_allowed_actions_follow_the_lifecycle():
     assert given(reported()).allowed_actions() == {"handle", "report_upward", "correct_casualties"}
     assert given(reported(Kind.MASS_INCIDENT), upward(), handled()).allowed_actions() == {
-        "handle", "close", "report_upward", "correct_casualties", "correct_mass_incident_facts"}
+        "handle",
+        "close",
+        "report_upward",
+        "correct_casualties",
+        "correct_mass_incident_facts",
+    }
 
 
 def test_every_event_carries_actor_business_time_and_command_id():

@@ -40,8 +40,12 @@ def limit(kind: Kind) -> timedelta:
 
 def report(system: System, kind: Kind, **meta: Any) -> Incident:
     return system.casebook.incidents.report(
-        person("grid_member"), grid=GRID, kind=kind, location="by the bridge",
-        occurred_at=meta.get("effective_at", system.casebook.clock()) - timedelta(minutes=10), **FACTS[kind],
+        person("grid_member"),
+        grid=GRID,
+        kind=kind,
+        location="by the bridge",
+        occurred_at=meta.get("effective_at", system.casebook.clock()) - timedelta(minutes=10),
+        **FACTS[kind],
         meta=CommandMeta(**meta),
     )
 
@@ -52,11 +56,15 @@ def the_clock(system: System, incident: Incident) -> ClockState | None:
 
 
 def handle(env: WorkflowEnvironment, incident: Incident) -> WorkflowHandle:
-    return env.client.get_workflow_handle_for(CaseClockWorkflow.run, case_workflow_id("incident", str(incident.id)))
+    return env.client.get_workflow_handle_for(
+        CaseClockWorkflow.run, case_workflow_id("incident", str(incident.id))
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_an_incident_not_reported_upward_is_reminded_then_recorded_missed_at_its_kinds_deadline(sqlite, kind: Kind):
+def test_an_incident_not_reported_upward_is_reminded_then_recorded_missed_at_its_kinds_deadline(
+    sqlite, kind: Kind
+):
     system, clock = sqlite
 
     async def scenario() -> None:
@@ -70,7 +78,10 @@ def test_an_incident_not_reported_upward_is_reminded_then_recorded_missed_at_its
             await eventually(started)
             await env.sleep(limit(kind) - timedelta(minutes=1))
             running_clock = the_clock(system, incident)
-            assert (running_clock.status, running_clock.due_at) == ("running", incident.reported_at + limit(kind))
+            assert (running_clock.status, running_clock.due_at) == (
+                "running",
+                incident.reported_at + limit(kind),
+            )
             assert running_clock.rule["when"] == ({"kind": kind.value} if kind in LIMIT else {})
             assert [(r["fraction"], r["at"], r["notify"]) for r in running_clock.reminders_sent] == [
                 (0.5, incident.reported_at + limit(kind) * 0.5, VILLAGE_HANDLERS),
@@ -80,7 +91,10 @@ def test_an_incident_not_reported_upward_is_reminded_then_recorded_missed_at_its
             final = await handle(env, incident).result()
             missed = the_clock(system, incident)
             assert (missed.status, missed.outcome, missed.ended_at) == (
-                "missed", "not reported upward in time", incident.reported_at + limit(kind))
+                "missed",
+                "not reported upward in time",
+                incident.reported_at + limit(kind),
+            )
             assert final.ended and final.clocks == []
             assert system.casebook.incidents.get(None, incident.id).status.value == "reported"
 
@@ -97,7 +111,9 @@ def test_an_incident_reported_upward_before_its_deadline_stops_its_clock_met(sql
             await dispatcher.catch_up()
             await env.sleep(limit(kind) - timedelta(minutes=5))
             clock.now = await env.get_current_time()
-            system.casebook.incidents.report_upward(person("village_staff"), incident.id, level=ReportingLevel.TOWNSHIP)
+            system.casebook.incidents.report_upward(
+                person("village_staff"), incident.id, level=ReportingLevel.TOWNSHIP
+            )
             await dispatcher.catch_up()
             final = await handle(env, incident).result()
             stopped = the_clock(system, incident)
@@ -114,19 +130,26 @@ def test_an_upward_report_recorded_after_the_due_time_is_missed_even_when_the_cl
     system: System, clock: Clock
 ):
     incident = report(system, Kind.FIRE, effective_at=clock.now - timedelta(hours=3))
-    system.casebook.incidents.report_upward(person("village_staff"), incident.id, level=ReportingLevel.TOWNSHIP)
+    system.casebook.incidents.report_upward(
+        person("village_staff"), incident.id, level=ReportingLevel.TOWNSHIP
+    )
     time = IncidentClocks(system.casebook).sync(incident.id, 0)
     late = the_clock(system, incident)
     assert time.ended and time.clocks == []
     assert (late.status, late.outcome, late.ended_at) == (
-        "missed", "not reported upward in time", incident.reported_at + timedelta(hours=2))
+        "missed",
+        "not reported upward in time",
+        incident.reported_at + timedelta(hours=2),
+    )
 
 
 def test_an_upward_report_in_time_seen_only_after_the_due_time_is_met(system: System, clock: Clock):
     incident = report(system, Kind.SAFETY_ACCIDENT, effective_at=clock.now - timedelta(hours=3))
     reported_at = incident.reported_at + timedelta(minutes=40)
     system.casebook.incidents.report_upward(
-        person("village_staff"), incident.id, level=ReportingLevel.COUNTY,
+        person("village_staff"),
+        incident.id,
+        level=ReportingLevel.COUNTY,
         meta=CommandMeta(effective_at=reported_at),
     )
     keeper = IncidentClocks(system.casebook)
@@ -134,7 +157,10 @@ def test_an_upward_report_in_time_seen_only_after_the_due_time_is_met(system: Sy
     keeper.sync(incident.id, 0)
     met = the_clock(system, incident)
     assert (met.status, met.outcome, met.ended_at) == (
-        "stopped", f"met: reported upward to the county at {reported_at.isoformat()}", reported_at)
+        "stopped",
+        f"met: reported upward to the county at {reported_at.isoformat()}",
+        reported_at,
+    )
     _, events = system.casebook.incidents.with_history(person("auditor"), incident.id)
     assert [type(e).__name__ for e in events] == ["Reported", "ReportedUpward"]
 
@@ -150,4 +176,8 @@ def test_the_due_activity_run_twice_records_one_miss_and_one_reminder_each(sqlit
     assert time.ended
     recorded = system.casebook.deadlines.clocks("incident", incident.id)
     assert [type(e).__name__ for e in system.casebook.history(recorded.id, recorded.version)] == [
-        "Opened", "ClockStarted", "ReminderRecorded", "DeadlineMissed"]
+        "Opened",
+        "ClockStarted",
+        "ReminderRecorded",
+        "DeadlineMissed",
+    ]

@@ -50,8 +50,15 @@ from tests.statistics_scenario import COUNTY, DONGXI, NOW, QIAOTOU, SHANGBA, XIS
 from tests.support import Clock, person
 
 F = Figure
-NO_AGE = {"0-15 days": 0, "16-30 days": 0, "31-60 days": 0, "61-90 days": 0, "91-180 days": 0,
-          "181-365 days": 0, "over 365 days": 0}
+NO_AGE = {
+    "0-15 days": 0,
+    "16-30 days": 0,
+    "31-60 days": 0,
+    "61-90 days": 0,
+    "91-180 days": 0,
+    "181-365 days": 0,
+    "over 365 days": 0,
+}
 NONE = {"value": None, "numerator": 0, "denominator": 0}
 
 
@@ -85,8 +92,13 @@ def reports(system: System) -> NodeReport:
     return NodeReport(system.casebook, system.views, system.node_statistics)
 
 
-def figures(system: System, node: str, start: str | None = "2026-01", end: str | None = "2026-03",
-            as_of: date | None = None) -> dict[str, Figure]:
+def figures(
+    system: System,
+    node: str,
+    start: str | None = "2026-01",
+    end: str | None = "2026-03",
+    as_of: date | None = None,
+) -> dict[str, Figure]:
     found = reports(system)
     return found.summary(node, period(start, end, as_of, found.today())).rows[0].figures
 
@@ -94,14 +106,32 @@ def figures(system: System, node: str, start: str | None = "2026-01", end: str |
 # -- counted by hand --------------------------------------------------------------------------------
 
 COUNTY_QUARTER = {
-    "disputes_reported": F(9, breakdown={
-        "environmental_pollution/major": 1, "family/major": 1, "labour/general": 3, "neighbourhood/minor": 3,
-        "traffic_accident/minor": 1}),
+    "disputes_reported": F(
+        9,
+        breakdown={
+            "environmental_pollution/major": 1,
+            "family/major": 1,
+            "labour/general": 3,
+            "neighbourhood/minor": 3,
+            "traffic_accident/minor": 1,
+        },
+    ),
     "disputes_marked_duplicate": F(1),
-    "mediation_success_rate": F(0.8, 4, 5, {"grid": rate(1.0, 2, 2), "village": rate(0.6667, 2, 3), "township": NONE}),
-    "resolved_in_village_rate": F(0.5714, 4, 7, {
-        "agreement/grid": 2, "agreement/village": 2, "converted/grid": 1, "no_agreement/village": 1,
-        "referred_out/township": 1}),
+    "mediation_success_rate": F(
+        0.8, 4, 5, {"grid": rate(1.0, 2, 2), "village": rate(0.6667, 2, 3), "township": NONE}
+    ),
+    "resolved_in_village_rate": F(
+        0.5714,
+        4,
+        7,
+        {
+            "agreement/grid": 2,
+            "agreement/village": 2,
+            "converted/grid": 1,
+            "no_agreement/village": 1,
+            "referred_out/township": 1,
+        },
+    ),
     "escalations": F(6, breakdown={"grid/village": 4, "village/township": 2}),
     "escalations_without_first_mediation": F(5, breakdown={"grid/village": 3, "village/township": 2}),
     "on_time_rate_by_level": F(0.5, 1, 2, {"grid": rate(0.5, 1, 2), "village": NONE, "township": NONE}),
@@ -109,7 +139,9 @@ COUNTY_QUARTER = {
     "dispute_backlog_by_age": F(2, breakdown=ages(a0_15=1, a31_60=1)),
     "civil_to_criminal_conversions": F(1),
     "disputes_reopened": F(1, breakdown={"closed": 1}),
-    "follow_up_satisfaction_rate": F(0.6667, 2, 3, {"basically_satisfied": 1, "dissatisfied": 1, "satisfied": 1}),
+    "follow_up_satisfaction_rate": F(
+        0.6667, 2, 3, {"basically_satisfied": 1, "dissatisfied": 1, "satisfied": 1}
+    ),
     "petitions_registered": F(3, breakdown={"county": 1, "village": 2}),
     "petitions_repeat": F(1, breakdown={"village": 1}),
     "petitions_leapfrog": F(1, breakdown={"county": 1}),
@@ -121,19 +153,32 @@ COUNTY_QUARTER = {
     "incidents_by_kind": F(3, breakdown={"fire": 1, "public_security_case": 1, "safety_accident": 1}),
     "patrol_shift_coverage": F(0.6667, 2, 3, {"scheduled": 4, "cancelled": 1, "done": 2, "missed": 1}),
     "patrol_checkpoint_coverage": F(0.5556, 5, 9, {"scheduled": 12, "cancelled": 3, "done": 5, "missed": 1}),
-    "deadlines_by_clock": F(0.5714, 4, 7, {
-        "dispute.follow_up": {**rate(1.0, 1, 1), "started": 1, "met": 1, "late": 0, "missed": 0},
-        "dispute.grid": {**rate(0.5, 1, 2), "started": 2, "met": 1, "late": 0, "missed": 1},
-        "dispute.village": {**NONE, "started": 1, "met": 0, "late": 0, "missed": 0},
-        "petition.acceptance_notice": {**rate(0.3333, 1, 3), "started": 3, "met": 1, "late": 1, "missed": 1},
-        "petition.handling": {**rate(1.0, 1, 1), "started": 1, "met": 1, "late": 0, "missed": 0},
-    }),
+    "deadlines_by_clock": F(
+        0.5714,
+        4,
+        7,
+        {
+            "dispute.follow_up": {**rate(1.0, 1, 1), "started": 1, "met": 1, "late": 0, "missed": 0},
+            "dispute.grid": {**rate(0.5, 1, 2), "started": 2, "met": 1, "late": 0, "missed": 1},
+            "dispute.village": {**NONE, "started": 1, "met": 0, "late": 0, "missed": 0},
+            "petition.acceptance_notice": {
+                **rate(0.3333, 1, 3),
+                "started": 3,
+                "met": 1,
+                "late": 1,
+                "missed": 1,
+            },
+            "petition.handling": {**rate(1.0, 1, 1), "started": 1, "met": 1, "late": 0, "missed": 0},
+        },
+    ),
     "overdue_by_clock": F(1, breakdown={"dispute.grid": 0, "petition.acceptance_notice": 1}),
 }
 
 
 def test_the_quarter_of_the_county_is_the_one_counted_by_hand(system: System, quarter: Quarter):
-    assert quarter.due.astimezone(NOW.tzinfo).date() == date(2026, 3, 3), "P2's acceptance deadline falls in March"
+    assert quarter.due.astimezone(NOW.tzinfo).date() == date(2026, 3, 3), (
+        "P2's acceptance deadline falls in March"
+    )
     project(system)
     assert figures(system, COUNTY) == COUNTY_QUARTER
     assert [m.name for m in METRICS] == list(COUNTY_QUARTER)
@@ -154,8 +199,9 @@ def test_each_township_and_village_counts_what_lives_in_it(system: System, quart
     assert xishan["dispute_backlog_by_age"].breakdown == ages(a31_60=1)
     assert vnd(dongxi["petition_on_time_acceptance_rate"]) == (0.5, 1, 2)
     assert vnd(xishan["petition_on_time_acceptance_rate"]) == (0.0, 0, 1)
-    assert vnd(figures(system, "anping.xishan.hetou")["petition_on_time_acceptance_rate"]) == (None, 0, 0), \
+    assert vnd(figures(system, "anping.xishan.hetou")["petition_on_time_acceptance_rate"]) == (None, 0, 0), (
         "a clock counts at its own node: P2's acceptance clock ran at the township"
+    )
     assert vnd(xishan["patrol_shift_coverage"]) == (None, 0, 0)
     assert vnd(qiaotou["patrol_checkpoint_coverage"]) == (0.5556, 5, 9)
     assert vnd(figures(system, QIAOTOU, "2026-01", "2026-01")["patrol_checkpoint_coverage"]) == (0.6667, 2, 3)
@@ -163,7 +209,10 @@ def test_each_township_and_village_counts_what_lives_in_it(system: System, quart
 
 # -- rolled up the tree ---------------------------------------------------------------------------------
 
-def _parts(system: System, node: str, end: date = date(2026, 4, 20)) -> tuple[dict[str, Figure], list[dict[str, Figure]]]:
+
+def _parts(
+    system: System, node: str, end: date = date(2026, 4, 20)
+) -> tuple[dict[str, Figure], list[dict[str, Figure]]]:
     found = reports(system)
     rows = found.children(node, Period(date(2026, 1, 1), end)).rows
     assert [r.scope for r in rows[:2]] == ["total", "itself"]
@@ -178,13 +227,18 @@ def _add(parts: list[Any]) -> Any:
 
 
 @pytest.mark.parametrize("node", [COUNTY, DONGXI, QIAOTOU])
-def test_a_node_is_the_sum_of_what_lives_at_it_and_of_the_nodes_under_it(system: System, quarter: Quarter, node: str):
+def test_a_node_is_the_sum_of_what_lives_at_it_and_of_the_nodes_under_it(
+    system: System, quarter: Quarter, node: str
+):
     project(system)
     total, parts = _parts(system, node)
     assert len(parts) > 2
     for name, figure in total.items():
         if BY_NAME[name].kind == "rate":
-            numerator, denominator = _add([p[name].numerator for p in parts]), _add([p[name].denominator for p in parts])
+            numerator, denominator = (
+                _add([p[name].numerator for p in parts]),
+                _add([p[name].denominator for p in parts]),
+            )
             assert (figure.numerator, figure.denominator) == (numerator, denominator), name
             assert figure.value == (round(numerator / denominator, 4) if denominator else None), name
         else:
@@ -199,37 +253,71 @@ def _strip(table: dict[str, Any]) -> dict[str, Any]:
 def test_a_rate_rolled_up_is_a_ratio_of_sums_not_an_average_of_rates(system: System, quarter: Quarter):
     project(system)
     county, townships = _parts(system, COUNTY, date(2026, 3, 31))
-    rates = [t["mediation_success_rate"].value for t in townships if t["mediation_success_rate"].value is not None]
+    rates = [
+        t["mediation_success_rate"].value for t in townships if t["mediation_success_rate"].value is not None
+    ]
     assert rates == [0.75, 1.0]
     assert county["mediation_success_rate"].value == 0.8 != sum(rates) / len(rates)
 
 
-def test_a_row_per_month_adds_up_to_the_range_and_each_stock_stands_at_its_month_end(system: System, quarter: Quarter):
+def test_a_row_per_month_adds_up_to_the_range_and_each_stock_stands_at_its_month_end(
+    system: System, quarter: Quarter
+):
     project(system)
     found = reports(system)
     months = found.months(COUNTY, Period(date(2026, 1, 1), date(2026, 3, 31))).rows
     assert [(r.period.start, r.period.end) for r in months] == [
-        (date(2026, 1, 1), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 2, 28)),
-        (date(2026, 3, 1), date(2026, 3, 31))]
+        (date(2026, 1, 1), date(2026, 1, 31)),
+        (date(2026, 2, 1), date(2026, 2, 28)),
+        (date(2026, 3, 1), date(2026, 3, 31)),
+    ]
     quarter_ = figures(system, COUNTY)
     for name in ("disputes_reported", "escalations", "incidents_by_kind", "petitions_registered"):
         assert sum(m.figures[name].value for m in months) == quarter_[name].value
     assert [m.figures["dispute_backlog_by_age"].value for m in months] == [0, 2, 2]
-    assert months[1].figures["dispute_backlog_by_age"].breakdown == ages(a0_15=2)  # Q6 (3 days) and H2 (14 days) on 28 Feb
+    assert months[1].figures["dispute_backlog_by_age"].breakdown == ages(
+        a0_15=2
+    )  # Q6 (3 days) and H2 (14 days) on 28 Feb
     assert vnd(months[0].figures["mediation_success_rate"]) == (0.6667, 2, 3)
 
 
-def test_a_clock_is_met_inside_its_extension_or_while_paused_and_late_after_its_due_time(system: System, clock: Clock):
+def test_a_clock_is_met_inside_its_extension_or_while_paused_and_late_after_its_due_time(
+    system: System, clock: Clock
+):
     clock.now, desk = NOW, system.casebook.deadlines
     keys = {}
     for case in ("extended", "paused", "resumed", "late"):
-        keys[case] = desk.start("petition", case, clock="petition.acceptance_notice", node=QIAOTOU, attributes={},
-                                started_at=at(1, 5).effective_at).key  # due 20 Jan
-    desk.extend("petition", "extended", key=keys["extended"], amount=10, unit=Unit.CALENDAR_DAYS, reason="survey",
-                approved_by="chen-jing", at=at(1, 10).effective_at, command_id="x1")
+        keys[case] = desk.start(
+            "petition",
+            case,
+            clock="petition.acceptance_notice",
+            node=QIAOTOU,
+            attributes={},
+            started_at=at(1, 5).effective_at,
+        ).key  # due 20 Jan
+    desk.extend(
+        "petition",
+        "extended",
+        key=keys["extended"],
+        amount=10,
+        unit=Unit.CALENDAR_DAYS,
+        reason="survey",
+        approved_by="chen-jing",
+        at=at(1, 10).effective_at,
+        command_id="x1",
+    )
     for case in ("paused", "resumed"):
-        desk.pause("petition", case, key=keys[case], reason="hearing", at=at(1, 6).effective_at, command_id=f"p-{case}")
-    desk.resume("petition", "resumed", key=keys["resumed"], at=at(1, 10).effective_at, command_id="r1")  # due 25 Jan
+        desk.pause(
+            "petition",
+            case,
+            key=keys[case],
+            reason="hearing",
+            at=at(1, 6).effective_at,
+            command_id=f"p-{case}",
+        )
+    desk.resume(
+        "petition", "resumed", key=keys["resumed"], at=at(1, 10).effective_at, command_id="r1"
+    )  # due 25 Jan
     for case, day in (("extended", 25), ("paused", 28), ("resumed", 24), ("late", 23)):
         desk.stop("petition", case, key=keys[case], outcome="answered", at=at(1, day).effective_at)
     project(system)
@@ -239,6 +327,7 @@ def test_a_clock_is_met_inside_its_extension_or_while_paused_and_late_after_its_
 
 
 # -- as of a past business day ------------------------------------------------------------------------------
+
 
 def test_statistics_as_of_a_past_day_are_as_they_stood_on_it(system: System, quarter: Quarter):
     project(system)
@@ -251,14 +340,22 @@ def test_statistics_as_of_a_past_day_are_as_they_stood_on_it(system: System, qua
     assert then["petition_backlog_by_age"].breakdown == ages(a0_15=1)  # P1; P2 came on 16 Feb
     assert then["overdue_by_clock"].value == 0
 
-    system.casebook.disputes.refer_out(person("foreign_township"), quarter.ids["H2"], route=ReferralRoute.ADMINISTRATIVE,
-                                       body="county environment bureau", meta=at(3, 25))
+    system.casebook.disputes.refer_out(
+        person("foreign_township"),
+        quarter.ids["H2"],
+        route=ReferralRoute.ADMINISTRATIVE,
+        body="county environment bureau",
+        meta=at(3, 25),
+    )
     project(system)
-    assert figures(system, COUNTY, "2026-01", None, as_of=date(2026, 2, 15)) == then, "a later event changes no past day"
+    assert figures(system, COUNTY, "2026-01", None, as_of=date(2026, 2, 15)) == then, (
+        "a later event changes no past day"
+    )
     assert figures(system, COUNTY)["dispute_backlog_by_age"].value == 1
 
 
 # -- the read model -----------------------------------------------------------------------------------------
+
 
 def test_rebuilt_from_zero_the_statistics_equal_the_live_ones(system: System, quarter: Quarter):
     live = project(system, batch_size=7)
@@ -273,7 +370,10 @@ def test_rebuilt_from_zero_the_statistics_equal_the_live_ones(system: System, qu
 def test_a_tampered_count_is_found_by_verification(system: System, quarter: Quarter):
     project(system)
     with system.views.transaction() as cur:
-        cur.execute(f"UPDATE {system.node_statistics.table} SET n = n + 1 WHERE measure = ?", (measures.DISPUTE_CONVERTED,))
+        cur.execute(
+            f"UPDATE {system.node_statistics.table} SET n = n + 1 WHERE measure = ?",
+            (measures.DISPUTE_CONVERTED,),
+        )
     found = rebuild(system.reader, system.views, system.node_statistics, switch=False)
     assert len(found.differences) == 2 and not found.switched
 
@@ -321,19 +421,21 @@ def test_a_period_is_given_in_months_or_days_and_defaults_to_the_year_to_date():
     assert period("2026-01", "2026-06", date(2026, 3, 15), TODAY).end == date(2026, 3, 15)
 
 
-@pytest.mark.parametrize(("start", "end", "as_of", "field"), [
-    ("2026-13", None, None, "from"),
-    (None, "2026-02-30", None, "to"),
-    ("2026-03", "2026-02", None, "from"),
-    ("2026-03", None, date(2026, 2, 1), "as_of"),
-    (None, None, date(2026, 4, 21), "as_of"),
-    ("2010-01", None, None, "from"),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "as_of", "field"),
+    [
+        ("2026-13", None, None, "from"),
+        (None, "2026-02-30", None, "to"),
+        ("2026-03", "2026-02", None, "from"),
+        ("2026-03", None, date(2026, 2, 1), "as_of"),
+        (None, None, date(2026, 4, 21), "as_of"),
+        ("2010-01", None, None, "from"),
+    ],
+)
 def test_a_malformed_reversed_or_future_period_is_refused_naming_the_field(start, end, as_of, field):
     with pytest.raises(InvalidValue) as refused:
         period(start, end, as_of, TODAY)
     assert refused.value.field == field
-
 
 
 def test_statistics_as_known_on_a_recording_day_leave_out_what_was_recorded_later(
@@ -342,17 +444,32 @@ def test_statistics_as_known_on_a_recording_day_leave_out_what_was_recorded_late
     project(system)
     recorded_on = NOW.date()
     known = NodeReport(system.casebook, system.views, system.node_statistics, known_on=recorded_on)
-    assert known.summary(COUNTY, period("2026-01", "2026-03", None, known.today())).rows[0].figures == figures(
-        system, COUNTY)
+    assert known.summary(COUNTY, period("2026-01", "2026-03", None, known.today())).rows[
+        0
+    ].figures == figures(system, COUNTY)
     before = NodeReport(system.casebook, system.views, system.node_statistics, known_on=date(2026, 1, 1))
-    assert before.summary(COUNTY, period("2026-01", "2026-03", None, before.today())).rows[0].figures[
-        "disputes_reported"].value == 0, "nothing of the quarter had been recorded on 1 January"
+    assert (
+        before.summary(COUNTY, period("2026-01", "2026-03", None, before.today()))
+        .rows[0]
+        .figures["disputes_reported"]
+        .value
+        == 0
+    ), "nothing of the quarter had been recorded on 1 January"
 
     clock.now = NOW.replace(day=NOW.day + 3)  # three days later, a referral of 25 March is recorded
-    system.casebook.disputes.refer_out(person("foreign_township"), quarter.ids["H2"], route=ReferralRoute.ADMINISTRATIVE,
-                                       body="county environment bureau", meta=at(3, 25))
+    system.casebook.disputes.refer_out(
+        person("foreign_township"),
+        quarter.ids["H2"],
+        route=ReferralRoute.ADMINISTRATIVE,
+        body="county environment bureau",
+        meta=at(3, 25),
+    )
     project(system)
     as_it_stood = figures(system, COUNTY)["dispute_backlog_by_age"].value
-    as_known_then = known.summary(COUNTY, period("2026-01", "2026-03", None, known.today())).rows[0].figures[
-        "dispute_backlog_by_age"].value
+    as_known_then = (
+        known.summary(COUNTY, period("2026-01", "2026-03", None, known.today()))
+        .rows[0]
+        .figures["dispute_backlog_by_age"]
+        .value
+    )
     assert as_known_then == as_it_stood + 1, "as known on the first day, the referred dispute was still open"

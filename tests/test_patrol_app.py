@@ -47,13 +47,22 @@ def establish(system: System, role: str = "patrol_leader", node: str = VILLAGE, 
 
 
 def schedule(
-    system: System, route: Route, role: str = "patrol_leader", leader: str = "patrol_leader",
-    members: Sequence[str] = ("patrol_member",), **meta: Any,
+    system: System,
+    route: Route,
+    role: str = "patrol_leader",
+    leader: str = "patrol_leader",
+    members: Sequence[str] = ("patrol_member",),
+    **meta: Any,
 ) -> Shift:
     now = system.casebook.clock()
     return desk(system).schedule_shift(
-        person(role), route_id=route.id, leader=person(leader), members=[person(m) for m in members],
-        planned_start=now, planned_end=now + timedelta(hours=4), meta=CommandMeta(**meta),
+        person(role),
+        route_id=route.id,
+        leader=person(leader),
+        members=[person(m) for m in members],
+        planned_start=now,
+        planned_end=now + timedelta(hours=4),
+        meta=CommandMeta(**meta),
     )
 
 
@@ -75,18 +84,27 @@ def history(system: System, shift_id: UUID) -> list[str]:
 
 def report_dispute(system: System, shift: Shift, role: str = "patrol_member", **facts: Any) -> Shift:
     report = {
-        "parties": PARTIES, "category": Category.NEIGHBOURHOOD, "severity": Severity.MINOR,
-        "description": "quarrel over a fence", **facts,
+        "parties": PARTIES,
+        "category": Category.NEIGHBOURHOOD,
+        "severity": Severity.MINOR,
+        "description": "quarrel over a fence",
+        **facts,
     }
     return desk(system).report_dispute_finding(person(role), shift.id, **report)
 
 
 # -- routes ------------------------------------------------------------------------
 
+
 def test_a_patrol_leader_lays_out_a_route_at_their_village(system: System):
     route = establish(system)
     stored, events = desk(system).route_with_history(person("patrol_member"), route.id)
-    assert (stored.node, stored.name, stored.revision, stored.established_by) == (VILLAGE, "River loop", 1, "gao-feng")
+    assert (stored.node, stored.name, stored.revision, stored.established_by) == (
+        VILLAGE,
+        "River loop",
+        1,
+        "gao-feng",
+    )
     assert [c["code"] for c in stored.checkpoints] == ["C1", "C2", "C3"]
     assert [type(e).__name__ for e in events] == ["Established"]
 
@@ -123,17 +141,22 @@ def test_a_patrol_leader_of_another_village_does_not_manage_this_villages_routes
 @pytest.mark.parametrize("role", ["patrol_member", "auditor", "mediator"])
 def test_those_who_neither_manage_routes_nor_lead_patrols_lay_out_no_route(system: System, role: str):
     before = head(system)
-    with pytest.raises(AccessDenied, match="has neither the right to manage routes nor to lead patrol") as refusal:
+    with pytest.raises(
+        AccessDenied, match="has neither the right to manage routes nor to lead patrol"
+    ) as refusal:
         establish(system, role=role)
     assert refusal.value.right == "manage_routes or lead_patrol"
     assert "patrol_leader" in str(refusal.value) and "workstation_staff" in str(refusal.value)
     assert head(system) == before
 
 
-@pytest.mark.parametrize(("node", "reason"), [
-    (GRID, "is a grid; routes are laid out at a village or a township"),
-    ("anping.nowhere", "no node 'anping.nowhere'"),
-])
+@pytest.mark.parametrize(
+    ("node", "reason"),
+    [
+        (GRID, "is a grid; routes are laid out at a village or a township"),
+        ("anping.nowhere", "no node 'anping.nowhere'"),
+    ],
+)
 def test_a_route_is_laid_out_only_at_a_known_village_or_township(system: System, node: str, reason: str):
     before = head(system)
     with pytest.raises(InvalidValue, match=reason) as refusal:
@@ -164,19 +187,32 @@ def test_a_retired_route_takes_no_new_shift_and_the_refusal_writes_nothing(syste
 
 # -- scheduling --------------------------------------------------------------------
 
+
 def test_a_team_may_include_a_patrol_member_of_the_township_above_the_route(system: System):
     shift = schedule(system, establish(system), members=("patrol_member", "township_patrol_member"))
     assert shift.team() == ["gao-feng", "ma-li", "song-yu"]
     assert shift.status == ShiftStatus.SCHEDULED and shift.scheduled_by == "gao-feng"
 
 
-@pytest.mark.parametrize(("leader", "members", "field", "reason"), [
-    ("patrol_leader", ("foreign_patrol_member",), "members", "Fang Qi (patrol_member at anping.dongxi.shangba) holds no"),
-    ("patrol_leader", ("grid_member",), "members", "holds no patrol_leader or patrol_member post over"),
-    ("patrol_member", ("township_patrol_member",), "leader",
-     "Ma Li (patrol_member at anping.dongxi.qiaotou) holds no patrol_leader post"),
-    ("township", ("patrol_member",), "leader", "holds no patrol_leader post"),
-])
+@pytest.mark.parametrize(
+    ("leader", "members", "field", "reason"),
+    [
+        (
+            "patrol_leader",
+            ("foreign_patrol_member",),
+            "members",
+            "Fang Qi (patrol_member at anping.dongxi.shangba) holds no",
+        ),
+        ("patrol_leader", ("grid_member",), "members", "holds no patrol_leader or patrol_member post over"),
+        (
+            "patrol_member",
+            ("township_patrol_member",),
+            "leader",
+            "Ma Li (patrol_member at anping.dongxi.qiaotou) holds no patrol_leader post",
+        ),
+        ("township", ("patrol_member",), "leader", "holds no patrol_leader post"),
+    ],
+)
 def test_each_on_the_team_holds_a_patrol_post_over_the_routes_node(
     system: System, leader: str, members: tuple[str, ...], field: str, reason: str
 ):
@@ -192,8 +228,12 @@ def test_a_person_not_in_the_directory_is_named_when_scheduling(system: System):
     route = establish(system)
     with pytest.raises(InvalidValue, match="no person 'nobody'") as refusal:
         desk(system).schedule_shift(
-            person("patrol_leader"), route_id=route.id, leader="gao-feng", members=["nobody"],
-            planned_start=system.casebook.clock(), planned_end=system.casebook.clock() + timedelta(hours=1),
+            person("patrol_leader"),
+            route_id=route.id,
+            leader="gao-feng",
+            members=["nobody"],
+            planned_start=system.casebook.clock(),
+            planned_end=system.casebook.clock() + timedelta(hours=1),
         )
     assert refusal.value.field == "members"
 
@@ -214,8 +254,12 @@ def test_shifts_are_scheduled_by_those_who_lead_patrols_over_the_route(system: S
 def test_an_unknown_route_is_named_when_scheduling(system: System):
     with pytest.raises(InvalidValue) as refusal:
         desk(system).schedule_shift(
-            person("patrol_leader"), route_id=uuid4(), leader="gao-feng", members=["ma-li"],
-            planned_start=system.casebook.clock(), planned_end=system.casebook.clock() + timedelta(hours=1),
+            person("patrol_leader"),
+            route_id=uuid4(),
+            leader="gao-feng",
+            members=["ma-li"],
+            planned_start=system.casebook.clock(),
+            planned_end=system.casebook.clock() + timedelta(hours=1),
         )
     assert refusal.value.field == "route_id"
 
@@ -228,6 +272,7 @@ def test_a_schedule_retried_with_its_command_id_schedules_one_shift(system: Syst
 
 # -- a shift on the route -----------------------------------------------------------
 
+
 def test_a_patrol_from_the_first_sign_in_to_its_closing_record(system: System, clock: Clock):
     shift = schedule(system, establish(system), members=("patrol_member", "township_patrol_member"))
     patrols = desk(system)
@@ -239,20 +284,36 @@ def test_a_patrol_from_the_first_sign_in_to_its_closing_record(system: System, c
         patrols.sign_in_at_checkpoint(person(role), shift.id, checkpoint="C1")
     clock.advance(timedelta(minutes=40))
     patrols.sign_in_at_checkpoint(person("patrol_leader"), shift.id, checkpoint="C3")
-    patrols.record_checkpoint_missed(person("patrol_leader"), shift.id, checkpoint="C2", reason="school gate blocked")
+    patrols.record_checkpoint_missed(
+        person("patrol_leader"), shift.id, checkpoint="C2", reason="school gate blocked"
+    )
     clock.advance(timedelta(hours=2))
     for role in ("patrol_leader", "patrol_member"):
         patrols.sign_in_at_end(person(role), shift.id)
     closed = patrols.close_shift(person("patrol_leader"), shift.id, notes="quiet")
     assert closed.status == ShiftStatus.CLOSED and closed.ended_at == clock.now
     assert closed.record == {
-        "checkpoints_scheduled": ["C1", "C2", "C3"], "checkpoints_signed": ["C1", "C3"],
-        "checkpoints_missed": ["C2"], "present": ["gao-feng", "ma-li"], "absent": ["song-yu"],
-        "signed_out": ["gao-feng", "ma-li"], "out_of_order_sign_ins": 1, "findings": [], "notes": "quiet",
+        "checkpoints_scheduled": ["C1", "C2", "C3"],
+        "checkpoints_signed": ["C1", "C3"],
+        "checkpoints_missed": ["C2"],
+        "present": ["gao-feng", "ma-li"],
+        "absent": ["song-yu"],
+        "signed_out": ["gao-feng", "ma-li"],
+        "out_of_order_sign_ins": 1,
+        "findings": [],
+        "notes": "quiet",
     }
     assert history(system, shift.id) == [
-        "Scheduled", "SignedInAtStart", "SignedInAtStart", "SignedInAtCheckpoint", "SignedInAtCheckpoint",
-        "SignedInAtCheckpoint", "CheckpointMissed", "SignedInAtEnd", "SignedInAtEnd", "Closed",
+        "Scheduled",
+        "SignedInAtStart",
+        "SignedInAtStart",
+        "SignedInAtCheckpoint",
+        "SignedInAtCheckpoint",
+        "SignedInAtCheckpoint",
+        "CheckpointMissed",
+        "SignedInAtEnd",
+        "SignedInAtEnd",
+        "Closed",
     ]
 
 
@@ -278,22 +339,33 @@ def test_leading_a_shift_is_for_those_who_lead_patrols_over_its_node(system: Sys
     with pytest.raises(AccessDenied, match="outside Xu Gang's jurisdiction"):
         desk(system).close_shift(person("foreign_patrol_leader"), shift.id)
     assert head(system) == before
-    desk(system).record_checkpoint_missed(person("township_patrol_leader"), shift.id, checkpoint="C1", reason="x")
+    desk(system).record_checkpoint_missed(
+        person("township_patrol_leader"), shift.id, checkpoint="C1", reason="x"
+    )
     desk(system).sign_in_at_end(person("patrol_member"), shift.id)
     assert desk(system).close_shift(person("township"), shift.id).status == ShiftStatus.CLOSED
 
 
-def test_a_shift_nobody_came_to_is_recorded_missed_and_one_not_yet_due_cancelled(system: System, clock: Clock):
+def test_a_shift_nobody_came_to_is_recorded_missed_and_one_not_yet_due_cancelled(
+    system: System, clock: Clock
+):
     route = establish(system)
     missed = schedule(system, route)
     clock.advance(timedelta(hours=1))
     recorded = desk(system).record_shift_missed(person("patrol_leader"), missed.id, reason="all at a fire")
     assert recorded.status == ShiftStatus.MISSED
     later = desk(system).schedule_shift(
-        person("patrol_leader"), route_id=route.id, leader="gao-feng", members=["ma-li"],
-        planned_start=clock.now + timedelta(days=1), planned_end=clock.now + timedelta(days=1, hours=3),
+        person("patrol_leader"),
+        route_id=route.id,
+        leader="gao-feng",
+        members=["ma-li"],
+        planned_start=clock.now + timedelta(days=1),
+        planned_end=clock.now + timedelta(days=1, hours=3),
     )
-    assert desk(system).cancel_shift(person("patrol_leader"), later.id, reason="typhoon").status == ShiftStatus.CANCELLED
+    assert (
+        desk(system).cancel_shift(person("patrol_leader"), later.id, reason="typhoon").status
+        == ShiftStatus.CANCELLED
+    )
     assert history(system, missed.id) == ["Scheduled", "Missed"]
     assert history(system, later.id) == ["Scheduled", "Cancelled"]
 
@@ -309,7 +381,9 @@ def test_a_shift_command_retried_with_the_same_id_takes_effect_once(system: Syst
 
 def test_a_command_id_used_for_another_command_is_refused(system: System):
     shift = open_shift(system)
-    desk(system).sign_in_at_checkpoint(person("patrol_leader"), shift.id, checkpoint="C1", meta=CommandMeta(command_id="k1"))
+    desk(system).sign_in_at_checkpoint(
+        person("patrol_leader"), shift.id, checkpoint="C1", meta=CommandMeta(command_id="k1")
+    )
     with pytest.raises(CommandIdReused):
         desk(system).sign_in_at_end(person("patrol_leader"), shift.id, meta=CommandMeta(command_id="k1"))
 
@@ -349,19 +423,30 @@ def test_patrols_are_read_inside_their_node_and_above(system: System):
 
 FINDINGS = {
     "dispute": {
-        "parties": PARTIES, "category": Category.NEIGHBOURHOOD, "severity": Severity.MINOR,
+        "parties": PARTIES,
+        "category": Category.NEIGHBOURHOOD,
+        "severity": Severity.MINOR,
         "description": "quarrel over a fence",
     },
     "incident": {
-        "kind": Kind.FIRE, "description": "barn on fire", "location": "Li's barn by the reservoir",
+        "kind": Kind.FIRE,
+        "description": "barn on fire",
+        "location": "Li's barn by the reservoir",
     },
 }
 # For each kind: a fact that the case's own desk refuses, naming the field.
-REFUSED_FACTS = {"dispute": ({"parties": PARTIES[:1]}, "parties"), "incident": ({"kind": Kind.SAFETY_ACCIDENT}, "injured")}
+REFUSED_FACTS = {
+    "dispute": ({"parties": PARTIES[:1]}, "parties"),
+    "incident": ({"kind": Kind.SAFETY_ACCIDENT}, "injured"),
+}
 
 
-def report_finding(system: System, what: str, shift: Shift, role: str = "patrol_member", **facts: Any) -> Shift:
-    report = desk(system).report_dispute_finding if what == "dispute" else desk(system).report_incident_finding
+def report_finding(
+    system: System, what: str, shift: Shift, role: str = "patrol_member", **facts: Any
+) -> Shift:
+    report = (
+        desk(system).report_dispute_finding if what == "dispute" else desk(system).report_incident_finding
+    )
     return report(person(role), shift.id, **{**FINDINGS[what], **facts})
 
 
@@ -376,7 +461,12 @@ def test_a_dispute_found_on_patrol_is_reported_and_linked_both_ways(system: Syst
     [finding] = linked.findings
     dispute = system.casebook.disputes.get(None, UUID(finding["case_id"]))
     assert (finding["kind"], finding["checkpoint"], finding["reported_by"]) == ("dispute", "C2", "ma-li")
-    assert (dispute.source.value, dispute.source_ref, dispute.village, dispute.grid) == ("patrol", str(shift.id), VILLAGE, None)
+    assert (dispute.source.value, dispute.source_ref, dispute.village, dispute.grid) == (
+        "patrol",
+        str(shift.id),
+        VILLAGE,
+        None,
+    )
     assert finding["at"] == dispute.reported_at
     _, events = desk(system).shift_with_history(person("auditor"), shift.id)
     assert events[-1].command_id == "find-1"
@@ -391,10 +481,22 @@ def test_an_incident_found_on_patrol_is_reported_through_the_incident_desk_and_l
     [finding] = linked.findings
     incident = system.casebook.incidents.get(None, UUID(finding["case_id"]))
     assert (finding["kind"], finding["checkpoint"], finding["reported_by"], finding["summary"]) == (
-        "incident", "C3", "ma-li", "barn on fire")
+        "incident",
+        "C3",
+        "ma-li",
+        "barn on fire",
+    )
     assert (incident.origin_kind, incident.origin_id, incident.village, incident.grid) == (
-        "patrol", str(shift.id), VILLAGE, None)
-    assert (incident.kind, incident.reported_by, incident.location) == (Kind.FIRE, "ma-li", "Li's barn by the reservoir")
+        "patrol",
+        str(shift.id),
+        VILLAGE,
+        None,
+    )
+    assert (incident.kind, incident.reported_by, incident.location) == (
+        Kind.FIRE,
+        "ma-li",
+        "Li's barn by the reservoir",
+    )
     assert finding["at"] == incident.reported_at == incident.occurred_at == clock.now
     _, events = desk(system).shift_with_history(person("auditor"), shift.id)
     assert events[-1].command_id == "find-9"
@@ -406,12 +508,23 @@ def test_an_incident_found_on_patrol_keeps_the_facts_of_its_kind_and_when_it_hap
     shift = open_shift(system, "patrol_leader", "patrol_member")
     earlier = system.casebook.clock() - timedelta(minutes=20)
     linked = report_finding(
-        system, "incident", shift, kind=Kind.SAFETY_ACCIDENT, description="tractor overturned", injured=1, dead=0,
+        system,
+        "incident",
+        shift,
+        kind=Kind.SAFETY_ACCIDENT,
+        description="tractor overturned",
+        injured=1,
+        dead=0,
         occurred_at=earlier,
     )
     incident = found_case(system, "incident", linked.findings[0]["case_id"])
     assert (incident.kind, incident.injured, incident.dead, incident.fatal, incident.occurred_at) == (
-        Kind.SAFETY_ACCIDENT, 1, 0, False, earlier)
+        Kind.SAFETY_ACCIDENT,
+        1,
+        0,
+        False,
+        earlier,
+    )
 
 
 @pytest.mark.parametrize("kind", FINDINGS)
@@ -425,7 +538,9 @@ def test_a_case_found_in_a_grid_is_reported_at_that_grid(system: System, kind: s
 @pytest.mark.parametrize("kind", FINDINGS)
 def test_a_finding_on_a_township_route_names_its_village(system: System, kind: str):
     route = establish(system, role="township", node=TOWNSHIP)
-    shift = schedule(system, route, role="township", leader="township_patrol_leader", members=("township_patrol_member",))
+    shift = schedule(
+        system, route, role="township", leader="township_patrol_leader", members=("township_patrol_member",)
+    )
     desk(system).sign_in_at_start(person("township_patrol_member"), shift.id)
     before = head(system)
     with pytest.raises(InvalidValue, match="name the village or grid") as refusal:
@@ -448,7 +563,9 @@ def test_a_village_patrol_reports_no_case_in_another_village(system: System, kin
 @pytest.mark.parametrize("kind", FINDINGS)
 def test_a_finding_retried_with_its_command_id_reports_one_case_and_one_link(system: System, kind: str):
     shift = open_shift(system, "patrol_leader", "patrol_member")
-    first, again = (report_finding(system, kind, shift, meta=CommandMeta(command_id="find-2")) for _ in range(2))
+    first, again = (
+        report_finding(system, kind, shift, meta=CommandMeta(command_id="find-2")) for _ in range(2)
+    )
     assert first.findings == again.findings and len(again.findings) == 1
     assert history(system, shift.id).count("FindingReported") == 1
     assert _cases_from(system, kind, shift) == [again.findings[0]["case_id"]]
@@ -473,12 +590,15 @@ def test_a_finding_retried_after_a_crash_between_its_steps_records_only_the_link
 
 
 @pytest.mark.parametrize("kind", FINDINGS)
-@pytest.mark.parametrize(("roles", "reporter", "error"), [
-    ((), "patrol_member", TransitionNotAllowed),  # nobody has started the shift
-    (("patrol_leader",), "patrol_member", TransitionNotAllowed),  # ma-li has not signed in
-    (("patrol_leader",), "township_patrol_member", AccessDenied),  # not on the team
-    (("patrol_leader",), "auditor", AccessDenied),  # no right to patrol
-])
+@pytest.mark.parametrize(
+    ("roles", "reporter", "error"),
+    [
+        ((), "patrol_member", TransitionNotAllowed),  # nobody has started the shift
+        (("patrol_leader",), "patrol_member", TransitionNotAllowed),  # ma-li has not signed in
+        (("patrol_leader",), "township_patrol_member", AccessDenied),  # not on the team
+        (("patrol_leader",), "auditor", AccessDenied),  # no right to patrol
+    ],
+)
 def test_a_refused_finding_reports_no_case(
     system: System, roles: tuple[str, ...], reporter: str, error: type[Exception], kind: str
 ):
@@ -520,6 +640,7 @@ def _cases_from(system: System, kind: str, shift: Shift) -> list[str]:
 
 # -- the deadline clock ----------------------------------------------------------------
 
+
 def test_the_deadline_records_a_missed_shift_once_however_often_it_runs(system: System):
     shift = schedule(system, establish(system))
     due = shift.planned_start + timedelta(hours=1)
@@ -546,7 +667,12 @@ def test_the_deadline_records_a_missed_checkpoint_once_and_leaves_a_signed_one_a
         for code in ("C1", "C2"):
             result = desk(system).record_missed_checkpoint_for_deadline(shift.id, checkpoint=code, due_at=due)
     assert list(result.missed) == ["C2"] and result.missed["C2"]["by"] == "system:deadline"
-    assert history(system, shift.id) == ["Scheduled", "SignedInAtStart", "SignedInAtCheckpoint", "CheckpointMissed"]
+    assert history(system, shift.id) == [
+        "Scheduled",
+        "SignedInAtStart",
+        "SignedInAtCheckpoint",
+        "CheckpointMissed",
+    ]
 
 
 def test_the_deadline_leaves_the_checkpoints_of_a_closed_shift_alone(system: System):
@@ -559,7 +685,8 @@ def test_the_deadline_leaves_the_checkpoints_of_a_closed_shift_alone(system: Sys
 
 
 def test_checkpoints_all_signed_in_time_stop_the_checkpoint_clock_met_even_when_learnt_of_with_the_closing(
-    system: System, clock: Clock,
+    system: System,
+    clock: Clock,
 ):
     shift = open_shift(system)
     ShiftClocks(system.casebook).sync(shift.id, 0)  # the checkpoint clock runs from the planned end

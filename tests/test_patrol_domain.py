@@ -37,7 +37,9 @@ def replayed(aggregate: Aggregate) -> Any:
 
 
 def route(checkpoints: list[dict[str, str]] = POINTS, **facts: Any) -> Route:
-    return Route.establish(**{"node": "v", "name": "River loop", "checkpoints": checkpoints, **stamp(at=T0), **facts})
+    return Route.establish(
+        **{"node": "v", "name": "River loop", "checkpoints": checkpoints, **stamp(at=T0), **facts}
+    )
 
 
 def given_route(*steps: Callable[[Route], None]) -> Route:
@@ -53,8 +55,12 @@ Step = Callable[[Shift], None]
 def given(*steps: Step, on: Route | None = None) -> Shift:
     """A shift scheduled at T0 for gao-feng, ma-li and song-yu, after the steps, replayed."""
     shift = Shift.schedule(
-        route=on or given_route(), leader=LEADER, members=[MEMBER, SECOND],
-        planned_start=START, planned_end=END, **stamp(at=T0),
+        route=on or given_route(),
+        leader=LEADER,
+        members=[MEMBER, SECOND],
+        planned_start=START,
+        planned_end=END,
+        **stamp(at=T0),
     )
     for step in steps:
         step(shift)
@@ -70,7 +76,9 @@ def started(who: str = LEADER, minutes: int = 0) -> Step:
 
 
 def at(checkpoint: str, who: str = LEADER, minutes: int = 30) -> Step:
-    return lambda s: s.sign_in_at_checkpoint(checkpoint=checkpoint, **stamp(who, START + timedelta(minutes=minutes)))
+    return lambda s: s.sign_in_at_checkpoint(
+        checkpoint=checkpoint, **stamp(who, START + timedelta(minutes=minutes))
+    )
 
 
 def ended(who: str = LEADER) -> Step:
@@ -79,7 +87,9 @@ def ended(who: str = LEADER) -> Step:
 
 def missed(checkpoint: str) -> Step:
     when = START + timedelta(hours=1)
-    return lambda s: s.record_checkpoint_missed(checkpoint=checkpoint, reason="road flooded", **stamp(at=when))
+    return lambda s: s.record_checkpoint_missed(
+        checkpoint=checkpoint, reason="road flooded", **stamp(at=when)
+    )
 
 
 def closed() -> Step:
@@ -95,6 +105,7 @@ def refused(error: type[Exception], shift: Aggregate, command: Callable[[], None
 
 
 # -- routes -----------------------------------------------------------------------
+
 
 def test_an_established_route_keeps_its_checkpoints_in_walking_order_as_revision_1():
     r = replayed(route())
@@ -132,7 +143,11 @@ def test_a_revision_records_the_new_checkpoints_as_the_next_revision():
     r.revise(checkpoints=[POINTS[2], POINTS[0]], **stamp())
     [event] = then(r)
     assert isinstance(event, Route.Revised)
-    assert (event.revision, [c["code"] for c in event.checkpoints], event.name) == (2, ["C3", "C1"], "River loop")
+    assert (event.revision, [c["code"] for c in event.checkpoints], event.name) == (
+        2,
+        ["C3", "C1"],
+        "River loop",
+    )
     assert r.revision == 2
 
 
@@ -151,7 +166,10 @@ def test_a_revision_that_changes_nothing_is_refused():
 def test_a_retired_route_is_neither_revised_nor_retired_again():
     r = given_route(lambda r: r.retire(reason="road closed", **stamp()))
     assert r.status == RouteStatus.RETIRED
-    for command in (lambda: r.revise(checkpoints=POINTS[:1], **stamp()), lambda: r.retire(reason="", **stamp())):
+    for command in (
+        lambda: r.revise(checkpoints=POINTS[:1], **stamp()),
+        lambda: r.retire(reason="", **stamp()),
+    ):
         error = refused(TransitionNotAllowed, r, command)
         assert error.state == "retired" and error.allowed == []
 
@@ -164,11 +182,16 @@ def test_nothing_takes_effect_on_a_route_before_it_was_established():
 
 # -- scheduling -----------------------------------------------------------------------
 
+
 def test_a_scheduled_shift_keeps_the_checkpoints_of_the_route_revision_it_was_scheduled_on():
     r = given_route()
     shift = given(on=r)
     r.revise(checkpoints=[POINTS[0]], **stamp())
-    assert (shift.route_revision, shift.checkpoint_codes(), shift.route_id) == (1, ["C1", "C2", "C3"], str(r.id))
+    assert (shift.route_revision, shift.checkpoint_codes(), shift.route_id) == (
+        1,
+        ["C1", "C2", "C3"],
+        str(r.id),
+    )
     assert (shift.status, shift.team(), shift.node) == (ShiftStatus.SCHEDULED, [LEADER, MEMBER, SECOND], "v")
 
 
@@ -179,13 +202,16 @@ def test_a_shift_is_not_scheduled_on_a_retired_route():
     assert refusal.value.action == "schedule_shift" and refusal.value.state == "retired"
 
 
-@pytest.mark.parametrize(("facts", "field"), [
-    ({"planned_end": START}, "planned_end"),
-    ({"members": []}, "members"),
-    ({"members": [MEMBER, MEMBER]}, "members"),
-    ({"members": [LEADER, MEMBER]}, "members"),
-    ({"leader": " "}, "leader"),
-])
+@pytest.mark.parametrize(
+    ("facts", "field"),
+    [
+        ({"planned_end": START}, "planned_end"),
+        ({"members": []}, "members"),
+        ({"members": [MEMBER, MEMBER]}, "members"),
+        ({"members": [LEADER, MEMBER]}, "members"),
+        ({"leader": " "}, "leader"),
+    ],
+)
 def test_a_schedule_breaking_a_rule_is_refused_naming_the_field(facts: dict[str, Any], field: str):
     schedule = {"leader": LEADER, "members": [MEMBER], "planned_start": START, "planned_end": END, **facts}
     with pytest.raises(InvalidValue) as refusal:
@@ -195,12 +221,17 @@ def test_a_schedule_breaking_a_rule_is_refused_naming_the_field(facts: dict[str,
 
 # -- signing in -----------------------------------------------------------------------
 
+
 def test_the_first_sign_in_at_the_start_opens_the_shift():
     shift = given()
     shift.sign_in_at_start(**stamp(MEMBER, START + timedelta(minutes=2)))
     [event] = then(shift)
     assert isinstance(event, Shift.SignedInAtStart) and event.opens_shift
-    assert (shift.status, shift.started_at, event.actor) == (ShiftStatus.OPEN, START + timedelta(minutes=2), MEMBER)
+    assert (shift.status, shift.started_at, event.actor) == (
+        ShiftStatus.OPEN,
+        START + timedelta(minutes=2),
+        MEMBER,
+    )
 
 
 def test_a_later_sign_in_at_the_start_records_who_came_without_reopening():
@@ -225,7 +256,9 @@ def test_a_member_signs_in_at_the_start_once():
 
 def test_sign_in_at_the_start_opens_an_hour_before_the_planned_start():
     shift = given()
-    error = refused(TransitionNotAllowed, shift, lambda: shift.sign_in_at_start(**stamp(at=START - timedelta(minutes=61))))
+    error = refused(
+        TransitionNotAllowed, shift, lambda: shift.sign_in_at_start(**stamp(at=START - timedelta(minutes=61)))
+    )
     assert error.state == "scheduled" and "sign-in opens 60 minutes before" in str(error)
     shift.sign_in_at_start(**stamp(at=START - timedelta(minutes=60)))
     assert shift.status == ShiftStatus.OPEN
@@ -250,7 +283,12 @@ def test_a_checkpoint_sign_in_records_its_position_and_that_it_kept_the_route_or
     shift.sign_in_at_checkpoint(checkpoint="C2", **stamp(at=START + timedelta(hours=1)))
     [event] = then(shift)
     assert isinstance(event, Shift.SignedInAtCheckpoint)
-    assert (event.checkpoint, event.position, event.in_route_order, event.first_at_checkpoint) == ("C2", 2, True, True)
+    assert (event.checkpoint, event.position, event.in_route_order, event.first_at_checkpoint) == (
+        "C2",
+        2,
+        True,
+        True,
+    )
 
 
 def test_a_checkpoint_signed_out_of_the_route_order_is_recorded_and_flagged():
@@ -276,7 +314,9 @@ def test_the_route_order_is_each_members_own_and_the_first_at_a_checkpoint_is_ma
 
 def test_a_member_signs_in_at_a_checkpoint_once():
     shift = given(started(), at("C1"))
-    error = refused(TransitionNotAllowed, shift, lambda: shift.sign_in_at_checkpoint(checkpoint="C1", **stamp(at=END)))
+    error = refused(
+        TransitionNotAllowed, shift, lambda: shift.sign_in_at_checkpoint(checkpoint="C1", **stamp(at=END))
+    )
     assert "already signed in at C1" in str(error)
 
 
@@ -298,19 +338,28 @@ def test_a_member_signs_in_at_checkpoints_and_the_end_only_after_signing_in_at_t
 
 def test_nobody_signs_in_at_a_checkpoint_before_the_shift_has_started():
     shift = given()
-    error = refused(TransitionNotAllowed, shift, lambda: shift.sign_in_at_checkpoint(checkpoint="C1", **stamp()))
-    assert (error.state, error.allowed) == ("scheduled", ["cancel", "record_shift_missed", "sign_in_at_start"])
+    error = refused(
+        TransitionNotAllowed, shift, lambda: shift.sign_in_at_checkpoint(checkpoint="C1", **stamp())
+    )
+    assert (error.state, error.allowed) == (
+        "scheduled",
+        ["cancel", "record_shift_missed", "sign_in_at_start"],
+    )
 
 
 def test_a_sign_in_before_the_members_own_start_is_refused():
     shift = given(started(minutes=10))
-    error = refused(InvalidValue, shift, lambda: shift.sign_in_at_checkpoint(checkpoint="C1", **stamp(at=START)))
+    error = refused(
+        InvalidValue, shift, lambda: shift.sign_in_at_checkpoint(checkpoint="C1", **stamp(at=START))
+    )
     assert error.field == "effective_at"
 
 
 def test_a_checkpoint_recorded_missed_is_not_signed_in_at_afterwards():
     shift = given(started(), missed("C2"))
-    error = refused(TransitionNotAllowed, shift, lambda: shift.sign_in_at_checkpoint(checkpoint="C2", **stamp(at=END)))
+    error = refused(
+        TransitionNotAllowed, shift, lambda: shift.sign_in_at_checkpoint(checkpoint="C2", **stamp(at=END))
+    )
     assert "C2 was recorded missed by gao-feng" in str(error)
 
 
@@ -332,35 +381,54 @@ def test_a_sign_in_at_the_end_is_recorded():
 
 # -- checkpoints missed -----------------------------------------------------------------
 
+
 def test_the_leader_records_a_checkpoint_missed_with_a_reason():
     shift = given(started())
-    shift.record_checkpoint_missed(checkpoint="C3", reason="dam road flooded", **stamp(at=START + timedelta(hours=1)))
+    shift.record_checkpoint_missed(
+        checkpoint="C3", reason="dam road flooded", **stamp(at=START + timedelta(hours=1))
+    )
     [event] = then(shift)
     assert isinstance(event, Shift.CheckpointMissed)
-    assert (event.checkpoint, event.position, event.reason, event.trigger) == ("C3", 3, "dam road flooded", "manual")
+    assert (event.checkpoint, event.position, event.reason, event.trigger) == (
+        "C3",
+        3,
+        "dam road flooded",
+        "manual",
+    )
 
 
 def test_a_checkpoint_missed_needs_a_reason():
     shift = given(started())
-    error = refused(InvalidValue, shift, lambda: shift.record_checkpoint_missed(checkpoint="C1", reason=" ", **stamp()))
+    error = refused(
+        InvalidValue, shift, lambda: shift.record_checkpoint_missed(checkpoint="C1", reason=" ", **stamp())
+    )
     assert error.field == "reason"
 
 
-@pytest.mark.parametrize(("steps", "why"), [
-    ((started(), at("C1")), "C1 was signed in at by gao-feng"),
-    ((started(), missed("C1")), "C1 is already recorded missed"),
-])
+@pytest.mark.parametrize(
+    ("steps", "why"),
+    [
+        ((started(), at("C1")), "C1 was signed in at by gao-feng"),
+        ((started(), missed("C1")), "C1 is already recorded missed"),
+    ],
+)
 def test_a_checkpoint_signed_or_already_missed_is_not_recorded_missed(steps: tuple[Step, ...], why: str):
     shift = given(*steps)
     error = refused(
-        TransitionNotAllowed, shift, lambda: shift.record_checkpoint_missed(checkpoint="C1", reason="x", **stamp(at=END))
+        TransitionNotAllowed,
+        shift,
+        lambda: shift.record_checkpoint_missed(checkpoint="C1", reason="x", **stamp(at=END)),
     )
     assert why in str(error)
 
 
 def test_a_checkpoint_is_recorded_missed_only_on_an_open_shift():
     shift = given()
-    error = refused(TransitionNotAllowed, shift, lambda: shift.record_checkpoint_missed(checkpoint="C1", reason="x", **stamp()))
+    error = refused(
+        TransitionNotAllowed,
+        shift,
+        lambda: shift.record_checkpoint_missed(checkpoint="C1", reason="x", **stamp()),
+    )
     assert error.state == "scheduled"
 
 
@@ -375,63 +443,101 @@ def test_the_deadline_clock_records_a_checkpoint_missed_as_such():
 
 # -- findings ------------------------------------------------------------------------------
 
+
 def test_a_finding_links_the_case_it_opened_to_the_shift():
     shift = given(started(MEMBER))
-    shift.report_finding(kind=FindingKind.DISPUTE, case_id="d-1", summary="fence quarrel", checkpoint="C2", **stamp(MEMBER))
+    shift.report_finding(
+        kind=FindingKind.DISPUTE, case_id="d-1", summary="fence quarrel", checkpoint="C2", **stamp(MEMBER)
+    )
     [event] = then(shift)
     assert isinstance(event, Shift.FindingReported)
-    assert (event.kind, event.case_id, event.summary, event.checkpoint) == ("dispute", "d-1", "fence quarrel", "C2")
+    assert (event.kind, event.case_id, event.summary, event.checkpoint) == (
+        "dispute",
+        "d-1",
+        "fence quarrel",
+        "C2",
+    )
     assert shift.findings[0]["reported_by"] == MEMBER
 
 
 def test_an_incident_finding_is_recorded_with_its_kind():
     shift = given(started())
-    shift.report_finding(kind=FindingKind.INCIDENT, case_id="i-1", summary="fire in a barn", checkpoint=None, **stamp())
+    shift.report_finding(
+        kind=FindingKind.INCIDENT, case_id="i-1", summary="fire in a barn", checkpoint=None, **stamp()
+    )
     assert then(shift)[0].kind == "incident"
 
 
 def test_a_case_is_linked_to_a_shift_once():
-    shift = given(started(), lambda s: s.report_finding(
-        kind=FindingKind.INCIDENT, case_id="i-1", summary="x", checkpoint=None, **stamp()))
-    error = refused(InvalidValue, shift, lambda: shift.report_finding(
-        kind=FindingKind.INCIDENT, case_id="i-1", summary="again", checkpoint=None, **stamp()))
+    shift = given(
+        started(),
+        lambda s: s.report_finding(
+            kind=FindingKind.INCIDENT, case_id="i-1", summary="x", checkpoint=None, **stamp()
+        ),
+    )
+    error = refused(
+        InvalidValue,
+        shift,
+        lambda: shift.report_finding(
+            kind=FindingKind.INCIDENT, case_id="i-1", summary="again", checkpoint=None, **stamp()
+        ),
+    )
     assert error.field == "case_id"
 
 
-@pytest.mark.parametrize(("steps", "who", "error", "text"), [
-    ((), LEADER, TransitionNotAllowed, "while the case is scheduled"),
-    ((started(),), MEMBER, TransitionNotAllowed, "ma-li has not signed in at the start"),
-    ((started(),), "fang-qi", AccessDenied, "not on this shift's team"),
-    ((started(), ended(), closed()), LEADER, TransitionNotAllowed, "while the case is closed"),
-])
+@pytest.mark.parametrize(
+    ("steps", "who", "error", "text"),
+    [
+        ((), LEADER, TransitionNotAllowed, "while the case is scheduled"),
+        ((started(),), MEMBER, TransitionNotAllowed, "ma-li has not signed in at the start"),
+        ((started(),), "fang-qi", AccessDenied, "not on this shift's team"),
+        ((started(), ended(), closed()), LEADER, TransitionNotAllowed, "while the case is closed"),
+    ],
+)
 def test_a_finding_is_reported_only_by_a_present_member_of_an_open_shift(
     steps: tuple[Step, ...], who: str, error: type[Exception], text: str
 ):
     shift = given(*steps)
     refusal = refused(error, shift, lambda: shift.check_finding(checkpoint=None, **stamp(who, END)))
     assert text in str(refusal)
-    refused(error, shift, lambda: shift.report_finding(
-        kind=FindingKind.DISPUTE, case_id="d-1", summary="x", checkpoint=None, **stamp(who, END)))
+    refused(
+        error,
+        shift,
+        lambda: shift.report_finding(
+            kind=FindingKind.DISPUTE, case_id="d-1", summary="x", checkpoint=None, **stamp(who, END)
+        ),
+    )
 
 
 def test_a_finding_at_an_unknown_checkpoint_or_without_a_summary_is_refused():
     shift = given(started())
     error = refused(InvalidValue, shift, lambda: shift.check_finding(checkpoint="C9", **stamp()))
     assert error.field == "checkpoint"
-    error = refused(InvalidValue, shift, lambda: shift.report_finding(
-        kind=FindingKind.INCIDENT, case_id="i-1", summary=" ", checkpoint=None, **stamp()))
+    error = refused(
+        InvalidValue,
+        shift,
+        lambda: shift.report_finding(
+            kind=FindingKind.INCIDENT, case_id="i-1", summary=" ", checkpoint=None, **stamp()
+        ),
+    )
     assert error.field == "summary"
 
 
 # -- closing -------------------------------------------------------------------------------
 
+
 def test_closing_records_the_shift_and_every_checkpoint_nobody_signed_as_missed():
-    shift = given(started(), started(MEMBER), at("C1"), missed("C2"), at("C3", minutes=90), ended(), ended(MEMBER))
+    shift = given(
+        started(), started(MEMBER), at("C1"), missed("C2"), at("C3", minutes=90), ended(), ended(MEMBER)
+    )
     shift.close(notes="quiet night", **stamp(at=END))
     [event] = then(shift)
     assert isinstance(event, Shift.Closed)
     assert (event.checkpoints_scheduled, event.checkpoints_signed, event.checkpoints_missed) == (
-        ["C1", "C2", "C3"], ["C1", "C3"], ["C2"])
+        ["C1", "C2", "C3"],
+        ["C1", "C3"],
+        ["C2"],
+    )
     assert (event.present, event.absent, event.signed_out) == ([LEADER, MEMBER], [SECOND], [LEADER, MEMBER])
     assert (event.out_of_order_sign_ins, event.notes, shift.status) == (0, "quiet night", ShiftStatus.CLOSED)
 
@@ -441,14 +547,20 @@ def test_closing_records_unsigned_checkpoints_missed_before_the_record():
     shift.close(notes="", **stamp(at=END))
     events = then(shift)
     assert [type(e).__name__ for e in events] == ["CheckpointMissed", "CheckpointMissed", "Closed"]
-    assert [(e.checkpoint, e.position, e.trigger) for e in events[:2]] == [("C1", 1, "closing"), ("C3", 3, "closing")]
+    assert [(e.checkpoint, e.position, e.trigger) for e in events[:2]] == [
+        ("C1", 1, "closing"),
+        ("C3", 3, "closing"),
+    ]
     assert (events[2].checkpoints_missed, events[2].out_of_order_sign_ins) == (["C1", "C3"], 1)
     assert shift.allowed_actions() == frozenset()
 
 
 def test_the_record_names_the_findings():
     shift = given(
-        started(), lambda s: s.report_finding(kind=FindingKind.DISPUTE, case_id="d-1", summary="x", checkpoint=None, **stamp()),
+        started(),
+        lambda s: s.report_finding(
+            kind=FindingKind.DISPUTE, case_id="d-1", summary="x", checkpoint=None, **stamp()
+        ),
         ended(),
     )
     shift.close(notes="", **stamp(at=END))
@@ -469,18 +581,26 @@ def test_a_shift_is_closed_only_after_someone_signed_in_at_the_end():
 
 def test_a_closed_shift_is_closed_once_and_takes_no_more_sign_ins():
     shift = given(started(), ended(), closed())
-    for command in (lambda: shift.close(notes="", **stamp(at=END)), lambda: shift.sign_in_at_start(**stamp(SECOND, END))):
+    for command in (
+        lambda: shift.close(notes="", **stamp(at=END)),
+        lambda: shift.sign_in_at_start(**stamp(SECOND, END)),
+    ):
         assert refused(TransitionNotAllowed, shift, command).state == "closed"
 
 
 # -- missed and cancelled shifts ---------------------------------------------------------
+
 
 def test_a_shift_nobody_came_to_is_recorded_missed():
     shift = given()
     shift.record_missed(reason="team called to a fire", **stamp(at=START + timedelta(hours=1)))
     [event] = then(shift)
     assert isinstance(event, Shift.Missed)
-    assert (event.reason, event.trigger, shift.status) == ("team called to a fire", "manual", ShiftStatus.MISSED)
+    assert (event.reason, event.trigger, shift.status) == (
+        "team called to a fire",
+        "manual",
+        ShiftStatus.MISSED,
+    )
 
 
 def test_the_deadline_clock_records_a_missed_shift_as_such():
@@ -505,7 +625,10 @@ def test_a_shift_that_started_or_was_missed_is_not_missed_again(steps: tuple[Ste
 
 def test_a_missed_shift_takes_no_sign_in():
     shift = given(lambda s: s.record_missed(reason="", **stamp(at=END)))
-    assert refused(TransitionNotAllowed, shift, lambda: shift.sign_in_at_start(**stamp(at=END))).state == "missed"
+    assert (
+        refused(TransitionNotAllowed, shift, lambda: shift.sign_in_at_start(**stamp(at=END))).state
+        == "missed"
+    )
 
 
 def test_a_shift_is_cancelled_before_its_planned_start_with_a_reason():
@@ -513,7 +636,9 @@ def test_a_shift_is_cancelled_before_its_planned_start_with_a_reason():
     shift.cancel(reason="typhoon warning", **stamp(at=START - timedelta(hours=2)))
     [event] = then(shift)
     assert isinstance(event, Shift.Cancelled) and shift.status == ShiftStatus.CANCELLED
-    assert refused(TransitionNotAllowed, shift, lambda: shift.sign_in_at_start(**stamp())).state == "cancelled"
+    assert (
+        refused(TransitionNotAllowed, shift, lambda: shift.sign_in_at_start(**stamp())).state == "cancelled"
+    )
 
 
 def test_a_shift_is_not_cancelled_once_due_or_started_nor_without_a_reason():
@@ -523,14 +648,20 @@ def test_a_shift_is_not_cancelled_once_due_or_started_nor_without_a_reason():
     assert refused(InvalidValue, shift, lambda: shift.cancel(reason="", **stamp(at=T0))).field == "reason"
     shift = given(started(minutes=-30))
     early = START - timedelta(minutes=10)
-    assert refused(TransitionNotAllowed, shift, lambda: shift.cancel(reason="x", **stamp(at=early))).state == "open"
+    assert (
+        refused(TransitionNotAllowed, shift, lambda: shift.cancel(reason="x", **stamp(at=early))).state
+        == "open"
+    )
 
 
 # -- every event ---------------------------------------------------------------------------
 
+
 def test_nothing_takes_effect_on_a_shift_before_it_was_scheduled():
     shift = given()
-    error = refused(InvalidValue, shift, lambda: shift.cancel(reason="x", **stamp(at=T0 - timedelta(seconds=1))))
+    error = refused(
+        InvalidValue, shift, lambda: shift.cancel(reason="x", **stamp(at=T0 - timedelta(seconds=1)))
+    )
     assert error.field == "effective_at"
 
 
@@ -538,14 +669,28 @@ def test_every_event_carries_actor_business_time_and_command_id():
     r = route()
     r.revise(checkpoints=POINTS[:2], **stamp())
     r.retire(reason="", **stamp())
-    shift = Shift.schedule(route=given_route(), leader=LEADER, members=[MEMBER], planned_start=START,
-                           planned_end=END, **stamp(at=T0))
+    shift = Shift.schedule(
+        route=given_route(),
+        leader=LEADER,
+        members=[MEMBER],
+        planned_start=START,
+        planned_end=END,
+        **stamp(at=T0),
+    )
     for step in (started(), at("C1"), missed("C2"), ended(), closed()):
         step(shift)
     events = [*r.collect_events(), *shift.collect_events()]
     assert [type(e).__name__ for e in events] == [
-        "Established", "Revised", "Retired", "Scheduled", "SignedInAtStart", "SignedInAtCheckpoint",
-        "CheckpointMissed", "SignedInAtEnd", "CheckpointMissed", "Closed",
+        "Established",
+        "Revised",
+        "Retired",
+        "Scheduled",
+        "SignedInAtStart",
+        "SignedInAtCheckpoint",
+        "CheckpointMissed",
+        "SignedInAtEnd",
+        "CheckpointMissed",
+        "Closed",
     ]
     for event in events:
         assert event.actor and event.effective_at and event.command_id

@@ -15,8 +15,14 @@ TEAM = {"leader": "gao-feng", "members": ["ma-li"]}
 START = {"first_start": "2026-03-03T08:00:00+08:00", "shift_minutes": 180}
 
 
-def post(api: TestClient, route_id: str, path: str, body: dict[str, Any], role: str = "patrol_leader",
-         **headers: str) -> Any:
+def post(
+    api: TestClient,
+    route_id: str,
+    path: str,
+    body: dict[str, Any],
+    role: str = "patrol_leader",
+    **headers: str,
+) -> Any:
     return api.post(f"/patrols/routes/{route_id}/{path}", json=body, headers={**auth(role), **headers})
 
 
@@ -31,15 +37,31 @@ def test_a_route_gets_a_team_and_a_schedule_that_starts_and_stops(api: TestClien
     team = post(api, made["id"], "team-assignments", TEAM, **{"If-Match": '"1"'})
     assert ok(team)["team"]["leader"] == "gao-feng" and team.headers["ETag"] == '"2"'
     started = ok(post(api, made["id"], "schedule-starts", {**START, "level": "grid"}))
-    assert {k: started["schedule"][k] for k in ("schedule", "level", "first_start", "shift_minutes", "started_by")} == {
-        "schedule": 1, "level": "grid", "first_start": "2026-03-03T08:00:00+08:00", "shift_minutes": 180,
-        "started_by": "gao-feng"}
-    assert "stop_schedule" in started["allowed_actions"] and "start_schedule" not in started["allowed_actions"]
+    assert {
+        k: started["schedule"][k] for k in ("schedule", "level", "first_start", "shift_minutes", "started_by")
+    } == {
+        "schedule": 1,
+        "level": "grid",
+        "first_start": "2026-03-03T08:00:00+08:00",
+        "shift_minutes": 180,
+        "started_by": "gao-feng",
+    }
+    assert (
+        "stop_schedule" in started["allowed_actions"] and "start_schedule" not in started["allowed_actions"]
+    )
     stopped = ok(post(api, made["id"], "schedule-stops", {"reason": "harvest"}, role="township"))
     assert stopped["schedule"] is None
-    assert (stopped["schedules"][0]["stop_reason"], stopped["schedules"][0]["stopped_by"]) == ("harvest", "chen-jing")
+    assert (stopped["schedules"][0]["stop_reason"], stopped["schedules"][0]["stopped_by"]) == (
+        "harvest",
+        "chen-jing",
+    )
     read = ok(api.get(f"/patrols/routes/{made['id']}", headers=auth("patrol_member")))
-    assert [e["type"] for e in read["history"]] == ["Established", "TeamAssigned", "ScheduleStarted", "ScheduleStopped"]
+    assert [e["type"] for e in read["history"]] == [
+        "Established",
+        "TeamAssigned",
+        "ScheduleStarted",
+        "ScheduleStopped",
+    ]
     assert read["history"][2]["data"]["level"] == "grid"
 
 
@@ -48,11 +70,24 @@ def test_a_schedule_keeps_the_routes_own_level_unless_told(api: TestClient):
     assert started["schedule"]["level"] == "village"
 
 
-@pytest.mark.parametrize(("path", "role", "right", "detail"), [
-    ("team-assignments", "patrol_member", "manage_routes or lead_patrol", "has neither the right to manage routes"),
-    ("schedule-starts", "foreign_patrol_leader", "lead_patrol", "outside Xu Gang's jurisdiction"),
-    ("schedule-stops", "auditor", "manage_routes or lead_patrol", "has neither the right to manage routes"),
-])
+@pytest.mark.parametrize(
+    ("path", "role", "right", "detail"),
+    [
+        (
+            "team-assignments",
+            "patrol_member",
+            "manage_routes or lead_patrol",
+            "has neither the right to manage routes",
+        ),
+        ("schedule-starts", "foreign_patrol_leader", "lead_patrol", "outside Xu Gang's jurisdiction"),
+        (
+            "schedule-stops",
+            "auditor",
+            "manage_routes or lead_patrol",
+            "has neither the right to manage routes",
+        ),
+    ],
+)
 def test_the_team_and_schedule_of_a_route_are_for_those_over_it_who_manage_routes_or_lead_patrols(
     api: TestClient, system: System, path: str, role: str, right: str, detail: str
 ):
@@ -82,19 +117,22 @@ def test_a_schedule_without_a_team_or_one_too_many_is_409_with_the_state(api: Te
     assert "stop it first" in again.json()["detail"]
 
 
-@pytest.mark.parametrize(("path", "body", "field"), [
-    ("team-assignments", {**TEAM, "members": ["fang-qi"]}, "members"),
-    ("team-assignments", {**TEAM, "leader": "ma-li", "members": ["song-yu"]}, "leader"),
-    ("team-assignments", {"leader": "gao-feng"}, "members"),
-    ("team-assignments", TEAM, "members"),  # the team it already has
-    ("schedule-starts", {**START, "first_start": "2026-03-01T08:00:00+08:00"}, "first_start"),
-    ("schedule-starts", {**START, "first_start": "tomorrow"}, "first_start"),
-    ("schedule-starts", {**START, "shift_minutes": 0}, "shift_minutes"),
-    ("schedule-starts", {**START, "level": "county"}, "level"),
-    ("schedule-starts", {**START, "level": "township"}, "level"),  # above the village route
-    ("schedule-starts", {**START, "weekday": "monday"}, "weekday"),
-    ("schedule-stops", {"effective_at": "2026-03-01T00:00:00+00:00"}, "effective_at"),
-])
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("team-assignments", {**TEAM, "members": ["fang-qi"]}, "members"),
+        ("team-assignments", {**TEAM, "leader": "ma-li", "members": ["song-yu"]}, "leader"),
+        ("team-assignments", {"leader": "gao-feng"}, "members"),
+        ("team-assignments", TEAM, "members"),  # the team it already has
+        ("schedule-starts", {**START, "first_start": "2026-03-01T08:00:00+08:00"}, "first_start"),
+        ("schedule-starts", {**START, "first_start": "tomorrow"}, "first_start"),
+        ("schedule-starts", {**START, "shift_minutes": 0}, "shift_minutes"),
+        ("schedule-starts", {**START, "level": "county"}, "level"),
+        ("schedule-starts", {**START, "level": "township"}, "level"),  # above the village route
+        ("schedule-starts", {**START, "weekday": "monday"}, "weekday"),
+        ("schedule-stops", {"effective_at": "2026-03-01T00:00:00+00:00"}, "effective_at"),
+    ],
+)
 def test_a_team_or_schedule_command_breaking_a_rule_is_422_naming_the_field(
     api: TestClient, system: System, path: str, body: dict[str, Any], field: str
 ):
@@ -111,6 +149,9 @@ def test_a_team_or_schedule_command_breaking_a_rule_is_422_naming_the_field(
 def test_a_foreign_villages_leader_gives_their_own_route_their_own_team(api: TestClient):
     theirs = route(api, role="foreign_patrol_leader", node=FOREIGN_VILLAGE)
     team = {"leader": "xu-gang", "members": ["fang-qi"]}
-    assert ok(post(api, theirs["id"], "team-assignments", team, role="foreign_patrol_leader"))["team"]["leader"] == "xu-gang"
+    assert (
+        ok(post(api, theirs["id"], "team-assignments", team, role="foreign_patrol_leader"))["team"]["leader"]
+        == "xu-gang"
+    )
     refused = post(api, theirs["id"], "team-assignments", TEAM, role="foreign_patrol_leader")
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "leader"

@@ -16,7 +16,7 @@ from domain.patrol import Route, ShiftStatus
 from domain.patrol_schedules import SCHEDULE_ACTOR, PatrolSchedules
 from domain.policy import Rule
 from infra.bootstrap import System
-from tests.support import shipped_rules, VILLAGE, Clock, person
+from tests.support import VILLAGE, Clock, person, shipped_rules
 from tests.test_patrol_app import FOREIGN_VILLAGE, TOWNSHIP, desk, establish, head, history
 
 HOUR = timedelta(hours=1)
@@ -28,9 +28,15 @@ def teamed(system: System, node: str = VILLAGE, role: str = "patrol_leader", **t
     return desk(system).assign_team(person(role), route.id, **{"leader": leader, "members": members, **team})
 
 
-def started(system: System, route: Route, level: str | None = None, role: str = "patrol_leader", **meta: Any) -> Route:
+def started(
+    system: System, route: Route, level: str | None = None, role: str = "patrol_leader", **meta: Any
+) -> Route:
     return desk(system).start_schedule(
-        person(role), route.id, first_start=system.casebook.clock() + HOUR, shift_minutes=180, level=level,
+        person(role),
+        route.id,
+        first_start=system.casebook.clock() + HOUR,
+        shift_minutes=180,
+        level=level,
         meta=CommandMeta(**meta),
     )
 
@@ -46,6 +52,7 @@ def periods(system: System, route: Route, count: int) -> list[datetime]:
 
 # -- the standing team ------------------------------------------------------------------------
 
+
 def test_a_route_gets_a_standing_team_checked_against_the_directory(system: System):
     route = teamed(system, members=["ma-li", "song-yu"])
     assert route.team["leader"] == "gao-feng" and route.team["members"] == ["ma-li", "song-yu"]
@@ -53,17 +60,22 @@ def test_a_route_gets_a_standing_team_checked_against_the_directory(system: Syst
     assert [type(e).__name__ for e in events] == ["Established", "TeamAssigned"]
 
 
-@pytest.mark.parametrize(("team", "field"), [
-    ({"members": ["fang-qi"]}, "members"),  # a patrol member of another village
-    ({"leader": "ma-li", "members": ["song-yu"]}, "leader"),  # no patrol_leader post
-    ({"members": ["nobody"]}, "members"),
-    ({"members": []}, "members"),
-])
+@pytest.mark.parametrize(
+    ("team", "field"),
+    [
+        ({"members": ["fang-qi"]}, "members"),  # a patrol member of another village
+        ({"leader": "ma-li", "members": ["song-yu"]}, "leader"),  # no patrol_leader post
+        ({"members": ["nobody"]}, "members"),
+        ({"members": []}, "members"),
+    ],
+)
 def test_a_standing_team_holds_patrol_posts_over_the_route(system: System, team: dict[str, Any], field: str):
     route = establish(system)
     before = head(system)
     with pytest.raises(InvalidValue) as refusal:
-        desk(system).assign_team(person("patrol_leader"), route.id, **{"leader": "gao-feng", "members": ["ma-li"], **team})
+        desk(system).assign_team(
+            person("patrol_leader"), route.id, **{"leader": "gao-feng", "members": ["ma-li"], **team}
+        )
     assert refusal.value.field == field and head(system) == before
 
 
@@ -71,7 +83,9 @@ def test_the_team_and_schedule_are_managed_inside_the_routes_node_and_above(syst
     route = establish(system)
     before = head(system)
     commands = {
-        "assign_team": lambda role: desk(system).assign_team(person(role), route.id, leader="gao-feng", members=["ma-li"]),
+        "assign_team": lambda role: desk(system).assign_team(
+            person(role), route.id, leader="gao-feng", members=["ma-li"]
+        ),
         "start_schedule": lambda role: started(system, route, role=role),
         "stop_schedule": lambda role: desk(system).stop_schedule(person(role), route.id),
     }
@@ -99,6 +113,7 @@ def test_team_and_schedule_commands_on_an_unknown_route_or_a_stale_version_write
 
 # -- starting and stopping ------------------------------------------------------------------------
 
+
 def test_a_schedule_keeps_the_cadence_of_the_routes_own_level_by_default(system: System):
     village, township = teamed(system), teamed(system, node=TOWNSHIP, role="township")
     assert started(system, village).schedule["level"] == "village"
@@ -119,12 +134,19 @@ def test_a_route_keeps_the_cadence_of_its_level_or_a_level_below(system: System)
 def test_a_schedule_needs_a_cadence_in_the_policy_in_force(system: System, clock: Clock):
     book = system.casebook.rulebook
     book.adopt_policy(
-        person("county_staff"), version="2026.2", effective_from=clock.now, in_progress="at_clock_start",
-        rules=shipped_rules(Rule("patrol.cadence", 1, Unit.CALENDAR_DAYS, {"level": "grid"})), reason="grid only", source="test",
+        person("county_staff"),
+        version="2026.2",
+        effective_from=clock.now,
+        in_progress="at_clock_start",
+        rules=shipped_rules(Rule("patrol.cadence", 1, Unit.CALENDAR_DAYS, {"level": "grid"})),
+        reason="grid only",
+        source="test",
     )
     route = teamed(system)
     before = head(system)
-    with pytest.raises(InvalidValue, match="policy 2026.2 gives no patrol.cadence for level village") as refusal:
+    with pytest.raises(
+        InvalidValue, match="policy 2026.2 gives no patrol.cadence for level village"
+    ) as refusal:
         started(system, route)
     assert refusal.value.field == "level" and head(system) == before
 
@@ -148,6 +170,7 @@ def test_a_start_retried_with_its_command_id_starts_one_schedule(system: System)
 
 # -- the periods its workflow asks for ----------------------------------------------------------
 
+
 @pytest.mark.parametrize(("level", "days"), [("grid", 1), ("village", 7)])
 def test_periods_follow_the_cadence_of_the_level_from_the_first_start(system: System, level: str, days: int):
     route = started(system, teamed(system), level=level)
@@ -165,12 +188,20 @@ def test_a_new_cadence_takes_effect_from_the_period_after_it_comes_into_force(sy
     route = started(system, teamed(system), level="grid")
     first = route.schedule["first_start"]
     system.casebook.rulebook.adopt_policy(
-        person("county_staff"), version="2026.2", effective_from=first + timedelta(days=1, minutes=30),
-        in_progress="at_clock_start", rules=shipped_rules(Rule("patrol.cadence", 2, Unit.CALENDAR_DAYS, {"level": "grid"})),
-        reason="every other day", source="test",
+        person("county_staff"),
+        version="2026.2",
+        effective_from=first + timedelta(days=1, minutes=30),
+        in_progress="at_clock_start",
+        rules=shipped_rules(Rule("patrol.cadence", 2, Unit.CALENDAR_DAYS, {"level": "grid"})),
+        reason="every other day",
+        source="test",
     )
-    assert periods(system, route, 4) == [first, first + timedelta(days=1), first + timedelta(days=2),
-                                         first + timedelta(days=4)]
+    assert periods(system, route, 4) == [
+        first,
+        first + timedelta(days=1),
+        first + timedelta(days=2),
+        first + timedelta(days=4),
+    ]
 
 
 def test_the_periods_shift_is_opened_once_for_the_standing_team_on_the_current_revision(system: System):
@@ -182,7 +213,9 @@ def test_the_periods_shift_is_opened_once_for_the_standing_team_on_the_current_r
     assert (opened.leader, opened.members, opened.route_revision) == ("gao-feng", ["ma-li"], 1)
     assert (opened.planned_start, opened.planned_end) == (first, first + timedelta(hours=3))
     assert (opened.scheduled_by, opened.scheduled_at) == (SCHEDULE_ACTOR, route.schedule["started_at"])
-    desk(system).revise_route(person("patrol_leader"), route.id, checkpoints=[{"code": "N", "name": "North gate"}])
+    desk(system).revise_route(
+        person("patrol_leader"), route.id, checkpoints=[{"code": "N", "name": "North gate"}]
+    )
     desk(system).assign_team(person("patrol_leader"), route.id, leader="gao-feng", members=["song-yu"])
     second = schedules.open(route.id, 1, first + timedelta(days=1), first)
     assert (second.checkpoint_codes(), second.members, second.scheduled_at) == (["N"], ["song-yu"], first)
@@ -210,7 +243,10 @@ def test_stopping_calls_off_the_shift_not_yet_begun_and_leaves_one_that_began(sy
         schedules.call_off(route.id, 1, shift.id)
     called_off = desk(system).shift(None, coming.id)
     assert (called_off.status, called_off.end_reason, called_off.ended_at) == (
-        ShiftStatus.CANCELLED, "the patrol schedule was stopped: harvest", clock.now)
+        ShiftStatus.CANCELLED,
+        "the patrol schedule was stopped: harvest",
+        clock.now,
+    )
     assert history(system, coming.id) == ["Scheduled", "Cancelled"]
     assert history(system, begun.id) == ["Scheduled"]
 
@@ -226,6 +262,7 @@ def test_retiring_the_route_stops_its_schedule_and_calls_off_its_coming_shift(sy
 
 def test_a_foreign_village_route_gets_its_own_villages_team(system: System):
     route = establish(system, role="foreign_patrol_leader", node=FOREIGN_VILLAGE)
-    teamed_route = desk(system).assign_team(person("foreign_patrol_leader"), route.id, leader="xu-gang",
-                                            members=["fang-qi"])
+    teamed_route = desk(system).assign_team(
+        person("foreign_patrol_leader"), route.id, leader="xu-gang", members=["fang-qi"]
+    )
     assert teamed_route.team["members"] == ["fang-qi"]

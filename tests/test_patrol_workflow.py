@@ -36,7 +36,11 @@ DAY = timedelta(days=1)
 
 def start_schedule(system: System, route: Route, level: str, role: str = "patrol_leader") -> Route:
     return patrols(system).start_schedule(
-        person(role), route.id, level=level, first_start=system.casebook.clock() + timedelta(hours=1), shift_minutes=180,
+        person(role),
+        route.id,
+        level=level,
+        first_start=system.casebook.clock() + timedelta(hours=1),
+        shift_minutes=180,
     )
 
 
@@ -54,11 +58,15 @@ def schedule_handle(
     env: WorkflowEnvironment, route: Route, run_id: str | None = None, schedule: int = 1
 ) -> WorkflowHandle:
     ref = CaseRef(kind="patrol_schedule", case_id=str(route.id), episode=schedule)
-    return env.client.get_workflow_handle_for(PatrolScheduleWorkflow.run, schedule_workflow_id(ref), run_id=run_id)
+    return env.client.get_workflow_handle_for(
+        PatrolScheduleWorkflow.run, schedule_workflow_id(ref), run_id=run_id
+    )
 
 
 def shift_handle(env: WorkflowEnvironment, shift: Shift) -> WorkflowHandle:
-    return env.client.get_workflow_handle_for(CaseClockWorkflow.run, case_workflow_id("patrol_shift", str(shift.id)))
+    return env.client.get_workflow_handle_for(
+        CaseClockWorkflow.run, case_workflow_id("patrol_shift", str(shift.id))
+    )
 
 
 def clocks(system: System, shift: Shift) -> dict[str, ClockState]:
@@ -71,12 +79,17 @@ def history(system: System, shift: Shift) -> list[Any]:
 
 
 def manual_shift(system: System, starts_in: timedelta, hours: int = 4) -> Shift:
-    route = patrols(system).establish_route(person("patrol_leader"), node="anping.dongxi.qiaotou", name="Loop",
-                                            checkpoints=POINTS)
+    route = patrols(system).establish_route(
+        person("patrol_leader"), node="anping.dongxi.qiaotou", name="Loop", checkpoints=POINTS
+    )
     start = system.casebook.clock() + starts_in
     return patrols(system).schedule_shift(
-        person("patrol_leader"), route_id=route.id, leader="gao-feng", members=["ma-li"],
-        planned_start=start, planned_end=start + timedelta(hours=hours),
+        person("patrol_leader"),
+        route_id=route.id,
+        leader="gao-feng",
+        members=["ma-li"],
+        planned_start=start,
+        planned_end=start + timedelta(hours=hours),
     )
 
 
@@ -86,6 +99,7 @@ async def settled(env: WorkflowEnvironment, clock: Clock) -> datetime:
 
 
 # -- schedules on cadence ----------------------------------------------------------------------
+
 
 def test_a_grid_level_schedule_opens_a_shift_every_day_for_a_year_with_a_bounded_history(sqlite):
     system, clock = sqlite
@@ -108,7 +122,8 @@ def test_a_grid_level_schedule_opens_a_shift_every_day_for_a_year_with_a_bounded
             shifts = shifts_of(system, route)
             assert [s.planned_start for s in shifts] == [first + DAY * i for i in range(365)]
             assert {(s.scheduled_by, s.leader, tuple(s.members)) for s in shifts} == {
-                (SCHEDULE_ACTOR, "gao-feng", ("ma-li",))}
+                (SCHEDULE_ACTOR, "gao-feng", ("ma-li",))
+            }
             assert [s.scheduled_at for s in shifts[1:4]] == [first, first + DAY, first + 2 * DAY]
 
             handle = schedule_handle(env, route)
@@ -118,20 +133,30 @@ def test_a_grid_level_schedule_opens_a_shift_every_day_for_a_year_with_a_bounded
 
             await eventually(workflow_counted_the_year)
             state = await handle.query(PatrolScheduleWorkflow.state)
-            assert (state.opened, state.after, state.run) == (365, first + 363 * DAY, 364 // PERIODS_PER_RUN + 1)
+            assert (state.opened, state.after, state.run) == (
+                365,
+                first + 363 * DAY,
+                364 // PERIODS_PER_RUN + 1,
+            )
             assert (await handle.describe()).run_id != first_run
             earliest = await schedule_handle(env, route, run_id=first_run).fetch_history()
             assert earliest.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
             current = await handle.fetch_history()
-            assert max(len(earliest.events), len(current.events)) < PERIODS_PER_RUN * 20, "each run's history is bounded"
+            assert max(len(earliest.events), len(current.events)) < PERIODS_PER_RUN * 20, (
+                "each run's history is bounded"
+            )
             replayer = Replayer(workflows=[PatrolScheduleWorkflow], data_converter=pydantic_data_converter)
             await replayer.replay_workflow(earliest)  # the workflow is deterministic over a whole run
 
     asyncio.run(scenario())
 
 
-@pytest.mark.parametrize(("node", "level", "days"), [("anping.dongxi.qiaotou", "village", 7), (TOWNSHIP, "township", 15)])
-def test_village_schedules_open_weekly_and_township_schedules_every_half_month(sqlite, node: str, level: str, days: int):
+@pytest.mark.parametrize(
+    ("node", "level", "days"), [("anping.dongxi.qiaotou", "village", 7), (TOWNSHIP, "township", 15)]
+)
+def test_village_schedules_open_weekly_and_township_schedules_every_half_month(
+    sqlite, node: str, level: str, days: int
+):
     system, clock = sqlite
     role = "township" if node == TOWNSHIP else "patrol_leader"
 
@@ -172,15 +197,22 @@ def test_stopping_a_schedule_calls_off_its_coming_shift_and_ends_its_workflow(sq
             final: ScheduleRun = await schedule_handle(env, route).result()
             coming = shifts_of(system, route)[-1]
             assert (final.pending, coming.planned_start) == (str(coming.id), first + 3 * DAY)
-            assert (coming.status, coming.end_reason) == (ShiftStatus.CANCELLED, "the patrol schedule was stopped: harvest")
+            assert (coming.status, coming.end_reason) == (
+                ShiftStatus.CANCELLED,
+                "the patrol schedule was stopped: harvest",
+            )
             await env.sleep(5 * DAY)
             assert len(shifts_of(system, route)) == 4
 
             async def begun_ones_missed() -> bool:
-                return [s.status for s in shifts_of(system, route)] == [ShiftStatus.MISSED] * 3 + [ShiftStatus.CANCELLED]
+                return [s.status for s in shifts_of(system, route)] == [ShiftStatus.MISSED] * 3 + [
+                    ShiftStatus.CANCELLED
+                ]
 
             await eventually(begun_ones_missed)  # every shift a schedule opens gets its clock
-            assert clocks(system, coming)["patrol.start_grace"].outcome.startswith("no longer applies: the shift was called off")
+            assert clocks(system, coming)["patrol.start_grace"].outcome.startswith(
+                "no longer applies: the shift was called off"
+            )
 
     asyncio.run(scenario())
 
@@ -215,6 +247,7 @@ def test_a_schedule_started_again_runs_a_workflow_of_its_own(sqlite):
 
 # -- a shift's clocks --------------------------------------------------------------------------
 
+
 def test_nobody_signing_in_reminds_the_leader_then_records_the_shift_missed_after_the_grace(sqlite):
     system, clock = sqlite
 
@@ -232,15 +265,24 @@ def test_nobody_signing_in_reminds_the_leader_then_records_the_shift_missed_afte
 
             await eventually(reminded)
             [reminder] = clocks(system, shift)["patrol.start_grace"].reminders_sent
-            assert (reminder["notify"], reminder["at"]) == (["gao-feng"], shift.planned_start + timedelta(minutes=15))
+            assert (reminder["notify"], reminder["at"]) == (
+                ["gao-feng"],
+                shift.planned_start + timedelta(minutes=15),
+            )
             await env.sleep(timedelta(minutes=15))
             final = await shift_handle(env, shift).result()
             events = history(system, shift)
             assert [type(e).__name__ for e in events] == ["Scheduled", "Missed"]
             assert (events[-1].actor, events[-1].trigger, events[-1].effective_at) == (
-                "system:deadline", "deadline", shift.planned_start + timedelta(minutes=30))
+                "system:deadline",
+                "deadline",
+                shift.planned_start + timedelta(minutes=30),
+            )
             grace = clocks(system, shift)["patrol.start_grace"]
-            assert (grace.status, grace.outcome) == ("missed", "the shift was recorded missed: nobody signed in")
+            assert (grace.status, grace.outcome) == (
+                "missed",
+                "the shift was recorded missed: nobody signed in",
+            )
             assert final.ended and "patrol.checkpoint_grace" not in clocks(system, shift)
 
     asyncio.run(scenario())
@@ -268,7 +310,10 @@ def test_checkpoints_not_signed_by_the_planned_end_are_recorded_missed(sqlite):
             await eventually(opened_in_time)
             grace = clocks(system, shift)["patrol.start_grace"]
             opened = patrols(system).shift(None, shift.id).started_at
-            assert (grace.status, grace.outcome) == ("stopped", f"met: the shift opened at {opened.isoformat()}")
+            assert (grace.status, grace.outcome) == (
+                "stopped",
+                f"met: the shift opened at {opened.isoformat()}",
+            )
             await env.sleep(timedelta(hours=4))
 
             async def checkpoints_missed() -> bool:
@@ -276,9 +321,15 @@ def test_checkpoints_not_signed_by_the_planned_end_are_recorded_missed(sqlite):
 
             await eventually(checkpoints_missed)
             stored = patrols(system).shift(None, shift.id)
-            assert {code: m["trigger"] for code, m in stored.missed.items()} == {"C2": "deadline", "C3": "deadline"}
+            assert {code: m["trigger"] for code, m in stored.missed.items()} == {
+                "C2": "deadline",
+                "C3": "deadline",
+            }
             assert {m["at"] for m in stored.missed.values()} == {shift.planned_end}
-            assert clocks(system, shift)["patrol.checkpoint_grace"].outcome == "checkpoints recorded missed: C2, C3"
+            assert (
+                clocks(system, shift)["patrol.checkpoint_grace"].outcome
+                == "checkpoints recorded missed: C2, C3"
+            )
             await settled(env, clock)
             patrols(system).sign_in_at_end(person("patrol_leader"), shift.id)
             closed = patrols(system).close_shift(person("patrol_leader"), shift.id)
@@ -315,7 +366,10 @@ def test_a_shift_whose_checkpoints_are_all_signed_stops_its_checkpoint_clock_met
                 return found is not None and found.status == "stopped"
 
             await eventually(met)
-            assert clocks(system, shift)["patrol.checkpoint_grace"].outcome == "met: every checkpoint settled; signed: C1, C2, C3"
+            assert (
+                clocks(system, shift)["patrol.checkpoint_grace"].outcome
+                == "met: every checkpoint settled; signed: C1, C2, C3"
+            )
             await env.sleep(timedelta(hours=5))
             assert patrols(system).shift(None, shift.id).missed == {}
 
@@ -324,13 +378,16 @@ def test_a_shift_whose_checkpoints_are_all_signed_stops_its_checkpoint_clock_met
 
 # -- the activities, run twice ------------------------------------------------------------------
 
+
 def test_the_schedule_activities_run_twice_open_one_shift(sqlite):
     system, _ = sqlite
     route = start_schedule(system, teamed(system), "grid")
     activities, env = PatrolScheduleActivities(system.casebook), ActivityEnvironment()
     ref = CaseRef(kind="patrol_schedule", case_id=str(route.id), episode=1)
     period = env.run(activities.plan, PeriodAsk(ref=ref, after=None))
-    opened = [env.run(activities.open, PeriodOpening(ref=ref, start=period.start, after=None)) for _ in range(2)]
+    opened = [
+        env.run(activities.open, PeriodOpening(ref=ref, start=period.start, after=None)) for _ in range(2)
+    ]
     assert opened[0] == opened[1] and len(shifts_of(system, route)) == 1
     assert env.run(activities.plan, PeriodAsk(ref=ref, after=period.start)).start == period.start + DAY
 
@@ -350,13 +407,19 @@ def test_the_shifts_due_activity_run_twice_records_once(sqlite):
 
 # -- the keeper on both stores ---------------------------------------------------------------------
 
-def test_a_shift_opened_after_its_grace_while_the_clock_lagged_is_recorded_as_late(system: System, clock: Clock):
+
+def test_a_shift_opened_after_its_grace_while_the_clock_lagged_is_recorded_as_late(
+    system: System, clock: Clock
+):
     shift = manual_shift(system, starts_in=timedelta(hours=-2), hours=4)
     patrols(system).sign_in_at_start(person("patrol_leader"), shift.id)
     time = ShiftClocks(system.casebook).sync(shift.id, 0)
     grace = clocks(system, shift)["patrol.start_grace"]
     assert (grace.status, grace.outcome, grace.ended_at) == (
-        "missed", f"the shift opened late, at {clock.now.isoformat()}", shift.planned_start + timedelta(minutes=30))
+        "missed",
+        f"the shift opened late, at {clock.now.isoformat()}",
+        shift.planned_start + timedelta(minutes=30),
+    )
     assert [c.clock for c in time.clocks] == ["patrol.checkpoint_grace"] and not time.ended
 
 
@@ -371,6 +434,10 @@ def test_a_shift_recorded_missed_or_called_off_by_people_stops_its_clock(system:
     patrols(system).cancel_shift(person("patrol_leader"), coming.id, reason="typhoon")
     assert keeper.sync(missed.id, 0).ended and keeper.sync(coming.id, 0).ended
     assert clocks(system, missed)["patrol.start_grace"].outcome == (
-        "ended: the shift was recorded missed by the leader (all at a fire)")
-    assert clocks(system, coming)["patrol.start_grace"].outcome == "no longer applies: the shift was called off (typhoon)"
+        "ended: the shift was recorded missed by the leader (all at a fire)"
+    )
+    assert (
+        clocks(system, coming)["patrol.start_grace"].outcome
+        == "no longer applies: the shift was called off (typhoon)"
+    )
     assert [type(e).__name__ for e in history(system, missed)] == ["Scheduled", "Missed"]

@@ -19,8 +19,12 @@ NAME, PHONE = "Zhang Sanfeng", "13800001111"
 
 def report(system) -> None:
     system.casebook.disputes.report(
-        person("grid_member"), grid=GRID, parties=[{"name": NAME, "phone": PHONE}, {"name": "Li Si"}],
-        category=Category.FAMILY, severity=Severity.MINOR, description="a house divided",
+        person("grid_member"),
+        grid=GRID,
+        parties=[{"name": NAME, "phone": PHONE}, {"name": "Li Si"}],
+        category=Category.FAMILY,
+        severity=Severity.MINOR,
+        description="a house divided",
         occurred_at=system.casebook.clock() - timedelta(days=1),
     )
 
@@ -37,8 +41,11 @@ def test_with_a_key_names_and_phone_numbers_are_unreadable_in_the_store(tmp_path
     raw = stored_bytes(system)
     assert NAME.encode() not in raw and PHONE.encode() not in raw
     assert b"Wang Fang" not in raw, "the directory's people are personal data too"
-    [dispute_id] = {n.originator_id for n in system.casebook.recorder.select_notifications(1, 1000)
-                    if n.topic == "fengqiao.dispute:Reported"}
+    [dispute_id] = {
+        n.originator_id
+        for n in system.casebook.recorder.select_notifications(1, 1000)
+        if n.topic == "fengqiao.dispute:Reported"
+    }
     assert system.casebook.disputes.get(None, dispute_id).parties[0]["phone"] == PHONE
     system.close()
 
@@ -58,8 +65,9 @@ def test_production_refuses_to_start_without_a_key(tmp_path: Path):
 
 
 def test_production_refuses_plain_tokens_in_the_directory_file(tmp_path: Path):
-    settings = settings_for(tmp_path, mode="production", cipher_key=AESCipher.create_key(32),
-                            id_key=AESCipher.create_key(32))
+    settings = settings_for(
+        tmp_path, mode="production", cipher_key=AESCipher.create_key(32), id_key=AESCipher.create_key(32)
+    )
     with pytest.raises(ConfigurationError, match="token_sha256"):
         bootstrap(settings)
     hashed = parse_directory_file({"person": [{"id": "a", "name": "A", "token_sha256": "0" * 64}]})

@@ -67,10 +67,18 @@ def registered(api: TestClient, role: str = "petition_agent", **facts: Any) -> d
     return response.json()
 
 
-def command(api: TestClient, petition: dict[str, Any], path: str, role: str, body: dict[str, Any] | None = None,
-            if_match: str | None = None) -> Any:
+def command(
+    api: TestClient,
+    petition: dict[str, Any],
+    path: str,
+    role: str,
+    body: dict[str, Any] | None = None,
+    if_match: str | None = None,
+) -> Any:
     headers = {**auth(role), **({"If-Match": if_match} if if_match else {})}
-    return api.post(f"/petitions/{petition['id']}/{path}", json=COMMANDS[path] if body is None else body, headers=headers)
+    return api.post(
+        f"/petitions/{petition['id']}/{path}", json=COMMANDS[path] if body is None else body, headers=headers
+    )
 
 
 def ok(response: Any) -> dict[str, Any]:
@@ -88,36 +96,68 @@ def concluded(api: TestClient) -> dict[str, Any]:
 
 # -- the happy paths --------------------------------------------------------------------------
 
+
 def test_a_petition_goes_from_registration_through_re_review_to_conclusion(api: TestClient):
-    created = api.post("/petitions", json={**REGISTRATION, "channel": "visit"}, headers=auth("petition_agent"))
+    created = api.post(
+        "/petitions", json={**REGISTRATION, "channel": "visit"}, headers=auth("petition_agent")
+    )
     assert created.status_code == 201
     petition = created.json()
     assert created.headers["Location"] == f"/petitions/{petition['id']}"
     assert created.headers["ETag"] == '"1"'
     assert (petition["status"], petition["oral"], petition["leapfrog"], petition["secrets_withheld"]) == (
-        "registered", True, False, False)
+        "registered",
+        True,
+        False,
+        False,
+    )
     assert petition["allowed_actions"] == ["route"]
 
     assert ok(command(api, petition, "routing", "petition_agent"))["routed_to"] == TOWNSHIP
     assert ok(command(api, petition, "acceptance", "township", if_match='"2"'))["status"] == "accepted"
     assert ok(command(api, petition, "extension", "township"))["extension"]["days"] == 10
     opinion = ok(command(api, petition, "opinion", "township"))
-    assert opinion["review_window_closes"] and opinion["allowed_actions"] == ["accept_opinion", "conclude", "request_review"]
+    assert opinion["review_window_closes"] and opinion["allowed_actions"] == [
+        "accept_opinion",
+        "conclude",
+        "request_review",
+    ]
     ok(command(api, petition, "review-request", "petition_agent"))
     assert ok(command(api, petition, "review-decision", "petition_county_staff"))["review"]["body"] == COUNTY
     ok(command(api, petition, "re-review-request", "petition_agent"))
     done = ok(command(api, petition, "re-review-decision", "petition_county_staff"))
-    assert (done["status"], done["conclusion"]["how"], done["allowed_actions"]) == ("concluded", "re_reviewed", [])
+    assert (done["status"], done["conclusion"]["how"], done["allowed_actions"]) == (
+        "concluded",
+        "re_reviewed",
+        [],
+    )
 
     read = api.get(f"/petitions/{petition['id']}", headers=auth("auditor"))
     assert read.status_code == 200 and read.headers["ETag"] == '"10"'
     history = read.json()["history"]
     assert [e["type"] for e in history] == [
-        "Registered", "Routed", "AcceptanceDecided", "HandlingExtended", "HandlingOpinionGiven", "ReviewRequested",
-        "ReviewDecided", "ReReviewRequested", "ReReviewDecided", "Concluded",
+        "Registered",
+        "Routed",
+        "AcceptanceDecided",
+        "HandlingExtended",
+        "HandlingOpinionGiven",
+        "ReviewRequested",
+        "ReviewDecided",
+        "ReReviewRequested",
+        "ReReviewDecided",
+        "Concluded",
     ]
     assert [e["actor"] for e in history] == [
-        "qian-dong", "qian-dong", "chen-jing", "chen-jing", "chen-jing", "qian-dong", "xu-lin", "qian-dong", "xu-lin", "xu-lin",
+        "qian-dong",
+        "qian-dong",
+        "chen-jing",
+        "chen-jing",
+        "chen-jing",
+        "qian-dong",
+        "xu-lin",
+        "qian-dong",
+        "xu-lin",
+        "xu-lin",
     ]
     assert history[0]["data"]["content"] == REGISTRATION["content"]
     assert history[2]["data"] == {"decision": "accepted", "reason": "", "body": TOWNSHIP}
@@ -125,7 +165,15 @@ def test_a_petition_goes_from_registration_through_re_review_to_conclusion(api: 
 
 def test_a_group_petition_names_another_representative(api: TestClient):
     petition = registered(api, people_count=30, representatives=[{"name": f"Rep {i}"} for i in range(1, 5)])
-    named = ok(command(api, petition, "representatives", "petition_agent", {"name": "Rep 5", "phone": "+86 139 0000 0005"}))
+    named = ok(
+        command(
+            api,
+            petition,
+            "representatives",
+            "petition_agent",
+            {"name": "Rep 5", "phone": "+86 139 0000 0005"},
+        )
+    )
     assert [r["name"] for r in named["representatives"]] == ["Rep 1", "Rep 2", "Rep 3", "Rep 4", "Rep 5"]
     assert named["group"] is True and "name_representative" not in named["allowed_actions"]
 
@@ -155,7 +203,15 @@ def test_a_petition_whose_review_window_closed_is_concluded(api: TestClient, clo
 def test_a_petition_not_accepted_gives_its_reason(api: TestClient):
     petition = registered(api)
     ok(command(api, petition, "routing", "petition_agent"))
-    refused = ok(command(api, petition, "acceptance", "township", {"decision": "not_accepted", "reason": "decided by a court"}))
+    refused = ok(
+        command(
+            api,
+            petition,
+            "acceptance",
+            "township",
+            {"decision": "not_accepted", "reason": "decided by a court"},
+        )
+    )
     assert (refused["status"], refused["acceptance"]["reason"]) == ("not_accepted", "decided by a court")
 
 
@@ -171,7 +227,9 @@ def accepted(api: TestClient) -> dict[str, Any]:
     return ok(command(api, petition, "acceptance", "township"))
 
 
-def test_a_hearing_is_held_and_ended_and_the_petition_shows_its_time_limits(api: TestClient, system: System, clock: Clock):
+def test_a_hearing_is_held_and_ended_and_the_petition_shows_its_time_limits(
+    api: TestClient, system: System, clock: Clock
+):
     petition = accepted(api)
     keeper, petition_id = PetitionClocks(system.casebook), UUID(petition["id"])
     keeper.sync(petition_id, 0)
@@ -184,10 +242,17 @@ def test_a_hearing_is_held_and_ended_and_the_petition_shows_its_time_limits(api:
     # The clocks were first kept once it was accepted: those of the stages it passed through
     # are recorded too, ended when it left them.
     assert sorted((c["clock"], c["status"]) for c in during["clocks"]) == [
-        ("petition.acceptance_notice", "stopped"), ("petition.handling", "paused"), ("petition.objection", "stopped"),
-        ("petition.route", "stopped")]
+        ("petition.acceptance_notice", "stopped"),
+        ("petition.handling", "paused"),
+        ("petition.objection", "stopped"),
+        ("petition.route", "stopped"),
+    ]
     [handling] = [c for c in during["clocks"] if c["clock"] == "petition.handling"]
-    assert (handling["clock"], handling["status"], handling["node"]) == ("petition.handling", "paused", TOWNSHIP)
+    assert (handling["clock"], handling["status"], handling["node"]) == (
+        "petition.handling",
+        "paused",
+        TOWNSHIP,
+    )
     # Accepted Monday 2 March: 60 days end on Friday 1 May, in the Labour Day holiday (1-5 May):
     # the opinion is due at the end of Wednesday 6 May.
     assert (handling["due_at"], handling["policy_version"]) == ("2026-05-06T23:59:59+08:00", "2026.1")
@@ -209,15 +274,20 @@ def test_the_review_window_shown_is_the_policys_on_the_calendar(api: TestClient)
     petition = accepted(api)
     answered = ok(command(api, petition, "opinion", "township"))
     # Opinion on Monday 2 March (17:00 in China): the 30th day, Wednesday 1 April, is a working day.
-    assert (answered["review_window_closes"], answered["re_review_window_closes"]) == ("2026-04-01T23:59:59+08:00", None)
+    assert (answered["review_window_closes"], answered["re_review_window_closes"]) == (
+        "2026-04-01T23:59:59+08:00",
+        None,
+    )
 
 
 def test_a_hearing_is_held_by_the_body_whose_decision_is_pending(api: TestClient, system: System):
     petition = accepted(api)
     before = head(system)
-    for role, why in (("accused_village_staff", "outside Fang Jun's jurisdiction"),  # the village below
-                      ("foreign_township", "outside Xu Ke's jurisdiction"),  # another township
-                      ("petition_agent", "does not have the right to decide petition")):
+    for role, why in (
+        ("accused_village_staff", "outside Fang Jun's jurisdiction"),  # the village below
+        ("foreign_township", "outside Xu Ke's jurisdiction"),  # another township
+        ("petition_agent", "does not have the right to decide petition"),
+    ):
         refused = command(api, petition, "hearing-start", role)
         assert refused.status_code == 403, role
         assert (refused.json()["right"], refused.json()["node"]) == ("decide_petition", TOWNSHIP)
@@ -229,10 +299,14 @@ def test_a_hearing_is_held_by_the_body_whose_decision_is_pending(api: TestClient
     ok(command(api, petition, "review-request", "petition_agent"))
     refused = command(api, petition, "hearing-start", "township")
     assert (refused.status_code, refused.json()["node"]) == (403, COUNTY)
-    assert ok(command(api, petition, "hearing-start", "petition_county_staff"))["hearing"]["stage"] == "review"
+    assert (
+        ok(command(api, petition, "hearing-start", "petition_county_staff"))["hearing"]["stage"] == "review"
+    )
 
 
-def test_during_a_hearing_a_decision_is_409_and_a_hearing_is_409_when_no_decision_is_pending(api: TestClient, system: System):
+def test_during_a_hearing_a_decision_is_409_and_a_hearing_is_409_when_no_decision_is_pending(
+    api: TestClient, system: System
+):
     petition = registered(api)
     refused = command(api, petition, "hearing-start", "township")
     assert (refused.status_code, refused.json()["state"]) == (409, "registered")
@@ -244,7 +318,10 @@ def test_during_a_hearing_a_decision_is_409_and_a_hearing_is_409_when_no_decisio
     before = head(system)
     blocked = command(api, petition, "opinion", "township")
     assert blocked.status_code == 409
-    assert (blocked.json()["state"], blocked.json()["allowed"]) == ("accepted, hearing in progress", ["end_hearing"])
+    assert (blocked.json()["state"], blocked.json()["allowed"]) == (
+        "accepted, hearing in progress",
+        ["end_hearing"],
+    )
     assert "end it first" in blocked.json()["detail"]
     again = command(api, petition, "hearing-start", "township")
     assert again.status_code == 409
@@ -264,11 +341,14 @@ def test_a_hearing_ends_with_a_summary_or_is_422_naming_it(api: TestClient, syst
 
 # -- every refusal, with its status -----------------------------------------------------------
 
+
 def test_no_token_or_an_unknown_token_is_401_on_every_route(api: TestClient, system: System):
     petition = registered(api)
     before = head(system)
     assert api.post("/petitions", json=REGISTRATION).status_code == 401
-    assert api.get(f"/petitions/{petition['id']}", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert (
+        api.get(f"/petitions/{petition['id']}", headers={"Authorization": "Bearer nope"}).status_code == 401
+    )
     for path, body in COMMANDS.items():
         refused = api.post(f"/petitions/{petition['id']}/{path}", json=body)
         assert refused.status_code == 401, path
@@ -281,12 +361,22 @@ def test_a_person_without_the_right_is_403_naming_it_on_every_command(api: TestC
     before = head(system)
     refused = api.post("/petitions", json=REGISTRATION, headers=auth("auditor"))
     assert refused.status_code == 403 and refused.json()["right"] == "register_petition"
-    expected = {"representatives": "handle_petition", "routing": "handle_petition", "acceptance": "decide_petition",
-                "diversion": "handle_petition", "extension": "approve_extension", "opinion": "decide_petition",
-                "review-request": "handle_petition", "review-decision": "decide_petition",
-                "re-review-request": "handle_petition", "re-review-decision": "decide_petition",
-                "opinion-acceptance": "handle_petition", "conclusion": "decide_petition",
-                "hearing-start": "decide_petition", "hearing-end": "decide_petition"}
+    expected = {
+        "representatives": "handle_petition",
+        "routing": "handle_petition",
+        "acceptance": "decide_petition",
+        "diversion": "handle_petition",
+        "extension": "approve_extension",
+        "opinion": "decide_petition",
+        "review-request": "handle_petition",
+        "review-decision": "decide_petition",
+        "re-review-request": "handle_petition",
+        "re-review-decision": "decide_petition",
+        "opinion-acceptance": "handle_petition",
+        "conclusion": "decide_petition",
+        "hearing-start": "decide_petition",
+        "hearing-end": "decide_petition",
+    }
     for path, right in expected.items():
         refused = command(api, petition, path, "auditor")
         assert refused.status_code == 403, path
@@ -327,14 +417,18 @@ def test_an_unknown_petition_is_404_on_every_route_and_a_malformed_id_422(api: T
     assert malformed.status_code == 422 and malformed.json()["errors"][0]["field"] == "petition_id"
 
 
-def test_a_command_the_state_does_not_allow_is_409_with_the_state_on_every_command(api: TestClient, system: System):
+def test_a_command_the_state_does_not_allow_is_409_with_the_state_on_every_command(
+    api: TestClient, system: System
+):
     petition = concluded(api)
     before = head(system)
     for path in COMMANDS:
         refused = command(api, petition, path, "petition_county_staff")
         assert refused.status_code == 409, path
         assert (refused.json()["state"], refused.json()["allowed"]) == ("concluded", []), path
-    again = api.post("/petitions", json={**REGISTRATION, "channel": "visit"}, headers=auth("petition_county_staff"))
+    again = api.post(
+        "/petitions", json={**REGISTRATION, "channel": "visit"}, headers=auth("petition_county_staff")
+    )
     assert again.status_code == 409
     assert again.json()["state"].startswith("concluded on 2026-03-02")
     assert "same facts and reasons are not accepted again" in again.json()["detail"]
@@ -366,7 +460,12 @@ def test_a_stale_if_match_is_412_on_every_command_and_writes_nothing(api: TestCl
 def test_an_unknown_field_is_422_naming_it_on_every_route(api: TestClient, system: System):
     petition = registered(api)
     before = head(system)
-    assert api.post("/petitions", json={**REGISTRATION, "bogus": 1}, headers=auth("petition_agent")).json()["errors"][0]["field"] == "bogus"
+    assert (
+        api.post("/petitions", json={**REGISTRATION, "bogus": 1}, headers=auth("petition_agent")).json()[
+            "errors"
+        ][0]["field"]
+        == "bogus"
+    )
     for path, body in COMMANDS.items():
         refused = command(api, petition, path, "petition_county_staff", {**body, "bogus": 1})
         assert refused.status_code == 422, path
@@ -388,9 +487,19 @@ def test_malformed_registrations_are_422_naming_each_field(api: TestClient, syst
 @pytest.mark.parametrize(
     ("facts", "field"),
     [
-        ({"petitioner": {**ZHANG, "id_number": id_number(1)[:17] + ("1" if id_number(1)[17] != "1" else "2")}},
-         "petitioner.id_number"),
-        ({"people_count": 40, "representatives": [{"name": f"Rep {i}"} for i in range(1, 7)]}, "representatives"),
+        (
+            {
+                "petitioner": {
+                    **ZHANG,
+                    "id_number": id_number(1)[:17] + ("1" if id_number(1)[17] != "1" else "2"),
+                }
+            },
+            "petitioner.id_number",
+        ),
+        (
+            {"people_count": 40, "representatives": [{"name": f"Rep {i}"} for i in range(1, 7)]},
+            "representatives",
+        ),
         ({"people_count": 40}, "representatives"),
         ({"content": "   "}, "content"),
         ({"matter": " "}, "matter"),
@@ -400,7 +509,9 @@ def test_malformed_registrations_are_422_naming_each_field(api: TestClient, syst
         ({"type": "accusation", "accused_person_id": "nobody"}, "accused_person_id"),
     ],
 )
-def test_a_registration_breaking_a_rule_is_422_naming_the_field(api: TestClient, system: System, facts, field):
+def test_a_registration_breaking_a_rule_is_422_naming_the_field(
+    api: TestClient, system: System, facts, field
+):
     before = head(system)
     refused = api.post("/petitions", json={**REGISTRATION, **facts}, headers=auth("petition_agent"))
     assert refused.status_code == 422, refused.text
@@ -437,9 +548,22 @@ def test_a_request_retried_with_its_idempotency_key_has_its_effect_once(api: Tes
 
 # -- secrecy ----------------------------------------------------------------------------------
 
-ACCUSATION = {**REGISTRATION, "type": "accusation", "accused_person_id": "fang-jun", "matter": "relief money",
-              "content": "Fang Jun kept the flood relief money."}
-SECRETS = (ZHANG["name"], ZHANG["id_number"], ZHANG["phone"], ZHANG["address"], "flood relief", "relief money", "fang-jun")
+ACCUSATION = {
+    **REGISTRATION,
+    "type": "accusation",
+    "accused_person_id": "fang-jun",
+    "matter": "relief money",
+    "content": "Fang Jun kept the flood relief money.",
+}
+SECRETS = (
+    ZHANG["name"],
+    ZHANG["id_number"],
+    ZHANG["phone"],
+    ZHANG["address"],
+    "flood relief",
+    "relief money",
+    "fang-jun",
+)
 
 
 def _accusation(api: TestClient) -> dict[str, Any]:
@@ -451,7 +575,9 @@ def _accusation(api: TestClient) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("role", ["accused_village_staff", "auditor", "mediator"])
-def test_an_accusation_read_by_the_accused_or_without_the_right_is_withheld_in_state_and_history(api: TestClient, role: str):
+def test_an_accusation_read_by_the_accused_or_without_the_right_is_withheld_in_state_and_history(
+    api: TestClient, role: str
+):
     petition = _accusation(api)
     read = api.get(f"/petitions/{petition['id']}", headers=auth(role))
     assert read.status_code == 200
@@ -479,8 +605,16 @@ def test_personal_data_and_an_accusations_content_never_reach_the_logs(api: Test
         petition = _accusation(api)
         api.get(f"/petitions/{petition['id']}", headers=auth("auditor"))
         command(api, petition, "review-request", "petition_agent")
-        bad_id = {**ZHANG, "id_number": ZHANG["id_number"][:17] + ("1" if ZHANG["id_number"][17] != "1" else "2")}
-        assert api.post("/petitions", json={**ACCUSATION, "petitioner": bad_id}, headers=auth("petition_agent")).status_code == 422
+        bad_id = {
+            **ZHANG,
+            "id_number": ZHANG["id_number"][:17] + ("1" if ZHANG["id_number"][17] != "1" else "2"),
+        }
+        assert (
+            api.post(
+                "/petitions", json={**ACCUSATION, "petitioner": bad_id}, headers=auth("petition_agent")
+            ).status_code
+            == 422
+        )
         assert command(api, petition, "representatives", "petition_agent").status_code == 409
     assert any(entry["event"] == "petition.registered" for entry in logs)
     assert any(entry["event"] == "command.refused" for entry in logs)
@@ -491,4 +625,6 @@ def test_personal_data_and_an_accusations_content_never_reach_the_logs(api: Test
 
 def test_the_openapi_document_describes_the_petition_routes(api: TestClient):
     paths = api.get("/openapi.json").json()["paths"]
-    assert {"/petitions", "/petitions/{petition_id}"} | {f"/petitions/{{petition_id}}/{p}" for p in COMMANDS} <= set(paths)
+    assert {"/petitions", "/petitions/{petition_id}"} | {
+        f"/petitions/{{petition_id}}/{p}" for p in COMMANDS
+    } <= set(paths)

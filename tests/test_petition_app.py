@@ -42,11 +42,22 @@ def desk(system: System) -> PetitionDesk:
     return system.casebook.petitions
 
 
-def register(system: System, role: str = "petition_agent", meta: CommandMeta = NO_META, **facts: Any) -> Petition:
-    return desk(system).register(person(role), **{
-        "node": VILLAGE, "channel": Channel.VIA_AGENT, "type": PetitionType.COMPLAINT, "petitioner": ZHANG,
-        "content": "The road money was never paid to our group.", "matter": "Road compensation", **facts,
-    }, meta=meta)
+def register(
+    system: System, role: str = "petition_agent", meta: CommandMeta = NO_META, **facts: Any
+) -> Petition:
+    return desk(system).register(
+        person(role),
+        **{
+            "node": VILLAGE,
+            "channel": Channel.VIA_AGENT,
+            "type": PetitionType.COMPLAINT,
+            "petitioner": ZHANG,
+            "content": "The road money was never paid to our group.",
+            "matter": "Road compensation",
+            **facts,
+        },
+        meta=meta,
+    )
 
 
 def head(system: System) -> int:
@@ -65,30 +76,53 @@ def record_of(system: System, petitioner: dict[str, str] = ZHANG) -> Petitioner:
 def accepted_at_township(system: System, **facts: Any) -> Petition:
     petition = register(system, **facts)
     desk(system).route(person("petition_agent"), petition.id, to_node=TOWNSHIP)
-    return desk(system).decide_acceptance(person("township"), petition.id, decision=AcceptanceDecision.ACCEPTED)
+    return desk(system).decide_acceptance(
+        person("township"), petition.id, decision=AcceptanceDecision.ACCEPTED
+    )
 
 
 def answered(system: System, **facts: Any) -> Petition:
     petition = accepted_at_township(system, **facts)
     return desk(system).give_opinion(
-        person("township"), petition.id, outcome=Opinion.NOT_SUPPORT, facts="paid in 2019", legal_basis="Art. 48",
+        person("township"),
+        petition.id,
+        outcome=Opinion.NOT_SUPPORT,
+        facts="paid in 2019",
+        legal_basis="Art. 48",
     )
 
 
 # -- registration -----------------------------------------------------------------------------
 
+
 def test_a_petition_is_stored_with_the_petitioners_record_in_one_transaction(system: System):
     before = head(system)
     petition = register(system)
     stored = desk(system).get(person("township"), petition.id)
-    assert (stored.node, stored.registered_by, stored.agent, stored.petitioner) == (VILLAGE, "qian-dong", "qian-dong", ZHANG)
-    assert (stored.reached_level, stored.proper_level, stored.leapfrog) == (Level.VILLAGE, Level.VILLAGE, False)
+    assert (stored.node, stored.registered_by, stored.agent, stored.petitioner) == (
+        VILLAGE,
+        "qian-dong",
+        "qian-dong",
+        ZHANG,
+    )
+    assert (stored.reached_level, stored.proper_level, stored.leapfrog) == (
+        Level.VILLAGE,
+        Level.VILLAGE,
+        False,
+    )
     record = record_of(system)
-    assert record.matters == {"road compensation": [
-        {"petition_id": str(petition.id), "standing": "pending", "since": system.casebook.clock()},
-    ]}
+    assert record.matters == {
+        "road compensation": [
+            {"petition_id": str(petition.id), "standing": "pending", "since": system.casebook.clock()},
+        ]
+    }
     notes = system.casebook.recorder.select_notifications(before + 1, 10)
-    assert sorted(n.topic.split(":")[1] for n in notes) == ["PetitionFiled", "PetitionerOpened", "Recorded", "Registered"]
+    assert sorted(n.topic.split(":")[1] for n in notes) == [
+        "PetitionFiled",
+        "PetitionerOpened",
+        "Recorded",
+        "Registered",
+    ]
     assert history(system, petition.id) == ["Registered"]
 
 
@@ -99,7 +133,10 @@ def test_a_second_petition_on_the_same_matter_is_flagged_as_a_repeat(system: Sys
     other_person = register(system, petitioner=LI)
     assert again.repeat_of == str(first.id)
     assert (other_matter.repeat_of, other_person.repeat_of) == (None, None)
-    assert [r["petition_id"] for r in record_of(system).matters["road compensation"]] == [str(first.id), str(again.id)]
+    assert [r["petition_id"] for r in record_of(system).matters["road compensation"]] == [
+        str(first.id),
+        str(again.id),
+    ]
 
 
 def test_an_agent_must_hold_the_petition_agent_post_for_the_node(system: System):
@@ -136,12 +173,15 @@ def test_a_group_petitions_sixth_representative_is_refused_and_writes_nothing(sy
     desk(system).name_representative(person("petition_agent"), petition.id, representative={"name": "Rep 5"})
     before = head(system)
     with pytest.raises(TransitionNotAllowed, match="a sixth is refused"):
-        desk(system).name_representative(person("petition_agent"), petition.id, representative={"name": "Rep 6"})
+        desk(system).name_representative(
+            person("petition_agent"), petition.id, representative={"name": "Rep 6"}
+        )
     assert head(system) == before
     assert len(desk(system).get(None, petition.id).representatives) == 5
 
 
 # -- leapfrog ---------------------------------------------------------------------------------
+
 
 def test_a_visit_about_a_village_received_at_the_county_is_a_leapfrog_visit(system: System):
     county = register(system, role="petition_county_staff", channel=Channel.VISIT)
@@ -151,12 +191,25 @@ def test_a_visit_about_a_village_received_at_the_county_is_a_leapfrog_visit(syst
 
 
 def test_a_visit_to_the_province_recorded_at_the_county_is_a_leapfrog_visit(system: System):
-    visit = register(system, role="petition_county_staff", node=TOWNSHIP, channel=Channel.VISIT, reached_level=Level.PROVINCE)
-    letter = register(system, role="petition_county_staff", node=TOWNSHIP, channel=Channel.LETTER, reached_level=Level.PROVINCE)
+    visit = register(
+        system,
+        role="petition_county_staff",
+        node=TOWNSHIP,
+        channel=Channel.VISIT,
+        reached_level=Level.PROVINCE,
+    )
+    letter = register(
+        system,
+        role="petition_county_staff",
+        node=TOWNSHIP,
+        channel=Channel.LETTER,
+        reached_level=Level.PROVINCE,
+    )
     assert (visit.proper_level, visit.leapfrog, letter.leapfrog) == (Level.TOWNSHIP, True, False)
 
 
 # -- authorisation ----------------------------------------------------------------------------
+
 
 def test_a_petition_agent_registers_only_in_their_own_village(system: System):
     assert register(system).node == VILLAGE
@@ -179,7 +232,9 @@ def test_village_workstation_staff_act_in_their_own_village_only(system: System)
             register(system, role="accused_village_staff", node=node, channel=Channel.LETTER)
 
 
-def test_township_staff_act_at_their_township_and_the_villages_under_it_but_not_another_township(system: System):
+def test_township_staff_act_at_their_township_and_the_villages_under_it_but_not_another_township(
+    system: System,
+):
     assert register(system, role="township", node=TOWNSHIP, channel=Channel.LETTER).node == TOWNSHIP
     village = register(system, role="township", channel=Channel.LETTER)
     assert desk(system).route(person("township"), village.id, to_node=TOWNSHIP).routed_to == TOWNSHIP
@@ -202,7 +257,9 @@ def test_an_agent_routes_and_records_requests_but_does_not_decide(system: System
     petition = register(system)
     desk(system).route(person("petition_agent"), petition.id, to_node=TOWNSHIP)
     with pytest.raises(AccessDenied) as refusal:
-        desk(system).decide_acceptance(person("petition_agent"), petition.id, decision=AcceptanceDecision.ACCEPTED)
+        desk(system).decide_acceptance(
+            person("petition_agent"), petition.id, decision=AcceptanceDecision.ACCEPTED
+        )
     assert refusal.value.right == "decide_petition"
 
 
@@ -210,9 +267,13 @@ def test_acceptance_is_decided_by_the_receiving_body_not_by_a_body_below_it(syst
     petition = register(system)
     desk(system).route(person("petition_agent"), petition.id, to_node=TOWNSHIP)
     with pytest.raises(AccessDenied, match="outside Fang Jun's jurisdiction") as refusal:
-        desk(system).decide_acceptance(person("accused_village_staff"), petition.id, decision=AcceptanceDecision.ACCEPTED)
+        desk(system).decide_acceptance(
+            person("accused_village_staff"), petition.id, decision=AcceptanceDecision.ACCEPTED
+        )
     assert refusal.value.node == TOWNSHIP
-    decided = desk(system).decide_acceptance(person("petition_county_staff"), petition.id, decision=AcceptanceDecision.ACCEPTED)
+    decided = desk(system).decide_acceptance(
+        person("petition_county_staff"), petition.id, decision=AcceptanceDecision.ACCEPTED
+    )
     assert decided.acceptance["body"] == TOWNSHIP
 
 
@@ -230,14 +291,19 @@ def test_the_review_is_decided_by_the_body_above_the_one_that_gave_the_opinion(s
     desk(system).request_review(person("petition_agent"), petition.id, grounds="the receipt is forged")
     before = head(system)
     with pytest.raises(AccessDenied, match="outside Chen Jing's jurisdiction") as refusal:
-        desk(system).decide_review(person("township"), petition.id, outcome=Opinion.SUPPORT, facts="f", legal_basis="l")
+        desk(system).decide_review(
+            person("township"), petition.id, outcome=Opinion.SUPPORT, facts="f", legal_basis="l"
+        )
     assert refusal.value.node == COUNTY
     assert head(system) == before
-    reviewed = desk(system).decide_review(person("petition_county_staff"), petition.id, outcome=Opinion.SUPPORT, facts="f", legal_basis="l")
+    reviewed = desk(system).decide_review(
+        person("petition_county_staff"), petition.id, outcome=Opinion.SUPPORT, facts="f", legal_basis="l"
+    )
     assert reviewed.review["body"] == COUNTY
 
 
 # -- the whole procedure ----------------------------------------------------------------------
+
 
 def test_a_petition_goes_from_registration_through_re_review_to_conclusion(system: System, clock: Clock):
     petition = register(system, channel=Channel.VISIT)
@@ -247,29 +313,51 @@ def test_a_petition_goes_from_registration_through_re_review_to_conclusion(syste
     clock.advance(timedelta(days=50))
     desk(system).extend_handling(township, petition.id, days=20, reason="site survey in the rain season")
     clock.advance(timedelta(days=20))
-    desk(system).give_opinion(township, petition.id, outcome=Opinion.NOT_SUPPORT, facts="paid in 2019", legal_basis="Art. 48")
+    desk(system).give_opinion(
+        township, petition.id, outcome=Opinion.NOT_SUPPORT, facts="paid in 2019", legal_basis="Art. 48"
+    )
     clock.advance(timedelta(days=29))
     desk(system).request_review(agent, petition.id, grounds="the receipt is forged")
     clock.advance(timedelta(days=25))
-    desk(system).decide_review(county, petition.id, outcome=Opinion.EXPLAIN, facts="receipt genuine", legal_basis="Art. 35")
+    desk(system).decide_review(
+        county, petition.id, outcome=Opinion.EXPLAIN, facts="receipt genuine", legal_basis="Art. 35"
+    )
     clock.advance(timedelta(days=30))
     desk(system).request_re_review(agent, petition.id, grounds="still disputed")
-    done = desk(system).decide_re_review(county, petition.id, outcome=Opinion.EXPLAIN, facts="as reviewed", legal_basis="Art. 36")
-    assert (done.status, done.conclusion["how"], done.re_review["body"]) == (Status.CONCLUDED, "re_reviewed", COUNTY)
+    done = desk(system).decide_re_review(
+        county, petition.id, outcome=Opinion.EXPLAIN, facts="as reviewed", legal_basis="Art. 36"
+    )
+    assert (done.status, done.conclusion["how"], done.re_review["body"]) == (
+        Status.CONCLUDED,
+        "re_reviewed",
+        COUNTY,
+    )
     assert history(system, petition.id) == [
-        "Registered", "Routed", "AcceptanceDecided", "HandlingExtended", "HandlingOpinionGiven", "ReviewRequested",
-        "ReviewDecided", "ReReviewRequested", "ReReviewDecided", "Concluded",
+        "Registered",
+        "Routed",
+        "AcceptanceDecided",
+        "HandlingExtended",
+        "HandlingOpinionGiven",
+        "ReviewRequested",
+        "ReviewDecided",
+        "ReReviewRequested",
+        "ReReviewDecided",
+        "Concluded",
     ]
     assert record_of(system).standing("road compensation", petition.id) == Standing.CONCLUDED
 
 
-def test_after_conclusion_the_same_matter_is_refused_with_the_date_and_writes_nothing(system: System, clock: Clock):
+def test_after_conclusion_the_same_matter_is_refused_with_the_date_and_writes_nothing(
+    system: System, clock: Clock
+):
     petition = answered(system)
     desk(system).accept_opinion(person("petition_agent"), petition.id)
     concluded_on = clock().date().isoformat()
     clock.advance(timedelta(days=100))
     before = head(system)
-    with pytest.raises(TransitionNotAllowed, match=f"concluded on {concluded_on} .opinion accepted") as refusal:
+    with pytest.raises(
+        TransitionNotAllowed, match=f"concluded on {concluded_on} .opinion accepted"
+    ) as refusal:
         register(system, role="petition_county_staff", matter="road  COMPENSATION", channel=Channel.VISIT)
     assert refusal.value.state == f"concluded on {concluded_on}"
     assert head(system) == before
@@ -283,10 +371,15 @@ def test_a_matter_accepted_at_the_township_is_not_accepted_again_by_the_county(s
     desk(system).route(person("petition_county_staff"), again.id, to_node=COUNTY)
     before = head(system)
     with pytest.raises(TransitionNotAllowed, match=f"petition {first.id}.*Art. 19"):
-        desk(system).decide_acceptance(person("petition_county_staff"), again.id, decision=AcceptanceDecision.ACCEPTED)
+        desk(system).decide_acceptance(
+            person("petition_county_staff"), again.id, decision=AcceptanceDecision.ACCEPTED
+        )
     assert head(system) == before
     refused = desk(system).decide_acceptance(
-        person("petition_county_staff"), again.id, decision=AcceptanceDecision.NOT_ACCEPTED, reason="in progress at the township",
+        person("petition_county_staff"),
+        again.id,
+        decision=AcceptanceDecision.NOT_ACCEPTED,
+        reason="in progress at the township",
     )
     assert refused.status == Status.NOT_ACCEPTED
     assert record_of(system).standing("road compensation", again.id) == Standing.ENDED
@@ -296,12 +389,17 @@ def test_an_objecting_body_sends_the_petition_back_and_it_is_routed_elsewhere(sy
     petition = register(system)
     desk(system).route(person("petition_agent"), petition.id, to_node=TOWNSHIP)
     objected = desk(system).decide_acceptance(
-        person("township"), petition.id, decision=AcceptanceDecision.OBJECTED, reason="a county road: the county's matter",
+        person("township"),
+        petition.id,
+        decision=AcceptanceDecision.OBJECTED,
+        reason="a county road: the county's matter",
     )
     assert (objected.status, objected.allowed_actions()) == (Status.OBJECTED, {"route"})
     assert record_of(system).standing("road compensation", petition.id) == Standing.PENDING
     desk(system).route(person("township"), petition.id, to_node=COUNTY)
-    accepted = desk(system).decide_acceptance(person("petition_county_staff"), petition.id, decision=AcceptanceDecision.ACCEPTED)
+    accepted = desk(system).decide_acceptance(
+        person("petition_county_staff"), petition.id, decision=AcceptanceDecision.ACCEPTED
+    )
     assert accepted.acceptance["body"] == COUNTY
 
 
@@ -313,13 +411,19 @@ def test_a_petition_is_routed_only_to_its_node_or_a_node_above_it(system: System
             desk(system).route(person("township"), petition.id, to_node=node)
         assert refusal.value.field == "to_node"
     assert head(system) == before
-    assert desk(system).route(person("petition_agent"), petition.id, to_node=VILLAGE).routings[0]["to_level"] == "village"
+    assert (
+        desk(system).route(person("petition_agent"), petition.id, to_node=VILLAGE).routings[0]["to_level"]
+        == "village"
+    )
 
 
 def test_a_diverted_complaint_ends_its_matter_and_a_new_petition_on_it_is_a_repeat(system: System):
     petition = accepted_at_township(system)
     diverted = desk(system).divert(
-        person("township"), petition.id, procedure=LegalProcedure.LITIGATION, body="Anping People's Court",
+        person("township"),
+        petition.id,
+        procedure=LegalProcedure.LITIGATION,
+        body="Anping People's Court",
         reason="a contract claim",
     )
     assert diverted.status == Status.DIVERTED
@@ -327,10 +431,17 @@ def test_a_diverted_complaint_ends_its_matter_and_a_new_petition_on_it_is_a_repe
     assert register(system).repeat_of == str(petition.id)
 
 
-def test_a_review_requested_after_the_window_is_refused_and_the_petition_may_then_be_concluded(system: System, clock: Clock):
+def test_a_review_requested_after_the_window_is_refused_and_the_petition_may_then_be_concluded(
+    system: System, clock: Clock
+):
     petition = answered(system)  # on Monday 2 March 2026, 17:00 in China
-    closes = datetime(2026, 4, 1, 23, 59, 59, tzinfo=CHINA)  # the 30th day is Wednesday 1 April, a working day
-    assert desk(system).windows(desk(system).get(None, petition.id)) == {"review_window_closes": closes, "re_review_window_closes": None}
+    closes = datetime(
+        2026, 4, 1, 23, 59, 59, tzinfo=CHINA
+    )  # the 30th day is Wednesday 1 April, a working day
+    assert desk(system).windows(desk(system).get(None, petition.id)) == {
+        "review_window_closes": closes,
+        "re_review_window_closes": None,
+    }
     clock.now = closes + timedelta(seconds=1)
     before = head(system)
     with pytest.raises(TransitionNotAllowed, match="window to request a review closed on"):
@@ -343,27 +454,46 @@ def test_a_review_requested_after_the_window_is_refused_and_the_petition_may_the
 
 # -- hearings ---------------------------------------------------------------------------------
 
+
 def accepted_at_village(system: System) -> Petition:
     petition = register(system)
     desk(system).route(person("petition_agent"), petition.id, to_node=VILLAGE)
-    return desk(system).decide_acceptance(person("accused_village_staff"), petition.id, decision=AcceptanceDecision.ACCEPTED)
+    return desk(system).decide_acceptance(
+        person("accused_village_staff"), petition.id, decision=AcceptanceDecision.ACCEPTED
+    )
 
 
 @pytest.mark.parametrize("role", ["accused_village_staff", "township", "petition_county_staff"])
-def test_a_hearing_is_held_by_deciders_at_the_handling_body_or_above_it(system: System, clock: Clock, role: str):
+def test_a_hearing_is_held_by_deciders_at_the_handling_body_or_above_it(
+    system: System, clock: Clock, role: str
+):
     petition = accepted_at_village(system)
     clock.advance(timedelta(days=1))
     held = desk(system).start_hearing(person(role), petition.id)
-    assert held.hearing == {"stage": "handling", "body": VILLAGE, "started_at": clock(), "ended_at": None, "summary": None}
+    assert held.hearing == {
+        "stage": "handling",
+        "body": VILLAGE,
+        "started_at": clock(),
+        "ended_at": None,
+        "summary": None,
+    }
     clock.advance(timedelta(hours=3))
     ended = desk(system).end_hearing(person(role), petition.id, summary="the group leader heard")
     assert ended.hearings[0]["ended_at"] == clock()
     assert history(system, petition.id)[-2:] == ["HearingStarted", "HearingEnded"]
 
 
-@pytest.mark.parametrize(("role", "right"), [("foreign_village_staff", "decide_petition"),
-                                            ("foreign_township", "decide_petition"), ("petition_agent", "decide_petition")])
-def test_a_hearing_is_not_held_from_another_village_or_township_nor_by_an_agent(system: System, role: str, right: str):
+@pytest.mark.parametrize(
+    ("role", "right"),
+    [
+        ("foreign_village_staff", "decide_petition"),
+        ("foreign_township", "decide_petition"),
+        ("petition_agent", "decide_petition"),
+    ],
+)
+def test_a_hearing_is_not_held_from_another_village_or_township_nor_by_an_agent(
+    system: System, role: str, right: str
+):
     petition = accepted_at_village(system)
     before = head(system)
     with pytest.raises(AccessDenied) as refusal:
@@ -373,7 +503,9 @@ def test_a_hearing_is_not_held_from_another_village_or_township_nor_by_an_agent(
 
 
 def test_the_accused_holds_no_hearing_on_the_accusation(system: System):
-    petition = register(system, type=PetitionType.ACCUSATION, accused_person_id="fang-jun", channel=Channel.LETTER)
+    petition = register(
+        system, type=PetitionType.ACCUSATION, accused_person_id="fang-jun", channel=Channel.LETTER
+    )
     desk(system).route(person("petition_agent"), petition.id, to_node=VILLAGE)
     desk(system).decide_acceptance(person("village_staff"), petition.id, decision=AcceptanceDecision.ACCEPTED)
     with pytest.raises(AccessDenied, match="recusal"):
@@ -392,18 +524,27 @@ def test_a_hearing_during_a_review_is_held_by_the_reviewing_body_and_ended_there
     with pytest.raises(AccessDenied):
         desk(system).end_hearing(person("township"), petition.id, summary="s")
     with pytest.raises(TransitionNotAllowed, match="end it first"):
-        desk(system).decide_review(person("petition_county_staff"), petition.id, outcome=Opinion.SUPPORT, facts="f", legal_basis="l")
+        desk(system).decide_review(
+            person("petition_county_staff"), petition.id, outcome=Opinion.SUPPORT, facts="f", legal_basis="l"
+        )
     desk(system).end_hearing(person("petition_county_staff"), petition.id, summary="s")
-    decided = desk(system).decide_review(person("petition_county_staff"), petition.id, outcome=Opinion.SUPPORT, facts="f", legal_basis="l")
+    decided = desk(system).decide_review(
+        person("petition_county_staff"), petition.id, outcome=Opinion.SUPPORT, facts="f", legal_basis="l"
+    )
     assert decided.status == Status.REVIEWED
 
 
 # -- secrecy of an accusation -----------------------------------------------------------------
 
+
 def _accusation(system: System) -> Petition:
     petition = register(
-        system, type=PetitionType.ACCUSATION, accused_person_id="fang-jun", matter="relief money",
-        content="Fang Jun kept the flood relief money.", channel=Channel.VISIT,
+        system,
+        type=PetitionType.ACCUSATION,
+        accused_person_id="fang-jun",
+        matter="relief money",
+        content="Fang Jun kept the flood relief money.",
+        channel=Channel.VISIT,
     )
     desk(system).route(person("petition_agent"), petition.id, to_node=TOWNSHIP)
     desk(system).decide_acceptance(person("township"), petition.id, decision=AcceptanceDecision.ACCEPTED)
@@ -411,7 +552,9 @@ def _accusation(system: System) -> Petition:
 
 
 @pytest.mark.parametrize("role", ["accused_village_staff", "auditor", "mediator"])
-def test_an_accusation_is_withheld_from_the_accused_and_from_readers_without_the_right(system: System, role: str):
+def test_an_accusation_is_withheld_from_the_accused_and_from_readers_without_the_right(
+    system: System, role: str
+):
     petition = _accusation(system)
     shown, events, withheld = desk(system).read(person(role), petition.id)
     assert withheld is True
@@ -419,7 +562,14 @@ def test_an_accusation_is_withheld_from_the_accused_and_from_readers_without_the
     assert shown.petitioner == {key: WITHHELD for key in ZHANG}
     assert (shown.status, shown.routed_to) == (Status.ACCEPTED, TOWNSHIP)
     text = repr([vars(e) for e in events]) + repr(vars(shown))
-    for secret in (ZHANG["name"], ZHANG["id_number"], ZHANG["phone"], ZHANG["address"], "flood relief", "fang-jun"):
+    for secret in (
+        ZHANG["name"],
+        ZHANG["id_number"],
+        ZHANG["phone"],
+        ZHANG["address"],
+        "flood relief",
+        "fang-jun",
+    ):
         assert secret not in text
 
 
@@ -433,12 +583,20 @@ def test_an_accusation_is_shown_whole_to_those_with_the_right_where_it_belongs(s
 
 
 def test_the_accused_takes_no_part_in_handling_the_accusation_even_with_the_rights(system: System):
-    petition = register(system, type=PetitionType.ACCUSATION, accused_person_id="fang-jun", channel=Channel.LETTER)
+    petition = register(
+        system, type=PetitionType.ACCUSATION, accused_person_id="fang-jun", channel=Channel.LETTER
+    )
     before = head(system)
     with pytest.raises(AccessDenied, match="recusal"):
         desk(system).route(person("accused_village_staff"), petition.id, to_node=VILLAGE)
     with pytest.raises(AccessDenied, match="recusal"):
-        register(system, role="accused_village_staff", type=PetitionType.ACCUSATION, accused_person_id="fang-jun", channel=Channel.LETTER)
+        register(
+            system,
+            role="accused_village_staff",
+            type=PetitionType.ACCUSATION,
+            accused_person_id="fang-jun",
+            channel=Channel.LETTER,
+        )
     assert head(system) == before
     assert desk(system).route(person("petition_agent"), petition.id, to_node=VILLAGE).status == Status.ROUTED
 
@@ -459,6 +617,7 @@ def test_a_complaint_is_not_withheld_from_an_auditor(system: System):
 
 # -- the machinery ----------------------------------------------------------------------------
 
+
 def test_a_registration_retried_with_the_same_command_id_is_recorded_once(system: System):
     first = register(system, meta=CommandMeta(command_id="visit-7"))
     again = register(system, meta=CommandMeta(command_id="visit-7"))
@@ -470,14 +629,18 @@ def test_a_registration_retried_with_the_same_command_id_is_recorded_once(system
 def test_a_command_retried_with_the_same_id_takes_effect_once(system: System):
     petition = register(system)
     for _ in range(2):
-        desk(system).route(person("petition_agent"), petition.id, to_node=TOWNSHIP, meta=CommandMeta(command_id="route-1"))
+        desk(system).route(
+            person("petition_agent"), petition.id, to_node=TOWNSHIP, meta=CommandMeta(command_id="route-1")
+        )
     assert history(system, petition.id) == ["Registered", "Routed"]
 
 
 def test_a_command_id_used_for_another_command_is_refused(system: System):
     petition = register(system, meta=CommandMeta(command_id="shared"))
     with pytest.raises(CommandIdReused):
-        desk(system).route(person("petition_agent"), petition.id, to_node=TOWNSHIP, meta=CommandMeta(command_id="shared"))
+        desk(system).route(
+            person("petition_agent"), petition.id, to_node=TOWNSHIP, meta=CommandMeta(command_id="shared")
+        )
 
 
 def test_an_unknown_petition_is_not_found(system: System):
@@ -508,7 +671,9 @@ def test_two_bodies_accepting_the_same_matter_at_once_never_both_succeed(system:
         person("township"), first.id, decision=AcceptanceDecision.ACCEPTED
     )
     with pytest.raises(TransitionNotAllowed, match="Art. 19"):
-        rival.petitions.decide_acceptance(person("petition_county_staff"), second.id, decision=AcceptanceDecision.ACCEPTED)
+        rival.petitions.decide_acceptance(
+            person("petition_county_staff"), second.id, decision=AcceptanceDecision.ACCEPTED
+        )
     assert history(system, second.id) == ["Registered", "Routed"]
     assert record_of(system).standing("road compensation", first.id) == Standing.ACCEPTED
 
@@ -522,12 +687,20 @@ def test_two_registrations_of_one_matter_at_once_are_both_kept_the_second_as_a_r
     competing: list[Petition] = []
     rival.competitor = lambda: competing.append(register(system))
     second = rival.petitions.register(
-        person("township"), node=VILLAGE, channel=Channel.LETTER, type=PetitionType.COMPLAINT, petitioner=ZHANG,
-        content="The road money, again.", matter="road compensation",
+        person("township"),
+        node=VILLAGE,
+        channel=Channel.LETTER,
+        type=PetitionType.COMPLAINT,
+        petitioner=ZHANG,
+        content="The road money, again.",
+        matter="road compensation",
     )
     [first] = competing
     assert second.repeat_of == str(first.id)
-    assert [r["petition_id"] for r in record_of(system).matters["road compensation"]] == [str(first.id), str(second.id)]
+    assert [r["petition_id"] for r in record_of(system).matters["road compensation"]] == [
+        str(first.id),
+        str(second.id),
+    ]
 
 
 def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(system: System):
@@ -535,6 +708,9 @@ def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(syste
     desk(system).route(person("petition_agent"), petition.id, to_node=TOWNSHIP)
     with pytest.raises(StaleVersion) as refusal:
         desk(system).decide_acceptance(
-            person("township"), petition.id, decision=AcceptanceDecision.ACCEPTED, meta=CommandMeta(expected_version=1),
+            person("township"),
+            petition.id,
+            decision=AcceptanceDecision.ACCEPTED,
+            meta=CommandMeta(expected_version=1),
         )
     assert (refusal.value.expected, refusal.value.actual) == (1, 2)

@@ -24,8 +24,17 @@ from tests.petition_dsl import ZHANG
 from tests.support import VILLAGE, Clock, person
 
 TOWNSHIP, COUNTY = "anping.dongxi", "anping"
-AGENT, TOWNSHIP_STAFF, COUNTY_STAFF = person("petition_agent"), person("township"), person("petition_county_staff")
-AT_VILLAGE = ["chen-jing", "fang-jun", "qian-dong", "xu-min"]  # handle or decide petitions at Qiaotou or Dongxi
+AGENT, TOWNSHIP_STAFF, COUNTY_STAFF = (
+    person("petition_agent"),
+    person("township"),
+    person("petition_county_staff"),
+)
+AT_VILLAGE = [
+    "chen-jing",
+    "fang-jun",
+    "qian-dong",
+    "xu-min",
+]  # handle or decide petitions at Qiaotou or Dongxi
 AT_TOWNSHIP = ["chen-jing", "deng-hao", "xu-lin"]  # at Dongxi township or Anping county
 AT_COUNTY = ["deng-hao", "xu-lin"]  # the county has no node above it
 
@@ -43,22 +52,52 @@ def keeper(system: System) -> PetitionClocks:
 
 
 def register(system: System, **facts: Any) -> Petition:
-    return desk(system).register(AGENT, **{
-        "node": VILLAGE, "channel": Channel.VIA_AGENT, "type": PetitionType.COMPLAINT, "petitioner": ZHANG,
-        "content": "The road money was never paid to our group.", "matter": "Road compensation", **facts,
-    })
+    return desk(system).register(
+        AGENT,
+        **{
+            "node": VILLAGE,
+            "channel": Channel.VIA_AGENT,
+            "type": PetitionType.COMPLAINT,
+            "petitioner": ZHANG,
+            "content": "The road money was never paid to our group.",
+            "matter": "Road compensation",
+            **facts,
+        },
+    )
 
 
 # The petition's steps, each a day or more after the one before (the clock starts on
 # Monday 2 March 2026, 09:00 UTC = 17:00 in China).
 STEPS: list[tuple[Status, int, Any]] = [
     (Status.ROUTED, 1, lambda d, i: d.route(AGENT, i, to_node=TOWNSHIP)),
-    (Status.ACCEPTED, 1, lambda d, i: d.decide_acceptance(TOWNSHIP_STAFF, i, decision=AcceptanceDecision.ACCEPTED)),
-    (Status.OPINION_GIVEN, 8, lambda d, i: d.give_opinion(TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48")),
+    (
+        Status.ACCEPTED,
+        1,
+        lambda d, i: d.decide_acceptance(TOWNSHIP_STAFF, i, decision=AcceptanceDecision.ACCEPTED),
+    ),
+    (
+        Status.OPINION_GIVEN,
+        8,
+        lambda d, i: d.give_opinion(
+            TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
+        ),
+    ),
     (Status.REVIEW_REQUESTED, 2, lambda d, i: d.request_review(AGENT, i, grounds="the receipt is forged")),
-    (Status.REVIEWED, 8, lambda d, i: d.decide_review(COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="genuine", legal_basis="Art. 35")),
+    (
+        Status.REVIEWED,
+        8,
+        lambda d, i: d.decide_review(
+            COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="genuine", legal_basis="Art. 35"
+        ),
+    ),
     (Status.RE_REVIEW_REQUESTED, 2, lambda d, i: d.request_re_review(AGENT, i, grounds="still disputed")),
-    (Status.CONCLUDED, 3, lambda d, i: d.decide_re_review(COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="as reviewed", legal_basis="Art. 36")),
+    (
+        Status.CONCLUDED,
+        3,
+        lambda d, i: d.decide_re_review(
+            COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="as reviewed", legal_basis="Art. 36"
+        ),
+    ),
 ]
 
 
@@ -92,7 +131,10 @@ def come(system: System, petition: Petition, name: str, fraction: float | None =
 
 
 def history(system: System, petition: Petition) -> list[str]:
-    return [type(e).__name__ for e in system.casebook.history(petition.id, desk(system).get(None, petition.id).version)]
+    return [
+        type(e).__name__
+        for e in system.casebook.history(petition.id, desk(system).get(None, petition.id).version)
+    ]
 
 
 def clock_events(system: System, petition: Petition) -> list[Any]:
@@ -103,17 +145,28 @@ def clock_events(system: System, petition: Petition) -> list[Any]:
 
 # -- which clock runs when, where, until when -------------------------------------------------
 
-def test_each_status_runs_its_clocks_at_the_body_that_acts_from_when_the_status_began(system: System, clock: Clock):
+
+def test_each_status_runs_its_clocks_at_the_body_that_acts_from_when_the_status_began(
+    system: System, clock: Clock
+):
     petition = register(system)
     [route] = keeper(system).sync(petition.id, 0).clocks
     # Registered Monday 2 March: 15 calendar days from the next day end on Tuesday 17 March.
-    assert (route.clock, route.node, route.started_at, route.due_at) == ("petition.route", VILLAGE, clock(), end_of(3, 17))
+    assert (route.clock, route.node, route.started_at, route.due_at) == (
+        "petition.route",
+        VILLAGE,
+        clock(),
+        end_of(3, 17),
+    )
     assert (route.policy_version, route.calendar, route.rule["unit"]) == ("2026.1", "CN", "calendar_days")
 
     expected = {
         # Routed Tuesday 3 March: acceptance notified within 15 days (Wednesday 18 March); the
         # receiving body may object within 5 working days: 4, 5, 6, (7 and 8 a weekend), 9, 10 March.
-        Status.ROUTED: [("petition.acceptance_notice", TOWNSHIP, end_of(3, 18)), ("petition.objection", TOWNSHIP, end_of(3, 10))],
+        Status.ROUTED: [
+            ("petition.acceptance_notice", TOWNSHIP, end_of(3, 18)),
+            ("petition.objection", TOWNSHIP, end_of(3, 10)),
+        ],
         # Accepted Wednesday 4 March: 60 days end on Sunday 3 May, inside the Labour Day
         # holiday (1-5 May), so the opinion is due at the end of Wednesday 6 May.
         Status.ACCEPTED: [("petition.handling", TOWNSHIP, end_of(5, 6))],
@@ -131,14 +184,21 @@ def test_each_status_runs_its_clocks_at_the_body_that_acts_from_when_the_status_
         clock.advance(timedelta(days=days))
         petition = step(desk(system), petition.id)
         running = keeper(system).sync(petition.id, 0).clocks
-        assert [(c.clock, c.node, c.due_at) for c in sorted(running, key=lambda c: c.clock)] == expected[status], status
+        assert [(c.clock, c.node, c.due_at) for c in sorted(running, key=lambda c: c.clock)] == expected[
+            status
+        ], status
         assert {c.started_at for c in running} == {clock()}
 
     clock.advance(timedelta(days=3))
-    desk(system).decide_re_review(COUNTY_STAFF, petition.id, outcome=Opinion.EXPLAIN, facts="as reviewed", legal_basis="Art. 36")
+    desk(system).decide_re_review(
+        COUNTY_STAFF, petition.id, outcome=Opinion.EXPLAIN, facts="as reviewed", legal_basis="Art. 36"
+    )
     final = keeper(system).sync(petition.id, 0)
     assert final.ended and final.clocks == []
-    ended = sorted(system.casebook.deadlines.clocks("petition", petition.id).clocks.values(), key=lambda c: (c.started_at, c.clock))
+    ended = sorted(
+        system.casebook.deadlines.clocks("petition", petition.id).clocks.values(),
+        key=lambda c: (c.started_at, c.clock),
+    )
     assert [(c.clock, c.status, c.outcome) for c in ended] == [
         ("petition.route", "stopped", "met: routed to a receiving body"),
         ("petition.acceptance_notice", "stopped", "met: acceptance decided (accepted)"),
@@ -150,25 +210,41 @@ def test_each_status_runs_its_clocks_at_the_body_that_acts_from_when_the_status_
         ("petition.re_review_decision", "stopped", "met: re-review decided"),
     ]
     starts = {c.clock: c.started_at for c in ended}
-    assert [c.ended_at for c in ended] == [starts[f"petition.{n}"] for n in (
-        "acceptance_notice", "handling", "handling", "review_request", "review_decision", "re_review_request",
-        "re_review_decision")] + [clock()]
+    assert [c.ended_at for c in ended] == [
+        starts[f"petition.{n}"]
+        for n in (
+            "acceptance_notice",
+            "handling",
+            "handling",
+            "review_request",
+            "review_decision",
+            "re_review_request",
+            "re_review_decision",
+        )
+    ] + [clock()]
 
 
 def test_a_petition_objected_to_has_to_be_routed_again_within_a_new_route_limit(system: System, clock: Clock):
     petition = petition_at(system, clock, Status.ROUTED)
     clock.advance(timedelta(days=2))
-    desk(system).decide_acceptance(TOWNSHIP_STAFF, petition.id, decision=AcceptanceDecision.OBJECTED, reason="the county's road")
+    desk(system).decide_acceptance(
+        TOWNSHIP_STAFF, petition.id, decision=AcceptanceDecision.OBJECTED, reason="the county's road"
+    )
     [route] = keeper(system).sync(petition.id, 0).clocks
     # Objected Thursday 5 March: routed again within 15 days, by Friday 20 March.
     assert (route.clock, route.started_at, route.due_at) == ("petition.route", clock(), end_of(3, 20))
     assert clock_named(system, petition, "petition.objection").outcome == "met: the receiving body objected"
-    assert clock_named(system, petition, "petition.acceptance_notice").outcome == "met: acceptance decided (objected)"
+    assert (
+        clock_named(system, petition, "petition.acceptance_notice").outcome
+        == "met: acceptance decided (objected)"
+    )
 
 
 def test_a_diverted_complaint_ends_its_clocks_and_its_workflow(system: System, clock: Clock):
     petition = petition_at(system, clock, Status.ACCEPTED)
-    desk(system).divert(TOWNSHIP_STAFF, petition.id, procedure="litigation", body="Anping People's Court", reason="a contract")
+    desk(system).divert(
+        TOWNSHIP_STAFF, petition.id, procedure="litigation", body="Anping People's Court", reason="a contract"
+    )
     time = keeper(system).sync(petition.id, 0)
     assert time.ended and time.clocks == []
     assert clock_named(system, petition, "petition.handling").outcome == "ended: diverted to litigation"
@@ -176,21 +252,43 @@ def test_a_diverted_complaint_ends_its_clocks_and_its_workflow(system: System, c
 
 # -- when a limit passes -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("status", "name", "consequence"),
     [
-        (Status.REGISTERED, "petition.route",
-         f"overdue at {VILLAGE}: not routed to a receiving body within 15 calendar days"),
-        (Status.ROUTED, "petition.acceptance_notice",
-         f"overdue at {TOWNSHIP}: acceptance not decided and notified within 15 calendar days"),
-        (Status.ACCEPTED, "petition.handling", f"overdue at {TOWNSHIP}: no written handling opinion within 60 calendar days"),
-        (Status.REVIEW_REQUESTED, "petition.review_decision", f"overdue at {COUNTY}: the review not decided within 30 calendar days"),
-        (Status.RE_REVIEW_REQUESTED, "petition.re_review_decision",
-         f"overdue at {COUNTY}: the re-review not decided within 30 calendar days"),
+        (
+            Status.REGISTERED,
+            "petition.route",
+            f"overdue at {VILLAGE}: not routed to a receiving body within 15 calendar days",
+        ),
+        (
+            Status.ROUTED,
+            "petition.acceptance_notice",
+            f"overdue at {TOWNSHIP}: acceptance not decided and notified within 15 calendar days",
+        ),
+        (
+            Status.ACCEPTED,
+            "petition.handling",
+            f"overdue at {TOWNSHIP}: no written handling opinion within 60 calendar days",
+        ),
+        (
+            Status.REVIEW_REQUESTED,
+            "petition.review_decision",
+            f"overdue at {COUNTY}: the review not decided within 30 calendar days",
+        ),
+        (
+            Status.RE_REVIEW_REQUESTED,
+            "petition.re_review_decision",
+            f"overdue at {COUNTY}: the re-review not decided within 30 calendar days",
+        ),
     ],
 )
 def test_a_limit_passed_is_recorded_overdue_once_and_the_petition_waits_for_its_answer(
-    system: System, clock: Clock, status: Status, name: str, consequence: str,
+    system: System,
+    clock: Clock,
+    status: Status,
+    name: str,
+    consequence: str,
 ):
     petition = petition_at(system, clock, status)
     before, key = history(system, petition), clock_named(system, petition, name).key
@@ -203,25 +301,45 @@ def test_a_limit_passed_is_recorded_overdue_once_and_the_petition_waits_for_its_
     assert not time.ended and name not in [c.clock for c in time.clocks]
 
 
-def test_the_objection_window_closes_without_objection_and_an_objection_is_then_refused(system: System, clock: Clock):
+def test_the_objection_window_closes_without_objection_and_an_objection_is_then_refused(
+    system: System, clock: Clock
+):
     petition = petition_at(system, clock, Status.ROUTED)
     time = come(system, petition, "petition.objection")
     closed = clock_named(system, petition, "petition.objection")
-    assert (closed.status, closed.outcome, closed.ended_at) == ("stopped", "window closed: no objection", end_of(3, 10))
+    assert (closed.status, closed.outcome, closed.ended_at) == (
+        "stopped",
+        "window closed: no objection",
+        end_of(3, 10),
+    )
     assert [c.clock for c in time.clocks] == ["petition.acceptance_notice"]
     clock.now = end_of(3, 10) + timedelta(seconds=1)
     with pytest.raises(TransitionNotAllowed, match=r"window to object closed on 2026-03-10T23:59:59\+08:00"):
-        desk(system).decide_acceptance(TOWNSHIP_STAFF, petition.id, decision=AcceptanceDecision.OBJECTED, reason="too late")
-    assert desk(system).decide_acceptance(TOWNSHIP_STAFF, petition.id, decision=AcceptanceDecision.ACCEPTED).status == Status.ACCEPTED
+        desk(system).decide_acceptance(
+            TOWNSHIP_STAFF, petition.id, decision=AcceptanceDecision.OBJECTED, reason="too late"
+        )
+    assert (
+        desk(system)
+        .decide_acceptance(TOWNSHIP_STAFF, petition.id, decision=AcceptanceDecision.ACCEPTED)
+        .status
+        == Status.ACCEPTED
+    )
 
 
 @pytest.mark.parametrize(
     ("status", "name", "how", "what"),
-    [(Status.OPINION_GIVEN, "petition.review_request", "no_review_requested", "review"),
-     (Status.REVIEWED, "petition.re_review_request", "no_re_review_requested", "re-review")],
+    [
+        (Status.OPINION_GIVEN, "petition.review_request", "no_review_requested", "review"),
+        (Status.REVIEWED, "petition.re_review_request", "no_re_review_requested", "re-review"),
+    ],
 )
 def test_a_window_closed_without_a_request_concludes_the_petition_by_the_system_once(
-    system: System, clock: Clock, status: Status, name: str, how: str, what: str,
+    system: System,
+    clock: Clock,
+    status: Status,
+    name: str,
+    how: str,
+    what: str,
 ):
     petition = petition_at(system, clock, status)
     window = clock_named(system, petition, name)
@@ -230,10 +348,17 @@ def test_a_window_closed_without_a_request_concludes_the_petition_by_the_system_
     concluded = desk(system).get(None, petition.id)
     assert (concluded.status, concluded.conclusion["how"]) == (Status.CONCLUDED, how)
     last = system.casebook.history(petition.id, concluded.version)[-1]
-    assert (type(last).__name__, last.actor, last.effective_at) == ("Concluded", "system:deadline", window.due_at)
+    assert (type(last).__name__, last.actor, last.effective_at) == (
+        "Concluded",
+        "system:deadline",
+        window.due_at,
+    )
     assert history(system, petition).count("Concluded") == 1
     closed = clock_named(system, petition, name)
-    assert (closed.status, closed.outcome) == ("stopped", f"window closed: no {what} requested; the petition is concluded")
+    assert (closed.status, closed.outcome) == (
+        "stopped",
+        f"window closed: no {what} requested; the petition is concluded",
+    )
     assert time.ended and time.clocks == []
     record = system.casebook.load(Petitioner, desk(system).petitioner_id(ZHANG["id_number"]), "petitioner")
     assert record.standing("road compensation", petition.id) == "concluded"
@@ -243,7 +368,9 @@ def test_a_stage_left_only_after_its_due_time_is_recorded_missed_not_met(system:
     petition = petition_at(system, clock, Status.ACCEPTED)
     due = clock_named(system, petition, "petition.handling").due_at
     clock.now = due + timedelta(days=2)  # the worker was down: the opinion comes late and is synced first
-    desk(system).give_opinion(TOWNSHIP_STAFF, petition.id, outcome=Opinion.SUPPORT, facts="paid now", legal_basis="Art. 48")
+    desk(system).give_opinion(
+        TOWNSHIP_STAFF, petition.id, outcome=Opinion.SUPPORT, facts="paid now", legal_basis="Art. 48"
+    )
     [window] = keeper(system).sync(petition.id, 0).clocks
     handling = clock_named(system, petition, "petition.handling")
     assert (handling.status, handling.ended_at) == ("missed", due)
@@ -255,21 +382,36 @@ def test_a_due_time_for_a_petition_that_moved_on_in_time_stops_the_clock_as_met(
     petition = petition_at(system, clock, Status.ACCEPTED)
     key = clock_named(system, petition, "petition.handling").key
     clock.advance(timedelta(days=5))
-    desk(system).give_opinion(TOWNSHIP_STAFF, petition.id, outcome=Opinion.SUPPORT, facts="paid", legal_basis="Art. 48")
+    desk(system).give_opinion(
+        TOWNSHIP_STAFF, petition.id, outcome=Opinion.SUPPORT, facts="paid", legal_basis="Art. 48"
+    )
     keeper(system).due(petition.id, 0, key, None)
     handling = clock_named(system, petition, "petition.handling")
-    assert (handling.status, handling.outcome, handling.ended_at) == ("stopped", "met: written handling opinion given", clock())
+    assert (handling.status, handling.outcome, handling.ended_at) == (
+        "stopped",
+        "met: written handling opinion given",
+        clock(),
+    )
 
 
 # -- reminders --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("status", "name", "notified"),
-    [(Status.REGISTERED, "petition.route", AT_VILLAGE), (Status.ACCEPTED, "petition.handling", AT_TOWNSHIP),
-     (Status.REVIEW_REQUESTED, "petition.review_decision", AT_COUNTY), (Status.REVIEWED, "petition.re_review_request", AT_VILLAGE)],
+    [
+        (Status.REGISTERED, "petition.route", AT_VILLAGE),
+        (Status.ACCEPTED, "petition.handling", AT_TOWNSHIP),
+        (Status.REVIEW_REQUESTED, "petition.review_decision", AT_COUNTY),
+        (Status.REVIEWED, "petition.re_review_request", AT_VILLAGE),
+    ],
 )
 def test_reminders_at_half_and_four_fifths_go_to_those_who_handle_or_decide_at_the_node_and_above(
-    system: System, clock: Clock, status: Status, name: str, notified: list[str],
+    system: System,
+    clock: Clock,
+    status: Status,
+    name: str,
+    notified: list[str],
 ):
     petition = petition_at(system, clock, status)
     for fraction in (0.5, 0.5, 0.8):
@@ -277,19 +419,28 @@ def test_reminders_at_half_and_four_fifths_go_to_those_who_handle_or_decide_at_t
     reminded = clock_named(system, petition, name)
     span = reminded.due_at - reminded.started_at
     assert [(r["fraction"], r["at"], r["notify"]) for r in reminded.reminders_sent] == [
-        (0.5, reminded.started_at + span * 0.5, notified), (0.8, reminded.started_at + span * 0.8, notified)]
+        (0.5, reminded.started_at + span * 0.5, notified),
+        (0.8, reminded.started_at + span * 0.8, notified),
+    ]
     assert reminded.status == "running"
 
 
 def test_the_accused_is_never_reminded_of_an_accusation(system: System, clock: Clock):
-    petition = petition_at(system, clock, Status.REGISTERED, type=PetitionType.ACCUSATION, accused_person_id="fang-jun",
-                           matter="relief money")
+    petition = petition_at(
+        system,
+        clock,
+        Status.REGISTERED,
+        type=PetitionType.ACCUSATION,
+        accused_person_id="fang-jun",
+        matter="relief money",
+    )
     come(system, petition, "petition.route", 0.5)
     [reminder] = clock_named(system, petition, "petition.route").reminders_sent
     assert reminder["notify"] == [p for p in AT_VILLAGE if p != "fang-jun"]
 
 
 # -- working days across National Day ---------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("routed", "due", "skipped"),
@@ -301,12 +452,19 @@ def test_the_accused_is_never_reminded_of_an_accusation(system: System, clock: C
         # Routed Tuesday 29 September: Wednesday 30 September (1); 1-7 October are the National
         # Day holiday; Thursday 8 (2), Friday 9 (3), Saturday 10 October worked in exchange (4);
         # Sunday 11 a weekend day; Monday 12 October (5): the window closes at its end.
-        (datetime(2026, 9, 29, 10, 0, tzinfo=CHINA), end_of(10, 12),
-         [(f"2026-10-0{d}", "holiday") for d in range(1, 8)] + [("2026-10-11", "weekend")]),
+        (
+            datetime(2026, 9, 29, 10, 0, tzinfo=CHINA),
+            end_of(10, 12),
+            [(f"2026-10-0{d}", "holiday") for d in range(1, 8)] + [("2026-10-11", "weekend")],
+        ),
     ],
 )
 def test_the_objection_window_counts_working_days_across_national_day_and_its_make_up_days(
-    system: System, clock: Clock, routed: datetime, due: datetime, skipped: list[tuple[str, str]],
+    system: System,
+    clock: Clock,
+    routed: datetime,
+    due: datetime,
+    skipped: list[tuple[str, str]],
 ):
     clock.now = routed - timedelta(hours=1)
     petition = register(system)
@@ -322,6 +480,7 @@ def test_the_objection_window_counts_working_days_across_national_day_and_its_ma
 
 # -- the extension ---------------------------------------------------------------------------
 
+
 def test_the_extension_extends_the_handling_clock_once_by_what_was_approved(system: System, clock: Clock):
     petition = petition_at(system, clock, Status.ACCEPTED)
     clock.advance(timedelta(days=40))
@@ -331,18 +490,37 @@ def test_the_extension_extends_the_handling_clock_once_by_what_was_approved(syst
     handling = clock_named(system, petition, "petition.handling")
     # Due at the end of Wednesday 6 May; 30 more calendar days end on Friday 5 June.
     assert handling.due_at == end_of(6, 5)
-    assert handling.extensions == [{"amount": 30, "unit": "calendar_days", "reason": "a site survey after the rains",
-                                    "approved_by": "chen-jing", "at": clock()}]
+    assert handling.extensions == [
+        {
+            "amount": 30,
+            "unit": "calendar_days",
+            "reason": "a site survey after the rains",
+            "approved_by": "chen-jing",
+            "at": clock(),
+        }
+    ]
     assert [type(e).__name__ for e in clock_events(system, petition)].count("ClockExtended") == 1
     with pytest.raises(TransitionNotAllowed, match="extended at most once"):
-        system.casebook.deadlines.extend("petition", petition.id, key=handling.key, amount=1, unit=Unit.CALENDAR_DAYS,
-                                         reason="again", approved_by="chen-jing", at=clock(), command_id="second")
+        system.casebook.deadlines.extend(
+            "petition",
+            petition.id,
+            key=handling.key,
+            amount=1,
+            unit=Unit.CALENDAR_DAYS,
+            reason="again",
+            approved_by="chen-jing",
+            at=clock(),
+            command_id="second",
+        )
     keeper(system).due(petition.id, 0, handling.key, None)
     assert clock_named(system, petition, "petition.handling").outcome.endswith(
-        "no written handling opinion within 60 calendar days, extended by 30 calendar days")
+        "no written handling opinion within 60 calendar days, extended by 30 calendar days"
+    )
 
 
-def test_the_extension_moves_the_reminders_not_yet_sent_to_their_share_of_the_longer_limit(system: System, clock: Clock):
+def test_the_extension_moves_the_reminders_not_yet_sent_to_their_share_of_the_longer_limit(
+    system: System, clock: Clock
+):
     petition = petition_at(system, clock, Status.ACCEPTED)
     handling = clock_named(system, petition, "petition.handling")
     span = handling.due_at - handling.started_at
@@ -372,24 +550,44 @@ def test_a_hearing_moves_the_reminders_after_it_by_its_length(system: System, cl
     # The clock counts from its start to its due time less the three days of the hearing, and
     # each reminder, being after the hearing began, comes three days later than that share.
     counting = handling.due_at - handling.started_at - timedelta(days=3)
-    assert handling.reminders_at == [handling.started_at + counting * f + timedelta(days=3) for f in (0.5, 0.8)]
+    assert handling.reminders_at == [
+        handling.started_at + counting * f + timedelta(days=3) for f in (0.5, 0.8)
+    ]
 
 
 def test_an_accusations_extension_reason_stays_on_the_petition(system: System, clock: Clock):
-    petition = petition_at(system, clock, Status.ACCEPTED, type=PetitionType.ACCUSATION, accused_person_id="fang-jun")
-    desk(system).extend_handling(TOWNSHIP_STAFF, petition.id, days=10, reason="Fang Jun's accounts are being audited")
+    petition = petition_at(
+        system, clock, Status.ACCEPTED, type=PetitionType.ACCUSATION, accused_person_id="fang-jun"
+    )
+    desk(system).extend_handling(
+        TOWNSHIP_STAFF, petition.id, days=10, reason="Fang Jun's accounts are being audited"
+    )
     keeper(system).sync(petition.id, 0)
-    assert clock_named(system, petition, "petition.handling").extensions[0]["reason"] == "withheld: see the petition"
+    assert (
+        clock_named(system, petition, "petition.handling").extensions[0]["reason"]
+        == "withheld: see the petition"
+    )
 
 
 def _adopt(system: System, **changed: tuple[int, Unit]) -> None:
     """A township's own policy from 1 March 2026: the shipped rules with some changed."""
     book = system.casebook.rulebook
-    rules = [replace(r, amount=changed[r.clock.split(".")[1]][0], unit=changed[r.clock.split(".")[1]][1])
-             if r.clock.startswith("petition.") and r.clock.split(".")[1] in changed else r
-             for r in book.current().policy("2026.1").rules]
-    book.adopt_policy("system:operator", version="2026.3-dongxi", effective_from=datetime(2026, 3, 1, tzinfo=CHINA),
-                      in_progress="at_clock_start", rules=rules, reason="township rules", source="test", authorise=False)
+    rules = [
+        replace(r, amount=changed[r.clock.split(".")[1]][0], unit=changed[r.clock.split(".")[1]][1])
+        if r.clock.startswith("petition.") and r.clock.split(".")[1] in changed
+        else r
+        for r in book.current().policy("2026.1").rules
+    ]
+    book.adopt_policy(
+        "system:operator",
+        version="2026.3-dongxi",
+        effective_from=datetime(2026, 3, 1, tzinfo=CHINA),
+        in_progress="at_clock_start",
+        rules=rules,
+        reason="township rules",
+        source="test",
+        authorise=False,
+    )
 
 
 def test_an_extension_is_at_most_what_the_policy_the_clock_follows_allows(system: System, clock: Clock):
@@ -411,18 +609,24 @@ def test_a_policy_with_a_longer_review_window_gives_the_petitioner_that_long(sys
     # end of Monday 27 April.
     assert desk(system).window_closes(petition) == end_of(4, 27)
     clock.now = end_of(4, 20)
-    assert desk(system).request_review(AGENT, petition.id, grounds="late but in time").status == Status.REVIEW_REQUESTED
+    assert (
+        desk(system).request_review(AGENT, petition.id, grounds="late but in time").status
+        == Status.REVIEW_REQUESTED
+    )
 
 
 def test_stages_passed_through_before_the_clocks_were_first_kept_are_clocked_and_settled_by_when_they_ended(
-    system: System, clock: Clock,
+    system: System,
+    clock: Clock,
 ):
     petition = petition_at(system, clock, Status.ACCEPTED, sync=False)  # the worker was down throughout
     routed_at, accepted_at = clock() - timedelta(days=1), clock()
     keeper(system).sync(petition.id, 0)
-    ended = {name: (c.status, c.ended_at, c.outcome) for name in
-             ("petition.route", "petition.acceptance_notice", "petition.objection")
-             for c in [clock_named(system, petition, name)]}
+    ended = {
+        name: (c.status, c.ended_at, c.outcome)
+        for name in ("petition.route", "petition.acceptance_notice", "petition.objection")
+        for c in [clock_named(system, petition, name)]
+    }
     assert ended == {
         "petition.route": ("stopped", routed_at, "met: routed to a receiving body"),
         "petition.acceptance_notice": ("stopped", accepted_at, "met: acceptance decided (accepted)"),
@@ -432,7 +636,8 @@ def test_stages_passed_through_before_the_clocks_were_first_kept_are_clocked_and
 
 
 def test_a_stage_passed_through_after_its_due_time_before_the_clocks_were_kept_is_recorded_missed(
-    system: System, clock: Clock,
+    system: System,
+    clock: Clock,
 ):
     petition = register(system)
     clock.advance(timedelta(days=20))  # routed five days late; nobody synced meanwhile
@@ -446,7 +651,9 @@ def test_a_stage_passed_through_after_its_due_time_before_the_clocks_were_kept_i
 def test_a_review_window_ending_on_a_weekend_stays_open_to_the_next_working_day(system: System, clock: Clock):
     petition = petition_at(system, clock, Status.OPINION_GIVEN, sync=False)  # the clock need not be kept yet
     clock.now = datetime(2026, 4, 12, 15, 0, tzinfo=CHINA)  # Sunday, the 31st day
-    assert desk(system).request_review(AGENT, petition.id, grounds="in time").status == Status.REVIEW_REQUESTED
+    assert (
+        desk(system).request_review(AGENT, petition.id, grounds="in time").status == Status.REVIEW_REQUESTED
+    )
 
 
 def test_an_extension_after_the_handling_limit_was_recorded_missed_is_refused(system: System, clock: Clock):
@@ -461,7 +668,10 @@ def test_an_extension_after_the_handling_limit_was_recorded_missed_is_refused(sy
 
 # -- hearings -----------------------------------------------------------------------------------
 
-def test_a_hearing_pauses_the_handling_clock_and_its_days_are_added_when_it_ends(system: System, clock: Clock):
+
+def test_a_hearing_pauses_the_handling_clock_and_its_days_are_added_when_it_ends(
+    system: System, clock: Clock
+):
     petition = petition_at(system, clock, Status.ACCEPTED)
     key = clock_named(system, petition, "petition.handling").key
     clock.advance(timedelta(days=10))  # Saturday 14 March, 17:00
@@ -478,15 +688,22 @@ def test_a_hearing_pauses_the_handling_clock_and_its_days_are_added_when_it_ends
         [resumed] = keeper(system).sync(petition.id, 0).clocks
     # The hearing ran on 14, 15, 16 and 17 March: four days not counted, so the 60 days end on
     # Thursday 7 May, not on Sunday 3 May (which the Labour Day holiday had rolled to 6 May).
-    assert (resumed.status, resumed.due_at, resumed.pauses) == ("running", end_of(5, 7), [{"from": started, "to": clock()}])
-    assert ("Paused 2026-03-14 17:00:00 CST to 2026-03-17 17:00:00 CST: the local days 2026-03-14 to 2026-03-17 "
-            "are not counted.") in explain(resumed, clock())
+    assert (resumed.status, resumed.due_at, resumed.pauses) == (
+        "running",
+        end_of(5, 7),
+        [{"from": started, "to": clock()}],
+    )
+    assert (
+        "Paused 2026-03-14 17:00:00 CST to 2026-03-17 17:00:00 CST: the local days 2026-03-14 to 2026-03-17 "
+        "are not counted."
+    ) in explain(resumed, clock())
     kinds = [type(e).__name__ for e in clock_events(system, petition)]
     assert (kinds.count("ClockPaused"), kinds.count("ClockResumed")) == (1, 1)
 
 
 def test_a_hearing_day_that_moves_the_last_day_onto_a_holiday_leaves_the_due_time_where_the_holiday_put_it(
-    system: System, clock: Clock,
+    system: System,
+    clock: Clock,
 ):
     petition = petition_at(system, clock, Status.ACCEPTED)
     clock.advance(timedelta(days=10))
@@ -507,7 +724,11 @@ def test_a_hearing_learnt_of_only_after_it_ended_is_still_counted_in_order(syste
     desk(system).end_hearing(COUNTY_STAFF, petition.id, summary="heard")
     [decision] = keeper(system).sync(petition.id, 0).clocks
     # One day of hearing (Sunday 15 March) not counted: Monday 13 April becomes Tuesday 14 April.
-    assert (decision.clock, decision.status, decision.due_at) == ("petition.review_decision", "running", end_of(4, 14))
+    assert (decision.clock, decision.status, decision.due_at) == (
+        "petition.review_decision",
+        "running",
+        end_of(4, 14),
+    )
     assert clock_named(system, petition, "petition.review_request").pauses == []
 
 
@@ -529,7 +750,9 @@ def test_a_hearing_after_the_limit_passed_does_not_save_it(system: System, clock
     assert clock_named(system, petition, "petition.handling").status == "missed"
 
 
-def test_a_reminder_whose_moment_fell_in_a_hearing_is_recorded_when_the_clock_counts_again(system: System, clock: Clock):
+def test_a_reminder_whose_moment_fell_in_a_hearing_is_recorded_when_the_clock_counts_again(
+    system: System, clock: Clock
+):
     petition = petition_at(system, clock, Status.ACCEPTED)
     handling = clock_named(system, petition, "petition.handling")
     clock.now = handling.reminders_at[0] - timedelta(days=1)

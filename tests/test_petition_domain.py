@@ -61,9 +61,14 @@ FIVE = [{"name": f"Rep {i}"} for i in range(1, 6)]
 
 # -- registration -----------------------------------------------------------------------------
 
+
 def test_a_registered_petition_records_its_channel_type_petitioner_and_registrar():
     petition = given(registered())
-    assert (petition.status, petition.channel, petition.type) == (Status.REGISTERED, Channel.LETTER, PetitionType.COMPLAINT)
+    assert (petition.status, petition.channel, petition.type) == (
+        Status.REGISTERED,
+        Channel.LETTER,
+        PetitionType.COMPLAINT,
+    )
     assert petition.petitioner == ZHANG
     assert (petition.registered_by, petition.registered_at, petition.status_since) == ("qian-dong", T0, T0)
     assert petition.allowed_actions() == {"route"}
@@ -111,7 +116,9 @@ def test_an_identity_number_of_the_wrong_shape_is_refused():
 
 def test_an_identity_number_is_normalised_and_the_standards_example_is_valid():
     assert identity_number("110105 19491231 002x") == "11010519491231002X"
-    assert given(registered(petitioner={**ZHANG, "id_number": ZHANG["id_number"].lower()})).petitioner == ZHANG
+    assert (
+        given(registered(petitioner={**ZHANG, "id_number": ZHANG["id_number"].lower()})).petitioner == ZHANG
+    )
 
 
 def test_a_matter_is_normalised_so_that_the_same_words_name_the_same_matter():
@@ -194,8 +201,12 @@ def test_only_an_accusation_names_an_accused_person():
         (Channel.VIA_AGENT, NodeKind.VILLAGE, Level.COUNTY, False),
     ],
 )
-def test_a_visit_more_than_one_level_above_the_proper_level_is_flagged_leapfrog(channel, node_kind, reached, leapfrog):
-    petition = given(registered(channel=channel, agent="qian-dong", node_kind=node_kind, reached_level=reached))
+def test_a_visit_more_than_one_level_above_the_proper_level_is_flagged_leapfrog(
+    channel, node_kind, reached, leapfrog
+):
+    petition = given(
+        registered(channel=channel, agent="qian-dong", node_kind=node_kind, reached_level=reached)
+    )
     assert (petition.reached_level, petition.leapfrog) == (reached, leapfrog)
 
 
@@ -210,9 +221,12 @@ def test_a_repeat_names_the_petition_it_repeats():
 
 # -- representatives --------------------------------------------------------------------------
 
+
 def test_a_group_petition_names_another_representative():
     petition = given(registered(people_count=12, representatives=FIVE[:4]))
-    petition.name_representative(representative={"name": " Rep 5 ", "phone": "+86 139 0000 0005"}, **stamp("qian-dong"))
+    petition.name_representative(
+        representative={"name": " Rep 5 ", "phone": "+86 139 0000 0005"}, **stamp("qian-dong")
+    )
     [event] = then(petition)
     assert isinstance(event, Petition.RepresentativeNamed)
     assert event.representative == {"name": "Rep 5", "phone": "+86 139 0000 0005"}
@@ -222,7 +236,9 @@ def test_a_group_petition_names_another_representative():
 
 def test_a_sixth_representative_is_refused_with_the_reason():
     petition = given(registered(people_count=12, representatives=FIVE))
-    with pytest.raises(TransitionNotAllowed, match="at most 5 representatives .Art. 20.: a sixth is refused") as refusal:
+    with pytest.raises(
+        TransitionNotAllowed, match="at most 5 representatives .Art. 20.: a sixth is refused"
+    ) as refusal:
         petition.name_representative(representative={"name": "Rep 6"}, **stamp("qian-dong"))
     assert refusal.value.state == "registered, with 5 representatives"
     assert then(petition) == []
@@ -242,6 +258,7 @@ def test_a_representative_without_a_name_is_refused():
 
 
 # -- routing and acceptance -------------------------------------------------------------------
+
 
 def test_routing_sends_the_petition_to_a_receiving_body():
     petition = given(registered())
@@ -270,7 +287,9 @@ def test_the_receiving_body_accepts_the_petition():
 
 def test_a_petition_not_accepted_says_why_and_ends():
     petition = given(registered(), routed())
-    petition.decide_acceptance(decision=AcceptanceDecision.NOT_ACCEPTED, reason="already decided by a court", **stamp())
+    petition.decide_acceptance(
+        decision=AcceptanceDecision.NOT_ACCEPTED, reason="already decided by a court", **stamp()
+    )
     assert petition.status == Status.NOT_ACCEPTED
     assert petition.acceptance["reason"] == "already decided by a court"
     assert petition.allowed_actions() == frozenset()
@@ -280,8 +299,12 @@ def test_not_accepting_or_objecting_without_a_reason_is_refused():
     for decision in (AcceptanceDecision.NOT_ACCEPTED, AcceptanceDecision.OBJECTED):
         petition = given(registered(), routed())
         with pytest.raises(InvalidValue) as refusal:
-            petition.decide_acceptance(decision=decision, reason=" ", objection_window_closes=OBJECTION_CLOSES,
-                                       **stamp(at=ACCEPTED_AT))
+            petition.decide_acceptance(
+                decision=decision,
+                reason=" ",
+                objection_window_closes=OBJECTION_CLOSES,
+                **stamp(at=ACCEPTED_AT),
+            )
         assert refusal.value.field == "reason"
         assert then(petition) == []
 
@@ -299,17 +322,27 @@ def test_an_objecting_body_sends_the_petition_back_for_routing_elsewhere():
 
 def test_the_receiving_body_objects_within_its_window_even_on_its_last_moment():
     petition = given(registered(), routed())
-    petition.decide_acceptance(decision=AcceptanceDecision.OBJECTED, reason="not ours", objection_window_closes=OBJECTION_CLOSES,
-                               **stamp(at=OBJECTION_CLOSES))
+    petition.decide_acceptance(
+        decision=AcceptanceDecision.OBJECTED,
+        reason="not ours",
+        objection_window_closes=OBJECTION_CLOSES,
+        **stamp(at=OBJECTION_CLOSES),
+    )
     assert then(petition)[0].decision == "objected"
 
 
 def test_an_objection_after_the_window_closed_is_refused_saying_when_it_closed():
     petition = given(registered(), routed())
     late = OBJECTION_CLOSES + timedelta(seconds=1)
-    with pytest.raises(TransitionNotAllowed, match="window to object closed on 2026-03-10T09:00:00.00:00 .Art. 23.") as refusal:
-        petition.decide_acceptance(decision=AcceptanceDecision.OBJECTED, reason="not ours",
-                                   objection_window_closes=OBJECTION_CLOSES, **stamp(at=late))
+    with pytest.raises(
+        TransitionNotAllowed, match="window to object closed on 2026-03-10T09:00:00.00:00 .Art. 23."
+    ) as refusal:
+        petition.decide_acceptance(
+            decision=AcceptanceDecision.OBJECTED,
+            reason="not ours",
+            objection_window_closes=OBJECTION_CLOSES,
+            **stamp(at=late),
+        )
     assert refusal.value.state == "routed"
     assert then(petition) == []
     petition.decide_acceptance(decision=AcceptanceDecision.ACCEPTED, reason="", **stamp(at=late))
@@ -319,11 +352,18 @@ def test_an_objection_after_the_window_closed_is_refused_saying_when_it_closed()
 def test_a_matter_accepted_and_in_progress_elsewhere_is_not_accepted_again():
     petition = given(registered(), routed())
     elsewhere = {"petition_id": "first-petition", "since": T0 - timedelta(days=5)}
-    with pytest.raises(TransitionNotAllowed, match=r"accepted on 2026-02-25 \(petition first-petition\).*Art. 19"):
-        petition.decide_acceptance(decision=AcceptanceDecision.ACCEPTED, reason="", in_progress_elsewhere=elsewhere, **stamp())
+    with pytest.raises(
+        TransitionNotAllowed, match=r"accepted on 2026-02-25 \(petition first-petition\).*Art. 19"
+    ):
+        petition.decide_acceptance(
+            decision=AcceptanceDecision.ACCEPTED, reason="", in_progress_elsewhere=elsewhere, **stamp()
+        )
     assert then(petition) == []
     petition.decide_acceptance(
-        decision=AcceptanceDecision.NOT_ACCEPTED, reason="in progress at the township", in_progress_elsewhere=elsewhere, **stamp(),
+        decision=AcceptanceDecision.NOT_ACCEPTED,
+        reason="in progress at the township",
+        in_progress_elsewhere=elsewhere,
+        **stamp(),
     )
     assert petition.status == Status.NOT_ACCEPTED
 
@@ -337,11 +377,16 @@ def test_acceptance_is_decided_only_once_the_petition_is_routed():
 
 # -- diversion --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("steps", [(registered(), routed()), (registered(), routed(), decided())])
 def test_a_complaint_is_diverted_to_a_legal_procedure_and_ends(steps):
     petition = given(*steps)
-    petition.divert(procedure=LegalProcedure.ARBITRATION, body="County Labour Arbitration Commission",
-                    reason="a wage claim goes to labour arbitration", **stamp())
+    petition.divert(
+        procedure=LegalProcedure.ARBITRATION,
+        body="County Labour Arbitration Commission",
+        reason="a wage claim goes to labour arbitration",
+        **stamp(),
+    )
     [event] = then(petition)
     assert (event.procedure, event.body) == ("arbitration", "County Labour Arbitration Commission")
     assert petition.status == Status.DIVERTED and not petition.in_progress
@@ -368,9 +413,12 @@ def test_a_diversion_names_the_body_and_the_reason():
 
 # -- extension --------------------------------------------------------------------------------
 
+
 def test_the_handling_time_is_extended_once_with_approval_and_reason():
     petition = given(registered(), routed(), decided())
-    petition.extend_handling(days=30, reason="site survey needed", most_days=30, handling_due=None, **stamp("chen-jing"))
+    petition.extend_handling(
+        days=30, reason="site survey needed", most_days=30, handling_due=None, **stamp("chen-jing")
+    )
     [event] = then(petition)
     assert (event.days, event.reason, event.body, event.actor) == (30, "site survey needed", "t", "chen-jing")
     assert petition.extension["approved_by"] == "chen-jing"
@@ -379,7 +427,10 @@ def test_the_handling_time_is_extended_once_with_approval_and_reason():
 
 def test_a_second_extension_is_refused_naming_the_first():
     petition = given(registered(), routed(), decided(), extended(days=10))
-    with pytest.raises(TransitionNotAllowed, match="extended at most once .Art. 34.; it was extended on 2026-03-04 by 10 days") as refusal:
+    with pytest.raises(
+        TransitionNotAllowed,
+        match="extended at most once .Art. 34.; it was extended on 2026-03-04 by 10 days",
+    ) as refusal:
         petition.extend_handling(days=5, reason="more", most_days=30, handling_due=None, **stamp())
     assert refusal.value.state == "accepted, extended once"
     assert then(petition) == []
@@ -404,7 +455,9 @@ def test_an_extension_after_the_handling_time_ran_out_is_refused():
     petition = given(registered(), routed(), decided())
     due = ACCEPTED_AT + timedelta(days=60)
     with pytest.raises(TransitionNotAllowed, match="handling time ran out on 2026-05-03") as refusal:
-        petition.extend_handling(days=10, reason="late", most_days=30, handling_due=due, **stamp(at=due + timedelta(seconds=1)))
+        petition.extend_handling(
+            days=10, reason="late", most_days=30, handling_due=due, **stamp(at=due + timedelta(seconds=1))
+        )
     assert refusal.value.state == "accepted, overdue"
     petition.extend_handling(days=10, reason="in time", most_days=30, handling_due=due, **stamp(at=due))
     assert then(petition)[0].days == 10
@@ -419,12 +472,20 @@ def test_no_extension_after_the_opinion():
 
 # -- the handling opinion ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("outcome", list(Opinion))
 def test_the_handling_opinion_states_facts_and_legal_basis(outcome):
     petition = given(registered(), routed(), decided())
-    petition.give_opinion(outcome=outcome, facts="paid in 2019", legal_basis="Art. 48", **stamp(at=OPINION_AT))
+    petition.give_opinion(
+        outcome=outcome, facts="paid in 2019", legal_basis="Art. 48", **stamp(at=OPINION_AT)
+    )
     [event] = then(petition)
-    assert (event.outcome, event.facts, event.legal_basis, event.body) == (outcome.value, "paid in 2019", "Art. 48", "t")
+    assert (event.outcome, event.facts, event.legal_basis, event.body) == (
+        outcome.value,
+        "paid in 2019",
+        "Art. 48",
+        "t",
+    )
     assert petition.status == Status.OPINION_GIVEN
     assert petition.allowed_actions() == {"request_review", "accept_opinion", "conclude"}
 
@@ -448,9 +509,12 @@ def test_no_opinion_before_acceptance():
 
 # -- review and re-review ---------------------------------------------------------------------
 
+
 def test_a_review_requested_at_the_last_moment_of_the_window_is_recorded():
     petition = given(*answered())
-    petition.request_review(grounds="the receipt is forged", window_closes=REVIEW_CLOSES, **stamp("qian-dong", REVIEW_CLOSES))
+    petition.request_review(
+        grounds="the receipt is forged", window_closes=REVIEW_CLOSES, **stamp("qian-dong", REVIEW_CLOSES)
+    )
     [event] = then(petition)
     assert event.grounds == "the receipt is forged"
     assert petition.status == Status.REVIEW_REQUESTED
@@ -459,9 +523,14 @@ def test_a_review_requested_at_the_last_moment_of_the_window_is_recorded():
 
 def test_a_review_requested_after_the_window_is_refused_saying_when_it_closed():
     petition = given(*answered())
-    with pytest.raises(TransitionNotAllowed, match="window to request a review closed on 2026-04-11T09:00:00.00:00, 30 days") as refusal:
-        petition.request_review(grounds="late", window_closes=REVIEW_CLOSES,
-                                **stamp("qian-dong", REVIEW_CLOSES + timedelta(seconds=1)))
+    with pytest.raises(
+        TransitionNotAllowed, match="window to request a review closed on 2026-04-11T09:00:00.00:00, 30 days"
+    ) as refusal:
+        petition.request_review(
+            grounds="late",
+            window_closes=REVIEW_CLOSES,
+            **stamp("qian-dong", REVIEW_CLOSES + timedelta(seconds=1)),
+        )
     assert "request_review" not in refusal.value.allowed
     assert then(petition) == []
 
@@ -469,7 +538,9 @@ def test_a_review_requested_after_the_window_is_refused_saying_when_it_closed():
 def test_the_window_is_the_one_the_desk_gives_not_a_fixed_thirty_days():
     petition = given(*answered())
     rolled_forward = OPINION_AT + timedelta(days=32)  # e.g. the 30th day fell on a weekend
-    petition.request_review(grounds="g", window_closes=rolled_forward, **stamp("qian-dong", OPINION_AT + timedelta(days=31)))
+    petition.request_review(
+        grounds="g", window_closes=rolled_forward, **stamp("qian-dong", OPINION_AT + timedelta(days=31))
+    )
     assert petition.status == Status.REVIEW_REQUESTED
 
 
@@ -489,7 +560,13 @@ def test_no_review_before_the_opinion():
 
 def test_the_review_is_decided_by_the_body_above_with_facts_and_legal_basis():
     petition = given(*answered(), review_requested())
-    petition.decide_review(outcome=Opinion.SUPPORT, facts="receipt forged", legal_basis="Art. 35", body="c", **stamp("xu-lin", REVIEWED_AT))
+    petition.decide_review(
+        outcome=Opinion.SUPPORT,
+        facts="receipt forged",
+        legal_basis="Art. 35",
+        body="c",
+        **stamp("xu-lin", REVIEWED_AT),
+    )
     [event] = then(petition)
     assert (event.outcome, event.body, event.actor) == ("support", "c", "xu-lin")
     assert petition.status == Status.REVIEWED
@@ -505,8 +582,11 @@ def test_a_review_decision_without_facts_is_refused():
 
 def test_a_re_review_is_requested_within_thirty_days_of_the_review_decision():
     petition = given(*answered(), review_requested(), reviewed())
-    petition.request_re_review(grounds="still disputed", window_closes=RE_REVIEW_CLOSES,
-                               **stamp("qian-dong", REVIEWED_AT + timedelta(days=29)))
+    petition.request_re_review(
+        grounds="still disputed",
+        window_closes=RE_REVIEW_CLOSES,
+        **stamp("qian-dong", REVIEWED_AT + timedelta(days=29)),
+    )
     assert petition.status == Status.RE_REVIEW_REQUESTED
     assert petition.allowed_actions() == {"decide_re_review", "start_hearing"}
 
@@ -514,14 +594,19 @@ def test_a_re_review_is_requested_within_thirty_days_of_the_review_decision():
 def test_a_late_re_review_request_is_refused_saying_when_the_window_closed():
     petition = given(*answered(), review_requested(), reviewed())
     with pytest.raises(TransitionNotAllowed, match="window to request a re-review closed on 2026-04-21"):
-        petition.request_re_review(grounds="late", window_closes=RE_REVIEW_CLOSES,
-                                   **stamp("qian-dong", REVIEWED_AT + timedelta(days=31)))
+        petition.request_re_review(
+            grounds="late",
+            window_closes=RE_REVIEW_CLOSES,
+            **stamp("qian-dong", REVIEWED_AT + timedelta(days=31)),
+        )
     assert then(petition) == []
 
 
 def test_the_re_review_decision_is_final_and_concludes_the_petition():
     petition = given(*answered(), review_requested(), reviewed(), re_review_requested())
-    petition.decide_re_review(outcome=Opinion.NOT_SUPPORT, facts="as reviewed", legal_basis="Art. 36", body="c", **stamp("xu-lin"))
+    petition.decide_re_review(
+        outcome=Opinion.NOT_SUPPORT, facts="as reviewed", legal_basis="Art. 36", body="c", **stamp("xu-lin")
+    )
     decided_event, concluded = then(petition)
     assert isinstance(decided_event, Petition.ReReviewDecided) and decided_event.body == "c"
     assert isinstance(concluded, Petition.Concluded)
@@ -540,12 +625,31 @@ def test_a_re_review_cannot_be_requested_before_a_review_is_decided():
 @pytest.mark.parametrize(
     ("steps", "command", "state"),
     [
-        (answered(), lambda p: p.decide_review(outcome=Opinion.SUPPORT, facts="f", legal_basis="l", body="c", **stamp()), "opinion_given"),
-        ((*answered(), review_requested(), reviewed()),
-         lambda p: p.decide_re_review(outcome=Opinion.SUPPORT, facts="f", legal_basis="l", body="c", **stamp()), "reviewed"),
+        (
+            answered(),
+            lambda p: p.decide_review(
+                outcome=Opinion.SUPPORT, facts="f", legal_basis="l", body="c", **stamp()
+            ),
+            "opinion_given",
+        ),
+        (
+            (*answered(), review_requested(), reviewed()),
+            lambda p: p.decide_re_review(
+                outcome=Opinion.SUPPORT, facts="f", legal_basis="l", body="c", **stamp()
+            ),
+            "reviewed",
+        ),
         ((registered(), routed(), decided()), lambda p: p.accept_opinion(**stamp()), "accepted"),
-        ((registered(), routed(), decided()), lambda p: p.conclude(window_closes=None, **stamp()), "accepted"),
-        ((registered(), routed(), decided(AcceptanceDecision.NOT_ACCEPTED)), lambda p: p.route(to_node="c", to_level=Level.COUNTY, **stamp()), "not_accepted"),
+        (
+            (registered(), routed(), decided()),
+            lambda p: p.conclude(window_closes=None, **stamp()),
+            "accepted",
+        ),
+        (
+            (registered(), routed(), decided(AcceptanceDecision.NOT_ACCEPTED)),
+            lambda p: p.route(to_node="c", to_level=Level.COUNTY, **stamp()),
+            "not_accepted",
+        ),
         ((*answered(), review_requested()), lambda p: p.accept_opinion(**stamp()), "review_requested"),
     ],
 )
@@ -581,29 +685,53 @@ def test_the_handling_body_opens_a_hearing_and_only_its_end_is_then_allowed():
     [event] = then(petition)
     assert isinstance(event, Petition.HearingStarted)
     assert (event.body, event.stage, event.effective_at) == ("t", "handling", HEARD_AT)
-    assert petition.hearing == {"stage": "handling", "body": "t", "started_at": HEARD_AT, "ended_at": None, "summary": None}
+    assert petition.hearing == {
+        "stage": "handling",
+        "body": "t",
+        "started_at": HEARD_AT,
+        "ended_at": None,
+        "summary": None,
+    }
     assert petition.status == Status.ACCEPTED and petition.allowed_actions() == {"end_hearing"}
 
 
 @pytest.mark.parametrize(
     ("command", "action"),
     [
-        (lambda p: p.give_opinion(outcome=Opinion.SUPPORT, facts="f", legal_basis="l", **stamp()), "give_opinion"),
-        (lambda p: p.extend_handling(days=5, reason="r", most_days=30, handling_due=None, **stamp()), "extend_handling"),
-        (lambda p: p.divert(procedure=LegalProcedure.LITIGATION, body="court", reason="r", **stamp()), "divert"),
+        (
+            lambda p: p.give_opinion(outcome=Opinion.SUPPORT, facts="f", legal_basis="l", **stamp()),
+            "give_opinion",
+        ),
+        (
+            lambda p: p.extend_handling(days=5, reason="r", most_days=30, handling_due=None, **stamp()),
+            "extend_handling",
+        ),
+        (
+            lambda p: p.divert(procedure=LegalProcedure.LITIGATION, body="court", reason="r", **stamp()),
+            "divert",
+        ),
         (lambda p: p.start_hearing(body="t", **stamp()), "start_hearing"),
     ],
 )
 def test_while_a_hearing_is_in_progress_nothing_but_its_end_is_decided(command, action):
     petition = given(registered(), routed(), decided(), hearing_started(HEARD_AT))
-    with pytest.raises(TransitionNotAllowed, match="a hearing has been in progress since 2026-03-07T09:00:00.00:00: end it first") as refusal:
+    with pytest.raises(
+        TransitionNotAllowed,
+        match="a hearing has been in progress since 2026-03-07T09:00:00.00:00: end it first",
+    ) as refusal:
         command(petition)
-    assert (refusal.value.action, refusal.value.state, refusal.value.allowed) == (action, "accepted, hearing in progress", ["end_hearing"])
+    assert (refusal.value.action, refusal.value.state, refusal.value.allowed) == (
+        action,
+        "accepted, hearing in progress",
+        ["end_hearing"],
+    )
     assert then(petition) == []
 
 
 def test_a_group_petition_names_a_representative_during_a_hearing():
-    petition = given(registered(people_count=9, representatives=[LI]), routed(), decided(), hearing_started(HEARD_AT))
+    petition = given(
+        registered(people_count=9, representatives=[LI]), routed(), decided(), hearing_started(HEARD_AT)
+    )
     assert petition.allowed_actions() == {"end_hearing", "name_representative"}
     petition.name_representative(representative={"name": "Rep 2"}, **stamp("qian-dong"))
     assert len(petition.representatives) == 2
@@ -616,8 +744,15 @@ def test_the_hearing_ends_with_a_summary_and_the_decision_is_allowed_again():
     assert isinstance(event, Petition.HearingEnded)
     assert (event.body, event.stage, event.summary) == ("t", "handling", "both sides heard")
     assert petition.hearing is None
-    assert petition.hearings == [{"stage": "handling", "body": "t", "started_at": HEARD_AT, "ended_at": HEARING_ENDS,
-                                  "summary": "both sides heard"}]
+    assert petition.hearings == [
+        {
+            "stage": "handling",
+            "body": "t",
+            "started_at": HEARD_AT,
+            "ended_at": HEARING_ENDS,
+            "summary": "both sides heard",
+        }
+    ]
     assert petition.allowed_actions() == {"divert", "give_opinion", "extend_handling", "start_hearing"}
 
 
@@ -656,8 +791,10 @@ def test_a_hearing_is_held_only_while_a_decision_is_pending(steps, state):
 
 @pytest.mark.parametrize(
     ("steps", "stage"),
-    [((*answered(), review_requested()), "review"),
-     ((*answered(), review_requested(), reviewed(), re_review_requested()), "re_review")],
+    [
+        ((*answered(), review_requested()), "review"),
+        ((*answered(), review_requested(), reviewed(), re_review_requested()), "re_review"),
+    ],
 )
 def test_the_reviewing_and_re_reviewing_bodies_hold_hearings_too(steps, stage):
     petition = given(*steps)
@@ -671,9 +808,13 @@ def test_nothing_takes_effect_before_the_hearing_it_follows():
     with pytest.raises(InvalidValue, match="before the hearing started") as refusal:
         petition.end_hearing(summary="s", **stamp(at=HEARD_AT - timedelta(seconds=1)))
     assert refusal.value.field == "effective_at"
-    petition = given(registered(), routed(), decided(), hearing_started(HEARD_AT), hearing_ended(HEARING_ENDS))
+    petition = given(
+        registered(), routed(), decided(), hearing_started(HEARD_AT), hearing_ended(HEARING_ENDS)
+    )
     with pytest.raises(InvalidValue, match="before the hearing ended") as refusal:
-        petition.give_opinion(outcome=Opinion.SUPPORT, facts="f", legal_basis="l", **stamp(at=HEARING_ENDS - timedelta(hours=1)))
+        petition.give_opinion(
+            outcome=Opinion.SUPPORT, facts="f", legal_basis="l", **stamp(at=HEARING_ENDS - timedelta(hours=1))
+        )
     assert refusal.value.field == "effective_at"
 
 
@@ -686,6 +827,7 @@ def test_the_petition_remembers_when_it_left_each_status():
 
 
 # -- conclusion -------------------------------------------------------------------------------
+
 
 def test_a_petitioner_who_accepts_the_opinion_concludes_the_petition():
     petition = given(registered(), routed(), decided(), opinion_given(Opinion.SUPPORT))
@@ -733,6 +875,7 @@ def test_nothing_more_happens_to_a_concluded_petition():
 
 # -- time and stamps --------------------------------------------------------------------------
 
+
 def test_nothing_takes_effect_before_the_petition_was_registered():
     petition = given(registered(people_count=9, representatives=FIVE[:1]))
     with pytest.raises(InvalidValue, match="before the petition was registered") as refusal:
@@ -750,8 +893,13 @@ def test_a_step_cannot_take_effect_before_the_step_it_follows():
 def test_every_event_carries_actor_business_time_and_command_id():
     events = recorded(*answered(), review_requested(), reviewed(), re_review_requested())
     assert [type(e).__name__ for e in events] == [
-        "Registered", "Routed", "AcceptanceDecided", "HandlingOpinionGiven", "ReviewRequested",
-        "ReviewDecided", "ReReviewRequested",
+        "Registered",
+        "Routed",
+        "AcceptanceDecided",
+        "HandlingOpinionGiven",
+        "ReviewRequested",
+        "ReviewDecided",
+        "ReReviewRequested",
     ]
     for event in events:
         assert event.actor and event.effective_at and event.command_id
@@ -759,13 +907,24 @@ def test_every_event_carries_actor_business_time_and_command_id():
 
 # -- secrecy of an accusation -----------------------------------------------------------------
 
+
 def _accusation_history() -> list:
     return recorded(
-        registered(type=PetitionType.ACCUSATION, accused_person_id="fang-jun", people_count=6, representatives=[LI],
-                   content="The cadre took the relief money."),
-        routed(), decided(), extended(), hearing_started(ACCEPTED_AT + timedelta(days=1)),
-        hearing_ended(ACCEPTED_AT + timedelta(days=2), summary="the cadre admitted it"), opinion_given(),
-        review_requested(), reviewed(),
+        registered(
+            type=PetitionType.ACCUSATION,
+            accused_person_id="fang-jun",
+            people_count=6,
+            representatives=[LI],
+            content="The cadre took the relief money.",
+        ),
+        routed(),
+        decided(),
+        extended(),
+        hearing_started(ACCEPTED_AT + timedelta(days=1)),
+        hearing_ended(ACCEPTED_AT + timedelta(days=2), summary="the cadre admitted it"),
+        opinion_given(),
+        review_requested(),
+        reviewed(),
     )
 
 
@@ -779,12 +938,19 @@ def test_an_accusations_content_and_accuser_are_withheld_in_every_event():
     assert (registration.node, registration.type, registration.people_count) == ("v", "accusation", 6)
     by_type = {type(e).__name__: e for e in shown}
     assert by_type["HandlingExtended"].reason == WITHHELD and by_type["HandlingExtended"].days == 30
-    assert (by_type["HandlingOpinionGiven"].facts, by_type["HandlingOpinionGiven"].legal_basis) == (WITHHELD, WITHHELD)
+    assert (by_type["HandlingOpinionGiven"].facts, by_type["HandlingOpinionGiven"].legal_basis) == (
+        WITHHELD,
+        WITHHELD,
+    )
     assert by_type["HandlingOpinionGiven"].outcome == "not_support"
     assert by_type["ReviewRequested"].grounds == WITHHELD
     assert (by_type["HearingEnded"].summary, by_type["HearingEnded"].stage) == (WITHHELD, "handling")
     for original, twin in zip(events, shown, strict=True):
-        assert (twin.originator_version, twin.actor, twin.effective_at) == (original.originator_version, original.actor, original.effective_at)
+        assert (twin.originator_version, twin.actor, twin.effective_at) == (
+            original.originator_version,
+            original.actor,
+            original.effective_at,
+        )
         for name in type(original).SECRET:
             assert ZHANG["name"] not in str(getattr(twin, name))
 
@@ -799,7 +965,11 @@ def test_withholding_leaves_the_recorded_events_untouched():
 def test_the_state_built_from_withheld_events_keeps_the_procedure_and_hides_the_rest():
     events = _accusation_history()
     full, shown = replay(events), replay(withhold_secrets(events))
-    assert (shown.status, shown.routed_to, shown.allowed_actions()) == (full.status, full.routed_to, full.allowed_actions())
+    assert (shown.status, shown.routed_to, shown.allowed_actions()) == (
+        full.status,
+        full.routed_to,
+        full.allowed_actions(),
+    )
     assert (shown.content, shown.accused_person_id, shown.opinion["facts"]) == (WITHHELD, WITHHELD, WITHHELD)
     assert shown.opinion["at"] == full.opinion["at"]
 
@@ -809,8 +979,8 @@ def test_a_petition_that_is_not_an_accusation_is_shown_as_recorded():
     assert withhold_secrets(events) == events
 
 
-
 # -- the petitioner's matters -----------------------------------------------------------------
+
 
 def test_a_petitioners_record_is_keyed_by_their_identity_number_without_holding_it():
     record = Petitioner.open(petitioner_id(ZHANG["id_number"], KEY), **stamp())
@@ -846,8 +1016,12 @@ def test_a_concluded_matter_is_refused_saying_when_and_how_it_concluded():
     record = Petitioner.open(petitioner_id(ZHANG["id_number"], KEY), **stamp())
     petition = uuid4()
     record.file(matter="road compensation", petition_id=petition, **stamp(at=T0))
-    record.note_concluded(matter="road compensation", petition_id=petition, how="re_reviewed", **stamp(at=REVIEWED_AT))
-    with pytest.raises(TransitionNotAllowed, match=f"concluded on 2026-03-22 .re reviewed, petition {petition}.*Art. 36") as refusal:
+    record.note_concluded(
+        matter="road compensation", petition_id=petition, how="re_reviewed", **stamp(at=REVIEWED_AT)
+    )
+    with pytest.raises(
+        TransitionNotAllowed, match=f"concluded on 2026-03-22 .re reviewed, petition {petition}.*Art. 36"
+    ) as refusal:
         record.file(matter="road compensation", petition_id=uuid4(), **stamp())
     assert refusal.value.state == "concluded on 2026-03-22"
     assert record.check_may_file("a new matter") is None
@@ -861,7 +1035,10 @@ def test_a_matter_is_in_progress_only_while_a_petition_on_it_is_accepted():
     assert record.in_progress("road", excluding=second) is None
     record.note_accepted(matter="road", petition_id=first, **stamp(at=ACCEPTED_AT))
     assert record.in_progress("road", excluding=second) == {
-        "petition_id": str(first), "standing": "accepted", "since": ACCEPTED_AT, "how": None,
+        "petition_id": str(first),
+        "standing": "accepted",
+        "since": ACCEPTED_AT,
+        "how": None,
     }
     assert record.in_progress("road", excluding=first) is None
     record.note_ended(matter="road", petition_id=first, outcome="diverted", **stamp())

@@ -45,7 +45,9 @@ class Case:
     """One petition under test: its commands take effect at Temporal's time, and the dispatcher
     tells the workflow of each at once."""
 
-    def __init__(self, system: System, clock: Clock, env: WorkflowEnvironment, dispatcher: Dispatcher) -> None:
+    def __init__(
+        self, system: System, clock: Clock, env: WorkflowEnvironment, dispatcher: Dispatcher
+    ) -> None:
         self.system, self.clock, self.env, self.dispatcher = system, clock, env, dispatcher
         self.petition: Petition | None = None
 
@@ -55,7 +57,10 @@ class Case:
         return self.petition.id
 
     async def act(
-        self, command: Callable[[Any, Any], Petition] | None = None, at: datetime | None = None, tell: bool = True,
+        self,
+        command: Callable[[Any, Any], Petition] | None = None,
+        at: datetime | None = None,
+        tell: bool = True,
     ) -> Petition:
         """Registers the petition (no command) or gives a command on it, now or at `at`."""
         self.clock.now = at or await self.env.get_current_time()
@@ -76,7 +81,9 @@ class Case:
     def clocks(self) -> dict[str, ClockState]:
         """The petition's clocks by name (the latest of each)."""
         found = self.system.casebook.deadlines.clocks("petition", self.id)
-        return {c.clock: c for c in sorted(found.clocks.values(), key=lambda c: c.started_at)} if found else {}
+        return (
+            {c.clock: c for c in sorted(found.clocks.values(), key=lambda c: c.started_at)} if found else {}
+        )
 
     async def until(self, name: str, status: str) -> ClockState:
         async def reached() -> bool:
@@ -87,7 +94,9 @@ class Case:
         return self.clocks()[name]
 
     def handle(self) -> WorkflowHandle:
-        return self.env.client.get_workflow_handle_for(CaseClockWorkflow.run, case_workflow_id("petition", str(self.id)))
+        return self.env.client.get_workflow_handle_for(
+            CaseClockWorkflow.run, case_workflow_id("petition", str(self.id))
+        )
 
     async def known(self, check: Callable[[CaseTime], bool]) -> CaseTime:
         return await held(self.handle(), check)
@@ -104,17 +113,36 @@ class Case:
 
 STEPS: list[tuple[Status, Callable[[Any, Any], Petition]]] = [
     (Status.ROUTED, lambda d, i: d.route(AGENT, i, to_node=TOWNSHIP)),
-    (Status.ACCEPTED, lambda d, i: d.decide_acceptance(TOWNSHIP_STAFF, i, decision=AcceptanceDecision.ACCEPTED)),
-    (Status.OPINION_GIVEN, lambda d, i: d.give_opinion(TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48")),
+    (
+        Status.ACCEPTED,
+        lambda d, i: d.decide_acceptance(TOWNSHIP_STAFF, i, decision=AcceptanceDecision.ACCEPTED),
+    ),
+    (
+        Status.OPINION_GIVEN,
+        lambda d, i: d.give_opinion(
+            TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
+        ),
+    ),
     (Status.REVIEW_REQUESTED, lambda d, i: d.request_review(AGENT, i, grounds="the receipt is forged")),
-    (Status.REVIEWED, lambda d, i: d.decide_review(COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="genuine", legal_basis="Art. 35")),
+    (
+        Status.REVIEWED,
+        lambda d, i: d.decide_review(
+            COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="genuine", legal_basis="Art. 35"
+        ),
+    ),
     (Status.RE_REVIEW_REQUESTED, lambda d, i: d.request_re_review(AGENT, i, grounds="still disputed")),
-    (Status.CONCLUDED, lambda d, i: d.decide_re_review(COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="as reviewed", legal_basis="Art. 36")),
+    (
+        Status.CONCLUDED,
+        lambda d, i: d.decide_re_review(
+            COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="as reviewed", legal_basis="Art. 36"
+        ),
+    ),
 ]
 
 
 def scenario(test: Callable[[Case], Any]) -> Callable[[tuple[System, Clock]], None]:
     """Runs `test` with a petition case against a running worker and dispatcher."""
+
     def run(sqlite: tuple[System, Clock]) -> None:
         system, clock = sqlite
 
@@ -134,8 +162,11 @@ def reckon(case: Case, start: datetime, amount: int, unit: Unit = Unit.CALENDAR_
 
 # -- each clock and what follows it ---------------------------------------------------------------
 
+
 @scenario
-async def test_an_unrouted_petition_is_reminded_twice_and_is_overdue_after_fifteen_days_not_before(case: Case):
+async def test_an_unrouted_petition_is_reminded_twice_and_is_overdue_after_fifteen_days_not_before(
+    case: Case,
+):
     petition = await case.act()
     route = await case.until("petition.route", "running")
     assert (route.node, route.due_at) == (VILLAGE, reckon(case, petition.registered_at, 15))
@@ -144,18 +175,24 @@ async def test_an_unrouted_petition_is_reminded_twice_and_is_overdue_after_fifte
     assert waiting.status == "running"
     span = route.due_at - route.started_at
     assert [(r["fraction"], r["at"], r["notify"]) for r in waiting.reminders_sent] == [
-        (0.5, route.started_at + span * 0.5, AT_VILLAGE), (0.8, route.started_at + span * 0.8, AT_VILLAGE)]
+        (0.5, route.started_at + span * 0.5, AT_VILLAGE),
+        (0.8, route.started_at + span * 0.8, AT_VILLAGE),
+    ]
     await case.env.sleep(timedelta(minutes=2))
     missed = await case.until("petition.route", "missed")
     assert (missed.outcome, missed.ended_at) == (
-        f"overdue at {VILLAGE}: not routed to a receiving body within 15 calendar days", route.due_at)
+        f"overdue at {VILLAGE}: not routed to a receiving body within 15 calendar days",
+        route.due_at,
+    )
     assert history(case.system, petition) == ["Registered"]
     known = await case.known(lambda time: time.clocks == [])
     assert not known.ended
 
 
 @scenario
-async def test_the_receiving_body_may_object_for_five_working_days_and_must_decide_acceptance_in_fifteen(case: Case):
+async def test_the_receiving_body_may_object_for_five_working_days_and_must_decide_acceptance_in_fifteen(
+    case: Case,
+):
     await case.step_to(Status.ROUTED)
     objection = await case.until("petition.objection", "running")
     notice = case.clocks()["petition.acceptance_notice"]
@@ -167,7 +204,10 @@ async def test_the_receiving_body_may_object_for_five_working_days_and_must_deci
     assert case.clocks()["petition.acceptance_notice"].status == "running"
     await case.sleep_until(notice.due_at + timedelta(minutes=1))
     missed = await case.until("petition.acceptance_notice", "missed")
-    assert missed.outcome == f"overdue at {TOWNSHIP}: acceptance not decided and notified within 15 calendar days"
+    assert (
+        missed.outcome
+        == f"overdue at {TOWNSHIP}: acceptance not decided and notified within 15 calendar days"
+    )
     assert [r["notify"] for r in missed.reminders_sent] == [AT_TOWNSHIP, AT_TOWNSHIP]
 
 
@@ -194,7 +234,9 @@ async def test_a_hearing_stops_the_handling_clock_so_its_due_time_moves_by_the_h
     assert case.clocks()["petition.handling"].status == "running"
     await case.env.sleep(timedelta(minutes=2))
     missed = await case.until("petition.handling", "missed")
-    assert missed.outcome.endswith("no written handling opinion within 60 calendar days (hearing time not counted)")
+    assert missed.outcome.endswith(
+        "no written handling opinion within 60 calendar days (hearing time not counted)"
+    )
 
 
 @scenario
@@ -219,10 +261,14 @@ async def test_the_one_extension_moves_the_handling_deadline_and_it_passes_at_th
 
 @pytest.mark.parametrize(
     ("status", "name", "node", "consequence"),
-    [(Status.REVIEW_REQUESTED, "petition.review_decision", COUNTY, "the review not decided"),
-     (Status.RE_REVIEW_REQUESTED, "petition.re_review_decision", COUNTY, "the re-review not decided")],
+    [
+        (Status.REVIEW_REQUESTED, "petition.review_decision", COUNTY, "the review not decided"),
+        (Status.RE_REVIEW_REQUESTED, "petition.re_review_decision", COUNTY, "the re-review not decided"),
+    ],
 )
-def test_a_review_or_re_review_not_decided_in_thirty_days_is_overdue_at_the_deciding_body(sqlite, status, name, node, consequence):
+def test_a_review_or_re_review_not_decided_in_thirty_days_is_overdue_at_the_deciding_body(
+    sqlite, status, name, node, consequence
+):
     @scenario
     async def overdue(case: Case) -> None:
         await case.step_to(status)
@@ -238,10 +284,14 @@ def test_a_review_or_re_review_not_decided_in_thirty_days_is_overdue_at_the_deci
 
 @pytest.mark.parametrize(
     ("status", "name", "how"),
-    [(Status.OPINION_GIVEN, "petition.review_request", "no_review_requested"),
-     (Status.REVIEWED, "petition.re_review_request", "no_re_review_requested")],
+    [
+        (Status.OPINION_GIVEN, "petition.review_request", "no_review_requested"),
+        (Status.REVIEWED, "petition.re_review_request", "no_re_review_requested"),
+    ],
 )
-def test_a_window_closing_with_no_request_concludes_the_petition_and_ends_its_workflow(sqlite, status, name, how):
+def test_a_window_closing_with_no_request_concludes_the_petition_and_ends_its_workflow(
+    sqlite, status, name, how
+):
     @scenario
     async def closes(case: Case) -> None:
         await case.step_to(status)
@@ -254,7 +304,10 @@ def test_a_window_closing_with_no_request_concludes_the_petition_and_ends_its_wo
         assert final.ended and final.clocks == []
         concluded = desk(case.system).get(None, case.id)
         assert (concluded.status, concluded.conclusion["how"], concluded.conclusion["at"]) == (
-            Status.CONCLUDED, how, window.due_at)
+            Status.CONCLUDED,
+            how,
+            window.due_at,
+        )
         assert case.system.casebook.history(case.id, concluded.version)[-1].actor == "system:deadline"
         assert case.clocks()[name].status == "stopped"
 
@@ -274,7 +327,9 @@ async def test_a_petition_through_review_and_re_review_with_a_hearing_to_conclus
     resumed = await case.until("petition.review_decision", "running")
     # A hearing on three local days: 30 days with 3 not counted end where 33 days would.
     assert resumed.due_at == reckon(case, decision.started_at, decision.rule["amount"] + 3)
-    await case.sleep_until(resumed.due_at - timedelta(hours=1))  # past the unpaused limit (most days), inside this one
+    await case.sleep_until(
+        resumed.due_at - timedelta(hours=1)
+    )  # past the unpaused limit (most days), inside this one
     for _, command in STEPS[4:]:
         await case.act(command)
         await case.env.sleep(timedelta(days=20))
@@ -282,12 +337,23 @@ async def test_a_petition_through_review_and_re_review_with_a_hearing_to_conclus
     assert case.clocks()["petition.review_decision"].outcome == "met: review decided"
     assert final.ended and final.clocks == []
     assert history(case.system, case.petition)[-5:] == [
-        "HearingEnded", "ReviewDecided", "ReReviewRequested", "ReReviewDecided", "Concluded"]
+        "HearingEnded",
+        "ReviewDecided",
+        "ReReviewRequested",
+        "ReReviewDecided",
+        "Concluded",
+    ]
     clocks = case.clocks()
     assert [(n.split(".")[1], c.status) for n, c in clocks.items()] == [
-        ("route", "stopped"), ("acceptance_notice", "stopped"), ("objection", "stopped"), ("handling", "stopped"),
-        ("review_request", "stopped"), ("review_decision", "stopped"), ("re_review_request", "stopped"),
-        ("re_review_decision", "stopped")]
+        ("route", "stopped"),
+        ("acceptance_notice", "stopped"),
+        ("objection", "stopped"),
+        ("handling", "stopped"),
+        ("review_request", "stopped"),
+        ("review_decision", "stopped"),
+        ("re_review_request", "stopped"),
+        ("re_review_decision", "stopped"),
+    ]
     assert clocks["petition.re_review_decision"].outcome == "met: re-review decided"
 
 
@@ -301,7 +367,11 @@ async def test_the_objection_window_across_national_day_closes_on_monday_12_octo
     # Routed Tuesday 29 September: Wednesday 30 September is working day 1; 1-7 October are the
     # National Day holiday; Thursday 8 (2), Friday 9 (3) and Saturday 10 October, worked in
     # exchange (4); Sunday 11 is a weekend day; Monday 12 October is day 5.
-    assert (closed.outcome, closed.due_at, closed.ended_at) == ("window closed: no objection", end_of(10, 12), end_of(10, 12))
+    assert (closed.outcome, closed.due_at, closed.ended_at) == (
+        "window closed: no objection",
+        end_of(10, 12),
+        end_of(10, 12),
+    )
     missed = await case.until("petition.acceptance_notice", "missed")
     # 15 calendar days from 29 September end on Wednesday 14 October, a working day.
     assert (missed.due_at, missed.ended_at) == (end_of(10, 14), end_of(10, 14))
@@ -310,14 +380,21 @@ async def test_the_objection_window_across_national_day_closes_on_monday_12_octo
     # when the petition was routed.
     route = case.clocks()["petition.route"]
     assert (route.status, route.ended_at, route.outcome) == (
-        "stopped", datetime(2026, 9, 29, 10, 0, tzinfo=CHINA), "met: routed to a receiving body")
+        "stopped",
+        datetime(2026, 9, 29, 10, 0, tzinfo=CHINA),
+        "met: routed to a receiving body",
+    )
 
 
 # -- the activities ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("status", "name", "effect"),
-    [(Status.ACCEPTED, "petition.handling", "DeadlineMissed"), (Status.OPINION_GIVEN, "petition.review_request", "Concluded")],
+    [
+        (Status.ACCEPTED, "petition.handling", "DeadlineMissed"),
+        (Status.OPINION_GIVEN, "petition.review_request", "Concluded"),
+    ],
 )
 def test_the_due_activity_run_twice_records_once(sqlite, status, name, effect):
     system, clock = sqlite

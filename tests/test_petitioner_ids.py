@@ -28,10 +28,20 @@ def started(tmp_path: Path, **settings: object) -> System:
 def filed(system: System) -> Petitioner:
     """The record of the petitioner after one petition: found only through the desk's key."""
     desk = system.casebook.petitions
-    desk.register(person("petition_agent"), node=VILLAGE, channel=Channel.VIA_AGENT, type=PetitionType.COMPLAINT,
-                  petitioner=ZHANG, content="The road money was never paid.", matter="road compensation")
-    [opened] = [n for n in system.casebook.recorder.select_notifications(1, 1000)
-                if n.topic == "fengqiao.petition:PetitionerOpened"]
+    desk.register(
+        person("petition_agent"),
+        node=VILLAGE,
+        channel=Channel.VIA_AGENT,
+        type=PetitionType.COMPLAINT,
+        petitioner=ZHANG,
+        content="The road money was never paid.",
+        matter="road compensation",
+    )
+    [opened] = [
+        n
+        for n in system.casebook.recorder.select_notifications(1, 1000)
+        if n.topic == "fengqiao.petition:PetitionerOpened"
+    ]
     assert opened.originator_id == desk.petitioner_id(ZHANG["id_number"])
     return system.casebook.load(Petitioner, opened.originator_id, "petitioner")
 
@@ -72,9 +82,15 @@ def test_development_without_a_key_uses_the_fixed_development_key(tmp_path: Path
 
 @pytest.mark.parametrize(
     ("id_key", "message"),
-    [(None, "without FENGQIAO_ID_KEY"), ("short", "at least 32 characters"), (DEVELOPMENT_ID_KEY, "not the development key")],
+    [
+        (None, "without FENGQIAO_ID_KEY"),
+        ("short", "at least 32 characters"),
+        (DEVELOPMENT_ID_KEY, "not the development key"),
+    ],
 )
-def test_production_refuses_to_start_without_a_secret_id_key(tmp_path: Path, id_key: str | None, message: str):
+def test_production_refuses_to_start_without_a_secret_id_key(
+    tmp_path: Path, id_key: str | None, message: str
+):
     settings = settings_for(tmp_path, mode="production", cipher_key=AESCipher.create_key(32), id_key=id_key)
     with pytest.raises(ConfigurationError, match=message):
         bootstrap(settings)

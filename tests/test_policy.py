@@ -3,7 +3,7 @@ files refused with the line and the reason, and every change recorded with who a
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from domain.errors import AccessDenied
 from domain.policy import InProgress, PolicyVersion, Rule
 from infra.bootstrap import System
 from infra.rules_files import RulesFileError, load_rules_file, read_policy_file, read_rules_file
-from tests.support import shipped_rules, ROOT, person
+from tests.support import ROOT, person, shipped_rules
 
 DEFAULT = ROOT / "config" / "policy" / "default.toml"
 
@@ -31,26 +31,49 @@ def test_the_most_specific_rule_wins():
 
 def write(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "policy.toml"
-    path.write_text('[policy]\nversion = "x"\neffective_from = 2026-01-01T00:00:00+08:00\n' + body, encoding="utf-8")
+    path.write_text(
+        '[policy]\nversion = "x"\neffective_from = 2026-01-01T00:00:00+08:00\n' + body, encoding="utf-8"
+    )
     return path
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "weeks"\n', "line 5: .*unit 'weeks' is not one of"),
-    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.gird"\n'
-     'amount = 1\nunit = "hours"\n', "line 10: rule #2: unknown clock 'dispute.gird'"),
-    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1.5\nunit = "hours"\n', "line 5: .*amount must be a whole number"),
-    ('\n[[rule]]\nclock = "dispute.grid"\nunit = "hours"\n', "line 5: .*missing 'amount'"),
-    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\nreminders = [1.5]\n',
-     "line 5: rule #1: reminders are fractions"),
-    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.grid"\n'
-     'amount = 2\nunit = "hours"\n', "line 10: rule #2: a second rule for dispute.grid"),
-    ('\n[[rule\n', "line 5"),
-    ('\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n',
-     "no rule for dispute.follow_up, .*: a policy version gives a rule for every clock"),
-    ('', "at least one"),
-])
-def test_a_malformed_policy_file_is_refused_with_the_line_and_the_reason(tmp_path: Path, body: str, message: str):
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "weeks"\n',
+            "line 5: .*unit 'weeks' is not one of",
+        ),
+        (
+            '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.gird"\n'
+            'amount = 1\nunit = "hours"\n',
+            "line 10: rule #2: unknown clock 'dispute.gird'",
+        ),
+        (
+            '\n[[rule]]\nclock = "dispute.grid"\namount = 1.5\nunit = "hours"\n',
+            "line 5: .*amount must be a whole number",
+        ),
+        ('\n[[rule]]\nclock = "dispute.grid"\nunit = "hours"\n', "line 5: .*missing 'amount'"),
+        (
+            '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\nreminders = [1.5]\n',
+            "line 5: rule #1: reminders are fractions",
+        ),
+        (
+            '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.grid"\n'
+            'amount = 2\nunit = "hours"\n',
+            "line 10: rule #2: a second rule for dispute.grid",
+        ),
+        ("\n[[rule\n", "line 5"),
+        (
+            '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n',
+            "no rule for dispute.follow_up, .*: a policy version gives a rule for every clock",
+        ),
+        ("", "at least one"),
+    ],
+)
+def test_a_malformed_policy_file_is_refused_with_the_line_and_the_reason(
+    tmp_path: Path, body: str, message: str
+):
     with pytest.raises(RulesFileError, match=message):
         read_policy_file(write(tmp_path, body))
 
@@ -58,19 +81,30 @@ def test_a_malformed_policy_file_is_refused_with_the_line_and_the_reason(tmp_pat
 def test_adopting_a_new_version_records_who_and_why_and_keeps_the_old_one(system: System):
     book = system.casebook.rulebook
     assert [p.version for p in book.current().policies] == ["2026.1"]
-    later = datetime(2026, 7, 1, tzinfo=timezone.utc)
+    later = datetime(2026, 7, 1, tzinfo=UTC)
     book.adopt_policy(
-        "system:operator", version="2026.2", effective_from=later,
-        in_progress=InProgress.AT_CLOCK_START, rules=shipped_rules(Rule("dispute.grid", 12, Unit.HOURS)),
-        reason="the township asks for same-day answers", source="township notice 7", authorise=False,
+        "system:operator",
+        version="2026.2",
+        effective_from=later,
+        in_progress=InProgress.AT_CLOCK_START,
+        rules=shipped_rules(Rule("dispute.grid", 12, Unit.HOURS)),
+        reason="the township asks for same-day answers",
+        source="township notice 7",
+        authorise=False,
     )
     current = book.current()
-    assert current.policy_in_force(datetime(2026, 3, 1, tzinfo=timezone.utc)).version == "2026.1"
+    assert current.policy_in_force(datetime(2026, 3, 1, tzinfo=UTC)).version == "2026.1"
     assert current.policy_in_force(later).version == "2026.2"
-    adopted = [e for e in system.casebook.repository.event_store.get(current.id)
-               if type(e).__name__ == "PolicyVersionAdopted"][-1]
+    adopted = [
+        e
+        for e in system.casebook.repository.event_store.get(current.id)
+        if type(e).__name__ == "PolicyVersionAdopted"
+    ][-1]
     assert (adopted.actor, adopted.reason, adopted.source) == (
-        "system:operator", "the township asks for same-day answers", "township notice 7")
+        "system:operator",
+        "the township asks for same-day answers",
+        "township notice 7",
+    )
 
 
 def test_a_version_is_adopted_once_and_a_file_loaded_again_changes_nothing(system: System):
@@ -84,8 +118,13 @@ def test_a_version_is_adopted_once_and_a_file_loaded_again_changes_nothing(syste
 def test_only_a_post_covering_the_county_may_change_the_policy(system: System):
     with pytest.raises(AccessDenied) as refused:
         system.casebook.rulebook.adopt_policy(
-            person("township"), version="t", effective_from=datetime(2026, 7, 1, tzinfo=timezone.utc),
-            in_progress=InProgress.LATEST, rules=shipped_rules(Rule("dispute.grid", 12, Unit.HOURS)), reason="r", source="s",
+            person("township"),
+            version="t",
+            effective_from=datetime(2026, 7, 1, tzinfo=UTC),
+            in_progress=InProgress.LATEST,
+            rules=shipped_rules(Rule("dispute.grid", 12, Unit.HOURS)),
+            reason="r",
+            source="s",
         )
     assert refused.value.right == Right.MANAGE_POLICY and "outside" in str(refused.value)
 
@@ -98,7 +137,10 @@ def test_a_corrected_calendar_year_is_recorded_as_a_correction(system: System):
     book = system.casebook.rulebook
     assert book.current().calendar("CN").is_working_day(date(2026, 12, 31))
     corrected = replace(file, year=replace(file.year, holidays=file.year.holidays | {date(2026, 12, 31)}))
-    assert load_rules_file(system.casebook, corrected, actor="system:operator", reason="new year's eve") == "corrected"
+    assert (
+        load_rules_file(system.casebook, corrected, actor="system:operator", reason="new year's eve")
+        == "corrected"
+    )
     calendar = book.current().calendar("CN")
     assert not calendar.is_working_day(date(2026, 12, 31)) and calendar.version == 2
     assert load_rules_file(system.casebook, corrected, actor="system:operator", reason="again") == "unchanged"
@@ -108,4 +150,5 @@ def test_the_demonstration_policy_has_a_rule_wherever_the_default_has_one():
     demo = read_policy_file(ROOT / "config" / "demo-policy" / "fast.toml")
     shipped = read_policy_file(DEFAULT)
     assert {(r.clock, tuple(sorted(r.when.items()))) for r in demo.rules} == {
-        (r.clock, tuple(sorted(r.when.items()))) for r in shipped.rules}
+        (r.clock, tuple(sorted(r.when.items()))) for r in shipped.rules
+    }

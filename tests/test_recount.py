@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from domain.calendar import CHINA, CalendarYear, Unit
 from domain.clocks import ClockState
@@ -25,8 +25,11 @@ CN_2026 = ROOT / "config" / "calendars" / "CN-2026.toml"
 
 # A year no shipped calendar covers, so that loading it is a first load however many years ship
 # later; its one holiday and one make-up working Saturday are made up for the test.
-LATE_YEAR = CalendarFile("CN", CalendarYear(2040, frozenset({date(2040, 1, 6)}), frozenset({date(2040, 1, 7)})),
-                         source="test: 2040 made up")
+LATE_YEAR = CalendarFile(
+    "CN",
+    CalendarYear(2040, frozenset({date(2040, 1, 6)}), frozenset({date(2040, 1, 7)})),
+    source="test: 2040 made up",
+)
 
 
 def escalated_on(system: System, clock: Clock, at: datetime) -> tuple[Dispute, ClockState]:
@@ -39,7 +42,7 @@ def escalated_on(system: System, clock: Clock, at: datetime) -> tuple[Dispute, C
 
 
 def test_a_calendar_correction_moves_an_open_deadline_and_keeps_the_old_one(system: System, clock: Clock):
-    clock.now = datetime(2026, 9, 22, 10, 0, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 9, 22, 10, 0, tzinfo=UTC)
     dispute = report(system)
     system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
     [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
@@ -47,7 +50,10 @@ def test_a_calendar_correction_moves_an_open_deadline_and_keeps_the_old_one(syst
 
     file = read_rules_file(CN_2026)
     corrected = replace(file, year=replace(file.year, holidays=file.year.holidays | {date(2026, 10, 8)}))
-    assert load_rules_file(system.casebook, corrected, actor="system:operator", reason="8 Oct made a holiday") == "corrected"
+    assert (
+        load_rules_file(system.casebook, corrected, actor="system:operator", reason="8 Oct made a holiday")
+        == "corrected"
+    )
     moved = system.casebook.deadlines.recompute_open_clocks(reason="calendar CN 2026 corrected", at=clock.now)
     assert moved == [("dispute", str(dispute.id))]
     again = system.casebook.deadlines.recompute_open_clocks(reason="calendar CN 2026 corrected", at=clock.now)
@@ -59,8 +65,10 @@ def test_a_calendar_correction_moves_an_open_deadline_and_keeps_the_old_one(syst
     [change] = recounted.recomputations
     assert (change["from"], change["to"]) == (village.due_at, recounted.due_at)
     text = explain(recounted, clock.now)
-    assert "Recomputed 2026-09-22 18:00:00 CST on calendar version 2: due 2026-10-08 23:59:59 CST became " \
-           "2026-10-09 23:59:59 CST (calendar CN 2026 corrected)." in text
+    assert (
+        "Recomputed 2026-09-22 18:00:00 CST on calendar version 2: due 2026-10-08 23:59:59 CST became "
+        "2026-10-09 23:59:59 CST (calendar CN 2026 corrected)." in text
+    )
 
 
 def test_a_policy_for_running_clocks_moves_them_and_one_for_new_clocks_does_not(system: System, clock: Clock):
@@ -69,16 +77,29 @@ def test_a_policy_for_running_clocks_moves_them_and_one_for_new_clocks_does_not(
     [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
     rules = shipped_rules(Rule("dispute.village", 5, Unit.CALENDAR_DAYS))
     system.casebook.rulebook.adopt_policy(
-        "system:operator", version="new-only", effective_from=clock.now - timedelta(hours=1),
-        in_progress=InProgress.AT_CLOCK_START, rules=rules, reason="faster for new cases", source="t",
+        "system:operator",
+        version="new-only",
+        effective_from=clock.now - timedelta(hours=1),
+        in_progress=InProgress.AT_CLOCK_START,
+        rules=rules,
+        reason="faster for new cases",
+        source="t",
         authorise=False,
     )
     assert system.casebook.deadlines.recompute_open_clocks(reason="r", at=clock.now) == []
     system.casebook.rulebook.adopt_policy(
-        "system:operator", version="everyone", effective_from=clock.now - timedelta(minutes=30),
-        in_progress=InProgress.LATEST, rules=rules, reason="faster for every case", source="t", authorise=False,
+        "system:operator",
+        version="everyone",
+        effective_from=clock.now - timedelta(minutes=30),
+        in_progress=InProgress.LATEST,
+        rules=rules,
+        reason="faster for every case",
+        source="t",
+        authorise=False,
     )
-    assert system.casebook.deadlines.recompute_open_clocks(reason="r", at=clock.now) == [("dispute", str(dispute.id))]
+    assert system.casebook.deadlines.recompute_open_clocks(reason="r", at=clock.now) == [
+        ("dispute", str(dispute.id))
+    ]
     recounted = system.casebook.deadlines.clocks("dispute", dispute.id).clock(village.key)
     assert (recounted.policy_version, recounted.rule["amount"]) == ("everyone", 5)
     assert recounted.due_at < village.due_at
@@ -100,9 +121,14 @@ def test_a_running_workflow_counts_to_the_moved_deadline(sqlite):
 
             await eventually(village_clock)
             system.casebook.rulebook.adopt_policy(
-                "system:operator", version="two-hours", effective_from=clock.now - timedelta(minutes=1),
-                in_progress=InProgress.LATEST, rules=shipped_rules(Rule("dispute.village", 2, Unit.HOURS)),
-                reason="drill", source="t", authorise=False,
+                "system:operator",
+                version="two-hours",
+                effective_from=clock.now - timedelta(minutes=1),
+                in_progress=InProgress.LATEST,
+                rules=shipped_rules(Rule("dispute.village", 2, Unit.HOURS)),
+                reason="drill",
+                source="t",
+                authorise=False,
             )
             await dispatcher.catch_up()
             await env.sleep(timedelta(hours=1, minutes=50))
@@ -118,26 +144,41 @@ def test_a_running_workflow_counts_to_the_moved_deadline(sqlite):
 
 
 def test_a_year_loaded_late_recounts_the_clocks_that_run_into_it_and_no_other(system: System, clock: Clock):
-    earlier, before = escalated_on(system, clock, datetime(2039, 11, 1, 2, 0, tzinfo=timezone.utc))
-    dispute, village = escalated_on(system, clock, datetime(2039, 12, 22, 2, 0, tzinfo=timezone.utc))
+    earlier, before = escalated_on(system, clock, datetime(2039, 11, 1, 2, 0, tzinfo=UTC))
+    dispute, village = escalated_on(system, clock, datetime(2039, 12, 22, 2, 0, tzinfo=UTC))
     assert village.due_at == datetime(2040, 1, 6, 23, 59, 59, tzinfo=CHINA)  # Friday; 2040 unknown
     assert village.unknown_years == [2039, 2040]
-    assert "No calendar is loaded for 2039, 2040: only weekends were skipped there." in explain(village, clock.now)
+    assert "No calendar is loaded for 2039, 2040: only weekends were skipped there." in explain(
+        village, clock.now
+    )
 
-    assert load_rules_file(system.casebook, LATE_YEAR, actor="system:operator", reason="2040 published") == "loaded"
-    moved = system.casebook.deadlines.recompute_open_clocks(reason="calendar CN 2040 loaded", at=clock.now, year=2040)
+    assert (
+        load_rules_file(system.casebook, LATE_YEAR, actor="system:operator", reason="2040 published")
+        == "loaded"
+    )
+    moved = system.casebook.deadlines.recompute_open_clocks(
+        reason="calendar CN 2040 loaded", at=clock.now, year=2040
+    )
     assert moved == [("dispute", str(dispute.id))]
 
     recounted = system.casebook.deadlines.clocks("dispute", dispute.id).clock(village.key)
-    assert recounted.due_at == datetime(2040, 1, 7, 23, 59, 59, tzinfo=CHINA)  # the 6th a holiday, the 7th worked
+    assert recounted.due_at == datetime(
+        2040, 1, 7, 23, 59, 59, tzinfo=CHINA
+    )  # the 6th a holiday, the 7th worked
     assert (recounted.skipped, recounted.rolled_forward, recounted.unknown_years) == (
-        [{"day": "2040-01-06", "why": "holiday"}], True, [2039])
+        [{"day": "2040-01-06", "why": "holiday"}],
+        True,
+        [2039],
+    )
     text = explain(recounted, clock.now)
     assert "Days not counted: holiday: 2040-01-06." in text
     assert "No calendar is loaded for 2039: only weekends were skipped there." in text
     untouched = system.casebook.deadlines.clocks("dispute", earlier.id).clock(before.key)
     assert (untouched.due_at, untouched.calendar_version, untouched.recomputations) == (
-        before.due_at, before.calendar_version, [])
+        before.due_at,
+        before.calendar_version,
+        [],
+    )
 
 
 def test_the_dispatcher_recounts_when_a_year_is_loaded_and_the_workflow_counts_to_the_new_due_time(sqlite):
@@ -147,17 +188,20 @@ def test_the_dispatcher_recounts_when_a_year_is_loaded_and_the_workflow_counts_t
         async with running(system, clock) as (env, dispatcher):
             # The store's clock stands in 2039 while the test server's stands today: the due time
             # is years ahead of the workflow, which only has to hear of it.
-            dispute, village = escalated_on(system, clock, datetime(2039, 12, 22, 2, 0, tzinfo=timezone.utc))
+            dispute, village = escalated_on(system, clock, datetime(2039, 12, 22, 2, 0, tzinfo=UTC))
             await dispatcher.catch_up()
 
             handle = env.client.get_workflow_handle_for(
-                CaseClockWorkflow.run, case_workflow_id("dispute", str(dispute.id), 0))
+                CaseClockWorkflow.run, case_workflow_id("dispute", str(dispute.id), 0)
+            )
             await held(handle, lambda time: [c.due_at for c in time.clocks] == [village.due_at])
             load_rules_file(system.casebook, LATE_YEAR, actor="system:operator", reason="2040 published")
             await dispatcher.catch_up()
             moved = datetime(2040, 1, 7, 23, 59, 59, tzinfo=CHINA)
             await held(handle, lambda time: [c.due_at for c in time.clocks] == [moved])
-            [change] = system.casebook.deadlines.clocks("dispute", dispute.id).clock(village.key).recomputations
+            [change] = (
+                system.casebook.deadlines.clocks("dispute", dispute.id).clock(village.key).recomputations
+            )
             assert change["reason"] == "calendar CN 2040 loaded: 2040 published"
 
     asyncio.run(scenario())

@@ -17,7 +17,12 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_there_are_recorded_histories_to_replay():
-    assert {p.stem for p in HISTORIES} >= {"dispute_ladder", "dispute_agreement", "patrol_schedule", "patrol_shift_missed"}
+    assert {p.stem for p in HISTORIES} >= {
+        "dispute_ladder",
+        "dispute_agreement",
+        "patrol_schedule",
+        "patrol_shift_missed",
+    }
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
@@ -33,13 +38,16 @@ def test_the_replay_catches_a_workflow_that_changed_its_steps(monkeypatch: pytes
 
     original = case_clock.CaseClockWorkflow._ask
 
-    async def renamed(self, activity, argument):  # noqa: ANN001
+    async def renamed(self, activity, argument):
         return await original(self, "sync_case_v2" if activity == "sync_case" else activity, argument)
 
     monkeypatch.setattr(case_clock.CaseClockWorkflow, "_ask", renamed)
     history = WorkflowHistory.from_json("ladder", HISTORIES[0].read_text(encoding="utf-8"))
     # Without the sandbox, so that the patched method is the one that runs.
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter,
-                        workflow_runner=UnsandboxedWorkflowRunner())
+    replayer = Replayer(
+        workflows=WORKFLOWS,
+        data_converter=pydantic_data_converter,
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    )
     with pytest.raises(Exception, match="(?i)nondetermin|TMPRL1100"):
         asyncio.run(replayer.replay_workflow(history))

@@ -25,27 +25,80 @@ def day(month: int, dom: int, hour: int = 9) -> datetime:
 def template(version: str, since: datetime, escalation_points: float) -> dict:
     return {
         "template": {"township": "t", "year": YEAR, "version": version, "effective_from": since},
-        "section": [{"code": "key", "title": "Key work", "item": [
-            {"code": "mediation", "max": 10, "rule": [
-                {"shape": "per_event", "fact": "dispute.escalated", "points": escalation_points,
-                 "where": {"to_level": "township", "without_first_mediation": True}},
-                {"shape": "per_shortfall", "metric": "mediation_success_rate", "threshold": 0.85, "step": 0.05,
-                 "points": -0.5},
-            ]},
-            {"code": "safety", "max": 5, "rule": [
-                {"shape": "per_event", "fact": "incident.state", "where": {"kind": "safety_accident"}, "points": -2},
-                {"shape": "zero_if", "fact": "incident.state", "where": {"kind": "safety_accident", "fatal": True}},
-            ]},
-            {"code": "meetings", "max": 3, "rule": [
-                {"shape": "per_missing", "fact": "activity.held", "where": {"kind": "committee_meeting"},
-                 "period": "month", "points": -1},
-            ]},
-            {"code": "manual", "max": 10, "rule": [{"shape": "manual"}]},
-            {"code": "bonus", "max": 3, "bonus": True, "rule": [{"shape": "manual"}]},
-        ]}],
-        "veto": [{"code": "mass", "title": "A mass incident", "fact": "incident.state", "where": {"kind": "mass_incident"}}],
-        "pay": {"threshold": 15, "post": {"branch_secretary": {"basic_monthly": 300, "floating_yearly": 6000},
-                                         "village_director": {"basic_monthly": 300, "floating_yearly": 6000}}},
+        "section": [
+            {
+                "code": "key",
+                "title": "Key work",
+                "item": [
+                    {
+                        "code": "mediation",
+                        "max": 10,
+                        "rule": [
+                            {
+                                "shape": "per_event",
+                                "fact": "dispute.escalated",
+                                "points": escalation_points,
+                                "where": {"to_level": "township", "without_first_mediation": True},
+                            },
+                            {
+                                "shape": "per_shortfall",
+                                "metric": "mediation_success_rate",
+                                "threshold": 0.85,
+                                "step": 0.05,
+                                "points": -0.5,
+                            },
+                        ],
+                    },
+                    {
+                        "code": "safety",
+                        "max": 5,
+                        "rule": [
+                            {
+                                "shape": "per_event",
+                                "fact": "incident.state",
+                                "where": {"kind": "safety_accident"},
+                                "points": -2,
+                            },
+                            {
+                                "shape": "zero_if",
+                                "fact": "incident.state",
+                                "where": {"kind": "safety_accident", "fatal": True},
+                            },
+                        ],
+                    },
+                    {
+                        "code": "meetings",
+                        "max": 3,
+                        "rule": [
+                            {
+                                "shape": "per_missing",
+                                "fact": "activity.held",
+                                "where": {"kind": "committee_meeting"},
+                                "period": "month",
+                                "points": -1,
+                            },
+                        ],
+                    },
+                    {"code": "manual", "max": 10, "rule": [{"shape": "manual"}]},
+                    {"code": "bonus", "max": 3, "bonus": True, "rule": [{"shape": "manual"}]},
+                ],
+            }
+        ],
+        "veto": [
+            {
+                "code": "mass",
+                "title": "A mass incident",
+                "fact": "incident.state",
+                "where": {"kind": "mass_incident"},
+            }
+        ],
+        "pay": {
+            "threshold": 15,
+            "post": {
+                "branch_secretary": {"basic_monthly": 300, "floating_yearly": 6000},
+                "village_director": {"basic_monthly": 300, "floating_yearly": 6000},
+            },
+        },
     }
 
 
@@ -56,7 +109,9 @@ VERSIONS = [
 _n = iter(range(1000))
 
 
-def fact(fact_kind: str, at: datetime, recorded: datetime | None = None, case: str | None = None, **attributes) -> Fact:
+def fact(
+    fact_kind: str, at: datetime, recorded: datetime | None = None, case: str | None = None, **attributes
+) -> Fact:
     return Fact(f"e{next(_n)}", UNIT, fact_kind, at, recorded or at, attributes, case)
 
 
@@ -88,12 +143,22 @@ HELD = [
 ]
 
 
-def card(as_of: datetime, known_on: datetime | None = None, reviews=(), people=None, entries=ENTRIES):  # noqa: ANN001
-    return score(unit=UNIT, year=YEAR, versions=VERSIONS, facts=FACTS, entries=list(entries), reviews=list(reviews),
-                 held=HELD, people=people or {}, as_of=as_of, known_on=known_on or day(12, 31, 23))
+def card(as_of: datetime, known_on: datetime | None = None, reviews=(), people=None, entries=ENTRIES):
+    return score(
+        unit=UNIT,
+        year=YEAR,
+        versions=VERSIONS,
+        facts=FACTS,
+        entries=list(entries),
+        reviews=list(reviews),
+        held=HELD,
+        people=people or {},
+        as_of=as_of,
+        known_on=known_on or day(12, 31, 23),
+    )
 
 
-def items(scorecard) -> dict[str, float]:  # noqa: ANN001
+def items(scorecard) -> dict[str, float]:
     return {i.code: i.score for s in scorecard.sections for i in s["items"]}
 
 
@@ -114,7 +179,9 @@ def test_each_deduction_names_its_rule_version_and_events():
     march, august, shortfall = mediation.deductions
     assert (march.points, march.version, march.facts) == (-0.1, "v1", [FACTS[0].fact_id])
     assert (august.points, august.version, august.facts) == (-0.2, "v2", [FACTS[1].fact_id])
-    assert march.rule == "-0.1 per dispute.escalated where to_level = township, without_first_mediation = True"
+    assert (
+        march.rule == "-0.1 per dispute.escalated where to_level = township, without_first_mediation = True"
+    )
     assert (shortfall.points, len(shortfall.facts)) == (-1.5, 10)
     assert shortfall.note == "rate 70.0% is 15.0% short: 3 step(s) of 0.05"
 
@@ -156,10 +223,14 @@ def test_missing_periods_count_only_once_they_have_ended():
 
 
 def test_pay_in_proportion_to_the_score_above_the_threshold_with_its_deductions():
-    end = card(day(12, 31, 23), reviews=[LIFTED], people={
-        "director-b": PersonFacts(unapproved_absence_days=20),
-        "secretary": PersonFacts(incompetent_share=0.6),
-    })
+    end = card(
+        day(12, 31, 23),
+        reviews=[LIFTED],
+        people={
+            "director-b": PersonFacts(unapproved_absence_days=20),
+            "secretary": PersonFacts(incompetent_share=0.6),
+        },
+    )
     pay = {line.person_id: line for line in end.pay}
     secretary = pay["secretary"]
     # held all year: 12 months; basic 300 × 12; floating 6000 × 18.7 % = 1122, halved for the vote
@@ -170,17 +241,34 @@ def test_pay_in_proportion_to_the_score_above_the_threshold_with_its_deductions(
     director_b = pay["director-b"]
     # 1 July to the year's end: 6.05 months, less two months' pay for 20 days' unapproved absence
     assert director_b.months == 6.05 and director_b.deductions == [
-        "unapproved absence of 20 days: two months' pay deducted"]
+        "unapproved absence of 20 days: two months' pay deducted"
+    ]
     assert director_b.basic == pytest.approx(300 * 4.05, abs=0.01)
 
 
 def test_below_the_threshold_only_basic_pay():
-    poor = card(day(12, 31, 23), reviews=[LIFTED], entries=[
-        Entry("m2", "manual", -10, "no records kept", "inspection", day(3, 1), day(3, 1))])
+    poor = card(
+        day(12, 31, 23),
+        reviews=[LIFTED],
+        entries=[Entry("m2", "manual", -10, "no records kept", "inspection", day(3, 1), day(3, 1))],
+    )
     assert poor.total == 8.2 and not poor.passed  # 8.2 + 0 + 0 + (10 − 10) + no bonus
     assert all(line.floating == 0 and line.basic > 0 for line in poor.pay)
 
 
 def test_no_template_in_force_means_no_score():
-    assert score(unit=UNIT, year=YEAR, versions=VERSIONS, facts=FACTS, entries=[], reviews=[], held=[], people={},
-                 as_of=day(6, 1), known_on=day(1, 1, 0) - timedelta(days=1)) is None
+    assert (
+        score(
+            unit=UNIT,
+            year=YEAR,
+            versions=VERSIONS,
+            facts=FACTS,
+            entries=[],
+            reviews=[],
+            held=[],
+            people={},
+            as_of=day(6, 1),
+            known_on=day(1, 1, 0) - timedelta(days=1),
+        )
+        is None
+    )

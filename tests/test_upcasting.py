@@ -4,7 +4,7 @@ version 1) are read as today's events: the store is never rewritten, old records
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
@@ -19,7 +19,7 @@ from projections.runner import ProjectionRunner
 from tests.support import GRID, VILLAGE, Clock, person, shipped_rules
 from tests.test_dispute_workflow import report
 
-AT = datetime(2026, 2, 1, 8, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
 
 
 def v1_records(system: System) -> tuple:
@@ -27,15 +27,36 @@ def v1_records(system: System) -> tuple:
     dispute_id = uuid4()
     encode = system.casebook.mapper.transcoder.encode
     reported = {
-        "timestamp": AT, "originator_topic": "fengqiao.dispute:Dispute", "actor": "wang-fang",
-        "effective_at": AT, "command_id": "c-1", "village": VILLAGE, "grid": GRID,
-        "parties": [{"name": "Zhang San"}, {"name": "Li Si"}], "category": "neighbourhood",
-        "severity": "minor", "description": "fence moved", "occurred_at": AT,
+        "timestamp": AT,
+        "originator_topic": "fengqiao.dispute:Dispute",
+        "actor": "wang-fang",
+        "effective_at": AT,
+        "command_id": "c-1",
+        "village": VILLAGE,
+        "grid": GRID,
+        "parties": [{"name": "Zhang San"}, {"name": "Li Si"}],
+        "category": "neighbourhood",
+        "severity": "minor",
+        "description": "fence moved",
+        "occurred_at": AT,
     }
-    agreed = {"timestamp": AT, "actor": "li-ming", "effective_at": AT, "command_id": "c-2",
-              "level": "grid", "form": "oral", "terms": "fence back"}
-    closed = {"timestamp": AT, "actor": "li-ming", "effective_at": AT, "command_id": "c-3",
-              "with_agreement": True, "reason": "done"}
+    agreed = {
+        "timestamp": AT,
+        "actor": "li-ming",
+        "effective_at": AT,
+        "command_id": "c-2",
+        "level": "grid",
+        "form": "oral",
+        "terms": "fence back",
+    }
+    closed = {
+        "timestamp": AT,
+        "actor": "li-ming",
+        "effective_at": AT,
+        "command_id": "c-3",
+        "with_agreement": True,
+        "reason": "done",
+    }
     return dispute_id, [
         StoredEvent(dispute_id, 1, "fengqiao.dispute:Reported", encode(reported)),
         StoredEvent(dispute_id, 2, "fengqiao.dispute:AgreementReached", encode(agreed)),
@@ -76,18 +97,27 @@ def test_the_statistics_projection_reads_version_1_records(system: System):
     assert (stats["reported"], stats["resolved_by_agreement"]) == (1, 1)
 
 
-def test_a_version_1_recount_keeps_the_days_the_clock_had_and_takes_the_new_due_time(system: System, clock: Clock):
+def test_a_version_1_recount_keeps_the_days_the_clock_had_and_takes_the_new_due_time(
+    system: System, clock: Clock
+):
     """DueDateRecomputed v1 did not say how the rule counted on the new calendar; v2 does."""
-    clock.now = datetime(2026, 9, 22, 2, 0, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 9, 22, 2, 0, tzinfo=UTC)
     dispute = report(system)
     system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
     [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
     system.casebook.rulebook.adopt_policy(
-        "system:operator", version="five-days", effective_from=clock.now, in_progress=InProgress.LATEST,
-        rules=shipped_rules(Rule("dispute.village", 5, Unit.CALENDAR_DAYS)), reason="faster", source="t",
+        "system:operator",
+        version="five-days",
+        effective_from=clock.now,
+        in_progress=InProgress.LATEST,
+        rules=shipped_rules(Rule("dispute.village", 5, Unit.CALENDAR_DAYS)),
+        reason="faster",
+        source="t",
         authorise=False,
     )
-    assert system.casebook.deadlines.recompute_open_clocks(reason="r", at=clock.now) == [("dispute", str(dispute.id))]
+    assert system.casebook.deadlines.recompute_open_clocks(reason="r", at=clock.now) == [
+        ("dispute", str(dispute.id))
+    ]
 
     transcoder = system.casebook.mapper.transcoder
     records = system.casebook.recorder.select_events(clocks_id("dispute", dispute.id))
@@ -98,13 +128,17 @@ def test_a_version_1_recount_keeps_the_days_the_clock_had_and_takes_the_new_due_
         state.pop(field)
     copy = uuid4()
     system.casebook.recorder.insert_events(
-        [replace(r, originator_id=copy) for r in records[:-1]] + [replace(records[-1], originator_id=copy,
-                                                                             state=transcoder.encode(state))])
+        [replace(r, originator_id=copy) for r in records[:-1]]
+        + [replace(records[-1], originator_id=copy, state=transcoder.encode(state))]
+    )
 
     as_v1 = system.casebook.repository.get(copy).clock(village.key)
     as_v2 = system.casebook.deadlines.clocks("dispute", dispute.id).clock(village.key)
     assert as_v1.due_at == as_v2.due_at == datetime(2026, 9, 28, 23, 59, 59, tzinfo=CHINA)
     assert (as_v1.skipped, as_v1.rolled_forward, as_v1.unknown_years) == (
-        village.skipped, village.rolled_forward, village.unknown_years)  # what the clock had at its start
+        village.skipped,
+        village.rolled_forward,
+        village.unknown_years,
+    )  # what the clock had at its start
     assert village.skipped == [{"day": "2026-10-07", "why": "holiday"}]
     assert as_v2.skipped == [{"day": "2026-09-27", "why": "holiday"}]  # Mid-Autumn, rolled to Monday the 28th

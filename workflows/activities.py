@@ -24,8 +24,14 @@ def _view(clock: ClockState) -> ClockView:
     sent = {r["fraction"] for r in clock.reminders_sent}
     fractions = clock.rule["reminders"]
     return ClockView(
-        key=clock.key, clock=clock.clock, status=clock.status, due_at=clock.due_at,
-        reminders=[Reminder(fraction=f, at=at, sent=f in sent) for f, at in zip(fractions, clock.reminders_at, strict=True)],
+        key=clock.key,
+        clock=clock.clock,
+        status=clock.status,
+        due_at=clock.due_at,
+        reminders=[
+            Reminder(fraction=f, at=at, sent=f in sent)
+            for f, at in zip(fractions, clock.reminders_at, strict=True)
+        ],
     )
 
 
@@ -53,11 +59,17 @@ class CaseActivities:
     @activity.defn(name="clock_came")
     def clock_came(self, due: ClockDue) -> CaseTime:
         try:
-            time = self._keeper(due.ref.kind).due(UUID(due.ref.case_id), due.ref.episode, due.key, due.fraction)
+            time = self._keeper(due.ref.kind).due(
+                UUID(due.ref.case_id), due.ref.episode, due.key, due.fraction
+            )
         except CaseNotFound as missing:
             raise ApplicationError(str(missing), type="CaseNotFound", non_retryable=True) from None
         log.info(
-            "clock.came", case_kind=due.ref.kind, case_id=due.ref.case_id, clock=due.key,
-            reminder=due.fraction, workflow_id=activity.info().workflow_id,
+            "clock.came",
+            case_kind=due.ref.kind,
+            case_id=due.ref.case_id,
+            clock=due.key,
+            reminder=due.fraction,
+            workflow_id=activity.info().workflow_id,
         )
         return _time(time)

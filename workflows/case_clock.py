@@ -4,7 +4,6 @@ and tells the store that moment came (`clock_came`). The store decides what foll
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -29,7 +28,7 @@ async def news_before(moment: datetime, news: Callable[[], bool]) -> bool:
         return news()
     try:
         await workflow.wait_condition(news, timeout=remaining)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False
     return True
 
@@ -49,7 +48,8 @@ class CaseClockWorkflow:
             seen = self._rechecks
             nxt = min(
                 (m for c in time.clocks if (m := c.next_moment()) is not None),
-                key=lambda m: m[0], default=None,
+                key=lambda m: m[0],
+                default=None,
             )
             known = time.version
             if nxt is None:
@@ -66,7 +66,11 @@ class CaseClockWorkflow:
 
     async def _ask(self, activity: str, argument: object) -> CaseTime:
         self._time = await workflow.execute_activity(
-            activity, argument, result_type=CaseTime, start_to_close_timeout=TIMEOUT, retry_policy=RETRY,
+            activity,
+            argument,
+            result_type=CaseTime,
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
         )
         return self._time
 

@@ -40,15 +40,22 @@ class CaseKind:
 
 
 CASE_KINDS = [
-    CaseKind("dispute", dispute.Dispute.Reported, dispute.Dispute.Reopened, dispute.EVENT_TOPICS, DisputeClocks),
+    CaseKind(
+        "dispute", dispute.Dispute.Reported, dispute.Dispute.Reopened, dispute.EVENT_TOPICS, DisputeClocks
+    ),
     CaseKind("petition", petition.Petition.Registered, None, petition.EVENT_TOPICS, PetitionClocks),
     CaseKind("incident", incident.Incident.Reported, None, incident.EVENT_TOPICS, IncidentClocks),
     CaseKind("patrol_shift", patrol.Shift.Scheduled, None, patrol.SHIFT_TOPICS, ShiftClocks),
     CaseKind(
-        "patrol_schedule", patrol.Route.ScheduleStarted, None,
-        (patrol.Route.ScheduleStarted.TOPIC, patrol.Route.ScheduleStopped.TOPIC), PatrolSchedules,
-        workflow=PatrolScheduleWorkflow, opening=lambda ref: ScheduleRun(ref=ref),
-        workflow_id=schedule_workflow_id, episode=lambda event: event.schedule,
+        "patrol_schedule",
+        patrol.Route.ScheduleStarted,
+        None,
+        (patrol.Route.ScheduleStarted.TOPIC, patrol.Route.ScheduleStopped.TOPIC),
+        PatrolSchedules,
+        workflow=PatrolScheduleWorkflow,
+        opening=lambda ref: ScheduleRun(ref=ref),
+        workflow_id=schedule_workflow_id,
+        episode=lambda event: event.schedule,
     ),
 ]
 BY_TOPIC = {topic: kind for kind in CASE_KINDS for topic in kind.topics}

@@ -33,7 +33,9 @@ log = structlog.get_logger()
 
 NAME = "dispatcher"
 RULEBOOK_TOPICS = (
-    Rulebook.CalendarYearLoaded.TOPIC, Rulebook.CalendarYearCorrected.TOPIC, Rulebook.PolicyVersionAdopted.TOPIC,
+    Rulebook.CalendarYearLoaded.TOPIC,
+    Rulebook.CalendarYearCorrected.TOPIC,
+    Rulebook.PolicyVersionAdopted.TOPIC,
 )
 
 
@@ -113,7 +115,9 @@ class Dispatcher:
             await self._start(kind, CaseRef(kind=kind.kind, case_id=case_id, episode=episode))
         elif kind.reopened is not None and isinstance(event, kind.reopened):
             await self._start(kind, CaseRef(kind=kind.kind, case_id=case_id, episode=event.reopening))
-            await self._notify(kind, CaseRef(kind=kind.kind, case_id=case_id, episode=event.reopening - 1), event)
+            await self._notify(
+                kind, CaseRef(kind=kind.kind, case_id=case_id, episode=event.reopening - 1), event
+            )
         else:
             if kind.episode:
                 episode = kind.episode(event)
@@ -134,7 +138,10 @@ class Dispatcher:
             done = "loaded" if isinstance(event, Rulebook.CalendarYearLoaded) else "corrected"
             reason, year = f"calendar {event.region} {event.year} {done}: {event.reason}", event.year
         moved = await asyncio.to_thread(
-            self.reader.app.deadlines.recompute_open_clocks, reason=reason, at=event.effective_at, year=year,
+            self.reader.app.deadlines.recompute_open_clocks,
+            reason=reason,
+            at=event.effective_at,
+            year=year,
         )
         for kind, case_id in moved:
             case = await asyncio.to_thread(self.reader.app.repository.get, UUID(case_id))
@@ -167,7 +174,9 @@ class Dispatcher:
         except WorkflowAlreadyStartedError:
             log.info("workflow.already_finished", case_id=ref.case_id, workflow_id=workflow_id)
             return
-        log.info("workflow.started", case_id=ref.case_id, workflow_id=workflow_id, run_id=handle.result_run_id)
+        log.info(
+            "workflow.started", case_id=ref.case_id, workflow_id=workflow_id, run_id=handle.result_run_id
+        )
 
     async def _notify(self, kind: CaseKind, ref: CaseRef, event: Any) -> None:
         workflow_id = kind.workflow_id(ref)
@@ -177,7 +186,14 @@ class Dispatcher:
         except RPCError as failure:
             if failure.status != RPCStatusCode.NOT_FOUND:
                 raise
-            log.info("workflow.already_finished", case_id=ref.case_id, workflow_id=workflow_id, notice=notice.event)
+            log.info(
+                "workflow.already_finished", case_id=ref.case_id, workflow_id=workflow_id, notice=notice.event
+            )
             return
-        log.info("workflow.notified", case_id=ref.case_id, workflow_id=workflow_id, notice=notice.event,
-                 version=notice.version)
+        log.info(
+            "workflow.notified",
+            case_id=ref.case_id,
+            workflow_id=workflow_id,
+            notice=notice.event,
+            version=notice.version,
+        )

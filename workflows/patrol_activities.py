@@ -43,16 +43,30 @@ class PatrolScheduleActivities:
     @activity.defn(name="open_patrol_period")
     def open(self, opening: PeriodOpening) -> OpenedShift:
         ref = opening.ref
-        shift = _refusing(lambda: self.schedules.open(UUID(ref.case_id), ref.episode, opening.start, opening.after))
+        shift = _refusing(
+            lambda: self.schedules.open(UUID(ref.case_id), ref.episode, opening.start, opening.after)
+        )
         if shift is not None:
-            log.info("patrol_schedule.shift_opened", route_id=ref.case_id, schedule=ref.episode,
-                     shift_id=str(shift.id), planned_start=opening.start.isoformat())
+            log.info(
+                "patrol_schedule.shift_opened",
+                route_id=ref.case_id,
+                schedule=ref.episode,
+                shift_id=str(shift.id),
+                planned_start=opening.start.isoformat(),
+            )
         return OpenedShift(shift_id=None if shift is None else str(shift.id))
 
     @activity.defn(name="call_off_patrol_period")
     def call_off(self, call_off: CallOff) -> OpenedShift:
         ref = call_off.ref
-        shift = _refusing(lambda: self.schedules.call_off(UUID(ref.case_id), ref.episode, UUID(call_off.shift_id)))
-        log.info("patrol_schedule.stopped", route_id=ref.case_id, schedule=ref.episode, shift_id=str(shift.id),
-                 shift_status=shift.status.value)
+        shift = _refusing(
+            lambda: self.schedules.call_off(UUID(ref.case_id), ref.episode, UUID(call_off.shift_id))
+        )
+        log.info(
+            "patrol_schedule.stopped",
+            route_id=ref.case_id,
+            schedule=ref.episode,
+            shift_id=str(shift.id),
+            shift_status=shift.status.value,
+        )
         return OpenedShift(shift_id=str(shift.id))

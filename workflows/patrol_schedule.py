@@ -33,18 +33,27 @@ class PatrolScheduleWorkflow:
         state, begun = run, 0
         while True:
             known = self._heard
-            period = await self._ask("plan_patrol_period", PeriodAsk(ref=state.ref, after=state.after), Period)
+            period = await self._ask(
+                "plan_patrol_period", PeriodAsk(ref=state.ref, after=state.after), Period
+            )
             if not period.running or period.start is None:
                 if state.pending is not None:
-                    await self._ask("call_off_patrol_period", CallOff(ref=state.ref, shift_id=state.pending), OpenedShift)
+                    await self._ask(
+                        "call_off_patrol_period", CallOff(ref=state.ref, shift_id=state.pending), OpenedShift
+                    )
                 return state
             if period.start != state.opened_for:
                 opening = PeriodOpening(ref=state.ref, start=period.start, after=state.after)
                 opened = await self._ask("open_patrol_period", opening, OpenedShift)
                 if opened.shift_id is None:
                     continue  # stopped meanwhile: the next plan says so
-                state = state.model_copy(update={
-                    "opened_for": period.start, "pending": opened.shift_id, "opened": state.opened + 1})
+                state = state.model_copy(
+                    update={
+                        "opened_for": period.start,
+                        "pending": opened.shift_id,
+                        "opened": state.opened + 1,
+                    }
+                )
             self._state = state
             if await news_before(period.start, lambda: self._heard > known):
                 continue
@@ -55,7 +64,11 @@ class PatrolScheduleWorkflow:
 
     async def _ask(self, activity: str, argument: BaseModel, answer: type[M]) -> M:
         return await workflow.execute_activity(
-            activity, argument, result_type=answer, start_to_close_timeout=TIMEOUT, retry_policy=RETRY,
+            activity,
+            argument,
+            result_type=answer,
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=RETRY,
         )
 
     @workflow.signal

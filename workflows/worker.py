@@ -24,7 +24,13 @@ def build_worker(client: Client, casebook: Casebook, task_queue: str) -> Worker:
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[activities.sync_case, activities.clock_came, schedules.plan, schedules.open, schedules.call_off],
+        activities=[
+            activities.sync_case,
+            activities.clock_came,
+            schedules.plan,
+            schedules.open,
+            schedules.call_off,
+        ],
         # The event store is synchronous: activities run in threads.
         activity_executor=ThreadPoolExecutor(max_workers=8),
         # On shutdown, let a fact that is being written finish.

@@ -107,58 +107,99 @@ def _card(system: System, unit: str, year: int, **when: Any) -> Scorecard:
 
 
 @router.post("/townships/{township}/templates", status_code=status.HTTP_201_CREATED, response_model=Recorded)
-def adopt_template(township: str, body: TemplateIn, person: CurrentPerson, system: SystemDep, meta: Meta) -> Recorded:
+def adopt_template(
+    township: str, body: TemplateIn, person: CurrentPerson, system: SystemDep, meta: Meta
+) -> Recorded:
     """Adopt a version of the township's responsibility-book template for a year."""
     if body.template.get("template", {}).get("township") != township:
         raise InvalidValue("template", f"the template's [template] township must be {township}")
     adopted = system.casebook.assessments.adopt_template(
-        person, data=body.template, reason=body.reason, source=body.source, meta=meta_for(body, meta))
+        person, data=body.template, reason=body.reason, source=body.source, meta=meta_for(body, meta)
+    )
     found = system.casebook.assessments.template(township, adopted.year)
     return Recorded(version=found.version if found else 0)
 
 
 def _unit_command(path: str, body_model: type[In], call: Any, summary: str) -> None:
-    def endpoint(unit: str, body: Any, person: CurrentPerson, system: SystemDep, meta: Meta, year: int | None = None) -> Recorded:
+    def endpoint(
+        unit: str, body: Any, person: CurrentPerson, system: SystemDep, meta: Meta, year: int | None = None
+    ) -> Recorded:
         return Recorded(version=call(system, person, unit, year, body, meta_for(body, meta)).version)
 
     endpoint.__annotations__["body"] = body_model
     endpoint.__doc__ = summary
-    router.add_api_route(path, endpoint, methods=["POST"], response_model=Recorded, summary=summary.rstrip("."),
-                         name=path.rsplit("/", 1)[-1].replace("-", "_"))
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=["POST"],
+        response_model=Recorded,
+        summary=summary.rstrip("."),
+        name=path.rsplit("/", 1)[-1].replace("-", "_"),
+    )
 
 
-_unit_command("/units/{unit}/activities", ActivityIn,
-              lambda sy, p, u, y, b, m: sy.casebook.assessments.record_activity(
-                  p, unit=u, kind=b.kind, title=b.title, attendees=b.attendees, absentees=b.absentees, meta=m),
-              "Record a training, meeting or other activity held, with who was absent.")
-_unit_command("/units/{unit}/assessments/{year}/entries", EntryIn,
-              lambda sy, p, u, y, b, m: sy.casebook.assessments.enter_assessment(
-                  p, unit=u, year=y, item=b.item, points=b.points, reason=b.reason, evidence=b.evidence, meta=m),
-              "Enter an assessor's points on an item, with the reason and the evidence.")
-_unit_command("/units/{unit}/assessments/{year}/absences", AbsenceIn,
-              lambda sy, p, u, y, b, m: sy.casebook.assessments.record_absence(
-                  p, unit=u, year=y, person_id=b.person_id, days=b.days, approved=b.approved, reason=b.reason,
-                  meta=m),
-              "Record a responsible person's absence from duty, approved or not.")
-_unit_command("/units/{unit}/assessments/{year}/evaluations", EvaluationIn,
-              lambda sy, p, u, y, b, m: sy.casebook.assessments.record_evaluation(
-                  p, unit=u, year=y, person_id=b.person_id, incompetent_share=b.incompetent_share, meta=m),
-              "Record the democratic evaluation of a responsible person.")
+_unit_command(
+    "/units/{unit}/activities",
+    ActivityIn,
+    lambda sy, p, u, y, b, m: sy.casebook.assessments.record_activity(
+        p, unit=u, kind=b.kind, title=b.title, attendees=b.attendees, absentees=b.absentees, meta=m
+    ),
+    "Record a training, meeting or other activity held, with who was absent.",
+)
+_unit_command(
+    "/units/{unit}/assessments/{year}/entries",
+    EntryIn,
+    lambda sy, p, u, y, b, m: sy.casebook.assessments.enter_assessment(
+        p, unit=u, year=y, item=b.item, points=b.points, reason=b.reason, evidence=b.evidence, meta=m
+    ),
+    "Enter an assessor's points on an item, with the reason and the evidence.",
+)
+_unit_command(
+    "/units/{unit}/assessments/{year}/absences",
+    AbsenceIn,
+    lambda sy, p, u, y, b, m: sy.casebook.assessments.record_absence(
+        p, unit=u, year=y, person_id=b.person_id, days=b.days, approved=b.approved, reason=b.reason, meta=m
+    ),
+    "Record a responsible person's absence from duty, approved or not.",
+)
+_unit_command(
+    "/units/{unit}/assessments/{year}/evaluations",
+    EvaluationIn,
+    lambda sy, p, u, y, b, m: sy.casebook.assessments.record_evaluation(
+        p, unit=u, year=y, person_id=b.person_id, incompetent_share=b.incompetent_share, meta=m
+    ),
+    "Record the democratic evaluation of a responsible person.",
+)
 
 
 @router.post("/units/{unit}/assessments/{year}/veto-reviews", response_model=Recorded)
-def review_veto(unit: str, year: int, body: VetoReviewIn, person: CurrentPerson, system: SystemDep, meta: Meta) -> Recorded:
+def review_veto(
+    unit: str, year: int, body: VetoReviewIn, person: CurrentPerson, system: SystemDep, meta: Meta
+) -> Recorded:
     """Uphold or lift a one-vote veto of the unit's year, with the reason."""
     vetoed = {hit.fact for hit in _card(system, unit, year).vetoes}
-    return Recorded(version=system.casebook.assessments.review_veto(
-        person, unit=unit, year=year, fact_id=body.fact_id, lifted=body.lifted, reason=body.reason, vetoed=vetoed,
-        meta=meta_for(body, meta)).version)
+    return Recorded(
+        version=system.casebook.assessments.review_veto(
+            person,
+            unit=unit,
+            year=year,
+            fact_id=body.fact_id,
+            lifted=body.lifted,
+            reason=body.reason,
+            vetoed=vetoed,
+            meta=meta_for(body, meta),
+        ).version
+    )
 
 
 @router.get("/units/{unit}/scores/{year}", response_model=ScorecardPublic)
 def unit_score(
-    unit: str, year: int, person: CurrentPerson, system: SystemDep,
-    as_of: AwareDatetime | None = AS_OF, as_known_on: AwareDatetime | None = KNOWN_ON,
+    unit: str,
+    year: int,
+    person: CurrentPerson,
+    system: SystemDep,
+    as_of: AwareDatetime | None = AS_OF,
+    as_known_on: AwareDatetime | None = KNOWN_ON,
 ) -> ScorecardPublic:
     """The unit's score for the year: sections, items, each deduction with its rule, template
     version and events; the vetoes; the pay of each responsible person."""
@@ -167,8 +208,9 @@ def unit_score(
 
 
 @router.get("/units/{unit}/vetoes/{year}")
-def unit_vetoes(unit: str, year: int, person: CurrentPerson, system: SystemDep,
-                as_of: AwareDatetime | None = AS_OF) -> list[dict[str, Any]]:
+def unit_vetoes(
+    unit: str, year: int, person: CurrentPerson, system: SystemDep, as_of: AwareDatetime | None = AS_OF
+) -> list[dict[str, Any]]:
     """The one-vote vetoes of the unit's year, each naming its event and its review."""
     system.casebook.authorise(person, Right.READ, unit)
     return [asdict(hit) for hit in _card(system, unit, year, as_of=as_of).vetoes]
@@ -178,11 +220,16 @@ def _table(system: System, township: str, year: int, **when: Any) -> list[Townsh
     rows = []
     for unit in system.scores.units(township):
         card = system.scores.card(unit, year, **when)
-        rows.append(TownshipRow(
-            unit=unit, version=card.version if card else None, total=card.total if card else None,
-            void=card.void if card else None, passed=card.passed if card else None,
-            sections={s["code"]: s["score"] for s in card.sections} if card else {},
-        ))
+        rows.append(
+            TownshipRow(
+                unit=unit,
+                version=card.version if card else None,
+                total=card.total if card else None,
+                void=card.void if card else None,
+                passed=card.passed if card else None,
+                sections={s["code"]: s["score"] for s in card.sections} if card else {},
+            )
+        )
     return rows
 
 
@@ -192,14 +239,21 @@ def _csv(rows: list[TownshipRow]) -> Response:
     writer = csv.writer(out)
     writer.writerow(["unit", "version", *sections, "total", "void", "passed"])
     for r in rows:
-        writer.writerow([r.unit, r.version, *[r.sections.get(s, "") for s in sections], r.total, r.void, r.passed])
+        writer.writerow(
+            [r.unit, r.version, *[r.sections.get(s, "") for s in sections], r.total, r.void, r.passed]
+        )
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
 
 
 @router.get("/townships/{township}/scores/{year}", response_model=list[TownshipRow])
 def township_scores(
-    township: str, year: int, person: CurrentPerson, system: SystemDep, as_of: AwareDatetime | None = AS_OF,
-    as_known_on: AwareDatetime | None = KNOWN_ON, format: str = Query("json", pattern="^(json|csv)$"),
+    township: str,
+    year: int,
+    person: CurrentPerson,
+    system: SystemDep,
+    as_of: AwareDatetime | None = AS_OF,
+    as_known_on: AwareDatetime | None = KNOWN_ON,
+    format: str = Query("json", pattern="^(json|csv)$"),
 ) -> Any:
     """Every village's score for the year, as the township would put it in its report
     (format=csv for a spreadsheet)."""
@@ -209,8 +263,14 @@ def township_scores(
 
 
 @router.post("/townships/{township}/scores/{year}/what-if", response_model=list[TownshipRow])
-def what_if(township: str, year: int, body: DraftIn, person: CurrentPerson, system: SystemDep,
-            format: str = Query("json", pattern="^(json|csv)$")) -> Any:
+def what_if(
+    township: str,
+    year: int,
+    body: DraftIn,
+    person: CurrentPerson,
+    system: SystemDep,
+    format: str = Query("json", pattern="^(json|csv)$"),
+) -> Any:
     """Every village's score for the year under a draft template; nothing is recorded."""
     system.casebook.authorise(person, Right.ASSESS, township)
     try:

@@ -16,7 +16,9 @@ class CalendarPublic(BaseModel):
     region: str
     version: int = Field(description="Goes up with every year loaded or corrected.")
     years: list[int] = Field(description="The years whose holidays and make-up working days are loaded.")
-    warning: str | None = Field(description="Set when a year not loaded begins within a quarter, or has begun.")
+    warning: str | None = Field(
+        description="Set when a year not loaded begins within a quarter, or has begun."
+    )
 
 
 class CalendarList(BaseModel):
@@ -27,7 +29,11 @@ class CalendarList(BaseModel):
 def calendars(system: SystemDep, _: CurrentPerson) -> CalendarList:
     """Every calendar clocks count on, with a warning when it runs out."""
     today = system.casebook.clock().astimezone(CHINA).date()
-    return CalendarList(calendars=[
-        CalendarPublic(region=c.region, version=c.version, years=sorted(c.years), warning=running_out(c, today))
-        for c in system.casebook.rulebook.calendars_in_use()
-    ])
+    return CalendarList(
+        calendars=[
+            CalendarPublic(
+                region=c.region, version=c.version, years=sorted(c.years), warning=running_out(c, today)
+            )
+            for c in system.casebook.rulebook.calendars_in_use()
+        ]
+    )

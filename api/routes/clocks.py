@@ -66,11 +66,18 @@ def _route(prefix: str, kind: str, reader: Callable[[Casebook], Callable[[str, U
         found = system.casebook.deadlines.clocks(kind, case_id)
         now = system.casebook.clock()
         ordered = sorted(found.clocks.values(), key=lambda c: c.started_at) if found else []
-        return CaseClocksPublic(case_kind=kind, case_id=str(case_id), clocks=[ClockPublic.of(c, now) for c in ordered])
+        return CaseClocksPublic(
+            case_kind=kind, case_id=str(case_id), clocks=[ClockPublic.of(c, now) for c in ordered]
+        )
 
     read_clocks.__doc__ = f"Every clock that ran on the {kind}: why each due date is what it is."
-    router.add_api_route(f"{prefix}/{{case_id}}/clocks", read_clocks, methods=["GET"],
-                         response_model=CaseClocksPublic, name=f"{kind}_clocks")
+    router.add_api_route(
+        f"{prefix}/{{case_id}}/clocks",
+        read_clocks,
+        methods=["GET"],
+        response_model=CaseClocksPublic,
+        name=f"{kind}_clocks",
+    )
 
 
 for _prefix, _kind, _reader in CASES:

@@ -32,7 +32,9 @@ class DeadlineItem(BaseModel):
 
 
 class DeadlineList(BaseModel):
-    nodes: list[str] = Field(description="The nodes whose cases the lists cover (each with everything under it).")
+    nodes: list[str] = Field(
+        description="The nodes whose cases the lists cover (each with everything under it)."
+    )
     overdue: list[DeadlineItem]
     due_soon: list[DeadlineItem]
     as_of_notification: int = Field(description="The last event the lists include.")
@@ -47,14 +49,19 @@ def _lists(system: System, roots: list[str], days: int) -> DeadlineList:
         soon = board.due_soon(cur, nodes, now, now + timedelta(days=days))
         position = tracking.position(cur, board.name)
     return DeadlineList(
-        nodes=sorted(roots), overdue=[DeadlineItem(**r) for r in overdue],
-        due_soon=[DeadlineItem(**r) for r in soon], as_of_notification=position,
+        nodes=sorted(roots),
+        overdue=[DeadlineItem(**r) for r in overdue],
+        due_soon=[DeadlineItem(**r) for r in soon],
+        as_of_notification=position,
     )
 
 
 @router.get("", response_model=DeadlineList)
 def node_deadlines(
-    person: CurrentPerson, system: SystemDep, node: str = Query(description="A node of the tree."), days: int = DAYS
+    person: CurrentPerson,
+    system: SystemDep,
+    node: str = Query(description="A node of the tree."),
+    days: int = DAYS,
 ) -> DeadlineList:
     """Overdue and due-soon cases of a node and every node under it."""
     if system.casebook.current_directory().node(node) is None:

@@ -73,52 +73,88 @@ def _changed(directory: Directory) -> Changed:
 @router.post("/nodes", response_model=Changed, status_code=201)
 def create_node(body: NodeIn, person: CurrentPerson, system: SystemDep, meta: Meta) -> Changed:
     """Create a node under a parent of the kind above it."""
-    return _changed(system.casebook.directory.create_node(
-        person, code=body.code, name=body.name, kind=body.kind, parent=body.parent, meta=meta_for(body, meta)))
+    return _changed(
+        system.casebook.directory.create_node(
+            person,
+            code=body.code,
+            name=body.name,
+            kind=body.kind,
+            parent=body.parent,
+            meta=meta_for(body, meta),
+        )
+    )
 
 
 @router.post("/nodes/{code}/renaming", response_model=Changed)
 def rename_node(code: str, body: RenameIn, person: CurrentPerson, system: SystemDep, meta: Meta) -> Changed:
     """Rename a node; its earlier names stay in its history."""
-    return _changed(system.casebook.directory.rename_node(person, code=code, name=body.name, meta=meta_for(body, meta)))
+    return _changed(
+        system.casebook.directory.rename_node(person, code=code, name=body.name, meta=meta_for(body, meta))
+    )
 
 
 @router.post("/merges", response_model=Changed)
 def merge_nodes(body: MergeIn, person: CurrentPerson, system: SystemDep, meta: Meta) -> Changed:
     """Merge nodes into another of their kind: they retire, their children move to it."""
-    return _changed(system.casebook.directory.merge_nodes(
-        person, sources=body.sources, into=body.into, meta=meta_for(body, meta)))
+    return _changed(
+        system.casebook.directory.merge_nodes(
+            person, sources=body.sources, into=body.into, meta=meta_for(body, meta)
+        )
+    )
 
 
 @router.post("/splits", response_model=Changed)
 def split_node(body: SplitIn, person: CurrentPerson, system: SystemDep, meta: Meta) -> Changed:
     """Split a node into new parts; it retires and each child goes to a part."""
-    return _changed(system.casebook.directory.split_node(
-        person, source=body.source, parts=[p.model_dump() for p in body.parts],
-        children=body.children, meta=meta_for(body, meta)))
+    return _changed(
+        system.casebook.directory.split_node(
+            person,
+            source=body.source,
+            parts=[p.model_dump() for p in body.parts],
+            children=body.children,
+            meta=meta_for(body, meta),
+        )
+    )
 
 
 @router.post("/people", response_model=Changed, status_code=201)
 def register_person(body: PersonIn, person: CurrentPerson, system: SystemDep, meta: Meta) -> Changed:
     """Register a person who may then take posts."""
-    return _changed(system.casebook.directory.register_person(
-        person, person_id=body.person_id, name=body.name, phone=body.phone, node=body.node,
-        meta=meta_for(body, meta)))
+    return _changed(
+        system.casebook.directory.register_person(
+            person,
+            person_id=body.person_id,
+            name=body.name,
+            phone=body.phone,
+            node=body.node,
+            meta=meta_for(body, meta),
+        )
+    )
 
 
 @router.post("/posts", response_model=Changed)
 def take_post(body: PostIn, person: CurrentPerson, system: SystemDep, meta: Meta) -> Changed:
     """A person takes a post at a node (a mediation committee has at most 9 members)."""
-    return _changed(system.casebook.directory.take_post(
-        person, person_id=body.person_id, post=body.post, node=body.node, meta=meta_for(body, meta)))
+    return _changed(
+        system.casebook.directory.take_post(
+            person, person_id=body.person_id, post=body.post, node=body.node, meta=meta_for(body, meta)
+        )
+    )
 
 
 @router.post("/posts/ending", response_model=Changed)
 def leave_post(body: PostEndIn, person: CurrentPerson, system: SystemDep, meta: Meta) -> Changed:
     """A person leaves a post."""
-    return _changed(system.casebook.directory.leave_post(
-        person, person_id=body.person_id, post=body.post, node=body.node, reason=body.reason,
-        meta=meta_for(body, meta)))
+    return _changed(
+        system.casebook.directory.leave_post(
+            person,
+            person_id=body.person_id,
+            post=body.post,
+            node=body.node,
+            reason=body.reason,
+            meta=meta_for(body, meta),
+        )
+    )
 
 
 class TenurePublic(BaseModel):
@@ -150,7 +186,8 @@ class NodePublic(BaseModel):
     at: datetime
     holders: list[TenurePublic]
     committee: CommitteePublic | None = Field(
-        description="The mediation committee of a village or township, once anyone has served on it.")
+        description="The mediation committee of a village or township, once anyone has served on it."
+    )
 
 
 @router.get("/nodes/{code}", response_model=NodePublic)
@@ -163,22 +200,38 @@ def read_node(
     record, holders = system.casebook.directory.holders(person, code, moment)
     directory = system.casebook.current_directory()
     return NodePublic(
-        code=record.code, kind=record.kind, name=record.name_at(moment), parent=record.parent_at(moment),
-        active=record.active_at(moment), retired=record.retired, successors=record.successors,
-        children=directory.children(code, moment), at=moment,
-        holders=[_tenure(directory, t) for t in holders], committee=_committee(directory.committee(code, moment)),
+        code=record.code,
+        kind=record.kind,
+        name=record.name_at(moment),
+        parent=record.parent_at(moment),
+        active=record.active_at(moment),
+        retired=record.retired,
+        successors=record.successors,
+        children=directory.children(code, moment),
+        at=moment,
+        holders=[_tenure(directory, t) for t in holders],
+        committee=_committee(directory.committee(code, moment)),
     )
 
 
 def _committee(committee: Committee | None) -> CommitteePublic | None:
     if committee is None:
         return None
-    return CommitteePublic(members=committee.members, chair=committee.chair,
-                           constituted=not committee.problems, problems=committee.problems)
+    return CommitteePublic(
+        members=committee.members,
+        chair=committee.chair,
+        constituted=not committee.problems,
+        problems=committee.problems,
+    )
 
 
 def _tenure(directory: Directory, t: Any) -> TenurePublic:
     return TenurePublic(
-        person_id=t.person_id, name=directory.name_of(t.person_id), post=t.post, node=t.node,
-        start=t.start, end=t.end, responsible=t.post in RESPONSIBLE_POSTS,
+        person_id=t.person_id,
+        name=directory.name_of(t.person_id),
+        post=t.post,
+        node=t.node,
+        start=t.start,
+        end=t.end,
+        responsible=t.post in RESPONSIBLE_POSTS,
     )

@@ -33,8 +33,13 @@ def report_incident(
 ) -> s.IncidentPublic:
     """Report an incident where it happened, with the facts of its kind and its origin."""
     incident = system.casebook.incidents.report(
-        person, grid=body.grid, village=body.village, **body.facts(), origin_kind=body.origin_kind,
-        origin_id=body.origin_id, meta=meta_for(body, meta),
+        person,
+        grid=body.grid,
+        village=body.village,
+        **body.facts(),
+        origin_kind=body.origin_kind,
+        origin_id=body.origin_id,
+        meta=meta_for(body, meta),
     )
     response.headers["Location"] = f"/incidents/{incident.id}"
     return _answer(response, incident, "reported")
@@ -57,8 +62,12 @@ Call = Callable[[IncidentDesk, str, UUID, Any, CommandMeta], Incident]
 
 def _command(path: str, body_model: type[In], call: Call, action: str, summary: str) -> None:
     def endpoint(
-        incident_id: UUID, body: Any, person: CurrentPerson, system: SystemDep,
-        response: Response, meta: Meta,
+        incident_id: UUID,
+        body: Any,
+        person: CurrentPerson,
+        system: SystemDep,
+        response: Response,
+        meta: Meta,
     ) -> s.IncidentPublic:
         incident = call(system.casebook.incidents, person, incident_id, body, meta_for(body, meta))
         return _answer(response, incident, action)
@@ -66,23 +75,49 @@ def _command(path: str, body_model: type[In], call: Call, action: str, summary: 
     endpoint.__annotations__["body"] = body_model
     endpoint.__doc__ = summary
     router.add_api_route(
-        f"/{{incident_id}}/{path}", endpoint, methods=["POST"], response_model=s.IncidentPublic,
-        name=f"incident_{action}", summary=summary.rstrip("."),
+        f"/{{incident_id}}/{path}",
+        endpoint,
+        methods=["POST"],
+        response_model=s.IncidentPublic,
+        name=f"incident_{action}",
+        summary=summary.rstrip("."),
     )
 
 
-_command("upward-reports", s.UpwardReportIn,
-         lambda d, p, i, b, m: d.report_upward(p, i, level=b.level, recipient=b.recipient, meta=m),
-         "reported_upward", "Record that the incident was reported to a higher level than before.")
-_command("handling", s.HandlingIn,
-         lambda d, p, i, b, m: d.handle(p, i, measures=b.measures, handled_by=b.handled_by, meta=m),
-         "handled", "Record the measures taken on the incident, and by whom.")
-_command("closure", s.IncidentClosureIn, lambda d, p, i, b, m: d.close(p, i, outcome=b.outcome, meta=m),
-         "closed", "Close a handled incident that was reported upward, with its outcome.")
-_command("casualty-corrections", s.CasualtyCorrectionIn,
-         lambda d, p, i, b, m: d.correct_casualties(p, i, injured=b.injured, dead=b.dead, reason=b.reason, meta=m),
-         "casualties_corrected", "Correct the injured and dead counts; the old counts stay in the history.")
-_command("mass-incident-corrections", s.MassIncidentCorrectionIn,
-         lambda d, p, i, b, m: d.correct_mass_incident_facts(
-             p, i, markers=b.markers, people_involved=b.people_involved, reason=b.reason, meta=m),
-         "mass_incident_facts_corrected", "Correct a mass incident's 001 markers and headcount.")
+_command(
+    "upward-reports",
+    s.UpwardReportIn,
+    lambda d, p, i, b, m: d.report_upward(p, i, level=b.level, recipient=b.recipient, meta=m),
+    "reported_upward",
+    "Record that the incident was reported to a higher level than before.",
+)
+_command(
+    "handling",
+    s.HandlingIn,
+    lambda d, p, i, b, m: d.handle(p, i, measures=b.measures, handled_by=b.handled_by, meta=m),
+    "handled",
+    "Record the measures taken on the incident, and by whom.",
+)
+_command(
+    "closure",
+    s.IncidentClosureIn,
+    lambda d, p, i, b, m: d.close(p, i, outcome=b.outcome, meta=m),
+    "closed",
+    "Close a handled incident that was reported upward, with its outcome.",
+)
+_command(
+    "casualty-corrections",
+    s.CasualtyCorrectionIn,
+    lambda d, p, i, b, m: d.correct_casualties(p, i, injured=b.injured, dead=b.dead, reason=b.reason, meta=m),
+    "casualties_corrected",
+    "Correct the injured and dead counts; the old counts stay in the history.",
+)
+_command(
+    "mass-incident-corrections",
+    s.MassIncidentCorrectionIn,
+    lambda d, p, i, b, m: d.correct_mass_incident_facts(
+        p, i, markers=b.markers, people_involved=b.people_involved, reason=b.reason, meta=m
+    ),
+    "mass_incident_facts_corrected",
+    "Correct a mass incident's 001 markers and headcount.",
+)

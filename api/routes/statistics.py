@@ -21,16 +21,28 @@ from projections.metrics import BY_NAME
 from projections.statistics_report import NodeReport, Period, Report, period
 
 router = APIRouter(prefix="/nodes", tags=["statistics"])
-FROM = Query(None, alias="from", pattern=r"^\d{4}-\d{2}(-\d{2})?$",
-             description="First month (YYYY-MM) or day (YYYY-MM-DD); default: 1 January of the last day's year.")
-TO = Query(None, alias="to", pattern=r"^\d{4}-\d{2}(-\d{2})?$", description="Last month or day; default: today.")
+FROM = Query(
+    None,
+    alias="from",
+    pattern=r"^\d{4}-\d{2}(-\d{2})?$",
+    description="First month (YYYY-MM) or day (YYYY-MM-DD); default: 1 January of the last day's year.",
+)
+TO = Query(
+    None, alias="to", pattern=r"^\d{4}-\d{2}(-\d{2})?$", description="Last month or day; default: today."
+)
 AS_OF = Query(None, description="A past business day: the statistics as they stood at its end.")
 FORMAT = Query("json", pattern="^(json|csv)$", description="json, or csv for a spreadsheet.")
 KNOWN_ON = Query(None, description="For auditors: count only what had been recorded by the end of that day.")
 
 
-def _report(system: System, person: str, code: str, span: tuple[str | None, str | None, date | None],
-            build: Callable[[NodeReport, str, Period], Report], known_on: date | None = None) -> Report:
+def _report(
+    system: System,
+    person: str,
+    code: str,
+    span: tuple[str | None, str | None, date | None],
+    build: Callable[[NodeReport, str, Period], Report],
+    known_on: date | None = None,
+) -> Report:
     if system.casebook.current_directory().node(code) is None:
         raise CaseNotFound("node", code)
     system.casebook.authorise(person, Right.READ, code)
@@ -39,37 +51,69 @@ def _report(system: System, person: str, code: str, span: tuple[str | None, str 
 
 
 @router.get("/{code}/statistics", response_model=NodeStatisticsPublic)
-def node_statistics(code: str, person: CurrentPerson, system: SystemDep, start: str | None = FROM,
-                    end: str | None = TO, as_of: date | None = AS_OF, format: str = FORMAT,  # noqa: A002
-                    as_known_on: date | None = KNOWN_ON) -> Any:
+def node_statistics(
+    code: str,
+    person: CurrentPerson,
+    system: SystemDep,
+    start: str | None = FROM,
+    end: str | None = TO,
+    as_of: date | None = AS_OF,
+    format: str = FORMAT,
+    as_known_on: date | None = KNOWN_ON,
+) -> Any:
     """Every metric of the node and everything under it, with its breakdown, over the range."""
     report = _report(system, person, code, (start, end, as_of), NodeReport.summary, as_known_on)
     if format == "csv":
-        return _csv(report, ["metric", "version", "breakdown", "value", "numerator", "denominator"], _figure_lines(report))
+        return _csv(
+            report,
+            ["metric", "version", "breakdown", "value", "numerator", "denominator"],
+            _figure_lines(report),
+        )
     return NodeStatisticsPublic.of(report)
 
 
 def _table(path: str, build: Callable[[NodeReport, str, Period], Report], summary: str) -> None:
-    def endpoint(code: str, person: CurrentPerson, system: SystemDep, start: str | None = FROM,
-                 end: str | None = TO, as_of: date | None = AS_OF, format: str = FORMAT,  # noqa: A002
-                 as_known_on: date | None = KNOWN_ON) -> Any:
+    def endpoint(
+        code: str,
+        person: CurrentPerson,
+        system: SystemDep,
+        start: str | None = FROM,
+        end: str | None = TO,
+        as_of: date | None = AS_OF,
+        format: str = FORMAT,
+        as_known_on: date | None = KNOWN_ON,
+    ) -> Any:
         report = _report(system, person, code, (start, end, as_of), build, as_known_on)
         if format == "csv":
             columns = list(report.rows[0].columns()) if report.rows else []
-            lines = ([r.node, r.name, r.scope, r.period.start, r.period.end, *r.columns().values()] for r in report.rows)
+            lines = (
+                [r.node, r.name, r.scope, r.period.start, r.period.end, *r.columns().values()]
+                for r in report.rows
+            )
             return _csv(report, ["node", "name", "scope", "start", "end", *columns], lines)
         return StatisticsTablePublic.of(report)
 
     endpoint.__doc__ = summary
-    router.add_api_route(path, endpoint, methods=["GET"], response_model=StatisticsTablePublic,
-                         name=f"node_statistics_{path.rsplit('/', 1)[-1]}")
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=["GET"],
+        response_model=StatisticsTablePublic,
+        name=f"node_statistics_{path.rsplit('/', 1)[-1]}",
+    )
 
 
-_table("/{code}/statistics/children", NodeReport.children,
-       "The headline of every metric for the node in total, for what lives at the node itself, and for each "
-       "node right under it (e.g. one row per village of a township).")
-_table("/{code}/statistics/months", NodeReport.months,
-       "The headline of every metric of the node and everything under it, one row per month of the range.")
+_table(
+    "/{code}/statistics/children",
+    NodeReport.children,
+    "The headline of every metric for the node in total, for what lives at the node itself, and for each "
+    "node right under it (e.g. one row per village of a township).",
+)
+_table(
+    "/{code}/statistics/months",
+    NodeReport.months,
+    "The headline of every metric of the node and everything under it, one row per month of the range.",
+)
 
 
 def _figure_lines(report: Report) -> Iterable[list[Any]]:
@@ -92,5 +136,8 @@ def _csv(report: Report, header: list[str], lines: Iterable[list[Any]]) -> Respo
     writer.writerow(header)
     writer.writerows(["" if v is None else v for v in line] for line in lines)
     filename = f"{report.node}-statistics-{report.period.start}-{report.period.end}.csv"
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

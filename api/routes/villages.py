@@ -15,9 +15,7 @@ router = APIRouter(prefix="/villages", tags=["villages"])
 
 
 @router.get("/{village_id}/statistics", response_model=VillageStatisticsPublic)
-def village_statistics(
-    village_id: str, person: CurrentPerson, system: SystemDep
-) -> VillageStatisticsPublic:
+def village_statistics(village_id: str, person: CurrentPerson, system: SystemDep) -> VillageStatisticsPublic:
     """Mediation statistics of a village: reported, resolved, escalated, open, success rate."""
     node = system.casebook.current_directory().node(village_id)
     if node is None or node.kind != NodeKind.VILLAGE:

@@ -24,7 +24,7 @@ from tests.timeskipping import running
 HERE = Path(__file__).parent
 
 
-async def ladder(system, clock) -> None:  # noqa: ANN001
+async def ladder(system, clock) -> None:
     async with running(system, clock) as (env, dispatcher):
         dispute = report(system)
         await dispatcher.catch_up()
@@ -35,19 +35,23 @@ async def ladder(system, clock) -> None:  # noqa: ANN001
 
         await eventually(overdue)
         clock.now = await env.get_current_time()
-        system.casebook.disputes.refer_out(person("township"), dispute.id, route="litigation", body="Anping court")
+        system.casebook.disputes.refer_out(
+            person("township"), dispute.id, route="litigation", body="Anping court"
+        )
         await dispatcher.catch_up()
         await handle(env, dispute).result()
         await save(handle(env, dispute), "dispute_ladder")
 
 
-async def agreement(system, clock) -> None:  # noqa: ANN001
+async def agreement(system, clock) -> None:
     async with running(system, clock) as (env, dispatcher):
         dispute = report(system, Severity.MAJOR)
         await dispatcher.catch_up()
         await env.sleep(timedelta(hours=5))
         clock.now = await env.get_current_time()
-        system.casebook.disputes.record_agreement(person("grid_member"), dispute.id, form=AgreementForm.WRITTEN, terms="t")
+        system.casebook.disputes.record_agreement(
+            person("grid_member"), dispute.id, form=AgreementForm.WRITTEN, terms="t"
+        )
         for party in ("Zhang San", "Li Si"):
             system.casebook.disputes.sign_agreement(person("grid_member"), dispute.id, party=party)
         system.casebook.disputes.seal_agreement(person("chair"), dispute.id)
@@ -55,8 +59,13 @@ async def agreement(system, clock) -> None:  # noqa: ANN001
         await env.sleep(timedelta(days=40))
         clock.now = await env.get_current_time()
         system.casebook.rulebook.adopt_policy(
-            "system:operator", version="replay", effective_from=clock.now - timedelta(minutes=1),
-            in_progress=InProgress.LATEST, rules=shipped_rules(Rule("dispute.village", 2, Unit.HOURS)), reason="r", source="s",
+            "system:operator",
+            version="replay",
+            effective_from=clock.now - timedelta(minutes=1),
+            in_progress=InProgress.LATEST,
+            rules=shipped_rules(Rule("dispute.village", 2, Unit.HOURS)),
+            reason="r",
+            source="s",
             authorise=False,
         )
         system.casebook.disputes.close(person("mediator"), dispute.id, reason="done")
@@ -65,7 +74,7 @@ async def agreement(system, clock) -> None:  # noqa: ANN001
         await save(handle(env, dispute), "dispute_agreement")
 
 
-async def patrol_schedule(system, clock) -> None:  # noqa: ANN001
+async def patrol_schedule(system, clock) -> None:
     from tests.test_patrol_schedule_app import teamed
     from tests.test_patrol_workflow import (
         DAY,
@@ -96,7 +105,7 @@ async def patrol_schedule(system, clock) -> None:  # noqa: ANN001
         await save(shift_handle(env, missed), "patrol_shift_missed")
 
 
-async def save(workflow_handle, name: str) -> None:  # noqa: ANN001
+async def save(workflow_handle, name: str) -> None:
     history = await workflow_handle.fetch_history()
     (HERE / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
     print(f"recorded {name}: {len(history.events)} events")
