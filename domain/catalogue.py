@@ -18,9 +18,11 @@ from domain import (
     receipts,
     rulebook,
 )
+from domain.identity import credentials
 
 STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Directory", directory.Directory, directory.EVENT_CLASSES),
+    ("Credentials of a person", credentials.Credentials, credentials.EVENT_CLASSES),
     ("Rulebook: deadline policy and calendars", rulebook.Rulebook, rulebook.EVENT_CLASSES),
     ("Dispute", dispute.Dispute, dispute.EVENT_CLASSES),
     ("Petition", petition.Petition, petition.EVENT_CLASSES),
