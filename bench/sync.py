@@ -34,10 +34,10 @@ from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict
 
-from domain.dispute import Category, SessionOutcome, Severity
-from domain.dispute_clocks import DisputeClocks
+from domain.disputes.dispute import Category, SessionOutcome, Severity
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
+from service.disputes.clocks import DisputeClocks
 
 ROOT = Path(__file__).resolve().parent.parent
 GRID = "anping.dongxi.qiaotou.g1"

@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.calendar import CHINA
-from domain.casebook import CommandMeta
-from domain.dispute import AgreementForm, Category, ReferralRoute, Remedy, SessionOutcome, Severity
-from domain.dispute_clocks import DisputeClocks
-from domain.incident import Kind, Offence
-from domain.petition import AcceptanceDecision, Channel, Level, Opinion, PetitionType
+from domain.disputes.dispute import AgreementForm, Category, ReferralRoute, Remedy, SessionOutcome, Severity
+from domain.incidents.incident import Kind, Offence
+from domain.petitions.petition import AcceptanceDecision, Channel, Level, Opinion, PetitionType
+from domain.time.calendar import CHINA
 from infra.bootstrap import System
+from service.casebook import CommandMeta
+from service.disputes.clocks import DisputeClocks
 from tests.petition_dsl import id_number
 from tests.support import pass_grid_deadline, person
 

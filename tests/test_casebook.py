@@ -7,8 +7,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.casebook import CommandMeta
-from domain.dispute import (
+from domain.disputes.dispute import (
     AgreementForm,
     Category,
     Dispute,
@@ -16,7 +15,6 @@ from domain.dispute import (
     SessionOutcome,
     Severity,
 )
-from domain.dispute_clocks import DisputeClocks
 from domain.errors import (
     AccessDenied,
     CaseNotFound,
@@ -26,6 +24,8 @@ from domain.errors import (
     TransitionNotAllowed,
 )
 from infra.bootstrap import System
+from service.casebook import CommandMeta
+from service.disputes.clocks import DisputeClocks
 from tests.support import FOREIGN_GRID, GRID, VILLAGE, Interleaved, person
 
 

@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from domain.casebook import CommandMeta
-from domain.dispute import AgreementForm, Category, Dispute, Severity
-from domain.dispute_clocks import DisputeClocks
+from domain.disputes.dispute import AgreementForm, Category, Dispute, Severity
 from infra.bootstrap import System
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
+from service.casebook import CommandMeta
+from service.disputes.clocks import DisputeClocks
 from tests.support import FOREIGN_GRID, GRID, TOKENS, VILLAGE, Clock, person
 
 
@@ -160,7 +160,7 @@ def test_a_village_clock_across_national_day_is_explained_day_by_day(system: Sys
     # 15 calendar days from 22 September end on 7 October, a holiday: the limit runs to
     # Thursday 8 October, the first working day after National Day.
     assert village.due_at == datetime(2026, 10, 8, 23, 59, 59, tzinfo=timezone(timedelta(hours=8)))
-    from domain.explain import explain
+    from domain.time.explain import explain
 
     text = explain(village, clock.now)
     assert "Rule: 15 calendar days, policy version 2026.1." in text

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.clocks import ClockState
-from domain.dispute import AgreementForm, Category, Dispute, Performance, Satisfaction, Severity
-from domain.dispute_clocks import DisputeClocks
+from domain.disputes.dispute import AgreementForm, Category, Dispute, Performance, Satisfaction, Severity
+from domain.time.clocks import ClockState
 from infra.bootstrap import System
+from service.disputes.clocks import DisputeClocks
 from tests.support import GRID, Clock, person
 
 GRID_MEMBER, MEDIATOR = person("grid_member"), person("mediator")

@@ -11,11 +11,11 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from domain.casebook import CommandMeta
-from domain.clocks import ClockState
-from domain.incident import Incident, Kind, ReportingLevel
-from domain.incident_clocks import IncidentClocks
+from domain.incidents.incident import Incident, Kind, ReportingLevel
+from domain.time.clocks import ClockState
 from infra.bootstrap import System
+from service.casebook import CommandMeta
+from service.incidents.clocks import IncidentClocks
 from tests.support import GRID, Clock, eventually, person
 from tests.timeskipping import running
 from workflows.activities import CaseActivities

@@ -9,8 +9,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.casebook import CommandMeta
-from domain.dispute import Category, Dispute, Severity
+from domain.disputes.dispute import Category, Dispute, Severity
 from domain.errors import (
     AccessDenied,
     CaseNotFound,
@@ -19,11 +18,12 @@ from domain.errors import (
     StaleVersion,
     TransitionNotAllowed,
 )
-from domain.incident import Incident, Kind
-from domain.patrol import Route, Shift, ShiftStatus
-from domain.patrol_clocks import CHECKPOINTS, ShiftClocks
-from domain.patrols import SHIFT_CLOCKS, PatrolDesk
+from domain.incidents.incident import Incident, Kind
+from domain.patrols.patrol import Route, Shift, ShiftStatus
 from infra.bootstrap import System
+from service.casebook import CommandMeta
+from service.patrols.clocks import CHECKPOINTS, ShiftClocks
+from service.patrols.desk import SHIFT_CLOCKS, PatrolDesk
 from tests.support import GRID, VILLAGE, Clock, person
 
 TOWNSHIP = "anping.dongxi"

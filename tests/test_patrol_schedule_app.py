@@ -9,13 +9,13 @@ from uuid import uuid4
 
 import pytest
 
-from domain.calendar import Unit
-from domain.casebook import CommandMeta
 from domain.errors import AccessDenied, CaseNotFound, InvalidValue, StaleVersion, TransitionNotAllowed
-from domain.patrol import Route, ShiftStatus
-from domain.patrol_schedules import SCHEDULE_ACTOR, PatrolSchedules
-from domain.policy import Rule
+from domain.patrols.patrol import Route, ShiftStatus
+from domain.time.calendar import Unit
+from domain.time.policy import Rule
 from infra.bootstrap import System
+from service.casebook import CommandMeta
+from service.patrols.schedules import SCHEDULE_ACTOR, PatrolSchedules
 from tests.support import VILLAGE, Clock, person, shipped_rules
 from tests.test_patrol_app import FOREIGN_VILLAGE, TOWNSHIP, desk, establish, head, history
 

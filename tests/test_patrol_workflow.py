@@ -14,11 +14,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from domain.clocks import ClockState
-from domain.patrol import Route, Shift, ShiftStatus
-from domain.patrol_clocks import ShiftClocks
-from domain.patrol_schedules import SCHEDULE_ACTOR
+from domain.patrols.patrol import Route, Shift, ShiftStatus
+from domain.time.clocks import ClockState
 from infra.bootstrap import System
+from service.patrols.clocks import ShiftClocks
+from service.patrols.schedules import SCHEDULE_ACTOR
 from tests.support import Clock, eventually, person
 from tests.test_patrol_app import POINTS, TOWNSHIP
 from tests.test_patrol_app import desk as patrols

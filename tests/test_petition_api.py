@@ -13,9 +13,9 @@ import structlog
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from domain.petition import WITHHELD
-from domain.petition_clocks import PetitionClocks
+from domain.petitions.petition import WITHHELD
 from infra.bootstrap import System
+from service.petitions.clocks import PetitionClocks
 from tests.petition_dsl import ZHANG, id_number
 from tests.support import TOKENS, VILLAGE, Clock
 

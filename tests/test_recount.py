@@ -7,14 +7,14 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from domain.calendar import CHINA, CalendarYear, Unit
-from domain.clocks import ClockState
-from domain.dispute import Dispute
-from domain.dispute_clocks import DisputeClocks
-from domain.explain import explain
-from domain.policy import InProgress, Rule
+from domain.disputes.dispute import Dispute
+from domain.time.calendar import CHINA, CalendarYear, Unit
+from domain.time.clocks import ClockState
+from domain.time.explain import explain
+from domain.time.policy import InProgress, Rule
 from infra.bootstrap import System
 from infra.rules_files import CalendarFile, load_rules_file, read_rules_file
+from service.disputes.clocks import DisputeClocks
 from tests.support import ROOT, Clock, eventually, person, shipped_rules
 from tests.test_dispute_workflow import kinds, report
 from tests.timeskipping import held, running

@@ -9,13 +9,13 @@ from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
 
-from domain.calendar import CHINA, Unit
-from domain.clocks import CaseClocks, clocks_id
-from domain.dispute import Dispute, Level, Source, Status
-from domain.dispute_clocks import DisputeClocks
-from domain.policy import InProgress, Rule
+from domain.disputes.dispute import Dispute, Level, Source, Status
+from domain.time.calendar import CHINA, Unit
+from domain.time.clocks import CaseClocks, clocks_id
+from domain.time.policy import InProgress, Rule
 from infra.bootstrap import System
 from projections.runner import ProjectionRunner
+from service.disputes.clocks import DisputeClocks
 from tests.support import GRID, VILLAGE, Clock, person, shipped_rules
 from tests.test_dispute_workflow import report
 

@@ -10,10 +10,10 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.casebook import Casebook
-from domain.clocks import ClockState
 from domain.errors import CaseNotFound
-from domain.timekeeping import CaseTime as DomainTime
+from domain.time.clocks import ClockState
+from service.casebook import Casebook
+from service.timekeeping import CaseTime as DomainTime
 from workflows.case_kinds import CASE_KINDS
 from workflows.contracts import CaseRef, CaseTime, ClockDue, ClockView, Reminder
 

@@ -10,12 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from domain import dispute, incident, patrol, petition
-from domain.dispute_clocks import DisputeClocks
-from domain.incident_clocks import IncidentClocks
-from domain.patrol_clocks import ShiftClocks
-from domain.patrol_schedules import PatrolSchedules
-from domain.petition_clocks import PetitionClocks
+from domain.disputes import dispute
+from domain.incidents import incident
+from domain.patrols import patrol
+from domain.petitions import petition
+from service.disputes.clocks import DisputeClocks
+from service.incidents.clocks import IncidentClocks
+from service.patrols.clocks import ShiftClocks
+from service.patrols.schedules import PatrolSchedules
+from service.petitions.clocks import PetitionClocks
 from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import CaseRef, case_workflow_id
 from workflows.patrol_contracts import ScheduleRun, schedule_workflow_id

@@ -11,10 +11,10 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.casebook import Casebook
-from domain.deadlines import NoRule
 from domain.errors import CaseNotFound
-from domain.patrol_schedules import PatrolSchedules
+from service.casebook import Casebook
+from service.deadlines import NoRule
+from service.patrols.schedules import PatrolSchedules
 from workflows.patrol_contracts import CallOff, OpenedShift, Period, PeriodAsk, PeriodOpening
 
 log = structlog.get_logger()
