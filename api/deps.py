@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from domain.errors import InvalidValue
 from infra.bootstrap import System
-from service.casebook import CommandMeta
+from service.store import CommandMeta
 
 _bearer = HTTPBearer(auto_error=False, description="A personal token from the directory file.")
 _ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')

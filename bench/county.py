@@ -107,7 +107,7 @@ def seed_county(casebook: Any, years: tuple[int, ...] = (2024, 2025, 2026)) -> N
     from pathlib import Path
 
     from domain.directory.jurisdiction import NodeKind
-    from service.casebook import CommandMeta
+    from service.store import CommandMeta
 
     desk, at = casebook.directory, datetime(2023, 12, 1, tzinfo=UTC)
 

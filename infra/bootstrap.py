@@ -20,8 +20,9 @@ from projections.node_statistics import NodeStatistics
 from projections.runner import NotificationReader, Projection
 from projections.scores import Scores
 from projections.scoring_facts import ScoringFacts
-from service.casebook import Casebook, Clock, utc_now
+from service.casebook import Casebook
 from service.directory import SEED_ACTOR
+from service.store import Clock, utc_now
 
 
 class ConfigurationError(Exception):

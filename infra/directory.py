@@ -20,8 +20,9 @@ from typing import Any
 from domain.directory.access import Post
 from domain.directory.jurisdiction import PARENT_KIND, NodeKind
 from domain.errors import DomainError
-from service.casebook import Casebook, CommandMeta
+from service.casebook import Casebook
 from service.directory import SEED_ACTOR
+from service.store import CommandMeta
 
 DEFAULT_SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 

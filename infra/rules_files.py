@@ -167,7 +167,7 @@ def load_rules_file(
 ) -> str:
     """Records the file in the rulebook; loading the same file again changes nothing."""
     from domain.errors import DomainError
-    from service.casebook import CommandMeta
+    from service.store import CommandMeta
 
     digest = hashlib.sha256(repr(file).encode()).hexdigest()[:16]
     try:

@@ -13,7 +13,8 @@ from typing import Any
 from domain.assessment.book import TemplateError, template_from_data
 from domain.errors import DomainError
 from infra.rules_files import RulesFileError
-from service.casebook import Casebook, CommandMeta
+from service.casebook import Casebook
+from service.store import CommandMeta
 
 HEADERS = {
     "section": r"^\s*\[\[section\]\]",

@@ -16,15 +16,15 @@ from domain.directory.access import Right
 from domain.directory.jurisdiction import NodeKind
 from domain.errors import CaseNotFound, InvalidValue
 from domain.time.calendar import CHINA
-from service.casebook import NO_META, CommandMeta, Stamp
+from service.store import NO_META, CommandMeta, Stamp
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.store import CaseStore
 
 
 class AssessmentDesk:
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore) -> None:
+        self.cb = store
 
     # -- templates ------------------------------------------------------------------
 

@@ -15,25 +15,21 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from domain.directory.access import RIGHTS, SYSTEM_ACTOR, Right
-from domain.errors import CaseNotFound, InvalidValue
-from domain.time.calendar import Unit
+from domain.errors import CaseNotFound, NoRule
+from domain.time.calendar import DEFAULT_CALENDAR, Unit
 from domain.time.clocks import CaseClocks, ClockState, clocks_id
 from domain.time.policy import InProgress
-from service.casebook import Stamp
+from service.store import Stamp
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
-
-DEFAULT_CALENDAR = "CN"
-
-
-class NoRule(InvalidValue):
-    """No policy in force gives a rule for this clock."""
+    from service.rulebook import RulebookDesk
+    from service.store import CaseStore
 
 
 class DeadlineDesk:
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore, rulebook: RulebookDesk) -> None:
+        self.cb = store
+        self.rulebook = rulebook
 
     # -- the system's commands ----------------------------------------------------
 
@@ -48,7 +44,7 @@ class DeadlineDesk:
         started_at: datetime,
     ) -> ClockState:
         """Starts a clock by the rule in force when it starts, on that policy's calendar."""
-        book = self.cb.rulebook.current()
+        book = self.rulebook.current()
         policy = book.policy_in_force(started_at)
         if policy is None:
             raise NoRule("clock", f"no deadline policy is in force at {started_at.isoformat()}")
@@ -157,9 +153,7 @@ class DeadlineDesk:
         self, case_kind: str, case_id: UUID | str, *, key: str, at: datetime, command_id: str
     ) -> ClockState:
         def decide(clocks: CaseClocks, s: Stamp) -> None:
-            clocks.resume(
-                key=key, calendar=self.cb.rulebook.current().calendar(clocks.clock(key).calendar), **s
-            )
+            clocks.resume(key=key, calendar=self.rulebook.current().calendar(clocks.clock(key).calendar), **s)
 
         return self._on(case_kind, case_id, "resume_clock", command_id, at, key, decide)
 
@@ -180,7 +174,7 @@ class DeadlineDesk:
 
         def decide(clocks: CaseClocks, s: Stamp) -> None:
             clock = clocks.clock(key)
-            book = self.cb.rulebook.current()
+            book = self.rulebook.current()
             policy = book.policy(clock.policy_version)
             most = policy.rule_for(f"{clock.clock.split('.')[0]}.extension", {}) if policy else None
             clocks.extend(
@@ -204,7 +198,7 @@ class DeadlineDesk:
         it. Given a `year` (a calendar year loaded or corrected), only the clocks counting
         through it. Returns the cases whose clocks moved. Idempotent: a clock already counted
         on these versions is left alone."""
-        book = self.cb.rulebook.current()
+        book = self.rulebook.current()
         latest = book.policy_in_force(at)
         moved: list[tuple[str, str]] = []
         for stream in self._clock_streams():

@@ -11,17 +11,17 @@ from domain.directory.access import Post, Right
 from domain.directory.jurisdiction import NodeKind
 from domain.directory.tree import DIRECTORY_ID, Directory, NodeRecord, Tenure
 from domain.errors import AccessDenied, CaseNotFound, InvalidValue
-from service.casebook import NO_META, CommandMeta
+from service.store import NO_META, CommandMeta
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.store import CaseStore
 
 SEED_ACTOR = "system:seed"
 
 
 class DirectoryDesk:
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore) -> None:
+        self.cb = store
 
     # -- commands ---------------------------------------------------------------
 

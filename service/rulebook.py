@@ -12,19 +12,18 @@ from eventsourcing.persistence import IntegrityError
 from domain.directory.access import Right
 from domain.directory.jurisdiction import NodeKind
 from domain.errors import AccessDenied
-from domain.time.calendar import BusinessCalendar, CalendarYear, running_out
+from domain.time.calendar import DEFAULT_CALENDAR, BusinessCalendar, CalendarYear, running_out
 from domain.time.policy import InProgress, Rule
 from domain.time.rulebook import RULEBOOK_ID, Rulebook
-from service.casebook import NO_META, CommandMeta
-from service.deadlines import DEFAULT_CALENDAR
+from service.store import NO_META, CommandMeta
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.store import CaseStore
 
 
 class RulebookDesk:
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore) -> None:
+        self.cb = store
 
     def current(self) -> Rulebook:
         """The rulebook as it stands (shared, read-only)."""

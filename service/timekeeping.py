@@ -12,7 +12,7 @@ from uuid import UUID
 from domain.time.clocks import ClockState
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.deadlines import DeadlineDesk
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Departure:
 
 
 def keep_in_step(
-    cb: Casebook,
+    deadlines: DeadlineDesk,
     kind: str,
     case_id: UUID,
     *,
@@ -67,7 +67,7 @@ def keep_in_step(
     left it — met by its due time or late after it — and a clock the case planned and left
     between two syncs (the worker was down) is recorded too, started and stopped, so the
     on-time statistics count it. Otherwise a clock stops at the case's latest change."""
-    desk = cb.deadlines
+    desk = deadlines
     clocks = desk.clocks(kind, case_id)
     wanted = {p.key for p in plans}
     left = departed() if departed else {}
@@ -100,20 +100,20 @@ def keep_in_step(
     known = set(clocks.clocks) if clocks else set()
     for key, passed in left.items():
         if key not in known and key not in wanted:
-            clock = start_planned(cb, kind, case_id, passed.plan)
+            clock = start_planned(desk, kind, case_id, passed.plan)
             desk.stop(
                 kind, case_id, key=key, outcome=outcome(clock), at=max(left_at(clock), clock.started_at)
             )
     for plan in plans:
         if plan.key not in known:
-            start_planned(cb, kind, case_id, plan)
+            start_planned(desk, kind, case_id, plan)
     after = desk.clocks(kind, case_id)
     running = after.running() if after else []
     return CaseTime(version, ended and not running, running)
 
 
-def start_planned(cb: Casebook, kind: str, case_id: UUID, plan: ClockPlan) -> ClockState:
-    return cb.deadlines.start(
+def start_planned(deadlines: DeadlineDesk, kind: str, case_id: UUID, plan: ClockPlan) -> ClockState:
+    return deadlines.start(
         kind,
         case_id,
         clock=plan.clock,

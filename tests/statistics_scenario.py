@@ -14,8 +14,7 @@ from domain.incidents.incident import Kind, Offence
 from domain.petitions.petition import AcceptanceDecision, Channel, Level, Opinion, PetitionType
 from domain.time.calendar import CHINA
 from infra.bootstrap import System
-from service.casebook import CommandMeta
-from service.disputes.clocks import DisputeClocks
+from service.store import CommandMeta
 from tests.petition_dsl import id_number
 from tests.support import pass_grid_deadline, person
 
@@ -34,7 +33,7 @@ class Quarter:
     def __init__(self, system: System) -> None:
         self.system = system
         self.cb = system.casebook
-        self.keeper = DisputeClocks(system.casebook)
+        self.keeper = system.casebook.keepers["dispute"]
         self.ids: dict[str, UUID] = {}
 
     def run(self) -> Quarter:

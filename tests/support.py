@@ -100,9 +100,8 @@ def wait_until(check: Callable[[], bool], seconds: float = 30, what: str = "cond
 
 def pass_grid_deadline(system, dispute_id) -> None:
     """Does what the clock workflow does when a dispute's grid deadline passes."""
-    from service.disputes.clocks import DisputeClocks
 
-    keeper = DisputeClocks(system.casebook)
+    keeper = system.casebook.keepers["dispute"]
     [clock] = keeper.sync(dispute_id, 0).clocks
     assert clock.clock == "dispute.grid"
     keeper.due(dispute_id, 0, clock.key, None)

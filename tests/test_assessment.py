@@ -22,7 +22,7 @@ from domain.time.calendar import CHINA
 from infra.bootstrap import System
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
-from service.casebook import CommandMeta
+from service.store import CommandMeta
 from tests.support import GRID, ROOT, TOKENS, VILLAGE, Clock, person
 
 TOWNSHIP = "anping.dongxi"

@@ -24,8 +24,7 @@ from domain.errors import (
     TransitionNotAllowed,
 )
 from infra.bootstrap import System
-from service.casebook import CommandMeta
-from service.disputes.clocks import DisputeClocks
+from service.store import CommandMeta
 from tests.support import FOREIGN_GRID, GRID, VILLAGE, Interleaved, person
 
 
@@ -193,7 +192,7 @@ def test_a_concurrent_change_that_still_allows_the_command_is_decided_again_and_
 
 def test_the_deadline_escalation_appends_once_however_often_it_runs(system: System):
     dispute = report(system)
-    keeper = DisputeClocks(system.casebook)
+    keeper = system.casebook.keepers["dispute"]
     [clock] = keeper.sync(dispute.id, 0).clocks
     assert clock.due_at == dispute.reported_at + timedelta(hours=24)
     for _ in range(3):
@@ -210,7 +209,7 @@ def test_the_deadline_escalation_appends_once_however_often_it_runs(system: Syst
 
 def test_the_deadline_leaves_a_resolved_dispute_alone(system: System):
     dispute = report(system)
-    keeper = DisputeClocks(system.casebook)
+    keeper = system.casebook.keepers["dispute"]
     [clock] = keeper.sync(dispute.id, 0).clocks
     system.casebook.disputes.record_agreement(
         person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok"

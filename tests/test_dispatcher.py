@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.disputes.dispute import EVENT_TOPICS, Category, Dispute, SessionOutcome, Severity
 from infra.bootstrap import System, bootstrap
 from infra.temporal import binary
-from service.casebook import CommandMeta
+from service.store import CommandMeta
 from tests.support import GRID, eventually, person, settings_for
 from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import dispute_workflow_id

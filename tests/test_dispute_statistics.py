@@ -20,7 +20,7 @@ from projections import tracking
 from projections.dispute_statistics import DisputeStatistics
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner, ReadAhead
-from service.casebook import CommandMeta
+from service.store import CommandMeta
 from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, pass_grid_deadline, person
 
 

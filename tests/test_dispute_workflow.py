@@ -11,7 +11,7 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from domain.disputes.dispute import AgreementForm, Category, Dispute, Severity
 from infra.bootstrap import System
-from service.casebook import CommandMeta
+from service.store import CommandMeta
 from tests.support import GRID, eventually, person
 from tests.timeskipping import held, running
 from workflows.activities import CaseActivities

@@ -19,7 +19,7 @@ from domain.errors import (
 )
 from domain.incidents.incident import Incident, Kind, Marker, ReportingLevel, Status
 from infra.bootstrap import System
-from service.casebook import CommandMeta
+from service.store import CommandMeta
 from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, Interleaved, person
 
 TOWNSHIP, COUNTY = "anping.dongxi", "anping"

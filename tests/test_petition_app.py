@@ -30,8 +30,8 @@ from domain.petitions.petition import (
 from domain.petitions.petitioner import Petitioner, Standing
 from domain.time.calendar import CHINA
 from infra.bootstrap import System
-from service.casebook import NO_META, CommandMeta
 from service.petitions.desk import PetitionDesk
+from service.store import NO_META, CommandMeta
 from tests.petition_dsl import LI, ZHANG
 from tests.support import GRID, VILLAGE, Clock, Interleaved, person
 

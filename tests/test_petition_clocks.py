@@ -48,7 +48,7 @@ def desk(system: System) -> PetitionDesk:
 
 
 def keeper(system: System) -> PetitionClocks:
-    return PetitionClocks(system.casebook)
+    return system.casebook.keepers["petition"]
 
 
 def register(system: System, **facts: Any) -> Petition:

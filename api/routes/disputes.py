@@ -12,8 +12,8 @@ from fastapi import APIRouter, Response, status
 from api import schemas as s
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from domain.disputes.dispute import Dispute
-from service.casebook import CommandMeta
 from service.disputes.desk import DisputeDesk
+from service.store import CommandMeta
 from workflows.contracts import dispute_workflow_id
 
 router = APIRouter(prefix="/disputes", tags=["disputes"])

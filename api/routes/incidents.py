@@ -13,8 +13,8 @@ from api import incident_schemas as s
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from api.schemas import EventPublic, In
 from domain.incidents.incident import Incident
-from service.casebook import CommandMeta
 from service.incidents.desk import IncidentDesk
+from service.store import CommandMeta
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 log = structlog.get_logger()

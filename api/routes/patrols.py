@@ -13,8 +13,8 @@ from api import patrol_schemas as s
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from api.schemas import EventPublic, In
 from domain.patrols.patrol import Route, Shift
-from service.casebook import CommandMeta
 from service.patrols.desk import PatrolDesk
+from service.store import CommandMeta
 
 router = APIRouter(prefix="/patrols", tags=["patrols"])
 log = structlog.get_logger()

@@ -16,8 +16,8 @@ from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from api.schemas import EventPublic, In
 from domain.petitions.petition import Petition
 from infra.bootstrap import System
-from service.casebook import CommandMeta
 from service.petitions.desk import PetitionDesk
+from service.store import CommandMeta
 
 router = APIRouter(prefix="/petitions", tags=["petitions"])
 log = structlog.get_logger()

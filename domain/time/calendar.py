@@ -18,6 +18,8 @@ from enum import StrEnum
 
 CHINA = timezone(timedelta(hours=8), "CST")
 
+DEFAULT_CALENDAR = "CN"  # the national calendar every clock counts on unless a rule names another
+
 
 class Unit(StrEnum):
     SECONDS = "seconds"  # for demonstrations and drills; statutory limits are in hours or days

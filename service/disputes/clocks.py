@@ -23,7 +23,9 @@ from domain.disputes.dispute import ONGOING, AgreementForm, Dispute, Level, Seve
 from service.timekeeping import CaseTime, ClockPlan, departures, keep_in_step
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.deadlines import DeadlineDesk
+    from service.disputes.desk import DisputeDesk
+    from service.store import CaseStore
 
 KIND = "dispute"
 LADDER = {"dispute.grid": Level.GRID, "dispute.village": Level.VILLAGE}
@@ -64,40 +66,42 @@ def _why_stopped(d: Dispute, clock: str) -> str:
 class DisputeClocks:
     """Keeps a dispute's clocks in step with the dispute."""
 
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore, disputes: DisputeDesk, deadlines: DeadlineDesk) -> None:
+        self.cb = store
+        self.disputes = disputes
+        self.deadlines = deadlines
 
     def sync(self, dispute_id: UUID, episode: int) -> CaseTime:
-        d = self.cb.disputes.get(None, dispute_id)
+        d = self.disputes.get(None, dispute_id)
         superseded = d.reopenings != episode
         ended = superseded or d.status not in ONGOING | {Status.AGREEMENT_REACHED}
         if not ended and d.severity == Severity.MAJOR and not d.filed_with_township:
-            self.cb.disputes.file_major_dispute(dispute_id, at=d.reported_at)
+            self.disputes.file_major_dispute(dispute_id, at=d.reported_at)
         return keep_in_step(
-            self.cb,
+            self.deadlines,
             KIND,
             dispute_id,
             version=d.version,
             ended=ended,
-            plans=[] if ended else required_clocks(d, self.cb.disputes.level_node(d)),
+            plans=[] if ended else required_clocks(d, self.disputes.level_node(d)),
             changed_at=d.changed_at,
             why_stopped=lambda _: (
                 "superseded: the dispute was reopened" if superseded else "no longer applies"
             ),
             departed=lambda: departures(
                 self.cb.history(dispute_id, d.version),
-                lambda then: required_clocks(then, self.cb.disputes.level_node(then)),
+                lambda then: required_clocks(then, self.disputes.level_node(then)),
                 _why_stopped,
             ),
         )
 
     def due(self, dispute_id: UUID, episode: int, key: str, fraction: float | None) -> CaseTime:
         """A reminder time or a due time came for one of the dispute's clocks."""
-        clocks = self.cb.deadlines.clocks(KIND, dispute_id)
+        clocks = self.deadlines.clocks(KIND, dispute_id)
         clock = clocks.clock(key) if clocks else None
         if clock is not None and clock.open:
             if fraction is not None:
-                self.cb.deadlines.remind(
+                self.deadlines.remind(
                     KIND,
                     dispute_id,
                     key=key,
@@ -106,11 +110,11 @@ class DisputeClocks:
                     rights=ACTING,
                 )
             elif clock.clock in LADDER:
-                self.cb.disputes.escalate_for_missed_deadline(
+                self.disputes.escalate_for_missed_deadline(
                     dispute_id, from_level=LADDER[clock.clock], clock=clock
                 )
             elif clock.clock == "dispute.township":
-                self.cb.deadlines.miss(
+                self.deadlines.miss(
                     KIND,
                     dispute_id,
                     key=key,
@@ -118,7 +122,7 @@ class DisputeClocks:
                     consequence="overdue at township level: to be referred out",
                 )
             elif clock.clock == "dispute.follow_up":
-                self.cb.deadlines.miss(
+                self.deadlines.miss(
                     KIND,
                     dispute_id,
                     key=key,
@@ -126,7 +130,7 @@ class DisputeClocks:
                     consequence="the follow-up visit was not made in time",
                 )
             elif clock.clock == "dispute.judicial_confirmation":
-                self.cb.deadlines.stop(
+                self.deadlines.stop(
                     KIND,
                     dispute_id,
                     key=key,

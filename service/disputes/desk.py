@@ -26,10 +26,10 @@ from domain.disputes.dispute import (
 from domain.errors import InvalidValue
 from domain.time.clocks import CaseClocks, ClockState, clocks_id
 from domain.time.policy import Rule
-from service.casebook import NO_META, CommandMeta, Stamp
+from service.store import NO_META, CommandMeta, Stamp
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.store import CaseStore
 
 RIGHT_FOR: dict[str, Right] = {
     "accept": Right.ACCEPT_DISPUTE,
@@ -65,8 +65,8 @@ def _human(rule: Rule) -> str:
 
 
 class DisputeDesk:
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore) -> None:
+        self.cb = store
 
     # -- reporting --------------------------------------------------------------
 

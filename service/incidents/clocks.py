@@ -25,7 +25,9 @@ from domain.time.clocks import ClockState
 from service.timekeeping import CaseTime, ClockPlan, keep_in_step
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.deadlines import DeadlineDesk
+    from service.incidents.desk import IncidentDesk
+    from service.store import CaseStore
 
 KIND = "incident"
 REPORT_UPWARD = "incident.report_upward"
@@ -44,15 +46,17 @@ def required_clock(incident: Incident) -> ClockPlan:
 class IncidentClocks:
     """Keeps an incident's reporting-upward clock in step with the incident."""
 
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore, incidents: IncidentDesk, deadlines: DeadlineDesk) -> None:
+        self.cb = store
+        self.incidents = incidents
+        self.deadlines = deadlines
 
     def sync(self, incident_id: UUID, episode: int) -> CaseTime:
         """The clock is started (even when the first sync comes after the upward report, so
         that a late report is still judged), then settled once the incident was reported up."""
-        incident = self.cb.incidents.get(None, incident_id)
+        incident = self.incidents.get(None, incident_id)
         time = keep_in_step(
-            self.cb,
+            self.deadlines,
             KIND,
             incident_id,
             version=incident.version,
@@ -69,7 +73,7 @@ class IncidentClocks:
                 self._miss(incident_id, clock)
             else:
                 level = incident.reported_to[0]["level"]
-                self.cb.deadlines.stop(
+                self.deadlines.stop(
                     KIND,
                     incident_id,
                     key=clock.key,
@@ -80,11 +84,11 @@ class IncidentClocks:
 
     def due(self, incident_id: UUID, episode: int, key: str, fraction: float | None) -> CaseTime:
         """A reminder time or the due time came for the incident's clock."""
-        clocks = self.cb.deadlines.clocks(KIND, incident_id)
+        clocks = self.deadlines.clocks(KIND, incident_id)
         clock = clocks.clock(key) if clocks else None
         if clock is not None and clock.open:
             if fraction is not None:
-                self.cb.deadlines.remind(
+                self.deadlines.remind(
                     KIND,
                     incident_id,
                     key=key,
@@ -93,10 +97,10 @@ class IncidentClocks:
                     rights=HANDLING,
                 )
             else:
-                first = first_report_upward(self.cb.incidents.get(None, incident_id))
+                first = first_report_upward(self.incidents.get(None, incident_id))
                 if first is None or first > clock.due_at:
                     self._miss(incident_id, clock)
         return self.sync(incident_id, episode)
 
     def _miss(self, incident_id: UUID, clock: ClockState) -> None:
-        self.cb.deadlines.miss(KIND, incident_id, key=clock.key, consequence=MISSED, at=clock.due_at)
+        self.deadlines.miss(KIND, incident_id, key=clock.key, consequence=MISSED, at=clock.due_at)

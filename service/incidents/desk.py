@@ -13,10 +13,10 @@ from domain.disputes.dispute import Dispute
 from domain.errors import CaseNotFound, InvalidValue
 from domain.incidents.incident import Hazard, Incident, Kind, Marker, Offence, OriginKind, ReportingLevel
 from domain.patrols.patrol import Shift
-from service.casebook import NO_META, CommandMeta, Stamp
+from service.store import NO_META, CommandMeta, Stamp
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.store import CaseStore
 
 RIGHT_FOR: dict[str, Right] = {
     "report_upward": Right.HANDLE_INCIDENT,
@@ -29,8 +29,8 @@ NODE_OF_LEVEL = {ReportingLevel.TOWNSHIP: NodeKind.TOWNSHIP, ReportingLevel.COUN
 
 
 class IncidentDesk:
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore) -> None:
+        self.cb = store
 
     # -- reporting --------------------------------------------------------------
 

@@ -22,7 +22,9 @@ from service.patrols.desk import SHIFT_CLOCKS
 from service.timekeeping import CaseTime, ClockPlan, departures, keep_in_step
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.deadlines import DeadlineDesk
+    from service.patrols.desk import PatrolDesk
+    from service.store import CaseStore
 
 KIND = SHIFT_CLOCKS
 START = "patrol.start_grace"
@@ -71,13 +73,15 @@ def _why_stopped(shift: Shift, clock: str) -> str:
 class ShiftClocks:
     """Keeps a shift's clocks in step with the shift."""
 
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore, patrols: PatrolDesk, deadlines: DeadlineDesk) -> None:
+        self.cb = store
+        self.patrols = patrols
+        self.deadlines = deadlines
 
     def sync(self, shift_id: UUID, episode: int) -> CaseTime:
-        shift = self.cb.patrols.shift(None, shift_id)
+        shift = self.patrols.shift(None, shift_id)
         time = keep_in_step(
-            self.cb,
+            self.deadlines,
             KIND,
             shift_id,
             version=shift.version,
@@ -97,22 +101,22 @@ class ShiftClocks:
 
     def due(self, shift_id: UUID, episode: int, key: str, fraction: float | None) -> CaseTime:
         """A reminder time or a due time came for one of the shift's clocks."""
-        clocks = self.cb.deadlines.clocks(KIND, shift_id)
+        clocks = self.deadlines.clocks(KIND, shift_id)
         clock = clocks.clock(key) if clocks else None
         if clock is not None and clock.open:
             if fraction is not None:
                 self._remind_leader(shift_id, clock, fraction)
             elif clock.clock == START:
-                self.cb.patrols.record_missed_shift_for_deadline(shift_id, due_at=clock.due_at, clock=clock)
+                self.patrols.record_missed_shift_for_deadline(shift_id, due_at=clock.due_at, clock=clock)
             elif clock.clock == CHECKPOINTS:
-                self.cb.patrols.record_missed_checkpoints_for_deadline(shift_id, clock=clock)
+                self.patrols.record_missed_checkpoints_for_deadline(shift_id, clock=clock)
         return self.sync(shift_id, episode)
 
     def _settle_start(self, shift: Shift, clock: ClockState) -> bool:
         """Ends the start clock of a shift no longer waiting for its first sign-in."""
         if shift.status == ShiftStatus.SCHEDULED:
             return False
-        desk = self.cb.deadlines
+        desk = self.deadlines
         if shift.started_at is None:  # missed, recorded by the leader
             desk.stop(
                 KIND,
@@ -140,7 +144,7 @@ class ShiftClocks:
         return True
 
     def _remind_leader(self, shift_id: UUID, clock: ClockState, fraction: float) -> None:
-        leader = self.cb.patrols.shift(None, shift_id).leader
-        self.cb.deadlines.remind(
+        leader = self.patrols.shift(None, shift_id).leader
+        self.deadlines.remind(
             KIND, shift_id, key=clock.key, fraction=fraction, at=clock.reminder_at(fraction), notify=[leader]
         )

@@ -17,11 +17,13 @@ from domain.errors import AccessDenied, CaseNotFound, InvalidValue, StaleVersion
 from domain.incidents.incident import Hazard, Incident, Kind, Marker, Offence, OriginKind
 from domain.patrols.patrol import CadenceLevel, FindingKind, MissTrigger, Route, Shift, ShiftStatus
 from domain.time.clocks import CaseClocks, ClockState, clocks_id
-from service.casebook import NO_META, CommandMeta, Stamp
-from service.patrols.schedules import PatrolSchedules
+from service.store import NO_META, CommandMeta, Stamp
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.disputes.desk import DisputeDesk
+    from service.incidents.desk import IncidentDesk
+    from service.patrols.schedules import PatrolSchedules
+    from service.store import CaseStore
 
 SHIFT_CLOCKS = "patrol_shift"  # the case kind of a shift's clocks
 ROUTE_NODE_KINDS = frozenset({NodeKind.VILLAGE, NodeKind.TOWNSHIP})
@@ -42,8 +44,13 @@ RIGHT_FOR: dict[str, Right] = {
 
 
 class PatrolDesk:
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(
+        self, store: CaseStore, disputes: DisputeDesk, incidents: IncidentDesk, schedules: PatrolSchedules
+    ) -> None:
+        self.cb = store
+        self.disputes = disputes  # findings open disputes and incidents
+        self.incidents = incidents
+        self.schedules = schedules
 
     # -- routes -------------------------------------------------------------------
 
@@ -131,7 +138,7 @@ class PatrolDesk:
         def decide(r: Route, s: Stamp) -> None:
             r.check_allowed("start_schedule", s)
             chosen = self._cadence_level(r.node, level)
-            PatrolSchedules(self.cb).cadence(chosen, first_start)
+            self.schedules.cadence(chosen, first_start)
             r.start_schedule(level=chosen, first_start=first_start, shift_minutes=shift_minutes, **s)
 
         return self._on_route(actor, route_id, "start_schedule", meta, decide)
@@ -219,7 +226,7 @@ class PatrolDesk:
         """Reports the dispute found (source: patrol, naming this shift) and links it here."""
 
         def report(shift: Shift, node: dict[str, str | None], case_meta: CommandMeta) -> Dispute:
-            return self.cb.disputes.report(
+            return self.disputes.report(
                 actor,
                 **node,
                 parties=parties,
@@ -260,7 +267,7 @@ class PatrolDesk:
         and links it here."""
 
         def report(shift: Shift, node: dict[str, str | None], case_meta: CommandMeta) -> Incident:
-            return self.cb.incidents.report(
+            return self.incidents.report(
                 actor,
                 **node,
                 kind=kind,

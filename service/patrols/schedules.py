@@ -16,14 +16,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from domain.errors import NoRule
 from domain.patrols.patrol import CadenceLevel, Route, Shift, ShiftStatus
-from domain.time.calendar import CHINA, CLOCK_UNITS, BusinessCalendar, Unit
+from domain.time.calendar import CHINA, CLOCK_UNITS, DEFAULT_CALENDAR, BusinessCalendar, Unit
 from domain.time.policy import Rule
-from service.casebook import Stamp
-from service.deadlines import DEFAULT_CALENDAR, NoRule
+from service.store import Stamp
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.rulebook import RulebookDesk
+    from service.store import CaseStore
 
 CADENCE = "patrol.cadence"
 SCHEDULE_ACTOR = "system:patrol-schedule"
@@ -54,12 +55,13 @@ def next_start(after: datetime, rule: Rule, calendar: BusinessCalendar) -> datet
 
 
 class PatrolSchedules:
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore, rulebook: RulebookDesk) -> None:
+        self.cb = store
+        self.rulebook = rulebook
 
     def cadence(self, level: CadenceLevel | str, at: datetime) -> Rule:
         """The cadence of a grid level by the policy in force at the time."""
-        policy = self.cb.rulebook.current().policy_in_force(at)
+        policy = self.rulebook.current().policy_in_force(at)
         rule = policy.rule_for(CADENCE, {"level": CadenceLevel(level).value}) if policy else None
         if rule is None or rule.amount <= 0:
             version = policy.version if policy else "none"
@@ -78,7 +80,7 @@ class PatrolSchedules:
             start = running["first_start"]
         else:
             rule = self.cadence(running["level"], after)
-            start = next_start(after, rule, self.cb.rulebook.current().calendar(DEFAULT_CALENDAR))
+            start = next_start(after, rule, self.rulebook.current().calendar(DEFAULT_CALENDAR))
         return Period(True, start, start + timedelta(minutes=running["shift_minutes"]))
 
     def open(self, route_id: UUID, schedule: int, start: datetime, after: datetime | None) -> Shift | None:

@@ -29,106 +29,36 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.directory.access import Right
 from domain.petitions.petition import Petition, Status
 from domain.time.calendar import Unit
 from domain.time.clocks import ClockState
 from domain.time.policy import Rule
-from service.deadlines import DEFAULT_CALENDAR, NoRule
+from service.petitions.terms import (
+    ACTING,
+    AT_HOME,
+    CLOCKS_OF,
+    ENDED,
+    KIND,
+    MET,
+    OBJECTION,
+    OBJECTION_CLOSED,
+    OVERDUE,
+    PAUSED_BY,
+    STAGES,
+    WINDOWS,
+    attributes,
+    extension_rule,
+    recorded,
+)
 from service.timekeeping import CaseTime, ClockPlan, departures, keep_in_step, start_planned
 
 if TYPE_CHECKING:
-    from service.casebook import Casebook
+    from service.deadlines import DeadlineDesk
+    from service.petitions.desk import PetitionDesk
+    from service.store import CaseStore
 
-KIND = "petition"
-ACTING = frozenset({Right.HANDLE_PETITION, Right.DECIDE_PETITION})  # who is reminded
-ENDED = frozenset({Status.NOT_ACCEPTED, Status.DIVERTED, Status.CONCLUDED})
-CLOCKS_OF: dict[Status, tuple[str, ...]] = {
-    Status.REGISTERED: ("petition.route",),
-    Status.OBJECTED: ("petition.route",),
-    Status.ROUTED: ("petition.acceptance_notice", "petition.objection"),
-    Status.ACCEPTED: ("petition.handling",),
-    Status.OPINION_GIVEN: ("petition.review_request",),
-    Status.REVIEW_REQUESTED: ("petition.review_decision",),
-    Status.REVIEWED: ("petition.re_review_request",),
-    Status.RE_REVIEW_REQUESTED: ("petition.re_review_decision",),
-}
-STAGES = {
-    clock: {s for s, named in CLOCKS_OF.items() if clock in named}
-    for named in CLOCKS_OF.values()
-    for clock in named
-}
-AT_HOME = frozenset({"petition.route", "petition.review_request", "petition.re_review_request"})
-OVERDUE = {  # what was not done in time
-    "petition.route": "not routed to a receiving body",
-    "petition.acceptance_notice": "acceptance not decided and notified",
-    "petition.handling": "no written handling opinion",
-    "petition.review_decision": "the review not decided",
-    "petition.re_review_decision": "the re-review not decided",
-}
-MET = {
-    "petition.route": "met: routed to a receiving body",
-    "petition.acceptance_notice": "met: acceptance decided",
-    "petition.handling": "met: written handling opinion given",
-    "petition.review_request": "met: review requested",
-    "petition.review_decision": "met: review decided",
-    "petition.re_review_request": "met: re-review requested",
-    "petition.re_review_decision": "met: re-review decided",
-}
-OBJECTION = "petition.objection"
-OBJECTION_CLOSED = "window closed: no objection"
-WINDOWS = {  # the petitioner's windows: the status that waits in one, and what may be requested
-    "petition.review_request": (Status.OPINION_GIVEN, "review"),
-    "petition.re_review_request": (Status.REVIEWED, "re-review"),
-}
-PAUSED_BY = {
-    "handling": "petition.handling",
-    "review": "petition.review_decision",
-    "re_review": "petition.re_review_decision",
-}  # a hearing's stage → the clock it pauses
-_RESUME, _EXTEND, _PAUSE = (
-    0,
-    1,
-    2,
-)  # at one moment, a hearing ends before an extension, which precedes a new hearing
-
-
-def attributes(p: Petition) -> dict[str, str]:
-    """What a policy rule may be narrowed by."""
-    return {"type": p.type.value, "channel": p.channel.value, "group": str(p.group).lower()}
-
-
-def recorded(cb: Casebook, petition_id: UUID, key: str) -> ClockState | None:
-    """The petition's clock with this key, once it is kept."""
-    found = cb.deadlines.clocks(KIND, petition_id)
-    return found.clocks.get(key) if found else None
-
-
-def key_of(clock: str, since: datetime) -> str:
-    return ClockPlan(clock, "", {}, since).key
-
-
-def planned_due(cb: Casebook, clock: str, p: Petition, since: datetime) -> datetime:
-    """When the petition's clock that started (or starts) at `since` is due: the recorded
-    clock's due time, which counts its pauses, extension and recomputations; before it is
-    recorded, the due time by the rule in force at `since` — what the clock will start with."""
-    kept = recorded(cb, p.id, key_of(clock, since))
-    if kept is not None:
-        return kept.due_at
-    book = cb.rulebook.current()
-    policy = book.policy_in_force(since)
-    rule = policy.rule_for(clock, attributes(p)) if policy else None
-    if rule is None:
-        raise NoRule("clock", f"no deadline policy in force at {since.isoformat()} has a rule for {clock}")
-    return book.calendar(DEFAULT_CALENDAR).reckon(since, rule.amount, rule.unit).due
-
-
-def extension_rule(cb: Casebook, policy_version: str | None, since: datetime) -> Rule | None:
-    """The most one extension of handling may add: by the version the handling clock follows,
-    or (before it is recorded) by the version in force when handling began."""
-    book = cb.rulebook.current()
-    policy = book.policy(policy_version) if policy_version else book.policy_in_force(since)
-    return policy.rule_for("petition.extension", {}) if policy else None
+# at one moment, a hearing ends before an extension, which precedes a new hearing
+_RESUME, _EXTEND, _PAUSE = 0, 1, 2
 
 
 def _limit(clock: ClockState) -> str:
@@ -166,18 +96,20 @@ def _why_stopped(p: Petition, clock: ClockState) -> str:
 class PetitionClocks:
     """Keeps a petition's clocks in step with the petition."""
 
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore, petitions: PetitionDesk, deadlines: DeadlineDesk) -> None:
+        self.cb = store
+        self.petitions = petitions
+        self.deadlines = deadlines
 
     def sync(self, petition_id: UUID, episode: int) -> CaseTime:
-        p = self.cb.petitions.get(None, petition_id)
+        p = self.petitions.get(None, petition_id)
         ended = p.status in ENDED
         plans = [] if ended else self.required_clocks(p)
         self._start_passed(p)
         self._keep_counting(p)
         self._settle_left(p, {plan.key for plan in plans})
         return keep_in_step(
-            self.cb,
+            self.deadlines,
             KIND,
             petition_id,
             version=p.version,
@@ -191,10 +123,10 @@ class PetitionClocks:
         """A reminder time or a due time came for one of the petition's clocks. What the petition
         recorded meanwhile (a hearing, an extension) is counted first: when that moved or paused
         the clock, the moment has not come after all."""
-        p = self.cb.petitions.get(None, petition_id)
-        before = recorded(self.cb, p.id, key)
+        p = self.petitions.get(None, petition_id)
+        before = recorded(self.deadlines, p.id, key)
         self._keep_counting(p)
-        clock = recorded(self.cb, p.id, key)
+        clock = recorded(self.deadlines, p.id, key)
         unchanged = (
             before is not None
             and clock is not None
@@ -205,11 +137,11 @@ class PetitionClocks:
             if fraction is not None:
                 self._remind(p, clock, fraction)
             elif clock.clock in WINDOWS:
-                self.cb.petitions.conclude_after_window(petition_id, clock=clock)
+                self.petitions.conclude_after_window(petition_id, clock=clock)
             elif clock.clock == OBJECTION:
-                self.cb.deadlines.stop(KIND, petition_id, key=key, outcome=OBJECTION_CLOSED, at=clock.due_at)
+                self.deadlines.stop(KIND, petition_id, key=key, outcome=OBJECTION_CLOSED, at=clock.due_at)
             else:
-                self.cb.deadlines.miss(
+                self.deadlines.miss(
                     KIND, petition_id, key=key, consequence=self.overdue(clock), at=clock.due_at
                 )
         return self.sync(petition_id, episode)
@@ -227,7 +159,7 @@ class PetitionClocks:
     def node_of(self, p: Petition, clock: str) -> str:
         """Where the people who act on the clock are: the node the petition concerns for routing
         and for recording the petitioner's requests, else the body that decides."""
-        desk = self.cb.petitions
+        desk = self.petitions
         if clock in AT_HOME:
             return p.node
         if clock == "petition.review_decision":
@@ -244,27 +176,27 @@ class PetitionClocks:
         """Starts the clocks of stages the petition passed through between two syncs (the
         worker was down, or two steps came at once): each is then counted and settled like any
         other — met or missed by when the petition left the stage — so no stage goes unclocked."""
-        found = self.cb.deadlines.clocks(KIND, p.id)
+        found = self.deadlines.clocks(KIND, p.id)
         known = set(found.clocks) if found else set()
         for key, passed in departures(
             self.cb.history(p.id, p.version), self.required_clocks, lambda *_: ""
         ).items():
             if key not in known:
-                start_planned(self.cb, KIND, p.id, passed.plan)
+                start_planned(self.deadlines, KIND, p.id, passed.plan)
 
     # -- hearings and the extension ----------------------------------------------------------
 
     def _keep_counting(self, p: Petition) -> None:
         """Applies the hearings (pause, resume) and the extension the petition recorded to the
         open clock of their stage, in the order they happened; each step once."""
-        found = self.cb.deadlines.clocks(KIND, p.id)
+        found = self.deadlines.clocks(KIND, p.id)
         for clock in found.running() if found else []:
             left = _left_at(p, clock)
             for _, kind, hearing in _counting_steps(p, clock, left):
                 clock = self._count(p, clock, kind, hearing)
 
     def _count(self, p: Petition, clock: ClockState, kind: int, hearing: int) -> ClockState:
-        desk = self.cb.deadlines
+        desk = self.deadlines
         if kind == _EXTEND:
             return self._extend(p, clock)
         held = p.hearings[hearing]
@@ -298,11 +230,11 @@ class PetitionClocks:
             or extension["at"] > clock.due_at
         ):
             return clock
-        rule = extension_rule(self.cb, clock.policy_version, clock.started_at)
+        rule = extension_rule(self.deadlines, clock.policy_version, clock.started_at)
         if rule is not None and extension["days"] > rule.amount:
             return clock  # the desk refuses this; the workflow is never stuck on it
         reason = "withheld: see the petition" if p.is_accusation else extension["reason"]
-        return self.cb.deadlines.extend(
+        return self.deadlines.extend(
             KIND,
             p.id,
             key=clock.key,
@@ -320,7 +252,7 @@ class PetitionClocks:
         """Ends each open clock whose stage the petition left: met or no longer needed when it
         left in time; missed (or, for the objection window, closed) when it left after the due
         time, which the workflow had not yet recorded."""
-        desk = self.cb.deadlines
+        desk = self.deadlines
         found = desk.clocks(KIND, p.id)
         for clock in found.running() if found else []:
             if clock.key in wanted:
@@ -342,7 +274,7 @@ class PetitionClocks:
         never to a person the petition accuses (recusal). Its moment never falls in a past
         hearing: the reminders move with the pauses (`domain.time.clocks.reminder_moments`)."""
         recused = frozenset({p.accused_person_id} - {None})
-        self.cb.deadlines.remind(
+        self.deadlines.remind(
             KIND,
             p.id,
             key=clock.key,

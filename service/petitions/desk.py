@@ -13,7 +13,14 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.directory.access import SYSTEM_ACTOR, Post, Right
 from domain.directory.tree import Directory
-from domain.errors import AccessDenied, CaseNotFound, ConcurrentChanges, InvalidValue, TransitionNotAllowed
+from domain.errors import (
+    AccessDenied,
+    CaseNotFound,
+    ConcurrentChanges,
+    InvalidValue,
+    NoRule,
+    TransitionNotAllowed,
+)
 from domain.petitions.petition import (
     LEVEL_OF_NODE,
     AcceptanceDecision,
@@ -32,14 +39,14 @@ from domain.petitions.petition import (
 from domain.petitions.petitioner import Petitioner, petitioner_id
 from domain.receipts import CommandReceipt
 from domain.time.clocks import CaseClocks, ClockState, clocks_id
-from service.casebook import MAX_ATTEMPTS, NO_META, CommandMeta, Stamp
-from service.deadlines import NoRule
-from service.petitions.clocks import KIND, WINDOWS, extension_rule, key_of, planned_due, recorded
+from service.petitions.terms import KIND, WINDOWS, extension_rule, key_of, planned_due, recorded
+from service.store import MAX_ATTEMPTS, NO_META, CommandMeta, Stamp
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from service.casebook import Casebook
+    from service.deadlines import DeadlineDesk
+    from service.store import CaseStore
 
 RIGHT_FOR: dict[str, Right] = {
     "register_petition": Right.REGISTER_PETITION,
@@ -68,8 +75,9 @@ REGISTER = "register_petition"
 
 
 class PetitionDesk:
-    def __init__(self, casebook: Casebook) -> None:
-        self.cb = casebook
+    def __init__(self, store: CaseStore, deadlines: DeadlineDesk) -> None:
+        self.cb = store
+        self.deadlines = deadlines
 
     # -- registration ---------------------------------------------------------
 
@@ -178,7 +186,7 @@ class PetitionDesk:
             elsewhere = known.in_progress(p.matter, p.id) if decision == AcceptanceDecision.ACCEPTED else None
             objection_closes = None
             if decision == AcceptanceDecision.OBJECTED and p.status == Status.ROUTED:
-                objection_closes = planned_due(self.cb, "petition.objection", p, p.status_since)
+                objection_closes = planned_due(self.deadlines, "petition.objection", p, p.status_since)
             p.decide_acceptance(
                 decision=decision,
                 reason=reason,
@@ -417,7 +425,7 @@ class PetitionDesk:
         review decision) closes; None when no window is open."""
         for clock, (waiting, _) in WINDOWS.items():
             if petition.status == waiting:
-                return planned_due(self.cb, clock, petition, petition.status_since)
+                return planned_due(self.deadlines, clock, petition, petition.status_since)
         return None
 
     def windows(self, petition: Petition) -> dict[str, datetime | None]:
@@ -426,7 +434,7 @@ class PetitionDesk:
 
         def closes(clock: str, answer: dict[str, Any] | None) -> datetime | None:
             try:
-                return planned_due(self.cb, clock, petition, answer["at"]) if answer else None
+                return planned_due(self.deadlines, clock, petition, answer["at"]) if answer else None
             except NoRule:
                 return None
 
@@ -437,7 +445,7 @@ class PetitionDesk:
 
     def clocks(self, petition: Petition) -> list[ClockState]:
         """The petition's time limits, running and ended, in the order they started."""
-        found = self.cb.deadlines.clocks(KIND, petition.id)
+        found = self.deadlines.clocks(KIND, petition.id)
         return sorted(found.clocks.values(), key=lambda c: (c.started_at, c.clock)) if found else []
 
     def deciding_body(self, petition: Petition) -> str:
@@ -484,7 +492,7 @@ class PetitionDesk:
         """The most one extension may add (by the policy the handling clock follows) and when the
         handling time runs out (once its clock is kept); refused once the clock has recorded it missed."""
         since = petition.status_since
-        handling = recorded(self.cb, petition.id, key_of("petition.handling", since))
+        handling = recorded(self.deadlines, petition.id, key_of("petition.handling", since))
         if handling is not None and handling.status == "missed":
             raise TransitionNotAllowed(
                 "extend_handling",
@@ -493,7 +501,7 @@ class PetitionDesk:
                 f"the handling time ran out on {handling.due_at.isoformat()} and was recorded as missed: "
                 "an extension is approved before it runs out",
             )
-        rule = extension_rule(self.cb, handling.policy_version if handling else None, since)
+        rule = extension_rule(self.deadlines, handling.policy_version if handling else None, since)
         if rule is None:
             raise InvalidValue(
                 "days", "the deadline policy in force allows no extension of the handling time"
