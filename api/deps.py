@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from domain.casebook import CommandMeta
 from domain.errors import InvalidValue
 from infra.bootstrap import System
 from service.identity.sessions import Session
+from service.store import CommandMeta
 
 SESSION_COOKIE = "fq_session"
 CSRF_HEADER = "X-CSRF-Token"

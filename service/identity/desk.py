@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain.access import Right
-from domain.casebook import NO_META, Stamp
-from domain.directory import Directory
+from domain.directory.access import Right
+from domain.directory.tree import Directory
 from domain.errors import AccessDenied, CaseNotFound, InvalidValue
 from domain.identity.credentials import Credentials, Token, credentials_id
 from domain.identity.errors import NotAuthenticated
 from service.identity import secrets
 from service.identity.policy import IdentityPolicy
 from service.identity.secrets import PasswordHashing
+from service.store import NO_META, Stamp
 
 if TYPE_CHECKING:
-    from domain.casebook import Casebook
+    from service.store import CaseStore
 
 MAX_PASSWORD = 1024
 
@@ -34,7 +34,7 @@ class IssuedToken(NamedTuple):
 
 
 class CredentialsDesk:
-    def __init__(self, casebook: Casebook, hashing: PasswordHashing, policy: IdentityPolicy) -> None:
+    def __init__(self, casebook: CaseStore, hashing: PasswordHashing, policy: IdentityPolicy) -> None:
         self.cb = casebook
         self.hashing = hashing
         self.policy = policy

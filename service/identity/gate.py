@@ -21,8 +21,8 @@ from service.identity.sessions import Session, Sessions
 from service.identity.throttle import Throttle
 
 if TYPE_CHECKING:
-    from domain.casebook import Casebook
-    from infra.sql import Cursor
+    from service.identity.storage import Cursor
+    from service.store import CaseStore
 
 log = structlog.get_logger()
 FileTokens = Callable[[str], "str | None"]  # a development token from the directory file → person
@@ -30,7 +30,7 @@ FileTokens = Callable[[str], "str | None"]  # a development token from the direc
 
 @dataclass
 class Gate:
-    casebook: Casebook
+    casebook: CaseStore
     desk: CredentialsDesk
     sessions: Sessions
     throttle: Throttle

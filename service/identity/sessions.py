@@ -19,7 +19,7 @@ from service.identity.secrets import sha256
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from infra.sql import Cursor, Database
+    from service.identity.storage import Cursor, Database
 
 DDL = (
     (

@@ -17,7 +17,7 @@ from domain.identity.errors import TooManyAttempts
 from service.identity.policy import IdentityPolicy
 
 if TYPE_CHECKING:
-    from infra.sql import Cursor, Database
+    from service.identity.storage import Cursor, Database
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS fq_auth_failures (scope_key TEXT PRIMARY KEY, "
