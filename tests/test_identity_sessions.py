@@ -122,7 +122,10 @@ def test_a_person_whose_post_ended_is_refused_with_their_session(api: TestClient
     assert sign_in(api, "grid_member").status_code == 200
     leave_last_post(system, "grid_member")
     refused = api.get("/session")
-    assert refused.status_code == 401 and refused.json()["detail"] == "wang-fang holds no post any more"
+    assert (
+        refused.status_code == 401
+        and refused.json()["detail"] == "wang-fang holds no post in the directory now"
+    )
     api.cookies.clear()
     assert sign_in(api, "grid_member").status_code == 401
 
@@ -164,3 +167,12 @@ def test_with_secure_off_the_cookie_travels_over_plain_http(settings: Settings, 
             signed_in = sign_in(api, "grid_member")
             assert "secure" not in signed_in.headers["set-cookie"].lower()
             assert api.get("/session").status_code == 200
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_sign_in_takes_json_only_which_a_form_on_another_site_cannot_send(api: TestClient, content_type: str):
+    body = '{"person_id": "wang-fang", "password": "correct horse battery"}'
+    posted = api.post("/session", content=body, headers={"Content-Type": content_type})
+    assert posted.status_code == 422
+    assert "set-cookie" not in posted.headers
+    assert sign_in(api, "grid_member").status_code == 200

@@ -102,7 +102,7 @@ class Gate:
     def require_post(self, person_id: str) -> None:
         directory = self.casebook.current_directory()
         if not directory.posts_of(person_id, self.casebook.clock()):
-            raise NotAuthenticated(f"{person_id} holds no post any more")
+            raise NotAuthenticated(f"{person_id} holds no post in the directory now")
 
     def _check(self, keys: tuple[str, ...], kind: str, person_id: str | None, address: str) -> None:
         try:
