@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from domain.directory.jurisdiction import NodeKind
 from infra.directory import (
-    Credentials,
     DirectoryFile,
     read_directory_file,
     seed_directory,
@@ -63,10 +62,6 @@ class System:
     @property
     def scores(self) -> Scores:
         return Scores(self.casebook, self.views, self.scoring_facts)
-
-    @property
-    def credentials(self) -> Credentials:
-        return self.directory_file.credentials
 
     @property
     def reader(self) -> NotificationReader:

@@ -176,3 +176,28 @@ def test_sign_in_takes_json_only_which_a_form_on_another_site_cannot_send(api: T
     assert posted.status_code == 422
     assert "set-cookie" not in posted.headers
     assert sign_in(api, "grid_member").status_code == 200
+
+
+def test_every_route_that_changes_anything_goes_through_the_check_that_asks_for_the_csrf_token(
+    api: TestClient,
+):
+    # Only the dependency that checks the CSRF token (api.deps.current_person) asks for a bearer token.
+    paths = api.get("/openapi.json").json()["paths"]
+    changes = [(m.upper(), p) for p, ops in paths.items() for m in ops if m not in {"get", "head", "options"}]
+    unguarded = {
+        (method, path)
+        for method, path in changes
+        if not any("HTTPBearer" in s for s in paths[path][method.lower()].get("security", []))
+    }
+    # signing in and enrolling take no cookie; signing out checks the token itself (tested above)
+    assert unguarded == {("POST", "/session"), ("POST", "/enrolment"), ("DELETE", "/session")}
+    assert len(changes) > 50
+
+
+def test_signing_in_again_replaces_the_earlier_session(api: TestClient):
+    sign_in(api, "grid_member")
+    first = api.cookies["fq_session"]
+    sign_in(api, "grid_member")
+    assert api.cookies["fq_session"] != first
+    api.cookies.set("fq_session", first)
+    assert api.get("/session").status_code == 401

@@ -50,9 +50,13 @@ def _who(system: System, request: Request, person: str) -> WhoAmI:
 
 
 @router.post("/session", response_model=WhoAmI)
-def sign_in(body: SignInIn, request: Request, response: Response, system: SystemDep) -> WhoAmI:
+def sign_in(
+    body: SignInIn, request: Request, response: Response, system: SystemDep, earlier: SessionCookie
+) -> WhoAmI:
     """Sign in with a password: sets the session cookie and returns the session's CSRF token."""
     session_id, session = system.identity.sign_in(body.person_id, body.password, client_address(request))
+    if earlier:
+        system.identity.sessions.end(earlier)  # one browser, one session: the cookie is replaced
     response.set_cookie(
         SESSION_COOKIE,
         session_id,

@@ -53,6 +53,7 @@ class Sessions:
         self.db = db
         self.policy = policy
         self.clock = clock
+        self._use_written: dict[str, float] = {}  # token id → when this process last wrote its use
 
     @staticmethod
     def create_tables(cur: Cursor) -> None:
@@ -116,6 +117,9 @@ class Sessions:
         """Records a token's use, at most once per touch interval (a write per request would serialise)."""
         now = self.clock().timestamp()
         stale = now - self.policy.session_touch.total_seconds()
+        if self._use_written.get(token_id, stale) > stale:
+            return
+        self._use_written[token_id] = now
         with self.db.transaction() as cur:
             cur.execute(
                 "INSERT INTO fq_token_use (token_id, person_id, last_used_at) VALUES (?, ?, ?) "
