@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from domain.casebook import CommandMeta
 from domain.errors import InvalidValue
 from infra.bootstrap import System
+from service.store import CommandMeta
 
 _bearer = HTTPBearer(auto_error=False, description="A personal token from the directory file.")
 _ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from api.schemas import EventPublic, In
-from domain.incident import Hazard, Incident, Kind, Marker, Offence, OriginKind, ReportingLevel
+from domain.incidents.incident import Hazard, Incident, Kind, Marker, Offence, OriginKind, ReportingLevel
 
 COUNT = {"ge": 0, "le": 1_000_000}
 

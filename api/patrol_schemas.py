@@ -10,8 +10,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from api.incident_schemas import IncidentFactsIn
 from api.schemas import EventPublic, In, PartyIn
-from domain.dispute import Category, Severity
-from domain.patrol import MAX_SHIFT_MINUTES, CadenceLevel, Route, Shift
+from domain.disputes.dispute import Category, Severity
+from domain.patrols.patrol import MAX_SHIFT_MINUTES, CadenceLevel, Route, Shift
 
 CODE = Field(
     min_length=1,

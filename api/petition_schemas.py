@@ -8,8 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import EventPublic, In
-from domain.clocks import ClockState
-from domain.petition import (
+from domain.petitions.petition import (
     AcceptanceDecision,
     Channel,
     LegalProcedure,
@@ -18,6 +17,7 @@ from domain.petition import (
     Petition,
     PetitionType,
 )
+from domain.time.clocks import ClockState
 
 _ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
 _PHONE = r"^\+?[0-9 \-]{5,20}$"

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from domain.dispute import (
+from domain.disputes.dispute import (
     AgreementForm,
     Category,
     Dispute,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.dispute import (
+from domain.disputes.dispute import (
     AgreementForm,
     Category,
     Dispute,
@@ -94,7 +94,7 @@ def _live(d: Dispute, rng: random.Random, at: datetime, n: int) -> None:
         d.hold_mediation_session(mediator="m", outcome=SessionOutcome.FAILED, notes="", **later(5))
         d.close(reason="remedies told", remedies_told=[Remedy.LITIGATION], **later(1))
     elif fate < 0.92 and "refer_out" in d.allowed_actions():
-        from domain.dispute import ReferralRoute
+        from domain.disputes.dispute import ReferralRoute
 
         d.refer_out(route=ReferralRoute.LITIGATION, body="court", reason="", **later(48))
 
@@ -106,8 +106,8 @@ def seed_county(casebook: Any, years: tuple[int, ...] = (2024, 2025, 2026)) -> N
     import tomllib
     from pathlib import Path
 
-    from domain.casebook import CommandMeta
-    from domain.jurisdiction import NodeKind
+    from domain.directory.jurisdiction import NodeKind
+    from service.store import CommandMeta
 
     desk, at = casebook.directory, datetime(2023, 12, 1, tzinfo=UTC)
 

@@ -39,15 +39,15 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.sql import SQL, Identifier
 
 from bench.county import dispute_histories, seed_county, villages
-from domain.casebook import Casebook
-from domain.dispute import EVENT_TOPICS
-from domain.jurisdiction import NodeKind
+from domain.directory.jurisdiction import NodeKind
+from domain.disputes.dispute import EVENT_TOPICS
 from infra.sql import PostgresDatabase
 from projections import tracking
 from projections.dispute_statistics import DisputeStatistics
 from projections.node_statistics import NodeStatistics
 from projections.runner import NotificationReader, ProjectionRunner
 from projections.scoring_facts import ScoringFacts
+from service.casebook import Casebook
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "fengqiao_bench"

@@ -34,8 +34,7 @@ from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict
 
-from domain.dispute import Category, SessionOutcome, Severity
-from domain.dispute_clocks import DisputeClocks
+from domain.disputes.dispute import Category, SessionOutcome, Severity
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
 
@@ -102,7 +101,7 @@ def per_call(work: Callable[[], object], rounds: int = ROUNDS) -> float:
 
 
 def measure(system: System, cases: int) -> tuple[list[tuple[int, float, float]], tuple[int, float]]:
-    keeper = DisputeClocks(system.casebook)
+    keeper = system.casebook.keepers["dispute"]
     for _ in range(cases):
         keeper.sync(dispute_of_length(system, 1), 0)
     rows = []

@@ -6,18 +6,14 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from domain import (
-    assessment,
-    clocks,
-    directory,
-    dispute,
-    incident,
-    patrol,
-    petition,
-    petitioner,
-    receipts,
-    rulebook,
-)
+from domain import receipts
+from domain.assessment import assessment
+from domain.directory import tree as directory
+from domain.disputes import dispute
+from domain.incidents import incident
+from domain.patrols import patrol
+from domain.petitions import petition, petitioner
+from domain.time import clocks, rulebook
 
 STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Directory", directory.Directory, directory.EVENT_CLASSES),

@@ -79,3 +79,7 @@ class CommandIdReused(DomainError):
         super().__init__(f"command id {command_id!r} was already used for {first_action.replace('_', ' ')}")
         self.command_id = command_id
         self.first_action = first_action
+
+
+class NoRule(InvalidValue):
+    """No policy in force gives a rule for this clock."""

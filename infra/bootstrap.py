@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.casebook import Casebook, Clock, utc_now
-from domain.directory_desk import SEED_ACTOR
-from domain.jurisdiction import NodeKind
+from domain.directory.jurisdiction import NodeKind
 from infra.directory import (
     Credentials,
     DirectoryFile,
@@ -22,6 +20,9 @@ from projections.node_statistics import NodeStatistics
 from projections.runner import NotificationReader, Projection
 from projections.scores import Scores
 from projections.scoring_facts import ScoringFacts
+from service.casebook import Casebook
+from service.directory import SEED_ACTOR
+from service.store import Clock, utc_now
 
 
 class ConfigurationError(Exception):

@@ -55,7 +55,7 @@ def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
 def _explain(settings: Settings, kind: str, case_id: str) -> int:
     from datetime import datetime
 
-    from domain.explain import explain
+    from domain.time.explain import explain
     from infra.bootstrap import bootstrap
 
     system = bootstrap(settings)

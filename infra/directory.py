@@ -17,11 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from domain.access import Post
-from domain.casebook import Casebook, CommandMeta
-from domain.directory_desk import SEED_ACTOR
+from domain.directory.access import Post
+from domain.directory.jurisdiction import PARENT_KIND, NodeKind
 from domain.errors import DomainError
-from domain.jurisdiction import PARENT_KIND, NodeKind
+from service.casebook import Casebook
+from service.directory import SEED_ACTOR
+from service.store import CommandMeta
 
 DEFAULT_SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from domain.calendar import CalendarYear, Unit
-from domain.policy import InProgress, Rule, check_rules
+from domain.time.calendar import CalendarYear, Unit
+from domain.time.policy import InProgress, Rule, check_rules
 
 
 class RulesFileError(Exception):
@@ -166,8 +166,8 @@ def load_rules_file(
     casebook: Any, file: PolicyFile | CalendarFile, *, actor: str, reason: str, authorise: bool = False
 ) -> str:
     """Records the file in the rulebook; loading the same file again changes nothing."""
-    from domain.casebook import CommandMeta
     from domain.errors import DomainError
+    from service.store import CommandMeta
 
     digest = hashlib.sha256(repr(file).encode()).hexdigest()[:16]
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import structlog
 
-from domain.calendar import CHINA
+from domain.time.calendar import CHINA
 from infra.bootstrap import bootstrap
 from infra.settings import Settings
 from infra.temporal import binary

@@ -10,10 +10,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from domain.book import TemplateError, template_from_data
-from domain.casebook import Casebook, CommandMeta
+from domain.assessment.book import TemplateError, template_from_data
 from domain.errors import DomainError
 from infra.rules_files import RulesFileError
+from service.casebook import Casebook
+from service.store import CommandMeta
 
 HEADERS = {
     "section": r"^\s*\[\[section\]\]",

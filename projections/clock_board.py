@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.clocks import EVENT_TOPICS, CaseClocks
+from domain.time.clocks import EVENT_TOPICS, CaseClocks
 from infra.sql import Cursor, Row, among, upsert
 
 VERSION = 1

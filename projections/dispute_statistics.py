@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.dispute import EVENT_TOPICS, Dispute, Status
+from domain.disputes.dispute import EVENT_TOPICS, Dispute, Status
 from infra.sql import Cursor, Row, among, upsert
 
 VERSION = 2

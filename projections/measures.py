@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from domain.calendar import CHINA
-from domain.clocks import CaseClocks
-from domain.dispute import Dispute
-from domain.incident import Incident
-from domain.patrol import Shift
-from domain.petition import GROUP_MIN_PEOPLE, AcceptanceDecision, Petition
+from domain.disputes.dispute import Dispute
+from domain.incidents.incident import Incident
+from domain.patrols.patrol import Shift
+from domain.petitions.petition import GROUP_MIN_PEOPLE, AcceptanceDecision, Petition
+from domain.time.calendar import CHINA
+from domain.time.clocks import CaseClocks
 
 DISPUTE_REPORTED = "dispute.reported"  # category, severity
 DISPUTE_ENDED = "dispute.ended"  # outcome, level, mediated

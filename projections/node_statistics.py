@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from domain.calendar import CHINA
+from domain.time.calendar import CHINA
 from infra.sql import Cursor, Row, among, upsert
 from projections.measures import STOCKS, TOPICS, Memory, counts, stream_ids
 from projections.memory import StreamMemory, chunks

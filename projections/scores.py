@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.access import Post
-from domain.assessment import UnitYear
-from domain.book import Template
-from domain.calendar import CHINA
-from domain.casebook import Casebook
-from domain.jurisdiction import NodeKind
-from domain.scoring import Adopted, Entry, Held, PersonFacts, Review, Scorecard, score
+from domain.assessment.assessment import UnitYear
+from domain.assessment.book import Template
+from domain.assessment.scoring import Adopted, Entry, Held, PersonFacts, Review, Scorecard, score
+from domain.directory.access import Post
+from domain.directory.jurisdiction import NodeKind
+from domain.time.calendar import CHINA
 from infra.sql import Database
 from projections.scoring_facts import ScoringFacts
+from service.casebook import Casebook
 
 
 class Scores:

@@ -9,9 +9,19 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from domain import dispute, incident, patrol, petition
-from domain.assessment import UnitYear
-from domain.facts import DisputeMemory, Fact, dispute_facts, incident_facts, petition_facts, shift_facts
+from domain.assessment.assessment import UnitYear
+from domain.assessment.facts import (
+    DisputeMemory,
+    Fact,
+    dispute_facts,
+    incident_facts,
+    petition_facts,
+    shift_facts,
+)
+from domain.disputes import dispute
+from domain.incidents import incident
+from domain.patrols import patrol
+from domain.petitions import petition
 from infra.sql import Cursor, Row, upsert
 from projections.memory import StreamMemory
 

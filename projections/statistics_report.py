@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from domain.calendar import CHINA
-from domain.casebook import Casebook
 from domain.errors import CaseNotFound, InvalidValue
+from domain.time.calendar import CHINA
 from infra.sql import Cursor, Database
 from projections import tracking
 from projections.metrics import BY_NAME, Figure, Tally, figures
 from projections.node_statistics import NodeStatistics
+from service.casebook import Casebook
 
 MAX_YEARS = 10
 

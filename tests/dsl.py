@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.dispute import (
+from domain.disputes.dispute import (
     AgreementForm,
     Category,
     Dispute,

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.jurisdiction import NodeKind
-from domain.petition import AcceptanceDecision, Channel, Level, Opinion, Petition, PetitionType
+from domain.directory.jurisdiction import NodeKind
+from domain.petitions.petition import AcceptanceDecision, Channel, Level, Opinion, Petition, PetitionType
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ROUTED_AT = T0 + timedelta(days=1)

@@ -9,13 +9,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.calendar import CHINA
-from domain.casebook import CommandMeta
-from domain.dispute import AgreementForm, Category, ReferralRoute, Remedy, SessionOutcome, Severity
-from domain.dispute_clocks import DisputeClocks
-from domain.incident import Kind, Offence
-from domain.petition import AcceptanceDecision, Channel, Level, Opinion, PetitionType
+from domain.disputes.dispute import AgreementForm, Category, ReferralRoute, Remedy, SessionOutcome, Severity
+from domain.incidents.incident import Kind, Offence
+from domain.petitions.petition import AcceptanceDecision, Channel, Level, Opinion, PetitionType
+from domain.time.calendar import CHINA
 from infra.bootstrap import System
+from service.store import CommandMeta
 from tests.petition_dsl import id_number
 from tests.support import pass_grid_deadline, person
 
@@ -34,7 +33,7 @@ class Quarter:
     def __init__(self, system: System) -> None:
         self.system = system
         self.cb = system.casebook
-        self.keeper = DisputeClocks(system.casebook)
+        self.keeper = system.casebook.keepers["dispute"]
         self.ids: dict[str, UUID] = {}
 
     def run(self) -> Quarter:

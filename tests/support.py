@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from domain.casebook import Casebook
 from infra.settings import Settings
+from service.casebook import Casebook
 
 ROOT = Path(__file__).resolve().parent.parent
 DIRECTORY_FILE = ROOT / "config" / "dev.toml"
@@ -100,15 +100,14 @@ def wait_until(check: Callable[[], bool], seconds: float = 30, what: str = "cond
 
 def pass_grid_deadline(system, dispute_id) -> None:
     """Does what the clock workflow does when a dispute's grid deadline passes."""
-    from domain.dispute_clocks import DisputeClocks
 
-    keeper = DisputeClocks(system.casebook)
+    keeper = system.casebook.keepers["dispute"]
     [clock] = keeper.sync(dispute_id, 0).clocks
     assert clock.clock == "dispute.grid"
     keeper.due(dispute_id, 0, clock.key, None)
 
 
-def shipped_rules(*replacements: object) -> list:  # list[domain.policy.Rule]
+def shipped_rules(*replacements: object) -> list:  # list[domain.time.policy.Rule]
     """The shipped policy's rules, with every rule of each replacement's clock replaced."""
     from infra.rules_files import read_policy_file
 

@@ -16,13 +16,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from domain.calendar import CHINA
-from domain.casebook import CommandMeta
-from domain.dispute import Category, Severity
-from domain.incident import Kind
+from domain.disputes.dispute import Category, Severity
+from domain.incidents.incident import Kind
+from domain.time.calendar import CHINA
 from infra.bootstrap import System
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
+from service.store import CommandMeta
 from tests.support import GRID, ROOT, TOKENS, VILLAGE, Clock, person
 
 TOWNSHIP = "anping.dongxi"

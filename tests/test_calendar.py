@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.calendar import CHINA, BusinessCalendar, CalendarYear, Unit, running_out
+from domain.time.calendar import CHINA, BusinessCalendar, CalendarYear, Unit, running_out
 from infra.rules_files import RulesFileError, read_calendar_file
 from tests.support import ROOT
 

@@ -7,8 +7,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.casebook import CommandMeta
-from domain.dispute import (
+from domain.disputes.dispute import (
     AgreementForm,
     Category,
     Dispute,
@@ -16,7 +15,6 @@ from domain.dispute import (
     SessionOutcome,
     Severity,
 )
-from domain.dispute_clocks import DisputeClocks
 from domain.errors import (
     AccessDenied,
     CaseNotFound,
@@ -26,6 +24,7 @@ from domain.errors import (
     TransitionNotAllowed,
 )
 from infra.bootstrap import System
+from service.store import CommandMeta
 from tests.support import FOREIGN_GRID, GRID, VILLAGE, Interleaved, person
 
 
@@ -193,7 +192,7 @@ def test_a_concurrent_change_that_still_allows_the_command_is_decided_again_and_
 
 def test_the_deadline_escalation_appends_once_however_often_it_runs(system: System):
     dispute = report(system)
-    keeper = DisputeClocks(system.casebook)
+    keeper = system.casebook.keepers["dispute"]
     [clock] = keeper.sync(dispute.id, 0).clocks
     assert clock.due_at == dispute.reported_at + timedelta(hours=24)
     for _ in range(3):
@@ -210,7 +209,7 @@ def test_the_deadline_escalation_appends_once_however_often_it_runs(system: Syst
 
 def test_the_deadline_leaves_a_resolved_dispute_alone(system: System):
     dispute = report(system)
-    keeper = DisputeClocks(system.casebook)
+    keeper = system.casebook.keepers["dispute"]
     [clock] = keeper.sync(dispute.id, 0).clocks
     system.casebook.disputes.record_agreement(
         person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok"

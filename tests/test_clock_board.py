@@ -9,12 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from domain.casebook import CommandMeta
-from domain.dispute import AgreementForm, Category, Dispute, Severity
-from domain.dispute_clocks import DisputeClocks
+from domain.disputes.dispute import AgreementForm, Category, Dispute, Severity
 from infra.bootstrap import System
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
+from service.store import CommandMeta
 from tests.support import FOREIGN_GRID, GRID, TOKENS, VILLAGE, Clock, person
 
 
@@ -50,7 +49,7 @@ def lists(system: System, node: str, days: int = 3) -> tuple[list[str], list[str
 @pytest.fixture
 def three_disputes(system: System, clock: Clock) -> dict[str, Dispute]:
     """In Qiaotou: one settled in time, one whose grid day passes; in Shangba: one just reported."""
-    keeper = DisputeClocks(system.casebook)
+    keeper = system.casebook.keepers["dispute"]
     settled, late = report(system), report(system, effective_at=clock.now - timedelta(hours=30))
     foreign = report(system, grid=FOREIGN_GRID, role="foreign_grid_member")
     for dispute in (settled, late, foreign):
@@ -75,7 +74,7 @@ def test_a_clock_running_past_its_due_time_is_overdue_until_the_workflow_records
 
 def test_a_missed_deadline_stays_overdue_until_the_case_moves_on(system: System, three_disputes):
     late = three_disputes["late"]
-    keeper = DisputeClocks(system.casebook)
+    keeper = system.casebook.keepers["dispute"]
     [grid] = system.casebook.deadlines.clocks("dispute", late.id).running()
     keeper.due(late.id, 0, grid.key, None)  # escalates, records the miss, settles it: the dispute moved on
     board(system)
@@ -143,7 +142,7 @@ def test_every_clock_of_a_case_is_explained(system: System, three_disputes):
 
 def test_the_board_rebuilt_from_zero_equals_the_live_one(system: System, three_disputes):
     live = board(system)
-    keeper = DisputeClocks(system.casebook)
+    keeper = system.casebook.keepers["dispute"]
     [grid] = system.casebook.deadlines.clocks("dispute", three_disputes["late"].id).running()
     keeper.due(three_disputes["late"].id, 0, grid.key, None)
     live.catch_up()
@@ -156,11 +155,11 @@ def test_a_village_clock_across_national_day_is_explained_day_by_day(system: Sys
     clock.now = datetime(2026, 9, 22, 10, 0, tzinfo=UTC)
     dispute = report(system)
     system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
-    [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
+    [village] = system.casebook.keepers["dispute"].sync(dispute.id, 0).clocks
     # 15 calendar days from 22 September end on 7 October, a holiday: the limit runs to
     # Thursday 8 October, the first working day after National Day.
     assert village.due_at == datetime(2026, 10, 8, 23, 59, 59, tzinfo=timezone(timedelta(hours=8)))
-    from domain.explain import explain
+    from domain.time.explain import explain
 
     text = explain(village, clock.now)
     assert "Rule: 15 calendar days, policy version 2026.1." in text

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from domain.access import Post, Right
-from domain.directory import Directory
+from domain.directory.access import Post, Right
+from domain.directory.jurisdiction import NodeKind
+from domain.directory.tree import Directory
 from domain.errors import AccessDenied, InvalidValue, TransitionNotAllowed
-from domain.jurisdiction import NodeKind
 
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
 _n = iter(range(1, 10_000))

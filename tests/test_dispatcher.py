@@ -14,10 +14,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from domain.casebook import CommandMeta
-from domain.dispute import EVENT_TOPICS, Category, Dispute, SessionOutcome, Severity
+from domain.disputes.dispute import EVENT_TOPICS, Category, Dispute, SessionOutcome, Severity
 from infra.bootstrap import System, bootstrap
 from infra.temporal import binary
+from service.store import CommandMeta
 from tests.support import GRID, eventually, person, settings_for
 from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import dispute_workflow_id

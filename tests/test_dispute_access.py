@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain.dispute import Category, Dispute, SessionOutcome, Severity
+from domain.disputes.dispute import Category, Dispute, SessionOutcome, Severity
 from domain.errors import AccessDenied, DomainError
 from infra.bootstrap import System
 from tests.support import FOREIGN_GRID, FOREIGN_TOWNSHIP_GRID, GRID, VILLAGE, person
@@ -108,7 +108,7 @@ def test_a_patrol_member_reports_through_a_shift_that_the_report_names(system: S
     with pytest.raises(InvalidValue) as refusal:
         report(system, "patrol_member", grid=GRID)
     assert refusal.value.field == "source_ref"
-    from domain.dispute import Source
+    from domain.disputes.dispute import Source
 
     found = system.casebook.disputes.report(
         person("patrol_member"),

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.clocks import ClockState
-from domain.dispute import AgreementForm, Category, Dispute, Performance, Satisfaction, Severity
-from domain.dispute_clocks import DisputeClocks
+from domain.disputes.dispute import AgreementForm, Category, Dispute, Performance, Satisfaction, Severity
+from domain.time.clocks import ClockState
 from infra.bootstrap import System
 from tests.support import GRID, Clock, person
 
@@ -39,7 +38,7 @@ def test_changes_learned_of_at_once_stop_each_clock_when_it_was_left_and_record_
     clock: Clock,
 ):
     dispute = report(system)
-    DisputeClocks(system.casebook).sync(dispute.id, 0)
+    system.casebook.keepers["dispute"].sync(dispute.id, 0)
     clock.advance(timedelta(hours=20))
     agreed_at = clock()
     system.casebook.disputes.record_agreement(
@@ -53,7 +52,7 @@ def test_changes_learned_of_at_once_stop_each_clock_when_it_was_left_and_record_
         satisfaction=Satisfaction.SATISFIED,
     )
 
-    DisputeClocks(system.casebook).sync(dispute.id, 0)  # the workflow learns of both at once
+    system.casebook.keepers["dispute"].sync(dispute.id, 0)  # the workflow learns of both at once
 
     grid = clock_named(system, dispute, "dispute.grid")
     assert agreed_at < grid.due_at < clock()
@@ -74,14 +73,14 @@ def test_an_agreement_after_the_due_time_that_the_workflow_had_not_yet_acted_on_
     clock: Clock,
 ):
     dispute = report(system)
-    DisputeClocks(system.casebook).sync(dispute.id, 0)
+    system.casebook.keepers["dispute"].sync(dispute.id, 0)
     clock.advance(timedelta(hours=30))
     agreed_at = clock()
     system.casebook.disputes.record_agreement(
         GRID_MEMBER, dispute.id, form=AgreementForm.ORAL, terms="fence back"
     )
 
-    time = DisputeClocks(system.casebook).sync(dispute.id, 0)
+    time = system.casebook.keepers["dispute"].sync(dispute.id, 0)
 
     grid = clock_named(system, dispute, "dispute.grid")
     assert grid.due_at < agreed_at

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain.dispute import (
+from domain.disputes.dispute import (
     AgreementForm,
     Dispute,
     Level,

@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain.casebook import CommandMeta
-from domain.dispute import (
+from domain.disputes.dispute import (
     AgreementForm,
     Category,
     Dispute,
@@ -21,6 +20,7 @@ from projections import tracking
 from projections.dispute_statistics import DisputeStatistics
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner, ReadAhead
+from service.store import CommandMeta
 from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, pass_grid_deadline, person
 
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from domain.casebook import CommandMeta
-from domain.dispute import AgreementForm, Category, Dispute, Severity
+from domain.disputes.dispute import AgreementForm, Category, Dispute, Severity
 from infra.bootstrap import System
+from service.store import CommandMeta
 from tests.support import GRID, eventually, person
 from tests.timeskipping import held, running
 from workflows.activities import CaseActivities

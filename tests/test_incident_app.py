@@ -8,8 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.casebook import CommandMeta
-from domain.dispute import Category, Severity
+from domain.disputes.dispute import Category, Severity
 from domain.errors import (
     AccessDenied,
     CaseNotFound,
@@ -18,8 +17,9 @@ from domain.errors import (
     StaleVersion,
     TransitionNotAllowed,
 )
-from domain.incident import Incident, Kind, Marker, ReportingLevel, Status
+from domain.incidents.incident import Incident, Kind, Marker, ReportingLevel, Status
 from infra.bootstrap import System
+from service.store import CommandMeta
 from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, Interleaved, person
 
 TOWNSHIP, COUNTY = "anping.dongxi", "anping"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.errors import InvalidValue, TransitionNotAllowed
-from domain.incident import Incident, Kind, Marker, ReportingLevel, Status
+from domain.incidents.incident import Incident, Kind, Marker, ReportingLevel, Status
 from tests.dsl import T0, given, recorded, stamp, then
 
 Step = Callable[[Incident | None], Incident]

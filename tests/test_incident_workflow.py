@@ -11,11 +11,10 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from domain.casebook import CommandMeta
-from domain.clocks import ClockState
-from domain.incident import Incident, Kind, ReportingLevel
-from domain.incident_clocks import IncidentClocks
+from domain.incidents.incident import Incident, Kind, ReportingLevel
+from domain.time.clocks import ClockState
 from infra.bootstrap import System
+from service.store import CommandMeta
 from tests.support import GRID, Clock, eventually, person
 from tests.timeskipping import running
 from workflows.activities import CaseActivities
@@ -133,7 +132,7 @@ def test_an_upward_report_recorded_after_the_due_time_is_missed_even_when_the_cl
     system.casebook.incidents.report_upward(
         person("village_staff"), incident.id, level=ReportingLevel.TOWNSHIP
     )
-    time = IncidentClocks(system.casebook).sync(incident.id, 0)
+    time = system.casebook.keepers["incident"].sync(incident.id, 0)
     late = the_clock(system, incident)
     assert time.ended and time.clocks == []
     assert (late.status, late.outcome, late.ended_at) == (
@@ -152,7 +151,7 @@ def test_an_upward_report_in_time_seen_only_after_the_due_time_is_met(system: Sy
         level=ReportingLevel.COUNTY,
         meta=CommandMeta(effective_at=reported_at),
     )
-    keeper = IncidentClocks(system.casebook)
+    keeper = system.casebook.keepers["incident"]
     keeper.sync(incident.id, 0)
     keeper.sync(incident.id, 0)
     met = the_clock(system, incident)

@@ -37,9 +37,9 @@ from typing import Any
 
 import pytest
 
-from domain.calendar import Unit
-from domain.dispute import ReferralRoute
+from domain.disputes.dispute import ReferralRoute
 from domain.errors import InvalidValue
+from domain.time.calendar import Unit
 from infra.bootstrap import System
 from projections import measures
 from projections.metrics import BY_NAME, METRICS, Figure

@@ -9,8 +9,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.casebook import CommandMeta
-from domain.dispute import Category, Dispute, Severity
+from domain.disputes.dispute import Category, Dispute, Severity
 from domain.errors import (
     AccessDenied,
     CaseNotFound,
@@ -19,11 +18,12 @@ from domain.errors import (
     StaleVersion,
     TransitionNotAllowed,
 )
-from domain.incident import Incident, Kind
-from domain.patrol import Route, Shift, ShiftStatus
-from domain.patrol_clocks import CHECKPOINTS, ShiftClocks
-from domain.patrols import SHIFT_CLOCKS, PatrolDesk
+from domain.incidents.incident import Incident, Kind
+from domain.patrols.patrol import Route, Shift, ShiftStatus
 from infra.bootstrap import System
+from service.patrols.clocks import CHECKPOINTS
+from service.patrols.desk import SHIFT_CLOCKS, PatrolDesk
+from service.store import CommandMeta
 from tests.support import GRID, VILLAGE, Clock, person
 
 TOWNSHIP = "anping.dongxi"
@@ -689,7 +689,9 @@ def test_checkpoints_all_signed_in_time_stop_the_checkpoint_clock_met_even_when_
     clock: Clock,
 ):
     shift = open_shift(system)
-    ShiftClocks(system.casebook).sync(shift.id, 0)  # the checkpoint clock runs from the planned end
+    system.casebook.keepers["patrol_shift"].sync(
+        shift.id, 0
+    )  # the checkpoint clock runs from the planned end
     clock.advance(timedelta(hours=3, minutes=50))  # ten minutes before the planned end
     for point in ("C1", "C2", "C3"):
         desk(system).sign_in_at_checkpoint(person("patrol_leader"), shift.id, checkpoint=point)
@@ -697,7 +699,7 @@ def test_checkpoints_all_signed_in_time_stop_the_checkpoint_clock_met_even_when_
     desk(system).sign_in_at_end(person("patrol_leader"), shift.id)
     desk(system).close_shift(person("patrol_leader"), shift.id, notes="quiet")
 
-    ShiftClocks(system.casebook).sync(shift.id, 0)  # the workflow learns of all of it at once
+    system.casebook.keepers["patrol_shift"].sync(shift.id, 0)  # the workflow learns of all of it at once
 
     found = system.casebook.deadlines.clocks(SHIFT_CLOCKS, shift.id)
     assert found is not None

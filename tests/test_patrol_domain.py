@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.domain import Aggregate
 
 from domain.errors import AccessDenied, InvalidValue, TransitionNotAllowed
-from domain.patrol import FindingKind, MissTrigger, Route, RouteStatus, Shift, ShiftStatus
+from domain.patrols.patrol import FindingKind, MissTrigger, Route, RouteStatus, Shift, ShiftStatus
 from tests.dsl import T0
 
 START = T0 + timedelta(days=1)  # the shift's planned start

@@ -9,13 +9,13 @@ from uuid import uuid4
 
 import pytest
 
-from domain.calendar import Unit
-from domain.casebook import CommandMeta
 from domain.errors import AccessDenied, CaseNotFound, InvalidValue, StaleVersion, TransitionNotAllowed
-from domain.patrol import Route, ShiftStatus
-from domain.patrol_schedules import SCHEDULE_ACTOR, PatrolSchedules
-from domain.policy import Rule
+from domain.patrols.patrol import Route, ShiftStatus
+from domain.time.calendar import Unit
+from domain.time.policy import Rule
 from infra.bootstrap import System
+from service.patrols.schedules import SCHEDULE_ACTOR
+from service.store import CommandMeta
 from tests.support import VILLAGE, Clock, person, shipped_rules
 from tests.test_patrol_app import FOREIGN_VILLAGE, TOWNSHIP, desk, establish, head, history
 
@@ -42,7 +42,7 @@ def started(
 
 
 def periods(system: System, route: Route, count: int) -> list[datetime]:
-    schedules, after, found = PatrolSchedules(system.casebook), None, []
+    schedules, after, found = system.casebook.patrols.schedules, None, []
     for _ in range(count):
         period = schedules.period(route.id, route.schedule["schedule"], after)
         found.append(period.start)
@@ -207,7 +207,7 @@ def test_a_new_cadence_takes_effect_from_the_period_after_it_comes_into_force(sy
 def test_the_periods_shift_is_opened_once_for_the_standing_team_on_the_current_revision(system: System):
     route = started(system, teamed(system), level="grid")
     first = route.schedule["first_start"]
-    schedules = PatrolSchedules(system.casebook)
+    schedules = system.casebook.patrols.schedules
     opened, again = (schedules.open(route.id, 1, first, None) for _ in range(2))
     assert opened.id == again.id and history(system, opened.id) == ["Scheduled"]
     assert (opened.leader, opened.members, opened.route_revision) == ("gao-feng", ["ma-li"], 1)
@@ -225,7 +225,7 @@ def test_a_stopped_schedule_has_no_next_period_and_opens_nothing(system: System,
     route = started(system, teamed(system), level="grid")
     first = route.schedule["first_start"]
     desk(system).stop_schedule(person("patrol_leader"), route.id, reason="harvest")
-    schedules = PatrolSchedules(system.casebook)
+    schedules = system.casebook.patrols.schedules
     assert not schedules.period(route.id, 1, None).running
     before = head(system)
     assert schedules.open(route.id, 1, first, None) is None and head(system) == before
@@ -234,7 +234,7 @@ def test_a_stopped_schedule_has_no_next_period_and_opens_nothing(system: System,
 def test_stopping_calls_off_the_shift_not_yet_begun_and_leaves_one_that_began(system: System, clock: Clock):
     route = started(system, teamed(system), level="grid")
     first = route.schedule["first_start"]
-    schedules = PatrolSchedules(system.casebook)
+    schedules = system.casebook.patrols.schedules
     begun = schedules.open(route.id, 1, first, None)
     coming = schedules.open(route.id, 1, first + timedelta(days=1), first)
     clock.advance(timedelta(hours=2))
@@ -253,10 +253,10 @@ def test_stopping_calls_off_the_shift_not_yet_begun_and_leaves_one_that_began(sy
 
 def test_retiring_the_route_stops_its_schedule_and_calls_off_its_coming_shift(system: System):
     route = started(system, teamed(system), level="grid")
-    coming = PatrolSchedules(system.casebook).open(route.id, 1, route.schedule["first_start"], None)
+    coming = system.casebook.patrols.schedules.open(route.id, 1, route.schedule["first_start"], None)
     retired = desk(system).retire_route(person("patrol_leader"), route.id, reason="road closed")
     assert retired.schedules[0]["stop_reason"] == "the route was retired"
-    called_off = PatrolSchedules(system.casebook).call_off(route.id, 1, coming.id)
+    called_off = system.casebook.patrols.schedules.call_off(route.id, 1, coming.id)
     assert called_off.end_reason == "the patrol schedule was stopped: the route was retired"
 
 

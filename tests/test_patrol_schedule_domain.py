@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from domain.calendar import CHINA, BusinessCalendar, CalendarYear, Unit
 from domain.errors import InvalidValue, TransitionNotAllowed
-from domain.patrol import CadenceLevel, Route
-from domain.patrol_schedules import next_start
-from domain.policy import Rule
+from domain.patrols.patrol import CadenceLevel, Route
+from domain.time.calendar import CHINA, BusinessCalendar, CalendarYear, Unit
+from domain.time.policy import Rule
+from service.patrols.schedules import next_start
 from tests.dsl import T0
 from tests.test_patrol_domain import LEADER, MEMBER, SECOND, given_route, refused, stamp, then
 

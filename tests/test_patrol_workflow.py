@@ -14,11 +14,10 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from domain.clocks import ClockState
-from domain.patrol import Route, Shift, ShiftStatus
-from domain.patrol_clocks import ShiftClocks
-from domain.patrol_schedules import SCHEDULE_ACTOR
+from domain.patrols.patrol import Route, Shift, ShiftStatus
+from domain.time.clocks import ClockState
 from infra.bootstrap import System
+from service.patrols.schedules import SCHEDULE_ACTOR
 from tests.support import Clock, eventually, person
 from tests.test_patrol_app import POINTS, TOWNSHIP
 from tests.test_patrol_app import desk as patrols
@@ -413,7 +412,7 @@ def test_a_shift_opened_after_its_grace_while_the_clock_lagged_is_recorded_as_la
 ):
     shift = manual_shift(system, starts_in=timedelta(hours=-2), hours=4)
     patrols(system).sign_in_at_start(person("patrol_leader"), shift.id)
-    time = ShiftClocks(system.casebook).sync(shift.id, 0)
+    time = system.casebook.keepers["patrol_shift"].sync(shift.id, 0)
     grace = clocks(system, shift)["patrol.start_grace"]
     assert (grace.status, grace.outcome, grace.ended_at) == (
         "missed",
@@ -426,7 +425,7 @@ def test_a_shift_opened_after_its_grace_while_the_clock_lagged_is_recorded_as_la
 def test_a_shift_recorded_missed_or_called_off_by_people_stops_its_clock(system: System, clock: Clock):
     missed = manual_shift(system, starts_in=timedelta(hours=1))
     coming = manual_shift(system, starts_in=timedelta(days=1))
-    keeper = ShiftClocks(system.casebook)
+    keeper = system.casebook.keepers["patrol_shift"]
     for shift in (missed, coming):
         keeper.sync(shift.id, 0)
     clock.advance(timedelta(hours=1, minutes=10))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from eventsourcing.cryptography import AESCipher
 
-from domain.dispute import Category, Severity
+from domain.disputes.dispute import Category, Severity
 from infra.bootstrap import ConfigurationError, bootstrap
 from infra.directory import parse_directory_file
 from tests.support import GRID, Clock, person, settings_for

@@ -13,8 +13,7 @@ import structlog
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from domain.petition import WITHHELD
-from domain.petition_clocks import PetitionClocks
+from domain.petitions.petition import WITHHELD
 from infra.bootstrap import System
 from tests.petition_dsl import ZHANG, id_number
 from tests.support import TOKENS, VILLAGE, Clock
@@ -231,7 +230,7 @@ def test_a_hearing_is_held_and_ended_and_the_petition_shows_its_time_limits(
     api: TestClient, system: System, clock: Clock
 ):
     petition = accepted(api)
-    keeper, petition_id = PetitionClocks(system.casebook), UUID(petition["id"])
+    keeper, petition_id = system.casebook.keepers["petition"], UUID(petition["id"])
     keeper.sync(petition_id, 0)
     clock.advance(timedelta(days=3))
     started = ok(command(api, petition, "hearing-start", "township"))

@@ -8,8 +8,6 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.calendar import CHINA
-from domain.casebook import NO_META, CommandMeta
 from domain.errors import (
     AccessDenied,
     CaseNotFound,
@@ -18,7 +16,7 @@ from domain.errors import (
     StaleVersion,
     TransitionNotAllowed,
 )
-from domain.petition import (
+from domain.petitions.petition import (
     WITHHELD,
     AcceptanceDecision,
     Channel,
@@ -29,9 +27,11 @@ from domain.petition import (
     PetitionType,
     Status,
 )
-from domain.petitioner import Petitioner, Standing
-from domain.petitions import PetitionDesk
+from domain.petitions.petitioner import Petitioner, Standing
+from domain.time.calendar import CHINA
 from infra.bootstrap import System
+from service.petitions.desk import PetitionDesk
+from service.store import NO_META, CommandMeta
 from tests.petition_dsl import LI, ZHANG
 from tests.support import GRID, VILLAGE, Clock, Interleaved, person
 

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from domain.calendar import CHINA, Unit
-from domain.clocks import ClockState
 from domain.errors import InvalidValue, TransitionNotAllowed
-from domain.explain import explain
-from domain.petition import AcceptanceDecision, Channel, Opinion, Petition, PetitionType, Status
-from domain.petition_clocks import PetitionClocks
-from domain.petitioner import Petitioner
-from domain.petitions import PetitionDesk
-from domain.timekeeping import CaseTime
+from domain.petitions.petition import AcceptanceDecision, Channel, Opinion, Petition, PetitionType, Status
+from domain.petitions.petitioner import Petitioner
+from domain.time.calendar import CHINA, Unit
+from domain.time.clocks import ClockState
+from domain.time.explain import explain
 from infra.bootstrap import System
+from service.petitions.clocks import PetitionClocks
+from service.petitions.desk import PetitionDesk
+from service.timekeeping import CaseTime
 from tests.petition_dsl import ZHANG
 from tests.support import VILLAGE, Clock, person
 
@@ -48,7 +48,7 @@ def desk(system: System) -> PetitionDesk:
 
 
 def keeper(system: System) -> PetitionClocks:
-    return PetitionClocks(system.casebook)
+    return system.casebook.keepers["petition"]
 
 
 def register(system: System, **facts: Any) -> Petition:

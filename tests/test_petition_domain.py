@@ -7,9 +7,9 @@ from uuid import uuid4
 
 import pytest
 
+from domain.directory.jurisdiction import NodeKind
 from domain.errors import InvalidValue, TransitionNotAllowed
-from domain.jurisdiction import NodeKind
-from domain.petition import (
+from domain.petitions.petition import (
     WITHHELD,
     AcceptanceDecision,
     Channel,
@@ -24,7 +24,7 @@ from domain.petition import (
     replay,
     withhold_secrets,
 )
-from domain.petitioner import Petitioner, Standing, petitioner_id
+from domain.petitions.petitioner import Petitioner, Standing, petitioner_id
 from tests.petition_dsl import (
     ACCEPTED_AT,
     LI,

@@ -14,9 +14,9 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from domain.calendar import CHINA, Unit
-from domain.clocks import ClockState
-from domain.petition import AcceptanceDecision, Opinion, Petition, Status
+from domain.petitions.petition import AcceptanceDecision, Opinion, Petition, Status
+from domain.time.calendar import CHINA, Unit
+from domain.time.clocks import ClockState
 from infra.bootstrap import System
 from tests.support import Clock, eventually
 from tests.test_petition_clocks import (

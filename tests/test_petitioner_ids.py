@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from eventsourcing.cryptography import AESCipher
 
-from domain.petition import Channel, PetitionType
-from domain.petitioner import Petitioner, petitioner_id
+from domain.petitions.petition import Channel, PetitionType
+from domain.petitions.petitioner import Petitioner, petitioner_id
 from infra.bootstrap import ConfigurationError, System, bootstrap
 from infra.settings import DEVELOPMENT_ID_KEY
 from tests.petition_dsl import ZHANG
@@ -97,7 +97,7 @@ def test_production_refuses_to_start_without_a_secret_id_key(
 
 
 def test_no_key_is_made_up_in_production_or_in_a_casebook_built_without_one(tmp_path: Path):
-    from domain.casebook import Casebook
+    from service.casebook import Casebook
 
     with pytest.raises(ValueError, match="FENGQIAO_ID_KEY is required"):
         settings_for(tmp_path, mode="production").petitioner_id_key()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from domain.access import Right
-from domain.calendar import Unit
+from domain.directory.access import Right
 from domain.errors import AccessDenied
-from domain.policy import InProgress, PolicyVersion, Rule
+from domain.time.calendar import Unit
+from domain.time.policy import InProgress, PolicyVersion, Rule
 from infra.bootstrap import System
 from infra.rules_files import RulesFileError, load_rules_file, read_policy_file, read_rules_file
 from tests.support import ROOT, person, shipped_rules

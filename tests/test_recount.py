@@ -7,12 +7,11 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from domain.calendar import CHINA, CalendarYear, Unit
-from domain.clocks import ClockState
-from domain.dispute import Dispute
-from domain.dispute_clocks import DisputeClocks
-from domain.explain import explain
-from domain.policy import InProgress, Rule
+from domain.disputes.dispute import Dispute
+from domain.time.calendar import CHINA, CalendarYear, Unit
+from domain.time.clocks import ClockState
+from domain.time.explain import explain
+from domain.time.policy import InProgress, Rule
 from infra.bootstrap import System
 from infra.rules_files import CalendarFile, load_rules_file, read_rules_file
 from tests.support import ROOT, Clock, eventually, person, shipped_rules
@@ -37,7 +36,7 @@ def escalated_on(system: System, clock: Clock, at: datetime) -> tuple[Dispute, C
     clock.now = at
     dispute = report(system)
     system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
-    [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
+    [village] = system.casebook.keepers["dispute"].sync(dispute.id, 0).clocks
     return dispute, village
 
 
@@ -45,7 +44,7 @@ def test_a_calendar_correction_moves_an_open_deadline_and_keeps_the_old_one(syst
     clock.now = datetime(2026, 9, 22, 10, 0, tzinfo=UTC)
     dispute = report(system)
     system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
-    [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
+    [village] = system.casebook.keepers["dispute"].sync(dispute.id, 0).clocks
     assert village.due_at == datetime(2026, 10, 8, 23, 59, 59, tzinfo=CHINA)
 
     file = read_rules_file(CN_2026)
@@ -74,7 +73,7 @@ def test_a_calendar_correction_moves_an_open_deadline_and_keeps_the_old_one(syst
 def test_a_policy_for_running_clocks_moves_them_and_one_for_new_clocks_does_not(system: System, clock: Clock):
     dispute = report(system)
     system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
-    [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
+    [village] = system.casebook.keepers["dispute"].sync(dispute.id, 0).clocks
     rules = shipped_rules(Rule("dispute.village", 5, Unit.CALENDAR_DAYS))
     system.casebook.rulebook.adopt_policy(
         "system:operator",

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from domain.access import Post
-from domain.book import template_from_data
-from domain.calendar import CHINA
-from domain.facts import Fact
-from domain.scoring import Adopted, Entry, Held, PersonFacts, Review, score
+from domain.assessment.book import template_from_data
+from domain.assessment.facts import Fact
+from domain.assessment.scoring import Adopted, Entry, Held, PersonFacts, Review, score
+from domain.directory.access import Post
+from domain.time.calendar import CHINA
 
 UNIT, YEAR = "v", 2026
 RECORDED_EARLY = datetime(2026, 1, 1, tzinfo=CHINA)

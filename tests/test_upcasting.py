@@ -9,11 +9,10 @@ from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
 
-from domain.calendar import CHINA, Unit
-from domain.clocks import CaseClocks, clocks_id
-from domain.dispute import Dispute, Level, Source, Status
-from domain.dispute_clocks import DisputeClocks
-from domain.policy import InProgress, Rule
+from domain.disputes.dispute import Dispute, Level, Source, Status
+from domain.time.calendar import CHINA, Unit
+from domain.time.clocks import CaseClocks, clocks_id
+from domain.time.policy import InProgress, Rule
 from infra.bootstrap import System
 from projections.runner import ProjectionRunner
 from tests.support import GRID, VILLAGE, Clock, person, shipped_rules
@@ -104,7 +103,7 @@ def test_a_version_1_recount_keeps_the_days_the_clock_had_and_takes_the_new_due_
     clock.now = datetime(2026, 9, 22, 2, 0, tzinfo=UTC)
     dispute = report(system)
     system.casebook.disputes.escalate(person("mediator"), dispute.id, reason="beyond the grid")
-    [village] = DisputeClocks(system.casebook).sync(dispute.id, 0).clocks
+    [village] = system.casebook.keepers["dispute"].sync(dispute.id, 0).clocks
     system.casebook.rulebook.adopt_policy(
         "system:operator",
         version="five-days",

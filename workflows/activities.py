@@ -10,11 +10,10 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.casebook import Casebook
-from domain.clocks import ClockState
 from domain.errors import CaseNotFound
-from domain.timekeeping import CaseTime as DomainTime
-from workflows.case_kinds import CASE_KINDS
+from domain.time.clocks import ClockState
+from service.casebook import Casebook
+from service.timekeeping import CaseTime as DomainTime
 from workflows.contracts import CaseRef, CaseTime, ClockDue, ClockView, Reminder
 
 log = structlog.get_logger()
@@ -41,7 +40,7 @@ def _time(time: DomainTime) -> CaseTime:
 
 class CaseActivities:
     def __init__(self, casebook: Casebook) -> None:
-        self.keepers: dict[str, Any] = {kind.kind: kind.keeper(casebook) for kind in CASE_KINDS}
+        self.keepers: dict[str, Any] = casebook.keepers
 
     def _keeper(self, kind: str) -> Any:
         keeper = self.keepers.get(kind)

@@ -1,6 +1,6 @@
 """The case streams whose time the workflows keep: which event starts a case's first
-episode, which starts a new one, and which keeper (in the domain) knows its rules of time.
-A stream joins by adding one entry here. A kind whose time is not a set of clocks names its
+episode and which starts a new one; the keeper that knows a kind's rules of time is
+`casebook.keepers[kind]`, in the service layer. A stream joins by adding one entry here. A kind whose time is not a set of clocks names its
 own workflow (which hears the same `notice`), what it is started with, under which id, and
 how its events name their episode."""
 
@@ -10,12 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from domain import dispute, incident, patrol, petition
-from domain.dispute_clocks import DisputeClocks
-from domain.incident_clocks import IncidentClocks
-from domain.patrol_clocks import ShiftClocks
-from domain.patrol_schedules import PatrolSchedules
-from domain.petition_clocks import PetitionClocks
+from domain.disputes import dispute
+from domain.incidents import incident
+from domain.patrols import patrol
+from domain.petitions import petition
 from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import CaseRef, case_workflow_id
 from workflows.patrol_contracts import ScheduleRun, schedule_workflow_id
@@ -32,7 +30,6 @@ class CaseKind:
     created: type[Any]  # starts the case's first episode
     reopened: type[Any] | None  # carries `reopening`: starts episode n
     topics: tuple[str, ...]
-    keeper: type[Any]
     workflow: type[Any] = CaseClockWorkflow
     opening: Callable[[CaseRef], Any] = lambda ref: ref  # the workflow's input
     workflow_id: Callable[[CaseRef], str] = _clock_workflow_id
@@ -40,18 +37,15 @@ class CaseKind:
 
 
 CASE_KINDS = [
-    CaseKind(
-        "dispute", dispute.Dispute.Reported, dispute.Dispute.Reopened, dispute.EVENT_TOPICS, DisputeClocks
-    ),
-    CaseKind("petition", petition.Petition.Registered, None, petition.EVENT_TOPICS, PetitionClocks),
-    CaseKind("incident", incident.Incident.Reported, None, incident.EVENT_TOPICS, IncidentClocks),
-    CaseKind("patrol_shift", patrol.Shift.Scheduled, None, patrol.SHIFT_TOPICS, ShiftClocks),
+    CaseKind("dispute", dispute.Dispute.Reported, dispute.Dispute.Reopened, dispute.EVENT_TOPICS),
+    CaseKind("petition", petition.Petition.Registered, None, petition.EVENT_TOPICS),
+    CaseKind("incident", incident.Incident.Reported, None, incident.EVENT_TOPICS),
+    CaseKind("patrol_shift", patrol.Shift.Scheduled, None, patrol.SHIFT_TOPICS),
     CaseKind(
         "patrol_schedule",
         patrol.Route.ScheduleStarted,
         None,
         (patrol.Route.ScheduleStarted.TOPIC, patrol.Route.ScheduleStopped.TOPIC),
-        PatrolSchedules,
         workflow=PatrolScheduleWorkflow,
         opening=lambda ref: ScheduleRun(ref=ref),
         workflow_id=schedule_workflow_id,

@@ -20,8 +20,8 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.policy import InProgress
-from domain.rulebook import Rulebook
+from domain.time.policy import InProgress
+from domain.time.rulebook import Rulebook
 from infra.sql import Database
 from projections import tracking
 from projections.runner import NotificationReader

@@ -11,10 +11,8 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from domain.casebook import Casebook
-from domain.deadlines import NoRule
-from domain.errors import CaseNotFound
-from domain.patrol_schedules import PatrolSchedules
+from domain.errors import CaseNotFound, NoRule
+from service.casebook import Casebook
 from workflows.patrol_contracts import CallOff, OpenedShift, Period, PeriodAsk, PeriodOpening
 
 log = structlog.get_logger()
@@ -33,7 +31,7 @@ def _refusing(call: Callable[[], T]) -> T:
 
 class PatrolScheduleActivities:
     def __init__(self, casebook: Casebook) -> None:
-        self.schedules = PatrolSchedules(casebook)
+        self.schedules = casebook.patrols.schedules
 
     @activity.defn(name="plan_patrol_period")
     def plan(self, ask: PeriodAsk) -> Period:

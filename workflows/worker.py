@@ -8,7 +8,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from domain.casebook import Casebook
+from service.casebook import Casebook
 from workflows.activities import CaseActivities
 from workflows.case_clock import CaseClockWorkflow
 from workflows.patrol_activities import PatrolScheduleActivities

@@ -14,10 +14,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from api.schemas import In
-from domain.access import Right
-from domain.book import TemplateError, template_from_data
+from domain.assessment.book import TemplateError, template_from_data
+from domain.assessment.scoring import Scorecard
+from domain.directory.access import Right
 from domain.errors import CaseNotFound, InvalidValue
-from domain.scoring import Scorecard
 from infra.bootstrap import System
 
 router = APIRouter(tags=["assessment"])

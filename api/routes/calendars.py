@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPerson, SystemDep
-from domain.calendar import CHINA, running_out
+from domain.time.calendar import CHINA, running_out
 
 router = APIRouter(prefix="/calendars", tags=["operations"])
 

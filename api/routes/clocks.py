@@ -11,9 +11,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import CurrentPerson, SystemDep
-from domain.casebook import Casebook
-from domain.clocks import ClockState
-from domain.explain import explain
+from domain.time.clocks import ClockState
+from domain.time.explain import explain
+from service.casebook import Casebook
 
 router = APIRouter(tags=["clocks"])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPerson, SystemDep
-from domain.access import Right
+from domain.directory.access import Right
 from domain.errors import CaseNotFound
 from infra.bootstrap import System
 from projections import tracking

@@ -10,9 +10,9 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from api.schemas import In
-from domain.access import RESPONSIBLE_POSTS, Post
-from domain.directory import Committee, Directory
-from domain.jurisdiction import NodeKind
+from domain.directory.access import RESPONSIBLE_POSTS, Post
+from domain.directory.jurisdiction import NodeKind
+from domain.directory.tree import Committee, Directory
 
 router = APIRouter(prefix="/directory", tags=["directory"])
 AT = Query(None, description="A past business time (ISO 8601 with offset); default: now.")

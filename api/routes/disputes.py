@@ -11,9 +11,9 @@ from fastapi import APIRouter, Response, status
 
 from api import schemas as s
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
-from domain.casebook import CommandMeta
-from domain.dispute import Dispute
-from domain.disputes import DisputeDesk
+from domain.disputes.dispute import Dispute
+from service.disputes.desk import DisputeDesk
+from service.store import CommandMeta
 from workflows.contracts import dispute_workflow_id
 
 router = APIRouter(prefix="/disputes", tags=["disputes"])

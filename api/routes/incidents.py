@@ -12,9 +12,9 @@ from fastapi import APIRouter, Response, status
 from api import incident_schemas as s
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from api.schemas import EventPublic, In
-from domain.casebook import CommandMeta
-from domain.incident import Incident
-from domain.incidents import IncidentDesk
+from domain.incidents.incident import Incident
+from service.incidents.desk import IncidentDesk
+from service.store import CommandMeta
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 log = structlog.get_logger()

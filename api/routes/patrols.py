@@ -12,9 +12,9 @@ from fastapi import APIRouter, Path, Response, status
 from api import patrol_schemas as s
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from api.schemas import EventPublic, In
-from domain.casebook import CommandMeta
-from domain.patrol import Route, Shift
-from domain.patrols import PatrolDesk
+from domain.patrols.patrol import Route, Shift
+from service.patrols.desk import PatrolDesk
+from service.store import CommandMeta
 
 router = APIRouter(prefix="/patrols", tags=["patrols"])
 log = structlog.get_logger()

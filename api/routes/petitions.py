@@ -14,10 +14,10 @@ from fastapi import APIRouter, Response, status
 from api import petition_schemas as s
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from api.schemas import EventPublic, In
-from domain.casebook import CommandMeta
-from domain.petition import Petition
-from domain.petitions import PetitionDesk
+from domain.petitions.petition import Petition
 from infra.bootstrap import System
+from service.petitions.desk import PetitionDesk
+from service.store import CommandMeta
 
 router = APIRouter(prefix="/petitions", tags=["petitions"])
 log = structlog.get_logger()

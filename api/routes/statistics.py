@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentPerson, SystemDep
 from api.statistics_schemas import NodeStatisticsPublic, StatisticsTablePublic
-from domain.access import Right
+from domain.directory.access import Right
 from domain.errors import CaseNotFound
 from infra.bootstrap import System
 from projections.metrics import BY_NAME

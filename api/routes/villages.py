@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from api.deps import CurrentPerson, SystemDep
 from api.schemas import VillageStatisticsPublic
-from domain.access import Right
+from domain.directory.access import Right
+from domain.directory.jurisdiction import NodeKind
 from domain.errors import CaseNotFound
-from domain.jurisdiction import NodeKind
 from projections import tracking
 
 router = APIRouter(prefix="/villages", tags=["villages"])

@@ -13,9 +13,9 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from domain.calendar import Unit
-from domain.dispute import AgreementForm, Severity
-from domain.policy import InProgress, Rule
+from domain.disputes.dispute import AgreementForm, Severity
+from domain.time.calendar import Unit
+from domain.time.policy import InProgress, Rule
 from infra.bootstrap import bootstrap
 from tests.support import Clock, eventually, person, settings_for, shipped_rules
 from tests.test_dispute_workflow import handle, kinds, report

@@ -1,0 +1,1 @@
+"""The responsibility book: templates, a unit's assessment year, scoring facts and the score."""

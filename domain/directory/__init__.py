@@ -1,0 +1,1 @@
+"""The directory: the jurisdiction tree, posts and their rights, and who held which post when."""

@@ -1,0 +1,1 @@
+"""The incident stream: reported, reported upward, handled, closed."""

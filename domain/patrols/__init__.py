@@ -1,0 +1,1 @@
+"""Patrol routes, their schedules and shifts."""

@@ -1,0 +1,920 @@
+"""The petition (信访, letters and visits): registered at a node, routed to a receiving body,
+accepted or not (or objected to), diverted to a legal procedure or answered with a handling
+opinion, reviewed and re-reviewed on request, concluded. An accusation is secret.
+
+Its time limits are the deadline policy's (domain/petition_clocks.py keeps them): a command
+that depends on one — a request within a window, an objection, an extension — is given the
+moment the window closes or the limit allows, and checks against it."""
+
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.directory.jurisdiction import NodeKind
+from domain.errors import InvalidValue, TransitionNotAllowed
+
+
+class Channel(StrEnum):
+    LETTER = "letter"
+    VISIT = "visit"
+    PHONE = "phone"  # the mayor's hotline
+    ONLINE = "online"
+    FAX = "fax"
+    VIA_AGENT = "via_agent"
+
+
+class PetitionType(StrEnum):
+    """Arts. 29–31 of the 2022 Regulations."""
+
+    SUGGESTION = "suggestion"
+    ACCUSATION = "accusation"
+    COMPLAINT = "complaint"  # complaint or claim (申诉求决)
+
+
+class Level(StrEnum):
+    """The level of a body a petition can reach, bottom to top."""
+
+    VILLAGE = "village"
+    TOWNSHIP = "township"
+    COUNTY = "county"
+    CITY = "city"
+    PROVINCE = "province"
+    NATIONAL = "national"
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+
+class Status(StrEnum):
+    REGISTERED = "registered"
+    ROUTED = "routed"
+    OBJECTED = "objected"  # the receiving body sent it back: route it again
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not_accepted"
+    DIVERTED = "diverted"
+    OPINION_GIVEN = "opinion_given"
+    REVIEW_REQUESTED = "review_requested"
+    REVIEWED = "reviewed"
+    RE_REVIEW_REQUESTED = "re_review_requested"
+    CONCLUDED = "concluded"
+
+
+class AcceptanceDecision(StrEnum):
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not_accepted"
+    OBJECTED = "objected"
+
+
+class LegalProcedure(StrEnum):
+    LITIGATION = "litigation"
+    ARBITRATION = "arbitration"
+    ADMINISTRATIVE_RECONSIDERATION = "administrative_reconsideration"
+    ADMINISTRATIVE = "administrative"  # another statutory administrative procedure
+
+
+class Opinion(StrEnum):
+    SUPPORT = "support"
+    EXPLAIN = "explain"
+    NOT_SUPPORT = "not_support"
+
+
+class Conclusion(StrEnum):
+    OPINION_ACCEPTED = "opinion_accepted"
+    REVIEW_ACCEPTED = "review_accepted"
+    NO_REVIEW_REQUESTED = "no_review_requested"
+    NO_RE_REVIEW_REQUESTED = "no_re_review_requested"
+    RE_REVIEWED = "re_reviewed"
+
+
+# -- the rules, as data (policy defaults; they become versioned policy later) ----------------
+
+PROPER_LEVEL: dict[NodeKind, Level] = {NodeKind.VILLAGE: Level.VILLAGE, NodeKind.TOWNSHIP: Level.TOWNSHIP}
+LEVEL_OF_NODE: dict[NodeKind, Level] = {
+    NodeKind.GRID: Level.VILLAGE,
+    NodeKind.VILLAGE: Level.VILLAGE,
+    NodeKind.TOWNSHIP: Level.TOWNSHIP,
+    NodeKind.COUNTY: Level.COUNTY,
+}
+VISIT_REACH = 1  # Art. 20: a visit goes to the body at the same level or one above
+LEAPFROG_CHANNELS = frozenset({Channel.VISIT})
+GROUP_MIN_PEOPLE = 5  # Art. 20
+MAX_REPRESENTATIVES = 5  # Art. 20
+WITHHELD = "[withheld]"
+
+
+def is_leapfrog(channel: Channel, reached: Level, proper: Level) -> bool:
+    """越级: a visit to a body more than VISIT_REACH levels above the petitioner's proper level."""
+    return channel in LEAPFROG_CHANNELS and reached.rank - proper.rank > VISIT_REACH
+
+
+_ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def identity_number(raw: str, field: str = "petitioner.id_number") -> str:
+    """The resident identity number, normalised (GB 11643). Never echoed in a refusal."""
+    number = re.sub(r"[\s-]", "", raw or "").upper()
+    if not _ID_NUMBER.match(number):
+        raise InvalidValue(field, "a resident identity number has 17 digits and a check digit (0-9 or X)")
+    expected = _ID_CHECK[sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True)) % 11]
+    if number[17] != expected:
+        raise InvalidValue(field, "the check digit does not match: check the number")
+    return number
+
+
+def matter_key(raw: str) -> str:
+    """The registrar's name for the matter, normalised: the same words in any case, width or
+    spacing name the same matter."""
+    key = " ".join(unicodedata.normalize("NFKC", raw or "").casefold().split())
+    if not key:
+        raise InvalidValue("matter", "name the matter, so that a repeat of it can be recognised")
+    return key
+
+
+def _person(raw: dict[str, Any], field: str) -> dict[str, Any]:
+    name = (raw.get("name") or "").strip()
+    if not name:
+        raise InvalidValue(f"{field}.name", "give the person's name")
+    person = {"name": name}
+    if raw.get("id_number"):
+        person["id_number"] = identity_number(raw["id_number"], f"{field}.id_number")
+    for key in ("phone", "address"):
+        if raw.get(key):
+            person[key] = str(raw[key]).strip()
+    return person
+
+
+def _required(value: str, field: str, reason: str) -> str:
+    if not (value or "").strip():
+        raise InvalidValue(field, reason)
+    return value.strip()
+
+
+_OPEN = {"name_representative"}
+_HEARING = {"start_hearing", "end_hearing"}
+ALLOWED: dict[Status, frozenset[str]] = {
+    Status.REGISTERED: frozenset({"route"} | _OPEN),
+    Status.ROUTED: frozenset({"decide_acceptance", "divert"} | _OPEN),
+    Status.OBJECTED: frozenset({"route"} | _OPEN),
+    Status.ACCEPTED: frozenset({"divert", "give_opinion", "extend_handling"} | _OPEN | _HEARING),
+    Status.NOT_ACCEPTED: frozenset(),
+    Status.DIVERTED: frozenset(),
+    Status.OPINION_GIVEN: frozenset({"request_review", "accept_opinion", "conclude"} | _OPEN),
+    Status.REVIEW_REQUESTED: frozenset({"decide_review"} | _OPEN | _HEARING),
+    Status.REVIEWED: frozenset({"request_re_review", "accept_opinion", "conclude"} | _OPEN),
+    Status.RE_REVIEW_REQUESTED: frozenset({"decide_re_review"} | _OPEN | _HEARING),
+    Status.CONCLUDED: frozenset(),
+}
+# A hearing (听证) is held while a decision is pending; its time is not counted (Art. 36).
+HEARING_STAGE = {
+    Status.ACCEPTED: "handling",
+    Status.REVIEW_REQUESTED: "review",
+    Status.RE_REVIEW_REQUESTED: "re_review",
+}
+DURING_HEARING = frozenset({"end_hearing"} | _OPEN)
+
+
+class Petition(Aggregate):
+    """One letter, visit, call or message, from registration to conclusion. Of an accusation,
+    the petitioner, representatives, content, matter, repeat link, accused person and every
+    reason, fact, ground and legal basis (each event's `SECRET` fields) are withheld from the
+    accused and from anyone without the right to see accusations."""
+
+    TOPIC = "fengqiao.petition:Petition"
+
+    class Event(Aggregate.Event):
+        actor: str
+        effective_at: datetime
+        command_id: str
+        SECRET = ()  # the fields an accusation withholds (a class attribute, not a field)
+
+    class Registered(Aggregate.Created, Event):
+        """A petition was registered at the node it concerns, with its channel, type, petitioner, flags and the words as said."""
+
+        TOPIC = "fengqiao.petition:Registered"
+        SECRET = ("petitioner", "representatives", "content", "matter", "repeat_of", "accused_person_id")
+        node: str
+        channel: str
+        type: str
+        oral: bool
+        petitioner: dict[str, Any]
+        agent: str | None
+        people_count: int
+        representatives: list[dict[str, Any]]
+        content: str
+        matter: str
+        accused_person_id: str | None
+        reached_level: str
+        proper_level: str
+        leapfrog: bool
+        repeat_of: str | None
+
+    Created = Registered
+
+    class RepresentativeNamed(Event):
+        """A group petition named one more representative (at most five, Art. 20)."""
+
+        TOPIC = "fengqiao.petition:RepresentativeNamed"
+        SECRET = ("representative",)
+        representative: dict[str, Any]
+
+        def apply(self, p: Petition) -> None:
+            p.representatives = [*p.representatives, self.representative]
+
+    class Routed(Event):
+        """The petition was sent to the receiving body that has the power to handle it (Art. 22)."""
+
+        TOPIC = "fengqiao.petition:Routed"
+        to_node: str
+        to_level: str
+
+        def apply(self, p: Petition) -> None:
+            p._enter(Status.ROUTED, self.effective_at)
+            p.routed_to = self.to_node
+            p.routings.append({"to_node": self.to_node, "to_level": self.to_level, "at": self.effective_at})
+
+    class AcceptanceDecided(Event):
+        """The receiving body accepted the petition, did not accept it (with the reason), or objected to it and sent it back (Art. 23)."""
+
+        TOPIC = "fengqiao.petition:AcceptanceDecided"
+        SECRET = ("reason",)
+        decision: str
+        reason: str
+        body: str
+
+        def apply(self, p: Petition) -> None:
+            record = {
+                "decision": self.decision,
+                "reason": self.reason,
+                "body": self.body,
+                "at": self.effective_at,
+            }
+            if self.decision == AcceptanceDecision.OBJECTED:
+                p._enter(Status.OBJECTED, self.effective_at)
+                p.objections.append(record)
+                p.routed_to = None
+                return
+            p._enter(Status(self.decision), self.effective_at)
+            p.acceptance = record
+
+    class DivertedToLegalProcedure(Event):
+        """A complaint or claim was taken out of the petition procedure into litigation, arbitration or an administrative procedure (Art. 31)."""
+
+        TOPIC = "fengqiao.petition:DivertedToLegalProcedure"
+        SECRET = ("reason",)
+        procedure: str
+        body: str
+        reason: str
+
+        def apply(self, p: Petition) -> None:
+            p._enter(Status.DIVERTED, self.effective_at)
+            p.diversion = {
+                "procedure": self.procedure,
+                "body": self.body,
+                "reason": self.reason,
+                "at": self.effective_at,
+            }
+
+    class HandlingExtended(Event):
+        """The head of the body approved the one extension of the handling time, with the reason told to the petitioner (Art. 34)."""
+
+        TOPIC = "fengqiao.petition:HandlingExtended"
+        SECRET = ("reason",)
+        days: int
+        reason: str
+        body: str
+
+        def apply(self, p: Petition) -> None:
+            p.extension = {
+                "days": self.days,
+                "reason": self.reason,
+                "body": self.body,
+                "approved_by": self.actor,
+                "at": self.effective_at,
+            }
+
+    class HearingStarted(Event):
+        """The deciding body opened a hearing (听证) on the petition: the time limit running stops counting until it ends."""
+
+        TOPIC = "fengqiao.petition:HearingStarted"
+        body: str
+        stage: str
+
+        def apply(self, p: Petition) -> None:
+            p.hearings.append(
+                {
+                    "stage": self.stage,
+                    "body": self.body,
+                    "started_at": self.effective_at,
+                    "ended_at": None,
+                    "summary": None,
+                }
+            )
+
+    class HearingEnded(Event):
+        """The hearing ended, with a summary of what it heard; the time limit counts again."""
+
+        TOPIC = "fengqiao.petition:HearingEnded"
+        SECRET = ("summary",)
+        body: str
+        stage: str
+        summary: str
+
+        def apply(self, p: Petition) -> None:
+            p.hearings[-1] = {**p.hearings[-1], "ended_at": self.effective_at, "summary": self.summary}
+
+    class HandlingOpinionGiven(Event):
+        """The body answered in writing: support, explain or not support, with the facts and the legal basis (Art. 32–34)."""
+
+        TOPIC = "fengqiao.petition:HandlingOpinionGiven"
+        SECRET = ("facts", "legal_basis")
+        outcome: str
+        facts: str
+        legal_basis: str
+        body: str
+
+        def apply(self, p: Petition) -> None:
+            p._enter(Status.OPINION_GIVEN, self.effective_at)
+            p.opinion = _decision(self)
+
+    class ReviewRequested(Event):
+        """The petitioner asked the body above for a review (复查) of the opinion (Art. 35)."""
+
+        TOPIC = "fengqiao.petition:ReviewRequested"
+        SECRET = ("grounds",)
+        grounds: str
+
+        def apply(self, p: Petition) -> None:
+            p._enter(Status.REVIEW_REQUESTED, self.effective_at)
+            p.review_request = {"grounds": self.grounds, "at": self.effective_at}
+
+    class ReviewDecided(Event):
+        """The body above decided the review, with the facts and the legal basis."""
+
+        TOPIC = "fengqiao.petition:ReviewDecided"
+        SECRET = ("facts", "legal_basis")
+        outcome: str
+        facts: str
+        legal_basis: str
+        body: str
+
+        def apply(self, p: Petition) -> None:
+            p._enter(Status.REVIEWED, self.effective_at)
+            p.review = _decision(self)
+
+    class ReReviewRequested(Event):
+        """The petitioner asked the body above the reviewing body for a re-review (复核) (Art. 36)."""
+
+        TOPIC = "fengqiao.petition:ReReviewRequested"
+        SECRET = ("grounds",)
+        grounds: str
+
+        def apply(self, p: Petition) -> None:
+            p._enter(Status.RE_REVIEW_REQUESTED, self.effective_at)
+            p.re_review_request = {"grounds": self.grounds, "at": self.effective_at}
+
+    class ReReviewDecided(Event):
+        """The re-review was decided; it is final (Art. 36)."""
+
+        TOPIC = "fengqiao.petition:ReReviewDecided"
+        SECRET = ("facts", "legal_basis")
+        outcome: str
+        facts: str
+        legal_basis: str
+        body: str
+
+        def apply(self, p: Petition) -> None:
+            p.re_review = _decision(self)
+
+    class Concluded(Event):
+        """The petition is concluded: the same facts and reasons are not accepted again."""
+
+        TOPIC = "fengqiao.petition:Concluded"
+        how: str
+        final_outcome: str
+
+        def apply(self, p: Petition) -> None:
+            p._enter(Status.CONCLUDED, self.effective_at)
+            p.conclusion = {"how": self.how, "final_outcome": self.final_outcome, "at": self.effective_at}
+
+    def __init__(
+        self,
+        *,
+        node: str,
+        channel: str,
+        type: str,
+        oral: bool,
+        petitioner: dict[str, Any],
+        agent: str | None,
+        people_count: int,
+        representatives: list[dict[str, Any]],
+        content: str,
+        matter: str,
+        accused_person_id: str | None,
+        reached_level: str,
+        proper_level: str,
+        leapfrog: bool,
+        repeat_of: str | None,
+        actor: str,
+        effective_at: datetime,
+        command_id: str,
+    ) -> None:
+        self.node = node
+        self.channel = Channel(channel)
+        self.type = PetitionType(type)
+        self.oral = oral
+        self.petitioner = petitioner
+        self.agent = agent
+        self.people_count = people_count
+        self.representatives = representatives
+        self.content = content
+        self.matter = matter
+        self.accused_person_id = accused_person_id
+        self.reached_level = Level(reached_level)
+        self.proper_level = Level(proper_level)
+        self.leapfrog = leapfrog
+        self.repeat_of = repeat_of
+        self.registered_by = actor
+        self.registered_at = effective_at
+        self.status = Status.REGISTERED
+        self.status_since = effective_at
+        self.status_log: list[dict[str, Any]] = [{"status": Status.REGISTERED, "at": effective_at}]
+        self.routed_to: str | None = None
+        self.routings: list[dict[str, Any]] = []
+        self.objections: list[dict[str, Any]] = []
+        self.acceptance: dict[str, Any] | None = None
+        self.diversion: dict[str, Any] | None = None
+        self.extension: dict[str, Any] | None = None
+        self.opinion: dict[str, Any] | None = None
+        self.review_request: dict[str, Any] | None = None
+        self.review: dict[str, Any] | None = None
+        self.re_review_request: dict[str, Any] | None = None
+        self.re_review: dict[str, Any] | None = None
+        self.conclusion: dict[str, Any] | None = None
+        self.hearings: list[dict[str, Any]] = []
+
+    # -- commands -----------------------------------------------------------
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        node: str,
+        node_kind: NodeKind,
+        channel: Channel,
+        type: PetitionType,
+        petitioner: dict[str, Any],
+        content: str,
+        matter: str,
+        people_count: int = 1,
+        representatives: Sequence[dict[str, Any]] = (),
+        agent: str | None = None,
+        accused_person_id: str | None = None,
+        reached_level: Level,
+        oral: bool | None = None,
+        repeat_of: str | None = None,
+        **stamp: Any,
+    ) -> Petition:
+        channel, kind = Channel(channel), PetitionType(type)
+        if node_kind not in PROPER_LEVEL:
+            raise InvalidValue(
+                "node", f"a petition concerns a {' or '.join(PROPER_LEVEL)}, not a {node_kind}"
+            )
+        if not (content or "").strip():
+            raise InvalidValue("content", "record what the petitioner asks or says, in their words")
+        person = _person(petitioner, "petitioner")
+        person["id_number"] = identity_number(petitioner.get("id_number", ""))
+        if people_count < 1:
+            raise InvalidValue("people_count", "at least one person petitions")
+        reps = [_person(r, f"representatives[{i}]") for i, r in enumerate(representatives)]
+        cls._check_representatives(people_count, reps)
+        if channel == Channel.VIA_AGENT and not agent:
+            raise InvalidValue("agent", "a petition brought by a petition agent names the agent")
+        if accused_person_id and kind != PetitionType.ACCUSATION:
+            raise InvalidValue("accused_person_id", "only an accusation names an accused person")
+        proper = PROPER_LEVEL[node_kind]
+        reached = Level(reached_level)
+        return cls._create(
+            cls.Registered,
+            node=node,
+            channel=channel.value,
+            type=kind.value,
+            oral=channel in (Channel.VISIT, Channel.PHONE) if oral is None else oral,
+            petitioner=person,
+            agent=agent,
+            people_count=people_count,
+            representatives=reps,
+            content=content,
+            matter=matter_key(matter),
+            accused_person_id=accused_person_id or None,
+            reached_level=reached.value,
+            proper_level=proper.value,
+            leapfrog=is_leapfrog(channel, reached, proper),
+            repeat_of=repeat_of,
+            **stamp,
+        )
+
+    @staticmethod
+    def _check_representatives(people_count: int, reps: list[dict[str, Any]]) -> None:
+        if people_count < GROUP_MIN_PEOPLE:
+            if reps:
+                raise InvalidValue(
+                    "representatives",
+                    f"only a group petition of {GROUP_MIN_PEOPLE} or more people chooses representatives",
+                )
+            return
+        if not 1 <= len(reps) <= MAX_REPRESENTATIVES:
+            raise InvalidValue(
+                "representatives",
+                f"a group petition of {people_count} people chooses 1 to {MAX_REPRESENTATIVES} "
+                f"representatives (Art. 20); {len(reps)} were named",
+            )
+
+    def name_representative(self, *, representative: dict[str, Any], **stamp: Any) -> None:
+        self._check("name_representative", stamp)
+        if not self.group:
+            raise TransitionNotAllowed(
+                "name_representative",
+                self.status.value,
+                self.allowed_actions(),
+                f"only a group petition of {GROUP_MIN_PEOPLE} or more people has representatives; "
+                f"this one is from {self.people_count}",
+            )
+        if len(self.representatives) >= MAX_REPRESENTATIVES:
+            raise TransitionNotAllowed(
+                "name_representative",
+                f"{self.status.value}, with {len(self.representatives)} representatives",
+                self.allowed_actions(),
+                f"a group petition chooses at most {MAX_REPRESENTATIVES} representatives (Art. 20): "
+                "a sixth is refused",
+            )
+        self.trigger_event(
+            self.RepresentativeNamed, representative=_person(representative, "representative"), **stamp
+        )
+
+    def route(self, *, to_node: str, to_level: Level, **stamp: Any) -> None:
+        self._check("route", stamp, step=True)
+        objected = next((o for o in self.objections if o["body"] == to_node), None)
+        if objected is not None:
+            raise InvalidValue(
+                "to_node",
+                f"{to_node} objected to this petition on {objected['at'].date().isoformat()}: route it elsewhere",
+            )
+        self.trigger_event(self.Routed, to_node=to_node, to_level=Level(to_level).value, **stamp)
+
+    def decide_acceptance(
+        self,
+        *,
+        decision: AcceptanceDecision,
+        reason: str,
+        in_progress_elsewhere: dict[str, Any] | None = None,
+        objection_window_closes: datetime | None = None,
+        **stamp: Any,
+    ) -> None:
+        """`objection_window_closes`: when the receiving body's window to object closes (Art. 23),
+        for an objection."""
+        self._check("decide_acceptance", stamp, step=True)
+        decision = AcceptanceDecision(decision)
+        if decision == AcceptanceDecision.OBJECTED:
+            assert objection_window_closes is not None, "an objection is checked against its window"
+            if stamp["effective_at"] > objection_window_closes:
+                raise TransitionNotAllowed(
+                    "decide_acceptance",
+                    self.status.value,
+                    self.allowed_actions(),
+                    f"the window to object closed on {objection_window_closes.isoformat()} (Art. 23): "
+                    "decide accepted, or not_accepted with the reason",
+                )
+        if decision != AcceptanceDecision.ACCEPTED:
+            _required(reason, "reason", f"say why the petition is {decision.value.replace('_', ' ')}")
+        elif in_progress_elsewhere is not None:
+            raise TransitionNotAllowed(
+                "decide_acceptance",
+                self.status.value,
+                self.allowed_actions(),
+                f"the same matter of this petitioner was accepted on "
+                f"{in_progress_elsewhere['since'].date().isoformat()} (petition {in_progress_elsewhere['petition_id']}) "
+                "and is in progress: it is not accepted again (Art. 19); decide not_accepted, saying so",
+            )
+        assert self.routed_to is not None
+        self.trigger_event(
+            self.AcceptanceDecided,
+            decision=decision.value,
+            reason=(reason or "").strip(),
+            body=self.routed_to,
+            **stamp,
+        )
+
+    def divert(self, *, procedure: LegalProcedure, body: str, reason: str, **stamp: Any) -> None:
+        self._check("divert", stamp, step=True)
+        if self.type != PetitionType.COMPLAINT:
+            raise TransitionNotAllowed(
+                "divert",
+                self.status.value,
+                self.allowed_actions(),
+                f"only a complaint or claim goes to a legal procedure (Art. 31); this is a {self.type.value}",
+            )
+        self.trigger_event(
+            self.DivertedToLegalProcedure,
+            procedure=LegalProcedure(procedure).value,
+            body=_required(body, "body", "name the court, arbitration commission or authority"),
+            reason=_required(reason, "reason", "say which procedure applies and why"),
+            **stamp,
+        )
+
+    def extend_handling(
+        self, *, days: int, reason: str, most_days: int, handling_due: datetime | None, **stamp: Any
+    ) -> None:
+        """`most_days`: the most the deadline policy lets one extension add; `handling_due`: when
+        the handling time runs out, when known."""
+        self._check("extend_handling", stamp, step=True)
+        if self.extension is not None:
+            raise TransitionNotAllowed(
+                "extend_handling",
+                f"{self.status.value}, extended once",
+                self.allowed_actions(),
+                f"the handling time is extended at most once (Art. 34); it was extended on "
+                f"{self.extension['at'].date().isoformat()} by {self.extension['days']} days",
+            )
+        if handling_due is not None and stamp["effective_at"] > handling_due:
+            raise TransitionNotAllowed(
+                "extend_handling",
+                f"{self.status.value}, overdue",
+                self.allowed_actions() - {"extend_handling"},
+                f"the handling time ran out on {handling_due.isoformat()}: an extension is approved before it does",
+            )
+        if not 1 <= days <= most_days:
+            raise InvalidValue(
+                "days", f"an extension is 1 to {most_days} days (Art. 34 and the deadline policy)"
+            )
+        assert self.routed_to is not None
+        self.trigger_event(
+            self.HandlingExtended,
+            days=days,
+            reason=_required(reason, "reason", "give the reason the petitioner is told"),
+            body=self.routed_to,
+            **stamp,
+        )
+
+    def give_opinion(self, *, outcome: Opinion, facts: str, legal_basis: str, **stamp: Any) -> None:
+        self._check("give_opinion", stamp, step=True)
+        assert self.routed_to is not None
+        self.trigger_event(
+            self.HandlingOpinionGiven, **_reasoned(outcome, facts, legal_basis), body=self.routed_to, **stamp
+        )
+
+    def start_hearing(self, *, body: str, **stamp: Any) -> None:
+        """The deciding body opens a hearing while its decision is pending."""
+        self._check("start_hearing", stamp, step=True)
+        self.trigger_event(self.HearingStarted, body=body, stage=HEARING_STAGE[self.status], **stamp)
+
+    def end_hearing(self, *, summary: str, **stamp: Any) -> None:
+        self._check("end_hearing", stamp, step=True)
+        hearing = self.hearings[-1]
+        self.trigger_event(
+            self.HearingEnded,
+            body=hearing["body"],
+            stage=hearing["stage"],
+            summary=_required(summary, "summary", "summarise what the hearing heard and found"),
+            **stamp,
+        )
+
+    def request_review(self, *, grounds: str, window_closes: datetime | None, **stamp: Any) -> None:
+        """`window_closes`: when the window to request a review closes (by the deadline policy);
+        None only when no window is open."""
+        self._check("request_review", stamp, step=True)
+        self._check_window("request_review", "review", window_closes, stamp)
+        self.trigger_event(
+            self.ReviewRequested,
+            grounds=_required(grounds, "grounds", "say what the petitioner disputes"),
+            **stamp,
+        )
+
+    def decide_review(
+        self, *, outcome: Opinion, facts: str, legal_basis: str, body: str, **stamp: Any
+    ) -> None:
+        self._check("decide_review", stamp, step=True)
+        self.trigger_event(self.ReviewDecided, **_reasoned(outcome, facts, legal_basis), body=body, **stamp)
+
+    def request_re_review(self, *, grounds: str, window_closes: datetime | None, **stamp: Any) -> None:
+        self._check("request_re_review", stamp, step=True)
+        self._check_window("request_re_review", "re-review", window_closes, stamp)
+        self.trigger_event(
+            self.ReReviewRequested,
+            grounds=_required(grounds, "grounds", "say what the petitioner disputes"),
+            **stamp,
+        )
+
+    def decide_re_review(
+        self, *, outcome: Opinion, facts: str, legal_basis: str, body: str, **stamp: Any
+    ) -> None:
+        self._check("decide_re_review", stamp, step=True)
+        self.trigger_event(self.ReReviewDecided, **_reasoned(outcome, facts, legal_basis), body=body, **stamp)
+        self.trigger_event(
+            self.Concluded, how=Conclusion.RE_REVIEWED.value, final_outcome=Opinion(outcome).value, **stamp
+        )
+
+    def accept_opinion(self, **stamp: Any) -> None:
+        """The petitioner accepts the opinion (or the review decision): the petition is concluded."""
+        self._check("accept_opinion", stamp, step=True)
+        reviewed = self.status == Status.REVIEWED
+        how = Conclusion.REVIEW_ACCEPTED if reviewed else Conclusion.OPINION_ACCEPTED
+        self.trigger_event(self.Concluded, how=how.value, final_outcome=self._last_outcome(), **stamp)
+
+    def conclude(self, *, window_closes: datetime | None, **stamp: Any) -> None:
+        """Concludes a petition whose window for review or re-review (closing at `window_closes`)
+        closed without a request."""
+        self._check("conclude", stamp, step=True)
+        assert window_closes is not None, "a window is open after an answer"
+        reviewed = self.status == Status.REVIEWED
+        if stamp["effective_at"] < window_closes:
+            raise TransitionNotAllowed(
+                "conclude",
+                self.status.value,
+                self.allowed_actions(),
+                f"the petitioner may request a {'re-review' if reviewed else 'review'} until "
+                f"{window_closes.isoformat()}; conclude then, or when they accept the answer",
+            )
+        how = Conclusion.NO_RE_REVIEW_REQUESTED if reviewed else Conclusion.NO_REVIEW_REQUESTED
+        self.trigger_event(self.Concluded, how=how.value, final_outcome=self._last_outcome(), **stamp)
+
+    # -- questions ----------------------------------------------------------
+
+    @property
+    def group(self) -> bool:
+        return self.people_count >= GROUP_MIN_PEOPLE
+
+    @property
+    def is_accusation(self) -> bool:
+        return self.type == PetitionType.ACCUSATION
+
+    @property
+    def in_progress(self) -> bool:
+        """Accepted and not yet ended: a body is handling it."""
+        return self.acceptance is not None and self.status not in (Status.DIVERTED, Status.CONCLUDED)
+
+    @property
+    def hearing(self) -> dict[str, Any] | None:
+        """The hearing in progress, if one is."""
+        return self.hearings[-1] if self.hearings and self.hearings[-1]["ended_at"] is None else None
+
+    def left_status_at(self, status: Status, since: datetime) -> datetime | None:
+        """When the petition left the status it entered at `since`, if it has."""
+        for entered, left in zip(self.status_log, self.status_log[1:]):
+            if entered["status"] == status and entered["at"] == since:
+                return left["at"]  # type: ignore[no-any-return]
+        return None
+
+    def allowed_actions(self) -> frozenset[str]:
+        allowed = set(ALLOWED[self.status])
+        if self.hearing is not None:
+            allowed &= DURING_HEARING
+        else:
+            allowed.discard("end_hearing")
+        if not self.group or len(self.representatives) >= MAX_REPRESENTATIVES:
+            allowed.discard("name_representative")
+        if self.type != PetitionType.COMPLAINT:
+            allowed.discard("divert")
+        if self.extension is not None:
+            allowed.discard("extend_handling")
+        return frozenset(allowed)
+
+    def _last_outcome(self) -> str:
+        answer = self.re_review or self.review or self.opinion
+        assert answer is not None
+        return str(answer["outcome"])
+
+    def _enter(self, status: Status, at: datetime) -> None:
+        self.status = status
+        self.status_since = at
+        self.status_log.append({"status": status, "at": at})
+
+    def _check(self, action: str, stamp: dict[str, Any], *, step: bool = False) -> None:
+        if action not in ALLOWED[self.status]:
+            raise TransitionNotAllowed(action, self.status.value, self.allowed_actions())
+        hearing = self.hearing
+        if hearing is not None and action not in DURING_HEARING:
+            raise TransitionNotAllowed(
+                action,
+                f"{self.status.value}, hearing in progress",
+                self.allowed_actions(),
+                f"a hearing has been in progress since {hearing['started_at'].isoformat()}: end it first",
+            )
+        if action == "end_hearing" and hearing is None:
+            raise TransitionNotAllowed(
+                action, self.status.value, self.allowed_actions(), "no hearing is in progress"
+            )
+        since, what = (
+            (self.status_since, f"became {self.status.value}")
+            if step
+            else (self.registered_at, "was registered")
+        )
+        last = self.hearings[-1] if step and self.hearings else None
+        if last is not None and (last["ended_at"] or last["started_at"]) > since:
+            since, what = (
+                (last["ended_at"], "hearing ended")
+                if last["ended_at"]
+                else (last["started_at"], "hearing started")
+            )
+        if stamp["effective_at"] < since:
+            raise InvalidValue(
+                "effective_at",
+                f"cannot take effect before the {_what(what)} ({since.isoformat()})",
+            )
+
+    def _check_window(self, action: str, what: str, closes: datetime | None, stamp: dict[str, Any]) -> None:
+        assert closes is not None, "a window is open after an answer"
+        if stamp["effective_at"] > closes:
+            raise TransitionNotAllowed(
+                action,
+                self.status.value,
+                self.allowed_actions() - {action},
+                f"the window to request a {what} closed on {closes.isoformat()}, "
+                f"{(closes - self.status_since).days} days after the written answer",
+            )
+
+
+def _what(what: str) -> str:
+    return what if what.startswith("hearing") else f"petition {what.replace('_', ' ')}"
+
+
+def _reasoned(outcome: Opinion, facts: str, legal_basis: str) -> dict[str, str]:
+    return {
+        "outcome": Opinion(outcome).value,
+        "facts": _required(facts, "facts", "state the facts found"),
+        "legal_basis": _required(legal_basis, "legal_basis", "cite the law, regulation or policy applied"),
+    }
+
+
+def _decision(event: Any) -> dict[str, Any]:
+    return {
+        "outcome": event.outcome,
+        "facts": event.facts,
+        "legal_basis": event.legal_basis,
+        "body": event.body,
+        "at": event.effective_at,
+    }
+
+
+# -- secrecy of an accusation -----------------------------------------------------------------
+
+
+def _withhold(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _withhold(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_withhold(v) for v in value]
+    return None if value is None else WITHHELD
+
+
+def withhold_secrets(events: Iterable[Any]) -> list[Any]:
+    """The petition's events as someone may see them who must not see an accusation: copies
+    with every SECRET field withheld. Other types of petition are returned as they are."""
+    events = list(events)
+    if not events or events[0].type != PetitionType.ACCUSATION:
+        return events
+    shown = []
+    for event in events:
+        twin = copy.copy(event)
+        for name in event.SECRET:
+            object.__setattr__(twin, name, _withhold(getattr(event, name)))
+        shown.append(twin)
+    return shown
+
+
+def replay(events: Iterable[Any]) -> Petition:
+    """The petition these events make (used to show the state built from withheld events)."""
+    petition: Petition | None = None
+    for event in events:
+        petition = event.mutate(petition)
+    assert petition is not None
+    return petition
+
+
+EVENT_CLASSES = (
+    Petition.Registered,
+    Petition.RepresentativeNamed,
+    Petition.Routed,
+    Petition.AcceptanceDecided,
+    Petition.DivertedToLegalProcedure,
+    Petition.HandlingExtended,
+    Petition.HearingStarted,
+    Petition.HearingEnded,
+    Petition.HandlingOpinionGiven,
+    Petition.ReviewRequested,
+    Petition.ReviewDecided,
+    Petition.ReReviewRequested,
+    Petition.ReReviewDecided,
+    Petition.Concluded,
+)
+EVENT_TOPICS = tuple(cls.TOPIC for cls in EVENT_CLASSES)

@@ -1,0 +1,118 @@
+"""Deadline policy: every time limit is data — which clock, how long, counted how, with which
+reminders — versioned and effective-dated. Nothing in the code knows that a grid has a day.
+
+A rule names a clock (`dispute.grid`, `petition.handling`, …) and may narrow it by the
+case's attributes (`severity = "minor"`, `kind = "fire"`); the most specific matching rule
+wins. Which version a clock follows is the policy's own choice: by default the version in
+force when the clock started, so a case is not judged by rules made after it began.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from domain.time.calendar import Unit
+
+
+class InProgress(StrEnum):
+    """Which version a clock already running follows when a new version comes into force."""
+
+    AT_CLOCK_START = "at_clock_start"
+    LATEST = "latest"
+
+
+CLOCKS: dict[str, str] = {
+    "dispute.grid": "a dispute open at grid level, before it goes to the village",
+    "dispute.village": "a dispute open at village level, before it goes to the township",
+    "dispute.township": "a dispute open at township level, before it is referred out",
+    "dispute.major_filing": "a major dispute, before it is filed with the township",
+    "dispute.follow_up": "an agreement in effect, before its follow-up visit",
+    "dispute.judicial_confirmation": "a written agreement in effect, while judicial confirmation may be asked",
+    "petition.route": "a petition registered, before it is routed",
+    "petition.acceptance_notice": "a petition received, before acceptance is notified",
+    "petition.objection": "a transferred petition, while the receiving body may object",
+    "petition.handling": "a petition accepted, before the written handling opinion",
+    "petition.extension": "the most one extension of handling may add",
+    "petition.review_request": "a handling opinion, while review may be requested",
+    "petition.review_decision": "a review requested, before it is decided",
+    "petition.re_review_request": "a review decision, while re-review may be requested",
+    "petition.re_review_decision": "a re-review requested, before it is decided",
+    "incident.report_upward": "an incident reported, before it is reported upward",
+    "patrol.cadence": "between scheduled patrols of a grid level",
+    "patrol.start_grace": "a shift's planned start, until it is missed when nobody has signed in",
+    "patrol.checkpoint_grace": "a shift's planned end, until its checkpoints not signed are missed",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    clock: str
+    amount: int
+    unit: Unit
+    when: Mapping[str, str] = field(default_factory=dict)
+    reminders: tuple[float, ...] = (0.5, 0.8)
+
+    def matches(self, attributes: Mapping[str, str]) -> bool:
+        return all(attributes.get(k) == v for k, v in self.when.items())
+
+    def describe(self) -> str:
+        narrowed = "".join(f", {k} {v}" for k, v in sorted(self.when.items()))
+        return f"{self.clock}{narrowed}: {self.amount} {self.unit.value.replace('_', ' ')}"
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "clock": self.clock,
+            "amount": self.amount,
+            "unit": self.unit.value,
+            "when": dict(self.when),
+            "reminders": list(self.reminders),
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Rule:
+        return cls(
+            data["clock"],
+            int(data["amount"]),
+            Unit(data["unit"]),
+            dict(data.get("when", {})),
+            tuple(float(r) for r in data.get("reminders", (0.5, 0.8))),
+        )
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    version: str
+    effective_from: datetime
+    rules: tuple[Rule, ...]
+    in_progress: InProgress = InProgress.AT_CLOCK_START
+
+    def rule_for(self, clock: str, attributes: Mapping[str, str]) -> Rule | None:
+        matching = [r for r in self.rules if r.clock == clock and r.matches(attributes)]
+        return max(matching, key=lambda r: len(r.when), default=None)
+
+
+def check_rules(rules: list[Rule]) -> list[str]:
+    """What is wrong with a set of rules, one message per problem, by rule number. A version
+    is whole: it gives at least one rule for every clock (a clock without a rule would not be
+    kept at all)."""
+    problems = []
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    for i, rule in enumerate(rules, start=1):
+        if rule.clock not in CLOCKS:
+            problems.append(f"rule #{i}: unknown clock {rule.clock!r}; known: {', '.join(CLOCKS)}")
+        if rule.amount < 0:
+            problems.append(f"rule #{i}: amount must not be negative")
+        if any(not 0 < r < 1 for r in rule.reminders):
+            problems.append(f"rule #{i}: reminders are fractions of the period, between 0 and 1")
+        key = (rule.clock, tuple(sorted(rule.when.items())))
+        if key in seen:
+            problems.append(f"rule #{i}: a second rule for {rule.describe()}")
+        seen.add(key)
+    missing = sorted(set(CLOCKS) - {rule.clock for rule in rules})
+    if missing:
+        problems.append(f"no rule for {', '.join(missing)}: a policy version gives a rule for every clock")
+    return problems

@@ -1,0 +1,180 @@
+"""Commands on the directory: the tree and the posts people hold in it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.directory.access import Post, Right
+from domain.directory.jurisdiction import NodeKind
+from domain.directory.tree import DIRECTORY_ID, Directory, NodeRecord, Tenure
+from domain.errors import AccessDenied, CaseNotFound, InvalidValue
+from service.store import NO_META, CommandMeta
+
+if TYPE_CHECKING:
+    from service.store import CaseStore
+
+SEED_ACTOR = "system:seed"
+
+
+class DirectoryDesk:
+    def __init__(self, store: CaseStore) -> None:
+        self.cb = store
+
+    # -- commands ---------------------------------------------------------------
+
+    def create_node(
+        self,
+        actor: str,
+        *,
+        code: str,
+        name: str,
+        kind: NodeKind,
+        parent: str | None,
+        meta: CommandMeta = NO_META,
+        authorise: bool = True,
+    ) -> Directory:
+        def decide(d: Directory, stamp: Any) -> None:
+            if authorise:
+                if parent is None:
+                    raise AccessDenied(
+                        actor,
+                        Right.MANAGE_DIRECTORY,
+                        code,
+                        "a county is created by the operator's directory file, not through the API",
+                    )
+                self._require_manager(d, actor, parent, "parent")
+            d.create_node(code=code, name=name, kind=kind, parent=parent, **stamp)
+
+        return self._change("create_node", actor, meta, decide)
+
+    def rename_node(self, actor: str, *, code: str, name: str, meta: CommandMeta = NO_META) -> Directory:
+        def decide(d: Directory, stamp: Any) -> None:
+            self._require_manager(d, actor, code, "code")
+            d.rename_node(code=code, name=name, **stamp)
+
+        return self._change("rename_node", actor, meta, decide)
+
+    def merge_nodes(
+        self, actor: str, *, sources: list[str], into: str, meta: CommandMeta = NO_META
+    ) -> Directory:
+        def decide(d: Directory, stamp: Any) -> None:
+            for code in [*sources, into]:
+                self._require_manager(d, actor, code, "sources" if code in sources else "into")
+            d.merge_nodes(sources=sources, into=into, **stamp)
+
+        return self._change("merge_nodes", actor, meta, decide)
+
+    def split_node(
+        self,
+        actor: str,
+        *,
+        source: str,
+        parts: list[dict[str, str]],
+        children: dict[str, str],
+        meta: CommandMeta = NO_META,
+    ) -> Directory:
+        def decide(d: Directory, stamp: Any) -> None:
+            self._require_manager(d, actor, source, "source")
+            d.split_node(source=source, parts=parts, children=children, **stamp)
+
+        return self._change("split_node", actor, meta, decide)
+
+    def register_person(
+        self,
+        actor: str,
+        *,
+        person_id: str,
+        name: str,
+        phone: str | None,
+        node: str,
+        meta: CommandMeta = NO_META,
+        authorise: bool = True,
+    ) -> Directory:
+        def decide(d: Directory, stamp: Any) -> None:
+            if authorise:
+                self._require_manager(d, actor, node, "node")
+            d.register_person(person_id=person_id, name=name, phone=phone, **stamp)
+
+        return self._change("register_person", actor, meta, decide)
+
+    def take_post(
+        self,
+        actor: str,
+        *,
+        person_id: str,
+        post: Post,
+        node: str,
+        meta: CommandMeta = NO_META,
+        authorise: bool = True,
+    ) -> Directory:
+        def decide(d: Directory, stamp: Any) -> None:
+            if authorise:
+                self._require_manager(d, actor, node, "node")
+            d.take_post(person_id=person_id, post=post, node=node, **stamp)
+
+        return self._change("take_post", actor, meta, decide)
+
+    def leave_post(
+        self, actor: str, *, person_id: str, post: Post, node: str, reason: str, meta: CommandMeta = NO_META
+    ) -> Directory:
+        def decide(d: Directory, stamp: Any) -> None:
+            self._require_manager(d, actor, node, "node")
+            d.leave_post(person_id=person_id, post=post, node=node, reason=reason, **stamp)
+
+        return self._change("leave_post", actor, meta, decide)
+
+    # -- questions --------------------------------------------------------------
+
+    def node(self, reader: str, code: str) -> NodeRecord:
+        directory = self.cb.current_directory()
+        record = directory.node(code)
+        if record is None:
+            raise CaseNotFound("node", code)
+        directory.authorise(reader, Right.READ, code, self.cb.clock())
+        return record
+
+    def holders(self, reader: str, code: str, at: datetime) -> tuple[NodeRecord, list[Tenure]]:
+        """Who held which post at the node at that business time."""
+        record = self.node(reader, code)
+        return record, self.cb.current_directory().holders(code, at)
+
+    def as_known_on(self, recorded_by: datetime) -> Directory:
+        """The directory as it had been recorded by a past moment (for auditors)."""
+        version = 0
+        for event in self.cb.repository.event_store.get(DIRECTORY_ID):
+            if event.timestamp > recorded_by:
+                break
+            version = event.originator_version
+        if version == 0:
+            return Directory.open(actor="system", effective_at=recorded_by, command_id="none")
+        return self.cb.repository.get(DIRECTORY_ID, version=version)
+
+    # -- machinery --------------------------------------------------------------
+
+    def _require_manager(self, d: Directory, actor: str, node: str, field_name: str) -> None:
+        if d.node(node) is None:
+            raise InvalidValue(field_name, f"no node {node!r} in the jurisdiction")
+        d.authorise(actor, Right.MANAGE_DIRECTORY, node, self.cb.clock())
+
+    def _change(self, action: str, actor: str, meta: CommandMeta, decide: Any) -> Directory:
+        stamp = self.cb.stamp(actor, meta)
+        self._ensure_open(stamp)
+        return self.cb.change(Directory, DIRECTORY_ID, "directory", action, stamp, decide, meta)
+
+    def _ensure_open(self, stamp: Any) -> None:
+        try:
+            self.cb.repository.get(DIRECTORY_ID, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            from eventsourcing.persistence import IntegrityError
+
+            try:
+                self.cb.save(
+                    Directory.open(
+                        actor=stamp["actor"], effective_at=stamp["effective_at"], command_id="open-directory"
+                    )
+                )
+            except IntegrityError:
+                pass  # opened meanwhile by someone else

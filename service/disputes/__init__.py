@@ -1,0 +1,1 @@
+"""Commands on disputes and the keeper of their clocks (escalation up the ladder)."""

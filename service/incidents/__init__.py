@@ -1,0 +1,1 @@
+"""Commands on incidents and the keeper of the reporting-upward clock."""

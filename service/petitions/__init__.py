@@ -1,0 +1,1 @@
+"""Commands on petitions and the keeper of their statutory clocks."""

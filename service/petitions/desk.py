@@ -1,0 +1,587 @@
+"""Commands on petitions: who may do what at which node, the petitioner's matters kept in step
+in the same transaction, the time limits a command depends on (from the petition's clocks, or
+the deadline policy), the system's conclusion when a window closes, and what a reader may see
+of an accusation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from domain.directory.access import SYSTEM_ACTOR, Post, Right
+from domain.directory.tree import Directory
+from domain.errors import (
+    AccessDenied,
+    CaseNotFound,
+    ConcurrentChanges,
+    InvalidValue,
+    NoRule,
+    TransitionNotAllowed,
+)
+from domain.petitions.petition import (
+    LEVEL_OF_NODE,
+    AcceptanceDecision,
+    Channel,
+    LegalProcedure,
+    Level,
+    Opinion,
+    Petition,
+    PetitionType,
+    Status,
+    identity_number,
+    matter_key,
+    replay,
+    withhold_secrets,
+)
+from domain.petitions.petitioner import Petitioner, petitioner_id
+from domain.receipts import CommandReceipt
+from domain.time.clocks import CaseClocks, ClockState, clocks_id
+from service.petitions.terms import KIND, WINDOWS, extension_rule, key_of, planned_due, recorded
+from service.store import MAX_ATTEMPTS, NO_META, CommandMeta, Stamp
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from service.deadlines import DeadlineDesk
+    from service.store import CaseStore
+
+RIGHT_FOR: dict[str, Right] = {
+    "register_petition": Right.REGISTER_PETITION,
+    "name_representative": Right.HANDLE_PETITION,
+    "route": Right.HANDLE_PETITION,
+    "decide_acceptance": Right.DECIDE_PETITION,
+    "divert": Right.HANDLE_PETITION,
+    "extend_handling": Right.APPROVE_EXTENSION,
+    "give_opinion": Right.DECIDE_PETITION,
+    "request_review": Right.HANDLE_PETITION,
+    "decide_review": Right.DECIDE_PETITION,
+    "request_re_review": Right.HANDLE_PETITION,
+    "decide_re_review": Right.DECIDE_PETITION,
+    "accept_opinion": Right.HANDLE_PETITION,
+    "conclude": Right.DECIDE_PETITION,
+    "start_hearing": Right.DECIDE_PETITION,
+    "end_hearing": Right.DECIDE_PETITION,
+}
+# Where each action is authorised: at the node the petition concerns (recording what the
+# petitioner asks), at the receiving body, or at the body above it (review, re-review).
+AT_HOME = frozenset({"name_representative", "route", "request_review", "request_re_review", "accept_opinion"})
+AT_REVIEWING_BODY = "decide_review"
+AT_RE_REVIEWING_BODY = "decide_re_review"
+AT_DECIDING_BODY = frozenset({"start_hearing", "end_hearing"})  # whichever body's decision is pending
+REGISTER = "register_petition"
+
+
+class PetitionDesk:
+    def __init__(self, store: CaseStore, deadlines: DeadlineDesk) -> None:
+        self.cb = store
+        self.deadlines = deadlines
+
+    # -- registration ---------------------------------------------------------
+
+    def register(
+        self,
+        actor: str,
+        *,
+        node: str,
+        channel: Channel,
+        type: PetitionType,
+        petitioner: dict[str, Any],
+        content: str,
+        matter: str,
+        people_count: int = 1,
+        representatives: Sequence[dict[str, Any]] = (),
+        agent: str | None = None,
+        accused_person_id: str | None = None,
+        reached_level: Level | None = None,
+        oral: bool | None = None,
+        meta: CommandMeta = NO_META,
+    ) -> Petition:
+        """Registers a petition at the node it concerns; a repeat of the petitioner's matter is
+        flagged, and a matter already concluded is refused."""
+        directory, now = self.cb.current_directory(), self.cb.clock()
+        record = directory.node(node)
+        if record is None or not record.active_at(now):
+            raise InvalidValue("node", f"no node {node!r} in the jurisdiction")
+        tenure = directory.authorise(actor, Right.REGISTER_PETITION, node, now)
+        if accused_person_id is not None:
+            self._check_accused(directory, actor, accused_person_id, node)
+        if agent is None and Channel(channel) == Channel.VIA_AGENT and tenure.post == Post.PETITION_AGENT:
+            agent = actor
+        if agent is not None:
+            self._check_agent(directory, agent, node, now)
+        number, key = identity_number(petitioner.get("id_number") or ""), matter_key(matter)
+        reached = reached_level or LEVEL_OF_NODE[directory.nodes[tenure.node].kind]
+        stamp = self.cb.stamp(actor, meta)
+
+        def build() -> tuple[Petition, list[Petitioner]]:
+            known = self._petitioner(number)
+            repeat_of = known.check_may_file(key) if known else None
+            petition = Petition.register(
+                node=node,
+                node_kind=record.kind,
+                channel=channel,
+                type=type,
+                petitioner=petitioner,
+                content=content,
+                matter=key,
+                people_count=people_count,
+                representatives=representatives,
+                agent=agent,
+                accused_person_id=accused_person_id,
+                reached_level=reached,
+                oral=oral,
+                repeat_of=repeat_of,
+                **stamp,
+            )
+            known = known or Petitioner.open(self.petitioner_id(number), **stamp)
+            known.file(matter=key, petition_id=petition.id, **stamp)
+            return petition, [known]
+
+        return self._create(stamp, build)
+
+    # -- commands on a petition ---------------------------------------------------
+
+    def name_representative(
+        self, actor: str, petition_id: UUID, *, representative: dict[str, Any], meta: CommandMeta = NO_META
+    ) -> Petition:
+        return self._act(
+            actor,
+            petition_id,
+            "name_representative",
+            meta,
+            lambda p, s: p.name_representative(representative=representative, **s),
+        )
+
+    def route(self, actor: str, petition_id: UUID, *, to_node: str, meta: CommandMeta = NO_META) -> Petition:
+        """Sends the petition to the body of the node it concerns, or of a node above it."""
+
+        def decide(p: Petition, s: Stamp) -> None:
+            directory, now = self.cb.current_directory(), self.cb.clock()
+            target = directory.node(to_node)
+            if target is None or not target.active_at(now):
+                raise InvalidValue("to_node", f"no node {to_node!r} in the jurisdiction")
+            chain = directory.ancestors(p.node, now)
+            if to_node not in chain:
+                raise InvalidValue(
+                    "to_node", f"route to the body of {p.node} or of a node above it: {', '.join(chain)}"
+                )
+            p.route(to_node=to_node, to_level=LEVEL_OF_NODE[target.kind], **s)
+
+        return self._act(actor, petition_id, "route", meta, decide)
+
+    def decide_acceptance(
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        decision: AcceptanceDecision,
+        reason: str = "",
+        meta: CommandMeta = NO_META,
+    ) -> Petition:
+        def decide(p: Petition, s: Stamp) -> list[Petitioner]:
+            known = self._petitioner_of(p)
+            elsewhere = known.in_progress(p.matter, p.id) if decision == AcceptanceDecision.ACCEPTED else None
+            objection_closes = None
+            if decision == AcceptanceDecision.OBJECTED and p.status == Status.ROUTED:
+                objection_closes = planned_due(self.deadlines, "petition.objection", p, p.status_since)
+            p.decide_acceptance(
+                decision=decision,
+                reason=reason,
+                in_progress_elsewhere=elsewhere,
+                objection_window_closes=objection_closes,
+                **s,
+            )
+            if decision == AcceptanceDecision.ACCEPTED:
+                known.note_accepted(matter=p.matter, petition_id=p.id, **s)
+            elif decision == AcceptanceDecision.NOT_ACCEPTED:
+                known.note_ended(matter=p.matter, petition_id=p.id, outcome=decision.value, **s)
+            else:
+                return []  # an objection leaves the matter pending
+            return [known]
+
+        return self._act(actor, petition_id, "decide_acceptance", meta, decide)
+
+    def divert(
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        procedure: LegalProcedure,
+        body: str,
+        reason: str,
+        meta: CommandMeta = NO_META,
+    ) -> Petition:
+        def decide(p: Petition, s: Stamp) -> list[Petitioner]:
+            p.divert(procedure=procedure, body=body, reason=reason, **s)
+            known = self._petitioner_of(p)
+            known.note_ended(matter=p.matter, petition_id=p.id, outcome="diverted", **s)
+            return [known]
+
+        return self._act(actor, petition_id, "divert", meta, decide)
+
+    def extend_handling(
+        self, actor: str, petition_id: UUID, *, days: int, reason: str, meta: CommandMeta = NO_META
+    ) -> Petition:
+        """Records the one extension of the handling time, at most what the deadline policy allows,
+        before the handling time runs out."""
+
+        def decide(p: Petition, s: Stamp) -> None:
+            most, due = self._extension_terms(p) if "extend_handling" in p.allowed_actions() else (0, None)
+            p.extend_handling(days=days, reason=reason, most_days=most, handling_due=due, **s)
+
+        return self._act(actor, petition_id, "extend_handling", meta, decide)
+
+    def give_opinion(
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        outcome: Opinion,
+        facts: str,
+        legal_basis: str,
+        meta: CommandMeta = NO_META,
+    ) -> Petition:
+        return self._act(
+            actor,
+            petition_id,
+            "give_opinion",
+            meta,
+            lambda p, s: p.give_opinion(outcome=outcome, facts=facts, legal_basis=legal_basis, **s),
+        )
+
+    def request_review(
+        self, actor: str, petition_id: UUID, *, grounds: str, meta: CommandMeta = NO_META
+    ) -> Petition:
+        return self._act(
+            actor,
+            petition_id,
+            "request_review",
+            meta,
+            lambda p, s: p.request_review(grounds=grounds, window_closes=self.window_closes(p), **s),
+        )
+
+    def decide_review(
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        outcome: Opinion,
+        facts: str,
+        legal_basis: str,
+        meta: CommandMeta = NO_META,
+    ) -> Petition:
+        return self._act(
+            actor,
+            petition_id,
+            "decide_review",
+            meta,
+            lambda p, s: p.decide_review(
+                outcome=outcome, facts=facts, legal_basis=legal_basis, body=self.reviewing_body(p), **s
+            ),
+        )
+
+    def request_re_review(
+        self, actor: str, petition_id: UUID, *, grounds: str, meta: CommandMeta = NO_META
+    ) -> Petition:
+        return self._act(
+            actor,
+            petition_id,
+            "request_re_review",
+            meta,
+            lambda p, s: p.request_re_review(grounds=grounds, window_closes=self.window_closes(p), **s),
+        )
+
+    def decide_re_review(
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        outcome: Opinion,
+        facts: str,
+        legal_basis: str,
+        meta: CommandMeta = NO_META,
+    ) -> Petition:
+        def decide(p: Petition, s: Stamp) -> list[Petitioner]:
+            p.decide_re_review(
+                outcome=outcome, facts=facts, legal_basis=legal_basis, body=self.re_reviewing_body(p), **s
+            )
+            return self._concluded(p, s)
+
+        return self._act(actor, petition_id, "decide_re_review", meta, decide)
+
+    def accept_opinion(self, actor: str, petition_id: UUID, meta: CommandMeta = NO_META) -> Petition:
+        """Records that the petitioner accepts the opinion or the review decision: concluded."""
+
+        def decide(p: Petition, s: Stamp) -> list[Petitioner]:
+            p.accept_opinion(**s)
+            return self._concluded(p, s)
+
+        return self._act(actor, petition_id, "accept_opinion", meta, decide)
+
+    def conclude(self, actor: str, petition_id: UUID, meta: CommandMeta = NO_META) -> Petition:
+        """Concludes a petition whose window for review or re-review closed without a request."""
+
+        def decide(p: Petition, s: Stamp) -> list[Petitioner]:
+            p.conclude(window_closes=self.window_closes(p), **s)
+            return self._concluded(p, s)
+
+        return self._act(actor, petition_id, "conclude", meta, decide)
+
+    def start_hearing(self, actor: str, petition_id: UUID, meta: CommandMeta = NO_META) -> Petition:
+        """Opens a hearing (听证) at the body whose decision is pending; its time is not counted."""
+        return self._act(
+            actor,
+            petition_id,
+            "start_hearing",
+            meta,
+            lambda p, s: p.start_hearing(body=self.deciding_body(p), **s),
+        )
+
+    def end_hearing(
+        self, actor: str, petition_id: UUID, *, summary: str, meta: CommandMeta = NO_META
+    ) -> Petition:
+        return self._act(
+            actor, petition_id, "end_hearing", meta, lambda p, s: p.end_hearing(summary=summary, **s)
+        )
+
+    # -- the system's commands ------------------------------------------------------
+
+    def conclude_after_window(self, petition_id: UUID, *, clock: ClockState) -> Petition:
+        """The window for a review or re-review closed with no request: the system concludes the
+        petition and stops the window's clock, in one transaction. Idempotent: the command id is
+        the window's clock, and a petition no longer waiting in that window is left alone."""
+        waiting, what = WINDOWS[clock.clock]
+
+        def decide(p: Petition, stamp: Stamp) -> bool | list[Any]:
+            if (
+                p.status != waiting
+                or p.status_since != clock.started_at
+                or "conclude" not in p.allowed_actions()
+            ):
+                return False
+            clocks = self.cb.load(CaseClocks, clocks_id(KIND, petition_id), "clocks")
+            p.conclude(window_closes=clock.due_at, **stamp)
+            clocks.stop(
+                key=clock.key,
+                outcome=f"window closed: no {what} requested; the petition is concluded",
+                **stamp,
+            )
+            return [*self._concluded(p, stamp), clocks]
+
+        stamp = Stamp(
+            actor=SYSTEM_ACTOR, effective_at=clock.due_at, command_id=f"deadline:{petition_id}:{clock.key}"
+        )
+        return self.cb.change(Petition, petition_id, "petition", "conclude_after_window", stamp, decide)
+
+    # -- questions ----------------------------------------------------------------
+
+    def get(self, reader: str | None, petition_id: UUID) -> Petition:
+        """The petition as it is (not withheld: for the desk's own use and for tests)."""
+        petition = self.cb.load(Petition, petition_id, "petition")
+        if reader is not None:
+            self.cb.authorise(reader, Right.READ, petition.node)
+        return petition
+
+    def read(self, reader: str, petition_id: UUID) -> tuple[Petition, list[Any], bool]:
+        """The petition now and every event that made it so, as the reader may see them; the
+        flag says whether the secrets of an accusation were withheld."""
+        petition = self.get(reader, petition_id)
+        history = self.cb.history(petition.id, petition.version)
+        if self.may_see_secrets(reader, petition):
+            return petition, history, False
+        shown = withhold_secrets(history)
+        return replay(shown), shown, True
+
+    def as_seen_by(self, reader: str, petition: Petition) -> tuple[Petition, bool]:
+        """The petition a command has just changed, as the person who gave the command may see it."""
+        if self.may_see_secrets(reader, petition):
+            return petition, False
+        return replay(withhold_secrets(self.cb.history(petition.id, petition.version))), True
+
+    def may_see_secrets(self, reader: str, petition: Petition) -> bool:
+        """Anyone may see what is not an accusation. An accusation's content and the accuser's
+        identity are seen only by those with the right where it belongs — never by the accused."""
+        if not petition.is_accusation:
+            return True
+        if reader == petition.accused_person_id:
+            return False
+        try:
+            self.cb.authorise(reader, Right.SEE_ACCUSATION, petition.node)
+        except AccessDenied:
+            return False
+        return True
+
+    def petitioner_id(self, number: str) -> UUID:
+        """The id of the record of the petitioner with this (normalised) identity number."""
+        if self.cb.id_key is None:
+            raise RuntimeError("this Casebook has no key for petitioner ids: build it with infra.bootstrap")
+        return petitioner_id(number, self.cb.id_key)
+
+    def window_closes(self, petition: Petition) -> datetime | None:
+        """When the petitioner's window for a review (after the opinion) or a re-review (after the
+        review decision) closes; None when no window is open."""
+        for clock, (waiting, _) in WINDOWS.items():
+            if petition.status == waiting:
+                return planned_due(self.deadlines, clock, petition, petition.status_since)
+        return None
+
+    def windows(self, petition: Petition) -> dict[str, datetime | None]:
+        """When each of the petition's windows for review and re-review closes (or closed); None
+        before it opens, or when no policy has a rule for it (a reading never fails for that)."""
+
+        def closes(clock: str, answer: dict[str, Any] | None) -> datetime | None:
+            try:
+                return planned_due(self.deadlines, clock, petition, answer["at"]) if answer else None
+            except NoRule:
+                return None
+
+        return {
+            "review_window_closes": closes("petition.review_request", petition.opinion),
+            "re_review_window_closes": closes("petition.re_review_request", petition.review),
+        }
+
+    def clocks(self, petition: Petition) -> list[ClockState]:
+        """The petition's time limits, running and ended, in the order they started."""
+        found = self.deadlines.clocks(KIND, petition.id)
+        return sorted(found.clocks.values(), key=lambda c: (c.started_at, c.clock)) if found else []
+
+    def deciding_body(self, petition: Petition) -> str:
+        """The body whose decision is pending: the handling, reviewing or re-reviewing body."""
+        if petition.hearing is not None:
+            return str(petition.hearing["body"])
+        if petition.status == Status.REVIEW_REQUESTED:
+            return self.reviewing_body(petition)
+        if petition.status == Status.RE_REVIEW_REQUESTED:
+            return self.re_reviewing_body(petition)
+        return self.handling_body(petition)
+
+    def handling_body(self, petition: Petition) -> str:
+        return petition.routed_to or petition.node
+
+    def reviewing_body(self, petition: Petition) -> str:
+        """The body above the one that gave the opinion (until the tree holds cities, the
+        county is the top: it reviews its own opinions' reviews)."""
+        opinion_body = petition.opinion["body"] if petition.opinion else self.handling_body(petition)
+        return self._above(opinion_body)
+
+    def re_reviewing_body(self, petition: Petition) -> str:
+        return self._above(petition.review["body"] if petition.review else self.reviewing_body(petition))
+
+    def node_for(self, action: str, petition: Petition) -> str:
+        if action in AT_HOME:
+            return petition.node
+        if action == AT_REVIEWING_BODY:
+            return self.reviewing_body(petition)
+        if action == AT_RE_REVIEWING_BODY:
+            return self.re_reviewing_body(petition)
+        if action in AT_DECIDING_BODY:
+            return self.deciding_body(petition)
+        return self.handling_body(petition)
+
+    # -- machinery ----------------------------------------------------------------
+
+    def _above(self, node: str) -> str:
+        record = self.cb.current_directory().node(node)
+        parent = record.parent_at(self.cb.clock()) if record else None
+        return parent or node
+
+    def _extension_terms(self, petition: Petition) -> tuple[int, datetime | None]:
+        """The most one extension may add (by the policy the handling clock follows) and when the
+        handling time runs out (once its clock is kept); refused once the clock has recorded it missed."""
+        since = petition.status_since
+        handling = recorded(self.deadlines, petition.id, key_of("petition.handling", since))
+        if handling is not None and handling.status == "missed":
+            raise TransitionNotAllowed(
+                "extend_handling",
+                f"{petition.status.value}, overdue",
+                sorted(petition.allowed_actions() - {"extend_handling"}),
+                f"the handling time ran out on {handling.due_at.isoformat()} and was recorded as missed: "
+                "an extension is approved before it runs out",
+            )
+        rule = extension_rule(self.deadlines, handling.policy_version if handling else None, since)
+        if rule is None:
+            raise InvalidValue(
+                "days", "the deadline policy in force allows no extension of the handling time"
+            )
+        return rule.amount, handling.due_at if handling else None
+
+    def _check_accused(self, directory: Directory, actor: str, accused: str, node: str) -> None:
+        if accused not in directory.people:
+            raise InvalidValue(
+                "accused_person_id", "no such person in the directory: give the accused's person id, or none"
+            )
+        if accused == actor:
+            raise AccessDenied(
+                actor, Right.REGISTER_PETITION, node, _RECUSED.format(directory.name_of(actor))
+            )
+
+    def _check_agent(self, directory: Directory, agent: str, node: str, now: datetime) -> None:
+        posts = [t for t in directory.posts_of(agent, now) if t.post == Post.PETITION_AGENT]
+        if not posts:
+            raise InvalidValue("agent", f"{agent!r} does not hold the post of petition agent")
+        if not any(directory.contains(t.node, node, now) for t in posts):
+            where = ", ".join(t.node for t in posts)
+            raise InvalidValue("agent", f"{agent!r} is petition agent at {where}, not for {node}")
+
+    def _petitioner(self, number: str) -> Petitioner | None:
+        try:
+            return self.cb.load(Petitioner, self.petitioner_id(number), "petitioner")
+        except CaseNotFound:
+            return None
+
+    def _petitioner_of(self, petition: Petition) -> Petitioner:
+        return self.cb.load(Petitioner, self.petitioner_id(petition.petitioner["id_number"]), "petitioner")
+
+    def _concluded(self, petition: Petition, stamp: Stamp) -> list[Petitioner]:
+        known = self._petitioner_of(petition)
+        assert petition.conclusion is not None
+        known.note_concluded(
+            matter=petition.matter, petition_id=petition.id, how=petition.conclusion["how"], **stamp
+        )
+        return [known]
+
+    def _create(self, stamp: Stamp, build: Callable[[], tuple[Petition, list[Petitioner]]]) -> Petition:
+        """Like Casebook.create, but saves the petitioner's record in the same transaction and
+        decides again when a concurrent registration changed it."""
+        for _ in range(MAX_ATTEMPTS):
+            earlier = self.cb.receipt(stamp["command_id"], REGISTER)
+            if earlier is not None:
+                return self.cb.load(Petition, UUID(earlier.stream_id), "petition")
+            petition, others = build()
+            try:
+                self.cb.save(
+                    petition, *others, CommandReceipt.record(stamp["command_id"], REGISTER, petition.id)
+                )
+            except IntegrityError:
+                continue
+            return petition
+        raise ConcurrentChanges(MAX_ATTEMPTS)
+
+    def _act(
+        self,
+        actor: str,
+        petition_id: UUID,
+        action: str,
+        meta: CommandMeta,
+        decide: Callable[[Petition, Stamp], Any],
+    ) -> Petition:
+        def authorised(p: Petition, s: Stamp) -> Any:
+            node = self.node_for(action, p)
+            if actor == p.accused_person_id:
+                raise AccessDenied(
+                    actor,
+                    RIGHT_FOR[action],
+                    node,
+                    _RECUSED.format(self.cb.current_directory().name_of(actor)),
+                )
+            self.cb.authorise(actor, RIGHT_FOR[action], node)
+            return decide(p, s)
+
+        stamp = self.cb.stamp(actor, meta)
+        return self.cb.change(Petition, petition_id, "petition", action, stamp, authorised, meta)
+
+
+_RECUSED = "{} may not act on this petition: a person it concerns takes no part in handling it (recusal)"

@@ -1,0 +1,171 @@
+"""The case store: one event store for every case stream, and the machinery every command
+shares — authorised, atomic, idempotent by command id, safe under concurrency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypedDict, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import Environment, EnvType
+
+from domain.directory.access import Right
+from domain.directory.tree import DIRECTORY_ID, Directory, Tenure
+from domain.errors import (
+    CaseNotFound,
+    CommandIdReused,
+    ConcurrentChanges,
+    InvalidValue,
+    StaleVersion,
+)
+from domain.receipts import CommandReceipt, receipt_id
+
+MAX_ATTEMPTS = 5
+CLOCK_SKEW = timedelta(minutes=5)
+Clock = Callable[[], datetime]
+A = TypeVar("A", bound=Aggregate)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class CommandMeta:
+    """What every command carries besides its facts."""
+
+    command_id: str | None = None
+    effective_at: datetime | None = None
+    expected_version: int | None = None
+
+
+NO_META = CommandMeta()
+
+
+class Stamp(TypedDict):
+    """Who, when and which command: written on every event a command records."""
+
+    actor: str
+    effective_at: datetime
+    command_id: str
+
+
+# What a decision returns: None to save the case, False when there is nothing to record,
+# or other aggregates to save in the same transaction as the case.
+Decision = Callable[[Any, Stamp], "bool | None | Sequence[Aggregate]"]
+
+
+class CaseStore(Application[UUID]):
+    """Every case stream of the system, in one event store with one notification log.
+    The desks take their commands through it; it knows none of them."""
+
+    name = "casebook"
+    env = {"AGGREGATE_CACHE_MAXSIZE": "2000"}
+
+    def __init__(self, env: EnvType | None, clock: Clock = utc_now, id_key: bytes | None = None) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.id_key = id_key  # for petitioner ids (domain/petitions/petitioner.py); from the composition root
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Configuration comes only from the settings the composition root passes in,
+        # never from stray process environment variables.
+        return Environment(name, {**type(self).env, **(env or {})})
+
+    # -- the directory, for every authorisation ---------------------------------
+
+    def current_directory(self) -> Directory:
+        """The directory as it stands (shared, read-only: never mutate the result)."""
+        try:
+            return self.repository.get(DIRECTORY_ID, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            return Directory.open(actor="system", effective_at=self.clock(), command_id="none")
+
+    def authorise(self, actor: str, right: Right, node: str) -> Tenure:
+        return self.current_directory().authorise(actor, right, node, self.clock())
+
+    # -- the machinery of a change ----------------------------------------------
+
+    def stamp(self, actor: str, meta: CommandMeta) -> Stamp:
+        now = self.clock()
+        if meta.effective_at is not None and meta.effective_at > now + CLOCK_SKEW:
+            raise InvalidValue("effective_at", "cannot be in the future")
+        return Stamp(
+            actor=actor,
+            effective_at=meta.effective_at or now,
+            command_id=meta.command_id or uuid4().hex,
+        )
+
+    def load(self, kind: type[A], case_id: UUID, label: str) -> A:
+        try:
+            case = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFound(label, case_id) from None
+        if not isinstance(case, kind):
+            raise CaseNotFound(label, case_id)
+        return case
+
+    def create(self, action: str, stamp: Stamp, build: Callable[[], A], kind: type[A], label: str) -> A:
+        """Starts a new stream; a command id seen before returns the stream it started."""
+        earlier = self.receipt(stamp["command_id"], action)
+        if earlier is not None:
+            return self.load(kind, UUID(earlier.stream_id), label)
+        case = build()
+        try:
+            self.save(case, CommandReceipt.record(stamp["command_id"], action, case.id))
+        except IntegrityError:
+            earlier = self.receipt(stamp["command_id"], action)
+            if earlier is None:
+                raise
+            return self.load(kind, UUID(earlier.stream_id), label)
+        return case
+
+    def change(
+        self,
+        kind: type[A],
+        case_id: UUID,
+        label: str,
+        action: str,
+        stamp: Stamp,
+        decide: Decision,
+        meta: CommandMeta = NO_META,
+    ) -> A:
+        """Loads the case, decides, and saves the new events with a receipt, atomically.
+        On a concurrent write the decision is taken again on what is now true, unless
+        the caller pinned the version it decided on."""
+        for _ in range(MAX_ATTEMPTS):
+            case = self.load(kind, case_id, label)
+            if self.receipt(stamp["command_id"], action, case.id) is not None:
+                return case
+            if meta.expected_version is not None and case.version != meta.expected_version:
+                raise StaleVersion(meta.expected_version, case.version)
+            outcome = decide(case, stamp)
+            if outcome is False:
+                return case
+            others = list(outcome) if isinstance(outcome, Sequence) else []
+            try:
+                self.save(case, *others, CommandReceipt.record(stamp["command_id"], action, case.id))
+            except IntegrityError:
+                if meta.expected_version is not None:
+                    current = self.load(kind, case_id, label).version
+                    raise StaleVersion(meta.expected_version, current) from None
+                continue
+            return case
+        raise ConcurrentChanges(MAX_ATTEMPTS)
+
+    def receipt(self, command_id: str, action: str, stream_id: UUID | None = None) -> CommandReceipt | None:
+        try:
+            found: CommandReceipt = self.repository.get(receipt_id(command_id))
+        except AggregateNotFoundError:
+            return None
+        if found.action != action or (stream_id is not None and found.stream_id != str(stream_id)):
+            raise CommandIdReused(command_id, found.action)
+        return found
+
+    def history(self, case_id: UUID, version: int) -> list[Any]:
+        return list(self.repository.event_store.get(case_id, lte=version))
