@@ -16,8 +16,9 @@ from pydantic import BaseModel, ValidationError
 from api import schemas as s
 from api.deps import SystemDep
 from api.routes.deadlines import _lists
+from api.routes.dispute_list import dispute_list
 from domain.directory.jurisdiction import NodeKind
-from domain.disputes.dispute import Dispute
+from domain.disputes.dispute import Dispute, Status
 from domain.errors import AccessDenied, CaseNotFound, DomainError, InvalidValue, TransitionNotAllowed
 from infra.bootstrap import System
 from service.store import CommandMeta
@@ -133,6 +134,29 @@ def home(request: Request, system: SystemDep, person: str = Person) -> Response:
 def _node_name(system: System, code: str) -> str:
     node = system.casebook.current_directory().node(code)
     return node.name_at(system.casebook.clock()) if node else code
+
+
+# -- the disputes I may read ---------------------------------------------------------------
+
+PAGE = 50
+
+
+@router.get("/disputes", response_class=HTMLResponse)
+def disputes_page(
+    request: Request, system: SystemDep, person: str = Person, status: str = "", page: int = 1
+) -> Response:
+    chosen = Status(status) if status in {s.value for s in Status} else None
+    page = max(1, min(page, 10_000))
+    found = dispute_list(system, person, chosen, PAGE, (page - 1) * PAGE)
+    return render(
+        request,
+        "disputes.html",
+        found=found,
+        state=chosen.value if chosen else "",
+        page=page,
+        pages=max(1, -(-found.total // PAGE)),
+        node_name=lambda code: _node_name(system, code),
+    )
 
 
 # -- reporting a dispute ------------------------------------------------------------------
