@@ -11,13 +11,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC = Path(__file__).resolve().parent / "static"
-SWAGGER = "/static/vendor/swagger-ui-5.35.0"
-REDOC = "/static/vendor/redoc-2.5.4"
+ASSETS = "/docs/assets"  # not /static: that is the workbench's
+SWAGGER = f"{ASSETS}/vendor/swagger-ui-5.35.0"
+REDOC = f"{ASSETS}/vendor/redoc-2.5.4"
 
 
 def install_docs(app: FastAPI) -> None:
     """Call on an app made with docs_url=None and redoc_url=None."""
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(ASSETS, StaticFiles(directory=STATIC), name="docs-assets")
     oauth2_redirect = "/docs/oauth2-redirect"
 
     @app.get("/docs", include_in_schema=False)

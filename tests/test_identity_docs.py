@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from api.docs import STATIC
+from api.docs import ASSETS, STATIC
 from infra.bootstrap import System
 
 VENDOR = STATIC / "vendor"
@@ -28,12 +28,12 @@ def test_the_documentation_pages_load_only_the_packages_own_files(api: TestClien
     html = api.get(page)
     assert html.status_code == 200
     assert not re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", html.text), "nothing from elsewhere"
-    assets = re.findall(r"""["'](/static/vendor/[^"']+)["']""", html.text)
+    assets = re.findall(rf"""["']({ASSETS}/vendor/[^"']+)["']""", html.text)
     assert len(assets) >= 2
     for asset in assets:
         served = api.get(asset)
         assert served.status_code == 200, asset
-        assert served.content == (STATIC / asset.removeprefix("/static/")).read_bytes()
+        assert served.content == (STATIC / asset.removeprefix(f"{ASSETS}/")).read_bytes()
 
 
 def test_the_openapi_document_needs_no_secret_and_names_both_ways_to_sign_in(api: TestClient):
