@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(65536, ge=8)
     argon2_parallelism: int = Field(4, ge=1)
 
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="addresses of reverse proxies whose X-Forwarded-For names the client (comma-separated, "
+        "or *); failed sign-ins are counted per client address",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     poll_interval: float = Field(0.5, gt=0, description="seconds between notification log polls")
