@@ -21,10 +21,10 @@ from projections.scores import Scores
 from projections.scoring_facts import ScoringFacts
 from service.casebook import Casebook
 from service.directory import SEED_ACTOR
+from service.identity.crypto import PasswordHashing
 from service.identity.desk import CredentialsDesk
 from service.identity.gate import Gate
 from service.identity.policy import IdentityPolicy
-from service.identity.secrets import PasswordHashing
 from service.identity.sessions import Sessions
 from service.identity.throttle import Throttle
 from service.store import Clock, utc_now

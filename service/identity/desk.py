@@ -17,9 +17,9 @@ from domain.directory.tree import Directory
 from domain.errors import AccessDenied, CaseNotFound, InvalidValue
 from domain.identity.credentials import Credentials, Token, credentials_id
 from domain.identity.errors import NotAuthenticated
-from service.identity import secrets
+from service.identity import crypto
+from service.identity.crypto import PasswordHashing
 from service.identity.policy import IdentityPolicy
-from service.identity.secrets import PasswordHashing
 from service.store import NO_META, Stamp
 
 if TYPE_CHECKING:
@@ -45,23 +45,23 @@ class CredentialsDesk:
         """A one-time code the person sets their password with; only a workstation issues it."""
         directory = self._person(person_id)
         self._require_workstation(directory, actor, person_id)
-        secret = secrets.new_code()
+        secret = crypto.new_code()
         expires_at = self.cb.clock() + self.policy.enrolment_lifetime
 
         def decide(c: Credentials, stamp: Stamp) -> None:
             c.issue_enrolment(
-                enrolment_id=secrets.new_id(),
-                code_sha256=secrets.sha256(secret),
+                enrolment_id=crypto.new_id(),
+                code_sha256=crypto.sha256(secret),
                 expires_at=expires_at,
                 **stamp,
             )
 
         self._change(person_id, "issue_enrolment", actor, decide)
-        return secrets.enrolment_code(person_id, secret), expires_at
+        return crypto.enrolment_code(person_id, secret), expires_at
 
     def enrol(self, code: str, password: str) -> str:
         """Sets the first (or a forgotten) password with an enrolment code; returns whose it was."""
-        parsed = secrets.split_enrolment_code(code)
+        parsed = crypto.split_enrolment_code(code)
         self.check_new_password(parsed[0] if parsed else "", password, "password")
         if parsed is None or self.credentials(parsed[0]) is None:
             raise NotAuthenticated("unknown enrolment code")
@@ -69,7 +69,7 @@ class CredentialsDesk:
         password_hash = self.hashing.hash(password)
 
         def decide(c: Credentials, stamp: Stamp) -> None:
-            c.enrol(code_sha256=secrets.sha256(secret), password_hash=password_hash, **stamp)
+            c.enrol(code_sha256=crypto.sha256(secret), password_hash=password_hash, **stamp)
 
         self._change(person_id, "enrol", person_id, decide)
         return person_id
@@ -105,19 +105,19 @@ class CredentialsDesk:
             raise InvalidValue(
                 "expires_at", f"a token lives at most {self.policy.token_max_lifetime.days} days"
             )
-        token_id, secret = secrets.new_id(), secrets.new_secret()
+        token_id, secret = crypto.new_id(), crypto.new_secret()
 
         def decide(c: Credentials, stamp: Stamp) -> None:
             c.issue_token(
                 token_id=token_id,
                 name=name,
-                secret_sha256=secrets.sha256(secret),
+                secret_sha256=crypto.sha256(secret),
                 expires_at=expires_at,
                 **stamp,
             )
 
         found = self._change(person_id, "issue_token", actor, decide)
-        return IssuedToken(secrets.api_token(person_id, token_id, secret), found.tokens[token_id])
+        return IssuedToken(crypto.api_token(person_id, token_id, secret), found.tokens[token_id])
 
     def tokens(self, actor: str, person_id: str) -> list[Token]:
         self._require_self_or_workstation(actor, person_id)
@@ -136,12 +136,12 @@ class CredentialsDesk:
 
     def token_owner(self, token: str) -> tuple[str, str] | None:
         """(person, token id) of a live API token, or None."""
-        parsed = secrets.split_api_token(token)
+        parsed = crypto.split_api_token(token)
         if parsed is None:
             return None
         person_id, token_id, secret = parsed
         found = self.credentials(person_id)
-        if found is None or found.token_matching(token_id, secrets.sha256(secret), self.cb.clock()) is None:
+        if found is None or found.token_matching(token_id, crypto.sha256(secret), self.cb.clock()) is None:
             return None
         return person_id, token_id
 

@@ -15,8 +15,8 @@ import structlog
 
 from domain.identity.errors import NotAuthenticated, TooManyAttempts
 from service.identity import throttle
+from service.identity.crypto import split_api_token
 from service.identity.desk import CredentialsDesk
-from service.identity.secrets import split_api_token
 from service.identity.sessions import Session, Sessions
 from service.identity.throttle import Throttle
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from service.identity.crypto import sha256
 from service.identity.policy import IdentityPolicy
-from service.identity.secrets import sha256
 
 if TYPE_CHECKING:
     from collections.abc import Callable
