@@ -10,12 +10,12 @@ from datetime import timedelta
 import openpyxl
 from fastapi.testclient import TestClient
 
+from api.exports import content_disposition, safe
 from infra.bootstrap import System
 from projections.runner import ProjectionRunner
 from tests.support import TOKENS, Clock
 from web.charts import Bar, bars
-from web.pages import content_disposition
-from web.spreadsheets import safe, workbook
+from web.spreadsheets import workbook
 
 GRID, TOWNSHIP = "anping.dongxi.qiaotou.g1", "anping.dongxi"
 

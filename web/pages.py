@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from api import schemas as s
 from api.deps import SystemDep, client_address
+from api.exports import content_disposition
 from api.routes.deadlines import _lists
 from api.routes.dispute_list import dispute_list
 from api.routes.statistics import _report
@@ -273,13 +273,6 @@ def statistics_workbook(
 
 def labels_text(kind: str, code: str) -> str:
     return LABELS.get(kind, {}).get(code, code)
-
-
-def content_disposition(filename: str) -> str:
-    """An attachment's name as RFC 6266 and RFC 5987 write it: an ASCII fallback and the
-    exact UTF-8 name."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 # -- reporting a dispute ------------------------------------------------------------------

@@ -12,15 +12,7 @@ from typing import Any
 
 import xlsxwriter
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value: Any) -> Any:
-    """A cell's value as it may be written: numbers and dates as themselves, text that could
-    be read as a formula behind an apostrophe."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        return "'" + value
-    return value
+from api.exports import safe
 
 
 def workbook(
