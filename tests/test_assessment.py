@@ -293,3 +293,69 @@ def test_the_command_line_explains_a_score(
     )
     assert "total 94.8 — passed" in printed
     assert cli.main(["score", VILLAGE, "2025"]) == 1
+
+
+# -- what is decided about the year, and facts dated by what they describe ----------------------
+
+
+def test_a_veto_lifted_on_review_after_the_year_counts_from_when_the_review_took_effect(
+    system: System, clock: Clock, year
+):
+    on(clock, 5, 6)
+    mass = system.casebook.incidents.report(
+        person("grid_member"),
+        grid=GRID,
+        kind=Kind.MASS_INCIDENT,
+        description="villagers block the road",
+        location="county road 3",
+        occurred_at=clock.now - timedelta(hours=2),
+        people_involved=80,
+        markers=["road_blockade"],
+    )
+    facts(system)
+    clock.now = datetime(2027, 1, 15, 10, tzinfo=CHINA)  # the year's review, in January
+    with TestClient(create_api(system)) as api:
+        lifted = api.post(
+            f"/units/{VILLAGE}/assessments/2026/veto-reviews",
+            json={"fact_id": f"{mass.id}:1", "lifted": True, "reason": "a lawful, peaceful gathering"},
+            headers=auth("assessor"),
+        )
+        assert lifted.status_code == 200, lifted.text
+
+        def card(**params: str) -> dict:
+            answer = api.get(f"/units/{VILLAGE}/scores/2026", params=params, headers=auth("auditor"))
+            assert answer.status_code == 200, answer.text
+            return answer.json()
+
+        now = card()
+        assert now["vetoes"][0]["lifted"] and not now["void"] and now["passed"]
+        assert all(line["floating"] > 0 for line in now["pay"]), "the lifted veto restores the floating pay"
+        assert card(as_of="2027-01-10T10:00:00+08:00")["void"], "before the review took effect"
+        assert card(as_of="2026-12-31T18:00:00+08:00")["void"], "at the year's end"
+        assert card(as_of="2027-02-01T10:00:00+08:00", as_known_on="2027-01-14T10:00:00+08:00")["void"], (
+            "as known before the review was recorded"
+        )
+
+
+def test_a_democratic_evaluation_counts_from_when_it_took_effect_and_was_recorded(
+    system: System, clock: Clock, year
+):
+    clock.now = datetime(2027, 1, 20, 10, tzinfo=CHINA)  # evaluated after the year
+    system.casebook.assessments.record_evaluation(
+        person("assessor"), unit=VILLAGE, year=2026, person_id="luo-bin", incompetent_share=0.6
+    )
+
+    def secretary(as_of: datetime, known_on: datetime | None = None):
+        card = system.scores.card(VILLAGE, 2026, as_of=as_of, known_on=known_on)
+        [line] = [line for line in card.pay if line.person_id == "luo-bin"]
+        return line
+
+    evaluated = secretary(datetime(2027, 1, 31, tzinfo=CHINA))
+    assert evaluated.deductions == [
+        "60% 'incompetent' in the democratic evaluation: 50% of the floating pay deducted"
+    ]
+    year_end = secretary(datetime(2026, 12, 31, 23, 59, 59, tzinfo=CHINA))
+    assert year_end.deductions == [] and year_end.floating == pytest.approx(2 * evaluated.floating)
+    assert secretary(datetime(2027, 1, 31, tzinfo=CHINA), known_on=datetime(2027, 1, 19, tzinfo=CHINA)) == (
+        year_end
+    ), "as known before the evaluation was recorded"
