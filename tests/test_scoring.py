@@ -323,3 +323,51 @@ def test_no_template_in_force_means_no_score():
         is None
     )
 
+
+def test_an_incident_is_a_fact_of_when_it_happened_and_a_later_correction_of_the_same_year():
+    from domain.assessment.facts import incident_facts
+    from domain.incidents.incident import Incident, Kind
+
+    happened = datetime(YEAR, 12, 31, 22, tzinfo=CHINA)
+    reported = datetime(YEAR + 1, 1, 2, 9, tzinfo=CHINA)
+    corrected = datetime(YEAR + 1, 1, 5, 9, tzinfo=CHINA)
+    stamp = {"actor": "wang-fang", "command_id": "c1"}
+    accident = Incident.report(
+        kind=Kind.SAFETY_ACCIDENT,
+        village=UNIT,
+        grid=None,
+        occurred_at=happened,
+        description="a fall",
+        location="the kiln",
+        injured=1,
+        dead=0,
+        effective_at=reported,
+        **stamp,
+    )
+    accident.correct_casualties(injured=0, dead=1, reason="died in hospital", effective_at=corrected, **stamp)
+    [report, correction] = accident.collect_events()
+    [first], memory = incident_facts(report, None)
+    [second], _ = incident_facts(correction, memory)
+    assert (first.effective_at, first.occurred, first.year) == (happened, happened, YEAR)
+    assert (second.effective_at, second.occurred, second.year) == (corrected, happened, YEAR)
+    assert first.recorded_at == report.timestamp and "occurred_at" not in first.attributes
+    assert second.attributes["fatal"] and first.fact_id != second.fact_id
+
+    def safety(as_of: datetime) -> float:
+        return items(
+            score(
+                unit=UNIT,
+                year=YEAR,
+                versions=VERSIONS,
+                facts=[first, second],
+                entries=[],
+                reviews=[],
+                held=[],
+                people={},
+                as_of=as_of,
+                known_on=None,
+            )
+        )["safety"]
+
+    assert safety(datetime(YEAR, 12, 31, 23, tzinfo=CHINA)) == 3.0, "the accident counts on its own day"
+    assert safety(corrected + timedelta(hours=1)) == 0.0, "its death in January, in the year of the accident"

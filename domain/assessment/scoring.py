@@ -4,7 +4,7 @@ entries and reviews, and who held the responsible posts — as it stood on a bus
 
 Every point lost names its rule, the template version in force when the fact took effect,
 and the events that caused it. A fact is scored by the version in force at its business
-time (a mid-year change applies from its date); the items,
+time (a mid-year change applies from its date; an incident's, when it occurred); the items,
 their maxima, the vetoes' review and the pay come from the version in force at the as-of date
 (the year's end, for a date after it).
 
@@ -12,8 +12,8 @@ Two time axes hold for every input: a fact, an entry, a review, an absence and a
 counts as of a business date once it took effect by then, and as known on a recording date
 once it was recorded by then. What the year is about ends with the year — the facts of the
 year, the periods, the months a post was held — but what is decided about the year often comes
-after it: a veto reviewed in January, an evaluation held after the year count from when they
-took effect, after the year too.
+after it: a veto reviewed in January, an evaluation held after the year, a late correction of
+an incident of the year count from when they took effect, after the year too.
 """
 
 from __future__ import annotations
@@ -190,7 +190,8 @@ def in_force(versions: list[Adopted], at: datetime, known_on: datetime | None) -
 
 def visible(facts: Iterable[Fact], year: int, as_of: datetime, known_on: datetime | None) -> list[Fact]:
     """The facts of the year as they stood at `as_of`, as known on `known_on`; for a case
-    described by state, only its latest state."""
+    described by state, only its latest state (a correction made after the year, of a case
+    of the year, counts from when it took effect)."""
     seen = [
         f for f in facts if f.year == year and f.effective_at <= as_of and _known(f.recorded_at, known_on)
     ]
@@ -219,7 +220,7 @@ def score(
     template = in_force(versions, moment, known_on)
     if template is None:
         return None
-    counted = visible(facts, year, moment, known_on)
+    counted = visible(facts, year, as_of, known_on)
     used: set[str] = {template.version}
 
     def version_at(at: datetime) -> Template:
@@ -272,7 +273,7 @@ def _item(
     for rule_index, rule in enumerate(item.rules):
         if rule.shape in (Shape.PER_EVENT, Shape.ZERO_IF):
             for fact in sorted(facts, key=lambda f: f.effective_at):
-                template = version_at(fact.effective_at)
+                template = version_at(fact.occurred)
                 scored = _same_rule(template, item.code, rule_index) or rule
                 if scored.match is None or not scored.match.matches(fact.kind, fact.attributes):
                     continue
@@ -367,7 +368,7 @@ def _vetoes(
     `as_of` — a review after the year's end included — and was recorded by `known_on`."""
     hits = []
     for fact in sorted(facts, key=lambda f: f.effective_at):
-        template = version_at(fact.effective_at)
+        template = version_at(fact.occurred)
         for trigger in template.vetoes:
             if trigger.match.matches(fact.kind, fact.attributes):
                 hit = VetoHit(trigger.code, trigger.title, template.version, fact.fact_id)
