@@ -204,6 +204,11 @@ def test_a_missed_deadline_is_settled_by_what_finally_happened_and_no_ended_case
         f"reported upward to the township at {first.isoformat()}, after the due time",
         first,
     )
+    [route] = [c for c in cb.deadlines.clocks(kinds.PETITION, wall).clocks.values() if c.status == "missed"]
+    assert (route.clock, route.settled) == (
+        "petition.route",
+        "late: routed to a receiving body, after the due time",
+    )
     starts = {
         name: next(c for c in cb.deadlines.clocks(kinds.PATROL_SHIFT, cases[name][1]).clocks.values())
         for name in ("missed shift", "late shift")
