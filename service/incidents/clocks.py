@@ -56,7 +56,9 @@ class IncidentClocks:
 
     def sync(self, incident_id: UUID, episode: int) -> CaseTime:
         """The clock is started (even when the first sync comes after the upward report, so
-        that a late report is still judged), then settled once the incident was reported up."""
+        that a late report is still judged), then settled once the incident was reported up:
+        stopped met, or — when it was missed — missed and settled by the late report. Until
+        that report a missed clock keeps the case's time going (the workflow waits for it)."""
         incident = self.incidents.get(None, incident_id)
         time = keep_in_step(
             self.deadlines,
@@ -70,7 +72,10 @@ class IncidentClocks:
         )
         first = first_report_upward(incident)
         if first is None:
-            return time
+            # a missed deadline waits for the report that settles it: the case's time goes on
+            missed = self.deadlines.clocks(KIND, incident_id)
+            waiting = bool(missed and missed.overdue())
+            return CaseTime(time.version, time.ended and not waiting, time.clocks)
         level = incident.reported_to[0]["level"]
         for clock in time.clocks:
             if first > clock.due_at:
