@@ -21,6 +21,7 @@ from domain.directory.jurisdiction import NodeKind
 from domain.disputes.dispute import Dispute, Status
 from domain.errors import AccessDenied, CaseNotFound, DomainError, InvalidValue, TransitionNotAllowed
 from infra.bootstrap import System
+from service import kinds
 from service.store import CommandMeta
 from web import i18n
 from web.labels import N_
@@ -294,7 +295,7 @@ def _case_page(
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     dispute, history = system.casebook.disputes.with_history(person, dispute_id)
-    found = system.casebook.deadlines.clocks("dispute", dispute_id)
+    found = system.casebook.deadlines.clocks(kinds.DISPUTE, dispute_id)
     clocks = sorted(found.clocks.values(), key=lambda c: c.started_at) if found else []
     directory = system.casebook.current_directory()
     offered = [name for name in ACTIONS if name in dispute.allowed_actions()]
