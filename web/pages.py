@@ -27,6 +27,7 @@ from domain.identity.errors import NotAuthenticated
 from infra.bootstrap import System
 from projections.metrics import BY_NAME
 from projections.statistics_report import NodeReport
+from service import kinds
 from service.store import CommandMeta
 from web import i18n
 from web.charts import Bar, bars
@@ -410,7 +411,7 @@ def _case_page(
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     dispute, history = system.casebook.disputes.with_history(person, dispute_id)
-    found = system.casebook.deadlines.clocks("dispute", dispute_id)
+    found = system.casebook.deadlines.clocks(kinds.DISPUTE, dispute_id)
     clocks = sorted(found.clocks.values(), key=lambda c: c.started_at) if found else []
     directory = system.casebook.current_directory()
     offered = [name for name in ACTIONS if name in dispute.allowed_actions()]
