@@ -53,7 +53,10 @@ class DisputeReportIn(In):
     village: str | None = Field(
         None, description="Or the village, when it is reported to the village committee."
     )
-    parties: list[PartyIn] = Field(description="The parties: at least two.")
+    parties: list[PartyIn] = Field(
+        description="The parties: at least two. Each is given an id in the dispute by its place here (`p1`, "
+        "`p2`, …), by which it refuses mediation and signs an agreement."
+    )
     category: Category
     severity: Severity
     description: str = Field(max_length=4000)
@@ -74,7 +77,10 @@ class MediationSessionIn(In):
 
 
 class PartyRefusalIn(In):
-    party: str = Field(description="The refusing party's name, as reported.")
+    party: str = Field(
+        description="The refusing party's id in the dispute (`p1`, `p2`, … as in its `parties`).",
+        max_length=20,
+    )
     reason: str = Field("", max_length=2000)
 
 
@@ -84,7 +90,11 @@ class AgreementIn(In):
 
 
 class SignatureIn(In):
-    party: str = Field(description="The signing party's name, as reported.")
+    party: str = Field(
+        description="The signing party's id in the dispute (`p1`, `p2`, … as in its `parties`): two parties "
+        "may share a name.",
+        max_length=20,
+    )
 
 
 class SealIn(In):

@@ -65,7 +65,7 @@ def test_a_dispute_goes_from_report_to_closure_with_its_history(api: TestClient,
         headers={**auth("mediator"), "If-Match": '"2"'},
     )
     assert agreement.status_code == 200 and agreement.json()["status"] == "agreement_reached"
-    for party in ("Zhang San", "Li Si"):
+    for party in ("p1", "p2"):  # Zhang San and Li Si, by their ids in the dispute
         signed = api.post(f"{path}/agreement/signatures", json={"party": party}, headers=auth("mediator"))
         assert signed.status_code == 200, signed.text
     assert api.post(f"{path}/agreement/seal", json={}, headers=auth("mediator")).status_code == 403
@@ -79,7 +79,7 @@ def test_a_dispute_goes_from_report_to_closure_with_its_history(api: TestClient,
     assert visit.status_code == 200
     closed = api.post(f"{path}/closure", json={"reason": "follow-up visit done"}, headers=auth("mediator"))
     assert closed.status_code == 200 and closed.json()["allowed_actions"] == [
-        "record_criminal_conversion",
+        "convert_to_criminal_case",
         "reopen",
     ]
 
@@ -168,7 +168,7 @@ def test_a_command_the_state_does_not_allow_is_409_with_the_current_state(api: T
     refused = api.post(f"{path}/agreement", json={"form": "oral", "terms": "again"}, headers=auth("mediator"))
     assert refused.status_code == 409
     body = refused.json()
-    assert (body["state"], body["allowed"]) == ("closed", ["record_criminal_conversion", "reopen"])
+    assert (body["state"], body["allowed"]) == ("closed", ["convert_to_criminal_case", "reopen"])
     assert "cannot reach agreement while the case is closed" in body["detail"]
     assert head(system) == before
 

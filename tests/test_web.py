@@ -139,6 +139,22 @@ def test_a_mediator_accepts_and_holds_a_session_through_the_case_page(web, clock
     assert "已受理" in seen and "组织了调解" in seen and "受理纠纷" not in seen.split("现在可以办理")[-1]
 
 
+def test_two_parties_of_one_name_each_sign_by_their_id_through_the_case_page(web, clock):
+    case = report(web, clock, party=["张三", "张三"])
+    agreed = web.post(
+        f"{case}/reach_agreement", data={"form": "written", "terms": "篱笆挪回"}, headers=as_("mediator")
+    )
+    assert agreed.status_code == 303
+    page = web.get(case, headers=as_("mediator")).text
+    assert '<option value="p1">张三 (p1)</option>' in page and '<option value="p2">张三 (p2)</option>' in page
+    assert web.post(f"{case}/sign_agreement", data={"party": "p1"}, headers=as_("mediator")).status_code == 303
+    page = web.get(case, headers=as_("mediator")).text
+    assert 'value="p1"' not in page and '<option value="p2">' in page  # only who has not signed
+    assert "seal_agreement" not in page  # not offered before every party has signed
+    assert web.post(f"{case}/sign_agreement", data={"party": "p2"}, headers=as_("mediator")).status_code == 303
+    assert web.post(f"{case}/seal_agreement", data={}, headers=as_("chair")).status_code == 303
+
+
 def test_an_action_the_case_does_not_allow_is_refused_on_the_page(web, clock):
     case = report(web, clock)
     refused = web.post(f"{case}/seal_agreement", data={}, headers=as_("chair"))

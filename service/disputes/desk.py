@@ -35,17 +35,17 @@ if TYPE_CHECKING:
 RIGHT_FOR: dict[str, Right] = {
     "accept": Right.ACCEPT_DISPUTE,
     "hold_mediation_session": Right.MEDIATE,
-    "record_party_refusal": Right.MEDIATE,
+    "refuse_mediation": Right.MEDIATE,
     "reach_agreement": Right.MEDIATE,
     "sign_agreement": Right.MEDIATE,
     "seal_agreement": Right.SEAL_AGREEMENT,
-    "record_follow_up_visit": Right.MEDIATE,
+    "make_follow_up_visit": Right.MEDIATE,
     "request_judicial_confirmation": Right.MEDIATE,
     "escalate": Right.ESCALATE,
     "refer_out": Right.REFER_OUT,
     "file_with_township": Right.ESCALATE,
-    "report_risk": Right.REPORT_RISK,
-    "record_criminal_conversion": Right.REPORT_RISK,
+    "report_risk_to_police": Right.REPORT_RISK,
+    "convert_to_criminal_case": Right.REPORT_RISK,
     "close": Right.CLOSE_CASE,
     "reopen": Right.CLOSE_CASE,
     "mark_duplicate": Right.CLOSE_CASE,
@@ -138,18 +138,19 @@ class DisputeDesk:
             lambda d, s: d.hold_mediation_session(mediator=actor, outcome=outcome, notes=notes, **s),
         )
 
-    def record_party_refusal(
+    def refuse_mediation(
         self, actor: str, dispute_id: UUID, *, party: str, reason: str = "", meta: CommandMeta = NO_META
     ) -> Dispute:
+        """`party` is the refusing party's id in the dispute (`p1`, `p2`, …)."""
         return self._act(
             actor,
             dispute_id,
-            "record_party_refusal",
+            "refuse_mediation",
             meta,
-            lambda d, s: d.record_party_refusal(party=party, reason=reason, **s),
+            lambda d, s: d.refuse_mediation(party=party, reason=reason, **s),
         )
 
-    def record_agreement(
+    def reach_agreement(
         self, actor: str, dispute_id: UUID, *, form: AgreementForm, terms: str, meta: CommandMeta = NO_META
     ) -> Dispute:
         return self._act(
@@ -163,6 +164,7 @@ class DisputeDesk:
     def sign_agreement(
         self, actor: str, dispute_id: UUID, *, party: str, meta: CommandMeta = NO_META
     ) -> Dispute:
+        """`party` is the signing party's id in the dispute (`p1`, `p2`, …)."""
         return self._act(
             actor, dispute_id, "sign_agreement", meta, lambda d, s: d.sign_agreement(party=party, **s)
         )
@@ -174,7 +176,7 @@ class DisputeDesk:
 
         return self._act(actor, dispute_id, "seal_agreement", meta, decide, authorise=False)
 
-    def record_follow_up_visit(
+    def make_follow_up_visit(
         self,
         actor: str,
         dispute_id: UUID,
@@ -187,9 +189,9 @@ class DisputeDesk:
         return self._act(
             actor,
             dispute_id,
-            "record_follow_up_visit",
+            "make_follow_up_visit",
             meta,
-            lambda d, s: d.record_follow_up_visit(
+            lambda d, s: d.make_follow_up_visit(
                 performance=performance, satisfaction=satisfaction, notes=notes, **s
             ),
         )
@@ -241,18 +243,18 @@ class DisputeDesk:
             lambda d, s: d.file_with_township(township=self._township(d), **s),
         )
 
-    def report_risk(
+    def report_risk_to_police(
         self, actor: str, dispute_id: UUID, *, risk: str, police_unit: str, meta: CommandMeta = NO_META
     ) -> Dispute:
         return self._act(
             actor,
             dispute_id,
-            "report_risk",
+            "report_risk_to_police",
             meta,
-            lambda d, s: d.report_risk(risk=risk, police_unit=police_unit, **s),
+            lambda d, s: d.report_risk_to_police(risk=risk, police_unit=police_unit, **s),
         )
 
-    def record_criminal_conversion(
+    def convert_to_criminal_case(
         self,
         actor: str,
         dispute_id: UUID,
@@ -264,9 +266,9 @@ class DisputeDesk:
         return self._act(
             actor,
             dispute_id,
-            "record_criminal_conversion",
+            "convert_to_criminal_case",
             meta,
-            lambda d, s: d.record_criminal_conversion(
+            lambda d, s: d.convert_to_criminal_case(
                 police_reference=police_reference, description=description, **s
             ),
         )
@@ -342,6 +344,13 @@ class DisputeDesk:
 
         stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=at, command_id=f"major-filing:{dispute_id}")
         return self.cb.change(Dispute, dispute_id, "dispute", "file_major_dispute", stamp, decide)
+
+    # The names these commands had before they were named as the events they record.
+    record_party_refusal = refuse_mediation
+    record_agreement = reach_agreement
+    record_follow_up_visit = make_follow_up_visit
+    report_risk = report_risk_to_police
+    record_criminal_conversion = convert_to_criminal_case
 
     # -- questions ----------------------------------------------------------------
 
