@@ -165,7 +165,9 @@ def test_a_party_identity_number_is_normalised_and_one_person_is_not_two_parties
     dispute = given(reported(parties=[{"name": "Zhang San", "id_number": number}, {"name": "Li Si"}]))
     assert dispute.parties[0] == {"id": "p1", "name": "Zhang San", "id_number": number.upper()}
     with pytest.raises(InvalidValue) as refusal:
-        given(reported(parties=[{"name": "张三", "id_number": number}, {"name": "张三", "id_number": number}]))
+        given(
+            reported(parties=[{"name": "张三", "id_number": number}, {"name": "张三", "id_number": number}])
+        )
     assert refusal.value.field == "parties[1].id_number" and number not in str(refusal.value)
 
 

@@ -175,26 +175,30 @@ def signed_by_name_records(system: System) -> tuple:
     def step(command_id: str, **fields: object) -> bytes:
         return encode({**base, "actor": "li-ming", "command_id": command_id, **fields})
 
-    return dispute_id, refused_id, [
-        StoredEvent(dispute_id, 1, "fengqiao.dispute:Reported", report("c-1")),
-        StoredEvent(
-            dispute_id,
-            2,
-            "fengqiao.dispute:AgreementReached",
-            step("c-2", level="grid", form="written", terms="fence back"),
-        ),
-        StoredEvent(dispute_id, 3, "fengqiao.dispute:AgreementSigned", step("c-3", party="张三")),
-        StoredEvent(dispute_id, 4, "fengqiao.dispute:AgreementSigned", step("c-4", party="李四")),
-        StoredEvent(dispute_id, 5, "fengqiao.dispute:AgreementSigned", step("c-5", party="张三")),
-        StoredEvent(dispute_id, 6, "fengqiao.dispute:AgreementSealed", step("c-6", committee=VILLAGE)),
-        StoredEvent(refused_id, 1, "fengqiao.dispute:Reported", report("c-7")),
-        StoredEvent(
-            refused_id,
-            2,
-            "fengqiao.dispute:PartyRefusedMediation",
-            step("c-8", level="grid", party="李四", reason="will sue"),
-        ),
-    ]
+    return (
+        dispute_id,
+        refused_id,
+        [
+            StoredEvent(dispute_id, 1, "fengqiao.dispute:Reported", report("c-1")),
+            StoredEvent(
+                dispute_id,
+                2,
+                "fengqiao.dispute:AgreementReached",
+                step("c-2", level="grid", form="written", terms="fence back"),
+            ),
+            StoredEvent(dispute_id, 3, "fengqiao.dispute:AgreementSigned", step("c-3", party="张三")),
+            StoredEvent(dispute_id, 4, "fengqiao.dispute:AgreementSigned", step("c-4", party="李四")),
+            StoredEvent(dispute_id, 5, "fengqiao.dispute:AgreementSigned", step("c-5", party="张三")),
+            StoredEvent(dispute_id, 6, "fengqiao.dispute:AgreementSealed", step("c-6", committee=VILLAGE)),
+            StoredEvent(refused_id, 1, "fengqiao.dispute:Reported", report("c-7")),
+            StoredEvent(
+                refused_id,
+                2,
+                "fengqiao.dispute:PartyRefusedMediation",
+                step("c-8", level="grid", party="李四", reason="will sue"),
+            ),
+        ],
+    )
 
 
 def test_parties_known_by_name_are_given_ids_by_their_place_and_signatures_by_name_find_them(

@@ -147,11 +147,15 @@ def test_two_parties_of_one_name_each_sign_by_their_id_through_the_case_page(web
     assert agreed.status_code == 303
     page = web.get(case, headers=as_("mediator")).text
     assert '<option value="p1">张三 (p1)</option>' in page and '<option value="p2">张三 (p2)</option>' in page
-    assert web.post(f"{case}/sign_agreement", data={"party": "p1"}, headers=as_("mediator")).status_code == 303
+    assert (
+        web.post(f"{case}/sign_agreement", data={"party": "p1"}, headers=as_("mediator")).status_code == 303
+    )
     page = web.get(case, headers=as_("mediator")).text
     assert 'value="p1"' not in page and '<option value="p2">' in page  # only who has not signed
     assert "seal_agreement" not in page  # not offered before every party has signed
-    assert web.post(f"{case}/sign_agreement", data={"party": "p2"}, headers=as_("mediator")).status_code == 303
+    assert (
+        web.post(f"{case}/sign_agreement", data={"party": "p2"}, headers=as_("mediator")).status_code == 303
+    )
     assert web.post(f"{case}/seal_agreement", data={}, headers=as_("chair")).status_code == 303
 
 
