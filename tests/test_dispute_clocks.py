@@ -87,3 +87,51 @@ def test_an_agreement_after_the_due_time_that_the_workflow_had_not_yet_acted_on_
     assert (grid.status, grid.ended_at) == ("stopped", agreed_at)
     assert grid.outcome == "late: agreement reached at grid level, after the due time"
     assert [c.clock for c in time.clocks] == ["dispute.follow_up"]
+
+
+def written_agreement(system: System, clock: Clock) -> Dispute:
+    dispute = report(system)
+    system.casebook.keepers["dispute"].sync(dispute.id, 0)
+    clock.advance(timedelta(hours=2))
+    system.casebook.disputes.reach_agreement(MEDIATOR, dispute.id, form=AgreementForm.WRITTEN, terms="pay 200")
+    system.casebook.keepers["dispute"].sync(dispute.id, 0)
+    return dispute
+
+
+def test_a_written_agreement_runs_a_clock_until_every_party_signed_and_it_is_sealed(
+    system: System, clock: Clock
+):
+    dispute = written_agreement(system, clock)
+    reached_at = clock()
+    pending = clock_named(system, dispute, "dispute.agreement_in_effect")
+    assert (pending.started_at, pending.status, pending.policy_version) == (reached_at, "running", "2026.1")
+    assert pending.rule["amount"] == 3 and pending.rule["unit"] == "calendar_days"
+    assert len(pending.reminders_at) == 2  # reminders, like the other clocks
+
+    clock.advance(timedelta(days=1))
+    for party in ("p1", "p2"):
+        system.casebook.disputes.sign_agreement(MEDIATOR, dispute.id, party=party)
+    assert clock_named(system, dispute, "dispute.agreement_in_effect").status == "running"
+    system.casebook.disputes.seal_agreement(person("chair"), dispute.id)
+    time = system.casebook.keepers["dispute"].sync(dispute.id, 0)
+
+    done = clock_named(system, dispute, "dispute.agreement_in_effect")
+    assert (done.status, done.ended_at) == ("stopped", clock())
+    assert done.outcome == "met: every party signed and the committee sealed the agreement"
+    assert sorted(c.clock for c in time.clocks) == ["dispute.follow_up", "dispute.judicial_confirmation"]
+
+
+def test_a_written_agreement_not_signed_and_sealed_in_time_reminds_then_is_missed(system: System, clock: Clock):
+    dispute = written_agreement(system, clock)
+    keeper = system.casebook.keepers["dispute"]
+    pending = clock_named(system, dispute, "dispute.agreement_in_effect")
+    clock.now = pending.reminders_at[0]
+    keeper.due(dispute.id, 0, pending.key, 0.5)
+    reminded = clock_named(system, dispute, "dispute.agreement_in_effect").reminders_sent
+    assert reminded and {person("mediator"), person("chair")} <= set(reminded[0]["notify"])
+
+    clock.now = pending.due_at
+    time = keeper.due(dispute.id, 0, pending.key, None)
+    missed = clock_named(system, dispute, "dispute.agreement_in_effect")
+    assert missed.status == "missed" and "not in effect" in (missed.outcome or "")
+    assert time.clocks == []  # nothing else runs on an agreement not in effect

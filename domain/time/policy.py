@@ -30,6 +30,7 @@ CLOCKS: dict[str, str] = {
     "dispute.village": "a dispute open at village level, before it goes to the township",
     "dispute.township": "a dispute open at township level, before it is referred out",
     "dispute.major_filing": "a major dispute, before it is filed with the township",
+    "dispute.agreement_in_effect": "a written agreement reached, until every party signed and the committee sealed it",
     "dispute.follow_up": "an agreement in effect, before its follow-up visit",
     "dispute.judicial_confirmation": "a written agreement in effect, while judicial confirmation may be asked",
     "petition.route": "a petition registered, before it is routed",

@@ -6,6 +6,9 @@ both answer with the clocks now running, so the workflow holds no rules of its o
   reached the level. Passing it at grid or village sends the dispute one level up; at the
   township it is recorded as overdue, to be referred out.
 - A major dispute is filed with the township at once.
+- A written agreement reached: until every party has signed it and the committee has sealed
+  it (Arts. 28-29) — until then it is not in effect and the dispute is not resolved. Passing
+  it is recorded as missed, and the mediators and the committee's chair are reminded before.
 - An agreement in effect: the follow-up visit limit; a written one also the judicial
   confirmation window (which closes, and is recorded as closed, rather than being missed).
 
@@ -32,12 +35,15 @@ KIND = DISPUTE
 LADDER = {"dispute.grid": Level.GRID, "dispute.village": Level.VILLAGE}
 LEVEL_CLOCKS = {f"dispute.{level.value}" for level in Level}
 ACTING = frozenset({Right.MEDIATE, Right.ACCEPT_DISPUTE})  # who is reminded
+REMINDED = {"dispute.agreement_in_effect": frozenset({Right.MEDIATE, Right.SEAL_AGREEMENT})}
 
 
 def required_clocks(d: Dispute, level_node: str) -> list[ClockPlan]:
     attributes = {"severity": d.severity.value, "category": d.category.value, "level": d.level.value}
     if d.status in ONGOING:
         return [ClockPlan(f"dispute.{d.level.value}", level_node, attributes, d.level_since)]
+    if d.agreement_pending and d.agreement:
+        return [ClockPlan("dispute.agreement_in_effect", level_node, attributes, d.agreement["reached_at"])]
     since = d.agreement_in_effect_since
     if d.status != Status.AGREEMENT_REACHED or since is None:
         return []
@@ -57,6 +63,8 @@ def _why_stopped(d: Dispute, clock: str) -> str:
         if d.status in ONGOING:
             return f"left the level: now at {d.level.value} level"
         return f"ended: the dispute is {d.status.value.replace('_', ' ')}"
+    if clock == "dispute.agreement_in_effect" and d.agreement_in_effect_since is not None:
+        return "met: every party signed and the committee sealed the agreement"
     if clock == "dispute.follow_up" and d.follow_ups:
         return "met: follow-up visit made"
     if clock == "dispute.judicial_confirmation" and d.judicial_confirmation_requested:
@@ -108,7 +116,7 @@ class DisputeClocks:
                     key=key,
                     fraction=fraction,
                     at=clock.reminder_at(fraction),
-                    rights=ACTING,
+                    rights=REMINDED.get(clock.clock, ACTING),
                 )
             elif clock.clock in LADDER:
                 self.disputes.escalate_for_missed_deadline(
@@ -121,6 +129,15 @@ class DisputeClocks:
                     key=key,
                     at=clock.due_at,
                     consequence="overdue at township level: to be referred out",
+                )
+            elif clock.clock == "dispute.agreement_in_effect":
+                self.deadlines.miss(
+                    KIND,
+                    dispute_id,
+                    key=key,
+                    at=clock.due_at,
+                    consequence="the written agreement was not signed by every party and sealed in time: "
+                    "it is not in effect",
                 )
             elif clock.clock == "dispute.follow_up":
                 self.deadlines.miss(
