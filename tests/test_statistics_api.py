@@ -63,7 +63,7 @@ def test_every_metric_of_a_node_with_its_version_and_the_events_it_includes(
     assert body["nodes"] == 10 and body["as_of_notification"] == last
     assert list(body["metrics"]) == [m.name for m in METRICS]
     assert body["metrics"]["mediation_success_rate"] | {"breakdown": None} == {
-        "version": 1,
+        "version": 2,
         "kind": "rate",
         "value": 0.8,
         "numerator": 4,
@@ -90,7 +90,7 @@ def test_the_figures_as_csv_one_line_per_figure_and_breakdown(api: TestClient, q
     )
     assert read.status_code == 200
     assert read.headers["content-disposition"].startswith(
-        f'attachment; filename="{COUNTY}-statistics-2026-01-01-2026-03-31.csv"; filename*=UTF-8\'\''
+        f"attachment; filename=\"{COUNTY}-statistics-2026-01-01-2026-03-31.csv\"; filename*=UTF-8''"
     )
     assert not read.text.startswith("\ufeff")
     lines = rows(read)
@@ -106,7 +106,7 @@ def test_the_figures_as_csv_one_line_per_figure_and_breakdown(api: TestClient, q
     assert found[("mediation_success_rate", "")]["value"] == "0.8"
     assert found[("mediation_success_rate", "township")] | {"metric": ""} == {
         "metric": "",
-        "version": "1",
+        "version": "2",
         "breakdown": "township",
         "value": "",
         "numerator": "0",
@@ -218,6 +218,8 @@ def test_a_spreadsheet_user_asks_for_a_byte_order_mark(api: TestClient, quarter)
 def test_no_csv_cell_is_a_formula_a_spreadsheet_would_run():
     from api.exports import csv_response
 
-    answer = csv_response(["name"], [["=cmd|' /C calc'!A0"], ["+SUM(1+1)"], ["@SUM(1)"], ["-2+3"], [5]], "x.csv")
+    answer = csv_response(
+        ["name"], [["=cmd|' /C calc'!A0"], ["+SUM(1+1)"], ["@SUM(1)"], ["-2+3"], [5]], "x.csv"
+    )
     cells = [line[0] for line in csv.reader(io.StringIO(answer.body.decode()))]
     assert cells == ["name", "'=cmd|' /C calc'!A0", "'+SUM(1+1)", "'@SUM(1)", "'-2+3", "5"]
