@@ -17,7 +17,7 @@ from api import schemas as s
 from api.deps import SystemDep
 from api.routes.deadlines import _lists
 from domain.directory.jurisdiction import NodeKind
-from domain.disputes.dispute import Dispute
+from domain.disputes.dispute import AgreementForm, Dispute
 from domain.errors import AccessDenied, CaseNotFound, DomainError, InvalidValue, TransitionNotAllowed
 from infra.bootstrap import System
 from service.store import CommandMeta
@@ -273,7 +273,15 @@ def _case_page(
     found = system.casebook.deadlines.clocks("dispute", dispute_id)
     clocks = sorted(found.clocks.values(), key=lambda c: c.started_at) if found else []
     directory = system.casebook.current_directory()
+    unsigned = _unsigned(dispute)
     offered = [name for name in ACTIONS if name in dispute.allowed_actions()]
+    # The case allows signing and sealing a written agreement; the page offers each only while
+    # it can succeed: a signature while a party has not signed, the seal once every party has.
+    offered = [
+        name
+        for name in offered
+        if not (name == "sign_agreement" and not unsigned) and not (name == "seal_agreement" and unsigned)
+    ]
     return render(
         request,
         "dispute.html",
@@ -283,12 +291,21 @@ def _case_page(
         clocks=clocks,
         now=system.casebook.clock(),
         actions={name: ACTIONS[name] for name in offered},
+        unsigned=unsigned,
         failed=failed,
         problems=problems or Problems(),
         form=form or {},
         name_of=_person_name(directory, _gettext(request)),
         node_name=lambda code: _node_name(system, code),
     )
+
+
+def _unsigned(dispute: Dispute) -> list[str]:
+    """The parties who have still to sign the written agreement (none without one, or once sealed)."""
+    agreement = dispute.agreement
+    if not agreement or agreement["form"] != AgreementForm.WRITTEN or agreement["sealed"]:
+        return []
+    return [name for name in dispute.party_names() if name not in agreement["signed_by"]]
 
 
 def _person_name(directory: Any, gettext: Callable[[str], str]) -> Callable[[str], str]:
@@ -323,6 +340,91 @@ async def dispute_action(
         problems = problems_of(error, _gettext(request))
         return _case_page(request, system, person, dispute_id, action, problems, data)
     return RedirectResponse(f"/app/disputes/{dispute_id}", status_code=303)
+
+
+# -- the written mediation agreement (人民调解协议书) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signatory:
+    name: str
+    details: list[tuple[str, str]]  # (label, value) of what was recorded of the party
+    signed_at: Any  # datetime | None
+
+
+@dataclass(frozen=True)
+class AgreementDocument:
+    """What the printed agreement says (People's Mediation Law, Art. 29): the parties and their
+    particulars, the matter, the terms, a signature line per party and for the mediator, and the
+    committee's seal with the date it took effect."""
+
+    committee: str
+    parties: list[Signatory]
+    matter: str
+    terms: str
+    mediator: str
+    reached_at: Any
+    sealed_at: Any  # None until the committee seals it
+    copies: int
+
+
+PARTY_DETAILS = (
+    ("id_number", N_("Resident identity number")),
+    ("address", N_("Address")),
+    ("phone", N_("Phone")),
+)
+
+
+def agreement_document(system: System, dispute: Dispute, history: list[Any]) -> AgreementDocument | None:
+    """The written agreement in force or being signed, read from the history since it was reached
+    (a reopened dispute may reach a second one); None when the dispute has no written agreement."""
+    if not dispute.agreement or dispute.agreement["form"] != AgreementForm.WRITTEN:
+        return None
+    reached: Any = None
+    signed: dict[str, Any] = {}
+    sealed: Any = None
+    for event in history:
+        if isinstance(event, Dispute.AgreementReached):
+            reached, signed, sealed = event, {}, None
+        elif isinstance(event, Dispute.AgreementSigned):
+            signed[event.party] = event.effective_at
+        elif isinstance(event, Dispute.AgreementSealed):
+            sealed = event
+    directory, now = system.casebook.current_directory(), system.casebook.clock()
+    if sealed is not None:
+        committee = sealed.committee
+    elif dispute.agreement["level"] == "township":
+        committee = directory.ancestor_of_kind(dispute.village, NodeKind.TOWNSHIP, now) or dispute.village
+    else:
+        committee = dispute.village
+    parties = [
+        Signatory(
+            name=p["name"],
+            details=[(label, str(p[key])) for key, label in PARTY_DETAILS if p.get(key)],
+            signed_at=signed.get(p["name"]),
+        )
+        for p in dispute.parties
+    ]
+    return AgreementDocument(
+        committee=_node_name(system, committee),
+        parties=parties,
+        matter=dispute.description,
+        terms=dispute.agreement["terms"],
+        mediator=directory.name_of(reached.actor) if reached is not None else "",
+        reached_at=reached.effective_at if reached is not None else None,
+        sealed_at=sealed.effective_at if sealed is not None else None,
+        copies=len(parties) + 1,
+    )
+
+
+@router.get("/disputes/{dispute_id}/agreement", response_class=HTMLResponse)
+def agreement_page(dispute_id: UUID, request: Request, system: SystemDep, person: str = Person) -> Response:
+    dispute, history = system.casebook.disputes.with_history(person, dispute_id)
+    document = agreement_document(system, dispute, history)
+    if document is None:
+        message = N_("This dispute has no written agreement to print.")
+        return render(request, "error.html", status=404, message=message)
+    return render(request, "agreement.html", dispute=dispute, document=document)
 
 
 # -- language ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
@@ -43,6 +44,13 @@ env.filters["local"] = local
 env.filters["local_input"] = local_input
 
 
+def long_date(moment: datetime | None, lang: str) -> str:
+    """A day as documents write it: 2026年3月2日, 2 March 2026 (in the node's local time)."""
+    if moment is None:
+        return ""
+    return format_date(moment.astimezone(LOCAL).date(), "long", locale=i18n.babel_locale(lang))
+
+
 def language(request: Request) -> str:
     return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
 
@@ -67,6 +75,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         _=gettext,
         label=label,
         choices=choices,
+        long_date=lambda moment: long_date(moment, lang),
         **context,
     )
     return HTMLResponse(page, status_code=status, headers={"Content-Language": lang})
