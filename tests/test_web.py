@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from html import unescape
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -268,3 +269,33 @@ def test_the_page_offers_a_signature_for_who_has_not_signed_and_the_seal_once_al
     assert offered() == ([], True)
     seen = text(web.get(case, headers=as_("chair")).text)
     assert "已签名 张三、李四" in seen and "尚未盖章" in seen
+    assert "登记了当事人签名 · 张三" in seen and "登记了当事人签名 · 李四" in seen
+    web.post(f"{case}/seal_agreement", data={}, headers=as_("chair"))
+    assert offered() == ([], False)  # sealed: nothing is left to sign or seal
+
+
+def test_an_oral_agreement_is_offered_neither_signatures_nor_a_seal(web, clock):
+    case = report(web, clock)
+    assert web.post(f"{case}/accept", data={}, headers=as_("mediator")).status_code == 303
+    web.post(f"{case}/reach_agreement", data={"form": "oral", "terms": "赔十元"}, headers=as_("mediator"))
+    html = web.get(case, headers=as_("chair")).text
+    assert "/sign_agreement" not in html and "/seal_agreement" not in html
+    assert "登记回访" in text(html)  # what the case does allow next is still offered
+
+
+def test_my_work_says_which_case_each_deadline_is_and_how_long_is_left(web, clock):
+    from projections.runner import ProjectionRunner
+
+    system = web.system  # type: ignore[attr-defined]
+    case = report(web, clock)
+    system.casebook.keepers["dispute"].sync(UUID(case.rsplit("/", 1)[1]), 0)  # as the dispatcher does
+    runner = ProjectionRunner(system.reader, system.views, system.clock_board)
+    runner.setup()
+    runner.catch_up()
+    seen = text(web.get("/app", headers=as_("mediator")).text)
+    assert "邻里纠纷 · 张三、李四" in seen and "还剩1天0小时" in seen
+    clock.advance(timedelta(hours=30))
+    seen = text(web.get("/app", headers=as_("mediator")).text)
+    assert "已逾期 (1)" in seen and "已逾期6小时" in seen
+    english = text(web.get("/app", headers=as_("mediator", "en")).text)
+    assert "Neighbourhood dispute · 张三、李四" in english and "overdue by 6 h" in english

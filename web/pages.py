@@ -125,9 +125,23 @@ def home(request: Request, system: SystemDep, person: str = Person) -> Response:
         posts=posts,
         overdue=lists.overdue,
         due_soon=lists.due_soon,
+        about=_what_each_is(system, person, [*lists.overdue, *lists.due_soon]),
         now=now,
         node_name=lambda code: _node_name(system, code),
     )
+
+
+def _what_each_is(system: System, person: str, items: list[Any]) -> dict[str, Dispute]:
+    """The disputes behind the listed deadlines, so that each line says which case it is (its
+    category and parties), read as the person may read them."""
+    found: dict[str, Dispute] = {}
+    for item in items:
+        if item.case_kind == "dispute" and item.case_id not in found:
+            try:
+                found[item.case_id] = system.casebook.disputes.get(person, UUID(item.case_id))
+            except DomainError:  # not theirs to read: the line keeps to the clock alone
+                continue
+    return found
 
 
 def _node_name(system: System, code: str) -> str:
@@ -273,15 +287,12 @@ def _case_page(
     found = system.casebook.deadlines.clocks("dispute", dispute_id)
     clocks = sorted(found.clocks.values(), key=lambda c: c.started_at) if found else []
     directory = system.casebook.current_directory()
-    unsigned = _unsigned(dispute)
-    offered = [name for name in ACTIONS if name in dispute.allowed_actions()]
-    # The case allows signing and sealing a written agreement; the page offers each only while
-    # it can succeed: a signature while a party has not signed, the seal once every party has.
-    offered = [
-        name
-        for name in offered
-        if not (name == "sign_agreement" and not unsigned) and not (name == "seal_agreement" and unsigned)
-    ]
+    signing, unsigned = _signing(dispute)
+    # The case allows signing and sealing an agreement; the page offers each only while it can
+    # succeed: a signature while a party has still to sign a written agreement not yet sealed,
+    # the seal once every party has signed it.
+    can = {"sign_agreement": signing and bool(unsigned), "seal_agreement": signing and not unsigned}
+    offered = [name for name in ACTIONS if name in dispute.allowed_actions() and can.get(name, True)]
     return render(
         request,
         "dispute.html",
@@ -300,12 +311,12 @@ def _case_page(
     )
 
 
-def _unsigned(dispute: Dispute) -> list[str]:
-    """The parties who have still to sign the written agreement (none without one, or once sealed)."""
+def _signing(dispute: Dispute) -> tuple[bool, list[str]]:
+    """Whether a written agreement awaits its signatures and seal, and who has still to sign."""
     agreement = dispute.agreement
     if not agreement or agreement["form"] != AgreementForm.WRITTEN or agreement["sealed"]:
-        return []
-    return [name for name in dispute.party_names() if name not in agreement["signed_by"]]
+        return False, []
+    return True, [name for name in dispute.party_names() if name not in agreement["signed_by"]]
 
 
 def _person_name(directory: Any, gettext: Callable[[str], str]) -> Callable[[str], str]:
