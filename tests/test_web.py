@@ -299,3 +299,14 @@ def test_my_work_says_which_case_each_deadline_is_and_how_long_is_left(web, cloc
     assert "已逾期 (1)" in seen and "已逾期6小时" in seen
     english = text(web.get("/app", headers=as_("mediator", "en")).text)
     assert "Neighbourhood dispute · 张三、李四" in english and "overdue by 6 h" in english
+
+
+def test_the_language_switch_on_a_refused_form_goes_back_to_a_page_that_exists(web, clock):
+    refused = web.post("/app/disputes", data={}, headers=as_("grid_member"))
+    [back] = re.findall(r'name="next" value="([^"]+)"', refused.text)
+    assert back == "/app/disputes/new"
+    assert web.get(back, headers=as_("grid_member")).status_code == 200
+    case = report(web, clock)
+    refused = web.post(f"{case}/hold_mediation_session", data={}, headers=as_("mediator"))
+    [back] = re.findall(r'name="next" value="([^"]+)"', refused.text)
+    assert back == case

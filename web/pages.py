@@ -171,6 +171,7 @@ def _report_page(
         request,
         "dispute_new.html",
         status=problems.status if problems else 200,
+        here="/app/disputes/new",  # also when a refused form answers its POST
         grids=_grids(system, person),
         shown_fields=("grid", "category", "severity", "parties", "description", "occurred_at"),
         form=form,
@@ -297,6 +298,7 @@ def _case_page(
         request,
         "dispute.html",
         status=problems.status if problems else 200,
+        here=f"/app/disputes/{dispute_id}",  # also when a refused action answers its POST
         dispute=dispute,
         history=history,
         clocks=clocks,
