@@ -106,7 +106,7 @@ class People:
         """A page of the person's own browser, set to Chinese unless told otherwise."""
         context = self.browser.new_context(viewport=viewport, base_url=self.base, locale=locale, **options)
         context.set_extra_http_headers({"Authorization": f"Bearer {TOKENS[role]}"})
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(30_000)  # CI machines are shared: slow, not broken
         self.contexts.append(context)
         page = context.new_page()
         self.pages.append((role, page))

@@ -168,7 +168,7 @@ WORDS = {
         "committee": "Qiaotou Village人民调解委员会",
         "signature": "已于2026年3月2日登记签名",
         "date": "2026年3月2日",
-        "party_line": "当事人（签名、盖章或按指印）: {}",
+        "party_line": "当事人（签名、盖章或按指印）：{}",
     },
     "en": {
         "accept": "Accept the dispute",
@@ -256,6 +256,15 @@ def test_a_mediator_mediates_and_the_chair_seals_and_prints_the_written_agreemen
     for party in ("张三", "李四"):
         assert w["party_line"].format(party) in document
     assert document.count(w["signature"]) == 2 and w["date"] in document
+
+    phone = people.page_as(
+        "mediator", viewport=PHONE, is_mobile=True, locale="en-GB" if lang == "en" else "zh-CN"
+    )
+    phone.goto(chair.url)
+    assert w["title"] in seen(phone)
+    no_sideways_scroll(phone, PHONE["width"])  # a mediator can read it on their phone too
+    if lang == "zh-CN":
+        save_picture(phone, "agreement-phone.png")
 
     chair.emulate_media(media="print")
     assert not chair.locator("header.bar").is_visible()  # paper shows the document alone

@@ -191,8 +191,8 @@ def test_the_written_agreement_prints_the_parties_the_matter_the_terms_and_a_lin
     assert "纠纷的主要事实、争议事项 篱笆挪到了邻居的地里" in seen
     assert "经调解，各方当事人自愿达成如下协议 李四于三日内把篱笆移回原处" in seen
     for party in ("张三", "李四"):
-        assert f"当事人（签名、盖章或按指印）: {party}" in seen
-    assert "人民调解员（签名）: Li Ming" in seen  # who recorded the agreement
+        assert f"当事人（签名、盖章或按指印）：{party}" in seen
+    assert "人民调解员（签名）：Li Ming" in seen  # who recorded the agreement
     assert "一式3份" in seen  # each party one, the committee one
     assert "尚未生效" in seen and "______年____月____日" in seen and "已盖章" not in seen
 
@@ -231,7 +231,7 @@ def test_the_agreement_lists_the_particulars_recorded_of_each_party(web, clock):
     case = f"/app/disputes/{dispute.id}"
     agree_in_writing(web, case)
     seen = text(web.get(f"{case}/agreement", headers=as_("mediator")).text)
-    assert "公民身份号码: 11010519491231002X" in seen and "住址: 桥头村一组3号" in seen
+    assert "公民身份号码：11010519491231002X" in seen and "住址：桥头村一组3号" in seen
 
 
 def test_the_case_page_links_to_the_agreement_only_when_it_is_written(web, clock):
