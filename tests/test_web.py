@@ -310,3 +310,13 @@ def test_the_language_switch_on_a_refused_form_goes_back_to_a_page_that_exists(w
     refused = web.post(f"{case}/hold_mediation_session", data={}, headers=as_("mediator"))
     [back] = re.findall(r'name="next" value="([^"]+)"', refused.text)
     assert back == case
+
+
+def test_a_page_that_does_not_exist_is_a_page_in_chinese_not_json(web):
+    for path in ("/app/disputes/not-a-case-number", "/app/nothing-here"):
+        page = web.get(path, headers=as_("mediator"))
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html"), path
+        assert "没有这个页面" in text(page.text), path
+    api = web.get("/disputes/not-a-case-number", headers=as_("mediator"))
+    assert api.headers["content-type"] == "application/problem+json"  # the API keeps its answers
+    assert web.get("/nothing-here").headers["content-type"] == "application/problem+json"
