@@ -18,6 +18,7 @@ from api.routes import (
     clocks,
     deadlines,
     directory,
+    dispute_list,
     disputes,
     incidents,
     patrols,
@@ -48,6 +49,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(clocks.router)
     app.include_router(deadlines.router)
     app.include_router(directory.router)
+    app.include_router(dispute_list.router)
     app.include_router(disputes.router)
     app.include_router(incidents.router)
     app.include_router(patrols.router)

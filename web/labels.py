@@ -9,6 +9,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from domain.disputes import dispute as d
+from service import kinds
 
 
 def N_(text: str) -> str:
@@ -103,11 +104,38 @@ LABELS: dict[str, dict[str, str]] = {
         "stopped": N_("Stopped"),
         "missed": N_("Overdue"),
     },
+    "metric": {
+        "disputes_reported": N_("Disputes reported"),
+        "disputes_marked_duplicate": N_("Disputes marked duplicate"),
+        "mediation_success_rate": N_("Mediation success rate"),
+        "resolved_in_village_rate": N_("Resolved without leaving the village"),
+        "escalations": N_("Escalations"),
+        "escalations_without_first_mediation": N_("Escalations without first mediation"),
+        "on_time_rate_by_level": N_("On-time rate by level"),
+        "overdue_by_level": N_("Overdue by level"),
+        "dispute_backlog_by_age": N_("Dispute backlog by age"),
+        "civil_to_criminal_conversions": N_("Civil-to-criminal conversions"),
+        "disputes_reopened": N_("Disputes reopened"),
+        "follow_up_satisfaction_rate": N_("Follow-up satisfaction"),
+        "petitions_registered": N_("Petitions registered"),
+        "petitions_repeat": N_("Repeat petitions"),
+        "petitions_leapfrog": N_("Leapfrog petitions"),
+        "petitions_group": N_("Group petitions"),
+        "petitions_to_province_or_beijing": N_("Petitions to the province or Beijing"),
+        "petition_on_time_acceptance_rate": N_("On-time acceptance"),
+        "petition_on_time_handling_rate": N_("On-time handling"),
+        "petition_backlog_by_age": N_("Petition backlog by age"),
+        "incidents_by_kind": N_("Incidents by kind"),
+        "patrol_shift_coverage": N_("Patrol shifts done / scheduled"),
+        "patrol_checkpoint_coverage": N_("Checkpoints done / scheduled"),
+        "deadlines_by_clock": N_("On-time rate by clock"),
+        "overdue_by_clock": N_("Overdue by clock"),
+    },
     "case.kind": {
-        "dispute": N_("Dispute"),
-        "petition": N_("Petition"),
-        "incident": N_("Incident"),
-        "patrol_shift": N_("Patrol shift"),
+        kinds.DISPUTE: N_("Dispute"),
+        kinds.PETITION: N_("Petition"),
+        kinds.INCIDENT: N_("Incident"),
+        kinds.PATROL_SHIFT: N_("Patrol shift"),
     },
     "event": {
         "Reported": N_("reported the dispute"),

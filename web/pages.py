@@ -9,20 +9,29 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from api import schemas as s
 from api.deps import SystemDep
+from api.exports import content_disposition
 from api.routes.deadlines import _lists
+from api.routes.dispute_list import dispute_list
+from api.routes.statistics import _report
 from domain.directory.jurisdiction import NodeKind
-from domain.disputes.dispute import AgreementForm, Dispute
+from domain.disputes.dispute import AgreementForm, Dispute, Status
 from domain.errors import AccessDenied, CaseNotFound, DomainError, InvalidValue, TransitionNotAllowed
 from infra.bootstrap import System
+from projections.metrics import BY_NAME
+from projections.statistics_report import NodeReport
+from service import kinds
 from service.store import CommandMeta
 from web import i18n
-from web.labels import N_
+from web.charts import Bar, bars
+from web.labels import LABELS, N_
+from web.spreadsheets import workbook
 from web.templating import render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -136,7 +145,7 @@ def _what_each_is(system: System, person: str, items: list[Any]) -> dict[str, Di
     category and parties), read as the person may read them."""
     found: dict[str, Dispute] = {}
     for item in items:
-        if item.case_kind == "dispute" and item.case_id not in found:
+        if item.case_kind == kinds.DISPUTE and item.case_id not in found:
             try:
                 found[item.case_id] = system.casebook.disputes.get(person, UUID(item.case_id))
             except DomainError:  # not theirs to read: the line keeps to the clock alone
@@ -147,6 +156,134 @@ def _what_each_is(system: System, person: str, items: list[Any]) -> dict[str, Di
 def _node_name(system: System, code: str) -> str:
     node = system.casebook.current_directory().node(code)
     return node.name_at(system.casebook.clock()) if node else code
+
+
+# -- the disputes I may read ---------------------------------------------------------------
+
+PAGE = 50
+
+
+@router.get("/disputes", response_class=HTMLResponse)
+def disputes_page(
+    request: Request, system: SystemDep, person: str = Person, status: str = "", page: int = 1
+) -> Response:
+    chosen = Status(status) if status in {s.value for s in Status} else None
+    page = max(1, min(page, 10_000))
+    found = dispute_list(system, person, chosen, PAGE, (page - 1) * PAGE)
+    return render(
+        request,
+        "disputes.html",
+        found=found,
+        state=chosen.value if chosen else "",
+        page=page,
+        pages=max(1, -(-found.total // PAGE)),
+        node_name=lambda code: _node_name(system, code),
+    )
+
+
+# -- statistics -------------------------------------------------------------------------
+
+HEADLINES = (
+    "disputes_reported",
+    "mediation_success_rate",
+    "resolved_in_village_rate",
+    "escalations",
+    "overdue_by_level",
+)
+
+
+def _statistics(
+    system: System, person: str, node: str | None, start: str | None, end: str | None
+) -> tuple[str, Any, Any, Any]:
+    """The node's summary, its children and its months, as the JSON statistics read them."""
+    directory, now = system.casebook.current_directory(), system.casebook.clock()
+    code = node or next((t.node for t in directory.posts_of(person, now)), "")
+    span = (start or None, end or None, None)
+    summary = _report(system, person, code, span, NodeReport.summary)
+    children = _report(system, person, code, span, NodeReport.children)
+    months = _report(system, person, code, span, NodeReport.months)
+    return code, summary, children, months
+
+
+def _shown(figure: Any, kind: str) -> str:
+    if figure is None or figure.value is None:
+        return "—"
+    if kind == "rate":
+        return f"{figure.value:.1%} ({figure.numerator}/{figure.denominator})"
+    return f"{figure.value:g}"
+
+
+@router.get("/statistics", response_class=HTMLResponse)
+def statistics_page(
+    request: Request,
+    system: SystemDep,
+    person: str = Person,
+    node: str = "",
+    start: str = Query("", alias="from", max_length=10),
+    end: str = Query("", alias="to", max_length=10),
+) -> Response:
+    gettext = _gettext(request)
+    code, summary, children, months = _statistics(system, person, node, start, end)
+    chart = bars(
+        [
+            Bar(
+                label=f"{row.period.start.month}",
+                value=float(row.figures["disputes_reported"].value or 0),
+                href=f"/app/statistics?node={code}&from={row.period.start:%Y-%m}&to={row.period.start:%Y-%m}",
+                title=f"{row.period.start:%Y-%m}: {row.figures['disputes_reported'].value}",
+            )
+            for row in months.rows
+        ],
+        caption=gettext(labels_text("metric", "disputes_reported")) + " · " + gettext(N_("by month")),
+    )
+    return render(
+        request,
+        "statistics.html",
+        code=code,
+        summary=summary,
+        children=[r for r in children.rows if r.scope == "child"],
+        headlines=HEADLINES,
+        kinds={name: BY_NAME[name].kind for name in BY_NAME},
+        shown=_shown,
+        chart=Markup(chart),
+        start=start,
+        end=end,
+        node_name=lambda c: _node_name(system, c),
+    )
+
+
+@router.get("/statistics.xlsx")
+def statistics_workbook(
+    request: Request,
+    system: SystemDep,
+    person: str = Person,
+    node: str = "",
+    start: str = Query("", alias="from", max_length=10),
+    end: str = Query("", alias="to", max_length=10),
+) -> Response:
+    """The children table as Excel: one row per node under the node, every metric's headline."""
+    gettext = _gettext(request)
+    code, summary, children, _ = _statistics(system, person, node, start, end)
+    names = list(summary.rows[0].figures) if summary.rows else []
+    header = [gettext(N_("Node")), gettext(N_("Name")), gettext(N_("From")), gettext(N_("To"))]
+    header += [gettext(labels_text("metric", n)) for n in names]
+    rows = [
+        [r.node, r.name, r.period.start, r.period.end, *(r.figures[n].value for n in names)]
+        for r in children.rows
+        if r.scope in ("total", "child")
+    ]
+    rates = [4 + i for i, n in enumerate(names) if BY_NAME[n].kind == "rate"]
+    body = workbook(gettext(N_("Statistics")), header, rows, rates)
+    filename = f"{code}-statistics-{summary.period.start}-{summary.period.end}.xlsx"
+    return Response(
+        body,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": content_disposition(filename)},
+    )
+
+
+def labels_text(kind: str, code: str) -> str:
+    return LABELS.get(kind, {}).get(code, code)
 
 
 # -- reporting a dispute ------------------------------------------------------------------
@@ -285,7 +422,7 @@ def _case_page(
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     dispute, history = system.casebook.disputes.with_history(person, dispute_id)
-    found = system.casebook.deadlines.clocks("dispute", dispute_id)
+    found = system.casebook.deadlines.clocks(kinds.DISPUTE, dispute_id)
     clocks = sorted(found.clocks.values(), key=lambda c: c.started_at) if found else []
     directory = system.casebook.current_directory()
     signing, unsigned = _signing(dispute)
