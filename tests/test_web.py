@@ -320,3 +320,11 @@ def test_a_page_that_does_not_exist_is_a_page_in_chinese_not_json(web):
     api = web.get("/disputes/not-a-case-number", headers=as_("mediator"))
     assert api.headers["content-type"] == "application/problem+json"  # the API keeps its answers
     assert web.get("/nothing-here").headers["content-type"] == "application/problem+json"
+
+
+def test_the_language_switch_keeps_the_page_as_it_was_filtered(web):
+    page = web.get("/app/disputes?status=open", headers=as_("mediator"))
+    [back] = re.findall(r'name="next" value="([^"]+)"', page.text)
+    assert unescape(back) == "/app/disputes?status=open"
+    chosen = web.post("/app/language", data={"lang": "en", "next": unescape(back)})
+    assert chosen.headers["location"] == "/app/disputes?status=open"
