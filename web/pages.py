@@ -15,7 +15,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from api import schemas as s
-from api.deps import SystemDep
+from api.deps import SystemDep, client_address
 from api.exports import content_disposition
 from api.routes.deadlines import _lists
 from api.routes.dispute_list import dispute_list
@@ -23,6 +23,7 @@ from api.routes.statistics import _report
 from domain.directory.jurisdiction import NodeKind
 from domain.disputes.dispute import AgreementForm, Dispute, Status
 from domain.errors import AccessDenied, CaseNotFound, DomainError, InvalidValue, TransitionNotAllowed
+from domain.identity.errors import NotAuthenticated
 from infra.bootstrap import System
 from projections.metrics import BY_NAME
 from projections.statistics_report import NodeReport
@@ -43,13 +44,16 @@ class SignInRequired(Exception):
 
 def page_person(request: Request, system: SystemDep) -> str:
     """The person behind the request: a bearer token (scripts, tests) — the same check as the
-    API's."""
+    API's (a post held now; failures counted). Pages take no session cookie until their forms
+    carry the session's CSRF token."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    person = system.credentials.authenticate(token) if scheme.lower() == "bearer" and token else None
-    if person is None:
+    if scheme.lower() != "bearer" or not token:
         raise SignInRequired()
-    return person
+    try:
+        return system.identity.by_token(token, client_address(request))
+    except NotAuthenticated:
+        raise SignInRequired() from None
 
 
 Person = Depends(page_person)
