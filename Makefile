@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lock clean bench messages
+.PHONY: run test install lock clean bench messages screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ bench: install
 # Bring the workbench's message catalogues in step with the pages (then translate what is new).
 messages: install
 	$(BIN)/python -m web.messages
+
+# Retake the README's pictures of the workbench (docs/screenshots/) from the browser journeys.
+screenshots: install
+	FENGQIAO_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_browser.py

@@ -22,7 +22,7 @@ from api.routes.deadlines import _lists
 from api.routes.dispute_list import dispute_list
 from api.routes.statistics import _report
 from domain.directory.jurisdiction import NodeKind
-from domain.disputes.dispute import Dispute, Status
+from domain.disputes.dispute import AgreementForm, Dispute, Status
 from domain.errors import AccessDenied, CaseNotFound, DomainError, InvalidValue, TransitionNotAllowed
 from domain.identity.errors import NotAuthenticated, TooManyAttempts
 from infra.bootstrap import System
@@ -163,9 +163,23 @@ def home(request: Request, system: SystemDep, person: str = Person) -> Response:
         posts=posts,
         overdue=lists.overdue,
         due_soon=lists.due_soon,
+        about=_what_each_is(system, person, [*lists.overdue, *lists.due_soon]),
         now=now,
         node_name=lambda code: _node_name(system, code),
     )
+
+
+def _what_each_is(system: System, person: str, items: list[Any]) -> dict[str, Dispute]:
+    """The disputes behind the listed deadlines, so that each line says which case it is (its
+    category and parties), read as the person may read them."""
+    found: dict[str, Dispute] = {}
+    for item in items:
+        if item.case_kind == kinds.DISPUTE and item.case_id not in found:
+            try:
+                found[item.case_id] = system.casebook.disputes.get(person, UUID(item.case_id))
+            except DomainError:  # not theirs to read: the line keeps to the clock alone
+                continue
+    return found
 
 
 def _node_name(system: System, code: str) -> str:
@@ -323,6 +337,7 @@ def _report_page(
         request,
         "dispute_new.html",
         status=problems.status if problems else 200,
+        here="/app/disputes/new",  # also when a refused form answers its POST
         grids=_grids(system, person),
         shown_fields=("grid", "category", "severity", "parties", "description", "occurred_at"),
         form=form,
@@ -439,22 +454,37 @@ def _case_page(
     found = system.casebook.deadlines.clocks(kinds.DISPUTE, dispute_id)
     clocks = sorted(found.clocks.values(), key=lambda c: c.started_at) if found else []
     directory = system.casebook.current_directory()
-    offered = [name for name in ACTIONS if name in dispute.allowed_actions()]
+    signing, unsigned = _signing(dispute)
+    # The case allows signing and sealing an agreement; the page offers each only while it can
+    # succeed: a signature while a party has still to sign a written agreement not yet sealed,
+    # the seal once every party has signed it.
+    can = {"sign_agreement": signing and bool(unsigned), "seal_agreement": signing and not unsigned}
+    offered = [name for name in ACTIONS if name in dispute.allowed_actions() and can.get(name, True)]
     return render(
         request,
         "dispute.html",
         status=problems.status if problems else 200,
+        here=f"/app/disputes/{dispute_id}",  # also when a refused action answers its POST
         dispute=dispute,
         history=history,
         clocks=clocks,
         now=system.casebook.clock(),
         actions={name: ACTIONS[name] for name in offered},
+        unsigned=unsigned,
         failed=failed,
         problems=problems or Problems(),
         form=form or {},
         name_of=_person_name(directory, _gettext(request)),
         node_name=lambda code: _node_name(system, code),
     )
+
+
+def _signing(dispute: Dispute) -> tuple[bool, list[str]]:
+    """Whether a written agreement awaits its signatures and seal, and who has still to sign."""
+    agreement = dispute.agreement
+    if not agreement or agreement["form"] != AgreementForm.WRITTEN or agreement["sealed"]:
+        return False, []
+    return True, [name for name in dispute.party_names() if name not in agreement["signed_by"]]
 
 
 def _person_name(directory: Any, gettext: Callable[[str], str]) -> Callable[[str], str]:
@@ -609,6 +639,91 @@ async def enrol(request: Request, system: SystemDep) -> Response:
             problem=gettext(N_("The code is wrong, used or expired; ask your workstation for a new one.")),
         )
     return RedirectResponse("/app/sign-in", status_code=303)
+
+
+# -- the written mediation agreement (人民调解协议书) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signatory:
+    name: str
+    details: list[tuple[str, str]]  # (label, value) of what was recorded of the party
+    signed_at: Any  # datetime | None
+
+
+@dataclass(frozen=True)
+class AgreementDocument:
+    """What the printed agreement says (People's Mediation Law, Art. 29): the parties and their
+    particulars, the matter, the terms, a signature line per party and for the mediator, and the
+    committee's seal with the date it took effect."""
+
+    committee: str
+    parties: list[Signatory]
+    matter: str
+    terms: str
+    mediator: str
+    reached_at: Any
+    sealed_at: Any  # None until the committee seals it
+    copies: int
+
+
+PARTY_DETAILS = (
+    ("id_number", N_("Resident identity number")),
+    ("address", N_("Address")),
+    ("phone", N_("Phone")),
+)
+
+
+def agreement_document(system: System, dispute: Dispute, history: list[Any]) -> AgreementDocument | None:
+    """The written agreement in force or being signed, read from the history since it was reached
+    (a reopened dispute may reach a second one); None when the dispute has no written agreement."""
+    if not dispute.agreement or dispute.agreement["form"] != AgreementForm.WRITTEN:
+        return None
+    reached: Any = None
+    signed: dict[str, Any] = {}
+    sealed: Any = None
+    for event in history:
+        if isinstance(event, Dispute.AgreementReached):
+            reached, signed, sealed = event, {}, None
+        elif isinstance(event, Dispute.AgreementSigned):
+            signed[event.party] = event.effective_at
+        elif isinstance(event, Dispute.AgreementSealed):
+            sealed = event
+    directory, now = system.casebook.current_directory(), system.casebook.clock()
+    if sealed is not None:
+        committee = sealed.committee
+    elif dispute.agreement["level"] == "township":
+        committee = directory.ancestor_of_kind(dispute.village, NodeKind.TOWNSHIP, now) or dispute.village
+    else:
+        committee = dispute.village
+    parties = [
+        Signatory(
+            name=p["name"],
+            details=[(label, str(p[key])) for key, label in PARTY_DETAILS if p.get(key)],
+            signed_at=signed.get(p["name"]),
+        )
+        for p in dispute.parties
+    ]
+    return AgreementDocument(
+        committee=_node_name(system, committee),
+        parties=parties,
+        matter=dispute.description,
+        terms=dispute.agreement["terms"],
+        mediator=directory.name_of(reached.actor) if reached is not None else "",
+        reached_at=reached.effective_at if reached is not None else None,
+        sealed_at=sealed.effective_at if sealed is not None else None,
+        copies=len(parties) + 1,
+    )
+
+
+@router.get("/disputes/{dispute_id}/agreement", response_class=HTMLResponse)
+def agreement_page(dispute_id: UUID, request: Request, system: SystemDep, person: str = Person) -> Response:
+    dispute, history = system.casebook.disputes.with_history(person, dispute_id)
+    document = agreement_document(system, dispute, history)
+    if document is None:
+        message = N_("This dispute has no written agreement to print.")
+        return render(request, "error.html", status=404, message=message)
+    return render(request, "agreement.html", dispute=dispute, document=document)
 
 
 # -- language ----------------------------------------------------------------------------
