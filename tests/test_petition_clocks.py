@@ -488,8 +488,9 @@ def test_the_extension_extends_the_handling_clock_once_by_what_was_approved(syst
     for _ in range(2):
         keeper(system).sync(petition.id, 0)
     handling = clock_named(system, petition, "petition.handling")
-    # Due at the end of Wednesday 6 May; 30 more calendar days end on Friday 5 June.
-    assert handling.due_at == end_of(6, 5)
+    # Accepted on Wednesday 4 March: 60 + 30 = 90 calendar days from then end on Tuesday 2 June
+    # (the 60 alone ended on Sunday 3 May, in the Labour Day holiday, and ran to 6 May).
+    assert handling.due_at == end_of(6, 2)
     assert handling.extensions == [
         {
             "amount": 30,
@@ -518,6 +519,30 @@ def test_the_extension_extends_the_handling_clock_once_by_what_was_approved(syst
     )
 
 
+def test_an_extension_lengthens_the_period_from_acceptance_not_from_a_due_date_moved_off_national_day(
+    system: System, clock: Clock
+):
+    clock.now = datetime(2026, 8, 1, 10, 0, tzinfo=CHINA)
+    petition = petition_at(system, clock, Status.ACCEPTED)  # accepted on Monday 3 August
+    # Day 60 is Friday 2 October, in the National Day holiday: the opinion is due on Thursday 8 October.
+    assert clock_named(system, petition, "petition.handling").due_at == end_of(10, 8)
+    clock.advance(timedelta(days=30))
+    desk(system).extend_handling(TOWNSHIP_STAFF, petition.id, days=30, reason="expert opinion awaited")
+    keeper(system).sync(petition.id, 0)
+    handling = clock_named(system, petition, "petition.handling")
+    # 90 days from 3 August end on Sunday 1 November, so the limit runs to Monday 2 November —
+    # not 30 days from 8 October (7 November, a Saturday, rolled to Monday 9 November).
+    assert handling.due_at == end_of(11, 2)
+    assert handling.due_at - handling.started_at < timedelta(days=92)
+    text = explain(handling, clock())
+    assert "The limit and its extension run as one period of 90 calendar days from the start." in text
+    assert (
+        "Its last day, 2026-11-01, was not a working day (2026-11-01 not worked), so the extended limit "
+        "ran to the next working day."
+    ) in text
+    assert any(line.startswith("Before the extension, the last day was not a working day") for line in text)
+
+
 def test_the_extension_moves_the_reminders_not_yet_sent_to_their_share_of_the_longer_limit(
     system: System, clock: Clock
 ):
@@ -531,7 +556,7 @@ def test_the_extension_moves_the_reminders_not_yet_sent_to_their_share_of_the_lo
     keeper(system).sync(petition.id, 0)
     extended = clock_named(system, petition, "petition.handling")
     longer = extended.due_at - extended.started_at
-    assert longer == span + timedelta(days=30)
+    assert longer == span + timedelta(days=27)  # 90 days from acceptance, not 30 from the rolled due date
     assert extended.reminders_at == [handling.started_at + longer * 0.5, handling.started_at + longer * 0.8]
     time = keeper(system).sync(petition.id, 0)  # what the workflow is told: one reminder sent, one to come
     assert [c.reminders_at for c in time.clocks] == [extended.reminders_at]
@@ -599,7 +624,8 @@ def test_an_extension_is_at_most_what_the_policy_the_clock_follows_allows(system
     assert refusal.value.field == "days"
     desk(system).extend_handling(TOWNSHIP_STAFF, petition.id, days=20, reason="survey")
     keeper(system).sync(petition.id, 0)
-    assert clock_named(system, petition, "petition.handling").due_at == end_of(5, 26)  # 6 May + 20 days
+    # 60 + 20 = 80 days from 4 March end on Saturday 23 May: the limit runs to Monday 25 May.
+    assert clock_named(system, petition, "petition.handling").due_at == end_of(5, 25)
 
 
 def test_a_policy_with_a_longer_review_window_gives_the_petitioner_that_long(system: System, clock: Clock):

@@ -12,6 +12,7 @@ from eventsourcing.persistence import StoredEvent
 from domain.disputes.dispute import Dispute, Level, Source, Status
 from domain.time.calendar import CHINA, Unit
 from domain.time.clocks import CaseClocks, clocks_id
+from domain.time.explain import explain
 from domain.time.policy import InProgress, Rule
 from infra.bootstrap import System
 from projections.runner import ProjectionRunner
@@ -141,3 +142,52 @@ def test_a_version_1_recount_keeps_the_days_the_clock_had_and_takes_the_new_due_
     )  # what the clock had at its start
     assert village.skipped == [{"day": "2026-10-07", "why": "holiday"}]
     assert as_v2.skipped == [{"day": "2026-09-27", "why": "holiday"}]  # Mid-Autumn, rolled to Monday the 28th
+
+
+def test_an_extension_recorded_at_version_1_says_it_was_counted_on_from_the_due_date(
+    system: System, clock: Clock
+):
+    """ClockExtended v1 counted the extension on from the limit's due date; v2 counts the limit and
+    its extension as one period from the start and says how that period counted."""
+    case, started = uuid4(), datetime(2026, 8, 3, 2, 0, tzinfo=UTC)
+    desk = system.casebook.deadlines
+    handling = desk.start(
+        "petition", case, clock="petition.handling", node=VILLAGE, attributes={}, started_at=started
+    )
+    desk.extend(
+        "petition",
+        case,
+        key=handling.key,
+        amount=30,
+        unit=Unit.CALENDAR_DAYS,
+        reason="survey",
+        approved_by="chen-jing",
+        at=started,
+        command_id="x",
+    )
+    transcoder = system.casebook.mapper.transcoder
+    records = system.casebook.recorder.select_events(clocks_id("petition", case))
+    assert records[-1].topic == CaseClocks.ClockExtended.TOPIC
+    state = transcoder.decode(records[-1].state)
+    assert state.pop("class_version") == 2
+    for field in ("counted", "skipped", "rolled_forward", "unknown_years", "last_day"):
+        state.pop(field)
+    copy = uuid4()
+    system.casebook.recorder.insert_events(
+        [replace(r, originator_id=copy) for r in records[:-1]]
+        + [replace(records[-1], originator_id=copy, state=transcoder.encode(state))]
+    )
+    as_v1 = system.casebook.repository.get(copy).clock(handling.key)
+    as_v2 = desk.clocks("petition", case).clock(handling.key)
+    assert as_v1.extension_counts == [
+        {
+            "counted": "from_previous_due",
+            "skipped": None,
+            "rolled_forward": None,
+            "unknown_years": None,
+            "last_day": None,
+        }
+    ]
+    assert as_v2.extension_counts[0]["counted"] == "one_period"
+    assert as_v2.due_at == datetime(2026, 11, 2, 23, 59, 59, tzinfo=CHINA)
+    assert "counted on from the limit's due time" in " ".join(explain(as_v1, started))
