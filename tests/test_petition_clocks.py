@@ -5,15 +5,23 @@ worked out by hand on the 2026 calendar (config/calendars/CN-2026.toml); China i
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from domain.errors import InvalidValue, TransitionNotAllowed
-from domain.petitions.petition import AcceptanceDecision, Channel, Opinion, Petition, PetitionType, Status
+from domain.petitions.petition import (
+    AcceptanceDecision,
+    Channel,
+    DeliveryMethod,
+    Opinion,
+    Petition,
+    PetitionType,
+    Status,
+)
 from domain.petitions.petitioner import Petitioner
-from domain.time.calendar import CHINA, Unit
+from domain.time.calendar import CHINA, CalendarYear, Unit
 from domain.time.clocks import ClockState
 from domain.time.explain import explain
 from infra.bootstrap import System
@@ -78,16 +86,22 @@ STEPS: list[tuple[Status, int, Any]] = [
     (
         Status.OPINION_GIVEN,
         8,
-        lambda d, i: d.give_opinion(
-            TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
+        lambda d, i: handed_over(
+            d.give_opinion(
+                TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
+            ),
+            d,
+            TOWNSHIP_STAFF,
         ),
     ),
     (Status.REVIEW_REQUESTED, 2, lambda d, i: d.request_review(AGENT, i, grounds="the receipt is forged")),
     (
         Status.REVIEWED,
         8,
-        lambda d, i: d.decide_review(
-            COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="genuine", legal_basis="Art. 35"
+        lambda d, i: handed_over(
+            d.decide_review(COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="genuine", legal_basis="Art. 35"),
+            d,
+            COUNTY_STAFF,
         ),
     ),
     (Status.RE_REVIEW_REQUESTED, 2, lambda d, i: d.request_re_review(AGENT, i, grounds="still disputed")),
@@ -99,6 +113,17 @@ STEPS: list[tuple[Status, int, Any]] = [
         ),
     ),
 ]
+
+
+def handed_over(petition: Petition, d: PetitionDesk, by: str, after: timedelta = timedelta()) -> Petition:
+    """The written answer just given, handed to the petitioner (`after` it was given)."""
+    return d.deliver_answer(
+        by,
+        petition.id,
+        method=DeliveryMethod.BY_HAND,
+        recipient="Zhang San",
+        received_at=petition.status_since + after,
+    )
 
 
 def petition_at(system: System, clock: Clock, status: Status, *, sync: bool = True, **facts: Any) -> Petition:
@@ -368,9 +393,10 @@ def test_a_stage_left_only_after_its_due_time_is_recorded_missed_not_met(system:
     petition = petition_at(system, clock, Status.ACCEPTED)
     due = clock_named(system, petition, "petition.handling").due_at
     clock.now = due + timedelta(days=2)  # the worker was down: the opinion comes late and is synced first
-    desk(system).give_opinion(
+    answered = desk(system).give_opinion(
         TOWNSHIP_STAFF, petition.id, outcome=Opinion.SUPPORT, facts="paid now", legal_basis="Art. 48"
     )
+    handed_over(answered, desk(system), TOWNSHIP_STAFF)
     [window] = keeper(system).sync(petition.id, 0).clocks
     handling = clock_named(system, petition, "petition.handling")
     assert (handling.status, handling.ended_at) == ("missed", due)
@@ -790,3 +816,164 @@ def test_a_reminder_whose_moment_fell_in_a_hearing_is_recorded_when_the_clock_co
     keeper(system).due(petition.id, 0, handling.key, 0.5)
     [reminder] = clock_named(system, petition, "petition.handling").reminders_sent
     assert reminder["at"] == clock()
+
+
+# -- the petitioner's windows run from the receipt of the written answer (Arts. 35–36) ----------
+
+
+def test_the_review_window_runs_from_when_the_petitioner_received_the_answer_by_post(
+    system: System, clock: Clock
+):
+    petition = petition_at(system, clock, Status.ACCEPTED)
+    clock.advance(timedelta(days=8))  # Thursday 12 March, 17:00
+    answered = desk(system).give_opinion(
+        TOWNSHIP_STAFF, petition.id, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
+    )
+    # Posted, not yet received: no window runs, and nothing can conclude the petition.
+    assert keeper(system).sync(petition.id, 0).clocks == []
+    assert desk(system).window_closes(answered) is None
+    assert "deliver_answer" in answered.allowed_actions()
+    clock.advance(timedelta(days=7))
+    with pytest.raises(TransitionNotAllowed, match="receipt of the written answer is not recorded"):
+        desk(system).conclude(COUNTY_STAFF, petition.id)
+    received = datetime(2026, 3, 17, 10, 0, tzinfo=CHINA)  # the date on the postal receipt
+    delivered = desk(system).deliver_answer(
+        TOWNSHIP_STAFF,
+        petition.id,
+        method=DeliveryMethod.BY_POST,
+        recipient="Zhang San",
+        received_at=received,
+        reference="XA 1234 5678 CN",
+    )
+    assert delivered.deliveries["opinion"]["method"] == "by_post"
+    assert "deliver_answer" not in delivered.allowed_actions()
+    [window] = keeper(system).sync(petition.id, 0).clocks
+    # 30 days from Tuesday 17 March end on Thursday 16 April, not on Saturday 11 April (Monday 13
+    # April after the weekend), as they would from the opinion's recording.
+    assert (window.clock, window.started_at, window.due_at) == (
+        "petition.review_request",
+        received,
+        end_of(4, 16),
+    )
+    assert desk(system).windows(delivered)["review_window_closes"] == end_of(4, 16)
+    clock.now = datetime(2026, 4, 15, 9, 0, tzinfo=CHINA)  # 34 days after the opinion was recorded
+    assert (
+        desk(system).request_review(AGENT, petition.id, grounds="in time").status == Status.REVIEW_REQUESTED
+    )
+    keeper(system).sync(petition.id, 0)
+    assert clock_named(system, petition, "petition.review_request").outcome == "met: review requested"
+
+
+def test_an_answer_is_received_once_and_not_before_it_was_given(system: System, clock: Clock):
+    petition = petition_at(system, clock, Status.ACCEPTED)
+    clock.advance(timedelta(days=8))
+    answered = desk(system).give_opinion(
+        TOWNSHIP_STAFF, petition.id, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
+    )
+    for at, field in (
+        (answered.status_since - timedelta(hours=1), "before"),
+        (clock() + timedelta(days=1), "once"),
+    ):
+        with pytest.raises(InvalidValue, match=field) as refused:
+            desk(system).deliver_answer(
+                TOWNSHIP_STAFF,
+                petition.id,
+                method=DeliveryMethod.BY_HAND,
+                recipient="Zhang San",
+                received_at=at,
+            )
+        assert refused.value.field == "received_at"
+    handed_over(answered, desk(system), TOWNSHIP_STAFF)
+    with pytest.raises(TransitionNotAllowed, match="runs from that receipt"):
+        handed_over(answered, desk(system), TOWNSHIP_STAFF)
+
+
+def test_the_re_review_window_runs_from_the_receipt_of_the_review_decision(system: System, clock: Clock):
+    petition = petition_at(system, clock, Status.REVIEW_REQUESTED)
+    clock.advance(timedelta(days=8))
+    reviewed = desk(system).decide_review(
+        COUNTY_STAFF, petition.id, outcome=Opinion.EXPLAIN, facts="genuine", legal_basis="Art. 35"
+    )
+    assert keeper(system).sync(petition.id, 0).clocks == []
+    clock.advance(timedelta(days=3))
+    handed_over(reviewed, desk(system), COUNTY_STAFF, after=timedelta(days=3))
+    [window] = keeper(system).sync(petition.id, 0).clocks
+    assert (window.clock, window.started_at) == (
+        "petition.re_review_request",
+        reviewed.status_since + timedelta(days=3),
+    )
+
+
+# -- a year whose holiday notice is not loaded: statutory holidays, provisionally ---------------
+
+
+def _answered_on_2_december(system: System, clock: Clock) -> Petition:
+    clock.now = datetime(2026, 11, 22, 10, 0, tzinfo=CHINA)
+    petition = petition_at(system, clock, Status.OPINION_GIVEN)  # opinion given and received on 2 December
+    assert petition.status_since.astimezone(CHINA).date().isoformat() == "2026-12-02"
+    return petition
+
+
+def test_a_window_running_into_an_unloaded_year_skips_its_statutory_holidays_provisionally(
+    system: System, clock: Clock
+):
+    petition = _answered_on_2_december(system, clock)
+    window = clock_named(system, petition, "petition.review_request")
+    # Day 30 is Friday 1 January 2027, New Year's Day by the national regulation even before
+    # the State Council's notice for 2027 is loaded; then a weekend: open to Monday 4 January.
+    assert window.due_at == datetime(2027, 1, 4, 23, 59, 59, tzinfo=CHINA)
+    assert window.unknown_years == [2027] and window.provisional
+    assert {
+        "day": "2027-01-01",
+        "why": "New Year's Day (provisional: calendar for 2027 not loaded)",
+    } in window.skipped
+    assert any(
+        line.startswith("Provisional: no holiday notice is loaded for 2027")
+        for line in explain(window, clock())
+    )
+    clock.now = datetime(2027, 1, 4, 9, 0, tzinfo=CHINA)  # Monday
+    assert desk(system).request_review(AGENT, petition.id, grounds="after the holiday").status == (
+        Status.REVIEW_REQUESTED
+    )
+
+
+def test_a_window_closing_on_a_provisional_count_concludes_nothing_until_the_year_is_loaded(
+    system: System, clock: Clock
+):
+    petition = _answered_on_2_december(system, clock)
+    window = clock_named(system, petition, "petition.review_request")
+    come(system, petition, "petition.review_request")
+    held = clock_named(system, petition, "petition.review_request")
+    assert held.status == "held" and desk(system).get(None, petition.id).status == Status.OPINION_GIVEN
+    assert "not concluded until the holiday notice for 2027 is loaded" in explain(held, clock())[-1]
+    clock.now = datetime(2027, 1, 5, 9, 0, tzinfo=CHINA)
+    with pytest.raises(TransitionNotAllowed, match="holiday notice is not loaded"):
+        desk(system).conclude(COUNTY_STAFF, petition.id)
+    # The notice for 2027 is loaded (here: 1–3 January off, no make-up day): the window is
+    # counted again and, closed by then, concludes the petition at its due time.
+    system.casebook.rulebook.load_calendar_year(
+        "system:operator",
+        region="CN",
+        year=CalendarYear(2027, frozenset({date(2027, 1, d) for d in (1, 2, 3)}), frozenset()),
+        reason="State Council notice for 2027",
+        source="test",
+        authorise=False,
+    )
+    moved = system.casebook.deadlines.recompute_open_clocks(
+        reason="calendar CN 2027 loaded", at=clock(), year=2027
+    )
+    assert moved == [("petition", str(petition.id))]
+    counted = clock_named(system, petition, "petition.review_request")
+    assert (counted.status, counted.provisional, counted.due_at) == ("running", False, window.due_at)
+    come(system, petition, "petition.review_request")
+    concluded = desk(system).get(None, petition.id)
+    assert concluded.status == Status.CONCLUDED and concluded.conclusion["at"] == window.due_at
+
+
+def test_a_request_after_a_provisional_close_is_not_refused(system: System, clock: Clock):
+    petition = _answered_on_2_december(system, clock)
+    come(system, petition, "petition.review_request")
+    clock.now = datetime(2027, 1, 5, 9, 0, tzinfo=CHINA)  # the day after the provisional close
+    assert desk(system).request_review(AGENT, petition.id, grounds="a notice may give more days").status == (
+        Status.REVIEW_REQUESTED
+    )

@@ -40,7 +40,7 @@ class ClockState:
     skipped: list[dict[str, str]]
     rolled_forward: bool
     unknown_years: list[int]
-    status: str = "running"  # running | paused | stopped | missed
+    status: str = "running"  # running | paused | held | stopped | missed
     paused_at: datetime | None = None
     pauses: list[dict[str, Any]] = field(default_factory=list)
     extensions: list[dict[str, Any]] = field(default_factory=list)
@@ -51,6 +51,7 @@ class ClockState:
     ended_at: datetime | None = None
     settled: str | None = None  # what finally answered a missed deadline
     settled_at: datetime | None = None
+    held: str | None = None  # why the due time's consequence waited for a calendar
 
     @property
     def overdue(self) -> bool:
@@ -58,7 +59,12 @@ class ClockState:
 
     @property
     def open(self) -> bool:
-        return self.status in ("running", "paused")
+        return self.status in ("running", "paused", "held")
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the count reaches into a year whose holiday notice is not loaded."""
+        return bool(self.unknown_years)
 
     def reminder_at(self, fraction: float) -> datetime:
         """When the reminder at `fraction` of the rule's period comes, as the clock now stands."""
@@ -320,6 +326,8 @@ class CaseClocks(Aggregate):
             )
             clock.calendar_version, clock.due_at = self.calendar_version, self.due_at
             clock.policy_version, clock.rule = self.policy_version, self.rule
+            if clock.status == "held":
+                clock.status = "running"  # counted again: what follows is decided on the new count
             if self.skipped is not None:
                 clock.skipped = list(self.skipped)
             if self.rolled_forward is not None:
@@ -327,6 +335,20 @@ class CaseClocks(Aggregate):
             if self.unknown_years is not None:
                 clock.unknown_years = list(self.unknown_years)
             clock.reminders_at = _reminders(clock)
+
+    class DueTimeHeld(Event):
+        """The due time came on a provisional count (a year whose holiday notice is not loaded):
+        what would follow — concluding a petitioner's case — waits until the year is loaded and
+        the clock counted again, since the notice may give more days."""
+
+        TOPIC = "fengqiao.clocks:DueTimeHeld"
+        key: str
+        due_at: datetime
+        reason: str
+
+        def apply(self, c: CaseClocks) -> None:
+            clock = c.clocks[self.key]
+            clock.status, clock.held = "held", self.reason
 
     class DeadlineMissed(Event):
         """The due time passed with the clock still running; says what followed."""
@@ -513,6 +535,13 @@ class CaseClocks(Aggregate):
         )
         return True
 
+    def hold(self, *, key: str, reason: str, **stamp: Any) -> bool:
+        clock = self.clocks.get(key)
+        if clock is None or clock.status != "running":
+            return False
+        self.trigger_event(self.DueTimeHeld, key=key, due_at=clock.due_at, reason=reason, **stamp)
+        return True
+
     def miss(self, *, key: str, consequence: str, **stamp: Any) -> bool:
         clock = self.clocks.get(key)
         if clock is None or not clock.open:
@@ -565,6 +594,7 @@ EVENT_CLASSES = (
     CaseClocks.ClockResumed,
     CaseClocks.ClockExtended,
     CaseClocks.DueDateRecomputed,
+    CaseClocks.DueTimeHeld,
     CaseClocks.DeadlineMissed,
     CaseClocks.MissedDeadlineSettled,
     CaseClocks.ClockStopped,

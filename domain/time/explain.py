@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.time.calendar import CHINA, CLOCK_UNITS, Unit
 from domain.time.clocks import ClockState, paused_days
+from domain.time.holidays import REGULATION
 from domain.time.policy import CLOCKS, Rule
 
 
@@ -75,8 +76,12 @@ def explain(clock: ClockState, now: datetime) -> list[str]:
             "working day; the extension lengthens the period, it does not start from that day."
         )
     if clock.unknown_years:
+        years = ", ".join(map(str, clock.unknown_years))
         lines.append(
-            f"No calendar is loaded for {', '.join(map(str, clock.unknown_years))}: only weekends were skipped there."
+            f"Provisional: no holiday notice is loaded for {years}, so only its statutory holidays "
+            f"({REGULATION}) and weekends were skipped there; the notice may add bridging days off and "
+            "make-up working days, and loading it counts this clock again. Nothing is concluded or "
+            "refused on this count until then."
         )
     for pause in clock.pauses:
         lines.append(f"Paused {_when(pause['from'])} to {_when(pause['to'])}: {_not_counted(rule, pause)}.")
@@ -102,6 +107,8 @@ def explain(clock: ClockState, now: datetime) -> list[str]:
         )
     if clock.status == "missed":
         lines.append(f"Passed unmet on {_when(clock.ended_at or clock.due_at)}: {clock.outcome}.")
+    elif clock.status == "held":
+        lines.append(f"The due time came on a provisional count; what follows waits: {clock.held}.")
     elif clock.status == "stopped":
         lines.append(f"Stopped {_when(clock.ended_at or clock.due_at)}: {clock.outcome}.")
     elif clock.due_at < now:
