@@ -183,7 +183,7 @@ def test_each_status_runs_its_clocks_at_the_body_that_acts_from_when_the_status_
         clock(),
         end_of(3, 17),
     )
-    assert (route.policy_version, route.calendar, route.rule["unit"]) == ("2026.1", "CN", "calendar_days")
+    assert (route.policy_version, route.calendar, route.rule["unit"]) == ("2026.2", "CN", "calendar_days")
 
     expected = {
         # Routed Tuesday 3 March: acceptance notified within 15 days (Wednesday 18 March); the
@@ -590,6 +590,7 @@ def test_the_extension_moves_the_reminders_not_yet_sent_to_their_share_of_the_lo
 
 
 def test_a_hearing_moves_the_reminders_after_it_by_its_length(system: System, clock: Clock):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     clock.advance(timedelta(days=10))  # Saturday 14 March, before either reminder
     desk(system).start_hearing(TOWNSHIP_STAFF, petition.id)
@@ -627,7 +628,7 @@ def _adopt(system: System, **changed: tuple[int, Unit]) -> None:
         replace(r, amount=changed[r.clock.split(".")[1]][0], unit=changed[r.clock.split(".")[1]][1])
         if r.clock.startswith("petition.") and r.clock.split(".")[1] in changed
         else r
-        for r in book.current().policy("2026.1").rules
+        for r in book.current().policy("2026.2").rules
     ]
     book.adopt_policy(
         "system:operator",
@@ -721,9 +722,85 @@ def test_an_extension_after_the_handling_limit_was_recorded_missed_is_refused(sy
 # -- hearings -----------------------------------------------------------------------------------
 
 
-def test_a_hearing_pauses_the_handling_clock_and_its_days_are_added_when_it_ends(
+def hearings_pause_handling_and_review(system: System) -> None:
+    """A township's own policy from 1 March 2026 under which hearings pause the handling and
+    review limits too (the shipped one pauses only the re-review limit, Art. 36)."""
+    book = system.casebook.rulebook
+    rules = [
+        replace(r, paused_by=("hearing",), basis="township rule 4: hearing time is not counted")
+        if r.clock in ("petition.handling", "petition.review_decision")
+        else r
+        for r in book.current().policy("2026.2").rules
+    ]
+    book.adopt_policy(
+        "system:operator",
+        version="2026.3-hearings",
+        effective_from=datetime(2026, 3, 1, tzinfo=CHINA),
+        in_progress="at_clock_start",
+        rules=rules,
+        reason="township rules: hearing time not counted in any decision limit",
+        source="test",
+        authorise=False,
+    )
+
+
+def test_by_the_shipped_policy_a_hearing_does_not_pause_the_handling_limit_art_34(
     system: System, clock: Clock
 ):
+    petition = petition_at(system, clock, Status.ACCEPTED)
+    clock.advance(timedelta(days=10))
+    desk(system).start_hearing(TOWNSHIP_STAFF, petition.id)
+    [handling] = keeper(system).sync(petition.id, 0).clocks
+    assert (handling.status, handling.due_at) == ("running", end_of(5, 6))
+    clock.advance(timedelta(days=3))
+    desk(system).end_hearing(TOWNSHIP_STAFF, petition.id, summary="both sides heard")
+    [handling] = keeper(system).sync(petition.id, 0).clocks
+    assert (handling.status, handling.due_at, handling.pauses) == ("running", end_of(5, 6), [])
+    assert (
+        "Basis: Art. 34: handled within 60 days of acceptance; a hearing's time counts (the article makes "
+        "no exception)."
+    ) in explain(handling, clock())
+
+
+def test_by_the_shipped_policy_a_hearing_does_not_pause_the_review_limit_art_35(system: System, clock: Clock):
+    petition = petition_at(system, clock, Status.REVIEW_REQUESTED)
+    due = clock_named(system, petition, "petition.review_decision").due_at
+    clock.advance(timedelta(days=1))
+    desk(system).start_hearing(COUNTY_STAFF, petition.id)
+    clock.advance(timedelta(hours=2))
+    desk(system).end_hearing(COUNTY_STAFF, petition.id, summary="heard")
+    [decision] = keeper(system).sync(petition.id, 0).clocks
+    assert (decision.clock, decision.status, decision.due_at, decision.pauses) == (
+        "petition.review_decision",
+        "running",
+        due,
+        [],
+    )
+
+
+def test_a_hearing_pauses_the_re_review_limit_and_explain_cites_art_36(system: System, clock: Clock):
+    petition = petition_at(system, clock, Status.RE_REVIEW_REQUESTED)
+    due = clock_named(system, petition, "petition.re_review_decision").due_at
+    clock.advance(timedelta(days=2))
+    desk(system).start_hearing(COUNTY_STAFF, petition.id)
+    [paused] = keeper(system).sync(petition.id, 0).clocks
+    assert paused.status == "paused"
+    clock.advance(timedelta(days=1))
+    desk(system).end_hearing(COUNTY_STAFF, petition.id, summary="heard over two days")
+    [resumed] = keeper(system).sync(petition.id, 0).clocks
+    # Requested on Tuesday 24 March: due Thursday 23 April; the hearing's two local days not
+    # counted make it Saturday 25 April, so the re-review is due on Monday 27 April.
+    assert (due, resumed.status, resumed.due_at) == (end_of(4, 23), "running", end_of(4, 27))
+    [line] = [line for line in explain(resumed, clock()) if line.startswith("Paused ")]
+    assert line.endswith(
+        "are not counted (Art. 36: the re-review decided within 30 days; hearing time is not counted)."
+    )
+
+
+def test_a_hearing_pauses_the_handling_clock_where_the_policy_says_so_and_its_days_are_added_when_it_ends(
+    system: System, clock: Clock
+):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     key = clock_named(system, petition, "petition.handling").key
     clock.advance(timedelta(days=10))  # Saturday 14 March, 17:00
@@ -747,7 +824,7 @@ def test_a_hearing_pauses_the_handling_clock_and_its_days_are_added_when_it_ends
     )
     assert (
         "Paused 2026-03-14 17:00:00 CST to 2026-03-17 17:00:00 CST: the local days 2026-03-14 to 2026-03-17 "
-        "are not counted."
+        "are not counted (township rule 4: hearing time is not counted)."
     ) in explain(resumed, clock())
     kinds = [type(e).__name__ for e in clock_events(system, petition)]
     assert (kinds.count("ClockPaused"), kinds.count("ClockResumed")) == (1, 1)
@@ -757,6 +834,7 @@ def test_a_hearing_day_that_moves_the_last_day_onto_a_holiday_leaves_the_due_tim
     system: System,
     clock: Clock,
 ):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     clock.advance(timedelta(days=10))
     desk(system).start_hearing(TOWNSHIP_STAFF, petition.id)
@@ -769,6 +847,7 @@ def test_a_hearing_day_that_moves_the_last_day_onto_a_holiday_leaves_the_due_tim
 
 
 def test_a_hearing_learnt_of_only_after_it_ended_is_still_counted_in_order(system: System, clock: Clock):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.REVIEW_REQUESTED)
     clock.advance(timedelta(days=1))
     desk(system).start_hearing(COUNTY_STAFF, petition.id)
@@ -785,6 +864,7 @@ def test_a_hearing_learnt_of_only_after_it_ended_is_still_counted_in_order(syste
 
 
 def test_a_due_time_that_came_during_a_hearing_not_yet_synced_is_not_missed(system: System, clock: Clock):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     handling = clock_named(system, petition, "petition.handling")
     clock.now = handling.due_at - timedelta(days=1)
@@ -794,6 +874,7 @@ def test_a_due_time_that_came_during_a_hearing_not_yet_synced_is_not_missed(syst
 
 
 def test_a_hearing_after_the_limit_passed_does_not_save_it(system: System, clock: Clock):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     handling = clock_named(system, petition, "petition.handling")
     clock.now = handling.due_at + timedelta(hours=1)
@@ -805,6 +886,7 @@ def test_a_hearing_after_the_limit_passed_does_not_save_it(system: System, clock
 def test_a_reminder_whose_moment_fell_in_a_hearing_is_recorded_when_the_clock_counts_again(
     system: System, clock: Clock
 ):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     handling = clock_named(system, petition, "petition.handling")
     clock.now = handling.reminders_at[0] - timedelta(days=1)

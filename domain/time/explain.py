@@ -66,6 +66,8 @@ def explain(clock: ClockState, now: datetime) -> list[str]:
         + f", policy version {clock.policy_version}.",
         f"Counted on the {clock.calendar} calendar, version {clock.calendar_version}.",
     ]
+    if rule.basis:
+        lines.insert(3, f"Basis: {rule.basis}.")
     if clock.skipped:
         lines.append(f"Days not counted: {_days(clock.skipped)}.")
     if clock.rolled_forward:
@@ -84,7 +86,10 @@ def explain(clock: ClockState, now: datetime) -> list[str]:
             "refused on this count until then."
         )
     for pause in clock.pauses:
-        lines.append(f"Paused {_when(pause['from'])} to {_when(pause['to'])}: {_not_counted(rule, pause)}.")
+        cited = f" ({rule.basis})" if rule.basis else ""
+        lines.append(
+            f"Paused {_when(pause['from'])} to {_when(pause['to'])}: {_not_counted(rule, pause)}{cited}."
+        )
     if clock.status == "paused" and clock.paused_at:
         lines.append(f"Paused since {_when(clock.paused_at)}: the due time will move by the pause.")
     for i, extension in enumerate(clock.extensions):

@@ -19,8 +19,9 @@ are reminded):
 | reviewed            | petition.re_review_request  | the node it concerns | concluded by the system  |
 | re-review requested | petition.re_review_decision | the re-reviewing body| overdue                  |
 
-A hearing pauses the decision clock of its stage (hearing time is not counted, Art. 36); the
-one extension of handling extends the handling clock (Art. 34). Both are applied in the order
+A hearing pauses the decision clock of its stage where the clock's rule says so (`paused_by`
+in the policy: by default only the re-review limit, whose article does not count hearing time,
+Art. 36); the one extension of handling extends the handling clock (Art. 34). Both are applied in the order
 they happened, idempotently, from what the petition records. A stage the petition left only
 after its due time is recorded as missed, not met, even when the workflow learns of both at once.
 """
@@ -312,8 +313,9 @@ def _left_at(p: Petition, clock: ClockState) -> datetime | None:
 def _counting_steps(p: Petition, clock: ClockState, left: datetime | None) -> list[tuple[datetime, int, int]]:
     """The hearings and the extension that count on this clock, as (moment, step, hearing)."""
     steps = []
+    paused = Rule.from_data(clock.rule).pauses_for("hearing")  # the policy says, by the limit's article
     for i, held in enumerate(p.hearings):
-        if PAUSED_BY[held["stage"]] != clock.clock or held["started_at"] < clock.started_at:
+        if not paused or PAUSED_BY[held["stage"]] != clock.clock or held["started_at"] < clock.started_at:
             continue
         if left is not None and held["started_at"] > left:
             continue
