@@ -383,9 +383,10 @@ async def test_a_petition_through_review_and_re_review_with_a_hearing_to_conclus
     final = await case.handle().result()
     assert case.clocks()["petition.review_decision"].outcome == "met: review decided"
     assert final.ended and final.clocks == []
-    assert history(case.system, case.petition)[-5:] == [
+    assert history(case.system, case.petition)[-6:] == [
         "HearingEnded",
         "ReviewDecided",
+        "AnswerDelivered",
         "ReReviewRequested",
         "ReReviewDecided",
         "Concluded",
