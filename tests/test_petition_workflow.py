@@ -16,8 +16,8 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from domain.petitions.petition import AcceptanceDecision, Opinion, Petition, Status
 from domain.time.calendar import CHINA, CalendarYear, Unit
-from domain.time.holidays import statutory_holidays
 from domain.time.clocks import ClockState
+from domain.time.holidays import statutory_holidays
 from infra.bootstrap import System
 from tests.support import Clock, eventually
 from tests.test_petition_clocks import (

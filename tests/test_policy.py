@@ -63,8 +63,10 @@ def write(tmp_path: Path, body: str) -> Path:
             "line 5: rule #1: unknown pause 'strike'",
         ),
         (
-            '\n[[rule]]\nclock = "petition.review_request"\namount = 30\nunit = "calendar_days"\n'
-            'paused_by = ["hearing"]\n',
+            (
+                '\n[[rule]]\nclock = "petition.review_request"\namount = 30\nunit = "calendar_days"\n'
+                'paused_by = ["hearing"]\n'
+            ),
             "line 5: rule #1: a hearing cannot pause petition.review_request",
         ),
         (

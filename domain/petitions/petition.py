@@ -2,7 +2,7 @@
 accepted or not (or objected to), diverted to a legal procedure or answered with a handling
 opinion, reviewed and re-reviewed on request, concluded. An accusation is secret.
 
-Its time limits are the deadline policy's (domain/petition_clocks.py keeps them): a command
+Its time limits are the deadline policy's (service/petitions/clocks.py keeps them): a command
 that depends on one — a request within a window, an objection, an extension — is given the
 moment the window closes or the limit allows, and checks against it."""
 
