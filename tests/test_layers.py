@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("domain", "service", "api", "workflows", "projections", "infra")
-EDGES = ("api", "workflows", "projections", "infra")
+PACKAGES = ("domain", "service", "api", "workflows", "projections", "infra", "web")
+EDGES = ("api", "workflows", "projections", "infra", "web")
 # Pure computation the model may use as it uses the standard library: no I/O, no framework.
 MODEL_LIBRARIES = {"lunar_python": "the lunar calendar and solar terms of the statutory holidays"}
 
