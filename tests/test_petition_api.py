@@ -264,14 +264,14 @@ def test_a_hearing_is_held_and_ended_and_the_petition_shows_its_time_limits(
     # are recorded too, ended when it left them.
     assert sorted((c["clock"], c["status"]) for c in during["clocks"]) == [
         ("petition.acceptance_notice", "stopped"),
-        ("petition.handling", "paused"),
+        ("petition.handling", "running"),  # a hearing's time counts in the handling limit (Art. 34)
         ("petition.objection", "stopped"),
         ("petition.route", "stopped"),
     ]
     [handling] = [c for c in during["clocks"] if c["clock"] == "petition.handling"]
     assert (handling["clock"], handling["status"], handling["node"]) == (
         "petition.handling",
-        "paused",
+        "running",
         TOWNSHIP,
     )
     # Accepted Monday 2 March: 60 days end on Friday 1 May, in the Labour Day holiday (1-5 May):
@@ -283,11 +283,11 @@ def test_a_hearing_is_held_and_ended_and_the_petition_shows_its_time_limits(
     assert "give_opinion" in ended["allowed_actions"]
     keeper.sync(petition_id, 0)
     after = api.get(f"/petitions/{petition['id']}", headers=auth("auditor")).json()
-    # The hearing on Thursday 5 and Friday 6 March is not counted: the 60 days now end on Sunday
-    # 3 May, still in the holiday, so the opinion is still due at the end of Wednesday 6 May.
+    # The hearing on Thursday 5 and Friday 6 March counts (the shipped policy pauses only the
+    # re-review limit, Art. 36): the opinion is still due at the end of Wednesday 6 May.
     [handling] = [c for c in after["clocks"] if c["clock"] == "petition.handling"]
     assert handling["due_at"] == "2026-05-06T23:59:59+08:00"
-    assert handling["pauses"] == [{"from": "2026-03-05T09:00:00Z", "to": "2026-03-06T09:00:00Z"}]
+    assert handling["pauses"] == []
     assert [e["type"] for e in after["history"]][-2:] == ["HearingStarted", "HearingEnded"]
 
 
