@@ -54,7 +54,7 @@ def three_disputes(system: System, clock: Clock) -> dict[str, Dispute]:
     foreign = report(system, grid=FOREIGN_GRID, role="foreign_grid_member")
     for dispute in (settled, late, foreign):
         keeper.sync(dispute.id, 0)
-    system.casebook.disputes.record_agreement(
+    system.casebook.disputes.reach_agreement(
         person("grid_member"), settled.id, form=AgreementForm.ORAL, terms="ok"
     )
     keeper.sync(settled.id, 0)

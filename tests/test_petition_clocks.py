@@ -78,7 +78,7 @@ STEPS: list[tuple[Status, int, Any]] = [
     (
         Status.OPINION_GIVEN,
         8,
-        lambda d, i: d.give_opinion(
+        lambda d, i: d.give_handling_opinion(
             TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
         ),
     ),
@@ -242,7 +242,7 @@ def test_a_petition_objected_to_has_to_be_routed_again_within_a_new_route_limit(
 
 def test_a_diverted_complaint_ends_its_clocks_and_its_workflow(system: System, clock: Clock):
     petition = petition_at(system, clock, Status.ACCEPTED)
-    desk(system).divert(
+    desk(system).divert_to_legal_procedure(
         TOWNSHIP_STAFF, petition.id, procedure="litigation", body="Anping People's Court", reason="a contract"
     )
     time = keeper(system).sync(petition.id, 0)
@@ -368,7 +368,7 @@ def test_a_stage_left_only_after_its_due_time_is_recorded_missed_not_met(system:
     petition = petition_at(system, clock, Status.ACCEPTED)
     due = clock_named(system, petition, "petition.handling").due_at
     clock.now = due + timedelta(days=2)  # the worker was down: the opinion comes late and is synced first
-    desk(system).give_opinion(
+    desk(system).give_handling_opinion(
         TOWNSHIP_STAFF, petition.id, outcome=Opinion.SUPPORT, facts="paid now", legal_basis="Art. 48"
     )
     [window] = keeper(system).sync(petition.id, 0).clocks
@@ -382,7 +382,7 @@ def test_a_due_time_for_a_petition_that_moved_on_in_time_stops_the_clock_as_met(
     petition = petition_at(system, clock, Status.ACCEPTED)
     key = clock_named(system, petition, "petition.handling").key
     clock.advance(timedelta(days=5))
-    desk(system).give_opinion(
+    desk(system).give_handling_opinion(
         TOWNSHIP_STAFF, petition.id, outcome=Opinion.SUPPORT, facts="paid", legal_basis="Art. 48"
     )
     keeper(system).due(petition.id, 0, key, None)
