@@ -105,7 +105,7 @@ def _rule(path: Path, line: int | None, i: int, entry: dict[str, Any]) -> Rule:
         raise _refuse(path, line, f"{where}: reminders must be a list of fractions")
     unknown = set(entry) - {"clock", "amount", "unit", "when", "reminders"}
     if unknown:
-        raise _refuse(path, line, f"{where}: unknown key {sorted(unknown)[0]!r}")
+        raise _refuse(path, line, f"{where}: unknown key {min(unknown)!r}")
     return Rule(
         entry["clock"], entry["amount"], Unit(entry["unit"]), when, tuple(float(r) for r in reminders)
     )

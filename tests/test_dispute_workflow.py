@@ -179,7 +179,7 @@ def test_a_major_dispute_is_filed_with_the_township_at_once(sqlite):
     system, clock = sqlite
 
     async def scenario() -> None:
-        async with running(system, clock) as (env, dispatcher):
+        async with running(system, clock) as (_env, dispatcher):
             dispute = report(system, Severity.MAJOR)
             await dispatcher.catch_up()
 

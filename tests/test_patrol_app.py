@@ -284,9 +284,7 @@ def test_a_patrol_from_the_first_sign_in_to_its_closing_record(system: System, c
         patrols.sign_in_at_checkpoint(person(role), shift.id, checkpoint="C1")
     clock.advance(timedelta(minutes=40))
     patrols.sign_in_at_checkpoint(person("patrol_leader"), shift.id, checkpoint="C3")
-    patrols.miss_checkpoint(
-        person("patrol_leader"), shift.id, checkpoint="C2", reason="school gate blocked"
-    )
+    patrols.miss_checkpoint(person("patrol_leader"), shift.id, checkpoint="C2", reason="school gate blocked")
     clock.advance(timedelta(hours=2))
     for role in ("patrol_leader", "patrol_member"):
         patrols.sign_in_at_end(person(role), shift.id)
@@ -339,9 +337,7 @@ def test_leading_a_shift_is_for_those_who_lead_patrols_over_its_node(system: Sys
     with pytest.raises(AccessDenied, match="outside Xu Gang's jurisdiction"):
         desk(system).close_shift(person("foreign_patrol_leader"), shift.id)
     assert head(system) == before
-    desk(system).miss_checkpoint(
-        person("township_patrol_leader"), shift.id, checkpoint="C1", reason="x"
-    )
+    desk(system).miss_checkpoint(person("township_patrol_leader"), shift.id, checkpoint="C1", reason="x")
     desk(system).sign_in_at_end(person("patrol_member"), shift.id)
     assert desk(system).close_shift(person("township"), shift.id).status == ShiftStatus.CLOSED
 

@@ -45,8 +45,10 @@ def write(tmp_path: Path, body: str) -> Path:
             "line 5: .*unit 'weeks' is not one of",
         ),
         (
-            '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.gird"\n'
-            'amount = 1\nunit = "hours"\n',
+            (
+                '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n'
+                '\n[[rule]]\nclock = "dispute.gird"\namount = 1\nunit = "hours"\n'
+            ),
             "line 10: rule #2: unknown clock 'dispute.gird'",
         ),
         (
@@ -59,8 +61,10 @@ def write(tmp_path: Path, body: str) -> Path:
             "line 5: rule #1: reminders are fractions",
         ),
         (
-            '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.grid"\n'
-            'amount = 2\nunit = "hours"\n',
+            (
+                '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n'
+                '\n[[rule]]\nclock = "dispute.grid"\namount = 2\nunit = "hours"\n'
+            ),
             "line 10: rule #2: a second rule for dispute.grid",
         ),
         ("\n[[rule\n", "line 5"),

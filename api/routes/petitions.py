@@ -31,7 +31,8 @@ PETITIONS = CaseKind("petition", desk=lambda cb: cb.petitions, public=s.Petition
 def register_petition(
     body: s.PetitionRegisterIn, person: CurrentPerson, system: SystemDep, response: Response, meta: Meta
 ) -> s.PetitionPublic:
-    """Register a letter, visit, call or message at the node it concerns; repeats and leapfrog visits are flagged."""
+    """Register a letter, visit, call or message at the node it concerns; repeats and leapfrog visits are
+    flagged."""
     petition = system.casebook.petitions.register(
         person,
         node=body.node,
@@ -56,7 +57,8 @@ def register_petition(
 def read_petition(
     petition_id: UUID, person: CurrentPerson, system: SystemDep, response: Response
 ) -> s.PetitionWithHistory:
-    """Read a petition, every event of its history and its time limits; an accusation's content and accuser are withheld from those who may not see them."""
+    """Read a petition, every event of its history and its time limits; an accusation's content and accuser
+    are withheld from those who may not see them."""
     desk = system.casebook.petitions
     petition, history, withheld = desk.read(person, petition_id)
     response.headers["ETag"] = f'"{petition.version}"'

@@ -47,7 +47,8 @@ def explain(clock: ClockState, now: datetime) -> list[str]:
         lines.append("The last day was not a working day, so the limit ran to the next working day.")
     if clock.unknown_years:
         lines.append(
-            f"No calendar is loaded for {', '.join(map(str, clock.unknown_years))}: only weekends were skipped there."
+            f"No calendar is loaded for {', '.join(map(str, clock.unknown_years))}: only weekends were "
+            "skipped there."
         )
     for pause in clock.pauses:
         lines.append(f"Paused {_when(pause['from'])} to {_when(pause['to'])}: {_not_counted(rule, pause)}.")
@@ -55,7 +56,8 @@ def explain(clock: ClockState, now: datetime) -> list[str]:
         lines.append(f"Paused since {_when(clock.paused_at)}: the due time will move by the pause.")
     for extension in clock.extensions:
         lines.append(
-            f"Extended by {extension['amount']} {extension['unit'].replace('_', ' ')} on {_when(extension['at'])}, "
+            f"Extended by {extension['amount']} {extension['unit'].replace('_', ' ')} on "
+            f"{_when(extension['at'])}, "
             f"approved by {extension['approved_by']}: {extension['reason']}."
         )
     for change in clock.recomputations:
