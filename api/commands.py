@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 import structlog
+from eventsourcing.domain import Aggregate
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel
 
@@ -26,7 +27,8 @@ from infra.bootstrap import System
 from service.casebook import Casebook
 
 log = structlog.get_logger()
-COMMANDS: list[tuple[CaseKind, Command]] = []  # every command route added, for the tests and docs
+Case = TypeVar("Case", bound=Aggregate)
+COMMANDS: list[tuple[CaseKind[Any], Command]] = []  # every command route added, for the tests and docs
 
 
 def snake(name: str) -> str:
@@ -35,22 +37,22 @@ def snake(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class CaseKind:
+class CaseKind(Generic[Case]):
     """The cases a family of command routes acts on."""
 
     name: str  # the case's name in paths, ids and logs: "dispute" → {dispute_id}, dispute.<event>
     desk: Callable[[Casebook], Any]  # the desk whose methods the commands call
     public: type[BaseModel]  # the response model
-    show: Callable[[System, str, Any], BaseModel]  # the case as the caller (a person id) may see it
+    show: Callable[[System, str, Case], BaseModel]  # the case as the caller (a person id) may see it
     base: str = ""  # the path under the router's prefix before /{<name>_id}
     log_name: str = ""  # the prefix of the log line, if not `name`
-    context: Callable[[Any], dict[str, str]] | None = None  # more to bind to the log context
+    context: Callable[[Case], dict[str, str]] | None = None  # more to bind to the log context
 
     @property
     def id_param(self) -> str:
         return f"{self.name}_id"
 
-    def answer(self, response: Response, system: System, person: str, case: Any, action: str) -> BaseModel:
+    def answer(self, response: Response, system: System, person: str, case: Case, action: str) -> BaseModel:
         """The case as it now stands: its version as the ETag, one log line naming what happened."""
         response.headers["ETag"] = f'"{case.version}"'
         context = {self.id_param: str(case.id)} | (self.context(case) if self.context else {})
@@ -69,10 +71,10 @@ class Command:
     path: str
     body: type[In]
     method: str  # the desk method, and the route's operation name
-    event: type[Any]  # the event the command records, which names the log line
+    event: type[Aggregate.Event]  # the event the command records, which names the log line
     summary: str
     fields: tuple[str, ...] = ()
-    derived: Callable[[Any], dict[str, Any]] | None = field(default=None)
+    derived: Callable[[Any], dict[str, Any]] | None = None
 
     def arguments(self, body: In) -> dict[str, Any]:
         arguments = {name: getattr(body, name) for name in self.fields}
@@ -81,14 +83,14 @@ class Command:
         return arguments
 
 
-def add_commands(router: APIRouter, kind: CaseKind, *commands: Command) -> None:
+def add_commands(router: APIRouter, kind: CaseKind[Any], *commands: Command) -> None:
     """Add one POST route to `router` for each command on cases of `kind`."""
     for command in commands:
         _add(router, kind, command)
         COMMANDS.append((kind, command))
 
 
-def _add(router: APIRouter, kind: CaseKind, command: Command) -> None:
+def _add(router: APIRouter, kind: CaseKind[Any], command: Command) -> None:
     action = snake(command.event.__name__)
 
     def endpoint(

@@ -14,7 +14,7 @@ from workflows.contracts import dispute_workflow_id
 
 router = APIRouter(prefix="/disputes", tags=["disputes"])
 
-DISPUTES = CaseKind(
+DISPUTES: CaseKind[Dispute] = CaseKind(
     "dispute",
     desk=lambda cb: cb.disputes,
     public=s.DisputePublic,

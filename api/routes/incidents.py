@@ -13,7 +13,7 @@ from api.schemas import EventPublic
 from domain.incidents.incident import Incident
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
-INCIDENTS = CaseKind(
+INCIDENTS: CaseKind[Incident] = CaseKind(
     "incident",
     desk=lambda cb: cb.incidents,
     public=s.IncidentPublic,

@@ -13,7 +13,7 @@ from api.schemas import EventPublic
 from domain.patrols.patrol import Route, Shift
 
 router = APIRouter(prefix="/patrols", tags=["patrols"])
-ROUTES = CaseKind(
+ROUTES: CaseKind[Route] = CaseKind(
     "route",
     desk=lambda cb: cb.patrols,
     public=s.RoutePublic,
@@ -21,7 +21,7 @@ ROUTES = CaseKind(
     base="/routes",
     log_name="patrol_route",
 )
-SHIFTS = CaseKind(
+SHIFTS: CaseKind[Shift] = CaseKind(
     "shift",
     desk=lambda cb: cb.patrols,
     public=s.ShiftPublic,

@@ -24,7 +24,9 @@ def _as_seen(system: System, person: str, petition: Petition) -> s.PetitionPubli
     return s.PetitionPublic.of(shown, withheld, desk.windows(shown))
 
 
-PETITIONS = CaseKind("petition", desk=lambda cb: cb.petitions, public=s.PetitionPublic, show=_as_seen)
+PETITIONS: CaseKind[Petition] = CaseKind(
+    "petition", desk=lambda cb: cb.petitions, public=s.PetitionPublic, show=_as_seen
+)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=s.PetitionPublic)
