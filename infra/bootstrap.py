@@ -169,7 +169,8 @@ def _check_id_key(settings: Settings) -> None:
         )
     if len(key) < ID_KEY_MIN_LENGTH or key == DEVELOPMENT_ID_KEY:
         raise ConfigurationError(
-            f"refusing to start in production: FENGQIAO_ID_KEY must be a secret of at least {ID_KEY_MIN_LENGTH} "
+            "refusing to start in production: FENGQIAO_ID_KEY must be a secret of at least "
+            f"{ID_KEY_MIN_LENGTH} "
             "characters, not the development key (make one with: fengqiao keygen)"
         )
 

@@ -62,7 +62,8 @@ class Settings(BaseSettings):
     id_key: SecretStr | None = Field(
         None,
         description="secret key of the keyed hash (HMAC-SHA256) that turns a petitioner's identity "
-        "number into the id of their record; never change it once petitions are stored (fengqiao keygen makes one)",
+        "number into the id of their record; never change it once petitions are stored (fengqiao keygen "
+        "makes one)",
     )
     store: Literal["sqlite", "postgres"] = "sqlite"
     var_dir: Path = Path("var")

@@ -54,7 +54,7 @@ def three_disputes(system: System, clock: Clock) -> dict[str, Dispute]:
     foreign = report(system, grid=FOREIGN_GRID, role="foreign_grid_member")
     for dispute in (settled, late, foreign):
         keeper.sync(dispute.id, 0)
-    system.casebook.disputes.record_agreement(
+    system.casebook.disputes.reach_agreement(
         person("grid_member"), settled.id, form=AgreementForm.ORAL, terms="ok"
     )
     keeper.sync(settled.id, 0)
@@ -78,7 +78,7 @@ def test_a_missed_deadline_stays_overdue_until_the_case_moves_on(system: System,
     [grid] = system.casebook.deadlines.clocks("dispute", late.id).running()
     keeper.due(late.id, 0, grid.key, None)  # escalates, records the miss, settles it: the dispute moved on
     board(system)
-    overdue, soon = lists(system, VILLAGE)
+    overdue, _soon = lists(system, VILLAGE)
     assert str(late.id) not in overdue
     clocks = system.casebook.deadlines.clocks("dispute", late.id)
     assert clocks.clock(grid.key).settled == "left the level: now at village level"

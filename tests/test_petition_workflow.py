@@ -123,7 +123,7 @@ STEPS: list[tuple[Status, Callable[[Any, Any], Petition]]] = [
     (
         Status.OPINION_GIVEN,
         lambda d, i: handed_over(
-            d.give_opinion(
+            d.give_handling_opinion(
                 TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
             ),
             d,
