@@ -20,6 +20,7 @@ from api.routes import (
     incidents,
     patrols,
     petitions,
+    seal,
     statistics,
     villages,
 )
@@ -50,6 +51,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(villages.router)
     app.include_router(petitions.router)
     app.include_router(statistics.router)
+    app.include_router(seal.router)
 
     @app.middleware("http")
     async def request_context(

@@ -212,3 +212,30 @@ def rewrite_tail_and_seal(system: System, cut: int) -> None:
             Record(r.notification_id, r.stream_id, r.version, r.topic + "#forged", r.state) for r in tail
         ]
         tables.append(c, forged)
+
+
+class Ticks:
+    """A stopping event whose waits end at once: `n` intervals pass, then it is set."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def wait(self, timeout: float) -> bool:
+        self.n -= 1
+        return self.n < 0
+
+
+def test_the_interval_checkpoints_only_a_tree_that_grew(sealed: System) -> None:
+    from eventsourcing.persistence import StoredEvent
+
+    seal = sealed.seal
+    seal.run(Ticks(3), interval=60)  # type: ignore[arg-type]
+    assert [cp.tree_size for cp in seal.checkpoints()] == [seal.head().tree_size]
+    [first] = sealed.casebook.recorder.select_notifications(1, 1)
+    sealed.casebook.recorder.insert_events(
+        [StoredEvent(first.originator_id, 10_002, first.topic, first.state)]
+    )
+    seal.run(Ticks(2), interval=60)  # type: ignore[arg-type]
+    sizes = [cp.tree_size for cp in seal.checkpoints()]
+    assert sizes == [sizes[0], sizes[0] + 1]
+    assert verify(sealed).ok
