@@ -23,6 +23,7 @@ from service.seal.leaves import Record, record_hash, stream_text
 from service.seal.merkle import append, frontier
 
 ADOPT_BATCH = 5000
+Head = tuple[int, list[bytes]]
 
 
 class SealTables:
@@ -31,8 +32,8 @@ class SealTables:
     def __init__(
         self, *, prefix: str, events: str, event_id: str, p: str, blob: str, serial: str, hex_ids: bool
     ):
-        self.leaves, self.nodes, self.checkpoints = (
-            f"{prefix}seal_{t}" for t in ("leaves", "nodes", "checkpoints")
+        self.leaves, self.nodes, self.head, self.checkpoints = (
+            f"{prefix}seal_{t}" for t in ("leaves", "nodes", "head", "checkpoints")
         )
         self.events, self.event_id, self.p, self.blob, self.serial = events, event_id, p, blob, serial
         self.hex_ids = hex_ids
@@ -74,6 +75,10 @@ class SealTables:
                 f"hash {self.blob} NOT NULL, PRIMARY KEY (level, idx))"
             ),
             (
+                f"CREATE TABLE IF NOT EXISTS {self.head} (one INTEGER PRIMARY KEY CHECK (one = 1), "
+                f"tree_size BIGINT NOT NULL, peaks {self.blob} NOT NULL)"
+            ),
+            (
                 f"CREATE TABLE IF NOT EXISTS {self.checkpoints} (checkpoint_id {self.serial} PRIMARY KEY, "
                 "origin TEXT NOT NULL, tree_size BIGINT NOT NULL, root_hash TEXT NOT NULL, "
                 "signed_at TEXT NOT NULL, signature TEXT NOT NULL)"
@@ -100,13 +105,20 @@ class SealTables:
             raise LookupError(f"the seal has no node for leaves {start}..{end - 1}")
         return bytes(row["h"])
 
-    def append(self, c: Any, records: Sequence[Record]) -> None:
-        """Seals the records after the tree's last leaf; the first write to an unsealed store first
-        seals the events already there (adopting the history as it stands)."""
-        size = self.size(c)
-        if size == 0 and records:
-            records = [*self.unsealed_before(c, records[0].notification_id), *records]
-        peaks = [self.perfect(c, i << lv, (i + 1) << lv) for lv, i in frontier(size)]
+    def append(self, c: Any, records: Sequence[Record], head: Head | None | bool = False) -> None:
+        """Seals the records after the tree's last leaf (`head`: the head row, if the caller has
+        read it already). The first write to an unsealed store first seals the events already there,
+        adopting the history as it stands."""
+        if head is False:
+            self.query_head(c)
+            head = self.fetch_head(c)
+        if isinstance(head, tuple):
+            size, peaks = head
+        else:  # no head row: derived from the leaves and nodes, as a store sealed without one
+            size = self.size(c)
+            if size == 0 and records:
+                records = [*self.unsealed_before(c, records[0].notification_id), *records]
+            peaks = [self.perfect(c, i << lv, (i + 1) << lv) for lv, i in frontier(size)]
         leaves, nodes = [], []
         for record in records:
             for level, index, node in append(peaks, size, record_hash(record)):
@@ -116,10 +128,34 @@ class SealTables:
                     nodes.append((level, index, node))
             size += 1
         p = self.p
-        if leaves:
-            c.executemany(f"INSERT INTO {self.leaves} VALUES ({p}, {p}, {p}, {p}, {p})", leaves)
-        if nodes:
-            c.executemany(f"INSERT INTO {self.nodes} VALUES ({p}, {p}, {p})", nodes)
+        self.insert(c, self.leaves, ("bigint", "bigint", "text", "bigint", self.blob), leaves)
+        self.insert(c, self.nodes, ("integer", "bigint", self.blob), nodes)
+        c.execute(
+            f"INSERT INTO {self.head} VALUES (1, {p}, {p}) ON CONFLICT (one) DO UPDATE "
+            "SET tree_size = excluded.tree_size, peaks = excluded.peaks",
+            (size, b"".join(peaks)),
+        )
+
+    def insert(self, c: Any, table: str, types: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self.hex_ids:  # SQLite: in-process, row by row costs nothing
+            c.executemany(f"INSERT INTO {table} VALUES ({', '.join(self.p for _ in types)})", rows)
+            return
+        # PostgreSQL: one statement for all the rows, one array per column
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        c.execute(f"INSERT INTO {table} SELECT * FROM unnest({arrays})", [list(col) for col in zip(*rows, strict=True)])
+
+    def query_head(self, c: Any) -> None:
+        c.execute(f"SELECT tree_size, peaks FROM {self.head} WHERE one = 1")
+
+    def fetch_head(self, c: Any) -> Head | None:
+        """The tree's size and frontier hashes (merkle.frontier), as the last write left them."""
+        row = c.fetchone()
+        if row is None:
+            return None
+        packed = bytes(row["peaks"])
+        return int(row["tree_size"]), [packed[i : i + 32] for i in range(0, len(packed), 32)]
 
     def unsealed_before(self, c: Any, notification_id: int) -> list[Record]:
         found: list[Record] = []
@@ -262,10 +298,16 @@ class SealedPostgresRecorder(PostgresApplicationRecorder):
             raise ProgrammingError("the seal needs POSTGRES_ENABLE_DB_FUNCTIONS off")
         if not stored_events:
             return None
-        # One transaction, no pipeline: any failure here, the seal's included, rolls the events back.
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            self._insert_events(curs, stored_events, **kwargs)
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or []
-            self.seal_tables.append(curs, records_of(stored_events, ids))
+        # As the library does, pipelined: lock, notify, insert, and the seal's head read behind them;
+        # then the leaves, nodes and head written in the same transaction. Any failure rolls it all back.
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction():
+                with conn.cursor() as curs, conn.cursor() as head_curs:
+                    self._insert_events(curs, stored_events, **kwargs)
+                    self._insert_stored_events(curs, stored_events, **kwargs)
+                    self.seal_tables.query_head(head_curs)
+                    pipeline.sync()
+                    ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or []
+                    head = self.seal_tables.fetch_head(head_curs)
+                    self.seal_tables.append(curs, records_of(stored_events, ids), head)
         return ids

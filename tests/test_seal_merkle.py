@@ -15,6 +15,7 @@ from service.seal.merkle import (
     inclusion_proof,
     leaf_hash,
     node_hash,
+    root_of_peaks,
     split_point,
     tree_of,
     verify_consistency,
@@ -133,3 +134,10 @@ def test_the_frontier_of_a_tree_is_one_perfect_subtree_per_set_bit_of_its_size()
     assert frontier(0) == []
     assert frontier(13) == [(3, 0), (2, 2), (0, 12)]
     assert frontier(8) == [(3, 0)]
+
+
+def test_the_root_from_the_frontier_is_the_root_of_the_tree() -> None:
+    leaves = [leaf_hash(i.to_bytes(4, "big")) for i in range(21)]
+    for size in range(22):
+        tree = tree_of(leaves[:size])
+        assert root_of_peaks(tree.peaks) == tree.root()

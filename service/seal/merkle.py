@@ -156,6 +156,16 @@ def append(peaks: list[bytes], size: int, leaf: bytes) -> list[tuple[int, int, b
     return made
 
 
+def root_of_peaks(peaks: Sequence[bytes]) -> bytes:
+    """The root of a tree from its frontier hashes (largest first)."""
+    if not peaks:
+        return EMPTY_ROOT
+    node = peaks[-1]
+    for peak in reversed(peaks[:-1]):
+        node = node_hash(peak, node)
+    return node
+
+
 class MemoryTree:
     """Every perfect subtree of a tree built in memory, one packed array of hashes per level."""
 
