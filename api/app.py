@@ -52,6 +52,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(petitions.router)
     app.include_router(statistics.router)
     app.include_router(seal.router)
+    app.include_router(seal.evidence_router)
 
     @app.middleware("http")
     async def request_context(

@@ -87,3 +87,40 @@ class Seal:
                 self.checkpoint_if_grown()
             except Exception:  # a failed checkpoint is retried at the next interval
                 log.exception("seal.checkpoint_failed")
+
+
+def evidence(seal: Seal, kind: str, stream_id: str, readings: list[dict[str, Any]]) -> dict[str, Any]:
+    """The evidence bundle of one stream, proven against the latest checkpoint that covers all its
+    events (a new one is signed and kept when none does yet)."""
+    from service.seal.bundle import FORMAT, record_json, timeline
+
+    with seal.datastore.transaction(commit=False) as c:
+        records = seal.tables.stream(c, stream_id)
+        leaves = [seal.tables.leaf_of(c, notification_id=r.notification_id) for r in records]
+    if any(leaf is None for leaf in leaves):
+        raise LookupError(f"stream {stream_id} has events the seal does not hold: run fengqiao seal verify")
+    needed = max((leaf[0] + 1 for leaf in leaves), default=0)
+    kept = [cp for cp in seal.checkpoints() if cp.tree_size >= needed]
+    checkpoint = kept[-1] if kept else seal.checkpoint()
+    events = []
+    for record, leaf in zip(records, leaves, strict=True):
+        proven = seal.inclusion(record.notification_id, checkpoint.tree_size)
+        assert proven is not None
+        events.append(
+            {
+                "record": record_json(record),
+                "leaf_index": leaf[0],
+                "leaf_hash": leaf[4].hex(),
+                "inclusion_proof": [p.hex() for p in proven.proof],
+            }
+        )
+    for entry, reading in zip(events, readings, strict=False):
+        entry["reading"] = reading
+    return {
+        "format": FORMAT,
+        "stream": {"kind": kind, "id": stream_id},
+        "checkpoint": checkpoint.as_json(),
+        "key_id": seal.signer.key_id,
+        "events": events,
+        "timeline": timeline(readings),
+    }

@@ -27,6 +27,16 @@ def add_seal_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
     )
     verify.add_argument("--public-key", help="base64 Ed25519 public key (default: this system's)")
     verify.add_argument("--raw", action="store_true", help="also time a raw read of the log, for the ratio")
+    bundle = actions.add_parser("evidence", help="write a dispute's evidence bundle (JSON)")
+    bundle.add_argument("dispute_id")
+    bundle.add_argument("--out", type=Path, required=True)
+    check = actions.add_parser(
+        "verify-bundle", help="check an evidence bundle offline with the public key alone; exit 1 if not"
+    )
+    check.add_argument("file", type=Path)
+    check.add_argument(
+        "--public-key", help="base64 Ed25519 public key (default: this system's, from settings)"
+    )
 
 
 def run_seal(settings: Settings, args: argparse.Namespace) -> int:
@@ -35,6 +45,8 @@ def run_seal(settings: Settings, args: argparse.Namespace) -> int:
 
         print(new_key())
         return 0
+    if args.action == "verify-bundle":
+        return _verify_bundle(settings, args)
     from infra.bootstrap import bootstrap
 
     system = bootstrap(settings)
@@ -51,6 +63,8 @@ def run_seal(settings: Settings, args: argparse.Namespace) -> int:
             if args.out:
                 args.out.write_text(json.dumps(checkpoint.as_json(), indent=2) + "\n")
             return 0
+        if args.action == "evidence":
+            return _evidence(system, args)
         if args.action == "checkpoints":
             for cp in seal.checkpoints():
                 print(f"{cp.signed_at.isoformat()}  size {cp.tree_size}  root {cp.root_hash.hex()}")
@@ -106,3 +120,51 @@ def _raw_read_seconds(recorder: object) -> float:
         while batch := tables.events_after(c, after, 5000):
             after = batch[-1].notification_id
     return time.perf_counter() - started
+
+
+def _evidence(system: object, args: argparse.Namespace) -> int:
+    from uuid import UUID
+
+    from infra.seal import evidence
+
+    casebook = system.casebook  # type: ignore[attr-defined]
+    dispute = casebook.disputes.get(None, UUID(args.dispute_id))
+    history = casebook.history(dispute.id, dispute.version)
+    readings = [
+        {
+            "version": e.originator_version,
+            "type": type(e).__name__,
+            "recorded_at": e.timestamp.isoformat(),
+            "effective_at": e.effective_at.isoformat(),
+            "actor": e.actor,
+        }
+        for e in history
+    ]
+    bundle = evidence(system.seal, "dispute", str(dispute.id), readings)  # type: ignore[attr-defined]
+    args.out.write_text(json.dumps(bundle, ensure_ascii=False, indent=2) + "\n")
+    print(
+        f"{len(bundle['events'])} events, proven against the checkpoint of {bundle['checkpoint']['tree_size']}"
+    )
+    return 0
+
+
+def _verify_bundle(settings: Settings, args: argparse.Namespace) -> int:
+    from service.seal.bundle import verify_bundle
+    from service.seal.checkpoint import Signer, key_id, unb64
+
+    if args.public_key:
+        public_key = unb64(args.public_key)
+    else:
+        public_key = Signer.from_setting(settings.seal_signing_key(), settings.seal_origin).public_key
+    bundle = json.loads(args.file.read_text())
+    problems = verify_bundle(bundle, public_key)
+    for problem in problems:
+        print(f"FAILS: {problem}")
+    if problems:
+        return 1
+    cp = bundle["checkpoint"]
+    print(
+        f"verified: {len(bundle['events'])} events of {bundle['stream']['kind']} {bundle['stream']['id']} are in "
+        f"the log of {cp['origin']} (key {key_id(public_key)}) as signed at {cp['signed_at']}, size {cp['tree_size']}"
+    )
+    return 0

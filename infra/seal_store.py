@@ -144,7 +144,10 @@ class SealTables:
             return
         # PostgreSQL: one statement for all the rows, one array per column
         arrays = ", ".join(f"%s::{t}[]" for t in types)
-        c.execute(f"INSERT INTO {table} SELECT * FROM unnest({arrays})", [list(col) for col in zip(*rows, strict=True)])
+        c.execute(
+            f"INSERT INTO {table} SELECT * FROM unnest({arrays})",
+            [list(col) for col in zip(*rows, strict=True)],
+        )
 
     def query_head(self, c: Any) -> None:
         c.execute(f"SELECT tree_size, peaks FROM {self.head} WHERE one = 1")
@@ -196,6 +199,16 @@ class SealTables:
         )
         row = c.fetchone()
         return None if row is None else self.record(row)
+
+    def stream(self, c: Any, stream_id: str) -> list[Record]:
+        """One stream's stored events, in version order, with their notification ids."""
+        key: object = UUID(stream_id).hex if self.hex_ids else UUID(stream_id)
+        c.execute(
+            f"SELECT {self.event_id} AS nid, originator_id, originator_version, topic, state FROM {self.events} "
+            f"WHERE originator_id = {self.p} ORDER BY originator_version",
+            (key,),
+        )
+        return [self.record(row) for row in c.fetchall()]
 
     def leaves_after(self, c: Any, after: int, limit: int) -> list[tuple[int, int, str, int, bytes]]:
         """(leaf index, notification id, stream id, version, leaf hash) after a leaf index."""
@@ -300,14 +313,18 @@ class SealedPostgresRecorder(PostgresApplicationRecorder):
             return None
         # As the library does, pipelined: lock, notify, insert, and the seal's head read behind them;
         # then the leaves, nodes and head written in the same transaction. Any failure rolls it all back.
-        with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction():
-                with conn.cursor() as curs, conn.cursor() as head_curs:
-                    self._insert_events(curs, stored_events, **kwargs)
-                    self._insert_stored_events(curs, stored_events, **kwargs)
-                    self.seal_tables.query_head(head_curs)
-                    pipeline.sync()
-                    ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or []
-                    head = self.seal_tables.fetch_head(head_curs)
-                    self.seal_tables.append(curs, records_of(stored_events, ids), head)
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() as pipeline,
+            conn.transaction(),
+            conn.cursor() as curs,
+            conn.cursor() as head_curs,
+        ):
+            self._insert_events(curs, stored_events, **kwargs)
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            self.seal_tables.query_head(head_curs)
+            pipeline.sync()
+            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or []
+            head = self.seal_tables.fetch_head(head_curs)
+            self.seal_tables.append(curs, records_of(stored_events, ids), head)
         return ids

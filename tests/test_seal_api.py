@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from infra.cli import main
@@ -41,12 +43,20 @@ def test_only_an_auditor_asks_for_a_checkpoint(api: TestClient) -> None:
     assert api.get("/seal/checkpoints/latest.txt").status_code == 404
 
 
-def test_the_command_line_checkpoint_kept_elsewhere_verifies_the_store(
-    sqlite_settings: Settings, monkeypatch, tmp_path, capsys
-) -> None:
-    for name, value in sqlite_settings.model_dump(mode="json").items():
+def use_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line reads its settings from the environment: these ones."""
+    for name, value in settings.model_dump(mode="json").items():
         if value is not None and not isinstance(value, dict):
             monkeypatch.setenv(f"FENGQIAO_{name.upper()}", str(value))
+
+
+def test_the_command_line_checkpoint_kept_elsewhere_verifies_the_store(
+    sqlite_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_settings(sqlite_settings, monkeypatch)
     assert main(["directory", "load"]) == 0
     kept = tmp_path / "county.json"
     assert main(["seal", "checkpoint", "--out", str(kept)]) == 0

@@ -3,15 +3,21 @@ what a township posts on its notice board and the county keeps copies of."""
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPerson, SystemDep
+from api.schemas import EventPublic
 from domain.directory.access import RIGHTS, Right
 from domain.errors import AccessDenied
+from infra.seal import evidence
 from service.seal.checkpoint import Checkpoint, b64
 
 router = APIRouter(prefix="/seal", tags=["seal"])
+evidence_router = APIRouter(tags=["seal"])
 
 
 class SealKey(BaseModel):
@@ -69,3 +75,12 @@ def make_checkpoint(system: SystemDep, person: CurrentPerson) -> CheckpointPubli
     if not any(Right.AUDIT in RIGHTS[t.post] for t in posts):
         raise AccessDenied(person, Right.AUDIT, None, "only an auditor may ask for a checkpoint")
     return CheckpointPublic.of(system.seal.checkpoint())
+
+
+@evidence_router.get("/disputes/{dispute_id}/evidence")
+def dispute_evidence(dispute_id: UUID, person: CurrentPerson, system: SystemDep) -> dict[str, Any]:
+    """The dispute's events as stored, each with its leaf hash and inclusion proof against a signed
+    checkpoint, and the events in words for a reader with the right (docs/seal.md)."""
+    dispute, history = system.casebook.disputes.with_history(person, dispute_id)
+    readings = [EventPublic.of(e).model_dump(mode="json") for e in history]
+    return evidence(system.seal, "dispute", str(dispute.id), readings)
