@@ -241,3 +241,46 @@ def test_the_interval_checkpoints_only_a_tree_that_grew(sealed: System) -> None:
     sizes = [cp.tree_size for cp in seal.checkpoints()]
     assert sizes == [sizes[0], sizes[0] + 1]
     assert verify(sealed).ok
+
+
+@pytest.mark.parametrize(
+    ("seal_key", "message"),
+    [
+        (None, "without FENGQIAO_SEAL_KEY"),
+        ("bm90IGEga2V5", "32-byte Ed25519 seed"),
+        ("ZmVuZ3FpYW8tZGV2ZWxvcG1lbnQtc2VhbC1rZXkhISE=", "development FENGQIAO_SEAL_KEY"),
+    ],
+)
+def test_production_refuses_to_start_without_its_own_seal_key(
+    tmp_path: Any, seal_key: str | None, message: str
+) -> None:
+    from eventsourcing.cryptography import AESCipher
+
+    from infra.bootstrap import ConfigurationError, bootstrap
+    from tests.support import settings_for
+
+    keys = {"cipher_key": AESCipher.create_key(32), "id_key": AESCipher.create_key(32)}
+    settings = settings_for(tmp_path, mode="production", seal_key=seal_key, **keys)
+    with pytest.raises(ConfigurationError, match=message):
+        bootstrap(settings)
+
+
+def test_an_encrypted_store_is_verified_without_the_cipher_key(tmp_path: Any, clock: Clock) -> None:
+    from eventsourcing.cryptography import AESCipher
+
+    from infra.settings import DEVELOPMENT_SEAL_KEY
+    from service.casebook import Casebook
+    from service.seal.checkpoint import Signer
+    from tests.support import settings_for
+
+    encrypted = seeded(settings_for(tmp_path, cipher_key=AESCipher.create_key(32)), clock)
+    checkpoint = encrypted.seal.checkpoint()
+    encrypted.close()
+    without_key = Casebook(settings_for(tmp_path).event_store_env())
+    signer = Signer.from_setting(DEVELOPMENT_SEAL_KEY, "fengqiao/development")
+    verdict = Verifier(without_key.recorder, signer.public_key, signer.origin).verify(
+        [("outside", checkpoint)]
+    )
+    without_key.close()
+    assert verdict.ok, verdict
+    assert verdict.root_hash == checkpoint.root_hash
