@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.routes import (
@@ -16,6 +18,7 @@ from api.routes import (
     clocks,
     deadlines,
     directory,
+    dispute_list,
     disputes,
     incidents,
     patrols,
@@ -27,6 +30,8 @@ from api.routes import (
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import tracking
+from web import pages
+from web.errors import install_page_handlers
 
 log = structlog.get_logger()
 
@@ -45,6 +50,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(clocks.router)
     app.include_router(deadlines.router)
     app.include_router(directory.router)
+    app.include_router(dispute_list.router)
     app.include_router(disputes.router)
     app.include_router(incidents.router)
     app.include_router(patrols.router)
@@ -53,6 +59,13 @@ def create_api(system: System) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
+    install_page_handlers(app)
+
+    @app.get("/", include_in_schema=False)
+    def workbench() -> RedirectResponse:
+        return RedirectResponse("/app", status_code=303)
 
     @app.middleware("http")
     async def request_context(
