@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -284,3 +285,23 @@ def test_an_encrypted_store_is_verified_without_the_cipher_key(tmp_path: Any, cl
     without_key.close()
     assert verdict.ok, verdict
     assert verdict.root_hash == checkpoint.root_hash
+
+
+def test_the_first_sealed_write_adopts_a_history_recorded_before_the_seal(
+    settings: Settings, clock: Clock
+) -> None:
+    from eventsourcing.persistence import StoredEvent
+
+    from service.casebook import Casebook
+
+    plain = {k: v for k, v in settings.event_store_env().items() if k != "APPLICATION_RECORDER_TOPIC"}
+    before = Casebook(plain)
+    before.recorder.insert_events([StoredEvent(uuid4(), 1, "old:Event", b"%d" % n) for n in range(7)])
+    before.close()
+    system = seeded(settings, clock)
+    try:
+        verdict = verify(system)
+        assert verdict.ok, verdict
+        assert verdict.sealed == verdict.events == len(ids(system)) > 7
+    finally:
+        system.close()
