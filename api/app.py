@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.routes import (
     assessments,
@@ -20,6 +21,7 @@ from api.routes import (
     directory,
     dispute_list,
     disputes,
+    identity,
     incidents,
     patrols,
     petitions,
@@ -41,10 +43,14 @@ def create_api(system: System) -> FastAPI:
         title="Fengqiao",
         summary="Grassroots disputes and petitions, as append-only case histories.",
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.system = system
     _prepare_views(system.views, system)
     install_error_handlers(app)
+    install_docs(app)
+    app.include_router(identity.router)
     app.include_router(assessments.router)
     app.include_router(calendars.router)
     app.include_router(clocks.router)
@@ -100,3 +106,4 @@ def _prepare_views(views: Database, system: System) -> None:
         tracking.create_table(cur)
         for projection in system.projections:
             projection.create(cur)
+        system.identity.create_tables(cur)

@@ -104,6 +104,25 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     task_queue: str = "fengqiao-cases"
 
+    session_cookie_secure: bool = Field(
+        True, description="send the session cookie over HTTPS only; false for plain-http development"
+    )
+    session_idle_minutes: float = Field(30, gt=0, description="a session unused this long ends")
+    session_absolute_hours: float = Field(12, gt=0, description="a session ends this long after sign-in")
+    enrolment_code_hours: float = Field(72, gt=0, description="how long an enrolment code can be used")
+    token_max_days: int = Field(366, gt=0, description="the longest an API token may live")
+    auth_window_minutes: float = Field(15, gt=0, description="the window failed sign-ins are counted in")
+    auth_account_failures: int = Field(5, gt=0, description="failures per account in a window")
+    auth_address_failures: int = Field(20, gt=0, description="failures per client address in a window")
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="addresses of reverse proxies whose X-Forwarded-For names the client (comma-separated, "
+        "or *); failed sign-ins are counted per client address",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     poll_interval: float = Field(0.5, gt=0, description="seconds between notification log polls")

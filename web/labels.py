@@ -8,6 +8,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from domain.disputes import dispute as d
+from service import kinds
 
 
 def N_(text: str) -> str:
@@ -130,10 +131,10 @@ LABELS: dict[str, dict[str, str]] = {
         "overdue_by_clock": N_("Overdue by clock"),
     },
     "case.kind": {
-        "dispute": N_("Dispute"),
-        "petition": N_("Petition"),
-        "incident": N_("Incident"),
-        "patrol_shift": N_("Patrol shift"),
+        kinds.DISPUTE: N_("Dispute"),
+        kinds.PETITION: N_("Petition"),
+        kinds.INCIDENT: N_("Incident"),
+        kinds.PATROL_SHIFT: N_("Patrol shift"),
     },
     "event": {
         "Reported": N_("reported the dispute"),

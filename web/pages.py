@@ -15,7 +15,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from api import schemas as s
-from api.deps import SystemDep
+from api.deps import SystemDep, client_address
 from api.exports import content_disposition
 from api.routes.deadlines import _lists
 from api.routes.dispute_list import dispute_list
@@ -23,9 +23,11 @@ from api.routes.statistics import _report
 from domain.directory.jurisdiction import NodeKind
 from domain.disputes.dispute import Dispute, Status
 from domain.errors import AccessDenied, CaseNotFound, DomainError, InvalidValue, TransitionNotAllowed
+from domain.identity.errors import NotAuthenticated
 from infra.bootstrap import System
 from projections.metrics import BY_NAME
 from projections.statistics_report import NodeReport
+from service import kinds
 from service.store import CommandMeta
 from web import i18n
 from web.charts import Bar, bars
@@ -42,13 +44,16 @@ class SignInRequired(Exception):
 
 def page_person(request: Request, system: SystemDep) -> str:
     """The person behind the request: a bearer token (scripts, tests) — the same check as the
-    API's."""
+    API's (a post held now; failures counted). Pages take no session cookie until their forms
+    carry the session's CSRF token."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    person = system.credentials.authenticate(token) if scheme.lower() == "bearer" and token else None
-    if person is None:
+    if scheme.lower() != "bearer" or not token:
         raise SignInRequired()
-    return person
+    try:
+        return system.identity.by_token(token, client_address(request))
+    except NotAuthenticated:
+        raise SignInRequired() from None
 
 
 Person = Depends(page_person)
@@ -406,7 +411,7 @@ def _case_page(
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     dispute, history = system.casebook.disputes.with_history(person, dispute_id)
-    found = system.casebook.deadlines.clocks("dispute", dispute_id)
+    found = system.casebook.deadlines.clocks(kinds.DISPUTE, dispute_id)
     clocks = sorted(found.clocks.values(), key=lambda c: c.started_at) if found else []
     directory = system.casebook.current_directory()
     offered = [name for name in ACTIONS if name in dispute.allowed_actions()]
