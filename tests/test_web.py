@@ -62,8 +62,8 @@ def test_the_root_opens_the_workbench(web):
 
 def test_a_page_without_a_person_asks_to_sign_in_in_chinese(web):
     page = web.get("/app")
-    assert page.status_code == 401
-    assert "请登录" in text(page.text)
+    assert page.status_code == 303 and page.headers["location"] == "/app/sign-in?next=%2Fapp"
+    assert "登录" in text(web.get(page.headers["location"]).text)
 
 
 def test_my_work_is_in_chinese_by_default_and_in_english_when_asked(web):

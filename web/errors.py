@@ -3,14 +3,17 @@ language instead of problem details. Paths outside /app keep the API's answers."
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from api.errors import domain_problem
 from domain.errors import AccessDenied, CaseNotFound, DomainError
+from domain.identity.errors import TooManyAttempts
 from web.labels import N_
-from web.pages import SignInRequired
+from web.pages import CsrfRefused, SignInRequired
 from web.templating import render
 
 log = structlog.get_logger()
@@ -24,7 +27,36 @@ def _is_page(request: Request) -> bool:
 def install_page_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def on_sign_in_required(request: Request, _: SignInRequired) -> Response:
-        return render(request, "sign_in_needed.html", status=401)
+        """A browser is sent to sign in, and brought back to the page it asked for."""
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method == "GET":
+            return RedirectResponse(f"/app/sign-in?next={quote(back, safe='')}", status_code=303)
+        return render(
+            request, "error.html", status=401, message=N_("Please sign in again; nothing was recorded.")
+        )
+
+    @app.exception_handler(CsrfRefused)
+    async def on_csrf_refused(request: Request, _: CsrfRefused) -> Response:
+        log.warning("web.csrf_refused", path=request.url.path)
+        return render(
+            request,
+            "error.html",
+            status=403,
+            message=N_("This form came from another site; nothing was recorded."),
+        )
+
+    @app.exception_handler(TooManyAttempts)
+    async def on_too_many(request: Request, error: TooManyAttempts) -> Response:
+        if not _is_page(request):
+            return domain_problem(error)
+        page = render(
+            request,
+            "error.html",
+            status=429,
+            message=N_("Too many failed attempts; please wait and try again."),
+        )
+        page.headers["Retry-After"] = str(error.retry_after)
+        return page
 
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, error: DomainError) -> Response:

@@ -67,6 +67,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         _=gettext,
         label=label,
         choices=choices,
+        csrf=getattr(getattr(request.state, "session", None), "csrf_token", ""),
+        signed_in=getattr(request.state, "session", None) is not None,
         **context,
     )
     return HTMLResponse(page, status_code=status, headers={"Content-Language": lang})
