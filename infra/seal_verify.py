@@ -74,7 +74,9 @@ class Verifier:
         if verdict.first is None and verdict.sealed == tree.size and sealed_root != tree.root():
             verdict.problems.append("the seal's stored nodes do not hash to the root of its leaves")
         if head is not None and (head[0] != verdict.sealed or merkle.root_of_peaks(head[1]) != sealed_root):
-            verdict.problems.append("the seal's head (where the next event is appended) disagrees with its leaves")
+            verdict.problems.append(
+                "the seal's head (where the next event is appended) disagrees with its leaves"
+            )
         verdict.root_hash = tree.root()
         verdict.checkpoints = self._check_checkpoints(tree, [*kept, *outside])
         verdict.seconds = time.perf_counter() - started
