@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lock clean bench messages
+.PHONY: run test lint install lock clean bench messages screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,11 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/fengqiao run
 
-test: install
+test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.
 lock: $(BIN)/python
@@ -38,3 +41,7 @@ bench: install
 # Bring the workbench's message catalogues in step with the pages (then translate what is new).
 messages: install
 	$(BIN)/python -m web.messages
+
+# Retake the README's pictures of the workbench (docs/screenshots/) from the browser journeys.
+screenshots: install
+	FENGQIAO_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_browser.py

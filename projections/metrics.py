@@ -268,7 +268,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "mediation_success_rate",
-        2,  # v2: a written agreement counts once in effect (signed by every party and sealed), not when reached
+        2,  # v2: a written agreement counts once in effect (every party signed, sealed), not when reached
         "disputes",
         "Mediation success rate",
         "rate",
@@ -287,7 +287,8 @@ METRICS: tuple[Metric, ...] = (
         "disputes",
         "Resolved without leaving the village",
         "rate",
-        f"Of the disputes that ended (duplicates aside), the share resolved by an agreement at grid or village "
+        "Of the disputes that ended (duplicates aside), the share resolved by an agreement at grid or "
+        "village "
         f"level; {_ENDED}.",
         CONCLUSIONS,
         _in_village,
@@ -351,7 +352,8 @@ METRICS: tuple[Metric, ...] = (
         "disputes",
         "Dispute backlog by age",
         "stock",
-        f"Disputes open at the end of the range, by how long they have been open (days from the day they were "
+        "Disputes open at the end of the range, by how long they have been open (days from the day they "
+        "were "
         f"reported or reopened to the range's last day, or today if earlier); {_ENDED}.",
         ("Dispute.Reported", "Dispute.Reopened", *DISPUTE_ENDS),
         _backlog("dispute"),
@@ -479,7 +481,8 @@ METRICS: tuple[Metric, ...] = (
         "petitions",
         "Petition backlog by age",
         "stock",
-        "Petitions registered and not yet ended (not accepted, diverted to a legal procedure, or concluded) at "
+        "Petitions registered and not yet ended (not accepted, diverted to a legal procedure, or concluded) "
+        "at "
         "the end of the range, by days since registration.",
         (
             "Petition.Registered",
@@ -508,7 +511,8 @@ METRICS: tuple[Metric, ...] = (
         "Patrol shifts done / scheduled",
         "rate",
         "Shifts walked against shifts scheduled. A shift counts as scheduled on its planned start day (a "
-        "cancelled one, always cancelled before that day, is taken off it); as walked on the day of the first "
+        "cancelled one, always cancelled before that day, is taken off it); as walked on the day of the "
+        "first "
         "sign-in at its start; as missed on the day it was recorded missed.",
         ("Shift.Scheduled", "Shift.Cancelled", "Shift.SignedInAtStart", "Shift.Missed"),
         _coverage(m.SHIFT_SCHEDULED, m.SHIFT_CANCELLED, m.SHIFT_DONE, m.SHIFT_MISSED),
@@ -522,7 +526,8 @@ METRICS: tuple[Metric, ...] = (
         "patrol",
         "Checkpoints done / scheduled",
         "rate",
-        "Checkpoints signed at against checkpoints scheduled: every checkpoint of a shift counts as scheduled "
+        "Checkpoints signed at against checkpoints scheduled: every checkpoint of a shift counts as "
+        "scheduled "
         "on the shift's planned start day (taken off if it is cancelled); a checkpoint is done on the day of "
         "the team's first sign-in there; missed ones are those recorded missed (by hand, clock or closing).",
         ("Shift.Scheduled", "Shift.Cancelled", "Shift.SignedInAtCheckpoint", "Shift.CheckpointMissed"),

@@ -185,12 +185,12 @@ def test_a_follow_up_visit_needs_the_agreement_in_effect():
     refused(
         pending,
         TransitionNotAllowed,
-        lambda d: d.record_follow_up_visit(
+        lambda d: d.make_follow_up_visit(
             performance=Performance.FULLY, satisfaction=Satisfaction.SATISFIED, notes="", **stamp()
         ),
     )
     dispute = given(reported(), agreed(WRITTEN), signed(*PARTIES), sealed())
-    dispute.record_follow_up_visit(
+    dispute.make_follow_up_visit(
         performance=Performance.PARTLY,
         satisfaction=Satisfaction.BASICALLY_SATISFIED,
         notes="half paid",
@@ -287,17 +287,17 @@ def test_a_risk_report_names_the_risk_and_the_police_unit():
     refused(
         dispute,
         InvalidValue,
-        lambda d: d.report_risk(risk="", police_unit="Dongxi station", **stamp()),
+        lambda d: d.report_risk_to_police(risk="", police_unit="Dongxi station", **stamp()),
         field="risk",
     )
     refused(
         dispute,
         InvalidValue,
-        lambda d: d.report_risk(risk="threats", police_unit=" ", **stamp()),
+        lambda d: d.report_risk_to_police(risk="threats", police_unit=" ", **stamp()),
         field="police_unit",
     )
-    dispute.report_risk(risk="threats with a knife", police_unit="Dongxi station", **stamp())
-    dispute.report_risk(risk="again", police_unit="Dongxi station", **stamp())
+    dispute.report_risk_to_police(risk="threats with a knife", police_unit="Dongxi station", **stamp())
+    dispute.report_risk_to_police(risk="again", police_unit="Dongxi station", **stamp())
     assert dispute.risk_reports == 2 and dispute.status == Status.OPEN
 
 
@@ -306,10 +306,10 @@ def test_a_dispute_that_turned_criminal_allows_nothing_more_even_after_closure()
     refused(
         done,
         InvalidValue,
-        lambda d: d.record_criminal_conversion(police_reference=" ", description="", **stamp()),
+        lambda d: d.convert_to_criminal_case(police_reference=" ", description="", **stamp()),
         field="police_reference",
     )
-    done.record_criminal_conversion(police_reference="AP-17", description="assault", **stamp())
+    done.convert_to_criminal_case(police_reference="AP-17", description="assault", **stamp())
     assert [type(e).__name__ for e in then(done)] == ["ConvertedToCriminalCase"]
     assert done.status == Status.CONVERTED_TO_CRIMINAL and done.allowed_actions() == frozenset()
     refused(

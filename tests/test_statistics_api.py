@@ -1,4 +1,4 @@
-"""GET /nodes/{code}/statistics[/children|/months]: every metric as JSON or CSV, read at the
+"""GET /nodes/{node}/statistics[/children|/months]: every metric as JSON or CSV, read at the
 node by those who may read there; 401, 403 outside the node, 404 unknown node, 422 bad period."""
 
 from __future__ import annotations

@@ -150,6 +150,7 @@ ALLOWED: dict[Status, frozenset[str]] = {
     Status.DUPLICATE: frozenset({"reopen"}),
 }
 ACTIONS = frozenset().union(*ALLOWED.values())
+NOT_IN_EFFECT = "a written agreement takes effect when every party has signed and the committee has sealed it"
 MIN_PARTIES = 2
 JUDICIAL_CONFIRMATION_WINDOW = timedelta(days=30)  # Art. 33; becomes policy data later
 ONGOING = frozenset({Status.OPEN, Status.ACCEPTED, Status.MEDIATION_FAILED})
@@ -218,6 +219,8 @@ class Dispute(Aggregate):
 
         def apply(self, d: Dispute) -> None:
             d.sessions += 1
+            if not d.mediated_at_level:
+                d.first_session_at_level = self.effective_at
             d.mediated_at_level = True
             if self.outcome == SessionOutcome.FAILED:
                 d.status = Status.MEDIATION_FAILED
@@ -241,7 +244,8 @@ class Dispute(Aggregate):
             d.status = Status.MEDIATION_FAILED
 
     class AgreementReached(Event):
-        """The parties agreed; an oral agreement takes effect at once, a written one when signed and sealed."""
+        """The parties agreed; an oral agreement takes effect at once, a written one when signed and
+        sealed."""
 
         TOPIC = "fengqiao.dispute:AgreementReached"
         level: str
@@ -317,7 +321,8 @@ class Dispute(Aggregate):
             d.judicial_confirmation_requested = True
 
     class Escalated(Event):
-        """The dispute went up one level, by hand or because a deadline passed; says whether it was mediated at the level it left."""
+        """The dispute went up one level, by hand or because a deadline passed; says whether it was mediated
+        at the level it left."""
 
         TOPIC = "fengqiao.dispute:Escalated"
         from_level: str
@@ -331,6 +336,7 @@ class Dispute(Aggregate):
             d.level_since = self.effective_at
             d.status = Status.OPEN
             d.mediated_at_level = False
+            d.first_session_at_level = None
             d.accepted_at_level = False
             d.escalations += 1
 
@@ -461,6 +467,7 @@ class Dispute(Aggregate):
         self.sessions = 0
         self.accepted_at_level = False
         self.mediated_at_level = False
+        self.first_session_at_level: datetime | None = None
         self.escalations = 0
         self.agreement: dict[str, Any] | None = None
         self.follow_ups: list[dict[str, Any]] = []
@@ -684,12 +691,6 @@ class Dispute(Aggregate):
         self.trigger_event(self.MarkedDuplicate, original=str(original.id), **stamp)
         original.trigger_event(original.DuplicateLinked, duplicate=str(self.id), **stamp)
 
-    # The names these commands had before their actions were named as their routes.
-    record_party_refusal = refuse_mediation
-    record_follow_up_visit = make_follow_up_visit
-    report_risk = report_risk_to_police
-    record_criminal_conversion = convert_to_criminal_case
-
     # -- questions ----------------------------------------------------------
 
     @property
@@ -749,10 +750,7 @@ class Dispute(Aggregate):
             action in ("make_follow_up_visit", "request_judicial_confirmation", "close")
             and self.agreement_pending
         ):
-            return (
-                "agreement_reached, not yet in effect",
-                "a written agreement takes effect when every party has signed and the committee has sealed it",
-            )
+            return "agreement_reached, not yet in effect", NOT_IN_EFFECT
         if action == "request_judicial_confirmation":
             since = self.agreement_in_effect_since
             assert since is not None

@@ -4,7 +4,10 @@ both answer with the clocks now running, so the workflow holds no rules of its o
 
 - Open at a level (grid, village, township): that level's limit, from when the dispute
   reached the level. Passing it at grid or village sends the dispute one level up; at the
-  township it is recorded as overdue, to be referred out.
+  township it is recorded as overdue, to be referred out. An agreement before the due time
+  meets it; a mediation session held at the level (and not failed) meets it only where the
+  level's rule is `kept_by` "mediation_session" — the shipped policy's are not: a session,
+  even adjourned, leaves the dispute to go up when the time is out.
 - A major dispute is filed with the township at once.
 - A written agreement reached: until every party has signed it and the committee has sealed
   it (Arts. 28-29) — until then it is not in effect and the dispute is not resolved. Passing
@@ -23,6 +26,7 @@ from uuid import UUID
 
 from domain.directory.access import Right
 from domain.disputes.dispute import ONGOING, AgreementForm, Dispute, Level, Severity, Status
+from domain.time.policy import Rule
 from service.kinds import DISPUTE
 from service.timekeeping import CaseTime, ClockPlan, departures, keep_in_step
 
@@ -80,22 +84,41 @@ class DisputeClocks:
         self.disputes = disputes
         self.deadlines = deadlines
 
+    def kept_by_session(self, d: Dispute) -> set[str]:
+        """The running level clocks a mediation session held at the level before their due time
+        meets, where their rule says a session keeps the dispute there (`kept_by`)."""
+        if d.status not in (Status.OPEN, Status.ACCEPTED) or d.first_session_at_level is None:
+            return set()
+        clocks = self.deadlines.clocks(KIND, d.id)
+        return {
+            c.key
+            for c in (clocks.running() if clocks else [])
+            if c.clock == f"dispute.{d.level.value}"
+            and d.first_session_at_level <= c.due_at
+            and Rule.from_data(c.rule).kept_at_level_by("mediation_session")
+        }
+
     def sync(self, dispute_id: UUID, episode: int) -> CaseTime:
         d = self.disputes.get(None, dispute_id)
         superseded = d.reopenings != episode
         ended = superseded or d.status not in ONGOING | {Status.AGREEMENT_REACHED}
         if not ended and d.severity == Severity.MAJOR and not d.filed_with_township:
             self.disputes.file_major_dispute(dispute_id, at=d.reported_at)
+        level_node, kept = self.disputes.level_node(d), self.kept_by_session(d)
         return keep_in_step(
             self.deadlines,
             KIND,
             dispute_id,
             version=d.version,
             ended=ended,
-            plans=[] if ended else required_clocks(d, self.disputes.level_node(d)),
+            plans=[p for p in ([] if ended else required_clocks(d, level_node)) if p.key not in kept],
             changed_at=d.changed_at,
-            why_stopped=lambda _: (
-                "superseded: the dispute was reopened" if superseded else "no longer applies"
+            why_stopped=lambda c: (
+                "superseded: the dispute was reopened"
+                if superseded
+                else f"met: a mediation session was held at {d.level.value} level, which keeps it there"
+                if c.key in kept
+                else "no longer applies"
             ),
             departed=lambda: departures(
                 self.cb.history(dispute_id, d.version),
@@ -118,6 +141,8 @@ class DisputeClocks:
                     at=clock.reminder_at(fraction),
                     rights=REMINDED.get(clock.clock, ACTING),
                 )
+            elif clock.clock in LADDER and key in self.kept_by_session(self.disputes.get(None, dispute_id)):
+                pass  # met by the session: the sync below stops it
             elif clock.clock in LADDER:
                 self.disputes.escalate_for_missed_deadline(
                     dispute_id, from_level=LADDER[clock.clock], clock=clock

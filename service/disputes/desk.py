@@ -345,13 +345,6 @@ class DisputeDesk:
         stamp = Stamp(actor=SYSTEM_ACTOR, effective_at=at, command_id=f"major-filing:{dispute_id}")
         return self.cb.change(Dispute, dispute_id, "dispute", "file_major_dispute", stamp, decide)
 
-    # The names these commands had before they were named as the events they record.
-    record_party_refusal = refuse_mediation
-    record_agreement = reach_agreement
-    record_follow_up_visit = make_follow_up_visit
-    report_risk = report_risk_to_police
-    record_criminal_conversion = convert_to_criminal_case
-
     # -- questions ----------------------------------------------------------------
 
     def get(self, reader: str | None, dispute_id: UUID) -> Dispute:
