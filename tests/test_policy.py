@@ -109,7 +109,7 @@ def test_adopting_a_new_version_records_who_and_why_and_keeps_the_old_one(system
     later = datetime(2026, 7, 1, tzinfo=UTC)
     book.adopt_policy(
         "system:operator",
-        version="2026.3",
+        version="2026.4",
         effective_from=later,
         in_progress=InProgress.AT_CLOCK_START,
         rules=shipped_rules(Rule("dispute.grid", 12, Unit.HOURS)),
@@ -118,8 +118,8 @@ def test_adopting_a_new_version_records_who_and_why_and_keeps_the_old_one(system
         authorise=False,
     )
     current = book.current()
-    assert current.policy_in_force(datetime(2026, 3, 1, tzinfo=UTC)).version == "2026.2"
-    assert current.policy_in_force(later).version == "2026.3"
+    assert current.policy_in_force(datetime(2026, 3, 1, tzinfo=UTC)).version == "2026.3"
+    assert current.policy_in_force(later).version == "2026.4"
     adopted = [
         e
         for e in system.casebook.repository.event_store.get(current.id)
