@@ -91,8 +91,10 @@ def write(tmp_path: Path, body: str) -> Path:
         ("\n[[rule\n", "line 5"),
         (
             '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n',
-            "no rule for dispute.agreement_in_effect, dispute.follow_up, .*: "
-            "a policy version gives a rule for every clock",
+            (
+                "no rule for dispute.agreement_in_effect, dispute.follow_up, .*: "
+                "a policy version gives a rule for every clock"
+            ),
         ),
         ("", "at least one"),
     ],
