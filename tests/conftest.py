@@ -4,6 +4,8 @@ PostgreSQL tests run when FENGQIAO_TEST_POSTGRES holds a libpq URL of a role tha
 create databases, e.g. postgresql://postgres@127.0.0.1:5432/postgres (what .ci/run uses).
 Each test session creates a database of its own and drops it at the end; each test gets
 a fresh schema in it. Unset, the PostgreSQL variants are skipped with that reason.
+
+A seeded store is seeded once per session and copied for each test (tests/seeds.py).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from infra.bootstrap import System, bootstrap
+from infra.bootstrap import System
 from infra.settings import Settings
+from tests.seeds import Seeds
 from tests.support import Clock, Interleaved, settings_for
 
 PG_URL = os.environ.get("FENGQIAO_TEST_POSTGRES", "").strip()
@@ -90,34 +93,34 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return now
 
 
-def seeded(settings: Settings, clock: Clock) -> System:
-    """A system whose directory holds config/dev.toml, in effect from the file's `since`."""
-    built = bootstrap(settings, clock)
-    built.seed()
-    return built
+@pytest.fixture(scope="session")
+def seeds(tmp_path_factory: pytest.TempPathFactory) -> Seeds:
+    """The seeded template stores of the session (tests/seeds.py): seeded once, copied per test."""
+    return Seeds(tmp_path_factory.mktemp("seeds"))
 
 
 @pytest.fixture
-def system(settings: Settings, clock: Clock) -> Iterator[System]:
-    built = seeded(settings, clock)
+def system(settings: Settings, clock: Clock, seeds: Seeds) -> Iterator[System]:
+    """A system whose directory holds config/dev.toml, in effect from the file's `since`, and
+    whose policy, calendars and templates are the shipped ones, recorded at the clock's time."""
+    built = seeds.system(settings, clock, stamped=True)
     yield built
     built.close()
 
 
 @pytest.fixture
-def sqlite_system(sqlite_settings: Settings, clock: Clock) -> Iterator[System]:
-    built = seeded(sqlite_settings, clock)
+def sqlite_system(sqlite_settings: Settings, clock: Clock, seeds: Seeds) -> Iterator[System]:
+    built = seeds.system(sqlite_settings, clock, stamped=True)
     yield built
     built.close()
 
 
 @pytest.fixture
-def sqlite(tmp_path: Path) -> Iterator[tuple[System, Clock]]:
+def sqlite(tmp_path: Path, seeds: Seeds) -> Iterator[tuple[System, Clock]]:
     """A seeded system on SQLite with a clock of its own, for the time-skipping tests (which set
-    the clock to the test server's time)."""
+    the clock to the test server's time; the event store stamps events with the real time)."""
     clock = Clock()
-    built = bootstrap(settings_for(tmp_path), clock)
-    built.seed()
+    built = seeds.system(settings_for(tmp_path), clock, stamped=False)
     yield built, clock
     built.close()
 
