@@ -1,11 +1,12 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11+ and make:
 #   make run    the whole system on its embedded defaults (SQLite, Temporal dev server)
-#   make test   the test suite
+#   make test   the test suite (what CI runs)
+#   make test-fast  the domain and service tests only, for the edit-test loop (README, "Tests")
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lock clean bench
+.PHONY: run test test-fast install lock clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,10 @@ run: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# No Temporal server, no HTTP API, no PostgreSQL, no real servers: see the markers in pyproject.toml.
+test-fast: install
+	$(BIN)/pytest -q -m "not (workflow or http or slow or postgres)" $(PYTEST_ARGS)
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.
 lock: $(BIN)/python

@@ -11,6 +11,7 @@ A seeded store is seeded once per session and copied for each test (tests/seeds.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from infra.bootstrap import System
 from infra.settings import Settings
+from tests import support
 from tests.seeds import Seeds
 from tests.support import Clock, Interleaved, settings_for
 
@@ -144,10 +146,52 @@ def api(system: System) -> Iterator[TestClient]:
         yield client
 
 
+_client_init = TestClient.__init__
+
+
+def _marked_client(self: TestClient, *args: object, **kwargs: object) -> None:
+    """A TestClient only in a test marked http (make test-fast leaves those out)."""
+    test = support.current_test
+    if test is not None and test.get_closest_marker("http") is None:
+        raise AssertionError(f"{test.nodeid} goes through the HTTP API: mark it @pytest.mark.http")
+    _client_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+
+TestClient.__init__ = _marked_client  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that goes through the HTTP API is marked http: one that takes the `api` fixture,
+    or lives in a test_*_api.py file (a test that builds a TestClient itself says so itself)."""
+    for item in items:
+        if "api" in getattr(item, "fixturenames", ()) or item.path.name.endswith("_api.py"):
+            item.add_marker(pytest.mark.http)
+
+
+@pytest.hookimpl(tryfirst=True)  # before the test's fixtures are set up
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    support.current_test = item  # for tests/timeskipping.py, which checks the test's markers
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    support.current_test = None
+
+
 def pytest_report_header() -> str:
     if PG_URL:
         return f"PostgreSQL tests: on ({PG_URL})"
     return "PostgreSQL tests: off (set FENGQIAO_TEST_POSTGRES, e.g. postgresql://postgres@127.0.0.1:5432/postgres)"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def time_skipping_server() -> Iterator[None]:
+    """Stops the session's shared time-skipping test server, if a test started one
+    (tests/timeskipping.py; not imported by a run without workflow tests)."""
+    yield
+    shared = sys.modules.get("tests.timeskipping")
+    if shared is not None:
+        shared.stop()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

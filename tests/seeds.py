@@ -12,6 +12,7 @@ test's clock would have recorded (a clock set elsewhere gets a template of its o
 
 from __future__ import annotations
 
+import copy
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from typing import Any
 import pytest
 
 from infra.bootstrap import System, bootstrap
+from infra.directory import DirectoryFile, read_directory_file
 from infra.settings import Settings
 from tests.support import Clock
 
@@ -42,6 +44,7 @@ class Seeds:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.templates: dict[tuple[Any, ...], Template] = {}
+        self.directory_files: dict[Path, DirectoryFile] = {}
         self.built = 0  # templates seeded (for the tests of this module)
 
     def system(self, settings: Settings, clock: Clock, stamped: bool) -> System:
@@ -57,10 +60,18 @@ class Seeds:
             for name in SQLITE_FILES:
                 for path in Path(template.where).glob(f"{name}*"):
                     shutil.copyfile(path, settings.var_dir / path.name)
-            return bootstrap(settings, clock)
-        built = bootstrap(settings, clock)  # creates the event store's tables in the test's schema
+            return bootstrap(settings, clock, self._directory_file(settings))
+        # bootstrap creates the event store's tables in the test's schema
+        built = bootstrap(settings, clock, self._directory_file(settings))
         _copy_schema(settings, str(template.where), settings.pg_schema)
         return built
+
+    def _directory_file(self, settings: Settings) -> DirectoryFile:
+        """The directory file, read once (a copy for each test: nothing shares its lists)."""
+        path = settings.directory_file.resolve()
+        if path not in self.directory_files:
+            self.directory_files[path] = read_directory_file(path)
+        return copy.deepcopy(self.directory_files[path])
 
     def _seed(self, settings: Settings, now: datetime, stamped: bool) -> Template:
         self.built += 1

@@ -153,7 +153,7 @@ def scenario(test: Callable[[Case], Any]) -> Callable[[tuple[System, Clock]], No
         asyncio.run(body())
 
     run.__name__, run.__doc__ = test.__name__, test.__doc__
-    return run
+    return pytest.mark.workflow(run)
 
 
 def reckon(case: Case, start: datetime, amount: int, unit: Unit = Unit.CALENDAR_DAYS) -> datetime:
@@ -259,6 +259,7 @@ async def test_the_one_extension_moves_the_handling_deadline_and_it_passes_at_th
     assert missed.outcome.endswith("within 60 calendar days, extended by 30 calendar days")
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize(
     ("status", "name", "node", "consequence"),
     [
@@ -282,6 +283,7 @@ def test_a_review_or_re_review_not_decided_in_thirty_days_is_overdue_at_the_deci
     overdue(sqlite)
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize(
     ("status", "name", "how"),
     [
