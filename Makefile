@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast install lock clean bench
+.PHONY: run test test-fast install lock clean bench messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ clean:
 # Rebuild speed on a county-sized log (needs PostgreSQL; see bench/rebuild.py). Writes docs/benchmarks.md.
 bench: install
 	$(BIN)/python -m bench.rebuild $(BENCH_ARGS)
+
+# Bring the workbench's message catalogues in step with the pages (then translate what is new).
+messages: install
+	$(BIN)/python -m web.messages

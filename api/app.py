@@ -8,7 +8,10 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.routes import (
     assessments,
@@ -16,7 +19,9 @@ from api.routes import (
     clocks,
     deadlines,
     directory,
+    dispute_list,
     disputes,
+    identity,
     incidents,
     patrols,
     petitions,
@@ -26,6 +31,8 @@ from api.routes import (
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import tracking
+from web import pages
+from web.errors import install_page_handlers
 
 log = structlog.get_logger()
 
@@ -35,21 +42,33 @@ def create_api(system: System) -> FastAPI:
         title="Fengqiao",
         summary="Grassroots disputes and petitions, as append-only case histories.",
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.system = system
     _prepare_views(system.views, system)
     install_error_handlers(app)
+    install_docs(app)
+    app.include_router(identity.router)
     app.include_router(assessments.router)
     app.include_router(calendars.router)
     app.include_router(clocks.router)
     app.include_router(deadlines.router)
     app.include_router(directory.router)
+    app.include_router(dispute_list.router)
     app.include_router(disputes.router)
     app.include_router(incidents.router)
     app.include_router(patrols.router)
     app.include_router(villages.router)
     app.include_router(petitions.router)
     app.include_router(statistics.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
+    install_page_handlers(app)
+
+    @app.get("/", include_in_schema=False)
+    def workbench() -> RedirectResponse:
+        return RedirectResponse("/app", status_code=303)
 
     @app.middleware("http")
     async def request_context(
@@ -84,3 +103,4 @@ def _prepare_views(views: Database, system: System) -> None:
         tracking.create_table(cur)
         for projection in system.projections:
             projection.create(cur)
+        system.identity.create_tables(cur)

@@ -9,6 +9,7 @@ from typing import Any
 
 from infra.logging import configure_logging
 from infra.settings import Settings
+from service import kinds
 
 
 def _rebuild(settings: Settings, *, switch: bool, names: list[str]) -> int:
@@ -52,6 +53,15 @@ def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
     return report.equal or switch
 
 
+# what a person types → the case kind the clocks are kept under
+EXPLAINED = {
+    "dispute": kinds.DISPUTE,
+    "petition": kinds.PETITION,
+    "incident": kinds.INCIDENT,
+    "shift": kinds.PATROL_SHIFT,
+}
+
+
 def _explain(settings: Settings, kind: str, case_id: str) -> int:
     from datetime import datetime
 
@@ -59,7 +69,7 @@ def _explain(settings: Settings, kind: str, case_id: str) -> int:
     from infra.bootstrap import bootstrap
 
     system = bootstrap(settings)
-    found = system.casebook.deadlines.clocks(kind, case_id)
+    found = system.casebook.deadlines.clocks(EXPLAINED[kind], case_id)
     if found is None or not found.clocks:
         print(f"no clocks recorded for {kind} {case_id}", file=sys.stderr)
         system.close()
@@ -150,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("--as-of", help="a business date-time with offset (default: now)")
     score.add_argument("--as-known-on", help="only what had been recorded by then (for auditors)")
     explain = commands.add_parser("explain", help="explain every clock of a case")
-    explain.add_argument("kind", choices=["dispute", "petition", "incident", "shift"])
+    explain.add_argument("kind", choices=list(EXPLAINED))
     explain.add_argument("case_id")
     args = parser.parse_args(argv)
 

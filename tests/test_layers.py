@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("domain", "service", "api", "workflows", "projections", "infra")
-EDGES = ("api", "workflows", "projections", "infra")
+PACKAGES = ("domain", "service", "api", "workflows", "projections", "infra", "web")
+EDGES = ("api", "workflows", "projections", "infra", "web")
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -13,12 +13,13 @@ from domain.petitions.petition import Petition, Status
 from domain.time.calendar import DEFAULT_CALENDAR
 from domain.time.clocks import ClockState
 from domain.time.policy import Rule
+from service.kinds import PETITION
 from service.timekeeping import ClockPlan
 
 if TYPE_CHECKING:
     from service.deadlines import DeadlineDesk
 
-KIND = "petition"
+KIND = PETITION
 ACTING = frozenset({Right.HANDLE_PETITION, Right.DECIDE_PETITION})  # who is reminded
 ENDED = frozenset({Status.NOT_ACCEPTED, Status.DIVERTED, Status.CONCLUDED})
 CLOCKS_OF: dict[Status, tuple[str, ...]] = {

@@ -1,0 +1,72 @@
+"""Rendering a page in the person's language: one Jinja2 environment, the catalogue of the
+language chosen for this request, and the filters every page uses (local times, labels)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from web import i18n, labels
+
+TEMPLATES = Path(__file__).parent / "templates"
+# People read times in the node's local time, with its offset; every node is in China today.
+LOCAL = timezone(timedelta(hours=8))
+
+env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    extensions=["jinja2.ext.i18n"],
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.install_null_translations(newstyle=True)  # replaced per render by the request's language
+
+
+def local(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M (UTC+08:00)")
+
+
+def local_input(moment: datetime | None) -> str:
+    """A moment as a datetime-local form field shows it."""
+    return "" if moment is None else moment.astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
+
+
+env.filters["local"] = local
+env.filters["local_input"] = local_input
+
+
+def language(request: Request) -> str:
+    return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = language(request)
+    translations = i18n.translations(lang)
+    gettext, ngettext = translations.gettext, translations.ngettext
+
+    def label(kind: str, code: object) -> str:
+        return labels.label(kind, code, gettext)
+
+    def choices(kind: str) -> list[tuple[str, str]]:
+        return labels.choices(kind, gettext)
+
+    page = env.get_template(template).render(
+        request=request,
+        lang=lang,
+        languages=i18n.LANGUAGES,
+        gettext=gettext,
+        ngettext=ngettext,
+        _=gettext,
+        label=label,
+        choices=choices,
+        **context,
+    )
+    return HTMLResponse(page, status_code=status, headers={"Content-Language": lang})
