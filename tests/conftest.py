@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from infra.bootstrap import System
+from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
 from tests import support
 from tests.seeds import Seeds
@@ -99,6 +99,13 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def seeds(tmp_path_factory: pytest.TempPathFactory) -> Seeds:
     """The seeded template stores of the session (tests/seeds.py): seeded once, copied per test."""
     return Seeds(tmp_path_factory.mktemp("seeds"))
+
+
+def seeded(settings: Settings, clock: Clock) -> System:
+    """A system seeded afresh (a test with the `seeds` fixture gets a copy of a seeded one)."""
+    built = bootstrap(settings, clock)
+    built.seed()
+    return built
 
 
 @pytest.fixture

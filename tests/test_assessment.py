@@ -302,6 +302,7 @@ def test_the_command_line_explains_a_score(
 # -- what is decided about the year, and facts dated by what they describe ----------------------
 
 
+@pytest.mark.http
 def test_a_veto_lifted_on_review_after_the_year_counts_from_when_the_review_took_effect(
     system: System, clock: Clock, year
 ):
