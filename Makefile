@@ -1,12 +1,12 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11+ and make:
 #   make run    the whole system on its embedded defaults (SQLite, Temporal dev server)
 #   make test   the test suite (what CI runs)
-#   make test-fast  the domain and service tests only, for the edit-test loop (README, "Tests")
+#   make test-fast  the domain and service tests only, for the edit-test loop (README, "Set-up")
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast install lock clean bench messages
+.PHONY: run test test-fast lint install lock clean bench messages screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,15 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/fengqiao run
 
-test: install
+test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# No Temporal server, no HTTP API, no PostgreSQL, no real servers: see the markers in pyproject.toml.
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# No Temporal server, no HTTP API, no browser, no PostgreSQL, no real servers (markers: pyproject.toml).
 test-fast: install
-	$(BIN)/pytest -q -m "not (workflow or http or slow or postgres)" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m "not (workflow or http or slow or browser or postgres)" $(PYTEST_ARGS)
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.
 lock: $(BIN)/python
@@ -43,3 +46,7 @@ bench: install
 # Bring the workbench's message catalogues in step with the pages (then translate what is new).
 messages: install
 	$(BIN)/python -m web.messages
+
+# Retake the README's pictures of the workbench (docs/screenshots/) from the browser journeys.
+screenshots: install
+	FENGQIAO_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_browser.py

@@ -91,6 +91,9 @@ def run_projector(settings: Settings) -> None:
         )
         for projection in system.projections
     ]
+    threads.append(
+        threading.Thread(target=system.seal.run, args=(stopping, settings.seal_interval), name="seal")
+    )
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -132,7 +132,7 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     for child in children:
         child.start()
-    host, port = settings.temporal_address.rsplit(":", 1)
+    host, _port = settings.temporal_address.rsplit(":", 1)
     print(
         f"\nFengqiao is starting ({settings.store} store in {settings.var_dir.resolve()}).\n"
         f"  API and its docs:  http://{settings.api_host}:{settings.api_port}/docs\n"

@@ -14,7 +14,7 @@ from typing import Any
 from domain.time.clocks import EVENT_TOPICS, CaseClocks
 from infra.sql import Cursor, Row, among, upsert
 
-VERSION = 1
+VERSION = 2  # 2: a due time held on a provisional count is neither overdue nor due soon
 COLUMNS = (
     "clocks_id",
     "key",
@@ -38,6 +38,7 @@ UPDATES = {
     CaseClocks.DeadlineMissed: lambda e: {"status": "missed", "outcome": e.consequence},
     CaseClocks.ClockStopped: lambda e: {"status": "stopped", "outcome": e.outcome},
     CaseClocks.MissedDeadlineSettled: lambda e: {"settled": e.outcome},
+    CaseClocks.DueTimeHeld: lambda e: {"status": "held"},
 }
 
 
@@ -64,7 +65,8 @@ class ClockBoard:
         cur.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (clocks_id TEXT NOT NULL, key TEXT NOT NULL, "
             "case_kind TEXT NOT NULL, case_id TEXT NOT NULL, clock TEXT NOT NULL, node TEXT NOT NULL, "
-            "started_at TEXT NOT NULL, due_at TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT, settled TEXT, "
+            "started_at TEXT NOT NULL, due_at TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT, settled "
+            "TEXT, "
             "reminders INTEGER NOT NULL, PRIMARY KEY (clocks_id, key))"
         )
         if not self.suffix:
@@ -116,7 +118,10 @@ class ClockBoard:
             elif isinstance(event, CaseClocks.ReminderRecorded):
                 rows[(clocks_id, event.key)]["reminders"] += 1
             elif type(event) in UPDATES:
-                rows[(clocks_id, event.key)].update(UPDATES[type(event)](event))
+                row = rows[(clocks_id, event.key)]
+                if isinstance(event, CaseClocks.DueDateRecomputed) and row["status"] == "held":
+                    row["status"] = "running"
+                row.update(UPDATES[type(event)](event))
         if rows:
             updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[2:])
             upsert(
@@ -172,7 +177,8 @@ class ClockBoard:
         for i in range(0, len(nodes), 500):
             in_nodes, node_params = among(cur, "node", nodes[i : i + 500])
             cur.execute(
-                f"SELECT case_kind, case_id, key, clock, node, started_at, due_at, status, outcome, reminders "
+                "SELECT case_kind, case_id, key, clock, node, started_at, due_at, status, outcome, "
+                "reminders "
                 f"FROM {self.table} WHERE {condition} AND {in_nodes}",
                 (*params, *node_params),
             )

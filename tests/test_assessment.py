@@ -365,7 +365,7 @@ def test_a_dispute_mediated_without_agreement_then_turned_criminal_is_vetoed_and
             cb.disputes.refer_out(
                 mediator, d.id, route=ReferralRoute.LITIGATION, body="Anping court", reason="no agreement"
             )
-        converted.append(cb.disputes.record_criminal_conversion(mediator, d.id, police_reference="AP-26-1"))
+        converted.append(cb.disputes.convert_to_criminal_case(mediator, d.id, police_reference="AP-26-1"))
     facts(system)
     card = system.scores.card(VILLAGE, 2026, as_of=datetime(2026, 5, 31, 18, tzinfo=CHINA))
     assert sorted(v.fact for v in card.vetoes if v.trigger == "civil_to_criminal") == sorted(

@@ -54,7 +54,7 @@ def three_disputes(system: System, clock: Clock) -> dict[str, Dispute]:
     foreign = report(system, grid=FOREIGN_GRID, role="foreign_grid_member")
     for dispute in (settled, late, foreign):
         keeper.sync(dispute.id, 0)
-    system.casebook.disputes.record_agreement(
+    system.casebook.disputes.reach_agreement(
         person("grid_member"), settled.id, form=AgreementForm.ORAL, terms="ok"
     )
     keeper.sync(settled.id, 0)
@@ -78,7 +78,7 @@ def test_a_missed_deadline_stays_overdue_until_the_case_moves_on(system: System,
     [grid] = system.casebook.deadlines.clocks("dispute", late.id).running()
     keeper.due(late.id, 0, grid.key, None)  # escalates, records the miss, settles it: the dispute moved on
     board(system)
-    overdue, soon = lists(system, VILLAGE)
+    overdue, _soon = lists(system, VILLAGE)
     assert str(late.id) not in overdue
     clocks = system.casebook.deadlines.clocks("dispute", late.id)
     assert clocks.clock(grid.key).settled == "left the level: now at village level"
@@ -126,9 +126,9 @@ def test_every_clock_of_a_case_is_explained(system: System, three_disputes):
         assert (grid["clock"], grid["status"], grid["policy_version"]) == (
             "dispute.grid",
             "stopped",
-            "2026.1",
+            "2026.2",
         )
-        assert grid["explanation"][2] == "Rule: 24 hours, policy version 2026.1."
+        assert grid["explanation"][2] == "Rule: 24 hours, policy version 2026.2."
         assert (
             grid["explanation"][-1].startswith("Stopped") and "agreement reached" in grid["explanation"][-1]
         )
@@ -164,7 +164,7 @@ def test_a_village_clock_across_national_day_is_explained_day_by_day(system: Sys
     from domain.time.explain import explain
 
     text = explain(village, clock.now)
-    assert "Rule: 15 calendar days, policy version 2026.1." in text
+    assert "Rule: 15 calendar days, policy version 2026.2." in text
     assert "Days not counted: holiday: 2026-10-07." in text
     assert "The last day was not a working day, so the limit ran to the next working day." in text
     assert "Due 2026-10-08 23:59:59 CST." in text

@@ -101,7 +101,7 @@ def test_an_agreement_before_the_deadline_prevents_the_escalation_and_starts_the
             await dispatcher.catch_up()
             await env.sleep(timedelta(hours=3))
             clock.now = await env.get_current_time()
-            system.casebook.disputes.record_agreement(
+            system.casebook.disputes.reach_agreement(
                 person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="fence back"
             )
             await dispatcher.catch_up()
@@ -185,7 +185,7 @@ def test_a_major_dispute_is_filed_with_the_township_at_once(sqlite):
     system, clock = sqlite
 
     async def scenario() -> None:
-        async with running(system, clock) as (env, dispatcher):
+        async with running(system, clock) as (_env, dispatcher):
             dispute = report(system, Severity.MAJOR)
             await dispatcher.catch_up()
 
@@ -236,7 +236,7 @@ def test_a_reopened_dispute_gets_a_new_episode_with_a_fresh_clock(sqlite):
             dispute = report(system)
             await dispatcher.catch_up()
             clock.now = await env.get_current_time()
-            system.casebook.disputes.record_agreement(
+            system.casebook.disputes.reach_agreement(
                 person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok"
             )
             system.casebook.disputes.close(person("mediator"), dispute.id, reason="done")

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from infra.bootstrap import ConfigurationError, System, bootstrap
 from infra.directory import parse_directory_file
 from infra.settings import Settings
+from service.seal.checkpoint import new_key
 from tests.identity_support import (
     CHEAP_HASH,
     PASSWORD,
@@ -152,6 +153,7 @@ def test_production_refuses_a_session_cookie_without_secure(settings: Settings):
             "mode": "production",
             "cipher_key": SecretStr(AESCipher.create_key(32)),
             "id_key": SecretStr(AESCipher.create_key(32)),
+            "seal_key": SecretStr(new_key()),
             "session_cookie_secure": False,
         }
     )

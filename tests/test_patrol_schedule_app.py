@@ -56,7 +56,7 @@ def periods(system: System, route: Route, count: int) -> list[datetime]:
 def test_a_route_gets_a_standing_team_checked_against_the_directory(system: System):
     route = teamed(system, members=["ma-li", "song-yu"])
     assert route.team["leader"] == "gao-feng" and route.team["members"] == ["ma-li", "song-yu"]
-    stored, events = desk(system).route_with_history(person("auditor"), route.id)
+    _stored, events = desk(system).route_with_history(person("auditor"), route.id)
     assert [type(e).__name__ for e in events] == ["Established", "TeamAssigned"]
 
 

@@ -436,7 +436,7 @@ def test_a_shift_recorded_missed_or_called_off_by_people_stops_its_clock(system:
     for shift in (missed, coming):
         keeper.sync(shift.id, 0)
     clock.advance(timedelta(hours=1, minutes=10))
-    patrols(system).record_shift_missed(person("patrol_leader"), missed.id, reason="all at a fire")
+    patrols(system).miss_shift(person("patrol_leader"), missed.id, reason="all at a fire")
     patrols(system).cancel_shift(person("patrol_leader"), coming.id, reason="typhoon")
     assert keeper.sync(missed.id, 0).ended and keeper.sync(coming.id, 0).ended
     assert clocks(system, missed)["patrol.start_grace"].outcome == (

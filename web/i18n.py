@@ -29,6 +29,10 @@ def translations(lang: str) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(compiled)
 
 
+def babel_locale(lang: str) -> str:
+    return _CATALOGUE[lang]
+
+
 def choose(cookie: str | None, accept_language: str | None) -> str:
     """The person's choice (the cookie) first, then the browser's first language we speak,
     else Chinese."""

@@ -4,6 +4,7 @@ checks that every code of every enum shown has a label and every label a transla
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import StrEnum
 
@@ -167,3 +168,56 @@ def label(kind: str, code: object, gettext: Callable[[str], str]) -> str:
 
 def choices(kind: str, gettext: Callable[[str], str]) -> list[tuple[str, str]]:
     return [(code, gettext(text)) for code, text in LABELS[kind].items()]
+
+
+# What became of a clock, as the keepers record it: "<how>: <why>" in the code's English
+# (service/*/clocks.py, service/timekeeping.py). People read it in their language; a sentence not
+# known here shows as recorded.
+OUTCOME_HOW = {
+    "met": N_("Met"),
+    "ended": N_("Ended"),
+    "left the level": N_("Left the level"),
+    "no longer applies": N_("No longer applies"),
+    "window closed": N_("Window closed"),
+    "late": N_("Late"),
+}
+_LEVEL, _STATUS = r"(?P<level>grid|village|township)", r"(?P<status>[a-z ]+)"
+OUTCOME_WHY: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"agreement reached at {_LEVEL} level"), N_("agreement reached at %(level)s level")),
+    (re.compile(rf"now at {_LEVEL} level"), N_("now at %(level)s level")),
+    (re.compile(rf"the dispute is {_STATUS}"), N_("the dispute is: %(status)s")),
+    (re.compile(r"follow-up visit made"), N_("the follow-up visit was made")),
+    (re.compile(r"judicial confirmation requested"), N_("judicial confirmation was requested")),
+    (re.compile(r"judicial confirmation was not requested"), N_("judicial confirmation was not requested")),
+    (re.compile(rf"escalated to {_LEVEL} level"), N_("escalated to %(level)s level")),
+    (
+        re.compile(r"overdue at township level: to be referred out"),
+        N_("overdue at township level: to be referred out"),
+    ),
+    (re.compile(r"the follow-up visit was not made in time"), N_("the follow-up visit was not made in time")),
+]
+LATE = re.compile(r"late: (?P<why>.+), after the due time")
+
+
+def outcome(text: str | None, gettext: Callable[[str], str]) -> str:
+    """A clock's recorded outcome in the person's language."""
+    if not text:
+        return ""
+    if late := LATE.fullmatch(text):
+        return gettext(N_("Late: %(why)s, after the due time")) % {"why": _why(late["why"], gettext)}
+    how, sep, why = text.partition(": ")
+    if not sep or how not in OUTCOME_HOW:
+        return _why(text, gettext)
+    return gettext(N_("%(how)s: %(why)s")) % {"how": gettext(OUTCOME_HOW[how]), "why": _why(why, gettext)}
+
+
+def _why(text: str, gettext: Callable[[str], str]) -> str:
+    for pattern, words in OUTCOME_WHY:
+        if found := pattern.fullmatch(text):
+            values = found.groupdict()
+            if "level" in values:
+                values["level"] = label("dispute.level", values["level"], gettext)
+            if "status" in values:
+                values["status"] = label("dispute.status", values["status"].replace(" ", "_"), gettext)
+            return gettext(words) % values
+    return text

@@ -4,6 +4,7 @@ comes back as the same page with the reason beside the field, in the person's la
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,15 +16,15 @@ from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from api import schemas as s
-from api.deps import SystemDep, client_address
+from api.deps import SESSION_COOKIE, SystemDep, client_address
 from api.exports import content_disposition
 from api.routes.deadlines import _lists
 from api.routes.dispute_list import dispute_list
 from api.routes.statistics import _report
 from domain.directory.jurisdiction import NodeKind
-from domain.disputes.dispute import Dispute, Status
+from domain.disputes.dispute import AgreementForm, Dispute, Status
 from domain.errors import AccessDenied, CaseNotFound, DomainError, InvalidValue, TransitionNotAllowed
-from domain.identity.errors import NotAuthenticated
+from domain.identity.errors import NotAuthenticated, TooManyAttempts
 from infra.bootstrap import System
 from projections.metrics import BY_NAME
 from projections.statistics_report import NodeReport
@@ -43,17 +44,41 @@ class SignInRequired(Exception):
 
 
 def page_person(request: Request, system: SystemDep) -> str:
-    """The person behind the request: a bearer token (scripts, tests) — the same check as the
-    API's (a post held now; failures counted). Pages take no session cookie until their forms
-    carry the session's CSRF token."""
+    """The person behind the request, by the same checks as the API's (a post held now;
+    failures counted): the session cookie a sign-in set, whose CSRF token every form posts
+    back; or a bearer token (scripts, tests)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() == "bearer" and token:
+        try:
+            return system.identity.by_token(token, client_address(request))
+        except NotAuthenticated:
+            raise SignInRequired() from None
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
         raise SignInRequired()
     try:
-        return system.identity.by_token(token, client_address(request))
+        session = system.identity.by_session(session_id)
     except NotAuthenticated:
         raise SignInRequired() from None
+    request.state.session = session
+    return session.person_id
+
+
+async def checked_form(request: Request) -> Any:
+    """A posted form, refused unless it carries the session's CSRF token (a request signed by a
+    bearer token needs none: another site cannot make a browser send one)."""
+    data = await request.form()
+    session = getattr(request.state, "session", None)
+    if session is not None:
+        sent = str(data.get("csrf") or "")
+        if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+            raise CsrfRefused()
+    return data
+
+
+class CsrfRefused(Exception):
+    """A form posted without the session's CSRF token: another site may have sent it."""
 
 
 Person = Depends(page_person)
@@ -138,9 +163,23 @@ def home(request: Request, system: SystemDep, person: str = Person) -> Response:
         posts=posts,
         overdue=lists.overdue,
         due_soon=lists.due_soon,
+        about=_what_each_is(system, person, [*lists.overdue, *lists.due_soon]),
         now=now,
         node_name=lambda code: _node_name(system, code),
     )
+
+
+def _what_each_is(system: System, person: str, items: list[Any]) -> dict[str, Dispute]:
+    """The disputes behind the listed deadlines, so that each line says which case it is (its
+    category and parties), read as the person may read them."""
+    found: dict[str, Dispute] = {}
+    for item in items:
+        if item.case_kind == kinds.DISPUTE and item.case_id not in found:
+            try:
+                found[item.case_id] = system.casebook.disputes.get(person, UUID(item.case_id))
+            except DomainError:  # not theirs to read: the line keeps to the clock alone
+                continue
+    return found
 
 
 def _node_name(system: System, code: str) -> str:
@@ -298,6 +337,7 @@ def _report_page(
         request,
         "dispute_new.html",
         status=problems.status if problems else 200,
+        here="/app/disputes/new",  # also when a refused form answers its POST
         grids=_grids(system, person),
         shown_fields=("grid", "category", "severity", "parties", "description", "occurred_at"),
         form=form,
@@ -312,7 +352,7 @@ def new_dispute(request: Request, system: SystemDep, person: str = Person) -> Re
 
 @router.post("/disputes", response_class=HTMLResponse)
 async def report_dispute(request: Request, system: SystemDep, person: str = Person) -> Response:
-    data = await request.form()
+    data = await checked_form(request)
     names = [str(n).strip() for n in data.getlist("party") if str(n).strip()]
     form = {
         "grid": data.get("grid") or None,
@@ -375,7 +415,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "reach_agreement": Action(
         s.AgreementIn,
-        lambda d, p, i, b, m: d.record_agreement(p, i, form=b.form, terms=b.terms, meta=m),
+        lambda d, p, i, b, m: d.reach_agreement(p, i, form=b.form, terms=b.terms, meta=m),
         N_("Record the agreement"),
     ),
     "sign_agreement": Action(
@@ -388,7 +428,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "record_follow_up_visit": Action(
         s.FollowUpIn,
-        lambda d, p, i, b, m: d.record_follow_up_visit(
+        lambda d, p, i, b, m: d.make_follow_up_visit(
             p, i, performance=b.performance, satisfaction=b.satisfaction, notes=b.notes, meta=m
         ),
         N_("Record a follow-up visit"),
@@ -414,22 +454,37 @@ def _case_page(
     found = system.casebook.deadlines.clocks(kinds.DISPUTE, dispute_id)
     clocks = sorted(found.clocks.values(), key=lambda c: c.started_at) if found else []
     directory = system.casebook.current_directory()
-    offered = [name for name in ACTIONS if name in dispute.allowed_actions()]
+    signing, unsigned = _signing(dispute)
+    # The case allows signing and sealing an agreement; the page offers each only while it can
+    # succeed: a signature while a party has still to sign a written agreement not yet sealed,
+    # the seal once every party has signed it.
+    can = {"sign_agreement": signing and bool(unsigned), "seal_agreement": signing and not unsigned}
+    offered = [name for name in ACTIONS if name in dispute.allowed_actions() and can.get(name, True)]
     return render(
         request,
         "dispute.html",
         status=problems.status if problems else 200,
+        here=f"/app/disputes/{dispute_id}",  # also when a refused action answers its POST
         dispute=dispute,
         history=history,
         clocks=clocks,
         now=system.casebook.clock(),
         actions={name: ACTIONS[name] for name in offered},
+        unsigned=unsigned,
         failed=failed,
         problems=problems or Problems(),
         form=form or {},
         name_of=_person_name(directory, _gettext(request)),
         node_name=lambda code: _node_name(system, code),
     )
+
+
+def _signing(dispute: Dispute) -> tuple[bool, list[str]]:
+    """Whether a written agreement awaits its signatures and seal, and who has still to sign."""
+    agreement = dispute.agreement
+    if not agreement or agreement["form"] != AgreementForm.WRITTEN or agreement["sealed"]:
+        return False, []
+    return True, [name for name in dispute.party_names() if name not in agreement["signed_by"]]
 
 
 def _person_name(directory: Any, gettext: Callable[[str], str]) -> Callable[[str], str]:
@@ -453,7 +508,7 @@ async def dispute_action(
     chosen = ACTIONS.get(action)
     if chosen is None:
         raise CaseNotFound("action", action)
-    data = dict(await request.form())
+    data = {k: v for k, v in (await checked_form(request)).items() if k != "csrf"}
     command_id = str(data.pop("command_id", "") or "") or None
     try:
         body = chosen.body.model_validate({k: v for k, v in data.items() if v != ""})
@@ -466,6 +521,211 @@ async def dispute_action(
     return RedirectResponse(f"/app/disputes/{dispute_id}", status_code=303)
 
 
+# -- signing in and out -------------------------------------------------------------------
+
+
+def _sign_in_page(
+    request: Request, system: System, problem: str | None = None, status: int = 200
+) -> Response:
+    return render(
+        request,
+        "sign_in.html",
+        status=status,
+        problem=problem,
+        development=system.settings.mode == "development",
+        next=_local_path(request.query_params.get("next")),
+    )
+
+
+def _local_path(value: object) -> str:
+    """Where to go after a form: a path on this site only, never another site."""
+    back = str(value or "/app")
+    return back if back.startswith("/") and not back.startswith("//") and "\\" not in back else "/app"
+
+
+def _same_origin(request: Request) -> bool:
+    """A sign-in posted from another site is refused (login CSRF): the browser names the
+    origin of every form it posts."""
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, system: SystemDep) -> Response:
+    return _sign_in_page(request, system)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in(request: Request, system: SystemDep) -> Response:
+    data = await request.form()
+    gettext = _gettext(request)
+    if not _same_origin(request):
+        return _sign_in_page(request, system, gettext(N_("This form came from another site.")), 403)
+    person_id, password = str(data.get("person") or "").strip(), str(data.get("password") or "")
+    token = str(data.get("token") or "").strip()
+    address = client_address(request)
+    try:
+        if token and system.settings.mode == "development":
+            session_id, session = system.identity.sessions.start(system.identity.by_token(token, address))
+        else:
+            session_id, session = system.identity.sign_in(person_id, password, address)
+    except TooManyAttempts as refused:
+        page = _sign_in_page(
+            request, system, gettext(N_("Too many failed attempts; please wait and try again.")), 429
+        )
+        page.headers["Retry-After"] = str(refused.retry_after)
+        return page
+    except NotAuthenticated:
+        return _sign_in_page(request, system, gettext(N_("The person or the password is wrong.")), 401)
+    response = RedirectResponse(_local_path(data.get("next")), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        max_age=int((session.expires_at - session.created_at).total_seconds()),
+        path="/",
+        secure=system.settings.session_cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, system: SystemDep, person: str = Person) -> Response:
+    await checked_form(request)
+    session = getattr(request.state, "session", None)
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session is not None and session_id:
+        system.identity.sign_out(session_id, session, client_address(request))
+    response = RedirectResponse("/app/sign-in", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/enrolment", response_class=HTMLResponse)
+def enrolment_page(request: Request) -> Response:
+    return render(request, "enrolment.html", problem=None)
+
+
+@router.post("/enrolment", response_class=HTMLResponse)
+async def enrol(request: Request, system: SystemDep) -> Response:
+    data = await request.form()
+    gettext = _gettext(request)
+    if not _same_origin(request):
+        return render(
+            request, "enrolment.html", status=403, problem=gettext(N_("This form came from another site."))
+        )
+    password, again = str(data.get("password") or ""), str(data.get("again") or "")
+    if password != again:
+        return render(request, "enrolment.html", status=422, problem=gettext(N_("The two passwords differ.")))
+    try:
+        system.identity.enrol(str(data.get("code") or ""), password, client_address(request))
+    except TooManyAttempts as refused:
+        page = render(
+            request,
+            "enrolment.html",
+            status=429,
+            problem=gettext(N_("Too many failed attempts; please wait and try again.")),
+        )
+        page.headers["Retry-After"] = str(refused.retry_after)
+        return page
+    except InvalidValue as refused:
+        return render(request, "enrolment.html", status=422, problem=gettext(refused.reason))
+    except NotAuthenticated:
+        return render(
+            request,
+            "enrolment.html",
+            status=401,
+            problem=gettext(N_("The code is wrong, used or expired; ask your workstation for a new one.")),
+        )
+    return RedirectResponse("/app/sign-in", status_code=303)
+
+
+# -- the written mediation agreement (人民调解协议书) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signatory:
+    name: str
+    details: list[tuple[str, str]]  # (label, value) of what was recorded of the party
+    signed_at: Any  # datetime | None
+
+
+@dataclass(frozen=True)
+class AgreementDocument:
+    """What the printed agreement says (People's Mediation Law, Art. 29): the parties and their
+    particulars, the matter, the terms, a signature line per party and for the mediator, and the
+    committee's seal with the date it took effect."""
+
+    committee: str
+    parties: list[Signatory]
+    matter: str
+    terms: str
+    mediator: str
+    reached_at: Any
+    sealed_at: Any  # None until the committee seals it
+    copies: int
+
+
+PARTY_DETAILS = (
+    ("id_number", N_("Resident identity number")),
+    ("address", N_("Address")),
+    ("phone", N_("Phone")),
+)
+
+
+def agreement_document(system: System, dispute: Dispute, history: list[Any]) -> AgreementDocument | None:
+    """The written agreement in force or being signed, read from the history since it was reached
+    (a reopened dispute may reach a second one); None when the dispute has no written agreement."""
+    if not dispute.agreement or dispute.agreement["form"] != AgreementForm.WRITTEN:
+        return None
+    reached: Any = None
+    signed: dict[str, Any] = {}
+    sealed: Any = None
+    for event in history:
+        if isinstance(event, Dispute.AgreementReached):
+            reached, signed, sealed = event, {}, None
+        elif isinstance(event, Dispute.AgreementSigned):
+            signed[event.party] = event.effective_at
+        elif isinstance(event, Dispute.AgreementSealed):
+            sealed = event
+    directory, now = system.casebook.current_directory(), system.casebook.clock()
+    if sealed is not None:
+        committee = sealed.committee
+    elif dispute.agreement["level"] == "township":
+        committee = directory.ancestor_of_kind(dispute.village, NodeKind.TOWNSHIP, now) or dispute.village
+    else:
+        committee = dispute.village
+    parties = [
+        Signatory(
+            name=p["name"],
+            details=[(label, str(p[key])) for key, label in PARTY_DETAILS if p.get(key)],
+            signed_at=signed.get(p["name"]),
+        )
+        for p in dispute.parties
+    ]
+    return AgreementDocument(
+        committee=_node_name(system, committee),
+        parties=parties,
+        matter=dispute.description,
+        terms=dispute.agreement["terms"],
+        mediator=directory.name_of(reached.actor) if reached is not None else "",
+        reached_at=reached.effective_at if reached is not None else None,
+        sealed_at=sealed.effective_at if sealed is not None else None,
+        copies=len(parties) + 1,
+    )
+
+
+@router.get("/disputes/{dispute_id}/agreement", response_class=HTMLResponse)
+def agreement_page(dispute_id: UUID, request: Request, system: SystemDep, person: str = Person) -> Response:
+    dispute, history = system.casebook.disputes.with_history(person, dispute_id)
+    document = agreement_document(system, dispute, history)
+    if document is None:
+        message = N_("This dispute has no written agreement to print.")
+        return render(request, "error.html", status=404, message=message)
+    return render(request, "agreement.html", dispute=dispute, document=document)
+
+
 # -- language ----------------------------------------------------------------------------
 
 
@@ -473,10 +733,7 @@ async def dispute_action(
 async def choose_language(request: Request) -> Response:
     data = await request.form()
     lang = str(data.get("lang") or "")
-    back = str(data.get("next") or "/app")
-    if not back.startswith("/") or back.startswith("//"):
-        back = "/app"
-    response = RedirectResponse(back, status_code=303)
+    response = RedirectResponse(_local_path(data.get("next")), status_code=303)
     if lang in i18n.LANGUAGES:
         response.set_cookie(i18n.COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
@@ -43,6 +44,30 @@ env.filters["local"] = local
 env.filters["local_input"] = local_input
 
 
+def countdown(due_at: datetime, now: datetime, gettext: Any) -> str:
+    """How long is left before a deadline, or how long it is overdue, in days and hours (minutes
+    in the last hour)."""
+    left = due_at - now
+    minutes = int(abs(left).total_seconds() // 60)
+    days, hours = divmod(minutes // 60, 24)
+    if days:
+        span = gettext(labels.N_("%(days)d d %(hours)d h")) % {"days": days, "hours": hours}
+    elif hours:
+        span = gettext(labels.N_("%(hours)d h")) % {"hours": hours}
+    else:
+        span = gettext(labels.N_("%(minutes)d min")) % {"minutes": minutes}
+    if left < timedelta(0):
+        return gettext(labels.N_("overdue by %(span)s")) % {"span": span}
+    return gettext(labels.N_("%(span)s left")) % {"span": span}
+
+
+def long_date(moment: datetime | None, lang: str) -> str:
+    """A day as documents write it: 2026年3月2日, 2 March 2026 (in the node's local time)."""
+    if moment is None:
+        return ""
+    return format_date(moment.astimezone(LOCAL).date(), "long", locale=i18n.babel_locale(lang))
+
+
 def language(request: Request) -> str:
     return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
 
@@ -67,6 +92,11 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         _=gettext,
         label=label,
         choices=choices,
+        csrf=getattr(getattr(request.state, "session", None), "csrf_token", ""),
+        signed_in=getattr(request.state, "session", None) is not None,
+        long_date=lambda moment: long_date(moment, lang),
+        countdown=lambda due_at, now: countdown(due_at, now, gettext),
+        outcome=lambda text: labels.outcome(text, gettext),
         **context,
     )
     return HTMLResponse(page, status_code=status, headers={"Content-Language": lang})
