@@ -27,9 +27,9 @@ test: lint
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-# No Temporal server, no HTTP API, no browser, no PostgreSQL, no real servers (markers: pyproject.toml).
+# No Temporal server, no HTTP API, no browser, no deploy validators, no PostgreSQL, no real servers (markers: pyproject.toml).
 test-fast: install
-	$(BIN)/pytest -q -m "not (workflow or http or slow or browser or postgres)" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m "not (workflow or http or slow or browser or deploy or postgres)" $(PYTEST_ARGS)
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.
 lock: $(BIN)/python

@@ -170,9 +170,15 @@ TestClient.__init__ = _marked_client  # type: ignore[method-assign]
 @pytest.hookimpl(tryfirst=True)  # before -m selects by markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that goes through the HTTP API is marked http: one that takes the `api` fixture,
-    or lives in a test_*_api.py file (a test that builds a TestClient itself says so itself)."""
+    or lives in a test_*_api.py or test_web*.py file (a test that builds a TestClient itself
+    says so itself)."""
     for item in items:
-        if "api" in getattr(item, "fixturenames", ()) or item.path.name.endswith("_api.py"):
+        name = item.path.name
+        if (
+            "api" in getattr(item, "fixturenames", ())
+            or name.endswith("_api.py")
+            or name.startswith("test_web")
+        ):
             item.add_marker(pytest.mark.http)
 
 
