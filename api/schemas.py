@@ -206,11 +206,12 @@ class DisputePublic(BaseModel):
     allowed_actions: list[str]
 
     @classmethod
-    def of(cls, d: Dispute) -> DisputePublic:
+    def of(cls, d: Dispute, at: datetime | None = None) -> DisputePublic:
+        """The dispute, with the commands it accepts at `at` (the system's now)."""
         fields = {
             name: getattr(d, name) for name in cls.model_fields if name not in ("id", "allowed_actions")
         }
-        return cls(**fields, id=str(d.id), allowed_actions=sorted(d.allowed_actions()))
+        return cls(**fields, id=str(d.id), allowed_actions=sorted(d.allowed_actions(at)))
 
 
 class DisputeWithHistory(DisputePublic):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -253,3 +253,21 @@ def test_the_calendars_say_which_years_are_loaded_and_warn_a_quarter_before_one_
     assert system.casebook.rulebook.calendar_warnings(clock.now.date()) == [
         cn["warning"]
     ]  # what the start logs
+
+
+def test_a_dispute_offers_judicial_confirmation_only_inside_its_window(
+    api: TestClient, system: System, clock: Clock
+):
+    path = f"/disputes/{reported(api)['id']}"
+    api.post(f"{path}/agreement", json={"form": "written", "terms": "fence back"}, headers=auth("mediator"))
+    for party in ("p1", "p2"):
+        api.post(f"{path}/agreement/signatures", json={"party": party}, headers=auth("mediator"))
+    sealed = api.post(f"{path}/agreement/seal", json={}, headers=auth("chair")).json()
+    assert "request_judicial_confirmation" in sealed["allowed_actions"]
+    clock.advance(timedelta(days=31))
+    later = api.get(path, headers=auth("mediator")).json()
+    assert "request_judicial_confirmation" not in later["allowed_actions"]
+    refused = api.post(
+        f"{path}/judicial-confirmation", json={"court": "Anping court"}, headers=auth("mediator")
+    )
+    assert refused.status_code == 409 and "request_judicial_confirmation" not in refused.json()["allowed"]
