@@ -22,7 +22,9 @@ What the quarter (tests/statistics_scenario.py) gives, by case (days in 2026, CS
 - Petitions: P1 Qiaotou 2 Feb (acceptance clock met 9 Feb; handling clock, at Dongxi, met
   20 Mar; concluded 20 Mar); P3 Qiaotou 5 Mar, a repeat of P1 (acceptance clock stopped late
   25 Mar); P2 Hetou 16 Feb, a group visit to the county, leapfrog (acceptance clock, at
-  Xishan, missed 3 Mar, not settled); P4 Dongxi 2 Apr, a letter to the province.
+  Xishan, missed 3 Mar, not settled); P4 Dongxi 2 Apr, a letter to the province; P5 Qiaotou
+  25 Mar, P1's concluded matter filed again (a repeat of P3, the latest): registered and at once
+  not accepted (Art. 36), so never in the backlog.
 - Incidents: fire (Qiaotou g1, 8 Feb), safety accident (Hetou, 12 Mar), public-security case
   (Qiaotou g2, 15 Mar).
 - Patrol shifts on a Qiaotou route of 3 checkpoints: 20 Jan walked, C1 and C2 signed, C3 missed
@@ -142,8 +144,9 @@ COUNTY_QUARTER = {
     "follow_up_satisfaction_rate": F(
         0.6667, 2, 3, {"basically_satisfied": 1, "dissatisfied": 1, "satisfied": 1}
     ),
-    "petitions_registered": F(3, breakdown={"county": 1, "village": 2}),
-    "petitions_repeat": F(1, breakdown={"village": 1}),
+    "petitions_registered": F(4, breakdown={"county": 1, "village": 3}),
+    "petitions_repeat": F(2, breakdown={"village": 2}),
+    "petitions_not_accepted": F(1, breakdown={"concluded": 1}),
     "petitions_leapfrog": F(1, breakdown={"county": 1}),
     "petitions_group": F(1, breakdown={"county": 1}),
     "petitions_to_province_or_beijing": F(0, breakdown={}),

@@ -448,13 +448,28 @@ def test_a_command_the_state_does_not_allow_is_409_with_the_state_on_every_comma
         refused = command(api, petition, path, "petition_county_staff")
         assert refused.status_code == 409, path
         assert (refused.json()["state"], refused.json()["allowed"]) == ("concluded", []), path
+    assert head(system) == before
+
+
+def test_a_refiling_of_a_concluded_matter_is_201_not_accepted_saying_why(api: TestClient, system: System):
+    petition = concluded(api)
     again = api.post(
         "/petitions", json={**REGISTRATION, "channel": "visit"}, headers=auth("petition_county_staff")
     )
-    assert again.status_code == 409
-    assert again.json()["state"].startswith("concluded on 2026-03-02")
-    assert "same facts and reasons are not accepted again" in again.json()["detail"]
-    assert head(system) == before
+    assert again.status_code == 201, again.text
+    refused = again.json()
+    assert (refused["status"], refused["allowed_actions"], refused["repeat_of"]) == (
+        "not_accepted",
+        [],
+        petition["id"],
+    )
+    assert refused["acceptance"]["reason"] == "concluded after re-review, Art. 36"
+    assert refused["acceptance"]["article"] == "Art. 36"
+    assert refused["acceptance"]["concluded_petition"] == petition["id"]
+    assert refused["acceptance"]["concluded_on"].startswith("2026-03-02")
+    read = api.get(f"/petitions/{refused['id']}", headers=auth("petition_county_staff")).json()
+    assert [e["type"] for e in read["history"]][-1].endswith("NotAcceptedAsConcluded")
+    assert read["clocks"] == []
 
 
 def test_a_sixth_representative_is_409_saying_why(api: TestClient, system: System):

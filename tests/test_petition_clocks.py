@@ -1059,3 +1059,15 @@ def test_a_request_after_a_provisional_close_is_not_refused(system: System, cloc
     assert desk(system).request_review(AGENT, petition.id, grounds="a notice may give more days").status == (
         Status.REVIEW_REQUESTED
     )
+
+
+def test_a_refiling_not_accepted_at_registration_runs_no_clock_and_ends_its_workflow(
+    system: System, clock: Clock
+):
+    first = petition_at(system, clock, Status.CONCLUDED)
+    clock.advance(timedelta(days=30))
+    again = register(system, channel=Channel.VISIT)
+    assert again.status == Status.NOT_ACCEPTED and again.repeat_of == str(first.id)
+    time = keeper(system).sync(again.id, 0)
+    assert time.ended and time.clocks == []
+    assert system.casebook.deadlines.clocks("petition", again.id) is None

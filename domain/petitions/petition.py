@@ -101,6 +101,17 @@ class Conclusion(StrEnum):
     NO_REVIEW_REQUESTED = "no_review_requested"
     NO_RE_REVIEW_REQUESTED = "no_re_review_requested"
     RE_REVIEWED = "re_reviewed"
+    ANONYMOUS_HANDLED = "anonymous_handled"  # handled; no identified petitioner to answer or to ask a review
+
+
+REFILED_CONCLUDED = "concluded after re-review, Art. 36"  # why a re-filing is not accepted
+REFUSED_ARTICLE = "Art. 36"
+IDENTIFIED_TYPES = frozenset({PetitionType.COMPLAINT})  # a complaint or claim needs an identity
+NEEDS_IDENTITY = frozenset({"request_review", "request_re_review", "deliver_answer", "accept_opinion"})
+ANONYMOUS_REASON = (
+    "this petition was registered anonymously (no identity number): there is no identified petitioner "
+    "to receive an answer, request a review or re-review, or accept the answer"
+)
 
 
 # -- the rules, as data (policy defaults; they become versioned policy later) ----------------
@@ -158,6 +169,15 @@ def _person(raw: dict[str, Any], field: str) -> dict[str, Any]:
         person["id_number"] = identity_number(raw["id_number"], f"{field}.id_number")
     for key in ("phone", "address"):
         if raw.get(key):
+            person[key] = str(raw[key]).strip()
+    return person
+
+
+def _anonymous(raw: dict[str, Any]) -> dict[str, Any]:
+    """The author of an anonymous letter: no identity number; a name or contact only if given."""
+    person: dict[str, Any] = {"anonymous": True}
+    for key in ("name", "phone", "address"):
+        if (raw or {}).get(key):
             person[key] = str(raw[key]).strip()
     return person
 
@@ -280,6 +300,34 @@ class Petition(Aggregate):
                 return
             p._enter(Status(self.decision), self.effective_at)
             p.acceptance = record
+
+    class NotAcceptedAsConcluded(Event):
+        """A petition registered on a matter of the same petitioner already concluded (after review or
+        re-review, or with no request for one) was at once recorded not accepted: the same facts and
+        reasons are not accepted again (Art. 36). The visit is on record; nothing more is done on it."""
+
+        TOPIC = "fengqiao.petition:NotAcceptedAsConcluded"
+        SECRET = ("concluded_petition",)
+        reason: str
+        article: str
+        concluded_petition: str
+        concluded_on: datetime
+        concluded_how: str
+
+        def apply(self, p: Petition) -> None:
+            p._enter(Status.NOT_ACCEPTED, self.effective_at)
+            p.acceptance = {
+                "decision": AcceptanceDecision.NOT_ACCEPTED.value,
+                "reason": self.reason,
+                "article": self.article,
+                "body": p.node,
+                "at": self.effective_at,
+                "at_registration": True,
+                "concluded_petition": self.concluded_petition,
+                "concluded_on": self.concluded_on,
+                "concluded_how": self.concluded_how,
+            }
+            p.refused_at_registration = True
 
     class DivertedToLegalProcedure(Event):
         """A complaint or claim was taken out of the petition procedure into litigation, arbitration or an
@@ -521,6 +569,7 @@ class Petition(Aggregate):
         self.conclusion: dict[str, Any] | None = None
         self.hearings: list[dict[str, Any]] = []
         self.deliveries: dict[str, dict[str, Any]] = {}  # answer → how and when the petitioner received it
+        self.refused_at_registration = False  # a re-filing of a concluded matter (Art. 36)
 
     # -- commands -----------------------------------------------------------
 
@@ -551,8 +600,11 @@ class Petition(Aggregate):
             )
         if not (content or "").strip():
             raise InvalidValue("content", "record what the petitioner asks or says, in their words")
-        person = _person(petitioner, "petitioner")
-        person["id_number"] = identity_number(petitioner.get("id_number", ""))
+        if petitioner.get("id_number") or kind in IDENTIFIED_TYPES:
+            person = _person(petitioner, "petitioner")
+            person["id_number"] = identity_number(petitioner.get("id_number", ""))
+        else:  # an anonymous accusation or suggestion: whatever it says of its author, no identity
+            person = _anonymous(petitioner)
         if people_count < 1:
             raise InvalidValue("people_count", "at least one person petitions")
         reps = [_person(r, f"representatives[{i}]") for i, r in enumerate(representatives)]
@@ -598,6 +650,23 @@ class Petition(Aggregate):
                 f"a group petition of {people_count} people chooses 1 to {MAX_REPRESENTATIVES} "
                 f"representatives (Art. 20); {len(reps)} were named",
             )
+
+    def not_accept_as_concluded(
+        self, *, concluded_petition: str, concluded_on: datetime, concluded_how: str, **stamp: Any
+    ) -> None:
+        """Records, at its registration, that this petition is not accepted: the petitioner's
+        matter was concluded (`concluded_petition`, on `concluded_on`, `concluded_how`)."""
+        if self.status != Status.REGISTERED or self.version != 1:
+            raise TransitionNotAllowed("not_accept_as_concluded", self.status.value, self.allowed_actions())
+        self.trigger_event(
+            self.NotAcceptedAsConcluded,
+            reason=REFILED_CONCLUDED,
+            article=REFUSED_ARTICLE,
+            concluded_petition=concluded_petition,
+            concluded_on=concluded_on,
+            concluded_how=concluded_how,
+            **stamp,
+        )
 
     def name_representative(self, *, representative: dict[str, Any], **stamp: Any) -> None:
         self._check("name_representative", stamp)
@@ -729,6 +798,8 @@ class Petition(Aggregate):
         )
 
     def give_opinion(self, *, outcome: Opinion, facts: str, legal_basis: str, **stamp: Any) -> None:
+        """An anonymous petition is concluded with its handling opinion: nobody identified is
+        answered, so no window for a review opens."""
         self._check("give_opinion", stamp, step=True)
         assert self.routed_to is not None
         self.trigger_event(
@@ -738,6 +809,13 @@ class Petition(Aggregate):
             window_from=WINDOW_FROM_DELIVERY,
             **stamp,
         )
+        if self.anonymous:
+            self.trigger_event(
+                self.Concluded,
+                how=Conclusion.ANONYMOUS_HANDLED.value,
+                final_outcome=Opinion(outcome).value,
+                **stamp,
+            )
 
     def start_hearing(self, *, body: str, **stamp: Any) -> None:
         """The deciding body opens a hearing while its decision is pending."""
@@ -891,6 +969,11 @@ class Petition(Aggregate):
         return self.people_count >= GROUP_MIN_PEOPLE
 
     @property
+    def anonymous(self) -> bool:
+        """Registered without an identity number: no identified petitioner (an accusation or a suggestion)."""
+        return not self.petitioner.get("id_number")
+
+    @property
     def is_accusation(self) -> bool:
         return self.type == PetitionType.ACCUSATION
 
@@ -945,6 +1028,8 @@ class Petition(Aggregate):
             allowed.discard("extend_handling")
         if ANSWER_OF.get(self.status) in self.deliveries:
             allowed.discard("deliver_answer")
+        if self.anonymous:
+            allowed -= NEEDS_IDENTITY
         return frozenset(allowed)
 
     def _last_outcome(self) -> str:
@@ -960,6 +1045,10 @@ class Petition(Aggregate):
     def _check(self, action: str, stamp: dict[str, Any], *, step: bool = False) -> None:
         if action not in ALLOWED[self.status]:
             raise TransitionNotAllowed(action, self.status.value, self.allowed_actions())
+        if action in NEEDS_IDENTITY and self.anonymous:
+            raise TransitionNotAllowed(
+                action, f"{self.status.value}, anonymous", self.allowed_actions(), ANONYMOUS_REASON
+            )
         hearing = self.hearing
         if hearing is not None and action not in DURING_HEARING:
             raise TransitionNotAllowed(
@@ -1072,6 +1161,7 @@ EVENT_CLASSES = (
     Petition.RepresentativeNamed,
     Petition.Routed,
     Petition.AcceptanceDecided,
+    Petition.NotAcceptedAsConcluded,
     Petition.DivertedToLegalProcedure,
     Petition.HandlingExtended,
     Petition.HearingStarted,

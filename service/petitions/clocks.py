@@ -117,7 +117,8 @@ class PetitionClocks:
         p = self.petitions.get(None, petition_id)
         ended = p.status in ENDED
         plans = [] if ended else self.required_clocks(p)
-        self._start_passed(p)
+        if not p.refused_at_registration:  # registered and not accepted at once: no stage was passed
+            self._start_passed(p)
         self._keep_counting(p)
         self._settle_left(p, {plan.key for plan in plans})
         return keep_in_step(

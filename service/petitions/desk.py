@@ -112,7 +112,9 @@ class PetitionDesk:
         meta: CommandMeta = NO_META,
     ) -> Petition:
         """Registers a petition at the node it concerns; a repeat of the petitioner's matter is
-        flagged, and a matter already concluded is refused."""
+        flagged, and a re-filing of a matter already concluded is registered and at once recorded
+        not accepted (Art. 36), on the petitioner's record. An accusation or a suggestion without
+        an identity number is registered anonymously; a complaint or claim needs one."""
         directory, now = self.cb.current_directory(), self.cb.clock()
         record = directory.node(node)
         if record is None or not record.active_at(now):
@@ -124,13 +126,16 @@ class PetitionDesk:
             agent = actor
         if agent is not None:
             self._check_agent(directory, agent, node, now)
-        number, key = identity_number(petitioner.get("id_number") or ""), matter_key(matter)
+        anonymous = not petitioner.get("id_number") and PetitionType(type) != PetitionType.COMPLAINT
+        number = None if anonymous else identity_number(petitioner.get("id_number") or "")
+        key = matter_key(matter)
         reached = reached_level or LEVEL_OF_NODE[directory.nodes[tenure.node].kind]
         stamp = self.cb.stamp(actor, meta)
 
         def build() -> tuple[Petition, list[Petitioner]]:
-            known = self._petitioner(number)
-            repeat_of = known.check_may_file(key) if known else None
+            known = self._petitioner(number) if number else None
+            concluded = known.concluded(key) if known else None
+            repeat_of = known.latest(key) if known else None
             petition = Petition.register(
                 node=node,
                 node_kind=record.kind,
@@ -148,6 +153,17 @@ class PetitionDesk:
                 repeat_of=repeat_of,
                 **stamp,
             )
+            if number is None:  # anonymous: no petitioner's record to keep
+                return petition, []
+            if known is not None and concluded is not None:
+                petition.not_accept_as_concluded(
+                    concluded_petition=concluded["petition_id"],
+                    concluded_on=concluded["since"],
+                    concluded_how=concluded["how"],
+                    **stamp,
+                )
+                known.file_refused(matter=key, petition_id=petition.id, **stamp)
+                return petition, [known]
             known = known or Petitioner.open(self.petitioner_id(number), **stamp)
             known.file(matter=key, petition_id=petition.id, **stamp)
             return petition, [known]
@@ -194,8 +210,9 @@ class PetitionDesk:
         meta: CommandMeta = NO_META,
     ) -> Petition:
         def decide(p: Petition, s: Stamp) -> list[Petitioner]:
-            known = self._petitioner_of(p)
-            elsewhere = known.in_progress(p.matter, p.id) if decision == AcceptanceDecision.ACCEPTED else None
+            known = None if p.anonymous else self._petitioner_of(p)
+            accepting = decision == AcceptanceDecision.ACCEPTED
+            elsewhere = known.in_progress(p.matter, p.id) if known and accepting else None
             objection_closes = None
             if decision == AcceptanceDecision.OBJECTED and p.status == Status.ROUTED:
                 objection_closes = planned_due(self.deadlines, "petition.objection", p, p.status_since)
@@ -206,6 +223,8 @@ class PetitionDesk:
                 objection_window_closes=objection_closes,
                 **s,
             )
+            if known is None:
+                return []
             if decision == AcceptanceDecision.ACCEPTED:
                 known.note_accepted(matter=p.matter, petition_id=p.id, **s)
             elif decision == AcceptanceDecision.NOT_ACCEPTED:
@@ -256,13 +275,11 @@ class PetitionDesk:
         legal_basis: str,
         meta: CommandMeta = NO_META,
     ) -> Petition:
-        return self._act(
-            actor,
-            petition_id,
-            "give_opinion",
-            meta,
-            lambda p, s: p.give_opinion(outcome=outcome, facts=facts, legal_basis=legal_basis, **s),
-        )
+        def decide(p: Petition, s: Stamp) -> list[Petitioner]:
+            p.give_opinion(outcome=outcome, facts=facts, legal_basis=legal_basis, **s)
+            return []  # an anonymous petition is concluded with it: no petitioner's record to keep
+
+        return self._act(actor, petition_id, "give_opinion", meta, decide)
 
     def deliver_answer(
         self,
@@ -583,6 +600,8 @@ class PetitionDesk:
         return self.cb.load(Petitioner, self.petitioner_id(petition.petitioner["id_number"]), "petitioner")
 
     def _concluded(self, petition: Petition, stamp: Stamp) -> list[Petitioner]:
+        if petition.anonymous:
+            return []
         known = self._petitioner_of(petition)
         assert petition.conclusion is not None
         known.note_concluded(
