@@ -26,8 +26,16 @@ _PHONE = r"^\+?[0-9 \-]{5,20}$"
 
 class PetitionerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100)
-    id_number: str = Field(pattern=_ID_NUMBER, description="Resident identity number: keys repeat detection.")
+    name: str | None = Field(
+        None, min_length=1, max_length=100, description="Required with an identity number."
+    )
+    id_number: str | None = Field(
+        None,
+        pattern=_ID_NUMBER,
+        description="Resident identity number: keys repeat detection. Required for a complaint or claim; "
+        "an accusation or suggestion without one is registered anonymously, and no review, answer or "
+        "delivery to the petitioner is then possible.",
+    )
     phone: str | None = Field(None, pattern=_PHONE)
     address: str | None = Field(None, max_length=200)
 
@@ -52,7 +60,7 @@ class PetitionRegisterIn(In):
     node: str = Field(description="The village or township the petition concerns.")
     channel: Channel
     type: PetitionType
-    petitioner: PetitionerIn
+    petitioner: PetitionerIn = Field(default_factory=PetitionerIn)
     content: str = Field(
         max_length=8000, description="What the petitioner asks or says; an oral petition as said."
     )
@@ -182,6 +190,14 @@ class PetitionPublic(BaseModel):
     )
     re_review_window_closes: datetime | None
     allowed_actions: list[str]
+    anonymous: bool = Field(
+        description="Registered without an identity number: review requests, answers to the petitioner "
+        "and their delivery are unavailable."
+    )
+    refused_at_registration: bool = Field(
+        description="A re-filing of a matter already concluded: registered and at once not accepted "
+        "(Art. 36)."
+    )
     secrets_withheld: bool = Field(
         description="True when this is an accusation whose content and accuser are withheld from the reader."
     )

@@ -696,3 +696,66 @@ def test_the_review_window_runs_from_the_receipt_recorded_by_post(api: TestClien
     assert again.status_code == 409
     clock.now = datetime(2026, 4, 6, 9, 0, tzinfo=CHINA)  # 35 days after the opinion
     assert ok(command(api, answered, "review-request", "petition_agent"))["status"] == "review_requested"
+
+
+# -- anonymous letters (Art. 29–30: accusations and suggestions may come without a name) ---------
+
+
+@pytest.mark.parametrize("kind", ["accusation", "suggestion"])
+def test_an_anonymous_accusation_or_suggestion_is_registered_and_handled_without_the_rights_of_identity(
+    api: TestClient, system: System, kind: str
+):
+    letter = {**REGISTRATION, "channel": "letter", "type": kind, "petitioner": {}}
+    created = api.post("/petitions", json=letter, headers=auth("petition_agent"))
+    assert created.status_code == 201, created.text
+    petition = created.json()
+    assert (petition["anonymous"], petition["repeat_of"], petition["allowed_actions"]) == (
+        True,
+        None,
+        ["route"],
+    )
+    ok(command(api, petition, "routing", "petition_agent"))
+    ok(command(api, petition, "acceptance", "township"))
+    handled = ok(command(api, petition, "opinion", "township"))
+    assert (handled["status"], handled["conclusion"]["how"], handled["allowed_actions"]) == (
+        "concluded",
+        "anonymous_handled",
+        [],
+    )
+    assert handled["opinion"]["outcome"] == "not_support"
+    again = api.post("/petitions", json=letter, headers=auth("petition_agent")).json()
+    assert (again["status"], again["repeat_of"]) == ("registered", None)  # nobody to recognise it by
+
+
+def test_an_anonymous_petition_refuses_what_needs_an_identity_with_409_saying_why(api: TestClient):
+    letter = {**REGISTRATION, "channel": "letter", "type": "suggestion", "petitioner": {"name": "a villager"}}
+    petition = registered(api, **letter)
+    assert petition["petitioner"] == {"anonymous": True, "name": "a villager"}
+    ok(command(api, petition, "routing", "petition_agent"))
+    accepted = ok(command(api, petition, "acceptance", "township"))
+    assert "deliver_answer" not in accepted["allowed_actions"]
+    for path, role in (
+        ("review-request", "petition_agent"),
+        ("re-review-request", "petition_agent"),
+        ("opinion-acceptance", "petition_agent"),
+        ("answer-delivery", "township"),
+    ):
+        refused = command(api, petition, path, role)
+        assert refused.status_code == 409, path
+        assert refused.json()["state"] == "accepted, anonymous", path
+        assert "registered anonymously (no identity number)" in refused.json()["detail"], path
+    ok(command(api, petition, "opinion", "township"))
+    after = command(api, petition, "review-request", "petition_agent")
+    assert after.status_code == 409 and after.json()["state"] == "concluded, anonymous"
+
+
+def test_a_complaint_without_an_identity_number_is_422_naming_why(api: TestClient, system: System):
+    before = head(system)
+    refused = api.post(
+        "/petitions",
+        json={**REGISTRATION, "petitioner": {"name": "Zhang San"}},
+        headers=auth("petition_agent"),
+    )
+    assert refused.status_code == 422
+    assert "petitioner.id_number" in refused.text
+    assert head(system) == before

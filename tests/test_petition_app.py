@@ -739,3 +739,17 @@ def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(syste
             meta=CommandMeta(expected_version=1),
         )
     assert (refusal.value.expected, refusal.value.actual) == (1, 2)
+
+
+def test_an_anonymous_accusation_keeps_no_petitioners_record_and_a_complaint_needs_an_identity(
+    system: System,
+):
+    before = head(system)
+    letter = register(system, type=PetitionType.ACCUSATION, petitioner={}, channel=Channel.LETTER)
+    assert letter.anonymous and letter.petitioner == {"anonymous": True}
+    assert head(system) == before + 2  # its event and the command receipt: no petitioner's record
+    shown, _, withheld = desk(system).read(person("petition_agent"), letter.id)
+    assert withheld or shown.is_accusation
+    with pytest.raises(InvalidValue) as refused:
+        register(system, petitioner={"name": "Zhang San"})
+    assert refused.value.field == "petitioner.id_number"

@@ -1043,12 +1043,12 @@ class Petition(Aggregate):
         self.status_log.append({"status": status, "at": at})
 
     def _check(self, action: str, stamp: dict[str, Any], *, step: bool = False) -> None:
-        if action not in ALLOWED[self.status]:
-            raise TransitionNotAllowed(action, self.status.value, self.allowed_actions())
         if action in NEEDS_IDENTITY and self.anonymous:
             raise TransitionNotAllowed(
                 action, f"{self.status.value}, anonymous", self.allowed_actions(), ANONYMOUS_REASON
             )
+        if action not in ALLOWED[self.status]:
+            raise TransitionNotAllowed(action, self.status.value, self.allowed_actions())
         hearing = self.hearing
         if hearing is not None and action not in DURING_HEARING:
             raise TransitionNotAllowed(
