@@ -122,7 +122,7 @@ def test_a_petition_goes_from_registration_through_re_review_to_conclusion(api: 
         False,
         False,
     )
-    assert petition["allowed_actions"] == ["route"]
+    assert petition["allowed_actions"] == ["assign", "route"]
 
     assert ok(command(api, petition, "routing", "petition_agent"))["routed_to"] == TOWNSHIP
     assert ok(command(api, petition, "acceptance", "township", if_match='"2"'))["status"] == "accepted"
@@ -712,7 +712,7 @@ def test_an_anonymous_accusation_or_suggestion_is_registered_and_handled_without
     assert (petition["anonymous"], petition["repeat_of"], petition["allowed_actions"]) == (
         True,
         None,
-        ["route"],
+        ["assign", "route"],
     )
     ok(command(api, petition, "routing", "petition_agent"))
     ok(command(api, petition, "acceptance", "township"))
@@ -759,3 +759,64 @@ def test_a_complaint_without_an_identity_number_is_422_naming_why(api: TestClien
     assert refused.status_code == 422
     assert "petitioner.id_number" in refused.text
     assert head(system) == before
+
+
+# -- assignment (交办) with a result report, Art. 22 -----------------------------------------------
+
+
+def test_an_office_assigns_a_petition_and_sees_what_it_assigned_and_what_came_back(
+    api: TestClient, system: System
+):
+    petition = registered(api, role="petition_county_staff", channel="visit")
+    assert "assign" in petition["allowed_actions"]
+    body = {"office": COUNTY, "to_node": TOWNSHIP, "reporter": "chen-jing", "report_within_days": 10}
+    assigned = ok(command(api, petition, "assignment", "petition_county_staff", body))
+    assert (assigned["status"], assigned["routed_to"]) == ("routed", TOWNSHIP)
+    assert assigned["assignment"]["office"] == COUNTY and assigned["assignment"]["reporter"] == "chen-jing"
+    assert assigned["assignment"]["report_within_days"] == 10
+    assert "report_assignment_result" in assigned["allowed_actions"]
+    system.casebook.keepers["petition"].sync(UUID(petition["id"]), 0)
+
+    view = api.get("/petitions/assigned", params={"node": COUNTY}, headers=auth("petition_county_staff"))
+    assert view.status_code == 200, view.text
+    [row] = view.json()["assigned"]
+    assert (row["petition_id"], row["to_node"], row["reported_at"], row["report_clock_status"]) == (
+        petition["id"],
+        TOWNSHIP,
+        None,
+        "running",
+    )
+    assert datetime.fromisoformat(row["report_due_at"]) > datetime.fromisoformat(row["assigned_at"])
+    assert view.json()["awaiting_report"] == 1
+
+    ok(command(api, petition, "acceptance", "township"))
+    not_yours = command(api, petition, "assignment-result", "petition_agent", {"result": "done"})
+    assert not_yours.status_code == 403
+    reported = ok(
+        command(api, petition, "assignment-result", "township", {"result": "paid in full on 5 March"})
+    )
+    assert reported["assignment"]["result"] == "paid in full on 5 March"
+    assert "report_assignment_result" not in reported["allowed_actions"]
+    again = command(api, petition, "assignment-result", "township", {"result": "again"})
+    assert again.status_code == 409 and "the result was reported on" in again.json()["detail"]
+    system.casebook.keepers["petition"].sync(UUID(petition["id"]), 0)
+    [row] = api.get(
+        "/petitions/assigned", params={"node": COUNTY}, headers=auth("petition_county_staff")
+    ).json()["assigned"]
+    assert (row["result"], row["report_clock_status"], row["overdue"]) == (
+        "paid in full on 5 March",
+        "stopped",
+        False,
+    )
+
+
+def test_an_assignment_outside_policy_bounds_or_the_offices_reach_is_422(api: TestClient):
+    petition = registered(api, role="petition_county_staff", channel="visit")
+    too_long = {"office": COUNTY, "to_node": TOWNSHIP, "report_within_days": 31}
+    refused = command(api, petition, "assignment", "petition_county_staff", too_long)
+    assert refused.status_code == 422 and "1 to 30 days" in refused.text
+    upward = {"office": TOWNSHIP, "to_node": COUNTY}
+    refused = command(api, petition, "assignment", "township", upward)
+    assert refused.status_code == 422 and "within its jurisdiction" in refused.text
+    unassigned = command(api, petition, "assignment-result", "township", {"result": "x"})
+    assert unassigned.status_code == 409 and "was not assigned" in unassigned.json()["detail"]

@@ -419,7 +419,7 @@ def test_an_objecting_body_sends_the_petition_back_and_it_is_routed_elsewhere(sy
         decision=AcceptanceDecision.OBJECTED,
         reason="a county road: the county's matter",
     )
-    assert (objected.status, objected.allowed_actions()) == (Status.OBJECTED, {"route"})
+    assert (objected.status, objected.allowed_actions()) == (Status.OBJECTED, {"route", "assign"})
     assert record_of(system).standing("road compensation", petition.id) == Standing.PENDING
     desk(system).route(person("township"), petition.id, to_node=COUNTY)
     accepted = desk(system).decide_acceptance(

@@ -192,9 +192,9 @@ _OPEN = {"name_representative"}
 _DELIVER = {"deliver_answer"}
 _HEARING = {"start_hearing", "end_hearing"}
 ALLOWED: dict[Status, frozenset[str]] = {
-    Status.REGISTERED: frozenset({"route"} | _OPEN),
+    Status.REGISTERED: frozenset({"route", "assign"} | _OPEN),
     Status.ROUTED: frozenset({"decide_acceptance", "divert"} | _OPEN),
-    Status.OBJECTED: frozenset({"route"} | _OPEN),
+    Status.OBJECTED: frozenset({"route", "assign"} | _OPEN),
     Status.ACCEPTED: frozenset({"divert", "give_opinion", "extend_handling"} | _OPEN | _HEARING),
     Status.NOT_ACCEPTED: frozenset(),
     Status.DIVERTED: frozenset(),
@@ -275,6 +275,57 @@ class Petition(Aggregate):
             p._enter(Status.ROUTED, self.effective_at)
             p.routed_to = self.to_node
             p.routings.append({"to_node": self.to_node, "to_level": self.to_level, "at": self.effective_at})
+
+    class Assigned(Event):
+        """A letters-and-visits office assigned (交办) the petition to the body in charge, which is to
+        report the result back within the days set, within the deadline policy's (Art. 22)."""
+
+        TOPIC = "fengqiao.petition:Assigned"
+        office: str
+        to_node: str
+        to_level: str
+        reporter: str  # who must report the result: a person at the receiving body, or the body
+        report_within_days: int
+
+        def apply(self, p: Petition) -> None:
+            p._enter(Status.ROUTED, self.effective_at)
+            p.routed_to = self.to_node
+            p.routings.append(
+                {
+                    "to_node": self.to_node,
+                    "to_level": self.to_level,
+                    "at": self.effective_at,
+                    "assigned": True,
+                }
+            )
+            p.assignment = {
+                "office": self.office,
+                "to_node": self.to_node,
+                "reporter": self.reporter,
+                "report_within_days": self.report_within_days,
+                "assigned_at": self.effective_at,
+                "assigned_by": self.actor,
+                "result": None,
+                "reported_at": None,
+                "reported_by": None,
+            }
+
+    class AssignmentResultReported(Event):
+        """The body an assignment went to reported the result back to the assigning office (Art. 22)."""
+
+        TOPIC = "fengqiao.petition:AssignmentResultReported"
+        SECRET = ("result",)
+        result: str
+        body: str
+
+        def apply(self, p: Petition) -> None:
+            assert p.assignment is not None
+            p.assignment = {
+                **p.assignment,
+                "result": self.result,
+                "reported_at": self.effective_at,
+                "reported_by": self.actor,
+            }
 
     class AcceptanceDecided(Event):
         """The receiving body accepted the petition, did not accept it (with the reason), or objected to it
@@ -570,6 +621,7 @@ class Petition(Aggregate):
         self.hearings: list[dict[str, Any]] = []
         self.deliveries: dict[str, dict[str, Any]] = {}  # answer → how and when the petitioner received it
         self.refused_at_registration = False  # a re-filing of a concluded matter (Art. 36)
+        self.assignment: dict[str, Any] | None = None  # 交办: to whom, and the result reported back
 
     # -- commands -----------------------------------------------------------
 
@@ -700,6 +752,61 @@ class Petition(Aggregate):
                 "elsewhere",
             )
         self.trigger_event(self.Routed, to_node=to_node, to_level=Level(to_level).value, **stamp)
+
+    def assign(
+        self,
+        *,
+        office: str,
+        to_node: str,
+        to_level: Level,
+        reporter: str,
+        report_within_days: int,
+        most_days: int,
+        **stamp: Any,
+    ) -> None:
+        """`most_days`: the longest the deadline policy lets an office give for the result report."""
+        self._check("assign", stamp, step=True)
+        objected = next((o for o in self.objections if o["body"] == to_node), None)
+        if objected is not None:
+            raise InvalidValue(
+                "to_node",
+                f"{to_node} objected to this petition on {objected['at'].date().isoformat()}: assign it "
+                "elsewhere",
+            )
+        if not 1 <= report_within_days <= most_days:
+            raise InvalidValue(
+                "report_within_days",
+                f"the result is reported within 1 to {most_days} days (Art. 22 and the deadline policy)",
+            )
+        self.trigger_event(
+            self.Assigned,
+            office=office,
+            to_node=to_node,
+            to_level=Level(to_level).value,
+            reporter=_required(reporter, "reporter", "name who must report the result"),
+            report_within_days=report_within_days,
+            **stamp,
+        )
+
+    def report_assignment_result(self, *, result: str, **stamp: Any) -> None:
+        """The receiving body reports the result back to the office that assigned the petition."""
+        if self.assignment is None or self.assignment["reported_at"] is not None:
+            why = (
+                "the petition was not assigned: only an assignment (交办) asks for a result report"
+                if self.assignment is None
+                else f"the result was reported on {self.assignment['reported_at'].isoformat()}"
+            )
+            raise TransitionNotAllowed(
+                "report_assignment_result", self.status.value, self.allowed_actions(), why
+            )
+        if stamp["effective_at"] < self.assignment["assigned_at"]:
+            raise InvalidValue("effective_at", "cannot take effect before the petition was assigned")
+        self.trigger_event(
+            self.AssignmentResultReported,
+            result=_required(result, "result", "say what was done and with what result"),
+            body=self.assignment["to_node"],
+            **stamp,
+        )
 
     def decide_acceptance(
         self,
@@ -1030,7 +1137,14 @@ class Petition(Aggregate):
             allowed.discard("deliver_answer")
         if self.anonymous:
             allowed -= NEEDS_IDENTITY
+        if self.assignment_open:
+            allowed.add("report_assignment_result")
         return frozenset(allowed)
+
+    @property
+    def assignment_open(self) -> bool:
+        """Assigned, and the result not yet reported back."""
+        return self.assignment is not None and self.assignment["reported_at"] is None
 
     def _last_outcome(self) -> str:
         answer = self.re_review or self.review or self.opinion
@@ -1160,6 +1274,8 @@ EVENT_CLASSES = (
     Petition.Registered,
     Petition.RepresentativeNamed,
     Petition.Routed,
+    Petition.Assigned,
+    Petition.AssignmentResultReported,
     Petition.AcceptanceDecided,
     Petition.NotAcceptedAsConcluded,
     Petition.DivertedToLegalProcedure,
