@@ -41,6 +41,7 @@ import pytest
 
 from domain.disputes.dispute import ReferralRoute
 from domain.errors import InvalidValue
+from domain.petitions.petition import AcceptanceDecision, Channel, PetitionType
 from domain.time.calendar import Unit
 from infra.bootstrap import System
 from projections import measures
@@ -48,6 +49,7 @@ from projections.metrics import BY_NAME, METRICS, Figure
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from projections.statistics_report import NodeReport, Period, period
+from tests.petition_dsl import id_number
 from tests.statistics_scenario import COUNTY, DONGXI, NOW, QIAOTOU, SHANGBA, XISHAN, Quarter, at
 from tests.support import Clock, person
 
@@ -476,3 +478,27 @@ def test_statistics_as_known_on_a_recording_day_leave_out_what_was_recorded_late
         .value
     )
     assert as_known_then == as_it_stood + 1, "as known on the first day, the referred dispute was still open"
+
+
+def test_petitions_not_accepted_count_the_receiving_bodys_decisions_and_refused_re_filings(
+    system: System, clock: Clock
+):
+    clock.now = NOW
+    p, agent, township = system.casebook.petitions, person("petition_agent"), person("township")
+    facts: dict[str, Any] = {"type": PetitionType.COMPLAINT, "content": "fence", "matter": "Fence"}
+    wang = {"name": "Wang Wu", "id_number": id_number(601)}
+    first = p.register(
+        agent, node=QIAOTOU, channel=Channel.VIA_AGENT, petitioner=wang, meta=at(2, 2), **facts
+    )
+    p.route(agent, first.id, to_node=DONGXI, meta=at(2, 3))
+    p.decide_acceptance(
+        township,
+        first.id,
+        decision=AcceptanceDecision.NOT_ACCEPTED,
+        reason="not a petition matter",
+        meta=at(2, 4),
+    )
+    project(system)
+    found = figures(system, COUNTY)
+    assert found["petitions_not_accepted"] == F(1, breakdown={"decided": 1})
+    assert found["petition_backlog_by_age"].value == 0
