@@ -213,21 +213,23 @@ def main(argv: list[str] | None = None) -> None:
     lines += [
         "",
         (
-            f"**Window**: four writers committing for 10 s ({written:,} events) while a reader took {samples:,} "
-            f"repeatable-read snapshots of the last stored and the last sealed notification id: **{differing}** "
-            "snapshots differed. The seal is written in the events' transaction, so there is no window to bound."
+            f"**Window**: four writers committing for 10 s ({written:,} events) while a reader took "
+            f"{samples:,} repeatable-read snapshots of the last stored and the last sealed notification id: "
+            f"**{differing}** snapshots differed. The seal is written in the events' transaction, so "
+            "there is no window to bound."
         ),
         "",
         (
-            f"**Verify**: `fengqiao seal verify`'s work (read every stored event raw, hash it into the tree, compare "
-            f"with the seal's leaves, check the checkpoints) over {verdict.events:,} events took {verdict.seconds:.1f} s "
-            f"({verdict.events / verdict.seconds:,.0f} events/s); a raw read of the same log in the same run took "
-            f"{raw_seconds:.1f} s ({count / raw_seconds:,.0f} events/s): **{ratio:.1f}× the raw read**."
+            "**Verify**: `fengqiao seal verify`'s work (read every stored event raw, hash it into the tree, "
+            f"compare with the seal's leaves, check the checkpoints) over {verdict.events:,} events took "
+            f"{verdict.seconds:.1f} s ({verdict.events / verdict.seconds:,.0f} events/s); a raw read of the "
+            f"same log in the same run took {raw_seconds:.1f} s ({count / raw_seconds:,.0f} events/s): "
+            f"**{ratio:.1f}× the raw read**."
         ),
         "",
         (
-            "Reproduce with `.venv/bin/python -m bench.seal` (see its docstring). One run on a shared machine: "
-            "compare the ratios, not the absolute numbers."
+            "Reproduce with `.venv/bin/python -m bench.seal` (see its docstring). One run on a shared "
+            "machine: compare the ratios, not the absolute numbers."
         ),
     ]
     when = datetime.now(UTC).strftime("%Y-%m-%d")

@@ -143,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("events", help="print the event catalogue (docs/events.md)")
     commands.add_parser(
         "keygen",
-        help="print a new secret key, for FENGQIAO_CIPHER_KEY or FENGQIAO_ID_KEY (seal keygen: FENGQIAO_SEAL_KEY)",
+        help=(
+            "print a new secret key, for FENGQIAO_CIPHER_KEY or FENGQIAO_ID_KEY "
+            "(seal keygen: FENGQIAO_SEAL_KEY)"
+        ),
     )
     directory = commands.add_parser("directory", help="the directory file")
     directory.add_subparsers(dest="action", required=True, metavar="action").add_parser(

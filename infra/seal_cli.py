@@ -92,7 +92,10 @@ def _verify(system: object, args: argparse.Namespace) -> int:
     verdict = Verifier(recorder, public_key, seal.signer.origin).verify(outside, progress)
     print(file=sys.stderr)
     rate = verdict.events / verdict.seconds if verdict.seconds else 0.0
-    line = f"{verdict.events} events read, {verdict.sealed} sealed, in {verdict.seconds:.2f} s ({rate:,.0f} events/s)"
+    line = (
+        f"{verdict.events} events read, {verdict.sealed} sealed, in {verdict.seconds:.2f} s "
+        f"({rate:,.0f} events/s)"
+    )
     if args.raw:
         raw = _raw_read_seconds(recorder)
         line += f"; a raw read of the log took {raw:.2f} s (verify/raw = {verdict.seconds / raw:.1f})"
@@ -143,7 +146,8 @@ def _evidence(system: object, args: argparse.Namespace) -> int:
     bundle = evidence(system.seal, "dispute", str(dispute.id), readings)  # type: ignore[attr-defined]
     args.out.write_text(json.dumps(bundle, ensure_ascii=False, indent=2) + "\n")
     print(
-        f"{len(bundle['events'])} events, proven against the checkpoint of {bundle['checkpoint']['tree_size']}"
+        f"{len(bundle['events'])} events, proven against the checkpoint of "
+        f"{bundle['checkpoint']['tree_size']}"
     )
     return 0
 
@@ -164,7 +168,8 @@ def _verify_bundle(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     cp = bundle["checkpoint"]
     print(
-        f"verified: {len(bundle['events'])} events of {bundle['stream']['kind']} {bundle['stream']['id']} are in "
-        f"the log of {cp['origin']} (key {key_id(public_key)}) as signed at {cp['signed_at']}, size {cp['tree_size']}"
+        f"verified: {len(bundle['events'])} events of {bundle['stream']['kind']} {bundle['stream']['id']} "
+        f"are in the log of {cp['origin']} (key {key_id(public_key)}) as signed at {cp['signed_at']}, "
+        f"size {cp['tree_size']}"
     )
     return 0

@@ -69,7 +69,10 @@ class SealTables:
                 "notification_id BIGINT NOT NULL UNIQUE, originator_id TEXT NOT NULL, "
                 f"originator_version BIGINT NOT NULL, leaf_hash {self.blob} NOT NULL)"
             ),
-            f"CREATE INDEX IF NOT EXISTS seal_leaves_by_event ON {self.leaves} (originator_id, originator_version)",
+            (
+                f"CREATE INDEX IF NOT EXISTS seal_leaves_by_event ON {self.leaves} "
+                "(originator_id, originator_version)"
+            ),
             (
                 f"CREATE TABLE IF NOT EXISTS {self.nodes} (level INTEGER NOT NULL, idx BIGINT NOT NULL, "
                 f"hash {self.blob} NOT NULL, PRIMARY KEY (level, idx))"
@@ -175,7 +178,8 @@ class SealTables:
         bound = f" AND {self.event_id} < {self.p}" if below is not None else ""
         params = (after, below, limit) if below is not None else (after, limit)
         c.execute(
-            f"SELECT {self.event_id} AS nid, originator_id, originator_version, topic, state FROM {self.events} "
+            f"SELECT {self.event_id} AS nid, originator_id, originator_version, topic, state "
+            f"FROM {self.events} "
             f"WHERE {self.event_id} > {self.p}{bound} ORDER BY {self.event_id} LIMIT {self.p}",
             params,
         )
@@ -193,7 +197,8 @@ class SealTables:
     def event(self, c: Any, stream_id: str, version: int) -> Record | None:
         key: object = UUID(stream_id).hex if self.hex_ids else UUID(stream_id)
         c.execute(
-            f"SELECT {self.event_id} AS nid, originator_id, originator_version, topic, state FROM {self.events} "
+            f"SELECT {self.event_id} AS nid, originator_id, originator_version, topic, state "
+            f"FROM {self.events} "
             f"WHERE originator_id = {self.p} AND originator_version = {self.p}",
             (key, version),
         )
@@ -204,7 +209,8 @@ class SealTables:
         """One stream's stored events, in version order, with their notification ids."""
         key: object = UUID(stream_id).hex if self.hex_ids else UUID(stream_id)
         c.execute(
-            f"SELECT {self.event_id} AS nid, originator_id, originator_version, topic, state FROM {self.events} "
+            f"SELECT {self.event_id} AS nid, originator_id, originator_version, topic, state "
+            f"FROM {self.events} "
             f"WHERE originator_id = {self.p} ORDER BY originator_version",
             (key,),
         )
@@ -226,7 +232,10 @@ class SealTables:
         else:
             assert event is not None
             c.execute(
-                f"SELECT * FROM {self.leaves} WHERE originator_id = {self.p} AND originator_version = {self.p}",
+                (
+                    f"SELECT * FROM {self.leaves} "
+                    f"WHERE originator_id = {self.p} AND originator_version = {self.p}"
+                ),
                 event,
             )
         row = c.fetchone()

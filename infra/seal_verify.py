@@ -134,7 +134,10 @@ class Verifier:
             return Disagreement(
                 s.notification_id,
                 "reordered",
-                f"event {s.stream_id} v{s.version}, sealed at notification {leaf[1]}, is stored at {s.notification_id}",
+                (
+                    f"event {s.stream_id} v{s.version}, sealed at notification {leaf[1]}, "
+                    f"is stored at {s.notification_id}"
+                ),
             )
         return None
 
@@ -183,8 +186,8 @@ class Verifier:
                 )
             elif tree.root(cp.tree_size) != cp.root_hash:
                 problems.append(
-                    f"the store's first {cp.tree_size} events do not hash to its root: they were changed after "
-                    "it was signed"
+                    f"the store's first {cp.tree_size} events do not hash to its root: they were changed "
+                    "after it was signed"
                 )
             if previous is not None and cp.tree_size <= tree.size:  # sorted: previous is no larger
                 proof = merkle.consistency_proof(tree.perfect, previous.tree_size, cp.tree_size)

@@ -84,6 +84,7 @@ def test_a_missed_deadline_stays_overdue_until_the_case_moves_on(system: System,
     assert clocks.clock(grid.key).settled == "left the level: now at village level"
 
 
+@pytest.mark.http
 def test_a_person_sees_the_lists_of_every_node_they_hold_a_post_at(system: System, three_disputes):
     board(system)
     with TestClient(create_api(system)) as api:
@@ -113,6 +114,7 @@ def test_a_person_sees_the_lists_of_every_node_they_hold_a_post_at(system: Syste
         )
 
 
+@pytest.mark.http
 def test_every_clock_of_a_case_is_explained(system: System, three_disputes):
     settled = three_disputes["settled"]
     with TestClient(create_api(system)) as api:

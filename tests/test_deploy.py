@@ -34,6 +34,9 @@ OFFLINE = {**os.environ, "HTTP_PROXY": DEAD, "HTTPS_PROXY": DEAD, "http_proxy": 
 OFFLINE.update(NO_PROXY="", no_proxy="")
 
 
+pytestmark = pytest.mark.deploy  # external validators in subprocesses: not in make test-fast
+
+
 def run(tool: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
     path = Path(sys.executable).parent / tool
     assert path.exists(), f"{tool} is not installed: it comes with the test extra (make install)"

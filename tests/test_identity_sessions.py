@@ -162,6 +162,7 @@ def test_production_refuses_a_session_cookie_without_secure(settings: Settings):
         bootstrap(production, directory_file=hashed)
 
 
+@pytest.mark.http
 def test_with_secure_off_the_cookie_travels_over_plain_http(settings: Settings, clock: Clock):
     for system in identity_system(settings, clock, session_cookie_secure=False):
         with TestClient(client(system).app, base_url="http://testserver") as api:

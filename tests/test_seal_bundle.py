@@ -113,6 +113,7 @@ def test_only_a_reader_of_the_dispute_gets_its_bundle(api: TestClient) -> None:
     assert api.get(f"/disputes/{made['id']}/evidence", headers=auth("foreign_grid_member")).status_code == 403
 
 
+@pytest.mark.http
 def test_the_command_line_writes_and_checks_a_bundle(
     sqlite_settings: Settings,
     monkeypatch: pytest.MonkeyPatch,

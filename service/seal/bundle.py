@@ -61,7 +61,8 @@ def timeline(readings: list[dict[str, Any]]) -> dict[str, list[str]]:
     for r in readings:
         kind = str(r["type"])
         en.append(
-            f"{r['effective_at']} — {kind} by {r['actor']} (version {r['version']}, recorded {r['recorded_at']})"
+            f"{r['effective_at']} — {kind} by {r['actor']} (version {r['version']}, "
+            f"recorded {r['recorded_at']})"
         )
         words = WORDS_ZH.get(kind, kind)
         zh.append(
