@@ -26,8 +26,16 @@ _PHONE = r"^\+?[0-9 \-]{5,20}$"
 
 class PetitionerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100)
-    id_number: str = Field(pattern=_ID_NUMBER, description="Resident identity number: keys repeat detection.")
+    name: str | None = Field(
+        None, min_length=1, max_length=100, description="Required with an identity number."
+    )
+    id_number: str | None = Field(
+        None,
+        pattern=_ID_NUMBER,
+        description="Resident identity number: keys repeat detection. Required for a complaint or claim; "
+        "an accusation or suggestion without one is registered anonymously, and no review, answer or "
+        "delivery to the petitioner is then possible.",
+    )
     phone: str | None = Field(None, pattern=_PHONE)
     address: str | None = Field(None, max_length=200)
 
@@ -52,7 +60,7 @@ class PetitionRegisterIn(In):
     node: str = Field(description="The village or township the petition concerns.")
     channel: Channel
     type: PetitionType
-    petitioner: PetitionerIn
+    petitioner: PetitionerIn = Field(default_factory=PetitionerIn)
     content: str = Field(
         max_length=8000, description="What the petitioner asks or says; an oral petition as said."
     )
@@ -79,6 +87,21 @@ class PetitionRegisterIn(In):
 
 class RoutingIn(In):
     to_node: str = Field(description="The receiving body: the node the petition concerns or one above it.")
+
+
+class AssignmentIn(In):
+    office: str = Field(description="The letters-and-visits office assigning the matter (交办).")
+    to_node: str = Field(description="The body in charge: the node the petition concerns or one above it.")
+    reporter: str | None = Field(
+        None, max_length=100, description="Who must report the result back; default: the receiving body."
+    )
+    report_within_days: int | None = Field(
+        None, description="Days to report the result back: at most, and by default, the deadline policy's."
+    )
+
+
+class AssignmentResultIn(In):
+    result: str = Field(max_length=8000, description="What was done, and with what result.")
 
 
 class AcceptanceDecisionIn(In):
@@ -181,7 +204,18 @@ class PetitionPublic(BaseModel):
         "none until its receipt is recorded."
     )
     re_review_window_closes: datetime | None
+    assignment: dict[str, Any] | None = Field(
+        description="An assignment (交办): the office, the receiving body, who reports, and the result."
+    )
     allowed_actions: list[str]
+    anonymous: bool = Field(
+        description="Registered without an identity number: review requests, answers to the petitioner "
+        "and their delivery are unavailable."
+    )
+    refused_at_registration: bool = Field(
+        description="A re-filing of a matter already concluded: registered and at once not accepted "
+        "(Art. 36)."
+    )
     secrets_withheld: bool = Field(
         description="True when this is an accusation whose content and accuser are withheld from the reader."
     )
@@ -226,3 +260,27 @@ class PetitionClockPublic(BaseModel):
 class PetitionWithHistory(PetitionPublic):
     history: list[EventPublic]
     clocks: list[PetitionClockPublic]
+
+
+class AssignedPetitionPublic(BaseModel):
+    """One petition an office assigned, and what came back."""
+
+    petition_id: str
+    to_node: str
+    assigned_at: datetime
+    reporter: str
+    report_due_at: datetime | None = Field(description="By the result-report clock, once it is kept.")
+    report_clock_status: str | None = Field(description="running, met, missed …")
+    overdue: bool = Field(
+        description="The report-by date passed with no report (recorded missed, not settled)."
+    )
+    reported_at: datetime | None
+    result: str | None = Field(description="The result reported; withheld from those who may not see it.")
+    petition_status: str
+
+
+class AssignedList(BaseModel):
+    office: str
+    assigned: list[AssignedPetitionPublic]
+    awaiting_report: int
+    overdue: int

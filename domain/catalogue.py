@@ -13,7 +13,7 @@ from domain.disputes import dispute
 from domain.identity import credentials
 from domain.incidents import incident
 from domain.patrols import patrol
-from domain.petitions import petition, petitioner
+from domain.petitions import assignments, petition, petitioner
 from domain.time import clocks, rulebook
 
 STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
@@ -23,6 +23,7 @@ STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Dispute", dispute.Dispute, dispute.EVENT_CLASSES),
     ("Petition", petition.Petition, petition.EVENT_CLASSES),
     ("Petitioner", petitioner.Petitioner, petitioner.EVENT_CLASSES),
+    ("Assignments of an office", assignments.OfficeAssignments, assignments.EVENT_CLASSES),
     ("Incident", incident.Incident, incident.EVENT_CLASSES),
     ("Patrol route", patrol.Route, patrol.ROUTE_EVENT_CLASSES),
     ("Patrol shift", patrol.Shift, patrol.SHIFT_EVENT_CLASSES),

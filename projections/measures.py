@@ -26,6 +26,7 @@ DISPUTE_CONVERTED = "dispute.converted"
 DISPUTE_REOPENED = "dispute.reopened"  # previous
 DISPUTE_FOLLOW_UP = "dispute.follow_up"  # satisfaction
 PETITION_REGISTERED = "petition.registered"  # level, repeat, leapfrog, group
+PETITION_NOT_ACCEPTED = "petition.not_accepted"  # why: decided (by the receiving body) | concluded (Art. 36)
 INCIDENT_REPORTED = "incident.reported"  # kind
 SHIFT_SCHEDULED, SHIFT_CANCELLED = "shift.scheduled", "shift.cancelled"  # on the planned day
 SHIFT_DONE, SHIFT_MISSED = "shift.done", "shift.missed"
@@ -52,6 +53,7 @@ DISPUTE_EVENTS = (
 PETITION_EVENTS = (
     Petition.Registered,
     Petition.AcceptanceDecided,
+    Petition.NotAcceptedAsConcluded,
     Petition.DivertedToLegalProcedure,
     Petition.Concluded,
 )
@@ -228,12 +230,17 @@ def _petition(event: Any, m: Memory | None) -> tuple[list[Count], Memory | None]
         ], {"node": event.node, "since": day}
     if m is None:
         return [], None
-    ends = isinstance(event, (Petition.DivertedToLegalProcedure, Petition.Concluded)) or (
+    refused = isinstance(event, Petition.NotAcceptedAsConcluded)
+    not_accepted = refused or (
         isinstance(event, Petition.AcceptanceDecided) and event.decision == AcceptanceDecision.NOT_ACCEPTED
     )
-    if not ends:
+    if not (not_accepted or isinstance(event, (Petition.DivertedToLegalProcedure, Petition.Concluded))):
         return [], m
-    return [Count(m["node"], day, BACKLOG_OUT, detail(kind="petition", since=m["since"]))], None
+    out = [Count(m["node"], day, BACKLOG_OUT, detail(kind="petition", since=m["since"]))]
+    if not_accepted:
+        why = "concluded" if refused else "decided"
+        out.append(Count(m["node"], day, PETITION_NOT_ACCEPTED, detail(why=why)))
+    return out, None
 
 
 # -- patrol shifts ----------------------------------------------------------------------------

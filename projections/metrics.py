@@ -412,10 +412,23 @@ METRICS: tuple[Metric, ...] = (
         "petitions",
         "Repeat petitions",
         "count",
-        "Petitions registered as a repeat of the same petitioner's matter.",
+        "Petitions registered as a repeat of the same petitioner's matter — a re-filing of a matter "
+        "already concluded included (it is registered, and at once not accepted, Art. 36).",
         ("Petition.Registered",),
         _count(m.PETITION_REGISTERED, "level", repeat="1"),
         breakdown="level reached",
+    ),
+    Metric(
+        "petitions_not_accepted",
+        1,
+        "petitions",
+        "Petitions not accepted",
+        "count",
+        "Petitions not accepted, on the day: by the receiving body's decision (with its reason), or at "
+        "registration as a re-filing of the same petitioner's matter already concluded (Art. 36).",
+        ("Petition.AcceptanceDecided", "Petition.NotAcceptedAsConcluded"),
+        _count(m.PETITION_NOT_ACCEPTED, "why"),
+        breakdown="why: decided, concluded",
     ),
     Metric(
         "petitions_leapfrog",
@@ -477,16 +490,16 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "petition_backlog_by_age",
-        1,
+        2,
         "petitions",
         "Petition backlog by age",
         "stock",
-        "Petitions registered and not yet ended (not accepted, diverted to a legal procedure, or concluded) "
-        "at "
-        "the end of the range, by days since registration.",
+        "Petitions registered and not yet ended (not accepted — at registration too, Art. 36 — diverted "
+        "to a legal procedure, or concluded) at the end of the range, by days since registration.",
         (
             "Petition.Registered",
             "Petition.AcceptanceDecided",
+            "Petition.NotAcceptedAsConcluded",
             "Petition.DivertedToLegalProcedure",
             "Petition.Concluded",
         ),

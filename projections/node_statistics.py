@@ -1,7 +1,8 @@
 """The node statistics read model: counts per leaf node, business day, recording day, measure
 and detail (projections/measures.py says what is counted), kept from the log in batches; and
 the sums over a set of nodes and a range of days that every metric (projections/metrics.py)
-reads — as known on any recording day, for auditors (v2 added the recording day).
+reads — as known on any recording day, for auditors (v2 added the recording day; v3 the
+petitions not accepted).
 
 Each batch reads the memory of the streams it touches in one query per 500 streams, counts
 in memory, and writes each touched counter and memory row once: no query per event.
@@ -19,7 +20,7 @@ from infra.sql import Cursor, Row, among, upsert
 from projections.measures import STOCKS, TOPICS, Memory, counts, stream_ids
 from projections.memory import StreamMemory, chunks
 
-VERSION = 3  # v3: a written agreement ends a dispute when sealed (in effect), not when reached
+VERSION = 4  # 3: a written agreement ends a dispute when sealed; 4: petitions not accepted (Art. 36)
 COLUMNS = ("node", "day", "recorded", "measure", "detail", "n")
 TYPES = ("text", "text", "text", "text", "text", "integer")
 

@@ -8,6 +8,7 @@ it started — so an activity run twice records once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -15,7 +16,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from domain.directory.access import RIGHTS, SYSTEM_ACTOR, Right
-from domain.errors import CaseNotFound, NoRule
+from domain.errors import CaseNotFound, InvalidValue, NoRule
 from domain.time.calendar import DEFAULT_CALENDAR, Unit
 from domain.time.clocks import CaseClocks, ClockState, clocks_id
 from domain.time.policy import InProgress
@@ -42,8 +43,10 @@ class DeadlineDesk:
         node: str,
         attributes: dict[str, str],
         started_at: datetime,
+        amount: int | None = None,
     ) -> ClockState:
-        """Starts a clock by the rule in force when it starts, on that policy's calendar."""
+        """Starts a clock by the rule in force when it starts, on that policy's calendar; `amount`,
+        a shorter limit set within the rule's (a report-by the assigning office gave)."""
         book = self.rulebook.current()
         policy = book.policy_in_force(started_at)
         if policy is None:
@@ -51,6 +54,14 @@ class DeadlineDesk:
         rule = policy.rule_for(clock, attributes)
         if rule is None:
             raise NoRule("clock", f"policy {policy.version} has no rule for {clock} {attributes}")
+        if amount is not None and amount != rule.amount:
+            if not 1 <= amount <= rule.amount:
+                raise InvalidValue("amount", f"{clock} is at most {rule.amount} by policy {policy.version}")
+            rule = replace(
+                rule,
+                amount=amount,
+                basis=f"{rule.basis}; set at {amount} of the policy's {rule.amount}".lstrip("; "),
+            )
         calendar = book.calendar(DEFAULT_CALENDAR)
         stamp = self._stamp(f"clock:{case_kind}:{case_id}:{clock}:{started_at.isoformat()}", started_at)
 

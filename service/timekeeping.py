@@ -21,6 +21,7 @@ class ClockPlan:
     node: str
     attributes: dict[str, str]
     started_at: datetime
+    amount: int | None = None  # a shorter limit set within the rule's (an assignment's report-by)
 
     @property
     def key(self) -> str:
@@ -120,6 +121,7 @@ def start_planned(deadlines: DeadlineDesk, kind: str, case_id: UUID, plan: Clock
         node=plan.node,
         attributes=plan.attributes,
         started_at=plan.started_at,
+        **({"amount": plan.amount} if plan.amount is not None else {}),
     )
 
 

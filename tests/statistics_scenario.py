@@ -167,6 +167,9 @@ class Quarter:
             township, p1, outcome=Opinion.EXPLAIN, facts="paid in 2019", legal_basis="Art. 48", meta=at(3, 18)
         )
         p.accept_opinion(agent, p1, meta=at(3, 20))
+        p5 = p.register(  # the concluded matter again, on the same facts: on record, not accepted (Art. 36)
+            agent, node=QIAOTOU, channel=Channel.VISIT, petitioner=zhang, meta=at(3, 25), **facts
+        ).id
 
         group = {"name": "Wu Da", "id_number": id_number(502)}
         p2 = p.register(
@@ -194,7 +197,7 @@ class Quarter:
             content="a bridge",
             matter="Bridge",
         )
-        self.ids.update(P1=p1, P2=p2, P3=p3, P4=p4.id)
+        self.ids.update(P1=p1, P2=p2, P3=p3, P4=p4.id, P5=p5)
 
     def clock(
         self,

@@ -22,7 +22,9 @@ What the quarter (tests/statistics_scenario.py) gives, by case (days in 2026, CS
 - Petitions: P1 Qiaotou 2 Feb (acceptance clock met 9 Feb; handling clock, at Dongxi, met
   20 Mar; concluded 20 Mar); P3 Qiaotou 5 Mar, a repeat of P1 (acceptance clock stopped late
   25 Mar); P2 Hetou 16 Feb, a group visit to the county, leapfrog (acceptance clock, at
-  Xishan, missed 3 Mar, not settled); P4 Dongxi 2 Apr, a letter to the province.
+  Xishan, missed 3 Mar, not settled); P4 Dongxi 2 Apr, a letter to the province; P5 Qiaotou
+  25 Mar, P1's concluded matter filed again (a repeat of P3, the latest): registered and at once
+  not accepted (Art. 36), so never in the backlog.
 - Incidents: fire (Qiaotou g1, 8 Feb), safety accident (Hetou, 12 Mar), public-security case
   (Qiaotou g2, 15 Mar).
 - Patrol shifts on a Qiaotou route of 3 checkpoints: 20 Jan walked, C1 and C2 signed, C3 missed
@@ -39,6 +41,7 @@ import pytest
 
 from domain.disputes.dispute import ReferralRoute
 from domain.errors import InvalidValue
+from domain.petitions.petition import AcceptanceDecision, Channel, PetitionType
 from domain.time.calendar import Unit
 from infra.bootstrap import System
 from projections import measures
@@ -46,6 +49,7 @@ from projections.metrics import BY_NAME, METRICS, Figure
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from projections.statistics_report import NodeReport, Period, period
+from tests.petition_dsl import id_number
 from tests.statistics_scenario import COUNTY, DONGXI, NOW, QIAOTOU, SHANGBA, XISHAN, Quarter, at
 from tests.support import Clock, person
 
@@ -142,8 +146,9 @@ COUNTY_QUARTER = {
     "follow_up_satisfaction_rate": F(
         0.6667, 2, 3, {"basically_satisfied": 1, "dissatisfied": 1, "satisfied": 1}
     ),
-    "petitions_registered": F(3, breakdown={"county": 1, "village": 2}),
-    "petitions_repeat": F(1, breakdown={"village": 1}),
+    "petitions_registered": F(4, breakdown={"county": 1, "village": 3}),
+    "petitions_repeat": F(2, breakdown={"village": 2}),
+    "petitions_not_accepted": F(1, breakdown={"concluded": 1}),
     "petitions_leapfrog": F(1, breakdown={"county": 1}),
     "petitions_group": F(1, breakdown={"county": 1}),
     "petitions_to_province_or_beijing": F(0, breakdown={}),
@@ -473,3 +478,27 @@ def test_statistics_as_known_on_a_recording_day_leave_out_what_was_recorded_late
         .value
     )
     assert as_known_then == as_it_stood + 1, "as known on the first day, the referred dispute was still open"
+
+
+def test_petitions_not_accepted_count_the_receiving_bodys_decisions_and_refused_re_filings(
+    system: System, clock: Clock
+):
+    clock.now = NOW
+    p, agent, township = system.casebook.petitions, person("petition_agent"), person("township")
+    facts: dict[str, Any] = {"type": PetitionType.COMPLAINT, "content": "fence", "matter": "Fence"}
+    wang = {"name": "Wang Wu", "id_number": id_number(601)}
+    first = p.register(
+        agent, node=QIAOTOU, channel=Channel.VIA_AGENT, petitioner=wang, meta=at(2, 2), **facts
+    )
+    p.route(agent, first.id, to_node=DONGXI, meta=at(2, 3))
+    p.decide_acceptance(
+        township,
+        first.id,
+        decision=AcceptanceDecision.NOT_ACCEPTED,
+        reason="not a petition matter",
+        meta=at(2, 4),
+    )
+    project(system)
+    found = figures(system, COUNTY)
+    assert found["petitions_not_accepted"] == F(1, breakdown={"decided": 1})
+    assert found["petition_backlog_by_age"].value == 0

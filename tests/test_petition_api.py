@@ -122,7 +122,7 @@ def test_a_petition_goes_from_registration_through_re_review_to_conclusion(api: 
         False,
         False,
     )
-    assert petition["allowed_actions"] == ["route"]
+    assert petition["allowed_actions"] == ["assign", "route"]
 
     assert ok(command(api, petition, "routing", "petition_agent"))["routed_to"] == TOWNSHIP
     assert ok(command(api, petition, "acceptance", "township", if_match='"2"'))["status"] == "accepted"
@@ -448,13 +448,28 @@ def test_a_command_the_state_does_not_allow_is_409_with_the_state_on_every_comma
         refused = command(api, petition, path, "petition_county_staff")
         assert refused.status_code == 409, path
         assert (refused.json()["state"], refused.json()["allowed"]) == ("concluded", []), path
+    assert head(system) == before
+
+
+def test_a_refiling_of_a_concluded_matter_is_201_not_accepted_saying_why(api: TestClient, system: System):
+    petition = concluded(api)
     again = api.post(
         "/petitions", json={**REGISTRATION, "channel": "visit"}, headers=auth("petition_county_staff")
     )
-    assert again.status_code == 409
-    assert again.json()["state"].startswith("concluded on 2026-03-02")
-    assert "same facts and reasons are not accepted again" in again.json()["detail"]
-    assert head(system) == before
+    assert again.status_code == 201, again.text
+    refused = again.json()
+    assert (refused["status"], refused["allowed_actions"], refused["repeat_of"]) == (
+        "not_accepted",
+        [],
+        petition["id"],
+    )
+    assert refused["acceptance"]["reason"] == "concluded after re-review, Art. 36"
+    assert refused["acceptance"]["article"] == "Art. 36"
+    assert refused["acceptance"]["concluded_petition"] == petition["id"]
+    assert refused["acceptance"]["concluded_on"].startswith("2026-03-02")
+    read = api.get(f"/petitions/{refused['id']}", headers=auth("petition_county_staff")).json()
+    assert [e["type"] for e in read["history"]][-1].endswith("NotAcceptedAsConcluded")
+    assert read["clocks"] == []
 
 
 def test_a_sixth_representative_is_409_saying_why(api: TestClient, system: System):
@@ -681,3 +696,127 @@ def test_the_review_window_runs_from_the_receipt_recorded_by_post(api: TestClien
     assert again.status_code == 409
     clock.now = datetime(2026, 4, 6, 9, 0, tzinfo=CHINA)  # 35 days after the opinion
     assert ok(command(api, answered, "review-request", "petition_agent"))["status"] == "review_requested"
+
+
+# -- anonymous letters (Art. 29–30: accusations and suggestions may come without a name) ---------
+
+
+@pytest.mark.parametrize("kind", ["accusation", "suggestion"])
+def test_an_anonymous_accusation_or_suggestion_is_registered_and_handled_without_the_rights_of_identity(
+    api: TestClient, system: System, kind: str
+):
+    letter = {**REGISTRATION, "channel": "letter", "type": kind, "petitioner": {}}
+    created = api.post("/petitions", json=letter, headers=auth("petition_agent"))
+    assert created.status_code == 201, created.text
+    petition = created.json()
+    assert (petition["anonymous"], petition["repeat_of"], petition["allowed_actions"]) == (
+        True,
+        None,
+        ["assign", "route"],
+    )
+    ok(command(api, petition, "routing", "petition_agent"))
+    ok(command(api, petition, "acceptance", "township"))
+    handled = ok(command(api, petition, "opinion", "township"))
+    assert (handled["status"], handled["conclusion"]["how"], handled["allowed_actions"]) == (
+        "concluded",
+        "anonymous_handled",
+        [],
+    )
+    assert handled["opinion"]["outcome"] == "not_support"
+    again = api.post("/petitions", json=letter, headers=auth("petition_agent")).json()
+    assert (again["status"], again["repeat_of"]) == ("registered", None)  # nobody to recognise it by
+
+
+def test_an_anonymous_petition_refuses_what_needs_an_identity_with_409_saying_why(api: TestClient):
+    letter = {**REGISTRATION, "channel": "letter", "type": "suggestion", "petitioner": {"name": "a villager"}}
+    petition = registered(api, **letter)
+    assert petition["petitioner"] == {"anonymous": True, "name": "a villager"}
+    ok(command(api, petition, "routing", "petition_agent"))
+    accepted = ok(command(api, petition, "acceptance", "township"))
+    assert "deliver_answer" not in accepted["allowed_actions"]
+    for path, role in (
+        ("review-request", "petition_agent"),
+        ("re-review-request", "petition_agent"),
+        ("opinion-acceptance", "petition_agent"),
+        ("answer-delivery", "township"),
+    ):
+        refused = command(api, petition, path, role)
+        assert refused.status_code == 409, path
+        assert refused.json()["state"] == "accepted, anonymous", path
+        assert "registered anonymously (no identity number)" in refused.json()["detail"], path
+    ok(command(api, petition, "opinion", "township"))
+    after = command(api, petition, "review-request", "petition_agent")
+    assert after.status_code == 409 and after.json()["state"] == "concluded, anonymous"
+
+
+def test_a_complaint_without_an_identity_number_is_422_naming_why(api: TestClient, system: System):
+    before = head(system)
+    refused = api.post(
+        "/petitions",
+        json={**REGISTRATION, "petitioner": {"name": "Zhang San"}},
+        headers=auth("petition_agent"),
+    )
+    assert refused.status_code == 422
+    assert "petitioner.id_number" in refused.text
+    assert head(system) == before
+
+
+# -- assignment (交办) with a result report, Art. 22 -----------------------------------------------
+
+
+def test_an_office_assigns_a_petition_and_sees_what_it_assigned_and_what_came_back(
+    api: TestClient, system: System
+):
+    petition = registered(api, role="petition_county_staff", channel="visit")
+    assert "assign" in petition["allowed_actions"]
+    body = {"office": COUNTY, "to_node": TOWNSHIP, "reporter": "chen-jing", "report_within_days": 10}
+    assigned = ok(command(api, petition, "assignment", "petition_county_staff", body))
+    assert (assigned["status"], assigned["routed_to"]) == ("routed", TOWNSHIP)
+    assert assigned["assignment"]["office"] == COUNTY and assigned["assignment"]["reporter"] == "chen-jing"
+    assert assigned["assignment"]["report_within_days"] == 10
+    assert "report_assignment_result" in assigned["allowed_actions"]
+    system.casebook.keepers["petition"].sync(UUID(petition["id"]), 0)
+
+    view = api.get("/petitions/assigned", params={"node": COUNTY}, headers=auth("petition_county_staff"))
+    assert view.status_code == 200, view.text
+    [row] = view.json()["assigned"]
+    assert (row["petition_id"], row["to_node"], row["reported_at"], row["report_clock_status"]) == (
+        petition["id"],
+        TOWNSHIP,
+        None,
+        "running",
+    )
+    assert datetime.fromisoformat(row["report_due_at"]) > datetime.fromisoformat(row["assigned_at"])
+    assert view.json()["awaiting_report"] == 1
+
+    ok(command(api, petition, "acceptance", "township"))
+    not_yours = command(api, petition, "assignment-result", "petition_agent", {"result": "done"})
+    assert not_yours.status_code == 403
+    reported = ok(
+        command(api, petition, "assignment-result", "township", {"result": "paid in full on 5 March"})
+    )
+    assert reported["assignment"]["result"] == "paid in full on 5 March"
+    assert "report_assignment_result" not in reported["allowed_actions"]
+    again = command(api, petition, "assignment-result", "township", {"result": "again"})
+    assert again.status_code == 409 and "the result was reported on" in again.json()["detail"]
+    system.casebook.keepers["petition"].sync(UUID(petition["id"]), 0)
+    [row] = api.get(
+        "/petitions/assigned", params={"node": COUNTY}, headers=auth("petition_county_staff")
+    ).json()["assigned"]
+    assert (row["result"], row["report_clock_status"], row["overdue"]) == (
+        "paid in full on 5 March",
+        "stopped",
+        False,
+    )
+
+
+def test_an_assignment_outside_policy_bounds_or_the_offices_reach_is_422(api: TestClient):
+    petition = registered(api, role="petition_county_staff", channel="visit")
+    too_long = {"office": COUNTY, "to_node": TOWNSHIP, "report_within_days": 31}
+    refused = command(api, petition, "assignment", "petition_county_staff", too_long)
+    assert refused.status_code == 422 and "1 to 30 days" in refused.text
+    upward = {"office": TOWNSHIP, "to_node": COUNTY}
+    refused = command(api, petition, "assignment", "township", upward)
+    assert refused.status_code == 422 and "within its jurisdiction" in refused.text
+    unassigned = command(api, petition, "assignment-result", "township", {"result": "x"})
+    assert unassigned.status_code == 409 and "was not assigned" in unassigned.json()["detail"]

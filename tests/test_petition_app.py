@@ -356,20 +356,36 @@ def test_a_petition_goes_from_registration_through_re_review_to_conclusion(syste
     assert record_of(system).standing("road compensation", petition.id) == Standing.CONCLUDED
 
 
-def test_after_conclusion_the_same_matter_is_refused_with_the_date_and_writes_nothing(
+def test_after_conclusion_a_refiling_is_registered_and_at_once_not_accepted_on_the_record(
     system: System, clock: Clock
 ):
     petition = answered(system)
     desk(system).accept_opinion(person("petition_agent"), petition.id)
-    concluded_on = clock().date().isoformat()
+    concluded_at = clock()
     clock.advance(timedelta(days=100))
-    before = head(system)
-    with pytest.raises(
-        TransitionNotAllowed, match=f"concluded on {concluded_on} .opinion accepted"
-    ) as refusal:
-        register(system, role="petition_county_staff", matter="road  COMPENSATION", channel=Channel.VISIT)
-    assert refusal.value.state == f"concluded on {concluded_on}"
-    assert head(system) == before
+    again = register(system, role="petition_county_staff", matter="road  COMPENSATION", channel=Channel.VISIT)
+    assert again.status == Status.NOT_ACCEPTED
+    assert again.repeat_of == str(petition.id) and again.refused_at_registration
+    assert again.acceptance is not None
+    assert (again.acceptance["reason"], again.acceptance["article"]) == (
+        "concluded after re-review, Art. 36",
+        "Art. 36",
+    )
+    assert again.acceptance["concluded_petition"] == str(petition.id)
+    assert again.acceptance["concluded_on"] == concluded_at
+    assert again.acceptance["concluded_how"] == "opinion_accepted"
+    assert again.allowed_actions() == frozenset()
+    assert history(system, again.id) == ["Registered", "NotAcceptedAsConcluded"]
+    record = record_of(system)
+    assert record.standing("road compensation", again.id) == Standing.ENDED
+    assert record.standing("road compensation", petition.id) == Standing.CONCLUDED
+    assert [r["how"] for r in record.matters["road compensation"]] == [
+        "opinion_accepted",
+        "not_accepted_concluded",
+    ]
+    third = register(system, role="petition_county_staff", matter="road compensation", channel=Channel.VISIT)
+    assert third.status == Status.NOT_ACCEPTED and third.acceptance["concluded_petition"] == str(petition.id)
+    assert third.repeat_of == str(again.id)
     assert register(system, matter="road compensation: the 2025 instalment").repeat_of is None
 
 
@@ -403,7 +419,7 @@ def test_an_objecting_body_sends_the_petition_back_and_it_is_routed_elsewhere(sy
         decision=AcceptanceDecision.OBJECTED,
         reason="a county road: the county's matter",
     )
-    assert (objected.status, objected.allowed_actions()) == (Status.OBJECTED, {"route"})
+    assert (objected.status, objected.allowed_actions()) == (Status.OBJECTED, {"route", "assign"})
     assert record_of(system).standing("road compensation", petition.id) == Standing.PENDING
     desk(system).route(person("township"), petition.id, to_node=COUNTY)
     accepted = desk(system).decide_acceptance(
@@ -723,3 +739,17 @@ def test_a_command_on_a_stale_version_is_refused_when_the_caller_pinned_it(syste
             meta=CommandMeta(expected_version=1),
         )
     assert (refusal.value.expected, refusal.value.actual) == (1, 2)
+
+
+def test_an_anonymous_accusation_keeps_no_petitioners_record_and_a_complaint_needs_an_identity(
+    system: System,
+):
+    before = head(system)
+    letter = register(system, type=PetitionType.ACCUSATION, petitioner={}, channel=Channel.LETTER)
+    assert letter.anonymous and letter.petitioner == {"anonymous": True}
+    assert head(system) == before + 2  # its event and the command receipt: no petitioner's record
+    shown, _, withheld = desk(system).read(person("petition_agent"), letter.id)
+    assert withheld or shown.is_accusation
+    with pytest.raises(InvalidValue) as refused:
+        register(system, petitioner={"name": "Zhang San"})
+    assert refused.value.field == "petitioner.id_number"

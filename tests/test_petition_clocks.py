@@ -1059,3 +1059,49 @@ def test_a_request_after_a_provisional_close_is_not_refused(system: System, cloc
     assert desk(system).request_review(AGENT, petition.id, grounds="a notice may give more days").status == (
         Status.REVIEW_REQUESTED
     )
+
+
+def test_a_refiling_not_accepted_at_registration_runs_no_clock_and_ends_its_workflow(
+    system: System, clock: Clock
+):
+    first = petition_at(system, clock, Status.CONCLUDED)
+    clock.advance(timedelta(days=30))
+    again = register(system, channel=Channel.VISIT)
+    assert again.status == Status.NOT_ACCEPTED and again.repeat_of == str(first.id)
+    time = keeper(system).sync(again.id, 0)
+    assert time.ended and time.clocks == []
+    assert system.casebook.deadlines.clocks("petition", again.id) is None
+
+
+def test_an_assignment_runs_its_result_report_clock_reminds_records_overdue_and_settles_when_reported(
+    system: System, clock: Clock
+):
+    petition = register(system, channel=Channel.VISIT)
+    keeper(system).sync(petition.id, 0)
+    desk(system).assign(COUNTY_STAFF, petition.id, office=COUNTY, to_node=TOWNSHIP, report_within_days=10)
+    time = keeper(system).sync(petition.id, 0)
+    report = clock_named(system, petition, "petition.assignment_report")
+    assert report.key in [c.key for c in time.clocks]
+    assert (report.node, report.due_at) == (TOWNSHIP, end_of(3, 12))  # 2 March + 10 calendar days
+    lines = explain(report, clock())
+    assert any("Art. 22" in line and "set at 10 of the policy's 30" in line for line in lines), lines
+    come(system, petition, "petition.assignment_report", 0.5)
+    reminded = clock_named(system, petition, "petition.assignment_report")
+    assert [r["fraction"] for r in reminded.reminders_sent] == [0.5]
+    assert set(reminded.reminders_sent[0]["notify"]) == set(AT_TOWNSHIP)
+    desk(system).decide_acceptance(
+        TOWNSHIP_STAFF, petition.id, decision=AcceptanceDecision.NOT_ACCEPTED, reason="x"
+    )
+    time = keeper(system).due(petition.id, 0, report.key, None)
+    missed = clock_named(system, petition, "petition.assignment_report")
+    assert missed.status == "missed" and not time.ended  # not accepted, but the result is still owed
+    assert missed.outcome == (
+        f"overdue at {TOWNSHIP}: the result of the assignment not reported back to the assigning office "
+        "within 10 calendar days"
+    )
+    clock.advance(timedelta(days=20))
+    desk(system).report_assignment_result(TOWNSHIP_STAFF, petition.id, result="not accepted: a court case")
+    time = keeper(system).sync(petition.id, 0)
+    settled = clock_named(system, petition, "petition.assignment_report")
+    assert settled.settled is not None and time.ended
+    assert system.casebook.deadlines.clocks("petition", petition.id).overdue() == []

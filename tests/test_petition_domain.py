@@ -71,7 +71,7 @@ def test_a_registered_petition_records_its_channel_type_petitioner_and_registrar
     )
     assert petition.petitioner == ZHANG
     assert (petition.registered_by, petition.registered_at, petition.status_since) == ("qian-dong", T0, T0)
-    assert petition.allowed_actions() == {"route"}
+    assert petition.allowed_actions() == {"route", "assign"}
 
 
 def test_an_oral_petition_keeps_the_petitioners_words_exactly_as_said():
@@ -372,7 +372,7 @@ def test_acceptance_is_decided_only_once_the_petition_is_routed():
     petition = given(registered())
     with pytest.raises(TransitionNotAllowed) as refusal:
         petition.decide_acceptance(decision=AcceptanceDecision.ACCEPTED, reason="", **stamp())
-    assert (refusal.value.state, refusal.value.allowed) == ("registered", ["route"])
+    assert (refusal.value.state, refusal.value.allowed) == ("registered", ["assign", "route"])
 
 
 # -- diversion --------------------------------------------------------------------------------

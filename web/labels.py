@@ -88,6 +88,7 @@ LABELS: dict[str, dict[str, str]] = {
         "dispute.follow_up": N_("Follow-up visit"),
         "dispute.judicial_confirmation": N_("Judicial confirmation"),
         "petition.route": N_("Transfer or assignment"),
+        "petition.assignment_report": N_("Assignment result report"),
         "petition.acceptance_notice": N_("Acceptance notice"),
         "petition.objection": N_("Objection window"),
         "petition.handling": N_("Handling"),

@@ -55,6 +55,35 @@ def register_petition(
     return PETITIONS.answer(response, system, person, petition, "registered")
 
 
+@router.get("/assigned", response_model=s.AssignedList)
+def assigned_petitions(node: str, person: CurrentPerson, system: SystemDep) -> s.AssignedList:
+    """What the letters-and-visits office at `node` assigned (交办), the date each result is to be
+    reported by, and what came back."""
+    rows = []
+    for petition, record, clock in system.casebook.petitions.assigned_by(person, node):
+        assignment = petition.assignment or {}
+        rows.append(
+            s.AssignedPetitionPublic(
+                petition_id=record["petition_id"],
+                to_node=record["to_node"],
+                assigned_at=record["assigned_at"],
+                reporter=assignment.get("reporter", record["to_node"]),
+                report_due_at=clock.due_at if clock else None,
+                report_clock_status=clock.status if clock else None,
+                overdue=bool(clock and clock.status == "missed" and clock.settled is None),
+                reported_at=record["reported_at"],
+                result=assignment.get("result"),
+                petition_status=petition.status.value,
+            )
+        )
+    return s.AssignedList(
+        office=node,
+        assigned=rows,
+        awaiting_report=sum(r.reported_at is None for r in rows),
+        overdue=sum(r.overdue for r in rows),
+    )
+
+
 @router.get("/{petition_id}", response_model=s.PetitionWithHistory)
 def read_petition(
     petition_id: UUID, person: CurrentPerson, system: SystemDep, response: Response
@@ -91,6 +120,22 @@ add_commands(
         Petition.Routed,
         "Route the petition to the receiving body: the node it concerns or one above it.",
         fields=("to_node",),
+    ),
+    Command(
+        "assignment",
+        s.AssignmentIn,
+        "assign",
+        Petition.Assigned,
+        "Assign (交办) the petition to the body in charge, which reports the result back by the date set.",
+        fields=("office", "to_node", "reporter", "report_within_days"),
+    ),
+    Command(
+        "assignment-result",
+        s.AssignmentResultIn,
+        "report_assignment_result",
+        Petition.AssignmentResultReported,
+        "Report the result of an assignment back to the assigning office.",
+        fields=("result",),
     ),
     Command(
         "acceptance",

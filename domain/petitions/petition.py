@@ -101,6 +101,17 @@ class Conclusion(StrEnum):
     NO_REVIEW_REQUESTED = "no_review_requested"
     NO_RE_REVIEW_REQUESTED = "no_re_review_requested"
     RE_REVIEWED = "re_reviewed"
+    ANONYMOUS_HANDLED = "anonymous_handled"  # handled; no identified petitioner to answer or to ask a review
+
+
+REFILED_CONCLUDED = "concluded after re-review, Art. 36"  # why a re-filing is not accepted
+REFUSED_ARTICLE = "Art. 36"
+IDENTIFIED_TYPES = frozenset({PetitionType.COMPLAINT})  # a complaint or claim needs an identity
+NEEDS_IDENTITY = frozenset({"request_review", "request_re_review", "deliver_answer", "accept_opinion"})
+ANONYMOUS_REASON = (
+    "this petition was registered anonymously (no identity number): there is no identified petitioner "
+    "to receive an answer, request a review or re-review, or accept the answer"
+)
 
 
 # -- the rules, as data (policy defaults; they become versioned policy later) ----------------
@@ -162,6 +173,15 @@ def _person(raw: dict[str, Any], field: str) -> dict[str, Any]:
     return person
 
 
+def _anonymous(raw: dict[str, Any]) -> dict[str, Any]:
+    """The author of an anonymous letter: no identity number; a name or contact only if given."""
+    person: dict[str, Any] = {"anonymous": True}
+    for key in ("name", "phone", "address"):
+        if (raw or {}).get(key):
+            person[key] = str(raw[key]).strip()
+    return person
+
+
 def _required(value: str, field: str, reason: str) -> str:
     if not (value or "").strip():
         raise InvalidValue(field, reason)
@@ -172,9 +192,9 @@ _OPEN = {"name_representative"}
 _DELIVER = {"deliver_answer"}
 _HEARING = {"start_hearing", "end_hearing"}
 ALLOWED: dict[Status, frozenset[str]] = {
-    Status.REGISTERED: frozenset({"route"} | _OPEN),
+    Status.REGISTERED: frozenset({"route", "assign"} | _OPEN),
     Status.ROUTED: frozenset({"decide_acceptance", "divert"} | _OPEN),
-    Status.OBJECTED: frozenset({"route"} | _OPEN),
+    Status.OBJECTED: frozenset({"route", "assign"} | _OPEN),
     Status.ACCEPTED: frozenset({"divert", "give_opinion", "extend_handling"} | _OPEN | _HEARING),
     Status.NOT_ACCEPTED: frozenset(),
     Status.DIVERTED: frozenset(),
@@ -256,6 +276,57 @@ class Petition(Aggregate):
             p.routed_to = self.to_node
             p.routings.append({"to_node": self.to_node, "to_level": self.to_level, "at": self.effective_at})
 
+    class Assigned(Event):
+        """A letters-and-visits office assigned (交办) the petition to the body in charge, which is to
+        report the result back within the days set, within the deadline policy's (Art. 22)."""
+
+        TOPIC = "fengqiao.petition:Assigned"
+        office: str
+        to_node: str
+        to_level: str
+        reporter: str  # who must report the result: a person at the receiving body, or the body
+        report_within_days: int
+
+        def apply(self, p: Petition) -> None:
+            p._enter(Status.ROUTED, self.effective_at)
+            p.routed_to = self.to_node
+            p.routings.append(
+                {
+                    "to_node": self.to_node,
+                    "to_level": self.to_level,
+                    "at": self.effective_at,
+                    "assigned": True,
+                }
+            )
+            p.assignment = {
+                "office": self.office,
+                "to_node": self.to_node,
+                "reporter": self.reporter,
+                "report_within_days": self.report_within_days,
+                "assigned_at": self.effective_at,
+                "assigned_by": self.actor,
+                "result": None,
+                "reported_at": None,
+                "reported_by": None,
+            }
+
+    class AssignmentResultReported(Event):
+        """The body an assignment went to reported the result back to the assigning office (Art. 22)."""
+
+        TOPIC = "fengqiao.petition:AssignmentResultReported"
+        SECRET = ("result",)
+        result: str
+        body: str
+
+        def apply(self, p: Petition) -> None:
+            assert p.assignment is not None
+            p.assignment = {
+                **p.assignment,
+                "result": self.result,
+                "reported_at": self.effective_at,
+                "reported_by": self.actor,
+            }
+
     class AcceptanceDecided(Event):
         """The receiving body accepted the petition, did not accept it (with the reason), or objected to it
         and sent it back (Art. 23)."""
@@ -280,6 +351,34 @@ class Petition(Aggregate):
                 return
             p._enter(Status(self.decision), self.effective_at)
             p.acceptance = record
+
+    class NotAcceptedAsConcluded(Event):
+        """A petition registered on a matter of the same petitioner already concluded (after review or
+        re-review, or with no request for one) was at once recorded not accepted: the same facts and
+        reasons are not accepted again (Art. 36). The visit is on record; nothing more is done on it."""
+
+        TOPIC = "fengqiao.petition:NotAcceptedAsConcluded"
+        SECRET = ("concluded_petition",)
+        reason: str
+        article: str
+        concluded_petition: str
+        concluded_on: datetime
+        concluded_how: str
+
+        def apply(self, p: Petition) -> None:
+            p._enter(Status.NOT_ACCEPTED, self.effective_at)
+            p.acceptance = {
+                "decision": AcceptanceDecision.NOT_ACCEPTED.value,
+                "reason": self.reason,
+                "article": self.article,
+                "body": p.node,
+                "at": self.effective_at,
+                "at_registration": True,
+                "concluded_petition": self.concluded_petition,
+                "concluded_on": self.concluded_on,
+                "concluded_how": self.concluded_how,
+            }
+            p.refused_at_registration = True
 
     class DivertedToLegalProcedure(Event):
         """A complaint or claim was taken out of the petition procedure into litigation, arbitration or an
@@ -521,6 +620,8 @@ class Petition(Aggregate):
         self.conclusion: dict[str, Any] | None = None
         self.hearings: list[dict[str, Any]] = []
         self.deliveries: dict[str, dict[str, Any]] = {}  # answer → how and when the petitioner received it
+        self.refused_at_registration = False  # a re-filing of a concluded matter (Art. 36)
+        self.assignment: dict[str, Any] | None = None  # 交办: to whom, and the result reported back
 
     # -- commands -----------------------------------------------------------
 
@@ -551,8 +652,11 @@ class Petition(Aggregate):
             )
         if not (content or "").strip():
             raise InvalidValue("content", "record what the petitioner asks or says, in their words")
-        person = _person(petitioner, "petitioner")
-        person["id_number"] = identity_number(petitioner.get("id_number", ""))
+        if petitioner.get("id_number") or kind in IDENTIFIED_TYPES:
+            person = _person(petitioner, "petitioner")
+            person["id_number"] = identity_number(petitioner.get("id_number", ""))
+        else:  # an anonymous accusation or suggestion: whatever it says of its author, no identity
+            person = _anonymous(petitioner)
         if people_count < 1:
             raise InvalidValue("people_count", "at least one person petitions")
         reps = [_person(r, f"representatives[{i}]") for i, r in enumerate(representatives)]
@@ -599,6 +703,23 @@ class Petition(Aggregate):
                 f"representatives (Art. 20); {len(reps)} were named",
             )
 
+    def not_accept_as_concluded(
+        self, *, concluded_petition: str, concluded_on: datetime, concluded_how: str, **stamp: Any
+    ) -> None:
+        """Records, at its registration, that this petition is not accepted: the petitioner's
+        matter was concluded (`concluded_petition`, on `concluded_on`, `concluded_how`)."""
+        if self.status != Status.REGISTERED or self.version != 1:
+            raise TransitionNotAllowed("not_accept_as_concluded", self.status.value, self.allowed_actions())
+        self.trigger_event(
+            self.NotAcceptedAsConcluded,
+            reason=REFILED_CONCLUDED,
+            article=REFUSED_ARTICLE,
+            concluded_petition=concluded_petition,
+            concluded_on=concluded_on,
+            concluded_how=concluded_how,
+            **stamp,
+        )
+
     def name_representative(self, *, representative: dict[str, Any], **stamp: Any) -> None:
         self._check("name_representative", stamp)
         if not self.group:
@@ -631,6 +752,61 @@ class Petition(Aggregate):
                 "elsewhere",
             )
         self.trigger_event(self.Routed, to_node=to_node, to_level=Level(to_level).value, **stamp)
+
+    def assign(
+        self,
+        *,
+        office: str,
+        to_node: str,
+        to_level: Level,
+        reporter: str,
+        report_within_days: int,
+        most_days: int,
+        **stamp: Any,
+    ) -> None:
+        """`most_days`: the longest the deadline policy lets an office give for the result report."""
+        self._check("assign", stamp, step=True)
+        objected = next((o for o in self.objections if o["body"] == to_node), None)
+        if objected is not None:
+            raise InvalidValue(
+                "to_node",
+                f"{to_node} objected to this petition on {objected['at'].date().isoformat()}: assign it "
+                "elsewhere",
+            )
+        if not 1 <= report_within_days <= most_days:
+            raise InvalidValue(
+                "report_within_days",
+                f"the result is reported within 1 to {most_days} days (Art. 22 and the deadline policy)",
+            )
+        self.trigger_event(
+            self.Assigned,
+            office=office,
+            to_node=to_node,
+            to_level=Level(to_level).value,
+            reporter=_required(reporter, "reporter", "name who must report the result"),
+            report_within_days=report_within_days,
+            **stamp,
+        )
+
+    def report_assignment_result(self, *, result: str, **stamp: Any) -> None:
+        """The receiving body reports the result back to the office that assigned the petition."""
+        if self.assignment is None or self.assignment["reported_at"] is not None:
+            why = (
+                "the petition was not assigned: only an assignment (交办) asks for a result report"
+                if self.assignment is None
+                else f"the result was reported on {self.assignment['reported_at'].isoformat()}"
+            )
+            raise TransitionNotAllowed(
+                "report_assignment_result", self.status.value, self.allowed_actions(), why
+            )
+        if stamp["effective_at"] < self.assignment["assigned_at"]:
+            raise InvalidValue("effective_at", "cannot take effect before the petition was assigned")
+        self.trigger_event(
+            self.AssignmentResultReported,
+            result=_required(result, "result", "say what was done and with what result"),
+            body=self.assignment["to_node"],
+            **stamp,
+        )
 
     def decide_acceptance(
         self,
@@ -729,6 +905,8 @@ class Petition(Aggregate):
         )
 
     def give_opinion(self, *, outcome: Opinion, facts: str, legal_basis: str, **stamp: Any) -> None:
+        """An anonymous petition is concluded with its handling opinion: nobody identified is
+        answered, so no window for a review opens."""
         self._check("give_opinion", stamp, step=True)
         assert self.routed_to is not None
         self.trigger_event(
@@ -738,6 +916,13 @@ class Petition(Aggregate):
             window_from=WINDOW_FROM_DELIVERY,
             **stamp,
         )
+        if self.anonymous:
+            self.trigger_event(
+                self.Concluded,
+                how=Conclusion.ANONYMOUS_HANDLED.value,
+                final_outcome=Opinion(outcome).value,
+                **stamp,
+            )
 
     def start_hearing(self, *, body: str, **stamp: Any) -> None:
         """The deciding body opens a hearing while its decision is pending."""
@@ -891,6 +1076,11 @@ class Petition(Aggregate):
         return self.people_count >= GROUP_MIN_PEOPLE
 
     @property
+    def anonymous(self) -> bool:
+        """Registered without an identity number: no identified petitioner (an accusation or a suggestion)."""
+        return not self.petitioner.get("id_number")
+
+    @property
     def is_accusation(self) -> bool:
         return self.type == PetitionType.ACCUSATION
 
@@ -945,7 +1135,16 @@ class Petition(Aggregate):
             allowed.discard("extend_handling")
         if ANSWER_OF.get(self.status) in self.deliveries:
             allowed.discard("deliver_answer")
+        if self.anonymous:
+            allowed -= NEEDS_IDENTITY
+        if self.assignment_open:
+            allowed.add("report_assignment_result")
         return frozenset(allowed)
+
+    @property
+    def assignment_open(self) -> bool:
+        """Assigned, and the result not yet reported back."""
+        return self.assignment is not None and self.assignment["reported_at"] is None
 
     def _last_outcome(self) -> str:
         answer = self.re_review or self.review or self.opinion
@@ -958,6 +1157,10 @@ class Petition(Aggregate):
         self.status_log.append({"status": status, "at": at})
 
     def _check(self, action: str, stamp: dict[str, Any], *, step: bool = False) -> None:
+        if action in NEEDS_IDENTITY and self.anonymous:
+            raise TransitionNotAllowed(
+                action, f"{self.status.value}, anonymous", self.allowed_actions(), ANONYMOUS_REASON
+            )
         if action not in ALLOWED[self.status]:
             raise TransitionNotAllowed(action, self.status.value, self.allowed_actions())
         hearing = self.hearing
@@ -1071,7 +1274,10 @@ EVENT_CLASSES = (
     Petition.Registered,
     Petition.RepresentativeNamed,
     Petition.Routed,
+    Petition.Assigned,
+    Petition.AssignmentResultReported,
     Petition.AcceptanceDecided,
+    Petition.NotAcceptedAsConcluded,
     Petition.DivertedToLegalProcedure,
     Petition.HandlingExtended,
     Petition.HearingStarted,

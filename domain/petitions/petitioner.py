@@ -37,6 +37,9 @@ def petitioner_id(identity_number: str, key: bytes) -> UUID:
     return UUID(int=value)
 
 
+REFUSED_CONCLUDED = "not_accepted_concluded"  # a re-filing of a concluded matter (Art. 36)
+
+
 class Standing(StrEnum):
     PENDING = "pending"  # registered, acceptance not yet decided
     ACCEPTED = "accepted"  # a body is handling it
@@ -127,6 +130,25 @@ class Petitioner(Aggregate):
             self.PetitionFiled, matter=matter, petition_id=str(petition_id), repeat_of=repeat_of, **stamp
         )
 
+    def file_refused(self, *, matter: str, petition_id: UUID, **stamp: Any) -> None:
+        """Records a petition filed on a matter already concluded: registered, and at once not
+        accepted (Art. 36) — the visit is on the petitioner's record, the matter stays concluded."""
+        assert self.concluded(matter) is not None, "only a concluded matter refuses a re-filing"
+        self.trigger_event(
+            self.PetitionFiled,
+            matter=matter,
+            petition_id=str(petition_id),
+            repeat_of=self.latest(matter),
+            **stamp,
+        )
+        self.trigger_event(
+            self.PetitionEnded,
+            matter=matter,
+            petition_id=str(petition_id),
+            outcome=REFUSED_CONCLUDED,
+            **stamp,
+        )
+
     def note_accepted(self, *, matter: str, petition_id: UUID, **stamp: Any) -> None:
         self.trigger_event(self.PetitionAccepted, matter=matter, petition_id=str(petition_id), **stamp)
 
@@ -142,11 +164,20 @@ class Petitioner(Aggregate):
 
     # -- questions ----------------------------------------------------------
 
+    def latest(self, matter: str) -> str | None:
+        """The latest petition on the matter: a new one is a repeat of it."""
+        records = self.matters.get(matter, [])
+        return records[-1]["petition_id"] if records else None
+
+    def concluded(self, matter: str) -> dict[str, Any] | None:
+        """The record of the petition that concluded the matter, if one did."""
+        return next((r for r in self.matters.get(matter, []) if r["standing"] == Standing.CONCLUDED), None)
+
     def check_may_file(self, matter: str) -> str | None:
         """The latest petition on the matter (so a new one is a repeat of it), or a refusal when
         the matter is concluded."""
         records = self.matters.get(matter, [])
-        concluded = next((r for r in records if r["standing"] == Standing.CONCLUDED), None)
+        concluded = self.concluded(matter)
         if concluded is not None:
             when = concluded["since"].date().isoformat()
             raise TransitionNotAllowed(

@@ -36,6 +36,7 @@ CLOCKS: dict[str, str] = {
     "dispute.judicial_confirmation": "a written agreement in effect, while judicial confirmation may be "
     "asked",
     "petition.route": "a petition registered, before it is routed",
+    "petition.assignment_report": "a petition assigned (交办), before the body reports the result back",
     "petition.acceptance_notice": "a petition received, before acceptance is notified",
     "petition.objection": "a transferred petition, while the receiving body may object",
     "petition.handling": "a petition accepted, before the written handling opinion",

@@ -19,6 +19,10 @@ are reminded):
 | reviewed            | petition.re_review_request  | the node it concerns | concluded by the system  |
 | re-review requested | petition.re_review_decision | the re-reviewing body| overdue                  |
 
+Beside the chain, an assignment (交办, Art. 22) runs petition.assignment_report at the body it
+went to, from the assignment until that body reports the result back — whatever became of the
+petition meanwhile — within the days the office set (at most, and by default, the policy's).
+
 A hearing pauses the decision clock of its stage where the clock's rule says so (`paused_by`
 in the policy: by default only the re-review limit, whose article does not count hearing time,
 Art. 36); the one extension of handling extends the handling clock (Art. 34). Both are applied in the order
@@ -38,6 +42,7 @@ from domain.time.clocks import ClockState
 from domain.time.policy import Rule
 from service.petitions.terms import (
     ACTING,
+    ASSIGNMENT,
     AT_HOME,
     CLOCKS_OF,
     ENDED,
@@ -75,6 +80,8 @@ def _limit(clock: ClockState) -> str:
 
 
 def _why_stopped(p: Petition, clock: ClockState) -> str:
+    if clock.clock == ASSIGNMENT:
+        return MET[ASSIGNMENT]
     if p.status == Status.DIVERTED:
         return (
             f"ended: diverted to {p.diversion['procedure'].replace('_', ' ')}"
@@ -115,9 +122,10 @@ class PetitionClocks:
 
     def sync(self, petition_id: UUID, episode: int) -> CaseTime:
         p = self.petitions.get(None, petition_id)
-        ended = p.status in ENDED
-        plans = [] if ended else self.required_clocks(p)
-        self._start_passed(p)
+        ended = p.status in ENDED and not p.assignment_open
+        plans = self.required_clocks(p)
+        if not p.refused_at_registration:  # registered and not accepted at once: no stage was passed
+            self._start_passed(p)
         self._keep_counting(p)
         self._settle_left(p, {plan.key for plan in plans})
         return keep_in_step(
@@ -163,9 +171,20 @@ class PetitionClocks:
     # -- what the petition should have -------------------------------------------------
 
     def required_clocks(self, p: Petition) -> list[ClockPlan]:
-        if p.status in ENDED:
-            return []
         plans = []
+        if p.assignment_open:
+            assert p.assignment is not None
+            plans.append(
+                ClockPlan(
+                    ASSIGNMENT,
+                    p.assignment["to_node"],
+                    attributes(p),
+                    p.assignment["assigned_at"],
+                    p.assignment["report_within_days"],
+                )
+            )
+        if p.status in ENDED:
+            return plans
         for clock in CLOCKS_OF[p.status]:
             since = window_start(p, clock) if clock in WINDOWS else p.status_since
             if since is not None:  # a window waits for the answer's receipt
@@ -302,7 +321,10 @@ class PetitionClocks:
 
 
 def _left_at(p: Petition, clock: ClockState) -> datetime | None:
-    """When the petition left the stage the clock belongs to, if it has."""
+    """When the petition left the stage the clock belongs to, if it has (for an assignment's
+    clock, when the result was reported)."""
+    if clock.clock == ASSIGNMENT:
+        return p.assignment["reported_at"] if p.assignment else None
     for status in STAGES[clock.clock]:
         left = p.left_status_at(status, clock.started_at)
         if left is not None:

@@ -21,6 +21,7 @@ from domain.errors import (
     NoRule,
     TransitionNotAllowed,
 )
+from domain.petitions.assignments import OfficeAssignments, assignments_id
 from domain.petitions.petition import (
     LEVEL_OF_NODE,
     AcceptanceDecision,
@@ -41,9 +42,11 @@ from domain.petitions.petitioner import Petitioner, petitioner_id
 from domain.receipts import CommandReceipt
 from domain.time.clocks import CaseClocks, ClockState, clocks_id
 from service.petitions.terms import (
+    ASSIGNMENT,
     KIND,
     WINDOW_ANSWER,
     WINDOWS,
+    assignment_rule,
     extension_rule,
     key_of,
     planned_count,
@@ -62,6 +65,8 @@ RIGHT_FOR: dict[str, Right] = {
     "register_petition": Right.REGISTER_PETITION,
     "name_representative": Right.HANDLE_PETITION,
     "route": Right.HANDLE_PETITION,
+    "assign": Right.HANDLE_PETITION,
+    "report_assignment_result": Right.HANDLE_PETITION,
     "decide_acceptance": Right.DECIDE_PETITION,
     "divert": Right.HANDLE_PETITION,
     "extend_handling": Right.APPROVE_EXTENSION,
@@ -112,7 +117,9 @@ class PetitionDesk:
         meta: CommandMeta = NO_META,
     ) -> Petition:
         """Registers a petition at the node it concerns; a repeat of the petitioner's matter is
-        flagged, and a matter already concluded is refused."""
+        flagged, and a re-filing of a matter already concluded is registered and at once recorded
+        not accepted (Art. 36), on the petitioner's record. An accusation or a suggestion without
+        an identity number is registered anonymously; a complaint or claim needs one."""
         directory, now = self.cb.current_directory(), self.cb.clock()
         record = directory.node(node)
         if record is None or not record.active_at(now):
@@ -124,13 +131,16 @@ class PetitionDesk:
             agent = actor
         if agent is not None:
             self._check_agent(directory, agent, node, now)
-        number, key = identity_number(petitioner.get("id_number") or ""), matter_key(matter)
+        anonymous = not petitioner.get("id_number") and PetitionType(type) != PetitionType.COMPLAINT
+        number = None if anonymous else identity_number(petitioner.get("id_number") or "")
+        key = matter_key(matter)
         reached = reached_level or LEVEL_OF_NODE[directory.nodes[tenure.node].kind]
         stamp = self.cb.stamp(actor, meta)
 
         def build() -> tuple[Petition, list[Petitioner]]:
-            known = self._petitioner(number)
-            repeat_of = known.check_may_file(key) if known else None
+            known = self._petitioner(number) if number else None
+            concluded = known.concluded(key) if known else None
+            repeat_of = known.latest(key) if known else None
             petition = Petition.register(
                 node=node,
                 node_kind=record.kind,
@@ -148,6 +158,17 @@ class PetitionDesk:
                 repeat_of=repeat_of,
                 **stamp,
             )
+            if number is None:  # anonymous: no petitioner's record to keep
+                return petition, []
+            if known is not None and concluded is not None:
+                petition.not_accept_as_concluded(
+                    concluded_petition=concluded["petition_id"],
+                    concluded_on=concluded["since"],
+                    concluded_how=concluded["how"],
+                    **stamp,
+                )
+                known.file_refused(matter=key, petition_id=petition.id, **stamp)
+                return petition, [known]
             known = known or Petitioner.open(self.petitioner_id(number), **stamp)
             known.file(matter=key, petition_id=petition.id, **stamp)
             return petition, [known]
@@ -184,6 +205,86 @@ class PetitionDesk:
 
         return self._act(actor, petition_id, "route", meta, decide)
 
+    def assign(
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        office: str,
+        to_node: str,
+        reporter: str | None = None,
+        report_within_days: int | None = None,
+        meta: CommandMeta = NO_META,
+    ) -> Petition:
+        """Assigns (交办) the petition from the letters-and-visits office at `office` to the body in
+        charge at `to_node` — the node it concerns or one above it, within the office's reach — which
+        reports the result back within `report_within_days` (default, and at most, the deadline
+        policy's), by `reporter` (default: the receiving body)."""
+
+        def decide(p: Petition, s: Stamp) -> list[Any]:
+            directory, now = self.cb.current_directory(), self.cb.clock()
+            for field, node in (("office", office), ("to_node", to_node)):
+                found = directory.node(node)
+                if found is None or not found.active_at(now):
+                    raise InvalidValue(field, f"no node {node!r} in the jurisdiction")
+            chain = directory.ancestors(p.node, now)
+            if to_node not in chain:
+                raise InvalidValue(
+                    "to_node",
+                    f"assign to the body in charge: {p.node} or a node above it: {', '.join(chain)}",
+                )
+            if not directory.contains(office, to_node, now):
+                raise InvalidValue(
+                    "to_node", f"{office} assigns within its jurisdiction; {to_node} is not in it"
+                )
+            most = assignment_rule(self.deadlines, s["effective_at"]).amount
+            p.assign(
+                office=office,
+                to_node=to_node,
+                to_level=LEVEL_OF_NODE[directory.nodes[to_node].kind],
+                reporter=reporter or to_node,
+                report_within_days=most if report_within_days is None else report_within_days,
+                most_days=most,
+                **s,
+            )
+            book = self._assignments(office) or OfficeAssignments.open(office, **s)
+            book.note(petition_id=p.id, to_node=to_node, **s)
+            return [book]
+
+        return self._act(actor, petition_id, "assign", meta, decide, node=office)
+
+    def report_assignment_result(
+        self, actor: str, petition_id: UUID, *, result: str, meta: CommandMeta = NO_META
+    ) -> Petition:
+        """The receiving body reports the result of an assignment back to the assigning office."""
+
+        def decide(p: Petition, s: Stamp) -> list[Any]:
+            p.report_assignment_result(result=result, **s)
+            assert p.assignment is not None
+            book = self.cb.load(OfficeAssignments, assignments_id(p.assignment["office"]), "assignments")
+            book.receive(petition_id=p.id, **s)
+            return [book]
+
+        def at_receiving_body(p: Petition) -> str:
+            return p.assignment["to_node"] if p.assignment else self.handling_body(p)
+
+        return self._act(actor, petition_id, "report_assignment_result", meta, decide, node=at_receiving_body)
+
+    def assigned_by(
+        self, reader: str, office: str
+    ) -> list[tuple[Petition, dict[str, Any], ClockState | None]]:
+        """What the office assigned and what came back: each petition (as the reader may see
+        it), the office's record of it, and its result-report clock."""
+        self.cb.authorise(reader, Right.READ, office)
+        book = self._assignments(office)
+        found = []
+        for record in book.assigned.values() if book else []:
+            petition = self.cb.load(Petition, UUID(record["petition_id"]), "petition")
+            shown, _ = self.as_seen_by(reader, petition)
+            clock = next((c for c in self.clocks(petition) if c.clock == ASSIGNMENT), None)
+            found.append((shown, record, clock))
+        return sorted(found, key=lambda f: f[1]["assigned_at"])
+
     def decide_acceptance(
         self,
         actor: str,
@@ -194,8 +295,9 @@ class PetitionDesk:
         meta: CommandMeta = NO_META,
     ) -> Petition:
         def decide(p: Petition, s: Stamp) -> list[Petitioner]:
-            known = self._petitioner_of(p)
-            elsewhere = known.in_progress(p.matter, p.id) if decision == AcceptanceDecision.ACCEPTED else None
+            known = None if p.anonymous else self._petitioner_of(p)
+            accepting = decision == AcceptanceDecision.ACCEPTED
+            elsewhere = known.in_progress(p.matter, p.id) if known and accepting else None
             objection_closes = None
             if decision == AcceptanceDecision.OBJECTED and p.status == Status.ROUTED:
                 objection_closes = planned_due(self.deadlines, "petition.objection", p, p.status_since)
@@ -206,6 +308,8 @@ class PetitionDesk:
                 objection_window_closes=objection_closes,
                 **s,
             )
+            if known is None:
+                return []
             if decision == AcceptanceDecision.ACCEPTED:
                 known.note_accepted(matter=p.matter, petition_id=p.id, **s)
             elif decision == AcceptanceDecision.NOT_ACCEPTED:
@@ -256,13 +360,11 @@ class PetitionDesk:
         legal_basis: str,
         meta: CommandMeta = NO_META,
     ) -> Petition:
-        return self._act(
-            actor,
-            petition_id,
-            "give_opinion",
-            meta,
-            lambda p, s: p.give_opinion(outcome=outcome, facts=facts, legal_basis=legal_basis, **s),
-        )
+        def decide(p: Petition, s: Stamp) -> list[Petitioner]:
+            p.give_opinion(outcome=outcome, facts=facts, legal_basis=legal_basis, **s)
+            return []  # an anonymous petition is concluded with it: no petitioner's record to keep
+
+        return self._act(actor, petition_id, "give_opinion", meta, decide)
 
     def deliver_answer(
         self,
@@ -579,10 +681,18 @@ class PetitionDesk:
         except CaseNotFound:
             return None
 
+    def _assignments(self, office: str) -> OfficeAssignments | None:
+        try:
+            return self.cb.load(OfficeAssignments, assignments_id(office), "assignments")
+        except CaseNotFound:
+            return None
+
     def _petitioner_of(self, petition: Petition) -> Petitioner:
         return self.cb.load(Petitioner, self.petitioner_id(petition.petitioner["id_number"]), "petitioner")
 
     def _concluded(self, petition: Petition, stamp: Stamp) -> list[Petitioner]:
+        if petition.anonymous:
+            return []
         known = self._petitioner_of(petition)
         assert petition.conclusion is not None
         known.note_concluded(
@@ -614,17 +724,21 @@ class PetitionDesk:
         action: str,
         meta: CommandMeta,
         decide: Callable[[Petition, Stamp], Any],
+        node: str | Callable[[Petition], str] | None = None,
     ) -> Petition:
+        """`node`: where the action is authorised, when not where `node_for` says."""
+
         def authorised(p: Petition, s: Stamp) -> Any:
-            node = self.node_for(action, p)
+            at = node(p) if callable(node) else node
+            where = at or self.node_for(action, p)
             if actor == p.accused_person_id:
                 raise AccessDenied(
                     actor,
                     RIGHT_FOR[action],
-                    node,
+                    where,
                     _RECUSED.format(self.cb.current_directory().name_of(actor)),
                 )
-            self.cb.authorise(actor, RIGHT_FOR[action], node)
+            self.cb.authorise(actor, RIGHT_FOR[action], where)
             return decide(p, s)
 
         stamp = self.cb.stamp(actor, meta)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from service.deadlines import DeadlineDesk
 
 KIND = PETITION
+ASSIGNMENT = "petition.assignment_report"  # runs from an assignment (交办) until the result is reported
 ACTING = frozenset({Right.HANDLE_PETITION, Right.DECIDE_PETITION})  # who is reminded
 ENDED = frozenset({Status.NOT_ACCEPTED, Status.DIVERTED, Status.CONCLUDED})
 CLOCKS_OF: dict[Status, tuple[str, ...]] = {
@@ -44,6 +45,7 @@ OVERDUE = {  # what was not done in time
     "petition.handling": "no written handling opinion",
     "petition.review_decision": "the review not decided",
     "petition.re_review_decision": "the re-review not decided",
+    ASSIGNMENT: "the result of the assignment not reported back to the assigning office",
 }
 MET = {
     "petition.route": "met: routed to a receiving body",
@@ -53,6 +55,7 @@ MET = {
     "petition.review_decision": "met: review decided",
     "petition.re_review_request": "met: re-review requested",
     "petition.re_review_decision": "met: re-review decided",
+    "petition.assignment_report": "met: the result reported back to the assigning office",
 }
 OBJECTION = "petition.objection"
 OBJECTION_CLOSED = "window closed: no objection"
@@ -116,3 +119,13 @@ def extension_rule(deadlines: DeadlineDesk, policy_version: str | None, since: d
     book = deadlines.rulebook.current()
     policy = book.policy(policy_version) if policy_version else book.policy_in_force(since)
     return policy.rule_for("petition.extension", {}) if policy else None
+
+
+def assignment_rule(deadlines: DeadlineDesk, at: datetime) -> Rule:
+    """The longest an office may give the body it assigns a petition to for the result report
+    (the default when it gives none), by the policy in force at `at`."""
+    policy = deadlines.rulebook.current().policy_in_force(at)
+    rule = policy.rule_for(ASSIGNMENT, {}) if policy else None
+    if rule is None:
+        raise NoRule("clock", f"no deadline policy in force at {at.isoformat()} has a rule for {ASSIGNMENT}")
+    return rule
