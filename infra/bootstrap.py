@@ -16,6 +16,7 @@ from infra.settings import DEVELOPMENT_ID_KEY, ID_KEY_MIN_LENGTH, Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
+from projections.followers import DISPATCHER
 from projections.node_statistics import NodeStatistics
 from projections.runner import NotificationReader, Projection
 from projections.scores import Scores
@@ -51,6 +52,11 @@ class System:
     @property
     def projections(self) -> list[Projection]:
         return [self.statistics, self.clock_board, self.scoring_facts, self.node_statistics]
+
+    @property
+    def followers(self) -> list[str]:
+        """The names of every follower of the log: each read model and the dispatcher."""
+        return [p.name for p in self.projections] + [DISPATCHER]
 
     @property
     def scores(self) -> Scores:

@@ -43,10 +43,17 @@ def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
     verdict = "equal to" if report.equal else f"{len(report.differences)} differences from"
     print(
         f"{report.projection}: rebuilt {report.rows} rows up to notification {report.position}, "
-        f"{verdict} the live read model"
+        f"{verdict} the live read model there"
     )
     for line in report.differences[:50]:
         print("  " + line)
+    lag = (
+        "up to date with the log"
+        if not report.behind
+        else f"{report.behind} events behind the log (at notification {report.live_position}, "
+        f"the log at {report.head}); is the projector running? see /ready"
+    )
+    print(f"  the live read model {'was ' if report.switched else 'is '}{lag}")
     if report.switched:
         print("switched: the rebuilt read model is now live")
     return report.equal or switch

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     poll_interval: float = Field(0.5, gt=0, description="seconds between notification log polls")
+    ready_max_lag: int = Field(
+        1000, ge=0, description="notifications a follower may be behind the log and still be ready"
+    )
     log_level: str = "info"
 
     def petitioner_id_key(self) -> bytes:
@@ -102,4 +105,5 @@ class Settings(BaseSettings):
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_PRE_PING": "y",  # check a pooled connection before use: it may have been dropped
         }

@@ -166,6 +166,9 @@ class PostgresDatabase:
             max_size=max_size,
             open=True,
             timeout=10,
+            # A pooled connection is checked before it is handed out: after a dropped connection
+            # or a restart of the server the first use would otherwise fail (AdminShutdown).
+            check=ConnectionPool.check_connection,
         )
 
     @contextmanager
