@@ -112,6 +112,7 @@ def views_database(settings: Settings) -> Database:
         password=settings.pg_password,
         dbname=settings.pg_dbname,
         schema=settings.pg_schema,
+        timeout=settings.pg_connect_timeout,
     )
 
 

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     pg_password: str = ""
     pg_dbname: str = "fengqiao"
     pg_schema: str = "public"
+    pg_connect_timeout: float = Field(
+        10, gt=0, description="seconds to wait for a PostgreSQL connection before an attempt fails"
+    )
 
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
@@ -104,6 +107,6 @@ class Settings(BaseSettings):
             "POSTGRES_LOCK_TIMEOUT": "10",
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "8",
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": f"{self.pg_connect_timeout:g}",
             "POSTGRES_PRE_PING": "y",  # check a pooled connection before use: it may have been dropped
         }

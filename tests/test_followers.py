@@ -12,12 +12,14 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import structlog.testing
 from fastapi.testclient import TestClient
 
 from domain.disputes.dispute import Category, Severity
@@ -58,7 +60,7 @@ class Temporal:
         self.started: list[str] = []
         self.signalled: list[str] = []
 
-    async def start_workflow(self, _run: Any, _arg: Any, *, id: str, **_: Any) -> Any:  # noqa: A002
+    async def start_workflow(self, _run: Any, _arg: Any, *, id: str, **_: Any) -> Any:
         self.started.append(id)
         return SimpleNamespace(result_run_id="run")
 
@@ -93,7 +95,10 @@ class Running:
         async def run() -> None:
             self._loop, self._dispatcher_stop = asyncio.get_running_loop(), asyncio.Event()
             dispatcher = Dispatcher(
-                self.system.reader, self.system.views, self.temporal, task_queue="q"  # type: ignore[arg-type]
+                self.system.reader,
+                self.system.views,
+                self.temporal,
+                task_queue="q",  # type: ignore[arg-type]
             )
             await dispatcher.run(self._dispatcher_stop, poll_interval, retry)
 
@@ -137,13 +142,43 @@ def village_reported(system: System) -> int:
 # -- PostgreSQL, faults made for real ---------------------------------------------------------
 
 
-@pytest.fixture
-def pg(pg_database: dict[str, object], tmp_path: Path) -> Iterator[System]:
+@pytest.fixture(params=[pytest.param("postgres", marks=pytest.mark.postgres)])
+def pg(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[System]:
     """A seeded system on a fresh PostgreSQL schema: no read-model table exists yet."""
-    built = bootstrap(_pg_settings(pg_database, tmp_path), Clock(datetime.now(UTC)))
+    settings = _pg_settings(request.getfixturevalue("pg_database"), tmp_path)
+    settings = settings.model_copy(update={"pg_connect_timeout": 1})  # a down database is seen soon
+    built = bootstrap(settings, Clock(datetime.now(UTC)))
     built.seed()
     yield built
     built.close()
+
+
+@contextmanager
+def database_down(settings: Settings) -> Iterator[None]:
+    """The test's own database refuses connections (and drops those it had) until the block ends."""
+    with _admin(settings, "postgres") as admin:
+        admin.execute(f'ALTER DATABASE "{settings.pg_dbname}" WITH ALLOW_CONNECTIONS false')
+        try:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (settings.pg_dbname,),
+            )
+            yield
+        finally:
+            admin.execute(f'ALTER DATABASE "{settings.pg_dbname}" WITH ALLOW_CONNECTIONS true')
+
+
+def _admin(settings: Settings, dbname: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        host=settings.pg_host,
+        port=settings.pg_port,
+        user=settings.pg_user,
+        password=settings.pg_password,
+        dbname=dbname,
+        autocommit=True,
+    )
 
 
 def terminate_backends(settings: Settings) -> int:
@@ -167,7 +202,6 @@ def terminate_backends(settings: Settings) -> int:
     return int(row[0])
 
 
-@pytest.mark.postgres
 def test_the_shared_tables_are_made_once_when_every_part_starts_at_the_same_moment(pg: System):
     # The API, the dispatcher and each read model prepare the read-model tables when they start.
     parts = 6
@@ -189,7 +223,6 @@ def test_the_shared_tables_are_made_once_when_every_part_starts_at_the_same_mome
     assert not failures, failures
 
 
-@pytest.mark.postgres
 def test_every_read_model_follows_the_log_after_a_first_start_on_a_fresh_database(pg: System):
     report(pg)
     running = Running(pg)
@@ -201,12 +234,13 @@ def test_every_read_model_follows_the_log_after_a_first_start_on_a_fresh_databas
         running.stop()
 
 
-@pytest.mark.postgres
 def test_the_followers_and_the_api_go_on_after_every_connection_to_the_database_is_dropped(pg: System):
-    report(pg)
+    # As in production, the API is a process of its own, with pools of its own.
+    front = bootstrap(pg.settings, pg.casebook.clock)
+    report(front)
     running = Running(pg)
     try:
-        with TestClient(_api(pg)) as api:
+        with TestClient(_api(front)) as api:
             wait_until(lambda: all_caught_up(pg), 30, "every follower running and caught up")
             assert api.get(f"/villages/{VILLAGE}/statistics", headers=TOWNSHIP).status_code == 200
             started = len(running.temporal.started)
@@ -214,18 +248,27 @@ def test_the_followers_and_the_api_go_on_after_every_connection_to_the_database_
             assert terminate_backends(pg.settings) > 0  # the API's, the followers', the store's
             answer = api.get(f"/villages/{VILLAGE}/statistics", headers=TOWNSHIP)
             assert answer.status_code == 200, answer.text  # a dead pooled connection is not handed out
-            report(pg)  # the event store's pooled connections were dropped too
+            report(front)  # the event store's pooled connections were dropped too
 
             wait_until(lambda: village_reported(pg) == 2, 30, "the statistics counting the new dispute")
             wait_until(lambda: len(running.temporal.started) == started + 1, 30, "the dispatcher going on")
-            terminate_backends(pg.settings)  # and once more, while they poll
-            report(pg)
+            with structlog.testing.capture_logs() as said, database_down(pg.settings):
+                # A restart's downtime: no connection is accepted until it ends.
+                def retrying(what: str) -> bool:
+                    return any(e["event"] == f"{what}.retrying" for e in list(said))
+
+                wait_until(lambda: retrying("dispatcher"), 60, "the dispatcher retrying")
+                wait_until(lambda: retrying("projection"), 60, "the read models retrying")
+            report(front)
             wait_until(lambda: village_reported(pg) == 3, 30, "the statistics counting the third")
+            wait_until(lambda: len(running.temporal.started) == started + 2, 30, "the dispatcher going on")
             wait_until(lambda: all_caught_up(pg), 30, "every follower running and caught up again")
             assert running.failed is None
-            assert api.get("/ready").status_code == 200
+            # the API's own pool reconnects with back-off after an outage: ready once it has
+            wait_until(lambda: api.get("/ready").status_code == 200, 60, "the API ready again")
     finally:
         running.stop()
+        front.close()
 
 
 def _api(system: System) -> Any:
