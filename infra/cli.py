@@ -122,6 +122,27 @@ def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs a command; a refusal to start (a missing database, schema, file, folder or key, a
+    malformed file or setting) is one line on stderr saying what and what to do, and exit 2."""
+    from pydantic import ValidationError
+
+    from infra.bootstrap import ConfigurationError
+    from infra.directory import DirectoryFileError
+    from infra.rules_files import RulesFileError
+
+    try:
+        return _main(argv)
+    except (ConfigurationError, DirectoryFileError, RulesFileError) as refusal:
+        print(f"fengqiao: {refusal}", file=sys.stderr)
+        return 2
+    except ValidationError as bad:
+        for error in bad.errors():
+            name = "FENGQIAO_" + "_".join(str(part) for part in error["loc"]).upper()
+            print(f"fengqiao: cannot start: {name}: {error['msg']}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fengqiao", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     run = commands.add_parser(
