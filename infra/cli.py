@@ -63,12 +63,18 @@ def _explain(settings: Settings, kind: str, case_id: str) -> int:
     from datetime import datetime
 
     from domain.time.explain import explain
+    from infra.binding import store_label
     from infra.bootstrap import bootstrap
 
     system = bootstrap(settings)
+    print(f"(reading {store_label(settings)})", file=sys.stderr)
     found = system.casebook.deadlines.clocks(kind, case_id)
     if found is None or not found.clocks:
-        print(f"no clocks recorded for {kind} {case_id}", file=sys.stderr)
+        print(
+            f"no clocks recorded for {kind} {case_id} in {store_label(settings)} — is this the running "
+            "system's store? Set FENGQIAO_VAR_DIR (or FENGQIAO_STORE and FENGQIAO_PG_*) as it was started",
+            file=sys.stderr,
+        )
         system.close()
         return 1
     now = datetime.now(UTC)

@@ -11,6 +11,7 @@ import structlog
 import uvicorn
 from temporalio.client import Client
 
+from infra.binding import bind
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
 from infra.temporal import connect
@@ -45,10 +46,11 @@ def _stop_on_signals(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
 
 async def _worker(settings: Settings) -> None:
     system = bootstrap(settings)
+    queue = bind(system).task_queue
     stopping = _stop_on_signals(asyncio.get_running_loop())
     client = await _connect_patiently(settings)
-    worker = build_worker(client, system.casebook, settings.task_queue)
-    log.info("worker.started", task_queue=settings.task_queue)
+    worker = build_worker(client, system.casebook, queue)
+    log.info("worker.started", task_queue=queue)
     async with worker:
         await stopping.wait()
     system.close()
@@ -57,14 +59,10 @@ async def _worker(settings: Settings) -> None:
 
 async def _dispatcher(settings: Settings) -> None:
     system = bootstrap(settings)
+    queue = bind(system).task_queue
     stopping = _stop_on_signals(asyncio.get_running_loop())
     client = await _connect_patiently(settings)
-    dispatcher = Dispatcher(
-        system.reader,
-        system.views,
-        client,
-        task_queue=settings.task_queue,
-    )
+    dispatcher = Dispatcher(system.reader, system.views, client, task_queue=queue)
     try:
         await dispatcher.run(stopping, settings.poll_interval)
     except FollowerFailed:

@@ -53,7 +53,10 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_ui_port: int = 8233
-    task_queue: str = "fengqiao-cases"
+    task_queue: str | None = Field(
+        None,
+        description="the store's task queue; by default the one recorded in the store (infra/binding.py)",
+    )
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
