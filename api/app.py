@@ -26,6 +26,7 @@ from api.routes import (
     statistics,
     villages,
 )
+from api.times import LocalTimeJSONResponse
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import followers
@@ -38,6 +39,7 @@ def create_api(system: System) -> FastAPI:
         title="Fengqiao",
         summary="Grassroots disputes and petitions, as append-only case histories.",
         version="0.1.0",
+        default_response_class=LocalTimeJSONResponse,  # every instant shown in local time
     )
     app.state.system = system
     _prepare_views(system.views, system)

@@ -87,6 +87,7 @@ def _explain(settings: Settings, kind: str, case_id: str) -> int:
 def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on: str | None) -> int:
     from datetime import datetime
 
+    from domain.time.calendar import shown
     from infra.bootstrap import bootstrap
 
     system = bootstrap(settings)
@@ -101,8 +102,8 @@ def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on
         print(f"no responsibility book for {unit}'s township in {year}", file=sys.stderr)
         return 1
     print(
-        f"{card.unit} {card.year}, as of {card.as_of.isoformat()}"
-        + (f", as known on {card.as_known_on.isoformat()}" if card.as_known_on else "")
+        f"{card.unit} {card.year}, as of {shown(card.as_of)}"
+        + (f", as known on {shown(card.as_known_on)}" if card.as_known_on else "")
         + f" — template {card.version} (used: {', '.join(card.versions_used)})"
     )
     for section in card.sections:

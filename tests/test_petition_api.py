@@ -265,7 +265,7 @@ def test_a_hearing_is_held_and_ended_and_the_petition_shows_its_time_limits(
     # 3 May, still in the holiday, so the opinion is still due at the end of Wednesday 6 May.
     [handling] = [c for c in after["clocks"] if c["clock"] == "petition.handling"]
     assert handling["due_at"] == "2026-05-06T23:59:59+08:00"
-    assert handling["pauses"] == [{"from": "2026-03-05T09:00:00Z", "to": "2026-03-06T09:00:00Z"}]
+    assert handling["pauses"] == [{"from": "2026-03-05T17:00:00+08:00", "to": "2026-03-06T17:00:00+08:00"}]
     assert [e["type"] for e in after["history"]][-2:] == ["HearingStarted", "HearingEnded"]
 
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentPerson, SystemDep
 from api.statistics_schemas import NodeStatisticsPublic, StatisticsTablePublic
+from api.times import local
 from domain.directory.access import Right
 from domain.errors import CaseNotFound
 from infra.bootstrap import System
@@ -134,7 +135,7 @@ def _csv(report: Report, header: list[str], lines: Iterable[list[Any]]) -> Respo
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in line] for line in lines)
+    writer.writerows(["" if v is None else local(v) for v in line] for line in lines)
     filename = f"{report.node}-statistics-{report.period.start}-{report.period.end}.csv"
     return Response(
         out.getvalue(),
