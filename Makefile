@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lock clean bench
+.PHONY: run test install lock clean bench messages screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,11 @@ clean:
 # Rebuild speed on a county-sized log (needs PostgreSQL; see bench/rebuild.py). Writes docs/benchmarks.md.
 bench: install
 	$(BIN)/python -m bench.rebuild $(BENCH_ARGS)
+
+# Bring the workbench's message catalogues in step with the pages (then translate what is new).
+messages: install
+	$(BIN)/python -m web.messages
+
+# Retake the README's pictures of the workbench (docs/screenshots/) from the browser journeys.
+screenshots: install
+	FENGQIAO_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_browser.py

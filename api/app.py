@@ -10,8 +10,10 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.routes import (
     assessments,
@@ -19,7 +21,9 @@ from api.routes import (
     clocks,
     deadlines,
     directory,
+    dispute_list,
     disputes,
+    identity,
     incidents,
     patrols,
     petitions,
@@ -30,6 +34,8 @@ from api.times import LocalTimeJSONResponse
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import followers
+from web import pages
+from web.errors import install_page_handlers
 
 log = structlog.get_logger()
 
@@ -40,21 +46,33 @@ def create_api(system: System) -> FastAPI:
         summary="Grassroots disputes and petitions, as append-only case histories.",
         version="0.1.0",
         default_response_class=LocalTimeJSONResponse,  # every instant shown in local time
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.system = system
     _prepare_views(system.views, system)
     install_error_handlers(app)
+    install_docs(app)
+    app.include_router(identity.router)
     app.include_router(assessments.router)
     app.include_router(calendars.router)
     app.include_router(clocks.router)
     app.include_router(deadlines.router)
     app.include_router(directory.router)
+    app.include_router(dispute_list.router)
     app.include_router(disputes.router)
     app.include_router(incidents.router)
     app.include_router(patrols.router)
     app.include_router(villages.router)
     app.include_router(petitions.router)
     app.include_router(statistics.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
+    install_page_handlers(app)
+
+    @app.get("/", include_in_schema=False)
+    def workbench() -> RedirectResponse:
+        return RedirectResponse("/app", status_code=303)
 
     @app.middleware("http")
     async def request_context(
@@ -120,4 +138,4 @@ def _followers(system: System) -> list[followers.FollowerStatus]:
 
 def _prepare_views(views: Database, system: System) -> None:
     """The API reads tables the projector writes; make sure they exist even before it runs."""
-    followers.prepare(views, system.projections)
+    followers.prepare(views, system.projections, also=[system.identity.create_tables])

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from domain.errors import InvalidValue
 from infra.bootstrap import System
+from service.identity.sessions import Session
 from service.store import CommandMeta
 
-_bearer = HTTPBearer(auto_error=False, description="A personal token from the directory file.")
+SESSION_COOKIE = "fq_session"
+CSRF_HEADER = "X-CSRF-Token"
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token (POST /people/{person}/tokens), or in development one of the directory file's.",
+)
+_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description="The session cookie that POST /session sets; a request that changes anything also "
+    f"sends the session's CSRF token in the {CSRF_HEADER} header.",
+)
 _ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_system(request: Request) -> System:
@@ -24,20 +40,42 @@ def get_system(request: Request) -> System:
 SystemDep = Annotated[System, Depends(get_system)]
 
 
+def client_address(request: Request) -> str:
+    """The peer's address (behind a proxy, what uvicorn's --forwarded-allow-ips lets it believe)."""
+    return request.client.host if request.client else "unknown"
+
+
 def current_person(
+    request: Request,
     system: SystemDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session_id: Annotated[str | None, Depends(_cookie)],
 ) -> str:
-    challenge = {"WWW-Authenticate": "Bearer"}
-    if credentials is None:
-        raise HTTPException(401, "Send 'Authorization: Bearer <token>'", headers=challenge)
-    person = system.credentials.authenticate(credentials.credentials)
-    if person is None:
-        raise HTTPException(401, "Unknown or revoked token", headers=challenge)
-    return person
+    """A bearer token, else the session cookie (with its CSRF token on a change) names the person."""
+    if credentials is not None:
+        return system.identity.by_token(credentials.credentials, client_address(request))
+    if session_id:
+        session = system.identity.by_session(session_id)
+        check_csrf(request, session)
+        request.state.session = session
+        request.state.session_id = session_id
+        return session.person_id
+    raise HTTPException(
+        401, "Sign in (POST /session) or send 'Authorization: Bearer <token>'", headers=CHALLENGE
+    )
 
 
 CurrentPerson = Annotated[str, Depends(current_person)]
+
+
+def check_csrf(request: Request, session: Session) -> None:
+    """A change made with a session cookie must carry the session's CSRF token: another site
+    can make a browser send the cookie, but cannot read the token to send with it."""
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+        raise HTTPException(403, f"Send the session's CSRF token in the {CSRF_HEADER} header")
 
 
 def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:

@@ -21,6 +21,7 @@ from domain.errors import (
     StaleVersion,
     TransitionNotAllowed,
 )
+from domain.identity.errors import NotAuthenticated, TooManyAttempts
 
 log = structlog.get_logger()
 PROBLEM = "application/problem+json"
@@ -78,6 +79,16 @@ def domain_problem(error: DomainError) -> JSONResponse:
             )
         case ConcurrentChanges():
             return problem(409, "concurrent-changes", "The case is busy", error.message)
+        case NotAuthenticated():
+            response = problem(401, "not-authenticated", "Not signed in", error.message)
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        case TooManyAttempts():
+            response = problem(
+                429, "too-many-attempts", "Too many failed attempts", error.message, scope=error.scope
+            )
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
         case CommandIdReused():
             return problem(
                 422,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.schemas import EventPublic, In
 from domain.petitions.petition import (
     AcceptanceDecision,
     Channel,
+    DeliveryMethod,
     LegalProcedure,
     Level,
     Opinion,
@@ -102,6 +103,19 @@ class ReasonedAnswerIn(In):
     legal_basis: str = Field(max_length=4000)
 
 
+class AnswerDeliveryIn(In):
+    method: DeliveryMethod = Field(
+        description="by_hand, by_post (received on the postal receipt's date) or electronic."
+    )
+    recipient: str = Field(min_length=1, max_length=100, description="Who received the written answer.")
+    received_at: AwareDatetime = Field(
+        description="When the petitioner received it: the window for a review or re-review runs from then."
+    )
+    reference: str | None = Field(
+        None, max_length=100, description="The postal receipt's or message's number."
+    )
+
+
 class ReviewRequestIn(In):
     grounds: str = Field(max_length=4000, description="What the petitioner disputes.")
 
@@ -158,9 +172,13 @@ class PetitionPublic(BaseModel):
     re_review: dict[str, Any] | None
     conclusion: dict[str, Any] | None
     hearings: list[dict[str, Any]]
+    deliveries: dict[str, dict[str, Any]] = Field(
+        description="How and when the petitioner received each written answer (opinion, review)."
+    )
     hearing: dict[str, Any] | None = Field(description="The hearing in progress: its time is not counted.")
     review_window_closes: datetime | None = Field(
-        description="By the deadline policy and the business calendar."
+        description="By the deadline policy and the business calendar, from the receipt of the opinion; "
+        "none until its receipt is recorded."
     )
     re_review_window_closes: datetime | None
     allowed_actions: list[str]

@@ -10,6 +10,7 @@ from domain import binding, receipts
 from domain.assessment import assessment
 from domain.directory import tree as directory
 from domain.disputes import dispute
+from domain.identity import credentials
 from domain.incidents import incident
 from domain.patrols import patrol
 from domain.petitions import petition, petitioner
@@ -17,6 +18,7 @@ from domain.time import clocks, rulebook
 
 STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Directory", directory.Directory, directory.EVENT_CLASSES),
+    ("Credentials of a person", credentials.Credentials, credentials.EVENT_CLASSES),
     ("Rulebook: deadline policy and calendars", rulebook.Rulebook, rulebook.EVENT_CLASSES),
     ("Dispute", dispute.Dispute, dispute.EVENT_CLASSES),
     ("Petition", petition.Petition, petition.EVENT_CLASSES),

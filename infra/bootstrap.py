@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.directory.jurisdiction import NodeKind
 from infra.directory import (
-    Credentials,
     DirectoryFile,
     read_directory_file,
     seed_directory,
@@ -23,6 +22,12 @@ from projections.scores import Scores
 from projections.scoring_facts import ScoringFacts
 from service.casebook import Casebook
 from service.directory import SEED_ACTOR
+from service.identity.crypto import PasswordHashing
+from service.identity.desk import CredentialsDesk
+from service.identity.gate import Gate
+from service.identity.policy import IdentityPolicy
+from service.identity.sessions import Sessions
+from service.identity.throttle import Throttle
 from service.store import Clock, utc_now
 
 
@@ -40,6 +45,7 @@ class System:
     clock_board: ClockBoard = field(default_factory=ClockBoard)
     node_statistics: NodeStatistics = field(default_factory=NodeStatistics)
     scoring_facts: ScoringFacts = field(init=False)
+    identity: Gate = field(init=False)
 
     def __post_init__(self) -> None:
         casebook = self.casebook
@@ -48,6 +54,7 @@ class System:
             return casebook.current_directory().ancestor_of_kind(node, NodeKind.VILLAGE, at)
 
         self.scoring_facts = ScoringFacts(village_of)
+        self.identity = identity_gate(self.settings, casebook, self.views, self.directory_file)
 
     @property
     def projections(self) -> list[Projection]:
@@ -61,10 +68,6 @@ class System:
     @property
     def scores(self) -> Scores:
         return Scores(self.casebook, self.views, self.scoring_facts)
-
-    @property
-    def credentials(self) -> Credentials:
-        return self.directory_file.credentials
 
     @property
     def reader(self) -> NotificationReader:
@@ -102,6 +105,32 @@ class System:
         self.casebook.close()
 
 
+def identity_policy(settings: Settings) -> IdentityPolicy:
+    return IdentityPolicy(
+        session_idle=timedelta(minutes=settings.session_idle_minutes),
+        session_absolute=timedelta(hours=settings.session_absolute_hours),
+        enrolment_lifetime=timedelta(hours=settings.enrolment_code_hours),
+        token_max_lifetime=timedelta(days=settings.token_max_days),
+        failure_window=timedelta(minutes=settings.auth_window_minutes),
+        account_failures=settings.auth_account_failures,
+        address_failures=settings.auth_address_failures,
+    )
+
+
+def identity_gate(settings: Settings, casebook: Casebook, views: Database, file: DirectoryFile) -> Gate:
+    policy = identity_policy(settings)
+    hashing = PasswordHashing(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+    )
+    return Gate(
+        casebook=casebook,
+        desk=CredentialsDesk(casebook, hashing, policy),
+        sessions=Sessions(views, policy, casebook.clock),
+        throttle=Throttle(views, policy, casebook.clock),
+        file_tokens=file.credentials.authenticate,
+    )
+
+
 def views_database(settings: Settings) -> Database:
     if settings.store == "sqlite":
         return SQLiteDatabase(settings.sqlite_views_path)
@@ -125,6 +154,11 @@ def check_settings(settings: Settings, directory_file: DirectoryFile, plain_toke
             "encrypted at rest (make one with: fengqiao keygen)"
         )
     _check_id_key(settings)
+    if not settings.session_cookie_secure:
+        raise ConfigurationError(
+            "refusing to start in production with FENGQIAO_SESSION_COOKIE_SECURE=false: "
+            "session cookies must only travel over HTTPS"
+        )
     if plain_tokens:
         raise ConfigurationError(
             f"refusing to start in production: {settings.directory_file} gives plain tokens; "

@@ -9,6 +9,7 @@ from typing import Any
 
 from infra.logging import configure_logging
 from infra.settings import Settings
+from service import kinds
 
 
 def _rebuild(settings: Settings, *, switch: bool, names: list[str]) -> int:
@@ -59,6 +60,15 @@ def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
     return report.equal or switch
 
 
+# what a person types → the case kind the clocks are kept under
+EXPLAINED = {
+    "dispute": kinds.DISPUTE,
+    "petition": kinds.PETITION,
+    "incident": kinds.INCIDENT,
+    "shift": kinds.PATROL_SHIFT,
+}
+
+
 def _explain(settings: Settings, kind: str, case_id: str) -> int:
     from datetime import datetime
 
@@ -68,7 +78,7 @@ def _explain(settings: Settings, kind: str, case_id: str) -> int:
 
     system = bootstrap(settings)
     print(f"(reading {store_label(settings)})", file=sys.stderr)
-    found = system.casebook.deadlines.clocks(kind, case_id)
+    found = system.casebook.deadlines.clocks(EXPLAINED[kind], case_id)
     if found is None or not found.clocks:
         print(
             f"no clocks recorded for {kind} {case_id} in {store_label(settings)} — is this the running "
@@ -132,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     """Runs a command; a refusal to start (a missing database, schema, file, folder or key, a
     malformed file or setting) is one line on stderr saying what and what to do, and exit 2."""
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from infra.bootstrap import ConfigurationError
     from infra.directory import DirectoryFileError
@@ -139,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return _main(argv)
-    except (ConfigurationError, DirectoryFileError, RulesFileError) as refusal:
+    except (ConfigurationError, DirectoryFileError, RulesFileError, SettingsError) as refusal:
         print(f"fengqiao: {refusal}", file=sys.stderr)
         return 2
     except ValidationError as bad:
@@ -185,7 +196,7 @@ def _main(argv: list[str] | None = None) -> int:
     score.add_argument("--as-of", help="a business date-time with offset (default: now)")
     score.add_argument("--as-known-on", help="only what had been recorded by then (for auditors)")
     explain = commands.add_parser("explain", help="explain every clock of a case")
-    explain.add_argument("kind", choices=["dispute", "petition", "incident", "shift"])
+    explain.add_argument("kind", choices=list(EXPLAINED))
     explain.add_argument("case_id")
     args = parser.parse_args(argv)
 

@@ -134,5 +134,7 @@ def run_api(settings: Settings) -> None:
         log_config=None,
         access_log=False,
         log_level="warning",
+        proxy_headers=True,  # the client's address, for failed sign-ins, from a proxy trusted here
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     system.close()

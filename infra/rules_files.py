@@ -103,11 +103,25 @@ def _rule(path: Path, line: int | None, i: int, entry: dict[str, Any]) -> Rule:
     reminders = entry.get("reminders", [0.5, 0.8])
     if not isinstance(reminders, list) or not all(isinstance(r, (int, float)) for r in reminders):
         raise _refuse(path, line, f"{where}: reminders must be a list of fractions")
-    unknown = set(entry) - {"clock", "amount", "unit", "when", "reminders"}
+    paused_by = entry.get("paused_by")
+    if paused_by is not None and (
+        not isinstance(paused_by, list) or not all(isinstance(p, str) for p in paused_by)
+    ):
+        raise _refuse(path, line, f'{where}: paused_by must be a list of names, e.g. ["hearing"]')
+    basis = entry.get("basis", "")
+    if not isinstance(basis, str):
+        raise _refuse(path, line, f"{where}: basis must be a string citing the article")
+    unknown = set(entry) - {"clock", "amount", "unit", "when", "reminders", "paused_by", "basis"}
     if unknown:
         raise _refuse(path, line, f"{where}: unknown key {sorted(unknown)[0]!r}")
     return Rule(
-        entry["clock"], entry["amount"], Unit(entry["unit"]), when, tuple(float(r) for r in reminders)
+        entry["clock"],
+        entry["amount"],
+        Unit(entry["unit"]),
+        when,
+        tuple(float(r) for r in reminders),
+        None if paused_by is None else tuple(paused_by),
+        basis.strip(),
     )
 
 

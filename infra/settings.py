@@ -1,18 +1,55 @@
-"""All configuration, read once from FENGQIAO_* environment variables."""
+"""All configuration, read once from FENGQIAO_* environment variables (secrets also from files)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 # Development only: a fixed key, public in this file, so that a developer's store keeps the same
 # petitioner ids from run to run. Production refuses to start without FENGQIAO_ID_KEY
 # (infra/bootstrap.py: check_settings), and refuses this one.
 DEVELOPMENT_ID_KEY = "fengqiao-development-only-id-key-not-secret"
 ID_KEY_MIN_LENGTH = 32
+
+# The settings that may also be read from a file: FENGQIAO_<NAME>_FILE names the file (a mounted
+# Docker or Kubernetes secret), or FENGQIAO_SECRETS_DIR holds a file named fengqiao_<name>.
+# seal_key (the seal signing key) and session_secret are reserved for the fields of those names.
+SECRET_SETTINGS = ("pg_password", "cipher_key", "id_key", "seal_key", "session_secret")
+
+
+class SecretFiles(PydanticBaseSettingsSource):
+    """FENGQIAO_<NAME>_FILE: a secret setting's value is that file's content, stripped of surrounding
+    whitespace (as pydantic-settings strips secrets_dir files). Giving both it and FENGQIAO_<NAME>,
+    or a file that cannot be read, is refused: a deployment must not run on a value nobody chose."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads every file at once
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name in SECRET_SETTINGS:
+            variable = f"FENGQIAO_{name.upper()}"
+            path = os.environ.get(f"{variable}_FILE")
+            if name not in self.settings_cls.model_fields or not path:
+                continue
+            if variable in os.environ:
+                raise SettingsError(f"{variable} and {variable}_FILE are both set: give one of them")
+            try:
+                found[name] = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as failure:
+                raise SettingsError(f"{variable}_FILE: cannot read {path}: {failure.strerror}") from None
+        return found
 
 
 class Settings(BaseSettings):
@@ -58,6 +95,25 @@ class Settings(BaseSettings):
         description="the store's task queue; by default the one recorded in the store (infra/binding.py)",
     )
 
+    session_cookie_secure: bool = Field(
+        True, description="send the session cookie over HTTPS only; false for plain-http development"
+    )
+    session_idle_minutes: float = Field(30, gt=0, description="a session unused this long ends")
+    session_absolute_hours: float = Field(12, gt=0, description="a session ends this long after sign-in")
+    enrolment_code_hours: float = Field(72, gt=0, description="how long an enrolment code can be used")
+    token_max_days: int = Field(366, gt=0, description="the longest an API token may live")
+    auth_window_minutes: float = Field(15, gt=0, description="the window failed sign-ins are counted in")
+    auth_account_failures: int = Field(5, gt=0, description="failures per account in a window")
+    auth_address_failures: int = Field(20, gt=0, description="failures per client address in a window")
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="addresses of reverse proxies whose X-Forwarded-For names the client (comma-separated, "
+        "or *); failed sign-ins are counted per client address",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     poll_interval: float = Field(0.5, gt=0, description="seconds between notification log polls")
@@ -65,6 +121,22 @@ class Settings(BaseSettings):
         1000, ge=0, description="notifications a follower may be behind the log and still be ready"
     )
     log_level: str = "info"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Init arguments, then FENGQIAO_<NAME>, then FENGQIAO_<NAME>_FILE, then the secrets dir
+        (Settings(_secrets_dir=...), or else FENGQIAO_SECRETS_DIR)."""
+        folder = os.environ.get("FENGQIAO_SECRETS_DIR")
+        if folder and getattr(file_secret_settings, "secrets_dir", None) is None:
+            file_secret_settings = SecretsSettingsSource(settings_cls, secrets_dir=folder)
+        return init_settings, env_settings, dotenv_settings, SecretFiles(settings_cls), file_secret_settings
 
     def petitioner_id_key(self) -> bytes:
         """The key for petitioner ids: FENGQIAO_ID_KEY, or in development the fixed development key."""

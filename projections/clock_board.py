@@ -14,7 +14,7 @@ from typing import Any
 from domain.time.clocks import EVENT_TOPICS, CaseClocks
 from infra.sql import Cursor, Row, among, upsert
 
-VERSION = 1
+VERSION = 2  # 2: a due time held on a provisional count is neither overdue nor due soon
 COLUMNS = (
     "clocks_id",
     "key",
@@ -38,6 +38,7 @@ UPDATES = {
     CaseClocks.DeadlineMissed: lambda e: {"status": "missed", "outcome": e.consequence},
     CaseClocks.ClockStopped: lambda e: {"status": "stopped", "outcome": e.outcome},
     CaseClocks.MissedDeadlineSettled: lambda e: {"settled": e.outcome},
+    CaseClocks.DueTimeHeld: lambda e: {"status": "held"},
 }
 
 
@@ -116,7 +117,10 @@ class ClockBoard:
             elif isinstance(event, CaseClocks.ReminderRecorded):
                 rows[(clocks_id, event.key)]["reminders"] += 1
             elif type(event) in UPDATES:
-                rows[(clocks_id, event.key)].update(UPDATES[type(event)](event))
+                row = rows[(clocks_id, event.key)]
+                if isinstance(event, CaseClocks.DueDateRecomputed) and row["status"] == "held":
+                    row["status"] = "running"
+                row.update(UPDATES[type(event)](event))
         if rows:
             updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[2:])
             upsert(

@@ -154,6 +154,27 @@ class DisputeStatistics:
         cur.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table} ORDER BY dispute_id")
         return {self.table: cur.fetchall()}
 
+    def cases(
+        self, cur: Cursor, nodes: Sequence[str], status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[int, list[Row]]:
+        """The disputes whose grid or village is one of `nodes`, newest first, one page of them,
+        and how many there are in all (duplicates left out)."""
+        in_grid, grid_params = among(cur, "grid", list(nodes))
+        in_village, village_params = among(cur, "village", list(nodes))
+        where = f"({in_grid} OR {in_village}) AND status <> 'duplicate'"
+        params: list[Any] = [*grid_params, *village_params]
+        if status is not None:
+            where += " AND status = ?"
+            params.append(status)
+        cur.execute(f"SELECT COUNT(*) AS n FROM {self.table} WHERE {where}", tuple(params))
+        total = int(cur.fetchall()[0]["n"])
+        cur.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM {self.table} WHERE {where} "
+            "ORDER BY reported_at DESC, dispute_id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return total, cur.fetchall()
+
     def village(self, cur: Cursor, village: str) -> dict[str, Any]:
         agreed = "(status = 'agreement_reached' OR (status = 'closed' AND closed_with_agreement = 1))"
         ended = "(status IN ('referred_out', 'converted_to_criminal') OR (status = 'closed' AND closed_with_agreement = 0))"

@@ -36,7 +36,9 @@ DISPATCHER = "dispatcher"  # the dispatcher's name among the followers (and its 
 RUNNING, RETRYING, FAILED, STOPPED = "running", "retrying", "failed", "stopped"
 
 
-def prepare(db: Database, projections: Sequence[Any] = ()) -> None:
+def prepare(
+    db: Database, projections: Sequence[Any] = (), also: Sequence[Callable[[Cursor], None]] = ()
+) -> None:
     """Creates the tables every follower shares (tracking, heartbeats) and each read model's own,
     in one transaction, before any follower starts. On PostgreSQL the DDL is serialised by an
     advisory lock: `CREATE TABLE IF NOT EXISTS` run at once by several sessions on a new table
@@ -48,6 +50,8 @@ def prepare(db: Database, projections: Sequence[Any] = ()) -> None:
         cur.execute(HEARTBEAT_DDL)
         for projection in projections:
             projection.create(cur)
+        for create in also:  # other tables the API shares (sessions, sign-in failures)
+            create(cur)
 
 
 class FollowerFailed(Exception):

@@ -1,6 +1,7 @@
 """Scores, vetoes and pay for a unit's year, as of any business date and as known on any
 recording date: the scoring facts read model, the template's versions, the unit's
-assessment year and the directory's posts, handed to the pure scoring in domain/scoring.py."""
+assessment year and the directory's posts, handed to the pure scoring in
+domain/assessment/scoring.py."""
 
 from __future__ import annotations
 
@@ -8,10 +9,20 @@ from datetime import datetime
 
 from domain.assessment.assessment import UnitYear
 from domain.assessment.book import Template
-from domain.assessment.scoring import Adopted, Entry, Held, PersonFacts, Review, Scorecard, score
+from domain.assessment.scoring import (
+    Absence,
+    Adopted,
+    Entry,
+    Evaluation,
+    Held,
+    PersonFacts,
+    Review,
+    Scorecard,
+    person_facts,
+    score,
+)
 from domain.directory.access import Post
 from domain.directory.jurisdiction import NodeKind
-from domain.time.calendar import CHINA
 from infra.sql import Database
 from projections.scoring_facts import ScoringFacts
 from service.casebook import Casebook
@@ -50,7 +61,6 @@ class Scores:
         with self.views.reading() as cur:
             facts = self.facts.facts(cur, unit, year)
         unit_year = self.cb.assessments.unit_year(unit, year)
-        moment = min(as_of, datetime(year, 12, 31, 23, 59, 59, tzinfo=CHINA))
         return score(
             unit=unit,
             year=year,
@@ -59,7 +69,7 @@ class Scores:
             entries=_entries(unit_year),
             reviews=_reviews(unit_year),
             held=self._held(unit, known_on),
-            people=_people(unit_year, moment, known_on),
+            people=_people(unit_year, as_of, known_on),
             as_of=as_of,
             known_on=known_on,
         )
@@ -104,21 +114,16 @@ def _reviews(unit_year: UnitYear | None) -> list[Review]:
     return [Review(r.fact_id, r.lifted, r.reason, r.effective_at, r.timestamp) for r in unit_year.reviews]
 
 
-def _people(
-    unit_year: UnitYear | None, moment: datetime, known_on: datetime | None
-) -> dict[str, PersonFacts]:
+def _people(unit_year: UnitYear | None, as_of: datetime, known_on: datetime | None) -> dict[str, PersonFacts]:
+    """Each person's absences and evaluations, on both time axes like every input of a score."""
     if unit_year is None:
         return {}
-    people: dict[str, PersonFacts] = {}
-    persons = {a.person_id for a in unit_year.absences} | set(unit_year.evaluations)
-    for person in persons:
-        days = sum(
-            a.days
-            for a in unit_year.absences
-            if a.person_id == person
-            and not a.approved
-            and a.effective_at <= moment
-            and (known_on is None or a.timestamp <= known_on)
-        )
-        people[person] = PersonFacts(days, unit_year.evaluations.get(person))
-    return people
+    return person_facts(
+        [Absence(a.person_id, a.days, a.approved, a.effective_at, a.timestamp) for a in unit_year.absences],
+        [
+            Evaluation(e.person_id, e.incompetent_share, e.effective_at, e.timestamp)
+            for e in unit_year.evaluations_recorded
+        ],
+        as_of,
+        known_on,
+    )

@@ -1,4 +1,4 @@
-"""The scoring facts of every unit, kept from the log (see domain/facts.py): the one table a
+"""The scoring facts of every unit, kept from the log (see domain/assessment/facts.py): the one table a
 score, a veto or an as-of question reads, indexed by unit and year. Rebuilt from zero it is
 the same, and it is built in batches like every read model here."""
 
@@ -25,9 +25,21 @@ from domain.petitions import petition
 from infra.sql import Cursor, Row, upsert
 from projections.memory import StreamMemory
 
-VERSION = 1
-COLUMNS = ("fact_id", "unit", "year", "kind", "effective_at", "recorded_at", "case_id", "attributes")
-TYPES = ("text", "text", "integer", "text", "text", "text", "text", "text")
+# v2: each fact of an event has its own id (a conversion after a failed mediation kept only
+# one of its two), a conclusion counts once, and an incident is dated by when it occurred.
+VERSION = 2
+COLUMNS = (
+    "fact_id",
+    "unit",
+    "year",
+    "kind",
+    "effective_at",
+    "recorded_at",
+    "case_id",
+    "attributes",
+    "occurred_at",
+)
+TYPES = ("text", "text", "integer", "text", "text", "text", "text", "text", "text")
 TOPICS = (
     *dispute.EVENT_TOPICS,
     petition.Petition.Registered.TOPIC,
@@ -60,6 +72,7 @@ def row_of(fact: Fact) -> tuple[Any, ...]:
         _iso(fact.recorded_at),
         fact.case_id,
         json.dumps(fact.attributes, sort_keys=True),
+        _iso(fact.occurred_at) if fact.occurred_at else None,
     )
 
 
@@ -72,6 +85,7 @@ def fact_of(row: Row) -> Fact:
         datetime.fromisoformat(row["recorded_at"]),
         json.loads(row["attributes"]),
         row["case_id"],
+        datetime.fromisoformat(row["occurred_at"]) if row["occurred_at"] else None,
     )
 
 
@@ -91,7 +105,7 @@ class ScoringFacts:
         cur.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (fact_id TEXT PRIMARY KEY, unit TEXT NOT NULL, "
             "year INTEGER NOT NULL, kind TEXT NOT NULL, effective_at TEXT NOT NULL, recorded_at TEXT NOT NULL, "
-            "case_id TEXT, attributes TEXT NOT NULL)"
+            "case_id TEXT, attributes TEXT NOT NULL, occurred_at TEXT)"
         )
         self.memory.create(cur)
         if not self.suffix:

@@ -15,6 +15,7 @@ from service.disputes.clocks import DisputeClocks
 from service.disputes.desk import DisputeDesk
 from service.incidents.clocks import IncidentClocks
 from service.incidents.desk import IncidentDesk
+from service.kinds import DISPUTE, INCIDENT, PATROL_SCHEDULE, PATROL_SHIFT, PETITION
 from service.patrols.clocks import ShiftClocks
 from service.patrols.desk import PatrolDesk
 from service.patrols.schedules import PatrolSchedules
@@ -39,9 +40,9 @@ class Casebook(CaseStore):
         self.patrols = PatrolDesk(self, self.disputes, self.incidents, PatrolSchedules(self, self.rulebook))
         self.assessments = AssessmentDesk(self)
         self.keepers: dict[str, Any] = {
-            "dispute": DisputeClocks(self, self.disputes, self.deadlines),
-            "petition": PetitionClocks(self, self.petitions, self.deadlines),
-            "incident": IncidentClocks(self, self.incidents, self.deadlines),
-            "patrol_shift": ShiftClocks(self, self.patrols, self.deadlines),
-            "patrol_schedule": self.patrols.schedules,
+            DISPUTE: DisputeClocks(self, self.disputes, self.deadlines),
+            PETITION: PetitionClocks(self, self.petitions, self.deadlines),
+            INCIDENT: IncidentClocks(self, self.incidents, self.deadlines),
+            PATROL_SHIFT: ShiftClocks(self, self.patrols, self.deadlines),
+            PATROL_SCHEDULE: self.patrols.schedules,
         }

@@ -136,6 +136,18 @@ class DeadlineDesk:
             lambda c, s: c.miss(key=key, consequence=consequence, **s),
         )
 
+    def hold(self, case_kind: str, case_id: UUID | str, *, key: str, reason: str, at: datetime) -> ClockState:
+        """The due time came on a provisional count: what follows waits for the year's notice."""
+        return self._on(
+            case_kind,
+            case_id,
+            "hold_due_time",
+            f"hold:{case_kind}:{case_id}:{key}",
+            at,
+            key,
+            lambda c, s: c.hold(key=key, reason=reason, **s),
+        )
+
     def pause(
         self, case_kind: str, case_id: UUID | str, *, key: str, reason: str, at: datetime, command_id: str
     ) -> ClockState:
@@ -196,7 +208,8 @@ class DeadlineDesk:
         """Counts every open clock again by the rulebook as it stands now: on its calendar's
         latest version, and by the latest policy where that policy says running clocks follow
         it. Given a `year` (a calendar year loaded or corrected), only the clocks counting
-        through it. Returns the cases whose clocks moved. Idempotent: a clock already counted
+        through it. Returns the cases whose clocks moved, or whose due time had been held on a
+        provisional count (it is decided now, on the new count). Idempotent: a clock already counted
         on these versions is left alone."""
         book = self.rulebook.current()
         latest = book.policy_in_force(at)
@@ -231,7 +244,7 @@ class DeadlineDesk:
                         **s,
                     ),
                 ).clock(clock.key)
-                if changed.due_at != clock.due_at:
+                if changed.due_at != clock.due_at or clock.status == "held":
                     moved.append((clocks.case_kind, clocks.case_id))
         return sorted(set(moved))
 

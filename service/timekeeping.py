@@ -94,7 +94,7 @@ def keep_in_step(
                 kind,
                 case_id,
                 key=overdue.key,
-                outcome=outcome(overdue),
+                outcome=_settled_outcome(outcome(overdue)),
                 at=max(left_at(overdue), overdue.ended_at or overdue.due_at),
             )
     known = set(clocks.clocks) if clocks else set()
@@ -156,3 +156,10 @@ def _stopped_outcome(clock: ClockState, left: Departure | None, *, otherwise: st
     for prefix in ("met: ", "ended: "):
         why = why.removeprefix(prefix)
     return f"late: {why}, after the due time"
+
+
+def _settled_outcome(why: str) -> str:
+    """What settled a missed deadline: never "met" — what the case did, it did late."""
+    if why.startswith("met: "):
+        return f"late: {why.removeprefix('met: ')}, after the due time"
+    return why

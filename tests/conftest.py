@@ -163,3 +163,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter:
             reporter.write_line(f"FAILED: {problem}", red=True, bold=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Keeps each phase's report on the test item, so that a fixture's teardown can tell whether
+    the test failed (the browser journeys save screenshots then)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -247,7 +247,8 @@ def test_the_calendars_say_which_years_are_loaded_and_warn_a_quarter_before_one_
     clock.now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
     [cn] = api.get("/calendars", headers=auth("grid_member")).json()["calendars"]
     assert cn["warning"].startswith(
-        "no CN calendar for 2027 is loaded: limits counted from 2027-01-01 skip weekends only"
+        "no CN calendar for 2027 is loaded: limits counted from 2027-01-01 skip weekends and the statutory "
+        "holidays only, provisionally"
     )
     assert system.casebook.rulebook.calendar_warnings(clock.now.date()) == [
         cn["warning"]

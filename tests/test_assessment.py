@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from domain.disputes.dispute import Category, Severity
+from domain.disputes.dispute import Category, ReferralRoute, SessionOutcome, Severity
 from domain.incidents.incident import Kind
 from domain.time.calendar import CHINA
 from infra.bootstrap import System
@@ -293,3 +293,143 @@ def test_the_command_line_explains_a_score(
     )
     assert "total 94.8 — passed" in printed
     assert cli.main(["score", VILLAGE, "2025"]) == 1
+
+
+# -- what is decided about the year, and facts dated by what they describe ----------------------
+
+
+def test_a_veto_lifted_on_review_after_the_year_counts_from_when_the_review_took_effect(
+    system: System, clock: Clock, year
+):
+    on(clock, 5, 6)
+    mass = system.casebook.incidents.report(
+        person("grid_member"),
+        grid=GRID,
+        kind=Kind.MASS_INCIDENT,
+        description="villagers block the road",
+        location="county road 3",
+        occurred_at=clock.now - timedelta(hours=2),
+        people_involved=80,
+        markers=["road_blockade"],
+    )
+    facts(system)
+    clock.now = datetime(2027, 1, 15, 10, tzinfo=CHINA)  # the year's review, in January
+    with TestClient(create_api(system)) as api:
+        lifted = api.post(
+            f"/units/{VILLAGE}/assessments/2026/veto-reviews",
+            json={"fact_id": f"{mass.id}:1", "lifted": True, "reason": "a lawful, peaceful gathering"},
+            headers=auth("assessor"),
+        )
+        assert lifted.status_code == 200, lifted.text
+
+        def card(**params: str) -> dict:
+            answer = api.get(f"/units/{VILLAGE}/scores/2026", params=params, headers=auth("auditor"))
+            assert answer.status_code == 200, answer.text
+            return answer.json()
+
+        now = card()
+        assert now["vetoes"][0]["lifted"] and not now["void"] and now["passed"]
+        assert all(line["floating"] > 0 for line in now["pay"]), "the lifted veto restores the floating pay"
+        assert card(as_of="2027-01-10T10:00:00+08:00")["void"], "before the review took effect"
+        assert card(as_of="2026-12-31T18:00:00+08:00")["void"], "at the year's end"
+        assert card(as_of="2027-02-01T10:00:00+08:00", as_known_on="2027-01-14T10:00:00+08:00")["void"], (
+            "as known before the review was recorded"
+        )
+
+
+def test_a_dispute_mediated_without_agreement_then_turned_criminal_is_vetoed_and_fails_once(
+    system: System, clock: Clock, year
+):
+    cb, mediator = system.casebook, person("mediator")
+    on(clock, 5, 4)
+    converted = []
+    for refer_first in (False, True):
+        d = cb.disputes.report(
+            person("grid_member"),
+            grid=GRID,
+            parties=[{"name": "A"}, {"name": "B"}],
+            category=Category.NEIGHBOURHOOD,
+            severity=Severity.GENERAL,
+            description="a feud over water",
+            occurred_at=clock.now - timedelta(days=1),
+        )
+        cb.disputes.escalate(mediator, d.id, reason="beyond the grid")
+        cb.disputes.accept(mediator, d.id)
+        cb.disputes.hold_mediation_session(mediator, d.id, outcome=SessionOutcome.FAILED)
+        if refer_first:  # referred out after the failed session, and only then turned criminal
+            cb.disputes.refer_out(
+                mediator, d.id, route=ReferralRoute.LITIGATION, body="Anping court", reason="no agreement"
+            )
+        converted.append(cb.disputes.record_criminal_conversion(mediator, d.id, police_reference="AP-26-1"))
+    facts(system)
+    card = system.scores.card(VILLAGE, 2026, as_of=datetime(2026, 5, 31, 18, tzinfo=CHINA))
+    assert sorted(v.fact for v in card.vetoes if v.trigger == "civil_to_criminal") == sorted(
+        f"{d.id}:{d.version}" for d in converted
+    )
+    assert card.void and not card.passed
+    mediation = next(i for s in card.sections for i in s["items"] if i.code == "key.mediation")
+    [shortfall] = [d for d in mediation.deductions if d.note.startswith("rate")]
+    # each dispute failed once after mediation (the conversion of the referred one is not a
+    # second failure): 0 agreed of 2 concluded
+    assert len(shortfall.facts) == len(set(shortfall.facts)) == 2
+    assert {f.split(":")[0] for f in shortfall.facts} == {str(d.id) for d in converted}
+
+
+def test_a_late_reported_incident_is_scored_when_it_happened(system: System, clock: Clock, year):
+    stricter = copy.deepcopy(TEMPLATE)
+    stricter["template"]["version"] = "2026.2"
+    stricter["template"]["effective_from"] = datetime(2026, 7, 1, tzinfo=CHINA)
+    stricter["section"][1]["item"][1]["rule"][0]["points"] = -3.0
+    on(clock, 6, 1)
+    system.casebook.assessments.adopt_template(
+        person("assessor"), data=stricter, reason="stricter from July", source="township notice 7"
+    )
+    on(clock, 7, 10)  # reported on 10 July, of a fall on 20 June
+    late = system.casebook.incidents.report(
+        person("grid_member"),
+        grid=GRID,
+        kind=Kind.SAFETY_ACCIDENT,
+        description="a fall into the irrigation ditch",
+        location="the east fields",
+        occurred_at=datetime(2026, 6, 20, 8, tzinfo=CHINA),
+        injured=1,
+        dead=0,
+    )
+    facts(system)
+    june_end = datetime(2026, 6, 30, 18, tzinfo=CHINA)
+    as_it_stood = system.scores.card(VILLAGE, 2026, as_of=june_end)
+    assert items(as_it_stood)["key.safety"] == 6.0, "the March and the June accidents, −2 each"
+    as_known_then = system.scores.card(VILLAGE, 2026, as_of=june_end, known_on=june_end)
+    assert items(as_known_then)["key.safety"] == 8.0, "on 30 June nobody had reported the June fall"
+    later = system.scores.card(VILLAGE, 2026, as_of=datetime(2026, 7, 31, 18, tzinfo=CHINA))
+    safety = next(i for s in later.sections for i in s["items"] if i.code == "key.safety")
+    assert [(d.points, d.version) for d in safety.deductions] == [(-2, "2026.1"), (-2, "2026.1")], (
+        "scored by the version in force when it happened, not when it was reported"
+    )
+    # the reporting-upward clock still counts from the report
+    [upward] = system.casebook.keepers["incident"].sync(late.id, 0).clocks
+    assert upward.started_at == late.reported_at == datetime(2026, 7, 10, 10, tzinfo=CHINA)
+
+
+def test_a_democratic_evaluation_counts_from_when_it_took_effect_and_was_recorded(
+    system: System, clock: Clock, year
+):
+    clock.now = datetime(2027, 1, 20, 10, tzinfo=CHINA)  # evaluated after the year
+    system.casebook.assessments.record_evaluation(
+        person("assessor"), unit=VILLAGE, year=2026, person_id="luo-bin", incompetent_share=0.6
+    )
+
+    def secretary(as_of: datetime, known_on: datetime | None = None):
+        card = system.scores.card(VILLAGE, 2026, as_of=as_of, known_on=known_on)
+        [line] = [line for line in card.pay if line.person_id == "luo-bin"]
+        return line
+
+    evaluated = secretary(datetime(2027, 1, 31, tzinfo=CHINA))
+    assert evaluated.deductions == [
+        "60% 'incompetent' in the democratic evaluation: 50% of the floating pay deducted"
+    ]
+    year_end = secretary(datetime(2026, 12, 31, 23, 59, 59, tzinfo=CHINA))
+    assert year_end.deductions == [] and year_end.floating == pytest.approx(2 * evaluated.floating)
+    assert secretary(datetime(2027, 1, 31, tzinfo=CHINA), known_on=datetime(2027, 1, 19, tzinfo=CHINA)) == (
+        year_end
+    ), "as known before the evaluation was recorded"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from domain.time.calendar import CHINA, BusinessCalendar, CalendarYear, Unit, running_out
+from domain.time.holidays import statutory_holidays
 from infra.rules_files import RulesFileError, read_calendar_file
 from tests.support import ROOT
 
@@ -77,17 +78,47 @@ def test_hours_run_around_the_clock():
     assert CN.reckon(local(2026, 10, 1, 9, 0), 24, Unit.HOURS).due == local(2026, 10, 2, 9, 0)
 
 
-def test_a_year_the_calendar_does_not_know_counts_weekends_only_and_says_so():
+def test_a_year_the_calendar_does_not_know_counts_weekends_and_its_statutory_holidays_and_says_so():
     reckoning = CN.reckon(local(2026, 12, 28, 9, 0), 10, Unit.WORKING_DAYS)
-    assert reckoning.unknown_years == (2027,)
-    assert any("calendar for 2027 not loaded" in s.why for s in reckoning.skipped)
+    assert reckoning.unknown_years == (2027,) and reckoning.provisional
+    # Tue 29 to Thu 31 Dec; Friday 1 January 2027 is New Year's Day, then a weekend; Mon 4 to Fri 8,
+    # Mon 11 and Tue 12 January.
+    assert reckoning.due == local(2027, 1, 12, 23, 59, 59)
+    assert [(s.day.isoformat(), s.why) for s in reckoning.skipped][:3] == [
+        ("2027-01-01", "New Year's Day (provisional: calendar for 2027 not loaded)"),
+        ("2027-01-02", "weekend (calendar for 2027 not loaded)"),
+        ("2027-01-03", "weekend (calendar for 2027 not loaded)"),
+    ]
+
+
+def test_the_statutory_holidays_are_the_regulations_thirteen_days_and_every_one_is_off_in_the_2026_notice():
+    days = statutory_holidays(2026)
+    assert len(days) == 13  # 1 + 4 + 1 + 2 + 1 + 1 + 3 (the regulation as revised in 2024)
+    assert set(days) <= CN_2026.year.holidays  # the notice adds bridging days; it never works one of these
+    assert [d for d, name in sorted(days.items()) if name == "Spring Festival"] == [
+        date(2026, 2, d) for d in (16, 17, 18, 19)
+    ]  # the eve and the first three days of the first lunar month (Spring Festival: 17 February)
+
+
+def test_the_lunar_festivals_of_a_year_not_loaded_are_known_before_its_notice():
+    days = statutory_holidays(2027)
+    named = {name: sorted(d for d, n in days.items() if n == name) for name in set(days.values())}
+    assert named["Spring Festival"] == [date(2027, 2, d) for d in (5, 6, 7, 8)]  # the new year on 6 February
+    assert named["Qingming"] == [date(2027, 4, 5)]
+    assert named["Dragon Boat Festival"] == [date(2027, 6, 9)]
+    assert named["Mid-Autumn Festival"] == [date(2027, 9, 15)]
+    assert named["National Day"] == [date(2027, 10, d) for d in (1, 2, 3)]
+    # A calendar-day limit whose last day is the Spring Festival's eve runs past the festival.
+    reckoning = CN.reckon(local(2027, 1, 6, 9, 0), 30, Unit.CALENDAR_DAYS)
+    assert reckoning.due == local(2027, 2, 9, 23, 59, 59) and reckoning.rolled_forward
 
 
 def test_operators_are_warned_a_quarter_before_a_year_no_calendar_covers_and_after_it_begins():
     assert running_out(CN, date(2026, 9, 30)) is None  # 2027 more than 92 days away
     ahead = running_out(CN, date(2026, 10, 1))
     assert ahead is not None and ahead.startswith(
-        "no CN calendar for 2027 is loaded: limits counted from 2027-01-01 skip weekends only"
+        "no CN calendar for 2027 is loaded: limits counted from 2027-01-01 skip weekends and the statutory "
+        "holidays only, provisionally"
     )
     begun = running_out(CN, date(2027, 1, 4))
     assert begun is not None and begun.startswith("no CN calendar for 2027 is loaded: limits counted now")

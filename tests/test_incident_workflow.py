@@ -1,5 +1,6 @@
 """An incident's reporting-upward clock on Temporal's time-skipping test server, kind by kind:
-reminded, then met by an upward report or recorded missed at the due time."""
+reminded, then met by an upward report, or recorded missed at the due time and settled by the
+report that came late."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from domain.time.clocks import ClockState
 from infra.bootstrap import System
 from service.store import CommandMeta
 from tests.support import GRID, Clock, eventually, person
-from tests.timeskipping import running
+from tests.timeskipping import held, running
 from workflows.activities import CaseActivities
 from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import CaseRef, ClockDue, case_workflow_id
@@ -87,15 +88,30 @@ def test_an_incident_not_reported_upward_is_reminded_then_recorded_missed_at_its
                 (0.8, incident.reported_at + limit(kind) * 0.8, VILLAGE_HANDLERS),
             ]
             await env.sleep(timedelta(minutes=2))
-            final = await handle(env, incident).result()
+            waiting = await held(handle(env, incident), lambda t: t.clocks == [])
             missed = the_clock(system, incident)
             assert (missed.status, missed.outcome, missed.ended_at) == (
                 "missed",
                 "not reported upward in time",
                 incident.reported_at + limit(kind),
             )
-            assert final.ended and final.clocks == []
+            assert not waiting.ended, "the missed deadline waits for the report that settles it"
             assert system.casebook.incidents.get(None, incident.id).status.value == "reported"
+            # reported upward at last, an hour late: the missed deadline is settled by it
+            await env.sleep(timedelta(hours=1))
+            clock.now = await env.get_current_time()
+            system.casebook.incidents.report_upward(
+                person("village_staff"), incident.id, level=ReportingLevel.TOWNSHIP
+            )
+            await dispatcher.catch_up()
+            final = await handle(env, incident).result()
+            settled = the_clock(system, incident)
+            assert (settled.status, settled.settled, settled.settled_at) == (
+                "missed",
+                f"reported upward to the township at {clock.now.isoformat()}, after the due time",
+                clock.now,
+            )
+            assert final.ended and final.clocks == []
 
     asyncio.run(scenario())
 
@@ -172,7 +188,7 @@ def test_the_due_activity_run_twice_records_one_miss_and_one_reminder_each(sqlit
     [clock] = env.run(activities.sync_case, ref).clocks
     for fraction in (0.5, 0.5, None, None):
         time = env.run(activities.clock_came, ClockDue(ref=ref, key=clock.key, fraction=fraction))
-    assert time.ended
+    assert time.clocks == [] and not time.ended  # the missed deadline waits for the late report
     recorded = system.casebook.deadlines.clocks("incident", incident.id)
     assert [type(e).__name__ for e in system.casebook.history(recorded.id, recorded.version)] == [
         "Opened",

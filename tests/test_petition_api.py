@@ -4,7 +4,7 @@ accusation's secrets withheld from those who may not see them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_api
 from domain.petitions.petition import WITHHELD
+from domain.time.calendar import CHINA
 from infra.bootstrap import System
 from tests.petition_dsl import ZHANG, id_number
 from tests.support import TOKENS, VILLAGE, Clock
@@ -35,6 +36,11 @@ COMMANDS: dict[str, dict[str, Any]] = {  # every command route, with a body it a
     "diversion": {"procedure": "litigation", "body": "Anping People's Court", "reason": "a contract claim"},
     "extension": {"days": 10, "reason": "site survey"},
     "opinion": ANSWER,
+    "answer-delivery": {
+        "method": "by_hand",
+        "recipient": "Zhang San",
+        "received_at": "2026-03-02T17:00:00+08:00",
+    },
     "review-request": {"grounds": "the receipt is forged"},
     "review-decision": ANSWER,
     "re-review-request": {"grounds": "still disputed"},
@@ -44,6 +50,12 @@ COMMANDS: dict[str, dict[str, Any]] = {  # every command route, with a body it a
     "hearing-start": {},
     "hearing-end": {"summary": "both sides heard"},
 }
+
+
+def delivered(api: TestClient, answered: dict[str, Any], role: str, **body: Any) -> dict[str, Any]:
+    """The written answer just given, recorded as received by the petitioner (at once, by hand)."""
+    sent = {"method": "by_hand", "recipient": "Zhang San", "received_at": answered["status_since"], **body}
+    return ok(command(api, answered, "answer-delivery", role, sent))
 
 
 def auth(role: str) -> dict[str, str]:
@@ -116,13 +128,19 @@ def test_a_petition_goes_from_registration_through_re_review_to_conclusion(api: 
     assert ok(command(api, petition, "acceptance", "township", if_match='"2"'))["status"] == "accepted"
     assert ok(command(api, petition, "extension", "township"))["extension"]["days"] == 10
     opinion = ok(command(api, petition, "opinion", "township"))
-    assert opinion["review_window_closes"] and opinion["allowed_actions"] == [
+    assert opinion["review_window_closes"] is None and opinion["allowed_actions"] == [
         "accept_opinion",
         "conclude",
+        "deliver_answer",
         "request_review",
     ]
+    received = delivered(api, opinion, "township", method="electronic", reference="msg-17")
+    assert received["review_window_closes"] and received["deliveries"]["opinion"]["method"] == "electronic"
+    assert "deliver_answer" not in received["allowed_actions"]
     ok(command(api, petition, "review-request", "petition_agent"))
-    assert ok(command(api, petition, "review-decision", "petition_county_staff"))["review"]["body"] == COUNTY
+    review = ok(command(api, petition, "review-decision", "petition_county_staff"))
+    assert review["review"]["body"] == COUNTY
+    delivered(api, review, "petition_county_staff")
     ok(command(api, petition, "re-review-request", "petition_agent"))
     done = ok(command(api, petition, "re-review-decision", "petition_county_staff"))
     assert (done["status"], done["conclusion"]["how"], done["allowed_actions"]) == (
@@ -132,7 +150,7 @@ def test_a_petition_goes_from_registration_through_re_review_to_conclusion(api: 
     )
 
     read = api.get(f"/petitions/{petition['id']}", headers=auth("auditor"))
-    assert read.status_code == 200 and read.headers["ETag"] == '"10"'
+    assert read.status_code == 200 and read.headers["ETag"] == '"12"'
     history = read.json()["history"]
     assert [e["type"] for e in history] == [
         "Registered",
@@ -140,8 +158,10 @@ def test_a_petition_goes_from_registration_through_re_review_to_conclusion(api: 
         "AcceptanceDecided",
         "HandlingExtended",
         "HandlingOpinionGiven",
+        "AnswerDelivered",
         "ReviewRequested",
         "ReviewDecided",
+        "AnswerDelivered",
         "ReReviewRequested",
         "ReReviewDecided",
         "Concluded",
@@ -152,7 +172,9 @@ def test_a_petition_goes_from_registration_through_re_review_to_conclusion(api: 
         "chen-jing",
         "chen-jing",
         "chen-jing",
+        "chen-jing",
         "qian-dong",
+        "xu-lin",
         "xu-lin",
         "qian-dong",
         "xu-lin",
@@ -192,7 +214,7 @@ def test_a_petition_whose_review_window_closed_is_concluded(api: TestClient, clo
     petition = registered(api)
     ok(command(api, petition, "routing", "petition_agent"))
     ok(command(api, petition, "acceptance", "township"))
-    ok(command(api, petition, "opinion", "township"))
+    delivered(api, ok(command(api, petition, "opinion", "township")), "township")
     early = command(api, petition, "conclusion", "township")
     assert early.status_code == 409 and "may request a review until" in early.json()["detail"]
     clock.advance(timedelta(days=31))
@@ -242,37 +264,37 @@ def test_a_hearing_is_held_and_ended_and_the_petition_shows_its_time_limits(
     # are recorded too, ended when it left them.
     assert sorted((c["clock"], c["status"]) for c in during["clocks"]) == [
         ("petition.acceptance_notice", "stopped"),
-        ("petition.handling", "paused"),
+        ("petition.handling", "running"),  # a hearing's time counts in the handling limit (Art. 34)
         ("petition.objection", "stopped"),
         ("petition.route", "stopped"),
     ]
     [handling] = [c for c in during["clocks"] if c["clock"] == "petition.handling"]
     assert (handling["clock"], handling["status"], handling["node"]) == (
         "petition.handling",
-        "paused",
+        "running",
         TOWNSHIP,
     )
     # Accepted Monday 2 March: 60 days end on Friday 1 May, in the Labour Day holiday (1-5 May):
     # the opinion is due at the end of Wednesday 6 May.
-    assert (handling["due_at"], handling["policy_version"]) == ("2026-05-06T23:59:59+08:00", "2026.1")
+    assert (handling["due_at"], handling["policy_version"]) == ("2026-05-06T23:59:59+08:00", "2026.2")
     clock.advance(timedelta(days=1))
     ended = ok(command(api, petition, "hearing-end", "township", {"summary": "both sides heard"}))
     assert ended["hearing"] is None and ended["hearings"][0]["summary"] == "both sides heard"
     assert "give_opinion" in ended["allowed_actions"]
     keeper.sync(petition_id, 0)
     after = api.get(f"/petitions/{petition['id']}", headers=auth("auditor")).json()
-    # The hearing on Thursday 5 and Friday 6 March is not counted: the 60 days now end on Sunday
-    # 3 May, still in the holiday, so the opinion is still due at the end of Wednesday 6 May.
+    # The hearing on Thursday 5 and Friday 6 March counts (the shipped policy pauses only the
+    # re-review limit, Art. 36): the opinion is still due at the end of Wednesday 6 May.
     [handling] = [c for c in after["clocks"] if c["clock"] == "petition.handling"]
     assert handling["due_at"] == "2026-05-06T23:59:59+08:00"
-    assert handling["pauses"] == [{"from": "2026-03-05T17:00:00+08:00", "to": "2026-03-06T17:00:00+08:00"}]
+    assert handling["pauses"] == []
     assert [e["type"] for e in after["history"]][-2:] == ["HearingStarted", "HearingEnded"]
 
 
 def test_the_review_window_shown_is_the_policys_on_the_calendar(api: TestClient):
     petition = accepted(api)
-    answered = ok(command(api, petition, "opinion", "township"))
-    # Opinion on Monday 2 March (17:00 in China): the 30th day, Wednesday 1 April, is a working day.
+    answered = delivered(api, ok(command(api, petition, "opinion", "township")), "township")
+    # Opinion received on Monday 2 March (17:00 in China): the 30th day, Wednesday 1 April, is a working day.
     assert (answered["review_window_closes"], answered["re_review_window_closes"]) == (
         "2026-04-01T23:59:59+08:00",
         None,
@@ -367,6 +389,7 @@ def test_a_person_without_the_right_is_403_naming_it_on_every_command(api: TestC
         "diversion": "handle_petition",
         "extension": "approve_extension",
         "opinion": "decide_petition",
+        "answer-delivery": "handle_petition",
         "review-request": "handle_petition",
         "review-decision": "decide_petition",
         "re-review-request": "handle_petition",
@@ -627,3 +650,34 @@ def test_the_openapi_document_describes_the_petition_routes(api: TestClient):
     assert {"/petitions", "/petitions/{petition_id}"} | {
         f"/petitions/{{petition_id}}/{p}" for p in COMMANDS
     } <= set(paths)
+
+
+def test_the_review_window_runs_from_the_receipt_recorded_by_post(api: TestClient, clock: Clock):
+    petition = accepted(api)
+    answered = ok(command(api, petition, "opinion", "township"))  # Monday 2 March, 17:00 in China
+    post = {"method": "by_post", "recipient": "Zhang San", "reference": "XA 1234 5678 CN"}
+    naive = command(
+        api, answered, "answer-delivery", "township", {**post, "received_at": "2026-03-09T10:00:00"}
+    )
+    assert naive.status_code == 422
+    early = command(
+        api, answered, "answer-delivery", "township", {**post, "received_at": "2026-03-09T10:00:00+08:00"}
+    )
+    assert (
+        early.status_code == 422 and early.json()["errors"][0]["field"] == "received_at"
+    )  # not yet: it is still 2 March
+    clock.advance(timedelta(days=10))
+    received = ok(
+        command(
+            api, answered, "answer-delivery", "township", {**post, "received_at": "2026-03-09T10:00:00+08:00"}
+        )
+    )
+    # 30 days from Monday 9 March end on Wednesday 8 April (not on 1 April, 30 days from the opinion).
+    assert received["review_window_closes"] == "2026-04-08T23:59:59+08:00"
+    assert received["deliveries"]["opinion"]["received_at"] == "2026-03-09T10:00:00+08:00"
+    again = command(
+        api, answered, "answer-delivery", "township", {**post, "received_at": "2026-03-09T10:00:00+08:00"}
+    )
+    assert again.status_code == 409
+    clock.now = datetime(2026, 4, 6, 9, 0, tzinfo=CHINA)  # 35 days after the opinion
+    assert ok(command(api, answered, "review-request", "petition_agent"))["status"] == "review_requested"

@@ -20,6 +20,7 @@ from domain.petitions.petition import (
     WITHHELD,
     AcceptanceDecision,
     Channel,
+    DeliveryMethod,
     LegalProcedure,
     Level,
     Opinion,
@@ -82,13 +83,21 @@ def accepted_at_township(system: System, **facts: Any) -> Petition:
 
 
 def answered(system: System, **facts: Any) -> Petition:
+    """Answered with a written opinion, handed to the petitioner at once."""
     petition = accepted_at_township(system, **facts)
-    return desk(system).give_opinion(
+    given = desk(system).give_opinion(
         person("township"),
         petition.id,
         outcome=Opinion.NOT_SUPPORT,
         facts="paid in 2019",
         legal_basis="Art. 48",
+    )
+    return desk(system).deliver_answer(
+        person("township"),
+        petition.id,
+        method=DeliveryMethod.BY_HAND,
+        recipient="Zhang San",
+        received_at=given.status_since,
     )
 
 

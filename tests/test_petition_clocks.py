@@ -5,15 +5,23 @@ worked out by hand on the 2026 calendar (config/calendars/CN-2026.toml); China i
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from domain.errors import InvalidValue, TransitionNotAllowed
-from domain.petitions.petition import AcceptanceDecision, Channel, Opinion, Petition, PetitionType, Status
+from domain.petitions.petition import (
+    AcceptanceDecision,
+    Channel,
+    DeliveryMethod,
+    Opinion,
+    Petition,
+    PetitionType,
+    Status,
+)
 from domain.petitions.petitioner import Petitioner
-from domain.time.calendar import CHINA, Unit
+from domain.time.calendar import CHINA, CalendarYear, Unit
 from domain.time.clocks import ClockState
 from domain.time.explain import explain
 from infra.bootstrap import System
@@ -78,16 +86,22 @@ STEPS: list[tuple[Status, int, Any]] = [
     (
         Status.OPINION_GIVEN,
         8,
-        lambda d, i: d.give_opinion(
-            TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
+        lambda d, i: handed_over(
+            d.give_opinion(
+                TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
+            ),
+            d,
+            TOWNSHIP_STAFF,
         ),
     ),
     (Status.REVIEW_REQUESTED, 2, lambda d, i: d.request_review(AGENT, i, grounds="the receipt is forged")),
     (
         Status.REVIEWED,
         8,
-        lambda d, i: d.decide_review(
-            COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="genuine", legal_basis="Art. 35"
+        lambda d, i: handed_over(
+            d.decide_review(COUNTY_STAFF, i, outcome=Opinion.EXPLAIN, facts="genuine", legal_basis="Art. 35"),
+            d,
+            COUNTY_STAFF,
         ),
     ),
     (Status.RE_REVIEW_REQUESTED, 2, lambda d, i: d.request_re_review(AGENT, i, grounds="still disputed")),
@@ -99,6 +113,17 @@ STEPS: list[tuple[Status, int, Any]] = [
         ),
     ),
 ]
+
+
+def handed_over(petition: Petition, d: PetitionDesk, by: str, after: timedelta = timedelta()) -> Petition:
+    """The written answer just given, handed to the petitioner (`after` it was given)."""
+    return d.deliver_answer(
+        by,
+        petition.id,
+        method=DeliveryMethod.BY_HAND,
+        recipient="Zhang San",
+        received_at=petition.status_since + after,
+    )
 
 
 def petition_at(system: System, clock: Clock, status: Status, *, sync: bool = True, **facts: Any) -> Petition:
@@ -158,7 +183,7 @@ def test_each_status_runs_its_clocks_at_the_body_that_acts_from_when_the_status_
         clock(),
         end_of(3, 17),
     )
-    assert (route.policy_version, route.calendar, route.rule["unit"]) == ("2026.1", "CN", "calendar_days")
+    assert (route.policy_version, route.calendar, route.rule["unit"]) == ("2026.2", "CN", "calendar_days")
 
     expected = {
         # Routed Tuesday 3 March: acceptance notified within 15 days (Wednesday 18 March); the
@@ -368,9 +393,10 @@ def test_a_stage_left_only_after_its_due_time_is_recorded_missed_not_met(system:
     petition = petition_at(system, clock, Status.ACCEPTED)
     due = clock_named(system, petition, "petition.handling").due_at
     clock.now = due + timedelta(days=2)  # the worker was down: the opinion comes late and is synced first
-    desk(system).give_opinion(
+    answered = desk(system).give_opinion(
         TOWNSHIP_STAFF, petition.id, outcome=Opinion.SUPPORT, facts="paid now", legal_basis="Art. 48"
     )
+    handed_over(answered, desk(system), TOWNSHIP_STAFF)
     [window] = keeper(system).sync(petition.id, 0).clocks
     handling = clock_named(system, petition, "petition.handling")
     assert (handling.status, handling.ended_at) == ("missed", due)
@@ -488,8 +514,9 @@ def test_the_extension_extends_the_handling_clock_once_by_what_was_approved(syst
     for _ in range(2):
         keeper(system).sync(petition.id, 0)
     handling = clock_named(system, petition, "petition.handling")
-    # Due at the end of Wednesday 6 May; 30 more calendar days end on Friday 5 June.
-    assert handling.due_at == end_of(6, 5)
+    # Accepted on Wednesday 4 March: 60 + 30 = 90 calendar days from then end on Tuesday 2 June
+    # (the 60 alone ended on Sunday 3 May, in the Labour Day holiday, and ran to 6 May).
+    assert handling.due_at == end_of(6, 2)
     assert handling.extensions == [
         {
             "amount": 30,
@@ -518,6 +545,30 @@ def test_the_extension_extends_the_handling_clock_once_by_what_was_approved(syst
     )
 
 
+def test_an_extension_lengthens_the_period_from_acceptance_not_from_a_due_date_moved_off_national_day(
+    system: System, clock: Clock
+):
+    clock.now = datetime(2026, 8, 1, 10, 0, tzinfo=CHINA)
+    petition = petition_at(system, clock, Status.ACCEPTED)  # accepted on Monday 3 August
+    # Day 60 is Friday 2 October, in the National Day holiday: the opinion is due on Thursday 8 October.
+    assert clock_named(system, petition, "petition.handling").due_at == end_of(10, 8)
+    clock.advance(timedelta(days=30))
+    desk(system).extend_handling(TOWNSHIP_STAFF, petition.id, days=30, reason="expert opinion awaited")
+    keeper(system).sync(petition.id, 0)
+    handling = clock_named(system, petition, "petition.handling")
+    # 90 days from 3 August end on Sunday 1 November, so the limit runs to Monday 2 November —
+    # not 30 days from 8 October (7 November, a Saturday, rolled to Monday 9 November).
+    assert handling.due_at == end_of(11, 2)
+    assert handling.due_at - handling.started_at < timedelta(days=92)
+    text = explain(handling, clock())
+    assert "The limit and its extension run as one period of 90 calendar days from the start." in text
+    assert (
+        "Its last day, 2026-11-01, was not a working day (2026-11-01 not worked), so the extended limit "
+        "ran to the next working day."
+    ) in text
+    assert any(line.startswith("Before the extension, the last day was not a working day") for line in text)
+
+
 def test_the_extension_moves_the_reminders_not_yet_sent_to_their_share_of_the_longer_limit(
     system: System, clock: Clock
 ):
@@ -531,7 +582,7 @@ def test_the_extension_moves_the_reminders_not_yet_sent_to_their_share_of_the_lo
     keeper(system).sync(petition.id, 0)
     extended = clock_named(system, petition, "petition.handling")
     longer = extended.due_at - extended.started_at
-    assert longer == span + timedelta(days=30)
+    assert longer == span + timedelta(days=27)  # 90 days from acceptance, not 30 from the rolled due date
     assert extended.reminders_at == [handling.started_at + longer * 0.5, handling.started_at + longer * 0.8]
     time = keeper(system).sync(petition.id, 0)  # what the workflow is told: one reminder sent, one to come
     assert [c.reminders_at for c in time.clocks] == [extended.reminders_at]
@@ -539,6 +590,7 @@ def test_the_extension_moves_the_reminders_not_yet_sent_to_their_share_of_the_lo
 
 
 def test_a_hearing_moves_the_reminders_after_it_by_its_length(system: System, clock: Clock):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     clock.advance(timedelta(days=10))  # Saturday 14 March, before either reminder
     desk(system).start_hearing(TOWNSHIP_STAFF, petition.id)
@@ -576,7 +628,7 @@ def _adopt(system: System, **changed: tuple[int, Unit]) -> None:
         replace(r, amount=changed[r.clock.split(".")[1]][0], unit=changed[r.clock.split(".")[1]][1])
         if r.clock.startswith("petition.") and r.clock.split(".")[1] in changed
         else r
-        for r in book.current().policy("2026.1").rules
+        for r in book.current().policy("2026.2").rules
     ]
     book.adopt_policy(
         "system:operator",
@@ -599,7 +651,8 @@ def test_an_extension_is_at_most_what_the_policy_the_clock_follows_allows(system
     assert refusal.value.field == "days"
     desk(system).extend_handling(TOWNSHIP_STAFF, petition.id, days=20, reason="survey")
     keeper(system).sync(petition.id, 0)
-    assert clock_named(system, petition, "petition.handling").due_at == end_of(5, 26)  # 6 May + 20 days
+    # 60 + 20 = 80 days from 4 March end on Saturday 23 May: the limit runs to Monday 25 May.
+    assert clock_named(system, petition, "petition.handling").due_at == end_of(5, 25)
 
 
 def test_a_policy_with_a_longer_review_window_gives_the_petitioner_that_long(system: System, clock: Clock):
@@ -669,9 +722,85 @@ def test_an_extension_after_the_handling_limit_was_recorded_missed_is_refused(sy
 # -- hearings -----------------------------------------------------------------------------------
 
 
-def test_a_hearing_pauses_the_handling_clock_and_its_days_are_added_when_it_ends(
+def hearings_pause_handling_and_review(system: System) -> None:
+    """A township's own policy from 1 March 2026 under which hearings pause the handling and
+    review limits too (the shipped one pauses only the re-review limit, Art. 36)."""
+    book = system.casebook.rulebook
+    rules = [
+        replace(r, paused_by=("hearing",), basis="township rule 4: hearing time is not counted")
+        if r.clock in ("petition.handling", "petition.review_decision")
+        else r
+        for r in book.current().policy("2026.2").rules
+    ]
+    book.adopt_policy(
+        "system:operator",
+        version="2026.3-hearings",
+        effective_from=datetime(2026, 3, 1, tzinfo=CHINA),
+        in_progress="at_clock_start",
+        rules=rules,
+        reason="township rules: hearing time not counted in any decision limit",
+        source="test",
+        authorise=False,
+    )
+
+
+def test_by_the_shipped_policy_a_hearing_does_not_pause_the_handling_limit_art_34(
     system: System, clock: Clock
 ):
+    petition = petition_at(system, clock, Status.ACCEPTED)
+    clock.advance(timedelta(days=10))
+    desk(system).start_hearing(TOWNSHIP_STAFF, petition.id)
+    [handling] = keeper(system).sync(petition.id, 0).clocks
+    assert (handling.status, handling.due_at) == ("running", end_of(5, 6))
+    clock.advance(timedelta(days=3))
+    desk(system).end_hearing(TOWNSHIP_STAFF, petition.id, summary="both sides heard")
+    [handling] = keeper(system).sync(petition.id, 0).clocks
+    assert (handling.status, handling.due_at, handling.pauses) == ("running", end_of(5, 6), [])
+    assert (
+        "Basis: Art. 34: handled within 60 days of acceptance; a hearing's time counts (the article makes "
+        "no exception)."
+    ) in explain(handling, clock())
+
+
+def test_by_the_shipped_policy_a_hearing_does_not_pause_the_review_limit_art_35(system: System, clock: Clock):
+    petition = petition_at(system, clock, Status.REVIEW_REQUESTED)
+    due = clock_named(system, petition, "petition.review_decision").due_at
+    clock.advance(timedelta(days=1))
+    desk(system).start_hearing(COUNTY_STAFF, petition.id)
+    clock.advance(timedelta(hours=2))
+    desk(system).end_hearing(COUNTY_STAFF, petition.id, summary="heard")
+    [decision] = keeper(system).sync(petition.id, 0).clocks
+    assert (decision.clock, decision.status, decision.due_at, decision.pauses) == (
+        "petition.review_decision",
+        "running",
+        due,
+        [],
+    )
+
+
+def test_a_hearing_pauses_the_re_review_limit_and_explain_cites_art_36(system: System, clock: Clock):
+    petition = petition_at(system, clock, Status.RE_REVIEW_REQUESTED)
+    due = clock_named(system, petition, "petition.re_review_decision").due_at
+    clock.advance(timedelta(days=2))
+    desk(system).start_hearing(COUNTY_STAFF, petition.id)
+    [paused] = keeper(system).sync(petition.id, 0).clocks
+    assert paused.status == "paused"
+    clock.advance(timedelta(days=1))
+    desk(system).end_hearing(COUNTY_STAFF, petition.id, summary="heard over two days")
+    [resumed] = keeper(system).sync(petition.id, 0).clocks
+    # Requested on Tuesday 24 March: due Thursday 23 April; the hearing's two local days not
+    # counted make it Saturday 25 April, so the re-review is due on Monday 27 April.
+    assert (due, resumed.status, resumed.due_at) == (end_of(4, 23), "running", end_of(4, 27))
+    [line] = [line for line in explain(resumed, clock()) if line.startswith("Paused ")]
+    assert line.endswith(
+        "are not counted (Art. 36: the re-review decided within 30 days; hearing time is not counted)."
+    )
+
+
+def test_a_hearing_pauses_the_handling_clock_where_the_policy_says_so_and_its_days_are_added_when_it_ends(
+    system: System, clock: Clock
+):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     key = clock_named(system, petition, "petition.handling").key
     clock.advance(timedelta(days=10))  # Saturday 14 March, 17:00
@@ -695,7 +824,7 @@ def test_a_hearing_pauses_the_handling_clock_and_its_days_are_added_when_it_ends
     )
     assert (
         "Paused 2026-03-14 17:00:00 CST to 2026-03-17 17:00:00 CST: the local days 2026-03-14 to 2026-03-17 "
-        "are not counted."
+        "are not counted (township rule 4: hearing time is not counted)."
     ) in explain(resumed, clock())
     kinds = [type(e).__name__ for e in clock_events(system, petition)]
     assert (kinds.count("ClockPaused"), kinds.count("ClockResumed")) == (1, 1)
@@ -705,6 +834,7 @@ def test_a_hearing_day_that_moves_the_last_day_onto_a_holiday_leaves_the_due_tim
     system: System,
     clock: Clock,
 ):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     clock.advance(timedelta(days=10))
     desk(system).start_hearing(TOWNSHIP_STAFF, petition.id)
@@ -717,6 +847,7 @@ def test_a_hearing_day_that_moves_the_last_day_onto_a_holiday_leaves_the_due_tim
 
 
 def test_a_hearing_learnt_of_only_after_it_ended_is_still_counted_in_order(system: System, clock: Clock):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.REVIEW_REQUESTED)
     clock.advance(timedelta(days=1))
     desk(system).start_hearing(COUNTY_STAFF, petition.id)
@@ -733,6 +864,7 @@ def test_a_hearing_learnt_of_only_after_it_ended_is_still_counted_in_order(syste
 
 
 def test_a_due_time_that_came_during_a_hearing_not_yet_synced_is_not_missed(system: System, clock: Clock):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     handling = clock_named(system, petition, "petition.handling")
     clock.now = handling.due_at - timedelta(days=1)
@@ -742,6 +874,7 @@ def test_a_due_time_that_came_during_a_hearing_not_yet_synced_is_not_missed(syst
 
 
 def test_a_hearing_after_the_limit_passed_does_not_save_it(system: System, clock: Clock):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     handling = clock_named(system, petition, "petition.handling")
     clock.now = handling.due_at + timedelta(hours=1)
@@ -753,6 +886,7 @@ def test_a_hearing_after_the_limit_passed_does_not_save_it(system: System, clock
 def test_a_reminder_whose_moment_fell_in_a_hearing_is_recorded_when_the_clock_counts_again(
     system: System, clock: Clock
 ):
+    hearings_pause_handling_and_review(system)
     petition = petition_at(system, clock, Status.ACCEPTED)
     handling = clock_named(system, petition, "petition.handling")
     clock.now = handling.reminders_at[0] - timedelta(days=1)
@@ -764,3 +898,164 @@ def test_a_reminder_whose_moment_fell_in_a_hearing_is_recorded_when_the_clock_co
     keeper(system).due(petition.id, 0, handling.key, 0.5)
     [reminder] = clock_named(system, petition, "petition.handling").reminders_sent
     assert reminder["at"] == clock()
+
+
+# -- the petitioner's windows run from the receipt of the written answer (Arts. 35–36) ----------
+
+
+def test_the_review_window_runs_from_when_the_petitioner_received_the_answer_by_post(
+    system: System, clock: Clock
+):
+    petition = petition_at(system, clock, Status.ACCEPTED)
+    clock.advance(timedelta(days=8))  # Thursday 12 March, 17:00
+    answered = desk(system).give_opinion(
+        TOWNSHIP_STAFF, petition.id, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
+    )
+    # Posted, not yet received: no window runs, and nothing can conclude the petition.
+    assert keeper(system).sync(petition.id, 0).clocks == []
+    assert desk(system).window_closes(answered) is None
+    assert "deliver_answer" in answered.allowed_actions()
+    clock.advance(timedelta(days=7))
+    with pytest.raises(TransitionNotAllowed, match="receipt of the written answer is not recorded"):
+        desk(system).conclude(COUNTY_STAFF, petition.id)
+    received = datetime(2026, 3, 17, 10, 0, tzinfo=CHINA)  # the date on the postal receipt
+    delivered = desk(system).deliver_answer(
+        TOWNSHIP_STAFF,
+        petition.id,
+        method=DeliveryMethod.BY_POST,
+        recipient="Zhang San",
+        received_at=received,
+        reference="XA 1234 5678 CN",
+    )
+    assert delivered.deliveries["opinion"]["method"] == "by_post"
+    assert "deliver_answer" not in delivered.allowed_actions()
+    [window] = keeper(system).sync(petition.id, 0).clocks
+    # 30 days from Tuesday 17 March end on Thursday 16 April, not on Saturday 11 April (Monday 13
+    # April after the weekend), as they would from the opinion's recording.
+    assert (window.clock, window.started_at, window.due_at) == (
+        "petition.review_request",
+        received,
+        end_of(4, 16),
+    )
+    assert desk(system).windows(delivered)["review_window_closes"] == end_of(4, 16)
+    clock.now = datetime(2026, 4, 15, 9, 0, tzinfo=CHINA)  # 34 days after the opinion was recorded
+    assert (
+        desk(system).request_review(AGENT, petition.id, grounds="in time").status == Status.REVIEW_REQUESTED
+    )
+    keeper(system).sync(petition.id, 0)
+    assert clock_named(system, petition, "petition.review_request").outcome == "met: review requested"
+
+
+def test_an_answer_is_received_once_and_not_before_it_was_given(system: System, clock: Clock):
+    petition = petition_at(system, clock, Status.ACCEPTED)
+    clock.advance(timedelta(days=8))
+    answered = desk(system).give_opinion(
+        TOWNSHIP_STAFF, petition.id, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
+    )
+    for at, field in (
+        (answered.status_since - timedelta(hours=1), "before"),
+        (clock() + timedelta(days=1), "once"),
+    ):
+        with pytest.raises(InvalidValue, match=field) as refused:
+            desk(system).deliver_answer(
+                TOWNSHIP_STAFF,
+                petition.id,
+                method=DeliveryMethod.BY_HAND,
+                recipient="Zhang San",
+                received_at=at,
+            )
+        assert refused.value.field == "received_at"
+    handed_over(answered, desk(system), TOWNSHIP_STAFF)
+    with pytest.raises(TransitionNotAllowed, match="runs from that receipt"):
+        handed_over(answered, desk(system), TOWNSHIP_STAFF)
+
+
+def test_the_re_review_window_runs_from_the_receipt_of_the_review_decision(system: System, clock: Clock):
+    petition = petition_at(system, clock, Status.REVIEW_REQUESTED)
+    clock.advance(timedelta(days=8))
+    reviewed = desk(system).decide_review(
+        COUNTY_STAFF, petition.id, outcome=Opinion.EXPLAIN, facts="genuine", legal_basis="Art. 35"
+    )
+    assert keeper(system).sync(petition.id, 0).clocks == []
+    clock.advance(timedelta(days=3))
+    handed_over(reviewed, desk(system), COUNTY_STAFF, after=timedelta(days=3))
+    [window] = keeper(system).sync(petition.id, 0).clocks
+    assert (window.clock, window.started_at) == (
+        "petition.re_review_request",
+        reviewed.status_since + timedelta(days=3),
+    )
+
+
+# -- a year whose holiday notice is not loaded: statutory holidays, provisionally ---------------
+
+
+def _answered_on_2_december(system: System, clock: Clock) -> Petition:
+    clock.now = datetime(2026, 11, 22, 10, 0, tzinfo=CHINA)
+    petition = petition_at(system, clock, Status.OPINION_GIVEN)  # opinion given and received on 2 December
+    assert petition.status_since.astimezone(CHINA).date().isoformat() == "2026-12-02"
+    return petition
+
+
+def test_a_window_running_into_an_unloaded_year_skips_its_statutory_holidays_provisionally(
+    system: System, clock: Clock
+):
+    petition = _answered_on_2_december(system, clock)
+    window = clock_named(system, petition, "petition.review_request")
+    # Day 30 is Friday 1 January 2027, New Year's Day by the national regulation even before
+    # the State Council's notice for 2027 is loaded; then a weekend: open to Monday 4 January.
+    assert window.due_at == datetime(2027, 1, 4, 23, 59, 59, tzinfo=CHINA)
+    assert window.unknown_years == [2027] and window.provisional
+    assert {
+        "day": "2027-01-01",
+        "why": "New Year's Day (provisional: calendar for 2027 not loaded)",
+    } in window.skipped
+    assert any(
+        line.startswith("Provisional: no holiday notice is loaded for 2027")
+        for line in explain(window, clock())
+    )
+    clock.now = datetime(2027, 1, 4, 9, 0, tzinfo=CHINA)  # Monday
+    assert desk(system).request_review(AGENT, petition.id, grounds="after the holiday").status == (
+        Status.REVIEW_REQUESTED
+    )
+
+
+def test_a_window_closing_on_a_provisional_count_concludes_nothing_until_the_year_is_loaded(
+    system: System, clock: Clock
+):
+    petition = _answered_on_2_december(system, clock)
+    window = clock_named(system, petition, "petition.review_request")
+    come(system, petition, "petition.review_request")
+    held = clock_named(system, petition, "petition.review_request")
+    assert held.status == "held" and desk(system).get(None, petition.id).status == Status.OPINION_GIVEN
+    assert "not concluded until the holiday notice for 2027 is loaded" in explain(held, clock())[-1]
+    clock.now = datetime(2027, 1, 5, 9, 0, tzinfo=CHINA)
+    with pytest.raises(TransitionNotAllowed, match="holiday notice is not loaded"):
+        desk(system).conclude(COUNTY_STAFF, petition.id)
+    # The notice for 2027 is loaded (here: 1–3 January off, no make-up day): the window is
+    # counted again and, closed by then, concludes the petition at its due time.
+    system.casebook.rulebook.load_calendar_year(
+        "system:operator",
+        region="CN",
+        year=CalendarYear(2027, frozenset({date(2027, 1, d) for d in (1, 2, 3)}), frozenset()),
+        reason="State Council notice for 2027",
+        source="test",
+        authorise=False,
+    )
+    moved = system.casebook.deadlines.recompute_open_clocks(
+        reason="calendar CN 2027 loaded", at=clock(), year=2027
+    )
+    assert moved == [("petition", str(petition.id))]
+    counted = clock_named(system, petition, "petition.review_request")
+    assert (counted.status, counted.provisional, counted.due_at) == ("running", False, window.due_at)
+    come(system, petition, "petition.review_request")
+    concluded = desk(system).get(None, petition.id)
+    assert concluded.status == Status.CONCLUDED and concluded.conclusion["at"] == window.due_at
+
+
+def test_a_request_after_a_provisional_close_is_not_refused(system: System, clock: Clock):
+    petition = _answered_on_2_december(system, clock)
+    come(system, petition, "petition.review_request")
+    clock.now = datetime(2027, 1, 5, 9, 0, tzinfo=CHINA)  # the day after the provisional close
+    assert desk(system).request_review(AGENT, petition.id, grounds="a notice may give more days").status == (
+        Status.REVIEW_REQUESTED
+    )

@@ -487,7 +487,7 @@ def test_the_handling_opinion_states_facts_and_legal_basis(outcome):
         "t",
     )
     assert petition.status == Status.OPINION_GIVEN
-    assert petition.allowed_actions() == {"request_review", "accept_opinion", "conclude"}
+    assert petition.allowed_actions() == {"request_review", "accept_opinion", "conclude", "deliver_answer"}
 
 
 def test_an_opinion_without_facts_or_legal_basis_is_refused():
@@ -570,7 +570,7 @@ def test_the_review_is_decided_by_the_body_above_with_facts_and_legal_basis():
     [event] = then(petition)
     assert (event.outcome, event.body, event.actor) == ("support", "c", "xu-lin")
     assert petition.status == Status.REVIEWED
-    assert petition.allowed_actions() == {"request_re_review", "accept_opinion", "conclude"}
+    assert petition.allowed_actions() == {"request_re_review", "accept_opinion", "conclude", "deliver_answer"}
 
 
 def test_a_review_decision_without_facts_is_refused():

@@ -11,7 +11,7 @@ import pytest
 from domain.directory.access import Right
 from domain.errors import AccessDenied
 from domain.time.calendar import Unit
-from domain.time.policy import InProgress, PolicyVersion, Rule
+from domain.time.policy import PAUSES, InProgress, PolicyVersion, Rule
 from infra.bootstrap import System
 from infra.rules_files import RulesFileError, load_rules_file, read_policy_file, read_rules_file
 from tests.support import ROOT, person, shipped_rules
@@ -59,6 +59,21 @@ def write(tmp_path: Path, body: str) -> Path:
             "line 5: rule #1: reminders are fractions",
         ),
         (
+            '\n[[rule]]\nclock = "petition.handling"\namount = 60\nunit = "calendar_days"\npaused_by = ["strike"]\n',
+            "line 5: rule #1: unknown pause 'strike'",
+        ),
+        (
+            (
+                '\n[[rule]]\nclock = "petition.review_request"\namount = 30\nunit = "calendar_days"\n'
+                'paused_by = ["hearing"]\n'
+            ),
+            "line 5: rule #1: a hearing cannot pause petition.review_request",
+        ),
+        (
+            '\n[[rule]]\nclock = "petition.handling"\namount = 60\nunit = "calendar_days"\npaused_by = "hearing"\n',
+            "line 5: .*paused_by must be a list of names",
+        ),
+        (
             '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.grid"\n'
             'amount = 2\nunit = "hours"\n',
             "line 10: rule #2: a second rule for dispute.grid",
@@ -80,11 +95,11 @@ def test_a_malformed_policy_file_is_refused_with_the_line_and_the_reason(
 
 def test_adopting_a_new_version_records_who_and_why_and_keeps_the_old_one(system: System):
     book = system.casebook.rulebook
-    assert [p.version for p in book.current().policies] == ["2026.1"]
+    assert [p.version for p in book.current().policies] == ["2026.2"]
     later = datetime(2026, 7, 1, tzinfo=UTC)
     book.adopt_policy(
         "system:operator",
-        version="2026.2",
+        version="2026.3",
         effective_from=later,
         in_progress=InProgress.AT_CLOCK_START,
         rules=shipped_rules(Rule("dispute.grid", 12, Unit.HOURS)),
@@ -93,8 +108,8 @@ def test_adopting_a_new_version_records_who_and_why_and_keeps_the_old_one(system
         authorise=False,
     )
     current = book.current()
-    assert current.policy_in_force(datetime(2026, 3, 1, tzinfo=UTC)).version == "2026.1"
-    assert current.policy_in_force(later).version == "2026.2"
+    assert current.policy_in_force(datetime(2026, 3, 1, tzinfo=UTC)).version == "2026.2"
+    assert current.policy_in_force(later).version == "2026.3"
     adopted = [
         e
         for e in system.casebook.repository.event_store.get(current.id)
@@ -144,6 +159,30 @@ def test_a_corrected_calendar_year_is_recorded_as_a_correction(system: System):
     calendar = book.current().calendar("CN")
     assert not calendar.is_working_day(date(2026, 12, 31)) and calendar.version == 2
     assert load_rules_file(system.casebook, corrected, actor="system:operator", reason="again") == "unchanged"
+
+
+def test_the_shipped_policy_pauses_only_the_re_review_limit_for_hearings_citing_each_article():
+    policy = read_policy_file(DEFAULT)
+    version = PolicyVersion(policy.version, policy.effective_from, tuple(policy.rules))
+    paused = {clock: version.rule_for(clock, {}).pauses_for("hearing") for clock in PAUSES["hearing"]}
+    assert paused == {
+        "petition.handling": False,  # Art. 34 makes no exception for hearing time
+        "petition.review_decision": False,  # nor Art. 35
+        "petition.re_review_decision": True,  # Art. 36: hearing time is not counted
+    }
+    assert [version.rule_for(c, {}).basis.split(":")[0] for c in sorted(PAUSES["hearing"])] == [
+        "Art. 34",
+        "Art. 36",
+        "Art. 35",
+    ]
+
+
+def test_a_rule_of_a_version_that_did_not_say_what_pauses_it_keeps_hearings_pausing_their_stage():
+    old = Rule.from_data({"clock": "petition.handling", "amount": 60, "unit": "calendar_days"})
+    assert old.paused_by is None and old.pauses_for("hearing")
+    assert not Rule.from_data({**old.as_data(), "clock": "petition.review_request"}).pauses_for("hearing")
+    said = Rule.from_data({**old.as_data(), "paused_by": []})
+    assert said.as_data()["paused_by"] == [] and not said.pauses_for("hearing")
 
 
 def test_the_demonstration_policy_has_a_rule_wherever_the_default_has_one():

@@ -10,7 +10,17 @@ import pytest
 
 from domain.assessment.book import template_from_data
 from domain.assessment.facts import Fact
-from domain.assessment.scoring import Adopted, Entry, Held, PersonFacts, Review, score
+from domain.assessment.scoring import (
+    Absence,
+    Adopted,
+    Entry,
+    Evaluation,
+    Held,
+    PersonFacts,
+    Review,
+    person_facts,
+    score,
+)
 from domain.directory.access import Post
 from domain.time.calendar import CHINA
 
@@ -205,6 +215,46 @@ def test_the_veto_voids_the_year_until_its_review_lifts_it():
     assert not lifted.void and lifted.passed
 
 
+def test_a_review_after_the_years_end_lifts_the_veto_from_when_it_took_effect():
+    january = datetime(YEAR + 1, 1, 15, 10, tzinfo=CHINA)
+    review = Review(FACTS[-1].fact_id, True, "the gathering was peaceful and lawful", january, january)
+    after = card(january + timedelta(days=1), known_on=january + timedelta(days=1), reviews=[review])
+    assert after.vetoes[0].lifted and not after.void and after.passed
+    assert all(line.floating > 0 for line in after.pay), "and the floating pay with it"
+    assert after.total == card(day(12, 31, 23), reviews=[LIFTED]).total, "the year's points stay the year's"
+    before = card(january - timedelta(days=1), known_on=january + timedelta(days=1), reviews=[review])
+    assert before.void and not before.vetoes[0].lifted
+    not_yet_known = card(january + timedelta(days=1), known_on=january - timedelta(hours=1), reviews=[review])
+    assert not_yet_known.void
+
+
+def test_each_persons_absences_and_latest_evaluation_on_both_time_axes():
+    evaluations = [
+        Evaluation(
+            "secretary", 0.6, datetime(YEAR + 1, 1, 10, tzinfo=CHINA), datetime(YEAR + 1, 1, 10, tzinfo=CHINA)
+        ),
+        # corrected: the count was wrong; recorded on 20 January, in effect from the 10th
+        Evaluation(
+            "secretary", 0.3, datetime(YEAR + 1, 1, 10, tzinfo=CHINA), datetime(YEAR + 1, 1, 20, tzinfo=CHINA)
+        ),
+    ]
+    absences = [
+        Absence("director-b", 20, False, day(8, 1), day(9, 1)),
+        Absence("director-b", 9, True, day(8, 5), day(8, 5)),
+    ]
+    late = datetime(YEAR + 1, 2, 1, tzinfo=CHINA)
+    assert person_facts(absences, evaluations, late, None) == {
+        "secretary": PersonFacts(0, 0.3),
+        "director-b": PersonFacts(20, None),
+    }
+    assert person_facts(absences, evaluations, late, datetime(YEAR + 1, 1, 15, tzinfo=CHINA)) == {
+        "secretary": PersonFacts(0, 0.6),
+        "director-b": PersonFacts(20, None),
+    }
+    assert person_facts(absences, evaluations, day(12, 31, 23), None) == {"director-b": PersonFacts(20, None)}
+    assert person_facts(absences, evaluations, day(8, 20), day(8, 20)) == {"director-b": PersonFacts(0, None)}
+
+
 def test_as_of_a_business_date_and_as_known_on_a_recording_date_differ_for_a_late_report():
     # On 1 May the April accident had happened (business date) but was not yet recorded.
     as_known_then = card(day(5, 1), known_on=day(5, 1))
@@ -272,3 +322,52 @@ def test_no_template_in_force_means_no_score():
         )
         is None
     )
+
+
+def test_an_incident_is_a_fact_of_when_it_happened_and_a_later_correction_of_the_same_year():
+    from domain.assessment.facts import incident_facts
+    from domain.incidents.incident import Incident, Kind
+
+    happened = datetime(YEAR, 12, 31, 22, tzinfo=CHINA)
+    reported = datetime(YEAR + 1, 1, 2, 9, tzinfo=CHINA)
+    corrected = datetime(YEAR + 1, 1, 5, 9, tzinfo=CHINA)
+    stamp = {"actor": "wang-fang", "command_id": "c1"}
+    accident = Incident.report(
+        kind=Kind.SAFETY_ACCIDENT,
+        village=UNIT,
+        grid=None,
+        occurred_at=happened,
+        description="a fall",
+        location="the kiln",
+        injured=1,
+        dead=0,
+        effective_at=reported,
+        **stamp,
+    )
+    accident.correct_casualties(injured=0, dead=1, reason="died in hospital", effective_at=corrected, **stamp)
+    [report, correction] = accident.collect_events()
+    [first], memory = incident_facts(report, None)
+    [second], _ = incident_facts(correction, memory)
+    assert (first.effective_at, first.occurred, first.year) == (happened, happened, YEAR)
+    assert (second.effective_at, second.occurred, second.year) == (corrected, happened, YEAR)
+    assert first.recorded_at == report.timestamp and "occurred_at" not in first.attributes
+    assert second.attributes["fatal"] and first.fact_id != second.fact_id
+
+    def safety(as_of: datetime) -> float:
+        return items(
+            score(
+                unit=UNIT,
+                year=YEAR,
+                versions=VERSIONS,
+                facts=[first, second],
+                entries=[],
+                reviews=[],
+                held=[],
+                people={},
+                as_of=as_of,
+                known_on=None,
+            )
+        )["safety"]
+
+    assert safety(datetime(YEAR, 12, 31, 23, tzinfo=CHINA)) == 3.0, "the accident counts on its own day"
+    assert safety(corrected + timedelta(hours=1)) == 0.0, "its death in January, in the year of the accident"

@@ -89,10 +89,10 @@ def test_the_figures_as_csv_one_line_per_figure_and_breakdown(api: TestClient, q
         f"/nodes/{COUNTY}/statistics", params={**QUARTER, "format": "csv"}, headers=auth("auditor")
     )
     assert read.status_code == 200
-    assert (
-        read.headers["content-disposition"]
-        == f'attachment; filename="{COUNTY}-statistics-2026-01-01-2026-03-31.csv"'
+    assert read.headers["content-disposition"].startswith(
+        f'attachment; filename="{COUNTY}-statistics-2026-01-01-2026-03-31.csv"; filename*=UTF-8\'\''
     )
+    assert not read.text.startswith("\ufeff")
     lines = rows(read)
     assert lines[0] == {
         "metric": "disputes_reported",
@@ -203,3 +203,21 @@ def test_a_bad_period_is_422_naming_the_field(api: TestClient, params: dict[str,
         refused = api.get(path.format(COUNTY), params=params, headers=auth("auditor"))
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["field"] == field
+
+
+def test_a_spreadsheet_user_asks_for_a_byte_order_mark(api: TestClient, quarter):
+    read = api.get(
+        f"/nodes/{COUNTY}/statistics",
+        params={**QUARTER, "format": "csv", "bom": "true"},
+        headers=auth("auditor"),
+    )
+    assert read.content.startswith("\ufeff".encode())
+    assert read.content.decode("utf-8-sig").startswith("metric,version")
+
+
+def test_no_csv_cell_is_a_formula_a_spreadsheet_would_run():
+    from api.exports import csv_response
+
+    answer = csv_response(["name"], [["=cmd|' /C calc'!A0"], ["+SUM(1+1)"], ["@SUM(1)"], ["-2+3"], [5]], "x.csv")
+    cells = [line[0] for line in csv.reader(io.StringIO(answer.body.decode()))]
+    assert cells == ["name", "'=cmd|' /C calc'!A0", "'+SUM(1+1)", "'@SUM(1)", "'-2+3", "5"]

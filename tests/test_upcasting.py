@@ -10,13 +10,16 @@ from uuid import uuid4
 from eventsourcing.persistence import StoredEvent
 
 from domain.disputes.dispute import Dispute, Level, Source, Status
+from domain.petitions.petition import Status as PetitionStatus
 from domain.time.calendar import CHINA, Unit
 from domain.time.clocks import CaseClocks, clocks_id
+from domain.time.explain import explain
 from domain.time.policy import InProgress, Rule
 from infra.bootstrap import System
 from projections.runner import ProjectionRunner
 from tests.support import GRID, VILLAGE, Clock, person, shipped_rules
 from tests.test_dispute_workflow import report
+from tests.test_petition_clocks import petition_at
 
 AT = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
 
@@ -141,3 +144,72 @@ def test_a_version_1_recount_keeps_the_days_the_clock_had_and_takes_the_new_due_
     )  # what the clock had at its start
     assert village.skipped == [{"day": "2026-10-07", "why": "holiday"}]
     assert as_v2.skipped == [{"day": "2026-09-27", "why": "holiday"}]  # Mid-Autumn, rolled to Monday the 28th
+
+
+def test_an_extension_recorded_at_version_1_says_it_was_counted_on_from_the_due_date(
+    system: System, clock: Clock
+):
+    """ClockExtended v1 counted the extension on from the limit's due date; v2 counts the limit and
+    its extension as one period from the start and says how that period counted."""
+    case, started = uuid4(), datetime(2026, 8, 3, 2, 0, tzinfo=UTC)
+    desk = system.casebook.deadlines
+    handling = desk.start(
+        "petition", case, clock="petition.handling", node=VILLAGE, attributes={}, started_at=started
+    )
+    desk.extend(
+        "petition",
+        case,
+        key=handling.key,
+        amount=30,
+        unit=Unit.CALENDAR_DAYS,
+        reason="survey",
+        approved_by="chen-jing",
+        at=started,
+        command_id="x",
+    )
+    transcoder = system.casebook.mapper.transcoder
+    records = system.casebook.recorder.select_events(clocks_id("petition", case))
+    assert records[-1].topic == CaseClocks.ClockExtended.TOPIC
+    state = transcoder.decode(records[-1].state)
+    assert state.pop("class_version") == 2
+    for field in ("counted", "skipped", "rolled_forward", "unknown_years", "last_day"):
+        state.pop(field)
+    copy = uuid4()
+    system.casebook.recorder.insert_events(
+        [replace(r, originator_id=copy) for r in records[:-1]]
+        + [replace(records[-1], originator_id=copy, state=transcoder.encode(state))]
+    )
+    as_v1 = system.casebook.repository.get(copy).clock(handling.key)
+    as_v2 = desk.clocks("petition", case).clock(handling.key)
+    assert as_v1.extension_counts == [
+        {
+            "counted": "from_previous_due",
+            "skipped": None,
+            "rolled_forward": None,
+            "unknown_years": None,
+            "last_day": None,
+        }
+    ]
+    assert as_v2.extension_counts[0]["counted"] == "one_period"
+    assert as_v2.due_at == datetime(2026, 11, 2, 23, 59, 59, tzinfo=CHINA)
+    assert "counted on from the limit's due time" in " ".join(explain(as_v1, started))
+
+
+def test_an_answer_recorded_at_version_1_opened_the_window_when_it_was_recorded(system: System, clock: Clock):
+    """HandlingOpinionGiven v1 opened the review window when the opinion was recorded; v2 answers
+    open it on their receipt (AnswerDelivered). Old petitions keep the window they had."""
+    petition = petition_at(system, clock, PetitionStatus.OPINION_GIVEN, sync=False)
+    transcoder = system.casebook.mapper.transcoder
+    records = system.casebook.recorder.select_events(petition.id)
+    opinion = next(i for i, r in enumerate(records) if r.topic == "fengqiao.petition:HandlingOpinionGiven")
+    state = transcoder.decode(records[opinion].state)
+    assert (state.pop("class_version"), state.pop("window_from")) == (2, "delivery")
+    as_v1, as_v2 = uuid4(), uuid4()
+    system.casebook.recorder.insert_events(
+        [replace(r, originator_id=as_v1) for r in records[:opinion]]
+        + [replace(records[opinion], originator_id=as_v1, state=transcoder.encode(state))]
+        + [replace(r, originator_id=as_v2) for r in records[: opinion + 1]]
+    )
+    old = system.casebook.repository.get(as_v1)
+    assert old.opinion["window_from"] == "recorded" and old.window_opened_at == old.status_since
+    assert system.casebook.repository.get(as_v2).window_opened_at is None  # waits for its receipt

@@ -14,6 +14,7 @@ from domain.disputes import dispute
 from domain.incidents import incident
 from domain.patrols import patrol
 from domain.petitions import petition
+from service import kinds
 from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import CaseRef, case_workflow_id
 from workflows.patrol_contracts import ScheduleRun, schedule_workflow_id
@@ -37,12 +38,12 @@ class CaseKind:
 
 
 CASE_KINDS = [
-    CaseKind("dispute", dispute.Dispute.Reported, dispute.Dispute.Reopened, dispute.EVENT_TOPICS),
-    CaseKind("petition", petition.Petition.Registered, None, petition.EVENT_TOPICS),
-    CaseKind("incident", incident.Incident.Reported, None, incident.EVENT_TOPICS),
-    CaseKind("patrol_shift", patrol.Shift.Scheduled, None, patrol.SHIFT_TOPICS),
+    CaseKind(kinds.DISPUTE, dispute.Dispute.Reported, dispute.Dispute.Reopened, dispute.EVENT_TOPICS),
+    CaseKind(kinds.PETITION, petition.Petition.Registered, None, petition.EVENT_TOPICS),
+    CaseKind(kinds.INCIDENT, incident.Incident.Reported, None, incident.EVENT_TOPICS),
+    CaseKind(kinds.PATROL_SHIFT, patrol.Shift.Scheduled, None, patrol.SHIFT_TOPICS),
     CaseKind(
-        "patrol_schedule",
+        kinds.PATROL_SCHEDULE,
         patrol.Route.ScheduleStarted,
         None,
         (patrol.Route.ScheduleStarted.TOPIC, patrol.Route.ScheduleStopped.TOPIC),

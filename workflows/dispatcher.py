@@ -5,6 +5,14 @@ clock workflow when the case is reported (and a new episode when it is reopened)
 running episode on every later event of the case, then records how far it got. Every effect
 is idempotent (workflow ids from the case id and episode, notices carrying the stream
 version), so replaying a batch after a crash duplicates nothing.
+
+Cases are independent, so a batch's effects run concurrently, case by case (at most
+`concurrency` cases at once): within a case they keep the log's order (a start before the
+notices that follow it), and several notices to one workflow in a batch become one, carrying
+the highest version — the workflow only asks the store again what is true. A rulebook event
+(a calendar year or policy that recounts clocks) is a barrier: what comes before it is done
+first, what comes after waits. The position is recorded only when every effect of the batch
+is done.
 """
 
 from __future__ import annotations
@@ -59,7 +67,9 @@ class Dispatcher:
         client: Client,
         *,
         task_queue: str,
-        batch_size: int = 100,
+        batch_size: int = 500,
+        concurrency: int = 32,
+        name: str = NAME,
         after_effects: Callable[[Sequence[int]], None] | None = None,
     ) -> None:
         self.reader = reader
@@ -67,23 +77,24 @@ class Dispatcher:
         self.client = client
         self.task_queue = task_queue
         self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.name = name  # its position's name in the tracking table
         # A seam for crash tests: called after a batch's effects, before its position is kept.
         self.after_effects = after_effects
 
     def setup(self) -> None:
         prepare(self.db)
         with self.db.transaction() as cur:
-            tracking.position(cur, NAME, lock=True)
+            tracking.position(cur, self.name, lock=True)
 
     def position(self) -> int:
         with self.db.reading() as cur:
-            return tracking.position(cur, NAME)
+            return tracking.position(cur, self.name)
 
     async def step(self) -> int:
         start = await asyncio.to_thread(self.position)
         batch = await asyncio.to_thread(self.reader.read, start, self.batch_size, TOPICS + RULEBOOK_TOPICS)
-        for _, event in batch:
-            await self.dispatch(event)
+        await self.dispatch_all([event for _, event in batch])
         if not batch:
             return 0
         if self.after_effects:
@@ -93,7 +104,7 @@ class Dispatcher:
 
     def _advance(self, old: int, new: int) -> None:
         with self.db.transaction() as cur:
-            tracking.advance(cur, NAME, old, new)
+            tracking.advance(cur, self.name, old, new)
 
     async def catch_up(self) -> int:
         total = 0
@@ -105,8 +116,8 @@ class Dispatcher:
         """Follows the log until `stopping` is set. A failure of Temporal or of the database is
         logged and retried with back-off; after failing for longer than the retry budget it raises
         FollowerFailed, for the process to exit non-zero and be restarted."""
-        supervision = Supervision(NAME, retry or Retry(), "dispatcher")
-        heartbeat = Heartbeat(self.db, NAME)
+        supervision = Supervision(self.name, retry or Retry(), "dispatcher")
+        heartbeat = Heartbeat(self.db, self.name)
         started, seen = False, 0
         while not stopping.is_set():
             try:
@@ -138,6 +149,37 @@ class Dispatcher:
             except TimeoutError:
                 pass
         await asyncio.to_thread(heartbeat.beat, STOPPED, seen, force=True)
+
+    async def dispatch_all(self, events: Sequence[Any]) -> None:
+        """Every effect of the events, concurrently case by case, in order within a case;
+        rulebook events one at a time, between the rest."""
+        segment: list[Any] = []
+        for event in events:
+            if type(event).TOPIC in RULEBOOK_TOPICS:
+                await self._concurrently(segment)
+                segment = []
+                await self._recount(event)
+            else:
+                segment.append(event)
+        await self._concurrently(segment)
+
+    async def _concurrently(self, events: Sequence[Any]) -> None:
+        by_case: dict[str, list[Any]] = {}
+        for event in events:
+            by_case.setdefault(str(event.originator_id), []).append(event)
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one_case(case_events: list[Any]) -> None:
+            async with gate:
+                for event in _coalesced(case_events):
+                    await self.dispatch(event)
+
+        # Every case runs to its end; then the first failure, if any, is raised as itself, so
+        # the caller retries the whole batch (its effects are idempotent) as before.
+        outcomes = await asyncio.gather(*(one_case(e) for e in by_case.values()), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def dispatch(self, event: Any) -> None:
         if type(event).TOPIC in RULEBOOK_TOPICS:
@@ -232,3 +274,32 @@ class Dispatcher:
             notice=notice.event,
             version=notice.version,
         )
+
+
+def _coalesced(events: list[Any]) -> list[Any]:
+    """A case's events with each run of plain notices (no start, no new episode between them)
+    reduced to its last: the notice carries the highest version, which is all a workflow
+    keeps of it."""
+    kind = BY_TOPIC[type(events[0]).TOPIC]
+    kept: list[Any] = []
+    for event in events:
+        plain = not _starts(kind, event)
+        if (
+            kept
+            and plain
+            and not _starts(kind, kept[-1])
+            and _episode_key(kind, kept[-1]) == _episode_key(kind, event)
+        ):
+            kept[-1] = event
+        else:
+            kept.append(event)
+    return kept
+
+
+def _starts(kind: CaseKind, event: Any) -> bool:
+    return isinstance(event, kind.created) or (kind.reopened is not None and isinstance(event, kind.reopened))
+
+
+def _episode_key(kind: CaseKind, event: Any) -> object:
+    """What names the workflow a notice goes to, where the event says it itself."""
+    return kind.episode(event) if kind.episode else None

@@ -3,8 +3,6 @@ vetoes and pay they give — as of any date, as known on any date, or under a dr
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -13,6 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
+from api.exports import csv_response
 from api.schemas import In
 from domain.assessment.book import TemplateError, template_from_data
 from domain.assessment.scoring import Scorecard
@@ -235,14 +234,14 @@ def _table(system: System, township: str, year: int, **when: Any) -> list[Townsh
 
 def _csv(rows: list[TownshipRow]) -> Response:
     sections = sorted({code for r in rows for code in r.sections})
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["unit", "version", *sections, "total", "void", "passed"])
-    for r in rows:
-        writer.writerow(
+    return csv_response(
+        ["unit", "version", *sections, "total", "void", "passed"],
+        (
             [r.unit, r.version, *[r.sections.get(s, "") for s in sections], r.total, r.void, r.passed]
-        )
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+            for r in rows
+        ),
+        "scores.csv",
+    )
 
 
 @router.get("/townships/{township}/scores/{year}", response_model=list[TownshipRow])

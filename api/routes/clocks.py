@@ -13,16 +13,18 @@ from pydantic import BaseModel
 from api.deps import CurrentPerson, SystemDep
 from domain.time.clocks import ClockState
 from domain.time.explain import explain
+from service import kinds
 from service.casebook import Casebook
 
 router = APIRouter(tags=["clocks"])
 
-# path prefix, case kind, how a reader is authorised to see the case
+# path prefix, case kind (the name the keeper records the clocks under), how a reader is
+# authorised to see the case
 CASES: list[tuple[str, str, Callable[[Casebook], Callable[[str, UUID], Any]]]] = [
-    ("/disputes", "dispute", lambda cb: cb.disputes.get),
-    ("/petitions", "petition", lambda cb: cb.petitions.get),
-    ("/incidents", "incident", lambda cb: cb.incidents.get),
-    ("/patrols/shifts", "shift", lambda cb: cb.patrols.shift),
+    ("/disputes", kinds.DISPUTE, lambda cb: cb.disputes.get),
+    ("/petitions", kinds.PETITION, lambda cb: cb.petitions.get),
+    ("/incidents", kinds.INCIDENT, lambda cb: cb.incidents.get),
+    ("/patrols/shifts", kinds.PATROL_SHIFT, lambda cb: cb.patrols.shift),
 ]
 
 

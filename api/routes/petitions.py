@@ -146,11 +146,26 @@ _command(
     "Give the written handling opinion: support, explain or not support, with facts and legal basis.",
 )
 _command(
+    "answer-delivery",
+    s.AnswerDeliveryIn,
+    lambda d, p, i, b, m: d.deliver_answer(
+        p,
+        i,
+        method=b.method,
+        recipient=b.recipient,
+        received_at=b.received_at,
+        reference=b.reference,
+        meta=m,
+    ),
+    "answer_delivered",
+    "Record how and when the petitioner received the written opinion or review decision: their window runs from then.",
+)
+_command(
     "review-request",
     s.ReviewRequestIn,
     lambda d, p, i, b, m: d.request_review(p, i, grounds=b.grounds, meta=m),
     "review_requested",
-    "Record the petitioner's request for a review, within 30 days of the opinion.",
+    "Record the petitioner's request for a review, within 30 days of receiving the opinion.",
 )
 _command(
     "review-decision",
@@ -166,7 +181,7 @@ _command(
     s.ReviewRequestIn,
     lambda d, p, i, b, m: d.request_re_review(p, i, grounds=b.grounds, meta=m),
     "re_review_requested",
-    "Record the petitioner's request for a re-review, within 30 days of the review decision.",
+    "Record the petitioner's request for a re-review, within 30 days of receiving the review decision.",
 )
 _command(
     "re-review-decision",

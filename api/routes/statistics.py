@@ -4,8 +4,6 @@ report. Anyone with the right to read at the node may read them."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -13,8 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentPerson, SystemDep
+from api.exports import csv_response
 from api.statistics_schemas import NodeStatisticsPublic, StatisticsTablePublic
-from api.times import local
 from domain.directory.access import Right
 from domain.errors import CaseNotFound
 from infra.bootstrap import System
@@ -34,6 +32,7 @@ TO = Query(
 AS_OF = Query(None, description="A past business day: the statistics as they stood at its end.")
 FORMAT = Query("json", pattern="^(json|csv)$", description="json, or csv for a spreadsheet.")
 KNOWN_ON = Query(None, description="For auditors: count only what had been recorded by the end of that day.")
+BOM = Query(False, description="With csv: begin with a byte-order mark, for Excel on Chinese Windows.")
 
 
 def _report(
@@ -61,6 +60,7 @@ def node_statistics(
     as_of: date | None = AS_OF,
     format: str = FORMAT,
     as_known_on: date | None = KNOWN_ON,
+    bom: bool = BOM,
 ) -> Any:
     """Every metric of the node and everything under it, with its breakdown, over the range."""
     report = _report(system, person, code, (start, end, as_of), NodeReport.summary, as_known_on)
@@ -69,6 +69,7 @@ def node_statistics(
             report,
             ["metric", "version", "breakdown", "value", "numerator", "denominator"],
             _figure_lines(report),
+            bom,
         )
     return NodeStatisticsPublic.of(report)
 
@@ -83,6 +84,7 @@ def _table(path: str, build: Callable[[NodeReport, str, Period], Report], summar
         as_of: date | None = AS_OF,
         format: str = FORMAT,
         as_known_on: date | None = KNOWN_ON,
+        bom: bool = BOM,
     ) -> Any:
         report = _report(system, person, code, (start, end, as_of), build, as_known_on)
         if format == "csv":
@@ -91,7 +93,7 @@ def _table(path: str, build: Callable[[NodeReport, str, Period], Report], summar
                 [r.node, r.name, r.scope, r.period.start, r.period.end, *r.columns().values()]
                 for r in report.rows
             )
-            return _csv(report, ["node", "name", "scope", "start", "end", *columns], lines)
+            return _csv(report, ["node", "name", "scope", "start", "end", *columns], lines, bom)
         return StatisticsTablePublic.of(report)
 
     endpoint.__doc__ = summary
@@ -131,14 +133,6 @@ def _figure_lines(report: Report) -> Iterable[list[Any]]:
                     yield [name, version, f"{key}/{extra}", value, None, None]
 
 
-def _csv(report: Report, header: list[str], lines: Iterable[list[Any]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(["" if v is None else local(v) for v in line] for line in lines)
+def _csv(report: Report, header: list[str], lines: Iterable[list[Any]], bom: bool = False) -> Response:
     filename = f"{report.node}-statistics-{report.period.start}-{report.period.end}.csv"
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(header, lines, filename, bom)

@@ -170,6 +170,7 @@ class UnitYear(Aggregate):
 
         def apply(self, u: UnitYear) -> None:
             u.evaluations[self.person_id] = self.incompetent_share
+            u.evaluations_recorded.append(self)
 
     def __init__(self, *, unit: str, year: int, actor: str, effective_at: datetime, command_id: str) -> None:
         self.unit = unit
@@ -178,7 +179,8 @@ class UnitYear(Aggregate):
         self.entries: list[Any] = []
         self.reviews: list[Any] = []
         self.absences: list[Any] = []
-        self.evaluations: dict[str, float] = {}
+        self.evaluations: dict[str, float] = {}  # the latest recorded, per person
+        self.evaluations_recorded: list[Any] = []  # each, with when it took effect and was recorded
 
     @staticmethod
     def create_id(unit: str, year: int, **_: object) -> UUID:

@@ -12,7 +12,7 @@ occurrences, each counting once.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,17 +28,26 @@ STATEFUL = frozenset({"incident.state"})
 
 @dataclass(frozen=True)
 class Fact:
-    fact_id: str  # "<stream id>:<version>" of the event it came from
+    # "<stream id>:<version>" of the event it came from; a second fact of the same event
+    # adds ":<what>" (a failed mediation concluded by a conversion, an absentee of a meeting)
+    fact_id: str
     unit: str  # the village
     kind: str
-    effective_at: datetime
+    effective_at: datetime  # business time: as of when the fact (or this state of a case) holds
     recorded_at: datetime
     attributes: dict[str, Any] = field(default_factory=dict)
     case_id: str | None = None
+    occurred_at: datetime | None = None  # when what it describes happened, if not effective_at
+
+    @property
+    def occurred(self) -> datetime:
+        """When what the fact describes happened: it picks the year and the template version
+        that scores it (an incident reported late, or corrected later, is the occurrence's)."""
+        return self.occurred_at or self.effective_at
 
     @property
     def year(self) -> int:
-        return self.effective_at.astimezone(CHINA).year
+        return self.occurred.astimezone(CHINA).year
 
 
 def _id(event: Any) -> str:
@@ -49,6 +58,13 @@ def _fact(event: Any, unit: str, fact_kind: str, case_id: str | None = None, **a
     return Fact(_id(event), unit, fact_kind, event.effective_at, event.timestamp, attributes, case_id)
 
 
+def _second(fact: Fact, fact_kind: str) -> Fact:
+    """Another fact of the same event, with an identity of its own: the event's, and what it is."""
+    return replace(
+        fact, fact_id=f"{fact.fact_id}:{fact_kind.rpartition('.')[2]}", kind=fact_kind, attributes={}
+    )
+
+
 @dataclass
 class DisputeMemory:
     """What the facts of a dispute's later events need to know of its earlier ones."""
@@ -56,6 +72,7 @@ class DisputeMemory:
     village: str
     sessions: int = 0
     agreed: bool = False
+    concluded: bool = False  # closed, referred out or converted (until it is reopened)
 
 
 def dispute_facts(event: Any, memory: DisputeMemory | None) -> tuple[list[Fact], DisputeMemory | None]:
@@ -87,14 +104,19 @@ def dispute_facts(event: Any, memory: DisputeMemory | None) -> tuple[list[Fact],
             )
         ], memory
     if isinstance(event, (Dispute.Closed, Dispute.ReferredOut, Dispute.ConvertedToCriminalCase)):
-        facts = []
-        if not memory.agreed and memory.sessions > 0:
-            facts.append(_fact(event, unit, "dispute.failed_after_mediation"))
+        # One conclusion counts once: a conversion of a dispute already closed or referred out
+        # is a conversion, not a second failure.
+        failed = not memory.agreed and memory.sessions > 0 and not memory.concluded
+        memory.concluded = True
         if isinstance(event, Dispute.ConvertedToCriminalCase):
-            facts.append(_fact(event, unit, "dispute.converted_to_criminal"))
-        return facts, memory
+            converted = _fact(event, unit, "dispute.converted_to_criminal")
+            return [
+                converted,
+                *([_second(converted, "dispute.failed_after_mediation")] if failed else []),
+            ], memory
+        return ([_fact(event, unit, "dispute.failed_after_mediation")] if failed else []), memory
     if isinstance(event, Dispute.Reopened):
-        memory.agreed = False
+        memory.agreed = memory.concluded = False
         return [], memory
     if isinstance(event, Dispute.FollowUpVisitMade):
         return [
@@ -129,10 +151,16 @@ def petition_facts(event: Any, village: str | None) -> list[Fact]:
 
 
 def incident_facts(event: Any, memory: dict[str, Any] | None) -> tuple[list[Fact], dict[str, Any] | None]:
-    """An incident's state, again after each correction (the latest state of a case counts)."""
+    """An incident's state, again after each correction (the latest state of a case counts).
+
+    An incident is scored by when it occurred, however late it was reported: the report's
+    state holds from the occurrence, a correction's from when it took effect, and both are of
+    the occurrence's year and template version. Recorded when they were (as known on a date
+    follows that); the reporting-upward clock keeps the report's own time."""
     if isinstance(event, Incident.Reported):
         state = {
             "village": event.village,
+            "occurred_at": event.occurred_at.isoformat(),
             "kind": event.kind,
             "markers": list(event.markers),
             "people_involved": event.people_involved,
@@ -148,10 +176,11 @@ def incident_facts(event: Any, memory: dict[str, Any] | None) -> tuple[list[Fact
                 state[name] = getattr(event, name)
     else:
         return [], memory
-    attributes = {k: v for k, v in state.items() if k != "village"}
-    return [
-        _fact(event, state["village"], "incident.state", case_id=str(event.originator_id), **attributes)
-    ], state
+    occurred = datetime.fromisoformat(state["occurred_at"])
+    attributes = {k: v for k, v in state.items() if k not in ("village", "occurred_at")}
+    fact = _fact(event, state["village"], "incident.state", case_id=str(event.originator_id), **attributes)
+    holds_from = occurred if isinstance(event, Incident.Reported) else event.effective_at
+    return [replace(fact, effective_at=holds_from, occurred_at=occurred)], state
 
 
 def shift_facts(event: Any, village: str | None) -> list[Fact]:

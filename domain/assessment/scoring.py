@@ -4,8 +4,16 @@ entries and reviews, and who held the responsible posts — as it stood on a bus
 
 Every point lost names its rule, the template version in force when the fact took effect,
 and the events that caused it. A fact is scored by the version in force at its business
-time (a mid-year change applies from its date); the items, their maxima, the vetoes' review
-and the pay come from the version in force at the as-of date.
+time (a mid-year change applies from its date; an incident's, when it occurred); the items,
+their maxima, the vetoes' review and the pay come from the version in force at the as-of date
+(the year's end, for a date after it).
+
+Two time axes hold for every input: a fact, an entry, a review, an absence and an evaluation
+counts as of a business date once it took effect by then, and as known on a recording date
+once it was recorded by then. What the year is about ends with the year — the facts of the
+year, the periods, the months a post was held — but what is decided about the year often comes
+after it: a veto reviewed in January, an evaluation held after the year, a late correction of
+an incident of the year count from when they took effect, after the year too.
 """
 
 from __future__ import annotations
@@ -66,6 +74,50 @@ class Held:
 class PersonFacts:
     unapproved_absence_days: int = 0
     incompetent_share: float | None = None
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A responsible person's absence from duty, approved or not."""
+
+    person_id: str
+    days: int
+    approved: bool
+    effective_at: datetime
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A democratic evaluation of a responsible person: the share voting 'incompetent'."""
+
+    person_id: str
+    incompetent_share: float
+    effective_at: datetime
+    recorded_at: datetime
+
+
+def person_facts(
+    absences: Iterable[Absence],
+    evaluations: Iterable[Evaluation],
+    as_of: datetime,
+    known_on: datetime | None,
+) -> dict[str, PersonFacts]:
+    """What the pay of each person rests on, as it stood at `as_of` and as known on
+    `known_on`: the unapproved absences that had taken effect, and the latest evaluation — an
+    evaluation held after the year's end counts from when it took effect."""
+    taken = [a for a in absences if a.effective_at <= as_of and _known(a.recorded_at, known_on)]
+    held = sorted(
+        (e for e in evaluations if e.effective_at <= as_of and _known(e.recorded_at, known_on)),
+        key=lambda e: (e.effective_at, e.recorded_at),
+    )
+    latest = {e.person_id: e.incompetent_share for e in held}
+    return {
+        person: PersonFacts(
+            sum(a.days for a in taken if a.person_id == person and not a.approved), latest.get(person)
+        )
+        for person in {a.person_id for a in taken} | set(latest)
+    }
 
 
 @dataclass
@@ -138,7 +190,8 @@ def in_force(versions: list[Adopted], at: datetime, known_on: datetime | None) -
 
 def visible(facts: Iterable[Fact], year: int, as_of: datetime, known_on: datetime | None) -> list[Fact]:
     """The facts of the year as they stood at `as_of`, as known on `known_on`; for a case
-    described by state, only its latest state."""
+    described by state, only its latest state (a correction made after the year, of a case
+    of the year, counts from when it took effect)."""
     seen = [
         f for f in facts if f.year == year and f.effective_at <= as_of and _known(f.recorded_at, known_on)
     ]
@@ -167,7 +220,7 @@ def score(
     template = in_force(versions, moment, known_on)
     if template is None:
         return None
-    counted = visible(facts, year, moment, known_on)
+    counted = visible(facts, year, as_of, known_on)
     used: set[str] = {template.version}
 
     def version_at(at: datetime) -> Template:
@@ -187,7 +240,7 @@ def score(
             }
         )
     total = round(sum(s["score"] for s in sections), 2)
-    vetoes = _vetoes(counted, reviews, version_at, moment, known_on)
+    vetoes = _vetoes(counted, reviews, version_at, as_of, known_on)
     void = any(not v.lifted for v in vetoes)
     passed = not void and total >= template.pay.threshold
     pay = _pay(template, held, people, year, moment, total, passed)
@@ -220,7 +273,7 @@ def _item(
     for rule_index, rule in enumerate(item.rules):
         if rule.shape in (Shape.PER_EVENT, Shape.ZERO_IF):
             for fact in sorted(facts, key=lambda f: f.effective_at):
-                template = version_at(fact.effective_at)
+                template = version_at(fact.occurred)
                 scored = _same_rule(template, item.code, rule_index) or rule
                 if scored.match is None or not scored.match.matches(fact.kind, fact.attributes):
                     continue
@@ -309,18 +362,20 @@ def _missing(rule: Rule, facts: list[Fact], year: int, moment: datetime, version
 
 
 def _vetoes(
-    facts: list[Fact], reviews: list[Review], version_at: Any, moment: datetime, known_on: datetime | None
+    facts: list[Fact], reviews: list[Review], version_at: Any, as_of: datetime, known_on: datetime | None
 ) -> list[VetoHit]:
+    """The vetoes the facts trigger, each with its latest review that had taken effect by
+    `as_of` — a review after the year's end included — and was recorded by `known_on`."""
     hits = []
     for fact in sorted(facts, key=lambda f: f.effective_at):
-        template = version_at(fact.effective_at)
+        template = version_at(fact.occurred)
         for trigger in template.vetoes:
             if trigger.match.matches(fact.kind, fact.attributes):
                 hit = VetoHit(trigger.code, trigger.title, template.version, fact.fact_id)
                 for review in sorted(reviews, key=lambda r: r.effective_at):
                     if (
                         review.fact_id == fact.fact_id
-                        and review.effective_at <= moment
+                        and review.effective_at <= as_of
                         and _known(review.recorded_at, known_on)
                     ):
                         hit.lifted, hit.review = review.lifted, review.reason

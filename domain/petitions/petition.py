@@ -2,7 +2,7 @@
 accepted or not (or objected to), diverted to a legal procedure or answered with a handling
 opinion, reviewed and re-reviewed on request, concluded. An accusation is secret.
 
-Its time limits are the deadline policy's (domain/petition_clocks.py keeps them): a command
+Its time limits are the deadline policy's (service/petitions/clocks.py keeps them): a command
 that depends on one — a request within a window, an objection, an extension — is given the
 moment the window closes or the limit allows, and checks against it."""
 
@@ -87,6 +87,14 @@ class Opinion(StrEnum):
     NOT_SUPPORT = "not_support"
 
 
+class DeliveryMethod(StrEnum):
+    """How a written answer reached the petitioner: their window runs from its receipt (Arts. 35–36)."""
+
+    BY_HAND = "by_hand"  # handed over, the petitioner signing for it
+    BY_POST = "by_post"  # received on the date of the postal receipt (回执)
+    ELECTRONIC = "electronic"  # reached the address or system the petitioner gave
+
+
 class Conclusion(StrEnum):
     OPINION_ACCEPTED = "opinion_accepted"
     REVIEW_ACCEPTED = "review_accepted"
@@ -161,6 +169,7 @@ def _required(value: str, field: str, reason: str) -> str:
 
 
 _OPEN = {"name_representative"}
+_DELIVER = {"deliver_answer"}
 _HEARING = {"start_hearing", "end_hearing"}
 ALLOWED: dict[Status, frozenset[str]] = {
     Status.REGISTERED: frozenset({"route"} | _OPEN),
@@ -169,9 +178,9 @@ ALLOWED: dict[Status, frozenset[str]] = {
     Status.ACCEPTED: frozenset({"divert", "give_opinion", "extend_handling"} | _OPEN | _HEARING),
     Status.NOT_ACCEPTED: frozenset(),
     Status.DIVERTED: frozenset(),
-    Status.OPINION_GIVEN: frozenset({"request_review", "accept_opinion", "conclude"} | _OPEN),
+    Status.OPINION_GIVEN: frozenset({"request_review", "accept_opinion", "conclude"} | _OPEN | _DELIVER),
     Status.REVIEW_REQUESTED: frozenset({"decide_review"} | _OPEN | _HEARING),
-    Status.REVIEWED: frozenset({"request_re_review", "accept_opinion", "conclude"} | _OPEN),
+    Status.REVIEWED: frozenset({"request_re_review", "accept_opinion", "conclude"} | _OPEN | _DELIVER),
     Status.RE_REVIEW_REQUESTED: frozenset({"decide_re_review"} | _OPEN | _HEARING),
     Status.CONCLUDED: frozenset(),
 }
@@ -182,6 +191,9 @@ HEARING_STAGE = {
     Status.RE_REVIEW_REQUESTED: "re_review",
 }
 DURING_HEARING = frozenset({"end_hearing"} | _OPEN)
+ANSWER_OF = {Status.OPINION_GIVEN: "opinion", Status.REVIEWED: "review"}  # the answer a window follows
+WINDOW_FROM_DELIVERY = "delivery"  # the window runs from the answer's receipt (Arts. 35–36)
+WINDOW_FROM_RECORDING = "recorded"  # version 1 answers: it ran from when the answer was recorded
 
 
 class Petition(Aggregate):
@@ -334,18 +346,49 @@ class Petition(Aggregate):
             p.hearings[-1] = {**p.hearings[-1], "ended_at": self.effective_at, "summary": self.summary}
 
     class HandlingOpinionGiven(Event):
-        """The body answered in writing: support, explain or not support, with the facts and the legal basis (Art. 32–34)."""
+        """The body answered in writing: support, explain or not support, with the facts and the legal basis (Art. 32–34). Version 2: the window for a review runs from the answer's receipt (AnswerDelivered); version 1 records opened it when the answer was recorded."""
 
         TOPIC = "fengqiao.petition:HandlingOpinionGiven"
         SECRET = ("facts", "legal_basis")
+        class_version = 2
         outcome: str
         facts: str
         legal_basis: str
         body: str
+        # Where the petitioner's window for a review runs from: "delivery" (its receipt, recorded
+        # by AnswerDelivered); version 1 records say "recorded" (when the answer was recorded).
+        window_from: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["window_from"] = WINDOW_FROM_RECORDING
 
         def apply(self, p: Petition) -> None:
             p._enter(Status.OPINION_GIVEN, self.effective_at)
             p.opinion = _decision(self)
+
+    class AnswerDelivered(Event):
+        """The written answer (the handling opinion or the review decision) reached the petitioner:
+        by hand, by post on the date of the postal receipt, or electronically. The window for a
+        review or re-review runs from its receipt (自收到书面答复之日起, Arts. 35–36)."""
+
+        TOPIC = "fengqiao.petition:AnswerDelivered"
+        SECRET = ("recipient", "reference")
+        answer: str  # "opinion" | "review"
+        method: str
+        recipient: str
+        received_at: datetime
+        reference: str | None  # the postal receipt's or the message's number
+
+        def apply(self, p: Petition) -> None:
+            p.deliveries[self.answer] = {
+                "method": self.method,
+                "recipient": self.recipient,
+                "received_at": self.received_at,
+                "reference": self.reference,
+                "recorded_by": self.actor,
+                "at": self.effective_at,
+            }
 
     class ReviewRequested(Event):
         """The petitioner asked the body above for a review (复查) of the opinion (Art. 35)."""
@@ -359,14 +402,20 @@ class Petition(Aggregate):
             p.review_request = {"grounds": self.grounds, "at": self.effective_at}
 
     class ReviewDecided(Event):
-        """The body above decided the review, with the facts and the legal basis."""
+        """The body above decided the review, with the facts and the legal basis. Version 2: the window for a re-review runs from the decision's receipt (AnswerDelivered); version 1 records opened it when the decision was recorded."""
 
         TOPIC = "fengqiao.petition:ReviewDecided"
         SECRET = ("facts", "legal_basis")
+        class_version = 2
         outcome: str
         facts: str
         legal_basis: str
         body: str
+        window_from: str  # for a re-review, as HandlingOpinionGiven's for a review
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["window_from"] = WINDOW_FROM_RECORDING
 
         def apply(self, p: Petition) -> None:
             p._enter(Status.REVIEWED, self.effective_at)
@@ -462,6 +511,7 @@ class Petition(Aggregate):
         self.re_review: dict[str, Any] | None = None
         self.conclusion: dict[str, Any] | None = None
         self.hearings: list[dict[str, Any]] = []
+        self.deliveries: dict[str, dict[str, Any]] = {}  # answer → how and when the petitioner received it
 
     # -- commands -----------------------------------------------------------
 
@@ -670,7 +720,11 @@ class Petition(Aggregate):
         self._check("give_opinion", stamp, step=True)
         assert self.routed_to is not None
         self.trigger_event(
-            self.HandlingOpinionGiven, **_reasoned(outcome, facts, legal_basis), body=self.routed_to, **stamp
+            self.HandlingOpinionGiven,
+            **_reasoned(outcome, facts, legal_basis),
+            body=self.routed_to,
+            window_from=WINDOW_FROM_DELIVERY,
+            **stamp,
         )
 
     def start_hearing(self, *, body: str, **stamp: Any) -> None:
@@ -689,11 +743,57 @@ class Petition(Aggregate):
             **stamp,
         )
 
-    def request_review(self, *, grounds: str, window_closes: datetime | None, **stamp: Any) -> None:
+    def deliver_answer(
+        self,
+        *,
+        method: DeliveryMethod,
+        recipient: str,
+        received_at: datetime,
+        reference: str | None = None,
+        **stamp: Any,
+    ) -> None:
+        """Records how and when the petitioner received the written answer now awaiting their
+        request: the window for a review or re-review runs from then."""
+        self._check("deliver_answer", stamp, step=True)
+        answer = ANSWER_OF[self.status]
+        if answer in self.deliveries:
+            delivered = self.deliveries[answer]
+            raise TransitionNotAllowed(
+                "deliver_answer",
+                f"{self.status.value}, answer delivered",
+                self.allowed_actions(),
+                f"the written {answer.replace('_', ' ')} was received on "
+                f"{delivered['received_at'].isoformat()} ({delivered['method'].replace('_', ' ')}): "
+                "the window runs from that receipt",
+            )
+        if received_at.tzinfo is None:
+            raise InvalidValue("received_at", "give the time of receipt with its offset")
+        if received_at < self.status_since:
+            raise InvalidValue(
+                "received_at",
+                f"the answer was given on {self.status_since.isoformat()}: it cannot be received before",
+            )
+        if received_at > stamp["effective_at"]:
+            raise InvalidValue("received_at", "record a receipt once it has happened")
+        method = DeliveryMethod(method)
+        self.trigger_event(
+            self.AnswerDelivered,
+            answer=answer,
+            method=method.value,
+            recipient=_required(recipient, "recipient", "name who received the answer"),
+            received_at=received_at,
+            reference=(reference or "").strip() or None,
+            **stamp,
+        )
+
+    def request_review(
+        self, *, grounds: str, window_closes: datetime | None, provisional: bool = False, **stamp: Any
+    ) -> None:
         """`window_closes`: when the window to request a review closes (by the deadline policy);
-        None only when no window is open."""
+        None while it has not begun (the answer's receipt is not recorded); `provisional`: the
+        closing is counted on a year whose holiday notice is not loaded, so it is not final."""
         self._check("request_review", stamp, step=True)
-        self._check_window("request_review", "review", window_closes, stamp)
+        self._check_window("request_review", "review", window_closes, provisional, stamp)
         self.trigger_event(
             self.ReviewRequested,
             grounds=_required(grounds, "grounds", "say what the petitioner disputes"),
@@ -704,11 +804,19 @@ class Petition(Aggregate):
         self, *, outcome: Opinion, facts: str, legal_basis: str, body: str, **stamp: Any
     ) -> None:
         self._check("decide_review", stamp, step=True)
-        self.trigger_event(self.ReviewDecided, **_reasoned(outcome, facts, legal_basis), body=body, **stamp)
+        self.trigger_event(
+            self.ReviewDecided,
+            **_reasoned(outcome, facts, legal_basis),
+            body=body,
+            window_from=WINDOW_FROM_DELIVERY,
+            **stamp,
+        )
 
-    def request_re_review(self, *, grounds: str, window_closes: datetime | None, **stamp: Any) -> None:
+    def request_re_review(
+        self, *, grounds: str, window_closes: datetime | None, provisional: bool = False, **stamp: Any
+    ) -> None:
         self._check("request_re_review", stamp, step=True)
-        self._check_window("request_re_review", "re-review", window_closes, stamp)
+        self._check_window("request_re_review", "re-review", window_closes, provisional, stamp)
         self.trigger_event(
             self.ReReviewRequested,
             grounds=_required(grounds, "grounds", "say what the petitioner disputes"),
@@ -731,12 +839,28 @@ class Petition(Aggregate):
         how = Conclusion.REVIEW_ACCEPTED if reviewed else Conclusion.OPINION_ACCEPTED
         self.trigger_event(self.Concluded, how=how.value, final_outcome=self._last_outcome(), **stamp)
 
-    def conclude(self, *, window_closes: datetime | None, **stamp: Any) -> None:
+    def conclude(self, *, window_closes: datetime | None, provisional: bool = False, **stamp: Any) -> None:
         """Concludes a petition whose window for review or re-review (closing at `window_closes`)
-        closed without a request."""
+        closed without a request — never before the answer's receipt is recorded, nor on a
+        provisional count of the window."""
         self._check("conclude", stamp, step=True)
-        assert window_closes is not None, "a window is open after an answer"
         reviewed = self.status == Status.REVIEWED
+        if window_closes is None:
+            raise TransitionNotAllowed(
+                "conclude",
+                self.status.value,
+                self.allowed_actions(),
+                "the petitioner's receipt of the written answer is not recorded: the window for a "
+                f"{'re-review' if reviewed else 'review'} runs from it (Arts. 35–36); record the delivery",
+            )
+        if provisional:
+            raise TransitionNotAllowed(
+                "conclude",
+                self.status.value,
+                self.allowed_actions(),
+                f"the window's close ({window_closes.isoformat()}) is counted on a year whose holiday "
+                "notice is not loaded: load it, and the window is counted again before anything is concluded",
+            )
         if stamp["effective_at"] < window_closes:
             raise TransitionNotAllowed(
                 "conclude",
@@ -768,10 +892,30 @@ class Petition(Aggregate):
         """The hearing in progress, if one is."""
         return self.hearings[-1] if self.hearings and self.hearings[-1]["ended_at"] is None else None
 
+    @property
+    def window_opened_at(self) -> datetime | None:
+        """When the petitioner's window for a review or re-review began: the receipt of the answer
+        it follows; for an answer recorded by the first releases, when it was recorded. None when
+        no window waits, or while the receipt is not recorded."""
+        answer = ANSWER_OF.get(self.status)
+        if answer is None:
+            return None
+        return self.window_opened(answer)
+
+    def window_opened(self, answer: str) -> datetime | None:
+        """When the window following `answer` ("opinion" or "review") began, if it has."""
+        given = self.opinion if answer == "opinion" else self.review
+        if given is None:
+            return None
+        if answer in self.deliveries:
+            return self.deliveries[answer]["received_at"]  # type: ignore[no-any-return]
+        return given["at"] if given.get("window_from") == WINDOW_FROM_RECORDING else None
+
     def left_status_at(self, status: Status, since: datetime) -> datetime | None:
-        """When the petition left the status it entered at `since`, if it has."""
+        """When the petition left the stay in `status` that `since` falls in (a clock of that stage
+        started then: when the stay began, or for a window when the answer was received), if it has."""
         for entered, left in zip(self.status_log, self.status_log[1:]):
-            if entered["status"] == status and entered["at"] == since:
+            if entered["status"] == status and entered["at"] <= since <= left["at"]:
                 return left["at"]  # type: ignore[no-any-return]
         return None
 
@@ -787,6 +931,8 @@ class Petition(Aggregate):
             allowed.discard("divert")
         if self.extension is not None:
             allowed.discard("extend_handling")
+        if ANSWER_OF.get(self.status) in self.deliveries:
+            allowed.discard("deliver_answer")
         return frozenset(allowed)
 
     def _last_outcome(self) -> str:
@@ -832,16 +978,21 @@ class Petition(Aggregate):
                 f"cannot take effect before the {_what(what)} ({since.isoformat()})",
             )
 
-    def _check_window(self, action: str, what: str, closes: datetime | None, stamp: dict[str, Any]) -> None:
-        assert closes is not None, "a window is open after an answer"
-        if stamp["effective_at"] > closes:
-            raise TransitionNotAllowed(
-                action,
-                self.status.value,
-                self.allowed_actions() - {action},
-                f"the window to request a {what} closed on {closes.isoformat()}, "
-                f"{(closes - self.status_since).days} days after the written answer",
-            )
+    def _check_window(
+        self, action: str, what: str, closes: datetime | None, provisional: bool, stamp: dict[str, Any]
+    ) -> None:
+        """A request is in time before its window begins (the answer's receipt not yet recorded),
+        within it, and after a close counted provisionally (the holiday notice may extend it)."""
+        if closes is None or provisional or stamp["effective_at"] <= closes:
+            return
+        opened = self.window_opened_at or self.status_since
+        raise TransitionNotAllowed(
+            action,
+            self.status.value,
+            self.allowed_actions() - {action},
+            f"the window to request a {what} closed on {closes.isoformat()}, "
+            f"{(closes - opened).days} days after the petitioner received the written answer",
+        )
 
 
 def _what(what: str) -> str:
@@ -857,13 +1008,16 @@ def _reasoned(outcome: Opinion, facts: str, legal_basis: str) -> dict[str, str]:
 
 
 def _decision(event: Any) -> dict[str, Any]:
-    return {
+    decided = {
         "outcome": event.outcome,
         "facts": event.facts,
         "legal_basis": event.legal_basis,
         "body": event.body,
         "at": event.effective_at,
     }
+    if hasattr(event, "window_from"):
+        decided["window_from"] = event.window_from
+    return decided
 
 
 # -- secrecy of an accusation -----------------------------------------------------------------
@@ -911,6 +1065,7 @@ EVENT_CLASSES = (
     Petition.HearingStarted,
     Petition.HearingEnded,
     Petition.HandlingOpinionGiven,
+    Petition.AnswerDelivered,
     Petition.ReviewRequested,
     Petition.ReviewDecided,
     Petition.ReReviewRequested,

@@ -5,8 +5,10 @@ be explained.
 Days are local days (China Standard Time, UTC+8, no daylight saving). A limit counted in
 days runs from the day after the start and ends at the end of its last day; a calendar-day
 limit whose last day is not a working day runs to the end of the next working day (the
-usual rule for statutory periods). Years the calendar does not know count weekends only,
-and the explanation says so.
+usual rule for statutory periods). A year whose holiday notice is not loaded counts its
+statutory holidays (`domain.time.holidays`, fixed by the national regulation) and weekends,
+provisionally: the notice may add bridging days off and make-up working days, so what is
+counted there is marked provisional and recounted when the year is loaded.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
+
+from domain.time.holidays import statutory_holidays
 
 CHINA = timezone(timedelta(hours=8), "CST")
 LOCAL = CHINA  # the nodes' local time: every node of the jurisdiction keeps China's time
@@ -58,12 +62,13 @@ class CalendarYear:
 @dataclass(frozen=True)
 class Skipped:
     day: date
-    why: str  # "weekend", "holiday", "weekend (calendar for 2027 not loaded)"
+    why: str  # "weekend", "holiday", "weekend (calendar for 2027 not loaded)", "New Year's Day (provisional …)"
 
 
 @dataclass(frozen=True)
 class Reckoning:
-    """A due time and how it was reached."""
+    """A due time and how it was reached. `unknown_years`: the years counted without their
+    holiday notice, by the statutory holidays and weekends alone — provisionally."""
 
     start: datetime
     amount: int
@@ -72,6 +77,11 @@ class Reckoning:
     skipped: tuple[Skipped, ...] = ()
     rolled_forward: bool = False
     unknown_years: tuple[int, ...] = ()
+    last_day: date | None = None  # the period's last day, before it moved off rest days
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.unknown_years)
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,8 @@ class BusinessCalendar:
                 return None
             if day in known.holidays:
                 return "holiday"
+        elif (festival := statutory_holidays(day.year).get(day)) is not None:
+            return f"{festival} (provisional: calendar for {day.year} not loaded)"
         if day.weekday() >= 5:
             return "weekend" if known is not None else f"weekend (calendar for {day.year} not loaded)"
         return None
@@ -118,14 +130,14 @@ class BusinessCalendar:
                 counted += 1
             else:
                 skipped.append(Skipped(day, why))
-        rolled = False
+        rolled, last = False, day
         if unit == Unit.CALENDAR_DAYS:
             while (why := self.why_not_working(day)) is not None and amount > 0:
                 skipped.append(Skipped(day, why))
                 day += timedelta(days=1)
                 rolled = True
         unknown = sorted({d.year for d in _days(first, day)} - set(self.years))
-        return Reckoning(start, amount, unit, end_of(day), tuple(skipped), rolled, tuple(unknown))
+        return Reckoning(start, amount, unit, end_of(day), tuple(skipped), rolled, tuple(unknown), last)
 
 
 LOOKAHEAD = timedelta(days=92)  # a quarter: the longest ordinary limits (60 days and an extension) fit
@@ -133,16 +145,18 @@ LOOKAHEAD = timedelta(days=92)  # a quarter: the longest ordinary limits (60 day
 
 def running_out(calendar: BusinessCalendar, today: date, ahead: timedelta = LOOKAHEAD) -> str | None:
     """A warning for operators when a year the calendar does not know begins within `ahead` of
-    `today` (or has begun): limits running into it would skip weekends only, not its holidays."""
+    `today` (or has begun): limits running into it count its statutory holidays and weekends
+    only, provisionally, not its bridging days off and make-up working days."""
     missing = [y for y in range(today.year, (today + ahead).year + 1) if y not in calendar.years]
     if not missing:
         return None
     year = missing[0]
     when = "now" if year == today.year else f"from {date(year, 1, 1).isoformat()}"
     return (
-        f"no {calendar.region} calendar for {year} is loaded: limits counted {when} skip weekends only, "
-        f"not {year}'s holidays and make-up working days. Load it (a file in the calendar folder, "
-        f"read at the next start) and the open clocks running into {year} are counted again."
+        f"no {calendar.region} calendar for {year} is loaded: limits counted {when} skip weekends and "
+        f"the statutory holidays only, provisionally, not {year}'s bridging days off and make-up working "
+        f"days; no petition is concluded and no request refused on such a count. Load it (a file in the "
+        f"calendar folder, read at the next start) and the open clocks running into {year} are counted again."
     )
 
 

@@ -40,16 +40,18 @@ class ClockState:
     skipped: list[dict[str, str]]
     rolled_forward: bool
     unknown_years: list[int]
-    status: str = "running"  # running | paused | stopped | missed
+    status: str = "running"  # running | paused | held | stopped | missed
     paused_at: datetime | None = None
     pauses: list[dict[str, Any]] = field(default_factory=list)
     extensions: list[dict[str, Any]] = field(default_factory=list)
+    extension_counts: list[dict[str, Any]] = field(default_factory=list)  # how each extended period counted
     recomputations: list[dict[str, Any]] = field(default_factory=list)
     reminders_sent: list[dict[str, Any]] = field(default_factory=list)
     outcome: str | None = None
     ended_at: datetime | None = None
     settled: str | None = None  # what finally answered a missed deadline
     settled_at: datetime | None = None
+    held: str | None = None  # why the due time's consequence waited for a calendar
 
     @property
     def overdue(self) -> bool:
@@ -57,7 +59,12 @@ class ClockState:
 
     @property
     def open(self) -> bool:
-        return self.status in ("running", "paused")
+        return self.status in ("running", "paused", "held")
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the count reaches into a year whose holiday notice is not loaded."""
+        return bool(self.unknown_years)
 
     def reminder_at(self, fraction: float) -> datetime:
         """When the reminder at `fraction` of the rule's period comes, as the clock now stands."""
@@ -70,19 +77,28 @@ class ClockState:
 
 
 def reckon_due(clock: ClockState, calendar: BusinessCalendar) -> tuple[Reckoning, datetime]:
-    """The clock's due time on a calendar: the rule from its start, then its extension counted
-    on from there, the days of its pauses not counted by either (a limit in hours moves by the
-    pauses' length instead). The reckoning returned is the rule's alone, as the clock started."""
+    """The clock's due time on a calendar (see `reckon_period`). The reckoning returned first is
+    the rule's alone, as the clock started."""
     rule = Rule.from_data(clock.rule)
-    base = calendar.reckon(clock.started_at, rule.amount, rule.unit)
+    return calendar.reckon(clock.started_at, rule.amount, rule.unit), reckon_period(clock, calendar).due
+
+
+def reckon_period(clock: ClockState, calendar: BusinessCalendar) -> Reckoning:
+    """The whole period the clock now counts: the rule and its extension in the rule's unit as
+    one period from the start (60 + 30 days from acceptance, Art. 34), so only the last day of
+    the whole moves off a rest day; the days of its pauses not counted (a limit in hours moves
+    by the pauses' length instead). An extension in another unit is counted on from there."""
+    rule = Rule.from_data(clock.rule)
     paused = paused_days(clock.pauses)
+    same = [e for e in clock.extensions if Unit(e["unit"]) == rule.unit]
+    other = [e for e in clock.extensions if Unit(e["unit"]) != rule.unit]
+    amount = rule.amount + sum(int(e["amount"]) for e in same)
+    whole = calendar.reckon(clock.started_at, amount, rule.unit, paused)
     if rule.unit in CLOCK_UNITS:
-        due = base.due + sum((p["to"] - p["from"] for p in clock.pauses), timedelta())
-    else:
-        due = calendar.reckon(clock.started_at, rule.amount, rule.unit, paused).due
-    for extension in clock.extensions:
-        due = calendar.reckon(due, extension["amount"], Unit(extension["unit"]), paused).due
-    return base, due
+        whole = replace(whole, due=whole.due + sum((p["to"] - p["from"] for p in clock.pauses), timedelta()))
+    for extension in other:
+        whole = calendar.reckon(whole.due, extension["amount"], Unit(extension["unit"]), paused)
+    return whole
 
 
 def _counted(reckoning: Reckoning) -> dict[str, Any]:
@@ -225,9 +241,13 @@ class CaseClocks(Aggregate):
             clock.reminders_at = _reminders(clock)
 
     class ClockExtended(Event):
-        """The time limit was extended, with approval and a reason."""
+        """The time limit was extended, with approval and a reason. Version 2 counts the limit and
+        its extension as one period from the start and says how that period counted (its days
+        skipped, its last day and whether that moved off a rest day); version 1 records counted
+        the extension on from the limit's due time, after its last day had moved off rest days."""
 
         TOPIC = "fengqiao.clocks:ClockExtended"
+        class_version = 2
         key: str
         amount: int
         unit: str
@@ -235,6 +255,16 @@ class CaseClocks(Aggregate):
         approved_by: str
         previous_due_at: datetime
         due_at: datetime
+        counted: str  # "one_period" (v2) or "from_previous_due" (v1 records)
+        skipped: list[dict[str, str]] | None
+        rolled_forward: bool | None
+        unknown_years: list[int] | None
+        last_day: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["counted"] = "from_previous_due"
+            state["skipped"] = state["rolled_forward"] = state["unknown_years"] = state["last_day"] = None
 
         def apply(self, c: CaseClocks) -> None:
             clock = c.clocks[self.key]
@@ -245,6 +275,15 @@ class CaseClocks(Aggregate):
                     "reason": self.reason,
                     "approved_by": self.approved_by,
                     "at": self.effective_at,
+                }
+            )
+            clock.extension_counts.append(
+                {
+                    "counted": self.counted,
+                    "skipped": self.skipped,
+                    "rolled_forward": self.rolled_forward,
+                    "unknown_years": self.unknown_years,
+                    "last_day": self.last_day,
                 }
             )
             clock.due_at = self.due_at
@@ -287,6 +326,8 @@ class CaseClocks(Aggregate):
             )
             clock.calendar_version, clock.due_at = self.calendar_version, self.due_at
             clock.policy_version, clock.rule = self.policy_version, self.rule
+            if clock.status == "held":
+                clock.status = "running"  # counted again: what follows is decided on the new count
             if self.skipped is not None:
                 clock.skipped = list(self.skipped)
             if self.rolled_forward is not None:
@@ -294,6 +335,20 @@ class CaseClocks(Aggregate):
             if self.unknown_years is not None:
                 clock.unknown_years = list(self.unknown_years)
             clock.reminders_at = _reminders(clock)
+
+    class DueTimeHeld(Event):
+        """The due time came on a provisional count (a year whose holiday notice is not loaded):
+        what would follow — concluding a petitioner's case — waits until the year is loaded and
+        the clock counted again, since the notice may give more days."""
+
+        TOPIC = "fengqiao.clocks:DueTimeHeld"
+        key: str
+        due_at: datetime
+        reason: str
+
+        def apply(self, c: CaseClocks) -> None:
+            clock = c.clocks[self.key]
+            clock.status, clock.held = "held", self.reason
 
     class DeadlineMissed(Event):
         """The due time passed with the clock still running; says what followed."""
@@ -429,7 +484,10 @@ class CaseClocks(Aggregate):
             raise InvalidValue("amount", "an extension adds some time")
         if not reason.strip():
             raise InvalidValue("reason", "the reason is told to the petitioner")
-        due = calendar.reckon(clock.due_at, amount, unit).due
+        extended = replace(
+            clock, extensions=[*clock.extensions, {"amount": amount, "unit": Unit(unit).value}]
+        )
+        whole = reckon_period(extended, calendar)
         self.trigger_event(
             self.ClockExtended,
             key=key,
@@ -438,7 +496,10 @@ class CaseClocks(Aggregate):
             reason=reason.strip(),
             approved_by=approved_by,
             previous_due_at=clock.due_at,
-            due_at=due,
+            due_at=whole.due,
+            counted="one_period",
+            **_counted(whole),
+            last_day=whole.last_day.isoformat() if whole.last_day else None,
             **stamp,
         )
 
@@ -472,6 +533,13 @@ class CaseClocks(Aggregate):
             **_counted(base),
             **stamp,
         )
+        return True
+
+    def hold(self, *, key: str, reason: str, **stamp: Any) -> bool:
+        clock = self.clocks.get(key)
+        if clock is None or clock.status != "running":
+            return False
+        self.trigger_event(self.DueTimeHeld, key=key, due_at=clock.due_at, reason=reason, **stamp)
         return True
 
     def miss(self, *, key: str, consequence: str, **stamp: Any) -> bool:
@@ -526,6 +594,7 @@ EVENT_CLASSES = (
     CaseClocks.ClockResumed,
     CaseClocks.ClockExtended,
     CaseClocks.DueDateRecomputed,
+    CaseClocks.DueTimeHeld,
     CaseClocks.DeadlineMissed,
     CaseClocks.MissedDeadlineSettled,
     CaseClocks.ClockStopped,

@@ -48,6 +48,15 @@ CLOCKS: dict[str, str] = {
 }
 
 
+# What may pause a clock, and the clocks it may pause: a hearing (听证) held while a petition's
+# decision is pending. Whether it does is each rule's `paused_by`, from the article that governs
+# the limit (Art. 36: hearing time is not counted in the re-review limit; Arts. 34 and 35 make no
+# such exception for handling and review).
+PAUSES: dict[str, frozenset[str]] = {
+    "hearing": frozenset({"petition.handling", "petition.review_decision", "petition.re_review_decision"}),
+}
+
+
 @dataclass(frozen=True)
 class Rule:
     clock: str
@@ -55,6 +64,16 @@ class Rule:
     unit: Unit
     when: Mapping[str, str] = field(default_factory=dict)
     reminders: tuple[float, ...] = (0.5, 0.8)
+    # What pauses the clock (names of PAUSES). None: the rule does not say — a rule of a policy
+    # version adopted before rules said so, whose hearings paused the limit of their own stage.
+    paused_by: tuple[str, ...] | None = None
+    basis: str = ""  # the article or local rule the limit comes from, cited in the explanation
+
+    def pauses_for(self, what: str) -> bool:
+        """Whether `what` (a hearing) pauses this rule's clock."""
+        if self.paused_by is None:
+            return self.clock in PAUSES.get(what, frozenset())
+        return what in self.paused_by
 
     def matches(self, attributes: Mapping[str, str]) -> bool:
         return all(attributes.get(k) == v for k, v in self.when.items())
@@ -70,6 +89,8 @@ class Rule:
             "unit": self.unit.value,
             "when": dict(self.when),
             "reminders": list(self.reminders),
+            **({} if self.paused_by is None else {"paused_by": list(self.paused_by)}),
+            **({"basis": self.basis} if self.basis else {}),
         }
 
     @classmethod
@@ -80,6 +101,8 @@ class Rule:
             Unit(data["unit"]),
             dict(data.get("when", {})),
             tuple(float(r) for r in data.get("reminders", (0.5, 0.8))),
+            None if data.get("paused_by") is None else tuple(data["paused_by"]),
+            str(data.get("basis", "")),
         )
 
 
@@ -108,6 +131,13 @@ def check_rules(rules: list[Rule]) -> list[str]:
             problems.append(f"rule #{i}: amount must not be negative")
         if any(not 0 < r < 1 for r in rule.reminders):
             problems.append(f"rule #{i}: reminders are fractions of the period, between 0 and 1")
+        for what in rule.paused_by or ():
+            if what not in PAUSES:
+                problems.append(f"rule #{i}: unknown pause {what!r}; known: {', '.join(PAUSES)}")
+            elif rule.clock not in PAUSES[what]:
+                problems.append(
+                    f"rule #{i}: a {what} cannot pause {rule.clock}; it may pause {', '.join(sorted(PAUSES[what]))}"
+                )
         key = (rule.clock, tuple(sorted(rule.when.items())))
         if key in seen:
             problems.append(f"rule #{i}: a second rule for {rule.describe()}")

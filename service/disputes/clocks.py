@@ -20,6 +20,7 @@ from uuid import UUID
 
 from domain.directory.access import Right
 from domain.disputes.dispute import ONGOING, AgreementForm, Dispute, Level, Severity, Status
+from service.kinds import DISPUTE
 from service.timekeeping import CaseTime, ClockPlan, departures, keep_in_step
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from service.disputes.desk import DisputeDesk
     from service.store import CaseStore
 
-KIND = "dispute"
+KIND = DISPUTE
 LADDER = {"dispute.grid": Level.GRID, "dispute.village": Level.VILLAGE}
 LEVEL_CLOCKS = {f"dispute.{level.value}" for level in Level}
 ACTING = frozenset({Right.MEDIATE, Right.ACCEPT_DISPUTE})  # who is reminded

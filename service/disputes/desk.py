@@ -26,6 +26,7 @@ from domain.disputes.dispute import (
 from domain.errors import InvalidValue
 from domain.time.clocks import CaseClocks, ClockState, clocks_id
 from domain.time.policy import Rule
+from service.kinds import DISPUTE
 from service.store import NO_META, CommandMeta, Stamp
 
 if TYPE_CHECKING:
@@ -315,7 +316,7 @@ class DisputeDesk:
         def decide(d: Dispute, stamp: Stamp) -> bool | list[Any]:
             if d.level != from_level or "escalate" not in d.allowed_actions():
                 return False
-            clocks = self.cb.load(CaseClocks, clocks_id("dispute", dispute_id), "clocks")
+            clocks = self.cb.load(CaseClocks, clocks_id(DISPUTE, dispute_id), "clocks")
             rule = Rule.from_data(clock.rule)
             d.escalate(
                 reason=f"not resolved at {from_level.value} level within {_human(rule)}",

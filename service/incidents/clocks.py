@@ -10,7 +10,9 @@ found late would otherwise start with its deadline already passed.
 It stops, met, when the incident is first reported upward by its due time. When the due time
 passes first, it is recorded missed — "not reported upward in time" — which the township's
 veto and safety scoring read. A first upward report recorded after the due time (the clock's
-worker was behind) is recorded missed too: what counts is when the report took effect.
+worker was behind) is recorded missed too: what counts is when the report took effect. Once
+the incident is reported upward, however late, the missed deadline is settled by that report
+(to which level, when): it stays missed in the record, and leaves the overdue lists.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from uuid import UUID
 from domain.directory.access import Right
 from domain.incidents.incident import Incident
 from domain.time.clocks import ClockState
+from service.kinds import INCIDENT
 from service.timekeeping import CaseTime, ClockPlan, keep_in_step
 
 if TYPE_CHECKING:
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
     from service.incidents.desk import IncidentDesk
     from service.store import CaseStore
 
-KIND = "incident"
+KIND = INCIDENT
 REPORT_UPWARD = "incident.report_upward"
 MISSED = "not reported upward in time"
 HANDLING = frozenset({Right.HANDLE_INCIDENT})  # who is reminded
@@ -53,7 +56,9 @@ class IncidentClocks:
 
     def sync(self, incident_id: UUID, episode: int) -> CaseTime:
         """The clock is started (even when the first sync comes after the upward report, so
-        that a late report is still judged), then settled once the incident was reported up."""
+        that a late report is still judged), then settled once the incident was reported up:
+        stopped met, or — when it was missed — missed and settled by the late report. Until
+        that report a missed clock keeps the case's time going (the workflow waits for it)."""
         incident = self.incidents.get(None, incident_id)
         time = keep_in_step(
             self.deadlines,
@@ -67,12 +72,15 @@ class IncidentClocks:
         )
         first = first_report_upward(incident)
         if first is None:
-            return time
+            # a missed deadline waits for the report that settles it: the case's time goes on
+            missed = self.deadlines.clocks(KIND, incident_id)
+            waiting = bool(missed and missed.overdue())
+            return CaseTime(time.version, time.ended and not waiting, time.clocks)
+        level = incident.reported_to[0]["level"]
         for clock in time.clocks:
             if first > clock.due_at:
                 self._miss(incident_id, clock)
             else:
-                level = incident.reported_to[0]["level"]
                 self.deadlines.stop(
                     KIND,
                     incident_id,
@@ -80,6 +88,16 @@ class IncidentClocks:
                     at=max(first, clock.started_at),
                     outcome=f"met: reported upward to the {level} at {first.isoformat()}",
                 )
+        missed = self.deadlines.clocks(KIND, incident_id)
+        for clock in missed.overdue() if missed else []:
+            late = ", after the due time" if first > clock.due_at else ""
+            self.deadlines.settle(
+                KIND,
+                incident_id,
+                key=clock.key,
+                at=max(first, clock.ended_at or clock.due_at),
+                outcome=f"reported upward to the {level} at {first.isoformat()}{late}",
+            )
         return CaseTime(incident.version, True, [])
 
     def due(self, incident_id: UUID, episode: int, key: str, fraction: float | None) -> CaseTime:

@@ -8,6 +8,10 @@
   every checkpoint is signed or recorded missed, or when the shift is closed.
 
 The reminders of both go to the shift's leader. The rules' lengths come from the policy.
+
+A missed start is settled by what finally happened: the shift opened late (when it opened), or
+it ended missed, closed or called off (when it ended) — it stays missed in the record, and
+leaves the overdue lists, since nothing is left to do about it.
 """
 
 from __future__ import annotations
@@ -94,6 +98,7 @@ class ShiftClocks:
             ),
         )
         settled = [c for c in time.clocks if c.clock == START and self._settle_start(shift, c)]
+        self._settle_missed_start(shift)
         if not settled:
             return time
         running = [c for c in time.clocks if c not in settled]
@@ -142,6 +147,25 @@ class ShiftClocks:
                 outcome=f"met: the shift opened at {shift.started_at.isoformat()}",
             )
         return True
+
+    def _settle_missed_start(self, shift: Shift) -> None:
+        """Settles a missed start once the shift opened (late) or ended: what finally happened."""
+        found = self.deadlines.clocks(KIND, shift.id)
+        for clock in found.overdue() if found else []:
+            if clock.clock != START:
+                continue
+            if shift.started_at is not None:
+                at, outcome = shift.started_at, f"the shift opened late, at {shift.started_at.isoformat()}"
+            elif shift.status in ENDED and shift.ended_at is not None:
+                at, outcome = (
+                    shift.ended_at,
+                    f"ended: the shift was {shift.status.value} ({shift.end_reason})",
+                )
+            else:
+                continue
+            self.deadlines.settle(
+                KIND, shift.id, key=clock.key, at=max(at, clock.ended_at or clock.due_at), outcome=outcome
+            )
 
     def _remind_leader(self, shift_id: UUID, clock: ClockState, fraction: float) -> None:
         leader = self.patrols.shift(None, shift_id).leader

@@ -17,6 +17,7 @@ from domain.errors import AccessDenied, CaseNotFound, InvalidValue, StaleVersion
 from domain.incidents.incident import Hazard, Incident, Kind, Marker, Offence, OriginKind
 from domain.patrols.patrol import CadenceLevel, FindingKind, MissTrigger, Route, Shift, ShiftStatus
 from domain.time.clocks import CaseClocks, ClockState, clocks_id
+from service.kinds import PATROL_SHIFT
 from service.store import NO_META, CommandMeta, Stamp
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from service.patrols.schedules import PatrolSchedules
     from service.store import CaseStore
 
-SHIFT_CLOCKS = "patrol_shift"  # the case kind of a shift's clocks
+SHIFT_CLOCKS = PATROL_SHIFT  # the case kind of a shift's clocks
 ROUTE_NODE_KINDS = frozenset({NodeKind.VILLAGE, NodeKind.TOWNSHIP})
 ROUTE_RIGHTS = (Right.MANAGE_ROUTES, Right.LEAD_PATROL)
 PATROL_POSTS = frozenset(p for p, rights in RIGHTS.items() if Right.PATROL in rights)

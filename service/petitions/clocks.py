@@ -3,8 +3,10 @@ Arts. 22, 23, 34–36) as clocks that run given what is true of the petition, an
 when one passes. The workflow asks (`sync`) after every change and at every due time (`due`);
 both answer with the clocks now running, so the workflow holds no rules of its own.
 
-Each clock starts when the petition entered the status it belongs to, at the node whose
-people act on it (they and the node above are reminded):
+Each clock starts when the petition entered the status it belongs to — the petitioner's
+windows when they received the written answer (Arts. 35–36: 自收到书面答复之日起; none runs
+before its receipt is recorded) — at the node whose people act on it (they and the node above
+are reminded):
 
 | status              | clock                       | node                 | when it passes           |
 |---------------------|-----------------------------|----------------------|--------------------------|
@@ -17,8 +19,9 @@ people act on it (they and the node above are reminded):
 | reviewed            | petition.re_review_request  | the node it concerns | concluded by the system  |
 | re-review requested | petition.re_review_decision | the re-reviewing body| overdue                  |
 
-A hearing pauses the decision clock of its stage (hearing time is not counted, Art. 36); the
-one extension of handling extends the handling clock (Art. 34). Both are applied in the order
+A hearing pauses the decision clock of its stage where the clock's rule says so (`paused_by`
+in the policy: by default only the re-review limit, whose article does not count hearing time,
+Art. 36); the one extension of handling extends the handling clock (Art. 34). Both are applied in the order
 they happened, idempotently, from what the petition records. A stage the petition left only
 after its due time is recorded as missed, not met, even when the workflow learns of both at once.
 """
@@ -49,6 +52,7 @@ from service.petitions.terms import (
     attributes,
     extension_rule,
     recorded,
+    window_start,
 )
 from service.timekeeping import CaseTime, ClockPlan, departures, keep_in_step, start_planned
 
@@ -91,6 +95,14 @@ def _why_stopped(p: Petition, clock: ClockState) -> str:
             return "ended: the petitioner accepted the answer"
         return f"window closed: no {WINDOWS[clock.clock][1]} requested; the petition is concluded"
     return MET.get(clock.clock, f"no longer applies: the petition is {p.status.value.replace('_', ' ')}")
+
+
+def _held(clock: ClockState) -> str:
+    years = ", ".join(map(str, clock.unknown_years))
+    return (
+        f"the petition is not concluded until the holiday notice for {years} is loaded and the window "
+        "counted again (the notice may give the petitioner more days)"
+    )
 
 
 class PetitionClocks:
@@ -136,6 +148,8 @@ class PetitionClocks:
         if clock is not None and unchanged and key in {plan.key for plan in self.required_clocks(p)}:
             if fraction is not None:
                 self._remind(p, clock, fraction)
+            elif clock.clock in WINDOWS and clock.provisional:
+                self.deadlines.hold(KIND, petition_id, key=key, reason=_held(clock), at=clock.due_at)
             elif clock.clock in WINDOWS:
                 self.petitions.conclude_after_window(petition_id, clock=clock)
             elif clock.clock == OBJECTION:
@@ -151,10 +165,12 @@ class PetitionClocks:
     def required_clocks(self, p: Petition) -> list[ClockPlan]:
         if p.status in ENDED:
             return []
-        return [
-            ClockPlan(clock, self.node_of(p, clock), attributes(p), p.status_since)
-            for clock in CLOCKS_OF[p.status]
-        ]
+        plans = []
+        for clock in CLOCKS_OF[p.status]:
+            since = window_start(p, clock) if clock in WINDOWS else p.status_since
+            if since is not None:  # a window waits for the answer's receipt
+                plans.append(ClockPlan(clock, self.node_of(p, clock), attributes(p), since))
+        return plans
 
     def node_of(self, p: Petition, clock: str) -> str:
         """Where the people who act on the clock are: the node the petition concerns for routing
@@ -297,8 +313,9 @@ def _left_at(p: Petition, clock: ClockState) -> datetime | None:
 def _counting_steps(p: Petition, clock: ClockState, left: datetime | None) -> list[tuple[datetime, int, int]]:
     """The hearings and the extension that count on this clock, as (moment, step, hearing)."""
     steps = []
+    paused = Rule.from_data(clock.rule).pauses_for("hearing")  # the policy says, by the limit's article
     for i, held in enumerate(p.hearings):
-        if PAUSED_BY[held["stage"]] != clock.clock or held["started_at"] < clock.started_at:
+        if not paused or PAUSED_BY[held["stage"]] != clock.clock or held["started_at"] < clock.started_at:
             continue
         if left is not None and held["started_at"] > left:
             continue

@@ -25,6 +25,7 @@ from domain.petitions.petition import (
     LEVEL_OF_NODE,
     AcceptanceDecision,
     Channel,
+    DeliveryMethod,
     LegalProcedure,
     Level,
     Opinion,
@@ -39,7 +40,16 @@ from domain.petitions.petition import (
 from domain.petitions.petitioner import Petitioner, petitioner_id
 from domain.receipts import CommandReceipt
 from domain.time.clocks import CaseClocks, ClockState, clocks_id
-from service.petitions.terms import KIND, WINDOWS, extension_rule, key_of, planned_due, recorded
+from service.petitions.terms import (
+    KIND,
+    WINDOW_ANSWER,
+    WINDOWS,
+    extension_rule,
+    key_of,
+    planned_count,
+    planned_due,
+    recorded,
+)
 from service.store import MAX_ATTEMPTS, NO_META, CommandMeta, Stamp
 
 if TYPE_CHECKING:
@@ -56,6 +66,7 @@ RIGHT_FOR: dict[str, Right] = {
     "divert": Right.HANDLE_PETITION,
     "extend_handling": Right.APPROVE_EXTENSION,
     "give_opinion": Right.DECIDE_PETITION,
+    "deliver_answer": Right.HANDLE_PETITION,
     "request_review": Right.HANDLE_PETITION,
     "decide_review": Right.DECIDE_PETITION,
     "request_re_review": Right.HANDLE_PETITION,
@@ -71,6 +82,7 @@ AT_HOME = frozenset({"name_representative", "route", "request_review", "request_
 AT_REVIEWING_BODY = "decide_review"
 AT_RE_REVIEWING_BODY = "decide_re_review"
 AT_DECIDING_BODY = frozenset({"start_hearing", "end_hearing"})  # whichever body's decision is pending
+AT_ANSWERING_BODY = "deliver_answer"  # the body whose written answer the petitioner receives
 REGISTER = "register_petition"
 
 
@@ -252,6 +264,29 @@ class PetitionDesk:
             lambda p, s: p.give_opinion(outcome=outcome, facts=facts, legal_basis=legal_basis, **s),
         )
 
+    def deliver_answer(
+        self,
+        actor: str,
+        petition_id: UUID,
+        *,
+        method: DeliveryMethod,
+        recipient: str,
+        received_at: datetime,
+        reference: str | None = None,
+        meta: CommandMeta = NO_META,
+    ) -> Petition:
+        """Records how and when the petitioner received the written opinion or review decision:
+        their window for a review or re-review runs from then (Arts. 35–36)."""
+        return self._act(
+            actor,
+            petition_id,
+            "deliver_answer",
+            meta,
+            lambda p, s: p.deliver_answer(
+                method=method, recipient=recipient, received_at=received_at, reference=reference, **s
+            ),
+        )
+
     def request_review(
         self, actor: str, petition_id: UUID, *, grounds: str, meta: CommandMeta = NO_META
     ) -> Petition:
@@ -260,7 +295,7 @@ class PetitionDesk:
             petition_id,
             "request_review",
             meta,
-            lambda p, s: p.request_review(grounds=grounds, window_closes=self.window_closes(p), **s),
+            lambda p, s: p.request_review(grounds=grounds, **self._window(p), **s),
         )
 
     def decide_review(
@@ -291,7 +326,7 @@ class PetitionDesk:
             petition_id,
             "request_re_review",
             meta,
-            lambda p, s: p.request_re_review(grounds=grounds, window_closes=self.window_closes(p), **s),
+            lambda p, s: p.request_re_review(grounds=grounds, **self._window(p), **s),
         )
 
     def decide_re_review(
@@ -325,7 +360,7 @@ class PetitionDesk:
         """Concludes a petition whose window for review or re-review closed without a request."""
 
         def decide(p: Petition, s: Stamp) -> list[Petitioner]:
-            p.conclude(window_closes=self.window_closes(p), **s)
+            p.conclude(**self._window(p), **s)
             return self._concluded(p, s)
 
         return self._act(actor, petition_id, "conclude", meta, decide)
@@ -358,8 +393,9 @@ class PetitionDesk:
         def decide(p: Petition, stamp: Stamp) -> bool | list[Any]:
             if (
                 p.status != waiting
-                or p.status_since != clock.started_at
+                or p.window_opened_at != clock.started_at
                 or "conclude" not in p.allowed_actions()
+                or clock.provisional
             ):
                 return False
             clocks = self.cb.load(CaseClocks, clocks_id(KIND, petition_id), "clocks")
@@ -422,25 +458,33 @@ class PetitionDesk:
 
     def window_closes(self, petition: Petition) -> datetime | None:
         """When the petitioner's window for a review (after the opinion) or a re-review (after the
-        review decision) closes; None when no window is open."""
+        review decision) closes; None when no window is open, or before the answer's receipt."""
+        return self._window(petition)["window_closes"]
+
+    def _window(self, petition: Petition) -> dict[str, Any]:
+        """The open window's close and whether it is counted provisionally, as the commands take them."""
         for clock, (waiting, _) in WINDOWS.items():
-            if petition.status == waiting:
-                return planned_due(self.deadlines, clock, petition, petition.status_since)
-        return None
+            opened = petition.window_opened(WINDOW_ANSWER[clock])
+            if petition.status == waiting and opened is not None:
+                closes, provisional = planned_count(self.deadlines, clock, petition, opened)
+                return {"window_closes": closes, "provisional": provisional}
+        return {"window_closes": None, "provisional": False}
 
     def windows(self, petition: Petition) -> dict[str, datetime | None]:
         """When each of the petition's windows for review and re-review closes (or closed); None
-        before it opens, or when no policy has a rule for it (a reading never fails for that)."""
+        before it opens (the answer not yet given or its receipt not recorded), or when no policy
+        has a rule for it (a reading never fails for that)."""
 
-        def closes(clock: str, answer: dict[str, Any] | None) -> datetime | None:
+        def closes(clock: str) -> datetime | None:
+            opened = petition.window_opened(WINDOW_ANSWER[clock])
             try:
-                return planned_due(self.deadlines, clock, petition, answer["at"]) if answer else None
+                return planned_due(self.deadlines, clock, petition, opened) if opened else None
             except NoRule:
                 return None
 
         return {
-            "review_window_closes": closes("petition.review_request", petition.opinion),
-            "re_review_window_closes": closes("petition.re_review_request", petition.review),
+            "review_window_closes": closes("petition.review_request"),
+            "re_review_window_closes": closes("petition.re_review_request"),
         }
 
     def clocks(self, petition: Petition) -> list[ClockState]:
@@ -479,6 +523,9 @@ class PetitionDesk:
             return self.re_reviewing_body(petition)
         if action in AT_DECIDING_BODY:
             return self.deciding_body(petition)
+        if action == AT_ANSWERING_BODY:
+            answer = petition.review if petition.status == Status.REVIEWED else petition.opinion
+            return str(answer["body"]) if answer else self.handling_body(petition)
         return self.handling_body(petition)
 
     # -- machinery ----------------------------------------------------------------

@@ -13,12 +13,13 @@ from domain.petitions.petition import Petition, Status
 from domain.time.calendar import DEFAULT_CALENDAR
 from domain.time.clocks import ClockState
 from domain.time.policy import Rule
+from service.kinds import PETITION
 from service.timekeeping import ClockPlan
 
 if TYPE_CHECKING:
     from service.deadlines import DeadlineDesk
 
-KIND = "petition"
+KIND = PETITION
 ACTING = frozenset({Right.HANDLE_PETITION, Right.DECIDE_PETITION})  # who is reminded
 ENDED = frozenset({Status.NOT_ACCEPTED, Status.DIVERTED, Status.CONCLUDED})
 CLOCKS_OF: dict[Status, tuple[str, ...]] = {
@@ -59,6 +60,7 @@ WINDOWS = {  # the petitioner's windows: the status that waits in one, and what 
     "petition.review_request": (Status.OPINION_GIVEN, "review"),
     "petition.re_review_request": (Status.REVIEWED, "re-review"),
 }
+WINDOW_ANSWER = {"petition.review_request": "opinion", "petition.re_review_request": "review"}
 PAUSED_BY = {
     "handling": "petition.handling",
     "review": "petition.review_decision",
@@ -82,18 +84,30 @@ def key_of(clock: str, since: datetime) -> str:
 
 
 def planned_due(deadlines: DeadlineDesk, clock: str, p: Petition, since: datetime) -> datetime:
-    """When the petition's clock that started (or starts) at `since` is due: the recorded
-    clock's due time, which counts its pauses, extension and recomputations; before it is
-    recorded, the due time by the rule in force at `since` — what the clock will start with."""
+    """When the petition's clock that started (or starts) at `since` is due (`planned_count`)."""
+    return planned_count(deadlines, clock, p, since)[0]
+
+
+def planned_count(deadlines: DeadlineDesk, clock: str, p: Petition, since: datetime) -> tuple[datetime, bool]:
+    """When the petition's clock that started (or starts) at `since` is due, and whether that is
+    counted provisionally (on a year whose holiday notice is not loaded): the recorded clock's
+    due time, which counts its pauses, extension and recomputations; before it is recorded, the
+    due time by the rule in force at `since` — what the clock will start with."""
     kept = recorded(deadlines, p.id, key_of(clock, since))
     if kept is not None:
-        return kept.due_at
+        return kept.due_at, kept.provisional
     book = deadlines.rulebook.current()
     policy = book.policy_in_force(since)
     rule = policy.rule_for(clock, attributes(p)) if policy else None
     if rule is None:
         raise NoRule("clock", f"no deadline policy in force at {since.isoformat()} has a rule for {clock}")
-    return book.calendar(DEFAULT_CALENDAR).reckon(since, rule.amount, rule.unit).due
+    reckoning = book.calendar(DEFAULT_CALENDAR).reckon(since, rule.amount, rule.unit)
+    return reckoning.due, reckoning.provisional
+
+
+def window_start(p: Petition, clock: str) -> datetime | None:
+    """When the petitioner's window (a clock of WINDOWS) began: the receipt of the answer."""
+    return p.window_opened(WINDOW_ANSWER[clock])
 
 
 def extension_rule(deadlines: DeadlineDesk, policy_version: str | None, since: datetime) -> Rule | None:

@@ -1,0 +1,223 @@
+"""Words for the domain's codes. The domain keeps its codes (`agreement_reached`, `grid`);
+people read these labels, written here in English and translated by the catalogues. A test
+checks that every code of every enum shown has a label and every label a translation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from enum import StrEnum
+
+from domain.disputes import dispute as d
+from service import kinds
+
+
+def N_(text: str) -> str:
+    """Marks a label for extraction; it is translated where it is shown."""
+    return text
+
+
+ENUMS: dict[str, type[StrEnum]] = {
+    "dispute.status": d.Status,
+    "dispute.level": d.Level,
+    "dispute.category": d.Category,
+    "dispute.severity": d.Severity,
+    "dispute.source": d.Source,
+    "session.outcome": d.SessionOutcome,
+    "agreement.form": d.AgreementForm,
+    "performance": d.Performance,
+    "satisfaction": d.Satisfaction,
+}
+
+LABELS: dict[str, dict[str, str]] = {
+    "dispute.status": {
+        "open": N_("Open, not yet accepted"),
+        "accepted": N_("Accepted"),
+        "mediation_failed": N_("Mediation failed"),
+        "agreement_reached": N_("Agreement reached"),
+        "closed": N_("Closed"),
+        "referred_out": N_("Referred out"),
+        "converted_to_criminal": N_("Civil-to-criminal conversion"),
+        "duplicate": N_("Duplicate"),
+    },
+    "dispute.level": {"grid": N_("Grid"), "village": N_("Village"), "township": N_("Township")},
+    "dispute.category": {
+        "neighbourhood": N_("Neighbourhood dispute"),
+        "family": N_("Marriage and family dispute"),
+        "land_acquisition": N_("Land acquisition and relocation dispute"),
+        "labour": N_("Labour dispute"),
+        "medical": N_("Medical dispute"),
+        "environmental_pollution": N_("Environmental pollution dispute"),
+        "production_safety": N_("Production safety dispute"),
+        "food_drug_safety": N_("Food and drug safety dispute"),
+        "traffic_accident": N_("Traffic accident dispute"),
+        "other": N_("Other"),
+    },
+    "dispute.severity": {
+        "minor": N_("Minor dispute"),
+        "general": N_("General dispute"),
+        "major": N_("Major dispute"),
+    },
+    "dispute.source": {
+        "grid_member": N_("Found by a grid member"),
+        "mediator": N_("Brought to a mediator"),
+        "workstation": N_("Brought to the workstation"),
+        "patrol": N_("Found on patrol"),
+        "police_referral": N_("Referred by the police"),
+        "court_referral": N_("Referred by a court"),
+        "unrecorded": N_("Not recorded"),
+    },
+    "session.outcome": {"adjourned": N_("Adjourned, to be continued"), "failed": N_("Mediation failed")},
+    "agreement.form": {"oral": N_("Oral agreement"), "written": N_("Written agreement")},
+    "performance": {
+        "fully": N_("Fully performed"),
+        "partly": N_("Partly performed"),
+        "not_performed": N_("Not performed"),
+    },
+    "satisfaction": {
+        "satisfied": N_("Satisfied"),
+        "basically_satisfied": N_("Basically satisfied"),
+        "dissatisfied": N_("Dissatisfied"),
+    },
+    "clock": {
+        "dispute.grid": N_("Grid deadline"),
+        "dispute.village": N_("Village deadline"),
+        "dispute.township": N_("Township deadline"),
+        "dispute.major_filing": N_("Major dispute filing with the township"),
+        "dispute.follow_up": N_("Follow-up visit"),
+        "dispute.judicial_confirmation": N_("Judicial confirmation"),
+        "petition.route": N_("Transfer or assignment"),
+        "petition.acceptance_notice": N_("Acceptance notice"),
+        "petition.objection": N_("Objection window"),
+        "petition.handling": N_("Handling"),
+        "petition.review_request": N_("Review request window"),
+        "petition.review_decision": N_("Review decision"),
+        "petition.re_review_request": N_("Re-review request window"),
+        "petition.re_review_decision": N_("Re-review decision"),
+        "incident.report_upward": N_("Report upward"),
+        "patrol.start_grace": N_("Shift start"),
+        "patrol.checkpoint_grace": N_("Checkpoint sign-ins"),
+    },
+    "clock.status": {
+        "running": N_("Running"),
+        "paused": N_("Paused"),
+        "stopped": N_("Stopped"),
+        "missed": N_("Overdue"),
+    },
+    "metric": {
+        "disputes_reported": N_("Disputes reported"),
+        "disputes_marked_duplicate": N_("Disputes marked duplicate"),
+        "mediation_success_rate": N_("Mediation success rate"),
+        "resolved_in_village_rate": N_("Resolved without leaving the village"),
+        "escalations": N_("Escalations"),
+        "escalations_without_first_mediation": N_("Escalations without first mediation"),
+        "on_time_rate_by_level": N_("On-time rate by level"),
+        "overdue_by_level": N_("Overdue by level"),
+        "dispute_backlog_by_age": N_("Dispute backlog by age"),
+        "civil_to_criminal_conversions": N_("Civil-to-criminal conversions"),
+        "disputes_reopened": N_("Disputes reopened"),
+        "follow_up_satisfaction_rate": N_("Follow-up satisfaction"),
+        "petitions_registered": N_("Petitions registered"),
+        "petitions_repeat": N_("Repeat petitions"),
+        "petitions_leapfrog": N_("Leapfrog petitions"),
+        "petitions_group": N_("Group petitions"),
+        "petitions_to_province_or_beijing": N_("Petitions to the province or Beijing"),
+        "petition_on_time_acceptance_rate": N_("On-time acceptance"),
+        "petition_on_time_handling_rate": N_("On-time handling"),
+        "petition_backlog_by_age": N_("Petition backlog by age"),
+        "incidents_by_kind": N_("Incidents by kind"),
+        "patrol_shift_coverage": N_("Patrol shifts done / scheduled"),
+        "patrol_checkpoint_coverage": N_("Checkpoints done / scheduled"),
+        "deadlines_by_clock": N_("On-time rate by clock"),
+        "overdue_by_clock": N_("Overdue by clock"),
+    },
+    "case.kind": {
+        kinds.DISPUTE: N_("Dispute"),
+        kinds.PETITION: N_("Petition"),
+        kinds.INCIDENT: N_("Incident"),
+        kinds.PATROL_SHIFT: N_("Patrol shift"),
+    },
+    "event": {
+        "Reported": N_("reported the dispute"),
+        "Accepted": N_("accepted the dispute"),
+        "MediationSessionHeld": N_("held a mediation session"),
+        "PartyRefusedMediation": N_("recorded that a party refuses mediation"),
+        "AgreementReached": N_("recorded the agreement reached"),
+        "AgreementSigned": N_("recorded a party's signature"),
+        "AgreementSealed": N_("sealed the agreement for the committee"),
+        "FollowUpVisitMade": N_("made a follow-up visit"),
+        "JudicialConfirmationRequested": N_("recorded a request for judicial confirmation"),
+        "Escalated": N_("escalated the dispute to the next level"),
+        "ReferredOut": N_("referred the dispute out"),
+        "FiledWithTownship": N_("filed the major dispute with the township"),
+        "RiskReportedToPolice": N_("reported a risk to the police"),
+        "ConvertedToCriminalCase": N_("recorded a civil-to-criminal conversion"),
+        "Closed": N_("closed the dispute"),
+        "Reopened": N_("reopened the dispute"),
+        "MarkedDuplicate": N_("marked the dispute as a duplicate"),
+        "DuplicateLinked": N_("linked a duplicate registration"),
+    },
+}
+
+
+def label(kind: str, code: object, gettext: Callable[[str], str]) -> str:
+    """The word for a code, in the person's language; an unknown code shows as itself."""
+    text = LABELS.get(kind, {}).get(str(code))
+    return gettext(text) if text else str(code)
+
+
+def choices(kind: str, gettext: Callable[[str], str]) -> list[tuple[str, str]]:
+    return [(code, gettext(text)) for code, text in LABELS[kind].items()]
+
+
+# What became of a clock, as the keepers record it: "<how>: <why>" in the code's English
+# (service/*/clocks.py, service/timekeeping.py). People read it in their language; a sentence not
+# known here shows as recorded.
+OUTCOME_HOW = {
+    "met": N_("Met"),
+    "ended": N_("Ended"),
+    "left the level": N_("Left the level"),
+    "no longer applies": N_("No longer applies"),
+    "window closed": N_("Window closed"),
+    "late": N_("Late"),
+}
+_LEVEL, _STATUS = r"(?P<level>grid|village|township)", r"(?P<status>[a-z ]+)"
+OUTCOME_WHY: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"agreement reached at {_LEVEL} level"), N_("agreement reached at %(level)s level")),
+    (re.compile(rf"now at {_LEVEL} level"), N_("now at %(level)s level")),
+    (re.compile(rf"the dispute is {_STATUS}"), N_("the dispute is: %(status)s")),
+    (re.compile(r"follow-up visit made"), N_("the follow-up visit was made")),
+    (re.compile(r"judicial confirmation requested"), N_("judicial confirmation was requested")),
+    (re.compile(r"judicial confirmation was not requested"), N_("judicial confirmation was not requested")),
+    (re.compile(rf"escalated to {_LEVEL} level"), N_("escalated to %(level)s level")),
+    (
+        re.compile(r"overdue at township level: to be referred out"),
+        N_("overdue at township level: to be referred out"),
+    ),
+    (re.compile(r"the follow-up visit was not made in time"), N_("the follow-up visit was not made in time")),
+]
+LATE = re.compile(r"late: (?P<why>.+), after the due time")
+
+
+def outcome(text: str | None, gettext: Callable[[str], str]) -> str:
+    """A clock's recorded outcome in the person's language."""
+    if not text:
+        return ""
+    if late := LATE.fullmatch(text):
+        return gettext(N_("Late: %(why)s, after the due time")) % {"why": _why(late["why"], gettext)}
+    how, sep, why = text.partition(": ")
+    if not sep or how not in OUTCOME_HOW:
+        return _why(text, gettext)
+    return gettext(N_("%(how)s: %(why)s")) % {"how": gettext(OUTCOME_HOW[how]), "why": _why(why, gettext)}
+
+
+def _why(text: str, gettext: Callable[[str], str]) -> str:
+    for pattern, words in OUTCOME_WHY:
+        if found := pattern.fullmatch(text):
+            values = found.groupdict()
+            if "level" in values:
+                values["level"] = label("dispute.level", values["level"], gettext)
+            if "status" in values:
+                values["status"] = label("dispute.status", values["status"].replace(" ", "_"), gettext)
+            return gettext(words) % values
+    return text
