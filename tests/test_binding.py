@@ -40,9 +40,12 @@ def test_a_start_with_another_task_queue_than_the_stores_is_refused(system: Syst
         with pytest.raises(ConfigurationError) as refused:
             bind(contradicted)
         assert recorded in str(refused.value) and "fengqiao-someone-else" in str(refused.value)
-        namespace = system.settings.model_copy(update={"temporal_namespace": "elsewhere"})
+        elsewhere = bootstrap(
+            system.settings.model_copy(update={"temporal_namespace": "elsewhere"}), system.casebook.clock
+        )
         with pytest.raises(ConfigurationError, match="FENGQIAO_TEMPORAL_NAMESPACE"):
-            bind(bootstrap(namespace, system.casebook.clock))
+            bind(elsewhere)
+        elsewhere.close()
     finally:
         contradicted.close()
 
@@ -51,7 +54,9 @@ def test_a_given_task_queue_is_the_one_recorded(tmp_path: Path, clock: Clock):
     built = bootstrap(settings_for(tmp_path, task_queue="fengqiao-mine"), clock)
     try:
         assert bind(built).task_queue == "fengqiao-mine"
-        assert bind(bootstrap(settings_for(tmp_path), clock)).task_queue == "fengqiao-mine"
+        unset = bootstrap(settings_for(tmp_path), clock)
+        assert bind(unset).task_queue == "fengqiao-mine"
+        unset.close()
     finally:
         built.close()
 
