@@ -1,11 +1,12 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11+ and make:
 #   make run    the whole system on its embedded defaults (SQLite, Temporal dev server)
-#   make test   the test suite
+#   make test   the test suite (what CI runs)
+#   make test-fast  the domain and service tests only, for the edit-test loop (README, "Set-up")
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lock clean bench messages screenshots
+.PHONY: run test test-fast lint install lock clean bench messages screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +21,15 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/fengqiao run
 
-test: install
+test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# No Temporal server, no HTTP API, no browser, no deploy validators, no PostgreSQL, no real servers (markers: pyproject.toml).
+test-fast: install
+	$(BIN)/pytest -q -m "not (workflow or http or slow or browser or deploy or postgres)" $(PYTEST_ARGS)
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.
 lock: $(BIN)/python

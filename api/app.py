@@ -27,6 +27,7 @@ from api.routes import (
     incidents,
     patrols,
     petitions,
+    seal,
     statistics,
     villages,
 )
@@ -66,6 +67,8 @@ def create_api(system: System) -> FastAPI:
     app.include_router(villages.router)
     app.include_router(petitions.router)
     app.include_router(statistics.router)
+    app.include_router(seal.router)
+    app.include_router(seal.evidence_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)

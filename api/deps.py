@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Path, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from domain.errors import InvalidValue
@@ -66,6 +66,10 @@ def current_person(
 
 
 CurrentPerson = Annotated[str, Depends(current_person)]
+
+# Every route that names a node of the directory calls its path parameter {node}, whatever the
+# node's role there (a village, an assessed unit, a township).
+NodeCode = Annotated[str, Path(alias="node", description="The node's code in the directory")]
 
 
 def check_csrf(request: Request, session: Session) -> None:

@@ -1,4 +1,4 @@
-"""Response bodies of the node statistics (GET /nodes/{code}/statistics...)."""
+"""Response bodies of the node statistics (GET /nodes/{node}/statistics...)."""
 
 from __future__ import annotations
 

@@ -123,16 +123,20 @@ def report(store: str, rows: list[tuple[int, float, float]], scan: tuple[int, fl
         begin,
         f"### What a clock sync costs as a case grows: {store}",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()} with {os.cpu_count()} cores, "
-        f"{store}, Python {platform.python_version()} (`bench/sync.py`). Median of {ROUNDS} calls each; the "
-        "baseline is reading and decoding the same dispute's events from the store, in the same run.",
+        (
+            f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()} with {os.cpu_count()} cores, "
+            f"{store}, Python {platform.python_version()} (`bench/sync.py`). Median of {ROUNDS} calls each; "
+            "the baseline is reading and decoding the same dispute's events from the store, in the same run."
+        ),
         "",
         "| events in the dispute | read its events (ms) | sync (ms) | sync ÷ read |",
         "|---|---|---|---|",
         *(f"| {n} | {load * 1000:.2f} | {sync * 1000:.2f} | {sync / load:.1f} |" for n, load, sync in rows),
         "",
-        f"A recount scan over {scan[0]} clock streams took {scan[1]:.3f} s: "
-        f"{scan[1] / scan[0] * 1000:.2f} ms a case, whether or not its clocks move.",
+        (
+            f"A recount scan over {scan[0]} clock streams took {scan[1]:.3f} s: "
+            f"{scan[1] / scan[0] * 1000:.2f} ms a case, whether or not its clocks move."
+        ),
         end,
     ]
     return "\n".join(lines) + "\n"

@@ -62,11 +62,13 @@ def render() -> str:
     lines = [
         "# Event catalogue",
         "",
-        "Generated from the event classes by `fengqiao events`; `tests/test_catalogue.py` fails "
-        "when this file and the code disagree. Every event also carries `actor` (who acted), "
-        "`effective_at` (when it took effect in the world) and `command_id` (the command that "
-        "recorded it), except command receipts. Topics are explicit and never change; a class "
-        "version above 1 is upcast from older records.",
+        (
+            "Generated from the event classes by `fengqiao events`; `tests/test_catalogue.py` fails "
+            "when this file and the code disagree. Every event also carries `actor` (who acted), "
+            "`effective_at` (when it took effect in the world) and `command_id` (the command that "
+            "recorded it), except command receipts. Topics are explicit and never change; a class "
+            "version above 1 is upcast from older records."
+        ),
     ]
     for title, aggregate, events in STREAMS:
         lines += ["", f"## {title}", "", f"Aggregate topic `{aggregate.TOPIC}`."]

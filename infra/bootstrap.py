@@ -11,7 +11,8 @@ from infra.directory import (
     read_directory_file,
     seed_directory,
 )
-from infra.settings import DEVELOPMENT_ID_KEY, ID_KEY_MIN_LENGTH, Settings
+from infra.seal import Seal
+from infra.settings import DEVELOPMENT_ID_KEY, DEVELOPMENT_SEAL_KEY, ID_KEY_MIN_LENGTH, Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
@@ -68,6 +69,13 @@ class System:
     @property
     def scores(self) -> Scores:
         return Scores(self.casebook, self.views, self.scoring_facts)
+
+    @property
+    def seal(self) -> Seal:
+        from service.seal.checkpoint import Signer
+
+        signer = Signer.from_setting(self.settings.seal_signing_key(), self.settings.seal_origin)
+        return Seal(self.casebook.recorder, signer, self.casebook.clock)
 
     @property
     def reader(self) -> NotificationReader:
@@ -154,6 +162,7 @@ def check_settings(settings: Settings, directory_file: DirectoryFile, plain_toke
             "encrypted at rest (make one with: fengqiao keygen)"
         )
     _check_id_key(settings)
+    _check_seal_key(settings)
     if not settings.session_cookie_secure:
         raise ConfigurationError(
             "refusing to start in production with FENGQIAO_SESSION_COOKIE_SECURE=false: "
@@ -176,7 +185,8 @@ def _check_id_key(settings: Settings) -> None:
         )
     if len(key) < ID_KEY_MIN_LENGTH or key == DEVELOPMENT_ID_KEY:
         raise ConfigurationError(
-            f"refusing to start in production: FENGQIAO_ID_KEY must be a secret of at least {ID_KEY_MIN_LENGTH} "
+            "refusing to start in production: FENGQIAO_ID_KEY must be a secret of at least "
+            f"{ID_KEY_MIN_LENGTH} "
             "characters, not the development key (make one with: fengqiao keygen)"
         )
 
@@ -216,7 +226,8 @@ def check_postgres(settings: Settings) -> None:
     if found is None:
         raise ConfigurationError(
             f'cannot start: PostgreSQL database "{settings.pg_dbname}" at {where} has no schema '
-            f'"{settings.pg_schema}" — create it (CREATE SCHEMA "{settings.pg_schema}") or set FENGQIAO_PG_SCHEMA'
+            f'"{settings.pg_schema}" — create it (CREATE SCHEMA "{settings.pg_schema}") '
+            "or set FENGQIAO_PG_SCHEMA"
         )
 
 
@@ -231,6 +242,27 @@ def check_folders(settings: Settings) -> None:
                 f"cannot start: the {what} folder {folder} does not exist — set {variable} to the folder "
                 "of its .toml files"
             )
+
+
+def _check_seal_key(settings: Settings) -> None:
+    from service.seal.checkpoint import Signer
+
+    key = settings.seal_key.get_secret_value() if settings.seal_key is not None else None
+    if not key:
+        raise ConfigurationError(
+            "refusing to start in production without FENGQIAO_SEAL_KEY: the seal's checkpoints are what "
+            "shows the log was not rewritten, and they must be signed by a key only this system holds "
+            "(make one with: fengqiao seal keygen)"
+        )
+    try:
+        Signer.from_setting(key, settings.seal_origin)
+    except ValueError:
+        raise ConfigurationError(
+            "refusing to start: FENGQIAO_SEAL_KEY must be the base64 of a 32-byte Ed25519 seed "
+            "(make one with: fengqiao seal keygen)"
+        ) from None
+    if key == DEVELOPMENT_SEAL_KEY:
+        raise ConfigurationError("refusing to start in production with the development FENGQIAO_SEAL_KEY")
 
 
 def bootstrap(

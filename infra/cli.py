@@ -8,6 +8,7 @@ from datetime import UTC
 from typing import Any
 
 from infra.logging import configure_logging
+from infra.seal_cli import add_seal_commands, run_seal
 from infra.settings import Settings
 from service import kinds
 
@@ -176,7 +177,13 @@ def _main(argv: list[str] | None = None) -> int:
     commands.add_parser("dispatcher", help="the dispatcher alone (notification log → Temporal)")
     commands.add_parser("projector", help="the projection runner alone")
     commands.add_parser("events", help="print the event catalogue (docs/events.md)")
-    commands.add_parser("keygen", help="print a new secret key, for FENGQIAO_CIPHER_KEY or FENGQIAO_ID_KEY")
+    commands.add_parser(
+        "keygen",
+        help=(
+            "print a new secret key, for FENGQIAO_CIPHER_KEY or FENGQIAO_ID_KEY "
+            "(seal keygen: FENGQIAO_SEAL_KEY)"
+        ),
+    )
     directory = commands.add_parser("directory", help="the directory file")
     directory.add_subparsers(dest="action", required=True, metavar="action").add_parser(
         "load", help="load FENGQIAO_DIRECTORY_FILE into the directory (idempotent)"
@@ -195,6 +202,7 @@ def _main(argv: list[str] | None = None) -> int:
     score.add_argument("year", type=int)
     score.add_argument("--as-of", help="a business date-time with offset (default: now)")
     score.add_argument("--as-known-on", help="only what had been recorded by then (for auditors)")
+    add_seal_commands(commands)
     explain = commands.add_parser("explain", help="explain every clock of a case")
     explain.add_argument("kind", choices=list(EXPLAINED))
     explain.add_argument("case_id")
@@ -205,6 +213,8 @@ def _main(argv: list[str] | None = None) -> int:
 
         print(render(), end="")
         return 0
+    if args.command == "seal" and args.action == "keygen":
+        return run_seal(Settings(), args)
     if args.command == "keygen":
         from eventsourcing.cryptography import AESCipher
 
@@ -230,6 +240,8 @@ def _main(argv: list[str] | None = None) -> int:
         return _score(settings, args.unit, args.year, args.as_of, args.as_known_on)
     if args.command == "explain":
         return _explain(settings, args.kind, args.case_id)
+    if args.command == "seal":
+        return run_seal(settings, args)
     from infra import components
 
     {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+from collections.abc import Callable
 
 import structlog
 import uvicorn
@@ -85,7 +86,11 @@ def run_dispatcher(settings: Settings) -> None:
 
 
 def follow(
-    system: System, stopping: threading.Event, poll_interval: float, retry: Retry | None = None
+    system: System,
+    stopping: threading.Event,
+    poll_interval: float,
+    retry: Retry | None = None,
+    also: dict[str, Callable[[threading.Event], None]] | None = None,
 ) -> list[str]:
     """Runs every read model until `stopping` is set or one of them gives up (which stops the
     others); returns the names of those that gave up. The tables they share are made first, once."""
@@ -98,7 +103,8 @@ def follow(
         {
             name: (lambda stop, runner=runner: runner.run(stop, poll_interval, retry))
             for name, runner in runners.items()
-        },
+        }
+        | (also or {}),
         stopping,
     )
 
@@ -110,7 +116,8 @@ def run_projector(settings: Settings, retry: Retry | None = None) -> None:
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    failed = follow(system, stopping, settings.poll_interval, retry)
+    seal = {"seal": lambda stop: system.seal.run(stop, settings.seal_interval)}
+    failed = follow(system, stopping, settings.poll_interval, retry, also=seal)
     system.close()
     if failed:
         log.error(

@@ -113,7 +113,7 @@ def _rule(path: Path, line: int | None, i: int, entry: dict[str, Any]) -> Rule:
         raise _refuse(path, line, f"{where}: basis must be a string citing the article")
     unknown = set(entry) - {"clock", "amount", "unit", "when", "reminders", "paused_by", "basis"}
     if unknown:
-        raise _refuse(path, line, f"{where}: unknown key {sorted(unknown)[0]!r}")
+        raise _refuse(path, line, f"{where}: unknown key {min(unknown)!r}")
     return Rule(
         entry["clock"],
         entry["amount"],

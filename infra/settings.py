@@ -21,6 +21,10 @@ from pydantic_settings import (
 # (infra/bootstrap.py: check_settings), and refuses this one.
 DEVELOPMENT_ID_KEY = "fengqiao-development-only-id-key-not-secret"
 ID_KEY_MIN_LENGTH = 32
+# Development only, like the id key: a fixed Ed25519 seed for the seal's checkpoints, public here, so a
+# developer's checkpoints verify from run to run. Production refuses to start without FENGQIAO_SEAL_KEY
+# and refuses this one.
+DEVELOPMENT_SEAL_KEY = "ZmVuZ3FpYW8tZGV2ZWxvcG1lbnQtc2VhbC1rZXkhISE="
 
 # The settings that may also be read from a file: FENGQIAO_<NAME>_FILE names the file (a mounted
 # Docker or Kubernetes secret), or FENGQIAO_SECRETS_DIR holds a file named fengqiao_<name>.
@@ -62,7 +66,19 @@ class Settings(BaseSettings):
     id_key: SecretStr | None = Field(
         None,
         description="secret key of the keyed hash (HMAC-SHA256) that turns a petitioner's identity "
-        "number into the id of their record; never change it once petitions are stored (fengqiao keygen makes one)",
+        "number into the id of their record; never change it once petitions are stored (fengqiao keygen "
+        "makes one)",
+    )
+    seal_key: SecretStr | None = Field(
+        None,
+        description="Ed25519 signing key of the seal's checkpoints, base64 of a 32-byte seed "
+        "(fengqiao seal keygen makes one; its public key is served at GET /seal/key)",
+    )
+    seal_origin: str = Field(
+        "fengqiao/development", description="the system's identity, the first line of every checkpoint"
+    )
+    seal_interval: float = Field(
+        3600, gt=0, description="seconds between the projector's checkpoints of the seal (when it grew)"
     )
     store: Literal["sqlite", "postgres"] = "sqlite"
     var_dir: Path = Path("var")
@@ -146,6 +162,14 @@ class Settings(BaseSettings):
             raise ValueError("FENGQIAO_ID_KEY is required in production")
         return DEVELOPMENT_ID_KEY.encode("utf-8")
 
+    def seal_signing_key(self) -> str:
+        """FENGQIAO_SEAL_KEY, or in development the fixed development key."""
+        if self.seal_key is not None and self.seal_key.get_secret_value():
+            return self.seal_key.get_secret_value()
+        if self.mode == "production":
+            raise ValueError("FENGQIAO_SEAL_KEY is required in production")
+        return DEVELOPMENT_SEAL_KEY
+
     @property
     def sqlite_events_path(self) -> Path:
         return self.var_dir / "events.sqlite"
@@ -170,6 +194,7 @@ class Settings(BaseSettings):
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_events_path),
                 "SQLITE_LOCK_TIMEOUT": "10",
+                "APPLICATION_RECORDER_TOPIC": "infra.seal_store:SealedSQLiteRecorder",
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -184,4 +209,5 @@ class Settings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_CONNECT_TIMEOUT": f"{self.pg_connect_timeout:g}",
             "POSTGRES_PRE_PING": "y",  # check a pooled connection before use: it may have been dropped
+            "APPLICATION_RECORDER_TOPIC": "infra.seal_store:SealedPostgresRecorder",
         }

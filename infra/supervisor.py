@@ -136,7 +136,7 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     for child in children:
         child.start()
-    host, port = settings.temporal_address.rsplit(":", 1)
+    host, _port = settings.temporal_address.rsplit(":", 1)
     print(
         f"\nFengqiao is starting: {store_label(settings)},\n"
         f"  Temporal namespace {binding.namespace!r}, task queue {binding.task_queue!r}.\n"

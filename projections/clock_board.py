@@ -65,7 +65,8 @@ class ClockBoard:
         cur.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (clocks_id TEXT NOT NULL, key TEXT NOT NULL, "
             "case_kind TEXT NOT NULL, case_id TEXT NOT NULL, clock TEXT NOT NULL, node TEXT NOT NULL, "
-            "started_at TEXT NOT NULL, due_at TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT, settled TEXT, "
+            "started_at TEXT NOT NULL, due_at TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT, settled "
+            "TEXT, "
             "reminders INTEGER NOT NULL, PRIMARY KEY (clocks_id, key))"
         )
         if not self.suffix:
@@ -176,7 +177,8 @@ class ClockBoard:
         for i in range(0, len(nodes), 500):
             in_nodes, node_params = among(cur, "node", nodes[i : i + 500])
             cur.execute(
-                f"SELECT case_kind, case_id, key, clock, node, started_at, due_at, status, outcome, reminders "
+                "SELECT case_kind, case_id, key, clock, node, started_at, due_at, status, outcome, "
+                "reminders "
                 f"FROM {self.table} WHERE {condition} AND {in_nodes}",
                 (*params, *node_params),
             )

@@ -177,12 +177,16 @@ class DisputeStatistics:
 
     def village(self, cur: Cursor, village: str) -> dict[str, Any]:
         agreed = "(status = 'agreement_reached' OR (status = 'closed' AND closed_with_agreement = 1))"
-        ended = "(status IN ('referred_out', 'converted_to_criminal') OR (status = 'closed' AND closed_with_agreement = 0))"
+        ended = (
+            "(status IN ('referred_out', 'converted_to_criminal')"
+            " OR (status = 'closed' AND closed_with_agreement = 0))"
+        )
         cur.execute(
             "SELECT COUNT(*) AS reported, "
             f"COALESCE(SUM(CASE WHEN {agreed} THEN 1 ELSE 0 END), 0) AS resolved_by_agreement, "
             f"COALESCE(SUM(CASE WHEN {ended} THEN 1 ELSE 0 END), 0) AS closed_without_agreement, "
-            f"COALESCE(SUM(CASE WHEN {ended} AND sessions > 0 THEN 1 ELSE 0 END), 0) AS failed_after_mediation, "
+            f"COALESCE(SUM(CASE WHEN {ended} AND sessions > 0 THEN 1 ELSE 0 END), 0) AS "
+            "failed_after_mediation, "
             "COALESCE(SUM(CASE WHEN escalations > 0 THEN 1 ELSE 0 END), 0) AS escalated, "
             "COALESCE(SUM(reached_township), 0) AS escalated_to_township, "
             "COALESCE(SUM(CASE WHEN status = 'converted_to_criminal' THEN 1 ELSE 0 END), 0) "

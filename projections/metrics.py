@@ -284,7 +284,8 @@ METRICS: tuple[Metric, ...] = (
         "disputes",
         "Resolved without leaving the village",
         "rate",
-        f"Of the disputes that ended (duplicates aside), the share resolved by an agreement at grid or village "
+        "Of the disputes that ended (duplicates aside), the share resolved by an agreement at grid or "
+        "village "
         f"level; {_ENDED}.",
         CONCLUSIONS,
         _in_village,
@@ -347,7 +348,8 @@ METRICS: tuple[Metric, ...] = (
         "disputes",
         "Dispute backlog by age",
         "stock",
-        f"Disputes open at the end of the range, by how long they have been open (days from the day they were "
+        "Disputes open at the end of the range, by how long they have been open (days from the day they "
+        "were "
         f"reported or reopened to the range's last day, or today if earlier); {_ENDED}.",
         ("Dispute.Reported", "Dispute.Reopened", *DISPUTE_ENDS),
         _backlog("dispute"),
@@ -475,7 +477,8 @@ METRICS: tuple[Metric, ...] = (
         "petitions",
         "Petition backlog by age",
         "stock",
-        "Petitions registered and not yet ended (not accepted, diverted to a legal procedure, or concluded) at "
+        "Petitions registered and not yet ended (not accepted, diverted to a legal procedure, or concluded) "
+        "at "
         "the end of the range, by days since registration.",
         (
             "Petition.Registered",
@@ -504,7 +507,8 @@ METRICS: tuple[Metric, ...] = (
         "Patrol shifts done / scheduled",
         "rate",
         "Shifts walked against shifts scheduled. A shift counts as scheduled on its planned start day (a "
-        "cancelled one, always cancelled before that day, is taken off it); as walked on the day of the first "
+        "cancelled one, always cancelled before that day, is taken off it); as walked on the day of the "
+        "first "
         "sign-in at its start; as missed on the day it was recorded missed.",
         ("Shift.Scheduled", "Shift.Cancelled", "Shift.SignedInAtStart", "Shift.Missed"),
         _coverage(m.SHIFT_SCHEDULED, m.SHIFT_CANCELLED, m.SHIFT_DONE, m.SHIFT_MISSED),
@@ -518,7 +522,8 @@ METRICS: tuple[Metric, ...] = (
         "patrol",
         "Checkpoints done / scheduled",
         "rate",
-        "Checkpoints signed at against checkpoints scheduled: every checkpoint of a shift counts as scheduled "
+        "Checkpoints signed at against checkpoints scheduled: every checkpoint of a shift counts as "
+        "scheduled "
         "on the shift's planned start day (taken off if it is cancelled); a checkpoint is done on the day of "
         "the team's first sign-in there; missed ones are those recorded missed (by hand, clock or closing).",
         ("Shift.Scheduled", "Shift.Cancelled", "Shift.SignedInAtCheckpoint", "Shift.CheckpointMissed"),

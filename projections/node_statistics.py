@@ -73,7 +73,8 @@ class NodeStatistics:
             COLUMNS,
             TYPES,
             [(*key, n) for key, n in sorted(tally.items())],
-            f"ON CONFLICT (node, day, recorded, measure, detail) DO UPDATE SET n = {self.table}.n + excluded.n",
+            f"ON CONFLICT (node, day, recorded, measure, detail) DO UPDATE SET n = {self.table}.n + "
+            "excluded.n",
         )
         kept = [(k, json.dumps(v, sort_keys=True)) for k, v in sorted(memory.items()) if v is not None]
         self.memory.keep(cur, kept)

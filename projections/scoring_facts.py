@@ -104,8 +104,8 @@ class ScoringFacts:
     def create(self, cur: Cursor) -> None:
         cur.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (fact_id TEXT PRIMARY KEY, unit TEXT NOT NULL, "
-            "year INTEGER NOT NULL, kind TEXT NOT NULL, effective_at TEXT NOT NULL, recorded_at TEXT NOT NULL, "
-            "case_id TEXT, attributes TEXT NOT NULL, occurred_at TEXT)"
+            "year INTEGER NOT NULL, kind TEXT NOT NULL, effective_at TEXT NOT NULL, "
+            "recorded_at TEXT NOT NULL, case_id TEXT, attributes TEXT NOT NULL, occurred_at TEXT)"
         )
         self.memory.create(cur)
         if not self.suffix:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypedDict, TypeVar
+from typing import Any, ClassVar, TypedDict, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -65,7 +65,7 @@ class CaseStore(Application[UUID]):
     The desks take their commands through it; it knows none of them."""
 
     name = "casebook"
-    env = {"AGGREGATE_CACHE_MAXSIZE": "2000"}
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "2000"}
 
     def __init__(self, env: EnvType | None, clock: Clock = utc_now, id_key: bytes | None = None) -> None:
         super().__init__(env)

@@ -4,11 +4,14 @@ PostgreSQL tests run when FENGQIAO_TEST_POSTGRES holds a libpq URL of a role tha
 create databases, e.g. postgresql://postgres@127.0.0.1:5432/postgres (what .ci/run uses).
 Each test session creates a database of its own and drops it at the end; each test gets
 a fresh schema in it. Unset, the PostgreSQL variants are skipped with that reason.
+
+A seeded store is seeded once per session and copied for each test (tests/seeds.py).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +21,8 @@ from fastapi.testclient import TestClient
 
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
+from tests import support
+from tests.seeds import Seeds
 from tests.support import Clock, Interleaved, settings_for
 
 PG_URL = os.environ.get("FENGQIAO_TEST_POSTGRES", "").strip()
@@ -90,34 +95,41 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return now
 
 
+@pytest.fixture(scope="session")
+def seeds(tmp_path_factory: pytest.TempPathFactory) -> Seeds:
+    """The seeded template stores of the session (tests/seeds.py): seeded once, copied per test."""
+    return Seeds(tmp_path_factory.mktemp("seeds"))
+
+
 def seeded(settings: Settings, clock: Clock) -> System:
-    """A system whose directory holds config/dev.toml, in effect from the file's `since`."""
+    """A system seeded afresh (a test with the `seeds` fixture gets a copy of a seeded one)."""
     built = bootstrap(settings, clock)
     built.seed()
     return built
 
 
 @pytest.fixture
-def system(settings: Settings, clock: Clock) -> Iterator[System]:
-    built = seeded(settings, clock)
+def system(settings: Settings, clock: Clock, seeds: Seeds) -> Iterator[System]:
+    """A system whose directory holds config/dev.toml, in effect from the file's `since`, and
+    whose policy, calendars and templates are the shipped ones, recorded at the clock's time."""
+    built = seeds.system(settings, clock, stamped=True)
     yield built
     built.close()
 
 
 @pytest.fixture
-def sqlite_system(sqlite_settings: Settings, clock: Clock) -> Iterator[System]:
-    built = seeded(sqlite_settings, clock)
+def sqlite_system(sqlite_settings: Settings, clock: Clock, seeds: Seeds) -> Iterator[System]:
+    built = seeds.system(sqlite_settings, clock, stamped=True)
     yield built
     built.close()
 
 
 @pytest.fixture
-def sqlite(tmp_path: Path) -> Iterator[tuple[System, Clock]]:
+def sqlite(tmp_path: Path, seeds: Seeds) -> Iterator[tuple[System, Clock]]:
     """A seeded system on SQLite with a clock of its own, for the time-skipping tests (which set
-    the clock to the test server's time)."""
+    the clock to the test server's time; the event store stamps events with the real time)."""
     clock = Clock()
-    built = bootstrap(settings_for(tmp_path), clock)
-    built.seed()
+    built = seeds.system(settings_for(tmp_path), clock, stamped=False)
     yield built, clock
     built.close()
 
@@ -141,10 +153,58 @@ def api(system: System) -> Iterator[TestClient]:
         yield client
 
 
+_client_init = TestClient.__init__
+
+
+def _marked_client(self: TestClient, *args: object, **kwargs: object) -> None:
+    """A TestClient only in a test marked http (make test-fast leaves those out)."""
+    test = support.current_test
+    if test is not None and test.get_closest_marker("http") is None:
+        raise AssertionError(f"{test.nodeid} goes through the HTTP API: mark it @pytest.mark.http")
+    _client_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+
+TestClient.__init__ = _marked_client  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that goes through the HTTP API is marked http: one that takes the `api` fixture,
+    or lives in a test_*_api.py or test_web*.py file (a test that builds a TestClient itself
+    says so itself)."""
+    for item in items:
+        name = item.path.name
+        if (
+            "api" in getattr(item, "fixturenames", ())
+            or name.endswith("_api.py")
+            or name.startswith("test_web")
+        ):
+            item.add_marker(pytest.mark.http)
+
+
+@pytest.hookimpl(tryfirst=True)  # before the test's fixtures are set up
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    support.current_test = item  # for tests/timeskipping.py, which checks the test's markers
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    support.current_test = None
+
+
 def pytest_report_header() -> str:
     if PG_URL:
         return f"PostgreSQL tests: on ({PG_URL})"
     return "PostgreSQL tests: off (set FENGQIAO_TEST_POSTGRES, e.g. postgresql://postgres@127.0.0.1:5432/postgres)"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def time_skipping_server() -> Iterator[None]:
+    """Stops the session's shared time-skipping test server, if a test started one
+    (tests/timeskipping.py; not imported by a run without workflow tests)."""
+    yield
+    shared = sys.modules.get("tests.timeskipping")
+    if shared is not None:
+        shared.stop()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -75,9 +75,9 @@ class Quarter:
         q1 = self.report("Q1", "grid_member", at(1, 5, 9), Category.LABOUR, Severity.GENERAL, grid=Q_G1)
         self.keeper.sync(q1, 0)
         d.hold_mediation_session(grid, q1, outcome=SessionOutcome.ADJOURNED, meta=at(1, 5, 10))
-        d.record_agreement(grid, q1, form=AgreementForm.ORAL, terms="wages paid", meta=at(1, 5, 15))
+        d.reach_agreement(grid, q1, form=AgreementForm.ORAL, terms="wages paid", meta=at(1, 5, 15))
         self.keeper.sync(q1, 0)
-        d.record_follow_up_visit(mediator, q1, performance="fully", satisfaction="satisfied", meta=at(1, 15))
+        d.make_follow_up_visit(mediator, q1, performance="fully", satisfaction="satisfied", meta=at(1, 15))
         self.keeper.sync(q1, 0)
         d.close(mediator, q1, reason="kept", meta=at(1, 16))
 
@@ -88,7 +88,7 @@ class Quarter:
         d.close(mediator, q2, reason="failed", remedies_told=[Remedy.LITIGATION], meta=at(1, 16))
         d.reopen(mediator, q2, reason="both came back", meta=at(2, 10))
         d.accept(mediator, q2, meta=at(2, 11))
-        d.record_agreement(mediator, q2, form=AgreementForm.ORAL, terms="fence moved", meta=at(2, 12))
+        d.reach_agreement(mediator, q2, form=AgreementForm.ORAL, terms="fence moved", meta=at(2, 12))
 
         q3 = self.report("Q3", "grid_member", at(2, 3, 9), Category.FAMILY, Severity.MAJOR, grid=Q_G1)
         d.escalate(mediator, q3, reason="too big for the grid", meta=at(2, 3))
@@ -98,7 +98,7 @@ class Quarter:
         )
 
         q4 = self.report("Q4", "grid_member", at(3, 2, 9), Category.LABOUR, Severity.GENERAL, grid=Q_G1)
-        d.record_criminal_conversion(mediator, q4, police_reference="AP-2026-31", meta=at(3, 10))
+        d.convert_to_criminal_case(mediator, q4, police_reference="AP-2026-31", meta=at(3, 10))
 
         q5 = self.report("Q5", "grid_member", at(3, 20, 9), Category.NEIGHBOURHOOD, Severity.MINOR, grid=Q_G1)
         pass_grid_deadline(self.system, q5)
@@ -111,8 +111,8 @@ class Quarter:
         s1 = self.report(
             "S1", "foreign_grid_member", at(2, 8, 9), Category.TRAFFIC_ACCIDENT, Severity.MINOR, grid=S_G1
         )
-        d.record_agreement(zhao, s1, form=AgreementForm.ORAL, terms="repairs paid", meta=at(2, 8, 12))
-        d.record_follow_up_visit(
+        d.reach_agreement(zhao, s1, form=AgreementForm.ORAL, terms="repairs paid", meta=at(2, 8, 12))
+        d.make_follow_up_visit(
             zhao, s1, performance="fully", satisfaction="basically_satisfied", meta=at(2, 20)
         )
 
@@ -123,8 +123,8 @@ class Quarter:
         d.escalate(yan, h1, reason="the committee", meta=at(1, 13))
         d.accept(yan, h1, meta=at(1, 13, 11))
         d.hold_mediation_session(yan, h1, outcome=SessionOutcome.ADJOURNED, meta=at(1, 20))
-        d.record_agreement(yan, h1, form=AgreementForm.ORAL, terms="path shared", meta=at(1, 22))
-        d.record_follow_up_visit(yan, h1, performance="partly", satisfaction="dissatisfied", meta=at(2, 5))
+        d.reach_agreement(yan, h1, form=AgreementForm.ORAL, terms="path shared", meta=at(1, 22))
+        d.make_follow_up_visit(yan, h1, performance="partly", satisfaction="dissatisfied", meta=at(2, 5))
 
         h2 = self.report(
             "H2",
@@ -163,7 +163,7 @@ class Quarter:
             agent, node=QIAOTOU, channel=Channel.VIA_AGENT, petitioner=zhang, meta=at(3, 5), **facts
         ).id
         self.clock("petition", p3, "petition.acceptance_notice", QIAOTOU, at(3, 5), stop=at(3, 25))
-        p.give_opinion(
+        p.give_handling_opinion(
             township, p1, outcome=Opinion.EXPLAIN, facts="paid in 2019", legal_basis="Art. 48", meta=at(3, 18)
         )
         p.accept_opinion(agent, p1, meta=at(3, 20))
@@ -274,7 +274,7 @@ class Quarter:
         pd.close_shift(leader, walked, notes="C3 flooded", meta=at(1, 20, 22, 55))
 
         nobody = shift(at(2, 1), 2, 10, 20)
-        pd.record_shift_missed(leader, nobody, reason="all at a fire", meta=at(2, 10, 23, 30))
+        pd.miss_shift(leader, nobody, reason="all at a fire", meta=at(2, 10, 23, 30))
         called_off = shift(at(2, 1), 2, 20, 20)
         pd.cancel_shift(leader, called_off, reason="typhoon", meta=at(2, 15))
 

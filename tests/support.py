@@ -3,29 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from infra.settings import Settings
 from service.casebook import Casebook
 
 ROOT = Path(__file__).resolve().parent.parent
+
+current_test: Any = None  # the pytest item running now (set by conftest.py)
 DIRECTORY_FILE = ROOT / "config" / "dev.toml"
 
 
 def settings_for(var_dir: Path, **overrides: object) -> Settings:
-    """Settings for a test: its own var dir, the shipped directory, policy and calendars."""
+    """Settings for a test: its own var dir, the shipped directory, policy and calendars.
+    What `Settings(var_dir=var_dir, ..., **overrides)` gives, without reading the environment
+    again for every test (it is read again when a FENGQIAO_* variable has changed)."""
+    base = _environment_settings(
+        tuple(sorted(i for i in os.environ.items() if i[0].upper().startswith("FENGQIAO_")))
+    )
+    return Settings.model_validate({**base.model_dump(), "var_dir": var_dir, **overrides})
+
+
+@functools.cache
+def _environment_settings(environment: tuple[tuple[str, str], ...]) -> Settings:
     return Settings(
-        **{
-            "var_dir": var_dir,
-            "directory_file": DIRECTORY_FILE,
-            "policy_dir": ROOT / "config" / "policy",
-            "calendar_dir": ROOT / "config" / "calendars",
-            "template_dir": ROOT / "config" / "assessment",
-            **overrides,
-        }
+        directory_file=DIRECTORY_FILE,
+        policy_dir=ROOT / "config" / "policy",
+        calendar_dir=ROOT / "config" / "calendars",
+        template_dir=ROOT / "config" / "assessment",
     )
 
 

@@ -232,7 +232,7 @@ def test_the_openapi_document_describes_the_dispute_routes(api: TestClient):
         "/disputes",
         "/disputes/{dispute_id}",
         "/disputes/{dispute_id}/agreement",
-        "/villages/{village_id}/statistics",
+        "/villages/{node}/statistics",
     } <= set(paths)
     assert api.get("/docs").status_code == 200
 

@@ -135,6 +135,7 @@ def test_a_backdated_report_changes_the_past_business_date_but_not_what_was_know
     assert items(as_known_then)["key.safety"] == 10.0, "but on 31 March nobody had recorded it yet"
 
 
+@pytest.mark.http
 def test_the_township_table_in_csv_and_a_what_if_under_a_draft(system: System, clock: Clock, year):
     with TestClient(create_api(system)) as api:
         table = api.get(
@@ -168,6 +169,7 @@ def test_the_township_table_in_csv_and_a_what_if_under_a_draft(system: System, c
         )
 
 
+@pytest.mark.http
 def test_a_veto_names_its_event_and_its_review_lifts_it(system: System, clock: Clock, year):
     on(clock, 5, 6)
     mass = system.casebook.incidents.report(
@@ -206,6 +208,7 @@ def test_a_veto_names_its_event_and_its_review_lifts_it(system: System, clock: C
         assert after["vetoes"][0]["lifted"] and not after["void"] and after["passed"]
 
 
+@pytest.mark.http
 def test_assessment_commands_refuse_precisely(system: System, clock: Clock, year):
     with TestClient(create_api(system)) as api:
         unknown = api.post(
@@ -261,6 +264,7 @@ def test_a_template_changed_mid_year_scores_each_fact_by_the_version_of_its_date
     assert items(card)["key.mediation"] == 14.8 and card.versions_used == ["2026.1", "2026.2"]
 
 
+@pytest.mark.http
 def test_the_scoring_facts_rebuilt_from_zero_equal_the_live_ones(system: System, clock: Clock, year):
     outcome = rebuild(system.reader, system.views, system.scoring_facts, switch=False)
     assert outcome.equal, outcome.differences
@@ -298,6 +302,7 @@ def test_the_command_line_explains_a_score(
 # -- what is decided about the year, and facts dated by what they describe ----------------------
 
 
+@pytest.mark.http
 def test_a_veto_lifted_on_review_after_the_year_counts_from_when_the_review_took_effect(
     system: System, clock: Clock, year
 ):
@@ -360,7 +365,7 @@ def test_a_dispute_mediated_without_agreement_then_turned_criminal_is_vetoed_and
             cb.disputes.refer_out(
                 mediator, d.id, route=ReferralRoute.LITIGATION, body="Anping court", reason="no agreement"
             )
-        converted.append(cb.disputes.record_criminal_conversion(mediator, d.id, police_reference="AP-26-1"))
+        converted.append(cb.disputes.convert_to_criminal_case(mediator, d.id, police_reference="AP-26-1"))
     facts(system)
     card = system.scores.card(VILLAGE, 2026, as_of=datetime(2026, 5, 31, 18, tzinfo=CHINA))
     assert sorted(v.fact for v in card.vetoes if v.trigger == "civil_to_criminal") == sorted(

@@ -140,7 +140,10 @@ def test_operators_are_warned_a_quarter_before_a_year_no_calendar_covers_and_aft
             "line 4: workdays: 2026-10-08 is a Thursday",
         ),
         (
-            '[calendar]\nregion = "CN"\nyear = 2026\nholidays = [2026-10-10]\nworkdays = [\n 2026-10-10,\n]\n',
+            (
+                '[calendar]\nregion = "CN"\nyear = 2026\nholidays = [2026-10-10]\n'
+                "workdays = [\n 2026-10-10,\n]\n"
+            ),
             "line 6: 2026-10-10 is both a holiday and a working day",
         ),
         ('[calendar]\nregion = "CN"\nyear = "2026"\n', "line 3: year must be a whole number"),

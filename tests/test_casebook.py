@@ -100,7 +100,7 @@ def test_an_unknown_dispute_is_not_found(system: System):
     with pytest.raises(CaseNotFound):
         system.casebook.disputes.get(None, uuid4())
     with pytest.raises(CaseNotFound):
-        system.casebook.disputes.record_agreement(
+        system.casebook.disputes.reach_agreement(
             person("mediator"), uuid4(), form=AgreementForm.ORAL, terms="x"
         )
 
@@ -137,7 +137,7 @@ def test_a_command_id_used_for_another_command_is_refused(system: System):
 
 def test_a_refused_command_writes_nothing(system: System):
     dispute = report(system)
-    system.casebook.disputes.record_agreement(
+    system.casebook.disputes.reach_agreement(
         person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="ok"
     )
     before = head(system)
@@ -149,11 +149,11 @@ def test_a_refused_command_writes_nothing(system: System):
 
 def test_two_concurrent_agreements_never_both_succeed(system: System, rival: Interleaved):
     dispute = report(system)
-    rival.competitor = lambda: system.casebook.disputes.record_agreement(
+    rival.competitor = lambda: system.casebook.disputes.reach_agreement(
         person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="first"
     )
     with pytest.raises(TransitionNotAllowed) as refusal:
-        rival.disputes.record_agreement(
+        rival.disputes.reach_agreement(
             person("mediator"), dispute.id, form=AgreementForm.ORAL, terms="second"
         )
     assert refusal.value.state == "agreement_reached"
@@ -211,7 +211,7 @@ def test_the_deadline_leaves_a_resolved_dispute_alone(system: System):
     dispute = report(system)
     keeper = system.casebook.keepers["dispute"]
     [clock] = keeper.sync(dispute.id, 0).clocks
-    system.casebook.disputes.record_agreement(
+    system.casebook.disputes.reach_agreement(
         person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok"
     )
     keeper.due(dispute.id, 0, clock.key, None)

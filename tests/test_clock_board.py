@@ -54,7 +54,7 @@ def three_disputes(system: System, clock: Clock) -> dict[str, Dispute]:
     foreign = report(system, grid=FOREIGN_GRID, role="foreign_grid_member")
     for dispute in (settled, late, foreign):
         keeper.sync(dispute.id, 0)
-    system.casebook.disputes.record_agreement(
+    system.casebook.disputes.reach_agreement(
         person("grid_member"), settled.id, form=AgreementForm.ORAL, terms="ok"
     )
     keeper.sync(settled.id, 0)
@@ -78,12 +78,13 @@ def test_a_missed_deadline_stays_overdue_until_the_case_moves_on(system: System,
     [grid] = system.casebook.deadlines.clocks("dispute", late.id).running()
     keeper.due(late.id, 0, grid.key, None)  # escalates, records the miss, settles it: the dispute moved on
     board(system)
-    overdue, soon = lists(system, VILLAGE)
+    overdue, _soon = lists(system, VILLAGE)
     assert str(late.id) not in overdue
     clocks = system.casebook.deadlines.clocks("dispute", late.id)
     assert clocks.clock(grid.key).settled == "left the level: now at village level"
 
 
+@pytest.mark.http
 def test_a_person_sees_the_lists_of_every_node_they_hold_a_post_at(system: System, three_disputes):
     board(system)
     with TestClient(create_api(system)) as api:
@@ -113,6 +114,7 @@ def test_a_person_sees_the_lists_of_every_node_they_hold_a_post_at(system: Syste
         )
 
 
+@pytest.mark.http
 def test_every_clock_of_a_case_is_explained(system: System, three_disputes):
     settled = three_disputes["settled"]
     with TestClient(create_api(system)) as api:

@@ -27,11 +27,14 @@ COMPOSE = DEPLOY / "compose.yaml"
 DOCKERFILE = DEPLOY / "Dockerfile"
 MANIFESTS = sorted((DEPLOY / "k8s" / "fengqiao").glob("*.yaml"))
 KUBERNETES_VERSION = "1.34.0"
-SECRET_FILES = ("fengqiao_pg_password", "fengqiao_cipher_key", "fengqiao_id_key")
+SECRET_FILES = ("fengqiao_pg_password", "fengqiao_cipher_key", "fengqiao_id_key", "fengqiao_seal_key")
 # A validator that tried to download anything would fail through this dead proxy.
 DEAD = "http://127.0.0.1:9"
 OFFLINE = {**os.environ, "HTTP_PROXY": DEAD, "HTTPS_PROXY": DEAD, "http_proxy": DEAD, "https_proxy": DEAD}
 OFFLINE.update(NO_PROXY="", no_proxy="")
+
+
+pytestmark = pytest.mark.deploy  # external validators in subprocesses: not in make test-fast
 
 
 def run(tool: str, *args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -24,6 +24,8 @@ from workflows.contracts import dispute_workflow_id
 from workflows.dispatcher import Dispatcher
 from workflows.worker import build_worker
 
+pytestmark = pytest.mark.slow
+
 
 class Crash(Exception):
     """The process dies here."""

@@ -59,7 +59,7 @@ def test_who_may_report_a_dispute(system: System, role: str, own, below, foreign
     for case in (own, below, foreign):
         if case is not None:
             where, expected = case
-            assert outcome(lambda: report(system, role, **where)) == expected, (role, where)
+            assert outcome(lambda where=where: report(system, role, **where)) == expected, (role, where)
 
 
 @pytest.mark.parametrize(

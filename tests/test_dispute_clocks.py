@@ -41,11 +41,11 @@ def test_changes_learned_of_at_once_stop_each_clock_when_it_was_left_and_record_
     system.casebook.keepers["dispute"].sync(dispute.id, 0)
     clock.advance(timedelta(hours=20))
     agreed_at = clock()
-    system.casebook.disputes.record_agreement(
+    system.casebook.disputes.reach_agreement(
         GRID_MEMBER, dispute.id, form=AgreementForm.ORAL, terms="fence back"
     )
     clock.advance(timedelta(days=3))  # past the grid's due time; the follow-up visit is made
-    system.casebook.disputes.record_follow_up_visit(
+    system.casebook.disputes.make_follow_up_visit(
         MEDIATOR,
         dispute.id,
         performance=Performance.FULLY,
@@ -76,7 +76,7 @@ def test_an_agreement_after_the_due_time_that_the_workflow_had_not_yet_acted_on_
     system.casebook.keepers["dispute"].sync(dispute.id, 0)
     clock.advance(timedelta(hours=30))
     agreed_at = clock()
-    system.casebook.disputes.record_agreement(
+    system.casebook.disputes.reach_agreement(
         GRID_MEMBER, dispute.id, form=AgreementForm.ORAL, terms="fence back"
     )
 

@@ -44,7 +44,7 @@ def a_month_of_disputes(system: System) -> None:
     casebook.disputes.hold_mediation_session(
         mediator, agreed_then_closed.id, outcome=SessionOutcome.ADJOURNED
     )
-    casebook.disputes.record_agreement(
+    casebook.disputes.reach_agreement(
         mediator, agreed_then_closed.id, form=AgreementForm.WRITTEN, terms="pay"
     )
     for party in ("A", "B"):
@@ -52,7 +52,7 @@ def a_month_of_disputes(system: System) -> None:
     casebook.disputes.seal_agreement(person("chair"), agreed_then_closed.id)
     casebook.disputes.close(mediator, agreed_then_closed.id, reason="paid")
     agreed = report(system, OTHER_GRID, "mediator")
-    casebook.disputes.record_agreement(mediator, agreed.id, form=AgreementForm.ORAL, terms="apology")
+    casebook.disputes.reach_agreement(mediator, agreed.id, form=AgreementForm.ORAL, terms="apology")
     failed_and_closed = report(system)
     casebook.disputes.hold_mediation_session(mediator, failed_and_closed.id, outcome=SessionOutcome.FAILED)
     casebook.disputes.close(
@@ -64,13 +64,13 @@ def a_month_of_disputes(system: System) -> None:
     by_deadline_then_agreed = report(system)
     pass_grid_deadline(system, by_deadline_then_agreed.id)
     casebook.disputes.accept(mediator, by_deadline_then_agreed.id)
-    casebook.disputes.record_agreement(
+    casebook.disputes.reach_agreement(
         mediator, by_deadline_then_agreed.id, form=AgreementForm.ORAL, terms="ok"
     )
     referred = report(system)
     casebook.disputes.refer_out(mediator, referred.id, route=ReferralRoute.LITIGATION, body="Anping court")
     converted = report(system)
-    casebook.disputes.record_criminal_conversion(mediator, converted.id, police_reference="AP-2026-17")
+    casebook.disputes.convert_to_criminal_case(mediator, converted.id, police_reference="AP-2026-17")
     repeat = report(system)
     casebook.disputes.mark_duplicate(mediator, repeat.id, original_id=referred.id)
     failing = report(system)

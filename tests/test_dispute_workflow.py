@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
@@ -48,6 +49,7 @@ def handle(env: WorkflowEnvironment, dispute: Dispute, episode: int = 0) -> Work
     )
 
 
+@pytest.mark.workflow
 def test_a_minor_dispute_is_reminded_at_half_and_four_fifths_and_escalates_after_24_hours_not_before(sqlite):
     system, clock = sqlite
 
@@ -89,6 +91,7 @@ def test_a_minor_dispute_is_reminded_at_half_and_four_fifths_and_escalates_after
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 def test_an_agreement_before_the_deadline_prevents_the_escalation_and_starts_the_follow_up_clock(sqlite):
     system, clock = sqlite
 
@@ -98,7 +101,7 @@ def test_an_agreement_before_the_deadline_prevents_the_escalation_and_starts_the
             await dispatcher.catch_up()
             await env.sleep(timedelta(hours=3))
             clock.now = await env.get_current_time()
-            system.casebook.disputes.record_agreement(
+            system.casebook.disputes.reach_agreement(
                 person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="fence back"
             )
             await dispatcher.catch_up()
@@ -127,6 +130,7 @@ def test_an_agreement_before_the_deadline_prevents_the_escalation_and_starts_the
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 def test_the_clock_counts_from_the_report_even_when_the_workflow_starts_late(sqlite):
     system, clock = sqlite
 
@@ -149,6 +153,7 @@ def test_the_clock_counts_from_the_report_even_when_the_workflow_starts_late(sql
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 def test_a_manual_escalation_stops_the_grid_clock_and_starts_the_village_one(sqlite):
     system, clock = sqlite
 
@@ -175,11 +180,12 @@ def test_a_manual_escalation_stops_the_grid_clock_and_starts_the_village_one(sql
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 def test_a_major_dispute_is_filed_with_the_township_at_once(sqlite):
     system, clock = sqlite
 
     async def scenario() -> None:
-        async with running(system, clock) as (env, dispatcher):
+        async with running(system, clock) as (_env, dispatcher):
             dispute = report(system, Severity.MAJOR)
             await dispatcher.catch_up()
 
@@ -197,6 +203,7 @@ def test_a_major_dispute_is_filed_with_the_township_at_once(sqlite):
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 def test_the_whole_ladder_then_overdue_at_the_township(sqlite):
     system, clock = sqlite
 
@@ -220,6 +227,7 @@ def test_the_whole_ladder_then_overdue_at_the_township(sqlite):
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 def test_a_reopened_dispute_gets_a_new_episode_with_a_fresh_clock(sqlite):
     system, clock = sqlite
 
@@ -228,7 +236,7 @@ def test_a_reopened_dispute_gets_a_new_episode_with_a_fresh_clock(sqlite):
             dispute = report(system)
             await dispatcher.catch_up()
             clock.now = await env.get_current_time()
-            system.casebook.disputes.record_agreement(
+            system.casebook.disputes.reach_agreement(
                 person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok"
             )
             system.casebook.disputes.close(person("mediator"), dispute.id, reason="done")

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from infra.bootstrap import ConfigurationError, System, bootstrap
 from infra.directory import parse_directory_file
 from infra.settings import Settings
+from service.seal.checkpoint import new_key
 from tests.identity_support import (
     CHEAP_HASH,
     PASSWORD,
@@ -152,6 +153,7 @@ def test_production_refuses_a_session_cookie_without_secure(settings: Settings):
             "mode": "production",
             "cipher_key": SecretStr(AESCipher.create_key(32)),
             "id_key": SecretStr(AESCipher.create_key(32)),
+            "seal_key": SecretStr(new_key()),
             "session_cookie_secure": False,
         }
     )
@@ -160,6 +162,7 @@ def test_production_refuses_a_session_cookie_without_secure(settings: Settings):
         bootstrap(production, directory_file=hashed)
 
 
+@pytest.mark.http
 def test_with_secure_off_the_cookie_travels_over_plain_http(settings: Settings, clock: Clock):
     for system in identity_system(settings, clock, session_cookie_secure=False):
         with TestClient(client(system).app, base_url="http://testserver") as api:

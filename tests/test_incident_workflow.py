@@ -61,6 +61,7 @@ def handle(env: WorkflowEnvironment, incident: Incident) -> WorkflowHandle:
     )
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize("kind", KINDS)
 def test_an_incident_not_reported_upward_is_reminded_then_recorded_missed_at_its_kinds_deadline(
     sqlite, kind: Kind
@@ -116,6 +117,7 @@ def test_an_incident_not_reported_upward_is_reminded_then_recorded_missed_at_its
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize("kind", KINDS)
 def test_an_incident_reported_upward_before_its_deadline_stops_its_clock_met(sqlite, kind: Kind):
     system, clock = sqlite

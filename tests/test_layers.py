@@ -1,7 +1,7 @@
 """The layers stay honest: no import cycle anywhere, the model imports nothing but the
-standard library, `eventsourcing.domain`, a pure lunar-calendar library and itself, and the service layer never reaches out
-to the edges (api, workflows, projections). Imports under `if TYPE_CHECKING:` count too:
-a type-only cycle is still a cycle for the reader."""
+standard library, `eventsourcing.domain`, a pure lunar-calendar library and itself, and the
+service layer never reaches out to the edges (api, workflows, projections). Imports under
+`if TYPE_CHECKING:` count too: a type-only cycle is still a cycle for the reader."""
 
 from __future__ import annotations
 

@@ -408,7 +408,7 @@ def test_a_batch_is_applied_with_a_few_statements_whatever_its_size(system: Syst
     assert half.statements <= 4 and rest.statements <= 4
 
 
-# -- periods ------------------------------------------------------------------------------------------------------
+# -- periods -------------------------------------------------------------------------------------------------
 
 TODAY = date(2026, 4, 20)
 

@@ -284,9 +284,7 @@ def test_a_patrol_from_the_first_sign_in_to_its_closing_record(system: System, c
         patrols.sign_in_at_checkpoint(person(role), shift.id, checkpoint="C1")
     clock.advance(timedelta(minutes=40))
     patrols.sign_in_at_checkpoint(person("patrol_leader"), shift.id, checkpoint="C3")
-    patrols.record_checkpoint_missed(
-        person("patrol_leader"), shift.id, checkpoint="C2", reason="school gate blocked"
-    )
+    patrols.miss_checkpoint(person("patrol_leader"), shift.id, checkpoint="C2", reason="school gate blocked")
     clock.advance(timedelta(hours=2))
     for role in ("patrol_leader", "patrol_member"):
         patrols.sign_in_at_end(person(role), shift.id)
@@ -334,14 +332,12 @@ def test_leading_a_shift_is_for_those_who_lead_patrols_over_its_node(system: Sys
     shift = open_shift(system, "patrol_leader", "patrol_member")
     before = head(system)
     with pytest.raises(AccessDenied) as refusal:
-        desk(system).record_checkpoint_missed(person("patrol_member"), shift.id, checkpoint="C1", reason="x")
+        desk(system).miss_checkpoint(person("patrol_member"), shift.id, checkpoint="C1", reason="x")
     assert refusal.value.right == "lead_patrol"
     with pytest.raises(AccessDenied, match="outside Xu Gang's jurisdiction"):
         desk(system).close_shift(person("foreign_patrol_leader"), shift.id)
     assert head(system) == before
-    desk(system).record_checkpoint_missed(
-        person("township_patrol_leader"), shift.id, checkpoint="C1", reason="x"
-    )
+    desk(system).miss_checkpoint(person("township_patrol_leader"), shift.id, checkpoint="C1", reason="x")
     desk(system).sign_in_at_end(person("patrol_member"), shift.id)
     assert desk(system).close_shift(person("township"), shift.id).status == ShiftStatus.CLOSED
 
@@ -352,7 +348,7 @@ def test_a_shift_nobody_came_to_is_recorded_missed_and_one_not_yet_due_cancelled
     route = establish(system)
     missed = schedule(system, route)
     clock.advance(timedelta(hours=1))
-    recorded = desk(system).record_shift_missed(person("patrol_leader"), missed.id, reason="all at a fire")
+    recorded = desk(system).miss_shift(person("patrol_leader"), missed.id, reason="all at a fire")
     assert recorded.status == ShiftStatus.MISSED
     later = desk(system).schedule_shift(
         person("patrol_leader"),

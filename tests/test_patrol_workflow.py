@@ -100,6 +100,7 @@ async def settled(env: WorkflowEnvironment, clock: Clock) -> datetime:
 # -- schedules on cadence ----------------------------------------------------------------------
 
 
+@pytest.mark.workflow
 def test_a_grid_level_schedule_opens_a_shift_every_day_for_a_year_with_a_bounded_history(sqlite):
     system, clock = sqlite
 
@@ -150,6 +151,7 @@ def test_a_grid_level_schedule_opens_a_shift_every_day_for_a_year_with_a_bounded
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize(
     ("node", "level", "days"), [("anping.dongxi.qiaotou", "village", 7), (TOWNSHIP, "township", 15)]
 )
@@ -176,6 +178,7 @@ def test_village_schedules_open_weekly_and_township_schedules_every_half_month(
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 def test_stopping_a_schedule_calls_off_its_coming_shift_and_ends_its_workflow(sqlite):
     system, clock = sqlite
 
@@ -216,6 +219,7 @@ def test_stopping_a_schedule_calls_off_its_coming_shift_and_ends_its_workflow(sq
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 def test_a_schedule_started_again_runs_a_workflow_of_its_own(sqlite):
     system, clock = sqlite
 
@@ -247,6 +251,7 @@ def test_a_schedule_started_again_runs_a_workflow_of_its_own(sqlite):
 # -- a shift's clocks --------------------------------------------------------------------------
 
 
+@pytest.mark.workflow
 def test_nobody_signing_in_reminds_the_leader_then_records_the_shift_missed_after_the_grace(sqlite):
     system, clock = sqlite
 
@@ -287,6 +292,7 @@ def test_nobody_signing_in_reminds_the_leader_then_records_the_shift_missed_afte
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 def test_checkpoints_not_signed_by_the_planned_end_are_recorded_missed(sqlite):
     system, clock = sqlite
 
@@ -339,6 +345,7 @@ def test_checkpoints_not_signed_by_the_planned_end_are_recorded_missed(sqlite):
     asyncio.run(scenario())
 
 
+@pytest.mark.workflow
 def test_a_shift_whose_checkpoints_are_all_signed_stops_its_checkpoint_clock_met(sqlite):
     system, clock = sqlite
 
@@ -429,7 +436,7 @@ def test_a_shift_recorded_missed_or_called_off_by_people_stops_its_clock(system:
     for shift in (missed, coming):
         keeper.sync(shift.id, 0)
     clock.advance(timedelta(hours=1, minutes=10))
-    patrols(system).record_shift_missed(person("patrol_leader"), missed.id, reason="all at a fire")
+    patrols(system).miss_shift(person("patrol_leader"), missed.id, reason="all at a fire")
     patrols(system).cancel_shift(person("patrol_leader"), coming.id, reason="typhoon")
     assert keeper.sync(missed.id, 0).ended and keeper.sync(coming.id, 0).ended
     assert clocks(system, missed)["patrol.start_grace"].outcome == (

@@ -12,6 +12,7 @@ from eventsourcing.cryptography import AESCipher
 from domain.disputes.dispute import Category, Severity
 from infra.bootstrap import ConfigurationError, bootstrap
 from infra.directory import parse_directory_file
+from service.seal.checkpoint import new_key
 from tests.support import GRID, Clock, person, settings_for
 
 NAME, PHONE = "Zhang Sanfeng", "13800001111"
@@ -66,7 +67,11 @@ def test_production_refuses_to_start_without_a_key(tmp_path: Path):
 
 def test_production_refuses_plain_tokens_in_the_directory_file(tmp_path: Path):
     settings = settings_for(
-        tmp_path, mode="production", cipher_key=AESCipher.create_key(32), id_key=AESCipher.create_key(32)
+        tmp_path,
+        mode="production",
+        cipher_key=AESCipher.create_key(32),
+        id_key=AESCipher.create_key(32),
+        seal_key=new_key(),
     )
     with pytest.raises(ConfigurationError, match="token_sha256"):
         bootstrap(settings)

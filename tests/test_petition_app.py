@@ -85,7 +85,7 @@ def accepted_at_township(system: System, **facts: Any) -> Petition:
 def answered(system: System, **facts: Any) -> Petition:
     """Answered with a written opinion, handed to the petitioner at once."""
     petition = accepted_at_township(system, **facts)
-    given = desk(system).give_opinion(
+    given = desk(system).give_handling_opinion(
         person("township"),
         petition.id,
         outcome=Opinion.NOT_SUPPORT,
@@ -322,7 +322,7 @@ def test_a_petition_goes_from_registration_through_re_review_to_conclusion(syste
     clock.advance(timedelta(days=50))
     desk(system).extend_handling(township, petition.id, days=20, reason="site survey in the rain season")
     clock.advance(timedelta(days=20))
-    desk(system).give_opinion(
+    desk(system).give_handling_opinion(
         township, petition.id, outcome=Opinion.NOT_SUPPORT, facts="paid in 2019", legal_basis="Art. 48"
     )
     clock.advance(timedelta(days=29))
@@ -428,7 +428,7 @@ def test_a_petition_is_routed_only_to_its_node_or_a_node_above_it(system: System
 
 def test_a_diverted_complaint_ends_its_matter_and_a_new_petition_on_it_is_a_repeat(system: System):
     petition = accepted_at_township(system)
-    diverted = desk(system).divert(
+    diverted = desk(system).divert_to_legal_procedure(
         person("township"),
         petition.id,
         procedure=LegalProcedure.LITIGATION,

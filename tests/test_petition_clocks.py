@@ -87,7 +87,7 @@ STEPS: list[tuple[Status, int, Any]] = [
         Status.OPINION_GIVEN,
         8,
         lambda d, i: handed_over(
-            d.give_opinion(
+            d.give_handling_opinion(
                 TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
             ),
             d,
@@ -267,7 +267,7 @@ def test_a_petition_objected_to_has_to_be_routed_again_within_a_new_route_limit(
 
 def test_a_diverted_complaint_ends_its_clocks_and_its_workflow(system: System, clock: Clock):
     petition = petition_at(system, clock, Status.ACCEPTED)
-    desk(system).divert(
+    desk(system).divert_to_legal_procedure(
         TOWNSHIP_STAFF, petition.id, procedure="litigation", body="Anping People's Court", reason="a contract"
     )
     time = keeper(system).sync(petition.id, 0)
@@ -393,7 +393,7 @@ def test_a_stage_left_only_after_its_due_time_is_recorded_missed_not_met(system:
     petition = petition_at(system, clock, Status.ACCEPTED)
     due = clock_named(system, petition, "petition.handling").due_at
     clock.now = due + timedelta(days=2)  # the worker was down: the opinion comes late and is synced first
-    answered = desk(system).give_opinion(
+    answered = desk(system).give_handling_opinion(
         TOWNSHIP_STAFF, petition.id, outcome=Opinion.SUPPORT, facts="paid now", legal_basis="Art. 48"
     )
     handed_over(answered, desk(system), TOWNSHIP_STAFF)
@@ -408,7 +408,7 @@ def test_a_due_time_for_a_petition_that_moved_on_in_time_stops_the_clock_as_met(
     petition = petition_at(system, clock, Status.ACCEPTED)
     key = clock_named(system, petition, "petition.handling").key
     clock.advance(timedelta(days=5))
-    desk(system).give_opinion(
+    desk(system).give_handling_opinion(
         TOWNSHIP_STAFF, petition.id, outcome=Opinion.SUPPORT, facts="paid", legal_basis="Art. 48"
     )
     keeper(system).due(petition.id, 0, key, None)
@@ -908,7 +908,7 @@ def test_the_review_window_runs_from_when_the_petitioner_received_the_answer_by_
 ):
     petition = petition_at(system, clock, Status.ACCEPTED)
     clock.advance(timedelta(days=8))  # Thursday 12 March, 17:00
-    answered = desk(system).give_opinion(
+    answered = desk(system).give_handling_opinion(
         TOWNSHIP_STAFF, petition.id, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
     )
     # Posted, not yet received: no window runs, and nothing can conclude the petition.
@@ -949,7 +949,7 @@ def test_the_review_window_runs_from_when_the_petitioner_received_the_answer_by_
 def test_an_answer_is_received_once_and_not_before_it_was_given(system: System, clock: Clock):
     petition = petition_at(system, clock, Status.ACCEPTED)
     clock.advance(timedelta(days=8))
-    answered = desk(system).give_opinion(
+    answered = desk(system).give_handling_opinion(
         TOWNSHIP_STAFF, petition.id, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
     )
     for at, field in (

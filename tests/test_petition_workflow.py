@@ -123,7 +123,7 @@ STEPS: list[tuple[Status, Callable[[Any, Any], Petition]]] = [
     (
         Status.OPINION_GIVEN,
         lambda d, i: handed_over(
-            d.give_opinion(
+            d.give_handling_opinion(
                 TOWNSHIP_STAFF, i, outcome=Opinion.NOT_SUPPORT, facts="paid", legal_basis="Art. 48"
             ),
             d,
@@ -162,7 +162,7 @@ def scenario(test: Callable[[Case], Any]) -> Callable[[tuple[System, Clock]], No
         asyncio.run(body())
 
     run.__name__, run.__doc__ = test.__name__, test.__doc__
-    return run
+    return pytest.mark.workflow(run)
 
 
 def notice_of_statutory_days(system: System, year: int) -> None:
@@ -284,6 +284,7 @@ async def test_the_one_extension_moves_the_handling_deadline_and_it_passes_at_th
     assert missed.outcome.endswith("within 60 calendar days, extended by 30 calendar days")
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize(
     ("status", "name", "node", "consequence"),
     [
@@ -307,6 +308,7 @@ def test_a_review_or_re_review_not_decided_in_thirty_days_is_overdue_at_the_deci
     overdue(sqlite)
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize(
     ("status", "name", "how"),
     [

@@ -45,8 +45,10 @@ def write(tmp_path: Path, body: str) -> Path:
             "line 5: .*unit 'weeks' is not one of",
         ),
         (
-            '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.gird"\n'
-            'amount = 1\nunit = "hours"\n',
+            (
+                '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n'
+                '\n[[rule]]\nclock = "dispute.gird"\namount = 1\nunit = "hours"\n'
+            ),
             "line 10: rule #2: unknown clock 'dispute.gird'",
         ),
         (
@@ -59,7 +61,10 @@ def write(tmp_path: Path, body: str) -> Path:
             "line 5: rule #1: reminders are fractions",
         ),
         (
-            '\n[[rule]]\nclock = "petition.handling"\namount = 60\nunit = "calendar_days"\npaused_by = ["strike"]\n',
+            (
+                '\n[[rule]]\nclock = "petition.handling"\namount = 60\nunit = "calendar_days"\n'
+                'paused_by = ["strike"]\n'
+            ),
             "line 5: rule #1: unknown pause 'strike'",
         ),
         (
@@ -70,12 +75,17 @@ def write(tmp_path: Path, body: str) -> Path:
             "line 5: rule #1: a hearing cannot pause petition.review_request",
         ),
         (
-            '\n[[rule]]\nclock = "petition.handling"\namount = 60\nunit = "calendar_days"\npaused_by = "hearing"\n',
+            (
+                '\n[[rule]]\nclock = "petition.handling"\namount = 60\nunit = "calendar_days"\n'
+                'paused_by = "hearing"\n'
+            ),
             "line 5: .*paused_by must be a list of names",
         ),
         (
-            '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n\n[[rule]]\nclock = "dispute.grid"\n'
-            'amount = 2\nunit = "hours"\n',
+            (
+                '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n'
+                '\n[[rule]]\nclock = "dispute.grid"\namount = 2\nunit = "hours"\n'
+            ),
             "line 10: rule #2: a second rule for dispute.grid",
         ),
         ("\n[[rule\n", "line 5"),

@@ -7,6 +7,8 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from domain.disputes.dispute import Dispute
 from domain.time.calendar import CHINA, CalendarYear, Unit
 from domain.time.clocks import ClockState
@@ -104,6 +106,7 @@ def test_a_policy_for_running_clocks_moves_them_and_one_for_new_clocks_does_not(
     assert recounted.due_at < village.due_at
 
 
+@pytest.mark.workflow
 def test_a_running_workflow_counts_to_the_moved_deadline(sqlite):
     system, clock = sqlite
 
@@ -183,6 +186,7 @@ def test_a_year_loaded_late_recounts_the_clocks_that_run_into_it_and_no_other(sy
     )
 
 
+@pytest.mark.workflow
 def test_the_dispatcher_recounts_when_a_year_is_loaded_and_the_workflow_counts_to_the_new_due_time(sqlite):
     system, clock = sqlite
 

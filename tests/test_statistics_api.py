@@ -1,4 +1,4 @@
-"""GET /nodes/{code}/statistics[/children|/months]: every metric as JSON or CSV, read at the
+"""GET /nodes/{node}/statistics[/children|/months]: every metric as JSON or CSV, read at the
 node by those who may read there; 401, 403 outside the node, 404 unknown node, 422 bad period."""
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def test_the_figures_as_csv_one_line_per_figure_and_breakdown(api: TestClient, q
     )
     assert read.status_code == 200
     assert read.headers["content-disposition"].startswith(
-        f'attachment; filename="{COUNTY}-statistics-2026-01-01-2026-03-31.csv"; filename*=UTF-8\'\''
+        f"attachment; filename=\"{COUNTY}-statistics-2026-01-01-2026-03-31.csv\"; filename*=UTF-8''"
     )
     assert not read.text.startswith("\ufeff")
     lines = rows(read)
@@ -218,6 +218,8 @@ def test_a_spreadsheet_user_asks_for_a_byte_order_mark(api: TestClient, quarter)
 def test_no_csv_cell_is_a_formula_a_spreadsheet_would_run():
     from api.exports import csv_response
 
-    answer = csv_response(["name"], [["=cmd|' /C calc'!A0"], ["+SUM(1+1)"], ["@SUM(1)"], ["-2+3"], [5]], "x.csv")
+    answer = csv_response(
+        ["name"], [["=cmd|' /C calc'!A0"], ["+SUM(1+1)"], ["@SUM(1)"], ["-2+3"], [5]], "x.csv"
+    )
     cells = [line[0] for line in csv.reader(io.StringIO(answer.body.decode()))]
     assert cells == ["name", "'=cmd|' /C calc'!A0", "'+SUM(1+1)", "'@SUM(1)", "'-2+3", "5"]

@@ -39,7 +39,8 @@ def test_every_outcome_a_dispute_clock_records_reads_in_chinese():
     from web import i18n
 
     gettext = i18n.translations("zh-CN").gettext
-    recorded = {  # as service/disputes/clocks.py, service/disputes/desk.py and service/timekeeping.py write them
+    # as service/disputes/clocks.py, service/disputes/desk.py and service/timekeeping.py write them
+    recorded = {
         "met: agreement reached at grid level": "按期完成：在网格一级达成调解协议",
         "left the level: now at village level": "已离开本级：现在村（社区）一级办理",
         "ended: the dispute is referred out": "已结束：纠纷状态：已引导通过法定途径解决",
@@ -50,7 +51,9 @@ def test_every_outcome_a_dispute_clock_records_reads_in_chinese():
         "escalated to village level": "已上报至村（社区）一级",
         "overdue at township level: to be referred out": "乡镇（街道）一级逾期，应引导通过法定途径解决",
         "the follow-up visit was not made in time": "未按期回访",
-        "late: agreement reached at village level, after the due time": "逾期：在村（社区）一级达成调解协议，已超过期限",
+        "late: agreement reached at village level, after the due time": (
+            "逾期：在村（社区）一级达成调解协议，已超过期限"
+        ),
     }
     for text, words in recorded.items():
         assert labels.outcome(text, gettext) == words, text

@@ -14,17 +14,19 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import seeded
+from tests.seeds import Seeds
 from tests.support import TOKENS, Clock, settings_for
+
+pytestmark = pytest.mark.http
 
 GRID = "anping.dongxi.qiaotou.g1"
 
 
 @pytest.fixture
-def web(tmp_path: Path, clock: Clock) -> TestClient:
+def web(tmp_path: Path, clock: Clock, seeds: Seeds) -> TestClient:
     from api.app import create_api
 
-    built = seeded(settings_for(tmp_path), clock)
+    built = seeds.system(settings_for(tmp_path), clock, stamped=True)
     with TestClient(create_api(built), follow_redirects=False) as client:
         client.system = built  # type: ignore[attr-defined]
         yield client

@@ -41,7 +41,8 @@ def bars(data: list[Bar], *, width: int = 640, height: int = 220, caption: str =
             f"<a href={quoteattr(bar.href)}><title>{escape(bar.title)}</title>"
             f'<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="#0b57d0"/>'
             f'<text x="{centre}" y="{y - 4}" text-anchor="middle" font-size="12">{escape(value)}</text>'
-            f'<text x="{centre}" y="{height - 14}" text-anchor="middle" font-size="12">{escape(bar.label)}</text>'
+            f'<text x="{centre}" y="{height - 14}" text-anchor="middle" font-size="12">'
+            f"{escape(bar.label)}</text>"
             "</a>"
         )
     parts.append("</svg>")

@@ -415,7 +415,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "reach_agreement": Action(
         s.AgreementIn,
-        lambda d, p, i, b, m: d.record_agreement(p, i, form=b.form, terms=b.terms, meta=m),
+        lambda d, p, i, b, m: d.reach_agreement(p, i, form=b.form, terms=b.terms, meta=m),
         N_("Record the agreement"),
     ),
     "sign_agreement": Action(
@@ -428,7 +428,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "record_follow_up_visit": Action(
         s.FollowUpIn,
-        lambda d, p, i, b, m: d.record_follow_up_visit(
+        lambda d, p, i, b, m: d.make_follow_up_visit(
             p, i, performance=b.performance, satisfaction=b.satisfaction, notes=b.notes, meta=m
         ),
         N_("Record a follow-up visit"),

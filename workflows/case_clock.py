@@ -53,7 +53,9 @@ class CaseClockWorkflow:
             )
             known = time.version
             if nxt is None:
-                await workflow.wait_condition(lambda: self._heard > known or self._rechecks > seen)
+                await workflow.wait_condition(
+                    lambda known=known, seen=seen: self._heard > known or self._rechecks > seen
+                )
                 time = await self._ask("sync_case", ref)
                 continue
             moment, fraction = nxt

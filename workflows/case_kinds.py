@@ -1,6 +1,7 @@
 """The case streams whose time the workflows keep: which event starts a case's first
 episode and which starts a new one; the keeper that knows a kind's rules of time is
-`casebook.keepers[kind]`, in the service layer. A stream joins by adding one entry here. A kind whose time is not a set of clocks names its
+`casebook.keepers[kind]`, in the service layer. A stream joins by adding one entry here. A kind whose time is
+not a set of clocks names its
 own workflow (which hears the same `notice`), what it is started with, under which id, and
 how its events name their episode."""
 

@@ -55,7 +55,7 @@ class PatrolScheduleWorkflow:
                     }
                 )
             self._state = state
-            if await news_before(period.start, lambda: self._heard > known):
+            if await news_before(period.start, lambda known=known: self._heard > known):
                 continue
             state = self._state = state.model_copy(update={"after": period.start})
             begun += 1

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.deps import CurrentPerson, Meta, SystemDep, meta_for
+from api.deps import CurrentPerson, Meta, NodeCode, SystemDep, meta_for
 from api.exports import csv_response
 from api.schemas import In
 from domain.assessment.book import TemplateError, template_from_data
@@ -105,9 +105,9 @@ def _card(system: System, unit: str, year: int, **when: Any) -> Scorecard:
     return card
 
 
-@router.post("/townships/{township}/templates", status_code=status.HTTP_201_CREATED, response_model=Recorded)
+@router.post("/townships/{node}/templates", status_code=status.HTTP_201_CREATED, response_model=Recorded)
 def adopt_template(
-    township: str, body: TemplateIn, person: CurrentPerson, system: SystemDep, meta: Meta
+    township: NodeCode, body: TemplateIn, person: CurrentPerson, system: SystemDep, meta: Meta
 ) -> Recorded:
     """Adopt a version of the township's responsibility-book template for a year."""
     if body.template.get("template", {}).get("township") != township:
@@ -121,7 +121,12 @@ def adopt_template(
 
 def _unit_command(path: str, body_model: type[In], call: Any, summary: str) -> None:
     def endpoint(
-        unit: str, body: Any, person: CurrentPerson, system: SystemDep, meta: Meta, year: int | None = None
+        unit: NodeCode,
+        body: Any,
+        person: CurrentPerson,
+        system: SystemDep,
+        meta: Meta,
+        year: int | None = None,
     ) -> Recorded:
         return Recorded(version=call(system, person, unit, year, body, meta_for(body, meta)).version)
 
@@ -138,7 +143,7 @@ def _unit_command(path: str, body_model: type[In], call: Any, summary: str) -> N
 
 
 _unit_command(
-    "/units/{unit}/activities",
+    "/units/{node}/activities",
     ActivityIn,
     lambda sy, p, u, y, b, m: sy.casebook.assessments.record_activity(
         p, unit=u, kind=b.kind, title=b.title, attendees=b.attendees, absentees=b.absentees, meta=m
@@ -146,7 +151,7 @@ _unit_command(
     "Record a training, meeting or other activity held, with who was absent.",
 )
 _unit_command(
-    "/units/{unit}/assessments/{year}/entries",
+    "/units/{node}/assessments/{year}/entries",
     EntryIn,
     lambda sy, p, u, y, b, m: sy.casebook.assessments.enter_assessment(
         p, unit=u, year=y, item=b.item, points=b.points, reason=b.reason, evidence=b.evidence, meta=m
@@ -154,7 +159,7 @@ _unit_command(
     "Enter an assessor's points on an item, with the reason and the evidence.",
 )
 _unit_command(
-    "/units/{unit}/assessments/{year}/absences",
+    "/units/{node}/assessments/{year}/absences",
     AbsenceIn,
     lambda sy, p, u, y, b, m: sy.casebook.assessments.record_absence(
         p, unit=u, year=y, person_id=b.person_id, days=b.days, approved=b.approved, reason=b.reason, meta=m
@@ -162,7 +167,7 @@ _unit_command(
     "Record a responsible person's absence from duty, approved or not.",
 )
 _unit_command(
-    "/units/{unit}/assessments/{year}/evaluations",
+    "/units/{node}/assessments/{year}/evaluations",
     EvaluationIn,
     lambda sy, p, u, y, b, m: sy.casebook.assessments.record_evaluation(
         p, unit=u, year=y, person_id=b.person_id, incompetent_share=b.incompetent_share, meta=m
@@ -171,9 +176,9 @@ _unit_command(
 )
 
 
-@router.post("/units/{unit}/assessments/{year}/veto-reviews", response_model=Recorded)
+@router.post("/units/{node}/assessments/{year}/veto-reviews", response_model=Recorded)
 def review_veto(
-    unit: str, year: int, body: VetoReviewIn, person: CurrentPerson, system: SystemDep, meta: Meta
+    unit: NodeCode, year: int, body: VetoReviewIn, person: CurrentPerson, system: SystemDep, meta: Meta
 ) -> Recorded:
     """Uphold or lift a one-vote veto of the unit's year, with the reason."""
     vetoed = {hit.fact for hit in _card(system, unit, year).vetoes}
@@ -191,9 +196,9 @@ def review_veto(
     )
 
 
-@router.get("/units/{unit}/scores/{year}", response_model=ScorecardPublic)
+@router.get("/units/{node}/scores/{year}", response_model=ScorecardPublic)
 def unit_score(
-    unit: str,
+    unit: NodeCode,
     year: int,
     person: CurrentPerson,
     system: SystemDep,
@@ -206,9 +211,9 @@ def unit_score(
     return ScorecardPublic.of(_card(system, unit, year, as_of=as_of, known_on=as_known_on))
 
 
-@router.get("/units/{unit}/vetoes/{year}")
+@router.get("/units/{node}/vetoes/{year}")
 def unit_vetoes(
-    unit: str, year: int, person: CurrentPerson, system: SystemDep, as_of: AwareDatetime | None = AS_OF
+    unit: NodeCode, year: int, person: CurrentPerson, system: SystemDep, as_of: AwareDatetime | None = AS_OF
 ) -> list[dict[str, Any]]:
     """The one-vote vetoes of the unit's year, each naming its event and its review."""
     system.casebook.authorise(person, Right.READ, unit)
@@ -244,9 +249,9 @@ def _csv(rows: list[TownshipRow]) -> Response:
     )
 
 
-@router.get("/townships/{township}/scores/{year}", response_model=list[TownshipRow])
+@router.get("/townships/{node}/scores/{year}", response_model=list[TownshipRow])
 def township_scores(
-    township: str,
+    township: NodeCode,
     year: int,
     person: CurrentPerson,
     system: SystemDep,
@@ -261,9 +266,9 @@ def township_scores(
     return _csv(rows) if format == "csv" else rows
 
 
-@router.post("/townships/{township}/scores/{year}/what-if", response_model=list[TownshipRow])
+@router.post("/townships/{node}/scores/{year}/what-if", response_model=list[TownshipRow])
 def what_if(
-    township: str,
+    township: NodeCode,
     year: int,
     body: DraftIn,
     person: CurrentPerson,

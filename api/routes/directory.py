@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.deps import CurrentPerson, Meta, SystemDep, meta_for
+from api.deps import CurrentPerson, Meta, NodeCode, SystemDep, meta_for
 from api.schemas import In
 from domain.directory.access import RESPONSIBLE_POSTS, Post
 from domain.directory.jurisdiction import NodeKind
@@ -85,8 +85,10 @@ def create_node(body: NodeIn, person: CurrentPerson, system: SystemDep, meta: Me
     )
 
 
-@router.post("/nodes/{code}/renaming", response_model=Changed)
-def rename_node(code: str, body: RenameIn, person: CurrentPerson, system: SystemDep, meta: Meta) -> Changed:
+@router.post("/nodes/{node}/renaming", response_model=Changed)
+def rename_node(
+    code: NodeCode, body: RenameIn, person: CurrentPerson, system: SystemDep, meta: Meta
+) -> Changed:
     """Rename a node; its earlier names stay in its history."""
     return _changed(
         system.casebook.directory.rename_node(person, code=code, name=body.name, meta=meta_for(body, meta))
@@ -190,9 +192,9 @@ class NodePublic(BaseModel):
     )
 
 
-@router.get("/nodes/{code}", response_model=NodePublic)
+@router.get("/nodes/{node}", response_model=NodePublic)
 def read_node(
-    code: str, person: CurrentPerson, system: SystemDep, at: AwareDatetime | None = AT
+    code: NodeCode, person: CurrentPerson, system: SystemDep, at: AwareDatetime | None = AT
 ) -> NodePublic:
     """A node as it stood at a business time: its name, parent, children, and who held which
     post there ("who was responsible for this village on 3 March?")."""

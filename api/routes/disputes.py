@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
 from uuid import UUID
 
-import structlog
 from fastapi import APIRouter, Response, status
 
 from api import schemas as s
+from api.commands import CaseKind, Command, add_commands
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from domain.disputes.dispute import Dispute
-from service.disputes.desk import DisputeDesk
-from service.store import CommandMeta
 from workflows.contracts import dispute_workflow_id
 
 router = APIRouter(prefix="/disputes", tags=["disputes"])
-log = structlog.get_logger()
 
-
-def _answer(response: Response, dispute: Dispute, action: str) -> s.DisputePublic:
-    response.headers["ETag"] = f'"{dispute.version}"'
-    structlog.contextvars.bind_contextvars(
-        dispute_id=str(dispute.id), workflow_id=dispute_workflow_id(str(dispute.id))
-    )
-    log.info(f"dispute.{action}", version=dispute.version, status=dispute.status.value)
-    return s.DisputePublic.of(dispute)
+DISPUTES: CaseKind[Dispute] = CaseKind(
+    "dispute",
+    desk=lambda cb: cb.disputes,
+    public=s.DisputePublic,
+    show=lambda system, person, dispute: s.DisputePublic.of(dispute),
+    context=lambda dispute: {"workflow_id": dispute_workflow_id(str(dispute.id))},
+)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=s.DisputePublic)
@@ -48,7 +42,7 @@ def report_dispute(
         meta=meta_for(body, meta),
     )
     response.headers["Location"] = f"/disputes/{dispute.id}"
-    return _answer(response, dispute, "reported")
+    return DISPUTES.answer(response, system, person, dispute, "reported")
 
 
 @router.get("/{dispute_id}", response_model=s.DisputeWithHistory)
@@ -63,146 +57,132 @@ def read_dispute(
     )
 
 
-Call = Callable[[DisputeDesk, str, UUID, Any, CommandMeta], Dispute]
-
-
-def _command(path: str, body_model: type[s.In], call: Call, action: str, summary: str) -> None:
-    def endpoint(
-        dispute_id: UUID,
-        body: Any,
-        person: CurrentPerson,
-        system: SystemDep,
-        response: Response,
-        meta: Meta,
-    ) -> s.DisputePublic:
-        dispute = call(system.casebook.disputes, person, dispute_id, body, meta_for(body, meta))
-        return _answer(response, dispute, action)
-
-    endpoint.__annotations__["body"] = body_model
-    endpoint.__doc__ = summary
-    router.add_api_route(
-        f"/{{dispute_id}}/{path}",
-        endpoint,
-        methods=["POST"],
-        response_model=s.DisputePublic,
-        name=action,
-        summary=summary.rstrip("."),
-    )
-
-
-_command(
-    "acceptance",
-    s.AcceptanceIn,
-    lambda d, p, i, b, m: d.accept(p, i, m),
-    "accepted",
-    "Accept the dispute at its current level: mediation may begin.",
-)
-_command(
-    "mediation-sessions",
-    s.MediationSessionIn,
-    lambda d, p, i, b, m: d.hold_mediation_session(p, i, outcome=b.outcome, notes=b.notes, meta=m),
-    "mediation_session_held",
-    "Record a mediation session and its outcome.",
-)
-_command(
-    "party-refusals",
-    s.PartyRefusalIn,
-    lambda d, p, i, b, m: d.record_party_refusal(p, i, party=b.party, reason=b.reason, meta=m),
-    "party_refused",
-    "Record that a party refuses mediation: mediation may not go on.",
-)
-_command(
-    "agreement",
-    s.AgreementIn,
-    lambda d, p, i, b, m: d.record_agreement(p, i, form=b.form, terms=b.terms, meta=m),
-    "agreement_reached",
-    "Record the agreement the parties reached, oral or written.",
-)
-_command(
-    "agreement/signatures",
-    s.SignatureIn,
-    lambda d, p, i, b, m: d.sign_agreement(p, i, party=b.party, meta=m),
-    "agreement_signed",
-    "Record a party's signature on the written agreement.",
-)
-_command(
-    "agreement/seal",
-    s.SealIn,
-    lambda d, p, i, b, m: d.seal_agreement(p, i, m),
-    "agreement_sealed",
-    "Seal the signed written agreement for the committee: it takes effect.",
-)
-_command(
-    "follow-up-visits",
-    s.FollowUpIn,
-    lambda d, p, i, b, m: d.record_follow_up_visit(
-        p, i, performance=b.performance, satisfaction=b.satisfaction, notes=b.notes, meta=m
+add_commands(
+    router,
+    DISPUTES,
+    Command(
+        "acceptance",
+        s.AcceptanceIn,
+        "accept",
+        Dispute.Accepted,
+        "Accept the dispute at its current level: mediation may begin.",
     ),
-    "follow_up_visit_made",
-    "Record a follow-up visit: how the agreement is kept, how satisfied.",
-)
-_command(
-    "judicial-confirmation",
-    s.JudicialConfirmationIn,
-    lambda d, p, i, b, m: d.request_judicial_confirmation(p, i, court=b.court, meta=m),
-    "judicial_confirmation_requested",
-    "Record that judicial confirmation was requested.",
-)
-_command(
-    "escalations",
-    s.EscalationIn,
-    lambda d, p, i, b, m: d.escalate(p, i, reason=b.reason, meta=m),
-    "escalated",
-    "Send the dispute up one level (grid → village → township), saying why.",
-)
-_command(
-    "referral",
-    s.ReferralIn,
-    lambda d, p, i, b, m: d.refer_out(p, i, route=b.route, body=b.body, reason=b.reason, meta=m),
-    "referred_out",
-    "Refer the dispute out: litigation, arbitration or an administrative body.",
-)
-_command(
-    "township-filing",
-    s.TownshipFilingIn,
-    lambda d, p, i, b, m: d.file_with_township(p, i, m),
-    "filed_with_township",
-    "Put a major dispute on record with the township.",
-)
-_command(
-    "risk-reports",
-    s.RiskReportIn,
-    lambda d, p, i, b, m: d.report_risk(p, i, risk=b.risk, police_unit=b.police_unit, meta=m),
-    "risk_reported",
-    "Report to the police that the dispute may turn criminal.",
-)
-_command(
-    "criminal-conversion",
-    s.CriminalConversionIn,
-    lambda d, p, i, b, m: d.record_criminal_conversion(
-        p, i, police_reference=b.police_reference, description=b.description, meta=m
+    Command(
+        "mediation-sessions",
+        s.MediationSessionIn,
+        "hold_mediation_session",
+        Dispute.MediationSessionHeld,
+        "Record a mediation session and its outcome.",
+        fields=("outcome", "notes"),
     ),
-    "converted_to_criminal",
-    "Record that the dispute turned into a criminal case.",
-)
-_command(
-    "closure",
-    s.ClosureIn,
-    lambda d, p, i, b, m: d.close(p, i, reason=b.reason, remedies_told=b.remedies_told, meta=m),
-    "closed",
-    "Close the dispute: after an agreement in effect, or failed mediation with remedies told.",
-)
-_command(
-    "reopening",
-    s.ReopeningIn,
-    lambda d, p, i, b, m: d.reopen(p, i, reason=b.reason, meta=m),
-    "reopened",
-    "Reopen a closed, referred or duplicate dispute, or one whose agreement broke down.",
-)
-_command(
-    "duplicate-of",
-    s.DuplicateIn,
-    lambda d, p, i, b, m: d.mark_duplicate(p, i, original_id=b.original_id, meta=m),
-    "marked_duplicate",
-    "Mark the dispute as a repeat of another; both record the link.",
+    Command(
+        "party-refusals",
+        s.PartyRefusalIn,
+        "refuse_mediation",
+        Dispute.PartyRefusedMediation,
+        "Record that a party refuses mediation: mediation may not go on.",
+        fields=("party", "reason"),
+    ),
+    Command(
+        "agreement",
+        s.AgreementIn,
+        "reach_agreement",
+        Dispute.AgreementReached,
+        "Record the agreement the parties reached, oral or written.",
+        fields=("form", "terms"),
+    ),
+    Command(
+        "agreement/signatures",
+        s.SignatureIn,
+        "sign_agreement",
+        Dispute.AgreementSigned,
+        "Record a party's signature on the written agreement.",
+        fields=("party",),
+    ),
+    Command(
+        "agreement/seal",
+        s.SealIn,
+        "seal_agreement",
+        Dispute.AgreementSealed,
+        "Seal the signed written agreement for the committee: it takes effect.",
+    ),
+    Command(
+        "follow-up-visits",
+        s.FollowUpIn,
+        "make_follow_up_visit",
+        Dispute.FollowUpVisitMade,
+        "Record a follow-up visit: how the agreement is kept, how satisfied.",
+        fields=("performance", "satisfaction", "notes"),
+    ),
+    Command(
+        "judicial-confirmation",
+        s.JudicialConfirmationIn,
+        "request_judicial_confirmation",
+        Dispute.JudicialConfirmationRequested,
+        "Record that judicial confirmation was requested.",
+        fields=("court",),
+    ),
+    Command(
+        "escalations",
+        s.EscalationIn,
+        "escalate",
+        Dispute.Escalated,
+        "Send the dispute up one level (grid → village → township), saying why.",
+        fields=("reason",),
+    ),
+    Command(
+        "referral",
+        s.ReferralIn,
+        "refer_out",
+        Dispute.ReferredOut,
+        "Refer the dispute out: litigation, arbitration or an administrative body.",
+        fields=("route", "body", "reason"),
+    ),
+    Command(
+        "township-filing",
+        s.TownshipFilingIn,
+        "file_with_township",
+        Dispute.FiledWithTownship,
+        "Put a major dispute on record with the township.",
+    ),
+    Command(
+        "risk-reports",
+        s.RiskReportIn,
+        "report_risk_to_police",
+        Dispute.RiskReportedToPolice,
+        "Report to the police that the dispute may turn criminal.",
+        fields=("risk", "police_unit"),
+    ),
+    Command(
+        "criminal-conversion",
+        s.CriminalConversionIn,
+        "convert_to_criminal_case",
+        Dispute.ConvertedToCriminalCase,
+        "Record that the dispute turned into a criminal case.",
+        fields=("police_reference", "description"),
+    ),
+    Command(
+        "closure",
+        s.ClosureIn,
+        "close",
+        Dispute.Closed,
+        "Close the dispute: after an agreement in effect, or failed mediation with remedies told.",
+        fields=("reason", "remedies_told"),
+    ),
+    Command(
+        "reopening",
+        s.ReopeningIn,
+        "reopen",
+        Dispute.Reopened,
+        "Reopen a closed, referred or duplicate dispute, or one whose agreement broke down.",
+        fields=("reason",),
+    ),
+    Command(
+        "duplicate-of",
+        s.DuplicateIn,
+        "mark_duplicate",
+        Dispute.MarkedDuplicate,
+        "Mark the dispute as a repeat of another; both record the link.",
+        fields=("original_id",),
+    ),
 )

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
 from uuid import UUID
 
-import structlog
 from fastapi import APIRouter, Response, status
 
 from api import incident_schemas as s
+from api.commands import CaseKind, Command, add_commands
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
-from api.schemas import EventPublic, In
+from api.schemas import EventPublic
 from domain.incidents.incident import Incident
-from service.incidents.desk import IncidentDesk
-from service.store import CommandMeta
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
-log = structlog.get_logger()
-
-
-def _answer(response: Response, incident: Incident, action: str) -> s.IncidentPublic:
-    response.headers["ETag"] = f'"{incident.version}"'
-    structlog.contextvars.bind_contextvars(incident_id=str(incident.id))
-    log.info(f"incident.{action}", version=incident.version, status=incident.status.value)
-    return s.IncidentPublic.of(incident)
+INCIDENTS: CaseKind[Incident] = CaseKind(
+    "incident",
+    desk=lambda cb: cb.incidents,
+    public=s.IncidentPublic,
+    show=lambda system, person, incident: s.IncidentPublic.of(incident),
+)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=s.IncidentPublic)
@@ -42,7 +36,7 @@ def report_incident(
         meta=meta_for(body, meta),
     )
     response.headers["Location"] = f"/incidents/{incident.id}"
-    return _answer(response, incident, "reported")
+    return INCIDENTS.answer(response, system, person, incident, "reported")
 
 
 @router.get("/{incident_id}", response_model=s.IncidentWithHistory)
@@ -57,67 +51,47 @@ def read_incident(
     )
 
 
-Call = Callable[[IncidentDesk, str, UUID, Any, CommandMeta], Incident]
-
-
-def _command(path: str, body_model: type[In], call: Call, action: str, summary: str) -> None:
-    def endpoint(
-        incident_id: UUID,
-        body: Any,
-        person: CurrentPerson,
-        system: SystemDep,
-        response: Response,
-        meta: Meta,
-    ) -> s.IncidentPublic:
-        incident = call(system.casebook.incidents, person, incident_id, body, meta_for(body, meta))
-        return _answer(response, incident, action)
-
-    endpoint.__annotations__["body"] = body_model
-    endpoint.__doc__ = summary
-    router.add_api_route(
-        f"/{{incident_id}}/{path}",
-        endpoint,
-        methods=["POST"],
-        response_model=s.IncidentPublic,
-        name=f"incident_{action}",
-        summary=summary.rstrip("."),
-    )
-
-
-_command(
-    "upward-reports",
-    s.UpwardReportIn,
-    lambda d, p, i, b, m: d.report_upward(p, i, level=b.level, recipient=b.recipient, meta=m),
-    "reported_upward",
-    "Record that the incident was reported to a higher level than before.",
-)
-_command(
-    "handling",
-    s.HandlingIn,
-    lambda d, p, i, b, m: d.handle(p, i, measures=b.measures, handled_by=b.handled_by, meta=m),
-    "handled",
-    "Record the measures taken on the incident, and by whom.",
-)
-_command(
-    "closure",
-    s.IncidentClosureIn,
-    lambda d, p, i, b, m: d.close(p, i, outcome=b.outcome, meta=m),
-    "closed",
-    "Close a handled incident that was reported upward, with its outcome.",
-)
-_command(
-    "casualty-corrections",
-    s.CasualtyCorrectionIn,
-    lambda d, p, i, b, m: d.correct_casualties(p, i, injured=b.injured, dead=b.dead, reason=b.reason, meta=m),
-    "casualties_corrected",
-    "Correct the injured and dead counts; the old counts stay in the history.",
-)
-_command(
-    "mass-incident-corrections",
-    s.MassIncidentCorrectionIn,
-    lambda d, p, i, b, m: d.correct_mass_incident_facts(
-        p, i, markers=b.markers, people_involved=b.people_involved, reason=b.reason, meta=m
+add_commands(
+    router,
+    INCIDENTS,
+    Command(
+        "upward-reports",
+        s.UpwardReportIn,
+        "report_upward",
+        Incident.ReportedUpward,
+        "Record that the incident was reported to a higher level than before.",
+        fields=("level", "recipient"),
     ),
-    "mass_incident_facts_corrected",
-    "Correct a mass incident's 001 markers and headcount.",
+    Command(
+        "handling",
+        s.HandlingIn,
+        "handle",
+        Incident.Handled,
+        "Record the measures taken on the incident, and by whom.",
+        fields=("measures", "handled_by"),
+    ),
+    Command(
+        "closure",
+        s.IncidentClosureIn,
+        "close",
+        Incident.Closed,
+        "Close a handled incident that was reported upward, with its outcome.",
+        fields=("outcome",),
+    ),
+    Command(
+        "casualty-corrections",
+        s.CasualtyCorrectionIn,
+        "correct_casualties",
+        Incident.CasualtiesCorrected,
+        "Correct the injured and dead counts; the old counts stay in the history.",
+        fields=("injured", "dead", "reason"),
+    ),
+    Command(
+        "mass-incident-corrections",
+        s.MassIncidentCorrectionIn,
+        "correct_mass_incident_facts",
+        Incident.MassIncidentFactsCorrected,
+        "Correct a mass incident's 001 markers and headcount.",
+        fields=("markers", "people_involved", "reason"),
+    ),
 )

@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
 from uuid import UUID
 
-import structlog
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Response, status
 
 from api import patrol_schemas as s
+from api.commands import CaseKind, Command, add_commands
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
-from api.schemas import EventPublic, In
+from api.schemas import EventPublic
 from domain.patrols.patrol import Route, Shift
-from service.patrols.desk import PatrolDesk
-from service.store import CommandMeta
 
 router = APIRouter(prefix="/patrols", tags=["patrols"])
-log = structlog.get_logger()
-
-
-def _route_answer(response: Response, route: Route, action: str) -> s.RoutePublic:
-    response.headers["ETag"] = f'"{route.version}"'
-    structlog.contextvars.bind_contextvars(route_id=str(route.id))
-    log.info(f"patrol_route.{action}", version=route.version, status=route.status.value)
-    return s.RoutePublic.of(route)
-
-
-def _shift_answer(response: Response, shift: Shift, action: str) -> s.ShiftPublic:
-    response.headers["ETag"] = f'"{shift.version}"'
-    structlog.contextvars.bind_contextvars(shift_id=str(shift.id))
-    log.info(f"patrol_shift.{action}", version=shift.version, status=shift.status.value)
-    return s.ShiftPublic.of(shift)
+ROUTES: CaseKind[Route] = CaseKind(
+    "route",
+    desk=lambda cb: cb.patrols,
+    public=s.RoutePublic,
+    show=lambda system, person, route: s.RoutePublic.of(route),
+    base="/routes",
+    log_name="patrol_route",
+)
+SHIFTS: CaseKind[Shift] = CaseKind(
+    "shift",
+    desk=lambda cb: cb.patrols,
+    public=s.ShiftPublic,
+    show=lambda system, person, shift: s.ShiftPublic.of(shift),
+    base="/shifts",
+    log_name="patrol_shift",
+)
 
 
 @router.post("/routes", status_code=status.HTTP_201_CREATED, response_model=s.RoutePublic)
@@ -47,7 +44,7 @@ def establish_route(
         meta=meta_for(body, meta),
     )
     response.headers["Location"] = f"/patrols/routes/{route.id}"
-    return _route_answer(response, route, "established")
+    return ROUTES.answer(response, system, person, route, "established")
 
 
 @router.get("/routes/{route_id}", response_model=s.RouteWithHistory)
@@ -77,7 +74,7 @@ def schedule_shift(
         meta=meta_for(body, meta),
     )
     response.headers["Location"] = f"/patrols/shifts/{shift.id}"
-    return _shift_answer(response, shift, "scheduled")
+    return SHIFTS.answer(response, system, person, shift, "scheduled")
 
 
 @router.get("/shifts/{shift_id}", response_model=s.ShiftWithHistory)
@@ -92,158 +89,124 @@ def read_shift(
     )
 
 
-Call = Callable[[PatrolDesk, str, UUID, Any, CommandMeta], Any]
-
-
-def _command(kind: str, path: str, body_model: type[In], call: Call, action: str, summary: str) -> None:
-    answer, public = (_route_answer, s.RoutePublic) if kind == "route" else (_shift_answer, s.ShiftPublic)
-
-    def endpoint(
-        case_id: UUID, body: Any, person: CurrentPerson, system: SystemDep, response: Response, meta: Meta
-    ) -> Any:
-        case = call(system.casebook.patrols, person, case_id, body, meta_for(body, meta))
-        return answer(response, case, action)
-
-    endpoint.__annotations__["case_id"] = Annotated[UUID, Path(alias=f"{kind}_id")]
-    endpoint.__annotations__["body"] = body_model
-    endpoint.__doc__ = summary
-    router.add_api_route(
-        f"/{kind}s/{{{kind}_id}}/{path}",
-        endpoint,
-        methods=["POST"],
-        response_model=public,
-        name=f"{kind}_{action}",
-        summary=summary.rstrip("."),
-    )
-
-
-_command(
-    "route",
-    "revisions",
-    s.RouteRevisionIn,
-    lambda d, p, i, b, m: d.revise_route(
-        p, i, checkpoints=[c.model_dump() for c in b.checkpoints], name=b.name, meta=m
+add_commands(
+    router,
+    ROUTES,
+    Command(
+        "revisions",
+        s.RouteRevisionIn,
+        "revise_route",
+        Route.Revised,
+        "Revise the route's checkpoints; shifts already scheduled keep theirs.",
+        fields=("name",),
+        derived=lambda b: {"checkpoints": [c.model_dump() for c in b.checkpoints]},
     ),
-    "revised",
-    "Revise the route's checkpoints; shifts already scheduled keep theirs.",
-)
-_command(
-    "route",
-    "retirement",
-    s.RouteRetirementIn,
-    lambda d, p, i, b, m: d.retire_route(p, i, reason=b.reason, meta=m),
-    "retired",
-    "Retire the route: no new shift is scheduled on it.",
-)
-_command(
-    "route",
-    "team-assignments",
-    s.TeamIn,
-    lambda d, p, i, b, m: d.assign_team(p, i, leader=b.leader, members=b.members, meta=m),
-    "team_assigned",
-    "Assign the route's standing team: the leader and members who walk its scheduled shifts.",
-)
-_command(
-    "route",
-    "schedule-starts",
-    s.ScheduleStartIn,
-    lambda d, p, i, b, m: d.start_schedule(
-        p, i, first_start=b.first_start, shift_minutes=b.shift_minutes, level=b.level, meta=m
+    Command(
+        "retirement",
+        s.RouteRetirementIn,
+        "retire_route",
+        Route.Retired,
+        "Retire the route: no new shift is scheduled on it.",
+        fields=("reason",),
     ),
-    "schedule_started",
-    "Start a schedule: a shift of the standing team opens each period of the level's cadence.",
-)
-_command(
-    "route",
-    "schedule-stops",
-    s.ScheduleStopIn,
-    lambda d, p, i, b, m: d.stop_schedule(p, i, reason=b.reason, meta=m),
-    "schedule_stopped",
-    "Stop the route's schedule; its shift not yet begun is called off.",
-)
-_command(
-    "shift",
-    "start-sign-ins",
-    s.SignInIn,
-    lambda d, p, i, b, m: d.sign_in_at_start(p, i, m),
-    "signed_in_at_start",
-    "Sign in at the start (a team member); the first sign-in opens the shift.",
-)
-_command(
-    "shift",
-    "checkpoint-sign-ins",
-    s.CheckpointSignInIn,
-    lambda d, p, i, b, m: d.sign_in_at_checkpoint(p, i, checkpoint=b.checkpoint, meta=m),
-    "signed_in_at_checkpoint",
-    "Sign in at a checkpoint; one out of the route's order is recorded as such.",
-)
-_command(
-    "shift",
-    "end-sign-ins",
-    s.SignInIn,
-    lambda d, p, i, b, m: d.sign_in_at_end(p, i, m),
-    "signed_in_at_end",
-    "Sign in at the end of the shift.",
-)
-_command(
-    "shift",
-    "missed-checkpoints",
-    s.MissedCheckpointIn,
-    lambda d, p, i, b, m: d.record_checkpoint_missed(p, i, checkpoint=b.checkpoint, reason=b.reason, meta=m),
-    "checkpoint_missed",
-    "Record that a checkpoint was not reached, and why (the leader).",
-)
-_command(
-    "shift",
-    "dispute-findings",
-    s.DisputeFindingIn,
-    lambda d, p, i, b, m: d.report_dispute_finding(
-        p,
-        i,
-        grid=b.grid,
-        village=b.village,
-        parties=[x.model_dump(exclude_none=True) for x in b.parties],
-        category=b.category,
-        severity=b.severity,
-        description=b.description,
-        occurred_at=b.occurred_at,
-        checkpoint=b.checkpoint,
-        meta=m,
+    Command(
+        "team-assignments",
+        s.TeamIn,
+        "assign_team",
+        Route.TeamAssigned,
+        "Assign the route's standing team: the leader and members who walk its scheduled shifts.",
+        fields=("leader", "members"),
     ),
-    "dispute_found",
-    "Report a dispute found on the patrol: it is reported (source: patrol) and linked both ways.",
-)
-_command(
-    "shift",
-    "incident-findings",
-    s.IncidentFindingIn,
-    lambda d, p, i, b, m: d.report_incident_finding(
-        p, i, grid=b.grid, village=b.village, **b.facts(), checkpoint=b.checkpoint, meta=m
+    Command(
+        "schedule-starts",
+        s.ScheduleStartIn,
+        "start_schedule",
+        Route.ScheduleStarted,
+        "Start a schedule: a shift of the standing team opens each period of the level's cadence.",
+        fields=("first_start", "shift_minutes", "level"),
     ),
-    "incident_found",
-    "Report an incident found on the patrol: it is reported (origin: patrol) and linked both ways.",
+    Command(
+        "schedule-stops",
+        s.ScheduleStopIn,
+        "stop_schedule",
+        Route.ScheduleStopped,
+        "Stop the route's schedule; its shift not yet begun is called off.",
+        fields=("reason",),
+    ),
 )
-_command(
-    "shift",
-    "missed",
-    s.ShiftMissedIn,
-    lambda d, p, i, b, m: d.record_shift_missed(p, i, reason=b.reason, meta=m),
-    "missed",
-    "Record that nobody came to the shift (after its planned start).",
-)
-_command(
-    "shift",
-    "cancellation",
-    s.CancellationIn,
-    lambda d, p, i, b, m: d.cancel_shift(p, i, reason=b.reason, meta=m),
-    "cancelled",
-    "Call the shift off before its planned start, saying why.",
-)
-_command(
-    "shift",
-    "closure",
-    s.ShiftClosureIn,
-    lambda d, p, i, b, m: d.close_shift(p, i, notes=b.notes, meta=m),
-    "closed",
-    "Close the shift with its record; checkpoints nobody signed are recorded missed.",
+add_commands(
+    router,
+    SHIFTS,
+    Command(
+        "start-sign-ins",
+        s.SignInIn,
+        "sign_in_at_start",
+        Shift.SignedInAtStart,
+        "Sign in at the start (a team member); the first sign-in opens the shift.",
+    ),
+    Command(
+        "checkpoint-sign-ins",
+        s.CheckpointSignInIn,
+        "sign_in_at_checkpoint",
+        Shift.SignedInAtCheckpoint,
+        "Sign in at a checkpoint; one out of the route's order is recorded as such.",
+        fields=("checkpoint",),
+    ),
+    Command(
+        "end-sign-ins",
+        s.SignInIn,
+        "sign_in_at_end",
+        Shift.SignedInAtEnd,
+        "Sign in at the end of the shift.",
+    ),
+    Command(
+        "missed-checkpoints",
+        s.MissedCheckpointIn,
+        "miss_checkpoint",
+        Shift.CheckpointMissed,
+        "Record that a checkpoint was not reached, and why (the leader).",
+        fields=("checkpoint", "reason"),
+    ),
+    Command(
+        "dispute-findings",
+        s.DisputeFindingIn,
+        "report_dispute_finding",
+        Shift.FindingReported,
+        "Report a dispute found on the patrol: it is reported (source: patrol) and linked both ways.",
+        fields=("grid", "village", "category", "severity", "description", "occurred_at", "checkpoint"),
+        derived=lambda b: {"parties": [x.model_dump(exclude_none=True) for x in b.parties]},
+    ),
+    Command(
+        "incident-findings",
+        s.IncidentFindingIn,
+        "report_incident_finding",
+        Shift.FindingReported,
+        "Report an incident found on the patrol: it is reported (origin: patrol) and linked both ways.",
+        fields=("grid", "village", "checkpoint"),
+        derived=lambda b: b.facts(),
+    ),
+    Command(
+        "missed",
+        s.ShiftMissedIn,
+        "miss_shift",
+        Shift.Missed,
+        "Record that nobody came to the shift (after its planned start).",
+        fields=("reason",),
+    ),
+    Command(
+        "cancellation",
+        s.CancellationIn,
+        "cancel_shift",
+        Shift.Cancelled,
+        "Call the shift off before its planned start, saying why.",
+        fields=("reason",),
+    ),
+    Command(
+        "closure",
+        s.ShiftClosureIn,
+        "close_shift",
+        Shift.Closed,
+        "Close the shift with its record; checkpoints nobody signed are recorded missed.",
+        fields=("notes",),
+    ),
 )

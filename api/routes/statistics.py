@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import CurrentPerson, SystemDep
+from api.deps import CurrentPerson, NodeCode, SystemDep
 from api.exports import csv_response
 from api.statistics_schemas import NodeStatisticsPublic, StatisticsTablePublic
 from domain.directory.access import Right
@@ -50,9 +50,9 @@ def _report(
     return build(reports, code, period(*span, today=reports.today()))
 
 
-@router.get("/{code}/statistics", response_model=NodeStatisticsPublic)
+@router.get("/{node}/statistics", response_model=NodeStatisticsPublic)
 def node_statistics(
-    code: str,
+    code: NodeCode,
     person: CurrentPerson,
     system: SystemDep,
     start: str | None = FROM,
@@ -76,7 +76,7 @@ def node_statistics(
 
 def _table(path: str, build: Callable[[NodeReport, str, Period], Report], summary: str) -> None:
     def endpoint(
-        code: str,
+        code: NodeCode,
         person: CurrentPerson,
         system: SystemDep,
         start: str | None = FROM,
@@ -107,13 +107,13 @@ def _table(path: str, build: Callable[[NodeReport, str, Period], Report], summar
 
 
 _table(
-    "/{code}/statistics/children",
+    "/{node}/statistics/children",
     NodeReport.children,
     "The headline of every metric for the node in total, for what lives at the node itself, and for each "
     "node right under it (e.g. one row per village of a township).",
 )
 _table(
-    "/{code}/statistics/months",
+    "/{node}/statistics/months",
     NodeReport.months,
     "The headline of every metric of the node and everything under it, one row per month of the range.",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentPerson, SystemDep
+from api.deps import CurrentPerson, NodeCode, SystemDep
 from api.schemas import VillageStatisticsPublic
 from domain.directory.access import Right
 from domain.directory.jurisdiction import NodeKind
@@ -14,8 +14,10 @@ from projections import tracking
 router = APIRouter(prefix="/villages", tags=["villages"])
 
 
-@router.get("/{village_id}/statistics", response_model=VillageStatisticsPublic)
-def village_statistics(village_id: str, person: CurrentPerson, system: SystemDep) -> VillageStatisticsPublic:
+@router.get("/{node}/statistics", response_model=VillageStatisticsPublic)
+def village_statistics(
+    village_id: NodeCode, person: CurrentPerson, system: SystemDep
+) -> VillageStatisticsPublic:
     """Mediation statistics of a village: reported, resolved, escalated, open, success rate."""
     node = system.casebook.current_directory().node(village_id)
     if node is None or node.kind != NodeKind.VILLAGE:

@@ -226,7 +226,8 @@ class Dispute(Aggregate):
             d.status = Status.MEDIATION_FAILED
 
     class AgreementReached(Event):
-        """The parties agreed; an oral agreement takes effect at once, a written one when signed and sealed."""
+        """The parties agreed; an oral agreement takes effect at once, a written one when signed and
+        sealed."""
 
         TOPIC = "fengqiao.dispute:AgreementReached"
         level: str
@@ -288,7 +289,8 @@ class Dispute(Aggregate):
             d.judicial_confirmation_requested = True
 
     class Escalated(Event):
-        """The dispute went up one level, by hand or because a deadline passed; says whether it was mediated at the level it left."""
+        """The dispute went up one level, by hand or because a deadline passed; says whether it was mediated
+        at the level it left."""
 
         TOPIC = "fengqiao.dispute:Escalated"
         from_level: str
@@ -766,7 +768,8 @@ class Dispute(Aggregate):
                 action,
                 "agreement_reached, not yet in effect",
                 self.allowed_actions(),
-                "a written agreement takes effect when every party has signed and the committee has sealed it",
+                "a written agreement takes effect when every party has signed and the committee has sealed "
+                "it",
             )
         return since
 

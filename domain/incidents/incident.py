@@ -137,7 +137,8 @@ class Incident(Aggregate):
         command_id: str
 
     class Reported(Aggregate.Created, Event):
-        """An incident was reported at the grid or village where it happened, with the facts of its kind and where it came from."""
+        """An incident was reported at the grid or village where it happened, with the facts of its kind and
+        where it came from."""
 
         TOPIC = "fengqiao.incident:Reported"
         kind: str
@@ -159,7 +160,8 @@ class Incident(Aggregate):
     Created = Reported
 
     class ReportedUpward(Event):
-        """The incident was reported to a higher level than before; `to_node` is that level's node where the tree has one."""
+        """The incident was reported to a higher level than before; `to_node` is that level's node where the
+        tree has one."""
 
         TOPIC = "fengqiao.incident:ReportedUpward"
         level: str
@@ -358,7 +360,8 @@ class Incident(Aggregate):
         if self.reported_to and stamp["effective_at"] < self.reported_to[-1]["at"]:
             raise InvalidValue(
                 "effective_at",
-                f"cannot take effect before the report to the {highest} ({self.reported_to[-1]['at'].isoformat()})",
+                f"cannot take effect before the report to the {highest} "
+                f"({self.reported_to[-1]['at'].isoformat()})",
             )
         self.trigger_event(
             self.ReportedUpward,

@@ -121,7 +121,8 @@ class Route(Aggregate):
         command_id: str
 
     class Established(Aggregate.Created, Event):
-        """A patrol route was laid out at a village or township, with its checkpoints in order (revision 1)."""
+        """A patrol route was laid out at a village or township, with its checkpoints in order
+        (revision 1)."""
 
         TOPIC = "fengqiao.patrol:RouteEstablished"
         node: str
@@ -131,7 +132,8 @@ class Route(Aggregate):
     Created = Established
 
     class Revised(Event):
-        """The route's checkpoints (and perhaps its name) were revised; shifts already scheduled keep theirs."""
+        """The route's checkpoints (and perhaps its name) were revised; shifts already scheduled keep
+        theirs."""
 
         TOPIC = "fengqiao.patrol:RouteRevised"
         revision: int
@@ -144,7 +146,8 @@ class Route(Aggregate):
             r.checkpoints = list(self.checkpoints)
 
     class TeamAssigned(Event):
-        """A standing team was assigned to the route: the leader and members who walk the shifts its schedule opens."""
+        """A standing team was assigned to the route: the leader and members who walk the shifts its schedule
+        opens."""
 
         TOPIC = "fengqiao.patrol:RouteTeamAssigned"
         leader: str
@@ -179,7 +182,8 @@ class Route(Aggregate):
             )
 
     class ScheduleStopped(Event):
-        """The route's patrol schedule stopped: it opens no more shifts, and its shift not yet begun is called off."""
+        """The route's patrol schedule stopped: it opens no more shifts, and its shift not yet begun is called
+        off."""
 
         TOPIC = "fengqiao.patrol:ScheduleStopped"
         schedule: int
@@ -316,7 +320,8 @@ class Route(Aggregate):
                 action,
                 f"{self.status.value}, schedule {running['schedule']} running",
                 self.allowed_actions(),
-                f"schedule {running['schedule']} runs since {running['started_at'].isoformat()}: stop it first",
+                f"schedule {running['schedule']} runs since {running['started_at'].isoformat()}: stop it "
+                "first",
             )
         if action == "start_schedule" and self.team is None:
             raise TransitionNotAllowed(
@@ -339,7 +344,8 @@ class Route(Aggregate):
         if stamp["effective_at"] < running["started_at"]:
             raise InvalidValue(
                 "effective_at",
-                f"cannot {action.replace('_', ' ')} before the schedule started ({running['started_at'].isoformat()})",
+                f"cannot {action.replace('_', ' ')} before the schedule started "
+                f"({running['started_at'].isoformat()})",
             )
         return running
 
@@ -428,7 +434,8 @@ class Shift(Aggregate):
             s.sign_ins.append({"person": self.actor, "point": "end", "at": self.effective_at})
 
     class CheckpointMissed(Event):
-        """A checkpoint of the shift was not reached: recorded by the leader, by the deadline clock, or on closing."""
+        """A checkpoint of the shift was not reached: recorded by the leader, by the deadline clock, or on
+        closing."""
 
         TOPIC = "fengqiao.patrol:CheckpointMissed"
         checkpoint: str
@@ -466,7 +473,8 @@ class Shift(Aggregate):
             )
 
     class Closed(Event):
-        """The shift was closed with its record: checkpoints signed and missed, who was present, what was found."""
+        """The shift was closed with its record: checkpoints signed and missed, who was present, what was
+        found."""
 
         TOPIC = "fengqiao.patrol:ShiftClosed"
         checkpoints_scheduled: list[str]
@@ -495,7 +503,8 @@ class Shift(Aggregate):
             }
 
     class Missed(Event):
-        """Nobody signed in for the scheduled shift: it was missed (recorded by the leader or the deadline clock)."""
+        """Nobody signed in for the scheduled shift: it was missed (recorded by the leader or the deadline
+        clock)."""
 
         TOPIC = "fengqiao.patrol:ShiftMissed"
         reason: str
@@ -603,7 +612,8 @@ class Shift(Aggregate):
         if opens and stamp["effective_at"] >= self.planned_end:
             raise self._refusal(
                 "sign_in_at_start",
-                f"the shift was planned to end at {self.planned_end.isoformat()} and nobody came: record it missed",
+                f"the shift was planned to end at {self.planned_end.isoformat()} and nobody came: record it "
+                "missed",
             )
         self.trigger_event(self.SignedInAtStart, opens_shift=opens, **stamp)
 

@@ -211,7 +211,8 @@ class Petition(Aggregate):
         SECRET = ()  # the fields an accusation withholds (a class attribute, not a field)
 
     class Registered(Aggregate.Created, Event):
-        """A petition was registered at the node it concerns, with its channel, type, petitioner, flags and the words as said."""
+        """A petition was registered at the node it concerns, with its channel, type, petitioner, flags and
+        the words as said."""
 
         TOPIC = "fengqiao.petition:Registered"
         SECRET = ("petitioner", "representatives", "content", "matter", "repeat_of", "accused_person_id")
@@ -256,7 +257,8 @@ class Petition(Aggregate):
             p.routings.append({"to_node": self.to_node, "to_level": self.to_level, "at": self.effective_at})
 
     class AcceptanceDecided(Event):
-        """The receiving body accepted the petition, did not accept it (with the reason), or objected to it and sent it back (Art. 23)."""
+        """The receiving body accepted the petition, did not accept it (with the reason), or objected to it
+        and sent it back (Art. 23)."""
 
         TOPIC = "fengqiao.petition:AcceptanceDecided"
         SECRET = ("reason",)
@@ -280,7 +282,8 @@ class Petition(Aggregate):
             p.acceptance = record
 
     class DivertedToLegalProcedure(Event):
-        """A complaint or claim was taken out of the petition procedure into litigation, arbitration or an administrative procedure (Art. 31)."""
+        """A complaint or claim was taken out of the petition procedure into litigation, arbitration or an
+        administrative procedure (Art. 31)."""
 
         TOPIC = "fengqiao.petition:DivertedToLegalProcedure"
         SECRET = ("reason",)
@@ -298,7 +301,8 @@ class Petition(Aggregate):
             }
 
     class HandlingExtended(Event):
-        """The head of the body approved the one extension of the handling time, with the reason told to the petitioner (Art. 34)."""
+        """The head of the body approved the one extension of the handling time, with the reason told to the
+        petitioner (Art. 34)."""
 
         TOPIC = "fengqiao.petition:HandlingExtended"
         SECRET = ("reason",)
@@ -316,7 +320,8 @@ class Petition(Aggregate):
             }
 
     class HearingStarted(Event):
-        """The deciding body opened a hearing (听证) on the petition: the time limit running stops counting until it ends."""
+        """The deciding body opened a hearing (听证) on the petition: the time limit running stops counting
+        until it ends."""
 
         TOPIC = "fengqiao.petition:HearingStarted"
         body: str
@@ -346,7 +351,9 @@ class Petition(Aggregate):
             p.hearings[-1] = {**p.hearings[-1], "ended_at": self.effective_at, "summary": self.summary}
 
     class HandlingOpinionGiven(Event):
-        """The body answered in writing: support, explain or not support, with the facts and the legal basis (Art. 32–34). Version 2: the window for a review runs from the answer's receipt (AnswerDelivered); version 1 records opened it when the answer was recorded."""
+        """The body answered in writing: support, explain or not support, with the facts and the
+        legal basis (Art. 32–34). Version 2: the window for a review runs from the answer's receipt
+        (AnswerDelivered); version 1 records opened it when the answer was recorded."""
 
         TOPIC = "fengqiao.petition:HandlingOpinionGiven"
         SECRET = ("facts", "legal_basis")
@@ -402,7 +409,9 @@ class Petition(Aggregate):
             p.review_request = {"grounds": self.grounds, "at": self.effective_at}
 
     class ReviewDecided(Event):
-        """The body above decided the review, with the facts and the legal basis. Version 2: the window for a re-review runs from the decision's receipt (AnswerDelivered); version 1 records opened it when the decision was recorded."""
+        """The body above decided the review, with the facts and the legal basis. Version 2: the
+        window for a re-review runs from the decision's receipt (AnswerDelivered); version 1 records
+        opened it when the decision was recorded."""
 
         TOPIC = "fengqiao.petition:ReviewDecided"
         SECRET = ("facts", "legal_basis")
@@ -618,7 +627,8 @@ class Petition(Aggregate):
         if objected is not None:
             raise InvalidValue(
                 "to_node",
-                f"{to_node} objected to this petition on {objected['at'].date().isoformat()}: route it elsewhere",
+                f"{to_node} objected to this petition on {objected['at'].date().isoformat()}: route it "
+                "elsewhere",
             )
         self.trigger_event(self.Routed, to_node=to_node, to_level=Level(to_level).value, **stamp)
 
@@ -653,7 +663,8 @@ class Petition(Aggregate):
                 self.status.value,
                 self.allowed_actions(),
                 f"the same matter of this petitioner was accepted on "
-                f"{in_progress_elsewhere['since'].date().isoformat()} (petition {in_progress_elsewhere['petition_id']}) "
+                f"{in_progress_elsewhere['since'].date().isoformat()} (petition "
+                f"{in_progress_elsewhere['petition_id']}) "
                 "and is in progress: it is not accepted again (Art. 19); decide not_accepted, saying so",
             )
         assert self.routed_to is not None
@@ -701,7 +712,8 @@ class Petition(Aggregate):
                 "extend_handling",
                 f"{self.status.value}, overdue",
                 self.allowed_actions() - {"extend_handling"},
-                f"the handling time ran out on {handling_due.isoformat()}: an extension is approved before it does",
+                f"the handling time ran out on {handling_due.isoformat()}: an extension is approved before "
+                "it does",
             )
         if not 1 <= days <= most_days:
             raise InvalidValue(

@@ -154,7 +154,8 @@ class Petitioner(Aggregate):
                 f"concluded on {when}",
                 [],
                 f"this petitioner's matter was concluded on {when} "
-                f"({concluded['how'].replace('_', ' ')}, petition {concluded['petition_id']}): the same facts "
+                f"({concluded['how'].replace('_', ' ')}, petition {concluded['petition_id']}): the same "
+                "facts "
                 "and reasons are not accepted again (Art. 36); new facts or reasons are a new matter",
             )
         return records[-1]["petition_id"] if records else None

@@ -1,1 +1,2 @@
-"""Time as the law counts it: business calendars, deadline policy, the clocks a case runs, and explanations of due dates."""
+"""Time as the law counts it: business calendars, deadline policy, the clocks a case runs, and explanations of
+due dates."""

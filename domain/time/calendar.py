@@ -62,7 +62,8 @@ class CalendarYear:
 @dataclass(frozen=True)
 class Skipped:
     day: date
-    why: str  # "weekend", "holiday", "weekend (calendar for 2027 not loaded)", "New Year's Day (provisional …)"
+    # "weekend", "holiday", "weekend (calendar for 2027 not loaded)", "New Year's Day (provisional …)"
+    why: str
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,10 @@ def _extended(rule: Rule, extension: dict[str, Any], counts: dict[str, Any]) -> 
     day alone moves off a rest day (Art. 34: 60 + 30 days from acceptance)."""
     if counts.get("counted") != "one_period":
         return [
-            "The extension was counted on from the limit's due time (as recorded before one period was counted)."
+            (
+                "The extension was counted on from the limit's due time "
+                "(as recorded before one period was counted)."
+            )
         ]
     unit = rule.unit.value.replace("_", " ")
     whole = rule.amount + extension["amount"] if extension["unit"] == rule.unit.value else None
@@ -94,7 +97,8 @@ def explain(clock: ClockState, now: datetime) -> list[str]:
         lines.append(f"Paused since {_when(clock.paused_at)}: the due time will move by the pause.")
     for i, extension in enumerate(clock.extensions):
         lines.append(
-            f"Extended by {extension['amount']} {extension['unit'].replace('_', ' ')} on {_when(extension['at'])}, "
+            f"Extended by {extension['amount']} {extension['unit'].replace('_', ' ')} on "
+            f"{_when(extension['at'])}, "
             f"approved by {extension['approved_by']}: {extension['reason']}."
         )
         counts = clock.extension_counts[i] if i < len(clock.extension_counts) else {}

@@ -31,7 +31,8 @@ CLOCKS: dict[str, str] = {
     "dispute.township": "a dispute open at township level, before it is referred out",
     "dispute.major_filing": "a major dispute, before it is filed with the township",
     "dispute.follow_up": "an agreement in effect, before its follow-up visit",
-    "dispute.judicial_confirmation": "a written agreement in effect, while judicial confirmation may be asked",
+    "dispute.judicial_confirmation": "a written agreement in effect, while judicial confirmation may be "
+    "asked",
     "petition.route": "a petition registered, before it is routed",
     "petition.acceptance_notice": "a petition received, before acceptance is notified",
     "petition.objection": "a transferred petition, while the receiving body may object",
@@ -136,7 +137,8 @@ def check_rules(rules: list[Rule]) -> list[str]:
                 problems.append(f"rule #{i}: unknown pause {what!r}; known: {', '.join(PAUSES)}")
             elif rule.clock not in PAUSES[what]:
                 problems.append(
-                    f"rule #{i}: a {what} cannot pause {rule.clock}; it may pause {', '.join(sorted(PAUSES[what]))}"
+                    f"rule #{i}: a {what} cannot pause {rule.clock}; "
+                    f"it may pause {', '.join(sorted(PAUSES[what]))}"
                 )
         key = (rule.clock, tuple(sorted(rule.when.items())))
         if key in seen:

@@ -138,7 +138,7 @@ class DisputeDesk:
             lambda d, s: d.hold_mediation_session(mediator=actor, outcome=outcome, notes=notes, **s),
         )
 
-    def record_party_refusal(
+    def refuse_mediation(
         self, actor: str, dispute_id: UUID, *, party: str, reason: str = "", meta: CommandMeta = NO_META
     ) -> Dispute:
         return self._act(
@@ -149,7 +149,7 @@ class DisputeDesk:
             lambda d, s: d.record_party_refusal(party=party, reason=reason, **s),
         )
 
-    def record_agreement(
+    def reach_agreement(
         self, actor: str, dispute_id: UUID, *, form: AgreementForm, terms: str, meta: CommandMeta = NO_META
     ) -> Dispute:
         return self._act(
@@ -174,7 +174,7 @@ class DisputeDesk:
 
         return self._act(actor, dispute_id, "seal_agreement", meta, decide, authorise=False)
 
-    def record_follow_up_visit(
+    def make_follow_up_visit(
         self,
         actor: str,
         dispute_id: UUID,
@@ -241,7 +241,7 @@ class DisputeDesk:
             lambda d, s: d.file_with_township(township=self._township(d), **s),
         )
 
-    def report_risk(
+    def report_risk_to_police(
         self, actor: str, dispute_id: UUID, *, risk: str, police_unit: str, meta: CommandMeta = NO_META
     ) -> Dispute:
         return self._act(
@@ -252,7 +252,7 @@ class DisputeDesk:
             lambda d, s: d.report_risk(risk=risk, police_unit=police_unit, **s),
         )
 
-    def record_criminal_conversion(
+    def convert_to_criminal_case(
         self,
         actor: str,
         dispute_id: UUID,

@@ -298,7 +298,7 @@ class PatrolDesk:
 
     # -- the leader ---------------------------------------------------------------------
 
-    def record_checkpoint_missed(
+    def miss_checkpoint(
         self, actor: str, shift_id: UUID, *, checkpoint: str, reason: str, meta: CommandMeta = NO_META
     ) -> Shift:
         return self._on_shift(
@@ -309,7 +309,7 @@ class PatrolDesk:
             lambda s, st: s.record_checkpoint_missed(checkpoint=checkpoint, reason=reason, **st),
         )
 
-    def record_shift_missed(
+    def miss_shift(
         self, actor: str, shift_id: UUID, *, reason: str = "", meta: CommandMeta = NO_META
     ) -> Shift:
         return self._on_shift(

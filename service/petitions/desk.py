@@ -216,7 +216,7 @@ class PetitionDesk:
 
         return self._act(actor, petition_id, "decide_acceptance", meta, decide)
 
-    def divert(
+    def divert_to_legal_procedure(
         self,
         actor: str,
         petition_id: UUID,
@@ -246,7 +246,7 @@ class PetitionDesk:
 
         return self._act(actor, petition_id, "extend_handling", meta, decide)
 
-    def give_opinion(
+    def give_handling_opinion(
         self,
         actor: str,
         petition_id: UUID,

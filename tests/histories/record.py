@@ -49,7 +49,7 @@ async def agreement(system, clock) -> None:
         await dispatcher.catch_up()
         await env.sleep(timedelta(hours=5))
         clock.now = await env.get_current_time()
-        system.casebook.disputes.record_agreement(
+        system.casebook.disputes.reach_agreement(
             person("grid_member"), dispute.id, form=AgreementForm.WRITTEN, terms="t"
         )
         for party in ("Zhang San", "Li Si"):

@@ -1,0 +1,86 @@
+"""The seal, published: the public key checkpoints are signed with, and the checkpoints themselves —
+what a township posts on its notice board and the county keeps copies of."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Response
+from pydantic import BaseModel, Field
+
+from api.deps import CurrentPerson, SystemDep
+from api.schemas import EventPublic
+from domain.directory.access import RIGHTS, Right
+from domain.errors import AccessDenied
+from infra.seal import evidence
+from service.seal.checkpoint import Checkpoint, b64
+
+router = APIRouter(prefix="/seal", tags=["seal"])
+evidence_router = APIRouter(tags=["seal"])
+
+
+class SealKey(BaseModel):
+    origin: str = Field(description="The system's identity: the first line of every checkpoint.")
+    algorithm: str = "Ed25519"
+    public_key: str = Field(description="The raw 32-byte public key, base64.")
+    key_id: str = Field(description="First 8 hex digits of the SHA-256 of the raw public key.")
+
+
+class CheckpointPublic(BaseModel):
+    origin: str
+    tree_size: int = Field(description="How many stored events the tree covers, in notification order.")
+    root_hash: str = Field(description="RFC 6962 tree hash of those events, hex.")
+    signed_at: str
+    signature: str = Field(description="Ed25519 over the body (docs/seal.md), base64.")
+    body: str = Field(description="The exact signed text.")
+
+    @classmethod
+    def of(cls, cp: Checkpoint) -> CheckpointPublic:
+        return cls(**cp.as_json(), body=cp.body().decode("utf-8"))
+
+
+class CheckpointList(BaseModel):
+    checkpoints: list[CheckpointPublic]
+
+
+@router.get("/key", response_model=SealKey)
+def key(system: SystemDep) -> SealKey:
+    """The public key that signs every checkpoint (no token needed: it is published)."""
+    signer = system.seal.signer
+    return SealKey(origin=signer.origin, public_key=b64(signer.public_key), key_id=signer.key_id)
+
+
+@router.get("/checkpoints", response_model=CheckpointList)
+def checkpoints(system: SystemDep) -> CheckpointList:
+    """Every kept checkpoint, oldest first (no token needed: they hold hashes, not case facts)."""
+    return CheckpointList(checkpoints=[CheckpointPublic.of(cp) for cp in system.seal.checkpoints()])
+
+
+@router.get("/checkpoints/latest.txt", response_class=Response)
+def latest_printable(system: SystemDep) -> Response:
+    """The latest checkpoint as text, for paper and notice boards."""
+    seal = system.seal
+    kept = seal.checkpoints()
+    if not kept:
+        raise HTTPException(404, "no checkpoint has been made yet")
+    return Response(kept[-1].printable(seal.signer.key_id), media_type="text/plain; charset=utf-8")
+
+
+@router.post("/checkpoints", response_model=CheckpointPublic, status_code=201)
+def make_checkpoint(system: SystemDep, person: CurrentPerson) -> CheckpointPublic:
+    """Signs the tree as it stands now and keeps the checkpoint (an auditor's right)."""
+    casebook = system.casebook
+    posts = casebook.current_directory().posts_of(person, casebook.clock())
+    if not any(Right.AUDIT in RIGHTS[t.post] for t in posts):
+        raise AccessDenied(person, Right.AUDIT, None, "only an auditor may ask for a checkpoint")
+    return CheckpointPublic.of(system.seal.checkpoint())
+
+
+@evidence_router.get("/disputes/{dispute_id}/evidence")
+def dispute_evidence(dispute_id: UUID, person: CurrentPerson, system: SystemDep) -> dict[str, Any]:
+    """The dispute's events as stored, each with its leaf hash and inclusion proof against a signed
+    checkpoint, and the events in words for a reader with the right (docs/seal.md)."""
+    dispute, history = system.casebook.disputes.with_history(person, dispute_id)
+    readings = [EventPublic.of(e).model_dump(mode="json") for e in history]
+    return evidence(system.seal, "dispute", str(dispute.id), readings)
