@@ -234,6 +234,7 @@ def test_every_read_model_follows_the_log_after_a_first_start_on_a_fresh_databas
         running.stop()
 
 
+@pytest.mark.http
 def test_the_followers_and_the_api_go_on_after_every_connection_to_the_database_is_dropped(pg: System):
     # As in production, the API is a process of its own, with pools of its own.
     front = bootstrap(pg.settings, pg.casebook.clock)
@@ -280,6 +281,7 @@ def _api(system: System) -> Any:
 # -- either store -----------------------------------------------------------------------------
 
 
+@pytest.mark.http
 def test_a_read_model_that_cannot_recover_gives_up_and_the_projector_exits_1(
     system: System, monkeypatch: pytest.MonkeyPatch
 ):
@@ -304,6 +306,7 @@ def test_a_read_model_that_cannot_recover_gives_up_and_the_projector_exits_1(
         assert health.status_code == 200 and health.json()["status"] == "degraded"
 
 
+@pytest.mark.http
 def test_ready_only_when_every_follower_runs_within_the_lag_bound(tmp_path: Path, clock: Clock):
     system = bootstrap(settings_for(tmp_path, ready_max_lag=1), clock)
     system.seed()
