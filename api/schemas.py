@@ -53,7 +53,10 @@ class DisputeReportIn(In):
     village: str | None = Field(
         None, description="Or the village, when it is reported to the village committee."
     )
-    parties: list[PartyIn] = Field(description="The parties: at least two.")
+    parties: list[PartyIn] = Field(
+        description="The parties: at least two. Each is given an id in the dispute by its place here (`p1`, "
+        "`p2`, …), by which it refuses mediation and signs an agreement."
+    )
     category: Category
     severity: Severity
     description: str = Field(max_length=4000)
@@ -74,7 +77,10 @@ class MediationSessionIn(In):
 
 
 class PartyRefusalIn(In):
-    party: str = Field(description="The refusing party's name, as reported.")
+    party: str = Field(
+        description="The refusing party's id in the dispute (`p1`, `p2`, … as in its `parties`).",
+        max_length=20,
+    )
     reason: str = Field("", max_length=2000)
 
 
@@ -84,7 +90,11 @@ class AgreementIn(In):
 
 
 class SignatureIn(In):
-    party: str = Field(description="The signing party's name, as reported.")
+    party: str = Field(
+        description="The signing party's id in the dispute (`p1`, `p2`, … as in its `parties`): two parties "
+        "may share a name.",
+        max_length=20,
+    )
 
 
 class SealIn(In):
@@ -196,11 +206,12 @@ class DisputePublic(BaseModel):
     allowed_actions: list[str]
 
     @classmethod
-    def of(cls, d: Dispute) -> DisputePublic:
+    def of(cls, d: Dispute, at: datetime | None = None) -> DisputePublic:
+        """The dispute, with the commands it accepts at `at` (the system's now)."""
         fields = {
             name: getattr(d, name) for name in cls.model_fields if name not in ("id", "allowed_actions")
         }
-        return cls(**fields, id=str(d.id), allowed_actions=sorted(d.allowed_actions()))
+        return cls(**fields, id=str(d.id), allowed_actions=sorted(d.allowed_actions(at)))
 
 
 class DisputeWithHistory(DisputePublic):

@@ -111,7 +111,12 @@ def _rule(path: Path, line: int | None, i: int, entry: dict[str, Any]) -> Rule:
     basis = entry.get("basis", "")
     if not isinstance(basis, str):
         raise _refuse(path, line, f"{where}: basis must be a string citing the article")
-    unknown = set(entry) - {"clock", "amount", "unit", "when", "reminders", "paused_by", "basis"}
+    kept_by = entry.get("kept_by")
+    if kept_by is not None and (
+        not isinstance(kept_by, list) or not all(isinstance(k, str) for k in kept_by)
+    ):
+        raise _refuse(path, line, f'{where}: kept_by must be a list of names, e.g. ["agreement"]')
+    unknown = set(entry) - {"clock", "amount", "unit", "when", "reminders", "paused_by", "basis", "kept_by"}
     if unknown:
         raise _refuse(path, line, f"{where}: unknown key {min(unknown)!r}")
     return Rule(
@@ -122,6 +127,7 @@ def _rule(path: Path, line: int | None, i: int, entry: dict[str, Any]) -> Rule:
         tuple(float(r) for r in reminders),
         None if paused_by is None else tuple(paused_by),
         basis.strip(),
+        None if kept_by is None else tuple(kept_by),
     )
 
 

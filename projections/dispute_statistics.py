@@ -2,9 +2,12 @@
 
 Definitions (docs/architecture.md repeats them for readers); duplicates are left out:
 - reported: disputes reported in the village;
-- resolved_by_agreement: disputes whose agreement stands (closed with it, or not yet closed);
+- resolved_by_agreement: disputes whose agreement is in effect and stands (closed with it, or not
+  yet closed): an oral agreement at once, a written one once every party signed and the committee
+  sealed it (v3; v2 counted a written agreement never signed or sealed);
 - closed_without_agreement: closed without one, referred out, or turned criminal;
-- open: the rest, so reported = resolved_by_agreement + closed_without_agreement + open;
+- open: the rest (a written agreement not yet in effect among them), so reported =
+  resolved_by_agreement + closed_without_agreement + open;
 - escalated: disputes escalated at least once; escalated_to_township: that reached the township;
 - mediation_success_rate = resolved_by_agreement / (resolved_by_agreement + disputes closed
   without agreement after at least one mediation session); none while the denominator is 0.
@@ -19,10 +22,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.disputes.dispute import EVENT_TOPICS, Dispute, Status
+from domain.disputes.dispute import EVENT_TOPICS, AgreementForm, Dispute, Status
 from infra.sql import Cursor, Row, among, upsert
 
-VERSION = 2
+VERSION = 3  # v3: an agreement counts once in effect
 COLUMNS = (
     "dispute_id",
     "village",
@@ -34,11 +37,12 @@ COLUMNS = (
     "reported_at",
     "sessions",
     "closed_with_agreement",
+    "agreement_in_effect",
     "escalations",
     "reached_township",
     "version",
 )
-TYPES = ("text",) * 8 + ("integer",) * 5
+TYPES = ("text",) * 8 + ("integer",) * 6
 STATUS_AFTER = {
     Dispute.Accepted: Status.ACCEPTED,
     Dispute.PartyRefusedMediation: Status.MEDIATION_FAILED,
@@ -71,7 +75,8 @@ class DisputeStatistics:
             "dispute_id TEXT PRIMARY KEY, village TEXT NOT NULL, grid TEXT, "
             "category TEXT NOT NULL, severity TEXT NOT NULL, level TEXT NOT NULL, "
             "status TEXT NOT NULL, reported_at TEXT NOT NULL, sessions INTEGER NOT NULL, "
-            "closed_with_agreement INTEGER NOT NULL, escalations INTEGER NOT NULL, "
+            "closed_with_agreement INTEGER NOT NULL, agreement_in_effect INTEGER NOT NULL, "
+            "escalations INTEGER NOT NULL, "
             "reached_township INTEGER NOT NULL, version INTEGER NOT NULL)"
         )
         if not self.suffix:
@@ -103,6 +108,7 @@ class DisputeStatistics:
                     "reported_at": _iso(event.effective_at),
                     "sessions": 0,
                     "closed_with_agreement": 0,
+                    "agreement_in_effect": 0,
                     "escalations": 0,
                     "reached_township": int(event.level == "township"),
                 }
@@ -123,6 +129,10 @@ class DisputeStatistics:
     def _mutate(row: Row, event: Any) -> None:
         if type(event) in STATUS_AFTER:
             row["status"] = STATUS_AFTER[type(event)].value
+        if isinstance(event, Dispute.AgreementReached):
+            row["agreement_in_effect"] = int(event.form == AgreementForm.ORAL)
+        elif isinstance(event, Dispute.AgreementSealed):
+            row["agreement_in_effect"] = 1
         elif isinstance(event, Dispute.MediationSessionHeld):
             row["sessions"] += 1
             if event.outcome == "failed":
@@ -138,6 +148,7 @@ class DisputeStatistics:
         elif isinstance(event, Dispute.Reopened):
             row["status"] = Status.OPEN.value
             row["closed_with_agreement"] = 0
+            row["agreement_in_effect"] = 0
 
     def _load(self, cur: Cursor, ids: set[str]) -> dict[str, Row]:
         rows: dict[str, Row] = {}
@@ -176,7 +187,10 @@ class DisputeStatistics:
         return total, cur.fetchall()
 
     def village(self, cur: Cursor, village: str) -> dict[str, Any]:
-        agreed = "(status = 'agreement_reached' OR (status = 'closed' AND closed_with_agreement = 1))"
+        agreed = (
+            "((status = 'agreement_reached' AND agreement_in_effect = 1) "
+            "OR (status = 'closed' AND closed_with_agreement = 1))"
+        )
         ended = (
             "(status IN ('referred_out', 'converted_to_criminal')"
             " OR (status = 'closed' AND closed_with_agreement = 0))"

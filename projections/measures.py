@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from domain.disputes.dispute import Dispute
+from domain.disputes.dispute import AgreementForm, Dispute
 from domain.incidents.incident import Incident
 from domain.patrols.patrol import Shift
 from domain.petitions.petition import GROUP_MIN_PEOPLE, AcceptanceDecision, Petition
@@ -40,6 +40,7 @@ DISPUTE_EVENTS = (
     Dispute.Reported,
     Dispute.MediationSessionHeld,
     Dispute.AgreementReached,
+    Dispute.AgreementSealed,
     Dispute.FollowUpVisitMade,
     Dispute.Escalated,
     Dispute.ReferredOut,
@@ -128,7 +129,8 @@ def counts(event: Any, memory: Memory | None) -> tuple[list[Count], Memory | Non
 # -- disputes ---------------------------------------------------------------------------------
 
 DISPUTE_ENDINGS = {
-    Dispute.AgreementReached: "agreement",
+    Dispute.AgreementReached: "agreement",  # an oral one; a written one ends it when sealed
+    Dispute.AgreementSealed: "agreement",
     Dispute.Closed: "no_agreement",
     Dispute.ReferredOut: "referred_out",
     Dispute.ConvertedToCriminalCase: "converted",
@@ -174,7 +176,14 @@ def _dispute(event: Any, m: Memory | None) -> tuple[list[Count], Memory | None]:
         )
     elif isinstance(event, Dispute.FollowUpVisitMade):
         found.append(Count(node, day, DISPUTE_FOLLOW_UP, detail(satisfaction=event.satisfaction)))
+    elif isinstance(event, Dispute.AgreementReached) and event.form == AgreementForm.WRITTEN:
+        m["pending_agreement"] = event.level  # in effect, and the dispute resolved, once sealed
+        return found, m
+    elif isinstance(event, Dispute.AgreementSealed):
+        if m.get("pending_agreement") is None:
+            return found, m
     elif isinstance(event, Dispute.Reopened):
+        m["pending_agreement"] = None
         found.append(Count(node, day, DISPUTE_REOPENED, detail(previous=event.previous_status)))
         if not m["open"]:
             m["open"], m["since"] = True, day
@@ -182,7 +191,7 @@ def _dispute(event: Any, m: Memory | None) -> tuple[list[Count], Memory | None]:
     if isinstance(event, Dispute.ConvertedToCriminalCase):
         found.append(Count(node, day, DISPUTE_CONVERTED, ""))
     if type(event) in DISPUTE_ENDINGS and m["open"]:
-        level = getattr(event, "level", None) or m["level"]
+        level = getattr(event, "level", None) or m.get("pending_agreement") or m["level"]
         found.append(
             Count(
                 node,
@@ -193,6 +202,7 @@ def _dispute(event: Any, m: Memory | None) -> tuple[list[Count], Memory | None]:
         )
         found.append(Count(node, day, BACKLOG_OUT, detail(kind="dispute", since=m["since"])))
         m["open"] = False
+        m["pending_agreement"] = None
     return found, m
 
 

@@ -96,6 +96,7 @@ FAILED = ("no_agreement", "referred_out", "converted")
 AGE_BUCKETS = ((0, 15), (16, 30), (31, 60), (61, 90), (91, 180), (181, 365), (366, None))
 CONCLUSIONS = (
     "Dispute.AgreementReached",
+    "Dispute.AgreementSealed",
     "Dispute.Closed",
     "Dispute.ReferredOut",
     "Dispute.ConvertedToCriminalCase",
@@ -232,8 +233,10 @@ def _with(figure: Figure, breakdown: dict[str, Any]) -> Figure:
 # -- the registry -------------------------------------------------------------------------------
 
 _ENDED = (
-    "a dispute ends when it reaches an agreement, is closed without one, is referred out, turns "
-    "criminal, or is marked a duplicate, while it is open; a reopened dispute is open again and may end again"
+    "a dispute ends when an agreement takes effect (an oral one when it is reached, a written one when "
+    "every party has signed it and the committee has sealed it: until then the dispute is open), when it "
+    "is closed without one, is referred out, turns criminal, or is marked a duplicate, while it is open; "
+    "a reopened dispute is open again and may end again"
 )
 _ON_TIME = (
     "a clock is met when it stopped at or before its due time (or while paused), late when it stopped "
@@ -265,14 +268,14 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "mediation_success_rate",
-        1,
+        2,  # v2: a written agreement counts once in effect (every party signed, sealed), not when reached
         "disputes",
         "Mediation success rate",
         "rate",
         f"Of the disputes that ended after mediation, the share that ended in an agreement; {_ENDED}.",
         (*CONCLUSIONS, "Dispute.MediationSessionHeld"),
         _success,
-        numerator="disputes that ended in an agreement (at any level) in the range",
+        numerator="disputes that ended in an agreement in effect (at any level) in the range",
         denominator="the numerator + disputes that ended in the range closed without agreement, referred out "
         "or turned criminal after at least one mediation session",
         breakdown="level at which the dispute ended: value, numerator, denominator",
@@ -280,7 +283,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "resolved_in_village_rate",
-        1,
+        2,  # v2: a written agreement counts once in effect
         "disputes",
         "Resolved without leaving the village",
         "rate",
@@ -289,7 +292,8 @@ METRICS: tuple[Metric, ...] = (
         f"level; {_ENDED}.",
         CONCLUSIONS,
         _in_village,
-        numerator="disputes that ended in an agreement reached at grid or village level in the range",
+        numerator="disputes that ended in an agreement in effect, reached at grid or village level, in the "
+        "range",
         denominator="disputes that ended in the range: agreement (any level), closed without agreement, "
         "referred out, turned criminal",
         breakdown="outcome/level: how many ended so",
@@ -344,7 +348,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "dispute_backlog_by_age",
-        1,
+        2,  # v2: a written agreement not yet in effect leaves the dispute in the backlog
         "disputes",
         "Dispute backlog by age",
         "stock",

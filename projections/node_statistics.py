@@ -19,7 +19,7 @@ from infra.sql import Cursor, Row, among, upsert
 from projections.measures import STOCKS, TOPICS, Memory, counts, stream_ids
 from projections.memory import StreamMemory, chunks
 
-VERSION = 2
+VERSION = 3  # v3: a written agreement ends a dispute when sealed (in effect), not when reached
 COLUMNS = ("node", "day", "recorded", "measure", "detail", "n")
 TYPES = ("text", "text", "text", "text", "text", "integer")
 

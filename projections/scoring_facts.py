@@ -27,7 +27,9 @@ from projections.memory import StreamMemory
 
 # v2: each fact of an event has its own id (a conversion after a failed mediation kept only
 # one of its two), a conclusion counts once, and an incident is dated by when it occurred.
-VERSION = 2
+# v3: a written agreement is a fact (dispute.agreed) when it takes effect — signed by every party
+# and sealed — not when it is reached.
+VERSION = 3
 COLUMNS = (
     "fact_id",
     "unit",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -65,7 +65,7 @@ def test_a_dispute_goes_from_report_to_closure_with_its_history(api: TestClient,
         headers={**auth("mediator"), "If-Match": '"2"'},
     )
     assert agreement.status_code == 200 and agreement.json()["status"] == "agreement_reached"
-    for party in ("Zhang San", "Li Si"):
+    for party in ("p1", "p2"):  # Zhang San and Li Si, by their ids in the dispute
         signed = api.post(f"{path}/agreement/signatures", json={"party": party}, headers=auth("mediator"))
         assert signed.status_code == 200, signed.text
     assert api.post(f"{path}/agreement/seal", json={}, headers=auth("mediator")).status_code == 403
@@ -79,7 +79,7 @@ def test_a_dispute_goes_from_report_to_closure_with_its_history(api: TestClient,
     assert visit.status_code == 200
     closed = api.post(f"{path}/closure", json={"reason": "follow-up visit done"}, headers=auth("mediator"))
     assert closed.status_code == 200 and closed.json()["allowed_actions"] == [
-        "record_criminal_conversion",
+        "convert_to_criminal_case",
         "reopen",
     ]
 
@@ -168,7 +168,7 @@ def test_a_command_the_state_does_not_allow_is_409_with_the_current_state(api: T
     refused = api.post(f"{path}/agreement", json={"form": "oral", "terms": "again"}, headers=auth("mediator"))
     assert refused.status_code == 409
     body = refused.json()
-    assert (body["state"], body["allowed"]) == ("closed", ["record_criminal_conversion", "reopen"])
+    assert (body["state"], body["allowed"]) == ("closed", ["convert_to_criminal_case", "reopen"])
     assert "cannot reach agreement while the case is closed" in body["detail"]
     assert head(system) == before
 
@@ -253,3 +253,21 @@ def test_the_calendars_say_which_years_are_loaded_and_warn_a_quarter_before_one_
     assert system.casebook.rulebook.calendar_warnings(clock.now.date()) == [
         cn["warning"]
     ]  # what the start logs
+
+
+def test_a_dispute_offers_judicial_confirmation_only_inside_its_window(
+    api: TestClient, system: System, clock: Clock
+):
+    path = f"/disputes/{reported(api)['id']}"
+    api.post(f"{path}/agreement", json={"form": "written", "terms": "fence back"}, headers=auth("mediator"))
+    for party in ("p1", "p2"):
+        api.post(f"{path}/agreement/signatures", json={"party": party}, headers=auth("mediator"))
+    sealed = api.post(f"{path}/agreement/seal", json={}, headers=auth("chair")).json()
+    assert "request_judicial_confirmation" in sealed["allowed_actions"]
+    clock.advance(timedelta(days=31))
+    later = api.get(path, headers=auth("mediator")).json()
+    assert "request_judicial_confirmation" not in later["allowed_actions"]
+    refused = api.post(
+        f"{path}/judicial-confirmation", json={"court": "Anping court"}, headers=auth("mediator")
+    )
+    assert refused.status_code == 409 and "request_judicial_confirmation" not in refused.json()["allowed"]

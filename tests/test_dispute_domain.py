@@ -70,20 +70,32 @@ def test_a_failed_session_leaves_the_dispute_unresolved_and_open_to_escalation()
     assert "escalate" in dispute.allowed_actions()
 
 
-def test_an_agreement_resolves_the_dispute():
+def test_an_oral_agreement_resolves_the_dispute_at_once():
+    dispute = given(reported(), mediated())
+    dispute.reach_agreement(form=AgreementForm.ORAL, terms="fence back", **stamp("li-ming"))
+    assert dispute.is_resolved and dispute.agreement_in_effect_since == T0 + timedelta(hours=1)
+
+
+def test_a_written_agreement_resolves_the_dispute_only_once_every_party_signed_and_it_is_sealed():
     dispute = given(reported(), mediated())
     dispute.reach_agreement(form=AgreementForm.WRITTEN, terms="pay 200 yuan", **stamp("li-ming"))
     [event] = then(dispute)
     assert isinstance(event, Dispute.AgreementReached)
-    assert dispute.is_resolved
+    assert not dispute.is_resolved and dispute.agreement_pending
     assert dispute.agreement == {
         "form": "written",
         "terms": "pay 200 yuan",
         "level": "grid",
+        "reached_at": event.effective_at,
         "signed_by": [],
         "sealed": False,
         "in_effect_since": None,
     }
+    dispute.sign_agreement(party="p1", **stamp("li-ming"))
+    dispute.sign_agreement(party="p2", **stamp("li-ming"))
+    assert not dispute.is_resolved
+    dispute.seal_agreement(committee="qiaotou", **stamp("li-ming"))
+    assert dispute.is_resolved and not dispute.agreement_pending
 
 
 def test_an_agreement_on_a_closed_dispute_is_refused_with_the_current_state():
@@ -91,7 +103,7 @@ def test_an_agreement_on_a_closed_dispute_is_refused_with_the_current_state():
     with pytest.raises(TransitionNotAllowed) as refusal:
         dispute.reach_agreement(form=AgreementForm.ORAL, terms="again", **stamp())
     assert refusal.value.state == "closed"
-    assert refusal.value.allowed == ["record_criminal_conversion", "reopen"]
+    assert refusal.value.allowed == ["convert_to_criminal_case", "reopen"]
     assert then(dispute) == []
 
 

@@ -38,7 +38,7 @@ from tests.dsl import (
 )
 
 WRITTEN = AgreementForm.WRITTEN
-PARTIES = ("Zhang San", "Li Si")
+PARTIES = ("p1", "p2")  # Zhang San and Li Si, by their ids in the dispute
 
 
 def refused(dispute: Dispute, error: type[Exception], call, **match: object) -> Exception:
@@ -88,9 +88,9 @@ def test_a_patrol_or_a_referral_must_name_what_it_came_from():
 
 def test_a_party_who_refuses_mediation_ends_it():
     dispute = given(reported(), accepted())
-    dispute.record_party_refusal(party="Li Si", reason="will sue", **stamp("li-ming"))
+    dispute.refuse_mediation(party="p2", reason="will sue", **stamp("li-ming"))
     [event] = then(dispute)
-    assert (event.party, dispute.status) == ("Li Si", Status.MEDIATION_FAILED)
+    assert (event.party_id, event.party, dispute.status) == ("p2", "Li Si", Status.MEDIATION_FAILED)
     refused(
         dispute,
         TransitionNotAllowed,
@@ -106,7 +106,7 @@ def test_only_a_party_can_refuse():
     refused(
         dispute,
         InvalidValue,
-        lambda d: d.record_party_refusal(party="Wang Wu", reason="", **stamp()),
+        lambda d: d.refuse_mediation(party="Li Si", reason="", **stamp()),
         field="party",
     )
 
@@ -124,16 +124,16 @@ def test_a_written_agreement_takes_effect_when_every_party_signed_and_the_commit
 
 
 def test_a_seal_before_every_party_signed_is_refused_naming_who_has_not():
-    dispute = given(reported(), agreed(WRITTEN), signed("Zhang San"))
+    dispute = given(reported(), agreed(WRITTEN), signed("p1"))
     error = refused(dispute, TransitionNotAllowed, lambda d: d.seal_agreement(committee="v", **stamp()))
-    assert "not yet signed by Li Si" in str(error)
+    assert "not yet signed by p2" in str(error)
 
 
 def test_signatures_are_by_parties_once_each_and_before_the_seal():
-    dispute = given(reported(), agreed(WRITTEN), signed("Zhang San"))
-    refused(dispute, InvalidValue, lambda d: d.sign_agreement(party="Wang Wu", **stamp()), field="party")
+    dispute = given(reported(), agreed(WRITTEN), signed("p1"))
+    refused(dispute, InvalidValue, lambda d: d.sign_agreement(party="p3", **stamp()), field="party")
     assert "already signed" in str(
-        refused(dispute, TransitionNotAllowed, lambda d: d.sign_agreement(party="Zhang San", **stamp()))
+        refused(dispute, InvalidValue, lambda d: d.sign_agreement(party="p1", **stamp()), field="party")
     )
     sealed_one = given(reported(), agreed(WRITTEN), signed(*PARTIES), sealed())
     assert "already sealed" in str(
@@ -141,10 +141,40 @@ def test_signatures_are_by_parties_once_each_and_before_the_seal():
     )
 
 
+def test_two_parties_of_one_name_each_sign_before_the_agreement_can_be_sealed():
+    namesakes = [{"name": "张三"}, {"name": "张三 "}]
+    dispute = given(reported(parties=namesakes), agreed(WRITTEN), signed("p1"))
+    assert [(p["id"], p["name"]) for p in dispute.parties] == [("p1", "张三"), ("p2", "张三")]
+    assert dispute.unsigned_parties() == ["p2"]
+    assert "not yet signed by p2" in str(
+        refused(dispute, TransitionNotAllowed, lambda d: d.seal_agreement(committee="v", **stamp()))
+    )
+    dispute.sign_agreement(party="p2", **stamp("li-ming"))
+    dispute.seal_agreement(committee="v", **stamp("he-ping"))
+    assert dispute.agreement_in_effect_since is not None and dispute.agreement["signed_by"] == ["p1", "p2"]
+
+
+def test_a_party_without_a_name_is_refused():
+    with pytest.raises(InvalidValue) as refusal:
+        given(reported(parties=[{"name": "Zhang San"}, {"name": "   "}]))
+    assert refusal.value.field == "parties[1].name"
+
+
+def test_a_party_identity_number_is_normalised_and_one_person_is_not_two_parties():
+    number = "11010519491231002x"
+    dispute = given(reported(parties=[{"name": "Zhang San", "id_number": number}, {"name": "Li Si"}]))
+    assert dispute.parties[0] == {"id": "p1", "name": "Zhang San", "id_number": number.upper()}
+    with pytest.raises(InvalidValue) as refusal:
+        given(
+            reported(parties=[{"name": "张三", "id_number": number}, {"name": "张三", "id_number": number}])
+        )
+    assert refusal.value.field == "parties[1].id_number" and number not in str(refusal.value)
+
+
 def test_an_oral_agreement_is_in_effect_at_once_and_has_nothing_to_sign():
     dispute = given(reported(), agreed(AgreementForm.ORAL))
     assert dispute.agreement_in_effect_since is not None
-    refused(dispute, TransitionNotAllowed, lambda d: d.sign_agreement(party="Li Si", **stamp()))
+    refused(dispute, TransitionNotAllowed, lambda d: d.sign_agreement(party="p2", **stamp()))
 
 
 # -- after an agreement ----------------------------------------------------------------------
@@ -155,12 +185,12 @@ def test_a_follow_up_visit_needs_the_agreement_in_effect():
     refused(
         pending,
         TransitionNotAllowed,
-        lambda d: d.record_follow_up_visit(
+        lambda d: d.make_follow_up_visit(
             performance=Performance.FULLY, satisfaction=Satisfaction.SATISFIED, notes="", **stamp()
         ),
     )
     dispute = given(reported(), agreed(WRITTEN), signed(*PARTIES), sealed())
-    dispute.record_follow_up_visit(
+    dispute.make_follow_up_visit(
         performance=Performance.PARTLY,
         satisfaction=Satisfaction.BASICALLY_SATISFIED,
         notes="half paid",
@@ -236,7 +266,7 @@ def test_a_referral_names_the_body_and_ends_mediation():
         route=ReferralRoute.ARBITRATION, body="Anping labour arbitration", reason="wages", **stamp()
     )
     assert then(dispute)[0].route == "arbitration" and dispute.status == Status.REFERRED_OUT
-    assert dispute.allowed_actions() == {"reopen", "record_criminal_conversion"}
+    assert dispute.allowed_actions() == {"reopen", "convert_to_criminal_case"}
 
 
 def test_only_a_major_dispute_is_filed_with_the_township_and_only_once():
@@ -257,17 +287,17 @@ def test_a_risk_report_names_the_risk_and_the_police_unit():
     refused(
         dispute,
         InvalidValue,
-        lambda d: d.report_risk(risk="", police_unit="Dongxi station", **stamp()),
+        lambda d: d.report_risk_to_police(risk="", police_unit="Dongxi station", **stamp()),
         field="risk",
     )
     refused(
         dispute,
         InvalidValue,
-        lambda d: d.report_risk(risk="threats", police_unit=" ", **stamp()),
+        lambda d: d.report_risk_to_police(risk="threats", police_unit=" ", **stamp()),
         field="police_unit",
     )
-    dispute.report_risk(risk="threats with a knife", police_unit="Dongxi station", **stamp())
-    dispute.report_risk(risk="again", police_unit="Dongxi station", **stamp())
+    dispute.report_risk_to_police(risk="threats with a knife", police_unit="Dongxi station", **stamp())
+    dispute.report_risk_to_police(risk="again", police_unit="Dongxi station", **stamp())
     assert dispute.risk_reports == 2 and dispute.status == Status.OPEN
 
 
@@ -276,10 +306,10 @@ def test_a_dispute_that_turned_criminal_allows_nothing_more_even_after_closure()
     refused(
         done,
         InvalidValue,
-        lambda d: d.record_criminal_conversion(police_reference=" ", description="", **stamp()),
+        lambda d: d.convert_to_criminal_case(police_reference=" ", description="", **stamp()),
         field="police_reference",
     )
-    done.record_criminal_conversion(police_reference="AP-17", description="assault", **stamp())
+    done.convert_to_criminal_case(police_reference="AP-17", description="assault", **stamp())
     assert [type(e).__name__ for e in then(done)] == ["ConvertedToCriminalCase"]
     assert done.status == Status.CONVERTED_TO_CRIMINAL and done.allowed_actions() == frozenset()
     refused(

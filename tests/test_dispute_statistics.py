@@ -47,7 +47,7 @@ def a_month_of_disputes(system: System) -> None:
     casebook.disputes.reach_agreement(
         mediator, agreed_then_closed.id, form=AgreementForm.WRITTEN, terms="pay"
     )
-    for party in ("A", "B"):
+    for party in ("p1", "p2"):  # A and B, by their ids in the dispute
         casebook.disputes.sign_agreement(mediator, agreed_then_closed.id, party=party)
     casebook.disputes.seal_agreement(person("chair"), agreed_then_closed.id)
     casebook.disputes.close(mediator, agreed_then_closed.id, reason="paid")
@@ -109,6 +109,37 @@ def test_village_statistics_count_each_dispute_once_and_add_up(system: System):
         == stats["resolved_by_agreement"] + stats["closed_without_agreement"] + stats["open"]
     )
     assert village(system, "anping.dongxi.shangba")["reported"] == 1
+
+
+def test_a_written_agreement_counts_as_resolved_only_once_every_party_signed_and_it_is_sealed(
+    system: System,
+):
+    mediator, desk = person("mediator"), system.casebook.disputes
+    failed = report(system)
+    desk.hold_mediation_session(mediator, failed.id, outcome=SessionOutcome.FAILED)
+    desk.close(mediator, failed.id, reason="told of litigation", remedies_told=[Remedy.LITIGATION])
+    written = report(system)
+    desk.hold_mediation_session(mediator, written.id, outcome=SessionOutcome.ADJOURNED)
+    desk.reach_agreement(mediator, written.id, form=AgreementForm.WRITTEN, terms="pay")
+    desk.sign_agreement(mediator, written.id, party="p1")
+    live = runner(system)
+    live.catch_up()
+    pending = village(system)
+    assert (pending["resolved_by_agreement"], pending["open"], pending["mediation_success_rate"]) == (
+        0,
+        1,
+        0.0,
+    )
+
+    desk.sign_agreement(mediator, written.id, party="p2")
+    desk.seal_agreement(person("chair"), written.id)
+    live.catch_up()
+    in_effect = village(system)
+    assert (in_effect["resolved_by_agreement"], in_effect["open"], in_effect["mediation_success_rate"]) == (
+        1,
+        0,
+        0.5,
+    )
 
 
 def test_a_village_with_no_concluded_mediation_has_no_success_rate_yet(system: System):

@@ -183,7 +183,7 @@ def test_each_status_runs_its_clocks_at_the_body_that_acts_from_when_the_status_
         clock(),
         end_of(3, 17),
     )
-    assert (route.policy_version, route.calendar, route.rule["unit"]) == ("2026.2", "CN", "calendar_days")
+    assert (route.policy_version, route.calendar, route.rule["unit"]) == ("2026.3", "CN", "calendar_days")
 
     expected = {
         # Routed Tuesday 3 March: acceptance notified within 15 days (Wednesday 18 March); the
@@ -628,7 +628,7 @@ def _adopt(system: System, **changed: tuple[int, Unit]) -> None:
         replace(r, amount=changed[r.clock.split(".")[1]][0], unit=changed[r.clock.split(".")[1]][1])
         if r.clock.startswith("petition.") and r.clock.split(".")[1] in changed
         else r
-        for r in book.current().policy("2026.2").rules
+        for r in book.current().policy("2026.3").rules
     ]
     book.adopt_policy(
         "system:operator",
@@ -730,7 +730,7 @@ def hearings_pause_handling_and_review(system: System) -> None:
         replace(r, paused_by=("hearing",), basis="township rule 4: hearing time is not counted")
         if r.clock in ("petition.handling", "petition.review_decision")
         else r
-        for r in book.current().policy("2026.2").rules
+        for r in book.current().policy("2026.3").rules
     ]
     book.adopt_policy(
         "system:operator",

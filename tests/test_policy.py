@@ -91,7 +91,10 @@ def write(tmp_path: Path, body: str) -> Path:
         ("\n[[rule\n", "line 5"),
         (
             '\n[[rule]]\nclock = "dispute.grid"\namount = 1\nunit = "hours"\n',
-            "no rule for dispute.follow_up, .*: a policy version gives a rule for every clock",
+            (
+                "no rule for dispute.agreement_in_effect, dispute.follow_up, .*: "
+                "a policy version gives a rule for every clock"
+            ),
         ),
         ("", "at least one"),
     ],
@@ -105,11 +108,11 @@ def test_a_malformed_policy_file_is_refused_with_the_line_and_the_reason(
 
 def test_adopting_a_new_version_records_who_and_why_and_keeps_the_old_one(system: System):
     book = system.casebook.rulebook
-    assert [p.version for p in book.current().policies] == ["2026.2"]
+    assert [p.version for p in book.current().policies] == ["2026.3"]
     later = datetime(2026, 7, 1, tzinfo=UTC)
     book.adopt_policy(
         "system:operator",
-        version="2026.3",
+        version="2026.4",
         effective_from=later,
         in_progress=InProgress.AT_CLOCK_START,
         rules=shipped_rules(Rule("dispute.grid", 12, Unit.HOURS)),
@@ -118,8 +121,8 @@ def test_adopting_a_new_version_records_who_and_why_and_keeps_the_old_one(system
         authorise=False,
     )
     current = book.current()
-    assert current.policy_in_force(datetime(2026, 3, 1, tzinfo=UTC)).version == "2026.2"
-    assert current.policy_in_force(later).version == "2026.3"
+    assert current.policy_in_force(datetime(2026, 3, 1, tzinfo=UTC)).version == "2026.3"
+    assert current.policy_in_force(later).version == "2026.4"
     adopted = [
         e
         for e in system.casebook.repository.event_store.get(current.id)

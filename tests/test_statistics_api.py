@@ -63,7 +63,7 @@ def test_every_metric_of_a_node_with_its_version_and_the_events_it_includes(
     assert body["nodes"] == 10 and body["as_of_notification"] == last
     assert list(body["metrics"]) == [m.name for m in METRICS]
     assert body["metrics"]["mediation_success_rate"] | {"breakdown": None} == {
-        "version": 1,
+        "version": 2,
         "kind": "rate",
         "value": 0.8,
         "numerator": 4,
@@ -106,7 +106,7 @@ def test_the_figures_as_csv_one_line_per_figure_and_breakdown(api: TestClient, q
     assert found[("mediation_success_rate", "")]["value"] == "0.8"
     assert found[("mediation_success_rate", "township")] | {"metric": ""} == {
         "metric": "",
-        "version": "1",
+        "version": "2",
         "breakdown": "township",
         "value": "",
         "numerator": "0",

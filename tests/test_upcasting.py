@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
 
-from domain.disputes.dispute import Dispute, Level, Source, Status
+from domain.disputes.dispute import AgreementForm, Dispute, Level, Source, Status
 from domain.petitions.petition import Status as PetitionStatus
 from domain.time.calendar import CHINA, Unit
 from domain.time.clocks import CaseClocks, clocks_id
@@ -144,6 +144,91 @@ def test_a_version_1_recount_keeps_the_days_the_clock_had_and_takes_the_new_due_
     )  # what the clock had at its start
     assert village.skipped == [{"day": "2026-10-07", "why": "holiday"}]
     assert as_v2.skipped == [{"day": "2026-09-27", "why": "holiday"}]  # Mid-Autumn, rolled to Monday the 28th
+
+
+def signed_by_name_records(system: System) -> tuple:
+    """A dispute as the releases before party ids wrote it: two parties both named 张三 (a report
+    at class version 2, parties by name only), a written agreement, signatures by name (class
+    version 1) — each 张三 signed once — the committee's seal, and a refusal by name."""
+    dispute_id, refused_id = uuid4(), uuid4()
+    encode = system.casebook.mapper.transcoder.encode
+    base = {"timestamp": AT, "effective_at": AT}
+
+    def report(command_id: str) -> bytes:
+        return encode(
+            {
+                **base,
+                "class_version": 2,
+                "originator_topic": "fengqiao.dispute:Dispute",
+                "actor": "wang-fang",
+                "command_id": command_id,
+                "village": VILLAGE,
+                "grid": GRID,
+                "level": "grid",
+                "parties": [{"name": "张三"}, {"name": "张三"}, {"name": "李四"}],
+                "category": "neighbourhood",
+                "severity": "minor",
+                "description": "fence moved",
+                "occurred_at": AT,
+                "source": "grid_member",
+                "source_ref": None,
+            }
+        )
+
+    def step(command_id: str, **fields: object) -> bytes:
+        return encode({**base, "actor": "li-ming", "command_id": command_id, **fields})
+
+    return (
+        dispute_id,
+        refused_id,
+        [
+            StoredEvent(dispute_id, 1, "fengqiao.dispute:Reported", report("c-1")),
+            StoredEvent(
+                dispute_id,
+                2,
+                "fengqiao.dispute:AgreementReached",
+                step("c-2", level="grid", form="written", terms="fence back"),
+            ),
+            StoredEvent(dispute_id, 3, "fengqiao.dispute:AgreementSigned", step("c-3", party="张三")),
+            StoredEvent(dispute_id, 4, "fengqiao.dispute:AgreementSigned", step("c-4", party="李四")),
+            StoredEvent(dispute_id, 5, "fengqiao.dispute:AgreementSigned", step("c-5", party="张三")),
+            StoredEvent(dispute_id, 6, "fengqiao.dispute:AgreementSealed", step("c-6", committee=VILLAGE)),
+            StoredEvent(refused_id, 1, "fengqiao.dispute:Reported", report("c-7")),
+            StoredEvent(
+                refused_id,
+                2,
+                "fengqiao.dispute:PartyRefusedMediation",
+                step("c-8", level="grid", party="李四", reason="will sue"),
+            ),
+        ],
+    )
+
+
+def test_parties_known_by_name_are_given_ids_by_their_place_and_signatures_by_name_find_them(
+    system: System,
+):
+    dispute_id, refused_id, records = signed_by_name_records(system)
+    system.casebook.recorder.insert_events(records)
+
+    dispute, history = system.casebook.disputes.with_history(person("auditor"), dispute_id)
+    assert [(p["id"], p["name"]) for p in dispute.parties] == [("p1", "张三"), ("p2", "张三"), ("p3", "李四")]
+    assert dispute.agreement["signed_by"] == ["p1", "p3", "p2"]  # each 张三 in turn
+    assert dispute.agreement_in_effect_since == AT and dispute.is_resolved
+    assert [e.party_id for e in history if isinstance(e, Dispute.AgreementSigned)] == [None] * 3
+    refused = system.casebook.disputes.get(person("auditor"), refused_id)
+    assert refused.status == Status.MEDIATION_FAILED
+    _, refusal = system.casebook.disputes.with_history(person("auditor"), refused_id)
+    assert (refusal[-1].party, refusal[-1].party_id) == ("李四", None)
+
+    # What happens next is recorded by party id, at the new versions.
+    system.casebook.disputes.reopen(person("mediator"), dispute_id, reason="the fence moved again")
+    system.casebook.disputes.reach_agreement(
+        person("mediator"), dispute_id, form=AgreementForm.WRITTEN, terms="fence back, again"
+    )
+    system.casebook.disputes.sign_agreement(person("mediator"), dispute_id, party="p2")
+    newest = system.casebook.recorder.select_events(dispute_id, desc=True, limit=1)[0]
+    state = system.casebook.mapper.transcoder.decode(newest.state)
+    assert (state["class_version"], state["party"], state["party_id"]) == (2, "张三", "p2")
 
 
 def test_an_extension_recorded_at_version_1_says_it_was_counted_on_from_the_due_date(

@@ -143,6 +143,26 @@ def test_a_mediator_accepts_and_holds_a_session_through_the_case_page(web, clock
     assert "已受理" in seen and "组织了调解" in seen and "受理纠纷" not in seen.split("现在可以办理")[-1]
 
 
+def test_two_parties_of_one_name_each_sign_by_their_id_through_the_case_page(web, clock):
+    case = report(web, clock, party=["张三", "张三"])
+    agreed = web.post(
+        f"{case}/reach_agreement", data={"form": "written", "terms": "篱笆挪回"}, headers=as_("mediator")
+    )
+    assert agreed.status_code == 303
+    page = web.get(case, headers=as_("mediator")).text
+    assert '<option value="p1">张三 (p1)</option>' in page and '<option value="p2">张三 (p2)</option>' in page
+    assert (
+        web.post(f"{case}/sign_agreement", data={"party": "p1"}, headers=as_("mediator")).status_code == 303
+    )
+    page = web.get(case, headers=as_("mediator")).text
+    assert 'value="p1"' not in page and '<option value="p2">' in page  # only who has not signed
+    assert "seal_agreement" not in page  # not offered before every party has signed
+    assert (
+        web.post(f"{case}/sign_agreement", data={"party": "p2"}, headers=as_("mediator")).status_code == 303
+    )
+    assert web.post(f"{case}/seal_agreement", data={}, headers=as_("chair")).status_code == 303
+
+
 def test_an_action_the_case_does_not_allow_is_refused_on_the_page(web, clock):
     case = report(web, clock)
     refused = web.post(f"{case}/seal_agreement", data={}, headers=as_("chair"))
@@ -202,7 +222,7 @@ def test_the_written_agreement_prints_the_parties_the_matter_the_terms_and_a_lin
 def test_the_sealed_agreement_shows_each_signature_and_the_seal_with_its_date(web, clock):
     case = report(web, clock)
     agree_in_writing(web, case)
-    for party in ("张三", "李四"):
+    for party in ("p1", "p2"):  # 张三 and 李四, by their ids in the dispute
         signed = web.post(f"{case}/sign_agreement", data={"party": party}, headers=as_("chair"))
         assert signed.status_code == 303, text(signed.text)
     assert web.post(f"{case}/seal_agreement", data={}, headers=as_("chair")).status_code == 303
@@ -264,13 +284,13 @@ def test_the_page_offers_a_signature_for_who_has_not_signed_and_the_seal_once_al
         names = re.findall(r'<option value="([^"]+)">', form.group(0)) if form else []
         return names, "/seal_agreement" in html
 
-    assert offered() == (["张三", "李四"], False)
-    web.post(f"{case}/sign_agreement", data={"party": "张三"}, headers=as_("chair"))
-    assert offered() == (["李四"], False)
-    web.post(f"{case}/sign_agreement", data={"party": "李四"}, headers=as_("chair"))
+    assert offered() == (["p1", "p2"], False)
+    web.post(f"{case}/sign_agreement", data={"party": "p1"}, headers=as_("chair"))
+    assert offered() == (["p2"], False)
+    web.post(f"{case}/sign_agreement", data={"party": "p2"}, headers=as_("chair"))
     assert offered() == ([], True)
     seen = text(web.get(case, headers=as_("chair")).text)
-    assert "已签名 张三、李四" in seen and "尚未盖章" in seen
+    assert "已签名 张三 (p1)、李四 (p2)" in seen and "尚未盖章" in seen
     assert "登记了当事人签名 · 张三" in seen and "登记了当事人签名 · 李四" in seen
     web.post(f"{case}/seal_agreement", data={}, headers=as_("chair"))
     assert offered() == ([], False)  # sealed: nothing is left to sign or seal

@@ -84,6 +84,7 @@ LABELS: dict[str, dict[str, str]] = {
         "dispute.village": N_("Village deadline"),
         "dispute.township": N_("Township deadline"),
         "dispute.major_filing": N_("Major dispute filing with the township"),
+        "dispute.agreement_in_effect": N_("Written agreement signed and sealed"),
         "dispute.follow_up": N_("Follow-up visit"),
         "dispute.judicial_confirmation": N_("Judicial confirmation"),
         "petition.route": N_("Transfer or assignment"),

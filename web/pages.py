@@ -426,7 +426,7 @@ ACTIONS: dict[str, Action] = {
     "seal_agreement": Action(
         s.SealIn, lambda d, p, i, b, m: d.seal_agreement(p, i, m), N_("Seal the agreement for the committee")
     ),
-    "record_follow_up_visit": Action(
+    "make_follow_up_visit": Action(
         s.FollowUpIn,
         lambda d, p, i, b, m: d.make_follow_up_visit(
             p, i, performance=b.performance, satisfaction=b.satisfaction, notes=b.notes, meta=m
@@ -454,12 +454,10 @@ def _case_page(
     found = system.casebook.deadlines.clocks(kinds.DISPUTE, dispute_id)
     clocks = sorted(found.clocks.values(), key=lambda c: c.started_at) if found else []
     directory = system.casebook.current_directory()
-    signing, unsigned = _signing(dispute)
-    # The case allows signing and sealing an agreement; the page offers each only while it can
-    # succeed: a signature while a party has still to sign a written agreement not yet sealed,
-    # the seal once every party has signed it.
-    can = {"sign_agreement": signing and bool(unsigned), "seal_agreement": signing and not unsigned}
-    offered = [name for name in ACTIONS if name in dispute.allowed_actions() and can.get(name, True)]
+    # The case's allowed actions are the commands it would accept now (a signature while a party
+    # has still to sign a written agreement not yet sealed, the seal once every party has).
+    allowed = dispute.allowed_actions(system.casebook.clock())
+    offered = [name for name in ACTIONS if name in allowed]
     return render(
         request,
         "dispute.html",
@@ -470,21 +468,12 @@ def _case_page(
         clocks=clocks,
         now=system.casebook.clock(),
         actions={name: ACTIONS[name] for name in offered},
-        unsigned=unsigned,
         failed=failed,
         problems=problems or Problems(),
         form=form or {},
         name_of=_person_name(directory, _gettext(request)),
         node_name=lambda code: _node_name(system, code),
     )
-
-
-def _signing(dispute: Dispute) -> tuple[bool, list[str]]:
-    """Whether a written agreement awaits its signatures and seal, and who has still to sign."""
-    agreement = dispute.agreement
-    if not agreement or agreement["form"] != AgreementForm.WRITTEN or agreement["sealed"]:
-        return False, []
-    return True, [name for name in dispute.party_names() if name not in agreement["signed_by"]]
 
 
 def _person_name(directory: Any, gettext: Callable[[str], str]) -> Callable[[str], str]:
@@ -685,8 +674,11 @@ def agreement_document(system: System, dispute: Dispute, history: list[Any]) -> 
     for event in history:
         if isinstance(event, Dispute.AgreementReached):
             reached, signed, sealed = event, {}, None
-        elif isinstance(event, Dispute.AgreementSigned):
-            signed[event.party] = event.effective_at
+        elif isinstance(event, Dispute.AgreementSigned):  # by party id; before ids, by name
+            who = event.party_id or next(
+                (p["id"] for p in dispute.parties if p["name"] == event.party and p["id"] not in signed), None
+            )
+            signed[who] = event.effective_at
         elif isinstance(event, Dispute.AgreementSealed):
             sealed = event
     directory, now = system.casebook.current_directory(), system.casebook.clock()
@@ -700,7 +692,7 @@ def agreement_document(system: System, dispute: Dispute, history: list[Any]) -> 
         Signatory(
             name=p["name"],
             details=[(label, str(p[key])) for key, label in PARTY_DETAILS if p.get(key)],
-            signed_at=signed.get(p["name"]),
+            signed_at=signed.get(p["id"]),
         )
         for p in dispute.parties
     ]

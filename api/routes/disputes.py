@@ -18,7 +18,7 @@ DISPUTES: CaseKind[Dispute] = CaseKind(
     "dispute",
     desk=lambda cb: cb.disputes,
     public=s.DisputePublic,
-    show=lambda system, person, dispute: s.DisputePublic.of(dispute),
+    show=lambda system, person, dispute: s.DisputePublic.of(dispute, system.casebook.clock()),
     context=lambda dispute: {"workflow_id": dispute_workflow_id(str(dispute.id))},
 )
 
@@ -53,7 +53,8 @@ def read_dispute(
     dispute, history = system.casebook.disputes.with_history(person, dispute_id)
     response.headers["ETag"] = f'"{dispute.version}"'
     return s.DisputeWithHistory(
-        **s.DisputePublic.of(dispute).model_dump(), history=[s.EventPublic.of(e) for e in history]
+        **s.DisputePublic.of(dispute, system.casebook.clock()).model_dump(),
+        history=[s.EventPublic.of(e) for e in history],
     )
 
 

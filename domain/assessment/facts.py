@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from domain.disputes.dispute import Dispute
+from domain.disputes.dispute import AgreementForm, Dispute
 from domain.incidents.incident import Incident
 from domain.patrols.patrol import Shift
 from domain.petitions.petition import Petition
@@ -71,8 +71,9 @@ class DisputeMemory:
 
     village: str
     sessions: int = 0
-    agreed: bool = False
+    agreed: bool = False  # an agreement in effect
     concluded: bool = False  # closed, referred out or converted (until it is reopened)
+    pending_level: str | None = None  # a written agreement reached there, not yet signed and sealed
 
 
 def dispute_facts(event: Any, memory: DisputeMemory | None) -> tuple[list[Fact], DisputeMemory | None]:
@@ -89,8 +90,14 @@ def dispute_facts(event: Any, memory: DisputeMemory | None) -> tuple[list[Fact],
         memory.sessions += 1
         return [], memory
     if isinstance(event, Dispute.AgreementReached):
+        if event.form == AgreementForm.WRITTEN:  # in effect once every party signed and it is sealed
+            memory.pending_level = event.level
+            return [], memory
         memory.agreed = True
         return [_fact(event, unit, "dispute.agreed", level=event.level)], memory
+    if isinstance(event, Dispute.AgreementSealed) and memory.pending_level is not None:
+        level, memory.pending_level, memory.agreed = memory.pending_level, None, True
+        return [_fact(event, unit, "dispute.agreed", level=level)], memory
     if isinstance(event, Dispute.Escalated):
         return [
             _fact(
@@ -117,6 +124,7 @@ def dispute_facts(event: Any, memory: DisputeMemory | None) -> tuple[list[Fact],
         return ([_fact(event, unit, "dispute.failed_after_mediation")] if failed else []), memory
     if isinstance(event, Dispute.Reopened):
         memory.agreed = memory.concluded = False
+        memory.pending_level = None
         return [], memory
     if isinstance(event, Dispute.FollowUpVisitMade):
         return [

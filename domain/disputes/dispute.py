@@ -11,6 +11,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidValue, TransitionNotAllowed
+from domain.petitions.petition import identity_number
 
 
 class Category(StrEnum):
@@ -107,9 +108,11 @@ class Satisfaction(StrEnum):
     DISSATISFIED = "dissatisfied"
 
 
+# What each status lets happen at all; `Dispute.refusal` adds what else must be true. Each action
+# is named as its desk method and its route's operation.
 _RUNNING = {
-    "report_risk",
-    "record_criminal_conversion",
+    "report_risk_to_police",
+    "convert_to_criminal_case",
     "mark_duplicate",
     "file_with_township",
 }
@@ -119,34 +122,35 @@ ALLOWED: dict[Status, frozenset[str]] = {
             "accept",
             "hold_mediation_session",
             "reach_agreement",
-            "record_party_refusal",
+            "refuse_mediation",
             "escalate",
             "refer_out",
         }
         | _RUNNING
     ),
     Status.ACCEPTED: frozenset(
-        {"hold_mediation_session", "reach_agreement", "record_party_refusal", "escalate", "refer_out"}
-        | _RUNNING
+        {"hold_mediation_session", "reach_agreement", "refuse_mediation", "escalate", "refer_out"} | _RUNNING
     ),
     Status.MEDIATION_FAILED: frozenset({"escalate", "refer_out", "close"} | _RUNNING),
     Status.AGREEMENT_REACHED: frozenset(
         {
             "sign_agreement",
             "seal_agreement",
-            "record_follow_up_visit",
+            "make_follow_up_visit",
             "request_judicial_confirmation",
             "close",
             "reopen",
-            "report_risk",
-            "record_criminal_conversion",
+            "report_risk_to_police",
+            "convert_to_criminal_case",
         }
     ),
-    Status.CLOSED: frozenset({"reopen", "record_criminal_conversion"}),
-    Status.REFERRED_OUT: frozenset({"reopen", "record_criminal_conversion"}),
+    Status.CLOSED: frozenset({"reopen", "convert_to_criminal_case"}),
+    Status.REFERRED_OUT: frozenset({"reopen", "convert_to_criminal_case"}),
     Status.CONVERTED_TO_CRIMINAL: frozenset(),
     Status.DUPLICATE: frozenset({"reopen"}),
 }
+ACTIONS = frozenset().union(*ALLOWED.values())
+NOT_IN_EFFECT = "a written agreement takes effect when every party has signed and the committee has sealed it"
 MIN_PARTIES = 2
 JUDICIAL_CONFIRMATION_WINDOW = timedelta(days=30)  # Art. 33; becomes policy data later
 ONGOING = frozenset({Status.OPEN, Status.ACCEPTED, Status.MEDIATION_FAILED})
@@ -166,10 +170,11 @@ class Dispute(Aggregate):
             return dispute
 
     class Reported(Aggregate.Created, Event):
-        """A dispute was reported at a grid or a village. v2 added its source and starting level."""
+        """A dispute was reported at a grid or a village. v2 added its source and starting level; v3
+        gave each party an id within the case (`p1`, `p2`, … by position)."""
 
         TOPIC = "fengqiao.dispute:Reported"
-        class_version = 2
+        class_version = 3
         village: str
         grid: str | None
         level: str
@@ -186,6 +191,10 @@ class Dispute(Aggregate):
             state["level"] = Level.GRID.value
             state["source"] = Source.UNRECORDED.value
             state["source_ref"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["parties"] = [{**party, "id": party_id(i)} for i, party in enumerate(state["parties"])]
 
     Created = Reported
 
@@ -210,17 +219,26 @@ class Dispute(Aggregate):
 
         def apply(self, d: Dispute) -> None:
             d.sessions += 1
+            if not d.mediated_at_level:
+                d.first_session_at_level = self.effective_at
             d.mediated_at_level = True
             if self.outcome == SessionOutcome.FAILED:
                 d.status = Status.MEDIATION_FAILED
 
     class PartyRefusedMediation(Event):
-        """A party clearly refused mediation, so it may not go on (Art. 17)."""
+        """A party clearly refused mediation, so it may not go on (Art. 17). v2 names the party by its
+        id in the case (`party` is its name, as v1 recorded it)."""
 
         TOPIC = "fengqiao.dispute:PartyRefusedMediation"
+        class_version = 2
         level: str
         party: str
+        party_id: str | None
         reason: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["party_id"] = None  # v1 knew the party by name only
 
         def apply(self, d: Dispute) -> None:
             d.status = Status.MEDIATION_FAILED
@@ -240,23 +258,37 @@ class Dispute(Aggregate):
                 "form": self.form,
                 "terms": self.terms,
                 "level": self.level,
-                "signed_by": [],
+                "reached_at": self.effective_at,
+                "signed_by": [],  # party ids
                 "sealed": False,
                 "in_effect_since": self.effective_at if self.form == AgreementForm.ORAL else None,
             }
 
     class AgreementSigned(Event):
-        """A party signed the written agreement."""
+        """A party signed the written agreement. v2 names the party by its id in the case (`party`
+        is its name); a v1 signature, by name only, is the first party of that name not yet signed."""
 
         TOPIC = "fengqiao.dispute:AgreementSigned"
+        class_version = 2
         party: str
+        party_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["party_id"] = None
 
         def apply(self, d: Dispute) -> None:
             assert d.agreement is not None
-            d.agreement["signed_by"] = [*d.agreement["signed_by"], self.party]
+            signed = d.agreement["signed_by"]
+            who = self.party_id or next(
+                (p["id"] for p in d.parties if p["name"] == self.party and p["id"] not in signed),
+                next((p["id"] for p in d.parties if p["name"] == self.party), self.party),
+            )
+            if who not in signed:
+                d.agreement["signed_by"] = [*signed, who]
 
     class AgreementSealed(Event):
-        """A written agreement takes effect when the parties have signed and this seal is set."""
+        """A written agreement takes effect when every party has signed and this seal is set (Arts. 28-29)."""
 
         TOPIC = "fengqiao.dispute:AgreementSealed"
         committee: str
@@ -304,6 +336,7 @@ class Dispute(Aggregate):
             d.level_since = self.effective_at
             d.status = Status.OPEN
             d.mediated_at_level = False
+            d.first_session_at_level = None
             d.accepted_at_level = False
             d.escalations += 1
 
@@ -434,6 +467,7 @@ class Dispute(Aggregate):
         self.sessions = 0
         self.accepted_at_level = False
         self.mediated_at_level = False
+        self.first_session_at_level: datetime | None = None
         self.escalations = 0
         self.agreement: dict[str, Any] | None = None
         self.follow_ups: list[dict[str, Any]] = []
@@ -447,6 +481,9 @@ class Dispute(Aggregate):
         self.duplicates: list[str] = []
 
     # -- commands -----------------------------------------------------------
+    # Each command first asks `refusal` (through `_guard`) whether the dispute as it stands
+    # accepts it; `allowed_actions` is the actions whose `refusal` is None. What is left for a
+    # command to refuse is a value given with it (InvalidValue), never the state.
 
     @classmethod
     def report(
@@ -481,7 +518,7 @@ class Dispute(Aggregate):
             village=village,
             grid=grid,
             level=(Level.GRID if grid else Level.VILLAGE).value,
-            parties=[dict(p) for p in parties],
+            parties=_parties(parties),
             category=Category(category).value,
             severity=Severity(severity).value,
             description=description.strip(),
@@ -492,18 +529,13 @@ class Dispute(Aggregate):
         )
 
     def accept(self, **stamp: Any) -> None:
-        self._check("accept", stamp)
-        if self.accepted_at_level:
-            raise TransitionNotAllowed(
-                "accept", self.status.value, self.allowed_actions(), "already accepted"
-            )
+        self._guard("accept", stamp)
         self.trigger_event(self.Accepted, level=self.level.value, **stamp)
 
     def hold_mediation_session(
         self, *, mediator: str, outcome: SessionOutcome, notes: str, **stamp: Any
     ) -> None:
-        self._check("hold_mediation_session", stamp)
-        self._check_accepted_or_on_the_spot("hold_mediation_session")
+        self._guard("hold_mediation_session", stamp)
         self.trigger_event(
             self.MediationSessionHeld,
             level=self.level.value,
@@ -513,16 +545,21 @@ class Dispute(Aggregate):
             **stamp,
         )
 
-    def record_party_refusal(self, *, party: str, reason: str, **stamp: Any) -> None:
-        self._check("record_party_refusal", stamp)
-        self._check_party(party, "party")
+    def refuse_mediation(self, *, party: str, reason: str, **stamp: Any) -> None:
+        """`party` is the refusing party's id in the case."""
+        self._guard("refuse_mediation", stamp)
+        found = self._party(party)
         self.trigger_event(
-            self.PartyRefusedMediation, level=self.level.value, party=party, reason=reason.strip(), **stamp
+            self.PartyRefusedMediation,
+            level=self.level.value,
+            party=found["name"],
+            party_id=found["id"],
+            reason=reason.strip(),
+            **stamp,
         )
 
     def reach_agreement(self, *, form: AgreementForm, terms: str, **stamp: Any) -> None:
-        self._check("reach_agreement", stamp)
-        self._check_accepted_or_on_the_spot("reach_agreement")
+        self._guard("reach_agreement", stamp)
         if not terms.strip():
             raise InvalidValue("terms", "record what the parties agreed")
         self.trigger_event(
@@ -534,33 +571,22 @@ class Dispute(Aggregate):
         )
 
     def sign_agreement(self, *, party: str, **stamp: Any) -> None:
-        self._check("sign_agreement", stamp)
-        agreement = self._written_agreement("sign_agreement")
-        self._check_party(party, "party")
-        if party in agreement["signed_by"]:
-            raise TransitionNotAllowed(
-                "sign_agreement", self.status.value, self.allowed_actions(), f"{party} has already signed"
-            )
-        if agreement["sealed"]:
-            raise TransitionNotAllowed(
-                "sign_agreement", self.status.value, self.allowed_actions(), "the agreement is already sealed"
-            )
-        self.trigger_event(self.AgreementSigned, party=party, **stamp)
+        """`party` is the signing party's id in the case."""
+        self._guard("sign_agreement", stamp)
+        found = self._party(party)
+        assert self.agreement is not None
+        if found["id"] in self.agreement["signed_by"]:
+            raise InvalidValue("party", f"{found['id']} has already signed")
+        self.trigger_event(self.AgreementSigned, party=found["name"], party_id=found["id"], **stamp)
 
     def seal_agreement(self, *, committee: str, **stamp: Any) -> None:
-        self._check("seal_agreement", stamp)
-        agreement = self._written_agreement("seal_agreement")
-        missing = [p["name"] for p in self.parties if p["name"] not in agreement["signed_by"]]
-        if agreement["sealed"] or missing:
-            why = "already sealed" if agreement["sealed"] else f"not yet signed by {', '.join(missing)}"
-            raise TransitionNotAllowed("seal_agreement", self.status.value, self.allowed_actions(), why)
+        self._guard("seal_agreement", stamp)
         self.trigger_event(self.AgreementSealed, committee=committee, **stamp)
 
-    def record_follow_up_visit(
+    def make_follow_up_visit(
         self, *, performance: Performance, satisfaction: Satisfaction, notes: str, **stamp: Any
     ) -> None:
-        self._check("record_follow_up_visit", stamp)
-        self._check_in_effect("record_follow_up_visit")
+        self._guard("make_follow_up_visit", stamp)
         self.trigger_event(
             self.FollowUpVisitMade,
             performance=Performance(performance).value,
@@ -570,38 +596,15 @@ class Dispute(Aggregate):
         )
 
     def request_judicial_confirmation(self, *, court: str, **stamp: Any) -> None:
-        self._check("request_judicial_confirmation", stamp)
-        self._written_agreement("request_judicial_confirmation")
-        since = self._check_in_effect("request_judicial_confirmation")
-        if self.judicial_confirmation_requested:
-            raise TransitionNotAllowed(
-                "request_judicial_confirmation",
-                self.status.value,
-                self.allowed_actions(),
-                "already requested",
-            )
-        if stamp["effective_at"] > since + JUDICIAL_CONFIRMATION_WINDOW:
-            raise TransitionNotAllowed(
-                "request_judicial_confirmation",
-                self.status.value,
-                self.allowed_actions(),
-                f"the {JUDICIAL_CONFIRMATION_WINDOW.days}-day window after the agreement took effect "
-                f"({since.date().isoformat()}) has passed",
-            )
+        self._guard("request_judicial_confirmation", stamp)
         if not court.strip():
             raise InvalidValue("court", "name the court")
         self.trigger_event(self.JudicialConfirmationRequested, court=court.strip(), **stamp)
 
     def escalate(self, *, reason: str, trigger: EscalationTrigger, **stamp: Any) -> None:
-        self._check("escalate", stamp)
+        self._guard("escalate", stamp)
         to_level = self.level.next()
-        if to_level is None:
-            raise TransitionNotAllowed(
-                "escalate",
-                f"{self.status.value} at {self.level.value} level",
-                self.allowed_actions(),
-                "the township is the top of the ladder; refer the dispute out instead",
-            )
+        assert to_level is not None
         if not reason.strip():
             raise InvalidValue("reason", "say why the dispute goes up a level")
         self.trigger_event(
@@ -615,7 +618,7 @@ class Dispute(Aggregate):
         )
 
     def refer_out(self, *, route: ReferralRoute, body: str, reason: str, **stamp: Any) -> None:
-        self._check("refer_out", stamp)
+        self._guard("refer_out", stamp)
         if not body.strip():
             raise InvalidValue("body", "name the court, arbitration commission or authority")
         self.trigger_event(
@@ -627,22 +630,11 @@ class Dispute(Aggregate):
         )
 
     def file_with_township(self, *, township: str, **stamp: Any) -> None:
-        self._check("file_with_township", stamp)
-        if self.severity != Severity.MAJOR:
-            raise TransitionNotAllowed(
-                "file_with_township",
-                self.status.value,
-                self.allowed_actions() - {"file_with_township"},
-                f"only major disputes are filed with the township; this one is {self.severity.value}",
-            )
-        if self.filed_with_township:
-            raise TransitionNotAllowed(
-                "file_with_township", self.status.value, self.allowed_actions(), "already filed"
-            )
+        self._guard("file_with_township", stamp)
         self.trigger_event(self.FiledWithTownship, township=township, **stamp)
 
-    def report_risk(self, *, risk: str, police_unit: str, **stamp: Any) -> None:
-        self._check("report_risk", stamp)
+    def report_risk_to_police(self, *, risk: str, police_unit: str, **stamp: Any) -> None:
+        self._guard("report_risk_to_police", stamp)
         if not risk.strip():
             raise InvalidValue("risk", "say what may turn criminal")
         if not police_unit.strip():
@@ -651,8 +643,8 @@ class Dispute(Aggregate):
             self.RiskReportedToPolice, risk=risk.strip(), police_unit=police_unit.strip(), **stamp
         )
 
-    def record_criminal_conversion(self, *, police_reference: str, description: str, **stamp: Any) -> None:
-        self._check("record_criminal_conversion", stamp)
+    def convert_to_criminal_case(self, *, police_reference: str, description: str, **stamp: Any) -> None:
+        self._guard("convert_to_criminal_case", stamp)
         if not police_reference.strip():
             raise InvalidValue("police_reference", "give the police case number")
         self.trigger_event(
@@ -663,11 +655,9 @@ class Dispute(Aggregate):
         )
 
     def close(self, *, reason: str, remedies_told: Sequence[Remedy] = (), **stamp: Any) -> None:
-        self._check("close", stamp)
+        self._guard("close", stamp)
         with_agreement = self.status == Status.AGREEMENT_REACHED
-        if with_agreement:
-            self._check_in_effect("close")
-        elif not remedies_told:
+        if not with_agreement and not remedies_told:
             raise InvalidValue(
                 "remedies_told", "when mediation fails the parties are told their other remedies"
             )
@@ -680,7 +670,7 @@ class Dispute(Aggregate):
         )
 
     def reopen(self, *, reason: str, **stamp: Any) -> None:
-        self._check("reopen", stamp)
+        self._guard("reopen", stamp)
         if not reason.strip():
             raise InvalidValue("reason", "say why the dispute is reopened")
         self.trigger_event(
@@ -693,7 +683,7 @@ class Dispute(Aggregate):
 
     def mark_duplicate_of(self, original: Dispute, **stamp: Any) -> None:
         """Records on both streams that this dispute is the same matter as the original."""
-        self._check("mark_duplicate", stamp)
+        self._guard("mark_duplicate", stamp)
         if original.id == self.id:
             raise InvalidValue("original", "a dispute cannot duplicate itself")
         if original.status in (Status.DUPLICATE,):
@@ -705,73 +695,137 @@ class Dispute(Aggregate):
 
     @property
     def is_resolved(self) -> bool:
-        return self.status not in ONGOING
+        """Concluded: an agreement in effect (a written one once signed by all and sealed), or
+        mediation over without one."""
+        return self.status not in ONGOING and not self.agreement_pending
 
     @property
     def agreement_in_effect_since(self) -> datetime | None:
         return self.agreement["in_effect_since"] if self.agreement else None
 
-    def allowed_actions(self) -> frozenset[str]:
-        allowed = set(ALLOWED[self.status])
-        if self.level.next() is None:
-            allowed.discard("escalate")
-        if self.accepted_at_level:
-            allowed.discard("accept")
-        if self.status == Status.OPEN and self.level != Level.GRID:
-            allowed -= {"hold_mediation_session", "reach_agreement"}
-        if self.severity != Severity.MAJOR or self.filed_with_township:
-            allowed.discard("file_with_township")
-        return frozenset(allowed)
+    @property
+    def agreement_pending(self) -> bool:
+        """A written agreement reached that is not yet signed by every party and sealed."""
+        return (
+            self.status == Status.AGREEMENT_REACHED
+            and self.agreement is not None
+            and self.agreement["in_effect_since"] is None
+        )
+
+    def unsigned_parties(self) -> list[str]:
+        signed = self.agreement["signed_by"] if self.agreement else []
+        return [p["id"] for p in self.parties if p["id"] not in signed]
+
+    def allowed_actions(self, at: datetime | None = None) -> frozenset[str]:
+        """The actions the dispute as it stands accepts (at `at`: without it, time limits aside),
+        given valid values: exactly those whose `refusal` is None."""
+        return frozenset(a for a in ACTIONS if self.refusal(a, at) is None)
+
+    def refusal(self, action: str, at: datetime | None = None) -> tuple[str, str] | None:
+        """Why the dispute as it stands refuses `action` — (the state, the reason) — or None
+        when it accepts it. The one guard of each command: commands and `allowed_actions` ask it."""
+        state = self.status.value
+        if action not in ALLOWED[self.status]:
+            return state, ""
+        agreement = self.agreement
+        written = agreement is not None and agreement["form"] == AgreementForm.WRITTEN
+        if action == "accept" and self.accepted_at_level:
+            return state, "already accepted"
+        if action in ("hold_mediation_session", "reach_agreement") and (
+            self.status == Status.OPEN and self.level != Level.GRID
+        ):
+            return (
+                f"open at {self.level.value} level",
+                f"the {self.level.value} must accept the dispute first",
+            )
+        if action in ("sign_agreement", "seal_agreement", "request_judicial_confirmation") and not written:
+            return state, "only a written agreement"
+        if action in ("sign_agreement", "seal_agreement") and agreement and agreement["sealed"]:
+            return state, "the agreement is already sealed"
+        if action == "sign_agreement" and not self.unsigned_parties():
+            return state, "every party has signed"
+        if action == "seal_agreement" and self.unsigned_parties():
+            return state, f"not yet signed by {', '.join(self.unsigned_parties())}"
+        if (
+            action in ("make_follow_up_visit", "request_judicial_confirmation", "close")
+            and self.agreement_pending
+        ):
+            return "agreement_reached, not yet in effect", NOT_IN_EFFECT
+        if action == "request_judicial_confirmation":
+            since = self.agreement_in_effect_since
+            assert since is not None
+            if self.judicial_confirmation_requested:
+                return state, "already requested"
+            if at is not None and at > since + JUDICIAL_CONFIRMATION_WINDOW:
+                return state, (
+                    f"the {JUDICIAL_CONFIRMATION_WINDOW.days}-day window after the agreement took effect "
+                    f"({since.date().isoformat()}) has passed"
+                )
+        if action == "escalate" and self.level.next() is None:
+            return (
+                f"{state} at {self.level.value} level",
+                "the township is the top of the ladder; refer the dispute out instead",
+            )
+        if action == "file_with_township":
+            if self.severity != Severity.MAJOR:
+                return (
+                    state,
+                    f"only major disputes are filed with the township; this one is {self.severity.value}",
+                )
+            if self.filed_with_township:
+                return state, "already filed"
+        return None
 
     def party_names(self) -> list[str]:
         return [p["name"] for p in self.parties]
 
     def check_allowed(self, action: str, stamp: dict[str, Any]) -> None:
         """Refuses an action the state does not allow, or a time before the report."""
-        self._check(action, stamp)
+        self._guard(action, stamp)
 
-    def _check(self, action: str, stamp: dict[str, Any]) -> None:
-        if action not in ALLOWED[self.status]:
-            raise TransitionNotAllowed(action, self.status.value, self.allowed_actions())
-        if stamp["effective_at"] < self.reported_at:
+    def _guard(self, action: str, stamp: dict[str, Any]) -> None:
+        at = stamp["effective_at"]
+        refused = self.refusal(action, at)
+        if refused is not None:
+            raise TransitionNotAllowed(action, refused[0], self.allowed_actions(at), refused[1])
+        if at < self.reported_at:
             raise InvalidValue(
                 "effective_at",
                 f"cannot take effect before the dispute was reported ({self.reported_at.isoformat()})",
             )
 
-    def _check_accepted_or_on_the_spot(self, action: str) -> None:
-        if self.status == Status.OPEN and self.level != Level.GRID:
-            raise TransitionNotAllowed(
-                action,
-                f"open at {self.level.value} level",
-                self.allowed_actions(),
-                f"the {self.level.value} must accept the dispute first",
-            )
+    def _party(self, party: str) -> dict[str, Any]:
+        found = next((p for p in self.parties if p["id"] == party), None)
+        if found is None:
+            ids = ", ".join(p["id"] for p in self.parties)
+            raise InvalidValue("party", f"{party!r} is not a party's id in this dispute; its parties: {ids}")
+        return found
 
-    def _check_party(self, party: str, field_name: str) -> None:
-        if party not in self.party_names():
-            raise InvalidValue(
-                field_name, f"{party!r} is not a party; parties: {', '.join(self.party_names())}"
-            )
 
-    def _written_agreement(self, action: str) -> dict[str, Any]:
-        if not self.agreement or self.agreement["form"] != AgreementForm.WRITTEN:
-            raise TransitionNotAllowed(
-                action, self.status.value, self.allowed_actions(), "only a written agreement"
-            )
-        return self.agreement
+def party_id(position: int) -> str:
+    """A party's id within its dispute: `p1`, `p2`, … by its place in the report."""
+    return f"p{position + 1}"
 
-    def _check_in_effect(self, action: str) -> datetime:
-        since = self.agreement_in_effect_since
-        if since is None:
-            raise TransitionNotAllowed(
-                action,
-                "agreement_reached, not yet in effect",
-                self.allowed_actions(),
-                "a written agreement takes effect when every party has signed and the committee has sealed "
-                "it",
-            )
-        return since
+
+def _parties(given: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parties as reported, each given its id in the case; names stripped and required, an
+    identity number normalised (it is kept in the event, encrypted at rest with the rest of
+    it, and never echoed in a refusal), the same person not named twice."""
+    parties: list[dict[str, Any]] = []
+    for i, raw in enumerate(given):
+        name = str(raw.get("name") or "").strip()
+        if not name:
+            raise InvalidValue(f"parties[{i}].name", "give the party's name")
+        party: dict[str, Any] = {"id": party_id(i), "name": name}
+        if raw.get("id_number"):
+            party["id_number"] = identity_number(str(raw["id_number"]), f"parties[{i}].id_number")
+            if any(p.get("id_number") == party["id_number"] for p in parties):
+                raise InvalidValue(f"parties[{i}].id_number", "the same person is named twice")
+        for key in ("phone", "address"):
+            if raw.get(key):
+                party[key] = str(raw[key]).strip()
+        parties.append(party)
+    return parties
 
 
 EVENT_CLASSES = (

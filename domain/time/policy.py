@@ -30,6 +30,8 @@ CLOCKS: dict[str, str] = {
     "dispute.village": "a dispute open at village level, before it goes to the township",
     "dispute.township": "a dispute open at township level, before it is referred out",
     "dispute.major_filing": "a major dispute, before it is filed with the township",
+    "dispute.agreement_in_effect": "a written agreement reached, until every party signed and the committee "
+    "sealed it",
     "dispute.follow_up": "an agreement in effect, before its follow-up visit",
     "dispute.judicial_confirmation": "a written agreement in effect, while judicial confirmation may be "
     "asked",
@@ -58,6 +60,17 @@ PAUSES: dict[str, frozenset[str]] = {
 }
 
 
+# What keeps a dispute at its level when it comes before the level's deadline, and the clocks it
+# may keep: an agreement always does; a mediation session held there (not failed) does only where
+# a rule's `kept_by` says so. "Small things don't stay overnight" (seed 003) asks for the matter
+# resolved within the day, and the grid reports what it cannot solve to the village (seed 002):
+# the shipped policy keeps a dispute at grid or village level by an agreement only.
+KEEPS: dict[str, frozenset[str]] = {
+    "agreement": frozenset({"dispute.grid", "dispute.village", "dispute.township"}),
+    "mediation_session": frozenset({"dispute.grid", "dispute.village", "dispute.township"}),
+}
+
+
 @dataclass(frozen=True)
 class Rule:
     clock: str
@@ -69,6 +82,16 @@ class Rule:
     # version adopted before rules said so, whose hearings paused the limit of their own stage.
     paused_by: tuple[str, ...] | None = None
     basis: str = ""  # the article or local rule the limit comes from, cited in the explanation
+    # What keeps a dispute at the level of this (level) clock (names of KEEPS). None: the rule
+    # does not say — an agreement only, as before rules said so.
+    kept_by: tuple[str, ...] | None = None
+
+    def kept_at_level_by(self, what: str) -> bool:
+        """Whether `what` (an agreement, a mediation session) before the due time keeps the
+        dispute at this clock's level."""
+        if self.kept_by is None:
+            return what == "agreement"
+        return what in self.kept_by
 
     def pauses_for(self, what: str) -> bool:
         """Whether `what` (a hearing) pauses this rule's clock."""
@@ -92,6 +115,7 @@ class Rule:
             "reminders": list(self.reminders),
             **({} if self.paused_by is None else {"paused_by": list(self.paused_by)}),
             **({"basis": self.basis} if self.basis else {}),
+            **({} if self.kept_by is None else {"kept_by": list(self.kept_by)}),
         }
 
     @classmethod
@@ -104,6 +128,7 @@ class Rule:
             tuple(float(r) for r in data.get("reminders", (0.5, 0.8))),
             None if data.get("paused_by") is None else tuple(data["paused_by"]),
             str(data.get("basis", "")),
+            None if data.get("kept_by") is None else tuple(data["kept_by"]),
         )
 
 
@@ -140,6 +165,15 @@ def check_rules(rules: list[Rule]) -> list[str]:
                     f"rule #{i}: a {what} cannot pause {rule.clock}; "
                     f"it may pause {', '.join(sorted(PAUSES[what]))}"
                 )
+        for what in rule.kept_by or ():
+            if what not in KEEPS:
+                problems.append(f"rule #{i}: unknown kept_by {what!r}; known: {', '.join(KEEPS)}")
+            elif rule.clock not in KEEPS[what]:
+                problems.append(f"rule #{i}: {rule.clock} is not a level's clock that kept_by applies to")
+        if rule.kept_by is not None and "agreement" not in rule.kept_by:
+            problems.append(
+                f'rule #{i}: kept_by must include "agreement": an agreement always settles the level'
+            )
         key = (rule.clock, tuple(sorted(rule.when.items())))
         if key in seen:
             problems.append(f"rule #{i}: a second rule for {rule.describe()}")

@@ -4,8 +4,14 @@ both answer with the clocks now running, so the workflow holds no rules of its o
 
 - Open at a level (grid, village, township): that level's limit, from when the dispute
   reached the level. Passing it at grid or village sends the dispute one level up; at the
-  township it is recorded as overdue, to be referred out.
+  township it is recorded as overdue, to be referred out. An agreement before the due time
+  meets it; a mediation session held at the level (and not failed) meets it only where the
+  level's rule is `kept_by` "mediation_session" — the shipped policy's are not: a session,
+  even adjourned, leaves the dispute to go up when the time is out.
 - A major dispute is filed with the township at once.
+- A written agreement reached: until every party has signed it and the committee has sealed
+  it (Arts. 28-29) — until then it is not in effect and the dispute is not resolved. Passing
+  it is recorded as missed, and the mediators and the committee's chair are reminded before.
 - An agreement in effect: the follow-up visit limit; a written one also the judicial
   confirmation window (which closes, and is recorded as closed, rather than being missed).
 
@@ -20,6 +26,7 @@ from uuid import UUID
 
 from domain.directory.access import Right
 from domain.disputes.dispute import ONGOING, AgreementForm, Dispute, Level, Severity, Status
+from domain.time.policy import Rule
 from service.kinds import DISPUTE
 from service.timekeeping import CaseTime, ClockPlan, departures, keep_in_step
 
@@ -32,12 +39,15 @@ KIND = DISPUTE
 LADDER = {"dispute.grid": Level.GRID, "dispute.village": Level.VILLAGE}
 LEVEL_CLOCKS = {f"dispute.{level.value}" for level in Level}
 ACTING = frozenset({Right.MEDIATE, Right.ACCEPT_DISPUTE})  # who is reminded
+REMINDED = {"dispute.agreement_in_effect": frozenset({Right.MEDIATE, Right.SEAL_AGREEMENT})}
 
 
 def required_clocks(d: Dispute, level_node: str) -> list[ClockPlan]:
     attributes = {"severity": d.severity.value, "category": d.category.value, "level": d.level.value}
     if d.status in ONGOING:
         return [ClockPlan(f"dispute.{d.level.value}", level_node, attributes, d.level_since)]
+    if d.agreement_pending and d.agreement:
+        return [ClockPlan("dispute.agreement_in_effect", level_node, attributes, d.agreement["reached_at"])]
     since = d.agreement_in_effect_since
     if d.status != Status.AGREEMENT_REACHED or since is None:
         return []
@@ -57,6 +67,8 @@ def _why_stopped(d: Dispute, clock: str) -> str:
         if d.status in ONGOING:
             return f"left the level: now at {d.level.value} level"
         return f"ended: the dispute is {d.status.value.replace('_', ' ')}"
+    if clock == "dispute.agreement_in_effect" and d.agreement_in_effect_since is not None:
+        return "met: every party signed and the committee sealed the agreement"
     if clock == "dispute.follow_up" and d.follow_ups:
         return "met: follow-up visit made"
     if clock == "dispute.judicial_confirmation" and d.judicial_confirmation_requested:
@@ -72,22 +84,41 @@ class DisputeClocks:
         self.disputes = disputes
         self.deadlines = deadlines
 
+    def kept_by_session(self, d: Dispute) -> set[str]:
+        """The running level clocks a mediation session held at the level before their due time
+        meets, where their rule says a session keeps the dispute there (`kept_by`)."""
+        if d.status not in (Status.OPEN, Status.ACCEPTED) or d.first_session_at_level is None:
+            return set()
+        clocks = self.deadlines.clocks(KIND, d.id)
+        return {
+            c.key
+            for c in (clocks.running() if clocks else [])
+            if c.clock == f"dispute.{d.level.value}"
+            and d.first_session_at_level <= c.due_at
+            and Rule.from_data(c.rule).kept_at_level_by("mediation_session")
+        }
+
     def sync(self, dispute_id: UUID, episode: int) -> CaseTime:
         d = self.disputes.get(None, dispute_id)
         superseded = d.reopenings != episode
         ended = superseded or d.status not in ONGOING | {Status.AGREEMENT_REACHED}
         if not ended and d.severity == Severity.MAJOR and not d.filed_with_township:
             self.disputes.file_major_dispute(dispute_id, at=d.reported_at)
+        level_node, kept = self.disputes.level_node(d), self.kept_by_session(d)
         return keep_in_step(
             self.deadlines,
             KIND,
             dispute_id,
             version=d.version,
             ended=ended,
-            plans=[] if ended else required_clocks(d, self.disputes.level_node(d)),
+            plans=[p for p in ([] if ended else required_clocks(d, level_node)) if p.key not in kept],
             changed_at=d.changed_at,
-            why_stopped=lambda _: (
-                "superseded: the dispute was reopened" if superseded else "no longer applies"
+            why_stopped=lambda c: (
+                "superseded: the dispute was reopened"
+                if superseded
+                else f"met: a mediation session was held at {d.level.value} level, which keeps it there"
+                if c.key in kept
+                else "no longer applies"
             ),
             departed=lambda: departures(
                 self.cb.history(dispute_id, d.version),
@@ -108,8 +139,10 @@ class DisputeClocks:
                     key=key,
                     fraction=fraction,
                     at=clock.reminder_at(fraction),
-                    rights=ACTING,
+                    rights=REMINDED.get(clock.clock, ACTING),
                 )
+            elif clock.clock in LADDER and key in self.kept_by_session(self.disputes.get(None, dispute_id)):
+                pass  # met by the session: the sync below stops it
             elif clock.clock in LADDER:
                 self.disputes.escalate_for_missed_deadline(
                     dispute_id, from_level=LADDER[clock.clock], clock=clock
@@ -121,6 +154,15 @@ class DisputeClocks:
                     key=key,
                     at=clock.due_at,
                     consequence="overdue at township level: to be referred out",
+                )
+            elif clock.clock == "dispute.agreement_in_effect":
+                self.deadlines.miss(
+                    KIND,
+                    dispute_id,
+                    key=key,
+                    at=clock.due_at,
+                    consequence="the written agreement was not signed by every party and sealed in time: "
+                    "it is not in effect",
                 )
             elif clock.clock == "dispute.follow_up":
                 self.deadlines.miss(

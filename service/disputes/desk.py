@@ -35,17 +35,17 @@ if TYPE_CHECKING:
 RIGHT_FOR: dict[str, Right] = {
     "accept": Right.ACCEPT_DISPUTE,
     "hold_mediation_session": Right.MEDIATE,
-    "record_party_refusal": Right.MEDIATE,
+    "refuse_mediation": Right.MEDIATE,
     "reach_agreement": Right.MEDIATE,
     "sign_agreement": Right.MEDIATE,
     "seal_agreement": Right.SEAL_AGREEMENT,
-    "record_follow_up_visit": Right.MEDIATE,
+    "make_follow_up_visit": Right.MEDIATE,
     "request_judicial_confirmation": Right.MEDIATE,
     "escalate": Right.ESCALATE,
     "refer_out": Right.REFER_OUT,
     "file_with_township": Right.ESCALATE,
-    "report_risk": Right.REPORT_RISK,
-    "record_criminal_conversion": Right.REPORT_RISK,
+    "report_risk_to_police": Right.REPORT_RISK,
+    "convert_to_criminal_case": Right.REPORT_RISK,
     "close": Right.CLOSE_CASE,
     "reopen": Right.CLOSE_CASE,
     "mark_duplicate": Right.CLOSE_CASE,
@@ -141,12 +141,13 @@ class DisputeDesk:
     def refuse_mediation(
         self, actor: str, dispute_id: UUID, *, party: str, reason: str = "", meta: CommandMeta = NO_META
     ) -> Dispute:
+        """`party` is the refusing party's id in the dispute (`p1`, `p2`, …)."""
         return self._act(
             actor,
             dispute_id,
-            "record_party_refusal",
+            "refuse_mediation",
             meta,
-            lambda d, s: d.record_party_refusal(party=party, reason=reason, **s),
+            lambda d, s: d.refuse_mediation(party=party, reason=reason, **s),
         )
 
     def reach_agreement(
@@ -163,6 +164,7 @@ class DisputeDesk:
     def sign_agreement(
         self, actor: str, dispute_id: UUID, *, party: str, meta: CommandMeta = NO_META
     ) -> Dispute:
+        """`party` is the signing party's id in the dispute (`p1`, `p2`, …)."""
         return self._act(
             actor, dispute_id, "sign_agreement", meta, lambda d, s: d.sign_agreement(party=party, **s)
         )
@@ -187,9 +189,9 @@ class DisputeDesk:
         return self._act(
             actor,
             dispute_id,
-            "record_follow_up_visit",
+            "make_follow_up_visit",
             meta,
-            lambda d, s: d.record_follow_up_visit(
+            lambda d, s: d.make_follow_up_visit(
                 performance=performance, satisfaction=satisfaction, notes=notes, **s
             ),
         )
@@ -247,9 +249,9 @@ class DisputeDesk:
         return self._act(
             actor,
             dispute_id,
-            "report_risk",
+            "report_risk_to_police",
             meta,
-            lambda d, s: d.report_risk(risk=risk, police_unit=police_unit, **s),
+            lambda d, s: d.report_risk_to_police(risk=risk, police_unit=police_unit, **s),
         )
 
     def convert_to_criminal_case(
@@ -264,9 +266,9 @@ class DisputeDesk:
         return self._act(
             actor,
             dispute_id,
-            "record_criminal_conversion",
+            "convert_to_criminal_case",
             meta,
-            lambda d, s: d.record_criminal_conversion(
+            lambda d, s: d.convert_to_criminal_case(
                 police_reference=police_reference, description=description, **s
             ),
         )
