@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.docs import install_docs
@@ -29,9 +31,10 @@ from api.routes import (
     statistics,
     villages,
 )
+from api.times import LocalTimeJSONResponse
 from infra.bootstrap import System
 from infra.sql import Database
-from projections import tracking
+from projections import followers
 from web import pages
 from web.errors import install_page_handlers
 
@@ -43,6 +46,7 @@ def create_api(system: System) -> FastAPI:
         title="Fengqiao",
         summary="Grassroots disputes and petitions, as append-only case histories.",
         version="0.1.0",
+        default_response_class=LocalTimeJSONResponse,  # every instant shown in local time
         docs_url=None,
         redoc_url=None,
     )
@@ -93,17 +97,48 @@ def create_api(system: System) -> FastAPI:
         return response
 
     @app.get("/health", tags=["operations"])
-    def health() -> dict[str, str]:
-        """Liveness: the API process is up."""
-        return {"status": "ok"}
+    def health() -> dict[str, Any]:
+        """Liveness: the API process is up (always 200). It also says how each follower of the
+        event log is doing — `degraded` when one is dead, retrying or lagging (see /ready)."""
+        try:
+            found = _followers(system)
+        except Exception as failure:  # noqa: BLE001 - liveness answers whatever the store does
+            return {"status": "degraded", "followers": f"unknown: {type(failure).__name__}: {failure}"}
+        return {
+            "status": "ok" if all(f.ok for f in found) else "degraded",
+            "followers": [asdict(f) for f in found],
+        }
+
+    @app.get("/ready", tags=["operations"], responses={503: {"description": "not ready, and why"}})
+    def ready() -> JSONResponse:
+        """Readiness: the event store answers, and every follower of the log (each read model and
+        the dispatcher) is running and at most `FENGQIAO_READY_MAX_LAG` notifications behind."""
+        try:
+            found = _followers(system)
+        except Exception as failure:  # noqa: BLE001 - not ready is the answer to any failure
+            reason = f"the store does not answer: {type(failure).__name__}: {failure}"
+            return JSONResponse({"ready": False, "reasons": [reason[:500]]}, status_code=503)
+        reasons = [f"{f.name}: {f.state} — {f.detail}" for f in found if not f.ok]
+        return JSONResponse(
+            {"ready": not reasons, "reasons": reasons, "followers": [asdict(f) for f in found]},
+            status_code=503 if reasons else 200,
+        )
 
     return app
 
 
+def _followers(system: System) -> list[followers.FollowerStatus]:
+    head = system.reader.head()
+    with system.views.reading() as cur:
+        return followers.statuses(
+            cur,
+            system.followers,
+            head,
+            max_lag=system.settings.ready_max_lag,
+            silence=followers.SILENCE_SECONDS,
+        )
+
+
 def _prepare_views(views: Database, system: System) -> None:
     """The API reads tables the projector writes; make sure they exist even before it runs."""
-    with views.transaction() as cur:
-        tracking.create_table(cur)
-        for projection in system.projections:
-            projection.create(cur)
-        system.identity.create_tables(cur)
+    followers.prepare(views, system.projections, also=[system.identity.create_tables])

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.times import LocalTimeJSONResponse, local_text
 from domain.errors import (
     AccessDenied,
     CaseNotFound,
@@ -27,8 +28,14 @@ PROBLEM = "application/problem+json"
 
 
 def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": f"/problems/{kind}", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    body = {
+        "type": f"/problems/{kind}",
+        "title": title,
+        "status": status,
+        "detail": local_text(detail),
+        **extra,
+    }
+    return LocalTimeJSONResponse(local_text(body), status_code=status, media_type=PROBLEM)
 
 
 def domain_problem(error: DomainError) -> JSONResponse:

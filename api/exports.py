@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 from fastapi import Response
 
+from api.times import local
+
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
@@ -37,7 +39,7 @@ def csv_response(
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([safe(h) for h in header])
-    writer.writerows([("" if v is None else safe(v)) for v in row] for row in rows)
+    writer.writerows([("" if v is None else safe(local(v))) for v in row] for row in rows)
     return Response(
         (BOM if bom else "") + out.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from domain import receipts
+from domain import binding, receipts
 from domain.assessment import assessment
 from domain.directory import tree as directory
 from domain.disputes import dispute
@@ -31,6 +31,7 @@ STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Responsibility-book template", assessment.AssessmentTemplate, assessment.TEMPLATE_EVENTS),
     ("Assessment year of a unit", assessment.UnitYear, assessment.UNIT_YEAR_EVENTS),
     ("Command receipt", receipts.CommandReceipt, (receipts.CommandReceipt.Recorded,)),
+    ("Temporal binding of the store", binding.TemporalBinding, binding.EVENT_CLASSES),
 ]
 _BASE = {"originator_id", "originator_version", "timestamp", "originator_topic", "originator_id_type"}
 _STAMP = {"actor", "effective_at", "command_id"}

@@ -16,6 +16,7 @@ from infra.settings import DEVELOPMENT_ID_KEY, DEVELOPMENT_SEAL_KEY, ID_KEY_MIN_
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
+from projections.followers import DISPATCHER
 from projections.node_statistics import NodeStatistics
 from projections.runner import NotificationReader, Projection
 from projections.scores import Scores
@@ -59,6 +60,11 @@ class System:
     @property
     def projections(self) -> list[Projection]:
         return [self.statistics, self.clock_board, self.scoring_facts, self.node_statistics]
+
+    @property
+    def followers(self) -> list[str]:
+        """The names of every follower of the log: each read model and the dispatcher."""
+        return [p.name for p in self.projections] + [DISPATCHER]
 
     @property
     def scores(self) -> Scores:
@@ -143,6 +149,7 @@ def views_database(settings: Settings) -> Database:
         password=settings.pg_password,
         dbname=settings.pg_dbname,
         schema=settings.pg_schema,
+        timeout=settings.pg_connect_timeout,
     )
 
 
@@ -184,6 +191,59 @@ def _check_id_key(settings: Settings) -> None:
         )
 
 
+def check_postgres(settings: Settings) -> None:
+    """Fails at once, naming what is missing, when the PostgreSQL server cannot be reached or has
+    no such database or schema (rather than a pool waiting its timeout out and a traceback)."""
+    import psycopg
+
+    where = f"{settings.pg_host}:{settings.pg_port}"
+    try:
+        conn = psycopg.connect(
+            host=settings.pg_host,
+            port=settings.pg_port,
+            user=settings.pg_user,
+            password=settings.pg_password,
+            dbname=settings.pg_dbname,
+            connect_timeout=max(1, int(min(settings.pg_connect_timeout, 5))),
+        )
+    except psycopg.OperationalError as failure:
+        said = str(failure).strip().splitlines()[-1] if str(failure).strip() else type(failure).__name__
+        if "does not exist" in said and "database" in said:
+            raise ConfigurationError(
+                f'cannot start: PostgreSQL at {where} has no database "{settings.pg_dbname}" — create it '
+                f"(createdb -h {settings.pg_host} -p {settings.pg_port} -U {settings.pg_user} "
+                f"{settings.pg_dbname}) or set FENGQIAO_PG_DBNAME"
+            ) from None
+        raise ConfigurationError(
+            f'cannot start: cannot connect to PostgreSQL database "{settings.pg_dbname}" at {where} as '
+            f"{settings.pg_user} ({said}) — is the server running? check FENGQIAO_PG_HOST, "
+            "FENGQIAO_PG_PORT, FENGQIAO_PG_USER and FENGQIAO_PG_PASSWORD"
+        ) from None
+    with conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (settings.pg_schema,)
+        ).fetchone()
+    if found is None:
+        raise ConfigurationError(
+            f'cannot start: PostgreSQL database "{settings.pg_dbname}" at {where} has no schema '
+            f'"{settings.pg_schema}" — create it (CREATE SCHEMA "{settings.pg_schema}") '
+            "or set FENGQIAO_PG_SCHEMA"
+        )
+
+
+def check_folders(settings: Settings) -> None:
+    for folder, variable, what in (
+        (settings.policy_dir, "FENGQIAO_POLICY_DIR", "deadline policy"),
+        (settings.calendar_dir, "FENGQIAO_CALENDAR_DIR", "business calendar"),
+        (settings.template_dir, "FENGQIAO_TEMPLATE_DIR", "responsibility-book template"),
+    ):
+        if not folder.is_dir():
+            raise ConfigurationError(
+                f"cannot start: the {what} folder {folder} does not exist — set {variable} to the folder "
+                "of its .toml files"
+            )
+
+
 def _check_seal_key(settings: Settings) -> None:
     from service.seal.checkpoint import Signer
 
@@ -213,8 +273,11 @@ def bootstrap(
     settings = settings or Settings()
     directory_file = directory_file or read_directory_file(settings.directory_file)
     check_settings(settings, directory_file, directory_file.plain_tokens)
+    check_folders(settings)
     if settings.store == "sqlite":
         settings.var_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        check_postgres(settings)
     casebook = Casebook(settings.event_store_env(), clock, id_key=settings.petitioner_id_key())
     return System(
         settings=settings, directory_file=directory_file, casebook=casebook, views=views_database(settings)

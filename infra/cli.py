@@ -45,10 +45,17 @@ def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
     verdict = "equal to" if report.equal else f"{len(report.differences)} differences from"
     print(
         f"{report.projection}: rebuilt {report.rows} rows up to notification {report.position}, "
-        f"{verdict} the live read model"
+        f"{verdict} the live read model there"
     )
     for line in report.differences[:50]:
         print("  " + line)
+    lag = (
+        "up to date with the log"
+        if not report.behind
+        else f"{report.behind} events behind the log (at notification {report.live_position}, "
+        f"the log at {report.head}); is the projector running? see /ready"
+    )
+    print(f"  the live read model {'was ' if report.switched else 'is '}{lag}")
     if report.switched:
         print("switched: the rebuilt read model is now live")
     return report.equal or switch
@@ -67,12 +74,18 @@ def _explain(settings: Settings, kind: str, case_id: str) -> int:
     from datetime import datetime
 
     from domain.time.explain import explain
+    from infra.binding import store_label
     from infra.bootstrap import bootstrap
 
     system = bootstrap(settings)
+    print(f"(reading {store_label(settings)})", file=sys.stderr)
     found = system.casebook.deadlines.clocks(EXPLAINED[kind], case_id)
     if found is None or not found.clocks:
-        print(f"no clocks recorded for {kind} {case_id}", file=sys.stderr)
+        print(
+            f"no clocks recorded for {kind} {case_id} in {store_label(settings)} — is this the running "
+            "system's store? Set FENGQIAO_VAR_DIR (or FENGQIAO_STORE and FENGQIAO_PG_*) as it was started",
+            file=sys.stderr,
+        )
         system.close()
         return 1
     now = datetime.now(UTC)
@@ -85,6 +98,7 @@ def _explain(settings: Settings, kind: str, case_id: str) -> int:
 def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on: str | None) -> int:
     from datetime import datetime
 
+    from domain.time.calendar import shown
     from infra.bootstrap import bootstrap
 
     system = bootstrap(settings)
@@ -99,8 +113,8 @@ def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on
         print(f"no responsibility book for {unit}'s township in {year}", file=sys.stderr)
         return 1
     print(
-        f"{card.unit} {card.year}, as of {card.as_of.isoformat()}"
-        + (f", as known on {card.as_known_on.isoformat()}" if card.as_known_on else "")
+        f"{card.unit} {card.year}, as of {shown(card.as_of)}"
+        + (f", as known on {shown(card.as_known_on)}" if card.as_known_on else "")
         + f" — template {card.version} (used: {', '.join(card.versions_used)})"
     )
     for section in card.sections:
@@ -126,6 +140,28 @@ def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs a command; a refusal to start (a missing database, schema, file, folder or key, a
+    malformed file or setting) is one line on stderr saying what and what to do, and exit 2."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from infra.bootstrap import ConfigurationError
+    from infra.directory import DirectoryFileError
+    from infra.rules_files import RulesFileError
+
+    try:
+        return _main(argv)
+    except (ConfigurationError, DirectoryFileError, RulesFileError, SettingsError) as refusal:
+        print(f"fengqiao: {refusal}", file=sys.stderr)
+        return 2
+    except ValidationError as bad:
+        for error in bad.errors():
+            name = "FENGQIAO_" + "_".join(str(part) for part in error["loc"]).upper()
+            print(f"fengqiao: cannot start: {name}: {error['msg']}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fengqiao", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     run = commands.add_parser(

@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+from collections.abc import Callable
 
 import structlog
 import uvicorn
 from temporalio.client import Client
 
-from infra.bootstrap import bootstrap
+from infra.binding import bind
+from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
 from infra.temporal import connect
+from projections.followers import FollowerFailed, Retry, prepare, run_all
 from projections.runner import ProjectionRunner
 from workflows.dispatcher import Dispatcher
 from workflows.worker import build_worker
@@ -44,10 +47,11 @@ def _stop_on_signals(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
 
 async def _worker(settings: Settings) -> None:
     system = bootstrap(settings)
+    queue = bind(system).task_queue
     stopping = _stop_on_signals(asyncio.get_running_loop())
     client = await _connect_patiently(settings)
-    worker = build_worker(client, system.casebook, settings.task_queue)
-    log.info("worker.started", task_queue=settings.task_queue)
+    worker = build_worker(client, system.casebook, queue)
+    log.info("worker.started", task_queue=queue)
     async with worker:
         await stopping.wait()
     system.close()
@@ -56,15 +60,19 @@ async def _worker(settings: Settings) -> None:
 
 async def _dispatcher(settings: Settings) -> None:
     system = bootstrap(settings)
+    queue = bind(system).task_queue
     stopping = _stop_on_signals(asyncio.get_running_loop())
     client = await _connect_patiently(settings)
-    dispatcher = Dispatcher(
-        system.reader,
-        system.views,
-        client,
-        task_queue=settings.task_queue,
-    )
-    await dispatcher.run(stopping, settings.poll_interval)
+    dispatcher = Dispatcher(system.reader, system.views, client, task_queue=queue)
+    try:
+        await dispatcher.run(stopping, settings.poll_interval)
+    except FollowerFailed:
+        system.close()
+        log.error(
+            "dispatcher.exiting",
+            detail="the dispatcher could not recover; exiting with status 1 for the supervisor to restart",
+        )
+        raise SystemExit(1) from None
     system.close()
     log.info("dispatcher.stopped")
 
@@ -77,28 +85,47 @@ def run_dispatcher(settings: Settings) -> None:
     asyncio.run(_dispatcher(settings))
 
 
-def run_projector(settings: Settings) -> None:
-    """Every read model, each in a thread of its own, each with its own position."""
+def follow(
+    system: System,
+    stopping: threading.Event,
+    poll_interval: float,
+    retry: Retry | None = None,
+    also: dict[str, Callable[[threading.Event], None]] | None = None,
+) -> list[str]:
+    """Runs every read model until `stopping` is set or one of them gives up (which stops the
+    others); returns the names of those that gave up. The tables they share are made first, once."""
+    prepare(system.views, system.projections)
+    runners = {
+        projection.name: ProjectionRunner(system.reader, system.views, projection)
+        for projection in system.projections
+    }
+    return run_all(
+        {
+            name: (lambda stop, runner=runner: runner.run(stop, poll_interval, retry))
+            for name, runner in runners.items()
+        }
+        | (also or {}),
+        stopping,
+    )
+
+
+def run_projector(settings: Settings, retry: Retry | None = None) -> None:
+    """Every read model, each in a thread of its own, each with its own position. A read model
+    that cannot recover stops them all and the process exits 1, for its supervisor to restart it."""
     system = bootstrap(settings)
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    threads = [
-        threading.Thread(
-            target=ProjectionRunner(system.reader, system.views, projection).run,
-            args=(stopping, settings.poll_interval),
-            name=projection.name,
-        )
-        for projection in system.projections
-    ]
-    threads.append(
-        threading.Thread(target=system.seal.run, args=(stopping, settings.seal_interval), name="seal")
-    )
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    seal = {"seal": lambda stop: system.seal.run(stop, settings.seal_interval)}
+    failed = follow(system, stopping, settings.poll_interval, retry, also=seal)
     system.close()
+    if failed:
+        log.error(
+            "projector.exiting",
+            failed=failed,
+            detail="a read model could not recover; exiting with status 1 for the supervisor to restart",
+        )
+        raise SystemExit(1)
     log.info("projector.stopped")
 
 

@@ -99,11 +99,17 @@ class Settings(BaseSettings):
     pg_password: str = ""
     pg_dbname: str = "fengqiao"
     pg_schema: str = "public"
+    pg_connect_timeout: float = Field(
+        10, gt=0, description="seconds to wait for a PostgreSQL connection before an attempt fails"
+    )
 
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_ui_port: int = 8233
-    task_queue: str = "fengqiao-cases"
+    task_queue: str | None = Field(
+        None,
+        description="the store's task queue; by default the one recorded in the store (infra/binding.py)",
+    )
 
     session_cookie_secure: bool = Field(
         True, description="send the session cookie over HTTPS only; false for plain-http development"
@@ -127,6 +133,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     poll_interval: float = Field(0.5, gt=0, description="seconds between notification log polls")
+    ready_max_lag: int = Field(
+        1000, ge=0, description="notifications a follower may be behind the log and still be ready"
+    )
     log_level: str = "info"
 
     @classmethod
@@ -198,6 +207,7 @@ class Settings(BaseSettings):
             "POSTGRES_LOCK_TIMEOUT": "10",
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "8",
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": f"{self.pg_connect_timeout:g}",
+            "POSTGRES_PRE_PING": "y",  # check a pooled connection before use: it may have been dropped
             "APPLICATION_RECORDER_TOPIC": "infra.seal_store:SealedPostgresRecorder",
         }

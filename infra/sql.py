@@ -147,6 +147,7 @@ class PostgresDatabase:
         dbname: str,
         schema: str,
         max_size: int = 8,
+        timeout: float = 10,
     ) -> None:
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
@@ -165,7 +166,10 @@ class PostgresDatabase:
             min_size=1,
             max_size=max_size,
             open=True,
-            timeout=10,
+            timeout=timeout,
+            # A pooled connection is checked before it is handed out: after a dropped connection
+            # or a restart of the server the first use would otherwise fail (AdminShutdown).
+            check=ConnectionPool.check_connection,
         )
 
     @contextmanager

@@ -18,9 +18,11 @@ from pathlib import Path
 import structlog
 
 from domain.time.calendar import CHINA
+from infra.binding import bind, store_label
 from infra.bootstrap import bootstrap
 from infra.settings import Settings
 from infra.temporal import binary
+from projections.followers import prepare
 
 log = structlog.get_logger()
 COMPONENTS = ("worker", "dispatcher", "projector", "api")  # started in this order
@@ -112,6 +114,8 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     _check_ports(settings, with_temporal)
     system = bootstrap(settings)
+    binding = bind(system)  # before any part starts: refuses a task queue not this store's
+    prepare(system.views, system.projections)  # the tables the followers share, made once
     log.info("directory.loaded", file=str(settings.directory_file), changes=system.seed())
     today = system.casebook.clock().astimezone(CHINA).date()
     for warning in system.casebook.rulebook.calendar_warnings(today):
@@ -134,7 +138,8 @@ def supervise(settings: Settings, *, with_temporal: bool = True) -> None:
         child.start()
     host, _port = settings.temporal_address.rsplit(":", 1)
     print(
-        f"\nFengqiao is starting ({settings.store} store in {settings.var_dir.resolve()}).\n"
+        f"\nFengqiao is starting: {store_label(settings)},\n"
+        f"  Temporal namespace {binding.namespace!r}, task queue {binding.task_queue!r}.\n"
         f"  API and its docs:  http://{settings.api_host}:{settings.api_port}/docs\n"
         + (f"  Temporal web UI:   http://{host}:{settings.temporal_ui_port}\n" if with_temporal else "")
         + "Press Ctrl-C to stop.\n",

@@ -18,6 +18,17 @@ from eventsourcing.application import Application
 
 from infra.sql import Cursor, Database, Row
 from projections import tracking
+from projections.followers import (
+    FAILED,
+    RETRYING,
+    RUNNING,
+    STOPPED,
+    FollowerFailed,
+    Heartbeat,
+    Retry,
+    Supervision,
+    prepare,
+)
 
 log = structlog.get_logger()
 
@@ -123,9 +134,7 @@ class ProjectionRunner:
         self.batch_size = batch_size
 
     def setup(self) -> None:
-        with self.db.transaction() as cur:
-            tracking.create_table(cur)
-            self.projection.create(cur)
+        prepare(self.db, [self.projection])
 
     def step(self, stop: int | None = None, ahead: ReadAhead | None = None) -> int:
         with self.db.transaction() as cur:
@@ -147,20 +156,45 @@ class ProjectionRunner:
             ahead.close()
         return total
 
-    def run(self, stopping: threading.Event, poll_interval: float) -> None:
-        self.setup()
-        log.info("projection.started", projection=self.projection.name, position=self.position())
+    def run(
+        self,
+        stopping: threading.Event,
+        poll_interval: float,
+        retry: Retry | None = None,
+        heartbeat: Heartbeat | None = None,
+    ) -> None:
+        """Follows the log until `stopping` is set. A failure (a dropped connection, a database
+        restarting) is logged and retried with back-off; after failing for longer than the retry
+        budget it raises FollowerFailed, for the process to exit and be restarted."""
+        name = self.projection.name
+        supervision = Supervision(name, retry or Retry(), "projection")
+        heartbeat = heartbeat or Heartbeat(self.db, name)
+        started = False
+        seen = 0
         while not stopping.is_set():
             try:
-                applied = self.catch_up()
+                if not started:
+                    self.setup()
+                    log.info("projection.started", projection=name, position=self.position())
+                    started = True
+                head = self.reader.head()
+                applied = self.catch_up(progress=lambda at: heartbeat.beat(RUNNING, at))
+                seen = max(head, self.position())
+                supervision.succeeded()
+                heartbeat.beat(RUNNING, seen)
             except tracking.TrackingConflict as conflict:
-                log.warning("projection.conflict", projection=self.projection.name, detail=str(conflict))
+                log.warning("projection.conflict", projection=name, detail=str(conflict))
                 applied = 0
+            except Exception as failure:  # noqa: BLE001 - supervised: retried, then given up
+                try:
+                    delay = supervision.failed(failure)
+                except FollowerFailed as gave_up:
+                    heartbeat.beat(FAILED, seen, str(gave_up), force=True)
+                    raise
+                heartbeat.beat(RETRYING, seen, f"{type(failure).__name__}: {failure}", force=True)
+                stopping.wait(delay)
+                continue
             if applied:
-                log.info(
-                    "projection.advanced",
-                    projection=self.projection.name,
-                    events=applied,
-                    position=self.position(),
-                )
+                log.info("projection.advanced", projection=name, events=applied, position=self.position())
             stopping.wait(poll_interval)
+        heartbeat.beat(STOPPED, seen, force=True)

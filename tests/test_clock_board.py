@@ -167,4 +167,4 @@ def test_a_village_clock_across_national_day_is_explained_day_by_day(system: Sys
     assert "Rule: 15 calendar days, policy version 2026.3." in text
     assert "Days not counted: holiday: 2026-10-07." in text
     assert "The last day was not a working day, so the limit ran to the next working day." in text
-    assert "Due 2026-10-08 23:59:59 CST." in text
+    assert "Due 2026-10-08T23:59:59+08:00." in text

@@ -67,8 +67,8 @@ def test_a_calendar_correction_moves_an_open_deadline_and_keeps_the_old_one(syst
     assert (change["from"], change["to"]) == (village.due_at, recounted.due_at)
     text = explain(recounted, clock.now)
     assert (
-        "Recomputed 2026-09-22 18:00:00 CST on calendar version 2: due 2026-10-08 23:59:59 CST became "
-        "2026-10-09 23:59:59 CST (calendar CN 2026 corrected)." in text
+        "Recomputed 2026-09-22T18:00:00+08:00 on calendar version 2: due 2026-10-08T23:59:59+08:00 became "
+        "2026-10-09T23:59:59+08:00 (calendar CN 2026 corrected)." in text
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import xlsxwriter
 
 from api.exports import safe
+from domain.time.calendar import LOCAL
 
 
 def workbook(
@@ -40,6 +41,8 @@ def workbook(
             elif isinstance(value, int | float):
                 page.write_number(r, col, value, percent if col in rates else None)
             elif isinstance(value, datetime | date):
+                if isinstance(value, datetime) and value.tzinfo is not None:
+                    value = value.astimezone(LOCAL).replace(tzinfo=None)  # an instant, in local time
                 page.write_datetime(
                     r,
                     col,

@@ -3,7 +3,7 @@ language chosen for this request, and the filters every page uses (local times, 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +12,12 @@ from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from domain.time.calendar import LOCAL as NODES_LOCAL
 from web import i18n, labels
 
 TEMPLATES = Path(__file__).parent / "templates"
 # People read times in the node's local time, with its offset; every node is in China today.
-LOCAL = timezone(timedelta(hours=8))
+LOCAL = NODES_LOCAL  # the nodes' local time, as everywhere a person reads a time
 
 env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),

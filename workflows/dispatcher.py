@@ -32,6 +32,18 @@ from domain.time.policy import InProgress
 from domain.time.rulebook import Rulebook
 from infra.sql import Database
 from projections import tracking
+from projections.followers import (
+    DISPATCHER,
+    FAILED,
+    RETRYING,
+    RUNNING,
+    STOPPED,
+    FollowerFailed,
+    Heartbeat,
+    Retry,
+    Supervision,
+    prepare,
+)
 from projections.runner import NotificationReader
 from workflows.case_clock import CaseClockWorkflow
 from workflows.case_kinds import BY_KIND, BY_TOPIC, TOPICS, CaseKind
@@ -39,7 +51,7 @@ from workflows.contracts import CaseNotice, CaseRef
 
 log = structlog.get_logger()
 
-NAME = "dispatcher"
+NAME = DISPATCHER
 RULEBOOK_TOPICS = (
     Rulebook.CalendarYearLoaded.TOPIC,
     Rulebook.CalendarYearCorrected.TOPIC,
@@ -71,8 +83,8 @@ class Dispatcher:
         self.after_effects = after_effects
 
     def setup(self) -> None:
+        prepare(self.db)
         with self.db.transaction() as cur:
-            tracking.create_table(cur)
             tracking.position(cur, self.name, lock=True)
 
     def position(self) -> int:
@@ -100,20 +112,43 @@ class Dispatcher:
             total += applied
         return total
 
-    async def run(self, stopping: asyncio.Event, poll_interval: float) -> None:
-        await asyncio.to_thread(self.setup)
-        log.info("dispatcher.started", position=await asyncio.to_thread(self.position))
+    async def run(self, stopping: asyncio.Event, poll_interval: float, retry: Retry | None = None) -> None:
+        """Follows the log until `stopping` is set. A failure of Temporal or of the database is
+        logged and retried with back-off; after failing for longer than the retry budget it raises
+        FollowerFailed, for the process to exit non-zero and be restarted."""
+        supervision = Supervision(self.name, retry or Retry(), "dispatcher")
+        heartbeat = Heartbeat(self.db, self.name)
+        started, seen = False, 0
         while not stopping.is_set():
             try:
+                if not started:
+                    await asyncio.to_thread(self.setup)
+                    log.info("dispatcher.started", position=await asyncio.to_thread(self.position))
+                    started = True
+                head = await asyncio.to_thread(self.reader.head)
                 applied = await self.catch_up()
                 if applied:
                     log.info("dispatcher.advanced", events=applied)
-            except (RPCError, tracking.TrackingConflict) as failure:
-                log.warning("dispatcher.retrying", error=type(failure).__name__, detail=str(failure))
+                seen = max(head, await asyncio.to_thread(self.position))
+                supervision.succeeded()
+                await asyncio.to_thread(heartbeat.beat, RUNNING, seen)
+                wait = poll_interval
+            except tracking.TrackingConflict as conflict:
+                log.warning("dispatcher.conflict", detail=str(conflict))
+                wait = poll_interval
+            except Exception as failure:  # noqa: BLE001 - supervised: retried, then given up
+                try:
+                    wait = supervision.failed(failure)
+                except FollowerFailed as gave_up:
+                    await asyncio.to_thread(heartbeat.beat, FAILED, seen, str(gave_up), force=True)
+                    raise
+                detail = f"{type(failure).__name__}: {failure}"
+                await asyncio.to_thread(heartbeat.beat, RETRYING, seen, detail, force=True)
             try:
-                await asyncio.wait_for(stopping.wait(), poll_interval)
+                await asyncio.wait_for(stopping.wait(), wait)
             except TimeoutError:
                 pass
+        await asyncio.to_thread(heartbeat.beat, STOPPED, seen, force=True)
 
     async def dispatch_all(self, events: Sequence[Any]) -> None:
         """Every effect of the events, concurrently case by case, in order within a case;

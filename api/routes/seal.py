@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPerson, SystemDep
@@ -16,8 +17,10 @@ from domain.errors import AccessDenied
 from infra.seal import evidence
 from service.seal.checkpoint import Checkpoint, b64
 
-router = APIRouter(prefix="/seal", tags=["seal"])
-evidence_router = APIRouter(tags=["seal"])
+# Signed documents are shown exactly as signed: their instants stay as recorded (UTC), not in the
+# local time every other response shows (api/times.py), or the signatures would not check.
+router = APIRouter(prefix="/seal", tags=["seal"], default_response_class=JSONResponse)
+evidence_router = APIRouter(tags=["seal"], default_response_class=JSONResponse)
 
 
 class SealKey(BaseModel):

@@ -21,6 +21,15 @@ from enum import StrEnum
 from domain.time.holidays import statutory_holidays
 
 CHINA = timezone(timedelta(hours=8), "CST")
+LOCAL = CHINA  # the nodes' local time: every node of the jurisdiction keeps China's time
+
+
+def shown(moment: datetime, *, seconds: bool = False) -> str:
+    """An instant as a person reads it — in the API, in CSV, in explain and in error messages:
+    the nodes' local time with its offset (2026-03-02T17:00:00+08:00). Stored instants stay as
+    they were recorded; only their showing is local."""
+    return moment.astimezone(LOCAL).isoformat(timespec="seconds" if seconds else "auto")
+
 
 DEFAULT_CALENDAR = "CN"  # the national calendar every clock counts on unless a rule names another
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.time.calendar import CHINA, CLOCK_UNITS, Unit
+from domain.time.calendar import CLOCK_UNITS, Unit, shown
 from domain.time.clocks import ClockState, paused_days
 from domain.time.holidays import REGULATION
 from domain.time.policy import CLOCKS, Rule
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return shown(moment, seconds=True)
 
 
 def _not_counted(rule: Rule, pause: dict[str, datetime]) -> str:

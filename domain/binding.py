@@ -1,0 +1,47 @@
+"""The store's binding to Temporal: which namespace and task queue run this store's clocks.
+
+A store and its task queue belong together: workers and dispatchers of another store on the
+same queue would work this store's cases against the wrong facts. The binding is recorded in
+the store the first time a part that talks to Temporal starts on it, and every later start is
+checked against it (infra/binding.py)."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+BINDING_ID = uuid5(NAMESPACE_URL, "https://fengqiao.example/temporal-binding")
+
+
+class TemporalBinding(Aggregate):
+    TOPIC = "fengqiao.binding:TemporalBinding"
+
+    class Event(Aggregate.Event):
+        pass
+
+    class Bound(Aggregate.Created, Event):
+        """The store was bound to a Temporal namespace and task queue, for good."""
+
+        TOPIC = "fengqiao.binding:Bound"
+        namespace: str
+        task_queue: str
+        store: str
+
+    Created = Bound
+
+    def __init__(self, *, namespace: str, task_queue: str, store: str) -> None:
+        self.namespace = namespace
+        self.task_queue = task_queue
+        self.store = store
+
+    @staticmethod
+    def create_id(**_: object) -> UUID:
+        return BINDING_ID
+
+    @classmethod
+    def bind(cls, *, namespace: str, task_queue: str, store: str) -> TemporalBinding:
+        return cls._create(cls.Bound, namespace=namespace, task_queue=task_queue, store=store)
+
+
+EVENT_CLASSES = (TemporalBinding.Bound,)
