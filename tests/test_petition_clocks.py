@@ -824,7 +824,8 @@ def test_a_hearing_pauses_the_handling_clock_where_the_policy_says_so_and_its_da
     )
     assert (
         "Paused 2026-03-14T17:00:00+08:00 to 2026-03-17T17:00:00+08:00: "
-        "the local days 2026-03-14 to 2026-03-17 are not counted (township rule 4: hearing time is not counted)."
+        "the local days 2026-03-14 to 2026-03-17 are not counted "
+        "(township rule 4: hearing time is not counted)."
     ) in explain(resumed, clock())
     kinds = [type(e).__name__ for e in clock_events(system, petition)]
     assert (kinds.count("ClockPaused"), kinds.count("ClockResumed")) == (1, 1)
