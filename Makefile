@@ -29,7 +29,7 @@ lint: install
 
 # No Temporal server, no HTTP API, no browser, no deploy validators, no PostgreSQL, no real servers (markers: pyproject.toml).
 test-fast: install
-	$(BIN)/pytest -q -m "not (workflow or http or slow or browser or deploy or postgres)" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m "not (workflow or http or slow or browser or deploy or process or postgres)" $(PYTEST_ARGS)
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.
 lock: $(BIN)/python

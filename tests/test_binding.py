@@ -66,6 +66,7 @@ def test_a_store_that_held_cases_before_bindings_keeps_the_old_queue(system: Sys
     assert bind(system).task_queue == LEGACY_TASK_QUEUE
 
 
+@pytest.mark.process
 def test_the_worker_refuses_in_one_line_to_start_on_another_stores_queue(tmp_path: Path, clock: Clock):
     env = environment(tmp_path)
     built = bootstrap(settings_for(tmp_path), clock)

@@ -15,6 +15,8 @@ import pytest
 from tests.conftest import PG_URL
 from tests.support import ROOT, settings_for
 
+pytestmark = pytest.mark.process
+
 
 def fengqiao(env: dict[str, str], *args: str) -> tuple[int, list[str], float]:
     started = time.monotonic()
