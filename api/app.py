@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.limits import BodyLimit
 from api.routes import (
     assessments,
     calendars,
@@ -76,6 +77,9 @@ def create_api(system: System) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def workbench() -> RedirectResponse:
         return RedirectResponse("/app", status_code=303)
+
+    # Outermost: a body too large is refused before it is read, parsed or authenticated.
+    app.add_middleware(BodyLimit)
 
     @app.middleware("http")
     async def request_context(
