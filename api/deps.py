@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, HTTPException, Path, Request
+from fastapi import Depends, Header, HTTPException, Path, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from domain.errors import InvalidValue
@@ -70,6 +70,21 @@ CurrentPerson = Annotated[str, Depends(current_person)]
 # Every route that names a node of the directory calls its path parameter {node}, whatever the
 # node's role there (a village, an assessed unit, a township).
 NodeCode = Annotated[str, Path(alias="node", description="The node's code in the directory")]
+
+
+def set_session_cookie(response: Response, system: System, session_id: str, session: Session) -> None:
+    """The session cookie a sign-in sets, for the API and the workbench alike: Secure (unless a
+    plain-http development run switched it off), HttpOnly, SameSite=Lax, living as long as the
+    session may."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        max_age=int((session.expires_at - session.created_at).total_seconds()),
+        path="/",
+        secure=system.settings.session_cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
 
 
 def check_csrf(request: Request, session: Session) -> None:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from api import schemas as s
-from api.deps import SESSION_COOKIE, SystemDep, client_address
+from api.deps import SESSION_COOKIE, SystemDep, client_address, set_session_cookie
 from api.exports import content_disposition
 from api.routes.deadlines import _lists
 from api.routes.dispute_list import dispute_list
@@ -32,7 +32,7 @@ from service import kinds
 from service.store import CommandMeta
 from web import i18n
 from web.charts import Bar, bars
-from web.labels import LABELS, N_
+from web.labels import N_, label
 from web.spreadsheets import workbook
 from web.templating import render
 
@@ -222,16 +222,14 @@ HEADLINES = (
 
 
 def _statistics(
-    system: System, person: str, node: str | None, start: str | None, end: str | None
-) -> tuple[str, Any, Any, Any]:
-    """The node's summary, its children and its months, as the JSON statistics read them."""
+    system: System, person: str, node: str | None, start: str | None, end: str | None, *builds: Any
+) -> tuple[str, list[Any]]:
+    """The node (the person's first by default) and one report per build, as the JSON
+    statistics read them. The children report's first row is the node in total."""
     directory, now = system.casebook.current_directory(), system.casebook.clock()
     code = node or next((t.node for t in directory.posts_of(person, now)), "")
     span = (start or None, end or None, None)
-    summary = _report(system, person, code, span, NodeReport.summary)
-    children = _report(system, person, code, span, NodeReport.children)
-    months = _report(system, person, code, span, NodeReport.months)
-    return code, summary, children, months
+    return code, [_report(system, person, code, span, build) for build in builds]
 
 
 def _shown(figure: Any, kind: str) -> str:
@@ -252,7 +250,9 @@ def statistics_page(
     end: str = Query("", alias="to", max_length=10),
 ) -> Response:
     gettext = _gettext(request)
-    code, summary, children, months = _statistics(system, person, node, start, end)
+    code, (children, months) = _statistics(
+        system, person, node, start, end, NodeReport.children, NodeReport.months
+    )
     chart = bars(
         [
             Bar(
@@ -263,13 +263,14 @@ def statistics_page(
             )
             for row in months.rows
         ],
-        caption=gettext(labels_text("metric", "disputes_reported")) + " · " + gettext(N_("by month")),
+        caption=label("metric", "disputes_reported", gettext) + " · " + gettext(N_("by month")),
     )
     return render(
         request,
         "statistics.html",
         code=code,
-        summary=summary,
+        period=children.period,
+        total=children.rows[0],
         children=[r for r in children.rows if r.scope == "child"],
         headlines=HEADLINES,
         kinds={name: BY_NAME[name].kind for name in BY_NAME},
@@ -292,10 +293,10 @@ def statistics_workbook(
 ) -> Response:
     """The children table as Excel: one row per node under the node, every metric's headline."""
     gettext = _gettext(request)
-    code, summary, children, _ = _statistics(system, person, node, start, end)
-    names = list(summary.rows[0].figures) if summary.rows else []
+    code, (children,) = _statistics(system, person, node, start, end, NodeReport.children)
+    names = list(children.rows[0].figures) if children.rows else []
     header = [gettext(N_("Node")), gettext(N_("Name")), gettext(N_("From")), gettext(N_("To"))]
-    header += [gettext(labels_text("metric", n)) for n in names]
+    header += [label("metric", n, gettext) for n in names]
     rows = [
         [r.node, r.name, r.period.start, r.period.end, *(r.figures[n].value for n in names)]
         for r in children.rows
@@ -303,16 +304,12 @@ def statistics_workbook(
     ]
     rates = [4 + i for i, n in enumerate(names) if BY_NAME[n].kind == "rate"]
     body = workbook(gettext(N_("Statistics")), header, rows, rates)
-    filename = f"{code}-statistics-{summary.period.start}-{summary.period.end}.xlsx"
+    filename = f"{code}-statistics-{children.period.start}-{children.period.end}.xlsx"
     return Response(
         body,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": content_disposition(filename)},
     )
-
-
-def labels_text(kind: str, code: str) -> str:
-    return LABELS.get(kind, {}).get(code, code)
 
 
 # -- reporting a dispute ------------------------------------------------------------------
@@ -567,15 +564,7 @@ async def sign_in(request: Request, system: SystemDep) -> Response:
     except NotAuthenticated:
         return _sign_in_page(request, system, gettext(N_("The person or the password is wrong.")), 401)
     response = RedirectResponse(_local_path(data.get("next")), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_id,
-        max_age=int((session.expires_at - session.created_at).total_seconds()),
-        path="/",
-        secure=system.settings.session_cookie_secure,
-        httponly=True,
-        samesite="lax",
-    )
+    set_session_cookie(response, system, session_id, session)
     return response
 
 

@@ -13,6 +13,7 @@ from api.deps import (
     SystemDep,
     check_csrf,
     client_address,
+    set_session_cookie,
 )
 from api.identity_schemas import (
     EnrolIn,
@@ -57,15 +58,7 @@ def sign_in(
     session_id, session = system.identity.sign_in(body.person_id, body.password, client_address(request))
     if earlier:
         system.identity.sessions.end(earlier)  # one browser, one session: the cookie is replaced
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_id,
-        max_age=int((session.expires_at - session.created_at).total_seconds()),
-        path="/",
-        secure=system.settings.session_cookie_secure,
-        httponly=True,
-        samesite="lax",
-    )
+    set_session_cookie(response, system, session_id, session)
     response.headers.update(NO_STORE)
     request.state.session = session
     return _who(system, request, session.person_id)
