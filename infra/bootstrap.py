@@ -14,6 +14,7 @@ from infra.directory import (
 from infra.seal import Seal
 from infra.settings import DEVELOPMENT_ID_KEY, DEVELOPMENT_SEAL_KEY, ID_KEY_MIN_LENGTH, Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
+from projections.case_list import CaseList
 from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
 from projections.followers import DISPATCHER
@@ -44,6 +45,7 @@ class System:
     views: Database
     statistics: DisputeStatistics = field(default_factory=DisputeStatistics)
     clock_board: ClockBoard = field(default_factory=ClockBoard)
+    case_list: CaseList = field(default_factory=CaseList)
     node_statistics: NodeStatistics = field(default_factory=NodeStatistics)
     scoring_facts: ScoringFacts = field(init=False)
     identity: Gate = field(init=False)
@@ -59,7 +61,7 @@ class System:
 
     @property
     def projections(self) -> list[Projection]:
-        return [self.statistics, self.clock_board, self.scoring_facts, self.node_statistics]
+        return [self.statistics, self.clock_board, self.scoring_facts, self.node_statistics, self.case_list]
 
     @property
     def followers(self) -> list[str]:
