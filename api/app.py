@@ -19,6 +19,7 @@ from api.limits import BodyLimit
 from api.routes import (
     assessments,
     calendars,
+    cases,
     clocks,
     deadlines,
     directory,
@@ -36,7 +37,7 @@ from api.times import LocalTimeJSONResponse
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import followers
-from web import pages
+from web import board_pages, pages
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -62,6 +63,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(deadlines.router)
     app.include_router(directory.router)
     app.include_router(dispute_list.router)
+    app.include_router(cases.router)
     app.include_router(disputes.router)
     app.include_router(incidents.router)
     app.include_router(patrols.router)
@@ -70,6 +72,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
+    app.include_router(board_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)

@@ -424,6 +424,17 @@ class CaseList:
         )
         return len(found), found[offset : offset + limit]
 
+    def responsibles(self, cur: Cursor, nodes: Sequence[str]) -> list[str]:
+        """Everyone who has an open case in hand under the nodes (for the board's filter)."""
+        found: set[str] = set()
+        for chunk in chunks(sorted(set(nodes))):
+            in_nodes, params = among(cur, "node", chunk)
+            cur.execute(
+                f"SELECT DISTINCT responsible FROM {self.table} WHERE is_open = 1 AND {in_nodes}", params
+            )
+            found.update(r["responsible"] for r in cur.fetchall() if r["responsible"])
+        return sorted(found)
+
     def of_cases(self, cur: Cursor, case_ids: Sequence[str]) -> dict[str, Row]:
         return self._load(cur, set(case_ids))
 
