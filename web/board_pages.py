@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SystemDep
 from api.routes.cases import board_nodes, case_board
 from api.routes.dispute_list import readable_nodes
-from domain.disputes.dispute import Status as DisputeStatus
 from domain.incidents.incident import Status as IncidentStatus
 from domain.patrols.patrol import ShiftStatus
 from domain.petitions.petition import AcceptanceDecision
