@@ -18,6 +18,7 @@ from projections.case_list import CaseList
 from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
 from projections.followers import DISPATCHER
+from projections.metric_cases import MetricCases
 from projections.node_statistics import NodeStatistics
 from projections.runner import NotificationReader, Projection
 from projections.scores import Scores
@@ -46,6 +47,7 @@ class System:
     statistics: DisputeStatistics = field(default_factory=DisputeStatistics)
     clock_board: ClockBoard = field(default_factory=ClockBoard)
     case_list: CaseList = field(default_factory=CaseList)
+    metric_cases: MetricCases = field(default_factory=MetricCases)
     node_statistics: NodeStatistics = field(default_factory=NodeStatistics)
     scoring_facts: ScoringFacts = field(init=False)
     identity: Gate = field(init=False)
@@ -61,7 +63,14 @@ class System:
 
     @property
     def projections(self) -> list[Projection]:
-        return [self.statistics, self.clock_board, self.scoring_facts, self.node_statistics, self.case_list]
+        return [
+            self.statistics,
+            self.clock_board,
+            self.scoring_facts,
+            self.node_statistics,
+            self.case_list,
+            self.metric_cases,
+        ]
 
     @property
     def followers(self) -> list[str]:

@@ -32,6 +32,7 @@ def web(system: System, cases) -> TestClient:  # noqa: F811
         yield client
 
 
+@pytest.mark.http
 def test_the_township_sees_every_open_case_coloured_and_the_counts_add_up(web: TestClient, cases):  # noqa: F811
     page = web.get("/app/board", headers=auth("township"))
     assert page.status_code == 200, page.text
@@ -49,6 +50,7 @@ def test_the_township_sees_every_open_case_coloured_and_the_counts_add_up(web: T
     assert "纠纷" in page.text and "信访" in page.text and "事件" in page.text
 
 
+@pytest.mark.http
 def test_each_filter_narrows_the_board_and_htmx_gets_only_the_list(web: TestClient, cases):  # noqa: F811
     red = web.get("/app/board?colour=red", headers=auth("township"))
     assert set(re.findall(r'data-colour="(\w+)"', red.text)) == {"red"}
@@ -64,6 +66,7 @@ def test_each_filter_narrows_the_board_and_htmx_gets_only_the_list(web: TestClie
     assert counted(partial.text)["all"] == 3
 
 
+@pytest.mark.http
 def test_a_person_sees_only_what_they_may_read(web: TestClient, cases):  # noqa: F811
     mine = web.get("/app/board", headers=auth("foreign_grid_member"))
     assert mine.status_code == 200

@@ -5,23 +5,28 @@ counts per colour that add up to the cases listed. It reads the same function as
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SystemDep
 from api.routes.cases import board_nodes, case_board
 from api.routes.dispute_list import readable_nodes
+from domain.errors import CaseNotFound
 from domain.incidents.incident import Status as IncidentStatus
 from domain.patrols.patrol import ShiftStatus
 from domain.petitions.petition import AcceptanceDecision
 from domain.petitions.petition import Status as PetitionStatus
+from domain.time.calendar import CHINA
 from projections.case_list import COLOURS
+from projections.metrics import BY_NAME
+from projections.statistics_report import NodeReport
 from service import kinds
 from web.labels import ENUMS, LABELS, N_
-from web.pages import Person, _node_name
+from web.pages import Person, _node_name, _shown, _statistics
 from web.templating import render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -164,3 +169,58 @@ def _is_area(system: Any, code: str) -> bool:
     """Townships and villages (and the county): the places people filter a board by."""
     node = system.casebook.current_directory().node(code)
     return node is not None and node.kind.value != "grid"
+
+
+# -- from a figure to the cases behind it ----------------------------------------------------
+
+
+@router.get("/statistics/cases", response_class=HTMLResponse)
+def metric_cases_page(
+    request: Request,
+    system: SystemDep,
+    person: str = Person,
+    metric: str = "",
+    node: str = "",
+    start: str = Query("", alias="from", max_length=10),
+    end: str = Query("", alias="to", max_length=10),
+) -> Response:
+    """The cases in a figure's numerator and denominator, each with its share, each a link; the
+    shares add up to the figure shown beside them."""
+    if metric not in BY_NAME:
+        raise CaseNotFound("metric", metric)
+    code, (summary,) = _statistics(system, person, node, start, end, NodeReport.summary)
+    figure = summary.rows[0].figures[metric]
+    span = summary.period
+    tree, now = system.casebook.current_directory(), system.casebook.clock()
+    at = min(datetime.combine(span.end, time.max, CHINA), now)
+    counted_to = min(span.end, now.astimezone(CHINA).date())
+    with system.views.reading() as cur:
+        shares = system.metric_cases.shares(
+            cur, metric, tree.descendants(code, at), span.start.isoformat(), span.end.isoformat(), counted_to
+        )
+        about = system.case_list.of_cases(cur, [s.case_id for s in shares])
+    kind = BY_NAME[metric].kind
+    return render(
+        request,
+        "metric_cases.html",
+        code=code,
+        metric=metric,
+        kind=kind,
+        figure=figure,
+        shown=_shown(figure, kind),
+        period=span,
+        start=start,
+        end=end,
+        numerator=[s for s in shares if s.numerator] if kind == "rate" else [],
+        denominator_only=[s for s in shares if s.denominator and not s.numerator] if kind == "rate" else [],
+        counted=[s for s in shares if s.value] if kind != "rate" else [],
+        shares_total={
+            "numerator": sum(s.numerator for s in shares),
+            "denominator": sum(s.denominator for s in shares),
+            "value": sum(s.value for s in shares),
+        },
+        about=about,
+        state_kinds=STATE_KINDS,
+        case_href=case_href,
+        node_name=lambda c: _node_name(system, c),
+    )
