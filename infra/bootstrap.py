@@ -20,6 +20,7 @@ from projections.dispute_statistics import DisputeStatistics
 from projections.followers import DISPATCHER
 from projections.metric_cases import MetricCases
 from projections.node_statistics import NodeStatistics
+from projections.reminders import Reminders
 from projections.runner import NotificationReader, Projection
 from projections.scores import Scores
 from projections.scoring_facts import ScoringFacts
@@ -48,6 +49,7 @@ class System:
     clock_board: ClockBoard = field(default_factory=ClockBoard)
     case_list: CaseList = field(default_factory=CaseList)
     metric_cases: MetricCases = field(default_factory=MetricCases)
+    reminders: Reminders = field(default_factory=Reminders)
     node_statistics: NodeStatistics = field(default_factory=NodeStatistics)
     scoring_facts: ScoringFacts = field(init=False)
     identity: Gate = field(init=False)
@@ -70,6 +72,7 @@ class System:
             self.node_statistics,
             self.case_list,
             self.metric_cases,
+            self.reminders,
         ]
 
     @property
