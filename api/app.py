@@ -37,7 +37,7 @@ from api.times import LocalTimeJSONResponse
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import followers
-from web import board_pages, inbox_pages, pages
+from web import assessor_pages, board_pages, inbox_pages, pages
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -74,6 +74,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(seal.evidence_router)
     app.include_router(board_pages.router)
     app.include_router(inbox_pages.router)
+    app.include_router(assessor_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)

@@ -51,9 +51,11 @@ class Scores:
         as_of: datetime | None = None,
         known_on: datetime | None = None,
         draft: Template | None = None,
+        also: tuple[Entry | Review, ...] = (),
     ) -> Scorecard | None:
-        """The unit's scorecard; with a draft template, as if that draft were the only version
-        (what-if: nothing is recorded)."""
+        """The unit's scorecard; with a draft template, as if that draft were the only version;
+        with `also`, as if those entries or reviews had been recorded too (what-if: nothing is
+        recorded)."""
         as_of = as_of or self.cb.clock()
         versions = (
             [Adopted(draft, draft.effective_from)] if draft else self.versions(self.township_of(unit), year)
@@ -66,8 +68,8 @@ class Scores:
             year=year,
             versions=versions,
             facts=facts,
-            entries=_entries(unit_year),
-            reviews=_reviews(unit_year),
+            entries=_entries(unit_year) + [e for e in also if isinstance(e, Entry)],
+            reviews=_reviews(unit_year) + [r for r in also if isinstance(r, Review)],
             held=self._held(unit, known_on),
             people=_people(unit_year, as_of, known_on),
             as_of=as_of,
