@@ -157,3 +157,22 @@ def save_picture(page: Any, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, SCREENSHOTS / name)
     return path
+
+
+AXE = ROOT / "tests" / "vendor" / "axe-core-4.14.1.min.js"
+SERIOUS = ("serious", "critical")
+
+
+def accessible(page: Any) -> None:
+    """Runs axe-core (vendored for the tests: tests/vendor/README.md) on the page as it stands
+    and fails on any serious or critical violation, naming the rule and the elements."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
+    bad = [v for v in found if v["impact"] in SERIOUS]
+    assert not bad, f"{page.url}: " + "; ".join(
+        f"{v['impact']} {v['id']} ({v['help']}): {', '.join(v['nodes'][:5])}" for v in bad
+    )

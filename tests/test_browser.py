@@ -21,6 +21,7 @@ from tests.browser import (
     PHONE,
     People,
     Served,
+    accessible,
     chromium_path,
     no_sideways_scroll,
     save_picture,
@@ -116,10 +117,12 @@ def test_a_grid_member_reports_a_dispute_on_a_phone(people: People, clock: Clock
     page.goto("/app")
     assert "我的工作" in seen(page) and "Wang Fang" in seen(page)
     no_sideways_scroll(page, PHONE["width"])
+    accessible(page)
 
     submit(page, page.locator("main").get_by_role("link", name="登记纠纷"), tap=True)
     assert "登记纠纷" in page.locator("h1").inner_text()
     no_sideways_scroll(page, PHONE["width"])
+    accessible(page)
     page.get_by_label("网格").select_option(label="Qiaotou Group 1")
     page.get_by_label("纠纷类别").select_option(label="邻里纠纷")
     page.get_by_label("当事人 1").fill("张三")
@@ -132,6 +135,7 @@ def test_a_grid_member_reports_a_dispute_on_a_phone(people: People, clock: Clock
     assert "纠纷至少要有两方当事人" in seen(page) and "本次未作任何登记" in seen(page)
     assert page.get_by_label("当事人 1").input_value() == "张三"
     no_sideways_scroll(page, PHONE["width"])
+    accessible(page)  # the form with its refusals
     page.get_by_label("当事人 2").fill("李四")
     submit(page, page.get_by_role("button", name="登记", exact=True), tap=True)
 
@@ -141,6 +145,7 @@ def test_a_grid_member_reports_a_dispute_on_a_phone(people: People, clock: Clock
     assert "Qiaotou Group 1" in text and "篱笆挪到了邻居的地里" in text
     assert "Wang Fang 登记了纠纷" in text
     no_sideways_scroll(page, PHONE["width"])
+    accessible(page)
 
 
 # -- a mediator and the committee chair, in Chinese and in English -----------------------
@@ -238,6 +243,7 @@ def test_a_mediator_mediates_and_the_chair_seals_and_prints_the_written_agreemen
     for line in w["history"]:
         assert line in text
     assert w["accept"] not in text and w["seal"] not in text  # the seal waits for the signatures
+    accessible(mediator)
 
     chair = people.page_as("chair", locale="en-GB" if lang == "en" else "zh-CN")
     chair.goto(case)
@@ -249,6 +255,7 @@ def test_a_mediator_mediates_and_the_chair_seals_and_prints_the_written_agreemen
     chair.reload()
     assert w["sealed"] in seen(chair) and w["seal"] not in seen(chair)
     assert w["clock_met"] in seen(chair)  # the grid's time limit, met, said in words
+    accessible(chair)
     if lang == "zh-CN":
         save_picture(chair, "case-page.png")
 
@@ -259,6 +266,7 @@ def test_a_mediator_mediates_and_the_chair_seals_and_prints_the_written_agreemen
     for party in ("张三", "李四"):
         assert w["party_line"].format(party) in document
     assert document.count(w["signature"]) == 2 and w["date"] in document
+    accessible(chair)  # the printable agreement
 
     phone = people.page_as(
         "mediator", viewport=PHONE, is_mobile=True, locale="en-GB" if lang == "en" else "zh-CN"
@@ -304,5 +312,6 @@ def test_my_work_lists_what_falls_due_for_the_mediator(people: People, served: S
     assert "赵大、钱二" in overdue and "已逾期10小时" in overdue
     assert "周四" in soon and "郑六" in soon and "还剩20小时" in soon and "还剩1天0小时" in soon
     save_picture(page, "my-work.png")
+    accessible(page)
     submit(page, page.locator("main").get_by_role("link", name=re.compile("网格办理期限")).first)
     assert "邻居家的狗夜里一直叫" in seen(page)  # the overdue one comes first
