@@ -49,4 +49,4 @@ messages: install
 
 # Retake the README's pictures of the workbench (docs/screenshots/) from the browser journeys.
 screenshots: install
-	FENGQIAO_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_browser.py
+	FENGQIAO_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_browser.py tests/test_browser_board.py

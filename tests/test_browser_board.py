@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import People, Served, accessible, seen, submit
+from tests.browser import People, Served, accessible, save_picture, seen, submit
 from tests.support import GRID, VILLAGE, Clock, person
 from tests.test_browser import browser, people, served  # noqa: F401 - the fixtures
 
@@ -72,6 +72,7 @@ def test_a_late_dispute_turns_red_on_the_board_and_the_township_drills_into_its_
     assert "督办看板" in text and "逾期 1" in text and "正常 1" in text and "合计 2" in text, text
     assert board.locator(f'li[data-colour="red"] a[href="/app/disputes/{late.id}"]').count() == 1
     accessible(board)
+    save_picture(board, "board.png")
     board.get_by_label("颜色").select_option("red")
     board.wait_for_function("document.querySelectorAll('#board li.case').length === 1")
     assert "colour=red" in board.url  # pushed into the address: the narrowed board can be shared
