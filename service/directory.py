@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from bisect import bisect_right
+from collections import OrderedDict
+from copy import deepcopy
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +23,70 @@ if TYPE_CHECKING:
 SEED_ACTOR = "system:seed"
 
 
+class DirectoryHistory:
+    """The directory's past, kept in memory so that "who held which post on day D, as known on
+    day K" costs a lookup, not a replay of the whole stream on every question.
+
+    The stream is append-only, so the directory at a version never changes: the index of when
+    each version was recorded grows by reading only the events after the last one indexed, and
+    a copy of the directory is kept every `every` versions, so any version is at most that many
+    events' replay from a kept copy; the latest versions asked for are kept too. Nothing here
+    is a second truth: it is rebuilt from the log in each process, on first use."""
+
+    def __init__(self, store: CaseStore, *, every: int = 64, recent: int = 32) -> None:
+        self.cb = store
+        self.every = every
+        self.recent = recent
+        self._lock = threading.Lock()
+        self._stamps: list[datetime] = []  # when version i + 1 was recorded
+        self._kept: dict[int, Directory] = {}  # every `every`-th version
+        self._latest: OrderedDict[int, Directory] = OrderedDict()
+        self._replayed: Directory | None = None  # the highest version indexed, for extending
+
+    def as_known_on(self, recorded_by: datetime) -> Directory:
+        with self._lock:
+            self._catch_up()
+            version = bisect_right(self._stamps, recorded_by)
+            if version == 0:
+                return Directory.open(actor="system", effective_at=recorded_by, command_id="none")
+            return self._at(version)
+
+    def _catch_up(self) -> None:
+        known = len(self._stamps)
+        for event in self.cb.repository.event_store.get(DIRECTORY_ID, gt=known or None):
+            self._replayed = event.mutate(self._replayed)
+            version = event.originator_version
+            # Timestamps come from each writer's clock: keep the index ordered, so a version is
+            # known on a day when it and every version before it had been recorded.
+            stamp = event.timestamp if not self._stamps else max(event.timestamp, self._stamps[-1])
+            self._stamps.append(stamp)
+            if version % self.every == 0:
+                self._kept[version] = deepcopy(self._replayed)
+
+    def _at(self, version: int) -> Directory:
+        if version in self._latest:
+            self._latest.move_to_end(version)
+            return self._latest[version]
+        if version == len(self._stamps) and self._replayed is not None:
+            found = deepcopy(self._replayed)
+        elif version in self._kept:
+            found = self._kept[version]
+        else:
+            base = version - version % self.every
+            found = deepcopy(self._kept[base]) if base else None
+            for event in self.cb.repository.event_store.get(DIRECTORY_ID, gt=base or None, lte=version):
+                found = event.mutate(found)
+        assert found is not None and found.version == version
+        self._latest[version] = found
+        while len(self._latest) > self.recent:
+            self._latest.popitem(last=False)
+        return found
+
+
 class DirectoryDesk:
     def __init__(self, store: CaseStore) -> None:
         self.cb = store
+        self._history = DirectoryHistory(store)
 
     # -- commands ---------------------------------------------------------------
 
@@ -142,15 +207,9 @@ class DirectoryDesk:
         return record, self.cb.current_directory().holders(code, at)
 
     def as_known_on(self, recorded_by: datetime) -> Directory:
-        """The directory as it had been recorded by a past moment (for auditors)."""
-        version = 0
-        for event in self.cb.repository.event_store.get(DIRECTORY_ID):
-            if event.timestamp > recorded_by:
-                break
-            version = event.originator_version
-        if version == 0:
-            return Directory.open(actor="system", effective_at=recorded_by, command_id="none")
-        return self.cb.repository.get(DIRECTORY_ID, version=version)
+        """The directory as it had been recorded by a past moment (for auditors and for scores
+        as known on a day): shared and read-only, like `current_directory`."""
+        return self._history.as_known_on(recorded_by)
 
     # -- machinery --------------------------------------------------------------
 
