@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections import OrderedDict
-from copy import deepcopy
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,63 +23,67 @@ SEED_ACTOR = "system:seed"
 
 
 class DirectoryHistory:
-    """The directory's past, kept in memory so that "who held which post on day D, as known on
-    day K" costs a lookup, not a replay of the whole stream on every question.
+    """The directory's past as a read model kept in memory, so that "who held which post on day
+    D, as known on day K" is a lookup, not a replay of the whole stream on every question.
 
-    The stream is append-only, so the directory at a version never changes: the index of when
-    each version was recorded grows by reading only the events after the last one indexed, and
-    a copy of the directory is kept every `every` versions, so any version is at most that many
-    events' replay from a kept copy; the latest versions asked for are kept too. Nothing here
-    is a second truth: it is rebuilt from the log in each process, on first use."""
+    It holds when each version of the directory was recorded, and for each tenure the version
+    that recorded it and each version that recorded (or moved) its end. The stream is
+    append-only, so what it holds never changes: it grows by reading only the events after the
+    last one it has seen, on each question. Nothing here is a second truth: each process
+    builds it from the log on first use."""
 
-    def __init__(self, store: CaseStore, *, every: int = 64, recent: int = 32) -> None:
+    def __init__(self, store: CaseStore) -> None:
         self.cb = store
-        self.every = every
-        self.recent = recent
         self._lock = threading.Lock()
         self._stamps: list[datetime] = []  # when version i + 1 was recorded
-        self._kept: dict[int, Directory] = {}  # every `every`-th version
-        self._latest: OrderedDict[int, Directory] = OrderedDict()
-        self._replayed: Directory | None = None  # the highest version indexed, for extending
+        self._replayed: Directory | None = None  # the directory at the last version seen
+        self._tenures: list[_KnownTenure] = []  # by position in the directory's tenures
 
-    def as_known_on(self, recorded_by: datetime) -> Directory:
+    def version_known_on(self, recorded_by: datetime) -> int:
+        """The directory's version as it had been recorded by `recorded_by` (0: nothing yet)."""
+        with self._lock:
+            self._catch_up()
+            return bisect_right(self._stamps, recorded_by)
+
+    def tenures_known_on(self, recorded_by: datetime) -> list[Tenure]:
+        """Every tenure as the directory had recorded it by `recorded_by`: the ends recorded
+        later are not known then."""
         with self._lock:
             self._catch_up()
             version = bisect_right(self._stamps, recorded_by)
-            if version == 0:
-                return Directory.open(actor="system", effective_at=recorded_by, command_id="none")
-            return self._at(version)
+            return [t.known_at(version) for t in self._tenures if t.since <= version]
 
     def _catch_up(self) -> None:
         known = len(self._stamps)
         for event in self.cb.repository.event_store.get(DIRECTORY_ID, gt=known or None):
-            self._replayed = event.mutate(self._replayed)
+            self._replayed = directory = event.mutate(self._replayed)
             version = event.originator_version
             # Timestamps come from each writer's clock: keep the index ordered, so a version is
-            # known on a day when it and every version before it had been recorded.
+            # known on a moment when it and every version before it had been recorded.
             stamp = event.timestamp if not self._stamps else max(event.timestamp, self._stamps[-1])
             self._stamps.append(stamp)
-            if version % self.every == 0:
-                self._kept[version] = deepcopy(self._replayed)
+            for seen, tenure in zip(self._tenures, directory.tenures, strict=False):
+                if seen.ends[-1][1] != tenure.end:
+                    seen.ends.append((version, tenure.end))
+            for tenure in directory.tenures[len(self._tenures) :]:
+                self._tenures.append(
+                    _KnownTenure(replace(tenure, end=None), version, [(version, tenure.end)])
+                )
 
-    def _at(self, version: int) -> Directory:
-        if version in self._latest:
-            self._latest.move_to_end(version)
-            return self._latest[version]
-        if version == len(self._stamps) and self._replayed is not None:
-            found = deepcopy(self._replayed)
-        elif version in self._kept:
-            found = self._kept[version]
-        else:
-            base = version - version % self.every
-            found = deepcopy(self._kept[base]) if base else None
-            for event in self.cb.repository.event_store.get(DIRECTORY_ID, gt=base or None, lte=version):
-                found = event.mutate(found)
-        assert found is not None and found.version == version
-        self._latest[version] = found
-        while len(self._latest) > self.recent:
-            self._latest.popitem(last=False)
-        return found
+
+@dataclass
+class _KnownTenure:
+    tenure: Tenure  # as it began
+    since: int  # the directory version that recorded it
+    ends: list[tuple[int, datetime | None]]  # (version, end as of that version), in order
+
+    def known_at(self, version: int) -> Tenure:
+        end = None
+        for at, value in self.ends:
+            if at > version:
+                break
+            end = value
+        return replace(self.tenure, end=end)
 
 
 class DirectoryDesk:
@@ -207,9 +210,16 @@ class DirectoryDesk:
         return record, self.cb.current_directory().holders(code, at)
 
     def as_known_on(self, recorded_by: datetime) -> Directory:
-        """The directory as it had been recorded by a past moment (for auditors and for scores
-        as known on a day): shared and read-only, like `current_directory`."""
-        return self._history.as_known_on(recorded_by)
+        """The directory as it had been recorded by a past moment (for auditors)."""
+        version = self._history.version_known_on(recorded_by)
+        if version == 0:
+            return Directory.open(actor="system", effective_at=recorded_by, command_id="none")
+        return self.cb.repository.get(DIRECTORY_ID, version=version)
+
+    def tenures_known_on(self, recorded_by: datetime) -> list[Tenure]:
+        """Who held which post where, from when to when, as recorded by a past moment: a lookup
+        in the directory's history (see `DirectoryHistory`), for scores as known on a day."""
+        return self._history.tenures_known_on(recorded_by)
 
     # -- machinery --------------------------------------------------------------
 

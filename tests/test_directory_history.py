@@ -1,14 +1,16 @@
-"""The directory as known on a past moment comes from an index and kept copies, not a replay of
-the whole stream per question — and answers exactly what a replay would."""
+"""Who held which post, as known on a past moment, comes from the directory's history kept as a
+read model — and is exactly what a replay of the directory's stream to that moment says."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from domain.directory.jurisdiction import NodeKind
+from domain.directory.access import Post
 from domain.directory.tree import DIRECTORY_ID, Directory
 from infra.bootstrap import System
 from service.directory import DirectoryHistory
+from service.store import CommandMeta
 from tests.support import VILLAGE, Clock
 
 
@@ -20,56 +22,58 @@ def replayed(system: System, version: int) -> Directory | None:
     return directory
 
 
-def state(directory: Directory | None) -> dict[str, object]:
-    assert directory is not None
-    return {k: v for k, v in vars(directory).items() if not k.startswith("_")}
+def leave(system: System, person: str, post: Post) -> None:
+    cb = system.casebook
+    cb.change(
+        Directory,
+        DIRECTORY_ID,
+        "directory",
+        "leave_post",
+        cb.stamp("system:seed", CommandMeta()),
+        lambda d, s: d.leave_post(person_id=person, post=post, node=VILLAGE, reason="term ended", **s),
+    )
 
 
-def test_every_moment_known_on_answers_what_a_replay_of_the_stream_to_then_answers(
+def events(system: System) -> list[Any]:
+    return list(system.casebook.repository.event_store.get(DIRECTORY_ID))
+
+
+def test_tenures_known_on_every_moment_are_what_a_replay_of_the_stream_to_then_holds(
     system: System, clock: Clock
 ):
     desk = system.casebook.directory
-    desk.create_node(
-        "system:seed",
-        code=f"{VILLAGE}.gx",
-        name="grid x",
-        kind=NodeKind.GRID,
-        parent=VILLAGE,
-        authorise=False,
-    )
-    for n in range(7):
+    history = DirectoryHistory(system.casebook)
+    history.tenures_known_on(clock())  # built before the changes below: it must catch up
+    for n in range(3):
         clock.advance(timedelta(minutes=1))
-        desk.create_node(
-            "system:seed",
-            code=f"{VILLAGE}.g{n + 10}",
-            name=f"g{n}",
-            kind=NodeKind.GRID,
-            parent=VILLAGE,
-            authorise=False,
+        person = f"secretary-{n}"
+        desk.register_person(
+            "system:seed", person_id=person, name=person, phone=None, node=VILLAGE, authorise=False
         )
-    history = DirectoryHistory(system.casebook, every=2, recent=2)
-    events = list(system.casebook.repository.event_store.get(DIRECTORY_ID))
-    assert len(events) > 6
-    for event in events:
+        clock.advance(timedelta(minutes=1))
+        desk.take_post(
+            "system:seed", person_id=person, post=Post.BRANCH_SECRETARY, node=VILLAGE, authorise=False
+        )
+        clock.advance(timedelta(minutes=1))
+        leave(system, person, Post.BRANCH_SECRETARY)
+    stream = events(system)
+    assert sum(type(e).__name__ == "PostLeft" for e in stream) >= 3
+    for event in stream[-12:]:
         for moment in (event.timestamp - timedelta(microseconds=1), event.timestamp):
-            known = history.as_known_on(moment)
-            expected_version = max((e.originator_version for e in events if e.timestamp <= moment), default=0)
-            if expected_version == 0:
-                assert known.nodes == {}
-                continue
-            assert known.version == expected_version
-            assert state(known) == state(replayed(system, expected_version))
-    # Recorded after the history was first asked: the next question sees it.
-    clock.advance(timedelta(minutes=1))
-    desk.create_node(
-        "system:seed",
-        code=f"{VILLAGE}.gy",
-        name="grid y",
-        kind=NodeKind.GRID,
-        parent=VILLAGE,
-        authorise=False,
-    )
-    now = system.casebook.repository.event_store.get(DIRECTORY_ID, desc=True, limit=1)
-    [last] = list(now)
-    assert f"{VILLAGE}.gy" in history.as_known_on(last.timestamp).nodes
-    assert f"{VILLAGE}.gy" not in history.as_known_on(last.timestamp - timedelta(microseconds=1)).nodes
+            version = max((e.originator_version for e in stream if e.timestamp <= moment), default=0)
+            assert history.version_known_on(moment) == version
+            then = replayed(system, version) if version else None
+            assert history.tenures_known_on(moment) == (then.tenures if then else [])
+            assert (desk.as_known_on(moment).tenures if version else []) == (then.tenures if then else [])
+
+
+def test_an_end_recorded_after_the_day_asked_about_is_not_known_on_it(system: System, clock: Clock):
+    desk = system.casebook.directory
+    desk.register_person("system:seed", person_id="li", name="li", phone=None, node=VILLAGE, authorise=False)
+    desk.take_post("system:seed", person_id="li", post=Post.VILLAGE_DIRECTOR, node=VILLAGE, authorise=False)
+    before = clock()
+    clock.advance(timedelta(days=1))
+    leave(system, "li", Post.VILLAGE_DIRECTOR)
+    [then] = [t for t in desk.tenures_known_on(before) if t.person_id == "li"]
+    [now] = [t for t in desk.tenures_known_on(clock()) if t.person_id == "li"]
+    assert then.end is None and now.end == clock()
