@@ -24,6 +24,7 @@ from projections.reminders import Reminders
 from projections.runner import NotificationReader, Projection
 from projections.scores import Scores
 from projections.scoring_facts import ScoringFacts
+from projections.signals import GamingSignals
 from service.casebook import Casebook
 from service.directory import SEED_ACTOR
 from service.identity.crypto import PasswordHashing
@@ -52,6 +53,7 @@ class System:
     reminders: Reminders = field(default_factory=Reminders)
     node_statistics: NodeStatistics = field(default_factory=NodeStatistics)
     scoring_facts: ScoringFacts = field(init=False)
+    signals: GamingSignals = field(init=False)
     identity: Gate = field(init=False)
 
     def __post_init__(self) -> None:
@@ -61,6 +63,7 @@ class System:
             return casebook.current_directory().ancestor_of_kind(node, NodeKind.VILLAGE, at)
 
         self.scoring_facts = ScoringFacts(village_of)
+        self.signals = GamingSignals(casebook.id_key)
         self.identity = identity_gate(self.settings, casebook, self.views, self.directory_file)
 
     @property
@@ -70,6 +73,7 @@ class System:
             self.clock_board,
             self.scoring_facts,
             self.node_statistics,
+            self.signals,
             self.case_list,
             self.metric_cases,
             self.reminders,
