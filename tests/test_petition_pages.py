@@ -254,15 +254,18 @@ def test_the_accused_sees_nothing_of_an_accusation_on_any_page(web, clock):
         accused_person_id="fang-jun",
     )
     act(web, case, "route", "petition_agent", to_node=VILLAGE)
+    act(web, case, "decide_acceptance", "village_staff", decision="accepted")
+    facts = "方某收受回扣属实"
+    act(web, case, "give_opinion", "village_staff", outcome="support", facts=facts, legal_basis="《监察法》")
     agent = text(web.get(case, headers=as_("petition_agent")).text)
     assert secret in agent and accuser in agent  # the agent holds the right to see accusations
+    assert facts in text(web.get(f"{case}/opinion", headers=as_("petition_agent")).text)
     for role in ("accused_village_staff", "auditor"):  # the accused; a reader without the right
-        for path in (case, "/app/petitions", f"{case}/acceptance-notice"):
+        for path in (case, "/app/petitions", f"{case}/acceptance-notice", f"{case}/opinion"):
+            assert web.get(path, headers=as_(role)).status_code == 200, (role, path)
             page = web.get(path, headers=as_(role))
-            assert secret not in page.text and accuser not in page.text and "修路款回扣" not in page.text, (
-                role,
-                path,
-            )
+            shown = [word for word in (secret, accuser, "修路款回扣", facts) if word in page.text]
+            assert shown == [], (role, path)
         seen = text(web.get(case, headers=as_(role)).text)
         assert "（已保密）" in seen and "其内容和检举人身份对您保密" in seen
     assert offered(web, case, "accused_village_staff") == set()  # recused: no action is offered
