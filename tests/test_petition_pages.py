@@ -305,3 +305,115 @@ def test_the_list_and_my_work_show_each_statutory_clock_with_its_countdown(web, 
     home = web.get("/app", headers=as_("petition_agent")).text
     assert f'href="{case}"' in home
     assert "信访事项 · 转送、交办期限" in text(home) and "申诉求决类 · 修路补偿款" in text(home)
+
+
+def delivered(web: TestClient, clock: Clock, case: str, role: str) -> None:
+    clock.advance(timedelta(hours=1))
+    received = (clock.now - timedelta(minutes=30)).astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
+    act(web, case, "deliver_answer", role, method="by_post", recipient="张三", received_at=received)
+
+
+def test_every_other_form_takes_the_petition_through_assignment_hearing_review_and_re_review(web, clock):
+    case = register(web)
+    assert "assign" in offered(web, case, "township")
+    act(web, case, "assign", "township", office=TOWNSHIP, to_node=VILLAGE)
+    assert offered(web, case, "village_staff") >= {"report_assignment_result", "decide_acceptance"}
+    act(web, case, "report_assignment_result", "village_staff", result="已约谈村民小组长")
+    act(web, case, "decide_acceptance", "village_staff", decision="accepted")
+    act(web, case, "extend_handling", "village_staff", days="10", reason="需要实地测量")
+    act(web, case, "start_hearing", "village_staff")
+    assert offered(web, case, "village_staff") == {"end_hearing"}  # nothing else while it is heard
+    clock.advance(timedelta(hours=1))
+    act(web, case, "end_hearing", "village_staff", summary="双方陈述了意见")
+    act(
+        web,
+        case,
+        "give_opinion",
+        "village_staff",
+        outcome="not_support",
+        facts="款已发放",
+        legal_basis="村规",
+    )
+    delivered(web, clock, case, "petition_agent")
+    act(web, case, "request_review", "petition_agent", grounds="没有收到款")
+    assert "decide_review" not in offered(web, case, "village_staff")  # the body above reviews
+    act(
+        web,
+        case,
+        "decide_review",
+        "township",
+        outcome="support",
+        facts="款未发放",
+        legal_basis="《信访工作条例》",
+    )
+    delivered(web, clock, case, "township")  # the reviewing body's decision, delivered by it
+    act(web, case, "request_re_review", "petition_agent", grounds="数额不对")
+    act(
+        web,
+        case,
+        "decide_re_review",
+        "petition_county_staff",
+        outcome="support",
+        facts="核定数额",
+        legal_basis="条例",
+    )
+    seen = text(web.get(case, headers=as_("petition_agent")).text)
+    assert "已终结" in seen and "已复核：终结" in seen and "交办了信访事项 · Qiaotou Village" in seen
+    assert (
+        "报告了交办结果" in seen
+        and "延长了办理期限" in seen
+        and "开始了听证" in seen
+        and "结束了听证" in seen
+    )
+    assert "作出了复查意见 · 予以支持" in seen and "作出了复核意见 · 予以支持" in seen
+    assert offered(web, case, "petition_agent") == set()  # concluded: nothing is left to do
+
+
+def test_a_complaint_is_diverted_and_another_concluded_by_the_petitioner_or_the_closed_window(web, clock):
+    diverted = register(web)
+    act(web, diverted, "route", "petition_agent", to_node=VILLAGE)
+    act(
+        web,
+        diverted,
+        "divert",
+        "village_staff",
+        procedure="litigation",
+        body="县人民法院",
+        reason="属于民事诉讼",
+    )
+    assert "已导入法定途径" in text(web.get(diverted, headers=as_("petition_agent")).text)
+
+    accepted, lapsed = answered(web, clock), register(web, matter="宅基地", content="宅基地被占")
+    delivered(web, clock, accepted, "petition_agent")
+    act(web, accepted, "accept_opinion", "petition_agent")
+    assert "信访人认可处理意见" in text(web.get(accepted, headers=as_("petition_agent")).text)
+
+    act(web, lapsed, "route", "petition_agent", to_node=VILLAGE)
+    act(web, lapsed, "decide_acceptance", "village_staff", decision="accepted")
+    act(web, lapsed, "give_opinion", "village_staff", outcome="explain", facts="已解释", legal_basis="条例")
+    delivered(web, clock, lapsed, "petition_agent")
+    clock.advance(timedelta(days=40))
+    act(web, lapsed, "conclude", "village_staff")
+    assert "期满未请求复查" in text(web.get(lapsed, headers=as_("petition_agent")).text)
+
+
+def test_a_group_petition_names_its_representatives_on_the_form_and_one_more_later(web):
+    refused = web.post(
+        "/app/petitions",
+        data={
+            "node": VILLAGE,
+            "channel": "visit",
+            "type": "complaint",
+            "name": "张三",
+            "id_number": ZHANG,
+            "people_count": "6",
+            "matter": "修路补偿款",
+            "content": "补偿款没有发",
+        },
+        headers=as_("petition_agent"),
+    )
+    assert refused.status_code == 422 and "5人以上的集体访应当推选1至5名代表" in text(refused.text)
+    case = register(web, people_count="6", representative=["张三"])
+    assert "集体访" in text(web.get(case, headers=as_("petition_agent")).text)
+    act(web, case, "name_representative", "petition_agent", name="王五")
+    assert "增加了一名代表" in text(web.get(case, headers=as_("petition_agent")).text)

@@ -109,12 +109,28 @@ ACTIONS: dict[str, Action] = {
 MOMENTS = ("received_at",)  # datetime-local fields: the node's local time
 
 
+# What a refusal says of a field whose reason the domain words with its figures (and so is not
+# in the catalogue as it stands): the rule, in the person's language.
+FIELD_REASONS = {
+    "representatives": N_("A group petition of 5 or more people names 1 to 5 representatives (Art. 20)."),
+    "to_node": N_("Choose the node the petition concerns or one above it, within the office's reach."),
+    "days": N_("At most what the deadline policy allows, before the handling time runs out."),
+    "report_within_days": N_("At most, and by default, what the deadline policy allows."),
+    "received_at": N_("The time of receipt: after the answer was given, and not in the future."),
+    "effective_at": N_("This cannot take effect before the step it follows."),
+}
+
+
 def _problems(error: Exception, gettext: Callable[[str], str]) -> Problems:
     """A refusal by field: a nested field (the petitioner's identity number) by its last name,
     as the form names it."""
     if not isinstance(error, ValidationError):
         found = problems_of(error, gettext)
         found.fields = {name.rsplit(".", 1)[-1]: text for name, text in found.fields.items()}
+        reason = getattr(error, "reason", None)
+        for name, text in found.fields.items():
+            if text == reason and name in FIELD_REASONS:  # not in the catalogue: say the rule
+                found.fields[name] = gettext(FIELD_REASONS[name])
         return found
     found = Problems()
     for e in error.errors():
@@ -188,6 +204,7 @@ REGISTER_FIELDS = (
     "matter",
     "content",
     "people_count",
+    "representatives",
     "accused_person_id",
 )
 
@@ -219,6 +236,7 @@ async def register_petition(request: Request, system: SystemDep, person: str = P
     form = {k: str(data.get(k) or "").strip() for k in REGISTER_FIELDS}
     form["anonymous"] = bool(data.get("anonymous"))
     form["command_id"] = str(data.get("command_id") or "") or uuid4().hex
+    form["representatives"] = [str(n).strip() for n in data.getlist("representative")]
     who = {} if form["anonymous"] else {k: form[k] for k in ("name", "id_number", "phone", "address")}
     try:
         body = PetitionRegisterIn.model_validate(
@@ -231,6 +249,7 @@ async def register_petition(request: Request, system: SystemDep, person: str = P
                 "matter": form["matter"],
                 "people_count": form["people_count"] or 1,
                 "accused_person_id": form["accused_person_id"] or None,
+                "representatives": [{"name": n} for n in form["representatives"] if n],
             }
         )
         petition = system.casebook.petitions.register(
@@ -242,6 +261,7 @@ async def register_petition(request: Request, system: SystemDep, person: str = P
             content=body.content,
             matter=body.matter,
             people_count=body.people_count,
+            representatives=[r.model_dump(exclude_none=True) for r in body.representatives],
             accused_person_id=body.accused_person_id,
             meta=CommandMeta(command_id=form["command_id"]),
         )
