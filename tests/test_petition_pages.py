@@ -417,3 +417,34 @@ def test_a_group_petition_names_its_representatives_on_the_form_and_one_more_lat
     assert "集体访" in text(web.get(case, headers=as_("petition_agent")).text)
     act(web, case, "name_representative", "petition_agent", name="王五")
     assert "增加了一名代表" in text(web.get(case, headers=as_("petition_agent")).text)
+
+
+def test_every_outcome_a_petition_clock_records_reads_in_chinese():
+    from service.petitions.terms import MET, OBJECTION_CLOSED, OVERDUE
+    from web import i18n, labels
+
+    gettext = i18n.translations("zh-CN").gettext
+    recorded = [
+        *MET.values(),
+        OBJECTION_CLOSED,
+        "met: the receiving body objected",
+        "ended: acceptance decided without objection",
+        "met: acceptance decided (not accepted)",
+        "ended: the petitioner accepted the answer",
+        "window closed: no re-review requested; the petition is concluded",
+        "ended: diverted to administrative reconsideration",
+        "no longer applies: the petition is not accepted",
+        *(f"overdue at anping.dongxi: {what} within 15 calendar days" for what in OVERDUE.values()),
+        "late: written handling opinion given, after the due time",
+    ]
+    for text_ in recorded:
+        words = labels.outcome(text_, gettext)
+        assert not re.search(r"[a-z]{3,}", words.replace("anping.dongxi", "")), (text_, words)
+    overdue = (
+        "overdue at anping.dongxi: no written handling opinion within 60 calendar days, "
+        "extended by 30 calendar days (hearing time not counted)"
+    )
+    assert labels.outcome(overdue, gettext) == (
+        "anping.dongxi逾期：60日，延长30日（听证时间不计算在内）内未出具书面处理意见"
+    )
+    assert labels.outcome("met: routed to a receiving body", gettext) == "按期完成：已转送受理机关"

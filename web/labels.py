@@ -322,12 +322,50 @@ OUTCOME_WHY: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"the petition is (?P<petition>[a-z ]+)"), N_("the petition is: %(petition)s")),
 ]
 LATE = re.compile(r"late: (?P<why>.+), after the due time")
+# A petition's clock that ran out (service/petitions/clocks.py): where, what was not done, the limit.
+PETITION_OVERDUE = re.compile(r"overdue at (?P<node>\S+): (?P<what>.+) within (?P<limit>.+)")
+OVERDUE_WHAT = {
+    "not routed to a receiving body": N_("not routed to a receiving body"),
+    "acceptance not decided and notified": N_("acceptance not decided and notified"),
+    "no written handling opinion": N_("no written handling opinion"),
+    "the review not decided": N_("the review not decided"),
+    "the re-review not decided": N_("the re-review not decided"),
+    "the result of the assignment not reported back to the assigning office": N_(
+        "the result of the assignment not reported back to the assigning office"
+    ),
+}
+_AMOUNT = re.compile(r"(?P<amount>\d+) (?P<unit>calendar days?|working days?|hours?|minutes?|seconds?)")
+AMOUNT_UNIT = {
+    "calendar day": N_("%(amount)s days"),
+    "working day": N_("%(amount)s working days"),
+    "hour": N_("%(amount)s hours"),
+    "minute": N_("%(amount)s minutes"),
+    "second": N_("%(amount)s seconds"),
+}
+
+
+def _limit(text: str, gettext: Callable[[str], str]) -> str:
+    """`15 working days, extended by 30 calendar days (hearing time not counted)` in words."""
+
+    def amount(found: re.Match[str]) -> str:
+        return gettext(AMOUNT_UNIT[found["unit"].rstrip("s")]) % {"amount": found["amount"]}
+
+    words = _AMOUNT.sub(amount, text)
+    words = words.replace(", extended by ", gettext(N_(", extended by ")))
+    return words.replace(" (hearing time not counted)", gettext(N_(" (hearing time not counted)")))
 
 
 def outcome(text: str | None, gettext: Callable[[str], str]) -> str:
     """A clock's recorded outcome in the person's language."""
     if not text:
         return ""
+    if overdue := PETITION_OVERDUE.fullmatch(text):
+        what = OVERDUE_WHAT.get(overdue["what"])
+        return gettext(N_("overdue at %(node)s: %(what)s within %(limit)s")) % {
+            "node": overdue["node"],
+            "what": gettext(what) if what else overdue["what"],
+            "limit": _limit(overdue["limit"], gettext),
+        }
     if late := LATE.fullmatch(text):
         return gettext(N_("Late: %(why)s, after the due time")) % {"why": _why(late["why"], gettext)}
     how, sep, why = text.partition(": ")
