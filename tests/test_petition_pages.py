@@ -392,7 +392,9 @@ def test_a_complaint_is_diverted_and_another_concluded_by_the_petitioner_or_the_
     act(web, lapsed, "decide_acceptance", "village_staff", decision="accepted")
     act(web, lapsed, "give_opinion", "village_staff", outcome="explain", facts="已解释", legal_basis="条例")
     delivered(web, clock, lapsed, "petition_agent")
+    assert "conclude" not in offered(web, lapsed, "village_staff")  # the petitioner may still ask
     clock.advance(timedelta(days=40))
+    assert "conclude" in offered(web, lapsed, "village_staff")
     act(web, lapsed, "conclude", "village_staff")
     assert "期满未请求复查" in text(web.get(lapsed, headers=as_("petition_agent")).text)
 

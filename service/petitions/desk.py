@@ -637,6 +637,8 @@ class PetitionDesk:
         directory, now = self.cb.current_directory(), self.cb.clock()
         offered: dict[str, list[str]] = {}
         for action in sorted(petition.allowed_actions()):
+            if action == "conclude" and not self._window_closed(petition, now):
+                continue  # the petitioner may still ask: nothing to conclude yet
             if action == "assign":  # from an office in the chain above the node it concerns
                 places = directory.ancestors(petition.node, now)
             elif action == "report_assignment_result":
@@ -688,6 +690,16 @@ class PetitionDesk:
                 actor, RIGHT_FOR[action], where, _RECUSED.format(self.cb.current_directory().name_of(actor))
             )
         self.cb.authorise(actor, RIGHT_FOR[action], where)
+
+    def _window_closed(self, petition: Petition, now: datetime) -> bool:
+        """The petitioner's window for a review or re-review has closed, on a count that is not
+        provisional: what concluding for want of a request needs."""
+        window = self._window(petition)
+        return (
+            window["window_closes"] is not None
+            and not window["provisional"]
+            and now >= window["window_closes"]
+        )
 
     def _receiving_body(self, petition: Petition) -> str:
         return petition.assignment["to_node"] if petition.assignment else self.handling_body(petition)
