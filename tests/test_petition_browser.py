@@ -18,9 +18,12 @@ import pytest
 from tests.browser import (
     ARTIFACTS,
     CHROMIUM_ARGS,
+    PHONE,
     People,
     Served,
     chromium_path,
+    no_sideways_scroll,
+    save_picture,
     seen,
     serve,
     submit,
@@ -146,10 +149,11 @@ def test_a_petition_agent_registers_routes_delivers_and_prints_the_handling_opin
 
     submit(agent, agent.get_by_role("link", name="打印信访事项处理意见书"))
     document = seen(agent)
-    assert "信访事项处理意见书" in document and "信访人: 张三" in document
+    assert "信访事项处理意见书" in document and "信访人：张三" in document
     assert CONTENT in document and FACTS in document and BASIS in document and "予以支持" in document
     assert "可以自收到本意见书之日起30日内向Dongxi Township请求复查" in document
 
+    save_picture(agent, "handling-opinion.png")
     agent.emulate_media(media="print")
     assert not agent.locator("header.bar").is_visible()  # paper shows the document alone
     assert not agent.get_by_role("button", name="打印").is_visible()
@@ -157,3 +161,10 @@ def test_a_petition_agent_registers_routes_delivers_and_prints_the_handling_opin
     pdf = agent.pdf(path=str(ARTIFACTS / "handling-opinion-zh-CN.pdf"), format="A4", print_background=True)
     assert pdf.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the handling opinion should fit one A4 page"
+
+    phone = people.page_as("petition_agent", viewport=PHONE, is_mobile=True)
+    phone.goto(case)  # the agent carries the case to the villager on a phone
+    assert "修路补偿款" in seen(phone) and "已出具处理意见" in seen(phone)
+    no_sideways_scroll(phone, PHONE["width"])
+    phone.goto("/app/petitions/new")
+    no_sideways_scroll(phone, PHONE["width"])

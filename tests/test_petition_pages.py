@@ -231,7 +231,7 @@ def test_the_handling_opinion_prints_what_article_32_requires(web, clock):
     page = web.get(f"{case}/opinion", headers=as_("petition_agent"))
     assert page.status_code == 200
     seen = text(page.text)
-    assert "信访事项处理意见书" in seen and "信访人: 张三" in seen
+    assert "信访事项处理意见书" in seen and "信访人：张三" in seen
     assert "信访事项及信访人的请求 修路补偿款：我们组的修路补偿款一直没有发" in seen
     assert "查明的事实 补偿款已拨付到镇，尚未发放到组" in seen
     assert "处理意见 予以支持" in seen and "《土地管理法》第四十八条" in seen
