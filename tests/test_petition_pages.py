@@ -450,3 +450,55 @@ def test_every_outcome_a_petition_clock_records_reads_in_chinese():
         "anping.dongxi逾期：60日，延长30日（听证时间不计算在内）内未出具书面处理意见"
     )
     assert labels.outcome("met: routed to a receiving body", gettext) == "按期完成：已转送受理机关"
+
+
+@pytest.fixture
+def session_browser(settings, clock):
+    from tests.identity_support import client, identity_system
+
+    for system in identity_system(settings, clock):
+        with client(system) as browser:
+            browser.follow_redirects = False
+            yield browser
+
+
+def test_a_petition_form_posted_with_the_session_needs_its_csrf_token(session_browser):
+    from tests.test_web_sign_in import csrf_of, enrolled, signed_in
+
+    browser = session_browser
+    enrolled(browser, "petition_agent")
+    signed_in(browser, "petition_agent")
+    page = browser.get("/app/petitions/new")
+    form = {
+        "node": VILLAGE,
+        "channel": "letter",
+        "type": "suggestion",
+        "anonymous": "1",
+        "matter": "路灯",
+        "content": "村口装路灯",
+    }
+    refused = browser.post("/app/petitions", data=form)
+    assert refused.status_code == 403 and "此表单来自其他网站" in refused.text
+    made = browser.post("/app/petitions", data={**form, "csrf": csrf_of(page.text)})
+    assert made.status_code == 303
+    case = made.headers["location"]
+    refused = browser.post(f"{case}/route", data={"to_node": VILLAGE})
+    assert refused.status_code == 403
+    routed = browser.post(f"{case}/route", data={"to_node": VILLAGE, "csrf": csrf_of(browser.get(case).text)})
+    assert routed.status_code == 303 and "已转送" in text(browser.get(case).text)
+
+
+def test_the_notice_of_non_acceptance_prints_the_reason(web):
+    case = register(web)
+    act(web, case, "route", "petition_agent", to_node=VILLAGE)
+    act(
+        web,
+        case,
+        "decide_acceptance",
+        "village_staff",
+        decision="not_accepted",
+        reason="不属于本机关职权范围",
+    )
+    seen = text(web.get(f"{case}/acceptance-notice", headers=as_("petition_agent")).text)
+    assert "不予受理告知书" in seen and "决定不予受理，理由：不属于本机关职权范围" in seen
+    assert "受理告知书" not in seen.replace("不予受理告知书", "")
