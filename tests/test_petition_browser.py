@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -70,6 +71,12 @@ def people(request: pytest.FixtureRequest, browser: Any, served: Served) -> Iter
     opened.close()
 
 
+def keep_clocks(served: Served, page: Any) -> None:
+    """What the dispatcher does after each event: brings the petition's clocks in step."""
+    petition_id = UUID(page.url.rsplit("/", 1)[1])
+    served.system.casebook.keepers["petition"].sync(petition_id, 0)
+
+
 def do(page: Any, action: str, fill: Any = None) -> None:
     """Opens the action on the petition's page by its title, fills its form, sends it."""
     title = page.locator("summary", has_text=re.compile(f"^{re.escape(action)}$"))
@@ -115,7 +122,9 @@ def test_a_petition_agent_registers_routes_delivers_and_prints_the_handling_opin
     assert "Qian Dong 登记了信访事项" in text
     assert "作出受理决定" not in text  # not the agent's to decide
 
+    keep_clocks(served, agent)
     do(agent, "转送", lambda form: form.get_by_label("受理机关").select_option(label="Qiaotou Village"))
+    keep_clocks(served, agent)
     assert "已转送" in seen(agent) and "Qian Dong 转送了信访事项 · Qiaotou Village" in seen(agent)
     case = agent.url
 
@@ -129,7 +138,11 @@ def test_a_petition_agent_registers_routes_delivers_and_prints_the_handling_opin
         form.get_by_label("查明的事实").fill(FACTS)
         form.get_by_label("法律、法规或政策依据").fill(BASIS)
 
+    keep_clocks(served, office)
+    office.reload()
+    assert "办理期限 · 计时中" in seen(office)  # the 60 days run from acceptance
     do(office, "出具处理意见", opinion)
+    keep_clocks(served, office)
     assert "已出具处理意见" in seen(office) and "Xu Min 出具了处理意见 · 予以支持" in seen(office)
 
     clock.advance(timedelta(hours=2))  # the agent hands the written opinion to the petitioner
@@ -142,11 +155,16 @@ def test_a_petition_agent_registers_routes_delivers_and_prints_the_handling_opin
         form.get_by_label("签收时间").fill(received.strftime("%Y-%m-%dT%H:%M"))
 
     do(agent, "登记书面答复送达", delivery)
+    keep_clocks(served, agent)
+    agent.reload()
     text = seen(agent)
+    assert "转送、交办期限 · 已停止" in text and "按期完成：已转送受理机关" in text
+    assert "按期完成：已出具书面处理意见" in text and "复查申请期限 · 计时中" in text
     assert (
         "直接送达" in text and "可请求复查至" in text and "登记书面答复送达" not in text.split("办理经过")[0]
     )
 
+    save_picture(agent, "petition-page.png")
     submit(agent, agent.get_by_role("link", name="打印信访事项处理意见书"))
     document = seen(agent)
     assert "信访事项处理意见书" in document and "信访人：张三" in document
