@@ -18,18 +18,22 @@ is done.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
 import structlog
+from eventsourcing.application import AggregateNotFoundError
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.receipts import receipt_id
 from domain.time.policy import InProgress
 from domain.time.rulebook import Rulebook
+from infra import tracing
 from infra.sql import Database
 from projections import tracking
 from projections.followers import (
@@ -45,6 +49,7 @@ from projections.followers import (
     prepare,
 )
 from projections.runner import NotificationReader
+from service import telemetry
 from workflows.case_clock import CaseClockWorkflow
 from workflows.case_kinds import BY_KIND, BY_TOPIC, TOPICS, CaseKind
 from workflows.contracts import CaseNotice, CaseRef
@@ -92,6 +97,7 @@ class Dispatcher:
             return tracking.position(cur, self.name)
 
     async def step(self) -> int:
+        started = time.perf_counter()
         start = await asyncio.to_thread(self.position)
         batch = await asyncio.to_thread(self.reader.read, start, self.batch_size, TOPICS + RULEBOOK_TOPICS)
         await self.dispatch_all([event for _, event in batch])
@@ -100,6 +106,8 @@ class Dispatcher:
         if self.after_effects:
             self.after_effects([nid for nid, _ in batch])
         await asyncio.to_thread(self._advance, start, batch[-1][0])
+        telemetry.DISPATCHER_BATCH_SECONDS.observe(time.perf_counter() - started)
+        telemetry.DISPATCHER_BATCH_EVENTS.observe(len(batch))
         return len(batch)
 
     def _advance(self, old: int, new: int) -> None:
@@ -126,6 +134,7 @@ class Dispatcher:
                     log.info("dispatcher.started", position=await asyncio.to_thread(self.position))
                     started = True
                 head = await asyncio.to_thread(self.reader.head)
+                telemetry.DISPATCHER_LAG.set(max(0, head - await asyncio.to_thread(self.position)))
                 applied = await self.catch_up()
                 if applied:
                     log.info("dispatcher.advanced", events=applied)
@@ -182,6 +191,21 @@ class Dispatcher:
                 raise outcome
 
     async def dispatch(self, event: Any) -> None:
+        """The event's effect, inside the trace of the command that recorded it (when tracing is on)."""
+        trace = await asyncio.to_thread(self._trace_of, event) if tracing.enabled() else None
+        with tracing.continued(trace, f"dispatch {type(event).__name__}", case_id=str(event.originator_id)):
+            await self._dispatch(event)
+
+    def _trace_of(self, event: Any) -> str | None:
+        command_id = getattr(event, "command_id", None)
+        if not command_id:
+            return None
+        try:
+            return self.reader.app.repository.get(receipt_id(command_id)).trace or None
+        except AggregateNotFoundError:
+            return None
+
+    async def _dispatch(self, event: Any) -> None:
         if type(event).TOPIC in RULEBOOK_TOPICS:
             await self._recount(event)
             return
