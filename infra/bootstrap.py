@@ -29,6 +29,8 @@ from service.identity.gate import Gate
 from service.identity.policy import IdentityPolicy
 from service.identity.sessions import Sessions
 from service.identity.throttle import Throttle
+from service.notify import config as notify_config
+from service.notify.courier import Courier
 from service.store import Clock, utc_now
 
 
@@ -76,6 +78,20 @@ class System:
 
         signer = Signer.from_setting(self.settings.seal_signing_key(), self.settings.seal_origin)
         return Seal(self.casebook.recorder, signer, self.casebook.clock)
+
+    def courier(self) -> Courier:
+        """Delivers notices on the channels of FENGQIAO_NOTIFY_FILE (the inbox alone without one)."""
+        casebook = self.casebook
+        secret = self.settings.webhook_secret
+
+        def ancestors(node: str) -> list[str]:
+            return casebook.current_directory().ancestors(node, casebook.clock())
+
+        routing = notify_config.load(
+            self.settings.notify_file, secret.get_secret_value() if secret else None, ancestors
+        )
+        casebook.notices.language = routing.language
+        return Courier(casebook.notices, routing)
 
     @property
     def reader(self) -> NotificationReader:

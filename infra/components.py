@@ -55,7 +55,7 @@ async def _worker(settings: Settings) -> None:
     queue = bind(system).task_queue
     stopping = _stop_on_signals(asyncio.get_running_loop())
     client = await _connect_patiently(settings)
-    worker = build_worker(client, system.casebook, queue)
+    worker = build_worker(client, system.casebook, queue, system.courier())
     log.info("worker.started", task_queue=queue)
     async with worker:
         await stopping.wait()
