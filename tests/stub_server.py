@@ -38,7 +38,7 @@ def stub_server(
     stub = Stub(url="", answers=list(answers), fallback=fallback)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with lock:
                 stub.received.append(Received(self.path, dict(self.headers.items()), body))

@@ -16,8 +16,8 @@ from service.notify.channels import (
     DeliveryFailed,
     Message,
     Sms,
-    WeCom,
     Webhook,
+    WeCom,
     verify,
 )
 from tests.stub_server import stub_server
