@@ -26,6 +26,7 @@ from api.routes import (
     disputes,
     identity,
     incidents,
+    notices,
     patrols,
     petitions,
     seal,
@@ -71,6 +72,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(villages.router)
     app.include_router(petitions.router)
     app.include_router(statistics.router)
+    app.include_router(notices.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
     app.include_router(pages.router)

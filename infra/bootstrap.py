@@ -17,6 +17,7 @@ from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
 from projections.followers import DISPATCHER
+from projections.inbox import Inbox
 from projections.node_statistics import NodeStatistics
 from projections.runner import NotificationReader, Projection
 from projections.scores import Scores
@@ -47,6 +48,7 @@ class System:
     statistics: DisputeStatistics = field(default_factory=DisputeStatistics)
     clock_board: ClockBoard = field(default_factory=ClockBoard)
     node_statistics: NodeStatistics = field(default_factory=NodeStatistics)
+    inbox: Inbox = field(default_factory=Inbox)
     scoring_facts: ScoringFacts = field(init=False)
     identity: Gate = field(init=False)
 
@@ -61,7 +63,7 @@ class System:
 
     @property
     def projections(self) -> list[Projection]:
-        return [self.statistics, self.clock_board, self.scoring_facts, self.node_statistics]
+        return [self.statistics, self.clock_board, self.scoring_facts, self.node_statistics, self.inbox]
 
     @property
     def followers(self) -> list[str]:

@@ -10,6 +10,8 @@ import pytest
 
 from domain.notices import Notice
 from infra.bootstrap import System
+from projections.rebuild import rebuild
+from projections.runner import ProjectionRunner
 from service.notify.channels import DeliveryFailed, Inbox, Webhook
 from service.notify.config import Routing
 from service.notify.courier import Courier
@@ -76,3 +78,29 @@ def test_a_missed_deadline_asks_for_an_overdue_notice_to_those_its_reminders_nam
     assert (overdue.what, overdue.people) == ("overdue", ["wang-fang"])
     assert overdue.subject == "已超期：dispute.grid" and str(late.id) in overdue.body
     assert desk.from_clock_event(missed).id == overdue.id  # the dispatcher may see the event twice
+
+
+@pytest.mark.http
+def test_a_notice_delivered_to_the_inbox_is_in_that_persons_inbox_and_no_one_elses(system: System):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_api
+    from tests.test_api import auth
+
+    notice = system.casebook.notices.notify(
+        [(VILLAGE, "mediator")], "Weekly briefing", "three cases", "/app", key="b1"
+    )
+    courier = Courier(system.casebook.notices, Routing())
+    for channel, recipient in courier.plan(notice.id):
+        courier.deliver(notice.id, channel, recipient, attempt=1)
+    runner = ProjectionRunner(system.reader, system.views, system.inbox)
+    runner.setup()
+    runner.catch_up()
+    with TestClient(create_api(system)) as api:
+        mine = api.get("/notices/mine", headers=auth("mediator")).json()
+        assert [(i["subject"], i["body"], i["link"]) for i in mine["items"]] == [
+            ("Weekly briefing", "three cases", "/app")
+        ]
+        assert api.get("/notices/mine", headers=auth("grid_member")).json()["items"] == []
+    again = rebuild(system.reader, system.views, system.inbox, switch=False)
+    assert again.equal
