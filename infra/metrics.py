@@ -109,7 +109,11 @@ def serve(settings: Settings, component: str) -> Callable[[], None]:
     """Serves this process's metrics on FENGQIAO_METRICS_PORT, if set; returns how to stop it."""
     if settings.metrics_port is None:
         return lambda: None
-    server, thread = start_http_server(settings.metrics_port, addr=settings.api_host)
+    try:
+        server, thread = start_http_server(settings.metrics_port, addr=settings.api_host)
+    except OSError as failure:  # the component runs on without its metrics rather than not at all
+        log.error("metrics.not_served", component=component, port=settings.metrics_port, error=str(failure))
+        return lambda: None
     log.info("metrics.serving", component=component, port=settings.metrics_port)
 
     def stop() -> None:

@@ -9,6 +9,7 @@ import urllib.request
 import uuid
 
 import pytest
+from structlog.testing import capture_logs
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -48,6 +49,16 @@ def test_a_process_serves_its_counters_on_its_metrics_port():
         stop()
     assert "fengqiao_dispatcher_batch_duration_seconds_bucket" in text
     assert "fengqiao_dispatcher_lag" in text
+
+
+def test_a_metrics_port_already_taken_is_logged_and_the_component_runs_on():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with capture_logs() as logs:
+            serve(Settings(metrics_port=port), "projector")()
+    assert [e["event"] for e in logs if e["log_level"] == "error"] == ["metrics.not_served"]
 
 
 @pytest.mark.workflow
