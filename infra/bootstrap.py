@@ -18,6 +18,7 @@ from projections.case_list import CaseList
 from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
 from projections.followers import DISPATCHER
+from projections.inbox import Inbox
 from projections.metric_cases import MetricCases
 from projections.node_statistics import NodeStatistics
 from projections.reminders import Reminders
@@ -33,6 +34,8 @@ from service.identity.gate import Gate
 from service.identity.policy import IdentityPolicy
 from service.identity.sessions import Sessions
 from service.identity.throttle import Throttle
+from service.notify import config as notify_config
+from service.notify.courier import Courier
 from service.store import Clock, utc_now
 
 
@@ -52,6 +55,7 @@ class System:
     metric_cases: MetricCases = field(default_factory=MetricCases)
     reminders: Reminders = field(default_factory=Reminders)
     node_statistics: NodeStatistics = field(default_factory=NodeStatistics)
+    inbox: Inbox = field(default_factory=Inbox)
     scoring_facts: ScoringFacts = field(init=False)
     signals: GamingSignals = field(init=False)
     identity: Gate = field(init=False)
@@ -74,6 +78,7 @@ class System:
             self.scoring_facts,
             self.node_statistics,
             self.signals,
+            self.inbox,
             self.case_list,
             self.metric_cases,
             self.reminders,
@@ -94,6 +99,20 @@ class System:
 
         signer = Signer.from_setting(self.settings.seal_signing_key(), self.settings.seal_origin)
         return Seal(self.casebook.recorder, signer, self.casebook.clock)
+
+    def courier(self) -> Courier:
+        """Delivers notices on the channels of FENGQIAO_NOTIFY_FILE (the inbox alone without one)."""
+        casebook = self.casebook
+        secret = self.settings.webhook_secret
+
+        def ancestors(node: str) -> list[str]:
+            return casebook.current_directory().ancestors(node, casebook.clock())
+
+        routing = notify_config.load(
+            self.settings.notify_file, secret.get_secret_value() if secret else None, ancestors
+        )
+        casebook.notices.language = routing.language
+        return Courier(casebook.notices, routing)
 
     @property
     def reader(self) -> NotificationReader:
