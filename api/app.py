@@ -36,7 +36,7 @@ from api.times import LocalTimeJSONResponse
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import followers
-from web import incident_pages, pages, patrol_pages
+from web import dispute_documents, incident_pages, pages, patrol_pages
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -70,6 +70,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
+    app.include_router(dispute_documents.router)
     app.include_router(incident_pages.router)
     app.include_router(patrol_pages.router)
     app.include_router(pages.router)

@@ -290,7 +290,7 @@ def test_the_case_page_explains_each_clock_in_chinese_and_in_english(web, clock)
     chinese = text(web.get(case, headers=as_("mediator")).text)
     assert "网格办理期限——纠纷在网格一级办理、尚未移交村（社区）的期限。" in chinese
     assert "在桥头村一组开始计时" in chinese and "计时中。" in chinese
-    assert "规则：24个小时，政策第2026.3版。" in chinese
+    assert "规则：24小时，政策第2026.3版。" in chinese
     assert "Started" not in chinese and "Rule:" not in chinese
     english = text(web.get(case, headers=as_("mediator", "en")).text)
     assert "Grid deadline — a dispute open at grid level, before it goes to the village." in english
@@ -317,3 +317,46 @@ def test_every_explain_sentence_reads_the_same_in_english_on_a_page_as_from_the_
     assert explain  # the English lines the API and `fengqiao explain` give are str() of these
     chinese = i18n.translations("zh-CN").gettext
     assert in_words(line, chinese) == "2026-03-02T17:00:00+08:00停止计时：按期完成：已回访。"
+
+
+# -- the oral agreement record and the follow-up visit record ----------------------------------
+
+
+def agree_orally(web: TestClient, case: str) -> None:
+    for action, form in (
+        ("accept", {}),
+        ("reach_agreement", {"form": "oral", "terms": "李四当场道歉，篱笆当天移回"}),
+    ):
+        done = web.post(f"{case}/{action}", data=form, headers=as_("mediator"))
+        assert done.status_code == 303, text(done.text)
+
+
+def test_an_oral_agreement_prints_as_its_record_linked_from_the_dispute_page(web, clock):
+    case = report(web, clock)
+    assert "打印口头调解协议登记表" not in text(web.get(case, headers=as_("mediator")).text)
+    assert web.get(f"{case}/oral-agreement", headers=as_("mediator")).status_code == 404
+    agree_orally(web, case)
+    assert "打印口头调解协议登记表" in text(web.get(case, headers=as_("mediator")).text)
+    seen = text(web.get(f"{case}/oral-agreement", headers=as_("mediator")).text)
+    assert "口头调解协议登记表" in seen and "桥头村人民调解委员会" in seen and "张三、李四" in seen
+    assert "口头协议内容 李四当场道歉，篱笆当天移回" in seen and "2026年3月2日" in seen
+    assert "登记人（签名）：Li Ming" in seen
+    english = text(web.get(f"{case}/oral-agreement", headers=as_("mediator", "en")).text)
+    assert "Record of an oral mediation agreement" in english and "March 2, 2026" in english
+
+
+def test_the_follow_up_record_lists_each_visit_with_performance_and_satisfaction(web, clock):
+    case = report(web, clock)
+    agree_orally(web, case)
+    assert web.get(f"{case}/follow-ups", headers=as_("mediator")).status_code == 404
+    visited = web.post(
+        f"{case}/make_follow_up_visit",
+        data={"performance": "fully", "satisfaction": "satisfied", "notes": "双方已和好"},
+        headers=as_("mediator"),
+    )
+    assert visited.status_code == 303, text(visited.text)
+    assert "打印回访记录" in text(web.get(case, headers=as_("mediator")).text)
+    seen = text(web.get(f"{case}/follow-ups", headers=as_("mediator")).text)
+    assert "回访记录" in seen and "第1次回访" in seen and "回访人 Li Ming" in seen
+    assert "已履行" in seen and "满意" in seen and "回访情况 双方已和好" in seen
+    assert web.get(f"{case}/follow-ups", headers=as_("foreign_grid_member")).status_code == 403
