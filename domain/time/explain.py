@@ -9,13 +9,17 @@ show in the reader's language. `str(line)` is the English line (the API and the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.time.calendar import CLOCK_UNITS, Unit, shown
 from domain.time.clocks import ClockState, paused_days
 from domain.time.holidays import REGULATION
 from domain.time.policy import CLOCKS, Rule
+
+# A reminder recorded more than this after it came is said to be recorded late (the workflow
+# that keeps the clock learned of it late: its worker was down or behind).
+LATE = timedelta(minutes=1)
 
 
 def N_(text: str) -> str:
@@ -122,6 +126,30 @@ def _rule(rule: Rule, clock: ClockState) -> Line:
     )
 
 
+def _reminder(reminder: dict[str, Any]) -> Line:
+    parts = {"percent": round(reminder["fraction"] * 100), "at": reminder["at"]}
+    late = reminder.get("recorded_at") and reminder["recorded_at"] - reminder["at"] > LATE
+    if late:
+        parts["recorded_at"] = reminder["recorded_at"]
+    if reminder["notify"]:
+        parts["notify"] = ", ".join(reminder["notify"])
+        if late:
+            return Line(
+                N_("Reminder at %(percent)s%% on %(at)s to %(notify)s, recorded late on %(recorded_at)s."),
+                parts,
+            )
+        return Line(N_("Reminder at %(percent)s%% on %(at)s to %(notify)s."), parts)
+    if late:
+        return Line(
+            N_(
+                "Reminder at %(percent)s%% on %(at)s to nobody holding the post, "
+                "recorded late on %(recorded_at)s."
+            ),
+            parts,
+        )
+    return Line(N_("Reminder at %(percent)s%% on %(at)s to nobody holding the post."), parts)
+
+
 def explain_lines(clock: ClockState, now: datetime) -> list[Line]:
     rule = Rule.from_data(clock.rule)
     lines = [
@@ -211,16 +239,18 @@ def explain_lines(clock: ClockState, now: datetime) -> list[Line]:
         )
     lines.append(Line(N_("Due %(at)s."), {"at": clock.due_at}))
     for reminder in clock.reminders_sent:
-        parts = {"percent": round(reminder["fraction"] * 100), "at": reminder["at"]}
-        if reminder["notify"]:
-            lines.append(
-                Line(
-                    N_("Reminder at %(percent)s%% on %(at)s to %(notify)s."),
-                    {**parts, "notify": ", ".join(reminder["notify"])},
-                )
+        lines.append(_reminder(reminder))
+    for reminder in clock.reminders_skipped:
+        lines.append(
+            Line(
+                N_("Reminder at %(percent)s%% on %(at)s was not sent: %(reason)s."),
+                {
+                    "percent": round(reminder["fraction"] * 100),
+                    "at": reminder["at"],
+                    "reason": reminder["reason"],
+                },
             )
-        else:
-            lines.append(Line(N_("Reminder at %(percent)s%% on %(at)s to nobody holding the post."), parts))
+        )
     if clock.status == "missed":
         lines.append(
             Line(
