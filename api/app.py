@@ -29,6 +29,7 @@ from api.routes import (
     patrols,
     petitions,
     seal,
+    signals,
     statistics,
     villages,
 )
@@ -68,6 +69,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(villages.router)
     app.include_router(petitions.router)
     app.include_router(statistics.router)
+    app.include_router(signals.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
     app.include_router(dispute_documents.router)
