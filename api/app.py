@@ -41,7 +41,7 @@ from infra.metrics import CONTENT_TYPE, exposition
 from infra.sql import Database
 from projections import followers
 from service import telemetry
-from web import pages, petition_pages, signals_pages
+from web import dispute_documents, incident_pages, pages, patrol_pages, petition_pages, signals_pages
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -79,6 +79,9 @@ def create_api(system: System) -> FastAPI:
     app.include_router(seal.evidence_router)
     app.include_router(signals_pages.router)
     app.include_router(petition_pages.router)
+    app.include_router(dispute_documents.router)
+    app.include_router(incident_pages.router)
+    app.include_router(patrol_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)

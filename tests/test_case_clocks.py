@@ -117,6 +117,10 @@ def test_the_command_line_explains_a_shifts_clocks(
         monkeypatch.setenv(name, value)
     assert cli.main(["explain", "shift", str(case_id)]) == 0
     assert "patrol.start_grace" in capsys.readouterr().out
+    assert cli.main(["explain", "shift", str(case_id), "--lang", "zh-CN"]) == 0
+    chinese = capsys.readouterr().out
+    assert "班次签到——班次计划开始后，无人签到即记为漏巡前的期限。" in chinese
+    assert "在桥头村开始计时" in chinese and "规则：30分钟" in chinese and "Started" not in chinese
 
 
 # -- nothing that ended stays overdue -----------------------------------------------------------

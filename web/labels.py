@@ -411,3 +411,13 @@ def _why(text: str, gettext: Callable[[str], str]) -> str:
                 )
             return gettext(words) % values
     return text
+
+
+def _take_in_field_labels() -> None:
+    from web import field_labels
+
+    ENUMS.update(field_labels.ENUMS)
+    LABELS.update(field_labels.LABELS)
+
+
+_take_in_field_labels()

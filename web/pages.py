@@ -32,6 +32,7 @@ from service import kinds
 from service.store import CommandMeta
 from web import i18n
 from web.charts import Bar, bars
+from web.explain import explained
 from web.labels import N_, label
 from web.spreadsheets import workbook
 from web.templating import render
@@ -458,7 +459,8 @@ def _case_page(
     # The case's allowed actions are the commands it would accept now (a signature while a party
     # has still to sign a written agreement not yet sealed, the seal once every party has).
     allowed = dispute.allowed_actions(system.casebook.clock())
-    offered = [name for name in ACTIONS if name in allowed]
+    desk = system.casebook.disputes
+    offered = [name for name in ACTIONS if name in allowed and desk.may(person, dispute, name)]
     return render(
         request,
         "dispute.html",
@@ -474,7 +476,14 @@ def _case_page(
         form=form or {},
         name_of=_person_name(directory, _gettext(request)),
         node_name=lambda code: _node_name(system, code),
+        explained=explainer(request, system),
     )
+
+
+def explainer(request: Request, system: System) -> Callable[[Any], list[str]]:
+    """A clock's explanation in the reader's language, for the case pages."""
+    gettext, now = _gettext(request), system.casebook.clock()
+    return lambda clock: explained(clock, now, gettext, lambda code: _node_name(system, code))
 
 
 def _person_name(directory: Any, gettext: Callable[[str], str]) -> Callable[[str], str]:

@@ -746,6 +746,21 @@ class Shift(Aggregate):
     def allowed_actions(self) -> frozenset[str]:
         return SHIFT_ALLOWED[self.status]
 
+    def allowed_for(self, person: str) -> frozenset[str]:
+        """What the shift allows now, narrowed by this person's own walk: a member signs in at the
+        start once, walks and reports findings between their start and end sign-ins, and the
+        shift closes once someone has signed in at the end (the checks the commands make)."""
+        allowed = set(self.allowed_actions())
+        if person in self.present:
+            allowed.discard("sign_in_at_start")
+        if person not in self.present:
+            allowed.discard("report_finding")
+        if person not in self.present or person in self.signed_out:
+            allowed -= {"sign_in_at_checkpoint", "sign_in_at_end"}
+        if not self.signed_out:
+            allowed.discard("close")
+        return frozenset(allowed)
+
     def _in_route_order(self, person: str, position: int) -> bool:
         """For this member: every earlier checkpoint signed or recorded missed, no later one signed."""
         codes, mine = self.checkpoint_codes(), self.visits[person]
