@@ -19,6 +19,7 @@ from infra.temporal import connect
 from projections.followers import FollowerFailed, Retry, prepare, run_all
 from projections.runner import ProjectionRunner
 from workflows.dispatcher import Dispatcher
+from workflows.rhythm import install_rhythm
 from workflows.worker import build_worker
 
 log = structlog.get_logger()
@@ -53,6 +54,7 @@ async def _worker(settings: Settings) -> None:
     worker = build_worker(client, system.casebook, queue)
     log.info("worker.started", task_queue=queue)
     async with worker:
+        await install_rhythm(client, queue, settings)
         await stopping.wait()
     system.close()
     log.info("worker.stopped")

@@ -13,13 +13,16 @@ from workflows.activities import CaseActivities
 from workflows.case_clock import CaseClockWorkflow
 from workflows.patrol_activities import PatrolScheduleActivities
 from workflows.patrol_schedule import PatrolScheduleWorkflow
+from workflows.rhythm_activities import RhythmActivities
+from workflows.sweep_rounds import SweepRoundsWorkflow
 
-WORKFLOWS = [CaseClockWorkflow, PatrolScheduleWorkflow]
+WORKFLOWS = [CaseClockWorkflow, PatrolScheduleWorkflow, SweepRoundsWorkflow]
 
 
 def build_worker(client: Client, casebook: Casebook, task_queue: str) -> Worker:
     activities = CaseActivities(casebook)
     schedules = PatrolScheduleActivities(casebook)
+    rhythm = RhythmActivities(casebook)
     return Worker(
         client,
         task_queue=task_queue,
@@ -30,6 +33,7 @@ def build_worker(client: Client, casebook: Casebook, task_queue: str) -> Worker:
             schedules.plan,
             schedules.open,
             schedules.call_off,
+            rhythm.open_sweep_round,
         ],
         # The event store is synchronous: activities run in threads.
         activity_executor=ThreadPoolExecutor(max_workers=8),
