@@ -32,11 +32,12 @@ from api.routes import (
     statistics,
     villages,
 )
+from api.routes import sweeps as sweep_routes
 from api.times import LocalTimeJSONResponse
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import followers
-from web import pages
+from web import pages, sweep_pages
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -70,6 +71,8 @@ def create_api(system: System) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
+    app.include_router(sweep_routes.router)
+    app.include_router(sweep_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)
