@@ -8,6 +8,7 @@ from typing import Any
 
 from domain import binding, receipts
 from domain.assessment import assessment
+from domain.briefings import briefing
 from domain.directory import tree as directory
 from domain.disputes import dispute
 from domain.identity import credentials
@@ -29,6 +30,7 @@ STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Patrol route", patrol.Route, patrol.ROUTE_EVENT_CLASSES),
     ("Patrol shift", patrol.Shift, patrol.SHIFT_EVENT_CLASSES),
     ("Sweep", sweep.Sweep, sweep.EVENT_CLASSES),
+    ("Briefing", briefing.Briefing, briefing.EVENT_CLASSES),
     ("Case clocks", clocks.CaseClocks, clocks.EVENT_CLASSES),
     ("Responsibility-book template", assessment.AssessmentTemplate, assessment.TEMPLATE_EVENTS),
     ("Assessment year of a unit", assessment.UnitYear, assessment.UNIT_YEAR_EVENTS),

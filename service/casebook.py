@@ -9,6 +9,7 @@ from typing import Any
 from eventsourcing.utils import EnvType
 
 from service.assessments import AssessmentDesk
+from service.briefings.desk import BriefingDesk
 from service.deadlines import DeadlineDesk
 from service.directory import DirectoryDesk
 from service.disputes.clocks import DisputeClocks
@@ -42,6 +43,7 @@ class Casebook(CaseStore):
         self.patrols = PatrolDesk(self, self.disputes, self.incidents, PatrolSchedules(self, self.rulebook))
         self.assessments = AssessmentDesk(self)
         self.sweeps = SweepDesk(self, self.rulebook)
+        self.briefings = BriefingDesk(self)
         self.keepers: dict[str, Any] = {
             DISPUTE: DisputeClocks(self, self.disputes, self.deadlines),
             PETITION: PetitionClocks(self, self.petitions, self.deadlines),
