@@ -16,6 +16,7 @@ from infra.binding import bind
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
 from infra.temporal import connect
+from projections.briefings import BriefingWriter
 from projections.followers import FollowerFailed, Retry, prepare, run_all
 from projections.runner import ProjectionRunner
 from workflows.dispatcher import Dispatcher
@@ -51,10 +52,10 @@ async def _worker(settings: Settings) -> None:
     queue = bind(system).task_queue
     stopping = _stop_on_signals(asyncio.get_running_loop())
     client = await _connect_patiently(settings)
-    worker = build_worker(client, system.casebook, queue)
+    worker = build_worker(client, system.casebook, queue, briefing_writer(system))
     log.info("worker.started", task_queue=queue)
     async with worker:
-        await install_rhythm(client, queue, settings)
+        await install_rhythm(client, queue, settings.briefing_every_seconds)
         await stopping.wait()
     system.close()
     log.info("worker.stopped")
@@ -77,6 +78,10 @@ async def _dispatcher(settings: Settings) -> None:
         raise SystemExit(1) from None
     system.close()
     log.info("dispatcher.stopped")
+
+
+def briefing_writer(system: System) -> BriefingWriter:
+    return BriefingWriter(system.casebook, system.views, system.node_statistics, system.scores)
 
 
 def run_worker(settings: Settings) -> None:

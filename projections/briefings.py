@@ -67,15 +67,15 @@ class BriefingWriter:
     scores: Scores
 
     def write_round(self, kind: str, at: datetime) -> tuple[int, int]:
-        """Writes the kind's briefings for the last week before `at` (and again for the REVISIT
-        weeks before it); returns how many were written or revised, and how many stood."""
+        """Writes the kind's briefings for the last week before `at` and for the REVISIT weeks
+        before it: a week missed while the system was down is written once, and a week whose
+        figures a late event changed gets a new version. Returns how many briefings were written
+        or revised, and how many stood as they were."""
         written = unchanged = 0
         last, _ = week_before(at)
         for back in range(REVISIT + 1):
             start = last - back * WEEK
             for node in self._nodes(kind, _start(start)):
-                if back and self.casebook.briefings.find(kind, node, _start(start)) is None:
-                    continue  # only the last week is written new; earlier ones only revised
                 _, changed = self.write(kind, node, start, at)
                 written, unchanged = written + changed, unchanged + (not changed)
         return written, unchanged

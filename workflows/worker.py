@@ -8,21 +8,26 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from projections.briefings import BriefingWriter
 from service.casebook import Casebook
 from workflows.activities import CaseActivities
+from workflows.briefing_round import BriefingRoundWorkflow
 from workflows.case_clock import CaseClockWorkflow
 from workflows.patrol_activities import PatrolScheduleActivities
 from workflows.patrol_schedule import PatrolScheduleWorkflow
 from workflows.rhythm_activities import RhythmActivities
 from workflows.sweep_rounds import SweepRoundsWorkflow
 
-WORKFLOWS = [CaseClockWorkflow, PatrolScheduleWorkflow, SweepRoundsWorkflow]
+WORKFLOWS = [CaseClockWorkflow, PatrolScheduleWorkflow, SweepRoundsWorkflow, BriefingRoundWorkflow]
 
 
-def build_worker(client: Client, casebook: Casebook, task_queue: str) -> Worker:
+def build_worker(
+    client: Client, casebook: Casebook, task_queue: str, briefings: BriefingWriter | None = None
+) -> Worker:
+    """`briefings`: the writer of briefings, for a worker that reads the read models."""
     activities = CaseActivities(casebook)
     schedules = PatrolScheduleActivities(casebook)
-    rhythm = RhythmActivities(casebook)
+    rhythm = RhythmActivities(casebook, briefings)
     return Worker(
         client,
         task_queue=task_queue,
@@ -34,6 +39,7 @@ def build_worker(client: Client, casebook: Casebook, task_queue: str) -> Worker:
             schedules.open,
             schedules.call_off,
             rhythm.open_sweep_round,
+            rhythm.write_briefing_round,
         ],
         # The event store is synchronous: activities run in threads.
         activity_executor=ThreadPoolExecutor(max_workers=8),
