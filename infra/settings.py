@@ -83,7 +83,8 @@ class Settings(BaseSettings):
     briefing_every_seconds: int = Field(
         0,
         ge=0,
-        description="0: briefings on their weekly calendar (Monday 01:00 Beijing); else every so many seconds (demo)",
+        description="0: briefings on their weekly calendar (Monday 01:00 Beijing); "
+        "else every so many seconds (a demonstration)",
     )
     store: Literal["sqlite", "postgres"] = "sqlite"
     var_dir: Path = Path("var")

@@ -96,5 +96,5 @@ async def install_briefing_schedules(client: Client, task_queue: str, every_seco
             await client.create_schedule(schedule_id(kind.value), schedule)
         except ScheduleAlreadyRunningError:
             handle = client.get_schedule_handle(schedule_id(kind.value))
-            await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
+            await handle.update(lambda _, schedule=schedule: ScheduleUpdate(schedule=schedule))
         log.info("briefings.scheduled", kind=kind.value, every_seconds=every_seconds or None)
