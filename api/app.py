@@ -37,7 +37,7 @@ from api.times import LocalTimeJSONResponse
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import followers
-from web import pages, sweep_pages
+from web import briefing_pages, pages, sweep_pages
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -73,6 +73,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(seal.evidence_router)
     app.include_router(sweep_routes.router)
     app.include_router(sweep_pages.router)
+    app.include_router(briefing_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)
