@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the `web` fixture, imported, is each test's argument
 """Briefings in the workbench: listed for the village's owners, read as a printable document in
 Chinese, exported to Excel with the same figures, commented on and signed off (refused, on the
 page, to someone who does not own it)."""
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.http
 WEEK = datetime(2026, 3, 1, 16, tzinfo=UTC)
 
 
-def written(web: TestClient, clock: Clock) -> str:  # noqa: F811
+def written(web: TestClient, clock: Clock) -> str:
     system = web.system  # type: ignore[attr-defined]
     clock.now = TUESDAY + timedelta(hours=1)
     report(system, TUESDAY)
@@ -31,7 +32,7 @@ def written(web: TestClient, clock: Clock) -> str:  # noqa: F811
 
 def test_the_owner_reads_the_weekly_analysis_exports_it_comments_and_signs_it_off(
     web: TestClient, clock: Clock
-):  # noqa: F811
+):
     briefing = written(web, clock)
     listed = web.get("/app/briefings", headers=as_("branch_secretary", "zh-CN"))
     assert listed.status_code == 200 and f"/app/briefings/{briefing}" in listed.text

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the `web` fixture, imported, is each test's argument
 """Sweeps through the API and the workbench: the grid member sees the sweep they owe, makes a
 zero-report from a phone, and the township's board shows it; a refusal is precise."""
 
@@ -16,13 +17,13 @@ pytestmark = pytest.mark.http
 TOWNSHIP = "anping.dongxi"
 
 
-def opened(web: TestClient, clock: Clock) -> str:  # noqa: F811
+def opened(web: TestClient, clock: Clock) -> str:
     clock.now = MONDAY + timedelta(days=1)
     sweeps = web.system.casebook.sweeps.open_round(clock.now)  # type: ignore[attr-defined]
     return str(next(s for s in sweeps if s.node == GRID).id)
 
 
-def test_the_grid_member_sees_the_sweep_owed_and_makes_a_zero_report(web: TestClient, clock: Clock):  # noqa: F811
+def test_the_grid_member_sees_the_sweep_owed_and_makes_a_zero_report(web: TestClient, clock: Clock):
     sweep = opened(web, clock)
     mine = web.get("/sweeps/mine", headers=as_("grid_member"))
     assert mine.status_code == 200 and [s["id"] for s in mine.json()] == [sweep]
@@ -46,7 +47,7 @@ def test_the_grid_member_sees_the_sweep_owed_and_makes_a_zero_report(web: TestCl
 
 
 def test_findings_without_words_are_refused_on_the_field_and_a_second_record_with_409(
-    web: TestClient,  # noqa: F811
+    web: TestClient,
     clock: Clock,
 ):
     sweep = opened(web, clock)

@@ -141,7 +141,8 @@ def briefing_workbook(
         header += [gettext(N_("Score"))]
         rows = [[r["rank"], r["name"], r["lost"], r["score"]] for r in content["rows"]]
     body = workbook(gettext(KIND_TITLES[BriefingKind(briefing.kind)]), header, rows, [])
-    filename = f"{briefing.kind}-{briefing.node}-{briefing.period_start.astimezone(CHINA):%Y-%m-%d}-v{shown['number']}.xlsx"
+    week = briefing.period_start.astimezone(CHINA)
+    filename = f"{briefing.kind}-{briefing.node}-{week:%Y-%m-%d}-v{shown['number']}.xlsx"
     return Response(
         body,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
