@@ -25,7 +25,7 @@ from tests.support import VILLAGE, eventually
 from tests.test_briefings import report
 from tests.timeskipping import running
 from workflows.briefing_round import BriefingRoundWorkflow
-from workflows.rhythm import briefing_schedule, schedule_id
+from workflows.rhythm import briefing_schedule, install_briefing_schedules, schedule_id
 from workflows.rhythm_contracts import BriefingRound
 from workflows.worker import build_worker
 
@@ -111,9 +111,11 @@ def test_a_schedule_caught_up_after_downtime_writes_the_missed_week_once_not_twi
                 now = datetime.now(UTC)
                 report(system, now - timedelta(days=7))
                 project(system)
-                handle = await env.client.create_schedule(
-                    schedule_id(KIND.value), briefing_schedule(KIND.value, queue)
-                )
+                await install_briefing_schedules(env.client, queue)
+                await install_briefing_schedules(env.client, queue)  # a worker restarted: updated
+                handle = env.client.get_schedule_handle(schedule_id(KIND.value))
+                spec = (await handle.describe()).schedule.spec
+                assert spec.time_zone_name == "Asia/Shanghai"
                 fired = last_round(now)
 
                 async def ran(times: int) -> None:
@@ -144,7 +146,8 @@ def test_a_schedule_caught_up_after_downtime_writes_the_missed_week_once_not_twi
                     briefing = village_briefing(system, fired)
                     assert len(briefing.versions) == 1 and len(briefing.issued) == 1
                     assert briefing.current["content"]["figures"]["disputes_reported"]["value"] >= 1
-                await handle.delete()
+                for kind in BriefingKind:
+                    await env.client.get_schedule_handle(schedule_id(kind.value)).delete()
         finally:
             await env.shutdown()
 
