@@ -32,6 +32,7 @@ from api.routes import (
     statistics,
     villages,
 )
+from api.routes import briefings as briefing_routes
 from api.routes import sweeps as sweep_routes
 from api.times import LocalTimeJSONResponse
 from infra.bootstrap import System
@@ -72,6 +73,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
     app.include_router(sweep_routes.router)
+    app.include_router(briefing_routes.router)
     app.include_router(sweep_pages.router)
     app.include_router(briefing_pages.router)
     app.include_router(pages.router)

@@ -53,5 +53,8 @@ def test_the_owner_reads_the_weekly_analysis_exports_it_comments_and_signs_it_of
     assert refused.status_code == 403
     signed = web.post(f"/app/briefings/{briefing}/sign-off", headers=as_("branch_secretary"))
     assert signed.status_code == 303
+    data = web.get(f"/briefings/{briefing}", headers=as_("auditor")).json()
+    assert [v["number"] for v in data["versions"]] == [1] and data["status"] == "signed_off"
+    assert data["comments"][0]["kind"] == "countermeasure" and data["issued"][0]["people"]
     after = text(web.get(f"/app/briefings/{briefing}", headers=as_("branch_secretary", "zh-CN")).text)
     assert "每周走访一次" in after and "luo-bin" in after and "已审签" in after
