@@ -39,6 +39,8 @@ def test_the_grid_member_sees_the_sweep_owed_and_makes_a_zero_report(web: TestCl
         "走访一组",
         "wang-fang",
     )
+    statistics = web.get(f"/app/statistics?node={TOWNSHIP}", headers=as_("township"))
+    assert f'href="/app/nodes/{TOWNSHIP}/sweeps"' in statistics.text
     board = web.get(f"/app/nodes/{TOWNSHIP}/sweeps", headers=as_("township", "zh-CN"))
     assert board.status_code == 200 and "零报告" in text(board.text)
     listed = web.get(f"/nodes/{TOWNSHIP}/sweeps", headers=as_("township")).json()
