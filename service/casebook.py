@@ -17,6 +17,7 @@ from service.disputes.desk import DisputeDesk
 from service.incidents.clocks import IncidentClocks
 from service.incidents.desk import IncidentDesk
 from service.kinds import DISPUTE, INCIDENT, PATROL_SCHEDULE, PATROL_SHIFT, PETITION, SWEEP
+from service.notify.desk import NoticeDesk
 from service.patrols.clocks import ShiftClocks
 from service.patrols.desk import PatrolDesk
 from service.patrols.schedules import PatrolSchedules
@@ -42,6 +43,7 @@ class Casebook(CaseStore):
         self.incidents = IncidentDesk(self)
         self.patrols = PatrolDesk(self, self.disputes, self.incidents, PatrolSchedules(self, self.rulebook))
         self.assessments = AssessmentDesk(self)
+        self.notices = NoticeDesk(self)
         self.sweeps = SweepDesk(self, self.rulebook)
         self.briefings = BriefingDesk(self)
         self.keepers: dict[str, Any] = {

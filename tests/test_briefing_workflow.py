@@ -107,7 +107,7 @@ def test_a_schedule_caught_up_after_downtime_writes_the_missed_week_once_not_twi
         )
         queue = f"q-{uuid.uuid4().hex[:8]}"
         try:
-            async with build_worker(env.client, system.casebook, queue, briefing_writer(system)):
+            async with build_worker(env.client, system.casebook, queue, briefings=briefing_writer(system)):
                 now = datetime.now(UTC)
                 report(system, now - timedelta(days=7))
                 project(system)

@@ -173,7 +173,7 @@ async def running(
     dispatcher = Dispatcher(system.reader, system.views, env.client, task_queue=queue)
     await asyncio.to_thread(dispatcher.setup)
     try:
-        async with build_worker(env.client, system.casebook, queue, briefing_writer(system)):
+        async with build_worker(env.client, system.casebook, queue, briefings=briefing_writer(system)):
             try:
                 yield env, dispatcher
             finally:
