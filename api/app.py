@@ -34,6 +34,8 @@ from api.routes import (
     statistics,
     villages,
 )
+from api.routes import briefings as briefing_routes
+from api.routes import sweeps as sweep_routes
 from api.times import LocalTimeJSONResponse
 from infra import tracing
 from infra.bootstrap import System
@@ -41,7 +43,16 @@ from infra.metrics import CONTENT_TYPE, exposition
 from infra.sql import Database
 from projections import followers
 from service import telemetry
-from web import dispute_documents, incident_pages, pages, patrol_pages, petition_pages, signals_pages
+from web import (
+    briefing_pages,
+    dispute_documents,
+    incident_pages,
+    pages,
+    patrol_pages,
+    petition_pages,
+    signals_pages,
+    sweep_pages,
+)
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -82,6 +93,10 @@ def create_api(system: System) -> FastAPI:
     app.include_router(dispute_documents.router)
     app.include_router(incident_pages.router)
     app.include_router(patrol_pages.router)
+    app.include_router(sweep_routes.router)
+    app.include_router(briefing_routes.router)
+    app.include_router(sweep_pages.router)
+    app.include_router(briefing_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     seal_interval: float = Field(
         3600, gt=0, description="seconds between the projector's checkpoints of the seal (when it grew)"
     )
+    briefing_every_seconds: int = Field(
+        0,
+        ge=0,
+        description="0: briefings on their weekly calendar (Monday 01:00 Beijing); "
+        "else every so many seconds (a demonstration)",
+    )
     store: Literal["sqlite", "postgres"] = "sqlite"
     var_dir: Path = Path("var")
     directory_file: Path = Field(

@@ -77,11 +77,17 @@ def shift(system: System) -> UUID:
     ).id
 
 
+def sweep(system: System) -> UUID:
+    opened = system.casebook.sweeps.open_round(system.casebook.clock())
+    return next(s for s in opened if s.node == GRID).id
+
+
 MAKERS: dict[str, Callable[[System], UUID]] = {
     kinds.DISPUTE: dispute,
     kinds.PETITION: petition,
     kinds.INCIDENT: incident,
     kinds.PATROL_SHIFT: shift,
+    kinds.SWEEP: sweep,
 }
 
 

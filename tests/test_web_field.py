@@ -290,12 +290,12 @@ def test_the_case_page_explains_each_clock_in_chinese_and_in_english(web, clock)
     chinese = text(web.get(case, headers=as_("mediator")).text)
     assert "网格办理期限——纠纷在网格一级办理、尚未移交村（社区）的期限。" in chinese
     assert "在桥头村一组开始计时" in chinese and "计时中。" in chinese
-    assert "规则：24小时，政策第2026.3版。" in chinese
+    assert "规则：24小时，政策第2026.4版。" in chinese
     assert "Started" not in chinese and "Rule:" not in chinese
     english = text(web.get(case, headers=as_("mediator", "en")).text)
     assert "Grid deadline — a dispute open at grid level, before it goes to the village." in english
     assert "at 桥头村一组." in english and "Running." in english
-    assert "Rule: 24 hours, policy version 2026.3." in english
+    assert "Rule: 24 hours, policy version 2026.4." in english
 
 
 def test_every_explain_sentence_reads_the_same_in_english_on_a_page_as_from_the_domain():

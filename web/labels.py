@@ -109,6 +109,13 @@ LABELS: dict[str, dict[str, str]] = {
         "incident.report_upward": N_("Report upward"),
         "patrol.start_grace": N_("Shift start"),
         "patrol.checkpoint_grace": N_("Checkpoint sign-ins"),
+        "sweep.due": N_("Weekly sweep"),
+    },
+    "sweep.status": {
+        "open": N_("Due"),
+        "recorded": N_("Findings recorded"),
+        "zero_reported": N_("Zero-report"),
+        "missed": N_("Missed"),
     },
     "clock.status": {
         "running": N_("Running"),
