@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.limits import BodyLimit
+from api.limits import UPLOAD_OVERHEAD, BodyLimit
 from api.routes import (
     assessments,
     calendars,
@@ -24,6 +24,7 @@ from api.routes import (
     directory,
     dispute_list,
     disputes,
+    evidence,
     identity,
     incidents,
     patrols,
@@ -36,7 +37,7 @@ from api.times import LocalTimeJSONResponse
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import followers
-from web import pages
+from web import evidence_pages, pages
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -70,6 +71,8 @@ def create_api(system: System) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
+    app.include_router(evidence.router)
+    app.include_router(evidence_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)
@@ -79,7 +82,10 @@ def create_api(system: System) -> FastAPI:
         return RedirectResponse("/app", status_code=303)
 
     # Outermost: a body too large is refused before it is read, parsed or authenticated.
-    app.add_middleware(BodyLimit)
+    upload = system.evidence.limits.largest + UPLOAD_OVERHEAD
+    app.add_middleware(
+        BodyLimit, larger=[(evidence.UPLOAD_PATH, upload), (evidence_pages.UPLOAD_PATH, upload)]
+    )
 
     @app.middleware("http")
     async def request_context(
