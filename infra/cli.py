@@ -7,6 +7,7 @@ import sys
 from datetime import UTC
 from typing import Any
 
+from infra.evidence import add_evidence_commands, run_evidence
 from infra.logging import configure_logging
 from infra.seal_cli import add_seal_commands, run_seal
 from infra.settings import Settings
@@ -203,6 +204,7 @@ def _main(argv: list[str] | None = None) -> int:
     score.add_argument("--as-of", help="a business date-time with offset (default: now)")
     score.add_argument("--as-known-on", help="only what had been recorded by then (for auditors)")
     add_seal_commands(commands)
+    add_evidence_commands(commands)
     explain = commands.add_parser("explain", help="explain every clock of a case")
     explain.add_argument("kind", choices=list(EXPLAINED))
     explain.add_argument("case_id")
@@ -242,6 +244,8 @@ def _main(argv: list[str] | None = None) -> int:
         return _explain(settings, args.kind, args.case_id)
     if args.command == "seal":
         return run_seal(settings, args)
+    if args.command == "evidence":
+        return run_evidence(settings)
     from infra import components
 
     {

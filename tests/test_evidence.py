@@ -219,3 +219,21 @@ def test_someone_outside_the_case_can_neither_attach_nor_see(system: System, tmp
         attach(desk, case.id, photo(), role="foreign_grid_member")
     with pytest.raises(AccessDenied):
         desk.listed(person("foreign_grid_member"), "dispute", case.id)
+
+
+def test_fengqiao_evidence_verify_names_a_changed_file_and_exits_1(
+    sqlite_settings, clock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    from infra.cli import main
+    from tests.conftest import seeded
+    from tests.test_seal_api import use_settings
+
+    use_settings(sqlite_settings, monkeypatch)
+    system = seeded(sqlite_settings, clock)
+    added = attach(system.evidence, dispute(system).id, photo())
+    system.close()
+    assert main(["evidence", "verify"]) == 0
+    assert "verified: all 1 attachments" in capsys.readouterr().out
+    FileBlobs(sqlite_settings.evidence_path).put(added["sha256"], photo("black"))
+    assert main(["evidence", "verify"]) == 1
+    assert added["id"] in capsys.readouterr().out

@@ -101,6 +101,7 @@ INPUT_PROBLEMS = {
     "too_short": N_("Please add more."),
 }
 CHECK_THIS = N_("Please check this.")
+PHOTO_REFUSED = N_("The photo cannot be attached.")
 # The domain's reasons that people meet most, so that they read them in their language.
 DOMAIN_REASONS = [
     N_("a dispute needs at least 2 parties"),
@@ -390,7 +391,7 @@ async def report_dispute(request: Request, system: SystemDep, person: str = Pers
     except (ValidationError, DomainError) as error:
         found = problems_of(error, gettext)
         if isinstance(error, InvalidValue) and error.field == "file":
-            found.fields = {"photo": f"{gettext(N_('The photo cannot be attached.'))} ({error.reason})"}
+            found.fields = {"photo": f"{gettext(PHOTO_REFUSED)} ({error.reason})"}
         return _report_page(request, system, person, form, found)
     return RedirectResponse(f"/app/disputes/{dispute.id}", status_code=303)
 
