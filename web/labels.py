@@ -158,6 +158,8 @@ LABELS: dict[str, dict[str, str]] = {
         "Reopened": N_("reopened the dispute"),
         "MarkedDuplicate": N_("marked the dispute as a duplicate"),
         "DuplicateLinked": N_("linked a duplicate registration"),
+        "AttachmentAdded": N_("attached a file"),
+        "AttachmentSuperseded": N_("corrected an attachment"),
     },
 }
 
