@@ -177,6 +177,26 @@ def test_the_accused_is_told_an_accusations_attachment_does_not_exist(system: Sy
     assert desk.open(person("petition_agent"), "petition", petition.id, letter["id"])[1] == pdf()
 
 
+def test_an_accusations_attachments_are_withheld_from_a_reader_without_the_right_to_see_it(
+    system: System, tmp_path
+):
+    desk = desk_on(system, FileBlobs(tmp_path / "files"))
+    petition = system.casebook.petitions.register(
+        person("petition_agent"),
+        node=VILLAGE,
+        channel=Channel.LETTER,
+        type=PetitionType.ACCUSATION,
+        petitioner=ZHANG,
+        content="Someone took the road money.",
+        matter="Road compensation",
+    )
+    letter = attach(desk, petition.id, pdf(), case="petition", role="petition_agent", kind=Kind.LETTER)
+    reader = person("branch_secretary")  # reads the village's cases, may not see accusations
+    assert desk.listed(reader, "petition", petition.id) == []
+    with pytest.raises(CaseNotFound):
+        desk.open(reader, "petition", petition.id, letter["id"])
+
+
 def test_a_partys_identity_document_is_shown_only_to_who_works_the_case(system: System, tmp_path):
     desk = desk_on(system, FileBlobs(tmp_path / "files"))
     case = dispute(system)
