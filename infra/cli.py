@@ -7,7 +7,7 @@ import sys
 from datetime import UTC
 from typing import Any
 
-from infra.evidence import add_evidence_commands, run_evidence
+from infra.evidence_cli import add_evidence_commands, run_evidence
 from infra.logging import configure_logging
 from infra.seal_cli import add_seal_commands, run_seal
 from infra.settings import Settings
