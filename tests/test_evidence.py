@@ -257,3 +257,19 @@ def test_fengqiao_evidence_verify_names_a_changed_file_and_exits_1(
     FileBlobs(sqlite_settings.evidence_path).put(added["sha256"], photo("black"))
     assert main(["evidence", "verify"]) == 1
     assert added["id"] in capsys.readouterr().out
+
+
+def test_a_patrol_finding_takes_a_photo_from_the_team_and_not_from_a_patrol_elsewhere(
+    system: System, tmp_path
+):
+    from tests.test_patrol_app import open_shift, report_dispute
+
+    desk = desk_on(system, FileBlobs(tmp_path / "files"))
+    shift = report_dispute(system, open_shift(system, "patrol_leader", "patrol_member"))
+    finding = shift.version  # the FindingReported event
+    added = attach(desk, shift.id, photo(), case="patrol_shift", role="patrol_member", of_event=finding)
+    assert added["of_event"] == finding
+    with pytest.raises(InvalidValue, match="SignedInAtStart"):
+        attach(desk, shift.id, photo("blue"), case="patrol_shift", role="patrol_member", of_event=2)
+    with pytest.raises(AccessDenied):
+        attach(desk, shift.id, photo("green"), case="patrol_shift", role="foreign_patrol_member")

@@ -117,6 +117,9 @@ def test_the_accused_gets_the_same_404_for_an_accusations_attachment_as_for_none
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json()["title"] == missing.json()["title"]
     assert api.get(f"/petitions/{petition}/attachments", headers=accused).json() == []
+    history = api.get(f"/petitions/{petition}", headers=accused).json()["history"]
+    [shown] = [e["data"] for e in history if e["type"] == "AttachmentAdded"]
+    assert shown["filename"] != "letter.pdf" and shown["sha256"] != letter.json()["sha256"]
     shown = api.get(f"/petitions/{petition}/attachments/{attachment}", headers=auth("petition_agent"))
     assert shown.content == pdf()
 

@@ -31,7 +31,7 @@ from infra.bootstrap import System
 from projections.metrics import BY_NAME
 from projections.statistics_report import NodeReport
 from service import kinds
-from service.evidence.intake import accept
+from service.evidence.intake import check
 from service.store import CommandMeta
 from web import i18n
 from web.charts import Bar, bars
@@ -368,7 +368,7 @@ async def report_dispute(request: Request, system: SystemDep, person: str = Pers
     photo = await _photo_of(data, system)
     try:
         if photo is not None:  # refused before anything is recorded (service/evidence/intake.py)
-            accept(photo[1], Kind.PHOTO, system.evidence.limits)
+            check(photo[1], Kind.PHOTO, system.evidence.limits)
         body = s.DisputeReportIn.model_validate(
             {
                 **{k: v for k, v in form.items() if k not in ("parties", "command_id")},

@@ -260,7 +260,7 @@ class Petition(Attachable, Aggregate):
         its bytes)."""
 
         TOPIC = "fengqiao.petition:AttachmentAdded"
-        SECRET = ("filename", "note")
+        SECRET = ("filename", "note", "sha256")
 
     class AttachmentSuperseded(Event, AttachmentSupersededFields):
         """An attachment was superseded by a later one that corrects it; both are kept."""

@@ -79,6 +79,14 @@ def detect(data: bytes) -> str | None:
 
 def accept(data: bytes, kind: Kind, limits: Limits, keep_location: bool = False) -> Accepted:
     """The file as it will be kept, or InvalidValue("file", why) saying what was wrong and what is allowed."""
+    found = check(data, kind, limits)
+    if found in PICTURES:
+        return Accepted(reencode(data, PICTURES[found], keep_location), found, keep_location)
+    return Accepted(data, found, False)
+
+
+def check(data: bytes, kind: Kind, limits: Limits) -> str:
+    """The file's content type if its kind takes it (size and type; a picture is not yet decoded)."""
     kind = Kind(kind)
     if not data:
         raise InvalidValue("file", "the file is empty")
@@ -98,9 +106,7 @@ def accept(data: bytes, kind: Kind, limits: Limits, keep_location: bool = False)
         raise InvalidValue(
             "file", f"its bytes are {found}, whatever its name says; a {kind.value} may be {accepted_names}"
         )
-    if found in PICTURES:
-        return Accepted(reencode(data, PICTURES[found], keep_location), found, keep_location)
-    return Accepted(data, found, False)
+    return found
 
 
 def _open(data: bytes) -> Image.Image:
