@@ -273,3 +273,28 @@ def test_a_patrol_finding_takes_a_photo_from_the_team_and_not_from_a_patrol_else
         attach(desk, shift.id, photo("blue"), case="patrol_shift", role="patrol_member", of_event=2)
     with pytest.raises(AccessDenied):
         attach(desk, shift.id, photo("green"), case="patrol_shift", role="foreign_patrol_member")
+
+
+def test_the_operators_bundle_of_a_case_carries_its_files_and_checks_offline(
+    sqlite_settings, clock, monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str]
+):
+    import json
+
+    from infra.cli import main
+    from tests.conftest import seeded
+    from tests.test_seal_api import use_settings
+
+    use_settings(sqlite_settings, monkeypatch)
+    system = seeded(sqlite_settings, clock)
+    case = dispute(system)
+    attach(system.evidence, case.id, photo())
+    system.close()
+    out = tmp_path / "bundle.json"
+    assert main(["seal", "evidence", str(case.id), "--out", str(out)]) == 0
+    assert "1 attachments" in capsys.readouterr().out
+    assert main(["seal", "verify-bundle", str(out)]) == 0
+    bundle = json.loads(out.read_text())
+    bundle["attachments"][0]["content"] = bundle["attachments"][0]["content"][:-8] + "AAAAAAA="
+    out.write_text(json.dumps(bundle))
+    assert main(["seal", "verify-bundle", str(out)]) == 1
+    assert "the file was altered" in capsys.readouterr().out
