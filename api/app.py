@@ -30,6 +30,7 @@ from api.routes import (
     patrols,
     petitions,
     seal,
+    signals,
     statistics,
     villages,
 )
@@ -69,6 +70,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(villages.router)
     app.include_router(petitions.router)
     app.include_router(statistics.router)
+    app.include_router(signals.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
     app.include_router(evidence.router)
