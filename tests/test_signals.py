@@ -134,3 +134,24 @@ def test_the_signals_definitions_in_docs_are_the_ones_the_code_renders():
     assert written[written.index(BEGIN) : written.index(END) + len(END)] == render(), (
         "run: .venv/bin/python -m projections.signals docs/metrics.md"
     )
+
+
+def test_the_workbench_shows_the_auditor_each_signal_in_chinese_with_its_count_a_link_to_its_cases(
+    system: System, api: TestClient
+):
+    dispute = agreed(system, "Zhang San", "Li Si")
+    system.casebook.disputes.make_follow_up_visit(
+        MEDIATOR, dispute.id, performance=Performance.FULLY, satisfaction=Satisfaction.SATISFIED
+    )
+    project(system)
+    auditor = {"Authorization": f"Bearer {TOKENS['auditor']}"}
+    page = api.get("/app/signals?node=anping.dongxi", headers=auditor)
+    assert page.status_code == 200, page.text
+    assert "由调解员本人登记回访" in page.text
+    assert "signal=follow_up_by_mediator" in page.text and f"/app/disputes/{dispute.id}" in page.text
+    only = api.get("/app/signals?node=anping.dongxi&signal=refiled", headers=auditor)
+    assert f"/app/disputes/{dispute.id}" not in only.text
+    refused = api.get(
+        "/app/signals?node=anping.dongxi", headers={"Authorization": f"Bearer {TOKENS['mediator']}"}
+    )
+    assert refused.status_code == 403
