@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.limits import BodyLimit
+from api.limits import UPLOAD_OVERHEAD, BodyLimit
 from api.routes import (
     assessments,
     calendars,
@@ -24,6 +24,7 @@ from api.routes import (
     directory,
     dispute_list,
     disputes,
+    evidence,
     identity,
     incidents,
     notices,
@@ -46,6 +47,7 @@ from service import telemetry
 from web import (
     briefing_pages,
     dispute_documents,
+    evidence_pages,
     incident_pages,
     pages,
     patrol_pages,
@@ -88,6 +90,8 @@ def create_api(system: System) -> FastAPI:
     app.include_router(notices.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
+    app.include_router(evidence.router)
+    app.include_router(evidence_pages.router)
     app.include_router(signals_pages.router)
     app.include_router(petition_pages.router)
     app.include_router(dispute_documents.router)
@@ -106,7 +110,10 @@ def create_api(system: System) -> FastAPI:
         return RedirectResponse("/app", status_code=303)
 
     # Outermost: a body too large is refused before it is read, parsed or authenticated.
-    app.add_middleware(BodyLimit)
+    upload = system.evidence.limits.largest + UPLOAD_OVERHEAD
+    app.add_middleware(
+        BodyLimit, larger=[(evidence.UPLOAD_PATH, upload), (evidence_pages.UPLOAD_PATH, upload)]
+    )
 
     @app.middleware("http")
     async def request_context(

@@ -8,6 +8,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from infra.evidence_cli import add_evidence_commands, run_evidence
 from infra.logging import configure_logging
 from infra.seal_cli import add_seal_commands, run_seal
 from infra.settings import Settings
@@ -236,6 +237,7 @@ def _main(argv: list[str] | None = None) -> int:
     score.add_argument("--as-of", help="a business date-time with offset (default: now)")
     score.add_argument("--as-known-on", help="only what had been recorded by then (for auditors)")
     add_seal_commands(commands)
+    add_evidence_commands(commands)
     explain = commands.add_parser("explain", help="explain every clock of a case")
     explain.add_argument("kind", choices=list(EXPLAINED))
     explain.add_argument("case_id")
@@ -291,6 +293,8 @@ def _main(argv: list[str] | None = None) -> int:
         return _explain(settings, args.kind, args.case_id, args.lang)
     if args.command == "seal":
         return run_seal(settings, args)
+    if args.command == "evidence":
+        return run_evidence(settings)
     if args.command in ("backup", "restore"):
         return _backup_or_restore(settings, args)
     from infra import components

@@ -196,6 +196,8 @@ LABELS: dict[str, dict[str, str]] = {
         "Reopened": N_("reopened the dispute"),
         "MarkedDuplicate": N_("marked the dispute as a duplicate"),
         "DuplicateLinked": N_("linked a duplicate registration"),
+        "AttachmentAdded": N_("attached a file"),
+        "AttachmentSuperseded": N_("corrected an attachment"),
     },
     # -- petitions (信访) --
     "petition.status": {

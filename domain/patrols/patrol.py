@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.directory.access import Right
 from domain.errors import AccessDenied, InvalidValue, TransitionNotAllowed
+from domain.evidence import Attachable, AttachmentAddedFields, AttachmentSupersededFields
 
 
 class RouteStatus(StrEnum):
@@ -360,7 +361,7 @@ class Route(Aggregate):
             )
 
 
-class Shift(Aggregate):
+class Shift(Attachable, Aggregate):
     """A patrol shift: a team walking one revision of a route between a planned start and end."""
 
     TOPIC = "fengqiao.patrol:Shift"
@@ -385,6 +386,17 @@ class Shift(Aggregate):
         planned_end: datetime
 
     Created = Scheduled
+
+    class AttachmentAdded(Event, AttachmentAddedFields):
+        """A file was attached to the shift or to one of its events (its hash and particulars, never
+        its bytes)."""
+
+        TOPIC = "fengqiao.patrol:ShiftAttachmentAdded"
+
+    class AttachmentSuperseded(Event, AttachmentSupersededFields):
+        """An attachment was superseded by a later one that corrects it; both are kept."""
+
+        TOPIC = "fengqiao.patrol:ShiftAttachmentSuperseded"
 
     class SignedInAtStart(Event):
         """A team member signed in at the start; the first such sign-in opens the shift."""
@@ -823,6 +835,8 @@ ROUTE_EVENT_CLASSES = (
     Route.Retired,
 )
 SHIFT_EVENT_CLASSES = (
+    Shift.AttachmentAdded,
+    Shift.AttachmentSuperseded,
     Shift.Scheduled,
     Shift.SignedInAtStart,
     Shift.SignedInAtCheckpoint,
