@@ -68,7 +68,7 @@ for _kind, _enum, _words in (
             "scheduled": N_("Scheduled"),
             "open": N_("Under way"),
             "closed": N_("Done"),
-            "missed": N_("Missed"),
+            "missed": N_("Shift missed"),
             "cancelled": N_("Cancelled"),
         },
     ),
