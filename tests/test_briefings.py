@@ -155,3 +155,23 @@ def test_the_township_ranks_its_villages_by_the_points_the_book_took_in_the_week
     assert all(r["lost"] == 0 for r in rows[:-1])
     assert ranking.current["sources"]["book_versions"] == ["2026.4"]
     assert "branch_secretary@anping.dongxi.qiaotou" in ranking.issued[0]["posts"]
+
+
+def test_an_issued_briefing_asks_for_one_notice_to_the_people_it_was_issued_to_linking_to_it(
+    system: System, clock: Clock
+):
+    clock.now = NEXT_MONDAY
+    writer(system).write_round(BriefingKind.DISPUTE_WEEKLY, NEXT_MONDAY)
+    briefing = system.casebook.briefings.find(
+        BriefingKind.DISPUTE_WEEKLY, VILLAGE, datetime(2026, 3, 1, 16, tzinfo=UTC)
+    )
+    [issued] = [
+        e for e in system.casebook.repository.event_store.get(briefing.id) if type(e).__name__ == "Issued"
+    ]
+    desk = system.casebook.notices
+    notice = desk.from_briefing_issued(issued)
+    assert notice is not None and desk.from_briefing_issued(issued).id == notice.id  # once
+    assert notice.link == f"/app/briefings/{briefing.id}" and "矛盾纠纷周分析" in notice.subject
+    assert set(issued.people) <= set(desk.people(notice)) and person("branch_secretary") in desk.people(
+        notice
+    )

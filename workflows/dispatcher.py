@@ -30,6 +30,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.briefings.briefing import Briefing
 from domain.notices import Notice
 from domain.receipts import receipt_id
 from domain.time.clocks import CaseClocks
@@ -72,6 +73,7 @@ NOTICE_TOPICS = (
     CaseClocks.ReminderRecorded.TOPIC,
     CaseClocks.DeadlineMissed.TOPIC,
     Notice.Requested.TOPIC,
+    Briefing.Issued.TOPIC,
 )
 
 
@@ -197,6 +199,9 @@ class Dispatcher:
     async def _announce(self, event: Any) -> None:
         """A reminder or a missed deadline records its notice (idempotent by the event); a
         notice recorded starts the workflow that delivers it, once."""
+        if isinstance(event, Briefing.Issued):
+            await asyncio.to_thread(self.reader.app.notices.from_briefing_issued, event)
+            return  # the notice it records comes back through the log, and is started then
         if not isinstance(event, Notice.Requested):
             await asyncio.to_thread(self.reader.app.notices.from_clock_event, event)
             return

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.application import AggregateNotFoundError
 
+from domain.briefings.briefing import Briefing
 from domain.directory.access import SYSTEM_ACTOR
 from domain.notices import Notice, notice_id
+from domain.time.calendar import CHINA
 from domain.time.clocks import CaseClocks
 from service.notify.texts import text
 from service.store import Stamp
@@ -111,6 +113,38 @@ class NoticeDesk:
             what=what,
             people=people,
             node=clock.node,
+            at=event.effective_at,
+        )
+
+    def from_briefing_issued(self, event: Any) -> Notice | None:
+        """The notice a briefing issued gives rise to: to the posts and people it was issued to,
+        linking to it in the workbench. One notice per version issued."""
+        try:
+            briefing: Briefing = self.cb.repository.get(event.originator_id, version=event.originator_version)
+        except AggregateNotFoundError:
+            return None
+        tree = self.cb.current_directory()
+        node = (
+            tree.nodes[briefing.node].name_at(event.effective_at)
+            if briefing.node in tree.nodes
+            else briefing.node
+        )
+        values = {
+            "kind": text(self.language, f"briefing.kind.{briefing.kind}"),
+            "node": node,
+            "start": briefing.period_start.astimezone(CHINA).date().isoformat(),
+            "version": event.on_version,
+        }
+        posts = [(where, post) for post, _, where in (p.partition("@") for p in event.posts)]
+        return self.notify(
+            posts,
+            text(self.language, "briefing.subject", **values),
+            text(self.language, "briefing.body", **values),
+            f"/app/briefings/{briefing.id}",
+            key=f"{event.originator_id}:{event.originator_version}",
+            what="briefing",
+            people=event.people,
+            node=briefing.node,
             at=event.effective_at,
         )
 

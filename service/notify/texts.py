@@ -9,12 +9,21 @@ TEXTS = {
         "reminder.body": "{case_kind} {case_id} 的 {clock} 已过 {percent}%，将于 {due_at} 到期。",
         "overdue.subject": "已超期：{clock}",
         "overdue.body": "{case_kind} {case_id} 的 {clock} 已于 {due_at} 到期未办结：{consequence}。",
+        "briefing.subject": "简报：{kind}（{node}，{start} 起一周）",
+        "briefing.body": "{node} {start} 起一周的{kind}已印发（第 {version} 版），请阅读并签批。",
+        "briefing.kind.dispute_weekly": "矛盾纠纷周分析",
+        "briefing.kind.township_ranking": "每周通报",
     },
     "en": {
         "reminder.subject": "Deadline reminder: {clock}",
         "reminder.body": "{percent}% of {clock} on {case_kind} {case_id} has passed; due at {due_at}.",
         "overdue.subject": "Overdue: {clock}",
         "overdue.body": "{clock} on {case_kind} {case_id} fell due at {due_at}, not done: {consequence}.",
+        "briefing.subject": "Briefing: {kind} ({node}, week from {start})",
+        "briefing.body": "The {kind} of {node} for the week from {start} is issued (version {version}): "
+        "please read and sign it off.",
+        "briefing.kind.dispute_weekly": "weekly dispute analysis",
+        "briefing.kind.township_ranking": "weekly notification",
     },
 }
 
