@@ -33,10 +33,11 @@ from api.routes import (
     villages,
 )
 from api.times import LocalTimeJSONResponse
+from infra import oidc
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import followers
-from web import pages
+from web import oidc_pages, pages
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -52,6 +53,8 @@ def create_api(system: System) -> FastAPI:
         redoc_url=None,
     )
     app.state.system = system
+    config = oidc.config_of(system.settings)
+    app.state.oidc = oidc.OidcSignIn(config, system.views) if config else None
     _prepare_views(system.views, system)
     install_error_handlers(app)
     install_docs(app)
@@ -70,6 +73,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
+    app.include_router(oidc_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)
@@ -145,4 +149,6 @@ def _followers(system: System) -> list[followers.FollowerStatus]:
 
 def _prepare_views(views: Database, system: System) -> None:
     """The API reads tables the projector writes; make sure they exist even before it runs."""
-    followers.prepare(views, system.projections, also=[system.identity.create_tables])
+    followers.prepare(
+        views, system.projections, also=[system.identity.create_tables, oidc.OidcSignIn.create_tables]
+    )

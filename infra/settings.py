@@ -29,7 +29,7 @@ DEVELOPMENT_SEAL_KEY = "ZmVuZ3FpYW8tZGV2ZWxvcG1lbnQtc2VhbC1rZXkhISE="
 # The settings that may also be read from a file: FENGQIAO_<NAME>_FILE names the file (a mounted
 # Docker or Kubernetes secret), or FENGQIAO_SECRETS_DIR holds a file named fengqiao_<name>.
 # seal_key (the seal signing key) and session_secret are reserved for the fields of those names.
-SECRET_SETTINGS = ("pg_password", "cipher_key", "id_key", "seal_key", "session_secret")
+SECRET_SETTINGS = ("pg_password", "cipher_key", "id_key", "seal_key", "session_secret", "oidc_client_secret")
 
 
 class SecretFiles(PydanticBaseSettingsSource):
@@ -124,6 +124,28 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_kib: int = Field(65536, ge=8)
     argon2_parallelism: int = Field(4, ge=1)
+
+    # OpenID Connect sign-in (infra/oidc.py): on when an issuer and a client id are set.
+    oidc_issuer: str | None = Field(
+        None, description="the OpenID provider's issuer URL, exactly as its ID tokens name it (iss)"
+    )
+    oidc_discovery_url: str | None = Field(
+        None, description="the discovery document; by default <issuer>/.well-known/openid-configuration"
+    )
+    oidc_client_id: str | None = Field(None, description="this system's client id at the provider")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="the client secret (or FENGQIAO_OIDC_CLIENT_SECRET_FILE); none for a public client"
+    )
+    oidc_scopes: str = Field("openid", description="the scopes asked for, space-separated (openid first)")
+    oidc_person_claim: str = Field(
+        "sub", description="the ID token claim that holds the person's id in the directory"
+    )
+    oidc_name: str = Field("OpenID Connect", description="the provider's name on the sign-in button")
+    oidc_redirect_url: str | None = Field(
+        None,
+        description="the callback registered at the provider; by default this site's "
+        "/app/sign-in/oidc/callback as the request reached it",
+    )
 
     forwarded_allow_ips: str = Field(
         "127.0.0.1",
