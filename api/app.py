@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
+from api.problem_docs import document_problems
 from api.routes import (
     assessments,
     calendars,
@@ -77,6 +78,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)
+    document_problems(app)
 
     @app.get("/", include_in_schema=False)
     def workbench() -> RedirectResponse:
