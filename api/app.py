@@ -30,6 +30,7 @@ from api.routes import (
     patrols,
     petitions,
     seal,
+    signals,
     statistics,
     villages,
 )
@@ -38,7 +39,7 @@ from infra import oidc
 from infra.bootstrap import System
 from infra.sql import Database
 from projections import followers
-from web import oidc_pages, pages
+from web import oidc_pages, pages, signals_pages
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -72,9 +73,11 @@ def create_api(system: System) -> FastAPI:
     app.include_router(villages.router)
     app.include_router(petitions.router)
     app.include_router(statistics.router)
+    app.include_router(signals.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
     app.include_router(oidc_pages.router)
+    app.include_router(signals_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)

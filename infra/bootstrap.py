@@ -21,6 +21,7 @@ from projections.node_statistics import NodeStatistics
 from projections.runner import NotificationReader, Projection
 from projections.scores import Scores
 from projections.scoring_facts import ScoringFacts
+from projections.signals import GamingSignals
 from service.casebook import Casebook
 from service.directory import SEED_ACTOR
 from service.identity.crypto import PasswordHashing
@@ -46,6 +47,7 @@ class System:
     clock_board: ClockBoard = field(default_factory=ClockBoard)
     node_statistics: NodeStatistics = field(default_factory=NodeStatistics)
     scoring_facts: ScoringFacts = field(init=False)
+    signals: GamingSignals = field(init=False)
     identity: Gate = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,11 +57,12 @@ class System:
             return casebook.current_directory().ancestor_of_kind(node, NodeKind.VILLAGE, at)
 
         self.scoring_facts = ScoringFacts(village_of)
+        self.signals = GamingSignals(casebook.id_key)
         self.identity = identity_gate(self.settings, casebook, self.views, self.directory_file)
 
     @property
     def projections(self) -> list[Projection]:
-        return [self.statistics, self.clock_board, self.scoring_facts, self.node_statistics]
+        return [self.statistics, self.clock_board, self.scoring_facts, self.node_statistics, self.signals]
 
     @property
     def followers(self) -> list[str]:

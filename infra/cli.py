@@ -33,7 +33,7 @@ def _rebuild(settings: Settings, *, switch: bool, names: list[str]) -> int:
 
 
 def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
-    from projections.rebuild import rebuild
+    from projections.rebuild import events_behind, rebuild
 
     def progress(position: int, head: int) -> None:
         width = 30
@@ -47,8 +47,12 @@ def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
         f"{report.projection}: rebuilt {report.rows} rows up to notification {report.position}, "
         f"{verdict} the live read model there"
     )
-    for line in report.differences[:50]:
-        print("  " + line)
+    for difference in report.differences[:50]:
+        print(f"  {difference}")
+        for line in events_behind(system.casebook, difference):
+            print(f"      {line}")
+    if len(report.differences) > 50:
+        print(f"  … and {len(report.differences) - 50} more")
     lag = (
         "up to date with the log"
         if not report.behind

@@ -133,6 +133,27 @@ LABELS: dict[str, dict[str, str]] = {
         "deadlines_by_clock": N_("On-time rate by clock"),
         "overdue_by_clock": N_("Overdue by clock"),
     },
+    "signal": {
+        "recorded_late": N_("Recorded long after it took effect"),
+        "refiled": N_("A party's dispute re-filed soon after closing"),
+        "reopened_repeatedly": N_("Reopened again and again"),
+        "follow_up_by_mediator": N_("Follow-up recorded by the mediator"),
+        "agreement_then_criminal": N_("An agreement followed by a criminal case"),
+    },
+    "signal.definition": {
+        "recorded_late": N_(
+            "A person recorded the event more than 72 hours after the time it says it took effect."
+        ),
+        "refiled": N_(
+            "Reported within 30 days after another dispute of the same village with a party of the same name "
+            "was closed."
+        ),
+        "reopened_repeatedly": N_("Reopened for the second time or more: closed before it was settled."),
+        "follow_up_by_mediator": N_(
+            "The follow-up visit was recorded by a person who mediated the same dispute."
+        ),
+        "agreement_then_criminal": N_("Turned into a criminal case after an agreement was recorded on it."),
+    },
     "case.kind": {
         kinds.DISPUTE: N_("Dispute"),
         kinds.PETITION: N_("Petition"),
