@@ -10,12 +10,12 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.limits import BodyLimit
+from api.limits import UPLOAD_OVERHEAD, BodyLimit
 from api.problem_docs import document_problems
 from api.routes import (
     assessments,
@@ -25,8 +25,10 @@ from api.routes import (
     directory,
     dispute_list,
     disputes,
+    evidence,
     identity,
     incidents,
+    notices,
     patrols,
     petitions,
     seal,
@@ -34,12 +36,27 @@ from api.routes import (
     statistics,
     villages,
 )
+from api.routes import briefings as briefing_routes
+from api.routes import sweeps as sweep_routes
 from api.times import LocalTimeJSONResponse
-from infra import oidc
+from infra import oidc, tracing
 from infra.bootstrap import System
+from infra.metrics import CONTENT_TYPE, exposition
 from infra.sql import Database
 from projections import followers
-from web import oidc_pages, pages, signals_pages
+from service import telemetry
+from web import (
+    briefing_pages,
+    dispute_documents,
+    evidence_pages,
+    incident_pages,
+    oidc_pages,
+    pages,
+    patrol_pages,
+    petition_pages,
+    signals_pages,
+    sweep_pages,
+)
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -74,10 +91,21 @@ def create_api(system: System) -> FastAPI:
     app.include_router(petitions.router)
     app.include_router(statistics.router)
     app.include_router(signals.router)
+    app.include_router(notices.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
+    app.include_router(evidence.router)
+    app.include_router(evidence_pages.router)
     app.include_router(oidc_pages.router)
     app.include_router(signals_pages.router)
+    app.include_router(petition_pages.router)
+    app.include_router(dispute_documents.router)
+    app.include_router(incident_pages.router)
+    app.include_router(patrol_pages.router)
+    app.include_router(sweep_routes.router)
+    app.include_router(briefing_routes.router)
+    app.include_router(sweep_pages.router)
+    app.include_router(briefing_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)
@@ -88,7 +116,10 @@ def create_api(system: System) -> FastAPI:
         return RedirectResponse("/app", status_code=303)
 
     # Outermost: a body too large is refused before it is read, parsed or authenticated.
-    app.add_middleware(BodyLimit)
+    upload = system.evidence.limits.largest + UPLOAD_OVERHEAD
+    app.add_middleware(
+        BodyLimit, larger=[(evidence.UPLOAD_PATH, upload), (evidence_pages.UPLOAD_PATH, upload)]
+    )
 
     @app.middleware("http")
     async def request_context(
@@ -99,15 +130,25 @@ def create_api(system: System) -> FastAPI:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         response = await call_next(request)
+        elapsed = time.perf_counter() - started
         response.headers["X-Request-ID"] = request_id
+        route = route_template(request)
+        telemetry.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        telemetry.HTTP_SECONDS.labels(request.method, route).observe(elapsed)
         log.info(
             "http.request",
             method=request.method,
             path=request.url.path,
             status=response.status_code,
-            ms=round((time.perf_counter() - started) * 1000, 1),
+            ms=round(elapsed * 1000, 1),
         )
         return response
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    def metrics() -> PlainTextResponse:
+        """Prometheus metrics: this replica's requests and commands, and the store's gauges
+        (followers' lag, open and overdue clocks). docs/operations.md lists every series."""
+        return PlainTextResponse(exposition(system), media_type=CONTENT_TYPE)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, Any]:
@@ -137,7 +178,15 @@ def create_api(system: System) -> FastAPI:
             status_code=503 if reasons else 200,
         )
 
+    tracing.instrument(app)
     return app
+
+
+def route_template(request: Request) -> str:
+    """The matched route's template (`/disputes/{dispute_id}/agreement`), never the raw path, so
+    that a metric's labels stay few; `unmatched` for a path no route serves."""
+    route = request.scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
 
 
 def _followers(system: System) -> list[followers.FollowerStatus]:

@@ -19,27 +19,38 @@ class CommandReceipt(Aggregate):
         pass
 
     class Recorded(Aggregate.Created, Event):
-        """A command took effect on a stream; the same command id will not take effect again."""
+        """A command took effect on a stream; the same command id will not take effect again.
+        v2 keeps the W3C `traceparent` of the request (empty when tracing is off), so that what
+        follows from the command joins its trace."""
 
         TOPIC = "fengqiao.receipts:Recorded"
+        class_version = 2
         command_id: str
         action: str
         stream_id: str
+        trace: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["trace"] = ""
 
     Created = Recorded
 
-    def __init__(self, *, command_id: str, action: str, stream_id: str) -> None:
+    def __init__(self, *, command_id: str, action: str, stream_id: str, trace: str) -> None:
         self.command_id = command_id
         self.action = action
         self.stream_id = stream_id
+        self.trace = trace
 
     @staticmethod
     def create_id(command_id: str, **_: object) -> UUID:
         return receipt_id(command_id)
 
     @classmethod
-    def record(cls, command_id: str, action: str, stream_id: UUID) -> CommandReceipt:
-        return cls._create(cls.Recorded, command_id=command_id, action=action, stream_id=str(stream_id))
+    def record(cls, command_id: str, action: str, stream_id: UUID, trace: str = "") -> CommandReceipt:
+        return cls._create(
+            cls.Recorded, command_id=command_id, action=action, stream_id=str(stream_id), trace=trace
+        )
 
 
 def receipt_id(command_id: str) -> UUID:

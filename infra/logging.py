@@ -7,6 +7,7 @@ import logging
 import sys
 
 import structlog
+from opentelemetry import trace
 
 
 class _StderrLogger:
@@ -28,6 +29,14 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
+def add_trace_id(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+    """The current span's trace id (hex), when tracing is on and a span is current."""
+    span = trace.get_current_span().get_span_context()
+    if span.is_valid:
+        event.setdefault("trace_id", format(span.trace_id, "032x"))
+    return event
+
+
 def configure_logging(level: str = "info", component: str | None = None) -> None:
     def add_component(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
         if component:
@@ -37,6 +46,7 @@ def configure_logging(level: str = "info", component: str | None = None) -> None
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         add_component,
+        add_trace_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

@@ -24,6 +24,7 @@ from domain.errors import (
     StaleVersion,
 )
 from domain.receipts import CommandReceipt, receipt_id
+from service.telemetry import current_trace
 
 MAX_ATTEMPTS = 5
 CLOCK_SKEW = timedelta(minutes=5)
@@ -117,7 +118,7 @@ class CaseStore(Application[UUID]):
             return self.load(kind, UUID(earlier.stream_id), label)
         case = build()
         try:
-            self.save(case, CommandReceipt.record(stamp["command_id"], action, case.id))
+            self.save(case, CommandReceipt.record(stamp["command_id"], action, case.id, current_trace()))
         except IntegrityError:
             earlier = self.receipt(stamp["command_id"], action)
             if earlier is None:
@@ -149,7 +150,8 @@ class CaseStore(Application[UUID]):
                 return case
             others = list(outcome) if isinstance(outcome, Sequence) else []
             try:
-                self.save(case, *others, CommandReceipt.record(stamp["command_id"], action, case.id))
+                receipt = CommandReceipt.record(stamp["command_id"], action, case.id, current_trace())
+                self.save(case, *others, receipt)
             except IntegrityError:
                 if meta.expected_version is not None:
                     current = self.load(kind, case_id, label).version
