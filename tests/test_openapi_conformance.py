@@ -21,7 +21,7 @@ from tests.support import TOKENS, Clock, settings_for
 
 pytestmark = pytest.mark.http
 AUTH = {"Authorization": f"Bearer {TOKENS['township']}"}
-EXAMPLES = 3  # per operation: about 330 requests, 1.5–2 minutes on a loaded 2-core machine
+EXAMPLES = 3  # per operation: about 400 requests over 138 operations, under two minutes on a loaded machine
 
 
 @pytest.fixture(scope="module")
