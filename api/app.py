@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import UPLOAD_OVERHEAD, BodyLimit
+from api.problem_docs import document_problems
 from api.routes import (
     assessments,
     calendars,
@@ -39,7 +40,7 @@ from api.routes import (
 from api.routes import briefings as briefing_routes
 from api.routes import sweeps as sweep_routes
 from api.times import LocalTimeJSONResponse
-from infra import tracing
+from infra import oidc, tracing
 from infra.bootstrap import System
 from infra.metrics import CONTENT_TYPE, exposition
 from infra.sql import Database
@@ -53,6 +54,7 @@ from web import (
     evidence_pages,
     inbox_pages,
     incident_pages,
+    oidc_pages,
     pages,
     patrol_pages,
     petition_pages,
@@ -74,6 +76,8 @@ def create_api(system: System) -> FastAPI:
         redoc_url=None,
     )
     app.state.system = system
+    config = oidc.config_of(system.settings)
+    app.state.oidc = oidc.OidcSignIn(config, system.views) if config else None
     _prepare_views(system.views, system)
     install_error_handlers(app)
     install_docs(app)
@@ -97,6 +101,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(seal.evidence_router)
     app.include_router(evidence.router)
     app.include_router(evidence_pages.router)
+    app.include_router(oidc_pages.router)
     app.include_router(signals_pages.router)
     app.include_router(petition_pages.router)
     app.include_router(dispute_documents.router)
@@ -112,6 +117,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)
+    document_problems(app)
 
     @app.get("/", include_in_schema=False)
     def workbench() -> RedirectResponse:
@@ -205,4 +211,6 @@ def _followers(system: System) -> list[followers.FollowerStatus]:
 
 def _prepare_views(views: Database, system: System) -> None:
     """The API reads tables the projector writes; make sure they exist even before it runs."""
-    followers.prepare(views, system.projections, also=[system.identity.create_tables])
+    followers.prepare(
+        views, system.projections, also=[system.identity.create_tables, oidc.OidcSignIn.create_tables]
+    )

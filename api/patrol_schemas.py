@@ -197,7 +197,8 @@ class ShiftPublic(BaseModel):
     allowed_actions: list[str]
 
     @classmethod
-    def of(cls, s: Shift) -> ShiftPublic:
+    def of(cls, s: Shift, at: datetime | None = None) -> ShiftPublic:
+        """The shift, with what its state accepts at `at` (the system's now)."""
         simple = set(cls.model_fields) - {"id", "checkpoints", "present", "signed_out", "allowed_actions"}
         checkpoints = [
             CheckpointPublic(
@@ -214,7 +215,7 @@ class ShiftPublic(BaseModel):
             checkpoints=checkpoints,
             present=list(s.present),
             signed_out=list(s.signed_out),
-            allowed_actions=sorted(s.allowed_actions()),
+            allowed_actions=sorted(s.allowed_actions(at)),
         )
 
 

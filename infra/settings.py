@@ -37,6 +37,7 @@ SECRET_SETTINGS = (
     "session_secret",
     "webhook_secret",
     "s3_secret_access_key",
+    "oidc_client_secret",
 )
 
 
@@ -154,6 +155,28 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_kib: int = Field(65536, ge=8)
     argon2_parallelism: int = Field(4, ge=1)
+
+    # OpenID Connect sign-in (infra/oidc.py): on when an issuer and a client id are set.
+    oidc_issuer: str | None = Field(
+        None, description="the OpenID provider's issuer URL, exactly as its ID tokens name it (iss)"
+    )
+    oidc_discovery_url: str | None = Field(
+        None, description="the discovery document; by default <issuer>/.well-known/openid-configuration"
+    )
+    oidc_client_id: str | None = Field(None, description="this system's client id at the provider")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="the client secret (or FENGQIAO_OIDC_CLIENT_SECRET_FILE); none for a public client"
+    )
+    oidc_scopes: str = Field("openid", description="the scopes asked for, space-separated (openid first)")
+    oidc_person_claim: str = Field(
+        "sub", description="the ID token claim that holds the person's id in the directory"
+    )
+    oidc_name: str = Field("OpenID Connect", description="the provider's name on the sign-in button")
+    oidc_redirect_url: str | None = Field(
+        None,
+        description="the callback registered at the provider; by default this site's "
+        "/app/sign-in/oidc/callback as the request reached it",
+    )
 
     forwarded_allow_ips: str = Field(
         "127.0.0.1",

@@ -694,3 +694,29 @@ def test_every_event_carries_actor_business_time_and_command_id():
     ]
     for event in events:
         assert event.actor and event.effective_at and event.command_id
+
+
+def test_a_scheduled_shift_offers_what_its_planned_times_allow_at_the_time_asked():
+    shift = given()
+    early, window = START - timedelta(hours=2), START - timedelta(minutes=30)
+    late = END + timedelta(minutes=1)
+    assert shift.allowed_actions(early) == {"cancel"}
+    assert shift.allowed_actions(window) == {"cancel", "sign_in_at_start"}
+    assert shift.allowed_actions(START) == {"sign_in_at_start", "record_shift_missed"}
+    assert shift.allowed_actions(late) == {"record_shift_missed"}
+    assert shift.allowed_actions() == {"sign_in_at_start", "record_shift_missed", "cancel"}  # time aside
+
+
+def test_a_refusal_for_the_person_or_the_time_does_not_offer_the_refused_action():
+    shift = given(lambda s: s.sign_in_at_start(**stamp(MEMBER)))
+    with pytest.raises(TransitionNotAllowed) as twice:
+        shift.sign_in_at_start(**stamp(MEMBER))
+    assert "sign_in_at_start" not in twice.value.allowed
+    with pytest.raises(TransitionNotAllowed) as late:
+        given().cancel(reason="storm", **stamp(at=START))
+    assert "cancel" not in late.value.allowed
+
+
+def test_a_shift_the_whole_team_signed_in_at_offers_no_more_start_sign_ins():
+    shift = given(*(lambda s, p=p: s.sign_in_at_start(**stamp(p)) for p in (LEADER, MEMBER, SECOND)))
+    assert "sign_in_at_start" not in shift.allowed_actions()

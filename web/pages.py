@@ -570,6 +570,7 @@ def _sign_in_page(
         problem=problem,
         development=system.settings.mode == "development",
         next=_local_path(request.query_params.get("next")),
+        oidc=getattr(request.app.state, "oidc", None),  # web/oidc_pages.py, when configured
     )
 
 

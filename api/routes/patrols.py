@@ -25,7 +25,7 @@ SHIFTS: CaseKind[Shift] = CaseKind(
     "shift",
     desk=lambda cb: cb.patrols,
     public=s.ShiftPublic,
-    show=lambda system, person, shift: s.ShiftPublic.of(shift),
+    show=lambda system, person, shift: s.ShiftPublic.of(shift, system.casebook.clock()),
     base="/shifts",
     log_name="patrol_shift",
 )
@@ -84,9 +84,8 @@ def read_shift(
     """Read a shift as it stands now — checkpoints, sign-ins, findings, record — with its history."""
     shift, history = system.casebook.patrols.shift_with_history(person, shift_id)
     response.headers["ETag"] = f'"{shift.version}"'
-    return s.ShiftWithHistory(
-        **s.ShiftPublic.of(shift).model_dump(), history=[EventPublic.of(e) for e in history]
-    )
+    public = s.ShiftPublic.of(shift, system.casebook.clock())
+    return s.ShiftWithHistory(**public.model_dump(), history=[EventPublic.of(e) for e in history])
 
 
 add_commands(

@@ -59,7 +59,14 @@ def checkpoints(system: SystemDep) -> CheckpointList:
     return CheckpointList(checkpoints=[CheckpointPublic.of(cp) for cp in system.seal.checkpoints()])
 
 
-@router.get("/checkpoints/latest.txt", response_class=Response)
+@router.get(
+    "/checkpoints/latest.txt",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The checkpoint"},
+        404: {"description": "No checkpoint has been made yet"},
+    },
+)
 def latest_printable(system: SystemDep) -> Response:
     """The latest checkpoint as text, for paper and notice boards."""
     seal = system.seal

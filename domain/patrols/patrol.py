@@ -755,8 +755,20 @@ class Shift(Attachable, Aggregate):
     def checkpoint_codes(self) -> list[str]:
         return [c["code"] for c in self.checkpoints]
 
-    def allowed_actions(self) -> frozenset[str]:
-        return SHIFT_ALLOWED[self.status]
+    def allowed_actions(self, at: datetime | None = None) -> frozenset[str]:
+        """What the shift's state accepts from some member of its team (at `at`: with the
+        planned times' limits; without it, time limits aside)."""
+        allowed = set(SHIFT_ALLOWED[self.status])
+        if at is not None and self.status == ShiftStatus.SCHEDULED:
+            if at >= self.planned_start:
+                allowed.discard("cancel")
+            else:
+                allowed.discard("record_shift_missed")
+            if not self.planned_start - EARLY_SIGN_IN <= at < self.planned_end:
+                allowed.discard("sign_in_at_start")
+        if self.status == ShiftStatus.OPEN and set(self.present) == set(self.team()):
+            allowed.discard("sign_in_at_start")  # the whole team signed in
+        return frozenset(allowed)
 
     def allowed_for(self, person: str) -> frozenset[str]:
         """What the shift allows now, narrowed by this person's own walk: a member signs in at the
@@ -789,7 +801,9 @@ class Shift(Attachable, Aggregate):
         return codes.index(checkpoint) + 1
 
     def _refusal(self, action: str, why: str) -> TransitionNotAllowed:
-        return TransitionNotAllowed(action, self.status.value, self.allowed_actions(), why)
+        """A refusal of `action` for a reason beyond the state (the person, the time): it does not
+        offer the action it refuses."""
+        return TransitionNotAllowed(action, self.status.value, self.allowed_actions() - {action}, why)
 
     def _check(self, action: str, stamp: dict[str, Any]) -> None:
         if action not in SHIFT_ALLOWED[self.status]:
