@@ -9,11 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Path, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from domain.errors import InvalidValue
 from infra.bootstrap import System
 from service.identity.sessions import Session
-from service.store import CommandMeta
+from service.store import CommandMeta, body_digest
 
 SESSION_COOKIE = "fq_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -126,4 +127,5 @@ Meta = Annotated[dict[str, Any], Depends(command_meta)]
 
 def meta_for(body: Any, meta: dict[str, Any]) -> CommandMeta:
     effective_at: datetime | None = getattr(body, "effective_at", None)
-    return CommandMeta(effective_at=effective_at, **meta)
+    digest = body_digest(body.model_dump(mode="json")) if isinstance(body, BaseModel) else None
+    return CommandMeta(effective_at=effective_at, digest=digest, **meta)

@@ -81,5 +81,17 @@ class CommandIdReused(DomainError):
         self.first_action = first_action
 
 
+class CommandBodyDiffers(CommandIdReused):
+    """The same person sent a command id again with another body: a retry must repeat the command."""
+
+    def __init__(self, command_id: str, first_action: str) -> None:
+        super().__init__(command_id, first_action)
+        self.message = (
+            f"command id {command_id!r} was already used for {first_action.replace('_', ' ')} with another "
+            "body; a retry sends the same body, a new command a new Idempotency-Key"
+        )
+        self.args = (self.message,)
+
+
 class NoRule(InvalidValue):
     """No policy in force gives a rule for this clock."""
