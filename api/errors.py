@@ -17,6 +17,7 @@ from domain.errors import (
     CommandIdReused,
     ConcurrentChanges,
     DomainError,
+    GrantRefused,
     InvalidValue,
     StaleVersion,
     TransitionNotAllowed,
@@ -25,7 +26,7 @@ from domain.identity.errors import NotAuthenticated, TooManyAttempts
 
 log = structlog.get_logger()
 PROBLEM = "application/problem+json"
-REFUSAL_FIELDS = ("field", "state", "right", "kind")
+REFUSAL_FIELDS = ("field", "state", "right", "kind", "rule")
 
 
 def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -75,6 +76,7 @@ def domain_problem(error: DomainError) -> JSONResponse:
                 error.message,
                 right=str(error.right),
                 node=error.node,
+                **({"rule": error.rule} if isinstance(error, GrantRefused) else {}),
             )
         case StaleVersion():
             return problem(

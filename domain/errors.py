@@ -53,6 +53,14 @@ class AccessDenied(DomainError):
         self.node = node
 
 
+class GrantRefused(AccessDenied):
+    """A directory change that would give power the wrong way: to oneself, or over those above."""
+
+    def __init__(self, person_id: str, node: str, rule: str, reason: str) -> None:
+        super().__init__(person_id, "manage_directory", node, reason)
+        self.rule = rule
+
+
 class StaleVersion(DomainError):
     """The caller decided on a version of the case that is no longer current."""
 
