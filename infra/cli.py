@@ -139,6 +139,9 @@ def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on
     return 0
 
 
+OPERATOR = "system:operator"  # whoever runs the command line on the server
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs a command; a refusal to start (a missing database, schema, file, folder or key, a
     malformed file or setting) is one line on stderr saying what and what to do, and exit 2."""
@@ -188,6 +191,9 @@ def _main(argv: list[str] | None = None) -> int:
     directory.add_subparsers(dest="action", required=True, metavar="action").add_parser(
         "load", help="load FENGQIAO_DIRECTORY_FILE into the directory (idempotent)"
     )
+    commands.add_parser(
+        "enrolment", help="issue a one-time enrolment code for a person's first password (the operator's)"
+    ).add_argument("person_id")
     projections = commands.add_parser("projections", help="rebuild or verify read models")
     which = projections.add_subparsers(dest="action", required=True, metavar="action")
     for action, text in (
@@ -227,6 +233,14 @@ def _main(argv: list[str] | None = None) -> int:
 
         system = bootstrap(settings)
         print(f"{system.seed()} changes to the directory from {settings.directory_file}")
+        system.close()
+        return 0
+    if args.command == "enrolment":
+        from infra.bootstrap import bootstrap
+
+        system = bootstrap(settings)
+        code, expires_at = system.identity.desk.issue_enrolment(OPERATOR, args.person_id, by_operator=True)
+        print(f"{code}\t(works once, until {expires_at.isoformat()})")
         system.close()
         return 0
     if args.command == "run":
