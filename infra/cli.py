@@ -236,12 +236,20 @@ def _main(argv: list[str] | None = None) -> int:
         system.close()
         return 0
     if args.command == "enrolment":
+        from domain.errors import DomainError
         from infra.bootstrap import bootstrap
 
         system = bootstrap(settings)
-        code, expires_at = system.identity.desk.issue_enrolment(OPERATOR, args.person_id, by_operator=True)
+        try:
+            system.seed()  # the file's people, if no one has loaded it yet (idempotent)
+            desk = system.identity.desk
+            code, expires_at = desk.issue_enrolment(OPERATOR, args.person_id, by_operator=True)
+        except DomainError as refused:
+            print(refused.message, file=sys.stderr)
+            return 1
+        finally:
+            system.close()
         print(f"{code}\t(works once, until {expires_at.isoformat()})")
-        system.close()
         return 0
     if args.command == "run":
         from infra.supervisor import supervise
