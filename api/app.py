@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.docs import install_docs
@@ -27,17 +27,22 @@ from api.routes import (
     disputes,
     identity,
     incidents,
+    notices,
     patrols,
     petitions,
     seal,
+    signals,
     statistics,
     villages,
 )
 from api.times import LocalTimeJSONResponse
+from infra import tracing
 from infra.bootstrap import System
+from infra.metrics import CONTENT_TYPE, exposition
 from infra.sql import Database
 from projections import followers
-from web import pages
+from service import telemetry
+from web import pages, petition_pages, signals_pages
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -83,8 +88,12 @@ def create_api(system: System) -> FastAPI:
     app.include_router(villages.router)
     app.include_router(petitions.router)
     app.include_router(statistics.router)
+    app.include_router(signals.router)
+    app.include_router(notices.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
+    app.include_router(signals_pages.router)
+    app.include_router(petition_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)
@@ -105,15 +114,26 @@ def create_api(system: System) -> FastAPI:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         line = {"method": request.method, "path": request.url.path}
+        route = route_template(request)
         try:
             response = await call_next(request)
         except Exception:
             # A 500 is answered by the server's outermost layer; it still gets its access line.
+            telemetry.HTTP_REQUESTS.labels(request.method, route, "500").inc()
             log.exception("http.request", **line, status=500, ms=_ms(started))
             raise
+        elapsed = time.perf_counter() - started
         response.headers["X-Request-ID"] = request_id
-        log.info("http.request", **line, status=response.status_code, ms=_ms(started))
+        telemetry.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        telemetry.HTTP_SECONDS.labels(request.method, route).observe(elapsed)
+        log.info("http.request", **line, status=response.status_code, ms=round(elapsed * 1000, 1))
         return response
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    def metrics() -> PlainTextResponse:
+        """Prometheus metrics: this replica's requests and commands, and the store's gauges
+        (followers' lag, open and overdue clocks). docs/operations.md lists every series."""
+        return PlainTextResponse(exposition(system), media_type=CONTENT_TYPE)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, Any]:
@@ -143,7 +163,15 @@ def create_api(system: System) -> FastAPI:
             status_code=503 if reasons else 200,
         )
 
+    tracing.instrument(app)
     return app
+
+
+def route_template(request: Request) -> str:
+    """The matched route's template (`/disputes/{dispute_id}/agreement`), never the raw path, so
+    that a metric's labels stay few; `unmatched` for a path no route serves."""
+    route = request.scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
 
 
 def _followers(system: System) -> list[followers.FollowerStatus]:

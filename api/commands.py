@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from api.deps import CurrentPerson, Meta, SystemDep, meta_for
 from api.schemas import In
 from infra.bootstrap import System
+from service import telemetry
 from service.casebook import Casebook
 
 log = structlog.get_logger()
@@ -102,7 +103,12 @@ def _add(router: APIRouter, kind: CaseKind[Any], command: Command) -> None:
         meta: Meta,
     ) -> Any:
         call = getattr(kind.desk(system.casebook), command.method)
-        case = call(person, case_id, **command.arguments(body), meta=meta_for(body, meta))
+        try:
+            case = call(person, case_id, **command.arguments(body), meta=meta_for(body, meta))
+        except Exception as refused:
+            telemetry.command_refused(kind.name, action, refused)
+            raise
+        telemetry.command_accepted(kind.name, action)
         return kind.answer(response, system, person, case, action)
 
     endpoint.__annotations__["case_id"] = Annotated[UUID, Path(alias=kind.id_param)]

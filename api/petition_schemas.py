@@ -249,6 +249,7 @@ class PetitionClockPublic(BaseModel):
     pauses: list[dict[str, Any]]
     extensions: list[dict[str, Any]]
     reminders_sent: list[dict[str, Any]]
+    reminders_skipped: list[dict[str, Any]]
     outcome: str | None
     ended_at: datetime | None
 

@@ -15,7 +15,9 @@ as rates and as ratios to the raw rate measured in the same run.
 
 PostgreSQL is found through FENGQIAO_BENCH_POSTGRES (a libpq URL of a role that may create
 databases; default postgresql://postgres@127.0.0.1:5432/postgres). The generated history is
-kept in the database `fengqiao_bench` and reused by later runs of the same size.
+kept in the database `fengqiao_bench` (`--database`), schema `county_<events>` (`--schema`),
+and reused by later runs of the same size. The read models are built with the live schema's
+indexes. The result replaces its own section of docs/benchmarks.md, between its markers.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from service.casebook import Casebook
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "fengqiao_bench"
+BEGIN, END = "<!-- bench.rebuild: begin -->", "<!-- bench.rebuild: end -->"
 
 
 @dataclass
@@ -64,7 +67,7 @@ class Measure:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def pg_env(url: str, schema: str) -> dict[str, str]:
+def pg_env(url: str, schema: str, database: str = DATABASE) -> dict[str, str]:
     params = conninfo_to_dict(url)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -72,26 +75,26 @@ def pg_env(url: str, schema: str) -> dict[str, str]:
         "POSTGRES_PORT": str(params.get("port", 5432)),
         "POSTGRES_USER": params.get("user", "postgres"),
         "POSTGRES_PASSWORD": params.get("password", ""),
-        "POSTGRES_DBNAME": DATABASE,
+        "POSTGRES_DBNAME": database,
         "POSTGRES_SCHEMA": schema,
         "POSTGRES_LOCK_TIMEOUT": "30",
         "POSTGRES_POOL_SIZE": "2",
     }
 
 
-def prepare(url: str, schema: str, target: int) -> Casebook:
+def prepare(url: str, schema: str, target: int, database: str = DATABASE) -> Casebook:
     with psycopg.connect(url, autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    with psycopg.connect(url, dbname=DATABASE, autocommit=True) as conn:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+            admin.execute(SQL("CREATE DATABASE {}").format(Identifier(database)))
+    with psycopg.connect(url, dbname=database, autocommit=True) as conn:
         conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
-    casebook = Casebook(pg_env(url, schema))
+    casebook = Casebook(pg_env(url, schema, database))
     have = casebook.recorder.max_notification_id() or 0
     if have >= target:
-        print(f"reusing {have:,} events in {DATABASE}.{schema}")
+        print(f"reusing {have:,} events in {database}.{schema}")
         return casebook
     seed_county(casebook)
-    print(f"generating {target:,} events into {DATABASE}.{schema} …", flush=True)
+    print(f"generating {target:,} events into {database}.{schema} …", flush=True)
     started, buffer, written = time.perf_counter(), [], 0
     for events in dispute_histories(target):
         buffer.extend(casebook.mapper.to_stored_event(e) for e in events)
@@ -116,14 +119,14 @@ def raw(casebook: Casebook) -> Measure:
     return Measure("raw read + decode", count, time.perf_counter() - started)
 
 
-def views_of(url: str, schema: str) -> PostgresDatabase:
-    env = pg_env(url, schema)
+def views_of(url: str, schema: str, database: str = DATABASE) -> PostgresDatabase:
+    env = pg_env(url, schema, database)
     return PostgresDatabase(
         host=env["POSTGRES_HOST"],
         port=int(env["POSTGRES_PORT"]),
         user=env["POSTGRES_USER"],
         password=env["POSTGRES_PASSWORD"],
-        dbname=DATABASE,
+        dbname=database,
         schema=schema,
     )
 
@@ -236,9 +239,9 @@ class StockDisputeSummary(Projection[StockView]):
         self.view.apply(domain_event, tracking)
 
 
-def stock(url: str, schema: str, budget: float) -> Measure:
-    env = {**pg_env(url, schema), "CREATE_TABLE": "y"}
-    with psycopg.connect(url, dbname=DATABASE, autocommit=True) as conn:
+def stock(url: str, schema: str, budget: float, database: str = DATABASE) -> Measure:
+    env = {**pg_env(url, schema, database), "CREATE_TABLE": "y"}
+    with psycopg.connect(url, dbname=database, autocommit=True) as conn:
         conn.execute(
             SQL("DROP TABLE IF EXISTS {}.{}").format(Identifier(schema), Identifier(StockView.table))
         )
@@ -253,7 +256,7 @@ def stock(url: str, schema: str, budget: float) -> Measure:
         runner.run_forever(timeout=budget)
         seconds = time.perf_counter() - started
         reached = runner.view.max_tracking_id(runner.app_name) or 0
-    casebook = Casebook(pg_env(url, schema))
+    casebook = Casebook(pg_env(url, schema, database))
     count = sum(1 for _ in _notifications_up_to(casebook, reached))
     casebook.close()
     return Measure(f"stock ProjectionRunner ({budget:.0f} s budget)", count, seconds)
@@ -276,8 +279,7 @@ def report(measures: list[Measure], total: int, note: str, p50: float, p95: floa
     )
     ours_rate = next(m.rate for m in measures if m.name.startswith("ours: dispute"))
     stock_rate = next(m.rate for m in measures if m.name.startswith("stock"))
-    return f"""# Benchmarks
-
+    return f"""{BEGIN}
 ## Rebuilding a read model from a county-sized log
 
 {note}
@@ -304,7 +306,7 @@ Rates are from one run on a shared machine: compare the ratios, not the absolute
 store, pure scoring): **p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms**.
 
 Reproduce with `.venv/bin/python -m bench.rebuild` (see its docstring).
-"""
+{END}"""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -314,13 +316,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--stock-seconds", type=float, default=60.0)
+    parser.add_argument("--database", default=DATABASE, help="the PostgreSQL database of the history")
+    parser.add_argument("--schema", help="its schema (default county_<events>)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     url = os.environ.get("FENGQIAO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-    schema = f"county_{args.events}"
-    casebook = prepare(url, schema, args.events)
+    schema = args.schema or f"county_{args.events}"
+    casebook = prepare(url, schema, args.events, args.database)
     total = casebook.recorder.max_notification_id() or 0
-    views = views_of(url, schema)
+    views = views_of(url, schema, args.database)
     facts = ScoringFacts(
         lambda node, at: casebook.current_directory().ancestor_of_kind(node, NodeKind.VILLAGE, at),
         suffix="_bench",
@@ -332,7 +336,7 @@ def main(argv: list[str] | None = None) -> None:
         ),
         lambda: ours(casebook, views, facts, args.batch, "ours: scoring facts", keep=True),
         lambda: ours(casebook, views, NodeStatistics(suffix="_bench"), args.batch, "ours: node statistics"),
-        lambda: stock(url, schema, args.stock_seconds),
+        lambda: stock(url, schema, args.stock_seconds, args.database),
     ]
     measures = []
     for step in steps:
@@ -352,7 +356,12 @@ def main(argv: list[str] | None = None) -> None:
         f"Measured {when} on {platform.machine()} with {os.cpu_count()} cores, PostgreSQL, "
         f"Python {platform.python_version()}."
     )
-    args.out.write_text(report(measures, total, note, p50, p95, len(timings)), encoding="utf-8")
+    text, block = args.out.read_text(encoding="utf-8"), report(measures, total, note, p50, p95, len(timings))
+    if BEGIN in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from domain import binding, receipts
+from domain import binding, notices, receipts
 from domain.assessment import assessment
 from domain.directory import tree as directory
 from domain.disputes import dispute
@@ -30,6 +30,7 @@ STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Case clocks", clocks.CaseClocks, clocks.EVENT_CLASSES),
     ("Responsibility-book template", assessment.AssessmentTemplate, assessment.TEMPLATE_EVENTS),
     ("Assessment year of a unit", assessment.UnitYear, assessment.UNIT_YEAR_EVENTS),
+    ("Notice and its deliveries", notices.Notice, notices.EVENT_CLASSES),
     ("Command receipt", receipts.CommandReceipt, (receipts.CommandReceipt.Recorded,)),
     ("Temporal binding of the store", binding.TemporalBinding, binding.EVENT_CLASSES),
 ]

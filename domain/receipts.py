@@ -25,28 +25,38 @@ class CommandReceipt(Aggregate):
 
     class Recorded(Aggregate.Created, Event):
         """A person's command took effect on a stream; the same command id from the same person
-        will not take effect again. Version 2: the receipt names the person (`sender`) and a
-        digest of the command's body; version 1 records were keyed by the command id alone."""
+        will not take effect again. v2 keeps the W3C `traceparent` of the request (empty when
+        tracing is off), so that what follows from the command joins its trace. v3 names the
+        person (`sender`) and a digest of the command's body; older records were keyed by the
+        command id alone."""
 
         TOPIC = "fengqiao.receipts:Recorded"
-        class_version = 2
+        class_version = 3
         command_id: str
         action: str
         stream_id: str
+        trace: str
         sender: str
         digest: str
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["trace"] = ""
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
             state["sender"] = ""
             state["digest"] = ""
 
     Created = Recorded
 
-    def __init__(self, *, command_id: str, action: str, stream_id: str, sender: str, digest: str) -> None:
+    def __init__(
+        self, *, command_id: str, action: str, stream_id: str, trace: str, sender: str, digest: str
+    ) -> None:
         self.command_id = command_id
         self.action = action
         self.stream_id = stream_id
+        self.trace = trace
         self.sender = sender
         self.digest = digest
 
@@ -56,13 +66,20 @@ class CommandReceipt(Aggregate):
 
     @classmethod
     def record(
-        cls, sender: str, command_id: str, action: str, stream_id: UUID, digest: str | None = None
+        cls,
+        sender: str,
+        command_id: str,
+        action: str,
+        stream_id: UUID,
+        digest: str | None = None,
+        trace: str = "",
     ) -> CommandReceipt:
         return cls._create(
             cls.Recorded,
             command_id=command_id,
             action=action,
             stream_id=str(stream_id),
+            trace=trace,
             sender=sender,
             digest=digest or "",
         )
@@ -73,5 +90,5 @@ def receipt_id(sender: str, command_id: str) -> UUID:
 
 
 def legacy_receipt_id(command_id: str) -> UUID:
-    """Where a version 1 receipt, keyed by the command id alone, was saved."""
+    """Where a receipt before v3, keyed by the command id alone, was saved."""
     return uuid5(RECEIPTS_NAMESPACE, command_id)

@@ -17,10 +17,12 @@ from infra.sql import Database, PostgresDatabase, SQLiteDatabase
 from projections.clock_board import ClockBoard
 from projections.dispute_statistics import DisputeStatistics
 from projections.followers import DISPATCHER
+from projections.inbox import Inbox
 from projections.node_statistics import NodeStatistics
 from projections.runner import NotificationReader, Projection
 from projections.scores import Scores
 from projections.scoring_facts import ScoringFacts
+from projections.signals import GamingSignals
 from service.casebook import Casebook
 from service.directory import SEED_ACTOR
 from service.identity.crypto import PasswordHashing
@@ -29,6 +31,8 @@ from service.identity.gate import Gate
 from service.identity.policy import IdentityPolicy
 from service.identity.sessions import Sessions
 from service.identity.throttle import Throttle
+from service.notify import config as notify_config
+from service.notify.courier import Courier
 from service.store import Clock, utc_now
 
 
@@ -45,7 +49,9 @@ class System:
     statistics: DisputeStatistics = field(default_factory=DisputeStatistics)
     clock_board: ClockBoard = field(default_factory=ClockBoard)
     node_statistics: NodeStatistics = field(default_factory=NodeStatistics)
+    inbox: Inbox = field(default_factory=Inbox)
     scoring_facts: ScoringFacts = field(init=False)
+    signals: GamingSignals = field(init=False)
     identity: Gate = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,11 +61,19 @@ class System:
             return casebook.current_directory().ancestor_of_kind(node, NodeKind.VILLAGE, at)
 
         self.scoring_facts = ScoringFacts(village_of)
+        self.signals = GamingSignals(casebook.id_key)
         self.identity = identity_gate(self.settings, casebook, self.views, self.directory_file)
 
     @property
     def projections(self) -> list[Projection]:
-        return [self.statistics, self.clock_board, self.scoring_facts, self.node_statistics]
+        return [
+            self.statistics,
+            self.clock_board,
+            self.scoring_facts,
+            self.node_statistics,
+            self.signals,
+            self.inbox,
+        ]
 
     @property
     def followers(self) -> list[str]:
@@ -76,6 +90,20 @@ class System:
 
         signer = Signer.from_setting(self.settings.seal_signing_key(), self.settings.seal_origin)
         return Seal(self.casebook.recorder, signer, self.casebook.clock)
+
+    def courier(self) -> Courier:
+        """Delivers notices on the channels of FENGQIAO_NOTIFY_FILE (the inbox alone without one)."""
+        casebook = self.casebook
+        secret = self.settings.webhook_secret
+
+        def ancestors(node: str) -> list[str]:
+            return casebook.current_directory().ancestors(node, casebook.clock())
+
+        routing = notify_config.load(
+            self.settings.notify_file, secret.get_secret_value() if secret else None, ancestors
+        )
+        casebook.notices.language = routing.language
+        return Courier(casebook.notices, routing)
 
     @property
     def reader(self) -> NotificationReader:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 from infra.logging import configure_logging
@@ -33,7 +34,7 @@ def _rebuild(settings: Settings, *, switch: bool, names: list[str]) -> int:
 
 
 def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
-    from projections.rebuild import rebuild
+    from projections.rebuild import events_behind, rebuild
 
     def progress(position: int, head: int) -> None:
         width = 30
@@ -47,8 +48,12 @@ def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
         f"{report.projection}: rebuilt {report.rows} rows up to notification {report.position}, "
         f"{verdict} the live read model there"
     )
-    for line in report.differences[:50]:
-        print("  " + line)
+    for difference in report.differences[:50]:
+        print(f"  {difference}")
+        for line in events_behind(system.casebook, difference):
+            print(f"      {line}")
+    if len(report.differences) > 50:
+        print(f"  … and {len(report.differences) - 50} more")
     lag = (
         "up to date with the log"
         if not report.behind
@@ -142,6 +147,25 @@ def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on
 OPERATOR = "system:operator"  # whoever runs the command line on the server
 
 
+def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from infra.backup import BackupError, backup, restore
+
+    try:
+        if args.command == "backup":
+            made = backup(settings, args.folder)
+            print(f"backed up the {made.store} store up to notification {made.head} into {args.folder}")
+        else:
+            made = restore(settings, args.folder, replace=args.replace, fresh_temporal=args.fresh_temporal)
+            print(
+                f"restored the {made.store} store of {made.made_at} (up to notification {made.head}); "
+                "now run `fengqiao seal verify` and `fengqiao projections verify`"
+            )
+    except BackupError as failure:
+        print(f"{args.command}: {failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs a command; a refusal to start (a missing database, schema, file, folder or key, a
     malformed file or setting) is one line on stderr saying what and what to do, and exit 2."""
@@ -212,6 +236,16 @@ def _main(argv: list[str] | None = None) -> int:
     explain = commands.add_parser("explain", help="explain every clock of a case")
     explain.add_argument("kind", choices=list(EXPLAINED))
     explain.add_argument("case_id")
+    saved = commands.add_parser("backup", help="back up the event store, the seal and the read models")
+    saved.add_argument("folder", type=Path, help="a new or empty folder")
+    restored = commands.add_parser("restore", help="restore a backup into the configured store")
+    restored.add_argument("folder", type=Path)
+    restored.add_argument("--replace", action="store_true", help="replace an existing SQLite store")
+    restored.add_argument(
+        "--fresh-temporal",
+        action="store_true",
+        help="Temporal's state was lost too: the dispatcher starts every case's clock again from the log",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "events":
@@ -264,6 +298,8 @@ def _main(argv: list[str] | None = None) -> int:
         return _explain(settings, args.kind, args.case_id)
     if args.command == "seal":
         return run_seal(settings, args)
+    if args.command in ("backup", "restore"):
+        return _backup_or_restore(settings, args)
     from infra import components
 
     {

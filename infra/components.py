@@ -14,8 +14,10 @@ from temporalio.client import Client
 
 from infra.binding import bind
 from infra.bootstrap import System, bootstrap
+from infra.metrics import serve, temporal_runtime
 from infra.settings import Settings
 from infra.temporal import connect
+from infra.tracing import start_tracing
 from projections.followers import FollowerFailed, Retry, prepare, run_all
 from projections.runner import ProjectionRunner
 from workflows.dispatcher import Dispatcher
@@ -26,9 +28,10 @@ log = structlog.get_logger()
 
 async def _connect_patiently(settings: Settings, attempts: int = 120) -> Client:
     """The Temporal server may still be starting: keep trying for about a minute."""
+    runtime = temporal_runtime(settings)
     for attempt in range(1, attempts + 1):
         try:
-            return await connect(settings)
+            return await connect(settings, runtime)
         except RuntimeError as failure:
             if attempt == attempts:
                 raise
@@ -47,19 +50,24 @@ def _stop_on_signals(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
 
 async def _worker(settings: Settings) -> None:
     system = bootstrap(settings)
+    start_tracing(settings, "fengqiao-worker")
+    stop_metrics = serve(settings, "worker")
     queue = bind(system).task_queue
     stopping = _stop_on_signals(asyncio.get_running_loop())
     client = await _connect_patiently(settings)
-    worker = build_worker(client, system.casebook, queue)
+    worker = build_worker(client, system.casebook, queue, system.courier())
     log.info("worker.started", task_queue=queue)
     async with worker:
         await stopping.wait()
+    stop_metrics()
     system.close()
     log.info("worker.stopped")
 
 
 async def _dispatcher(settings: Settings) -> None:
     system = bootstrap(settings)
+    start_tracing(settings, "fengqiao-dispatcher")
+    stop_metrics = serve(settings, "dispatcher")
     queue = bind(system).task_queue
     stopping = _stop_on_signals(asyncio.get_running_loop())
     client = await _connect_patiently(settings)
@@ -67,12 +75,14 @@ async def _dispatcher(settings: Settings) -> None:
     try:
         await dispatcher.run(stopping, settings.poll_interval)
     except FollowerFailed:
+        stop_metrics()
         system.close()
         log.error(
             "dispatcher.exiting",
             detail="the dispatcher could not recover; exiting with status 1 for the supervisor to restart",
         )
         raise SystemExit(1) from None
+    stop_metrics()
     system.close()
     log.info("dispatcher.stopped")
 
@@ -113,11 +123,13 @@ def run_projector(settings: Settings, retry: Retry | None = None) -> None:
     """Every read model, each in a thread of its own, each with its own position. A read model
     that cannot recover stops them all and the process exits 1, for its supervisor to restart it."""
     system = bootstrap(settings)
+    stop_metrics = serve(settings, "projector")
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
     seal = {"seal": lambda stop: system.seal.run(stop, settings.seal_interval)}
     failed = follow(system, stopping, settings.poll_interval, retry, also=seal)
+    stop_metrics()
     system.close()
     if failed:
         log.error(
@@ -133,6 +145,7 @@ def run_api(settings: Settings) -> None:
     from api.app import create_api
 
     system = bootstrap(settings)
+    start_tracing(settings, "fengqiao-api")
     log.info("api.started", url=f"http://{settings.api_host}:{settings.api_port}")
     uvicorn.run(
         create_api(system),

@@ -9,6 +9,7 @@ import traceback
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 
 
 class _StderrLogger:
@@ -41,12 +42,20 @@ def exception_without_text(_: object, __: str, event: dict[str, Any]) -> dict[st
         info = sys.exc_info()
     elif isinstance(info, BaseException):
         info = (type(info), info, info.__traceback__)
-    kind, _error, trace = info
+    kind, _error, tb = info
     if kind is not None:
         event["exception"] = {
             "type": f"{kind.__module__}.{kind.__qualname__}",
-            "frames": [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(trace)],
+            "frames": [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(tb)],
         }
+    return event
+
+
+def add_trace_id(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+    """The current span's trace id (hex), when tracing is on and a span is current."""
+    span = trace.get_current_span().get_span_context()
+    if span.is_valid:
+        event.setdefault("trace_id", format(span.trace_id, "032x"))
     return event
 
 
@@ -59,6 +68,7 @@ def configure_logging(level: str = "info", component: str | None = None) -> None
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         add_component,
+        add_trace_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

@@ -29,7 +29,7 @@ DEVELOPMENT_SEAL_KEY = "ZmVuZ3FpYW8tZGV2ZWxvcG1lbnQtc2VhbC1rZXkhISE="
 # The settings that may also be read from a file: FENGQIAO_<NAME>_FILE names the file (a mounted
 # Docker or Kubernetes secret), or FENGQIAO_SECRETS_DIR holds a file named fengqiao_<name>.
 # seal_key (the seal signing key) and session_secret are reserved for the fields of those names.
-SECRET_SETTINGS = ("pg_password", "cipher_key", "id_key", "seal_key", "session_secret")
+SECRET_SETTINGS = ("pg_password", "cipher_key", "id_key", "seal_key", "session_secret", "webhook_secret")
 
 
 class SecretFiles(PydanticBaseSettingsSource):
@@ -139,6 +139,27 @@ class Settings(BaseSettings):
         1000, ge=0, description="notifications a follower may be behind the log and still be ready"
     )
     log_level: str = "info"
+
+    metrics_port: int | None = Field(
+        None,
+        description="the worker, dispatcher and projector serve Prometheus metrics at /metrics on this "
+        "port (the API serves /metrics on its own port); off when unset",
+    )
+    temporal_metrics_port: int | None = Field(
+        None, description="the Temporal SDK's own Prometheus metrics on this port, per process; off if unset"
+    )
+    otlp_endpoint: str | None = Field(
+        None,
+        description="OpenTelemetry traces go to this OTLP/HTTP endpoint "
+        "(e.g. http://collector:4318/v1/traces); no tracing when unset",
+    )
+    notify_file: Path | None = Field(
+        None,
+        description="notification channels and who receives what (docs/operations.md); inbox only if unset",
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="HMAC-SHA256 key that signs outbound notification webhooks"
+    )
 
     @classmethod
     def settings_customise_sources(

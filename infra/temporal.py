@@ -8,8 +8,10 @@ from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 
 from infra.settings import Settings
+from infra.tracing import interceptors
 
 
 def binary(name: str) -> Path:
@@ -26,9 +28,13 @@ def binary(name: str) -> Path:
     return Path(found)
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """A client with the pydantic converter; traced when tracing is configured (infra/tracing.py),
+    and on `runtime` (the SDK's metrics, infra/metrics.py) when one is given."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=pydantic_data_converter,
+        interceptors=interceptors(),
+        runtime=runtime,
     )

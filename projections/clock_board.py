@@ -69,7 +69,7 @@ class ClockBoard:
             "TEXT, "
             "reminders INTEGER NOT NULL, PRIMARY KEY (clocks_id, key))"
         )
-        if not self.suffix:
+        if not self.suffix.endswith("__rebuild"):  # a shadow is indexed once it replaces the live table
             cur.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_due ON {self.table} (status, due_at)")
 
     def drop(self, cur: Cursor) -> None:

@@ -79,7 +79,7 @@ class DisputeStatistics:
             "escalations INTEGER NOT NULL, "
             "reached_township INTEGER NOT NULL, version INTEGER NOT NULL)"
         )
-        if not self.suffix:
+        if not self.suffix.endswith("__rebuild"):  # a shadow is indexed once it replaces the live table
             cur.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_village ON {self.table} (village)")
 
     def drop(self, cur: Cursor) -> None:

@@ -23,6 +23,7 @@ from domain.assessment.scoring import (
 )
 from domain.directory.access import Post
 from domain.directory.jurisdiction import NodeKind
+from domain.directory.tree import Tenure
 from infra.sql import Database
 from projections.scoring_facts import ScoringFacts
 from service.casebook import Casebook
@@ -82,11 +83,15 @@ class Scores:
             if directory.nodes[code].kind == NodeKind.VILLAGE
         ]
 
+    def _tenures(self, known_on: datetime | None) -> list[Tenure]:
+        if known_on is None:
+            return self.cb.current_directory().tenures
+        return self.cb.directory.tenures_known_on(known_on)
+
     def _held(self, unit: str, known_on: datetime | None) -> list[Held]:
-        directory = self.cb.directory.as_known_on(known_on) if known_on else self.cb.current_directory()
         return [
             Held(t.person_id, t.post, t.start, t.end)
-            for t in directory.tenures
+            for t in self._tenures(known_on)
             if t.node == unit and t.post in (Post.BRANCH_SECRETARY, Post.VILLAGE_DIRECTOR)
         ]
 

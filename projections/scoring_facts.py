@@ -110,7 +110,7 @@ class ScoringFacts:
             "recorded_at TEXT NOT NULL, case_id TEXT, attributes TEXT NOT NULL, occurred_at TEXT)"
         )
         self.memory.create(cur)
-        if not self.suffix:
+        if not self.suffix.endswith("__rebuild"):  # a shadow is indexed once it replaces the live table
             cur.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_unit ON {self.table} (unit, year)")
 
     def drop(self, cur: Cursor) -> None:

@@ -16,6 +16,7 @@ from service.disputes.desk import DisputeDesk
 from service.incidents.clocks import IncidentClocks
 from service.incidents.desk import IncidentDesk
 from service.kinds import DISPUTE, INCIDENT, PATROL_SCHEDULE, PATROL_SHIFT, PETITION
+from service.notify.desk import NoticeDesk
 from service.patrols.clocks import ShiftClocks
 from service.patrols.desk import PatrolDesk
 from service.patrols.schedules import PatrolSchedules
@@ -39,6 +40,7 @@ class Casebook(CaseStore):
         self.incidents = IncidentDesk(self)
         self.patrols = PatrolDesk(self, self.disputes, self.incidents, PatrolSchedules(self, self.rulebook))
         self.assessments = AssessmentDesk(self)
+        self.notices = NoticeDesk(self)
         self.keepers: dict[str, Any] = {
             DISPUTE: DisputeClocks(self, self.disputes, self.deadlines),
             PETITION: PetitionClocks(self, self.petitions, self.deadlines),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from bisect import bisect_right
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +22,74 @@ if TYPE_CHECKING:
 SEED_ACTOR = "system:seed"
 
 
+class DirectoryHistory:
+    """The directory's past as a read model kept in memory, so that "who held which post on day
+    D, as known on day K" is a lookup, not a replay of the whole stream on every question.
+
+    It holds when each version of the directory was recorded, and for each tenure the version
+    that recorded it and each version that recorded (or moved) its end. The stream is
+    append-only, so what it holds never changes: it grows by reading only the events after the
+    last one it has seen, on each question. Nothing here is a second truth: each process
+    builds it from the log on first use."""
+
+    def __init__(self, store: CaseStore) -> None:
+        self.cb = store
+        self._lock = threading.Lock()
+        self._stamps: list[datetime] = []  # when version i + 1 was recorded
+        self._replayed: Directory | None = None  # the directory at the last version seen
+        self._tenures: list[_KnownTenure] = []  # by position in the directory's tenures
+
+    def version_known_on(self, recorded_by: datetime) -> int:
+        """The directory's version as it had been recorded by `recorded_by` (0: nothing yet)."""
+        with self._lock:
+            self._catch_up()
+            return bisect_right(self._stamps, recorded_by)
+
+    def tenures_known_on(self, recorded_by: datetime) -> list[Tenure]:
+        """Every tenure as the directory had recorded it by `recorded_by`: the ends recorded
+        later are not known then."""
+        with self._lock:
+            self._catch_up()
+            version = bisect_right(self._stamps, recorded_by)
+            return [t.known_at(version) for t in self._tenures if t.since <= version]
+
+    def _catch_up(self) -> None:
+        known = len(self._stamps)
+        for event in self.cb.repository.event_store.get(DIRECTORY_ID, gt=known or None):
+            self._replayed = directory = event.mutate(self._replayed)
+            version = event.originator_version
+            # Timestamps come from each writer's clock: keep the index ordered, so a version is
+            # known on a moment when it and every version before it had been recorded.
+            stamp = event.timestamp if not self._stamps else max(event.timestamp, self._stamps[-1])
+            self._stamps.append(stamp)
+            for seen, tenure in zip(self._tenures, directory.tenures, strict=False):
+                if seen.ends[-1][1] != tenure.end:
+                    seen.ends.append((version, tenure.end))
+            for tenure in directory.tenures[len(self._tenures) :]:
+                self._tenures.append(
+                    _KnownTenure(replace(tenure, end=None), version, [(version, tenure.end)])
+                )
+
+
+@dataclass
+class _KnownTenure:
+    tenure: Tenure  # as it began
+    since: int  # the directory version that recorded it
+    ends: list[tuple[int, datetime | None]]  # (version, end as of that version), in order
+
+    def known_at(self, version: int) -> Tenure:
+        end = None
+        for at, value in self.ends:
+            if at > version:
+                break
+            end = value
+        return replace(self.tenure, end=end)
+
+
 class DirectoryDesk:
     def __init__(self, store: CaseStore) -> None:
         self.cb = store
+        self._history = DirectoryHistory(store)
 
     # -- commands ---------------------------------------------------------------
 
@@ -147,14 +215,15 @@ class DirectoryDesk:
 
     def as_known_on(self, recorded_by: datetime) -> Directory:
         """The directory as it had been recorded by a past moment (for auditors)."""
-        version = 0
-        for event in self.cb.repository.event_store.get(DIRECTORY_ID):
-            if event.timestamp > recorded_by:
-                break
-            version = event.originator_version
+        version = self._history.version_known_on(recorded_by)
         if version == 0:
             return Directory.open(actor="system", effective_at=recorded_by, command_id="none")
         return self.cb.repository.get(DIRECTORY_ID, version=version)
+
+    def tenures_known_on(self, recorded_by: datetime) -> list[Tenure]:
+        """Who held which post where, from when to when, as recorded by a past moment: a lookup
+        in the directory's history (see `DirectoryHistory`), for scores as known on a day."""
+        return self._history.tenures_known_on(recorded_by)
 
     # -- machinery --------------------------------------------------------------
 

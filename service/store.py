@@ -27,6 +27,7 @@ from domain.errors import (
     StaleVersion,
 )
 from domain.receipts import SYSTEM_PREFIX, CommandReceipt, legacy_receipt_id, receipt_id
+from service.telemetry import current_trace
 
 MAX_ATTEMPTS = 5
 CLOCK_SKEW = timedelta(minutes=5)
@@ -193,7 +194,9 @@ class CaseStore(Application[UUID]):
         return found
 
     def receipt_for(self, stamp: Stamp, action: str, stream_id: UUID, digest: str | None) -> CommandReceipt:
-        return CommandReceipt.record(stamp["actor"], stamp["command_id"], action, stream_id, digest)
+        return CommandReceipt.record(
+            stamp["actor"], stamp["command_id"], action, stream_id, digest, current_trace()
+        )
 
     def _find_receipt(self, sender: str, command_id: str) -> CommandReceipt | None:
         ids = [receipt_id(sender, command_id)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 
@@ -18,7 +19,7 @@ from domain.disputes.dispute import (
 from infra.bootstrap import System
 from projections import tracking
 from projections.dispute_statistics import DisputeStatistics
-from projections.rebuild import rebuild
+from projections.rebuild import events_behind, rebuild
 from projections.runner import ProjectionRunner, ReadAhead
 from service.store import CommandMeta
 from tests.support import FOREIGN_GRID, GRID, OTHER_GRID, VILLAGE, pass_grid_deadline, person
@@ -222,7 +223,16 @@ def test_verification_finds_a_live_read_model_that_was_tampered_with(system: Sys
         cur.execute(f"UPDATE {system.statistics.table} SET closed_with_agreement = 1 WHERE status = 'open'")
     found = rebuild(system.reader, system.views, system.statistics, switch=False)
     assert not found.equal and not found.switched
-    assert len(found.differences) == 2 * 3  # three rows, each seen from both sides
+    # Three rows differ, each paired by its key with the one column that differs, and the
+    # events behind each row are the dispute's own.
+    assert len(found.differences) == 3
+    assert {tuple(d.columns) for d in found.differences} == {("closed_with_agreement",)}
+    for difference in found.differences:
+        assert (difference.live or {})["closed_with_agreement"] == "1"
+        assert (difference.rebuilt or {})["closed_with_agreement"] == "0"
+        assert difference.streams() == [UUID(difference.key["dispute_id"])]
+        behind = list(events_behind(system.casebook, difference))
+        assert behind and behind[0].startswith(f"{difference.key['dispute_id']} v1 Dispute.Reported")
     with system.views.reading() as cur:
         assert system.statistics.rows(cur)[system.statistics.table], "verification changes nothing"
     repaired = rebuild(system.reader, system.views, system.statistics, switch=True)
@@ -235,3 +245,19 @@ def test_a_rebuild_catches_up_a_live_model_that_lagged_behind(system: System):
     runner(system).step()
     outcome = rebuild(system.reader, system.views, DisputeStatistics(), switch=False)
     assert outcome.equal
+
+
+def test_the_command_line_verification_shows_each_differing_column_and_the_events_behind_it(
+    system: System, capsys: pytest.CaptureFixture[str]
+):
+    from infra.cli import _rebuild_one
+
+    a_month_of_disputes(system)
+    runner(system).catch_up()
+    with system.views.transaction() as cur:
+        cur.execute(f"UPDATE {system.statistics.table} SET sessions = sessions + 7 WHERE status = 'open'")
+    assert not _rebuild_one(system, system.statistics, switch=False)
+    out = capsys.readouterr().out
+    assert "3 differences from the live read model" in out
+    assert out.count("sessions: live ") == 3
+    assert out.count("Dispute.Reported, effective ") == 3

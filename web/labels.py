@@ -9,6 +9,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from domain.disputes import dispute as d
+from domain.petitions import petition as pt
 from service import kinds
 
 
@@ -27,6 +28,15 @@ ENUMS: dict[str, type[StrEnum]] = {
     "agreement.form": d.AgreementForm,
     "performance": d.Performance,
     "satisfaction": d.Satisfaction,
+    "petition.status": pt.Status,
+    "petition.channel": pt.Channel,
+    "petition.type": pt.PetitionType,
+    "petition.level": pt.Level,
+    "petition.decision": pt.AcceptanceDecision,
+    "petition.procedure": pt.LegalProcedure,
+    "petition.opinion": pt.Opinion,
+    "petition.delivery": pt.DeliveryMethod,
+    "petition.conclusion": pt.Conclusion,
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -133,6 +143,27 @@ LABELS: dict[str, dict[str, str]] = {
         "deadlines_by_clock": N_("On-time rate by clock"),
         "overdue_by_clock": N_("Overdue by clock"),
     },
+    "signal": {
+        "recorded_late": N_("Recorded long after it took effect"),
+        "refiled": N_("A party's dispute re-filed soon after closing"),
+        "reopened_repeatedly": N_("Reopened again and again"),
+        "follow_up_by_mediator": N_("Follow-up recorded by the mediator"),
+        "agreement_then_criminal": N_("An agreement followed by a criminal case"),
+    },
+    "signal.definition": {
+        "recorded_late": N_(
+            "A person recorded the event more than 72 hours after the time it says it took effect."
+        ),
+        "refiled": N_(
+            "Reported within 30 days after another dispute of the same village with a party of the same name "
+            "was closed."
+        ),
+        "reopened_repeatedly": N_("Reopened for the second time or more: closed before it was settled."),
+        "follow_up_by_mediator": N_(
+            "The follow-up visit was recorded by a person who mediated the same dispute."
+        ),
+        "agreement_then_criminal": N_("Turned into a criminal case after an agreement was recorded on it."),
+    },
     "case.kind": {
         kinds.DISPUTE: N_("Dispute"),
         kinds.PETITION: N_("Petition"),
@@ -158,6 +189,90 @@ LABELS: dict[str, dict[str, str]] = {
         "Reopened": N_("reopened the dispute"),
         "MarkedDuplicate": N_("marked the dispute as a duplicate"),
         "DuplicateLinked": N_("linked a duplicate registration"),
+    },
+    # -- petitions (信访) --
+    "petition.status": {
+        "registered": N_("Registered"),
+        "routed": N_("Routed to the receiving body"),
+        "objected": N_("Objected to, to be routed again"),
+        "accepted": N_("Accepted"),
+        "not_accepted": N_("Not accepted"),
+        "diverted": N_("Diverted to a legal procedure"),
+        "opinion_given": N_("Handling opinion given"),
+        "review_requested": N_("Review requested"),
+        "reviewed": N_("Reviewed"),
+        "re_review_requested": N_("Re-review requested"),
+        "concluded": N_("Concluded"),
+    },
+    "petition.channel": {
+        "letter": N_("Letter"),
+        "visit": N_("Visit"),
+        "phone": N_("Phone call"),
+        "online": N_("Online"),
+        "fax": N_("Fax"),
+        "via_agent": N_("Through the petition agent"),
+    },
+    "petition.type": {
+        "suggestion": N_("Suggestion"),
+        "accusation": N_("Accusation"),
+        "complaint": N_("Complaint or claim"),
+    },
+    "petition.level": {
+        "village": N_("Village"),
+        "township": N_("Township"),
+        "county": N_("County"),
+        "city": N_("City"),
+        "province": N_("Province"),
+        "national": N_("National"),
+    },
+    "petition.decision": {
+        "accepted": N_("Accept"),
+        "not_accepted": N_("Do not accept"),
+        "objected": N_("Object and send back"),
+    },
+    "petition.procedure": {
+        "litigation": N_("Litigation"),
+        "arbitration": N_("Arbitration"),
+        "administrative_reconsideration": N_("Administrative reconsideration"),
+        "administrative": N_("Another administrative procedure"),
+    },
+    "petition.opinion": {
+        "support": N_("Support"),
+        "explain": N_("Explain"),
+        "not_support": N_("Do not support"),
+    },
+    "petition.delivery": {
+        "by_hand": N_("Handed over"),
+        "by_post": N_("By post"),
+        "electronic": N_("Electronically"),
+    },
+    "petition.conclusion": {
+        "opinion_accepted": N_("The petitioner accepted the handling opinion"),
+        "review_accepted": N_("The petitioner accepted the review decision"),
+        "no_review_requested": N_("No review was requested in time"),
+        "no_re_review_requested": N_("No re-review was requested in time"),
+        "re_reviewed": N_("Re-reviewed: final"),
+        "anonymous_handled": N_("Anonymous petition handled"),
+    },
+    "petition.event": {
+        "Registered": N_("registered the petition"),
+        "RepresentativeNamed": N_("named a representative"),
+        "Routed": N_("routed the petition"),
+        "Assigned": N_("assigned the petition"),
+        "AssignmentResultReported": N_("reported the result of the assignment"),
+        "AcceptanceDecided": N_("decided acceptance"),
+        "NotAcceptedAsConcluded": N_("recorded it not accepted: the matter is concluded"),
+        "DivertedToLegalProcedure": N_("diverted it to a legal procedure"),
+        "HandlingExtended": N_("extended the handling time"),
+        "HearingStarted": N_("opened a hearing"),
+        "HearingEnded": N_("ended the hearing"),
+        "HandlingOpinionGiven": N_("gave the handling opinion"),
+        "AnswerDelivered": N_("recorded the delivery of the written answer"),
+        "ReviewRequested": N_("recorded a request for review"),
+        "ReviewDecided": N_("decided the review"),
+        "ReReviewRequested": N_("recorded a request for re-review"),
+        "ReReviewDecided": N_("decided the re-review"),
+        "Concluded": N_("concluded the petition"),
     },
 }
 
@@ -197,14 +312,81 @@ OUTCOME_WHY: list[tuple[re.Pattern[str], str]] = [
         N_("overdue at township level: to be referred out"),
     ),
     (re.compile(r"the follow-up visit was not made in time"), N_("the follow-up visit was not made in time")),
+    # what became of a petition's time limits (service/petitions/terms.py, clocks.py)
+    (re.compile(r"routed to a receiving body"), N_("routed to a receiving body")),
+    (re.compile(r"acceptance decided"), N_("acceptance decided")),
+    (re.compile(r"acceptance decided \(accepted\)"), N_("acceptance decided: accepted")),
+    (re.compile(r"acceptance decided \(not accepted\)"), N_("acceptance decided: not accepted")),
+    (re.compile(r"acceptance decided \(objected\)"), N_("acceptance decided: objected to")),
+    (re.compile(r"acceptance decided without objection"), N_("acceptance decided without objection")),
+    (re.compile(r"the receiving body objected"), N_("the receiving body objected")),
+    (re.compile(r"no objection"), N_("no objection")),
+    (re.compile(r"written handling opinion given"), N_("the written handling opinion was given")),
+    (re.compile(r"review requested"), N_("a review was requested")),
+    (re.compile(r"review decided"), N_("the review was decided")),
+    (re.compile(r"re-review requested"), N_("a re-review was requested")),
+    (re.compile(r"re-review decided"), N_("the re-review was decided")),
+    (
+        re.compile(r"the result reported back to the assigning office"),
+        N_("the result was reported back to the assigning office"),
+    ),
+    (re.compile(r"the petitioner accepted the answer"), N_("the petitioner accepted the answer")),
+    (
+        re.compile(r"no review requested; the petition is concluded"),
+        N_("no review was requested; the petition is concluded"),
+    ),
+    (
+        re.compile(r"no re-review requested; the petition is concluded"),
+        N_("no re-review was requested; the petition is concluded"),
+    ),
+    (re.compile(r"diverted to (?P<procedure>[a-z ]+)"), N_("diverted to %(procedure)s")),
+    (re.compile(r"the petition is (?P<petition>[a-z ]+)"), N_("the petition is: %(petition)s")),
 ]
 LATE = re.compile(r"late: (?P<why>.+), after the due time")
+# A petition's clock that ran out (service/petitions/clocks.py): where, what was not done, the limit.
+PETITION_OVERDUE = re.compile(r"overdue at (?P<node>\S+): (?P<what>.+) within (?P<limit>.+)")
+OVERDUE_WHAT = {
+    "not routed to a receiving body": N_("not routed to a receiving body"),
+    "acceptance not decided and notified": N_("acceptance not decided and notified"),
+    "no written handling opinion": N_("no written handling opinion"),
+    "the review not decided": N_("the review not decided"),
+    "the re-review not decided": N_("the re-review not decided"),
+    "the result of the assignment not reported back to the assigning office": N_(
+        "the result of the assignment not reported back to the assigning office"
+    ),
+}
+_AMOUNT = re.compile(r"(?P<amount>\d+) (?P<unit>calendar days?|working days?|hours?|minutes?|seconds?)")
+AMOUNT_UNIT = {
+    "calendar day": N_("%(amount)s days"),
+    "working day": N_("%(amount)s working days"),
+    "hour": N_("%(amount)s hours"),
+    "minute": N_("%(amount)s minutes"),
+    "second": N_("%(amount)s seconds"),
+}
+
+
+def _limit(text: str, gettext: Callable[[str], str]) -> str:
+    """`15 working days, extended by 30 calendar days (hearing time not counted)` in words."""
+
+    def amount(found: re.Match[str]) -> str:
+        return gettext(AMOUNT_UNIT[found["unit"].rstrip("s")]) % {"amount": found["amount"]}
+
+    words = _AMOUNT.sub(amount, text)
+    words = words.replace(", extended by ", gettext(N_(", extended by ")))
+    return words.replace(" (hearing time not counted)", gettext(N_(" (hearing time not counted)")))
 
 
 def outcome(text: str | None, gettext: Callable[[str], str]) -> str:
     """A clock's recorded outcome in the person's language."""
     if not text:
         return ""
+    if overdue := PETITION_OVERDUE.fullmatch(text):
+        what = OVERDUE_WHAT.get(overdue["what"])
+        return gettext(N_("overdue at %(node)s: %(what)s within %(limit)s")) % {
+            "node": overdue["node"],
+            "what": gettext(what) if what else overdue["what"],
+            "limit": _limit(overdue["limit"], gettext),
+        }
     if late := LATE.fullmatch(text):
         return gettext(N_("Late: %(why)s, after the due time")) % {"why": _why(late["why"], gettext)}
     how, sep, why = text.partition(": ")
@@ -221,5 +403,11 @@ def _why(text: str, gettext: Callable[[str], str]) -> str:
                 values["level"] = label("dispute.level", values["level"], gettext)
             if "status" in values:
                 values["status"] = label("dispute.status", values["status"].replace(" ", "_"), gettext)
+            if "petition" in values:
+                values["petition"] = label("petition.status", values["petition"].replace(" ", "_"), gettext)
+            if "procedure" in values:
+                values["procedure"] = label(
+                    "petition.procedure", values["procedure"].replace(" ", "_"), gettext
+                )
             return gettext(words) % values
     return text

@@ -169,14 +169,18 @@ def home(request: Request, system: SystemDep, person: str = Person) -> Response:
     )
 
 
-def _what_each_is(system: System, person: str, items: list[Any]) -> dict[str, Dispute]:
-    """The disputes behind the listed deadlines, so that each line says which case it is (its
-    category and parties), read as the person may read them."""
-    found: dict[str, Dispute] = {}
+def _what_each_is(system: System, person: str, items: list[Any]) -> dict[str, Any]:
+    """The disputes and petitions behind the listed deadlines, so that each line says which case
+    it is (a dispute's category and parties, a petition's type and matter), read as the person
+    may read them (an accusation's matter withheld)."""
+    found: dict[str, Any] = {}
     for item in items:
-        if item.case_kind == kinds.DISPUTE and item.case_id not in found:
+        if item.case_kind in (kinds.DISPUTE, kinds.PETITION) and item.case_id not in found:
             try:
-                found[item.case_id] = system.casebook.disputes.get(person, UUID(item.case_id))
+                if item.case_kind == kinds.DISPUTE:
+                    found[item.case_id] = system.casebook.disputes.get(person, UUID(item.case_id))
+                else:
+                    found[item.case_id] = system.casebook.petitions.read(person, UUID(item.case_id))[0]
             except DomainError:  # not theirs to read: the line keeps to the clock alone
                 continue
     return found

@@ -20,7 +20,6 @@ log = structlog.get_logger()
 
 
 def _view(clock: ClockState) -> ClockView:
-    sent = {r["fraction"] for r in clock.reminders_sent}
     fractions = clock.rule["reminders"]
     return ClockView(
         key=clock.key,
@@ -28,7 +27,7 @@ def _view(clock: ClockState) -> ClockView:
         status=clock.status,
         due_at=clock.due_at,
         reminders=[
-            Reminder(fraction=f, at=at, sent=f in sent)
+            Reminder(fraction=f, at=at, sent=clock.reminder_done(f))
             for f, at in zip(fractions, clock.reminders_at, strict=True)
         ],
     )

@@ -18,18 +18,24 @@ is done.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
 import structlog
+from eventsourcing.application import AggregateNotFoundError
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.notices import Notice
+from domain.receipts import receipt_id
+from domain.time.clocks import CaseClocks
 from domain.time.policy import InProgress
 from domain.time.rulebook import Rulebook
+from infra import tracing
 from infra.sql import Database
 from projections import tracking
 from projections.followers import (
@@ -45,9 +51,11 @@ from projections.followers import (
     prepare,
 )
 from projections.runner import NotificationReader
+from service import telemetry
 from workflows.case_clock import CaseClockWorkflow
 from workflows.case_kinds import BY_KIND, BY_TOPIC, TOPICS, CaseKind
 from workflows.contracts import CaseNotice, CaseRef
+from workflows.notice import NoticeRef, NoticeWorkflow, notice_workflow_id
 
 log = structlog.get_logger()
 
@@ -56,6 +64,12 @@ RULEBOOK_TOPICS = (
     Rulebook.CalendarYearLoaded.TOPIC,
     Rulebook.CalendarYearCorrected.TOPIC,
     Rulebook.PolicyVersionAdopted.TOPIC,
+)
+# A reminder or a missed deadline asks for a notice; a notice asked for starts its delivery.
+NOTICE_TOPICS = (
+    CaseClocks.ReminderRecorded.TOPIC,
+    CaseClocks.DeadlineMissed.TOPIC,
+    Notice.Requested.TOPIC,
 )
 
 
@@ -92,14 +106,18 @@ class Dispatcher:
             return tracking.position(cur, self.name)
 
     async def step(self) -> int:
+        started = time.perf_counter()
         start = await asyncio.to_thread(self.position)
-        batch = await asyncio.to_thread(self.reader.read, start, self.batch_size, TOPICS + RULEBOOK_TOPICS)
+        topics = TOPICS + RULEBOOK_TOPICS + NOTICE_TOPICS
+        batch = await asyncio.to_thread(self.reader.read, start, self.batch_size, topics)
         await self.dispatch_all([event for _, event in batch])
         if not batch:
             return 0
         if self.after_effects:
             self.after_effects([nid for nid, _ in batch])
         await asyncio.to_thread(self._advance, start, batch[-1][0])
+        telemetry.DISPATCHER_BATCH_SECONDS.observe(time.perf_counter() - started)
+        telemetry.DISPATCHER_BATCH_EVENTS.observe(len(batch))
         return len(batch)
 
     def _advance(self, old: int, new: int) -> None:
@@ -126,6 +144,7 @@ class Dispatcher:
                     log.info("dispatcher.started", position=await asyncio.to_thread(self.position))
                     started = True
                 head = await asyncio.to_thread(self.reader.head)
+                telemetry.DISPATCHER_LAG.set(max(0, head - await asyncio.to_thread(self.position)))
                 applied = await self.catch_up()
                 if applied:
                     log.info("dispatcher.advanced", events=applied)
@@ -154,14 +173,44 @@ class Dispatcher:
         """Every effect of the events, concurrently case by case, in order within a case;
         rulebook events one at a time, between the rest."""
         segment: list[Any] = []
+        notices = [e for e in events if type(e).TOPIC in NOTICE_TOPICS]
         for event in events:
             if type(event).TOPIC in RULEBOOK_TOPICS:
                 await self._concurrently(segment)
                 segment = []
                 await self._recount(event)
-            else:
+            elif type(event).TOPIC not in NOTICE_TOPICS:
                 segment.append(event)
         await self._concurrently(segment)
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def announce(event: Any) -> None:
+            async with gate:
+                await self._announce(event)
+
+        for outcome in await asyncio.gather(*(announce(e) for e in notices), return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    async def _announce(self, event: Any) -> None:
+        """A reminder or a missed deadline records its notice (idempotent by the event); a
+        notice recorded starts the workflow that delivers it, once."""
+        if not isinstance(event, Notice.Requested):
+            await asyncio.to_thread(self.reader.app.notices.from_clock_event, event)
+            return
+        workflow_id = notice_workflow_id(str(event.originator_id))
+        try:
+            await self.client.start_workflow(
+                NoticeWorkflow.run,
+                NoticeRef(notice_id=str(event.originator_id)),
+                id=workflow_id,
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            return
+        log.info("notice.started", workflow_id=workflow_id, what=event.what)
 
     async def _concurrently(self, events: Sequence[Any]) -> None:
         by_case: dict[str, list[Any]] = {}
@@ -182,6 +231,21 @@ class Dispatcher:
                 raise outcome
 
     async def dispatch(self, event: Any) -> None:
+        """The event's effect, inside the trace of the command that recorded it (when tracing is on)."""
+        trace = await asyncio.to_thread(self._trace_of, event) if tracing.enabled() else None
+        with tracing.continued(trace, f"dispatch {type(event).__name__}", case_id=str(event.originator_id)):
+            await self._dispatch(event)
+
+    def _trace_of(self, event: Any) -> str | None:
+        command_id = getattr(event, "command_id", None)
+        if not command_id:
+            return None
+        try:
+            return self.reader.app.repository.get(receipt_id(command_id)).trace or None
+        except AggregateNotFoundError:
+            return None
+
+    async def _dispatch(self, event: Any) -> None:
         if type(event).TOPIC in RULEBOOK_TOPICS:
             await self._recount(event)
             return

@@ -9,17 +9,24 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from service.casebook import Casebook
+from service.notify.config import Routing
+from service.notify.courier import Courier
 from workflows.activities import CaseActivities
 from workflows.case_clock import CaseClockWorkflow
+from workflows.notice import NoticeActivities, NoticeWorkflow
 from workflows.patrol_activities import PatrolScheduleActivities
 from workflows.patrol_schedule import PatrolScheduleWorkflow
 
-WORKFLOWS = [CaseClockWorkflow, PatrolScheduleWorkflow]
+WORKFLOWS = [CaseClockWorkflow, PatrolScheduleWorkflow, NoticeWorkflow]
 
 
-def build_worker(client: Client, casebook: Casebook, task_queue: str) -> Worker:
+def build_worker(
+    client: Client, casebook: Casebook, task_queue: str, courier: Courier | None = None
+) -> Worker:
+    """`courier` delivers notices (System.courier: the configured channels); the inbox alone if None."""
     activities = CaseActivities(casebook)
     schedules = PatrolScheduleActivities(casebook)
+    notices = NoticeActivities(courier or Courier(casebook.notices, Routing()))
     return Worker(
         client,
         task_queue=task_queue,
@@ -30,6 +37,8 @@ def build_worker(client: Client, casebook: Casebook, task_queue: str) -> Worker:
             schedules.plan,
             schedules.open,
             schedules.call_off,
+            notices.plan,
+            notices.deliver,
         ],
         # The event store is synchronous: activities run in threads.
         activity_executor=ThreadPoolExecutor(max_workers=8),

@@ -45,6 +45,7 @@ class ClockPublic(BaseModel):
     recomputations: list[dict[str, Any]]
     reminders_at: list[datetime]
     reminders_sent: list[dict[str, Any]]
+    reminders_skipped: list[dict[str, Any]]
     outcome: str | None
     ended_at: datetime | None
     settled: str | None

@@ -47,6 +47,9 @@ class ClockState:
     extension_counts: list[dict[str, Any]] = field(default_factory=list)  # how each extended period counted
     recomputations: list[dict[str, Any]] = field(default_factory=list)
     reminders_sent: list[dict[str, Any]] = field(default_factory=list)
+    # Reminders that fell due while the clock ran but were never sent, with why (the clock
+    # stopped, or its due time came, before the workflow recorded them): never silently lost.
+    reminders_skipped: list[dict[str, Any]] = field(default_factory=list)
     outcome: str | None = None
     ended_at: datetime | None = None
     settled: str | None = None  # what finally answered a missed deadline
@@ -69,6 +72,19 @@ class ClockState:
     def reminder_at(self, fraction: float) -> datetime:
         """When the reminder at `fraction` of the rule's period comes, as the clock now stands."""
         return self.reminders_at[self.rule["reminders"].index(fraction)]
+
+    def reminder_done(self, fraction: float) -> bool:
+        """Whether the reminder at `fraction` was recorded, or recorded as skipped."""
+        return any(r["fraction"] == fraction for r in [*self.reminders_sent, *self.reminders_skipped])
+
+    def reminders_owed(self, by: datetime) -> list[tuple[float, datetime]]:
+        """The reminders that came by `by`, before the due time, and were neither recorded nor
+        skipped: what a clock ending at `by` owes its people an account of."""
+        return [
+            (fraction, at)
+            for fraction, at in zip(self.rule["reminders"], self.reminders_at, strict=True)
+            if at <= by and at < self.due_at and not self.reminder_done(fraction)
+        ]
 
     def counts_through(self, year: int) -> bool:
         """Whether the local days the clock counts, from its start to its due time, reach
@@ -212,7 +228,33 @@ class CaseClocks(Aggregate):
 
         def apply(self, c: CaseClocks) -> None:
             c.clocks[self.key].reminders_sent.append(
-                {"at": self.effective_at, "fraction": self.fraction, "notify": self.notify}
+                {
+                    "at": self.effective_at,
+                    "recorded_at": self.timestamp,
+                    "fraction": self.fraction,
+                    "notify": self.notify,
+                }
+            )
+
+    class ReminderSkipped(Event):
+        """A reminder came while the clock ran but was not sent: the clock stopped, or its due
+        time came, before it could be — recorded with why, so that no reminder owed is lost
+        without a word. Its effective time is when the reminder came."""
+
+        TOPIC = "fengqiao.clocks:ReminderSkipped"
+        key: str
+        fraction: float
+        due_at: datetime
+        reason: str
+
+        def apply(self, c: CaseClocks) -> None:
+            c.clocks[self.key].reminders_skipped.append(
+                {
+                    "at": self.effective_at,
+                    "recorded_at": self.timestamp,
+                    "fraction": self.fraction,
+                    "reason": self.reason,
+                }
             )
 
     class ClockPaused(Event):
@@ -435,7 +477,7 @@ class CaseClocks(Aggregate):
 
     def remind(self, *, key: str, fraction: float, notify: list[str], **stamp: Any) -> bool:
         clock = self._open(key, "remind")
-        if any(r["fraction"] == fraction for r in clock.reminders_sent):
+        if clock.reminder_done(fraction):
             return False
         self.trigger_event(
             self.ReminderRecorded,
@@ -446,6 +488,29 @@ class CaseClocks(Aggregate):
             **stamp,
         )
         return True
+
+    def skip_reminder(self, *, key: str, fraction: float, reason: str, **stamp: Any) -> bool:
+        """Records that the reminder at `fraction` came but is not sent, and why."""
+        clock = self._open(key, "skip a reminder")
+        if clock.reminder_done(fraction):
+            return False
+        self.trigger_event(
+            self.ReminderSkipped, key=key, fraction=fraction, due_at=clock.due_at, reason=reason, **stamp
+        )
+        return True
+
+    def _account_for_reminders(self, clock: ClockState, by: datetime, reason: str, stamp: dict) -> None:
+        """Before a clock ends at `by`: each reminder that came by then and was never recorded
+        (its workflow learned of the clock late) is recorded as skipped, at the time it came."""
+        for fraction, at in clock.reminders_owed(by):
+            self.trigger_event(
+                self.ReminderSkipped,
+                key=clock.key,
+                fraction=fraction,
+                due_at=clock.due_at,
+                reason=reason,
+                **{**stamp, "effective_at": at},
+            )
 
     def pause(self, *, key: str, reason: str, **stamp: Any) -> None:
         clock = self._open(key, "pause")
@@ -546,6 +611,9 @@ class CaseClocks(Aggregate):
         clock = self.clocks.get(key)
         if clock is None or not clock.open:
             return False
+        self._account_for_reminders(
+            clock, stamp["effective_at"], "the due time came before the reminder was recorded", stamp
+        )
         self.trigger_event(
             self.DeadlineMissed, key=key, due_at=clock.due_at, consequence=consequence, **stamp
         )
@@ -562,6 +630,12 @@ class CaseClocks(Aggregate):
         clock = self.clocks.get(key)
         if clock is None or not clock.open:
             return False
+        self._account_for_reminders(
+            clock,
+            stamp["effective_at"],
+            f"the clock stopped before the reminder was recorded ({outcome})",
+            stamp,
+        )
         self.trigger_event(self.ClockStopped, key=key, outcome=outcome, **stamp)
         return True
 
@@ -590,6 +664,7 @@ EVENT_CLASSES = (
     CaseClocks.Opened,
     CaseClocks.ClockStarted,
     CaseClocks.ReminderRecorded,
+    CaseClocks.ReminderSkipped,
     CaseClocks.ClockPaused,
     CaseClocks.ClockResumed,
     CaseClocks.ClockExtended,

@@ -4,13 +4,17 @@ the due time, and what happened when it passed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.time.calendar import CLOCK_UNITS, Unit, shown
 from domain.time.clocks import ClockState, paused_days
 from domain.time.holidays import REGULATION
 from domain.time.policy import CLOCKS, Rule
+
+# A reminder recorded more than this after it came is said to be recorded late (the workflow
+# that keeps the clock learned of it late: its worker was down or behind).
+LATE = timedelta(minutes=1)
 
 
 def _when(moment: datetime) -> str:
@@ -112,7 +116,17 @@ def explain(clock: ClockState, now: datetime) -> list[str]:
     for reminder in clock.reminders_sent:
         lines.append(
             f"Reminder at {round(reminder['fraction'] * 100)}% on {_when(reminder['at'])} to "
-            f"{', '.join(reminder['notify']) or 'nobody holding the post'}."
+            f"{', '.join(reminder['notify']) or 'nobody holding the post'}"
+            + (
+                f", recorded late on {_when(reminder['recorded_at'])}."
+                if reminder.get("recorded_at") and reminder["recorded_at"] - reminder["at"] > LATE
+                else "."
+            )
+        )
+    for reminder in clock.reminders_skipped:
+        lines.append(
+            f"Reminder at {round(reminder['fraction'] * 100)}% on {_when(reminder['at'])} was not sent: "
+            f"{reminder['reason']}."
         )
     if clock.status == "missed":
         lines.append(f"Passed unmet on {_when(clock.ended_at or clock.due_at)}: {clock.outcome}.")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 import structlog
 
 from domain.identity.errors import NotAuthenticated, TooManyAttempts
+from service import telemetry
 from service.identity import throttle
 from service.identity.crypto import split_api_token
 from service.identity.desk import CredentialsDesk
@@ -108,6 +109,7 @@ class Gate:
         try:
             self.throttle.check(*keys)
         except TooManyAttempts as refused:
+            telemetry.SIGN_IN_THROTTLED.labels(kind).inc()
             log.warning(
                 "auth.throttled",
                 kind=kind,
@@ -121,6 +123,7 @@ class Gate:
         self, keys: tuple[str, ...], kind: str, person_id: str | None, address: str, why: str
     ) -> NoReturn:
         self.throttle.failed(*keys)
+        telemetry.SIGN_IN_FAILURES.labels(kind).inc()
         log.warning("auth.failed", kind=kind, person=person_id, address=address, reason=why)
         raise NotAuthenticated(why)
 

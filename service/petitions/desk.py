@@ -11,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.directory.access import SYSTEM_ACTOR, Post, Right
+from domain.directory.access import RIGHTS, SYSTEM_ACTOR, Post, Right
 from domain.directory.tree import Directory
 from domain.errors import (
     AccessDenied,
@@ -264,10 +264,9 @@ class PetitionDesk:
             book.receive(petition_id=p.id, **s)
             return [book]
 
-        def at_receiving_body(p: Petition) -> str:
-            return p.assignment["to_node"] if p.assignment else self.handling_body(p)
-
-        return self._act(actor, petition_id, "report_assignment_result", meta, decide, node=at_receiving_body)
+        return self._act(
+            actor, petition_id, "report_assignment_result", meta, decide, node=self._receiving_body
+        )
 
     def assigned_by(
         self, reader: str, office: str
@@ -629,7 +628,80 @@ class PetitionDesk:
             return str(answer["body"]) if answer else self.handling_body(petition)
         return self.handling_body(petition)
 
+    def offered(self, actor: str, petition_id: UUID) -> dict[str, list[str]]:
+        """The actions the petition allows now that the actor may take, by the same checks as
+        the commands (recusal, the right at the node where each is authorised): each with the
+        nodes it may be taken at (for an assignment, the offices it may come from)."""
+        petition = self.get(None, petition_id)
+        directory, now = self.cb.current_directory(), self.cb.clock()
+        offered: dict[str, list[str]] = {}
+        for action in sorted(petition.allowed_actions()):
+            if action == "conclude" and not self._window_closed(petition, now):
+                continue  # the petitioner may still ask: nothing to conclude yet
+            if action == "assign":  # from an office in the chain above the node it concerns
+                places = directory.ancestors(petition.node, now)
+            elif action == "report_assignment_result":
+                places = [self._receiving_body(petition)]
+            else:
+                places = [self.node_for(action, petition)]
+            allowed = []
+            for place in places:
+                try:
+                    self._authorise(actor, action, petition, place)
+                except AccessDenied:
+                    continue
+                allowed.append(place)
+            if allowed:
+                offered[action] = allowed
+        return offered
+
+    def listed(
+        self, reader: str, status: Status | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[int, list[Petition]]:
+        """The petitions the reader may read (at the nodes of their posts with the right, and
+        under them), newest first, in a state if one is given, as the reader may see them; and how
+        many match. Read from the store, one petition at a time: a stopgap until the case list
+        read model exists (docs/architecture.md)."""
+        directory, now = self.cb.current_directory(), self.cb.clock()
+        roots = [t.node for t in directory.posts_of(reader, now) if Right.READ in RIGHTS[t.post]]
+        found: list[Petition] = []
+        position = 0
+        while batch := self.cb.recorder.select_notifications(
+            position, 1000, topics=[Petition.Registered.TOPIC], inclusive_of_start=False
+        ):
+            for note in batch:
+                petition = self.cb.load(Petition, note.originator_id, "petition")
+                readable = any(directory.contains(root, petition.node, now) for root in roots)
+                if readable and (status is None or petition.status == status):
+                    found.append(petition)
+            position = batch[-1].id
+        found.sort(key=lambda p: p.registered_at, reverse=True)
+        page = [self.as_seen_by(reader, p)[0] for p in found[offset : offset + limit]]
+        return len(found), page
+
     # -- machinery ----------------------------------------------------------------
+
+    def _authorise(self, actor: str, action: str, petition: Petition, where: str) -> None:
+        """What every command on a petition checks first: a person it concerns takes no part
+        (recusal), and the actor holds the action's right at the node where it is taken."""
+        if actor == petition.accused_person_id:
+            raise AccessDenied(
+                actor, RIGHT_FOR[action], where, _RECUSED.format(self.cb.current_directory().name_of(actor))
+            )
+        self.cb.authorise(actor, RIGHT_FOR[action], where)
+
+    def _window_closed(self, petition: Petition, now: datetime) -> bool:
+        """The petitioner's window for a review or re-review has closed, on a count that is not
+        provisional: what concluding for want of a request needs."""
+        window = self._window(petition)
+        return (
+            window["window_closes"] is not None
+            and not window["provisional"]
+            and now >= window["window_closes"]
+        )
+
+    def _receiving_body(self, petition: Petition) -> str:
+        return petition.assignment["to_node"] if petition.assignment else self.handling_body(petition)
 
     def _above(self, node: str) -> str:
         record = self.cb.current_directory().node(node)
@@ -729,15 +801,7 @@ class PetitionDesk:
 
         def authorised(p: Petition, s: Stamp) -> Any:
             at = node(p) if callable(node) else node
-            where = at or self.node_for(action, p)
-            if actor == p.accused_person_id:
-                raise AccessDenied(
-                    actor,
-                    RIGHT_FOR[action],
-                    where,
-                    _RECUSED.format(self.cb.current_directory().name_of(actor)),
-                )
-            self.cb.authorise(actor, RIGHT_FOR[action], where)
+            self._authorise(actor, action, p, at or self.node_for(action, p))
             return decide(p, s)
 
         stamp = self.cb.stamp(actor, meta)

@@ -1,0 +1,65 @@
+"""A local HTTP server started by a test, standing in for a webhook receiver, an SMS gateway or a
+WeCom robot: it records every request and answers from a script (no network)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> dict[str, object]:
+        found: dict[str, object] = json.loads(self.body)
+        return found
+
+
+@dataclass
+class Stub:
+    url: str
+    answers: list[tuple[int, dict[str, object]]] = field(default_factory=list)  # then 200 {}
+    received: list[Received] = field(default_factory=list)
+    fallback: tuple[int, dict[str, object]] = (200, {})
+
+
+@contextmanager
+def stub_server(
+    *answers: tuple[int, dict[str, object]], fallback: tuple[int, dict[str, object]] = (200, {})
+) -> Iterator[Stub]:
+    lock = threading.Lock()
+    stub = Stub(url="", answers=list(answers), fallback=fallback)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            with lock:
+                stub.received.append(Received(self.path, dict(self.headers.items()), body))
+                status, answer = stub.answers.pop(0) if stub.answers else stub.fallback
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    stub.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield stub
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

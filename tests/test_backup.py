@@ -1,0 +1,138 @@
+"""A backup restores to identical answers: back up a running store, change it after, destroy it,
+restore; the seal verifies, every read model equals what it was and a rebuild from the restored
+log, and a case reads back as it was when the backup was made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from domain.disputes.dispute import AgreementForm
+from infra.backup import BackupError, backup, restore
+from infra.bootstrap import System, bootstrap
+from infra.cli import main
+from infra.seal_verify import Verifier
+from infra.settings import Settings
+from projections import tracking
+from projections.followers import DISPATCHER
+from projections.rebuild import rebuild
+from projections.runner import ProjectionRunner
+from tests.support import person
+from tests.test_clock_board import report
+
+
+def project(system: System) -> None:
+    for projection in system.projections:
+        runner = ProjectionRunner(system.reader, system.views, projection)
+        runner.setup()
+        runner.catch_up()
+
+
+def read_models(system: System) -> dict[str, list[tuple[object, ...]]]:
+    with system.views.reading() as cur:
+        if cur.dialect == "sqlite":
+            cur.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        else:
+            cur.execute(
+                "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ?",
+                (system.settings.pg_schema,),
+            )
+        names = sorted(r["name"] for r in cur.fetchall() if "stored_events" not in r["name"])
+        found = {}
+        for name in names:
+            cur.execute(f'SELECT * FROM "{name}"')
+            found[name] = sorted(tuple(str(v) for v in r.values()) for r in cur.fetchall())
+        return found
+
+
+def destroy(settings: Settings) -> None:
+    if settings.store == "sqlite":
+        for path in settings.var_dir.glob("*.sqlite*"):
+            path.unlink()
+        return
+    with psycopg.connect(
+        host=settings.pg_host,
+        port=settings.pg_port,
+        user=settings.pg_user,
+        password=settings.pg_password,
+        dbname=settings.pg_dbname,
+        autocommit=True,
+    ) as conn:
+        conn.execute(f'DROP SCHEMA "{settings.pg_schema}" CASCADE')
+
+
+def test_a_backup_restores_to_identical_answers_and_a_verifying_seal(settings: Settings, tmp_path: Path):
+    system = bootstrap(settings)
+    system.seed()
+    dispute = report(system)
+    system.casebook.keepers["dispute"].sync(dispute.id, 0)
+    project(system)
+    system.seal.checkpoint()
+    before = read_models(system)
+    version = system.casebook.repository.get(dispute.id).version
+    folder = tmp_path / "backup"
+    assert backup(settings, folder).head == system.reader.head()
+    system.casebook.disputes.reach_agreement(
+        person("grid_member"), dispute.id, form=AgreementForm.ORAL, terms="ok"
+    )
+    system.close()
+
+    destroy(settings)
+    restore(settings, folder)
+    if settings.store == "sqlite":
+        with pytest.raises(BackupError, match="--replace"):
+            restore(settings, folder)  # a store is there now: not over it without being told
+
+    again = bootstrap(settings)
+    try:
+        assert again.casebook.repository.get(dispute.id).version == version  # as it was at the backup
+        seal = again.seal
+        verdict = Verifier(again.casebook.recorder, seal.signer.public_key, seal.signer.origin).verify()
+        assert verdict.ok and verdict.sealed > 0 and not verdict.problems
+        assert read_models(again) == before
+        for projection in again.projections:
+            assert rebuild(again.reader, again.views, projection, switch=False).equal, projection.name
+    finally:
+        again.close()
+
+
+def test_the_commands_refuse_a_backup_whose_files_were_changed(
+    sqlite_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):
+    system = bootstrap(sqlite_settings)
+    system.seed()
+    project(system)
+    system.close()
+    monkeypatch.setenv("FENGQIAO_VAR_DIR", str(sqlite_settings.var_dir))
+    folder = tmp_path / "backup"
+    assert main(["backup", str(folder)]) == 0
+    assert main(["backup", str(folder)]) == 1 and "not empty" in capsys.readouterr().err
+    with (folder / "events.sqlite").open("ab") as f:
+        f.write(b"\0")
+    destroy(sqlite_settings)
+    assert main(["restore", str(folder)]) == 1
+    assert "does not match the manifest" in capsys.readouterr().err
+    assert not sqlite_settings.sqlite_events_path.exists()
+
+
+def test_a_restore_for_a_fresh_temporal_server_has_the_dispatcher_start_again_from_the_log(
+    sqlite_settings: Settings, tmp_path: Path
+):
+    system = bootstrap(sqlite_settings)
+    system.seed()
+    project(system)
+    with system.views.transaction() as cur:
+        tracking.position(cur, DISPATCHER, lock=True)
+        tracking.advance(cur, DISPATCHER, 0, system.reader.head())
+    system.close()
+    backup(sqlite_settings, tmp_path / "backup")
+    restore(sqlite_settings, tmp_path / "backup", replace=True, fresh_temporal=True)
+    again = bootstrap(sqlite_settings)
+    with again.views.reading() as cur:
+        assert tracking.position(cur, DISPATCHER) == 0
+    again.close()
