@@ -86,7 +86,10 @@ class CommandReceipt(Aggregate):
 
 
 def receipt_id(sender: str, command_id: str) -> UUID:
-    return uuid5(RECEIPTS_NAMESPACE, f"{sender}\n{command_id}")
+    """Per person; the system's actors (`system:…`: deadlines, schedules, files loaded) are one
+    sender, whose command ids are derived from what they act on."""
+    principal = SYSTEM_PREFIX if sender.startswith(SYSTEM_PREFIX) else sender
+    return uuid5(RECEIPTS_NAMESPACE, f"{principal}\n{command_id}")
 
 
 def legacy_receipt_id(command_id: str) -> UUID:
