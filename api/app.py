@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.limits import BodyLimit
+from api.limits import UPLOAD_OVERHEAD, BodyLimit
 from api.routes import (
     assessments,
     calendars,
@@ -25,6 +25,7 @@ from api.routes import (
     directory,
     dispute_list,
     disputes,
+    evidence,
     identity,
     incidents,
     notices,
@@ -35,6 +36,8 @@ from api.routes import (
     statistics,
     villages,
 )
+from api.routes import briefings as briefing_routes
+from api.routes import sweeps as sweep_routes
 from api.times import LocalTimeJSONResponse
 from infra import tracing
 from infra.bootstrap import System
@@ -42,7 +45,17 @@ from infra.metrics import CONTENT_TYPE, exposition
 from infra.sql import Database
 from projections import followers
 from service import telemetry
-from web import pages, petition_pages, signals_pages
+from web import (
+    briefing_pages,
+    dispute_documents,
+    evidence_pages,
+    incident_pages,
+    pages,
+    patrol_pages,
+    petition_pages,
+    signals_pages,
+    sweep_pages,
+)
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
@@ -92,8 +105,17 @@ def create_api(system: System) -> FastAPI:
     app.include_router(notices.router)
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
+    app.include_router(evidence.router)
+    app.include_router(evidence_pages.router)
     app.include_router(signals_pages.router)
     app.include_router(petition_pages.router)
+    app.include_router(dispute_documents.router)
+    app.include_router(incident_pages.router)
+    app.include_router(patrol_pages.router)
+    app.include_router(sweep_routes.router)
+    app.include_router(briefing_routes.router)
+    app.include_router(sweep_pages.router)
+    app.include_router(briefing_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)
@@ -103,7 +125,10 @@ def create_api(system: System) -> FastAPI:
         return RedirectResponse("/app", status_code=303)
 
     # Outermost: a body too large is refused before it is read, parsed or authenticated.
-    app.add_middleware(BodyLimit)
+    upload = system.evidence.limits.largest + UPLOAD_OVERHEAD
+    app.add_middleware(
+        BodyLimit, larger=[(evidence.UPLOAD_PATH, upload), (evidence_pages.UPLOAD_PATH, upload)]
+    )
 
     @app.middleware("http")
     async def request_context(

@@ -6,10 +6,13 @@ server hold more than the limit."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from typing import Any
 
 Scope = dict[str, Any]
 MAX_BODY = 1_000_000  # bytes; the largest command body (an agreement's terms) is far below
+UPLOAD_OVERHEAD = 64_000  # an upload's form fields and multipart boundaries, beyond the file itself
 
 
 class BodyTooLarge(Exception):
@@ -37,19 +40,25 @@ def _refusal(limit: int) -> tuple[dict[str, Any], bytes]:
 
 
 class BodyLimit:
-    """ASGI middleware: refuses bodies over `limit` bytes."""
+    """ASGI middleware: refuses bodies over `limit` bytes, or over a larger limit on the paths that
+    take uploads (`larger`: a path pattern and its limit, e.g. a case's attachments)."""
 
-    def __init__(self, app: Any, limit: int = MAX_BODY) -> None:
+    def __init__(self, app: Any, limit: int = MAX_BODY, larger: Sequence[tuple[str, int]] = ()) -> None:
         self.app = app
         self.limit = limit
+        self.larger = [(re.compile(pattern), most) for pattern, most in larger]
+
+    def limit_of(self, path: str) -> int:
+        return next((most for pattern, most in self.larger if pattern.match(path)), self.limit)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_of(scope.get("path", ""))
         announced = dict(scope.get("headers") or []).get(b"content-length")
-        if announced is not None and (not announced.isdigit() or int(announced) > self.limit):
-            await self._refuse(send)
+        if announced is not None and (not announced.isdigit() or int(announced) > limit):
+            await self._refuse(send, limit)
             return
         seen = 0
         started = False
@@ -59,7 +68,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise BodyTooLarge
             return message
 
@@ -73,9 +82,9 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, limit)
 
-    async def _refuse(self, send: Any) -> None:
-        start, body = _refusal(self.limit)
+    async def _refuse(self, send: Any, limit: int) -> None:
+        start, body = _refusal(limit)
         await send(start)
         await send({"type": "http.response.body", "body": body})

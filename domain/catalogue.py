@@ -8,12 +8,14 @@ from typing import Any
 
 from domain import binding, notices, receipts
 from domain.assessment import assessment
+from domain.briefings import briefing
 from domain.directory import tree as directory
 from domain.disputes import dispute
 from domain.identity import credentials
 from domain.incidents import incident
 from domain.patrols import patrol
 from domain.petitions import assignments, petition, petitioner
+from domain.sweeps import sweep
 from domain.time import clocks, rulebook
 
 STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
@@ -27,6 +29,8 @@ STREAMS: list[tuple[str, type[Any], tuple[type[Any], ...]]] = [
     ("Incident", incident.Incident, incident.EVENT_CLASSES),
     ("Patrol route", patrol.Route, patrol.ROUTE_EVENT_CLASSES),
     ("Patrol shift", patrol.Shift, patrol.SHIFT_EVENT_CLASSES),
+    ("Sweep", sweep.Sweep, sweep.EVENT_CLASSES),
+    ("Briefing", briefing.Briefing, briefing.EVENT_CLASSES),
     ("Case clocks", clocks.CaseClocks, clocks.EVENT_CLASSES),
     ("Responsibility-book template", assessment.AssessmentTemplate, assessment.TEMPLATE_EVENTS),
     ("Assessment year of a unit", assessment.UnitYear, assessment.UNIT_YEAR_EVENTS),

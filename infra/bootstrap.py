@@ -11,6 +11,7 @@ from infra.directory import (
     read_directory_file,
     seed_directory,
 )
+from infra.evidence import evidence_desk
 from infra.seal import Seal
 from infra.settings import DEVELOPMENT_ID_KEY, DEVELOPMENT_SEAL_KEY, ID_KEY_MIN_LENGTH, Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
@@ -25,6 +26,7 @@ from projections.scoring_facts import ScoringFacts
 from projections.signals import GamingSignals
 from service.casebook import Casebook
 from service.directory import SEED_ACTOR
+from service.evidence.desk import EvidenceDesk
 from service.identity.crypto import PasswordHashing
 from service.identity.desk import CredentialsDesk
 from service.identity.gate import Gate
@@ -53,6 +55,7 @@ class System:
     scoring_facts: ScoringFacts = field(init=False)
     signals: GamingSignals = field(init=False)
     identity: Gate = field(init=False)
+    evidence: EvidenceDesk = field(init=False)
 
     def __post_init__(self) -> None:
         casebook = self.casebook
@@ -63,6 +66,7 @@ class System:
         self.scoring_facts = ScoringFacts(village_of)
         self.signals = GamingSignals(casebook.id_key)
         self.identity = identity_gate(self.settings, casebook, self.views, self.directory_file)
+        self.evidence = evidence_desk(self.settings, casebook)
 
     @property
     def projections(self) -> list[Projection]:

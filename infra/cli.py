@@ -8,6 +8,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from infra.evidence_cli import add_evidence_commands, run_evidence
 from infra.logging import configure_logging
 from infra.seal_cli import add_seal_commands, run_seal
 from infra.settings import Settings
@@ -75,12 +76,14 @@ EXPLAINED = {
 }
 
 
-def _explain(settings: Settings, kind: str, case_id: str) -> int:
+def _explain(settings: Settings, kind: str, case_id: str, lang: str = "en") -> int:
     from datetime import datetime
 
     from domain.time.explain import explain
     from infra.binding import store_label
     from infra.bootstrap import bootstrap
+    from web import i18n
+    from web.explain import explained
 
     system = bootstrap(settings)
     print(f"(reading {store_label(settings)})", file=sys.stderr)
@@ -93,9 +96,16 @@ def _explain(settings: Settings, kind: str, case_id: str) -> int:
         )
         system.close()
         return 1
-    now = datetime.now(UTC)
+    now, directory = datetime.now(UTC), system.casebook.current_directory()
+    gettext = i18n.translations(lang).gettext
+
+    def node_name(code: str) -> str:
+        node = directory.node(code)
+        return node.name_at(now) if node else code
+
     for clock in sorted(found.clocks.values(), key=lambda c: c.started_at):
-        print("\n".join(explain(clock, now)), end="\n\n")
+        lines = explain(clock, now) if lang == "en" else explained(clock, now, gettext, node_name)
+        print("\n".join(lines), end="\n\n")
     system.close()
     return 0
 
@@ -233,9 +243,16 @@ def _main(argv: list[str] | None = None) -> int:
     score.add_argument("--as-of", help="a business date-time with offset (default: now)")
     score.add_argument("--as-known-on", help="only what had been recorded by then (for auditors)")
     add_seal_commands(commands)
+    add_evidence_commands(commands)
     explain = commands.add_parser("explain", help="explain every clock of a case")
     explain.add_argument("kind", choices=list(EXPLAINED))
     explain.add_argument("case_id")
+    explain.add_argument(
+        "--lang",
+        choices=["en", "zh-CN"],
+        default="en",
+        help="the language of the sentences (default: en, with the codes as recorded)",
+    )
     saved = commands.add_parser("backup", help="back up the event store, the seal and the read models")
     saved.add_argument("folder", type=Path, help="a new or empty folder")
     restored = commands.add_parser("restore", help="restore a backup into the configured store")
@@ -295,9 +312,11 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "score":
         return _score(settings, args.unit, args.year, args.as_of, args.as_known_on)
     if args.command == "explain":
-        return _explain(settings, args.kind, args.case_id)
+        return _explain(settings, args.kind, args.case_id, args.lang)
     if args.command == "seal":
         return run_seal(settings, args)
+    if args.command == "evidence":
+        return run_evidence(settings)
     if args.command in ("backup", "restore"):
         return _backup_or_restore(settings, args)
     from infra import components

@@ -18,9 +18,11 @@ from infra.metrics import serve, temporal_runtime
 from infra.settings import Settings
 from infra.temporal import connect
 from infra.tracing import start_tracing
+from projections.briefings import BriefingWriter
 from projections.followers import FollowerFailed, Retry, prepare, run_all
 from projections.runner import ProjectionRunner
 from workflows.dispatcher import Dispatcher
+from workflows.rhythm import install_rhythm
 from workflows.worker import build_worker
 
 log = structlog.get_logger()
@@ -55,9 +57,10 @@ async def _worker(settings: Settings) -> None:
     queue = bind(system).task_queue
     stopping = _stop_on_signals(asyncio.get_running_loop())
     client = await _connect_patiently(settings)
-    worker = build_worker(client, system.casebook, queue, system.courier())
+    worker = build_worker(client, system.casebook, queue, system.courier(), briefing_writer(system))
     log.info("worker.started", task_queue=queue)
     async with worker:
+        await install_rhythm(client, queue, settings.briefing_every_seconds)
         await stopping.wait()
     stop_metrics()
     system.close()
@@ -85,6 +88,10 @@ async def _dispatcher(settings: Settings) -> None:
     stop_metrics()
     system.close()
     log.info("dispatcher.stopped")
+
+
+def briefing_writer(system: System) -> BriefingWriter:
+    return BriefingWriter(system.casebook, system.views, system.node_statistics, system.scores)
 
 
 def run_worker(settings: Settings) -> None:

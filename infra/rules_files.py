@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from domain.directory.access import Post
 from domain.time.calendar import CalendarYear, Unit
 from domain.time.policy import InProgress, Rule, check_rules
 
@@ -116,7 +117,12 @@ def _rule(path: Path, line: int | None, i: int, entry: dict[str, Any]) -> Rule:
         not isinstance(kept_by, list) or not all(isinstance(k, str) for k in kept_by)
     ):
         raise _refuse(path, line, f'{where}: kept_by must be a list of names, e.g. ["agreement"]')
-    unknown = set(entry) - {"clock", "amount", "unit", "when", "reminders", "paused_by", "basis", "kept_by"}
+    owed_by = entry.get("owed_by", [])
+    posts = {p.value for p in Post}
+    if not isinstance(owed_by, list) or not all(isinstance(p, str) and p in posts for p in owed_by):
+        raise _refuse(path, line, f"{where}: owed_by must be a list of posts: {', '.join(sorted(posts))}")
+    known = {"clock", "amount", "unit", "when", "reminders", "paused_by", "basis", "kept_by", "owed_by"}
+    unknown = set(entry) - known
     if unknown:
         raise _refuse(path, line, f"{where}: unknown key {min(unknown)!r}")
     return Rule(
@@ -128,6 +134,7 @@ def _rule(path: Path, line: int | None, i: int, entry: dict[str, Any]) -> Rule:
         None if paused_by is None else tuple(paused_by),
         basis.strip(),
         None if kept_by is None else tuple(kept_by),
+        tuple(owed_by),
     )
 
 

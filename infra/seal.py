@@ -89,9 +89,16 @@ class Seal:
                 log.exception("seal.checkpoint_failed")
 
 
-def evidence(seal: Seal, kind: str, stream_id: str, readings: list[dict[str, Any]]) -> dict[str, Any]:
+def evidence(
+    seal: Seal,
+    kind: str,
+    stream_id: str,
+    readings: list[dict[str, Any]],
+    attachments: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The evidence bundle of one stream, proven against the latest checkpoint that covers all its
-    events (a new one is signed and kept when none does yet)."""
+    events (a new one is signed and kept when none does yet), with the stream's attachments (each with
+    its bytes, or in a light bundle its hash alone)."""
     from service.seal.bundle import FORMAT, record_json, timeline
 
     with seal.datastore.transaction(commit=False) as c:
@@ -123,4 +130,5 @@ def evidence(seal: Seal, kind: str, stream_id: str, readings: list[dict[str, Any
         "key_id": seal.signer.key_id,
         "events": events,
         "timeline": timeline(readings),
+        "attachments": attachments or [],
     }

@@ -27,8 +27,12 @@ def add_seal_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
     )
     verify.add_argument("--public-key", help="base64 Ed25519 public key (default: this system's)")
     verify.add_argument("--raw", action="store_true", help="also time a raw read of the log, for the ratio")
-    bundle = actions.add_parser("evidence", help="write a dispute's evidence bundle (JSON)")
-    bundle.add_argument("dispute_id")
+    bundle = actions.add_parser("evidence", help="write a case's evidence bundle, with its files (JSON)")
+    bundle.add_argument("dispute_id", metavar="case_id")
+    bundle.add_argument(
+        "--kind", default="dispute", choices=["dispute", "petition", "incident", "patrol_shift"]
+    )
+    bundle.add_argument("--light", action="store_true", help="the attachments' hashes only, not their bytes")
     bundle.add_argument("--out", type=Path, required=True)
     check = actions.add_parser(
         "verify-bundle", help="check an evidence bundle offline with the public key alone; exit 1 if not"
@@ -128,11 +132,21 @@ def _raw_read_seconds(recorder: object) -> float:
 def _evidence(system: object, args: argparse.Namespace) -> int:
     from uuid import UUID
 
+    from domain.evidence import attachments
     from infra.seal import evidence
+    from service.seal.checkpoint import b64
 
     casebook = system.casebook  # type: ignore[attr-defined]
-    dispute = casebook.disputes.get(None, UUID(args.dispute_id))
+    rules = system.evidence.rules[args.kind]  # type: ignore[attr-defined]
+    dispute = casebook.load(rules.aggregate, UUID(args.dispute_id), rules.label)
     history = casebook.history(dispute.id, dispute.version)
+    files = []
+    for a in attachments(dispute).values():
+        entry = {k: a[k] for k in ("id", "kind", "filename", "content_type", "size", "sha256", "version")}
+        entry["superseded_by"] = a["superseded_by"]
+        if not args.light:
+            entry["content"] = b64(system.evidence.files.read(a["sha256"]))  # type: ignore[attr-defined]
+        files.append(entry)
     readings = [
         {
             "version": e.originator_version,
@@ -143,10 +157,10 @@ def _evidence(system: object, args: argparse.Namespace) -> int:
         }
         for e in history
     ]
-    bundle = evidence(system.seal, "dispute", str(dispute.id), readings)  # type: ignore[attr-defined]
+    bundle = evidence(system.seal, args.kind, str(dispute.id), readings, files)  # type: ignore[attr-defined]
     args.out.write_text(json.dumps(bundle, ensure_ascii=False, indent=2) + "\n")
     print(
-        f"{len(bundle['events'])} events, proven against the checkpoint of "
+        f"{len(bundle['events'])} events and {len(files)} attachments, proven against the checkpoint of "
         f"{bundle['checkpoint']['tree_size']}"
     )
     return 0

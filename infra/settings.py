@@ -29,7 +29,15 @@ DEVELOPMENT_SEAL_KEY = "ZmVuZ3FpYW8tZGV2ZWxvcG1lbnQtc2VhbC1rZXkhISE="
 # The settings that may also be read from a file: FENGQIAO_<NAME>_FILE names the file (a mounted
 # Docker or Kubernetes secret), or FENGQIAO_SECRETS_DIR holds a file named fengqiao_<name>.
 # seal_key (the seal signing key) and session_secret are reserved for the fields of those names.
-SECRET_SETTINGS = ("pg_password", "cipher_key", "id_key", "seal_key", "session_secret", "webhook_secret")
+SECRET_SETTINGS = (
+    "pg_password",
+    "cipher_key",
+    "id_key",
+    "seal_key",
+    "session_secret",
+    "webhook_secret",
+    "s3_secret_access_key",
+)
 
 
 class SecretFiles(PydanticBaseSettingsSource):
@@ -80,6 +88,12 @@ class Settings(BaseSettings):
     seal_interval: float = Field(
         3600, gt=0, description="seconds between the projector's checkpoints of the seal (when it grew)"
     )
+    briefing_every_seconds: int = Field(
+        0,
+        ge=0,
+        description="0: briefings on their weekly calendar (Monday 01:00 Beijing); "
+        "else every so many seconds (a demonstration)",
+    )
     store: Literal["sqlite", "postgres"] = "sqlite"
     var_dir: Path = Path("var")
     directory_file: Path = Field(
@@ -92,6 +106,22 @@ class Settings(BaseSettings):
     template_dir: Path = Field(
         Path("config/assessment"), description="responsibility-book templates loaded at start"
     )
+
+    evidence_store: Literal["files", "s3"] = Field(
+        "files", description="where attachments' bytes are kept: files under the var dir, or an S3 bucket"
+    )
+    evidence_dir: Path | None = Field(None, description="the files' folder; by default <var_dir>/evidence")
+    s3_bucket: str = Field("fengqiao-evidence", description="the bucket of attachments (evidence_store=s3)")
+    s3_prefix: str = "evidence/"
+    s3_endpoint_url: str | None = Field(None, description="an S3-compatible store's URL (MinIO, Ceph)")
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    attachment_limit_mb: dict[str, float] = Field(
+        default_factory=dict,
+        description='the largest file of a kind, in MB, over the defaults (JSON: {"photo": 10, ...})',
+    )
+    attachment_case_total_mb: float = Field(200, gt=0, description="the most a case may hold in all, MB")
 
     pg_host: str = "127.0.0.1"
     pg_port: int = 5432
@@ -192,6 +222,10 @@ class Settings(BaseSettings):
         if self.mode == "production":
             raise ValueError("FENGQIAO_SEAL_KEY is required in production")
         return DEVELOPMENT_SEAL_KEY
+
+    @property
+    def evidence_path(self) -> Path:
+        return self.evidence_dir or self.var_dir / "evidence"
 
     @property
     def sqlite_events_path(self) -> Path:

@@ -17,11 +17,13 @@ from domain.assessment.facts import (
     incident_facts,
     petition_facts,
     shift_facts,
+    sweep_facts,
 )
 from domain.disputes import dispute
 from domain.incidents import incident
 from domain.patrols import patrol
 from domain.petitions import petition
+from domain.sweeps.sweep import Sweep
 from infra.sql import Cursor, Row, upsert
 from projections.memory import StreamMemory
 
@@ -51,12 +53,20 @@ TOPICS = (
     patrol.Shift.Scheduled.TOPIC,
     patrol.Shift.Missed.TOPIC,
     patrol.Shift.CheckpointMissed.TOPIC,
+    Sweep.Opened.TOPIC,
+    Sweep.Missed.TOPIC,
     UnitYear.Opened.TOPIC,
     UnitYear.ActivityRecorded.TOPIC,
 )
 VillageOf = Callable[[str, datetime], str | None]
 # Events that begin a stream's memory: nothing to recall for them.
-STARTERS = (dispute.Dispute.Reported, incident.Incident.Reported, patrol.Shift.Scheduled, UnitYear.Opened)
+STARTERS = (
+    dispute.Dispute.Reported,
+    incident.Incident.Reported,
+    patrol.Shift.Scheduled,
+    Sweep.Opened,
+    UnitYear.Opened,
+)
 
 
 def _iso(moment: datetime) -> str:
@@ -166,6 +176,11 @@ class ScoringFacts:
             return []
         if isinstance(event, patrol.Shift.Event):
             return shift_facts(event, (memory.get(key) or {}).get("village"))
+        if isinstance(event, Sweep.Opened):
+            memory[key] = {"village": event.village}
+            return []
+        if isinstance(event, Sweep.Event):
+            return sweep_facts(event, (memory.get(key) or {}).get("village"))
         if isinstance(event, UnitYear.Opened):
             memory[key] = {"unit": event.unit}
             return []

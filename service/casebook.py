@@ -9,13 +9,14 @@ from typing import Any
 from eventsourcing.utils import EnvType
 
 from service.assessments import AssessmentDesk
+from service.briefings.desk import BriefingDesk
 from service.deadlines import DeadlineDesk
 from service.directory import DirectoryDesk
 from service.disputes.clocks import DisputeClocks
 from service.disputes.desk import DisputeDesk
 from service.incidents.clocks import IncidentClocks
 from service.incidents.desk import IncidentDesk
-from service.kinds import DISPUTE, INCIDENT, PATROL_SCHEDULE, PATROL_SHIFT, PETITION
+from service.kinds import DISPUTE, INCIDENT, PATROL_SCHEDULE, PATROL_SHIFT, PETITION, SWEEP
 from service.notify.desk import NoticeDesk
 from service.patrols.clocks import ShiftClocks
 from service.patrols.desk import PatrolDesk
@@ -24,6 +25,8 @@ from service.petitions.clocks import PetitionClocks
 from service.petitions.desk import PetitionDesk
 from service.rulebook import RulebookDesk
 from service.store import CaseStore, Clock, utc_now
+from service.sweeps.clocks import SweepClocks
+from service.sweeps.desk import SweepDesk
 
 
 class Casebook(CaseStore):
@@ -41,10 +44,13 @@ class Casebook(CaseStore):
         self.patrols = PatrolDesk(self, self.disputes, self.incidents, PatrolSchedules(self, self.rulebook))
         self.assessments = AssessmentDesk(self)
         self.notices = NoticeDesk(self)
+        self.sweeps = SweepDesk(self, self.rulebook)
+        self.briefings = BriefingDesk(self)
         self.keepers: dict[str, Any] = {
             DISPUTE: DisputeClocks(self, self.disputes, self.deadlines),
             PETITION: PetitionClocks(self, self.petitions, self.deadlines),
             INCIDENT: IncidentClocks(self, self.incidents, self.deadlines),
             PATROL_SHIFT: ShiftClocks(self, self.patrols, self.deadlines),
             PATROL_SCHEDULE: self.patrols.schedules,
+            SWEEP: SweepClocks(self, self.sweeps, self.deadlines),
         }

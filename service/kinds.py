@@ -9,5 +9,6 @@ DISPUTE = "dispute"
 PETITION = "petition"
 INCIDENT = "incident"
 PATROL_SHIFT = "patrol_shift"
+SWEEP = "sweep"
 PATROL_SCHEDULE = "patrol_schedule"  # a schedule's time is its own workflow, not clocks
-CLOCKED = (DISPUTE, PETITION, INCIDENT, PATROL_SHIFT)  # the kinds whose time is a set of clocks
+CLOCKED = (DISPUTE, PETITION, INCIDENT, PATROL_SHIFT, SWEEP)  # the kinds whose time is a set of clocks

@@ -47,6 +47,7 @@ FOREIGN_GRID = "anping.dongxi.shangba.g1"
 FOREIGN_TOWNSHIP_GRID = "anping.xishan.hetou.g1"
 PEOPLE = {  # role in the tests → (person id, token), as in config/dev.toml
     "grid_member": ("wang-fang", "dev-grid-wang"),
+    "grid_patroller": ("liu-yang", "dev-grid-liu"),
     "mediator": ("li-ming", "dev-mediator-li"),
     "second_mediator": ("zhou-yun", "dev-mediator-zhou"),
     "chair": ("he-ping", "dev-chair-he"),

@@ -120,7 +120,7 @@ def test_a_grid_member_reports_a_dispute_on_a_phone(people: People, clock: Clock
     submit(page, page.locator("main").get_by_role("link", name="登记纠纷"), tap=True)
     assert "登记纠纷" in page.locator("h1").inner_text()
     no_sideways_scroll(page, PHONE["width"])
-    page.get_by_label("网格").select_option(label="Qiaotou Group 1")
+    page.get_by_label("网格").select_option(label="桥头村一组")
     page.get_by_label("纠纷类别").select_option(label="邻里纠纷")
     page.get_by_label("当事人 1").fill("张三")
     page.get_by_label("纠纷简要情况").fill("篱笆挪到了邻居的地里")
@@ -138,7 +138,7 @@ def test_a_grid_member_reports_a_dispute_on_a_phone(people: People, clock: Clock
     assert re.search(r"/app/disputes/[0-9a-f-]{36}$", page.url), page.url
     text = seen(page)
     assert "邻里纠纷" in text and "待受理" in text and "张三、李四" in text
-    assert "Qiaotou Group 1" in text and "篱笆挪到了邻居的地里" in text
+    assert "桥头村一组" in text and "篱笆挪到了邻居的地里" in text
     assert "Wang Fang 登记了纠纷" in text
     no_sideways_scroll(page, PHONE["width"])
 
@@ -168,7 +168,7 @@ WORDS = {
             "按期完成：在网格一级达成调解协议"
         ),
         "title": "人民调解协议书",
-        "committee": "Qiaotou Village人民调解委员会",
+        "committee": "桥头村人民调解委员会",
         "signature": "已于2026年3月2日登记签名",
         "date": "2026年3月2日",
         "party_line": "当事人（签名、盖章或按指印）：{}",
@@ -196,7 +196,7 @@ WORDS = {
         ],
         "clock_met": "Met: agreement reached at Grid level",
         "title": "Written mediation agreement",
-        "committee": "Qiaotou Village People's Mediation Committee",
+        "committee": "桥头村 People's Mediation Committee",
         "signature": "signature recorded on March 2, 2026",
         "date": "March 2, 2026",
         "party_line": "Party (signature, seal or fingerprint): {}",

@@ -77,11 +77,17 @@ def shift(system: System) -> UUID:
     ).id
 
 
+def sweep(system: System) -> UUID:
+    opened = system.casebook.sweeps.open_round(system.casebook.clock())
+    return next(s for s in opened if s.node == GRID).id
+
+
 MAKERS: dict[str, Callable[[System], UUID]] = {
     kinds.DISPUTE: dispute,
     kinds.PETITION: petition,
     kinds.INCIDENT: incident,
     kinds.PATROL_SHIFT: shift,
+    kinds.SWEEP: sweep,
 }
 
 
@@ -117,6 +123,10 @@ def test_the_command_line_explains_a_shifts_clocks(
         monkeypatch.setenv(name, value)
     assert cli.main(["explain", "shift", str(case_id)]) == 0
     assert "patrol.start_grace" in capsys.readouterr().out
+    assert cli.main(["explain", "shift", str(case_id), "--lang", "zh-CN"]) == 0
+    chinese = capsys.readouterr().out
+    assert "班次签到——班次计划开始后，无人签到即记为漏巡前的期限。" in chinese
+    assert "在桥头村开始计时" in chinese and "规则：30分钟" in chinese and "Started" not in chinese
 
 
 # -- nothing that ended stays overdue -----------------------------------------------------------

@@ -126,9 +126,9 @@ def test_every_clock_of_a_case_is_explained(system: System, three_disputes):
         assert (grid["clock"], grid["status"], grid["policy_version"]) == (
             "dispute.grid",
             "stopped",
-            "2026.3",
+            "2026.4",
         )
-        assert grid["explanation"][2] == "Rule: 24 hours, policy version 2026.3."
+        assert grid["explanation"][2] == "Rule: 24 hours, policy version 2026.4."
         assert (
             grid["explanation"][-1].startswith("Stopped") and "agreement reached" in grid["explanation"][-1]
         )
@@ -164,7 +164,7 @@ def test_a_village_clock_across_national_day_is_explained_day_by_day(system: Sys
     from domain.time.explain import explain
 
     text = explain(village, clock.now)
-    assert "Rule: 15 calendar days, policy version 2026.3." in text
+    assert "Rule: 15 calendar days, policy version 2026.4." in text
     assert "Days not counted: holiday: 2026-10-07." in text
     assert "The last day was not a working day, so the limit ran to the next working day." in text
     assert "Due 2026-10-08T23:59:59+08:00." in text

@@ -14,7 +14,7 @@ from infra.bootstrap import System
 def test_every_command_route_is_named_after_the_desk_method_it_calls(sqlite_system: System):
     paths = create_api(sqlite_system).openapi()["paths"]
     posted = {(path, ops["post"]["operationId"]) for path, ops in paths.items() if "post" in ops}
-    assert len(COMMANDS) == 16 + 5 + 17 + 14  # disputes, incidents, petitions, patrols
+    assert len(COMMANDS) == 16 + 5 + 17 + 14 + 2  # disputes, incidents, petitions, patrols, sweeps
     for kind, command in COMMANDS:
         desk = kind.desk(sqlite_system.casebook)
         method = getattr(type(desk), command.method, None)

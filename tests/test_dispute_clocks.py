@@ -117,7 +117,7 @@ def test_a_written_agreement_runs_a_clock_until_every_party_signed_and_it_is_sea
     dispute = written_agreement(system, clock)
     reached_at = clock()
     pending = clock_named(system, dispute, "dispute.agreement_in_effect")
-    assert (pending.started_at, pending.status, pending.policy_version) == (reached_at, "running", "2026.3")
+    assert (pending.started_at, pending.status, pending.policy_version) == (reached_at, "running", "2026.4")
     assert pending.rule["amount"] == 3 and pending.rule["unit"] == "calendar_days"
     assert len(pending.reminders_at) == 2  # reminders, like the other clocks
 

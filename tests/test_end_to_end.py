@@ -77,7 +77,7 @@ class RunningSystem:
         folder = var_dir / "policy"
         folder.mkdir()
         shipped = (ROOT / "config" / "policy" / "default.toml").read_text(encoding="utf-8")
-        fast = shipped.replace('version = "2026.3"', 'version = "e2e"').replace(
+        fast = shipped.replace('version = "2026.4"', 'version = "e2e"').replace(
             'clock = "dispute.grid"\namount = 24\nunit = "hours"',
             'clock = "dispute.grid"\namount = 3\nunit = "seconds"',
         )

@@ -135,7 +135,7 @@ def test_a_schedule_needs_a_cadence_in_the_policy_in_force(system: System, clock
     book = system.casebook.rulebook
     book.adopt_policy(
         person("county_staff"),
-        version="2026.4",
+        version="2026.5",
         effective_from=clock.now,
         in_progress="at_clock_start",
         rules=shipped_rules(Rule("patrol.cadence", 1, Unit.CALENDAR_DAYS, {"level": "grid"})),
@@ -145,7 +145,7 @@ def test_a_schedule_needs_a_cadence_in_the_policy_in_force(system: System, clock
     route = teamed(system)
     before = head(system)
     with pytest.raises(
-        InvalidValue, match="policy 2026.4 gives no patrol.cadence for level village"
+        InvalidValue, match="policy 2026.5 gives no patrol.cadence for level village"
     ) as refusal:
         started(system, route)
     assert refusal.value.field == "level" and head(system) == before
@@ -189,7 +189,7 @@ def test_a_new_cadence_takes_effect_from_the_period_after_it_comes_into_force(sy
     first = route.schedule["first_start"]
     system.casebook.rulebook.adopt_policy(
         person("county_staff"),
-        version="2026.4",
+        version="2026.5",
         effective_from=first + timedelta(days=1, minutes=30),
         in_progress="at_clock_start",
         rules=shipped_rules(Rule("patrol.cadence", 2, Unit.CALENDAR_DAYS, {"level": "grid"})),

@@ -276,7 +276,7 @@ def test_a_hearing_is_held_and_ended_and_the_petition_shows_its_time_limits(
     )
     # Accepted Monday 2 March: 60 days end on Friday 1 May, in the Labour Day holiday (1-5 May):
     # the opinion is due at the end of Wednesday 6 May.
-    assert (handling["due_at"], handling["policy_version"]) == ("2026-05-06T23:59:59+08:00", "2026.3")
+    assert (handling["due_at"], handling["policy_version"]) == ("2026-05-06T23:59:59+08:00", "2026.4")
     clock.advance(timedelta(days=1))
     ended = ok(command(api, petition, "hearing-end", "township", {"summary": "both sides heard"}))
     assert ended["hearing"] is None and ended["hearings"][0]["summary"] == "both sides heard"

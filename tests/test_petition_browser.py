@@ -100,7 +100,7 @@ def test_a_petition_agent_registers_routes_delivers_and_prints_the_handling_opin
     submit(agent, agent.locator("header").get_by_role("link", name="信访事项"))
     submit(agent, agent.locator("main").get_by_role("link", name="登记信访事项"))
     assert "登记信访事项" in agent.locator("h1").inner_text()
-    agent.get_by_label("信访事项所涉村（社区）或乡镇（街道）").select_option(label="Qiaotou Village")
+    agent.get_by_label("信访事项所涉村（社区）或乡镇（街道）").select_option(label="桥头村")
     agent.get_by_label("来访", exact=True).check()
     agent.get_by_label("申诉求决类").check()
     agent.get_by_label("信访人姓名").fill("张三")
@@ -123,9 +123,9 @@ def test_a_petition_agent_registers_routes_delivers_and_prints_the_handling_opin
     assert "作出受理决定" not in text  # not the agent's to decide
 
     keep_clocks(served, agent)
-    do(agent, "转送", lambda form: form.get_by_label("受理机关").select_option(label="Qiaotou Village"))
+    do(agent, "转送", lambda form: form.get_by_label("受理机关").select_option(label="桥头村"))
     keep_clocks(served, agent)
-    assert "已转送" in seen(agent) and "Qian Dong 转送了信访事项 · Qiaotou Village" in seen(agent)
+    assert "已转送" in seen(agent) and "Qian Dong 转送了信访事项 · 桥头村" in seen(agent)
     case = agent.url
 
     office = people.page_as("village_staff")
@@ -169,7 +169,7 @@ def test_a_petition_agent_registers_routes_delivers_and_prints_the_handling_opin
     document = seen(agent)
     assert "信访事项处理意见书" in document and "信访人：张三" in document
     assert CONTENT in document and FACTS in document and BASIS in document and "予以支持" in document
-    assert "可以自收到本意见书之日起30日内向Dongxi Township请求复查" in document
+    assert "可以自收到本意见书之日起30日内向东溪镇请求复查" in document
 
     save_picture(agent, "handling-opinion.png")
     agent.emulate_media(media="print")

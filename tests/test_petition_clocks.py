@@ -183,7 +183,7 @@ def test_each_status_runs_its_clocks_at_the_body_that_acts_from_when_the_status_
         clock(),
         end_of(3, 17),
     )
-    assert (route.policy_version, route.calendar, route.rule["unit"]) == ("2026.3", "CN", "calendar_days")
+    assert (route.policy_version, route.calendar, route.rule["unit"]) == ("2026.4", "CN", "calendar_days")
 
     expected = {
         # Routed Tuesday 3 March: acceptance notified within 15 days (Wednesday 18 March); the
@@ -628,11 +628,11 @@ def _adopt(system: System, **changed: tuple[int, Unit]) -> None:
         replace(r, amount=changed[r.clock.split(".")[1]][0], unit=changed[r.clock.split(".")[1]][1])
         if r.clock.startswith("petition.") and r.clock.split(".")[1] in changed
         else r
-        for r in book.current().policy("2026.3").rules
+        for r in book.current().policy("2026.4").rules
     ]
     book.adopt_policy(
         "system:operator",
-        version="2026.3-dongxi",
+        version="2026.4-dongxi",
         effective_from=datetime(2026, 3, 1, tzinfo=CHINA),
         in_progress="at_clock_start",
         rules=rules,
@@ -645,7 +645,7 @@ def _adopt(system: System, **changed: tuple[int, Unit]) -> None:
 def test_an_extension_is_at_most_what_the_policy_the_clock_follows_allows(system: System, clock: Clock):
     _adopt(system, extension=(20, Unit.CALENDAR_DAYS))
     petition = petition_at(system, clock, Status.ACCEPTED)
-    assert clock_named(system, petition, "petition.handling").policy_version == "2026.3-dongxi"
+    assert clock_named(system, petition, "petition.handling").policy_version == "2026.4-dongxi"
     with pytest.raises(InvalidValue, match="1 to 20 days") as refusal:
         desk(system).extend_handling(TOWNSHIP_STAFF, petition.id, days=30, reason="survey")
     assert refusal.value.field == "days"
@@ -730,11 +730,11 @@ def hearings_pause_handling_and_review(system: System) -> None:
         replace(r, paused_by=("hearing",), basis="township rule 4: hearing time is not counted")
         if r.clock in ("petition.handling", "petition.review_decision")
         else r
-        for r in book.current().policy("2026.3").rules
+        for r in book.current().policy("2026.4").rules
     ]
     book.adopt_policy(
         "system:operator",
-        version="2026.3-hearings",
+        version="2026.4-hearings",
         effective_from=datetime(2026, 3, 1, tzinfo=CHINA),
         in_progress="at_clock_start",
         rules=rules,

@@ -208,7 +208,7 @@ def test_the_petition_is_routed_accepted_answered_and_delivered_through_its_page
     )
     seen = text(web.get(case, headers=as_("petition_agent")).text)
     assert "已出具处理意见" in seen and "予以支持" in seen and "直接送达" in seen
-    assert "转送了信访事项 · Qiaotou Village" in seen and "作出了受理决定 · 受理" in seen
+    assert "转送了信访事项 · 桥头村" in seen and "作出了受理决定 · 受理" in seen
     assert "出具了处理意见 · 予以支持" in seen and "登记了书面答复送达 · 直接送达" in seen
     assert "可请求复查至" in seen
     assert "deliver_answer" not in offered(web, case, "petition_agent")  # delivered once
@@ -223,7 +223,7 @@ def test_the_acceptance_notice_prints_the_matter_the_decision_and_the_body(web, 
     seen = text(web.get(f"{case}/acceptance-notice", headers=as_("petition_agent")).text)
     assert "受理告知书" in seen and "张三：" in seen and "“修路补偿款”信访事项已收悉" in seen
     assert "本机关已于2026年3月2日依照《信访工作条例》予以受理" in seen
-    assert "Qiaotou Village" in seen.split("（印章）")[0]
+    assert "桥头村" in seen.split("（印章）")[0]
 
 
 def test_the_handling_opinion_prints_what_article_32_requires(web, clock):
@@ -236,7 +236,7 @@ def test_the_handling_opinion_prints_what_article_32_requires(web, clock):
     assert "查明的事实 补偿款已拨付到镇，尚未发放到组" in seen
     assert "处理意见 予以支持" in seen and "《土地管理法》第四十八条" in seen
     # The time limit and the authority for a review: 30 days, the township above the village.
-    assert "可以自收到本意见书之日起30日内向Dongxi Township请求复查" in seen
+    assert "可以自收到本意见书之日起30日内向东溪镇请求复查" in seen
     english = text(web.get(f"{case}/opinion", headers=as_("petition_agent", "en")).text)
     assert "Handling opinion on a petition" in english and "within 30 days" in english
 
@@ -358,7 +358,7 @@ def test_every_other_form_takes_the_petition_through_assignment_hearing_review_a
         legal_basis="条例",
     )
     seen = text(web.get(case, headers=as_("petition_agent")).text)
-    assert "已终结" in seen and "已复核：终结" in seen and "交办了信访事项 · Qiaotou Village" in seen
+    assert "已终结" in seen and "已复核：终结" in seen and "交办了信访事项 · 桥头村" in seen
     assert (
         "报告了交办结果" in seen
         and "延长了办理期限" in seen

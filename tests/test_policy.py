@@ -108,11 +108,11 @@ def test_a_malformed_policy_file_is_refused_with_the_line_and_the_reason(
 
 def test_adopting_a_new_version_records_who_and_why_and_keeps_the_old_one(system: System):
     book = system.casebook.rulebook
-    assert [p.version for p in book.current().policies] == ["2026.3"]
+    assert [p.version for p in book.current().policies] == ["2026.4"]
     later = datetime(2026, 7, 1, tzinfo=UTC)
     book.adopt_policy(
         "system:operator",
-        version="2026.4",
+        version="2026.5",
         effective_from=later,
         in_progress=InProgress.AT_CLOCK_START,
         rules=shipped_rules(Rule("dispute.grid", 12, Unit.HOURS)),
@@ -121,8 +121,8 @@ def test_adopting_a_new_version_records_who_and_why_and_keeps_the_old_one(system
         authorise=False,
     )
     current = book.current()
-    assert current.policy_in_force(datetime(2026, 3, 1, tzinfo=UTC)).version == "2026.3"
-    assert current.policy_in_force(later).version == "2026.4"
+    assert current.policy_in_force(datetime(2026, 3, 1, tzinfo=UTC)).version == "2026.4"
+    assert current.policy_in_force(later).version == "2026.5"
     adopted = [
         e
         for e in system.casebook.repository.event_store.get(current.id)

@@ -54,7 +54,7 @@ def test_every_metric_of_a_node_with_its_version_and_the_events_it_includes(
     body = read.json()
     assert (body["node"], body["name"], body["kind"], body["start"], body["end"]) == (
         COUNTY,
-        "Anping County",
+        "安平县",
         "county",
         "2026-01-01",
         "2026-03-31",
@@ -130,7 +130,7 @@ def test_one_row_per_village_of_a_township_for_its_report(api: TestClient, quart
     assert [r["disputes_reported"] for r in table] == ["7", "0", "6", "1"]
     assert [r["mediation_success_rate"] for r in table] == ["0.75", "", "0.6667", "1.0"]
     assert [r["mediation_success_rate.denominator"] for r in table] == ["4", "0", "3", "1"]
-    assert table[0]["name"] == "Dongxi Township" and table[2]["start"] == "2026-01-01"
+    assert table[0]["name"] == "东溪镇" and table[2]["start"] == "2026-01-01"
 
 
 def test_one_row_per_month_as_json(api: TestClient, quarter):

@@ -209,7 +209,7 @@ def test_the_written_agreement_prints_the_parties_the_matter_the_terms_and_a_lin
     assert page.status_code == 200
     seen = text(page.text)
     assert "人民调解协议书" in seen
-    assert "Qiaotou Village人民调解委员会" in seen  # the village's committee, by the directory's name
+    assert "桥头村人民调解委员会" in seen  # the village's committee, by the directory's name
     assert "纠纷的主要事实、争议事项 篱笆挪到了邻居的地里" in seen
     assert "经调解，各方当事人自愿达成如下协议 李四于三日内把篱笆移回原处" in seen
     for party in ("张三", "李四"):
@@ -231,9 +231,7 @@ def test_the_sealed_agreement_shows_each_signature_and_the_seal_with_its_date(we
     assert "已盖章" in seen and "2026年3月2日" in seen.split("人民调解委员会")[-1]
     assert "尚未生效" not in seen
     english = text(web.get(f"{case}/agreement", headers=as_("mediator", "en")).text)
-    assert (
-        "Written mediation agreement" in english and "Qiaotou Village People's Mediation Committee" in english
-    )
+    assert "Written mediation agreement" in english and "桥头村 People's Mediation Committee" in english
     assert "March 2, 2026" in english and "人民调解协议书" not in english
 
 

@@ -34,6 +34,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from infra.bootstrap import System
+from infra.components import briefing_writer
 from infra.temporal import binary
 from tests import support
 from tests.support import Clock, eventually
@@ -172,7 +173,7 @@ async def running(
     dispatcher = Dispatcher(system.reader, system.views, env.client, task_queue=queue)
     await asyncio.to_thread(dispatcher.setup)
     try:
-        async with build_worker(env.client, system.casebook, queue):
+        async with build_worker(env.client, system.casebook, queue, briefings=briefing_writer(system)):
             try:
                 yield env, dispatcher
             finally:

@@ -109,6 +109,13 @@ LABELS: dict[str, dict[str, str]] = {
         "incident.report_upward": N_("Report upward"),
         "patrol.start_grace": N_("Shift start"),
         "patrol.checkpoint_grace": N_("Checkpoint sign-ins"),
+        "sweep.due": N_("Weekly sweep"),
+    },
+    "sweep.status": {
+        "open": N_("Due"),
+        "recorded": N_("Findings recorded"),
+        "zero_reported": N_("Zero-report"),
+        "missed": N_("Missed"),
     },
     "clock.status": {
         "running": N_("Running"),
@@ -189,6 +196,8 @@ LABELS: dict[str, dict[str, str]] = {
         "Reopened": N_("reopened the dispute"),
         "MarkedDuplicate": N_("marked the dispute as a duplicate"),
         "DuplicateLinked": N_("linked a duplicate registration"),
+        "AttachmentAdded": N_("attached a file"),
+        "AttachmentSuperseded": N_("corrected an attachment"),
     },
     # -- petitions (信访) --
     "petition.status": {
@@ -411,3 +420,13 @@ def _why(text: str, gettext: Callable[[str], str]) -> str:
                 )
             return gettext(words) % values
     return text
+
+
+def _take_in_field_labels() -> None:
+    from web import field_labels
+
+    ENUMS.update(field_labels.ENUMS)
+    LABELS.update(field_labels.LABELS)
+
+
+_take_in_field_labels()

@@ -16,13 +16,18 @@ CATALOGUES = {
     "zh_CN": WEB / "locale/zh_CN/LC_MESSAGES/messages.po",
     "en": WEB / "locale/en/LC_MESSAGES/messages.po",
 }
-METHOD_MAP = [("web/**.py", "python"), ("web/templates/**.html", "jinja2")]
+# The explain sentences are marked where the domain writes them, and translated at the edge.
+METHOD_MAP = [
+    ("web/**.py", "python"),
+    ("web/templates/**.html", "jinja2"),
+    ("domain/time/explain.py", "python"),
+]
 OPTIONS = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
 def extracted() -> set[str]:
-    """Every message id marked in the web package."""
+    """Every message id marked in the web package (and the domain's explain sentences)."""
     found = set()
     for _, _, message, _, _ in extract_from_dir(
         ROOT, METHOD_MAP, OPTIONS, KEYWORDS, strip_comment_tags=True, directory_filter=_only_web
@@ -33,7 +38,7 @@ def extracted() -> set[str]:
 
 def _only_web(dirpath: str) -> bool:
     rel = Path(dirpath).resolve().relative_to(ROOT)
-    return rel == Path(".") or rel.parts[0] == "web"
+    return rel in (Path("."), Path("domain"), Path("domain/time")) or rel.parts[0] == "web"
 
 
 def load(locale: str) -> Catalog:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import UploadFile
 
 from api import schemas as s
 from api.deps import SESSION_COOKIE, SystemDep, client_address, set_session_cookie
@@ -24,14 +25,17 @@ from api.routes.statistics import _report
 from domain.directory.jurisdiction import NodeKind
 from domain.disputes.dispute import AgreementForm, Dispute, Status
 from domain.errors import AccessDenied, CaseNotFound, DomainError, InvalidValue, TransitionNotAllowed
+from domain.evidence import Kind
 from domain.identity.errors import NotAuthenticated, TooManyAttempts
 from infra.bootstrap import System
 from projections.metrics import BY_NAME
 from projections.statistics_report import NodeReport
 from service import kinds
+from service.evidence.intake import check
 from service.store import CommandMeta, body_digest
 from web import i18n
 from web.charts import Bar, bars
+from web.explain import explained
 from web.labels import N_, label
 from web.spreadsheets import workbook
 from web.templating import render
@@ -98,6 +102,7 @@ INPUT_PROBLEMS = {
     "too_short": N_("Please add more."),
 }
 CHECK_THIS = N_("Please check this.")
+PHOTO_REFUSED = N_("The photo cannot be attached.")
 # The domain's reasons that people meet most, so that they read them in their language.
 DOMAIN_REASONS = [
     N_("a dispute needs at least 2 parties"),
@@ -340,7 +345,7 @@ def _report_page(
         status=problems.status if problems else 200,
         here="/app/disputes/new",  # also when a refused form answers its POST
         grids=_grids(system, person),
-        shown_fields=("grid", "category", "severity", "parties", "description", "occurred_at"),
+        shown_fields=("grid", "category", "severity", "parties", "description", "occurred_at", "photo"),
         form=form,
         problems=problems,
     )
@@ -365,7 +370,10 @@ async def report_dispute(request: Request, system: SystemDep, person: str = Pers
         "command_id": str(data.get("command_id") or "") or uuid4().hex,
     }
     gettext = _gettext(request)
+    photo = await _photo_of(data, system)
     try:
+        if photo is not None:  # refused before anything is recorded (service/evidence/intake.py)
+            check(photo[1], Kind.PHOTO, system.evidence.limits)
         body = s.DisputeReportIn.model_validate(
             {
                 **{k: v for k, v in form.items() if k not in ("parties", "command_id")},
@@ -382,9 +390,39 @@ async def report_dispute(request: Request, system: SystemDep, person: str = Pers
             occurred_at=body.occurred_at,
             meta=CommandMeta(command_id=form["command_id"], digest=body_digest(body.model_dump(mode="json"))),
         )
+        if photo is not None:
+            keep = data.get("keep_location") == "on"
+            attach_photo(system, person, dispute.id, *photo, keep, f"{form['command_id']}:photo")
     except (ValidationError, DomainError) as error:
-        return _report_page(request, system, person, form, problems_of(error, gettext))
+        found = problems_of(error, gettext)
+        if isinstance(error, InvalidValue) and error.field == "file":
+            found.fields = {"photo": f"{gettext(PHOTO_REFUSED)} ({error.reason})"}
+        return _report_page(request, system, person, form, found)
     return RedirectResponse(f"/app/disputes/{dispute.id}", status_code=303)
+
+
+async def _photo_of(data: Any, system: System) -> tuple[str, bytes] | None:
+    """The report's photo, if one was taken: its name and bytes (at most one byte past the limit)."""
+    upload = data.get("photo")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    return upload.filename, await upload.read(system.evidence.limits.largest + 1)
+
+
+def attach_photo(
+    system: System, person: str, dispute_id: UUID, name: str, content: bytes, keep: bool, cid: str
+) -> None:
+    system.evidence.attach(
+        person,
+        "dispute",
+        dispute_id,
+        data=content,
+        filename=name,
+        kind=Kind.PHOTO,
+        of_event=1,
+        keep_location=keep,
+        meta=CommandMeta(command_id=cid),
+    )
 
 
 def _local_moment(value: object) -> str | None:
@@ -458,7 +496,8 @@ def _case_page(
     # The case's allowed actions are the commands it would accept now (a signature while a party
     # has still to sign a written agreement not yet sealed, the seal once every party has).
     allowed = dispute.allowed_actions(system.casebook.clock())
-    offered = [name for name in ACTIONS if name in allowed]
+    desk = system.casebook.disputes
+    offered = [name for name in ACTIONS if name in allowed and desk.may(person, dispute, name)]
     return render(
         request,
         "dispute.html",
@@ -474,7 +513,14 @@ def _case_page(
         form=form or {},
         name_of=_person_name(directory, _gettext(request)),
         node_name=lambda code: _node_name(system, code),
+        explained=explainer(request, system),
     )
+
+
+def explainer(request: Request, system: System) -> Callable[[Any], list[str]]:
+    """A clock's explanation in the reader's language, for the case pages."""
+    gettext, now = _gettext(request), system.casebook.clock()
+    return lambda clock: explained(clock, now, gettext, lambda code: _node_name(system, code))
 
 
 def _person_name(directory: Any, gettext: Callable[[str], str]) -> Callable[[str], str]:

@@ -15,6 +15,7 @@ from domain.disputes import dispute
 from domain.incidents import incident
 from domain.patrols import patrol
 from domain.petitions import petition
+from domain.sweeps import sweep
 from service import kinds
 from workflows.case_clock import CaseClockWorkflow
 from workflows.contracts import CaseRef, case_workflow_id
@@ -43,6 +44,7 @@ CASE_KINDS = [
     CaseKind(kinds.PETITION, petition.Petition.Registered, None, petition.EVENT_TOPICS),
     CaseKind(kinds.INCIDENT, incident.Incident.Reported, None, incident.EVENT_TOPICS),
     CaseKind(kinds.PATROL_SHIFT, patrol.Shift.Scheduled, None, patrol.SHIFT_TOPICS),
+    CaseKind(kinds.SWEEP, sweep.Sweep.Opened, None, sweep.EVENT_TOPICS),
     CaseKind(
         kinds.PATROL_SCHEDULE,
         patrol.Route.ScheduleStarted,

@@ -56,6 +56,8 @@ from workflows.case_clock import CaseClockWorkflow
 from workflows.case_kinds import BY_KIND, BY_TOPIC, TOPICS, CaseKind
 from workflows.contracts import CaseNotice, CaseRef
 from workflows.notice import NoticeRef, NoticeWorkflow, notice_workflow_id
+from workflows.rhythm_contracts import SWEEP_ROUNDS_ID
+from workflows.sweep_rounds import SweepRoundsWorkflow
 
 log = structlog.get_logger()
 
@@ -272,6 +274,7 @@ class Dispatcher:
         workflows ask again. A year loaded late matters: until then the clocks running into it
         skipped weekends only."""
         if isinstance(event, Rulebook.PolicyVersionAdopted):
+            await self._recheck_sweep_rounds()
             if event.in_progress != InProgress.LATEST:
                 return
             reason, year = f"policy {event.version} applies to running clocks: {event.reason}", None
@@ -294,6 +297,14 @@ class Dispatcher:
                 if failure.status != RPCStatusCode.NOT_FOUND:
                     raise
             log.info("clocks.recounted", case_id=case_id, workflow_id=workflow_id, reason=reason)
+
+    async def _recheck_sweep_rounds(self) -> None:
+        """A new policy may change what sweeps are owed: the rounds read it again now."""
+        try:
+            await self.client.get_workflow_handle(SWEEP_ROUNDS_ID).signal(SweepRoundsWorkflow.recheck)
+        except RPCError as failure:
+            if failure.status != RPCStatusCode.NOT_FOUND:
+                raise
 
     def _episode_of(self, event: Any) -> int:
         """How many times the case had been reopened when the event was recorded."""

@@ -8,25 +8,41 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from projections.briefings import BriefingWriter
 from service.casebook import Casebook
 from service.notify.config import Routing
 from service.notify.courier import Courier
 from workflows.activities import CaseActivities
+from workflows.briefing_round import BriefingRoundWorkflow
 from workflows.case_clock import CaseClockWorkflow
 from workflows.notice import NoticeActivities, NoticeWorkflow
 from workflows.patrol_activities import PatrolScheduleActivities
 from workflows.patrol_schedule import PatrolScheduleWorkflow
+from workflows.rhythm_activities import RhythmActivities
+from workflows.sweep_rounds import SweepRoundsWorkflow
 
-WORKFLOWS = [CaseClockWorkflow, PatrolScheduleWorkflow, NoticeWorkflow]
+WORKFLOWS = [
+    CaseClockWorkflow,
+    PatrolScheduleWorkflow,
+    NoticeWorkflow,
+    SweepRoundsWorkflow,
+    BriefingRoundWorkflow,
+]
 
 
 def build_worker(
-    client: Client, casebook: Casebook, task_queue: str, courier: Courier | None = None
+    client: Client,
+    casebook: Casebook,
+    task_queue: str,
+    courier: Courier | None = None,
+    briefings: BriefingWriter | None = None,
 ) -> Worker:
-    """`courier` delivers notices (System.courier: the configured channels); the inbox alone if None."""
+    """`courier` delivers notices (System.courier: the configured channels); the inbox alone if None.
+    `briefings`: the writer of briefings, for a worker that reads the read models."""
     activities = CaseActivities(casebook)
     schedules = PatrolScheduleActivities(casebook)
     notices = NoticeActivities(courier or Courier(casebook.notices, Routing()))
+    rhythm = RhythmActivities(casebook, briefings)
     return Worker(
         client,
         task_queue=task_queue,
@@ -39,6 +55,8 @@ def build_worker(
             schedules.call_off,
             notices.plan,
             notices.deliver,
+            rhythm.open_sweep_round,
+            rhythm.write_briefing_round,
         ],
         # The event store is synchronous: activities run in threads.
         activity_executor=ThreadPoolExecutor(max_workers=8),

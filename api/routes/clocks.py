@@ -25,6 +25,7 @@ CASES: list[tuple[str, str, Callable[[Casebook], Callable[[str, UUID], Any]]]] =
     ("/petitions", kinds.PETITION, lambda cb: cb.petitions.get),
     ("/incidents", kinds.INCIDENT, lambda cb: cb.incidents.get),
     ("/patrols/shifts", kinds.PATROL_SHIFT, lambda cb: cb.patrols.shift),
+    ("/sweeps", kinds.SWEEP, lambda cb: cb.sweeps.sweep),
 ]
 
 

@@ -3,18 +3,17 @@ what a township posts on its notice board and the county keeps copies of."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPerson, SystemDep
-from api.schemas import EventPublic
+from api.routes.evidence import evidence_of_case
 from domain.directory.access import RIGHTS, Right
 from domain.errors import AccessDenied
-from infra.seal import evidence
 from service.seal.checkpoint import Checkpoint, b64
 
 # Signed documents are shown exactly as signed: their instants stay as recorded (UTC), not in the
@@ -81,9 +80,12 @@ def make_checkpoint(system: SystemDep, person: CurrentPerson) -> CheckpointPubli
 
 
 @evidence_router.get("/disputes/{dispute_id}/evidence")
-def dispute_evidence(dispute_id: UUID, person: CurrentPerson, system: SystemDep) -> dict[str, Any]:
+def dispute_evidence(
+    dispute_id: UUID,
+    person: CurrentPerson,
+    system: SystemDep,
+    light: Annotated[bool, Query(description="Attachments' hashes only, not their bytes")] = False,
+) -> dict[str, Any]:
     """The dispute's events as stored, each with its leaf hash and inclusion proof against a signed
-    checkpoint, and the events in words for a reader with the right (docs/seal.md)."""
-    dispute, history = system.casebook.disputes.with_history(person, dispute_id)
-    readings = [EventPublic.of(e).model_dump(mode="json") for e in history]
-    return evidence(system.seal, "dispute", str(dispute.id), readings)
+    checkpoint, the events in words for a reader with the right, and its attachments (docs/seal.md)."""
+    return evidence_of_case(system, person, "dispute", dispute_id, light)

@@ -20,6 +20,7 @@ from domain.disputes.dispute import AgreementForm, Dispute
 from domain.incidents.incident import Incident
 from domain.patrols.patrol import Shift
 from domain.petitions.petition import Petition
+from domain.sweeps.sweep import Sweep
 from domain.time.calendar import CHINA
 
 VERSION = 1
@@ -201,6 +202,13 @@ def shift_facts(event: Any, village: str | None) -> list[Fact]:
     return []
 
 
+def sweep_facts(event: Any, village: str | None) -> list[Fact]:
+    """A sweep missed counts against the village it belongs to (a grid's, its village's)."""
+    if village is None or not isinstance(event, Sweep.Missed):
+        return []
+    return [_fact(event, village, "sweep.missed")]
+
+
 def iter_kinds() -> Iterator[str]:
     yield from (
         "dispute.reported",
@@ -213,6 +221,7 @@ def iter_kinds() -> Iterator[str]:
         "incident.state",
         "patrol.shift_missed",
         "patrol.checkpoint_missed",
+        "sweep.missed",
         "activity.held",
         "activity.absence",
     )

@@ -11,6 +11,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidValue, TransitionNotAllowed
+from domain.evidence import Attachable, AttachmentAddedFields, AttachmentSupersededFields
 from domain.petitions.petition import identity_number
 
 
@@ -156,7 +157,7 @@ JUDICIAL_CONFIRMATION_WINDOW = timedelta(days=30)  # Art. 33; becomes policy dat
 ONGOING = frozenset({Status.OPEN, Status.ACCEPTED, Status.MEDIATION_FAILED})
 
 
-class Dispute(Aggregate):
+class Dispute(Attachable, Aggregate):
     TOPIC = "fengqiao.dispute:Dispute"
 
     class Event(Aggregate.Event):
@@ -197,6 +198,17 @@ class Dispute(Aggregate):
             state["parties"] = [{**party, "id": party_id(i)} for i, party in enumerate(state["parties"])]
 
     Created = Reported
+
+    class AttachmentAdded(Event, AttachmentAddedFields):
+        """A file was attached to the dispute or to one of its events (its hash and particulars, never
+        its bytes)."""
+
+        TOPIC = "fengqiao.dispute:AttachmentAdded"
+
+    class AttachmentSuperseded(Event, AttachmentSupersededFields):
+        """An attachment was superseded by a later one that corrects it; both are kept."""
+
+        TOPIC = "fengqiao.dispute:AttachmentSuperseded"
 
     class Accepted(Event):
         """The level's mediation organisation accepted the dispute (受理)."""
@@ -829,6 +841,8 @@ def _parties(given: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 EVENT_CLASSES = (
+    Dispute.AttachmentAdded,
+    Dispute.AttachmentSuperseded,
     Dispute.Reported,
     Dispute.Accepted,
     Dispute.MediationSessionHeld,

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidValue, TransitionNotAllowed
+from domain.evidence import Attachable, AttachmentAddedFields, AttachmentSupersededFields
 
 
 class Kind(StrEnum):
@@ -128,7 +129,7 @@ def check_crowd(markers: Sequence[Any], people_involved: Any) -> tuple[list[str]
     return [m.value for m in Marker if m in found], people
 
 
-class Incident(Aggregate):
+class Incident(Attachable, Aggregate):
     TOPIC = "fengqiao.incident:Incident"
 
     class Event(Aggregate.Event):
@@ -158,6 +159,17 @@ class Incident(Aggregate):
         origin_id: str | None
 
     Created = Reported
+
+    class AttachmentAdded(Event, AttachmentAddedFields):
+        """A file was attached to the incident or to one of its events (its hash and particulars, never
+        its bytes)."""
+
+        TOPIC = "fengqiao.incident:AttachmentAdded"
+
+    class AttachmentSuperseded(Event, AttachmentSupersededFields):
+        """An attachment was superseded by a later one that corrects it; both are kept."""
+
+        TOPIC = "fengqiao.incident:AttachmentSuperseded"
 
     class ReportedUpward(Event):
         """The incident was reported to a higher level than before; `to_node` is that level's node where the
@@ -524,6 +536,8 @@ class Incident(Aggregate):
 
 
 EVENT_CLASSES = (
+    Incident.AttachmentAdded,
+    Incident.AttachmentSuperseded,
     Incident.Reported,
     Incident.ReportedUpward,
     Incident.Handled,

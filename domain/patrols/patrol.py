@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.directory.access import Right
 from domain.errors import AccessDenied, InvalidValue, TransitionNotAllowed
+from domain.evidence import Attachable, AttachmentAddedFields, AttachmentSupersededFields
 
 
 class RouteStatus(StrEnum):
@@ -360,7 +361,7 @@ class Route(Aggregate):
             )
 
 
-class Shift(Aggregate):
+class Shift(Attachable, Aggregate):
     """A patrol shift: a team walking one revision of a route between a planned start and end."""
 
     TOPIC = "fengqiao.patrol:Shift"
@@ -385,6 +386,17 @@ class Shift(Aggregate):
         planned_end: datetime
 
     Created = Scheduled
+
+    class AttachmentAdded(Event, AttachmentAddedFields):
+        """A file was attached to the shift or to one of its events (its hash and particulars, never
+        its bytes)."""
+
+        TOPIC = "fengqiao.patrol:ShiftAttachmentAdded"
+
+    class AttachmentSuperseded(Event, AttachmentSupersededFields):
+        """An attachment was superseded by a later one that corrects it; both are kept."""
+
+        TOPIC = "fengqiao.patrol:ShiftAttachmentSuperseded"
 
     class SignedInAtStart(Event):
         """A team member signed in at the start; the first such sign-in opens the shift."""
@@ -746,6 +758,21 @@ class Shift(Aggregate):
     def allowed_actions(self) -> frozenset[str]:
         return SHIFT_ALLOWED[self.status]
 
+    def allowed_for(self, person: str) -> frozenset[str]:
+        """What the shift allows now, narrowed by this person's own walk: a member signs in at the
+        start once, walks and reports findings between their start and end sign-ins, and the
+        shift closes once someone has signed in at the end (the checks the commands make)."""
+        allowed = set(self.allowed_actions())
+        if person in self.present:
+            allowed.discard("sign_in_at_start")
+        if person not in self.present:
+            allowed.discard("report_finding")
+        if person not in self.present or person in self.signed_out:
+            allowed -= {"sign_in_at_checkpoint", "sign_in_at_end"}
+        if not self.signed_out:
+            allowed.discard("close")
+        return frozenset(allowed)
+
     def _in_route_order(self, person: str, position: int) -> bool:
         """For this member: every earlier checkpoint signed or recorded missed, no later one signed."""
         codes, mine = self.checkpoint_codes(), self.visits[person]
@@ -808,6 +835,8 @@ ROUTE_EVENT_CLASSES = (
     Route.Retired,
 )
 SHIFT_EVENT_CLASSES = (
+    Shift.AttachmentAdded,
+    Shift.AttachmentSuperseded,
     Shift.Scheduled,
     Shift.SignedInAtStart,
     Shift.SignedInAtCheckpoint,

@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.directory.jurisdiction import NodeKind
 from domain.errors import InvalidValue, TransitionNotAllowed
+from domain.evidence import Attachable, AttachmentAddedFields, AttachmentSupersededFields
 
 
 class Channel(StrEnum):
@@ -216,7 +217,7 @@ WINDOW_FROM_DELIVERY = "delivery"  # the window runs from the answer's receipt (
 WINDOW_FROM_RECORDING = "recorded"  # version 1 answers: it ran from when the answer was recorded
 
 
-class Petition(Aggregate):
+class Petition(Attachable, Aggregate):
     """One letter, visit, call or message, from registration to conclusion. Of an accusation,
     the petitioner, representatives, content, matter, repeat link, accused person and every
     reason, fact, ground and legal basis (each event's `SECRET` fields) are withheld from the
@@ -253,6 +254,19 @@ class Petition(Aggregate):
         repeat_of: str | None
 
     Created = Registered
+
+    class AttachmentAdded(Event, AttachmentAddedFields):
+        """A file was attached to the petition or to one of its events (its hash and particulars, never
+        its bytes)."""
+
+        TOPIC = "fengqiao.petition:AttachmentAdded"
+        SECRET = ("filename", "note", "sha256")
+
+    class AttachmentSuperseded(Event, AttachmentSupersededFields):
+        """An attachment was superseded by a later one that corrects it; both are kept."""
+
+        TOPIC = "fengqiao.petition:AttachmentSuperseded"
+        SECRET = ("reason",)
 
     class RepresentativeNamed(Event):
         """A group petition named one more representative (at most five, Art. 20)."""
@@ -1271,6 +1285,8 @@ def replay(events: Iterable[Any]) -> Petition:
 
 
 EVENT_CLASSES = (
+    Petition.AttachmentAdded,
+    Petition.AttachmentSuperseded,
     Petition.Registered,
     Petition.RepresentativeNamed,
     Petition.Routed,

@@ -49,7 +49,13 @@ CLOCKS: dict[str, str] = {
     "patrol.cadence": "between scheduled patrols of a grid level",
     "patrol.start_grace": "a shift's planned start, until it is missed when nobody has signed in",
     "patrol.checkpoint_grace": "a shift's planned end, until its checkpoints not signed are missed",
+    "sweep.cadence": "between the sweeps (排查) a grid or village owes: one per period",
+    "sweep.due": "a sweep's period begins, until it is missed when neither findings nor a zero-report came",
 }
+# The clocks whose rules name the posts that owe the duty (`owed_by`).
+OWED = frozenset({"sweep.due"})
+# The clocks a version may leave out: without a sweep cadence, no sweeps are owed.
+OPTIONAL = frozenset({"sweep.cadence", "sweep.due"})
 
 
 # What may pause a clock, and the clocks it may pause: a hearing (听证) held while a petition's
@@ -86,6 +92,7 @@ class Rule:
     # What keeps a dispute at the level of this (level) clock (names of KEEPS). None: the rule
     # does not say — an agreement only, as before rules said so.
     kept_by: tuple[str, ...] | None = None
+    owed_by: tuple[str, ...] = ()  # the posts that owe the duty the clock keeps (a sweep's)
 
     def kept_at_level_by(self, what: str) -> bool:
         """Whether `what` (an agreement, a mediation session) before the due time keeps the
@@ -117,6 +124,7 @@ class Rule:
             **({} if self.paused_by is None else {"paused_by": list(self.paused_by)}),
             **({"basis": self.basis} if self.basis else {}),
             **({} if self.kept_by is None else {"kept_by": list(self.kept_by)}),
+            **({"owed_by": list(self.owed_by)} if self.owed_by else {}),
         }
 
     @classmethod
@@ -130,6 +138,7 @@ class Rule:
             None if data.get("paused_by") is None else tuple(data["paused_by"]),
             str(data.get("basis", "")),
             None if data.get("kept_by") is None else tuple(data["kept_by"]),
+            tuple(data.get("owed_by", ())),
         )
 
 
@@ -175,11 +184,15 @@ def check_rules(rules: list[Rule]) -> list[str]:
             problems.append(
                 f'rule #{i}: kept_by must include "agreement": an agreement always settles the level'
             )
+        if rule.owed_by and rule.clock not in OWED:
+            problems.append(f"rule #{i}: owed_by applies only to {', '.join(sorted(OWED))}")
+        if rule.clock == "sweep.cadence" and rule.unit == Unit.WORKING_DAYS:
+            problems.append(f"rule #{i}: sweep.cadence counts in calendar days, hours, minutes or seconds")
         key = (rule.clock, tuple(sorted(rule.when.items())))
         if key in seen:
             problems.append(f"rule #{i}: a second rule for {rule.describe()}")
         seen.add(key)
-    missing = sorted(set(CLOCKS) - {rule.clock for rule in rules})
+    missing = sorted(set(CLOCKS) - OPTIONAL - {rule.clock for rule in rules})
     if missing:
         problems.append(f"no rule for {', '.join(missing)}: a policy version gives a rule for every clock")
     return problems

@@ -23,7 +23,7 @@ from domain.disputes.dispute import (
     Severity,
     Source,
 )
-from domain.errors import InvalidValue
+from domain.errors import AccessDenied, InvalidValue
 from domain.time.clocks import CaseClocks, ClockState, clocks_id
 from domain.time.policy import Rule
 from service.kinds import DISPUTE
@@ -172,7 +172,7 @@ class DisputeDesk:
 
     def seal_agreement(self, actor: str, dispute_id: UUID, meta: CommandMeta = NO_META) -> Dispute:
         def decide(d: Dispute, s: Stamp) -> None:
-            tenure = self.cb.authorise(actor, Right.SEAL_AGREEMENT, self.level_node(d))
+            tenure = self.cb.authorise(actor, RIGHT_FOR["seal_agreement"], self.level_node(d))
             d.seal_agreement(committee=tenure.node, **s)
 
         return self._act(actor, dispute_id, "seal_agreement", meta, decide, authorise=False)
@@ -300,7 +300,7 @@ class DisputeDesk:
         """The dispute is the same matter as `original_id`: both streams record the link."""
 
         def decide(d: Dispute, s: Stamp) -> list[Dispute]:
-            self.cb.authorise(actor, Right.CLOSE_CASE, self.level_node(d))
+            self._authorise(actor, "mark_duplicate", d)
             d.check_allowed("mark_duplicate", s)  # the state speaks before the other case is looked up
             original = self.cb.load(Dispute, original_id, "dispute")
             self.cb.authorise(actor, Right.READ, self.home_node(original))
@@ -363,6 +363,18 @@ class DisputeDesk:
         """The deepest node the dispute belongs to: who may read it hangs above this."""
         return dispute.grid or dispute.village
 
+    def may(self, actor: str, dispute: Dispute, action: str) -> bool:
+        """Whether a post the person holds now may do the action on the dispute where it stands: the
+        check every command makes (pages offer only what it allows)."""
+        try:
+            self._authorise(actor, action, dispute)
+        except AccessDenied:
+            return False
+        return True
+
+    def _authorise(self, actor: str, action: str, dispute: Dispute) -> None:
+        self.cb.authorise(actor, RIGHT_FOR[action], self.level_node(dispute))
+
     def level_node(self, dispute: Dispute) -> str:
         """The node whose people act on the dispute at its current level."""
         if dispute.level == Level.GRID and dispute.grid:
@@ -391,7 +403,7 @@ class DisputeDesk:
     ) -> Dispute:
         def authorised(d: Dispute, s: Stamp) -> Any:
             if authorise:
-                self.cb.authorise(actor, RIGHT_FOR[action], self.level_node(d))
+                self._authorise(actor, action, d)
             return decide(d, s)
 
         stamp = self.cb.stamp(actor, meta)

@@ -10,7 +10,7 @@ from uuid import UUID
 from domain.directory.access import Right
 from domain.directory.jurisdiction import NodeKind
 from domain.disputes.dispute import Dispute
-from domain.errors import CaseNotFound, InvalidValue
+from domain.errors import AccessDenied, CaseNotFound, InvalidValue
 from domain.incidents.incident import Hazard, Incident, Kind, Marker, Offence, OriginKind, ReportingLevel
 from domain.patrols.patrol import Shift
 from service.store import NO_META, CommandMeta, Stamp
@@ -178,7 +178,39 @@ class IncidentDesk:
         incident = self.get(reader, incident_id)
         return incident, self.cb.history(incident.id, incident.version)
 
+    def may(self, actor: str, incident: Incident, action: str) -> bool:
+        """Whether a post the person holds now may do the action on the incident: the check every
+        command makes (pages offer only what it allows)."""
+        try:
+            self._authorise(actor, action, incident)
+        except AccessDenied:
+            return False
+        return True
+
+    def recent(self, reader: str, limit: int = 50) -> list[Incident]:
+        """The incidents the person may read, newest report first. Read from the log (there is
+        no incident list read model yet): every report is looked at once per call."""
+        found: list[UUID] = []
+        position = 0
+        while batch := self.cb.recorder.select_notifications(
+            position, 1000, topics=[Incident.Reported.TOPIC], inclusive_of_start=False
+        ):
+            found.extend(n.originator_id for n in batch)
+            position = batch[-1].id
+        readable: list[Incident] = []
+        for incident_id in reversed(found):
+            try:
+                readable.append(self.get(reader, incident_id))
+            except AccessDenied:
+                continue
+            if len(readable) == limit:
+                break
+        return readable
+
     # -- machinery ----------------------------------------------------------------
+
+    def _authorise(self, actor: str, action: str, incident: Incident) -> None:
+        self.cb.authorise(actor, RIGHT_FOR[action], incident.node)
 
     def _node_at(self, incident: Incident, level: ReportingLevel) -> str | None:
         """The node of the tree at that level above the incident, if the tree reaches it."""
@@ -214,7 +246,7 @@ class IncidentDesk:
         """Authorised at the incident's grid or village: its own people and those above it."""
 
         def authorised(i: Incident, s: Stamp) -> Any:
-            self.cb.authorise(actor, RIGHT_FOR[action], i.node)
+            self._authorise(actor, action, i)
             return decide(i, s)
 
         stamp = self.cb.stamp(actor, meta)

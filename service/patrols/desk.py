@@ -42,6 +42,15 @@ RIGHT_FOR: dict[str, Right] = {
     "cancel_shift": Right.LEAD_PATROL,
     "close_shift": Right.LEAD_PATROL,
 }
+TEAM_ACTIONS = frozenset(  # the domain refuses them to anyone not on the shift's team
+    {
+        "sign_in_at_start",
+        "sign_in_at_checkpoint",
+        "sign_in_at_end",
+        "report_dispute_finding",
+        "report_incident_finding",
+    }
+)
 
 
 class PatrolDesk:
@@ -510,13 +519,13 @@ class PatrolDesk:
         )
 
     def _check_before_opening_a_case(
-        self, actor: str, shift: Shift, checkpoint: str | None, stamp: Stamp, meta: CommandMeta
+        self, actor: str, action: str, shift: Shift, checkpoint: str | None, stamp: Stamp, meta: CommandMeta
     ) -> None:
         """Every refusal the link would meet, checked before the case is opened, so that a
         refused finding writes nothing."""
         if meta.expected_version is not None and shift.version != meta.expected_version:
             raise StaleVersion(meta.expected_version, shift.version)
-        self.cb.authorise(actor, Right.PATROL, shift.node)
+        self._authorise(actor, action, shift)
         shift.check_finding(checkpoint=checkpoint, **stamp)
 
     def _report_finding(
@@ -538,7 +547,7 @@ class PatrolDesk:
         shift = self.cb.load(Shift, shift_id, "shift")
         if self.cb.receipt(stamp, action, shift.id, meta.digest) is not None:
             return shift
-        self._check_before_opening_a_case(actor, shift, checkpoint, stamp, meta)
+        self._check_before_opening_a_case(actor, action, shift, checkpoint, stamp, meta)
         if node["grid"] is None and node["village"] is None:
             node = {"grid": None, "village": self._village_of(shift)}
         case = report(
@@ -560,6 +569,32 @@ class PatrolDesk:
             ),
             stamp=stamp,
         )
+
+    def may(self, actor: str, shift: Shift, action: str) -> bool:
+        """Whether a post the person holds now may do the action on the shift: the check every
+        command makes (pages offer only what it allows); walking it is for its team alone."""
+        try:
+            self._authorise(actor, action, shift)
+        except AccessDenied:
+            return False
+        return action not in TEAM_ACTIONS or actor in shift.team()
+
+    def shifts_of(self, person: str, start: datetime, end: datetime) -> list[Shift]:
+        """The shifts the person walks (leader or member) planned to start in [start, end),
+        earliest first. Read from the log (there is no shift list read model yet)."""
+        found: list[UUID] = []
+        position = 0
+        while batch := self.cb.recorder.select_notifications(
+            position, 1000, topics=[Shift.Scheduled.TOPIC], inclusive_of_start=False
+        ):
+            found.extend(n.originator_id for n in batch)
+            position = batch[-1].id
+        shifts = [self.cb.load(Shift, shift_id, "shift") for shift_id in found]
+        mine = [s for s in shifts if person in s.team() and start <= s.planned_start < end]
+        return sorted(mine, key=lambda s: s.planned_start)
+
+    def _authorise(self, actor: str, action: str, shift: Shift) -> None:
+        self.cb.authorise(actor, RIGHT_FOR[action], shift.node)
 
     def _village_of(self, shift: Shift) -> str:
         record = self.cb.current_directory().node(shift.node)
@@ -594,7 +629,7 @@ class PatrolDesk:
         stamp: Stamp | None = None,
     ) -> Shift:
         def authorised(s: Shift, st: Stamp) -> Any:
-            self.cb.authorise(actor, RIGHT_FOR[action], s.node)
+            self._authorise(actor, action, s)
             return decide(s, st)
 
         return self.cb.change(

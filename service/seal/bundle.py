@@ -4,6 +4,8 @@ system's published public key (docs/seal.md: "Evidence bundles")."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from service.seal import merkle
@@ -32,6 +34,8 @@ WORDS_ZH = {
     "Reopened": "重新开启",
     "MarkedDuplicate": "标记为重复",
     "DuplicateLinked": "关联重复案件",
+    "AttachmentAdded": "添加附件",
+    "AttachmentSuperseded": "附件被更正",
 }
 
 
@@ -108,4 +112,33 @@ def verify_bundle(bundle: dict[str, Any], public_key: bytes) -> list[str]:
             problems.append(
                 f"event {n} (notification {record.notification_id}) is not proven in the checkpoint's tree"
             )
+    return problems + attachment_problems(bundle.get("attachments") or [], entries)
+
+
+def recorded_sha256(entry: dict[str, Any]) -> str | None:
+    """The SHA-256 an attachment's event recorded: read from the stored record itself when the store is
+    not encrypted (so the record's proof covers it), else from the bundle's reading of the event."""
+    try:
+        state = json.loads(unb64(entry["record"]["state"]))
+        if isinstance(state, dict) and "sha256" in state:
+            return str(state["sha256"])
+    except (ValueError, KeyError, TypeError):
+        pass
+    found = (entry.get("reading") or {}).get("data", {}).get("sha256")
+    return str(found) if found else None
+
+
+def attachment_problems(attachments: list[dict[str, Any]], entries: list[dict[str, Any]]) -> list[str]:
+    """Each attachment's bytes (unless the bundle is light) hash to the SHA-256 its proven event recorded."""
+    problems = []
+    for a in attachments:
+        name = f"attachment {a.get('id')} ({a.get('filename')})"
+        version = int(a.get("version") or 0)
+        if not 1 <= version <= len(entries):
+            problems.append(f"{name} names event {version}, which the bundle does not hold")
+            continue
+        if recorded_sha256(entries[version - 1]) != a.get("sha256"):
+            problems.append(f"{name}: its SHA-256 is not the one event {version} recorded")
+        if "content" in a and hashlib.sha256(unb64(a["content"])).hexdigest() != a.get("sha256"):
+            problems.append(f"{name}: its bytes do not hash to its SHA-256 — the file was altered")
     return problems

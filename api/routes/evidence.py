@@ -1,0 +1,221 @@
+"""Attachments of a case, over HTTP: upload one (multipart), list them, download one (always as a
+download, never shown inline), a picture's thumbnail, and the case's evidence bundle with them. The paths
+sit under each kind of case: /disputes, /petitions, /incidents, /patrols/shifts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import structlog
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api.deps import CurrentPerson, Meta, SystemDep
+from api.errors import problem
+from api.exports import content_disposition
+from api.schemas import EventPublic
+from domain.directory.access import Right
+from domain.errors import AccessDenied
+from domain.evidence import Kind
+from infra.bootstrap import System
+from infra.seal import evidence
+from service.evidence.blobs import Tampered
+from service.seal.checkpoint import b64
+from service.store import CommandMeta
+
+log = structlog.get_logger()
+router = APIRouter(tags=["evidence"])
+PATHS = {
+    "dispute": "/disputes",
+    "petition": "/petitions",
+    "incident": "/incidents",
+    "patrol_shift": "/patrols/shifts",
+}
+UPLOAD_PATH = r"^/(disputes|petitions|incidents|patrols/shifts)/[^/]+/attachments$"  # api/limits.py
+SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
+
+
+class AttachmentPublic(BaseModel):
+    id: str
+    kind: str
+    of_event: int | None
+    sha256: str
+    size: int
+    content_type: str
+    filename: str
+    note: str
+    location_kept: bool
+    added_by: str
+    added_at: datetime | None
+    version: int
+    superseded_by: str | None
+
+    @classmethod
+    def of(cls, attachment: dict[str, Any]) -> AttachmentPublic:
+        return cls(**attachment)
+
+
+def tampered(error: Tampered, case: str, case_id: UUID, attachment_id: str) -> JSONResponse:
+    log.error("evidence.tampered", case=case, case_id=str(case_id), attachment=attachment_id, why=error.why)
+    return problem(
+        500,
+        "evidence-tampered",
+        "The stored file is not the file that was attached",
+        f"{error}; it is refused, and the refusal is logged (run fengqiao evidence verify)",
+        sha256=error.sha256,
+    )
+
+
+def evidence_of_case(system: System, person: str, case: str, case_id: UUID, light: bool) -> dict[str, Any]:
+    """The evidence bundle of any case, with the attachments the person may see: their bytes, or in a
+    light bundle their hashes alone. An accusation's bundle is only for who may see the accusation."""
+    desk = system.evidence
+    rules = desk.rules[case]
+    found = rules.read(person, case_id)
+    if rules.withheld(person, found) or rules.recused(person, found):
+        why = "an accusation's evidence is only for who may see it"
+        raise AccessDenied(person, Right.SEE_ACCUSATION, None, why)
+    history = system.casebook.history(found.id, found.version)
+    readings = [EventPublic.of(e).model_dump(mode="json") for e in history]
+    attached = []
+    for a in desk.listed(person, case, case_id):
+        entry = {k: a[k] for k in ("id", "kind", "filename", "content_type", "size", "sha256", "version")}
+        entry["superseded_by"] = a["superseded_by"]
+        if not light:
+            entry["content"] = b64(desk.files.read(a["sha256"]))
+        attached.append(entry)
+    return evidence(system.seal, case, str(found.id), readings, attached)
+
+
+def download(attachment: dict[str, Any], data: bytes) -> Response:
+    headers = {"Content-Disposition": content_disposition(attachment["filename"]), **SAFE_HEADERS}
+    headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return Response(data, media_type=attachment["content_type"], headers=headers)
+
+
+def upload(
+    system: System,
+    person: str,
+    case: str,
+    case_id: UUID,
+    file: UploadFile,
+    kind: Kind,
+    of_event: int | None,
+    note: str,
+    keep_location: bool,
+    supersedes: str | None,
+    reason: str,
+    meta: CommandMeta,
+) -> dict[str, Any]:
+    """One upload, as the API and the workbench take it."""
+    limit = system.evidence.limits.largest
+    data = file.file.read(limit + 1)
+    _, added = system.evidence.attach(
+        person,
+        case,
+        case_id,
+        data=data,
+        filename=file.filename or "attachment",
+        kind=kind,
+        of_event=of_event,
+        note=note,
+        keep_location=keep_location,
+        supersedes=supersedes or None,
+        reason=reason,
+        meta=meta,
+    )
+    log.info(f"{case}.attachment_added", attachment=added["id"], size=added["size"], kind=added["kind"])
+    return added
+
+
+def _routes(case: str, base: str) -> None:
+    @router.post(
+        f"{base}/{{case_id}}/attachments",
+        response_model=AttachmentPublic,
+        status_code=201,
+        name=f"attach_to_{case}",
+        summary=f"Attach a file to the {case.replace('_', ' ')} or one of its events",
+    )
+    def attach(
+        case_id: UUID,
+        person: CurrentPerson,
+        system: SystemDep,
+        meta: Meta,
+        file: Annotated[UploadFile, File(description="The file; its type is read from its bytes")],
+        kind: Annotated[Kind, Form()],
+        of_event: Annotated[
+            int | None, Form(description="The version of the case's event it belongs to")
+        ] = None,
+        note: Annotated[str, Form(max_length=500)] = "",
+        keep_location: Annotated[bool, Form(description="Keep a photo's GPS location")] = False,
+        supersedes: Annotated[str | None, Form(description="The attachment this one corrects")] = None,
+        reason: Annotated[str, Form(max_length=500)] = "",
+    ) -> AttachmentPublic:
+        """Attach a file: kept by its SHA-256, which the case's new event records with who, when and what."""
+        added = upload(
+            system,
+            person,
+            case,
+            case_id,
+            file,
+            kind,
+            of_event,
+            note,
+            keep_location,
+            supersedes,
+            reason,
+            CommandMeta(**meta),
+        )
+        return AttachmentPublic.of(added)
+
+    @router.get(
+        f"{base}/{{case_id}}/attachments", response_model=list[AttachmentPublic], name=f"{case}_attachments"
+    )
+    def listed(case_id: UUID, person: CurrentPerson, system: SystemDep) -> list[AttachmentPublic]:
+        """The attachments the caller may see, oldest first (superseded ones too, marked)."""
+        return [AttachmentPublic.of(a) for a in system.evidence.listed(person, case, case_id)]
+
+    @router.get(
+        f"{base}/{{case_id}}/attachments/{{attachment_id}}",
+        response_class=Response,
+        name=f"{case}_attachment",
+    )
+    def fetch(case_id: UUID, attachment_id: str, person: CurrentPerson, system: SystemDep) -> Response:
+        """Download the file, checked against the hash its event recorded; always as a download."""
+        try:
+            found, data = system.evidence.open(person, case, case_id, attachment_id)
+        except Tampered as error:
+            return tampered(error, case, case_id, attachment_id)
+        return download(found, data)
+
+    @router.get(
+        f"{base}/{{case_id}}/attachments/{{attachment_id}}/thumbnail",
+        response_class=Response,
+        name=f"{case}_attachment_thumbnail",
+    )
+    def thumbnail(case_id: UUID, attachment_id: str, person: CurrentPerson, system: SystemDep) -> Response:
+        """A small JPEG of a picture, for lists."""
+        try:
+            data = system.evidence.thumbnail(person, case, case_id, attachment_id)
+        except Tampered as error:
+            return tampered(error, case, case_id, attachment_id)
+        return Response(data, media_type="image/jpeg", headers=SAFE_HEADERS)
+
+    if case != "dispute":  # the dispute's bundle is served at the same path by api/routes/seal.py
+
+        @router.get(f"{base}/{{case_id}}/evidence", name=f"{case}_evidence", response_class=JSONResponse)
+        def bundle(
+            case_id: UUID,
+            person: CurrentPerson,
+            system: SystemDep,
+            light: Annotated[bool, Query(description="Attachments' hashes only, not their bytes")] = False,
+        ) -> dict[str, Any]:
+            """The case's evidence bundle: its events as stored with their proofs, and its attachments."""
+            return evidence_of_case(system, person, case, case_id, light)
+
+
+for _case, _base in PATHS.items():
+    _routes(_case, _base)

@@ -1,0 +1,199 @@
+"""Writing briefings from the read models, for a period that has ended:
+
+- the weekly dispute analysis (`dispute_weekly`) of every village and township: the figures of
+  the node statistics for the week (new disputes by category and severity, disputes resolved by
+  agreement and the mediation success rate, escalations, deadlines overdue by level), each beside
+  the previous week's and the same week a year before (52 weeks back, so the same weekday), and
+  the cases behind the counts of new disputes and escalations (the log's events of those days,
+  up to the position the figures were read at);
+- the township's weekly notification (`township_ranking`): its villages ranked on the
+  responsibility book — the points each lost in the week by the book's rules (the score as of the
+  week's end against the score as of its start), item by item, fewest lost first.
+
+Each is computed at the read model's position, recorded with it, and the period's briefing is
+written once; written again with other figures (a late event), it gets a new version.
+See docs/briefings.md."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from domain.briefings.briefing import Briefing, BriefingKind
+from domain.directory.jurisdiction import NodeKind
+from domain.disputes.dispute import Dispute
+from domain.time.calendar import CHINA
+from infra.sql import Database
+from projections import tracking
+from projections.metrics import BY_NAME, Figure
+from projections.node_statistics import NodeStatistics
+from projections.scores import Scores
+from projections.statistics_report import NodeReport, Period
+from service.casebook import Casebook
+
+WEEK = timedelta(days=7)
+FIGURES = ("disputes_reported", "mediation_success_rate", "escalations", "overdue_by_level")
+LINKED = {"disputes_reported": Dispute.Reported, "escalations": Dispute.Escalated}
+REVISIT = 4  # a round also writes again the weeks before the last, so late events reach them
+
+
+def week_before(at: datetime) -> tuple[date, date]:
+    """The last whole week (Monday to Sunday, Beijing time) that ended before `at`."""
+    day = at.astimezone(CHINA).date()
+    monday = day - timedelta(days=day.weekday()) - WEEK
+    return monday, monday + timedelta(days=6)
+
+
+def _figure(figure: Figure) -> dict[str, Any]:
+    return {
+        "value": figure.value,
+        "numerator": figure.numerator,
+        "denominator": figure.denominator,
+        "breakdown": figure.breakdown,
+    }
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time.min, CHINA)
+
+
+@dataclass
+class BriefingWriter:
+    casebook: Casebook
+    views: Database
+    statistics: NodeStatistics
+    scores: Scores
+
+    def write_round(self, kind: str, at: datetime) -> tuple[int, int]:
+        """Writes the kind's briefings for the last week before `at` and for the REVISIT weeks
+        before it: a week missed while the system was down is written once, and a week whose
+        figures a late event changed gets a new version. Returns how many briefings were written
+        or revised, and how many stood as they were."""
+        written = unchanged = 0
+        last, _ = week_before(at)
+        for back in range(REVISIT + 1):
+            start = last - back * WEEK
+            for node in self._nodes(kind, _start(start)):
+                _, changed = self.write(kind, node, start, at)
+                written, unchanged = written + changed, unchanged + (not changed)
+        return written, unchanged
+
+    def write(self, kind: str, node: str, start: date, at: datetime) -> tuple[Briefing, bool]:
+        end = start + timedelta(days=6)
+        if kind == BriefingKind.DISPUTE_WEEKLY:
+            content, sources = self.dispute_weekly(node, start, end)
+        else:
+            content, sources = self.township_ranking(node, start, end)
+        policy = self.casebook.rulebook.current().policy_in_force(_start(end))
+        sources["policy_version"] = policy.version if policy else None
+        return self.casebook.briefings.write(
+            kind, node, _start(start), _start(end + timedelta(days=1)), content, sources, at
+        )
+
+    def _nodes(self, kind: str, at: datetime) -> list[str]:
+        tree = self.casebook.current_directory()
+        kinds = (
+            (NodeKind.VILLAGE, NodeKind.TOWNSHIP)
+            if kind == BriefingKind.DISPUTE_WEEKLY
+            else (NodeKind.TOWNSHIP,)
+        )
+        return sorted(c for c, r in tree.nodes.items() if r.kind in kinds and r.active_at(at))
+
+    # -- the weekly dispute analysis -------------------------------------------------------------
+
+    def dispute_weekly(self, node: str, start: date, end: date) -> tuple[dict[str, Any], dict[str, Any]]:
+        report = NodeReport(self.casebook, self.views, self.statistics)
+        now = report.summary(node, Period(start, end))
+        previous = report.summary(node, Period(start - WEEK, end - WEEK))
+        last_year = report.summary(node, Period(start - 52 * WEEK, end - 52 * WEEK))
+        row = now.rows[0].figures
+        content = {
+            "figures": {name: _figure(row[name]) for name in FIGURES},
+            "previous_week": {name: previous.rows[0].figures[name].value for name in FIGURES},
+            "same_week_last_year": {name: last_year.rows[0].figures[name].value for name in FIGURES},
+            "cases": self._cases(node, start, end, now.position),
+            "name": now.name,
+        }
+        sources = {
+            "metric_versions": {name: BY_NAME[name].version for name in FIGURES},
+            "read_model": self.statistics.name,
+            "position": now.position,
+        }
+        return content, sources
+
+    def _cases(self, node: str, start: date, end: date, position: int) -> dict[str, list[str]]:
+        """The disputes behind each linked count: the events of the period at the node's leaves,
+        read from the log up to the position the figures were read at."""
+        tree = self.casebook.current_directory()
+        nodes = set(tree.descendants(node, _start(end)))
+        found: dict[str, list[str]] = {name: [] for name in LINKED}
+        leaf: dict[str, str] = {}
+        topics = [Dispute.Reported.TOPIC, Dispute.Escalated.TOPIC]
+        for event in self._events(topics, position):
+            case = str(event.originator_id)
+            if isinstance(event, Dispute.Reported):
+                leaf[case] = event.grid or event.village
+            day = event.effective_at.astimezone(CHINA).date()
+            if start <= day <= end and leaf.get(case) in nodes:
+                for name, cls in LINKED.items():
+                    if isinstance(event, cls):
+                        found[name].append(case)
+        return found
+
+    def _events(self, topics: list[str], position: int) -> Iterable[Any]:
+        recorder, mapper, after = self.casebook.recorder, self.casebook.mapper, 1
+        while after <= position:
+            batch = recorder.select_notifications(after, 1000, stop=position, topics=topics)
+            if not batch:
+                return
+            for item in batch:
+                yield mapper.to_domain_event(item)
+            after = batch[-1].id + 1
+
+    # -- the township's weekly notification -------------------------------------------------------
+
+    def township_ranking(
+        self, township: str, start: date, end: date
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        tree = self.casebook.current_directory()
+        villages = [c for c in tree.children(township, _start(end)) if tree.nodes[c].kind == NodeKind.VILLAGE]
+        rows, versions = [], set()
+        for village in villages:
+            before = self.scores.card(village, start.year, as_of=_start(start))
+            after = self.scores.card(village, end.year, as_of=_start(end + timedelta(days=1)))
+            if before is None or after is None or before.year != after.year:
+                continue
+            versions.update(after.versions_used)
+            lost = {
+                item.code: round(old.score - item.score, 4)
+                for section, old_section in zip(after.sections, before.sections, strict=True)
+                for item, old in zip(section["items"], old_section["items"], strict=True)
+                if old.score != item.score
+            }
+            rows.append(
+                {
+                    "village": village,
+                    "name": tree.nodes[village].name_at(_start(end)),
+                    "lost": round(sum(lost.values()), 4),
+                    "by_item": lost,
+                    "score": after.total,
+                }
+            )
+        rows.sort(key=lambda r: (r["lost"], -r["score"], r["village"]))
+        for rank, row in enumerate(rows, start=1):
+            row["rank"] = rank
+        with self.views.reading() as cur:
+            position = tracking.position(cur, self.scores.facts.name)
+        content = {
+            "figures": {r["village"]: {"rank": r["rank"], "lost": r["lost"]} for r in rows},
+            "rows": rows,
+            "name": tree.nodes[township].name_at(_start(end)),
+        }
+        sources = {
+            "book_versions": sorted(versions),
+            "read_model": self.scores.facts.name,
+            "position": position,
+        }
+        return content, sources

@@ -1,0 +1,1 @@
+"""Briefings: recording them, versioning them, comments, sign-off and issue."""

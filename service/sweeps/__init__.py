@@ -1,0 +1,1 @@
+"""Sweeps: opening them on cadence, recording them, and their clocks."""

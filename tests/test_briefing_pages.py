@@ -1,0 +1,60 @@
+# ruff: noqa: F811 - the `web` fixture, imported, is each test's argument
+"""Briefings in the workbench: listed for the village's owners, read as a printable document in
+Chinese, exported to Excel with the same figures, commented on and signed off (refused, on the
+page, to someone who does not own it)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from domain.briefings.briefing import BriefingKind
+from tests.support import VILLAGE, Clock
+from tests.test_briefings import NEXT_MONDAY, TUESDAY, report, writer
+from tests.test_web import as_, text, web  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.http
+WEEK = datetime(2026, 3, 1, 16, tzinfo=UTC)
+
+
+def written(web: TestClient, clock: Clock) -> str:
+    system = web.system  # type: ignore[attr-defined]
+    clock.now = TUESDAY + timedelta(hours=1)
+    report(system, TUESDAY)
+    clock.now = NEXT_MONDAY
+    writer(system).write_round(BriefingKind.DISPUTE_WEEKLY, NEXT_MONDAY)
+    return str(system.casebook.briefings.find(BriefingKind.DISPUTE_WEEKLY, VILLAGE, WEEK).id)
+
+
+def test_the_owner_reads_the_weekly_analysis_exports_it_comments_and_signs_it_off(
+    web: TestClient, clock: Clock
+):
+    briefing = written(web, clock)
+    listed = web.get("/app/briefings", headers=as_("branch_secretary", "zh-CN"))
+    assert listed.status_code == 200 and f"/app/briefings/{briefing}" in listed.text
+    assert "矛盾纠纷周分析" in text(listed.text)
+    page = web.get(f"/app/briefings/{briefing}", headers=as_("branch_secretary", "zh-CN"))
+    assert page.status_code == 200 and "上周" in text(page.text) and "window.print()" in page.text
+    sheet = web.get(f"/app/briefings/{briefing}/workbook.xlsx", headers=as_("branch_secretary", "zh-CN"))
+    assert sheet.status_code == 200
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "指标" and rows[1][:2] == ("纠纷登记数", 1)
+    commented = web.post(
+        f"/app/briefings/{briefing}/comment",
+        data={"kind": "countermeasure", "text": "每周走访一次"},
+        headers=as_("branch_secretary"),
+    )
+    assert commented.status_code == 303
+    refused = web.post(f"/app/briefings/{briefing}/sign-off", headers=as_("grid_member", "zh-CN"))
+    assert refused.status_code == 403
+    signed = web.post(f"/app/briefings/{briefing}/sign-off", headers=as_("branch_secretary"))
+    assert signed.status_code == 303
+    data = web.get(f"/briefings/{briefing}", headers=as_("auditor")).json()
+    assert [v["number"] for v in data["versions"]] == [1] and data["status"] == "signed_off"
+    assert data["comments"][0]["kind"] == "countermeasure" and data["issued"][0]["people"]
+    after = text(web.get(f"/app/briefings/{briefing}", headers=as_("branch_secretary", "zh-CN")).text)
+    assert "每周走访一次" in after and "luo-bin" in after and "已审签" in after

@@ -1,0 +1,157 @@
+"""Briefings written from the log: the week's dispute analysis holds exactly the figures the node
+statistics give for the week, each count linked to its cases; written again after a late event
+it gets a second version showing the difference, the first kept; owners comment and sign off; the
+township's notification ranks its villages by the points the responsibility book takes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from domain.briefings.briefing import BriefingKind
+from domain.disputes.dispute import Category, Severity
+from domain.errors import AccessDenied, InvalidValue, TransitionNotAllowed
+from infra.bootstrap import System
+from projections.briefings import FIGURES, BriefingWriter, week_before
+from projections.runner import ProjectionRunner
+from projections.scores import Scores
+from projections.statistics_report import NodeReport, Period
+from service.store import CommandMeta
+from tests.support import GRID, VILLAGE, Clock, person
+
+TOWNSHIP = "anping.dongxi"
+TUESDAY = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # in the week of Monday 2 March 2026
+NEXT_MONDAY = datetime(2026, 3, 9, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
+WEEK_START = date(2026, 3, 2)
+
+
+def writer(system: System) -> BriefingWriter:
+    for projection in system.projections:
+        runner = ProjectionRunner(system.reader, system.views, projection)
+        runner.setup()
+        runner.catch_up()
+    return BriefingWriter(
+        system.casebook,
+        system.views,
+        system.node_statistics,
+        Scores(system.casebook, system.views, system.scoring_facts),
+    )
+
+
+def report(system: System, at: datetime, category: Category = Category.NEIGHBOURHOOD) -> str:
+    return str(
+        system.casebook.disputes.report(
+            person("grid_member"),
+            grid=GRID,
+            parties=[{"name": "A"}, {"name": "B"}],
+            category=category,
+            severity=Severity.MINOR,
+            description="a wall",
+            occurred_at=at - timedelta(hours=1),
+            meta=CommandMeta(effective_at=at),
+        ).id
+    )
+
+
+def test_the_week_before_is_monday_to_sunday_in_beijing():
+    assert week_before(NEXT_MONDAY) == (WEEK_START, date(2026, 3, 8))
+    sunday_night = datetime(2026, 3, 8, 15, 59, tzinfo=UTC)  # 23:59 in Beijing
+    assert week_before(sunday_night) == (date(2026, 2, 23), date(2026, 3, 1))
+
+
+def test_a_weeks_briefing_holds_the_statistics_figures_each_linked_to_its_cases(system: System, clock: Clock):
+    clock.now = TUESDAY + timedelta(days=1)
+    first, second = report(system, TUESDAY), report(system, TUESDAY + timedelta(days=1), Category.FAMILY)
+    report(system, TUESDAY - timedelta(days=3))  # the week before: not this week's
+    clock.now = NEXT_MONDAY
+    written = writer(system).write_round(BriefingKind.DISPUTE_WEEKLY, NEXT_MONDAY)
+    assert written[0] >= 2  # every village and township
+    briefing = system.casebook.briefings.find(
+        BriefingKind.DISPUTE_WEEKLY, VILLAGE, datetime(2026, 3, 1, 16, tzinfo=UTC)
+    )
+    assert briefing is not None and len(briefing.versions) == 1
+    content, sources = briefing.current["content"], briefing.current["sources"]
+    stats = NodeReport(system.casebook, system.views, system.node_statistics).summary(
+        VILLAGE, Period(WEEK_START, date(2026, 3, 8))
+    )
+    for name in FIGURES:
+        figure = stats.rows[0].figures[name]
+        assert content["figures"][name]["value"] == figure.value, name
+        assert content["figures"][name]["breakdown"] == figure.breakdown, name
+    assert content["figures"]["disputes_reported"]["value"] == 2
+    assert sorted(content["cases"]["disputes_reported"]) == sorted([first, second])
+    assert content["previous_week"]["disputes_reported"] == 1
+    assert sources["position"] == stats.position and sources["policy_version"] == "2026.4"
+    assert sources["metric_versions"]["disputes_reported"] == 1
+    issued = briefing.issued[0]
+    assert "workstation_staff@anping.dongxi" in issued["posts"] and issued["on_version"] == 1
+    again = writer(system).write_round(BriefingKind.DISPUTE_WEEKLY, NEXT_MONDAY + timedelta(hours=3))
+    assert again[0] == 0, "written once per period: a second round changes nothing"
+
+
+def test_a_late_event_writes_a_second_version_showing_the_difference(system: System, clock: Clock):
+    clock.now = TUESDAY
+    report(system, TUESDAY)
+    clock.now = NEXT_MONDAY
+    writer(system).write_round(BriefingKind.DISPUTE_WEEKLY, NEXT_MONDAY)
+    clock.now = NEXT_MONDAY + timedelta(days=2)
+    late = report(system, TUESDAY + timedelta(days=2))  # recorded now, took effect last week
+    writer(system).write_round(BriefingKind.DISPUTE_WEEKLY, NEXT_MONDAY + timedelta(days=7))
+    briefing = system.casebook.briefings.find(
+        BriefingKind.DISPUTE_WEEKLY, VILLAGE, datetime(2026, 3, 1, 16, tzinfo=UTC)
+    )
+    one, two = briefing.versions
+    assert one["content"]["figures"]["disputes_reported"]["value"] == 1, "version 1 is kept as it was"
+    assert (
+        two["content"]["figures"]["disputes_reported"]["value"] == 2
+        and late in two["content"]["cases"]["disputes_reported"]
+    )
+    change = next(c for c in two["changes"] if c["figure"] == "disputes_reported")
+    assert (change["before"]["value"], change["after"]["value"]) == (1, 2)
+    assert two["sources"]["position"] > one["sources"]["position"]
+    assert [i["on_version"] for i in briefing.issued] == [1, 2]
+
+
+def test_owners_add_analysis_and_countermeasures_and_sign_off(system: System, clock: Clock):
+    clock.now = NEXT_MONDAY
+    writer(system).write_round(BriefingKind.DISPUTE_WEEKLY, NEXT_MONDAY)
+    desk = system.casebook.briefings
+    briefing = desk.find(BriefingKind.DISPUTE_WEEKLY, VILLAGE, datetime(2026, 3, 1, 16, tzinfo=UTC))
+    desk.comment(person("branch_secretary"), briefing.id, comment_kind="analysis", text="水利纠纷增多")
+    desk.comment(person("village_director"), briefing.id, comment_kind="countermeasure", text="逐户走访")
+    with pytest.raises(InvalidValue):
+        desk.comment(person("village_director"), briefing.id, comment_kind="analysis", text=" ")
+    with pytest.raises(AccessDenied):
+        desk.sign_off(person("grid_member"), briefing.id)
+    signed = desk.sign_off(person("branch_secretary"), briefing.id)
+    assert [(c["kind"], c["by"]) for c in signed.comments] == [
+        ("analysis", "luo-bin"),
+        ("countermeasure", "tang-hui"),
+    ]
+    assert [(s["by"], s["on_version"]) for s in signed.signed_off] == [("luo-bin", 1)]
+    with pytest.raises(TransitionNotAllowed):
+        desk.sign_off(person("branch_secretary"), briefing.id)
+
+
+def test_the_township_ranks_its_villages_by_the_points_the_book_took_in_the_week(
+    system: System, clock: Clock
+):
+    tuesday = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)  # book 2026.4 counts missed sweeps from December
+    clock.now = tuesday
+    grid = next(s for s in system.casebook.sweeps.open_round(tuesday) if s.node == GRID)
+    keeper = system.casebook.keepers["sweep"]
+    [due] = keeper.sync(grid.id, 0).clocks
+    clock.now = due.due_at + timedelta(minutes=1)
+    keeper.due(grid.id, 0, due.key, None)  # Qiaotou's grid missed its sweep; nobody else owed one
+    writer(system).write_round(BriefingKind.TOWNSHIP_RANKING, clock.now)
+    ranking = system.casebook.briefings.find(
+        BriefingKind.TOWNSHIP_RANKING, TOWNSHIP, datetime(2026, 12, 6, 16, tzinfo=UTC)
+    )
+    rows = ranking.current["content"]["rows"]
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1)) and len(rows) >= 2
+    assert rows[-1]["village"] == VILLAGE
+    assert rows[-1]["by_item"] == {"key.patrol": 0.2} and rows[-1]["lost"] == 0.2
+    assert all(r["lost"] == 0 for r in rows[:-1])
+    assert ranking.current["sources"]["book_versions"] == ["2026.4"]
+    assert "branch_secretary@anping.dongxi.qiaotou" in ranking.issued[0]["posts"]

@@ -1,0 +1,48 @@
+"""A grid member on a 360 px phone reports a dispute with a photo from the camera; the mediator sees it
+on the dispute's page as a thumbnail with a download link."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.browser import PHONE, People, no_sideways_scroll, seen, submit
+from tests.evidence_support import photo
+from tests.support import Clock
+from tests.test_browser import browser, people, served  # noqa: F401  (the fixtures)
+from web.templating import LOCAL
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_grid_member_attaches_a_photo_to_a_report_on_a_phone(people: People, clock: Clock, tmp_path: Path):  # noqa: F811
+    taken = tmp_path / "IMG_0001.jpg"
+    taken.write_bytes(photo(size=(640, 480)))
+    page = people.page_as("grid_member", viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto("/app/disputes/new")
+    camera = page.get_by_label("照片（可选）")
+    assert camera.get_attribute("accept") == "image/*" and camera.get_attribute("capture") == "environment"
+    page.get_by_label("网格").select_option(label="Qiaotou Group 1")
+    page.get_by_label("纠纷类别").select_option(label="邻里纠纷")
+    page.get_by_label("当事人 1").fill("张三")
+    page.get_by_label("当事人 2").fill("李四")
+    page.get_by_label("纠纷简要情况").fill("篱笆挪到了邻居的地里")
+    arose = (clock.now - timedelta(hours=2)).astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
+    page.get_by_label("纠纷发生时间").fill(arose)
+    camera.set_input_files(str(taken))
+    no_sideways_scroll(page, PHONE["width"])
+    submit(page, page.get_by_role("button", name="登记", exact=True), tap=True)
+
+    assert re.search(r"/app/disputes/[0-9a-f-]{36}$", page.url), page.url
+    thumbnail = page.locator("#attachments img")
+    thumbnail.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", thumbnail.element_handle())
+    assert "IMG_0001.jpg" in seen(page) and "照片" in seen(page)
+    assert "Wang Fang 添加了附件" in seen(page)
+    link = page.locator("#attachments a[download]").get_attribute("href")
+    case_path = page.url.split("#")[0].removeprefix(people.base)
+    assert link is not None and link.startswith(f"{case_path}/attachments/")
+    no_sideways_scroll(page, PHONE["width"])
