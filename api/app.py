@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -64,6 +65,20 @@ from web import (
 from web.errors import install_page_handlers
 
 log = structlog.get_logger()
+
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id_of(request: Request) -> str:
+    """The client's X-Request-ID if it is a plain token of at most 128 characters, else a fresh
+    one: whatever a client sends is logged and echoed, so it may not carry text or bulk."""
+    sent = request.headers.get("X-Request-ID", "")
+    return sent if REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def create_api(system: System) -> FastAPI:
@@ -133,23 +148,24 @@ def create_api(system: System) -> FastAPI:
     async def request_context(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        request_id = request_id_of(request)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
-        response = await call_next(request)
+        line = {"method": request.method, "path": request.url.path}
+        route = route_template(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            # A 500 is answered by the server's outermost layer; it still gets its access line.
+            telemetry.HTTP_REQUESTS.labels(request.method, route, "500").inc()
+            log.exception("http.request", **line, status=500, ms=_ms(started))
+            raise
         elapsed = time.perf_counter() - started
         response.headers["X-Request-ID"] = request_id
-        route = route_template(request)
         telemetry.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         telemetry.HTTP_SECONDS.labels(request.method, route).observe(elapsed)
-        log.info(
-            "http.request",
-            method=request.method,
-            path=request.url.path,
-            status=response.status_code,
-            ms=round(elapsed * 1000, 1),
-        )
+        log.info("http.request", **line, status=response.status_code, ms=round(elapsed * 1000, 1))
         return response
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Path, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from domain.errors import InvalidValue
 from infra.bootstrap import System
 from service.identity.sessions import Session
-from service.store import CommandMeta
+from service.store import CommandMeta, body_digest
 
 SESSION_COOKIE = "fq_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -69,7 +70,19 @@ CurrentPerson = Annotated[str, Depends(current_person)]
 
 # Every route that names a node of the directory calls its path parameter {node}, whatever the
 # node's role there (a village, an assessed unit, a township).
-NodeCode = Annotated[str, Path(alias="node", description="The node's code in the directory")]
+NodeCode = Annotated[str, Path(alias="node", max_length=100, description="The node's code in the directory")]
+# Years the statistics, scores and assessments answer for: far enough back for any record kept,
+# and inside what the dates, the stores and the calendars can count with.
+FIRST_YEAR, LAST_YEAR = 1949, 2999
+Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, description=f"A year, {FIRST_YEAR}–{LAST_YEAR}.")]
+PersonId = Annotated[str, Path(min_length=1, max_length=100, description="The person's id in the directory.")]
+
+
+def within_years(field: str, moment: datetime | None) -> datetime | None:
+    """A moment given as a parameter lies inside the years the system counts with."""
+    if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise InvalidValue(field, f"give a moment between {FIRST_YEAR} and {LAST_YEAR}")
+    return moment
 
 
 def set_session_cookie(response: Response, system: System, session_id: str, session: Session) -> None:
@@ -126,4 +139,5 @@ Meta = Annotated[dict[str, Any], Depends(command_meta)]
 
 def meta_for(body: Any, meta: dict[str, Any]) -> CommandMeta:
     effective_at: datetime | None = getattr(body, "effective_at", None)
-    return CommandMeta(effective_at=effective_at, **meta)
+    digest = body_digest(body.model_dump(mode="json")) if isinstance(body, BaseModel) else None
+    return CommandMeta(effective_at=effective_at, digest=digest, **meta)

@@ -17,6 +17,7 @@ from domain.errors import (
     CommandIdReused,
     ConcurrentChanges,
     DomainError,
+    GrantRefused,
     InvalidValue,
     StaleVersion,
     TransitionNotAllowed,
@@ -25,6 +26,7 @@ from domain.identity.errors import NotAuthenticated, TooManyAttempts
 
 log = structlog.get_logger()
 PROBLEM = "application/problem+json"
+REFUSAL_FIELDS = ("field", "state", "right", "kind", "rule")
 
 
 def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -36,6 +38,13 @@ def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JS
         **extra,
     }
     return LocalTimeJSONResponse(local_text(body), status_code=status, media_type=PROBLEM)
+
+
+def log_refusal(error: DomainError) -> None:
+    """One line per refusal. The message may quote what was sent (a party's name, a phone
+    number): the log names only the kind of refusal and the field, state or right it concerns."""
+    known = {k: str(v) for k in REFUSAL_FIELDS if (v := getattr(error, k, None)) is not None}
+    log.info("command.refused", error=type(error).__name__, **known)
 
 
 def domain_problem(error: DomainError) -> JSONResponse:
@@ -67,6 +76,7 @@ def domain_problem(error: DomainError) -> JSONResponse:
                 error.message,
                 right=str(error.right),
                 node=error.node,
+                **({"rule": error.rule} if isinstance(error, GrantRefused) else {}),
             )
         case StaleVersion():
             return problem(
@@ -103,7 +113,7 @@ def domain_problem(error: DomainError) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def on_domain_error(_: Request, error: DomainError) -> JSONResponse:
-        log.info("command.refused", error=type(error).__name__, detail=error.message)
+        log_refusal(error)
         return domain_problem(error)
 
     @app.exception_handler(RequestValidationError)

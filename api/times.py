@@ -45,7 +45,7 @@ def local_text(value: Any) -> Any:
 def _shown(text: str) -> str:
     try:
         return shown(datetime.fromisoformat(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a moment, or one at the calendar's very end
         return text
 
 

@@ -53,6 +53,14 @@ class AccessDenied(DomainError):
         self.node = node
 
 
+class GrantRefused(AccessDenied):
+    """A directory change that would give power the wrong way: to oneself, or over those above."""
+
+    def __init__(self, person_id: str, node: str, rule: str, reason: str) -> None:
+        super().__init__(person_id, "manage_directory", node, reason)
+        self.rule = rule
+
+
 class StaleVersion(DomainError):
     """The caller decided on a version of the case that is no longer current."""
 
@@ -79,6 +87,18 @@ class CommandIdReused(DomainError):
         super().__init__(f"command id {command_id!r} was already used for {first_action.replace('_', ' ')}")
         self.command_id = command_id
         self.first_action = first_action
+
+
+class CommandBodyDiffers(CommandIdReused):
+    """The same person sent a command id again with another body: a retry must repeat the command."""
+
+    def __init__(self, command_id: str, first_action: str) -> None:
+        super().__init__(command_id, first_action)
+        self.message = (
+            f"command id {command_id!r} was already used for {first_action.replace('_', ' ')} with another "
+            "body; a retry sends the same body, a new command a new Idempotency-Key"
+        )
+        self.args = (self.message,)
 
 
 class NoRule(InvalidValue):

@@ -209,10 +209,16 @@ def check_settings(settings: Settings, directory_file: DirectoryFile, plain_toke
             "refusing to start in production with FENGQIAO_SESSION_COOKIE_SECURE=false: "
             "session cookies must only travel over HTTPS"
         )
-    if plain_tokens:
+    if directory_file.token_holders:
+        named = ", ".join(directory_file.token_holders[:3]) + (
+            ", …" if len(directory_file.token_holders) > 3 else ""
+        )
+        kind = "plain tokens" if plain_tokens else "token_sha256 entries"
         raise ConfigurationError(
-            f"refusing to start in production: {settings.directory_file} gives plain tokens; "
-            "give token_sha256 instead"
+            f"refusing to start in production: {settings.directory_file} gives {kind} ({named}); "
+            "file tokens are for development only (unsalted, never expiring, revoked only by a restart). "
+            "Remove token and token_sha256: people sign in with a password set by an enrolment code "
+            "(fengqiao enrolment PERSON), machines use API tokens (POST /people/{person}/tokens)"
         )
 
 

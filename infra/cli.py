@@ -154,6 +154,9 @@ def _score(settings: Settings, unit: str, year: int, as_of: str | None, known_on
     return 0
 
 
+OPERATOR = "system:operator"  # whoever runs the command line on the server
+
+
 def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
     from infra.backup import BackupError, backup, restore
 
@@ -222,6 +225,9 @@ def _main(argv: list[str] | None = None) -> int:
     directory.add_subparsers(dest="action", required=True, metavar="action").add_parser(
         "load", help="load FENGQIAO_DIRECTORY_FILE into the directory (idempotent)"
     )
+    commands.add_parser(
+        "enrolment", help="issue a one-time enrolment code for a person's first password (the operator's)"
+    ).add_argument("person_id")
     projections = commands.add_parser("projections", help="rebuild or verify read models")
     which = projections.add_subparsers(dest="action", required=True, metavar="action")
     for action, text in (
@@ -279,6 +285,22 @@ def _main(argv: list[str] | None = None) -> int:
         system = bootstrap(settings)
         print(f"{system.seed()} changes to the directory from {settings.directory_file}")
         system.close()
+        return 0
+    if args.command == "enrolment":
+        from domain.errors import DomainError
+        from infra.bootstrap import bootstrap
+
+        system = bootstrap(settings)
+        try:
+            system.seed()  # the file's people, if no one has loaded it yet (idempotent)
+            desk = system.identity.desk
+            code, expires_at = desk.issue_enrolment(OPERATOR, args.person_id, by_operator=True)
+        except DomainError as refused:
+            print(refused.message, file=sys.stderr)
+            return 1
+        finally:
+            system.close()
+        print(f"{code}\t(works once, until {expires_at.isoformat()})")
         return 0
     if args.command == "run":
         from infra.supervisor import supervise

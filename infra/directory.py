@@ -1,8 +1,9 @@
 """The directory file: the jurisdiction tree, the people and their posts to seed the
 event-sourced directory with, and each person's API token.
 
-Tokens are compared by SHA-256 digest; a file may give `token_sha256` (production) or a
-plain `token` (local development only). Seeding is idempotent: each node, person and post
+Tokens are compared by SHA-256 digest; a file may give `token_sha256` or a plain `token`, in
+development only: production refuses both (people sign in with passwords, machines use API
+tokens issued through the API, stored salted and revocable). Seeding is idempotent: each node, person and post
 is one command whose id is derived from the file, so loading the file again changes
 nothing, and what was changed since through the API is not undone.
 """
@@ -52,6 +53,7 @@ class DirectoryFile:
     people: list[dict[str, Any]]
     credentials: Credentials
     plain_tokens: bool = False
+    token_holders: tuple[str, ...] = ()  # people given a token (plain or token_sha256) in the file
 
 
 def _digest(token: str) -> str:
@@ -87,13 +89,14 @@ def parse_directory_file(data: dict[str, Any], source: str = "directory") -> Dir
                 raise DirectoryFileError(f"{where}: post {post['post']!r} is not one of {', '.join(Post)}")
         digest = person.get("token_sha256") or (_digest(person["token"]) if person.get("token") else None)
         if digest is None:
-            raise DirectoryFileError(f"{where}: give token_sha256 (or token, for development)")
+            continue  # signs in with a password (enrolment code) and uses API tokens
         if digest in digests:
             raise DirectoryFileError(f"{where}: the token is already given to {digests[digest]!r}")
         digests[digest] = person["id"]
     people = data.get("person", [])
     plain = any(p.get("token") for p in people)
-    return DirectoryFile(since, _parents_first(nodes, source), people, Credentials(digests), plain)
+    holders = tuple(digests.values())
+    return DirectoryFile(since, _parents_first(nodes, source), people, Credentials(digests), plain, holders)
 
 
 def _require(entry: dict[str, Any], keys: tuple[str, ...], where: str) -> None:

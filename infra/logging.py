@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
+from typing import Any
 
 import structlog
 from opentelemetry import trace
@@ -27,6 +29,26 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def emit(self, record: logging.LogRecord) -> None:
         self.stream = sys.stderr
         super().emit(record)
+
+
+def exception_without_text(_: object, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """A failure's type and where it happened, frame by frame, as a list: never its message or
+    the values it held, which may be what a person typed (a name, a phone number). Replaces
+    `exc_info`, which the stdlib records would otherwise print as `<traceback object at …>`."""
+    info = event.pop("exc_info", None)
+    if info is None or info is False:
+        return event
+    if info is True:
+        info = sys.exc_info()
+    elif isinstance(info, BaseException):
+        info = (type(info), info, info.__traceback__)
+    kind, _error, tb = info
+    if kind is not None:
+        event["exception"] = {
+            "type": f"{kind.__module__}.{kind.__qualname__}",
+            "frames": [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(tb)],
+        }
+    return event
 
 
 def add_trace_id(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
@@ -53,7 +75,7 @@ def configure_logging(level: str = "info", component: str | None = None) -> None
     structlog.configure(
         processors=[
             *shared,
-            structlog.processors.format_exc_info,
+            exception_without_text,
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -66,6 +88,7 @@ def configure_logging(level: str = "info", component: str | None = None) -> None
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                exception_without_text,
                 structlog.processors.JSONRenderer(ensure_ascii=False),
             ],
         )

@@ -151,7 +151,9 @@ class Settings(BaseSettings):
     token_max_days: int = Field(366, gt=0, description="the longest an API token may live")
     auth_window_minutes: float = Field(15, gt=0, description="the window failed sign-ins are counted in")
     auth_account_failures: int = Field(5, gt=0, description="failures per account in a window")
-    auth_address_failures: int = Field(20, gt=0, description="failures per client address in a window")
+    auth_address_failures: int = Field(
+        100, gt=0, description="failures per client address in a window, across every account tried from it"
+    )
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_kib: int = Field(65536, ge=8)
     argon2_parallelism: int = Field(4, ge=1)

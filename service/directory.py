@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.directory.access import Post, Right
+from domain.directory.access import GRANTED_FROM_ABOVE, Post, Right
 from domain.directory.jurisdiction import NodeKind
 from domain.directory.tree import DIRECTORY_ID, Directory, NodeRecord, Tenure
-from domain.errors import AccessDenied, CaseNotFound, InvalidValue
+from domain.errors import AccessDenied, CaseNotFound, GrantRefused, InvalidValue
 from service.store import NO_META, CommandMeta
 
 if TYPE_CHECKING:
@@ -180,7 +180,11 @@ class DirectoryDesk:
     ) -> Directory:
         def decide(d: Directory, stamp: Any) -> None:
             if authorise:
-                self._require_manager(d, actor, node, "node")
+                if person_id == actor:
+                    raise GrantRefused(
+                        actor, node, "no_self_grant", f"{d.name_of(actor)} cannot grant a post to themselves"
+                    )
+                self._require_manager(d, actor, node, "node", post)
             d.take_post(person_id=person_id, post=post, node=node, **stamp)
 
         return self._change("take_post", actor, meta, decide)
@@ -189,7 +193,7 @@ class DirectoryDesk:
         self, actor: str, *, person_id: str, post: Post, node: str, reason: str, meta: CommandMeta = NO_META
     ) -> Directory:
         def decide(d: Directory, stamp: Any) -> None:
-            self._require_manager(d, actor, node, "node")
+            self._require_manager(d, actor, node, "node", post)
             d.leave_post(person_id=person_id, post=post, node=node, reason=reason, **stamp)
 
         return self._change("leave_post", actor, meta, decide)
@@ -223,9 +227,28 @@ class DirectoryDesk:
 
     # -- machinery --------------------------------------------------------------
 
-    def _require_manager(self, d: Directory, actor: str, node: str, field_name: str) -> None:
-        if d.node(node) is None:
+    def _require_manager(
+        self, d: Directory, actor: str, node: str, field_name: str, post: Post | None = None
+    ) -> None:
+        record = d.node(node)
+        if record is None:
             raise InvalidValue(field_name, f"no node {node!r} in the jurisdiction")
+        if post in GRANTED_FROM_ABOVE:
+            above = record.parent_at(self.cb.clock())
+            try:
+                if above is None:
+                    raise GrantRefused(actor, node, "", "")
+                d.authorise(actor, Right.MANAGE_DIRECTORY, above, self.cb.clock())
+            except AccessDenied:
+                raise GrantRefused(
+                    actor,
+                    node,
+                    "granted_from_above",
+                    f"the {post.value} post at {node!r} is granted and ended only from the level above "
+                    f"({above or 'outside the directory file: no level above it here'}), "
+                    f"not by {d.name_of(actor)}",
+                ) from None
+            return
         d.authorise(actor, Right.MANAGE_DIRECTORY, node, self.cb.clock())
 
     def _change(self, action: str, actor: str, meta: CommandMeta, decide: Any) -> Directory:

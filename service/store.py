@@ -3,7 +3,9 @@ shares — authorised, atomic, idempotent by command id, safe under concurrency.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypedDict, TypeVar
@@ -18,12 +20,13 @@ from domain.directory.access import Right
 from domain.directory.tree import DIRECTORY_ID, Directory, Tenure
 from domain.errors import (
     CaseNotFound,
+    CommandBodyDiffers,
     CommandIdReused,
     ConcurrentChanges,
     InvalidValue,
     StaleVersion,
 )
-from domain.receipts import CommandReceipt, receipt_id
+from domain.receipts import SYSTEM_PREFIX, CommandReceipt, legacy_receipt_id, receipt_id
 from service.telemetry import current_trace
 
 MAX_ATTEMPTS = 5
@@ -43,6 +46,13 @@ class CommandMeta:
     command_id: str | None = None
     effective_at: datetime | None = None
     expected_version: int | None = None
+    digest: str | None = None  # of the command's body, so a key replayed with another body is refused
+
+
+def body_digest(body: Mapping[str, Any]) -> str:
+    """A digest of a command's body as sent (JSON values), the same for the same body."""
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 NO_META = CommandMeta()
@@ -111,16 +121,25 @@ class CaseStore(Application[UUID]):
             raise CaseNotFound(label, case_id)
         return case
 
-    def create(self, action: str, stamp: Stamp, build: Callable[[], A], kind: type[A], label: str) -> A:
-        """Starts a new stream; a command id seen before returns the stream it started."""
-        earlier = self.receipt(stamp["command_id"], action)
+    def create(
+        self,
+        action: str,
+        stamp: Stamp,
+        build: Callable[[], A],
+        kind: type[A],
+        label: str,
+        digest: str | None = None,
+    ) -> A:
+        """Starts a new stream; a command id the same person sent before returns the stream it
+        started. The same id from another person is their own command, decided afresh."""
+        earlier = self.receipt(stamp, action, digest=digest)
         if earlier is not None:
             return self.load(kind, UUID(earlier.stream_id), label)
         case = build()
         try:
-            self.save(case, CommandReceipt.record(stamp["command_id"], action, case.id, current_trace()))
+            self.save(case, self.receipt_for(stamp, action, case.id, digest))
         except IntegrityError:
-            earlier = self.receipt(stamp["command_id"], action)
+            earlier = self.receipt(stamp, action, digest=digest)
             if earlier is None:
                 raise
             return self.load(kind, UUID(earlier.stream_id), label)
@@ -141,7 +160,7 @@ class CaseStore(Application[UUID]):
         the caller pinned the version it decided on."""
         for _ in range(MAX_ATTEMPTS):
             case = self.load(kind, case_id, label)
-            if self.receipt(stamp["command_id"], action, case.id) is not None:
+            if self.receipt(stamp, action, case.id, meta.digest) is not None:
                 return case
             if meta.expected_version is not None and case.version != meta.expected_version:
                 raise StaleVersion(meta.expected_version, case.version)
@@ -150,8 +169,7 @@ class CaseStore(Application[UUID]):
                 return case
             others = list(outcome) if isinstance(outcome, Sequence) else []
             try:
-                receipt = CommandReceipt.record(stamp["command_id"], action, case.id, current_trace())
-                self.save(case, *others, receipt)
+                self.save(case, *others, self.receipt_for(stamp, action, case.id, meta.digest))
             except IntegrityError:
                 if meta.expected_version is not None:
                     current = self.load(kind, case_id, label).version
@@ -160,14 +178,39 @@ class CaseStore(Application[UUID]):
             return case
         raise ConcurrentChanges(MAX_ATTEMPTS)
 
-    def receipt(self, command_id: str, action: str, stream_id: UUID | None = None) -> CommandReceipt | None:
-        try:
-            found: CommandReceipt = self.repository.get(receipt_id(command_id))
-        except AggregateNotFoundError:
+    def receipt(
+        self, stamp: Stamp, action: str, stream_id: UUID | None = None, digest: str | None = None
+    ) -> CommandReceipt | None:
+        """The receipt of this person's command id, if it took effect; refused when the id was
+        used for another command or, by the same person, with another body."""
+        command_id = stamp["command_id"]
+        found = self._find_receipt(stamp["actor"], command_id)
+        if found is None:
             return None
         if found.action != action or (stream_id is not None and found.stream_id != str(stream_id)):
             raise CommandIdReused(command_id, found.action)
+        if digest and found.digest and found.digest != digest:
+            raise CommandBodyDiffers(command_id, found.action)
         return found
+
+    def receipt_for(self, stamp: Stamp, action: str, stream_id: UUID, digest: str | None) -> CommandReceipt:
+        return CommandReceipt.record(
+            stamp["actor"], stamp["command_id"], action, stream_id, digest, current_trace()
+        )
+
+    def _find_receipt(self, sender: str, command_id: str) -> CommandReceipt | None:
+        ids = [receipt_id(sender, command_id)]
+        if sender.startswith(SYSTEM_PREFIX):
+            # The system's own ids (deadlines, schedules) keep their effect across the change of
+            # receipt key; a person's old receipt, which named no one, is not honoured for anyone.
+            ids.append(legacy_receipt_id(command_id))
+        for candidate in ids:
+            try:
+                found: CommandReceipt = self.repository.get(candidate)
+            except AggregateNotFoundError:
+                continue
+            return found
+        return None
 
     def history(self, case_id: UUID, version: int) -> list[Any]:
         return list(self.repository.event_store.get(case_id, lte=version))

@@ -125,14 +125,15 @@ def test_a_command_retried_with_the_same_id_takes_effect_once(system: System):
 
 
 def test_a_command_id_used_for_another_command_is_refused(system: System):
-    dispute = report(system, command_id="shared-id")
+    first, second = report(system, command_id="shared-id"), report(system)
+    session = {"outcome": SessionOutcome.ADJOURNED, "meta": CommandMeta(command_id="shared-id")}
+    system.casebook.disputes.hold_mediation_session(
+        person("mediator"), first.id, **session
+    )  # not the reporter's
     with pytest.raises(CommandIdReused):
-        system.casebook.disputes.hold_mediation_session(
-            person("mediator"),
-            dispute.id,
-            outcome=SessionOutcome.ADJOURNED,
-            meta=CommandMeta(command_id="shared-id"),
-        )
+        system.casebook.disputes.hold_mediation_session(person("mediator"), second.id, **session)
+    assert history(system, first.id) == ["Reported", "MediationSessionHeld"]
+    assert history(system, second.id) == ["Reported"]
 
 
 def test_a_refused_command_writes_nothing(system: System):

@@ -32,7 +32,6 @@ def test_a_missing_file_says_which_setting_names_it(tmp_path: Path):
     [
         ({"node": [{"id": "a", "kind": "county"}]}, "node #1: missing field 'name'"),
         ({"node": [{"id": "a", "name": "A", "kind": "city"}]}, "node #1: kind must be one of"),
-        ({"person": [{"id": "p", "name": "P"}]}, "person #1: give token_sha256"),
         (
             {"person": [{"id": "p", "name": "P", "token": "t", "posts": [{"post": "mayor", "node": "a"}]}]},
             "person #1: post 'mayor' is not one of",

@@ -326,7 +326,7 @@ def test_a_command_retried_with_the_same_id_takes_effect_once(system: System):
 
 
 def test_a_command_id_used_for_another_command_is_refused(system: System):
-    incident = report(system, command_id="shared")
+    incident = report(system, role="township", command_id="shared")
     with pytest.raises(CommandIdReused):
         system.casebook.incidents.handle(
             person("township"),
@@ -335,6 +335,14 @@ def test_a_command_id_used_for_another_command_is_refused(system: System):
             handled_by="y",
             meta=CommandMeta(command_id="shared"),
         )
+
+
+def test_another_persons_command_id_is_their_own_command(system: System):
+    incident = report(system, command_id="shared")
+    handled = system.casebook.incidents.handle(
+        person("township"), incident.id, measures="x", handled_by="y", meta=CommandMeta(command_id="shared")
+    )
+    assert handled.version == incident.version + 1
 
 
 def test_a_refused_command_writes_nothing(system: System):

@@ -65,7 +65,7 @@ def test_production_refuses_to_start_without_a_key(tmp_path: Path):
         bootstrap(settings)
 
 
-def test_production_refuses_plain_tokens_in_the_directory_file(tmp_path: Path):
+def test_production_refuses_any_token_in_the_directory_file(tmp_path: Path):
     settings = settings_for(
         tmp_path,
         mode="production",
@@ -73,8 +73,13 @@ def test_production_refuses_plain_tokens_in_the_directory_file(tmp_path: Path):
         id_key=AESCipher.create_key(32),
         seal_key=new_key(),
     )
-    with pytest.raises(ConfigurationError, match="token_sha256"):
+    with pytest.raises(ConfigurationError, match="gives plain tokens"):
         bootstrap(settings)
     hashed = parse_directory_file({"person": [{"id": "a", "name": "A", "token_sha256": "0" * 64}]})
-    system = bootstrap(settings, directory_file=hashed)
+    with pytest.raises(
+        ConfigurationError, match=r"gives token_sha256 entries \(a\); file tokens are for development"
+    ):
+        bootstrap(settings, directory_file=hashed)
+    without = parse_directory_file({"person": [{"id": "a", "name": "A"}]})
+    system = bootstrap(settings, directory_file=without)
     system.close()

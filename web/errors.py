@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.errors import domain_problem
+from api.errors import domain_problem, log_refusal
 from domain.errors import AccessDenied, CaseNotFound, DomainError
 from domain.identity.errors import TooManyAttempts
 from web.labels import N_
@@ -66,7 +66,7 @@ def install_page_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, error: DomainError) -> Response:
-        log.info("command.refused", error=type(error).__name__, detail=error.message)
+        log_refusal(error)
         if not _is_page(request):
             return domain_problem(error)
         match error:

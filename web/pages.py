@@ -32,7 +32,7 @@ from projections.metrics import BY_NAME
 from projections.statistics_report import NodeReport
 from service import kinds
 from service.evidence.intake import check
-from service.store import CommandMeta
+from service.store import CommandMeta, body_digest
 from web import i18n
 from web.charts import Bar, bars
 from web.explain import explained
@@ -388,7 +388,7 @@ async def report_dispute(request: Request, system: SystemDep, person: str = Pers
             severity=body.severity,
             description=body.description,
             occurred_at=body.occurred_at,
-            meta=CommandMeta(command_id=form["command_id"]),
+            meta=CommandMeta(command_id=form["command_id"], digest=body_digest(body.model_dump(mode="json"))),
         )
         if photo is not None:
             keep = data.get("keep_location") == "on"
@@ -548,7 +548,8 @@ async def dispute_action(
     command_id = str(data.pop("command_id", "") or "") or None
     try:
         body = chosen.body.model_validate({k: v for k, v in data.items() if v != ""})
-        chosen.call(system.casebook.disputes, person, dispute_id, body, CommandMeta(command_id=command_id))
+        meta = CommandMeta(command_id=command_id, digest=body_digest(body.model_dump(mode="json")))
+        chosen.call(system.casebook.disputes, person, dispute_id, body, meta)
     except (ValidationError, DomainError) as error:
         if isinstance(error, CaseNotFound):
             raise

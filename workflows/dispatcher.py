@@ -244,11 +244,11 @@ class Dispatcher:
             await self._dispatch(event)
 
     def _trace_of(self, event: Any) -> str | None:
-        command_id = getattr(event, "command_id", None)
-        if not command_id:
+        command_id, actor = getattr(event, "command_id", None), getattr(event, "actor", None)
+        if not command_id or not actor:
             return None
         try:
-            return self.reader.app.repository.get(receipt_id(command_id)).trace or None
+            return self.reader.app.repository.get(receipt_id(actor, command_id)).trace or None
         except AggregateNotFoundError:
             return None
 

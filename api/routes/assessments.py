@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.deps import CurrentPerson, Meta, NodeCode, SystemDep, meta_for
+from api.deps import CurrentPerson, Meta, NodeCode, SystemDep, Year, meta_for, within_years
 from api.exports import csv_response
 from api.schemas import In
 from domain.assessment.book import TemplateError, template_from_data
@@ -99,6 +99,9 @@ class TownshipRow(BaseModel):
 
 
 def _card(system: System, unit: str, year: int, **when: Any) -> Scorecard:
+    for field, moment in when.items():
+        if isinstance(moment, datetime):
+            within_years(field, moment)
     card = system.scores.card(unit, year, **when)
     if card is None:
         raise CaseNotFound("responsibility book", f"{system.scores.township_of(unit)} {year}")
@@ -120,16 +123,15 @@ def adopt_template(
 
 
 def _unit_command(path: str, body_model: type[In], call: Any, summary: str) -> None:
-    def endpoint(
-        unit: NodeCode,
-        body: Any,
-        person: CurrentPerson,
-        system: SystemDep,
-        meta: Meta,
-        year: int | None = None,
+    def of_unit(unit: NodeCode, body: Any, person: CurrentPerson, system: SystemDep, meta: Meta) -> Recorded:
+        return Recorded(version=call(system, person, unit, None, body, meta_for(body, meta)).version)
+
+    def of_year(
+        unit: NodeCode, year: Year, body: Any, person: CurrentPerson, system: SystemDep, meta: Meta
     ) -> Recorded:
         return Recorded(version=call(system, person, unit, year, body, meta_for(body, meta)).version)
 
+    endpoint = of_year if "{year}" in path else of_unit
     endpoint.__annotations__["body"] = body_model
     endpoint.__doc__ = summary
     router.add_api_route(
@@ -178,7 +180,7 @@ _unit_command(
 
 @router.post("/units/{node}/assessments/{year}/veto-reviews", response_model=Recorded)
 def review_veto(
-    unit: NodeCode, year: int, body: VetoReviewIn, person: CurrentPerson, system: SystemDep, meta: Meta
+    unit: NodeCode, year: Year, body: VetoReviewIn, person: CurrentPerson, system: SystemDep, meta: Meta
 ) -> Recorded:
     """Uphold or lift a one-vote veto of the unit's year, with the reason."""
     vetoed = {hit.fact for hit in _card(system, unit, year).vetoes}
@@ -199,7 +201,7 @@ def review_veto(
 @router.get("/units/{node}/scores/{year}", response_model=ScorecardPublic)
 def unit_score(
     unit: NodeCode,
-    year: int,
+    year: Year,
     person: CurrentPerson,
     system: SystemDep,
     as_of: AwareDatetime | None = AS_OF,
@@ -213,7 +215,7 @@ def unit_score(
 
 @router.get("/units/{node}/vetoes/{year}")
 def unit_vetoes(
-    unit: NodeCode, year: int, person: CurrentPerson, system: SystemDep, as_of: AwareDatetime | None = AS_OF
+    unit: NodeCode, year: Year, person: CurrentPerson, system: SystemDep, as_of: AwareDatetime | None = AS_OF
 ) -> list[dict[str, Any]]:
     """The one-vote vetoes of the unit's year, each naming its event and its review."""
     system.casebook.authorise(person, Right.READ, unit)
@@ -221,6 +223,9 @@ def unit_vetoes(
 
 
 def _table(system: System, township: str, year: int, **when: Any) -> list[TownshipRow]:
+    for field, moment in when.items():
+        if isinstance(moment, datetime):
+            within_years(field, moment)
     rows = []
     for unit in system.scores.units(township):
         card = system.scores.card(unit, year, **when)
@@ -252,7 +257,7 @@ def _csv(rows: list[TownshipRow]) -> Response:
 @router.get("/townships/{node}/scores/{year}", response_model=list[TownshipRow])
 def township_scores(
     township: NodeCode,
-    year: int,
+    year: Year,
     person: CurrentPerson,
     system: SystemDep,
     as_of: AwareDatetime | None = AS_OF,
@@ -269,7 +274,7 @@ def township_scores(
 @router.post("/townships/{node}/scores/{year}/what-if", response_model=list[TownshipRow])
 def what_if(
     township: NodeCode,
-    year: int,
+    year: Year,
     body: DraftIn,
     person: CurrentPerson,
     system: SystemDep,

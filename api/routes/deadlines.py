@@ -60,7 +60,7 @@ def _lists(system: System, roots: list[str], days: int) -> DeadlineList:
 def node_deadlines(
     person: CurrentPerson,
     system: SystemDep,
-    node: str = Query(description="A node of the tree."),
+    node: str = Query(max_length=100, description="A node of the tree."),
     days: int = DAYS,
 ) -> DeadlineList:
     """Overdue and due-soon cases of a node and every node under it."""

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.deps import CurrentPerson, Meta, NodeCode, SystemDep, meta_for
+from api.deps import CurrentPerson, Meta, NodeCode, SystemDep, meta_for, within_years
 from api.schemas import In
 from domain.directory.access import RESPONSIBLE_POSTS, Post
 from domain.directory.jurisdiction import NodeKind
@@ -194,11 +194,14 @@ class NodePublic(BaseModel):
 
 @router.get("/nodes/{node}", response_model=NodePublic)
 def read_node(
-    code: NodeCode, person: CurrentPerson, system: SystemDep, at: AwareDatetime | None = AT
+    code: NodeCode,
+    person: CurrentPerson,
+    system: SystemDep,
+    at: AwareDatetime | None = AT,
 ) -> NodePublic:
     """A node as it stood at a business time: its name, parent, children, and who held which
     post there ("who was responsible for this village on 3 March?")."""
-    moment = at or system.casebook.clock()
+    moment = within_years("at", at) or system.casebook.clock()
     record, holders = system.casebook.directory.holders(person, code, moment)
     directory = system.casebook.current_directory()
     return NodePublic(

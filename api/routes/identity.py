@@ -10,6 +10,7 @@ from fastapi.security import APIKeyCookie
 from api.deps import (
     SESSION_COOKIE,
     CurrentPerson,
+    PersonId,
     SystemDep,
     check_csrf,
     client_address,
@@ -87,7 +88,7 @@ def sign_out(request: Request, system: SystemDep, session_id: SessionCookie) -> 
 
 @router.post("/people/{person_id}/enrolment", response_model=EnrolmentIssued, status_code=201)
 def issue_enrolment(
-    person_id: str, person: CurrentPerson, system: SystemDep, response: Response
+    person_id: PersonId, person: CurrentPerson, system: SystemDep, response: Response
 ) -> EnrolmentIssued:
     """Issue a one-time code for the person to set a password with (their workstation only)."""
     code, expires_at = system.identity.desk.issue_enrolment(person, person_id)
@@ -103,7 +104,7 @@ def enrol(body: EnrolIn, request: Request, system: SystemDep) -> Enrolled:
 
 @router.post("/people/{person_id}/password", status_code=204)
 def change_password(
-    person_id: str, body: PasswordChangeIn, request: Request, person: CurrentPerson, system: SystemDep
+    person_id: PersonId, body: PasswordChangeIn, request: Request, person: CurrentPerson, system: SystemDep
 ) -> Response:
     """Change one's own password, giving the current one; one's other sessions end."""
     if person != person_id:
@@ -120,7 +121,7 @@ def change_password(
 
 @router.post("/people/{person_id}/tokens", response_model=TokenIssued, status_code=201)
 def issue_token(
-    person_id: str, body: TokenIn, person: CurrentPerson, system: SystemDep, response: Response
+    person_id: PersonId, body: TokenIn, person: CurrentPerson, system: SystemDep, response: Response
 ) -> TokenIssued:
     """Issue a named API token, by the person or their workstation; the token is shown only now."""
     issued = system.identity.desk.issue_token(person, person_id, name=body.name, expires_at=body.expires_at)
@@ -130,7 +131,7 @@ def issue_token(
 
 
 @router.get("/people/{person_id}/tokens", response_model=TokenList)
-def list_tokens(person_id: str, person: CurrentPerson, system: SystemDep) -> TokenList:
+def list_tokens(person_id: PersonId, person: CurrentPerson, system: SystemDep) -> TokenList:
     """The person's API tokens: names, expiry, last use; never the secret."""
     tokens = system.identity.desk.tokens(person, person_id)
     used, now = system.identity.sessions.tokens_last_used(person_id), system.casebook.clock()
@@ -139,7 +140,7 @@ def list_tokens(person_id: str, person: CurrentPerson, system: SystemDep) -> Tok
 
 @router.delete("/people/{person_id}/tokens/{token_id}", status_code=204)
 def revoke_token(
-    person_id: str, token_id: str, person: CurrentPerson, system: SystemDep, body: RevokeIn | None = None
+    person_id: PersonId, token_id: str, person: CurrentPerson, system: SystemDep, body: RevokeIn | None = None
 ) -> Response:
     """Revoke an API token, by the person or their workstation; it stops working at once."""
     system.identity.desk.revoke_token(person, person_id, token_id, body.reason if body else "")

@@ -113,6 +113,9 @@ WHERE_HELD: dict[Post, frozenset[NodeKind]] = {
 }
 
 COMMITTEE_POSTS = frozenset({Post.MEDIATOR, Post.MEDIATION_CHAIR})
+# Posts that check others' work: granted and ended only from the level above the node, so the
+# people assessed or audited never choose, or dismiss, who assesses or audits them.
+GRANTED_FROM_ABOVE = frozenset({Post.ASSESSOR, Post.AUDITOR})
 COMMITTEE_MIN, COMMITTEE_MAX = 3, 9  # People's Mediation Law, Art. 8
 RESPONSIBLE_POSTS = frozenset({Post.BRANCH_SECRETARY, Post.VILLAGE_DIRECTOR})
 SYSTEM_ACTOR = "system:deadline"

@@ -100,6 +100,16 @@ class Credentials(Aggregate):
             c.password_hash = self.password_hash
             c.password_set_at = self.effective_at
 
+    class PasswordRehashed(Event):
+        """The same password, hashed again with the current Argon2 parameters at a successful
+        sign-in, because the stored hash was made with older (weaker or different) ones."""
+
+        TOPIC = "fengqiao.credentials:PasswordRehashed"
+        password_hash: str
+
+        def apply(self, c: Credentials) -> None:
+            c.password_hash = self.password_hash
+
     class TokenIssued(Event):
         """A named API token was issued, shown once; only its digest is kept."""
 
@@ -167,6 +177,11 @@ class Credentials(Aggregate):
             self.PasswordSet, enrolment_id=enrolment.enrolment_id, password_hash=password_hash, **stamp
         )
 
+    def rehash_password(self, *, password_hash: str, **stamp: Any) -> None:
+        if self.password_hash is None:
+            raise TransitionNotAllowed("rehash_password", "without a password", [], "nothing to rehash")
+        self.trigger_event(self.PasswordRehashed, password_hash=password_hash, **stamp)
+
     def change_password(self, *, password_hash: str, **stamp: Any) -> None:
         if self.password_hash is None:
             raise TransitionNotAllowed(
@@ -216,6 +231,7 @@ EVENT_CLASSES = (
     Credentials.EnrolmentIssued,
     Credentials.PasswordSet,
     Credentials.PasswordChanged,
+    Credentials.PasswordRehashed,
     Credentials.TokenIssued,
     Credentials.TokenRevoked,
 )

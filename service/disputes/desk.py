@@ -114,6 +114,7 @@ class DisputeDesk:
             ),
             Dispute,
             "dispute",
+            meta.digest,
         )
 
     # -- commands on a dispute ----------------------------------------------------

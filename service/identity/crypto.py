@@ -76,6 +76,13 @@ class PasswordHashing:
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
 
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Made with other parameters than this hasher's (argon2-cffi's check_needs_rehash)."""
+        try:
+            return self._hasher.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return False
+
     def verify(self, password_hash: str | None, password: str) -> bool:
         if password_hash is None:
             self._dummy = self._dummy or self._hasher.hash(new_secret())

@@ -41,10 +41,12 @@ class CredentialsDesk:
 
     # -- enrolment and passwords --------------------------------------------------
 
-    def issue_enrolment(self, actor: str, person_id: str) -> tuple[str, datetime]:
-        """A one-time code the person sets their password with; only a workstation issues it."""
+    def issue_enrolment(self, actor: str, person_id: str, by_operator: bool = False) -> tuple[str, datetime]:
+        """A one-time code the person sets their password with; only a workstation issues it,
+        or the operator on the server's command line (the first workstation staff of all)."""
         directory = self._person(person_id)
-        self._require_workstation(directory, actor, person_id)
+        if not by_operator:
+            self._require_workstation(directory, actor, person_id)
         secret = crypto.new_code()
         expires_at = self.cb.clock() + self.policy.enrolment_lifetime
 
@@ -75,8 +77,23 @@ class CredentialsDesk:
         return person_id
 
     def password_matches(self, person_id: str, password: str) -> bool:
+        """Whether the password is the person's. A match on a hash made with older Argon2
+        parameters is hashed again with the current ones, recorded as PasswordRehashed."""
         found = self.credentials(person_id)
-        return self.hashing.verify(found.password_hash if found else None, password)
+        stored = found.password_hash if found else None
+        if not self.hashing.verify(stored, password):
+            return False
+        if stored is not None and self.hashing.needs_rehash(stored):
+            fresh = self.hashing.hash(password)
+
+            def decide(c: Credentials, stamp: Stamp) -> bool | None:
+                if c.password_hash != stored:
+                    return False  # changed meanwhile: nothing to rehash
+                c.rehash_password(password_hash=fresh, **stamp)
+                return None
+
+            self._change(person_id, "rehash_password", person_id, decide)
+        return True
 
     def change_password(self, person_id: str, new_password: str) -> None:
         """The caller has checked the current password."""

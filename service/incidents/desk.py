@@ -89,6 +89,7 @@ class IncidentDesk:
             ),
             Incident,
             "incident",
+            meta.digest,
         )
 
     # -- commands on an incident ---------------------------------------------------

@@ -91,6 +91,7 @@ class PatrolDesk:
             lambda: Route.establish(node=node, name=name, checkpoints=checkpoints, **stamp),
             Route,
             "route",
+            meta.digest,
         )
 
     def revise_route(
@@ -194,7 +195,7 @@ class PatrolDesk:
                 **stamp,
             )
 
-        return self.cb.create("schedule_shift", stamp, build, Shift, "shift")
+        return self.cb.create("schedule_shift", stamp, build, Shift, "shift", meta.digest)
 
     # -- the team on the route ---------------------------------------------------------
 
@@ -544,7 +545,7 @@ class PatrolDesk:
         action = f"report_{kind.value}_finding"
         stamp = self.cb.stamp(actor, meta)
         shift = self.cb.load(Shift, shift_id, "shift")
-        if self.cb.receipt(stamp["command_id"], action, shift.id) is not None:
+        if self.cb.receipt(stamp, action, shift.id, meta.digest) is not None:
             return shift
         self._check_before_opening_a_case(actor, action, shift, checkpoint, stamp, meta)
         if node["grid"] is None and node["village"] is None:

@@ -88,7 +88,9 @@ class PatrolSchedules:
         Idempotent by route, schedule and period start; a schedule that stopped opens nothing."""
         action = "open_scheduled_shift"
         command_id = f"patrol-period:{route_id}:{schedule}:{start.isoformat()}"
-        earlier = self.cb.receipt(command_id, action)
+        earlier = self.cb.receipt(
+            Stamp(actor=SCHEDULE_ACTOR, effective_at=start, command_id=command_id), action
+        )
         if earlier is not None:
             return self.cb.load(Shift, UUID(earlier.stream_id), "shift")
         route = self.cb.load(Route, route_id, "route")

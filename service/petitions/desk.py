@@ -39,7 +39,6 @@ from domain.petitions.petition import (
     withhold_secrets,
 )
 from domain.petitions.petitioner import Petitioner, petitioner_id
-from domain.receipts import CommandReceipt
 from domain.time.clocks import CaseClocks, ClockState, clocks_id
 from service.petitions.terms import (
     ASSIGNMENT,
@@ -173,7 +172,7 @@ class PetitionDesk:
             known.file(matter=key, petition_id=petition.id, **stamp)
             return petition, [known]
 
-        return self._create(stamp, build)
+        return self._create(stamp, build, meta.digest)
 
     # -- commands on a petition ---------------------------------------------------
 
@@ -772,18 +771,18 @@ class PetitionDesk:
         )
         return [known]
 
-    def _create(self, stamp: Stamp, build: Callable[[], tuple[Petition, list[Petitioner]]]) -> Petition:
+    def _create(
+        self, stamp: Stamp, build: Callable[[], tuple[Petition, list[Petitioner]]], digest: str | None
+    ) -> Petition:
         """Like Casebook.create, but saves the petitioner's record in the same transaction and
         decides again when a concurrent registration changed it."""
         for _ in range(MAX_ATTEMPTS):
-            earlier = self.cb.receipt(stamp["command_id"], REGISTER)
+            earlier = self.cb.receipt(stamp, REGISTER, digest=digest)
             if earlier is not None:
                 return self.cb.load(Petition, UUID(earlier.stream_id), "petition")
             petition, others = build()
             try:
-                self.cb.save(
-                    petition, *others, CommandReceipt.record(stamp["command_id"], REGISTER, petition.id)
-                )
+                self.cb.save(petition, *others, self.cb.receipt_for(stamp, REGISTER, petition.id, digest))
             except IntegrityError:
                 continue
             return petition
