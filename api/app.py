@@ -153,16 +153,17 @@ def create_api(system: System) -> FastAPI:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         line = {"method": request.method, "path": request.url.path}
-        route = route_template(request)
         try:
             response = await call_next(request)
         except Exception:
             # A 500 is answered by the server's outermost layer; it still gets its access line.
-            telemetry.HTTP_REQUESTS.labels(request.method, route, "500").inc()
+            # The route is known only once routing has run (inside call_next).
+            telemetry.HTTP_REQUESTS.labels(request.method, route_template(request), "500").inc()
             log.exception("http.request", **line, status=500, ms=_ms(started))
             raise
         elapsed = time.perf_counter() - started
         response.headers["X-Request-ID"] = request_id
+        route = route_template(request)
         telemetry.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         telemetry.HTTP_SECONDS.labels(request.method, route).observe(elapsed)
         log.info("http.request", **line, status=response.status_code, ms=round(elapsed * 1000, 1))

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 
 from infra.bootstrap import System, bootstrap
@@ -24,6 +25,19 @@ from infra.settings import Settings
 from tests import support
 from tests.seeds import Seeds
 from tests.support import Clock, Interleaved, settings_for
+
+# A test that runs the command line in-process configures logging as a component does, with
+# loggers cached on first use; a cached logger no longer sees structlog.testing.capture_logs, so
+# every later test that reads the logs would read nothing. In tests, loggers are never cached.
+_configure = structlog.configure
+
+
+def _configure_uncached(*args: object, **kwargs: object) -> None:
+    kwargs["cache_logger_on_first_use"] = False
+    _configure(*args, **kwargs)  # type: ignore[arg-type]
+
+
+structlog.configure = _configure_uncached
 
 PG_URL = os.environ.get("FENGQIAO_TEST_POSTGRES", "").strip()
 

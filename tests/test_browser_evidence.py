@@ -25,7 +25,7 @@ def test_a_grid_member_attaches_a_photo_to_a_report_on_a_phone(people: People, c
     page.goto("/app/disputes/new")
     camera = page.get_by_label("照片（可选）")
     assert camera.get_attribute("accept") == "image/*" and camera.get_attribute("capture") == "environment"
-    page.get_by_label("网格").select_option(label="Qiaotou Group 1")
+    page.get_by_label("网格").select_option(label="桥头村一组")
     page.get_by_label("纠纷类别").select_option(label="邻里纠纷")
     page.get_by_label("当事人 1").fill("张三")
     page.get_by_label("当事人 2").fill("李四")
