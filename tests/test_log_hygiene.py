@@ -79,8 +79,16 @@ def test_a_500_reaches_the_access_log_without_what_was_sent(api: TestClient, sys
 
 
 def test_a_standard_library_traceback_is_frames_not_a_traceback_object(capsys):
+    import logging
+
     from infra.logging import configure_logging
 
+    # A server started in-process by an earlier test (uvicorn's own logging config) gives the
+    # "uvicorn" loggers their own handler and stops them propagating; here they go to ours.
+    uvicorn = logging.getLogger("uvicorn")
+    saved = (uvicorn.handlers[:], uvicorn.propagate)
+    uvicorn.handlers.clear()
+    uvicorn.propagate = True
     configure_logging()
     try:
         try:
@@ -92,6 +100,7 @@ def test_a_standard_library_traceback_is_frames_not_a_traceback_object(capsys):
         line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     finally:
         structlog.reset_defaults()
+        uvicorn.handlers[:], uvicorn.propagate = saved
     assert line["exception"]["type"] == "builtins.ValueError"
     assert "traceback object" not in json.dumps(line) and "Li Si" not in json.dumps(line)
     assert sys.exc_info() == (None, None, None)
