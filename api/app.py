@@ -49,6 +49,7 @@ from projections import followers
 from service import telemetry
 from web import (
     assessor_pages,
+    auditor_pages,
     board_pages,
     briefing_pages,
     dispute_documents,
@@ -118,6 +119,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(evidence_pages.router)
     app.include_router(oidc_pages.router)
     app.include_router(signals_pages.router)
+    app.include_router(auditor_pages.router)
     app.include_router(petition_pages.router)
     app.include_router(dispute_documents.router)
     app.include_router(incident_pages.router)
