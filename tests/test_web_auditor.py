@@ -41,6 +41,8 @@ def _dispute(system, clock):
 def test_an_auditor_sees_a_dispute_as_known_on_an_earlier_day_with_the_later_event_marked(web, system, clock):
     dispute = _dispute(system, clock)
     path = f"/app/audit/cases/dispute/{dispute.id}"
+    box = web.get(f"/app/audit?case={dispute.id}", headers=auth("auditor"), follow_redirects=False)
+    assert box.status_code == 303 and box.headers["location"] == path
     now = web.get(path, headers=auth("auditor"))
     assert now.status_code == 200, now.text
     assert "当时尚未记录" not in now.text

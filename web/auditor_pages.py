@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SystemDep
 from domain.directory.access import RIGHTS, Right
@@ -43,8 +43,15 @@ def _audit_node(system: Any, person: str) -> str:
 
 
 @router.get("", response_class=HTMLResponse)
-def audit_home(request: Request, system: SystemDep, person: str = Person, case: str = "") -> Response:
+def audit_home(
+    request: Request, system: SystemDep, person: str = Person, case: str = Query("", max_length=40)
+) -> Response:
     _audit_node(system, person)
+    if case:
+        try:
+            return RedirectResponse(f"/app/audit/cases/dispute/{UUID(case.strip())}", status_code=303)
+        except ValueError:
+            raise InvalidValue("case", "a dispute's id") from None
     return render(request, "audit.html", case=case)
 
 
