@@ -5,7 +5,14 @@ SQLite: each database file is copied with SQLite's online backup API (`sqlite3.C
 a consistent copy while the components keep writing. PostgreSQL: `pg_dump --format=custom` of the
 store's schema (events, seal, read models, tracking: one schema holds them all), restored with
 `pg_restore --clean --if-exists`. The manifest names the store, the log's head when the copy was
-made, and each file's SHA-256; restore refuses a folder whose files do not match it."""
+made, and each file's SHA-256; restore refuses a folder whose files do not match it.
+
+Attachments' files (`evidence_store = "files"`, under FENGQIAO_EVIDENCE_DIR) are copied into
+`evidence/` after the databases: a file is written before the event that names it, so every file
+an event in the copy names is in the copy too. Restore puts back the files that are missing and
+leaves the ones already there (they are content-addressed and never change; a file there that no
+longer matches its name is kept aside as `*.before-restore`). An S3 store is backed up by the
+object store's own versioning or replication, not here."""
 
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ from infra.settings import Settings
 
 MANIFEST = "manifest.json"
 PG_DUMP = "fengqiao.pgdump"
+EVIDENCE = "evidence"
 
 
 class BackupError(Exception):
@@ -67,11 +75,14 @@ def backup(settings: Settings, folder: Path) -> Manifest:
             f"--schema={settings.pg_schema}",
             f"--file={folder / PG_DUMP}",
         )
+    _copy_evidence(settings, folder)
     manifest = Manifest(
         store=settings.store,
         made_at=datetime.now(UTC).isoformat(timespec="seconds"),
         head=head,
-        files={p.name: _sha256(p) for p in sorted(folder.iterdir())},
+        files={
+            p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()
+        },
     )
     manifest.write(folder)
     return manifest
@@ -105,9 +116,39 @@ def restore(
             _sqlite_copy(folder / target.name, target)
     else:
         _pg("pg_restore", settings, "--clean", "--if-exists", "--no-owner", str(folder / PG_DUMP))
+    _restore_evidence(settings, folder, manifest)
     if fresh_temporal:
         _replay_dispatcher(settings)
     return manifest
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
+def _copy_evidence(settings: Settings, folder: Path) -> None:
+    source = settings.evidence_path
+    if settings.evidence_store != "files" or not source.is_dir():
+        return
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and not path.name.startswith(".incoming-"):  # a write under way
+            target = folder / EVIDENCE / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+def _restore_evidence(settings: Settings, folder: Path, manifest: Manifest) -> None:
+    prefix = f"{EVIDENCE}/"
+    for name, digest in manifest.files.items():
+        if not name.startswith(prefix):
+            continue
+        target = settings.evidence_path / name[len(prefix) :]
+        if target.exists():
+            if _sha256(target) == digest:
+                continue
+            shutil.move(target, f"{target}.before-restore")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(folder / name, target)
 
 
 def _replay_dispatcher(settings: Settings) -> None:

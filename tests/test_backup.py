@@ -4,12 +4,14 @@ log, and a case reads back as it was when the backup was made."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from domain.disputes.dispute import AgreementForm
+from domain.evidence import Kind
 from infra.backup import BackupError, backup, restore
 from infra.bootstrap import System, bootstrap
 from infra.cli import main
@@ -19,6 +21,8 @@ from projections import tracking
 from projections.followers import DISPATCHER
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
+from service.evidence.blobs import sha256_of
+from tests.evidence_support import photo
 from tests.support import person
 from tests.test_clock_board import report
 
@@ -136,3 +140,49 @@ def test_a_restore_for_a_fresh_temporal_server_has_the_dispatcher_start_again_fr
     with again.views.reading() as cur:
         assert tracking.position(cur, DISPATCHER) == 0
     again.close()
+
+
+def test_a_backup_carries_the_attachments_files_and_a_restore_puts_them_back(
+    settings: Settings, tmp_path: Path
+):
+    system = bootstrap(settings)
+    system.seed()
+    dispute = report(system)
+    _, added = system.evidence.attach(
+        person("grid_member"), "dispute", dispute.id, data=photo(), filename="fence.jpg", kind=Kind.PHOTO
+    )
+    project(system)
+    system.close()
+    folder = tmp_path / "backup"
+    manifest = backup(settings, folder)
+    kept = [name for name in manifest.files if name.startswith("evidence/")]
+    assert [name.rsplit("/", 1)[1] for name in kept] == [added["sha256"]]
+
+    destroy(settings)
+    shutil.rmtree(settings.evidence_path)
+    restore(settings, folder)
+    again = bootstrap(settings)
+    try:
+        found, data = again.evidence.open(person("mediator"), "dispute", dispute.id, added["id"])
+        assert sha256_of(data) == found["sha256"] == added["sha256"]
+    finally:
+        again.close()
+
+
+def test_a_restore_refuses_a_backup_whose_attachment_file_was_changed(
+    sqlite_settings: Settings, tmp_path: Path
+):
+    system = bootstrap(sqlite_settings)
+    system.seed()
+    dispute = report(system)
+    system.evidence.attach(
+        person("grid_member"), "dispute", dispute.id, data=photo(), filename="fence.jpg", kind=Kind.PHOTO
+    )
+    project(system)
+    system.close()
+    folder = tmp_path / "backup"
+    backup(sqlite_settings, folder)
+    (changed,) = [p for p in (folder / "evidence").rglob("*") if p.is_file()]
+    changed.write_bytes(changed.read_bytes() + b"\0")
+    with pytest.raises(BackupError, match="does not match the manifest"):
+        restore(sqlite_settings, folder, replace=True)
