@@ -48,7 +48,6 @@ from bench.sync import GRID, GRID_MEMBER, MEDIATOR, ROOT, settings
 from domain.disputes.dispute import Category, SessionOutcome, Severity
 from infra.bootstrap import System, bootstrap
 
-BEGIN, END = "<!-- bench.commands: begin -->", "<!-- bench.commands: end -->"
 TOKEN = "dev-grid-wang"
 REPORT = {
     "grid": GRID,
@@ -57,6 +56,11 @@ REPORT = {
     "parties": [{"name": "Zhang San"}, {"name": "Li Si"}],
     "description": "A fence moved onto the neighbour's field",
 }
+
+
+def markers(store: str) -> tuple[str, str]:
+    """Where this store's results sit in docs/benchmarks.md; a new run replaces them."""
+    return f"<!-- bench.commands {store}: begin -->", f"<!-- bench.commands {store}: end -->"
 
 
 def report_in_process(system: System) -> uuid.UUID:
@@ -240,8 +244,9 @@ def main(argv: list[str] | None = None) -> None:
     print(section)
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text(encoding="utf-8")
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) + 1 :]
+    begin, end = markers(store)
+    if begin in text:
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) + 1 :]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
@@ -264,8 +269,9 @@ def write_up(
     def median(key: str) -> str:
         return f"{statistics.median(r[key] for r in rounds):,.0f}"
 
+    begin, end = markers(store)
     lines = [
-        BEGIN,
+        begin,
         f"## A command against a raw INSERT: {store}",
         "",
         (
@@ -299,7 +305,7 @@ def write_up(
         *(f"| {name} | {share:.0%} |" for name, share in shares),
         "",
         "Reproduce with `.venv/bin/python -m bench.commands` (`--sqlite` for the embedded store).",
-        END,
+        end,
     ]
     return "\n".join(lines) + "\n"
 
