@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +32,7 @@ from domain.receipts import SYSTEM_PREFIX, CommandReceipt, legacy_receipt_id, re
 from service.telemetry import current_trace
 
 MAX_ATTEMPTS = 5
+FRESH_IDS_KEPT = 4096  # command ids this process made up, remembered so their receipts are not looked up
 CLOCK_SKEW = timedelta(minutes=5)
 Clock = Callable[[], datetime]
 A = TypeVar("A", bound=Aggregate)
@@ -82,6 +85,11 @@ class CaseStore(Application[UUID]):
         super().__init__(env)
         self.clock = clock
         self.id_key = id_key  # for petitioner ids (domain/petitions/petitioner.py); from the composition root
+        # Command ids made up here for commands sent without one: a fresh UUID has no receipt, so
+        # looking one up would cost a read for nothing (bench/commands.py: about a quarter of a
+        # report). Bounded; an id forgotten is only looked up again, which finds nothing.
+        self._fresh_ids: OrderedDict[str, None] = OrderedDict()
+        self._fresh_lock = threading.Lock()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Configuration comes only from the settings the composition root passes in,
@@ -106,11 +114,14 @@ class CaseStore(Application[UUID]):
         now = self.clock()
         if meta.effective_at is not None and meta.effective_at > now + CLOCK_SKEW:
             raise InvalidValue("effective_at", "cannot be in the future")
-        return Stamp(
-            actor=actor,
-            effective_at=meta.effective_at or now,
-            command_id=meta.command_id or uuid4().hex,
-        )
+        command_id = meta.command_id
+        if command_id is None:
+            command_id = uuid4().hex
+            with self._fresh_lock:
+                self._fresh_ids[command_id] = None
+                if len(self._fresh_ids) > FRESH_IDS_KEPT:
+                    self._fresh_ids.popitem(last=False)
+        return Stamp(actor=actor, effective_at=meta.effective_at or now, command_id=command_id)
 
     def load(self, kind: type[A], case_id: UUID, label: str) -> A:
         try:
@@ -184,6 +195,8 @@ class CaseStore(Application[UUID]):
         """The receipt of this person's command id, if it took effect; refused when the id was
         used for another command or, by the same person, with another body."""
         command_id = stamp["command_id"]
+        if command_id in self._fresh_ids:
+            return None  # made up here for this command: no receipt can have it yet
         found = self._find_receipt(stamp["actor"], command_id)
         if found is None:
             return None
