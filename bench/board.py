@@ -39,7 +39,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.sync import ROOT, settings
+from bench import markers, write_section
+from bench.sync import settings
 from domain.directory.jurisdiction import NodeKind
 from infra.bootstrap import System, bootstrap
 from projections.runner import ProjectionRunner
@@ -56,10 +57,6 @@ ASKED = {
     "board list (htmx)": ("/app/board?kind=dispute", {"HX-Request": "true", "HX-Target": "board"}),
     "board, page 100": ("/app/board?page=100", {}),
 }
-
-
-def markers(store: str) -> tuple[str, str]:
-    return f"<!-- bench.board {store}: begin -->", f"<!-- bench.board {store}: end -->"
 
 
 def populate(system: System, cases: int) -> float:
@@ -136,7 +133,7 @@ def quantile(values: list[float], q: float) -> float:
 
 def report(store: str, cases: int, filled: float, counts: dict[str, int], times: dict[str, list[float]],
            load: tuple[tuple[float, ...], tuple[float, ...]]) -> str:  # fmt: skip
-    begin, end = markers(store)
+    begin, end = markers("board", store)
     base50, base95 = quantile(times["/health"], 0.5), quantile(times["/health"], 0.95)
     lines = [
         begin,
@@ -213,18 +210,7 @@ def main() -> None:
     store = "PostgreSQL" if postgres else "SQLite"
     section = report(store, args.cases, filled, counts, times, (before, after))
     print(section)
-    _write(store, section)
-
-
-def _write(store: str, section: str) -> None:
-    begin, end = markers(store)
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text(encoding="utf-8")
-    if begin in text:
-        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    write_section(section, *markers("board", store))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from typing import Any
 
 import httpx
 
+from bench import markers, write_section
 from bench.board import served
 from bench.sync import GRID, GRID_MEMBER, MEDIATOR, ROOT, settings
 from domain.disputes.dispute import Category, SessionOutcome, Severity
@@ -56,11 +57,6 @@ REPORT = {
     "parties": [{"name": "Zhang San"}, {"name": "Li Si"}],
     "description": "A fence moved onto the neighbour's field",
 }
-
-
-def markers(store: str) -> tuple[str, str]:
-    """Where this store's results sit in docs/benchmarks.md; a new run replaces them."""
-    return f"<!-- bench.commands {store}: begin -->", f"<!-- bench.commands {store}: end -->"
 
 
 def report_in_process(system: System) -> uuid.UUID:
@@ -242,14 +238,7 @@ def main(argv: list[str] | None = None) -> None:
                     conn.execute(f'DROP SCHEMA "{chosen.pg_schema}" CASCADE')
     section = write_up(store, raw.size, rounds, commands, health, shares, args, (load_before, load_after))
     print(section)
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text(encoding="utf-8")
-    begin, end = markers(store)
-    if begin in text:
-        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    write_section(section, *markers("commands", store))
 
 
 def write_up(
@@ -269,7 +258,7 @@ def write_up(
     def median(key: str) -> str:
         return f"{statistics.median(r[key] for r in rounds):,.0f}"
 
-    begin, end = markers(store)
+    begin, end = markers("commands", store)
     lines = [
         begin,
         f"## A command against a raw INSERT: {store}",

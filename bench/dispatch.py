@@ -26,6 +26,7 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from bench import markers, write_section
 from domain.disputes.dispute import Category, SessionOutcome, Severity
 from infra.bootstrap import System, bootstrap
 from infra.temporal import binary
@@ -34,7 +35,7 @@ from tests.support import GRID, person, settings_for
 from workflows.dispatcher import Dispatcher
 
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN, END = "<!-- bench.dispatch: begin -->", "<!-- bench.dispatch: end -->"
+BEGIN, END = markers("dispatch")
 
 
 def burst(system: System, cases: int) -> int:
@@ -110,13 +111,7 @@ def write(cases: int, bound: int, result: dict[str, float]) -> str:
         "in one batch send one notice, not two, in both passes).\n"
         f"{END}"
     )
-    doc = ROOT / "docs" / "benchmarks.md"
-    text = doc.read_text()
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + table + text[text.index(END) + len(END) :]
-    else:
-        text += "\n## Dispatching a burst of cases to Temporal\n\n" + table + "\n"
-    doc.write_text(text)
+    write_section(table, BEGIN, END, heading="## Dispatching a burst of cases to Temporal\n\n")
     return table
 
 

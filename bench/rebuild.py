@@ -40,6 +40,7 @@ from eventsourcing.projection import ProjectionRunner as StockRunner
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.sql import SQL, Identifier
 
+from bench import markers, write_section
 from bench.county import dispute_histories, seed_county, villages
 from domain.directory.jurisdiction import NodeKind
 from domain.disputes.dispute import EVENT_TOPICS
@@ -53,7 +54,7 @@ from service.casebook import Casebook
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "fengqiao_bench"
-BEGIN, END = "<!-- bench.rebuild: begin -->", "<!-- bench.rebuild: end -->"
+BEGIN, END = markers("rebuild")
 
 
 @dataclass
@@ -356,12 +357,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Measured {when} on {platform.machine()} with {os.cpu_count()} cores, PostgreSQL, "
         f"Python {platform.python_version()}."
     )
-    text, block = args.out.read_text(encoding="utf-8"), report(measures, total, note, p50, p95, len(timings))
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    args.out.write_text(text, encoding="utf-8")
+    write_section(report(measures, total, note, p50, p95, len(timings)), BEGIN, END, args.out)
     print(f"wrote {args.out}")
 
 

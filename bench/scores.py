@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import rebuild
+from bench import markers, rebuild, write_section
 from bench.county import villages
 from domain.directory.access import Post
 from domain.directory.jurisdiction import NodeKind
@@ -43,7 +43,7 @@ from projections.scoring_facts import ScoringFacts
 from service.store import CommandMeta
 
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN, END = "<!-- bench.scores: begin -->", "<!-- bench.scores: end -->"
+BEGIN, END = markers("scores")
 YEAR = 2025
 
 
@@ -219,13 +219,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Measured {datetime.now(UTC):%Y-%m-%d} on PostgreSQL, {os.cpu_count()} cores, "
         f"load average {load:.1f} when it ended."
     )
-    text = args.out.read_text(encoding="utf-8")
-    block = section(runs, total, directory, note)
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    args.out.write_text(text, encoding="utf-8")
+    write_section(section(runs, total, directory, note), BEGIN, END, args.out)
     print(f"wrote {args.out}")
 
 

@@ -30,6 +30,7 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 from psycopg.sql import SQL, Identifier
 
+from bench import markers, write_section
 from bench.county import dispute_histories, seed_county
 from bench.rebuild import DATABASE, pg_env
 from infra.seal_verify import Verifier
@@ -146,7 +147,7 @@ def raw_read(casebook: Casebook) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-BEGIN, END = "<!-- bench.seal: begin -->", "<!-- bench.seal: end -->"
+BEGIN, END = markers("seal")
 
 
 def best_rates(url: str, per_txn: int, total: int, rounds: int = 2) -> tuple[float, float]:
@@ -158,16 +159,11 @@ def best_rates(url: str, per_txn: int, total: int, rounds: int = 2) -> tuple[flo
     return off, on
 
 
-def write_section(lines: list[str], note: str, out: Path) -> None:
+def write_result(lines: list[str], note: str, out: Path) -> None:
     section = "\n".join(
         [BEGIN, "## The seal: what it costs, its window, and verifying it", "", note, "", *lines, END]
     )
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    out.write_text(text, encoding="utf-8")
+    write_section(section, BEGIN, END, out)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -238,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Python {platform.python_version()} (`bench/seal.py`). Writes: fresh schemas, random 300-byte "
         "states, best of two alternating rounds."
     )
-    write_section(lines, note, args.out)
+    write_result(lines, note, args.out)
     print(f"wrote {args.out}")
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict
 
+from bench import markers, write_section
 from domain.disputes.dispute import Category, SessionOutcome, Severity
 from infra.bootstrap import System, bootstrap
 from infra.settings import Settings
@@ -43,11 +44,6 @@ GRID = "anping.dongxi.qiaotou.g1"
 GRID_MEMBER, MEDIATOR = "wang-fang", "li-ming"
 LENGTHS = (2, 10, 40, 160)  # events in the dispute's history
 ROUNDS = 200
-
-
-def markers(store: str) -> tuple[str, str]:
-    """Where this store's results sit in docs/benchmarks.md; a new run replaces them."""
-    return f"<!-- bench.sync {store}: begin -->", f"<!-- bench.sync {store}: end -->"
 
 
 def settings(var_dir: Path, postgres: str | None) -> Settings:
@@ -118,7 +114,7 @@ def measure(system: System, cases: int) -> tuple[list[tuple[int, float, float]],
 
 
 def report(store: str, rows: list[tuple[int, float, float]], scan: tuple[int, float]) -> str:
-    begin, end = markers(store)
+    begin, end = markers("sync", store)
     lines = [
         begin,
         f"### What a clock sync costs as a case grows: {store}",
@@ -140,17 +136,6 @@ def report(store: str, rows: list[tuple[int, float, float]], scan: tuple[int, fl
         end,
     ]
     return "\n".join(lines) + "\n"
-
-
-def write(store: str, section: str) -> None:
-    begin, end = markers(store)
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text(encoding="utf-8")
-    if begin in text:
-        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
@@ -182,7 +167,7 @@ def main() -> None:
     store = "PostgreSQL" if postgres else "SQLite"
     section = report(store, rows, scan)
     print(section)
-    write(store, section)
+    write_section(section, *markers("sync", store))
 
 
 if __name__ == "__main__":
