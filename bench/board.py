@@ -27,10 +27,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +43,7 @@ from domain.directory.jurisdiction import NodeKind
 from infra.bootstrap import System, bootstrap
 from projections.runner import ProjectionRunner
 from service.store import CommandMeta
+from tests.browser import serve
 
 TOWNSHIP = "anping.dongxi"
 STAFF, TOKEN = "chen-jing", "dev-township-chen"  # workstation staff at the township (config/dev.toml)
@@ -88,28 +87,9 @@ def populate(system: System, cases: int) -> float:
 
 @contextmanager
 def served(system: System) -> Iterator[str]:
-    import uvicorn
-
-    from api.app import create_api
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    # Accepted connections inherit TCP_NODELAY from the listening socket. Without it every response
-    # waited ~40 ms: uvicorn writes headers and body apart, and Nagle held the body for the
-    # client's delayed ACK (bench/commands.py measured 44 ms → 2 ms for /health).
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    server = uvicorn.Server(
-        uvicorn.Config(create_api(system), log_level="warning", access_log=False, lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
+    """The API on a loopback port, served as the browser journeys serve it (tests/browser.py): its URL."""
+    with contextmanager(serve)(system) as running:
+        yield running.url
 
 
 def measure(base: str, rounds: int) -> dict[str, list[float]]:
