@@ -14,19 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import SystemDep
 from domain.directory.access import RIGHTS, Right
 from domain.errors import AccessDenied, InvalidValue
-from web.pages import Person, _gettext, _node_name, _person_name
+from web.pages import Person, _day, _gettext, _node_name, _person_name
 from web.templating import LOCAL, render
 
 router = APIRouter(prefix="/app/audit", include_in_schema=False)
-
-
-def _day(value: str, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidValue(field, "a day as YYYY-MM-DD") from None
 
 
 def _end_of(day: date | None) -> datetime | None:

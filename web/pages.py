@@ -7,6 +7,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -189,6 +190,16 @@ def _what_each_is(system: System, person: str, items: list[Any]) -> dict[str, An
             except DomainError:  # not theirs to read: the line keeps to the clock alone
                 continue
     return found
+
+
+def _day(value: str, field: str) -> date | None:
+    """A day given in a form or a query (YYYY-MM-DD), None when left empty."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue(field, "a day as YYYY-MM-DD") from None
 
 
 def _node_name(system: System, code: str) -> str:

@@ -4,27 +4,15 @@ own function, so it sees and refuses exactly what the API does."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SystemDep
 from api.routes.signals import signals
-from domain.errors import InvalidValue
-from web.pages import Person, _node_name
+from web.pages import Person, _day, _node_name
 from web.templating import render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
-
-
-def _day(value: str, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidValue(field, "a day as YYYY-MM-DD") from None
 
 
 @router.get("/signals", response_class=HTMLResponse)
