@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SystemDep
-from domain.directory.access import RIGHTS, Right
+from domain.directory.access import Right
 from domain.errors import AccessDenied, InvalidValue
 from web.pages import Person, _day, _gettext, _node_name, _person_name
 from web.templating import LOCAL, render
@@ -26,8 +26,7 @@ def _end_of(day: date | None) -> datetime | None:
 
 def _audit_node(system: Any, person: str) -> str:
     casebook = system.casebook
-    posts = casebook.current_directory().posts_of(person, casebook.clock())
-    held = [t for t in posts if Right.AUDIT in RIGHTS[t.post]]
+    held = casebook.current_directory().posts_with_right(person, Right.AUDIT, casebook.clock())
     if not held:
         raise AccessDenied(person, Right.AUDIT, None, "only an auditor may read the audit pages")
     return held[0].node

@@ -21,7 +21,7 @@ import api.routes.petitions  # noqa: F401  (registers the petition command rows)
 from api.commands import COMMANDS, Command
 from api.deps import SystemDep
 from api.petition_schemas import PetitionRegisterIn
-from domain.directory.access import RIGHTS, Right
+from domain.directory.access import Right
 from domain.directory.jurisdiction import NodeKind
 from domain.errors import CaseNotFound, DomainError, NoRule
 from domain.petitions.petition import WITHHELD, Petition, Status
@@ -185,8 +185,7 @@ def _registering_nodes(system: System, person: str) -> list[tuple[str, str]]:
     directory, now = system.casebook.current_directory(), system.casebook.clock()
     codes = {
         code
-        for tenure in directory.posts_of(person, now)
-        if Right.REGISTER_PETITION in RIGHTS[tenure.post]
+        for tenure in directory.posts_with_right(person, Right.REGISTER_PETITION, now)
         for code in directory.descendants(tenure.node, now)
         if (node := directory.node(code)) is not None and node.kind in (NodeKind.VILLAGE, NodeKind.TOWNSHIP)
     }

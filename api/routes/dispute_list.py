@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentPerson, SystemDep
-from domain.directory.access import RIGHTS, Right
+from domain.directory.access import Right
 from domain.disputes.dispute import Status
 from infra.bootstrap import System
 from projections import tracking
@@ -41,7 +41,7 @@ class DisputeList(BaseModel):
 def readable_nodes(system: System, person: str) -> list[str]:
     """Every node under a post the person holds now that may read cases there."""
     directory, now = system.casebook.current_directory(), system.casebook.clock()
-    roots = {t.node for t in directory.posts_of(person, now) if Right.READ in RIGHTS[t.post]}
+    roots = {t.node for t in directory.posts_with_right(person, Right.READ, now)}
     return sorted({code for root in roots for code in directory.descendants(root, now)})
 
 

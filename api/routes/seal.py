@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentPerson, SystemDep
 from api.routes.evidence import evidence_of_case
-from domain.directory.access import RIGHTS, Right
+from domain.directory.access import Right
 from domain.errors import AccessDenied
 from service.seal.checkpoint import Checkpoint, b64
 
@@ -80,8 +80,7 @@ def latest_printable(system: SystemDep) -> Response:
 def make_checkpoint(system: SystemDep, person: CurrentPerson) -> CheckpointPublic:
     """Signs the tree as it stands now and keeps the checkpoint (an auditor's right)."""
     casebook = system.casebook
-    posts = casebook.current_directory().posts_of(person, casebook.clock())
-    if not any(Right.AUDIT in RIGHTS[t.post] for t in posts):
+    if not casebook.current_directory().posts_with_right(person, Right.AUDIT, casebook.clock()):
         raise AccessDenied(person, Right.AUDIT, None, "only an auditor may ask for a checkpoint")
     return CheckpointPublic.of(system.seal.checkpoint())
 

@@ -381,6 +381,10 @@ class Directory(Aggregate):
     def posts_of(self, person_id: str, at: datetime) -> list[Tenure]:
         return [t for t in self.tenures if t.person_id == person_id and t.held_at(at)]
 
+    def posts_with_right(self, person_id: str, right: Right, at: datetime) -> list[Tenure]:
+        """The posts the person holds at the time that carry the right (at any node)."""
+        return [t for t in self.posts_of(person_id, at) if right in RIGHTS[t.post]]
+
     def name_of(self, person_id: str) -> str:
         return self.people.get(person_id, {}).get("name", person_id)
 
@@ -395,9 +399,9 @@ class Directory(Aggregate):
         if person_id not in self.people:
             raise AccessDenied(person_id, right, node, f"{person_id!r} is not in the directory")
         name = self.name_of(person_id)
-        posts = self.posts_of(person_id, at)
-        with_right = [t for t in posts if right in RIGHTS[t.post]]
+        with_right = self.posts_with_right(person_id, right, at)
         if not with_right:
+            posts = self.posts_of(person_id, at)
             held = ", ".join(f"{t.post.value} at {t.node}" for t in posts) or "no post"
             raise AccessDenied(
                 person_id,

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.directory.access import RIGHTS, SYSTEM_ACTOR, Post, Right
+from domain.directory.access import SYSTEM_ACTOR, Post, Right
 from domain.directory.tree import Directory
 from domain.errors import (
     AccessDenied,
@@ -663,7 +663,7 @@ class PetitionDesk:
         many match. Read from the store, one petition at a time: a stopgap until the case list
         read model exists (docs/architecture.md)."""
         directory, now = self.cb.current_directory(), self.cb.clock()
-        roots = [t.node for t in directory.posts_of(reader, now) if Right.READ in RIGHTS[t.post]]
+        roots = [t.node for t in directory.posts_with_right(reader, Right.READ, now)]
         found: list[Petition] = []
         position = 0
         while batch := self.cb.recorder.select_notifications(
