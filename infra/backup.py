@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from infra.blob_files import INCOMING
 from infra.settings import Settings
 
 MANIFEST = "manifest.json"
@@ -130,11 +131,8 @@ def _copy_evidence(settings: Settings, folder: Path) -> None:
     source = settings.evidence_path
     if settings.evidence_store != "files" or not source.is_dir():
         return
-    for path in sorted(source.rglob("*")):
-        if path.is_file() and not path.name.startswith(".incoming-"):  # a write under way
-            target = folder / EVIDENCE / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+    half_written = shutil.ignore_patterns(f"{INCOMING}*")
+    shutil.copytree(source, folder / EVIDENCE, ignore=half_written)
 
 
 def _restore_evidence(settings: Settings, folder: Path, manifest: Manifest) -> None:

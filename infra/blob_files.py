@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 KEY = re.compile(r"^[0-9a-f]{64}$")
+INCOMING = ".incoming-"  # a file being written, renamed into place when whole
 
 
 class FileBlobs:
@@ -24,7 +25,7 @@ class FileBlobs:
     def put(self, key: str, data: bytes) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=INCOMING)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
