@@ -110,6 +110,20 @@ def wait_until(check: Callable[[], bool], seconds: float = 30, what: str = "cond
         time.sleep(0.1)
 
 
+def report_fence(system, ago: timedelta = timedelta(hours=1)) -> Any:
+    """The workbench tests' dispute, in Chinese: the grid member reports a fence moved onto the
+    neighbour's field, between 张三 and 李四, that happened `ago` before the system's now."""
+    return system.casebook.disputes.report(
+        person("grid_member"),
+        grid=GRID,
+        parties=[{"name": "张三"}, {"name": "李四"}],
+        category="neighbourhood",
+        severity="minor",
+        description="篱笆挪到了邻居的地里",
+        occurred_at=system.casebook.clock() - ago,
+    )
+
+
 def pass_grid_deadline(system, dispute_id) -> None:
     """Does what the clock workflow does when a dispute's grid deadline passes."""
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.browser import People, Served, accessible, seen, submit
-from tests.support import GRID, Clock, person
+from tests.support import Clock, person, report_fence
 from tests.test_browser import browser, people, served  # noqa: F401 - the fixtures
 
 pytestmark = pytest.mark.browser
@@ -20,15 +20,7 @@ def test_an_auditor_picks_an_earlier_known_on_day_and_sees_the_later_event_marke
     clock: Clock,
 ):
     system = served.system
-    dispute = system.casebook.disputes.report(
-        person("grid_member"),
-        grid=GRID,
-        parties=[{"name": "张三"}, {"name": "李四"}],
-        category="neighbourhood",
-        severity="minor",
-        description="篱笆挪到了邻居的地里",
-        occurred_at=clock.now - timedelta(hours=1),
-    )
+    dispute = report_fence(system)
     clock.advance(timedelta(days=3))
     system.casebook.disputes.accept(person("mediator"), dispute.id)
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.browser import People, Served, accessible, save_picture, seen, submit
-from tests.support import GRID, VILLAGE, Clock, person
+from tests.support import GRID, VILLAGE, Clock, person, report_fence
 from tests.test_browser import browser, people, served  # noqa: F401 - the fixtures
 
 pytestmark = pytest.mark.browser
@@ -42,15 +42,7 @@ def test_a_late_dispute_turns_red_on_the_board_and_the_township_drills_into_its_
     clock: Clock,
 ):
     system = served.system
-    late = system.casebook.disputes.report(
-        person("grid_member"),
-        grid=GRID,
-        parties=[{"name": "张三"}, {"name": "李四"}],
-        category="neighbourhood",
-        severity="minor",
-        description="篱笆挪到了邻居的地里",
-        occurred_at=clock.now - timedelta(hours=5),
-    )
+    late = report_fence(system, timedelta(hours=5))
     keeper = system.casebook.keepers["dispute"]
     keeper.sync(late.id, 0)
     clock.advance(timedelta(hours=30))  # the grid's day passes: nobody has acted on it
@@ -96,15 +88,7 @@ def test_the_mediator_reads_a_missed_deadline_and_the_assessor_enters_a_deductio
     clock: Clock,
 ):
     system = served.system
-    late = system.casebook.disputes.report(
-        person("grid_member"),
-        grid=GRID,
-        parties=[{"name": "张三"}, {"name": "李四"}],
-        category="neighbourhood",
-        severity="minor",
-        description="篱笆挪到了邻居的地里",
-        occurred_at=clock.now - timedelta(hours=5),
-    )
+    late = report_fence(system, timedelta(hours=5))
     keeper = system.casebook.keepers["dispute"]
     keeper.sync(late.id, 0)
     [grid] = system.casebook.deadlines.clocks("dispute", late.id).running()

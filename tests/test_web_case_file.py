@@ -6,46 +6,26 @@ from __future__ import annotations
 import copy
 import re
 
-import pytest
-from fastapi.testclient import TestClient
-
-from api.app import create_api
 from service.seal.bundle import verify_bundle
 from service.seal.checkpoint import unb64
-from tests.support import GRID, TOKENS, person
-
-
-@pytest.fixture
-def web(system):
-    with TestClient(create_api(system)) as client:
-        yield client
+from tests.support import TOKENS, person, report_fence
 
 
 def auth(role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKENS[role]}", "Accept-Language": "zh-CN"}
 
 
-def test_the_dispute_page_links_a_case_file_that_verifies_offline(web, system, clock):
-    from datetime import timedelta
-
-    dispute = system.casebook.disputes.report(
-        person("grid_member"),
-        grid=GRID,
-        parties=[{"name": "张三"}, {"name": "李四"}],
-        category="neighbourhood",
-        severity="minor",
-        description="篱笆挪到了邻居的地里",
-        occurred_at=clock.now - timedelta(hours=1),
-    )
+def test_the_dispute_page_links_a_case_file_that_verifies_offline(api, system):
+    dispute = report_fence(system)
     system.casebook.disputes.accept(person("mediator"), dispute.id)
     system.seal.checkpoint()
-    page = web.get(f"/app/disputes/{dispute.id}", headers=auth("mediator"))
+    page = api.get(f"/app/disputes/{dispute.id}", headers=auth("mediator"))
     assert page.status_code == 200, page.text
     assert "下载案卷（证据包）" in page.text
     (href,) = re.findall(r'href="([^"]+/evidence)" download="dispute-[0-9a-f-]+-evidence\.json"', page.text)
-    bundle = web.get(href, headers=auth("mediator"))
+    bundle = api.get(href, headers=auth("mediator"))
     assert bundle.status_code == 200, bundle.text
-    key = unb64(web.get("/seal/key").json()["public_key"])
+    key = unb64(api.get("/seal/key").json()["public_key"])
     assert verify_bundle(bundle.json(), key) == []
     altered = copy.deepcopy(bundle.json())
     altered["events"][0]["record"]["version"] += 1  # one event claims another place in its stream
