@@ -46,7 +46,7 @@ import httpx
 from bench import markers, write_section
 from bench.board import served
 from bench.sync import GRID, GRID_MEMBER, MEDIATOR, ROOT, settings
-from domain.disputes.dispute import Category, SessionOutcome, Severity
+from domain.disputes.dispute import SessionOutcome
 from infra.bootstrap import System, bootstrap
 
 TOKEN = "dev-grid-wang"
@@ -60,14 +60,9 @@ REPORT = {
 
 
 def report_in_process(system: System) -> uuid.UUID:
+    """The same report as the HTTP body, through the desk."""
     return system.casebook.disputes.report(
-        GRID_MEMBER,
-        grid=GRID,
-        parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
-        category=Category.NEIGHBOURHOOD,
-        severity=Severity.MINOR,
-        description=REPORT["description"],
-        occurred_at=datetime.now(UTC) - timedelta(hours=1),
+        GRID_MEMBER, **REPORT, occurred_at=datetime.now(UTC) - timedelta(hours=1)
     ).id
 
 
@@ -81,7 +76,7 @@ class Raw:
     """Single-row autocommit INSERTs of `size` bytes into a table shaped like the store's."""
 
     def __init__(self, postgres: str | None, schema: str | None, var_dir: Path, size: int) -> None:
-        self.size, self.n = size, 0
+        self.size = size
         sql = (
             "CREATE TABLE bench_raw (originator_id {uuid} NOT NULL, originator_version INTEGER NOT NULL, "
             "topic TEXT, state {blob}, PRIMARY KEY (originator_id, originator_version))"
@@ -101,7 +96,6 @@ class Raw:
         self.postgres = bool(postgres)
 
     def __call__(self) -> None:
-        self.n += 1
         key: Any = uuid.uuid4() if self.postgres else uuid.uuid4().hex
         topic = "domain.disputes.dispute:Dispute.Reported"
         self.conn.execute(self.insert, (key, 1, topic, os.urandom(self.size)))
