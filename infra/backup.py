@@ -81,9 +81,7 @@ def backup(settings: Settings, folder: Path) -> Manifest:
         store=settings.store,
         made_at=datetime.now(UTC).isoformat(timespec="seconds"),
         head=head,
-        files={
-            p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()
-        },
+        files={p.relative_to(folder).as_posix(): _sha256(p) for p in _files(folder)},
     )
     manifest.write(folder)
     return manifest
