@@ -28,19 +28,17 @@ import argparse
 import os
 import platform
 import statistics
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 
 from bench import markers, write_section
-from bench.sync import settings
+from bench.sync import postgres_url, seeded_system
 from domain.directory.jurisdiction import NodeKind
-from infra.bootstrap import System, bootstrap
+from infra.bootstrap import System
 from projections.runner import ProjectionRunner
 from service.store import CommandMeta
 from tests.browser import serve
@@ -159,34 +157,16 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args()
-    postgres = (
-        os.environ.get("FENGQIAO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-        if args.postgres
-        else None
-    )
-    with tempfile.TemporaryDirectory() as var_dir:
-        chosen = settings(Path(var_dir), postgres)
-        if postgres:
-            import psycopg
+    postgres = postgres_url(args.postgres)
+    with seeded_system(postgres) as system:
+        filled = populate(system, args.cases)
+        from api.routes.cases import case_board
 
-            with psycopg.connect(postgres, autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA "{chosen.pg_schema}"')
-        system = bootstrap(chosen)
-        try:
-            system.seed()
-            filled = populate(system, args.cases)
-            from api.routes.cases import case_board
-
-            counts = case_board(system, STAFF, node=TOWNSHIP, limit=1).counts
-            before = os.getloadavg()
-            with served(system) as base:
-                times = measure(base, args.rounds)
-            after = os.getloadavg()
-        finally:
-            system.close()
-            if postgres:
-                with psycopg.connect(postgres, autocommit=True) as conn:
-                    conn.execute(f'DROP SCHEMA "{chosen.pg_schema}" CASCADE')
+        counts = case_board(system, STAFF, node=TOWNSHIP, limit=1).counts
+        before = os.getloadavg()
+        with served(system) as base:
+            times = measure(base, args.rounds)
+        after = os.getloadavg()
     store = "PostgreSQL" if postgres else "SQLite"
     section = report(store, args.cases, filled, counts, times, (before, after))
     print(section)

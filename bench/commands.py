@@ -32,7 +32,6 @@ import platform
 import pstats
 import sqlite3
 import statistics
-import tempfile
 import threading
 import time
 import uuid
@@ -45,9 +44,9 @@ import httpx
 
 from bench import markers, write_section
 from bench.board import served
-from bench.sync import GRID, GRID_MEMBER, MEDIATOR, ROOT, settings
+from bench.sync import GRID, GRID_MEMBER, MEDIATOR, ROOT, postgres_url, seeded_system
 from domain.disputes.dispute import SessionOutcome
-from infra.bootstrap import System, bootstrap
+from infra.bootstrap import System
 
 TOKEN = "dev-grid-wang"
 REPORT = {
@@ -167,69 +166,48 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each concurrent run")
     args = parser.parse_args(argv)
-    postgres = (
-        None
-        if args.sqlite
-        else os.environ.get("FENGQIAO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-    )
+    postgres = postgres_url(not args.sqlite)
     store = "SQLite" if args.sqlite else "PostgreSQL"
-    with tempfile.TemporaryDirectory() as tmp:
-        var_dir = Path(tmp)
-        chosen = settings(var_dir, postgres)
-        if postgres:
-            import psycopg
+    with seeded_system(postgres) as system:
+        first = report_in_process(system)
+        raw = Raw(postgres, system.settings.pg_schema, system.settings.var_dir, state_size(system, first))
+        desk = system.casebook.disputes
+        load_before = os.getloadavg()[0]
+        rounds: list[dict[str, float]] = []
+        with (
+            served(system) as url,
+            httpx.Client(base_url=url, timeout=30.0, headers={"Authorization": f"Bearer {TOKEN}"}) as http,
+        ):
 
-            with psycopg.connect(postgres, autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA "{chosen.pg_schema}"')
-        system = bootstrap(chosen)
-        try:
-            system.seed()
-            first = report_in_process(system)
-            raw = Raw(postgres, chosen.pg_schema, var_dir, state_size(system, first))
-            desk = system.casebook.disputes
-            load_before = os.getloadavg()[0]
-            rounds: list[dict[str, float]] = []
-            with (
-                served(system) as url,
-                httpx.Client(
-                    base_url=url, timeout=30.0, headers={"Authorization": f"Bearer {TOKEN}"}
-                ) as http,
-            ):
-
-                def over_http() -> None:
-                    body = {**REPORT, "occurred_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
-                    http.post("/disputes", json=body).raise_for_status()
-
-                for n in range(args.rounds):
-                    cases = [report_in_process(system) for _ in range(args.count)]
-                    it = iter(cases)
-                    rounds.append(
-                        {
-                            "raw": rate(raw, args.count),
-                            "report": rate(lambda: report_in_process(system), args.count),
-                            "session": rate(
-                                lambda it=it: desk.hold_mediation_session(
-                                    MEDIATOR, next(it), outcome=SessionOutcome.ADJOURNED
-                                ),
-                                args.count,
-                            ),
-                            "http": rate(over_http, args.count),
-                        }
-                    )
-                    print(f"round {n + 1}: " + ", ".join(f"{k} {v:,.0f}/s" for k, v in rounds[-1].items()))
-
+            def over_http() -> None:
                 body = {**REPORT, "occurred_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
-                post: Request = lambda h: h.post("/disputes", json=body)
-                commands = under_load(url, args.clients, args.seconds, post)
-                health = under_load(url, args.clients, args.seconds, lambda h: h.get("/health"))
-                print(f"{args.clients} clients: reports {commands}, health {health}")
-            load_after = os.getloadavg()[0]
-            shares = profile(system, args.count)
-        finally:
-            system.close()
-            if postgres:
-                with psycopg.connect(postgres, autocommit=True) as conn:
-                    conn.execute(f'DROP SCHEMA "{chosen.pg_schema}" CASCADE')
+                http.post("/disputes", json=body).raise_for_status()
+
+            for n in range(args.rounds):
+                cases = [report_in_process(system) for _ in range(args.count)]
+                it = iter(cases)
+                rounds.append(
+                    {
+                        "raw": rate(raw, args.count),
+                        "report": rate(lambda: report_in_process(system), args.count),
+                        "session": rate(
+                            lambda it=it: desk.hold_mediation_session(
+                                MEDIATOR, next(it), outcome=SessionOutcome.ADJOURNED
+                            ),
+                            args.count,
+                        ),
+                        "http": rate(over_http, args.count),
+                    }
+                )
+                print(f"round {n + 1}: " + ", ".join(f"{k} {v:,.0f}/s" for k, v in rounds[-1].items()))
+
+            body = {**REPORT, "occurred_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
+            post: Request = lambda h: h.post("/disputes", json=body)
+            commands = under_load(url, args.clients, args.seconds, post)
+            health = under_load(url, args.clients, args.seconds, lambda h: h.get("/health"))
+            print(f"{args.clients} clients: reports {commands}, health {health}")
+        load_after = os.getloadavg()[0]
+        shares = profile(system, args.count)
     section = write_up(store, raw.size, rounds, commands, health, shares, args, (load_before, load_after))
     print(section)
     write_section(section, *markers("commands", store))

@@ -28,10 +28,12 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from bench import markers, write_section
@@ -67,6 +69,33 @@ def settings(var_dir: Path, postgres: str | None) -> Settings:
         pg_dbname=url.get("dbname", "postgres"),
         pg_schema=f"bench_sync_{uuid.uuid4().hex[:8]}",
     )
+
+
+def postgres_url(wanted: bool) -> str | None:
+    """The benchmark's PostgreSQL (FENGQIAO_BENCH_POSTGRES) when it was asked for, else None (SQLite)."""
+    if not wanted:
+        return None
+    return os.environ.get("FENGQIAO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def seeded_system(postgres: str | None) -> Iterator[System]:
+    """A seeded system in a temporary var dir; on PostgreSQL, in a schema made for the run and
+    dropped after it."""
+    with tempfile.TemporaryDirectory() as var_dir:
+        chosen = settings(Path(var_dir), postgres)
+        if postgres:
+            with psycopg.connect(postgres, autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA "{chosen.pg_schema}"')
+        system = bootstrap(chosen)
+        try:
+            system.seed()
+            yield system
+        finally:
+            system.close()
+            if postgres:
+                with psycopg.connect(postgres, autocommit=True) as conn:
+                    conn.execute(f'DROP SCHEMA "{chosen.pg_schema}" CASCADE')
 
 
 def dispute_of_length(system: System, length: int) -> uuid.UUID:
@@ -143,27 +172,9 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="measure on PostgreSQL instead of SQLite")
     parser.add_argument("--cases", type=int, default=1000, help="disputes in the store for the recount scan")
     args = parser.parse_args()
-    postgres = (
-        os.environ.get("FENGQIAO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-        if args.postgres
-        else None
-    )
-    with tempfile.TemporaryDirectory() as var_dir:
-        chosen = settings(Path(var_dir), postgres)
-        if postgres:
-            import psycopg
-
-            with psycopg.connect(postgres, autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA "{chosen.pg_schema}"')
-        system = bootstrap(chosen)
-        try:
-            system.seed()
-            rows, scan = measure(system, args.cases)
-        finally:
-            system.close()
-            if postgres:
-                with psycopg.connect(postgres, autocommit=True) as conn:
-                    conn.execute(f'DROP SCHEMA "{chosen.pg_schema}" CASCADE')
+    postgres = postgres_url(args.postgres)
+    with seeded_system(postgres) as system:
+        rows, scan = measure(system, args.cases)
     store = "PostgreSQL" if postgres else "SQLite"
     section = report(store, rows, scan)
     print(section)
