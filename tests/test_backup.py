@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -142,9 +143,8 @@ def test_a_restore_for_a_fresh_temporal_server_has_the_dispatcher_start_again_fr
     again.close()
 
 
-def test_a_backup_carries_the_attachments_files_and_a_restore_puts_them_back(
-    settings: Settings, tmp_path: Path
-):
+def with_a_photo(settings: Settings) -> tuple[Any, dict[str, Any]]:
+    """A store with one dispute and a photo attached to it, its read models caught up."""
     system = bootstrap(settings)
     system.seed()
     dispute = report(system)
@@ -153,6 +153,13 @@ def test_a_backup_carries_the_attachments_files_and_a_restore_puts_them_back(
     )
     project(system)
     system.close()
+    return dispute, added
+
+
+def test_a_backup_carries_the_attachments_files_and_a_restore_puts_them_back(
+    settings: Settings, tmp_path: Path
+):
+    dispute, added = with_a_photo(settings)
     folder = tmp_path / "backup"
     manifest = backup(settings, folder)
     kept = [name for name in manifest.files if name.startswith("evidence/")]
@@ -172,14 +179,7 @@ def test_a_backup_carries_the_attachments_files_and_a_restore_puts_them_back(
 def test_a_restore_refuses_a_backup_whose_attachment_file_was_changed(
     sqlite_settings: Settings, tmp_path: Path
 ):
-    system = bootstrap(sqlite_settings)
-    system.seed()
-    dispute = report(system)
-    system.evidence.attach(
-        person("grid_member"), "dispute", dispute.id, data=photo(), filename="fence.jpg", kind=Kind.PHOTO
-    )
-    project(system)
-    system.close()
+    with_a_photo(sqlite_settings)
     folder = tmp_path / "backup"
     backup(sqlite_settings, folder)
     (changed,) = [p for p in (folder / "evidence").rglob("*") if p.is_file()]

@@ -10,23 +10,11 @@ import pytest
 
 from domain.errors import AccessDenied
 from infra.bootstrap import System
-from tests.support import GRID, VILLAGE, person
-
-
-def a_dispute(system: System):
-    return system.casebook.disputes.report(
-        person("grid_member"),
-        grid=GRID,
-        parties=[{"name": "张三"}, {"name": "李四"}],
-        category="neighbourhood",
-        severity="minor",
-        description="篱笆",
-        occurred_at=system.casebook.clock() - timedelta(hours=1),
-    )
+from tests.support import GRID, VILLAGE, person, report_fence
 
 
 def test_a_grid_member_may_not_accept_a_dispute_and_the_command_refuses_her_alike(sqlite_system: System):
-    desk, dispute = sqlite_system.casebook.disputes, a_dispute(sqlite_system)
+    desk, dispute = sqlite_system.casebook.disputes, report_fence(sqlite_system)
     assert desk.may(person("mediator"), dispute, "accept")
     assert not desk.may(person("grid_member"), dispute, "accept")
     with pytest.raises(AccessDenied):

@@ -4,28 +4,15 @@ is looked up, and its replay has its effect once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from domain.disputes.dispute import Category, SessionOutcome, Severity
+from domain.disputes.dispute import SessionOutcome
 from service import store as store_module
 from service.store import CommandMeta
-from tests.support import GRID, person
-
-
-def report(system: Any, meta: CommandMeta | None = None) -> Any:
-    return system.casebook.disputes.report(
-        person("grid_member"),
-        grid=GRID,
-        parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
-        category=Category.NEIGHBOURHOOD,
-        severity=Severity.MINOR,
-        description="fence moved",
-        occurred_at=system.casebook.clock() - timedelta(hours=1),
-        **({"meta": meta} if meta else {}),
-    )
+from tests.support import person
+from tests.test_clock_board import report
 
 
 @pytest.fixture
@@ -48,8 +35,8 @@ def test_commands_without_an_id_read_no_receipt_and_with_one_they_do(system: Any
         person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED
     )
     assert lookups == []
-    first = report(system, CommandMeta(command_id="phone-42"))
-    again = report(system, CommandMeta(command_id="phone-42"))
+    first = report(system, command_id="phone-42")
+    again = report(system, command_id="phone-42")
     assert again.id == first.id and lookups == ["phone-42", "phone-42"]
 
 
