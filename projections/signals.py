@@ -17,15 +17,38 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.disputes.dispute import EVENT_TOPICS, Dispute
+from domain.disputes.dispute import EVENT_TOPICS, Dispute, Level
 from domain.time.calendar import CHINA
+from domain.time.clocks import CaseClocks, clocks_id
 from infra.sql import Cursor, Row, among, upsert
 from projections.memory import StreamMemory
+from service.kinds import DISPUTE
 
-VERSION = 1
+VERSION = 2  # 2: closed_before_deadline, which also reads the disputes' clocks
 LATE_AFTER = timedelta(hours=72)  # recorded this long after it took effect: recorded late
 REFILED_WITHIN = timedelta(days=30)  # a party's new dispute this soon after the last one closed
 REOPENINGS = 2  # reopened this many times or more
+# Closed "just before" its level's deadline: in the last tenth of the time the level's clock gave it
+# (from the clock's start to its due time) — 2.4 hours of the grid's 24, a day and a half of the
+# village's 15 days, three days of the township's 30. A share, not a number of hours: one window for
+# every level would flag every grid closure or miss the township's; and a tenth, not the fifth after
+# the last reminder (at 0.8 of the period), which is when a reminded person rightly gets on with it.
+JUST_BEFORE = 0.1
+LEVEL_CLOCKS = frozenset(f"dispute.{level.value}" for level in Level)
+# The clock events that say when a level's deadline falls, and when it stopped falling.
+CLOCK_TOPICS = tuple(
+    e.TOPIC
+    for e in (
+        CaseClocks.ClockStarted,
+        CaseClocks.ClockPaused,
+        CaseClocks.ClockResumed,
+        CaseClocks.ClockExtended,
+        CaseClocks.DueDateRecomputed,
+        CaseClocks.DueTimeHeld,
+        CaseClocks.DeadlineMissed,
+        CaseClocks.ClockStopped,
+    )
+)
 
 BEGIN = "<!-- signals: rendered from projections/signals.py -->"
 END = "<!-- signals: end -->"
@@ -70,8 +93,31 @@ SIGNALS = (
         "A dispute turned into a criminal case after an agreement was recorded on it: the agreement "
         "did not settle it (a resolution counted that was not one).",
     ),
+    Signal(
+        "closed_before_deadline",
+        "Closed unusually just before its deadline",
+        "A dispute ended without a settlement — closed without an agreement after mediation failed, "
+        "referred out to litigation, arbitration or an administrative body, or marked a duplicate of "
+        f"another — in the last {JUST_BEFORE:.0%} of the time its level's clock gave it (from the clock's "
+        "start to its due time, as the clock events say; under the shipped limits the last 2.4 hours of "
+        "the grid's 24, 1.5 days of the village's 15, 3 days of the township's 30), so that the deadline "
+        "that would have passed just after, sending it up a level or making it overdue, never did. These "
+        "are the ways a mediator can end a case alone, on a reason of their own; an agreement (the "
+        "parties' own settlement) and a criminal case (the police's number) are left out, and so is a "
+        "clock paused or already past its due time. The time compared is the closure's effective time; "
+        "the row says how long before which deadline.",
+    ),
 )
 NAMES = tuple(s.name for s in SIGNALS)
+
+# The ends of a dispute a reviewer would call unusual when they come just before a deadline (a
+# Closed one only without an agreement), each as the row's detail names it.
+UNUSUAL_NAMES = {
+    Dispute.Closed: "closed without agreement",
+    Dispute.ReferredOut: "referred out",
+    Dispute.MarkedDuplicate: "marked duplicate",
+}
+UNUSUAL = tuple(UNUSUAL_NAMES)
 
 COLUMNS = ("signal", "case_id", "event_ref", "village", "day", "recorded_at", "detail")
 TYPES = ("text",) * 7
@@ -85,6 +131,41 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def _clock(memory: dict[str, Any], stream: str, event: Any) -> None:
+    """Keeps, per case's clocks stream, the level clocks that still run and when each falls due."""
+    if isinstance(event, CaseClocks.ClockStarted):
+        if event.clock in LEVEL_CLOCKS:
+            level = memory.setdefault(stream, {"level": {}})["level"]
+            level[event.key] = {
+                "clock": event.clock,
+                "started_at": _iso(event.effective_at),
+                "due_at": _iso(event.due_at),
+                "status": "running",
+            }
+        return
+    clock = memory.get(stream, {"level": {}})["level"].get(event.key)
+    if clock is None:
+        return  # not a level clock of a dispute
+    if isinstance(event, (CaseClocks.ClockStopped, CaseClocks.DeadlineMissed)):
+        del memory[stream]["level"][event.key]
+    elif isinstance(event, (CaseClocks.ClockPaused, CaseClocks.DueTimeHeld)):
+        clock["status"] = "paused" if isinstance(event, CaseClocks.ClockPaused) else "held"
+    else:  # resumed, extended or recomputed: a new due time, counted again
+        clock["due_at"] = _iso(event.due_at)
+        if isinstance(event, CaseClocks.ClockResumed) or clock["status"] == "held":
+            clock["status"] = "running"
+
+
+def _avoided(clocks: dict[str, Any] | None, at: datetime) -> str | None:
+    """The running level deadline a closure at `at` came just before, as the row's detail says it."""
+    for clock in (clocks or {"level": {}})["level"].values():
+        started, due = datetime.fromisoformat(clock["started_at"]), datetime.fromisoformat(clock["due_at"])
+        if clock["status"] == "running" and due - (due - started) * JUST_BEFORE <= at <= due:
+            hours = (due - at).total_seconds() / 3600
+            return f"{hours:.1f} h before the {clock['clock']} deadline {clock['due_at']}"
+    return None
+
+
 class GamingSignals:
     def __init__(self, key: bytes | None = None, suffix: str = "") -> None:
         self.key = key or b"fengqiao-signals"
@@ -93,7 +174,7 @@ class GamingSignals:
         self.table = f"gaming_signals_v{VERSION}{suffix}"
         self.closures = f"gaming_closures_v{VERSION}{suffix}"
         self.memory = StreamMemory(f"gaming_memory_v{VERSION}{suffix}")
-        self.topics = EVENT_TOPICS
+        self.topics = (*EVENT_TOPICS, *CLOCK_TOPICS)
 
     def shadow(self) -> GamingSignals:
         return GamingSignals(self.key, self.suffix + "__rebuild")
@@ -129,19 +210,22 @@ class GamingSignals:
     # -- events -----------------------------------------------------------------
 
     def apply(self, cur: Cursor, events: Sequence[Any]) -> None:
-        memory = self.memory.recall(
-            cur, {str(e.originator_id) for e in events if not isinstance(e, Dispute.Reported)}
-        )
+        streams = {str(e.originator_id) for e in events if not isinstance(e, Dispute.Reported)}
+        ends = {str(clocks_id(DISPUTE, e.originator_id)) for e in events if isinstance(e, UNUSUAL)}
+        memory = self.memory.recall(cur, streams | ends)
         before = {k: json.dumps(v, sort_keys=True) for k, v in memory.items()}
         found: list[tuple[str, ...]] = []
         for event in events:
             case = str(event.originator_id)
+            if isinstance(event, CaseClocks.Event):
+                _clock(memory, case, event)
+                continue
             if isinstance(event, Dispute.Reported):
                 memory[case] = {"village": event.village, "parties": self._parties(event), "people": []}
             state = memory.get(case)
             if state is None:
                 continue  # a stream begun before this read model's topics: nothing to say of it
-            found.extend(self._seen(cur, event, case, state))
+            found.extend(self._seen(cur, event, case, state, memory))
         if found:
             upsert(
                 cur, self.table, COLUMNS, TYPES, found, "ON CONFLICT (signal, case_id, event_ref) DO NOTHING"
@@ -157,7 +241,9 @@ class GamingSignals:
             if n
         )
 
-    def _seen(self, cur: Cursor, event: Any, case: str, state: dict[str, Any]) -> list[tuple[str, ...]]:
+    def _seen(
+        self, cur: Cursor, event: Any, case: str, state: dict[str, Any], memory: dict[str, Any]
+    ) -> list[tuple[str, ...]]:
         ref = f"{case}:{event.originator_version}"
         village = state["village"]
 
@@ -185,7 +271,11 @@ class GamingSignals:
             out.append(signal("agreement_then_criminal", type(event).__qualname__))
         elif isinstance(event, Dispute.Reopened) and event.reopening >= REOPENINGS:
             out.append(signal("reopened_repeatedly", f"reopening {event.reopening}"))
-        elif isinstance(event, Dispute.Closed):
+        if isinstance(event, UNUSUAL) and not getattr(event, "with_agreement", False):
+            avoided = _avoided(memory.get(str(clocks_id(DISPUTE, case))), event.effective_at)
+            if avoided:
+                out.append(signal("closed_before_deadline", f"{UNUSUAL_NAMES[type(event)]}, {avoided}"))
+        if isinstance(event, Dispute.Closed):
             upsert(
                 cur,
                 self.closures,

@@ -6,13 +6,24 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
+import pytest
 from fastapi.testclient import TestClient
 
-from domain.disputes.dispute import AgreementForm, Category, Dispute, Performance, Satisfaction, Severity
+from domain.disputes.dispute import (
+    AgreementForm,
+    Category,
+    Dispute,
+    Performance,
+    ReferralRoute,
+    Remedy,
+    Satisfaction,
+    SessionOutcome,
+    Severity,
+)
 from infra.bootstrap import System
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
-from projections.signals import NAMES
+from projections.signals import NAMES, VERSION
 from service.store import CommandMeta
 from tests.support import GRID, TOKENS, VILLAGE, Clock, person
 
@@ -92,15 +103,77 @@ def test_an_event_recorded_days_after_it_took_effect_is_a_signal(system: System,
     assert row["detail"] == "Dispute.Accepted, 108 h"
 
 
+def ended(
+    system: System,
+    clock: Clock,
+    after: timedelta,
+    how: str,
+    parties: tuple[str, str] = ("Zhang San", "Li Si"),
+) -> Dispute:
+    """A dispute at grid level whose 24-hour clock runs, ended `after` its report: mediation failed and
+    it was closed without an agreement, referred out, or an agreement was reached and it was closed.
+    The workflow's sync runs as it would after the report, the session and the end."""
+    keeper = system.casebook.keepers["dispute"]
+    dispute, desk = report(system, *parties), system.casebook.disputes
+    keeper.sync(dispute.id, 0)
+    clock.advance(after)
+    if how == "agreement":  # agreed and closed at once, before the workflow has stopped the clock
+        desk.reach_agreement(MEDIATOR, dispute.id, form=AgreementForm.ORAL, terms="fence back")
+        desk.close(MEDIATOR, dispute.id, reason="parties reconciled")
+    else:
+        desk.hold_mediation_session(MEDIATOR, dispute.id, outcome=SessionOutcome.FAILED, notes="no")
+        keeper.sync(dispute.id, 0)
+        if how == "closed":
+            desk.close(MEDIATOR, dispute.id, reason="no agreement", remedies_told=[Remedy.LITIGATION])
+        else:
+            desk.refer_out(MEDIATOR, dispute.id, route=ReferralRoute.LITIGATION, body="county court")
+    keeper.sync(dispute.id, 0)
+    return dispute
+
+
+@pytest.mark.parametrize(
+    ("how", "named"), [("closed", "closed without agreement"), ("referred", "referred out")]
+)
+def test_a_dispute_ended_unusually_just_before_its_level_deadline_is_a_signal_with_its_case_and_event(
+    system: System, clock: Clock, how: str, named: str
+):
+    dispute = ended(system, clock, timedelta(hours=23), how)
+    project(system)
+    with system.views.reading() as cur:
+        [row] = system.signals.seen(cur, [VILLAGE], "2000-01-01", "2999-01-01")
+    last = system.casebook.disputes.get(None, dispute.id).version
+    assert (row["signal"], row["case_id"], row["event_ref"]) == (
+        "closed_before_deadline",
+        str(dispute.id),
+        f"{dispute.id}:{last}",
+    )
+    assert row["detail"].startswith(f"{named}, 1.0 h before the dispute.grid deadline ")
+
+
+def test_a_dispute_ended_the_same_way_long_before_or_after_its_deadline_or_by_agreement_just_before_is_not(
+    system: System, clock: Clock
+):
+    ended(system, clock, timedelta(hours=2), "closed", ("Zhang San", "Li Si"))
+    ended(system, clock, timedelta(hours=23), "agreement", ("Wang Wu", "Zhao Liu"))
+    ended(system, clock, timedelta(hours=25), "referred", ("Qian Qi", "Feng Shi"))  # the deadline passed
+    just_before = ended(system, clock, timedelta(hours=23), "closed", ("Sun Ba", "Zhou Jiu"))
+    project(system)
+    assert seen(system) == [("closed_before_deadline", str(just_before.id))]
+
+
 def test_the_signals_rebuild_from_the_log_equal_to_live(system: System, clock: Clock):
     dispute = agreed(system, "Zhang San", "Li Si")
     system.casebook.disputes.make_follow_up_visit(
         MEDIATOR, dispute.id, performance=Performance.FULLY, satisfaction=Satisfaction.SATISFIED
     )
+    ended(system, clock, timedelta(hours=2), "referred", ("Wang Wu", "Zhao Liu"))
+    unusual = ended(system, clock, timedelta(hours=23), "closed", ("Sun Ba", "Zhou Jiu"))
     project(system)
+    assert ("closed_before_deadline", str(unusual.id)) in seen(system)
     outcome = rebuild(system.reader, system.views, system.signals, switch=False)
     assert outcome.equal, outcome.differences
     assert outcome.rows > 0
+    assert system.signals.table == f"gaming_signals_v{VERSION}" and VERSION >= 2
 
 
 def test_auditors_and_assessors_read_the_signals_with_their_cases_and_the_people_they_are_about_do_not(
@@ -155,3 +228,20 @@ def test_the_workbench_shows_the_auditor_each_signal_in_chinese_with_its_count_a
         "/app/signals?node=anping.dongxi", headers={"Authorization": f"Bearer {TOKENS['mediator']}"}
     )
     assert refused.status_code == 403
+
+
+def test_the_workbench_and_the_api_show_a_closure_just_before_its_deadline_with_a_link_to_its_case(
+    system: System, api: TestClient, clock: Clock
+):
+    dispute = ended(system, clock, timedelta(hours=23), "referred")
+    project(system)
+    auditor = {"Authorization": f"Bearer {TOKENS['auditor']}"}
+    body = api.get("/signals/anping.dongxi", headers=auditor).json()
+    assert body["counts"]["closed_before_deadline"] == 1 and "closed_before_deadline" in body["definitions"]
+    assert [(s["signal"], s["case_id"]) for s in body["seen"]] == [
+        ("closed_before_deadline", str(dispute.id))
+    ]
+    page = api.get("/app/signals?node=anping.dongxi", headers=auditor)
+    assert page.status_code == 200, page.text
+    assert "临近期限时非常规结案" in page.text and "最后十分之一" in page.text
+    assert "signal=closed_before_deadline" in page.text and f"/app/disputes/{dispute.id}" in page.text

@@ -156,6 +156,7 @@ LABELS: dict[str, dict[str, str]] = {
         "reopened_repeatedly": N_("Reopened again and again"),
         "follow_up_by_mediator": N_("Follow-up recorded by the mediator"),
         "agreement_then_criminal": N_("An agreement followed by a criminal case"),
+        "closed_before_deadline": N_("Closed unusually just before its deadline"),
     },
     "signal.definition": {
         "recorded_late": N_(
@@ -170,6 +171,10 @@ LABELS: dict[str, dict[str, str]] = {
             "The follow-up visit was recorded by a person who mediated the same dispute."
         ),
         "agreement_then_criminal": N_("Turned into a criminal case after an agreement was recorded on it."),
+        "closed_before_deadline": N_(
+            "Closed without an agreement, referred out or marked a duplicate in the last tenth of the time "
+            "its level's deadline gave it, so that the deadline never passed."
+        ),
     },
     "case.kind": {
         kinds.DISPUTE: N_("Dispute"),
