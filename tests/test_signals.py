@@ -25,7 +25,7 @@ from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from projections.signals import NAMES, VERSION
 from service.store import CommandMeta
-from tests.support import GRID, TOKENS, VILLAGE, Clock, person
+from tests.support import GRID, TOKENS, VILLAGE, Clock, pass_grid_deadline, person
 
 GRID_MEMBER, MEDIATOR, CHAIR = person("grid_member"), person("mediator"), person("chair")
 
@@ -125,6 +125,9 @@ def ended(
         keeper.sync(dispute.id, 0)
         if how == "closed":
             desk.close(MEDIATOR, dispute.id, reason="no agreement", remedies_told=[Remedy.LITIGATION])
+        elif how == "duplicate":
+            original = report(system, "Wu Yi", "Zheng Er")
+            desk.mark_duplicate(MEDIATOR, dispute.id, original_id=original.id)
         else:
             desk.refer_out(MEDIATOR, dispute.id, route=ReferralRoute.LITIGATION, body="county court")
     keeper.sync(dispute.id, 0)
@@ -132,7 +135,8 @@ def ended(
 
 
 @pytest.mark.parametrize(
-    ("how", "named"), [("closed", "closed without agreement"), ("referred", "referred out")]
+    ("how", "named"),
+    [("closed", "closed without agreement"), ("referred", "referred out"), ("duplicate", "marked duplicate")],
 )
 def test_a_dispute_ended_unusually_just_before_its_level_deadline_is_a_signal_with_its_case_and_event(
     system: System, clock: Clock, how: str, named: str
@@ -148,6 +152,28 @@ def test_a_dispute_ended_unusually_just_before_its_level_deadline_is_a_signal_wi
         f"{dispute.id}:{last}",
     )
     assert row["detail"].startswith(f"{named}, 1.0 h before the dispute.grid deadline ")
+
+
+def test_just_before_is_a_share_of_the_level_s_time_a_day_before_the_village_s_fifteen_days(
+    system: System, clock: Clock
+):
+    keeper, desk = system.casebook.keepers["dispute"], system.casebook.disputes
+    dispute = report(system, "Zhang San", "Li Si")
+    clock.advance(timedelta(hours=24))
+    pass_grid_deadline(system, dispute.id)  # up to the village, whose clock starts
+    [village] = system.casebook.deadlines.clocks("dispute", dispute.id).running()
+    assert village.clock == "dispute.village"
+    clock.now = village.due_at - timedelta(days=1)
+    desk.accept(MEDIATOR, dispute.id)
+    desk.hold_mediation_session(MEDIATOR, dispute.id, outcome=SessionOutcome.FAILED, notes="no")
+    desk.close(MEDIATOR, dispute.id, reason="no agreement", remedies_told=[Remedy.LITIGATION])
+    keeper.sync(dispute.id, 0)
+    project(system)
+    with system.views.reading() as cur:
+        rows = system.signals.seen(cur, [VILLAGE], "2000-01-01", "2999-01-01", "closed_before_deadline")
+    assert [(r["case_id"], r["detail"].split(" deadline ")[0]) for r in rows] == [
+        (str(dispute.id), "closed without agreement, 24.0 h before the dispute.village")
+    ]
 
 
 def test_a_dispute_ended_the_same_way_long_before_or_after_its_deadline_or_by_agreement_just_before_is_not(
