@@ -140,9 +140,12 @@ def _shown(
         print(f"{projection.name}: {verdict} {against}, row by row")
     found = []
     for i, difference in enumerate(differences):
+        if not as_json and i >= SHOWN:  # not printed: not looked up
+            found.append(difference.as_json())
+            continue
         events = events_behind(system.casebook, difference, tuple(projection.topics))
         found.append(difference.as_json(events))
-        if as_json or i >= SHOWN:
+        if as_json:
             continue
         print(f"  {difference}")
         for event in events:
