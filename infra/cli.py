@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -15,27 +17,71 @@ from infra.settings import Settings
 from service import kinds
 
 
-def _rebuild(settings: Settings, *, switch: bool, names: list[str]) -> int:
+def _chosen(system: Any, names: list[str]) -> list[Any]:
+    return [p for p in system.projections if not names or any(p.name.startswith(n) for n in names)]
+
+
+def _no_such(system: Any, names: list[str]) -> int:
+    print(
+        f"no read model named {', '.join(names)}; there are: {', '.join(p.name for p in system.projections)}",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _rebuild(settings: Settings, *, switch: bool, names: list[str], as_json: bool = False) -> int:
     from infra.bootstrap import bootstrap
 
     system = bootstrap(settings)
-    chosen = [p for p in system.projections if not names or any(p.name.startswith(n) for n in names)]
-    if not chosen:
-        print(
-            f"no read model named {', '.join(names)}; there are: "
-            f"{', '.join(p.name for p in system.projections)}",
-            file=sys.stderr,
-        )
-        return 2
-    failed = 0
-    for projection in chosen:
-        failed += not _rebuild_one(system, projection, switch=switch)
-    system.close()
-    return 1 if failed else 0
+    try:
+        chosen = _chosen(system, names)
+        if not chosen:
+            return _no_such(system, names)
+        reports = [_rebuild_one(system, projection, switch=switch, as_json=as_json) for projection in chosen]
+    finally:
+        system.close()
+    if as_json:
+        print(json.dumps(reports, ensure_ascii=False, indent=1))
+    return 0 if switch or all(r["equal"] for r in reports) else 1
 
 
-def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
-    from projections.rebuild import events_behind, rebuild
+def _diff(settings: Settings, name: str, against: str, as_json: bool) -> int:
+    """`projections diff`: one read model against its rebuild from the log (changing nothing
+    live), or against another version of it kept in the views database."""
+    from infra.bootstrap import bootstrap
+    from projections.diff import REBUILD, VersionMissing, against_version, version_of
+
+    system = bootstrap(settings)
+    try:
+        chosen = [p for p in system.projections if p.name == name] or _chosen(system, [name])
+        if len(chosen) != 1:
+            return _no_such(system, [name])
+        [projection] = chosen
+        if against == REBUILD:
+            report = _rebuild_one(system, projection, switch=False, as_json=as_json)
+        else:
+            version = int(against.removeprefix("v"))
+            if version == version_of(projection.name):
+                print(f"{projection.name} is v{version}: compare it with another version", file=sys.stderr)
+                return 2
+            try:
+                with system.views.reading() as cur:
+                    differences, missing = against_version(cur, projection, version)
+            except VersionMissing as absent:
+                print(f"projections diff: {absent}", file=sys.stderr)
+                return 2
+            report = _shown(system, projection, differences, against, as_json, missing=missing)
+    finally:
+        system.close()
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0 if report["equal"] else 1
+
+
+def _rebuild_one(system: Any, projection: Any, *, switch: bool, as_json: bool = False) -> dict[str, Any]:
+    """Rebuilds or verifies one read model; prints what it found (unless `as_json`, for the
+    caller to print) and returns it as JSON."""
+    from projections.rebuild import rebuild
 
     def progress(position: int, head: int) -> None:
         width = 30
@@ -44,27 +90,79 @@ def _rebuild_one(system: Any, projection: Any, *, switch: bool) -> bool:
 
     report = rebuild(system.reader, system.views, projection, switch=switch, progress=progress)
     print(file=sys.stderr)
-    verdict = "equal to" if report.equal else f"{len(report.differences)} differences from"
-    print(
-        f"{report.projection}: rebuilt {report.rows} rows up to notification {report.position}, "
-        f"{verdict} the live read model there"
-    )
-    for difference in report.differences[:50]:
+    facts = {
+        "rows": report.rows,
+        "position": report.position,
+        "live_position": report.live_position,
+        "head": report.head,
+        "behind": report.behind,
+        "switched": report.switched,
+    }
+    if not as_json:
+        verdict = "equal to" if report.equal else f"{len(report.differences)} differences from"
+        print(
+            f"{report.projection}: rebuilt {report.rows} rows up to notification {report.position}, "
+            f"{verdict} the live read model there"
+        )
+    shown = _shown(system, projection, report.differences, "rebuild", as_json, facts=facts)
+    if not as_json:
+        lag = (
+            "up to date with the log"
+            if not report.behind
+            else f"{report.behind} events behind the log (at notification {report.live_position}, "
+            f"the log at {report.head}); is the projector running? see /ready"
+        )
+        print(f"  the live read model {'was ' if report.switched else 'is '}{lag}")
+        if report.switched:
+            print("switched: the rebuilt read model is now live")
+    return shown
+
+
+SHOWN = 50  # differences printed as text (JSON has them all)
+
+
+def _shown(
+    system: Any,
+    projection: Any,
+    differences: list[Any],
+    against: str,
+    as_json: bool,
+    *,
+    missing: Sequence[str] = (),
+    facts: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Prints each difference with the events behind it (as text, unless `as_json`); returns
+    the lot as JSON."""
+    from projections.diff import events_behind
+
+    if not as_json and facts is None:  # against a version (a rebuild says its own first line)
+        verdict = "equal to" if not differences else f"{len(differences)} differences from"
+        print(f"{projection.name}: {verdict} {against}, row by row")
+    found = []
+    for i, difference in enumerate(differences):
+        if not as_json and i >= SHOWN:  # not printed: not looked up
+            found.append(difference.as_json())
+            continue
+        events = events_behind(system.casebook, difference, tuple(projection.topics))
+        found.append(difference.as_json(events))
+        if as_json:
+            continue
         print(f"  {difference}")
-        for line in events_behind(system.casebook, difference):
-            print(f"      {line}")
-    if len(report.differences) > 50:
-        print(f"  … and {len(report.differences) - 50} more")
-    lag = (
-        "up to date with the log"
-        if not report.behind
-        else f"{report.behind} events behind the log (at notification {report.live_position}, "
-        f"the log at {report.head}); is the projector running? see /ready"
-    )
-    print(f"  the live read model {'was ' if report.switched else 'is '}{lag}")
-    if report.switched:
-        print("switched: the rebuilt read model is now live")
-    return report.equal or switch
+        for event in events:
+            print(f"      {event}")
+    if not as_json:
+        for table in missing:
+            print(f"  {table}: the views database holds no {against} of it; not compared")
+        if len(differences) > SHOWN:
+            print(f"  … and {len(differences) - SHOWN} more (--format json lists them all)")
+    return {
+        "read_model": projection.name,
+        "against": against,
+        "equal": not differences,
+        **(facts or {}),
+        "not_compared": list(missing),
+        "differences": found,
+    }
 
 
 # what a person types → the case kind the clocks are kept under
@@ -198,6 +296,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _against(value: str) -> str:
+    if value == "rebuild" or (value.startswith("v") and value[1:].isdigit()):
+        return value
+    raise argparse.ArgumentTypeError(f"{value!r}: say rebuild, or a version such as v2")
+
+
 def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fengqiao", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
@@ -228,15 +332,38 @@ def _main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "enrolment", help="issue a one-time enrolment code for a person's first password (the operator's)"
     ).add_argument("person_id")
-    projections = commands.add_parser("projections", help="rebuild or verify read models")
+    projections = commands.add_parser("projections", help="rebuild, verify or diff read models")
     which = projections.add_subparsers(dest="action", required=True, metavar="action")
+    formats = {"choices": ["text", "json"], "default": "text", "help": "text (default) or json, for machines"}
     for action, text in (
         ("rebuild", "rebuild from zero beside the live one, compare, switch over"),
         ("verify", "rebuild from zero, compare with live, change nothing; exit 1 if they differ"),
     ):
-        which.add_parser(action, help=text).add_argument(
-            "names", nargs="*", help="which read models (default: all)"
-        )
+        verb = which.add_parser(action, help=text)
+        verb.add_argument("names", nargs="*", help="which read models (default: all)")
+        verb.add_argument("--format", **formats)  # type: ignore[arg-type]
+    diff = which.add_parser(
+        "diff",
+        help="the auditor's diff: one read model's differing rows, with the events behind them; "
+        "exit 0 when equal, 1 when they differ",
+        description="Compares the live read model row by row with a rebuild of it from the log "
+        "(made beside it in scratch tables and dropped: nothing live changes) or with the tables of "
+        "another version of it kept in the views database, and prints each row that differs: its key, "
+        "its kind (only in live, only in the other, changed), the columns that differ with both "
+        "values, and the events of the streams the row names (notification id, stream, version, "
+        "topic, kind, times; never their content). Exit 0 when equal, 1 when they differ, 2 when "
+        "there is no such read model or version.",
+    )
+    diff.add_argument("name", help="the read model (its name, or the start of it: dispute_statistics)")
+    diff.add_argument(
+        "--against",
+        default="rebuild",
+        type=_against,
+        metavar="rebuild|vN",
+        help="rebuild (default): a rebuild from the log up to where the live model is; "
+        "vN: the tables of version N of the read model, left in the views database by a release",
+    )
+    diff.add_argument("--format", **formats)  # type: ignore[arg-type]
     score = commands.add_parser("score", help="a village's score for a year, explained")
     score.add_argument("unit", help="the village's node code")
     score.add_argument("year", type=int)
@@ -308,7 +435,11 @@ def _main(argv: list[str] | None = None) -> int:
         supervise(settings, with_temporal=not args.no_temporal_server)
         return 0
     if args.command == "projections":
-        return _rebuild(settings, switch=args.action == "rebuild", names=args.names)
+        if args.action == "diff":
+            return _diff(settings, args.name, args.against, args.format == "json")
+        return _rebuild(
+            settings, switch=args.action == "rebuild", names=args.names, as_json=args.format == "json"
+        )
     if args.command == "score":
         return _score(settings, args.unit, args.year, args.as_of, args.as_known_on)
     if args.command == "explain":

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-from uuid import UUID
 
-from infra.sql import Cursor, Database, Row
+from infra.sql import Database
 from projections import tracking
+from projections.diff import Difference, compare
 from projections.followers import prepare
 from projections.runner import (
     NotificationReader,
@@ -17,57 +15,6 @@ from projections.runner import (
     ProjectionRunner,
     apply_batch,
 )
-
-UUID_IN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One row on which a read model and its rebuild from the log disagree, paired by the
-    table's primary key: only in the live model, only in the rebuild, or in both with the
-    columns that differ."""
-
-    table: str
-    key: dict[str, str]
-    live: dict[str, str] | None
-    rebuilt: dict[str, str] | None
-
-    @property
-    def columns(self) -> list[str]:
-        if self.live is None or self.rebuilt is None:
-            return []
-        return [c for c in self.live if self.live[c] != self.rebuilt.get(c)]
-
-    def streams(self) -> list[UUID]:
-        """The streams the row speaks of (the ids in its key and columns): whose events are
-        behind it."""
-        found: dict[str, None] = {}
-        for row in (self.key, self.live or {}, self.rebuilt or {}):
-            for value in row.values():
-                found.update(dict.fromkeys(UUID_IN.findall(str(value))))
-        return [UUID(u) for u in found]
-
-    def __str__(self) -> str:
-        key = ", ".join(f"{k}={v}" for k, v in self.key.items())
-        if self.rebuilt is None:
-            return f"{self.table} [{key}]: live has {self.live}, rebuilt has not"
-        if self.live is None:
-            return f"{self.table} [{key}]: rebuilt has {self.rebuilt}, live has not"
-        changed = "; ".join(f"{c}: live {self.live[c]}, rebuilt {self.rebuilt.get(c)}" for c in self.columns)
-        return f"{self.table} [{key}]: {changed}"
-
-
-def events_behind(app: Any, difference: Difference, limit: int = 20) -> Iterator[str]:
-    """The events of the streams a differing row speaks of, in words an auditor can look up
-    (stream, version, kind, when it took effect, when it was recorded) — never their content."""
-    for stream in difference.streams():
-        for event in app.repository.event_store.get(stream, limit=limit):
-            effective = getattr(event, "effective_at", None)
-            yield (
-                f"{stream} v{event.originator_version} {type(event).__qualname__}"
-                + (f", effective {effective.isoformat()}" if effective else "")
-                + f", recorded {event.timestamp.isoformat()}"
-            )
 
 
 @dataclass
@@ -129,7 +76,13 @@ def rebuild(
             projection=projection.name,
             position=position,
             rows=sum(len(rows) for rows in shadow_rows.values()),
-            differences=_differences(cur, live_rows, list(shadow_rows.values())),
+            differences=compare(
+                cur,
+                [
+                    (t, rows, other)
+                    for (t, rows), other in zip(live_rows.items(), shadow_rows.values(), strict=True)
+                ],
+            ),
             live_position=live_position,
             head=log_head,
             behind=_pending(reader, projection, live_position, log_head),
@@ -156,39 +109,3 @@ def _pending(reader: NotificationReader, projection: Projection, after: int, hea
         count += len(notes)
         after = notes[-1].id
     return count
-
-
-def _differences(cur: Cursor, live: dict[str, list[Row]], shadow: list[list[Row]]) -> list[Difference]:
-    found = []
-    for (table, live_rows), shadow_rows in zip(live.items(), shadow, strict=True):
-        columns = list((live_rows or shadow_rows or [{}])[0].keys())
-        key = [c for c in primary_key(cur, table) if c in columns] or columns
-        live_by = {_key(r, key): _shown(r) for r in live_rows}
-        rebuilt_by = {_key(r, key): _shown(r) for r in shadow_rows}
-        for k in sorted(live_by.keys() | rebuilt_by.keys()):
-            was, now = live_by.get(k), rebuilt_by.get(k)
-            if was != now:
-                found.append(Difference(table, dict(k), was, now))
-    return found
-
-
-def primary_key(cur: Cursor, table: str) -> list[str]:
-    """The columns of a table's primary key, in order, as the database has them."""
-    if cur.dialect == "sqlite":
-        cur.execute(f"PRAGMA table_info({table})")
-        return [r["name"] for r in sorted(cur.fetchall(), key=lambda r: r["pk"]) if r["pk"]]
-    cur.execute(
-        "SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-        "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass(?) AND i.indisprimary "
-        "ORDER BY array_position(i.indkey::int2[], a.attnum)",
-        (table,),
-    )
-    return [r["name"] for r in cur.fetchall()]
-
-
-def _shown(row: Row) -> dict[str, str]:
-    return {k: str(v) for k, v in row.items()}
-
-
-def _key(row: Row, columns: list[str]) -> tuple[tuple[str, str], ...]:
-    return tuple((c, str(row[c])) for c in columns)

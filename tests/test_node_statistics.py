@@ -382,7 +382,7 @@ def test_a_tampered_count_is_found_by_verification(system: System, quarter: Quar
     found = rebuild(system.reader, system.views, system.node_statistics, switch=False)
     [changed] = found.differences
     assert changed.columns == ["n"] and not found.switched
-    assert int((changed.live or {})["n"]) == int((changed.rebuilt or {})["n"]) + 1
+    assert int((changed.live or {})["n"]) == int((changed.other or {})["n"]) + 1
 
 
 class CountingCursor:
