@@ -57,4 +57,4 @@ def test_the_owner_reads_the_weekly_analysis_exports_it_comments_and_signs_it_of
     assert [v["number"] for v in data["versions"]] == [1] and data["status"] == "signed_off"
     assert data["comments"][0]["kind"] == "countermeasure" and data["issued"][0]["people"]
     after = text(web.get(f"/app/briefings/{briefing}", headers=as_("branch_secretary", "zh-CN")).text)
-    assert "每周走访一次" in after and "luo-bin" in after and "已审签" in after
+    assert "每周走访一次" in after and "Luo Bin" in after and "村委会主任" in after and "已审签" in after

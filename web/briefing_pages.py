@@ -96,6 +96,7 @@ def _briefing_page(
         comment_titles=COMMENT_TITLES,
         problems=problems or Problems(),
         node_name=lambda c: _name(system, c),
+        name_of=system.casebook.current_directory().name_of,
     )
 
 

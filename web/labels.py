@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from enum import StrEnum
 
+from domain.directory.access import Post
 from domain.disputes import dispute as d
 from domain.petitions import petition as pt
 from service import kinds
@@ -19,6 +20,7 @@ def N_(text: str) -> str:
 
 
 ENUMS: dict[str, type[StrEnum]] = {
+    "post": Post,
     "dispute.status": d.Status,
     "dispute.level": d.Level,
     "dispute.category": d.Category,
@@ -175,6 +177,19 @@ LABELS: dict[str, dict[str, str]] = {
             "Closed without an agreement, referred out or marked a duplicate in the last tenth of the time "
             "its level's deadline gave it, so that the deadline never passed."
         ),
+    },
+    "post": {
+        Post.GRID_MEMBER: N_("Grid member"),
+        Post.MEDIATOR: N_("People's mediator"),
+        Post.MEDIATION_CHAIR: N_("Chair of the mediation committee"),
+        Post.PETITION_AGENT: N_("Petition agent"),
+        Post.WORKSTATION_STAFF: N_("Workstation staff"),
+        Post.PATROL_MEMBER: N_("Patrol member"),
+        Post.PATROL_LEADER: N_("Patrol leader"),
+        Post.ASSESSOR: N_("Assessor"),
+        Post.AUDITOR: N_("Auditor"),
+        Post.BRANCH_SECRETARY: N_("Branch secretary"),
+        Post.VILLAGE_DIRECTOR: N_("Village director"),
     },
     "case.kind": {
         kinds.DISPUTE: N_("Dispute"),
