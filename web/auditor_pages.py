@@ -58,7 +58,7 @@ def audit_case(
     if kind != "dispute":
         raise InvalidValue("kind", "dispute")
     desk = system.casebook.disputes
-    system.casebook.authorise(person, Right.AUDIT, desk.home_node(desk.get(None, case_id)))
+    system.casebook.authorise(person, Right.AUDIT, desk.home_node(desk.get(person, case_id)))
     dispute, history = desk.with_history(person, case_id)
     stood, known = _end_of(_day(as_of, "as_of")), _end_of(_day(known_on, "known_on"))
     rows, state, prefix = [], None, True
