@@ -3,8 +3,9 @@
 
 - 401 and 429 where a person is asked for (a bearer token or the session cookie; failures are
   throttled), 403 where one is (a right, a recusal, the session's CSRF token on a change);
-- 404 where the path or a query names something (a case, a node, a person, a token), and where
-  a route declares it itself;
+- 404 where the path or a query names something (a case, a node, a person, a token) — for a case
+  the person may not read too, the same answer as for an id nobody used — and where a route
+  declares it itself;
 - 409 (the state refuses, the case is busy) on a change; 412 where the change takes `If-Match`;
 - 413 on a request with a body (more than the limit of api/limits.py);
 - 422 everywhere: a parameter, header or body that does not validate, or a value the domain refuses.

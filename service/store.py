@@ -18,9 +18,10 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment, EnvType
 
-from domain.directory.access import Right
+from domain.directory.access import RIGHTS, Right
 from domain.directory.tree import DIRECTORY_ID, Directory, Tenure
 from domain.errors import (
+    AccessDenied,
     CaseNotFound,
     CommandBodyDiffers,
     CommandIdReused,
@@ -90,6 +91,9 @@ class CaseStore(Application[UUID]):
         # report). Bounded; an id forgotten is only looked up again, which finds nothing.
         self._fresh_ids: OrderedDict[str, None] = OrderedDict()
         self._fresh_lock = threading.Lock()
+        # Where each kind of case is read (its home node), as its desk registers it: a person who
+        # may not read there is told the case does not exist (`require_readable`).
+        self._homes: dict[type[Aggregate], Callable[[Any], str]] = {}
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Configuration comes only from the settings the composition root passes in,
@@ -107,6 +111,60 @@ class CaseStore(Application[UUID]):
 
     def authorise(self, actor: str, right: Right, node: str) -> Tenure:
         return self.current_directory().authorise(actor, right, node, self.clock())
+
+    # -- who may know a case exists ---------------------------------------------
+
+    def guard(self, kind: type[Aggregate], home: Callable[[Any], str]) -> None:
+        """Cases of `kind` are read at `home(case)`: from now on every read through `read` and
+        every command through `change` by a person who may not read there finds no such case."""
+        self._homes[kind] = home
+
+    def may_read(self, person: str, node: str) -> bool:
+        """Whether a post the person holds now has the right to read at the node (or above it)."""
+        directory, now = self.current_directory(), self.clock()
+        return any(
+            directory.contains(t.node, node, now) for t in directory.posts_with_right(person, Right.READ, now)
+        )
+
+    def require_readable(self, person: str, case: Aggregate, label: str) -> None:
+        """A case the person may not read is, to them, a case that does not exist: the same
+        CaseNotFound, with the same words, as for an id nobody ever used — so neither the status
+        nor the text tells a person with no business with it that it exists, or where it is.
+        The system's own commands (deadlines, schedules) are not a person's and are not asked."""
+        home = self._homes.get(type(case))
+        if home is None or person.startswith(SYSTEM_PREFIX):
+            return
+        if not self.may_read(person, home(case)):
+            raise CaseNotFound(label, case.id)
+
+    def read(self, kind: type[A], case_id: UUID, label: str, reader: str | None) -> A:
+        """The case, for a reader who may read it (None: for the desks' own use)."""
+        case = self.load(kind, case_id, label)
+        if reader is not None:
+            self.require_readable(reader, case, label)
+        return case
+
+    def discreet(self, refusal: AccessDenied, actor: str, case: Aggregate, label: str) -> AccessDenied:
+        """A refusal of a command on a case the actor may read, naming no node they may not read:
+        where a case is acted on above the actor's own posts, the refusal says so without naming
+        the node (which would tell them what they may not read)."""
+        if type(case) not in self._homes or refusal.node is None or self.may_read(actor, refusal.node):
+            return refusal
+        right = refusal.right
+        if repr(refusal.node) not in refusal.message:  # the reason is their own (a right they lack)
+            return AccessDenied(actor, right, None, refusal.message)
+        directory, now = self.current_directory(), self.clock()
+        held = [
+            t for t in directory.posts_of(actor, now) if isinstance(right, Right) and right in RIGHTS[t.post]
+        ]
+        where = ", ".join(f"{t.post.value} at {t.node}" for t in held) or "no post with that right"
+        return AccessDenied(
+            actor,
+            right,
+            None,
+            f"{directory.name_of(actor)} may not {str(right).replace('_', ' ')} on this {label} where it "
+            f"is handled now: that is outside their jurisdiction ({where})",
+        )
 
     # -- the machinery of a change ----------------------------------------------
 
@@ -171,11 +229,15 @@ class CaseStore(Application[UUID]):
         the caller pinned the version it decided on."""
         for _ in range(MAX_ATTEMPTS):
             case = self.load(kind, case_id, label)
+            self.require_readable(stamp["actor"], case, label)
             if self.receipt(stamp, action, case.id, meta.digest) is not None:
                 return case
             if meta.expected_version is not None and case.version != meta.expected_version:
                 raise StaleVersion(meta.expected_version, case.version)
-            outcome = decide(case, stamp)
+            try:
+                outcome = decide(case, stamp)
+            except AccessDenied as refused:
+                raise self.discreet(refused, stamp["actor"], case, label) from None
             if outcome is False:
                 return case
             others = list(outcome) if isinstance(outcome, Sequence) else []

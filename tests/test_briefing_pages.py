@@ -49,8 +49,10 @@ def test_the_owner_reads_the_weekly_analysis_exports_it_comments_and_signs_it_of
         headers=as_("branch_secretary"),
     )
     assert commented.status_code == 303
-    refused = web.post(f"/app/briefings/{briefing}/sign-off", headers=as_("grid_member", "zh-CN"))
-    assert refused.status_code == 403
+    refused = web.post(f"/app/briefings/{briefing}/sign-off", headers=as_("mediator", "zh-CN"))
+    assert refused.status_code == 403  # reads the village's briefing, does not own it
+    hidden = web.post(f"/app/briefings/{briefing}/sign-off", headers=as_("grid_member", "zh-CN"))
+    assert hidden.status_code == 404  # the village's briefing is not a grid member's to read
     signed = web.post(f"/app/briefings/{briefing}/sign-off", headers=as_("branch_secretary"))
     assert signed.status_code == 303
     data = web.get(f"/briefings/{briefing}", headers=as_("auditor")).json()

@@ -11,7 +11,7 @@ import pytest
 
 from domain.briefings.briefing import BriefingKind
 from domain.disputes.dispute import Category, Severity
-from domain.errors import AccessDenied, InvalidValue, TransitionNotAllowed
+from domain.errors import AccessDenied, CaseNotFound, InvalidValue, TransitionNotAllowed
 from infra.bootstrap import System
 from projections.briefings import FIGURES, BriefingWriter, week_before
 from projections.runner import ProjectionRunner
@@ -123,7 +123,9 @@ def test_owners_add_analysis_and_countermeasures_and_sign_off(system: System, cl
     with pytest.raises(InvalidValue):
         desk.comment(person("village_director"), briefing.id, comment_kind="analysis", text=" ")
     with pytest.raises(AccessDenied):
-        desk.sign_off(person("grid_member"), briefing.id)
+        desk.sign_off(person("mediator"), briefing.id)  # may read it, does not own it
+    with pytest.raises(CaseNotFound):
+        desk.sign_off(person("grid_member"), briefing.id)  # the village's: not hers to read
     signed = desk.sign_off(person("branch_secretary"), briefing.id)
     assert [(c["kind"], c["by"]) for c in signed.comments] == [
         ("analysis", "luo-bin"),

@@ -138,7 +138,7 @@ def test_every_clock_of_a_case_is_explained(system: System, three_disputes):
                 f"/disputes/{settled.id}/clocks",
                 headers={"Authorization": f"Bearer {TOKENS['foreign_grid_member']}"},
             ).status_code
-            == 403
+            == 404
         )
 
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 
 from domain.disputes.dispute import Category, Dispute, SessionOutcome, Severity
-from domain.errors import AccessDenied, DomainError
+from domain.errors import AccessDenied, CaseNotFound, DomainError
 from infra.bootstrap import System
 from tests.support import FOREIGN_GRID, FOREIGN_TOWNSHIP_GRID, GRID, VILLAGE, person
 
-ALLOWED, NO_RIGHT, OUTSIDE = "allowed", "no right", "outside"
+ALLOWED, NO_RIGHT, OUTSIDE, NO_SUCH_CASE = "allowed", "no right", "outside", "no such case"
 
 
 def report(system: System, role: str, **where: str) -> Dispute:
@@ -33,6 +33,8 @@ def outcome(call) -> str:
         call()
     except AccessDenied as denied:
         return OUTSIDE if "outside" in str(denied) else NO_RIGHT
+    except CaseNotFound:  # a case one may not read is, to them, no case at all
+        return NO_SUCH_CASE
     except DomainError:
         return ALLOWED
     return ALLOWED
@@ -66,11 +68,11 @@ def test_who_may_report_a_dispute(system: System, role: str, own, below, foreign
     ("role", "read", "accept", "mediate", "seal"),
     [
         ("grid_member", ALLOWED, NO_RIGHT, ALLOWED, NO_RIGHT),
-        ("foreign_grid_member", OUTSIDE, NO_RIGHT, OUTSIDE, NO_RIGHT),
+        ("foreign_grid_member", NO_SUCH_CASE, NO_SUCH_CASE, NO_SUCH_CASE, NO_SUCH_CASE),
         ("mediator", ALLOWED, ALLOWED, ALLOWED, NO_RIGHT),
         ("chair", ALLOWED, ALLOWED, ALLOWED, ALLOWED),
         ("township", ALLOWED, ALLOWED, NO_RIGHT, NO_RIGHT),
-        ("foreign_township", OUTSIDE, OUTSIDE, NO_RIGHT, NO_RIGHT),
+        ("foreign_township", NO_SUCH_CASE, NO_SUCH_CASE, NO_SUCH_CASE, NO_SUCH_CASE),
         ("petition_agent", ALLOWED, NO_RIGHT, NO_RIGHT, NO_RIGHT),
         ("branch_secretary", ALLOWED, NO_RIGHT, NO_RIGHT, NO_RIGHT),
         ("auditor", ALLOWED, NO_RIGHT, NO_RIGHT, NO_RIGHT),

@@ -79,7 +79,6 @@ def test_a_schedule_keeps_the_routes_own_level_unless_told(api: TestClient):
             "manage_routes or lead_patrol",
             "has neither the right to manage routes",
         ),
-        ("schedule-starts", "foreign_patrol_leader", "lead_patrol", "outside Xu Gang's jurisdiction"),
         (
             "schedule-stops",
             "auditor",

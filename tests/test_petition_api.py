@@ -305,21 +305,22 @@ def test_a_hearing_is_held_by_the_body_whose_decision_is_pending(api: TestClient
     petition = accepted(api)
     before = head(system)
     for role, why in (
-        ("accused_village_staff", "outside Fang Jun's jurisdiction"),  # the village below
-        ("foreign_township", "outside Xu Ke's jurisdiction"),  # another township
+        ("accused_village_staff", "outside their jurisdiction"),  # the village below
         ("petition_agent", "does not have the right to decide petition"),
     ):
         refused = command(api, petition, "hearing-start", role)
         assert refused.status_code == 403, role
-        assert (refused.json()["right"], refused.json()["node"]) == ("decide_petition", TOWNSHIP)
-        assert why in refused.json()["detail"]
+        # The township is above them: a node they may not read, which the refusal does not name.
+        assert (refused.json()["right"], refused.json()["node"]) == ("decide_petition", None)
+        assert why in refused.json()["detail"] and f"{TOWNSHIP}'" not in refused.json()["detail"]
+    assert command(api, petition, "hearing-start", "foreign_township").status_code == 404  # another township
     assert head(system) == before
     assert ok(command(api, petition, "hearing-start", "petition_county_staff"))["hearing"]["body"] == TOWNSHIP
     ok(command(api, petition, "hearing-end", "township"))
     ok(command(api, petition, "opinion", "township"))
     ok(command(api, petition, "review-request", "petition_agent"))
     refused = command(api, petition, "hearing-start", "township")
-    assert (refused.status_code, refused.json()["node"]) == (403, COUNTY)
+    assert (refused.status_code, refused.json()["node"]) == (403, None)  # the county, unnamed
     assert (
         ok(command(api, petition, "hearing-start", "petition_county_staff"))["hearing"]["stage"] == "review"
     )
@@ -406,25 +407,28 @@ def test_a_person_without_the_right_is_403_naming_it_on_every_command(api: TestC
     assert head(system) == before
 
 
-def test_a_person_outside_the_node_is_403_naming_the_node(api: TestClient, system: System):
+def test_a_person_outside_the_node_finds_no_petition_and_a_body_below_is_403(api: TestClient, system: System):
     petition = registered(api)
     before = head(system)
     read = api.get(f"/petitions/{petition['id']}", headers=auth("foreign_petition_agent"))
-    assert read.status_code == 403 and "outside Jiang Hong's jurisdiction" in read.json()["detail"]
-    assert read.json()["node"] == VILLAGE
+    assert read.status_code == 404 and read.json()["detail"] == f"no petition with id {petition['id']}"
     foreign = api.post("/petitions", json=REGISTRATION, headers=auth("foreign_petition_agent"))
     assert foreign.status_code == 403 and foreign.json()["node"] == VILLAGE
     ok(command(api, petition, "routing", "petition_agent"))
     lower = command(api, petition, "acceptance", "accused_village_staff")
-    assert lower.status_code == 403 and lower.json()["node"] == TOWNSHIP
+    assert lower.status_code == 403 and lower.json()["node"] is None  # the township: above them
     assert head(system) == before + 2  # only the routing
 
 
-def test_the_accused_is_403_on_an_accusation_against_them(api: TestClient, system: System):
+def test_the_accused_is_403_on_an_accusation_against_them_without_being_told_why(
+    api: TestClient, system: System
+):
     petition = registered(api, type="accusation", accused_person_id="fang-jun", channel="letter")
     before = head(system)
     refused = command(api, petition, "routing", "accused_village_staff", {"to_node": VILLAGE})
-    assert refused.status_code == 403 and "recusal" in refused.json()["detail"]
+    assert (
+        refused.status_code == 403 and refused.json()["detail"] == "Fang Jun may not route on this petition"
+    )
     assert head(system) == before
 
 

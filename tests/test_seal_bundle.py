@@ -110,7 +110,7 @@ def test_a_bundle_from_another_system_fails_with_this_systems_key(
 
 def test_only_a_reader_of_the_dispute_gets_its_bundle(api: TestClient) -> None:
     made = api.post("/disputes", json=REPORT, headers=auth("grid_member")).json()
-    assert api.get(f"/disputes/{made['id']}/evidence", headers=auth("foreign_grid_member")).status_code == 403
+    assert api.get(f"/disputes/{made['id']}/evidence", headers=auth("foreign_grid_member")).status_code == 404
 
 
 @pytest.mark.http

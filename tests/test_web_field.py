@@ -166,7 +166,7 @@ def test_a_closure_without_an_outcome_is_refused_on_the_page_and_records_nothing
 
 def test_an_incident_of_another_village_is_not_shown(web, clock):
     page_url = report_incident(web, clock)
-    assert web.get(page_url, headers=as_("foreign_grid_member")).status_code == 403
+    assert web.get(page_url, headers=as_("foreign_grid_member")).status_code == 404  # none, to them
     assert "村口柴草垛" not in text(web.get("/app/incidents", headers=as_("foreign_grid_member")).text)
 
 
@@ -359,4 +359,4 @@ def test_the_follow_up_record_lists_each_visit_with_performance_and_satisfaction
     seen = text(web.get(f"{case}/follow-ups", headers=as_("mediator")).text)
     assert "回访记录" in seen and "第1次回访" in seen and "回访人 Li Ming" in seen
     assert "已履行" in seen and "满意" in seen and "回访情况 双方已和好" in seen
-    assert web.get(f"{case}/follow-ups", headers=as_("foreign_grid_member")).status_code == 403
+    assert web.get(f"{case}/follow-ups", headers=as_("foreign_grid_member")).status_code == 404

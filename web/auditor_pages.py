@@ -73,19 +73,20 @@ LABELS = {
 
 
 def _case_and_history(system: Any, person: str, kind: str, case_id: UUID) -> tuple[Any, list[Any]]:
-    """The case now and its events, after the AUDIT check at the case's node; a petition's through
+    """The case now and its events, after the reader's check (a case they may not read is not
+    found, as an id that names nothing) and the AUDIT check at its node; a petition's through
     the petition desk's reading, which withholds an accusation from whoever may not see it."""
     casebook = system.casebook
     if kind == "dispute":
-        case = casebook.disputes.get(None, case_id)
+        case = casebook.disputes.get(person, case_id)
         node = casebook.disputes.home_node(case)
     elif kind == "petition":
-        node = casebook.petitions.get(None, case_id).node
+        node = casebook.petitions.get(person, case_id).node
     elif kind == "incident":
-        case = casebook.incidents.get(None, case_id)
+        case = casebook.incidents.get(person, case_id)
         node = case.node
     else:
-        case = casebook.patrols.shift(None, case_id)
+        case = casebook.patrols.shift(person, case_id)
         node = case.node
     casebook.authorise(person, Right.AUDIT, node)
     if kind == "petition":

@@ -41,6 +41,7 @@ def _digest(content: dict[str, Any]) -> str:
 class BriefingDesk:
     def __init__(self, store: CaseStore) -> None:
         self.cb = store
+        store.guard(Briefing, lambda b: b.node)
 
     # -- the system's commands ------------------------------------------------------------
 
@@ -135,9 +136,8 @@ class BriefingDesk:
     def _as_owner(
         self, actor: str, briefing_id: UUID, action: str, decide: Any, meta: CommandMeta
     ) -> Briefing:
-        briefing = self.cb.load(Briefing, briefing_id, "briefing")
+        briefing = self.cb.read(Briefing, briefing_id, "briefing", actor)
         stamp = self.cb.stamp(actor, meta)
-        self.cb.authorise(actor, Right.READ, briefing.node)
         held = self.cb.current_directory().holders(briefing.node, stamp["effective_at"])
         if not any(t.person_id == actor and t.post in OWNERS for t in held):
             raise AccessDenied(
@@ -158,7 +158,4 @@ class BriefingDesk:
             return None
 
     def briefing(self, reader: str | None, briefing_id: UUID) -> Briefing:
-        briefing = self.cb.load(Briefing, briefing_id, "briefing")
-        if reader is not None:
-            self.cb.authorise(reader, Right.READ, briefing.node)
-        return briefing
+        return self.cb.read(Briefing, briefing_id, "briefing", reader)

@@ -68,6 +68,7 @@ def _human(rule: Rule) -> str:
 class DisputeDesk:
     def __init__(self, store: CaseStore) -> None:
         self.cb = store
+        store.guard(Dispute, self.home_node)
 
     # -- reporting --------------------------------------------------------------
 
@@ -302,8 +303,7 @@ class DisputeDesk:
         def decide(d: Dispute, s: Stamp) -> list[Dispute]:
             self._authorise(actor, "mark_duplicate", d)
             d.check_allowed("mark_duplicate", s)  # the state speaks before the other case is looked up
-            original = self.cb.load(Dispute, original_id, "dispute")
-            self.cb.authorise(actor, Right.READ, self.home_node(original))
+            original = self.cb.read(Dispute, original_id, "dispute", actor)
             d.mark_duplicate_of(original, **s)
             return [original]
 
@@ -349,10 +349,8 @@ class DisputeDesk:
     # -- questions ----------------------------------------------------------------
 
     def get(self, reader: str | None, dispute_id: UUID) -> Dispute:
-        dispute = self.cb.load(Dispute, dispute_id, "dispute")
-        if reader is not None:
-            self.cb.authorise(reader, Right.READ, self.home_node(dispute))
-        return dispute
+        """The dispute, if the reader may read it; to anyone else there is no such dispute."""
+        return self.cb.read(Dispute, dispute_id, "dispute", reader)
 
     def with_history(self, reader: str, dispute_id: UUID) -> tuple[Dispute, list[Any]]:
         """The dispute now, and every event that made it so."""

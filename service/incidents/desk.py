@@ -31,6 +31,7 @@ NODE_OF_LEVEL = {ReportingLevel.TOWNSHIP: NodeKind.TOWNSHIP, ReportingLevel.COUN
 class IncidentDesk:
     def __init__(self, store: CaseStore) -> None:
         self.cb = store
+        store.guard(Incident, lambda i: i.node)
 
     # -- reporting --------------------------------------------------------------
 
@@ -65,7 +66,7 @@ class IncidentDesk:
             directory.require_node(village or "", NodeKind.VILLAGE, "village", now)
         directory.authorise(actor, Right.REPORT_INCIDENT, grid or village or "", now)
         if origin_kind in (OriginKind.DISPUTE, OriginKind.PATROL) and origin_id:
-            origin_id = self._existing_origin(OriginKind(origin_kind), origin_id)
+            origin_id = self._existing_origin(actor, OriginKind(origin_kind), origin_id)
         stamp = self.cb.stamp(actor, meta)
         return self.cb.create(
             "report_incident",
@@ -168,10 +169,8 @@ class IncidentDesk:
     # -- questions ----------------------------------------------------------------
 
     def get(self, reader: str | None, incident_id: UUID) -> Incident:
-        incident = self.cb.load(Incident, incident_id, "incident")
-        if reader is not None:
-            self.cb.authorise(reader, Right.READ, incident.node)
-        return incident
+        """The incident, if the reader may read it; to anyone else there is no such incident."""
+        return self.cb.read(Incident, incident_id, "incident", reader)
 
     def with_history(self, reader: str, incident_id: UUID) -> tuple[Incident, list[Any]]:
         """The incident now, and every event that made it so."""
@@ -201,7 +200,7 @@ class IncidentDesk:
         for incident_id in reversed(found):
             try:
                 readable.append(self.get(reader, incident_id))
-            except AccessDenied:
+            except CaseNotFound:
                 continue
             if len(readable) == limit:
                 break
@@ -222,15 +221,16 @@ class IncidentDesk:
             return None
         return self.cb.current_directory().ancestor_of_kind(incident.node, kind, self.cb.clock())
 
-    def _existing_origin(self, kind: OriginKind, origin_id: str) -> str:
-        """The dispute or patrol shift the incident came from, by its id, normalised."""
+    def _existing_origin(self, actor: str, kind: OriginKind, origin_id: str) -> str:
+        """The dispute or patrol shift the incident came from, by its id, normalised: one the
+        reporter may read (another is, to them, no such case)."""
         what, aggregate = ("dispute", Dispute) if kind == OriginKind.DISPUTE else ("patrol shift", Shift)
         try:
             case_id = UUID(origin_id.strip())
         except ValueError:
             raise InvalidValue("origin_id", f"{origin_id!r} is not a {what} id") from None
         try:
-            self.cb.load(aggregate, case_id, what)
+            self.cb.read(aggregate, case_id, what, actor)
         except CaseNotFound:
             raise InvalidValue("origin_id", f"no {what} with id {case_id}") from None
         return str(case_id)

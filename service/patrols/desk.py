@@ -58,6 +58,8 @@ class PatrolDesk:
         self, store: CaseStore, disputes: DisputeDesk, incidents: IncidentDesk, schedules: PatrolSchedules
     ) -> None:
         self.cb = store
+        store.guard(Route, lambda r: r.node)
+        store.guard(Shift, lambda s: s.node)
         self.disputes = disputes  # findings open disputes and incidents
         self.incidents = incidents
         self.schedules = schedules
@@ -178,7 +180,7 @@ class PatrolDesk:
         """Schedules a shift on the route's current revision for a leader and members, each
         holding a patrol post over the route's node."""
         try:
-            route = self.cb.load(Route, route_id, "route")
+            route = self.cb.read(Route, route_id, "route", actor)
         except CaseNotFound as missing:
             raise InvalidValue("route_id", missing.message) from None
         self.cb.authorise(actor, Right.LEAD_PATROL, route.node)
@@ -426,20 +428,14 @@ class PatrolDesk:
     # -- questions ----------------------------------------------------------------------
 
     def route(self, reader: str | None, route_id: UUID) -> Route:
-        route = self.cb.load(Route, route_id, "route")
-        if reader is not None:
-            self.cb.authorise(reader, Right.READ, route.node)
-        return route
+        return self.cb.read(Route, route_id, "route", reader)
 
     def route_with_history(self, reader: str, route_id: UUID) -> tuple[Route, list[Any]]:
         route = self.route(reader, route_id)
         return route, self.cb.history(route.id, route.version)
 
     def shift(self, reader: str | None, shift_id: UUID) -> Shift:
-        shift = self.cb.load(Shift, shift_id, "shift")
-        if reader is not None:
-            self.cb.authorise(reader, Right.READ, shift.node)
-        return shift
+        return self.cb.read(Shift, shift_id, "shift", reader)
 
     def shift_with_history(self, reader: str, shift_id: UUID) -> tuple[Shift, list[Any]]:
         shift = self.shift(reader, shift_id)
@@ -544,7 +540,7 @@ class PatrolDesk:
         refuse the link is checked before the case is reported."""
         action = f"report_{kind.value}_finding"
         stamp = self.cb.stamp(actor, meta)
-        shift = self.cb.load(Shift, shift_id, "shift")
+        shift = self.cb.read(Shift, shift_id, "shift", actor)
         if self.cb.receipt(stamp, action, shift.id, meta.digest) is not None:
             return shift
         self._check_before_opening_a_case(actor, action, shift, checkpoint, stamp, meta)

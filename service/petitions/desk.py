@@ -94,6 +94,7 @@ class PetitionDesk:
     def __init__(self, store: CaseStore, deadlines: DeadlineDesk) -> None:
         self.cb = store
         self.deadlines = deadlines
+        store.guard(Petition, lambda p: p.node)
 
     # -- registration ---------------------------------------------------------
 
@@ -516,10 +517,7 @@ class PetitionDesk:
 
     def get(self, reader: str | None, petition_id: UUID) -> Petition:
         """The petition as it is (not withheld: for the desk's own use and for tests)."""
-        petition = self.cb.load(Petition, petition_id, "petition")
-        if reader is not None:
-            self.cb.authorise(reader, Right.READ, petition.node)
-        return petition
+        return self.cb.read(Petition, petition_id, "petition", reader)
 
     def read(self, reader: str, petition_id: UUID) -> tuple[Petition, list[Any], bool]:
         """The petition now and every event that made it so, as the reader may see them; the
@@ -685,8 +683,11 @@ class PetitionDesk:
         """What every command on a petition checks first: a person it concerns takes no part
         (recusal), and the actor holds the action's right at the node where it is taken."""
         if actor == petition.accused_person_id:
+            # Who is accused is withheld from the accused: the refusal says only that this person may
+            # not act here, never why (a reason naming the recusal would tell them the accusation).
+            name = self.cb.current_directory().name_of(actor)
             raise AccessDenied(
-                actor, RIGHT_FOR[action], where, _RECUSED.format(self.cb.current_directory().name_of(actor))
+                actor, RIGHT_FOR[action], where, _NOT_YOURS.format(name, action.replace("_", " "))
             )
         self.cb.authorise(actor, RIGHT_FOR[action], where)
 
@@ -809,3 +810,4 @@ class PetitionDesk:
 
 
 _RECUSED = "{} may not act on this petition: a person it concerns takes no part in handling it (recusal)"
+_NOT_YOURS = "{} may not {} on this petition"

@@ -70,6 +70,7 @@ class SweepDesk:
     def __init__(self, store: CaseStore, rulebook: RulebookDesk) -> None:
         self.cb = store
         self.rulebook = rulebook
+        store.guard(Sweep, lambda s: s.node)
 
     # -- the round ----------------------------------------------------------------------
 
@@ -124,7 +125,7 @@ class SweepDesk:
         self, actor: str, sweep_id: UUID, *, findings: str, cases: list[str], meta: CommandMeta = NO_META
     ) -> Sweep:
         for case in cases:
-            self._check_case(case)
+            self._check_case(actor, case)
 
         def decide(s: Sweep, stamp: Stamp) -> list[CaseClocks]:
             s.record_findings(findings=findings, cases=cases, **stamp)
@@ -142,7 +143,7 @@ class SweepDesk:
         return self._as_member(actor, sweep_id, "report_zero", decide, meta)
 
     def _as_member(self, actor: str, sweep_id: UUID, action: str, decide: Any, meta: CommandMeta) -> Sweep:
-        sweep = self.cb.load(Sweep, sweep_id, "sweep")
+        sweep = self.cb.read(Sweep, sweep_id, "sweep", actor)
         stamp = self.cb.stamp(actor, meta)
         self.cb.authorise(actor, Right.REPORT_RISK, sweep.node)
         return self.cb.change(Sweep, sweep_id, "sweep", action, stamp, decide, meta)
@@ -159,10 +160,12 @@ class SweepDesk:
             clocks.settle(key=clock.key, outcome=f"recorded late by {stamp['actor']}", **stamp)
         return [clocks]
 
-    def _check_case(self, case: str) -> None:
+    def _check_case(self, actor: str, case: str) -> None:
+        """A dispute or incident the member may read (another is, to them, not on record)."""
         try:
             found = self.cb.repository.get(UUID(case))
-        except (ValueError, AggregateNotFoundError):
+            self.cb.require_readable(actor, found, "case")
+        except (ValueError, AggregateNotFoundError, CaseNotFound):
             found = None
         if found is None or type(found).__name__ not in ("Dispute", "Incident"):
             raise InvalidValue("cases", f"{case!r} is not a dispute or an incident on record")
@@ -189,10 +192,7 @@ class SweepDesk:
     # -- questions ---------------------------------------------------------------------
 
     def sweep(self, reader: str | None, sweep_id: UUID) -> Sweep:
-        sweep = self.cb.load(Sweep, sweep_id, "sweep")
-        if reader is not None:
-            self.cb.authorise(reader, Right.READ, sweep.node)
-        return sweep
+        return self.cb.read(Sweep, sweep_id, "sweep", reader)
 
     def find(self, node: str, start: datetime) -> Sweep | None:
         try:
