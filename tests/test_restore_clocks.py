@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from domain.disputes.dispute import AgreementForm, Dispute
+from domain.notices import Notice
 from domain.time.clocks import CaseClocks
 from infra.backup import backup, restore
 from infra.bootstrap import System, bootstrap
@@ -25,12 +27,16 @@ from tests.support import Clock, eventually, person, settings_for
 from tests.test_dispute_workflow import report
 from tests.test_petition_clocks import register
 from tests.timeskipping import _settled, running
+from workflows.case_kinds import TOPICS
 from workflows.contracts import case_workflow_id
+from workflows.dispatcher import NOTICE_TOPICS, RULEBOOK_TOPICS, Dispatcher
+from workflows.notice import notice_workflow_id
 
 pytestmark = pytest.mark.workflow
 
 HORIZON = timedelta(days=60)  # after the backup: past every level a dispute climbs, and a petition's limits
 OUTAGE = timedelta(days=2)  # from the backup to the restore: the grid and village limits it spans fire late
+FOLLOWED = TOPICS + RULEBOOK_TOPICS + NOTICE_TOPICS  # what the dispatcher reads
 FIRED = (CaseClocks.ReminderRecorded, CaseClocks.DeadlineMissed)
 
 Cases = dict[str, tuple[str, Any]]  # name → (kind, case id)
@@ -58,6 +64,14 @@ def history(system: System, cases: Cases) -> dict[str, list[tuple[object, ...]]]
     return found
 
 
+def deliveries(system: System) -> Counter[tuple[str, str, str]]:
+    """Every delivery of a notice recorded as sent: to whom, through which channel."""
+    return Counter(
+        (str(e.originator_id), e.channel, e.recipient)
+        for _, e in system.reader.read(0, 100_000, [Notice.NotificationSent.TOPIC])
+    )
+
+
 def clock_states(system: System, cases: Cases) -> dict[tuple[str, str], Any]:
     found = {}
     for name, (kind, case_id) in cases.items():
@@ -67,10 +81,13 @@ def clock_states(system: System, cases: Cases) -> dict[tuple[str, str], Any]:
     return found
 
 
-async def quiet(system: System, env: Any, cases: Cases, now: datetime) -> None:
-    """Waits until nothing owed by `now` is left unfired, and every case's workflow is at rest."""
+async def quiet(system: System, env: Any, dispatcher: Dispatcher, cases: Cases, now: datetime) -> None:
+    """Waits until nothing owed by `now` is left unfired, every case's workflow is at rest, the
+    dispatcher has seen the whole log and every notice asked for has been delivered."""
 
     def owed_nothing() -> bool:
+        if system.reader.read(dispatcher.position(), 1, FOLLOWED):
+            return False  # the dispatcher has more to do
         for clock in clock_states(system, cases).values():
             if clock.status != "running":
                 continue
@@ -94,6 +111,13 @@ async def quiet(system: System, env: Any, cases: Cases, now: datetime) -> None:
             raw = described.raw_description
             if raw.HasField("pending_workflow_task") or raw.pending_activities:
                 return False
+        for _, asked in await asyncio.to_thread(system.reader.read, 0, 100_000, [Notice.Requested.TOPIC]):
+            handle = env.client.get_workflow_handle(notice_workflow_id(str(asked.originator_id)))
+            try:
+                if (await handle.describe()).status != WorkflowExecutionStatus.COMPLETED:
+                    return False
+            except RPCError:
+                return False  # not started yet
         return True
 
     await eventually(at_rest, seconds=60)
@@ -129,11 +153,11 @@ async def original(system: System, clock: Clock, folder: Path) -> tuple[Cases, d
             }
             await env.sleep(timedelta(hours=20))
             at_backup = clock.now = await env.get_current_time()
-            await quiet(system, env, cases, at_backup)
+            await quiet(system, env, dispatcher, cases, at_backup)
             await eventually(lambda: asyncio.to_thread(lambda: dispatcher.position() > 0))
             head = (await asyncio.to_thread(backup, system.settings, folder)).head
             await env.sleep(HORIZON)
-            await quiet(system, env, cases, at_backup + HORIZON)
+            await quiet(system, env, dispatcher, cases, at_backup + HORIZON)
         finally:
             halt.set()
             await follower
@@ -150,7 +174,7 @@ async def restored(system: System, clock: Clock, cases: Cases, at_backup: dateti
         follower = asyncio.create_task(dispatcher.run(halt, 0.05))
         try:
             await env.sleep(at_backup + HORIZON - await env.get_current_time())
-            await quiet(system, env, cases, at_backup + HORIZON)
+            await quiet(system, env, dispatcher, cases, at_backup + HORIZON)
         finally:
             halt.set()
             await follower
@@ -175,6 +199,9 @@ def test_a_restore_into_a_fresh_temporal_server_fires_every_open_deadline_once(s
         )
         asyncio.run(restored(again, Clock(), cases, at_backup))
         assert history(again, cases) == expected
+        assert deliveries(system) and deliveries(again) == deliveries(
+            system
+        )  # each notice to each person once, as before
 
         streams = {
             again.casebook.deadlines.clocks(kind, case_id).id: name for name, (kind, case_id) in cases.items()
