@@ -21,7 +21,7 @@ class TemporalBinding(Aggregate):
         pass
 
     class Bound(Aggregate.Created, Event):
-        """The store was bound to a Temporal namespace and task queue, for good."""
+        """The store was bound to a Temporal namespace and task queue (again only by a restore, `Rebound`)."""
 
         TOPIC = "fengqiao.binding:Bound"
         namespace: str
@@ -29,6 +29,18 @@ class TemporalBinding(Aggregate):
         store: str
 
     Created = Bound
+
+    class Rebound(Event):
+        """The store was restored for a Temporal server or namespace holding none of its workflows,
+        and bound to it instead: the dispatcher starts every case's clock there again."""
+
+        TOPIC = "fengqiao.binding:Rebound"
+        namespace: str
+        task_queue: str
+        reason: str
+
+        def apply(self, binding: TemporalBinding) -> None:
+            binding.namespace, binding.task_queue = self.namespace, self.task_queue
 
     def __init__(self, *, namespace: str, task_queue: str, store: str) -> None:
         self.namespace = namespace
@@ -43,5 +55,8 @@ class TemporalBinding(Aggregate):
     def bind(cls, *, namespace: str, task_queue: str, store: str) -> TemporalBinding:
         return cls._create(cls.Bound, namespace=namespace, task_queue=task_queue, store=store)
 
+    def rebind(self, *, namespace: str, task_queue: str, reason: str) -> None:
+        self.trigger_event(self.Rebound, namespace=namespace, task_queue=task_queue, reason=reason)
 
-EVENT_CLASSES = (TemporalBinding.Bound,)
+
+EVENT_CLASSES = (TemporalBinding.Bound, TemporalBinding.Rebound)

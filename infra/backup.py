@@ -92,8 +92,9 @@ def restore(
 ) -> Manifest:
     """Restores `folder` into the configured store. An existing SQLite store is replaced only with
     `replace` (the files it replaces are kept beside it, as `*.before-restore`). With
-    `fresh_temporal` (the Temporal server's state was lost too) the dispatcher's position is set
-    back to the start, so that it starts every case's clock workflow again from the log."""
+    `fresh_temporal` (the Temporal server's state was lost too, or the store goes to a new
+    namespace) the dispatcher's position is set back to the start, so that it starts every case's
+    clock workflow again from the log, and the store is bound to the namespace configured now."""
     manifest = Manifest.read(folder)
     if manifest.store != settings.store:
         raise BackupError(f"the backup is of a {manifest.store} store; this one is {settings.store}")
@@ -117,7 +118,7 @@ def restore(
         _pg("pg_restore", settings, "--clean", "--if-exists", "--no-owner", str(folder / PG_DUMP))
     _restore_evidence(settings, folder, manifest)
     if fresh_temporal:
-        _replay_dispatcher(settings)
+        _replay_dispatcher(settings, manifest)
     return manifest
 
 
@@ -147,7 +148,8 @@ def _restore_evidence(settings: Settings, folder: Path, manifest: Manifest) -> N
         shutil.copy2(folder / name, target)
 
 
-def _replay_dispatcher(settings: Settings) -> None:
+def _replay_dispatcher(settings: Settings, manifest: Manifest) -> None:
+    from infra.binding import rebind
     from infra.bootstrap import bootstrap
     from projections import tracking
     from projections.followers import DISPATCHER
@@ -156,6 +158,7 @@ def _replay_dispatcher(settings: Settings) -> None:
     try:
         with system.views.transaction() as cur:
             tracking.reset(cur, DISPATCHER)
+        rebind(system, f"restored from the backup of {manifest.made_at} for a Temporal without its workflows")
     finally:
         system.close()
 

@@ -6,7 +6,9 @@ given, else derived from the store's identity (its var dir, or its PostgreSQL da
 schema), so two stores on one Temporal server never share a queue by default; a store that held
 cases before bindings existed keeps the old fixed queue, where its running clocks are. Every
 later start uses the recorded binding, and refuses, saying which store and which queue, when
-FENGQIAO_TASK_QUEUE or FENGQIAO_TEMPORAL_NAMESPACE says otherwise."""
+FENGQIAO_TASK_QUEUE or FENGQIAO_TEMPORAL_NAMESPACE says otherwise. A restore for a Temporal that
+holds none of the store's workflows (`fengqiao restore --fresh-temporal`) binds the store again,
+to the namespace configured then (`rebind`)."""
 
 from __future__ import annotations
 
@@ -73,6 +75,22 @@ def bind(system: System) -> TemporalBinding:
             f"task queue {found.task_queue!r}, but {' and '.join(mismatched)} — unset it to use the store's, "
             "or point FENGQIAO_VAR_DIR (or FENGQIAO_STORE and FENGQIAO_PG_*) at the store that belongs to it"
         )
+    return found
+
+
+def rebind(system: System, reason: str) -> TemporalBinding | None:
+    """Binds a restored store to the configured namespace (and FENGQIAO_TASK_QUEUE, if given; else
+    the recorded queue stays), for a Temporal that holds none of its workflows: the dispatcher
+    starts them there again from the log. A store not bound yet is bound at its first start."""
+    settings = system.settings
+    found = _recorded(system)
+    if found is None:
+        return None
+    namespace, queue = settings.temporal_namespace, settings.task_queue or found.task_queue
+    if (namespace, queue) != (found.namespace, found.task_queue):
+        found.rebind(namespace=namespace, task_queue=queue, reason=reason)
+        system.casebook.save(found)
+        log.info("temporal.rebound", namespace=namespace, task_queue=queue, reason=reason)
     return found
 
 

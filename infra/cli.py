@@ -268,6 +268,11 @@ def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
                 f"restored the {made.store} store of {made.made_at} (up to notification {made.head}); "
                 "now run `fengqiao seal verify` and `fengqiao projections verify`"
             )
+            if args.fresh_temporal:
+                print(
+                    f"bound to Temporal namespace {settings.temporal_namespace!r}: on start the dispatcher "
+                    "starts every case's clock again from the log"
+                )
     except BackupError as failure:
         print(f"{args.command}: {failure}", file=sys.stderr)
         return 1

@@ -14,7 +14,8 @@ import pytest
 from domain.disputes.dispute import AgreementForm
 from domain.evidence import Kind
 from infra.backup import BackupError, backup, restore
-from infra.bootstrap import System, bootstrap
+from infra.binding import bind
+from infra.bootstrap import ConfigurationError, System, bootstrap
 from infra.cli import main
 from infra.seal_verify import Verifier
 from infra.settings import Settings
@@ -24,7 +25,7 @@ from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner
 from service.evidence.blobs import sha256_of
 from tests.evidence_support import photo
-from tests.support import person
+from tests.support import person, settings_for
 from tests.test_clock_board import report
 
 
@@ -141,6 +142,42 @@ def test_a_restore_for_a_fresh_temporal_server_has_the_dispatcher_start_again_fr
     with again.views.reading() as cur:
         assert tracking.position(cur, DISPATCHER) == 0
     again.close()
+
+
+def test_a_restore_for_a_fresh_temporal_namespace_binds_the_store_to_it(
+    sqlite_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):
+    system = bootstrap(sqlite_settings)
+    system.seed()
+    project(system)
+    recorded = bind(system)  # the first start bound it to the namespace it ran in
+    system.seal.checkpoint()
+    system.close()
+    folder = tmp_path / "backup"
+    backup(sqlite_settings, folder)
+    elsewhere = settings_for(tmp_path / "restored", temporal_namespace="fengqiao-restored")
+    restore(elsewhere, folder)
+    again = bootstrap(elsewhere)
+    with pytest.raises(ConfigurationError, match="FENGQIAO_TEMPORAL_NAMESPACE"):
+        bind(again)  # not told that Temporal is fresh: the store's workflows are in the old namespace
+    again.close()
+    monkeypatch.setenv("FENGQIAO_VAR_DIR", str(elsewhere.var_dir))
+    monkeypatch.setenv("FENGQIAO_TEMPORAL_NAMESPACE", "fengqiao-restored")
+    assert main(["restore", str(folder), "--replace", "--fresh-temporal"]) == 0
+    told = capsys.readouterr().out
+    again = bootstrap(elsewhere)
+    try:
+        bound = bind(again)
+        assert (bound.namespace, bound.task_queue) == ("fengqiao-restored", recorded.task_queue)
+        seal = again.seal  # the binding recorded after the restore leaves the sealed log intact
+        verdict = Verifier(again.casebook.recorder, seal.signer.public_key, seal.signer.origin).verify()
+        assert verdict.ok and not verdict.problems
+    finally:
+        again.close()
+    assert "bound to Temporal namespace 'fengqiao-restored'" in told
 
 
 def with_a_photo(settings: Settings) -> tuple[Any, dict[str, Any]]:
