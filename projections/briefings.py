@@ -8,7 +8,11 @@
   up to the position the figures were read at);
 - the township's weekly notification (`township_ranking`): its villages ranked on the
   responsibility book — the points each lost in the week by the book's rules (the score as of the
-  week's end against the score as of its start), item by item, fewest lost first.
+  week's end against the score as of its start), item by item, fewest lost first;
+- the half-monthly situation notice of every township (`situation_half_monthly`, the 1st to the
+  15th and the 16th to the month's end): disputes, petitions, incidents and patrols of the
+  half-month from the node statistics, each beside the half-month before, with the cases behind
+  the counts of new disputes and escalations.
 
 Each is computed at the read model's position, recorded with it, and the period's briefing is
 written once; written again with other figures (a late event), it gets a new version.
@@ -35,6 +39,17 @@ from service.casebook import Casebook
 
 WEEK = timedelta(days=7)
 FIGURES = ("disputes_reported", "mediation_success_rate", "escalations", "overdue_by_level")
+# The half-monthly situation notice: the whole picture of a township — disputes, petitions,
+# incidents and patrols (the seeds' "comprehensive situation analysis every half a month").
+SITUATION_FIGURES = (
+    *FIGURES,
+    "petitions_registered",
+    "petitions_repeat",
+    "petitions_group",
+    "petition_on_time_handling_rate",
+    "incidents_by_kind",
+    "patrol_shift_coverage",
+)
 LINKED = {"disputes_reported": Dispute.Reported, "escalations": Dispute.Escalated}
 REVISIT = 4  # a round also writes again the weeks before the last, so late events reach them
 
@@ -44,6 +59,29 @@ def week_before(at: datetime) -> tuple[date, date]:
     day = at.astimezone(CHINA).date()
     monday = day - timedelta(days=day.weekday()) - WEEK
     return monday, monday + timedelta(days=6)
+
+
+def half_month_of(day: date) -> tuple[date, date]:
+    """The half-month a day lies in: the 1st to the 15th, or the 16th to the month's last day."""
+    if day.day <= 15:
+        return day.replace(day=1), day.replace(day=15)
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day.replace(day=16), following - timedelta(days=1)
+
+
+def period_before(kind: str, at: datetime) -> tuple[date, date]:
+    """The kind's last whole period (first and last day, Beijing time) that ended before `at`."""
+    if kind == BriefingKind.SITUATION_HALF_MONTHLY:
+        start, _ = half_month_of(at.astimezone(CHINA).date())
+        return half_month_of(start - timedelta(days=1))
+    return week_before(at)
+
+
+def previous_period(kind: str, start: date) -> tuple[date, date]:
+    """The kind's period before the one that begins on `start`."""
+    if kind == BriefingKind.SITUATION_HALF_MONTHLY:
+        return half_month_of(start - timedelta(days=1))
+    return start - WEEK, start - timedelta(days=1)
 
 
 def _figure(figure: Figure) -> dict[str, Any]:
@@ -72,18 +110,22 @@ class BriefingWriter:
         figures a late event changed gets a new version. Returns how many briefings were written
         or revised, and how many stood as they were."""
         written = unchanged = 0
-        last, _ = week_before(at)
-        for back in range(REVISIT + 1):
-            start = last - back * WEEK
+        start, end = period_before(kind, at)
+        for _ in range(REVISIT + 1):
             for node in self._nodes(kind, _start(start)):
-                _, changed = self.write(kind, node, start, at)
+                _, changed = self.write(kind, node, start, at, end)
                 written, unchanged = written + changed, unchanged + (not changed)
+            start, end = previous_period(kind, start)
         return written, unchanged
 
-    def write(self, kind: str, node: str, start: date, at: datetime) -> tuple[Briefing, bool]:
-        end = start + timedelta(days=6)
+    def write(
+        self, kind: str, node: str, start: date, at: datetime, end: date | None = None
+    ) -> tuple[Briefing, bool]:
+        end = end or start + timedelta(days=6)
         if kind == BriefingKind.DISPUTE_WEEKLY:
             content, sources = self.dispute_weekly(node, start, end)
+        elif kind == BriefingKind.SITUATION_HALF_MONTHLY:
+            content, sources = self.situation_half_monthly(node, start, end)
         else:
             content, sources = self.township_ranking(node, start, end)
         policy = self.casebook.rulebook.current().policy_in_force(_start(end))
@@ -151,6 +193,30 @@ class BriefingWriter:
             for item in batch:
                 yield mapper.to_domain_event(item)
             after = batch[-1].id + 1
+
+    # -- the half-monthly situation notice ------------------------------------------------------
+
+    def situation_half_monthly(
+        self, township: str, start: date, end: date
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        report = NodeReport(self.casebook, self.views, self.statistics)
+        now = report.summary(township, Period(start, end))
+        before = report.summary(
+            township, Period(*previous_period(BriefingKind.SITUATION_HALF_MONTHLY, start))
+        )
+        row = now.rows[0].figures
+        content = {
+            "figures": {name: _figure(row[name]) for name in SITUATION_FIGURES},
+            "previous_half_month": {name: before.rows[0].figures[name].value for name in SITUATION_FIGURES},
+            "cases": self._cases(township, start, end, now.position),
+            "name": now.name,
+        }
+        sources = {
+            "metric_versions": {name: BY_NAME[name].version for name in SITUATION_FIGURES},
+            "read_model": self.statistics.name,
+            "position": now.position,
+        }
+        return content, sources
 
     # -- the township's weekly notification -------------------------------------------------------
 

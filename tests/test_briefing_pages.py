@@ -60,3 +60,28 @@ def test_the_owner_reads_the_weekly_analysis_exports_it_comments_and_signs_it_of
     assert data["comments"][0]["kind"] == "countermeasure" and data["issued"][0]["people"]
     after = text(web.get(f"/app/briefings/{briefing}", headers=as_("branch_secretary", "zh-CN")).text)
     assert "每周走访一次" in after and "Luo Bin" in after and "村委会主任" in after and "已审签" in after
+
+
+def test_the_township_reads_and_exports_its_half_monthly_situation_notice(web: TestClient, clock: Clock):
+    system = web.system  # type: ignore[attr-defined]
+    clock.now = TUESDAY + timedelta(hours=1)
+    report(system, TUESDAY)
+    clock.now = datetime(2026, 3, 16, 1, 15, tzinfo=UTC)
+    writer(system).write_round(BriefingKind.SITUATION_HALF_MONTHLY, clock.now)
+    briefing = system.casebook.briefings.find(
+        BriefingKind.SITUATION_HALF_MONTHLY, "anping.dongxi", WEEK - timedelta(days=1)
+    )
+    assert briefing is not None
+    listed = web.get("/app/briefings", headers=as_("township", "zh-CN"))
+    assert listed.status_code == 200 and f"/app/briefings/{briefing.id}" in listed.text
+    assert "半月综合形势分析" in text(listed.text)
+    page = web.get(f"/app/briefings/{briefing.id}", headers=as_("township", "zh-CN"))
+    assert page.status_code == 200, page.text
+    shown = text(page.text)
+    assert "本期" in shown and "上期" in shown and "2026年3月1日" in shown and "2026年3月15日" in shown
+    assert 'data-figure="petitions_registered"' in page.text
+    sheet = web.get(f"/app/briefings/{briefing.id}/workbook.xlsx", headers=as_("township", "zh-CN"))
+    assert sheet.status_code == 200
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("指标", "本期", "上期") and rows[1][:2] == ("纠纷登记数", 1)
+    assert len(rows) == 1 + 10

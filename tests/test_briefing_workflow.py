@@ -97,6 +97,16 @@ def test_the_weekly_schedule_fires_monday_at_one_in_beijing_buffering_one_and_ca
     assert demo.spec.intervals[0].every == timedelta(seconds=60) and not demo.spec.calendars
 
 
+
+def test_the_half_monthly_notice_fires_on_the_1st_and_the_16th_at_one_fifteen_in_beijing():
+    schedule = briefing_schedule(BriefingKind.SITUATION_HALF_MONTHLY.value, "q")
+    [calendar] = schedule.spec.calendars
+    assert schedule.spec.time_zone_name == "Asia/Shanghai"
+    assert [r.start for r in calendar.day_of_month] == [1, 16]
+    assert [r.start for r in calendar.hour] == [1] and [r.start for r in calendar.minute] == [15]
+    assert schedule.policy.overlap == ScheduleOverlapPolicy.BUFFER_ONE
+
+
 @pytest.mark.slow
 def test_a_schedule_caught_up_after_downtime_writes_the_missed_week_once_not_twice(system: System, clock):
     clock.now = datetime.now(UTC)

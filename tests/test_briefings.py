@@ -13,7 +13,14 @@ from domain.briefings.briefing import BriefingKind
 from domain.disputes.dispute import Category, Severity
 from domain.errors import AccessDenied, CaseNotFound, InvalidValue, TransitionNotAllowed
 from infra.bootstrap import System
-from projections.briefings import FIGURES, BriefingWriter, week_before
+from projections.briefings import (
+    FIGURES,
+    SITUATION_FIGURES,
+    BriefingWriter,
+    period_before,
+    previous_period,
+    week_before,
+)
 from projections.runner import ProjectionRunner
 from projections.scores import Scores
 from projections.statistics_report import NodeReport, Period
@@ -177,3 +184,61 @@ def test_an_issued_briefing_asks_for_one_notice_to_the_people_it_was_issued_to_l
     assert set(issued.people) <= set(desk.people(notice)) and person("branch_secretary") in desk.people(
         notice
     )
+
+
+@pytest.mark.parametrize(
+    ("at", "period"),
+    [
+        (datetime(2026, 3, 16, 1, 15, tzinfo=UTC), (date(2026, 3, 1), date(2026, 3, 15))),
+        (datetime(2026, 3, 1, 1, 15, tzinfo=UTC), (date(2026, 2, 16), date(2026, 2, 28))),
+        (datetime(2028, 3, 1, 1, 15, tzinfo=UTC), (date(2028, 2, 16), date(2028, 2, 29))),
+        (datetime(2026, 2, 1, 1, 15, tzinfo=UTC), (date(2026, 1, 16), date(2026, 1, 31))),
+        (datetime(2026, 2, 28, 15, 59, tzinfo=UTC), (date(2026, 2, 1), date(2026, 2, 15))),  # 23:59 Beijing
+        (datetime(2026, 2, 28, 16, 0, tzinfo=UTC), (date(2026, 2, 16), date(2026, 2, 28))),  # 1 March, 00:00
+    ],
+)
+def test_the_half_month_before_is_the_1st_to_the_15th_or_the_16th_to_the_months_end(at, period):
+    assert period_before(BriefingKind.SITUATION_HALF_MONTHLY, at) == period
+    assert previous_period(BriefingKind.SITUATION_HALF_MONTHLY, date(2026, 3, 1)) == (
+        date(2026, 2, 16),
+        date(2026, 2, 28),
+    )
+
+
+def test_a_townships_half_month_holds_the_statistics_figures_and_a_late_event_makes_version_two(
+    system: System, clock: Clock
+):
+    first = datetime(2026, 3, 3, 2, tzinfo=UTC)
+    clock.now = datetime(2026, 3, 13, tzinfo=UTC)
+    inside = [report(system, first), report(system, first + timedelta(days=9), Category.FAMILY)]
+    report(system, datetime(2026, 2, 20, tzinfo=UTC))  # the half-month before
+    report(system, datetime(2026, 3, 16, 1, tzinfo=UTC) - timedelta(days=20))  # 24 February: before too
+    clock.now = datetime(2026, 3, 16, 1, 15, tzinfo=UTC)
+    kind = BriefingKind.SITUATION_HALF_MONTHLY
+    written, _ = writer(system).write_round(kind, clock.now)
+    assert written >= 1
+    start = datetime(2026, 2, 28, 16, tzinfo=UTC)  # 1 March, 00:00 in Beijing
+    assert system.casebook.briefings.find(kind, VILLAGE, start) is None  # a township's, not a village's
+    briefing = system.casebook.briefings.find(kind, TOWNSHIP, start)
+    assert briefing is not None
+    assert briefing.period_end == datetime(2026, 3, 15, 16, tzinfo=UTC)  # 16 March, 00:00 in Beijing
+    content = briefing.current["content"]
+    stats = NodeReport(system.casebook, system.views, system.node_statistics).summary(
+        TOWNSHIP, Period(date(2026, 3, 1), date(2026, 3, 15))
+    )
+    for name in SITUATION_FIGURES:
+        assert content["figures"][name]["value"] == stats.rows[0].figures[name].value, name
+    assert content["figures"]["disputes_reported"]["value"] == 2
+    assert sorted(content["cases"]["disputes_reported"]) == sorted(inside)
+    assert content["previous_half_month"]["disputes_reported"] == 2
+    assert {"petitions_registered", "patrol_shift_coverage"} <= set(content["figures"])
+
+    late = report(system, datetime(2026, 3, 10, tzinfo=UTC))  # recorded after the notice was written
+    clock.now = datetime(2026, 4, 1, 1, 15, tzinfo=UTC)
+    writer(system).write_round(kind, clock.now)
+    again = system.casebook.briefings.find(kind, TOWNSHIP, start)
+    assert [v["number"] for v in again.versions] == [1, 2]
+    assert again.versions[0]["content"]["figures"]["disputes_reported"]["value"] == 2
+    assert again.current["content"]["figures"]["disputes_reported"]["value"] == 3
+    assert late in again.current["content"]["cases"]["disputes_reported"]
+    assert again.current["changes"]

@@ -17,7 +17,7 @@ from domain.briefings.briefing import Briefing, BriefingKind, CommentKind
 from domain.errors import CaseNotFound, DomainError
 from domain.time.calendar import CHINA
 from infra.bootstrap import System
-from projections.briefings import FIGURES, week_before
+from projections.briefings import FIGURES, SITUATION_FIGURES, period_before, previous_period
 from service.store import CommandMeta
 from web.labels import N_, label
 from web.pages import Person, Problems, _gettext, checked_form, problems_of
@@ -29,6 +29,7 @@ WEEKS = 8
 KIND_TITLES = {
     BriefingKind.DISPUTE_WEEKLY: N_("Weekly analysis of disputes"),
     BriefingKind.TOWNSHIP_RANKING: N_("Weekly notification of the villages"),
+    BriefingKind.SITUATION_HALF_MONTHLY: N_("Half-monthly situation notice"),
 }
 COMMENT_TITLES = {CommentKind.ANALYSIS: N_("Analysis"), CommentKind.COUNTERMEASURE: N_("Countermeasures")}
 
@@ -47,16 +48,17 @@ def _recent(system: System, person: str) -> list[Briefing]:
     for tenure in tree.posts_of(person, now):
         nodes.add(tenure.node)
         nodes.update(tree.children(tenure.node, now))
-    last, _ = week_before(now)
     found = []
-    for back in range(WEEKS):
-        start = datetime.combine(last - timedelta(days=7 * back), time.min, CHINA)
-        for node in sorted(nodes):
-            for kind in BriefingKind:
+    for kind in BriefingKind:
+        day, _ = period_before(kind, now)
+        for _ in range(WEEKS):  # the last eight periods of each kind
+            start = datetime.combine(day, time.min, CHINA)
+            for node in sorted(nodes):
                 briefing = cb.briefings.find(kind.value, node, start)
                 if briefing is not None:
                     found.append(briefing)
-    return found
+            day, _ = previous_period(kind, day)
+    return sorted(found, key=lambda b: b.period_start, reverse=True)
 
 
 @router.get("/briefings", response_class=HTMLResponse)
@@ -91,7 +93,7 @@ def _briefing_page(
         briefing=briefing,
         shown=shown,
         period_last_day=briefing.period_end - timedelta(seconds=1),
-        figures=FIGURES,
+        figures=SITUATION_FIGURES if briefing.kind == BriefingKind.SITUATION_HALF_MONTHLY else FIGURES,
         titles=KIND_TITLES,
         comment_titles=COMMENT_TITLES,
         problems=problems or Problems(),
@@ -136,6 +138,18 @@ def briefing_workbook(
                 " ".join(content["cases"].get(name, [])),
             ]
             for name in FIGURES
+        ]
+    elif briefing.kind == BriefingKind.SITUATION_HALF_MONTHLY:
+        header = [gettext(N_("Figure")), gettext(N_("This half-month")), gettext(N_("Previous half-month"))]
+        header += [gettext(N_("Cases"))]
+        rows = [
+            [
+                label("metric", name, gettext),
+                content["figures"][name]["value"],
+                content["previous_half_month"][name],
+                " ".join(content["cases"].get(name, [])),
+            ]
+            for name in SITUATION_FIGURES
         ]
     else:
         header = [gettext(N_("Rank")), gettext(N_("Village")), gettext(N_("Points lost this week"))]

@@ -52,7 +52,8 @@ async def install_rhythm(client: Client, task_queue: str, briefing_every_seconds
 
 def briefing_schedule(kind: str, task_queue: str, every_seconds: int = 0) -> Schedule:
     """The schedule of one kind of briefing: Monday 01:00 Beijing time for the week just ended
-    (the ranking half an hour later), or every so many seconds for a demonstration.
+    (the ranking half an hour later), the 1st and the 16th at 01:15 for the half-month just ended
+    (the situation notice), or every so many seconds for a demonstration.
 
     Overlap BUFFER_ONE: a round fired while the last still runs waits for it (one, not a queue),
     so no round is lost and two never write at once. Catch-up window of a week: a round missed
@@ -62,6 +63,17 @@ def briefing_schedule(kind: str, task_queue: str, every_seconds: int = 0) -> Sch
     round writes the REVISIT weeks before its own as well (projections/briefings.py)."""
     if every_seconds:
         spec = ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=every_seconds))])
+    elif kind == BriefingKind.SITUATION_HALF_MONTHLY:  # the 1st and the 16th, for the half-month ended
+        spec = ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    day_of_month=[ScheduleRange(1), ScheduleRange(16)],
+                    hour=[ScheduleRange(1)],
+                    minute=[ScheduleRange(15)],
+                )
+            ],
+            time_zone_name="Asia/Shanghai",
+        )
     else:
         minute = 30 if kind == BriefingKind.TOWNSHIP_RANKING else 0
         spec = ScheduleSpec(

@@ -13,6 +13,7 @@ TEXTS = {
         "briefing.body": "{node} {start} 起一周的{kind}已印发（第 {version} 版），请阅读并签批。",
         "briefing.kind.dispute_weekly": "矛盾纠纷周分析",
         "briefing.kind.township_ranking": "每周通报",
+        "briefing.kind.situation_half_monthly": "半月综合形势分析",
     },
     "en": {
         "reminder.subject": "Deadline reminder: {clock}",
@@ -24,6 +25,7 @@ TEXTS = {
         "please read and sign it off.",
         "briefing.kind.dispute_weekly": "weekly dispute analysis",
         "briefing.kind.township_ranking": "weekly notification",
+        "briefing.kind.situation_half_monthly": "half-monthly situation notice",
     },
 }
 
