@@ -97,7 +97,6 @@ def test_the_weekly_schedule_fires_monday_at_one_in_beijing_buffering_one_and_ca
     assert demo.spec.intervals[0].every == timedelta(seconds=60) and not demo.spec.calendars
 
 
-
 def test_the_half_monthly_notice_fires_on_the_1st_and_the_16th_at_one_fifteen_in_beijing():
     schedule = briefing_schedule(BriefingKind.SITUATION_HALF_MONTHLY.value, "q")
     [calendar] = schedule.spec.calendars
