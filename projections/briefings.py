@@ -9,6 +9,10 @@
 - the township's weekly notification (`township_ranking`): its villages ranked on the
   responsibility book — the points each lost in the week by the book's rules (the score as of the
   week's end against the score as of its start), item by item, fewest lost first;
+- the weekly patrol roll-up (`patrol_weekly`) of every village and township: route by route,
+  the shifts planned to start in the week, walked, missed and cancelled, the checkpoints missed
+  and the cases the patrols opened, read from the shifts' events in the log (the shifts behind
+  every count listed);
 - the half-monthly situation notice of every township (`situation_half_monthly`, the 1st to the
   15th and the 16th to the month's end): disputes, petitions, incidents and patrols of the
   half-month from the node statistics, each beside the half-month before, with the cases behind
@@ -28,6 +32,7 @@ from typing import Any
 from domain.briefings.briefing import Briefing, BriefingKind
 from domain.directory.jurisdiction import NodeKind
 from domain.disputes.dispute import Dispute
+from domain.patrols.patrol import Shift
 from domain.time.calendar import CHINA
 from infra.sql import Database
 from projections import tracking
@@ -51,6 +56,19 @@ SITUATION_FIGURES = (
     "patrol_shift_coverage",
 )
 LINKED = {"disputes_reported": Dispute.Reported, "escalations": Dispute.Escalated}
+# The weekly patrol roll-up: per route, the counts of the shifts planned in the week (and the total).
+PATROL_COUNTS = ("scheduled", "walked", "missed", "cancelled", "checkpoints_missed", "findings")
+PATROL_TOPICS = [
+    e.TOPIC
+    for e in (
+        Shift.Scheduled,
+        Shift.SignedInAtStart,
+        Shift.Missed,
+        Shift.Cancelled,
+        Shift.CheckpointMissed,
+        Shift.FindingReported,
+    )
+]
 REVISIT = 4  # a round also writes again the weeks before the last, so late events reach them
 
 
@@ -126,6 +144,8 @@ class BriefingWriter:
             content, sources = self.dispute_weekly(node, start, end)
         elif kind == BriefingKind.SITUATION_HALF_MONTHLY:
             content, sources = self.situation_half_monthly(node, start, end)
+        elif kind == BriefingKind.PATROL_WEEKLY:
+            content, sources = self.patrol_weekly(node, start, end)
         else:
             content, sources = self.township_ranking(node, start, end)
         policy = self.casebook.rulebook.current().policy_in_force(_start(end))
@@ -138,7 +158,7 @@ class BriefingWriter:
         tree = self.casebook.current_directory()
         kinds = (
             (NodeKind.VILLAGE, NodeKind.TOWNSHIP)
-            if kind == BriefingKind.DISPUTE_WEEKLY
+            if kind in (BriefingKind.DISPUTE_WEEKLY, BriefingKind.PATROL_WEEKLY)
             else (NodeKind.TOWNSHIP,)
         )
         return sorted(c for c, r in tree.nodes.items() if r.kind in kinds and r.active_at(at))
@@ -193,6 +213,56 @@ class BriefingWriter:
             for item in batch:
                 yield mapper.to_domain_event(item)
             after = batch[-1].id + 1
+
+    # -- the weekly patrol roll-up ----------------------------------------------------------------
+
+    def patrol_weekly(self, node: str, start: date, end: date) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Route by route, the shifts planned to start in the week at the node or under it: how
+        many were scheduled (less those cancelled), walked (opened by a sign-in at the start),
+        missed and cancelled, how many checkpoints were missed on them and how many cases their
+        findings opened — each count with the shifts (or cases) behind it, read from the log up to
+        its head when written."""
+        tree = self.casebook.current_directory()
+        nodes = set(tree.descendants(node, _start(end)))
+        position = self.casebook.recorder.max_notification_id() or 0
+        routes: dict[str, dict[str, Any]] = {}
+        route_of: dict[str, str] = {}
+        for event in self._events(PATROL_TOPICS, position):
+            shift = str(event.originator_id)
+            if isinstance(event, Shift.Scheduled):
+                day = event.planned_start.astimezone(CHINA).date()
+                if event.node in nodes and start <= day <= end:
+                    route = routes.setdefault(
+                        event.route_id,
+                        {"route": event.route_id, "name": event.route_name, "node": event.node}
+                        | {count: [] for count in PATROL_COUNTS},
+                    )
+                    route["name"] = event.route_name
+                    route["scheduled"].append(shift)
+                    route_of[shift] = event.route_id
+                continue
+            route = routes.get(route_of.get(shift, ""))
+            if route is None:
+                continue
+            if isinstance(event, Shift.SignedInAtStart) and event.opens_shift:
+                route["walked"].append(shift)
+            elif isinstance(event, Shift.Missed):
+                route["missed"].append(shift)
+            elif isinstance(event, Shift.Cancelled):
+                route["scheduled"].remove(shift)
+                route["cancelled"].append(shift)
+            elif isinstance(event, Shift.CheckpointMissed):
+                route["checkpoints_missed"].append(shift)
+            elif isinstance(event, Shift.FindingReported):
+                route["findings"].append(event.case_id)
+        rows = sorted(routes.values(), key=lambda r: (r["node"], r["name"], r["route"]))
+        total = {count: sum(len(r[count]) for r in rows) for count in PATROL_COUNTS}
+        content = {
+            "figures": {"total": total} | {r["route"]: {c: len(r[c]) for c in PATROL_COUNTS} for r in rows},
+            "rows": rows,
+            "name": tree.nodes[node].name_at(_start(end)),
+        }
+        return content, {"read_model": "log", "position": position}
 
     # -- the half-monthly situation notice ------------------------------------------------------
 

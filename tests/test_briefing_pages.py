@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from domain.briefings.briefing import BriefingKind
 from tests.support import VILLAGE, Clock
-from tests.test_briefings import NEXT_MONDAY, TUESDAY, report, writer
+from tests.test_briefings import NEXT_MONDAY, TUESDAY, patrol_week, report, writer
 from tests.test_web import as_, text, web  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.http
@@ -85,3 +85,19 @@ def test_the_township_reads_and_exports_its_half_monthly_situation_notice(web: T
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("指标", "本期", "上期") and rows[1][:2] == ("纠纷登记数", 1)
     assert len(rows) == 1 + 10
+
+
+def test_the_village_reads_and_exports_its_weekly_patrol_roll_up(web: TestClient, clock: Clock):
+    system = web.system  # type: ignore[attr-defined]
+    made = patrol_week(system, clock)
+    briefing = system.casebook.briefings.find(BriefingKind.PATROL_WEEKLY, VILLAGE, WEEK)
+    page = web.get(f"/app/briefings/{briefing.id}", headers=as_("branch_secretary", "zh-CN"))
+    assert page.status_code == 200, page.text
+    shown = text(page.text)
+    assert "巡逻周报" in shown and "River loop" in shown and "计划班次" in shown and "合计" in shown
+    assert f'href="/app/patrols/shifts/{made["walked"]}"' in page.text
+    assert f'href="/app/disputes/{made["found"]}"' in page.text
+    sheet = web.get(f"/app/briefings/{briefing.id}/workbook.xlsx", headers=as_("branch_secretary", "zh-CN"))
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("巡逻路线", "地点", "计划班次")
+    assert rows[-1] == ("合计", "", 2, 1, 1, 1, 1, 1)

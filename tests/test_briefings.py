@@ -26,6 +26,7 @@ from projections.scores import Scores
 from projections.statistics_report import NodeReport, Period
 from service.store import CommandMeta
 from tests.support import GRID, VILLAGE, Clock, person
+from tests.test_case_clocks import CHECKPOINTS
 
 TOWNSHIP = "anping.dongxi"
 TUESDAY = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # in the week of Monday 2 March 2026
@@ -242,3 +243,78 @@ def test_a_townships_half_month_holds_the_statistics_figures_and_a_late_event_ma
     assert again.current["content"]["figures"]["disputes_reported"]["value"] == 3
     assert late in again.current["content"]["cases"]["disputes_reported"]
     assert again.current["changes"]
+
+
+def patrol_week(system: System, clock: Clock) -> dict[str, object]:
+    """A week of patrols at the village: on the river loop a shift walked (a checkpoint missed on it,
+    a dispute found) and one cancelled; on the market round a shift nobody came to; and a shift of
+    the week after, not this week's."""
+    patrols, leader = system.casebook.patrols, person("patrol_leader")
+    clock.now = TUESDAY
+    river, market = (
+        patrols.establish_route(leader, node=VILLAGE, name=name, checkpoints=CHECKPOINTS).id
+        for name in ("River loop", "Market round")
+    )
+
+    def shift(route, start):
+        return patrols.schedule_shift(
+            leader,
+            route_id=route,
+            leader=leader,
+            members=[person("patrol_member")],
+            planned_start=start,
+            planned_end=start + timedelta(hours=4),
+        ).id
+
+    walked, cancelled = shift(river, TUESDAY), shift(river, TUESDAY + timedelta(days=1))
+    nobody, later = shift(market, TUESDAY + timedelta(hours=1)), shift(river, NEXT_MONDAY + timedelta(days=1))
+    patrols.sign_in_at_start(leader, walked)
+    patrols.miss_checkpoint(leader, walked, checkpoint="C2", reason="the bridge was flooded")
+    found = patrols.report_dispute_finding(
+        leader,
+        walked,
+        village=VILLAGE,
+        parties=[{"name": "A"}, {"name": "B"}],
+        category=Category.NEIGHBOURHOOD,
+        severity=Severity.MINOR,
+        description="a fence moved",
+        occurred_at=TUESDAY - timedelta(hours=1),
+    )
+    patrols.cancel_shift(leader, cancelled, reason="rain")
+    clock.now = TUESDAY + timedelta(hours=3)
+    patrols.miss_shift(leader, nobody, reason="nobody came")
+    clock.now = NEXT_MONDAY
+    writer(system).write_round(BriefingKind.PATROL_WEEKLY, NEXT_MONDAY)
+    case = found.findings[-1]["case_id"]
+    return {"walked": walked, "cancelled": cancelled, "nobody": nobody, "later": later, "found": case}
+
+
+def test_the_weekly_patrol_roll_up_counts_each_routes_shifts_from_the_log_with_the_shifts_behind(
+    system: System, clock: Clock
+):
+    made = patrol_week(system, clock)
+    briefing = system.casebook.briefings.find(
+        BriefingKind.PATROL_WEEKLY, VILLAGE, datetime(2026, 3, 1, 16, tzinfo=UTC)
+    )
+    assert briefing is not None
+    rows = {r["name"]: r for r in briefing.current["content"]["rows"]}
+    river, market = rows["River loop"], rows["Market round"]
+    walked = str(made["walked"])
+    assert river["scheduled"] == [walked] and river["walked"] == [walked]
+    assert river["cancelled"] == [str(made["cancelled"])] and river["checkpoints_missed"] == [walked]
+    assert river["findings"] == [str(made["found"])] and river["missed"] == []
+    assert market["scheduled"] == market["missed"] == [str(made["nobody"])] and market["walked"] == []
+    total = briefing.current["content"]["figures"]["total"]
+    assert total == {
+        "scheduled": 2,
+        "walked": 1,
+        "missed": 1,
+        "cancelled": 1,
+        "checkpoints_missed": 1,
+        "findings": 1,
+    }
+    assert str(made["later"]) not in str(briefing.current["content"])
+    township = system.casebook.briefings.find(
+        BriefingKind.PATROL_WEEKLY, TOWNSHIP, datetime(2026, 3, 1, 16, tzinfo=UTC)
+    )
+    assert township is not None and township.current["content"]["figures"]["total"] == total

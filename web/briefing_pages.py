@@ -17,7 +17,13 @@ from domain.briefings.briefing import Briefing, BriefingKind, CommentKind
 from domain.errors import CaseNotFound, DomainError
 from domain.time.calendar import CHINA
 from infra.bootstrap import System
-from projections.briefings import FIGURES, SITUATION_FIGURES, period_before, previous_period
+from projections.briefings import (
+    FIGURES,
+    PATROL_COUNTS,
+    SITUATION_FIGURES,
+    period_before,
+    previous_period,
+)
 from service.store import CommandMeta
 from web.labels import N_, label
 from web.pages import Person, Problems, _gettext, checked_form, problems_of
@@ -30,6 +36,15 @@ KIND_TITLES = {
     BriefingKind.DISPUTE_WEEKLY: N_("Weekly analysis of disputes"),
     BriefingKind.TOWNSHIP_RANKING: N_("Weekly notification of the villages"),
     BriefingKind.SITUATION_HALF_MONTHLY: N_("Half-monthly situation notice"),
+    BriefingKind.PATROL_WEEKLY: N_("Weekly patrol roll-up"),
+}
+PATROL_TITLES = {
+    "scheduled": N_("Shifts scheduled"),
+    "walked": N_("Shifts walked"),
+    "missed": N_("Shifts missed"),
+    "cancelled": N_("Shifts cancelled"),
+    "checkpoints_missed": N_("Checkpoints missed"),
+    "findings": N_("Cases opened from findings"),
 }
 COMMENT_TITLES = {CommentKind.ANALYSIS: N_("Analysis"), CommentKind.COUNTERMEASURE: N_("Countermeasures")}
 
@@ -96,6 +111,8 @@ def _briefing_page(
         figures=SITUATION_FIGURES if briefing.kind == BriefingKind.SITUATION_HALF_MONTHLY else FIGURES,
         titles=KIND_TITLES,
         comment_titles=COMMENT_TITLES,
+        patrol_counts=PATROL_COUNTS,
+        patrol_titles=PATROL_TITLES,
         problems=problems or Problems(),
         node_name=lambda c: _name(system, c),
         name_of=system.casebook.current_directory().name_of,
@@ -151,6 +168,14 @@ def briefing_workbook(
             ]
             for name in SITUATION_FIGURES
         ]
+    elif briefing.kind == BriefingKind.PATROL_WEEKLY:
+        header = [gettext(N_("Route")), gettext(N_("Place"))]
+        header += [gettext(PATROL_TITLES[count]) for count in PATROL_COUNTS]
+        rows = [
+            [r["name"], _name(system, r["node"])] + [len(r[count]) for count in PATROL_COUNTS]
+            for r in content["rows"]
+        ]
+        rows.append([gettext(N_("All routes")), ""] + [content["figures"]["total"][c] for c in PATROL_COUNTS])
     else:
         header = [gettext(N_("Rank")), gettext(N_("Village")), gettext(N_("Points lost this week"))]
         header += [gettext(N_("Score"))]

@@ -52,8 +52,9 @@ async def install_rhythm(client: Client, task_queue: str, briefing_every_seconds
 
 def briefing_schedule(kind: str, task_queue: str, every_seconds: int = 0) -> Schedule:
     """The schedule of one kind of briefing: Monday 01:00 Beijing time for the week just ended
-    (the ranking half an hour later), the 1st and the 16th at 01:15 for the half-month just ended
-    (the situation notice), or every so many seconds for a demonstration.
+    (the ranking half an hour later, the patrol roll-up at 01:45), the 1st and the 16th at 01:15
+    for the half-month just ended (the situation notice), or every so many seconds for a
+    demonstration.
 
     Overlap BUFFER_ONE: a round fired while the last still runs waits for it (one, not a queue),
     so no round is lost and two never write at once. Catch-up window of a week: a round missed
@@ -75,7 +76,7 @@ def briefing_schedule(kind: str, task_queue: str, every_seconds: int = 0) -> Sch
             time_zone_name="Asia/Shanghai",
         )
     else:
-        minute = 30 if kind == BriefingKind.TOWNSHIP_RANKING else 0
+        minute = {BriefingKind.TOWNSHIP_RANKING: 30, BriefingKind.PATROL_WEEKLY: 45}.get(kind, 0)
         spec = ScheduleSpec(
             calendars=[
                 ScheduleCalendarSpec(

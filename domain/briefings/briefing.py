@@ -25,6 +25,7 @@ class BriefingKind(StrEnum):
     DISPUTE_WEEKLY = "dispute_weekly"  # 矛盾纠纷周分析: a village's or township's week
     TOWNSHIP_RANKING = "township_ranking"  # 每周通报: the township ranks its villages
     SITUATION_HALF_MONTHLY = "situation_half_monthly"  # 半月综合形势分析: a township's half-month
+    PATROL_WEEKLY = "patrol_weekly"  # 巡逻周报: a village's or township's patrols, route by route
 
 
 class CommentKind(StrEnum):

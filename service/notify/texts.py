@@ -14,6 +14,7 @@ TEXTS = {
         "briefing.kind.dispute_weekly": "矛盾纠纷周分析",
         "briefing.kind.township_ranking": "每周通报",
         "briefing.kind.situation_half_monthly": "半月综合形势分析",
+        "briefing.kind.patrol_weekly": "巡逻周报",
     },
     "en": {
         "reminder.subject": "Deadline reminder: {clock}",
@@ -26,6 +27,7 @@ TEXTS = {
         "briefing.kind.dispute_weekly": "weekly dispute analysis",
         "briefing.kind.township_ranking": "weekly notification",
         "briefing.kind.situation_half_monthly": "half-monthly situation notice",
+        "briefing.kind.patrol_weekly": "weekly patrol roll-up",
     },
 }
 
