@@ -9,10 +9,10 @@
 - the township's weekly notification (`township_ranking`): its villages ranked on the
   responsibility book — the points each lost in the week by the book's rules (the score as of the
   week's end against the score as of its start), item by item, fewest lost first;
-- the weekly patrol roll-up (`patrol_weekly`) of every village and township: route by route,
-  the shifts planned to start in the week, walked, missed and cancelled, the checkpoints missed
-  and the cases the patrols opened, read from the shifts' events in the log (the shifts behind
-  every count listed);
+- the patrol roll-up of every village and township, daily, weekly and monthly (`patrol_daily`,
+  `patrol_weekly`, `patrol_monthly`): route by route, the shifts planned to start in the
+  period, walked, missed and cancelled, the checkpoints missed and the cases the patrols opened,
+  read from the shifts' events in the log (the shifts behind every count listed);
 - the half-monthly situation notice of every township (`situation_half_monthly`, the 1st to the
   15th and the 16th to the month's end): disputes, petitions, incidents and patrols of the
   half-month from the node statistics, each beside the half-month before, with the cases behind
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from domain.briefings.briefing import Briefing, BriefingKind
+from domain.briefings.briefing import PATROL_KINDS, Briefing, BriefingKind
 from domain.directory.jurisdiction import NodeKind
 from domain.disputes.dispute import Dispute
 from domain.patrols.patrol import Shift
@@ -87,8 +87,19 @@ def half_month_of(day: date) -> tuple[date, date]:
     return day.replace(day=16), following - timedelta(days=1)
 
 
+def month_of(day: date) -> tuple[date, date]:
+    """The calendar month a day lies in."""
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day.replace(day=1), following - timedelta(days=1)
+
+
 def period_before(kind: str, at: datetime) -> tuple[date, date]:
     """The kind's last whole period (first and last day, Beijing time) that ended before `at`."""
+    if kind == BriefingKind.PATROL_DAILY:
+        day = at.astimezone(CHINA).date() - timedelta(days=1)
+        return day, day
+    if kind == BriefingKind.PATROL_MONTHLY:
+        return month_of(at.astimezone(CHINA).date().replace(day=1) - timedelta(days=1))
     if kind == BriefingKind.SITUATION_HALF_MONTHLY:
         start, _ = half_month_of(at.astimezone(CHINA).date())
         return half_month_of(start - timedelta(days=1))
@@ -97,6 +108,10 @@ def period_before(kind: str, at: datetime) -> tuple[date, date]:
 
 def previous_period(kind: str, start: date) -> tuple[date, date]:
     """The kind's period before the one that begins on `start`."""
+    if kind == BriefingKind.PATROL_DAILY:
+        return start - timedelta(days=1), start - timedelta(days=1)
+    if kind == BriefingKind.PATROL_MONTHLY:
+        return month_of(start - timedelta(days=1))
     if kind == BriefingKind.SITUATION_HALF_MONTHLY:
         return half_month_of(start - timedelta(days=1))
     return start - WEEK, start - timedelta(days=1)
@@ -144,8 +159,8 @@ class BriefingWriter:
             content, sources = self.dispute_weekly(node, start, end)
         elif kind == BriefingKind.SITUATION_HALF_MONTHLY:
             content, sources = self.situation_half_monthly(node, start, end)
-        elif kind == BriefingKind.PATROL_WEEKLY:
-            content, sources = self.patrol_weekly(node, start, end)
+        elif kind in PATROL_KINDS:
+            content, sources = self.patrol_roll_up(node, start, end)
         else:
             content, sources = self.township_ranking(node, start, end)
         policy = self.casebook.rulebook.current().policy_in_force(_start(end))
@@ -158,7 +173,7 @@ class BriefingWriter:
         tree = self.casebook.current_directory()
         kinds = (
             (NodeKind.VILLAGE, NodeKind.TOWNSHIP)
-            if kind in (BriefingKind.DISPUTE_WEEKLY, BriefingKind.PATROL_WEEKLY)
+            if kind == BriefingKind.DISPUTE_WEEKLY or kind in PATROL_KINDS
             else (NodeKind.TOWNSHIP,)
         )
         return sorted(c for c, r in tree.nodes.items() if r.kind in kinds and r.active_at(at))
@@ -214,10 +229,11 @@ class BriefingWriter:
                 yield mapper.to_domain_event(item)
             after = batch[-1].id + 1
 
-    # -- the weekly patrol roll-up ----------------------------------------------------------------
+    # -- the patrol roll-up ---------------------------------------------------------------------
 
-    def patrol_weekly(self, node: str, start: date, end: date) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Route by route, the shifts planned to start in the week at the node or under it: how
+    def patrol_roll_up(self, node: str, start: date, end: date) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Route by route, the shifts planned to start in the period (a day, a week, a month) at
+        the node or under it: how
         many were scheduled (less those cancelled), walked (opened by a sign-in at the start),
         missed and cancelled, how many checkpoints were missed on them and how many cases their
         findings opened — each count with the shifts (or cases) behind it, read from the log up to

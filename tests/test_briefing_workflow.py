@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from temporalio.client import ScheduleBackfill, ScheduleOverlapPolicy
+from temporalio.client import ScheduleBackfill, ScheduleCalendarSpec, ScheduleOverlapPolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -104,6 +104,18 @@ def test_the_half_monthly_notice_fires_on_the_1st_and_the_16th_at_one_fifteen_in
     assert [r.start for r in calendar.day_of_month] == [1, 16]
     assert [r.start for r in calendar.hour] == [1] and [r.start for r in calendar.minute] == [15]
     assert schedule.policy.overlap == ScheduleOverlapPolicy.BUFFER_ONE
+
+
+def test_the_patrol_roll_ups_fire_daily_weekly_and_on_the_first_of_the_month_in_beijing():
+    daily, weekly, monthly = (
+        briefing_schedule(kind.value, "q").spec.calendars[0]
+        for kind in (BriefingKind.PATROL_DAILY, BriefingKind.PATROL_WEEKLY, BriefingKind.PATROL_MONTHLY)
+    )
+    every = ScheduleCalendarSpec()  # the SDK's defaults: every day of the month and of the week
+    assert daily.day_of_month == every.day_of_month and daily.day_of_week == every.day_of_week
+    assert [r.start for r in daily.hour] == [1] and [r.start for r in daily.minute] == [50]
+    assert [r.start for r in weekly.day_of_week] == [1] and [r.start for r in weekly.minute] == [45]
+    assert [r.start for r in monthly.day_of_month] == [1] and [r.start for r in monthly.hour] == [2]
 
 
 @pytest.mark.slow

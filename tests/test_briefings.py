@@ -318,3 +318,63 @@ def test_the_weekly_patrol_roll_up_counts_each_routes_shifts_from_the_log_with_t
         BriefingKind.PATROL_WEEKLY, TOWNSHIP, datetime(2026, 3, 1, 16, tzinfo=UTC)
     )
     assert township is not None and township.current["content"]["figures"]["total"] == total
+
+
+@pytest.mark.parametrize(
+    ("kind", "at", "period"),
+    [
+        (
+            BriefingKind.PATROL_DAILY,
+            datetime(2026, 3, 3, 17, 50, tzinfo=UTC),
+            (date(2026, 3, 3), date(2026, 3, 3)),
+        ),
+        (
+            BriefingKind.PATROL_DAILY,
+            datetime(2026, 3, 3, 15, 59, tzinfo=UTC),
+            (date(2026, 3, 2), date(2026, 3, 2)),
+        ),
+        (
+            BriefingKind.PATROL_MONTHLY,
+            datetime(2026, 3, 1, 2, tzinfo=UTC),
+            (date(2026, 2, 1), date(2026, 2, 28)),
+        ),
+        (
+            BriefingKind.PATROL_MONTHLY,
+            datetime(2026, 1, 1, 2, tzinfo=UTC),
+            (date(2025, 12, 1), date(2025, 12, 31)),
+        ),
+        (BriefingKind.PATROL_WEEKLY, NEXT_MONDAY, (WEEK_START, date(2026, 3, 8))),
+    ],
+)
+def test_the_patrol_roll_ups_periods_are_the_day_the_week_and_the_month_before(kind, at, period):
+    assert period_before(kind, at) == period
+    before = previous_period(kind, period[0])
+    assert before[1] == period[0] - timedelta(days=1) and before[0] <= before[1]
+
+
+def test_the_monthly_and_daily_patrol_roll_ups_count_the_same_shifts_over_their_periods(
+    system: System, clock: Clock
+):
+    made = patrol_week(system, clock)
+    clock.now = datetime(2026, 4, 1, 1, tzinfo=UTC)
+    writer(system).write_round(BriefingKind.PATROL_MONTHLY, clock.now)
+    month = system.casebook.briefings.find(
+        BriefingKind.PATROL_MONTHLY, VILLAGE, datetime(2026, 2, 28, 16, tzinfo=UTC)
+    )
+    assert month is not None and month.period_end == datetime(2026, 3, 31, 16, tzinfo=UTC)
+    weekly = system.casebook.briefings.find(
+        BriefingKind.PATROL_WEEKLY, VILLAGE, datetime(2026, 3, 1, 16, tzinfo=UTC)
+    )
+    week_total = weekly.current["content"]["figures"]["total"]
+    # The month holds the week's shifts and the one planned for the week after, not yet walked.
+    assert month.current["content"]["figures"]["total"] == week_total | {"scheduled": 3}
+    river = next(r for r in month.current["content"]["rows"] if r["name"] == "River loop")
+    assert str(made["later"]) in river["scheduled"]
+    clock.now = datetime(2026, 3, 4, 1, tzinfo=UTC)  # 09:00 on Wednesday 4 March in Beijing
+    writer(system).write_round(BriefingKind.PATROL_DAILY, clock.now)
+    tuesday = system.casebook.briefings.find(
+        BriefingKind.PATROL_DAILY, VILLAGE, datetime(2026, 3, 2, 16, tzinfo=UTC)
+    )
+    rows = {r["name"]: r for r in tuesday.current["content"]["rows"]}
+    assert rows["River loop"]["walked"] == [str(made["walked"])] and rows["River loop"]["cancelled"] == []
+    assert rows["Market round"]["missed"] == [str(made["nobody"])]

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SystemDep
 from api.exports import content_disposition
-from domain.briefings.briefing import Briefing, BriefingKind, CommentKind
+from domain.briefings.briefing import PATROL_KINDS, Briefing, BriefingKind, CommentKind
 from domain.errors import CaseNotFound, DomainError
 from domain.time.calendar import CHINA
 from infra.bootstrap import System
@@ -37,6 +37,8 @@ KIND_TITLES = {
     BriefingKind.TOWNSHIP_RANKING: N_("Weekly notification of the villages"),
     BriefingKind.SITUATION_HALF_MONTHLY: N_("Half-monthly situation notice"),
     BriefingKind.PATROL_WEEKLY: N_("Weekly patrol roll-up"),
+    BriefingKind.PATROL_DAILY: N_("Daily patrol roll-up"),
+    BriefingKind.PATROL_MONTHLY: N_("Monthly patrol roll-up"),
 }
 PATROL_TITLES = {
     "scheduled": N_("Shifts scheduled"),
@@ -168,7 +170,7 @@ def briefing_workbook(
             ]
             for name in SITUATION_FIGURES
         ]
-    elif briefing.kind == BriefingKind.PATROL_WEEKLY:
+    elif briefing.kind in PATROL_KINDS:
         header = [gettext(N_("Route")), gettext(N_("Place"))]
         header += [gettext(PATROL_TITLES[count]) for count in PATROL_COUNTS]
         rows = [

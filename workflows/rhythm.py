@@ -53,8 +53,9 @@ async def install_rhythm(client: Client, task_queue: str, briefing_every_seconds
 def briefing_schedule(kind: str, task_queue: str, every_seconds: int = 0) -> Schedule:
     """The schedule of one kind of briefing: Monday 01:00 Beijing time for the week just ended
     (the ranking half an hour later, the patrol roll-up at 01:45), the 1st and the 16th at 01:15
-    for the half-month just ended (the situation notice), or every so many seconds for a
-    demonstration.
+    for the half-month just ended (the situation notice), the patrol roll-up of the day before
+    every day at 01:50 and of the month before on the 1st at 02:00, or every so many seconds for
+    a demonstration.
 
     Overlap BUFFER_ONE: a round fired while the last still runs waits for it (one, not a queue),
     so no round is lost and two never write at once. Catch-up window of a week: a round missed
@@ -64,6 +65,10 @@ def briefing_schedule(kind: str, task_queue: str, every_seconds: int = 0) -> Sch
     round writes the REVISIT weeks before its own as well (projections/briefings.py)."""
     if every_seconds:
         spec = ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=every_seconds))])
+    elif kind == BriefingKind.PATROL_DAILY:  # every day at 01:50, for the day before
+        spec = _calendar(hour=1, minute=50)
+    elif kind == BriefingKind.PATROL_MONTHLY:  # the 1st at 02:00, for the month before
+        spec = _calendar(day_of_month=[1], hour=2, minute=0)
     elif kind == BriefingKind.SITUATION_HALF_MONTHLY:  # the 1st and the 16th, for the half-month ended
         spec = ScheduleSpec(
             calendars=[
@@ -94,6 +99,15 @@ def briefing_schedule(kind: str, task_queue: str, every_seconds: int = 0) -> Sch
         ),
         spec=spec,
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.BUFFER_ONE, catchup_window=timedelta(days=7)),
+    )
+
+
+def _calendar(hour: int, minute: int, day_of_month: list[int] | None = None) -> ScheduleSpec:
+    """A calendar in Beijing time: every day (or on those days of the month) at that time."""
+    days = {"day_of_month": [ScheduleRange(d) for d in day_of_month]} if day_of_month else {}
+    return ScheduleSpec(
+        calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(hour)], minute=[ScheduleRange(minute)], **days)],
+        time_zone_name="Asia/Shanghai",
     )
 
 

@@ -26,6 +26,11 @@ class BriefingKind(StrEnum):
     TOWNSHIP_RANKING = "township_ranking"  # 每周通报: the township ranks its villages
     SITUATION_HALF_MONTHLY = "situation_half_monthly"  # 半月综合形势分析: a township's half-month
     PATROL_WEEKLY = "patrol_weekly"  # 巡逻周报: a village's or township's patrols, route by route
+    PATROL_DAILY = "patrol_daily"  # 巡逻日报: the same for a day
+    PATROL_MONTHLY = "patrol_monthly"  # 巡逻月报: the same for a calendar month
+
+
+PATROL_KINDS = frozenset({BriefingKind.PATROL_DAILY, BriefingKind.PATROL_WEEKLY, BriefingKind.PATROL_MONTHLY})
 
 
 class CommentKind(StrEnum):

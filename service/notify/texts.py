@@ -15,6 +15,8 @@ TEXTS = {
         "briefing.kind.township_ranking": "每周通报",
         "briefing.kind.situation_half_monthly": "半月综合形势分析",
         "briefing.kind.patrol_weekly": "巡逻周报",
+        "briefing.kind.patrol_daily": "巡逻日报",
+        "briefing.kind.patrol_monthly": "巡逻月报",
     },
     "en": {
         "reminder.subject": "Deadline reminder: {clock}",
@@ -28,6 +30,8 @@ TEXTS = {
         "briefing.kind.township_ranking": "weekly notification",
         "briefing.kind.situation_half_monthly": "half-monthly situation notice",
         "briefing.kind.patrol_weekly": "weekly patrol roll-up",
+        "briefing.kind.patrol_daily": "daily patrol roll-up",
+        "briefing.kind.patrol_monthly": "monthly patrol roll-up",
     },
 }
 
