@@ -25,7 +25,7 @@ See docs/briefings.md."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -136,19 +136,25 @@ class BriefingWriter:
     views: Database
     statistics: NodeStatistics
     scores: Scores
+    # The log's events read for a round, by topics and position: every node and period of a round
+    # is counted from one read of the log, not one read each.
+    _read: dict[tuple[tuple[str, ...], int], list[Any]] = field(default_factory=dict, init=False, repr=False)
 
     def write_round(self, kind: str, at: datetime) -> tuple[int, int]:
-        """Writes the kind's briefings for the last week before `at` and for the REVISIT weeks
-        before it: a week missed while the system was down is written once, and a week whose
-        figures a late event changed gets a new version. Returns how many briefings were written
-        or revised, and how many stood as they were."""
+        """Writes the kind's briefings for its last period before `at` and for the REVISIT
+        periods before it: a period missed while the system was down is written once, and one
+        whose figures a late event changed gets a new version. Returns how many briefings were
+        written or revised, and how many stood as they were."""
         written = unchanged = 0
         start, end = period_before(kind, at)
-        for _ in range(REVISIT + 1):
-            for node in self._nodes(kind, _start(start)):
-                _, changed = self.write(kind, node, start, at, end)
-                written, unchanged = written + changed, unchanged + (not changed)
-            start, end = previous_period(kind, start)
+        try:
+            for _ in range(REVISIT + 1):
+                for node in self._nodes(kind, _start(start)):
+                    _, changed = self.write(kind, node, start, at, end)
+                    written, unchanged = written + changed, unchanged + (not changed)
+                start, end = previous_period(kind, start)
+        finally:
+            self._read.clear()
         return written, unchanged
 
     def write(
@@ -219,7 +225,14 @@ class BriefingWriter:
                         found[name].append(case)
         return found
 
-    def _events(self, topics: list[str], position: int) -> Iterable[Any]:
+    def _events(self, topics: list[str], position: int) -> list[Any]:
+        key = (tuple(topics), position)
+        if key not in self._read:
+            self._read.clear()  # one read kept at a time: the round's
+            self._read[key] = list(self._scan(topics, position))
+        return self._read[key]
+
+    def _scan(self, topics: list[str], position: int) -> Iterable[Any]:
         recorder, mapper, after = self.casebook.recorder, self.casebook.mapper, 1
         while after <= position:
             batch = recorder.select_notifications(after, 1000, stop=position, topics=topics)
