@@ -223,7 +223,9 @@ class DeadlineDesk:
         provisional count (it is decided now, on the new count). Idempotent: a clock already counted
         on these versions is left alone."""
         book = self.rulebook.current()
-        latest = book.policy_in_force(at)
+        # The policy in force now, not only at `at`: a recount the dispatcher replays from the log
+        # (after `restore --fresh-temporal`) follows the policies adopted since, never an older one.
+        latest = book.policy_in_force(max(at, self.cb.clock()))
         moved: list[tuple[str, str]] = []
         for stream in self._clock_streams():
             clocks = self.cb.load(CaseClocks, stream, "clocks")

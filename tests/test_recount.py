@@ -106,6 +106,41 @@ def test_a_policy_for_running_clocks_moves_them_and_one_for_new_clocks_does_not(
     assert recounted.due_at < village.due_at
 
 
+def test_a_recount_replayed_after_a_later_policy_leaves_the_clocks_on_the_later_one(
+    system: System, clock: Clock
+):
+    """The dispatcher replays every policy adopted, in order, when it starts again from the log
+    (`fengqiao restore --fresh-temporal`): the replay of an older policy for running clocks must
+    not count a clock started under it back onto it after a later one moved it."""
+    adopted = []
+    for version, days in (("ten days", 10), ("five days", 5)):
+        clock.advance(timedelta(hours=1))
+        system.casebook.rulebook.adopt_policy(
+            "system:operator",
+            version=version,
+            effective_from=clock.now - timedelta(minutes=1),
+            in_progress=InProgress.LATEST,
+            rules=shipped_rules(Rule("dispute.village", days, Unit.CALENDAR_DAYS)),
+            reason=version,
+            source="t",
+            authorise=False,
+        )
+        adopted.append(clock.now)
+        system.casebook.deadlines.recompute_open_clocks(reason=version, at=clock.now)
+        if version == "ten days":  # a clock started under the first, moved by the second
+            clock.advance(timedelta(minutes=5))
+            dispute, village = escalated_on(system, clock, clock.now)
+            assert village.policy_version == "ten days"
+    deadlines = system.casebook.deadlines
+    before = deadlines.clocks("dispute", dispute.id)
+    assert before.clock(village.key).policy_version == "five days"
+    clock.advance(timedelta(days=1))  # the dispatcher starts again from the log
+    for at in adopted:
+        assert deadlines.recompute_open_clocks(reason="replayed", at=at) == []
+    after = deadlines.clocks("dispute", dispute.id)
+    assert (after.version, after.clock(village.key)) == (before.version, before.clock(village.key))
+
+
 @pytest.mark.workflow
 def test_a_running_workflow_counts_to_the_moved_deadline(sqlite):
     system, clock = sqlite
