@@ -80,6 +80,12 @@ def test_the_township_reads_and_exports_its_half_monthly_situation_notice(web: T
     shown = text(page.text)
     assert "本期" in shown and "上期" in shown and "2026年3月1日" in shown and "2026年3月15日" in shown
     assert 'data-figure="petitions_registered"' in page.text
+    # Every figure opens the cases behind it, for the township and the half-month.
+    link = "/app/statistics/cases?metric=petitions_registered&amp;node=anping.dongxi"
+    link += "&amp;from=2026-03-01&amp;to=2026-03-15"
+    assert link in page.text
+    cases = web.get(link.replace("&amp;", "&"), headers=as_("township", "zh-CN"))
+    assert cases.status_code == 200, cases.text
     sheet = web.get(f"/app/briefings/{briefing.id}/workbook.xlsx", headers=as_("township", "zh-CN"))
     assert sheet.status_code == 200
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))

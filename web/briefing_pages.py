@@ -110,6 +110,8 @@ def _briefing_page(
         briefing=briefing,
         shown=shown,
         period_last_day=briefing.period_end - timedelta(seconds=1),
+        period_from=briefing.period_start.astimezone(CHINA).date().isoformat(),
+        period_to=(briefing.period_end - timedelta(seconds=1)).astimezone(CHINA).date().isoformat(),
         figures=SITUATION_FIGURES if briefing.kind == BriefingKind.SITUATION_HALF_MONTHLY else FIGURES,
         titles=KIND_TITLES,
         comment_titles=COMMENT_TITLES,
