@@ -24,7 +24,7 @@ See docs/briefings.md."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -187,20 +187,28 @@ class BriefingWriter:
     # -- the weekly dispute analysis -------------------------------------------------------------
 
     def dispute_weekly(self, node: str, start: date, end: date) -> tuple[dict[str, Any], dict[str, Any]]:
-        report = NodeReport(self.casebook, self.views, self.statistics)
-        now = report.summary(node, Period(start, end))
-        previous = report.summary(node, Period(start - WEEK, end - WEEK))
-        last_year = report.summary(node, Period(start - 52 * WEEK, end - 52 * WEEK))
-        row = now.rows[0].figures
-        content = {
-            "figures": {name: _figure(row[name]) for name in FIGURES},
-            "previous_week": {name: previous.rows[0].figures[name].value for name in FIGURES},
-            "same_week_last_year": {name: last_year.rows[0].figures[name].value for name in FIGURES},
-            "cases": self._cases(node, start, end, now.position),
-            "name": now.name,
+        compared = {
+            "previous_week": Period(start - WEEK, end - WEEK),
+            "same_week_last_year": Period(start - 52 * WEEK, end - 52 * WEEK),
         }
+        return self._from_statistics(node, Period(start, end), FIGURES, compared)
+
+    def _from_statistics(
+        self, node: str, period: Period, figures: Sequence[str], compared: dict[str, Period]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The node statistics' figures for the period, each beside its value in every compared
+        period (under that period's key), with the cases behind the linked counts."""
+        report = NodeReport(self.casebook, self.views, self.statistics)
+        now = report.summary(node, period)
+        row = now.rows[0].figures
+        content: dict[str, Any] = {"figures": {name: _figure(row[name]) for name in figures}}
+        for key, other in compared.items():
+            then = report.summary(node, other).rows[0].figures
+            content[key] = {name: then[name].value for name in figures}
+        content["cases"] = self._cases(node, period.start, period.end, now.position)
+        content["name"] = now.name
         sources = {
-            "metric_versions": {name: BY_NAME[name].version for name in FIGURES},
+            "metric_versions": {name: BY_NAME[name].version for name in figures},
             "read_model": self.statistics.name,
             "position": now.position,
         }
@@ -298,24 +306,10 @@ class BriefingWriter:
     def situation_half_monthly(
         self, township: str, start: date, end: date
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        report = NodeReport(self.casebook, self.views, self.statistics)
-        now = report.summary(township, Period(start, end))
-        before = report.summary(
-            township, Period(*previous_period(BriefingKind.SITUATION_HALF_MONTHLY, start))
+        before = Period(*previous_period(BriefingKind.SITUATION_HALF_MONTHLY, start))
+        return self._from_statistics(
+            township, Period(start, end), SITUATION_FIGURES, {"previous_half_month": before}
         )
-        row = now.rows[0].figures
-        content = {
-            "figures": {name: _figure(row[name]) for name in SITUATION_FIGURES},
-            "previous_half_month": {name: before.rows[0].figures[name].value for name in SITUATION_FIGURES},
-            "cases": self._cases(township, start, end, now.position),
-            "name": now.name,
-        }
-        sources = {
-            "metric_versions": {name: BY_NAME[name].version for name in SITUATION_FIGURES},
-            "read_model": self.statistics.name,
-            "position": now.position,
-        }
-        return content, sources
 
     # -- the township's weekly notification -------------------------------------------------------
 
