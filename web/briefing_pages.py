@@ -31,7 +31,7 @@ from web.spreadsheets import workbook
 from web.templating import render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
-WEEKS = 8
+PERIODS = 8  # the briefings listed: the last eight periods of each kind
 KIND_TITLES = {
     BriefingKind.DISPUTE_WEEKLY: N_("Weekly analysis of disputes"),
     BriefingKind.TOWNSHIP_RANKING: N_("Weekly notification of the villages"),
@@ -47,6 +47,20 @@ PATROL_TITLES = {
     "cancelled": N_("Shifts cancelled"),
     "checkpoints_missed": N_("Checkpoints missed"),
     "findings": N_("Cases opened from findings"),
+}
+# The briefings of figures from the node statistics: their figures, the heading of the period's own
+# column, and each compared period's column (its key in the content, its heading).
+STATISTICS_TABLES = {
+    BriefingKind.DISPUTE_WEEKLY: (
+        FIGURES,
+        N_("This week"),
+        (("previous_week", N_("Previous week")), ("same_week_last_year", N_("Same week last year"))),
+    ),
+    BriefingKind.SITUATION_HALF_MONTHLY: (
+        SITUATION_FIGURES,
+        N_("This half-month"),
+        (("previous_half_month", N_("Previous half-month")),),
+    ),
 }
 COMMENT_TITLES = {CommentKind.ANALYSIS: N_("Analysis"), CommentKind.COUNTERMEASURE: N_("Countermeasures")}
 
@@ -68,7 +82,7 @@ def _recent(system: System, person: str) -> list[Briefing]:
     found = []
     for kind in BriefingKind:
         day, _ = period_before(kind, now)
-        for _ in range(WEEKS):  # the last eight periods of each kind
+        for _ in range(PERIODS):
             start = datetime.combine(day, time.min, CHINA)
             for node in sorted(nodes):
                 briefing = cb.briefings.find(kind.value, node, start)
@@ -112,7 +126,8 @@ def _briefing_page(
         period_last_day=briefing.period_end - timedelta(seconds=1),
         period_from=briefing.period_start.astimezone(CHINA).date().isoformat(),
         period_to=(briefing.period_end - timedelta(seconds=1)).astimezone(CHINA).date().isoformat(),
-        figures=SITUATION_FIGURES if briefing.kind == BriefingKind.SITUATION_HALF_MONTHLY else FIGURES,
+        table=STATISTICS_TABLES.get(BriefingKind(briefing.kind)),
+        patrol=briefing.kind in PATROL_KINDS,
         titles=KIND_TITLES,
         comment_titles=COMMENT_TITLES,
         patrol_counts=PATROL_COUNTS,
@@ -147,30 +162,18 @@ def briefing_workbook(
     briefing = system.casebook.briefings.briefing(person, briefing_id)
     shown = _version(briefing, version)
     content = shown["content"]
-    if briefing.kind == BriefingKind.DISPUTE_WEEKLY:
-        header = [gettext(N_("Figure")), gettext(N_("This week")), gettext(N_("Previous week"))]
-        header += [gettext(N_("Same week last year")), gettext(N_("Cases"))]
-        rows = [
-            [
-                label("metric", name, gettext),
-                content["figures"][name]["value"],
-                content["previous_week"][name],
-                content["same_week_last_year"][name],
-                " ".join(content["cases"].get(name, [])),
-            ]
-            for name in FIGURES
-        ]
-    elif briefing.kind == BriefingKind.SITUATION_HALF_MONTHLY:
-        header = [gettext(N_("Figure")), gettext(N_("This half-month")), gettext(N_("Previous half-month"))]
+    if briefing.kind in STATISTICS_TABLES:
+        figures, this, compared = STATISTICS_TABLES[BriefingKind(briefing.kind)]
+        header = [gettext(N_("Figure")), gettext(this), *(gettext(title) for _, title in compared)]
         header += [gettext(N_("Cases"))]
         rows = [
             [
                 label("metric", name, gettext),
                 content["figures"][name]["value"],
-                content["previous_half_month"][name],
+                *(content[key][name] for key, _ in compared),
                 " ".join(content["cases"].get(name, [])),
             ]
-            for name in SITUATION_FIGURES
+            for name in figures
         ]
     elif briefing.kind in PATROL_KINDS:
         header = [gettext(N_("Route")), gettext(N_("Place"))]
