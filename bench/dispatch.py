@@ -30,6 +30,7 @@ from bench import markers, write_section
 from domain.disputes.dispute import Category, SessionOutcome, Severity
 from infra.bootstrap import System, bootstrap
 from infra.temporal import binary
+from service.casebook import Casebook
 from service.store import CommandMeta
 from tests.support import GRID, person, settings_for
 from workflows.dispatcher import Dispatcher
@@ -38,22 +39,27 @@ ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = markers("dispatch")
 
 
-def burst(system: System, cases: int) -> int:
+def report_burst(casebook: Casebook, cases: int, sessions: int = 0) -> None:
+    """So many disputes reported one after the other, each then mediated `sessions` times."""
     for _ in range(cases):
-        dispute = system.casebook.disputes.report(
+        dispute = casebook.disputes.report(
             person("grid_member"),
             grid=GRID,
             parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
             category=Category.FAMILY,
             severity=Severity.MINOR,
             description="a burst",
-            occurred_at=system.casebook.clock() - timedelta(hours=1),
+            occurred_at=casebook.clock() - timedelta(hours=1),
             meta=CommandMeta(),
         )
-        for _ in range(2):
-            system.casebook.disputes.hold_mediation_session(
+        for _ in range(sessions):
+            casebook.disputes.hold_mediation_session(
                 person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED, notes="", meta=CommandMeta()
             )
+
+
+def burst(system: System, cases: int) -> int:
+    report_burst(system.casebook, cases, sessions=2)
     return system.reader.app.recorder.max_notification_id() or 0
 
 

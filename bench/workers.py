@@ -24,23 +24,21 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 import psycopg
 
 from bench import markers, write_section
-from domain.disputes.dispute import Category, Dispute, Severity
+from bench.dispatch import report_burst
+from domain.disputes.dispute import Dispute
 from projections.runner import NotificationReader
 from service.casebook import Casebook
-from service.store import CommandMeta
-from tests.support import GRID, person, settings_for
-from tests.test_end_to_end import ROOT, RunningSystem
+from tests.support import settings_for
+from tests.test_end_to_end import RunningSystem
 
 BEGIN, END = markers("workers")
 HEADING = "## More workers and a burst of deadlines (bench/workers.py)\n\n"
@@ -76,37 +74,13 @@ class BurstSystem(RunningSystem):
         return folder
 
     def another_worker(self) -> None:
-        with open(self.log, "ab") as log:
-            self.extra.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "infra.cli", "worker"],
-                    cwd=ROOT,
-                    env=self.env,
-                    stdout=log,
-                    stderr=log,
-                    start_new_session=True,
-                )
-            )
+        self.extra.append(self.spawn("worker"))
 
     def kill(self) -> None:
         for process in self.extra:
             process.kill()
             process.wait()
         super().kill()
-
-
-def burst(casebook: Casebook, cases: int) -> None:
-    for _ in range(cases):
-        casebook.disputes.report(
-            person("grid_member"),
-            grid=GRID,
-            parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
-            category=Category.FAMILY,
-            severity=Severity.MINOR,
-            description="a burst",
-            occurred_at=casebook.clock() - timedelta(hours=1),
-            meta=CommandMeta(),
-        )
 
 
 def one_pass(postgres: str, cases: int, workers: int, timeout: float) -> dict[str, float]:
@@ -124,7 +98,7 @@ def one_pass(postgres: str, cases: int, workers: int, timeout: float) -> dict[st
                 # deadline falls due; a worker late to start shows as lag, not as a wrong count.
                 casebook = Casebook(settings_for(Path(var_dir), **system.overrides).event_store_env())
                 try:
-                    burst(casebook, cases)
+                    report_burst(casebook, cases)
                     reader, deadline = NotificationReader(casebook), time.monotonic() + timeout
                     while True:
                         found = [e for _, e in reader.read(0, 1_000_000, (Dispute.Escalated.TOPIC,))]

@@ -86,16 +86,20 @@ class RunningSystem:
         return folder
 
     def start(self) -> None:
+        self.process = self.spawn("run")
+        wait_until(self._healthy, 90, "the API answering /health")
+
+    def spawn(self, command: str) -> subprocess.Popen[bytes]:
+        """A `fengqiao` command of this system in a session of its own, its output in the log."""
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "infra.cli", "run"],
+            return subprocess.Popen(
+                [sys.executable, "-m", "infra.cli", command],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
             )
-        wait_until(self._healthy, 90, "the API answering /health")
 
     def _healthy(self) -> bool:
         assert self.process is not None
