@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment, EnvType
 
-from domain.directory.access import RIGHTS, Right
+from domain.directory.access import Right
 from domain.directory.tree import DIRECTORY_ID, Directory, Tenure
 from domain.errors import (
     AccessDenied,
@@ -154,9 +154,7 @@ class CaseStore(Application[UUID]):
         if repr(refusal.node) not in refusal.message:  # the reason is their own (a right they lack)
             return AccessDenied(actor, right, None, refusal.message)
         directory, now = self.current_directory(), self.clock()
-        held = [
-            t for t in directory.posts_of(actor, now) if isinstance(right, Right) and right in RIGHTS[t.post]
-        ]
+        held = directory.posts_with_right(actor, right, now) if isinstance(right, Right) else []
         where = ", ".join(f"{t.post.value} at {t.node}" for t in held) or "no post with that right"
         return AccessDenied(
             actor,

@@ -6,6 +6,8 @@ API's); a petition's accusation is shown as the auditor's own reading of it with
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -50,49 +52,84 @@ def audit_home(
         except ValueError:
             raise InvalidValue("case", "a case's id") from None
         found = system.casebook.load(object, case_id, "case")
-        kind = next((k for k, cls in KINDS.items() if isinstance(found, cls)), None)
+        kind = next((k for k, audited in KINDS.items() if isinstance(found, audited.cls)), None)
+        if kind is None:
+            raise CaseNotFound("case", case_id)
         try:
-            if kind is None:
-                raise AccessDenied(person, Right.AUDIT, None, "not a case")
-            _case_and_history(system, person, kind, case_id)
+            _audited(system, person, kind, case_id)
         except AccessDenied:
             raise CaseNotFound("case", case_id) from None  # as for an id that names nothing
         return RedirectResponse(f"/app/audit/cases/{kind}/{case_id}", status_code=303)
     return render(request, "audit.html", case=case)
 
 
+@dataclass(frozen=True)
+class Audited:
+    """A kind of case the auditor reads: how it is got for a reader (who may not read it finds
+    no such case), the node its AUDIT right is checked at, and the labels of its page."""
+
+    cls: type
+    get: Callable[[Any, str, UUID], Any]  # (casebook, reader, id) -> the case
+    node: Callable[[Any, Any], str]  # (casebook, case) -> the node
+    status_label: str
+    event_label: str
+    case_kind: str
+
+
 # The cases an auditor reads, by the kind their page's address names.
-KINDS: dict[str, type] = {"dispute": Dispute, "petition": Petition, "incident": Incident, "shift": Shift}
-# Per kind: the labels of its status and of its events, and its name among the kinds of case.
-LABELS = {
-    "dispute": ("dispute.status", "event", kinds.DISPUTE),
-    "petition": ("petition.status", "petition.event", kinds.PETITION),
-    "incident": ("incident.status", "incident.event", kinds.INCIDENT),
-    "shift": ("shift.status", "shift.event", kinds.PATROL_SHIFT),
+KINDS = {
+    "dispute": Audited(
+        Dispute,
+        lambda cb, who, i: cb.disputes.get(who, i),
+        lambda cb, c: cb.disputes.home_node(c),
+        "dispute.status",
+        "event",
+        kinds.DISPUTE,
+    ),
+    "petition": Audited(
+        Petition,
+        lambda cb, who, i: cb.petitions.get(who, i),
+        lambda cb, c: c.node,
+        "petition.status",
+        "petition.event",
+        kinds.PETITION,
+    ),
+    "incident": Audited(
+        Incident,
+        lambda cb, who, i: cb.incidents.get(who, i),
+        lambda cb, c: c.node,
+        "incident.status",
+        "incident.event",
+        kinds.INCIDENT,
+    ),
+    "shift": Audited(
+        Shift,
+        lambda cb, who, i: cb.patrols.shift(who, i),
+        lambda cb, c: c.node,
+        "shift.status",
+        "shift.event",
+        kinds.PATROL_SHIFT,
+    ),
 }
 
 
+def _audited(system: Any, person: str, kind: str, case_id: UUID) -> Any:
+    """The case, after the reader's check (a case they may not read is not found, as an id that
+    names nothing) and the AUDIT check at its node."""
+    casebook, audited = system.casebook, KINDS[kind]
+    case = audited.get(casebook, person, case_id)
+    casebook.authorise(person, Right.AUDIT, audited.node(casebook, case))
+    return case
+
+
 def _case_and_history(system: Any, person: str, kind: str, case_id: UUID) -> tuple[Any, list[Any]]:
-    """The case now and its events, after the reader's check (a case they may not read is not
-    found, as an id that names nothing) and the AUDIT check at its node; a petition's through
-    the petition desk's reading, which withholds an accusation from whoever may not see it."""
-    casebook = system.casebook
-    if kind == "dispute":
-        case = casebook.disputes.get(person, case_id)
-        node = casebook.disputes.home_node(case)
-    elif kind == "petition":
-        node = casebook.petitions.get(person, case_id).node
-    elif kind == "incident":
-        case = casebook.incidents.get(person, case_id)
-        node = case.node
-    else:
-        case = casebook.patrols.shift(person, case_id)
-        node = case.node
-    casebook.authorise(person, Right.AUDIT, node)
+    """The audited case and its events; a petition's through the petition desk's reading, which
+    withholds an accusation from whoever may not see it."""
+    case = _audited(system, person, kind, case_id)
     if kind == "petition":
-        case, history, _ = casebook.petitions.read(person, case_id)
+        case, history, _ = system.casebook.petitions.read(person, case_id)
         return case, history
-    return case, casebook.history(case.id, case.version)
+    return case, system.casebook.history(case.id, case.version)
 
 
 @router.get("/cases/{kind}/{case_id}", response_class=HTMLResponse)
@@ -122,9 +159,9 @@ def audit_case(
         "audit_case.html",
         kind=kind,
         case=case,
-        status_label=LABELS[kind][0],
-        event_label=LABELS[kind][1],
-        case_kind=LABELS[kind][2],
+        status_label=KINDS[kind].status_label,
+        event_label=KINDS[kind].event_label,
+        case_kind=KINDS[kind].case_kind,
         rows=rows,
         state=state,
         as_of=as_of,
