@@ -70,7 +70,9 @@ class AttachmentSupersededFields(Aggregate.Event):
     reason: str
 
     def apply(self, case: Any) -> None:
-        attachments(case)[self.attachment_id]["superseded_by"] = self.superseded_by
+        corrected = attachments(case)[self.attachment_id]
+        corrected["superseded_by"] = self.superseded_by
+        corrected["correction_reason"] = self.reason
 
 
 def attachments(case: Any) -> dict[str, dict[str, Any]]:

@@ -1,8 +1,12 @@
-"""The workbench's evidence: a dispute's attachments listed with thumbnails and download links, and the
-form that attaches a photo (straight from a phone's camera), a scan, a letter or a recording."""
+"""The workbench's evidence: a case's attachments listed with thumbnails and download links, the form
+that attaches a photo (straight from a phone's camera), a scan, a letter or a recording to the case or
+to one of its events, and the form that corrects an attachment by a new one that supersedes it (both
+kept). The same pages serve disputes, petitions, incidents and patrol shifts; who may see and attach
+follows the evidence desk, which asks the case's own authorisation (service/evidence/desk.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -18,11 +22,30 @@ from infra.bootstrap import System
 from service.evidence.blobs import Tampered
 from service.store import CommandMeta
 from web.labels import N_
-from web.pages import Person, Problems, _gettext, checked_form, problems_of
+from web.pages import Person, Problems, _gettext, _person_name, checked_form, problems_of
 from web.templating import render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
-UPLOAD_PATH = r"^/app/disputes(/[^/]+/attachments)?$"  # the report form and the attach form (api/limits.py)
+
+
+@dataclass(frozen=True)
+class CasePages:
+    """Where one kind of case's attachment pages live and how they speak of it."""
+
+    case: str  # the evidence desk's name for the kind
+    base: str  # the case page's path, without its id
+    back: str  # the link back to the case page
+    events: str  # the label kind (web/labels.py) of the case's events
+
+
+CASES = [
+    CasePages("dispute", "/app/disputes", N_("Back to the dispute"), "event"),
+    CasePages("petition", "/app/petitions", N_("Back to the petition"), "petition.event"),
+    CasePages("incident", "/app/incidents", N_("Back to the incident"), "incident.event"),
+    CasePages("patrol_shift", "/app/patrols/shifts", N_("Back to the patrol shift"), "shift.event"),
+]
+# The dispute's report form (a photo taken with the report) and every case's attach form (api/limits.py).
+UPLOAD_PATH = r"^/app/(disputes|(disputes|petitions|incidents|patrols/shifts)/[^/]+/attachments)$"
 KINDS = {
     Kind.PHOTO: N_("Photo"),
     Kind.SIGNED_SCAN: N_("Scan of a signed document"),
@@ -44,12 +67,18 @@ def reason_of(error: InvalidValue, gettext: Any) -> str:
     return gettext(error.reason)
 
 
-def attachments_section(system: System, person: str, dispute_id: UUID) -> dict[str, Any]:
-    """What the attachments partial shows."""
+def attachments_section(
+    request: Request, system: System, person: str, pages: CasePages, case_id: UUID
+) -> dict[str, Any]:
+    """What the attachments partial shows: the attachments, and the events they may belong to."""
     return {
-        "attachments": system.evidence.listed(person, "dispute", dispute_id),
+        "attachments": system.evidence.listed(person, pages.case, case_id),
+        "events": system.evidence.attachable_events(person, pages.case, case_id),
+        "event_labels": pages.events,
         "kinds": KINDS,
-        "dispute_id": dispute_id,
+        "case_id": case_id,
+        "base": pages.base,
+        "name_of": _person_name(system.casebook.current_directory(), _gettext(request)),
     }
 
 
@@ -57,38 +86,29 @@ def _page(
     request: Request,
     system: System,
     person: str,
-    dispute_id: UUID,
+    pages: CasePages,
+    case_id: UUID,
     problems: Problems | None = None,
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    dispute = system.casebook.disputes.get(person, dispute_id)
+    system.evidence.rules[pages.case].read(person, case_id)  # not found for one who may not read it
+    section = attachments_section(request, system, person, pages, case_id)
+    form = form or {"command_id": uuid4().hex}
+    corrects = next((a for a in section["attachments"] if a["id"] == form.get("supersedes")), None)
     return render(
         request,
         "evidence/attachments.html",
         status=problems.status if problems else 200,
-        here=f"/app/disputes/{dispute_id}/attachments",
-        dispute=dispute,
+        here=f"{pages.base}/{case_id}/attachments",
+        back=pages.back,
+        corrects=corrects if corrects and not corrects["superseded_by"] else None,
         problems=problems or Problems(),
-        form=form or {"command_id": uuid4().hex},
-        **attachments_section(system, person, dispute_id),
+        form=form,
+        **section,
     )
 
 
-@router.get("/disputes/{dispute_id}/attachments", response_class=HTMLResponse)
-def attachments_page(dispute_id: UUID, request: Request, system: SystemDep, person: str = Person) -> Response:
-    return _page(request, system, person, dispute_id)
-
-
-@router.get("/disputes/{dispute_id}/attachments/list", response_class=HTMLResponse)
-def attachments_partial(
-    dispute_id: UUID, request: Request, system: SystemDep, person: str = Person
-) -> Response:
-    """The list alone, for the case page to load into itself."""
-    return render(request, "evidence/_list.html", **attachments_section(system, person, dispute_id))
-
-
-@router.post("/disputes/{dispute_id}/attachments", response_class=HTMLResponse)
-async def attach(dispute_id: UUID, request: Request, system: SystemDep, person: str = Person) -> Response:
+async def _attach(request: Request, system: System, person: str, pages: CasePages, case_id: UUID) -> Response:
     data = await checked_form(request)
     form = {k: str(v) for k, v in data.items() if k not in ("csrf", "file")}
     upload = data.get("file")
@@ -101,14 +121,16 @@ async def attach(dispute_id: UUID, request: Request, system: SystemDep, person: 
         content = await upload.read(system.evidence.limits.largest + 1)
         system.evidence.attach(
             person,
-            "dispute",
-            dispute_id,
+            pages.case,
+            case_id,
             data=content,
             filename=upload.filename,
             kind=kind,
             of_event=of_event,
             note=form.get("note", ""),
             keep_location=form.get("keep_location") == "on",
+            supersedes=form.get("supersedes") or None,
+            reason=form.get("reason", ""),
             meta=CommandMeta(command_id=form.get("command_id") or None),
         )
     except (DomainError, ValueError) as error:
@@ -117,23 +139,50 @@ async def attach(dispute_id: UUID, request: Request, system: SystemDep, person: 
             problems.fields[error.field] = reason_of(error, gettext)
         if not problems:
             problems.fields["kind"] = gettext(N_("Please choose one of the options."))
-        return _page(request, system, person, dispute_id, problems, form)
-    return RedirectResponse(f"/app/disputes/{dispute_id}#attachments", status_code=303)
+        return _page(request, system, person, pages, case_id, problems, form)
+    return RedirectResponse(f"{pages.base}/{case_id}#attachments", status_code=303)
 
 
-@router.get("/disputes/{dispute_id}/attachments/{attachment_id}")
-def fetch(dispute_id: UUID, attachment_id: str, system: SystemDep, person: str = Person) -> Response:
-    try:
-        found, data = system.evidence.open(person, "dispute", dispute_id, attachment_id)
-    except Tampered as error:
-        return tampered(error, "dispute", dispute_id, attachment_id)
-    return download(found, data)
+def _routes(pages: CasePages) -> None:
+    path = pages.base.removeprefix("/app") + "/{case_id}/attachments"
+
+    @router.get(path, response_class=HTMLResponse, name=f"{pages.case}_attachments_page")
+    def attachments_page(
+        case_id: UUID, request: Request, system: SystemDep, person: str = Person, corrects: str = ""
+    ) -> Response:
+        """The attachments and the attach form; `?corrects=<id>` makes it the form that corrects one."""
+        form = {"command_id": uuid4().hex, "supersedes": corrects[:64]}
+        return _page(request, system, person, pages, case_id, form=form)
+
+    @router.get(path + "/list", response_class=HTMLResponse, name=f"{pages.case}_attachments_partial")
+    def attachments_partial(
+        case_id: UUID, request: Request, system: SystemDep, person: str = Person
+    ) -> Response:
+        """The list alone, for the case page to load into itself."""
+        return render(
+            request, "evidence/_list.html", **attachments_section(request, system, person, pages, case_id)
+        )
+
+    @router.post(path, response_class=HTMLResponse, name=f"{pages.case}_attach_page")
+    async def attach(case_id: UUID, request: Request, system: SystemDep, person: str = Person) -> Response:
+        return await _attach(request, system, person, pages, case_id)
+
+    @router.get(path + "/{attachment_id}", name=f"{pages.case}_attachment_page")
+    def fetch(case_id: UUID, attachment_id: str, system: SystemDep, person: str = Person) -> Response:
+        try:
+            found, data = system.evidence.open(person, pages.case, case_id, attachment_id)
+        except Tampered as error:
+            return tampered(error, pages.case, case_id, attachment_id)
+        return download(found, data)
+
+    @router.get(path + "/{attachment_id}/thumbnail", name=f"{pages.case}_thumbnail_page")
+    def thumbnail(case_id: UUID, attachment_id: str, system: SystemDep, person: str = Person) -> Response:
+        try:
+            data = system.evidence.thumbnail(person, pages.case, case_id, attachment_id)
+        except Tampered as error:
+            return tampered(error, pages.case, case_id, attachment_id)
+        return Response(data, media_type="image/jpeg", headers=SAFE_HEADERS)
 
 
-@router.get("/disputes/{dispute_id}/attachments/{attachment_id}/thumbnail")
-def thumbnail(dispute_id: UUID, attachment_id: str, system: SystemDep, person: str = Person) -> Response:
-    try:
-        data = system.evidence.thumbnail(person, "dispute", dispute_id, attachment_id)
-    except Tampered as error:
-        return tampered(error, "dispute", dispute_id, attachment_id)
-    return Response(data, media_type="image/jpeg", headers=SAFE_HEADERS)
+for _pages in CASES:
+    _routes(_pages)

@@ -11,7 +11,7 @@ from uuid import UUID
 import structlog
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import CurrentPerson, Meta, SystemDep
 from api.errors import problem
@@ -52,6 +52,7 @@ class AttachmentPublic(BaseModel):
     added_at: datetime | None
     version: int
     superseded_by: str | None
+    correction_reason: str | None = Field(None, description="Why the attachment that supersedes it was made")
 
     @classmethod
     def of(cls, attachment: dict[str, Any]) -> AttachmentPublic:

@@ -159,6 +159,15 @@ class EvidenceDesk:
 
     # -- questions ------------------------------------------------------------------
 
+    def attachable_events(self, reader: str, case: str, case_id: UUID) -> list[Any]:
+        """The case's events a file may be attached to (a report, a session, a sign-in...), oldest
+        first, as far as the reader may see the case's attachments."""
+        rules = self._rules(case)
+        found = self._visible(reader, rules, case_id)
+        if found is None:
+            return []
+        return [e for e in self.cb.history(found.id, found.version) if type(e).__name__ in rules.events]
+
     def listed(self, reader: str, case: str, case_id: UUID) -> list[dict[str, Any]]:
         """The case's attachments the reader may see, oldest first (superseded ones included, marked)."""
         rules = self._rules(case)
