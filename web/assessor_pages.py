@@ -123,6 +123,7 @@ def _score_page(
             if _is_manual(system, unit, year, i.code)
         ],
         may_assess=may_assess,
+        has_year=system.casebook.assessments.unit_year(unit, year) is not None,
         problems=problems or Problems(),
         failed=failed,
         form=form or {},

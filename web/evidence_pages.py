@@ -14,8 +14,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from api.deps import SystemDep
+from api.deps import SystemDep, Year
 from api.routes.evidence import SAFE_HEADERS, download, tampered
+from domain.assessment.assessment import unit_year_id
 from domain.errors import DomainError, InvalidValue
 from domain.evidence import Kind
 from infra.bootstrap import System
@@ -45,7 +46,9 @@ CASES = [
     CasePages("patrol_shift", "/app/patrols/shifts", N_("Back to the patrol shift"), "shift.event"),
 ]
 # The dispute's report form (a photo taken with the report) and every case's attach form (api/limits.py).
-UPLOAD_PATH = r"^/app/(disputes|(disputes|petitions|incidents|patrols/shifts)/[^/]+/attachments)$"
+UPLOAD_PATH = (
+    r"^/app/(disputes|((disputes|petitions|incidents|patrols/shifts)/[^/]+|scores/[^/]+/[^/]+)/attachments)$"
+)
 KINDS = {
     Kind.PHOTO: N_("Photo"),
     Kind.SIGNED_SCAN: N_("Scan of a signed document"),
@@ -68,7 +71,7 @@ def reason_of(error: InvalidValue, gettext: Any) -> str:
 
 
 def attachments_section(
-    request: Request, system: System, person: str, pages: CasePages, case_id: UUID
+    request: Request, system: System, person: str, pages: CasePages, case_id: UUID, home: str
 ) -> dict[str, Any]:
     """What the attachments partial shows: the attachments, and the events they may belong to."""
     return {
@@ -76,8 +79,7 @@ def attachments_section(
         "events": system.evidence.attachable_events(person, pages.case, case_id),
         "event_labels": pages.events,
         "kinds": KINDS,
-        "case_id": case_id,
-        "base": pages.base,
+        "home": home,  # the case's own page; the attachments are under it
         "name_of": _person_name(system.casebook.current_directory(), _gettext(request)),
     }
 
@@ -88,18 +90,19 @@ def _page(
     person: str,
     pages: CasePages,
     case_id: UUID,
+    home: str,
     problems: Problems | None = None,
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     system.evidence.rules[pages.case].read(person, case_id)  # not found for one who may not read it
-    section = attachments_section(request, system, person, pages, case_id)
+    section = attachments_section(request, system, person, pages, case_id, home)
     form = form or {"command_id": uuid4().hex}
     corrects = next((a for a in section["attachments"] if a["id"] == form.get("supersedes")), None)
     return render(
         request,
         "evidence/attachments.html",
         status=problems.status if problems else 200,
-        here=f"{pages.base}/{case_id}/attachments",
+        here=f"{home}/attachments",
         back=pages.back,
         corrects=corrects if corrects and not corrects["superseded_by"] else None,
         problems=problems or Problems(),
@@ -108,7 +111,9 @@ def _page(
     )
 
 
-async def _attach(request: Request, system: System, person: str, pages: CasePages, case_id: UUID) -> Response:
+async def _attach(
+    request: Request, system: System, person: str, pages: CasePages, case_id: UUID, home: str
+) -> Response:
     data = await checked_form(request)
     form = {k: str(v) for k, v in data.items() if k not in ("csrf", "file")}
     upload = data.get("file")
@@ -139,50 +144,114 @@ async def _attach(request: Request, system: System, person: str, pages: CasePage
             problems.fields[error.field] = reason_of(error, gettext)
         if not problems:
             problems.fields["kind"] = gettext(N_("Please choose one of the options."))
-        return _page(request, system, person, pages, case_id, problems, form)
-    return RedirectResponse(f"{pages.base}/{case_id}#attachments", status_code=303)
+        return _page(request, system, person, pages, case_id, home, problems, form)
+    return RedirectResponse(f"{home}#attachments", status_code=303)
+
+
+def _fetch(system: System, person: str, pages: CasePages, case_id: UUID, attachment_id: str) -> Response:
+    try:
+        found, data = system.evidence.open(person, pages.case, case_id, attachment_id)
+    except Tampered as error:
+        return tampered(error, pages.case, case_id, attachment_id)
+    return download(found, data)
+
+
+def _thumbnail(system: System, person: str, pages: CasePages, case_id: UUID, attachment_id: str) -> Response:
+    try:
+        data = system.evidence.thumbnail(person, pages.case, case_id, attachment_id)
+    except Tampered as error:
+        return tampered(error, pages.case, case_id, attachment_id)
+    return Response(data, media_type="image/jpeg", headers=SAFE_HEADERS)
+
+
+def _list(
+    request: Request, system: System, person: str, pages: CasePages, case_id: UUID, home: str
+) -> Response:
+    """The list alone, for the case page to load into itself."""
+    section = attachments_section(request, system, person, pages, case_id, home)
+    return render(request, "evidence/_list.html", **section)
+
+
+def _form(corrects: str) -> dict[str, Any]:
+    """A new attach form; `?corrects=<id>` makes it the form that corrects that attachment."""
+    return {"command_id": uuid4().hex, "supersedes": corrects[:64]}
 
 
 def _routes(pages: CasePages) -> None:
     path = pages.base.removeprefix("/app") + "/{case_id}/attachments"
 
+    def home(case_id: UUID) -> str:
+        return f"{pages.base}/{case_id}"
+
     @router.get(path, response_class=HTMLResponse, name=f"{pages.case}_attachments_page")
     def attachments_page(
         case_id: UUID, request: Request, system: SystemDep, person: str = Person, corrects: str = ""
     ) -> Response:
-        """The attachments and the attach form; `?corrects=<id>` makes it the form that corrects one."""
-        form = {"command_id": uuid4().hex, "supersedes": corrects[:64]}
-        return _page(request, system, person, pages, case_id, form=form)
+        return _page(request, system, person, pages, case_id, home(case_id), form=_form(corrects))
 
     @router.get(path + "/list", response_class=HTMLResponse, name=f"{pages.case}_attachments_partial")
     def attachments_partial(
         case_id: UUID, request: Request, system: SystemDep, person: str = Person
     ) -> Response:
-        """The list alone, for the case page to load into itself."""
-        return render(
-            request, "evidence/_list.html", **attachments_section(request, system, person, pages, case_id)
-        )
+        return _list(request, system, person, pages, case_id, home(case_id))
 
     @router.post(path, response_class=HTMLResponse, name=f"{pages.case}_attach_page")
     async def attach(case_id: UUID, request: Request, system: SystemDep, person: str = Person) -> Response:
-        return await _attach(request, system, person, pages, case_id)
+        return await _attach(request, system, person, pages, case_id, home(case_id))
 
     @router.get(path + "/{attachment_id}", name=f"{pages.case}_attachment_page")
     def fetch(case_id: UUID, attachment_id: str, system: SystemDep, person: str = Person) -> Response:
-        try:
-            found, data = system.evidence.open(person, pages.case, case_id, attachment_id)
-        except Tampered as error:
-            return tampered(error, pages.case, case_id, attachment_id)
-        return download(found, data)
+        return _fetch(system, person, pages, case_id, attachment_id)
 
     @router.get(path + "/{attachment_id}/thumbnail", name=f"{pages.case}_thumbnail_page")
     def thumbnail(case_id: UUID, attachment_id: str, system: SystemDep, person: str = Person) -> Response:
-        try:
-            data = system.evidence.thumbnail(person, pages.case, case_id, attachment_id)
-        except Tampered as error:
-            return tampered(error, pages.case, case_id, attachment_id)
-        return Response(data, media_type="image/jpeg", headers=SAFE_HEADERS)
+        return _thumbnail(system, person, pages, case_id, attachment_id)
 
 
 for _pages in CASES:
     _routes(_pages)
+
+
+# -- an assessor's evidence: the unit's assessment year, under its score page ----------------------------
+
+UNIT_YEAR = CasePages("unit_year", "/app/scores", N_("Back to the score"), "assessment.event")
+YEAR_PATH = "/scores/{unit}/{year}/attachments"
+
+
+def _year(unit: str, year: int) -> tuple[UUID, str]:
+    return unit_year_id(unit, year), f"/app/scores/{unit}/{year}"
+
+
+@router.get(YEAR_PATH, response_class=HTMLResponse)
+def year_attachments_page(
+    unit: str, year: Year, request: Request, system: SystemDep, person: str = Person, corrects: str = ""
+) -> Response:
+    return _page(request, system, person, UNIT_YEAR, *_year(unit, year), form=_form(corrects))
+
+
+@router.get(YEAR_PATH + "/list", response_class=HTMLResponse)
+def year_attachments_partial(
+    unit: str, year: Year, request: Request, system: SystemDep, person: str = Person
+) -> Response:
+    return _list(request, system, person, UNIT_YEAR, *_year(unit, year))
+
+
+@router.post(YEAR_PATH, response_class=HTMLResponse)
+async def year_attach(
+    unit: str, year: Year, request: Request, system: SystemDep, person: str = Person
+) -> Response:
+    return await _attach(request, system, person, UNIT_YEAR, *_year(unit, year))
+
+
+@router.get(YEAR_PATH + "/{attachment_id}")
+def year_fetch(
+    unit: str, year: Year, attachment_id: str, system: SystemDep, person: str = Person
+) -> Response:
+    return _fetch(system, person, UNIT_YEAR, _year(unit, year)[0], attachment_id)
+
+
+@router.get(YEAR_PATH + "/{attachment_id}/thumbnail")
+def year_thumbnail(
+    unit: str, year: Year, attachment_id: str, system: SystemDep, person: str = Person
+) -> Response:
+    return _thumbnail(system, person, UNIT_YEAR, _year(unit, year)[0], attachment_id)

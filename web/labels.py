@@ -219,6 +219,16 @@ LABELS: dict[str, dict[str, str]] = {
         "AttachmentAdded": N_("attached a file"),
         "AttachmentSuperseded": N_("corrected an attachment"),
     },
+    "assessment.event": {
+        "Opened": N_("began the unit's assessment year"),
+        "ActivityRecorded": N_("recorded an activity"),
+        "AssessmentEntered": N_("made an assessor's entry"),
+        "VetoReviewed": N_("reviewed a one-vote veto"),
+        "AbsenceRecorded": N_("recorded an absence from duty"),
+        "EvaluationRecorded": N_("recorded a democratic evaluation"),
+        "AttachmentAdded": N_("attached a file"),
+        "AttachmentSuperseded": N_("corrected an attachment"),
+    },
     # -- petitions (信访) --
     "petition.status": {
         "registered": N_("Registered"),

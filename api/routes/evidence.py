@@ -13,10 +13,11 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentPerson, Meta, SystemDep
+from api.deps import CurrentPerson, Meta, NodeCode, SystemDep, Year
 from api.errors import problem
 from api.exports import content_disposition
 from api.schemas import EventPublic
+from domain.assessment.assessment import unit_year_id
 from domain.directory.access import Right
 from domain.errors import AccessDenied
 from domain.evidence import Kind
@@ -34,7 +35,9 @@ PATHS = {
     "incident": "/incidents",
     "patrol_shift": "/patrols/shifts",
 }
-UPLOAD_PATH = r"^/(disputes|petitions|incidents|patrols/shifts)/[^/]+/attachments$"  # api/limits.py
+UPLOAD_PATH = (  # api/limits.py
+    r"^/((disputes|petitions|incidents|patrols/shifts)/[^/]+|units/[^/]+/assessments/[^/]+)/attachments$"
+)
 SAFE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
 
 
@@ -220,3 +223,74 @@ def _routes(case: str, base: str) -> None:
 
 for _case, _base in PATHS.items():
     _routes(_case, _base)
+
+
+# -- the evidence of an assessor's entries: a unit's assessment year, addressed by unit and year ----------
+
+UNIT_YEAR = "/units/{node}/assessments/{year}/attachments"
+
+
+@router.post(
+    UNIT_YEAR,
+    response_model=AttachmentPublic,
+    status_code=201,
+    name="attach_to_unit_year",
+    summary="Attach a file to a unit's assessment year or one of its entries (an assessor's evidence)",
+)
+def attach_to_unit_year(
+    unit: NodeCode,
+    year: Year,
+    person: CurrentPerson,
+    system: SystemDep,
+    meta: Meta,
+    file: Annotated[UploadFile, File(description="The file; its type is read from its bytes")],
+    kind: Annotated[Kind, Form()],
+    of_event: Annotated[
+        int | None,
+        Form(description="The version of the year's event it belongs to, e.g. an assessor's entry"),
+    ] = None,
+    note: Annotated[str, Form(max_length=500)] = "",
+    keep_location: Annotated[bool, Form(description="Keep a photo's GPS location")] = False,
+    supersedes: Annotated[str | None, Form(description="The attachment this one corrects")] = None,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> AttachmentPublic:
+    """Attach the evidence of an assessor's entry (name the entry's version in `of_event`), a veto
+    review, an absence or an evaluation: by the assessors of the unit's township."""
+    added = upload(
+        system,
+        person,
+        "unit_year",
+        unit_year_id(unit, year),
+        file,
+        kind,
+        of_event,
+        note,
+        keep_location,
+        supersedes,
+        reason,
+        CommandMeta(**meta),
+    )
+    return AttachmentPublic.of(added)
+
+
+@router.get(UNIT_YEAR, response_model=list[AttachmentPublic], name="unit_year_attachments")
+def unit_year_attachments(
+    unit: NodeCode, year: Year, person: CurrentPerson, system: SystemDep
+) -> list[AttachmentPublic]:
+    """The year's attachments the caller may see, oldest first (superseded ones too, marked)."""
+    return [
+        AttachmentPublic.of(a) for a in system.evidence.listed(person, "unit_year", unit_year_id(unit, year))
+    ]
+
+
+@router.get(UNIT_YEAR + "/{attachment_id}", response_class=Response, name="unit_year_attachment")
+def unit_year_attachment(
+    unit: NodeCode, year: Year, attachment_id: str, person: CurrentPerson, system: SystemDep
+) -> Response:
+    """Download the file, checked against the hash its event recorded; always as a download."""
+    case_id = unit_year_id(unit, year)
+    try:
+        found, data = system.evidence.open(person, "unit_year", case_id, attachment_id)
+    except Tampered as error:
+        return tampered(error, "unit_year", case_id, attachment_id)
+    return download(found, data)

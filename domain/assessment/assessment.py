@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.assessment.book import Template, TemplateError, template_from_data
 from domain.errors import InvalidValue, TransitionNotAllowed
+from domain.evidence import Attachable, AttachmentAddedFields, AttachmentSupersededFields
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://fengqiao.example/assessment")
 ACTIVITY_KINDS = ("training", "committee_meeting", "villagers_meeting", "publicity")
@@ -97,7 +98,7 @@ class AssessmentTemplate(Aggregate):
         return template
 
 
-class UnitYear(Aggregate):
+class UnitYear(Attachable, Aggregate):
     TOPIC = "fengqiao.assessment:UnitYear"
 
     class Event(Aggregate.Event):
@@ -113,6 +114,17 @@ class UnitYear(Aggregate):
         year: int
 
     Created = Opened
+
+    class AttachmentAdded(Event, AttachmentAddedFields):
+        """A file was attached to the unit's assessment year or to one of its entries — the evidence an
+        assessor's entry cites (its hash and particulars, never its bytes)."""
+
+        TOPIC = "fengqiao.assessment:AttachmentAdded"
+
+    class AttachmentSuperseded(Event, AttachmentSupersededFields):
+        """An attachment was superseded by a later one that corrects it; both are kept."""
+
+        TOPIC = "fengqiao.assessment:AttachmentSuperseded"
 
     class ActivityRecorded(Event):
         """A training, meeting or other recurring activity was held, with who was absent."""
@@ -272,6 +284,8 @@ class UnitYear(Aggregate):
 TEMPLATE_EVENTS = (AssessmentTemplate.Opened, AssessmentTemplate.VersionAdopted)
 UNIT_YEAR_EVENTS = (
     UnitYear.Opened,
+    UnitYear.AttachmentAdded,
+    UnitYear.AttachmentSuperseded,
     UnitYear.ActivityRecorded,
     UnitYear.AssessmentEntered,
     UnitYear.VetoReviewed,

@@ -13,6 +13,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.assessment.assessment import UnitYear
 from domain.directory.access import Right
 from domain.disputes.dispute import Dispute
 from domain.errors import AccessDenied, CaseNotFound, InvalidValue
@@ -44,6 +45,15 @@ class CaseRules:
 
 def case_rules(cb: Any) -> dict[str, CaseRules]:
     d, p, i, s = cb.disputes, cb.petitions, cb.incidents, cb.patrols
+
+    def unit_year(reader: str, case_id: UUID) -> UnitYear:
+        """A unit's assessment year, to whoever may read at the unit (its cadres, the township's
+        assessors, the auditors); to anyone else there is no such year."""
+        found = cb.load(UnitYear, case_id, "assessment year")
+        if not cb.may_read(reader, found.unit):
+            raise CaseNotFound("assessment year", case_id)
+        return found
+
     return {
         "dispute": CaseRules(
             "dispute",
@@ -84,6 +94,17 @@ def case_rules(cb: Any) -> dict[str, CaseRules]:
             lambda c: [(Right.PATROL, c.node), (Right.LEAD_PATROL, c.node)],
             lambda c: [(Right.LEAD_PATROL, c.node)],
             frozenset({"FindingReported", "SignedInAtCheckpoint", "CheckpointMissed"}),
+        ),
+        "unit_year": CaseRules(
+            "assessment year",
+            UnitYear,
+            unit_year,
+            lambda c: [
+                (Right.ASSESS, c.unit)
+            ],  # the assessors of the unit's township, whose entries they are
+            lambda c: [(Right.ASSESS, c.unit)],
+            frozenset({"AssessmentEntered", "VetoReviewed", "AbsenceRecorded", "EvaluationRecorded"})
+            | frozenset({"ActivityRecorded"}),
         ),
     }
 
