@@ -56,6 +56,7 @@ from web import (
     evidence_pages,
     inbox_pages,
     incident_pages,
+    offline,
     oidc_pages,
     pages,
     patrol_pages,
@@ -131,6 +132,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(board_pages.router)
     app.include_router(inbox_pages.router)
     app.include_router(assessor_pages.router)
+    app.include_router(offline.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
     install_page_handlers(app)

@@ -22,6 +22,7 @@ from infra.bootstrap import System
 from service import kinds
 from service.store import CommandMeta
 from web.labels import N_
+from web.offline import entered_at
 from web.pages import (
     Person,
     Problems,
@@ -113,6 +114,7 @@ async def report_incident(request: Request, system: SystemDep, person: str = Per
     data = await checked_form(request)
     command_id = str(data.get("command_id") or "") or uuid4().hex
     form = {"markers": [], **form_values(data), "command_id": command_id}
+    form.pop("entered_at", None)  # the outbox's, not the report's (web/offline.py)
     if "occurred_at" in form:
         form["occurred_at"] = _local_moment(form["occurred_at"])
     try:
@@ -122,7 +124,7 @@ async def report_incident(request: Request, system: SystemDep, person: str = Per
             grid=body.grid,
             village=body.village,
             **body.facts(),
-            meta=CommandMeta(command_id=form["command_id"]),
+            meta=CommandMeta(command_id=form["command_id"], effective_at=entered_at(data)),
         )
     except (ValidationError, DomainError) as error:
         return _report_page(request, system, person, form, problems_of(error, _gettext(request)))

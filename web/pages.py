@@ -38,6 +38,7 @@ from web import i18n
 from web.charts import Bar, bars
 from web.explain import explained
 from web.labels import N_, label
+from web.offline import entered_at
 from web.spreadsheets import workbook
 from web.templating import render
 
@@ -56,7 +57,8 @@ def page_person(request: Request, system: SystemDep) -> str:
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
         try:
-            return system.identity.by_token(token, client_address(request))
+            request.state.person = system.identity.by_token(token, client_address(request))
+            return request.state.person
         except NotAuthenticated:
             raise SignInRequired() from None
     session_id = request.cookies.get(SESSION_COOKIE)
@@ -67,6 +69,7 @@ def page_person(request: Request, system: SystemDep) -> str:
     except NotAuthenticated:
         raise SignInRequired() from None
     request.state.session = session
+    request.state.person = session.person_id
     return session.person_id
 
 
@@ -399,7 +402,11 @@ async def report_dispute(request: Request, system: SystemDep, person: str = Pers
             severity=body.severity,
             description=body.description,
             occurred_at=body.occurred_at,
-            meta=CommandMeta(command_id=form["command_id"], digest=body_digest(body.model_dump(mode="json"))),
+            meta=CommandMeta(
+                command_id=form["command_id"],
+                digest=body_digest(body.model_dump(mode="json")),
+                effective_at=entered_at(data),
+            ),
         )
         if photo is not None:
             keep = data.get("keep_location") == "on"

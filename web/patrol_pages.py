@@ -25,6 +25,7 @@ from service import kinds
 from service.store import CommandMeta
 from web.incident_pages import MANY, form_values
 from web.labels import N_
+from web.offline import entered_at
 from web.pages import (
     Person,
     Problems,
@@ -211,6 +212,7 @@ async def shift_action(
     data = await checked_form(request)
     form = form_values(data)
     form.pop("party", None)
+    form.pop("entered_at", None)  # the outbox's, not the command's (web/offline.py)
     names = [str(n).strip() for n in data.getlist("party") if str(n).strip()]
     body_fields = dict(form)
     if "parties" in chosen.body.model_fields:
@@ -222,7 +224,8 @@ async def shift_action(
     command_id = str(data.get("command_id") or "") or None
     try:
         body = chosen.body.model_validate(body_fields)
-        chosen.call(system.casebook.patrols, person, shift_id, body, CommandMeta(command_id=command_id))
+        meta = CommandMeta(command_id=command_id, effective_at=entered_at(data))
+        chosen.call(system.casebook.patrols, person, shift_id, body, meta)
     except (ValidationError, DomainError) as error:
         if isinstance(error, CaseNotFound):
             raise

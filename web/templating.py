@@ -73,6 +73,12 @@ def language(request: Request) -> str:
     return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
 
 
+def _server_now(request: Request) -> str:
+    """The system's time, for the phone's outbox to correct the phone's own clock by (web/offline.py)."""
+    system = getattr(request.app.state, "system", None)
+    return system.casebook.clock().isoformat() if system is not None else ""
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     lang = language(request)
     translations = i18n.translations(lang)
@@ -95,6 +101,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         choices=choices,
         csrf=getattr(getattr(request.state, "session", None), "csrf_token", ""),
         signed_in=getattr(request.state, "session", None) is not None,
+        person_id=getattr(request.state, "person", ""),
+        server_now=_server_now(request),
         long_date=lambda moment: long_date(moment, lang),
         countdown=lambda due_at, now: countdown(due_at, now, gettext),
         outcome=lambda text: labels.outcome(text, gettext),
