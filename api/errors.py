@@ -110,6 +110,9 @@ def domain_problem(error: DomainError) -> JSONResponse:
     return problem(400, "refused", "Refused", error.message)
 
 
+UNREADABLE_BODY = "There was an error parsing the body"  # fastapi/routing.py, for a body it cannot decode
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def on_domain_error(_: Request, error: DomainError) -> JSONResponse:
@@ -131,6 +134,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.detail == UNREADABLE_BODY:
+            # FastAPI's answer to a body it cannot decode (not UTF-8): invalid input like any other, so
+            # the 422 every operation declares, naming the body, as for JSON that does not parse.
+            message = "the body cannot be read: send JSON in UTF-8"
+            errors = [{"field": "body", "in": "body", "message": message}]
+            return problem(422, "invalid-request", "Invalid request", message, errors=errors)
         response = problem(error.status_code, "http", str(error.detail), str(error.detail))
         response.headers.update(error.headers or {})
         return response

@@ -16,6 +16,7 @@ comes back."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, routing
@@ -118,7 +119,52 @@ def document_problems(app: FastAPI) -> None:
         schemas = schema["components"]["schemas"]
         for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422, never sent here
             schemas.pop(unused, None)
+        declare_links(schema)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+ID_PARAMETER = re.compile(r"^\{(?P<name>[a-z_]+_id)\}")
+
+
+def _created_schema(schema: dict[str, Any], operation: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The success response of an operation that creates something with an `id`, and its code."""
+    for code in ("201", "200"):
+        content = operation.get("responses", {}).get(code, {}).get("content", {})
+        body = content.get("application/json", {}).get("schema", {})
+        ref = body.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            body = schema["components"]["schemas"].get(ref.rsplit("/", 1)[1], {})
+        if "id" in body.get("properties", {}):
+            return code, operation["responses"][code]
+    return None
+
+
+def declare_links(schema: dict[str, Any]) -> None:
+    """OpenAPI links from each operation that creates a case (a dispute, a petition, an incident,
+    a route, a shift…) to every operation on that case: its `{..._id}` is the `id` the creation
+    answered with. Clients and schemathesis's stateful tests follow them."""
+    paths = schema["paths"]
+    for path, methods in paths.items():
+        created = _created_schema(schema, methods.get("post", {})) if "post" in methods else None
+        if created is None:
+            continue
+        _, response = created
+        links: dict[str, Any] = {}
+        for other, other_methods in paths.items():
+            rest = other.removeprefix(path + "/")
+            found = ID_PARAMETER.match(rest) if other.startswith(path + "/") else None
+            if found is None or "{" in rest[found.end() :]:
+                continue
+            for method, operation in other_methods.items():
+                if method not in ("get", "post", "put", "patch", "delete") or "operationId" not in operation:
+                    continue
+                carried = {name: f"$request.path.{name}" for name in re.findall(r"\{([a-z_]+)\}", path)}
+                links[operation["operationId"][:60]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": {**carried, found.group("name"): "$response.body#/id"},
+                }
+        if links:
+            response["links"] = links
