@@ -53,7 +53,7 @@ class System:
     views: Database
     statistics: DisputeStatistics = field(default_factory=DisputeStatistics)
     clock_board: ClockBoard = field(default_factory=ClockBoard)
-    case_list: CaseList = field(default_factory=CaseList)
+    case_list: CaseList = field(init=False)
     metric_cases: MetricCases = field(default_factory=MetricCases)
     reminders: Reminders = field(default_factory=Reminders)
     node_statistics: NodeStatistics = field(default_factory=NodeStatistics)
@@ -71,6 +71,7 @@ class System:
 
         self.scoring_facts = ScoringFacts(village_of)
         self.signals = GamingSignals(casebook.id_key)
+        self.case_list = CaseList(casebook.id_key)
         self.identity = identity_gate(self.settings, casebook, self.views, self.directory_file)
         self.evidence = evidence_desk(self.settings, casebook)
 

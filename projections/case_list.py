@@ -4,7 +4,11 @@ its kind, node, state, the person who has it in hand, and, from its clocks, the 
 when the policy's first reminder of that clock comes (the warning) and how many of its missed
 deadlines nothing has settled yet.
 
-No personal data and no secret field is kept: no party, petitioner, content or summary.
+No personal data and no secret field is kept: no party, petitioner, content or summary. To find a
+case by a party's name, `terms` holds a keyed digest (HMAC-SHA256 under the store's id key, the key
+petitioner ids are made with) of each name — a dispute's parties, a petition's petitioner unless
+anonymous or an accusation's — so that a name asked for is found without any name being readable
+at rest; a case is found by its number (its id, or the id's first eight characters and more) too.
 
 - node: where the case lives and is authorised (a dispute's or incident's grid, else its
   village; the node a petition concerns; a shift's route node);
@@ -25,6 +29,10 @@ The table names carry VERSION: a new version is rebuilt from the log.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,7 +52,7 @@ from infra.sql import Cursor, Row, among, upsert
 from projections.memory import chunks
 from service import kinds
 
-VERSION = 1
+VERSION = 2  # v2: terms, to search by a party's name
 COLUMNS = (
     "case_id",
     "case_kind",
@@ -59,8 +67,10 @@ COLUMNS = (
     "reminded",
     "missed",
     "version",
+    "terms",
 )
-TYPES = ("text",) * 6 + ("integer", "text", "text", "text", "integer", "integer", "integer")
+TYPES = ("text",) * 6 + ("integer", "text", "text", "text", "integer", "integer", "integer", "text")
+CASE_NUMBER = re.compile(r"^[0-9a-f]{8}[0-9a-f-]{0,28}$")  # an id or its first 8+ characters
 CLOCK_COLUMNS = (
     "clocks_id",
     "key",
@@ -136,14 +146,21 @@ class Filters:
     responsible: str | None = None
     colour: str | None = None  # red | yellow | green
     open_only: bool = True
+    search: str | None = None  # a case number, or a party's name (whole)
 
 
 RED, YELLOW, GREEN = "red", "yellow", "green"
 COLOURS = (RED, YELLOW, GREEN)
 
 
+def _normal(name: str) -> str:
+    """A name as searched: the same words in any width or case, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
 class CaseList:
-    def __init__(self, suffix: str = "") -> None:
+    def __init__(self, key: bytes | None = None, suffix: str = "") -> None:
+        self.key = key or b"fengqiao-case-list"
         self.suffix = suffix
         self.name = f"case_list_v{VERSION}{suffix}"
         self.table = f"case_list_v{VERSION}{suffix}"
@@ -152,7 +169,7 @@ class CaseList:
         self.topics = (*CASE_TOPICS, *CLOCK_TOPICS)
 
     def shadow(self) -> CaseList:
-        return CaseList(self.suffix + "__rebuild")
+        return CaseList(self.key, self.suffix + "__rebuild")
 
     # -- schema ---------------------------------------------------------------------------------
 
@@ -161,7 +178,8 @@ class CaseList:
             f"CREATE TABLE IF NOT EXISTS {self.table} (case_id TEXT PRIMARY KEY, case_kind TEXT NOT NULL, "
             "node TEXT NOT NULL, state TEXT NOT NULL, responsible TEXT NOT NULL, opened_at TEXT NOT NULL, "
             "is_open INTEGER NOT NULL, next_due_at TEXT, next_clock TEXT, warn_at TEXT, "
-            "reminded INTEGER NOT NULL, missed INTEGER NOT NULL, version INTEGER NOT NULL)"
+            "reminded INTEGER NOT NULL, missed INTEGER NOT NULL, version INTEGER NOT NULL, "
+            "terms TEXT NOT NULL)"
         )
         cur.execute(
             f"CREATE TABLE IF NOT EXISTS {self.clocks} (clocks_id TEXT NOT NULL, key TEXT NOT NULL, "
@@ -208,6 +226,7 @@ class CaseList:
             key = str(event.originator_id)
             row = _created(event)
             if row is not None:
+                row["terms"] = self._terms(event)
                 cases[key] = row
             elif key in cases:
                 _mutate(cases[key], event)
@@ -274,6 +293,23 @@ class CaseList:
             [tuple(r[c] for c in COLUMNS) for r in cases.values()],
             "ON CONFLICT (case_id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:]),
         )
+
+    def term(self, name: str) -> str:
+        return hmac.new(self.key, _normal(name).encode(), hashlib.sha256).hexdigest()[:24]
+
+    def _terms(self, event: Any) -> str:
+        """The digests of the names a creation brings, space-separated with a space at each end."""
+        names: list[str] = []
+        if isinstance(event, Dispute.Reported):
+            names = [str(p.get("name", "")) for p in event.parties]
+        elif (
+            isinstance(event, Petition.Registered)
+            and event.type != "accusation"
+            and not event.petitioner.get("anonymous")
+        ):
+            names = [str(event.petitioner.get("name") or "")]
+        digests = sorted({self.term(n) for n in names if _normal(n)})
+        return f" {' '.join(digests)} " if digests else ""
 
     def _streams(self, cur: Cursor, events: Sequence[Any]) -> dict[str, tuple[str, str]]:
         opened = {
@@ -363,6 +399,13 @@ class CaseList:
             condition, more = colour_condition(filters.colour, now)
             where.append(condition)
             params.extend(more)
+        wanted = (filters.search or "").strip()
+        if wanted and CASE_NUMBER.match(wanted.lower()):
+            where.append("(case_id LIKE ? OR terms LIKE ?)")
+            params.extend([wanted.lower() + "%", f"% {self.term(wanted)} %"])
+        elif wanted:
+            where.append("terms LIKE ?")
+            params.append(f"% {self.term(wanted)} %")
         return " AND ".join(where), params
 
     def counts(self, cur: Cursor, filters: Filters, now: datetime) -> dict[str, int]:

@@ -161,3 +161,39 @@ def test_the_case_list_rebuilt_from_zero_equals_the_live_one(system: System, cas
     outcome = rebuild(system.reader, system.views, system.case_list, switch=True)
     assert outcome.equal, outcome.differences
     assert outcome.rows > 5
+
+
+def test_a_case_is_found_by_a_partys_name_or_its_number_and_no_name_is_kept_readable(
+    system: System, cases, clock: Clock
+):
+    mine = system.casebook.disputes.report(
+        person("grid_member"),
+        grid=GRID,
+        parties=[{"name": "张 三丰"}, {"name": "李四"}],
+        category=Category.NEIGHBOURHOOD,
+        severity=Severity.MINOR,
+        description="a wall",
+        occurred_at=clock.now - timedelta(days=1),
+    )
+    accusation = system.casebook.petitions.register(
+        person("petition_agent"),
+        node=VILLAGE,
+        channel=Channel.VIA_AGENT,
+        type=PetitionType.ACCUSATION,
+        petitioner={**ZHANG, "name": "李四"},
+        content="The village head took the money.",
+        matter="Misused funds",
+    )
+    caught_up(system)
+    assert set(rows(system, search="张  三丰")) == {str(mine.id)}  # spaces and width as the names were given
+    # The accuser is not found by name: an accusation's petitioner is secret.
+    assert set(rows(system, search="李四")) == {str(mine.id)}
+    assert str(accusation.id) in rows(system, search=str(accusation.id)[:8])
+    assert set(rows(system, search=str(mine.id))) == {str(mine.id)}
+    assert rows(system, search=str(mine.id)[:7]) == {}  # fewer than eight characters is a name, not a number
+    petitioner = cases["petition"]
+    assert str(petitioner.id) in rows(system, search=ZHANG["name"])
+    with system.views.reading() as cur:
+        cur.execute(f"SELECT * FROM {system.case_list.table}")
+        stored = repr(cur.fetchall())
+    assert "三丰" not in stored and "李四" not in stored and ZHANG["name"] not in stored

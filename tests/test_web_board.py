@@ -75,3 +75,17 @@ def test_a_person_sees_only_what_they_may_read(web: TestClient, cases):  # noqa:
     answer = web.get("/cases", params={"node": TOWNSHIP}, headers=auth("township")).json()
     assert answer["total"] == 5 and sum(answer["counts"].values()) == 5
     assert web.get("/cases", params={"node": VILLAGE}, headers=auth("foreign_grid_member")).status_code == 403
+
+
+@pytest.mark.http
+def test_the_board_finds_a_case_by_its_number_or_a_partys_name(web: TestClient, cases):  # noqa: F811
+    petition = str(cases["petition"].id)
+    by_name = web.get("/app/board", params={"q": "Zhang San"}, headers=auth("township"))
+    assert by_name.status_code == 200 and counted(by_name.text)["listed"] == 1
+    assert f"/app/petitions/{petition}" in by_name.text and petition[:8] in by_name.text
+    by_number = web.get("/app/board", params={"q": petition[:8]}, headers=auth("township"))
+    assert counted(by_number.text)["listed"] == 1 and f"/app/petitions/{petition}" in by_number.text
+    api = web.get("/cases", params={"search": petition[:8]}, headers=auth("township")).json()
+    assert [c["case_id"] for c in api["items"]] == [petition]
+    nobody = web.get("/app/board", params={"q": "Nobody Here"}, headers=auth("township"))
+    assert counted(nobody.text)["listed"] == 0

@@ -111,6 +111,7 @@ def board_page(
     state: str = "",
     colour: str = "",
     responsible: str = "",
+    q: str = Query("", max_length=100),
     page: int = 1,
 ) -> Response:
     kind = _chosen(kind, set(kinds.CLOCKED))
@@ -126,11 +127,19 @@ def board_page(
         state=state or None,
         colour=colour or None,
         responsible=responsible or None,
+        search=q.strip() or None,
         limit=PAGE,
         offset=(page - 1) * PAGE,
     )
     directory = system.casebook.current_directory()
-    chosen = {"kind": kind, "node": node, "state": state, "colour": colour, "responsible": responsible}
+    chosen = {
+        "kind": kind,
+        "node": node,
+        "state": state,
+        "colour": colour,
+        "responsible": responsible,
+        "q": q.strip(),
+    }
 
     def link(**change: Any) -> str:
         query = {k: v for k, v in {**chosen, "page": 1, **change}.items() if v}

@@ -66,12 +66,15 @@ def case_board(
     state: str | None = None,
     colour: str | None = None,
     responsible: str | None = None,
+    search: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> CaseBoard:
     nodes = board_nodes(system, person, node)
     now = system.casebook.clock()
-    filters = Filters(nodes=nodes, kind=kind, state=state, responsible=responsible, colour=colour)
+    filters = Filters(
+        nodes=nodes, kind=kind, state=state, responsible=responsible, colour=colour, search=search
+    )
     case_list = system.case_list
     with system.views.reading() as cur:
         if nodes:
@@ -105,6 +108,14 @@ def list_cases(
     state: Annotated[str | None, Query(max_length=40, description="The stream's status code.")] = None,
     colour: Annotated[str | None, Query(pattern="^(red|yellow|green)$")] = None,
     responsible: Annotated[str | None, Query(max_length=200, description="A person id.")] = None,
+    search: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="A case number (the id, or its first 8 characters or more) or a party's whole name "
+            "(a dispute's parties, a petitioner other than an accusation's or an anonymous one).",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CaseBoard:
@@ -117,6 +128,7 @@ def list_cases(
         state=state,
         colour=colour,
         responsible=responsible,
+        search=search,
         limit=limit,
         offset=offset,
     )
