@@ -22,7 +22,7 @@ from tests.support import GRID, TOKENS, Clock, settings_for
 pytestmark = pytest.mark.http
 AUTH = {"Authorization": f"Bearer {TOKENS['township']}"}
 EXAMPLES = 3  # per operation: about 400 requests over 138 operations, under two minutes on a loaded machine
-STATEFUL_SCENARIOS = 25  # scenarios of up to six chained calls each
+STATEFUL_SCENARIOS = 60  # scenarios of up to six chained calls each
 REAL_BODIES = {  # creations with what the directory of config/dev.toml has, on the test's clock (2026-03-02)
     ("POST", "/disputes"): {
         "grid": GRID,
@@ -109,7 +109,8 @@ def test_a_case_created_is_followed_by_its_links_to_the_commands_and_reads_on_it
 
     # The cases whose creations can be given real bodies (REAL_BODIES), and every operation on them.
     machine = api_schema.include(path_regex=r"^/(disputes|incidents)(/|$)").as_state_machine()
-    calls: list[tuple[str, int]] = []
+    calls: list[tuple[str, str, int]] = []  # (method and path template, path sent, status)
+    created: set[str] = set()  # the ids the creations answered with
 
     class Stateful(machine):  # type: ignore[misc,valid-type]
         def before_call(self, case: Any) -> None:
@@ -134,7 +135,9 @@ def test_a_case_created_is_followed_by_its_links_to_the_commands_and_reads_on_it
             return {"headers": AUTH}
 
         def after_call(self, response: Any, case: Any) -> None:
-            calls.append((f"{case.method} {case.path}", response.status_code))
+            calls.append((f"{case.method} {case.path}", case.formatted_path, response.status_code))
+            if response.status_code == 201 and case.path in ("/disputes", "/incidents"):
+                created.add(response.json()["id"])
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
             case.validate_response(response, excluded_checks=[positive_data_acceptance])
@@ -150,12 +153,11 @@ def test_a_case_created_is_followed_by_its_links_to_the_commands_and_reads_on_it
             phases=[Phase.explicit, Phase.generate],
         )
     )
-    chained = [(call, status) for call, status in calls if "{" in call and status < 400]
-    print(f"stateful: {len(calls)} calls, {len(chained)} succeeded on a created case")
-    assert chained, "\n".join(
-        f"{c} {s}" for c, s in calls
-    )  # at least one operation on a created case answered with success
-    assert not [c for c in calls if c[1] >= 500], calls
+    # Followed links: calls on a case a creation made, found by its id in the path they were sent to.
+    chained = [(call, status) for call, path, status in calls if any(i in path for i in created)]
+    print(f"stateful: {len(calls)} calls, {len(created)} cases created, {len(chained)} calls on them")
+    assert created and len(chained) >= 5, "\n".join(f"{c} {p} {s}" for c, p, s in calls)
+    assert not [c for c in calls if c[2] >= 500], calls
 
 
 def test_a_body_that_is_not_utf8_is_the_422_every_operation_declares(tmp_path: Path) -> None:

@@ -58,3 +58,15 @@ def test_every_outcome_a_dispute_clock_records_reads_in_chinese():
     for text, words in recorded.items():
         assert labels.outcome(text, gettext) == words, text
     assert labels.outcome("something new", gettext) == "something new"  # shown as recorded
+
+
+def test_a_refusal_reads_in_the_persons_language_whether_written_out_or_composed():
+    from web.i18n import translations
+    from web.pages import reason_in
+
+    chinese, english = translations("zh-CN").gettext, translations("en").gettext
+    assert reason_in("say why the attachment is corrected", chinese) == "请说明更正附件的原因"
+    assert reason_in("say why the attachment is corrected", english) == "say why the attachment is corrected"
+    composed = "the dispute has no event 9"
+    assert reason_in(composed, chinese) == f"请检查此项。（{composed}）"
+    assert reason_in(composed, english) == composed

@@ -98,6 +98,7 @@ def test_a_file_is_not_attached_to_an_event_no_file_belongs_to(web, shift):  # n
         headers=as_("patrol_leader"),
     )
     assert answer.status_code == 422 and 'id="of_event-problem"' in answer.text
+    assert "请检查此项。（event 1 is Scheduled" in text(answer.text)  # a reason composed with its values
     assert recorded(web) == before
 
 
@@ -125,6 +126,7 @@ def test_a_scan_is_corrected_by_a_new_one_with_the_reason_and_both_are_kept(web,
         headers=mediator,
     )
     assert unexplained.status_code == 422 and 'id="reason-problem"' in unexplained.text
+    assert "请说明更正附件的原因" in text(unexplained.text)  # the domain's reason, in Chinese
     assert recorded(web) == before and f'name="supersedes" value="{old}"' in unexplained.text
 
     corrected = web.post(

@@ -23,7 +23,7 @@ from infra.bootstrap import System
 from service.evidence.blobs import Tampered
 from service.store import CommandMeta
 from web.labels import N_
-from web.pages import Person, Problems, _gettext, _person_name, checked_form, problems_of
+from web.pages import Person, Problems, _gettext, _person_name, checked_form, problems_of, reason_in
 from web.templating import render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -63,11 +63,11 @@ REASONS = [N_("The file is too large for its kind."), N_("The file is not of a t
 
 def reason_of(error: InvalidValue, gettext: Any) -> str:
     """A refusal of the file in the person's language, with the system's own words after it."""
-    if "at most" in error.reason:
+    if error.field == "file" and "at most" in error.reason:
         return f"{gettext(REASONS[0])} ({error.reason})"
-    if "may be" in error.reason:
+    if error.field == "file" and "may be" in error.reason:
         return f"{gettext(REASONS[1])} ({error.reason})"
-    return gettext(error.reason)
+    return reason_in(error.reason, gettext)
 
 
 def attachments_section(

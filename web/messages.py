@@ -4,6 +4,8 @@ pages and templates and updates web/locale/*/messages.po, keeping what is transl
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -16,29 +18,35 @@ CATALOGUES = {
     "zh_CN": WEB / "locale/zh_CN/LC_MESSAGES/messages.po",
     "en": WEB / "locale/en/LC_MESSAGES/messages.po",
 }
-# The explain sentences are marked where the domain writes them, and translated at the edge.
+# The explain sentences are marked where the domain writes them, and translated at the edge; so
+# are the reasons the domain and the desks give for refusing a value (`InvalidValue(field, reason)`,
+# its second argument where it is written out), which a page shows beside the field.
 METHOD_MAP = [
     ("web/**.py", "python"),
     ("web/templates/**.html", "jinja2"),
-    ("domain/time/explain.py", "python"),
+    ("domain/**.py", "python"),
+    ("service/**.py", "python"),
 ]
 OPTIONS = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "InvalidValue": (2,)}
 
 
 def extracted() -> set[str]:
-    """Every message id marked in the web package (and the domain's explain sentences)."""
+    """Every message id marked in the web package, the domain's explain sentences and the
+    reasons written out where a value is refused."""
     found = set()
-    for _, _, message, _, _ in extract_from_dir(
-        ROOT, METHOD_MAP, OPTIONS, KEYWORDS, strip_comment_tags=True, directory_filter=_only_web
-    ):
-        found.add(message if isinstance(message, str) else message[0])
+    skipped = io.StringIO()  # babel names each formatted reason it cannot extract: expected in the domain
+    with contextlib.redirect_stderr(skipped):
+        for _, _, message, _, _ in extract_from_dir(
+            ROOT, METHOD_MAP, OPTIONS, KEYWORDS, strip_comment_tags=True, directory_filter=_only_web
+        ):
+            found.add(message if isinstance(message, str) else message[0])
     return found
 
 
 def _only_web(dirpath: str) -> bool:
     rel = Path(dirpath).resolve().relative_to(ROOT)
-    return rel in (Path("."), Path("domain"), Path("domain/time")) or rel.parts[0] == "web"
+    return rel == Path(".") or rel.parts[0] in ("web", "domain", "service")
 
 
 def load(locale: str) -> Catalog:

@@ -138,7 +138,7 @@ def problems_of(error: Exception, gettext: Callable[[str], str]) -> Problems:
                 name = str(e["loc"][0]) if e["loc"] else "form"
                 found.fields.setdefault(name, gettext(INPUT_PROBLEMS.get(e["type"], CHECK_THIS)))
         case InvalidValue():
-            found.fields[error.field] = gettext(error.reason)
+            found.fields[error.field] = reason_in(error.reason, gettext)
         case TransitionNotAllowed():
             found.status = 409
             found.form.append(gettext(N_("The case does not allow this now; the page shows what it allows.")))
@@ -149,6 +149,17 @@ def problems_of(error: Exception, gettext: Callable[[str], str]) -> Problems:
             found.status = 400
             found.form.append(error.message)
     return found
+
+
+def reason_in(reason: str, gettext: Callable[[str], str]) -> str:
+    """Why a value is refused, in the person's language: the catalogue's words for a reason the
+    domain writes out (web/messages.py extracts them); for one it composes with the values at hand,
+    which no catalogue can hold, "Please check this." in the person's language before the system's
+    own words."""
+    said = gettext(reason)
+    if said == reason and gettext(CHECK_THIS) != CHECK_THIS:
+        return f"{gettext(CHECK_THIS)}（{reason}）"
+    return said
 
 
 def _gettext(request: Request) -> Callable[[str], str]:

@@ -128,8 +128,9 @@ def _problems(error: Exception, gettext: Callable[[str], str]) -> Problems:
         found = problems_of(error, gettext)
         found.fields = {name.rsplit(".", 1)[-1]: text for name, text in found.fields.items()}
         reason = getattr(error, "reason", None)
-        for name, text in found.fields.items():
-            if text == reason and name in FIELD_REASONS:  # not in the catalogue: say the rule
+        composed = bool(reason) and gettext(reason) == reason  # not in the catalogue: say the rule
+        for name in list(found.fields):
+            if composed and name in FIELD_REASONS:
                 found.fields[name] = gettext(FIELD_REASONS[name])
         return found
     found = Problems()
