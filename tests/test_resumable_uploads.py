@@ -242,3 +242,45 @@ def test_a_cookie_session_must_send_its_csrf_token_to_begin_or_append(browser_li
     assert browser_like.head(location, headers=TUS).headers["upload-offset"] == "0"
     kept = browser_like.patch(location, content=b"x" * 10, headers={**chunk, **csrf(signed_in)})
     assert kept.status_code == 204 and kept.headers["upload-offset"] == "10"
+
+
+# -- the workbench ------------------------------------------------------------------------------------
+
+
+def test_the_workbench_form_attaches_a_finished_upload_by_its_id_and_refuses_an_unfinished_one(
+    api: TestClient,
+):
+    dispute = reported(api)
+    page = api.get(f"/app/disputes/{dispute}/attachments", headers=auth("mediator"))
+    assert 'data-resumable="/uploads"' in page.text and 'name="upload"' in page.text
+    assert "/static/vendor/tus-js-client-4.3.1.min.js" in page.text and "/static/resumable.js" in page.text
+    assert 'name="file"' in page.text  # without JavaScript the file goes in the form itself
+
+    data = scan(30_000)
+    half = begun(api, len(data), role="mediator")
+    patch(api, half, 0, data[:10_000], role="mediator")
+    form = {"kind": "signed_scan", "upload": half.rsplit("/", 1)[1], "command_id": "web-attach-1"}
+    refused = api.post(
+        f"/app/disputes/{dispute}/attachments",
+        data=form,
+        headers=auth("mediator") | {"Accept-Language": "zh-CN"},
+    )
+    assert refused.status_code == 422
+    assert 'id="upload-problem"' in refused.text and "文件未完整上传" in refused.text
+
+    patch(api, half, 10_000, data[10_000:], role="mediator")
+    done = api.post(
+        f"/app/disputes/{dispute}/attachments", data=form, headers=auth("mediator"), follow_redirects=False
+    )
+    assert done.status_code == 303, done.text
+    [attached] = api.get(f"/disputes/{dispute}/attachments", headers=auth("mediator")).json()
+    assert (attached["filename"], attached["sha256"]) == ("agreement.pdf", sha256_of(data))
+
+
+def test_the_vendored_tus_client_is_the_file_its_readme_names(api: TestClient):
+    vendor = Path(__file__).resolve().parent.parent / "web" / "static" / "vendor"
+    digest = sha256_of((vendor / "tus-js-client-4.3.1.min.js").read_bytes())
+    assert digest in (vendor / "README.md").read_text()
+    assert (vendor / "tus-js-client-LICENSE.txt").read_text().startswith("The MIT License")
+    assert api.get("/static/vendor/tus-js-client-4.3.1.min.js").status_code == 200
+    assert api.get("/static/resumable.js").status_code == 200
