@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentPerson, SystemDep
-from api.errors import problem
+from api.errors import PROBLEM, problem
 from service.evidence.uploads import CHUNK, NoSuchUpload, TooLong, Upload, UploadExpired, WrongOffset
 
 log = structlog.get_logger()
@@ -41,8 +41,8 @@ TusResumable = Annotated[str | None, Header(alias="Tus-Resumable", description="
 
 
 def refusal(status: int, kind: str, title: str, detail: str, head: bool = False) -> Response:
-    if head:  # a HEAD answer has no body
-        return Response(status_code=status, headers=TUS)
+    if head:  # a HEAD answer has no body, only the headers its GET would have
+        return Response(status_code=status, headers=TUS, media_type=PROBLEM)
     answer: JSONResponse = problem(status, kind, title, detail)
     answer.headers.update(TUS)
     return answer
