@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -70,7 +70,7 @@ class Upload:
 
     @property
     def expires(self) -> datetime:
-        return datetime.fromisoformat(self.expires_at)
+        return datetime.fromisoformat(self.expires_at).astimezone(UTC)
 
 
 class Uploads:
@@ -162,15 +162,26 @@ class Uploads:
             raise InvalidValue("upload", "the upload's stored chunks are incomplete: send the file again")
         return upload, data
 
-    def attached(self, owner: str, upload_id: str, record: dict[str, Any]) -> None:
-        """The upload became an attachment: its chunks go, a record of what it became stays until expiry."""
-        with self._locked(upload_id):
-            upload = self._info(owner, upload_id)
-            upload.attached = record
-            upload.chunks = []
-            self._write_info(upload)
-            for chunk in self._folder(upload_id).glob("chunk-*"):
-                chunk.unlink(missing_ok=True)
+    @contextmanager
+    def attaching(self, owner: str, upload_id: str) -> Iterator[tuple[Upload, bytes]]:
+        """The upload and its bytes, held under its lock while it is attached (two attaches of one
+        upload at once take turns, so the second sees what the first made of it)."""
+        try:
+            with self._locked(upload_id):
+                yield self.content(owner, upload_id)
+        except NoSuchUpload:
+            raise InvalidValue(
+                "upload", "there is no such upload, or it has expired: send the file again"
+            ) from None
+
+    def attached(self, upload: Upload, record: dict[str, Any]) -> None:
+        """The upload became an attachment (inside `attaching`): its chunks go, a record of what it
+        became stays until it would have expired."""
+        upload.attached = record
+        upload.chunks = []
+        self._write_info(upload)
+        for chunk in self._folder(upload.id).glob("chunk-*"):
+            chunk.unlink(missing_ok=True)
 
     def sweep(self) -> int:
         """Deletes every upload past its expiry (attached or not); how many."""
@@ -254,30 +265,28 @@ def attach_upload(
     """A finished upload attached through the desk (the same checks, the same hash as a file sent whole),
     then its bytes deleted. Attached again with the same command id, it answers the attachment it
     became; with another, it is refused: one upload is one attachment."""
-    upload, data = uploads.content(actor, upload_id)
-    record = upload.attached
-    if record is not None:
-        same = record["command_id"] is not None and record["command_id"] == meta.command_id
-        if not same or (record["case"], record["case_id"]) != (case, str(case_id)):
-            raise InvalidValue(
-                "upload", f"the upload is already attached (attachment {record['attachment_id']})"
-            )
-        shown = {a["id"]: a for a in desk.listed(actor, case, case_id)}
-        if record["attachment_id"] in shown:
-            return shown[record["attachment_id"]]
-        raise InvalidValue("upload", "the upload is already attached")
-    _, added = desk.attach(
-        actor, case, case_id, data=data, filename=upload.filename or "attachment", meta=meta, **given
-    )
-    uploads.attached(
-        actor,
-        upload_id,
-        {
-            "command_id": meta.command_id,
-            "case": case,
-            "case_id": str(case_id),
-            "attachment_id": added["id"],
-            "sha256": added["sha256"],
-        },
-    )
-    return added
+    with uploads.attaching(actor, upload_id) as (upload, data):
+        record = upload.attached
+        if record is not None:
+            same = record["command_id"] is not None and record["command_id"] == meta.command_id
+            if not same or (record["case"], record["case_id"]) != (case, str(case_id)):
+                raise InvalidValue(
+                    "upload", f"the upload is already attached (attachment {record['attachment_id']})"
+                )
+            shown = {a["id"]: a for a in desk.listed(actor, case, case_id)}
+            if record["attachment_id"] in shown:
+                return shown[record["attachment_id"]]
+            raise InvalidValue("upload", "the upload is already attached")
+        filename = upload.filename or "attachment"
+        _, added = desk.attach(actor, case, case_id, data=data, filename=filename, meta=meta, **given)
+        uploads.attached(
+            upload,
+            {
+                "command_id": meta.command_id,
+                "case": case,
+                "case_id": str(case_id),
+                "attachment_id": added["id"],
+                "sha256": added["sha256"],
+            },
+        )
+        return added
