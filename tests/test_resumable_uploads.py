@@ -6,6 +6,7 @@ an unfinished one cannot be attached, one upload is one attachment, and it expir
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -284,3 +285,35 @@ def test_the_vendored_tus_client_is_the_file_its_readme_names(api: TestClient):
     assert (vendor / "tus-js-client-LICENSE.txt").read_text().startswith("The MIT License")
     assert api.get("/static/vendor/tus-js-client-4.3.1.min.js").status_code == 200
     assert api.get("/static/resumable.js").status_code == 200
+
+
+def test_two_attaches_of_one_upload_at_once_take_turns_and_make_one_attachment(
+    api: TestClient, system: System
+):
+    dispute = reported(api)
+    location = sent(api, scan(20_000))
+    first_inside, release = threading.Event(), threading.Event()
+    attach_as_desk = system.evidence.attach
+
+    def held(*args, **kwargs):
+        if not first_inside.is_set():
+            first_inside.set()
+            assert release.wait(30)
+        return attach_as_desk(*args, **kwargs)
+
+    answers: dict[str, int] = {}
+    system.evidence.attach = held  # type: ignore[method-assign]
+    first = threading.Thread(target=lambda: answers.update(a=attach(api, dispute, location, "a").status_code))
+    first.start()
+    assert first_inside.wait(30)
+    second = threading.Thread(
+        target=lambda: answers.update(b=attach(api, dispute, location, "b").status_code)
+    )
+    second.start()
+    second.join(0.5)
+    waited = second.is_alive()  # the second waits for the upload while the first attaches it
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert waited and answers == {"a": 201, "b": 422}, answers
+    assert len(api.get(f"/disputes/{dispute}/attachments", headers=auth()).json()) == 1
