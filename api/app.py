@@ -242,5 +242,7 @@ def _followers(system: System) -> list[followers.FollowerStatus]:
 def _prepare_views(views: Database, system: System) -> None:
     """The API reads tables the projector writes; make sure they exist even before it runs."""
     followers.prepare(
-        views, system.projections, also=[system.identity.create_tables, oidc.OidcSignIn.create_tables]
+        views,
+        system.projections,
+        also=[system.identity.create_tables, oidc.OidcSignIn.create_tables, system.uploads.create_tables],
     )

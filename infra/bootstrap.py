@@ -76,7 +76,7 @@ class System:
         self.case_list = CaseList(casebook.id_key)
         self.identity = identity_gate(self.settings, casebook, self.views, self.directory_file)
         self.evidence = evidence_desk(self.settings, casebook)
-        self.uploads = uploads_for(self.settings, casebook, self.evidence)
+        self.uploads = uploads_for(self.settings, casebook, self.evidence, self.views)
 
     @property
     def projections(self) -> list[Projection]:

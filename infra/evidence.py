@@ -41,10 +41,11 @@ def evidence_desk(settings: Settings, casebook: Any, blobs: Blobs | None = None)
     return EvidenceDesk(casebook, EvidenceFiles(blobs or blobs_for(settings), cipher), limits_for(settings))
 
 
-def uploads_for(settings: Settings, casebook: Any, desk: EvidenceDesk) -> Uploads:
-    """The resumable uploads of this replica, under the var dir, encrypted like the attachments."""
+def uploads_for(settings: Settings, casebook: Any, desk: EvidenceDesk, views: Any) -> Uploads:
+    """The resumable uploads, in the read-model database every replica shares, encrypted like the
+    attachments."""
     return Uploads(
-        settings.uploads_path,
+        views,
         desk.limits.largest,
         casebook.clock,
         desk.files.cipher,

@@ -254,11 +254,6 @@ class Settings(BaseSettings):
         return self.evidence_dir or self.var_dir / "evidence"
 
     @property
-    def uploads_path(self) -> Path:
-        """Where resumable uploads keep their chunks until attached: <var_dir>/uploads."""
-        return self.var_dir / "uploads"
-
-    @property
     def sqlite_events_path(self) -> Path:
         return self.var_dir / "events.sqlite"
 

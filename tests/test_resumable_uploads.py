@@ -114,7 +114,8 @@ def test_a_file_sent_in_three_chunks_with_a_wrong_offset_resumes_and_is_attached
     )
     got = api.get(f"/disputes/{dispute}/attachments/{body['id']}", headers=auth("mediator"))
     assert got.status_code == 200 and sha256_of(got.content) == sha256_of(data) == body["sha256"]
-    assert api.head(location, headers=auth()).status_code == 404  # its bytes are gone once attached
+    assert api.head(location, headers=auth()).status_code == 404  # attached: no longer an upload
+    assert api.app.state.system.uploads.chunks(location.rsplit("/", 1)[1]) == []  # its bytes are gone
 
 
 def test_another_persons_upload_is_not_there_for_them(api: TestClient):
@@ -197,9 +198,9 @@ def test_an_upload_expires_and_is_swept_away(api: TestClient, system: System, cl
     assert api.head(location, headers=auth()).status_code == 410
     assert patch(api, location, 4, b"x" * 6).status_code == 410
     upload_id = location.rsplit("/", 1)[1]
-    assert (system.settings.uploads_path / upload_id).is_dir()
+    assert len(system.uploads.chunks(upload_id)) == 1
     begun(api, 10)  # beginning another sweeps the expired ones away
-    assert not (system.settings.uploads_path / upload_id).exists()
+    assert system.uploads.chunks(upload_id) == []
     assert api.head(location, headers=auth()).status_code == 404
 
 
@@ -210,11 +211,12 @@ def test_chunks_are_kept_encrypted_when_the_store_has_a_cipher(tmp_path: Path, c
         with TestClient(create_api(system)) as api:
             data = scan(20_000)
             location = sent(api, data)
-            folder = system.settings.uploads_path / location.rsplit("/", 1)[1]
-            assert data[-5000:] not in (folder / "chunk-00000").read_bytes()
+            upload_id = location.rsplit("/", 1)[1]
+            [stored] = system.uploads.chunks(upload_id)
+            assert data[-5000:] not in stored
             added = attach(api, reported(api), location)
             assert added.status_code == 201 and added.json()["sha256"] == sha256_of(data)
-            assert not list(folder.glob("chunk-*"))
+            assert system.uploads.chunks(upload_id) == []
     finally:
         system.close()
 
@@ -287,7 +289,7 @@ def test_the_vendored_tus_client_is_the_file_its_readme_names(api: TestClient):
     assert api.get("/static/resumable.js").status_code == 200
 
 
-def test_two_attaches_of_one_upload_at_once_take_turns_and_make_one_attachment(
+def test_two_attaches_of_one_upload_at_once_make_one_attachment_the_second_refused(
     api: TestClient, system: System
 ):
     dispute = reported(api)
@@ -296,24 +298,23 @@ def test_two_attaches_of_one_upload_at_once_take_turns_and_make_one_attachment(
     attach_as_desk = system.evidence.attach
 
     def held(*args, **kwargs):
-        if not first_inside.is_set():
-            first_inside.set()
-            assert release.wait(30)
+        first_inside.set()
+        assert release.wait(30)
         return attach_as_desk(*args, **kwargs)
 
     answers: dict[str, int] = {}
     system.evidence.attach = held  # type: ignore[method-assign]
     first = threading.Thread(target=lambda: answers.update(a=attach(api, dispute, location, "a").status_code))
     first.start()
-    assert first_inside.wait(30)
-    second = threading.Thread(
-        target=lambda: answers.update(b=attach(api, dispute, location, "b").status_code)
-    )
-    second.start()
-    second.join(0.5)
-    waited = second.is_alive()  # the second waits for the upload while the first attaches it
-    release.set()
-    first.join(30)
-    second.join(30)
-    assert waited and answers == {"a": 201, "b": 422}, answers
+    try:
+        assert first_inside.wait(30)
+        second = attach(api, dispute, location, "b")  # while the first is attaching it
+    finally:
+        release.set()
+        first.join(30)
+    assert second.status_code == 422 and "being attached" in second.json()["detail"], second.text
+    assert answers == {"a": 201}
+    system.evidence.attach = attach_as_desk  # type: ignore[method-assign]
+    again = attach(api, dispute, location, "b")  # attached by now: refused, it is one attachment
+    assert again.status_code == 422 and "already attached" in again.json()["detail"]
     assert len(api.get(f"/disputes/{dispute}/attachments", headers=auth()).json()) == 1

@@ -1,34 +1,47 @@
-"""Uploads that resume: a file sent in chunks (the tus protocol, api/routes/uploads.py), kept under the
-var dir until it is attached to a case. Each upload belongs to the person who began it — anyone else is
-told there is no such upload — announces its length at the start, grows only at its current offset, and
-expires a while after it began (24 hours by default). Its chunks are encrypted with the store's cipher
-when one is set, like the attachments themselves; once attached, its bytes are deleted and a small
-record of the attachment stays until the upload would have expired, so that a retry of the same
-command is answered with the same attachment rather than a new one."""
+"""Uploads that resume: a file sent in chunks (the tus protocol, api/routes/uploads.py), kept until it is
+attached to a case. Each upload belongs to the person who began it — anyone else is told there is no such
+upload — announces its length at the start, grows only at its current offset, and expires a while after
+it began (24 hours by default). Upload and chunks live in two tables of the read-model database, which
+every API replica shares (like the sessions), so a chunk may land on any replica. Chunks are encrypted
+with the store's cipher when one is set, like the attachments themselves; once attached, the chunks are
+deleted and the upload's row keeps what it became until it would have expired, so that a retry of the
+same command is answered with the same attachment rather than a new one."""
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 from eventsourcing.persistence import Cipher
 
 from domain.errors import InvalidValue
+from service.identity.storage import Cursor, Database
 
-UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 CHUNK = 1_000_000  # the most one PATCH may carry (api/limits.py)
 EXPIRY = timedelta(hours=24)
+CLAIM = timedelta(minutes=5)  # an attach that died mid-way frees its upload after this
+
+
+def ddl(dialect: str) -> list[str]:
+    blob = "BYTEA" if dialect == "postgres" else "BLOB"
+    return [
+        (
+            "CREATE TABLE IF NOT EXISTS fq_uploads (id TEXT PRIMARY KEY, owner TEXT NOT NULL, "
+            "length BIGINT NOT NULL, upload_offset BIGINT NOT NULL, filename TEXT NOT NULL, "
+            "created_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL, "
+            "claimed_at DOUBLE PRECISION, attached TEXT)"
+        ),
+        "CREATE INDEX IF NOT EXISTS fq_uploads_expiry ON fq_uploads (expires_at)",
+        (
+            "CREATE TABLE IF NOT EXISTS fq_upload_chunks (upload_id TEXT NOT NULL, "
+            f"chunk_offset BIGINT NOT NULL, data {blob} NOT NULL, PRIMARY KEY (upload_id, chunk_offset))"
+        ),
+    ]
 
 
 class NoSuchUpload(Exception):
@@ -59,38 +72,51 @@ class Upload:
     length: int
     offset: int
     filename: str
-    created_at: str  # ISO 8601
-    expires_at: str
-    chunks: list[int]  # the plain size of each chunk file, in order
+    created_at: datetime
+    expires: datetime
     attached: dict[str, Any] | None = None  # once attached: command_id, case, case_id, attachment_id, sha256
 
     @property
     def finished(self) -> bool:
         return self.offset == self.length
 
-    @property
-    def expires(self) -> datetime:
-        return datetime.fromisoformat(self.expires_at).astimezone(UTC)
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Upload:
+        return cls(
+            id=row["id"],
+            owner=row["owner"],
+            length=int(row["length"]),
+            offset=int(row["upload_offset"]),
+            filename=row["filename"],
+            created_at=datetime.fromtimestamp(row["created_at"], UTC),
+            expires=datetime.fromtimestamp(row["expires_at"], UTC),
+            attached=json.loads(row["attached"]) if row["attached"] else None,
+        )
 
 
 class Uploads:
-    """The partial uploads of one replica, as files: `<root>/<id>/info.json` and one file per chunk,
-    each written aside and renamed into place, then the info rewritten the same way, under a lock
-    on the upload, so that a dropped connection leaves the upload at the end of its last whole chunk."""
+    """The uploads of every replica, in the read-model database. A chunk is kept whole or not at all:
+    it is written, and the upload's offset moved past it, in one transaction that first moves the
+    offset only if it is still the one the chunk was sent for."""
 
     def __init__(
         self,
-        root: Path,
+        db: Database,
         largest: int,
         clock: Callable[[], datetime],
         cipher: Cipher | None = None,
         expiry: timedelta = EXPIRY,
     ) -> None:
-        self.root = Path(root)
+        self.db = db
         self.largest = largest
         self.clock = clock
         self.cipher = cipher
         self.expiry = expiry
+
+    @staticmethod
+    def create_tables(cur: Any) -> None:
+        for statement in ddl(cur.dialect):
+            cur.execute(statement)
 
     # -- the protocol's steps ---------------------------------------------------------------
 
@@ -99,32 +125,25 @@ class Uploads:
             raise InvalidValue("Upload-Length", "give the file's length in bytes")
         if length > self.largest:
             raise TooLong(f"a file may hold at most {self.largest:,} bytes; this one announces {length:,}")
-        self.sweep()
         now = self.clock()
-        upload = Upload(
-            id=uuid4().hex,
-            owner=owner,
-            length=length,
-            offset=0,
-            filename=filename[:255],
-            created_at=now.isoformat(),
-            expires_at=(now + self.expiry).isoformat(),
-            chunks=[],
-        )
-        self._folder(upload.id).mkdir(parents=True)
-        self._write_info(upload)
+        upload = Upload(uuid4().hex, owner, length, 0, filename[:255], now, now + self.expiry)
+        with self.db.transaction() as cur:
+            self._sweep(cur, now)
+            cur.execute(
+                "INSERT INTO fq_uploads (id, owner, length, upload_offset, filename, created_at, expires_at) "
+                "VALUES (?, ?, ?, 0, ?, ?, ?)",
+                (upload.id, owner, length, upload.filename, now.timestamp(), upload.expires.timestamp()),
+            )
         return upload
 
     def status(self, owner: str, upload_id: str) -> Upload:
         """The upload, if it is this person's and has not expired."""
-        upload = self._info(owner, upload_id)
-        if upload.attached is None and self.clock() >= upload.expires:
-            raise UploadExpired(upload_id)
-        return upload
+        with self.db.reading() as cur:
+            return self._live(cur, owner, upload_id)
 
     def append(self, owner: str, upload_id: str, offset: int, data: bytes) -> Upload:
-        with self._locked(upload_id):
-            upload = self.status(owner, upload_id)
+        with self.db.transaction() as cur:
+            upload = self._live(cur, owner, upload_id)
             if upload.attached is not None:
                 raise NoSuchUpload(upload_id)
             if offset != upload.offset:
@@ -133,123 +152,104 @@ class Uploads:
                 raise TooLong(f"the upload announced {upload.length:,} bytes; this chunk goes past them")
             if not data:
                 return upload
-            self._write(self._folder(upload_id) / f"chunk-{len(upload.chunks):05d}", self._seal(data))
-            upload.chunks.append(len(data))
-            upload.offset += len(data)
-            self._write_info(upload)
-            return upload
-
-    def content(self, owner: str, upload_id: str) -> tuple[Upload, bytes]:
-        """A finished upload's bytes (field `upload` in an attach); refused while it is unfinished."""
-        try:
-            upload = self.status(owner, upload_id)
-        except (NoSuchUpload, UploadExpired):
-            raise InvalidValue(
-                "upload", "there is no such upload, or it has expired: send the file again"
-            ) from None
-        if upload.attached is not None:
-            return upload, b""
-        if not upload.finished:
-            raise InvalidValue(
-                "upload",
-                f"the upload is not finished: {upload.offset:,} of {upload.length:,} bytes have arrived",
+            cur.execute(
+                "UPDATE fq_uploads SET upload_offset = ? WHERE id = ? AND upload_offset = ?",
+                (offset + len(data), upload_id, offset),
             )
-        folder = self._folder(upload_id)
-        data = b"".join(
-            self._open((folder / f"chunk-{n:05d}").read_bytes()) for n in range(len(upload.chunks))
-        )
-        if len(data) != upload.length:
-            raise InvalidValue("upload", "the upload's stored chunks are incomplete: send the file again")
-        return upload, data
+            if getattr(cur, "rowcount", 1) != 1:  # another replica kept a chunk here meanwhile
+                raise WrongOffset(offset, self._live(cur, owner, upload_id).offset)
+            cur.execute(
+                "INSERT INTO fq_upload_chunks (upload_id, chunk_offset, data) VALUES (?, ?, ?)",
+                (upload_id, offset, self._seal(data)),
+            )
+            upload.offset += len(data)
+            return upload
 
     @contextmanager
     def attaching(self, owner: str, upload_id: str) -> Iterator[tuple[Upload, bytes]]:
-        """The upload and its bytes, held under its lock while it is attached (two attaches of one
-        upload at once take turns, so the second sees what the first made of it)."""
+        """The upload and its bytes, claimed while it is attached: a second attach of it meanwhile
+        is refused (422), so one upload makes one attachment. The claim ends with the block."""
+        now = self.clock()
+        with self.db.transaction() as cur:
+            try:
+                upload = self._live(cur, owner, upload_id)
+            except (NoSuchUpload, UploadExpired):
+                raise InvalidValue(
+                    "upload", "there is no such upload, or it has expired: send the file again"
+                ) from None
+            if upload.attached is None:
+                if not upload.finished:
+                    raise InvalidValue(
+                        "upload",
+                        f"the upload is not finished: {upload.offset:,} of {upload.length:,} bytes "
+                        "have arrived",
+                    )
+                cur.execute(
+                    "UPDATE fq_uploads SET claimed_at = ? "
+                    "WHERE id = ? AND (claimed_at IS NULL OR claimed_at < ?)",
+                    (now.timestamp(), upload_id, (now - CLAIM).timestamp()),
+                )
+                if getattr(cur, "rowcount", 1) != 1:
+                    raise InvalidValue("upload", "the upload is being attached already")
         try:
-            with self._locked(upload_id):
-                yield self.content(owner, upload_id)
-        except NoSuchUpload:
-            raise InvalidValue(
-                "upload", "there is no such upload, or it has expired: send the file again"
-            ) from None
+            yield upload, (b"" if upload.attached is not None else self._content(upload))
+        finally:
+            if upload.attached is None:
+                with self.db.transaction() as cur:
+                    cur.execute("UPDATE fq_uploads SET claimed_at = NULL WHERE id = ?", (upload_id,))
 
     def attached(self, upload: Upload, record: dict[str, Any]) -> None:
         """The upload became an attachment (inside `attaching`): its chunks go, a record of what it
         became stays until it would have expired."""
         upload.attached = record
-        upload.chunks = []
-        self._write_info(upload)
-        for chunk in self._folder(upload.id).glob("chunk-*"):
-            chunk.unlink(missing_ok=True)
+        with self.db.transaction() as cur:
+            cur.execute("UPDATE fq_uploads SET attached = ? WHERE id = ?", (json.dumps(record), upload.id))
+            cur.execute("DELETE FROM fq_upload_chunks WHERE upload_id = ?", (upload.id,))
 
-    def sweep(self) -> int:
-        """Deletes every upload past its expiry (attached or not); how many."""
-        now, gone = self.clock(), 0
-        for folder in self._folders():
-            try:
-                info = json.loads((folder / "info.json").read_text())
-                expired = now >= datetime.fromisoformat(info["expires_at"])
-            except (OSError, ValueError, KeyError):
-                expired = True  # half made: begun when the server stopped
-            if expired:
-                shutil.rmtree(folder, ignore_errors=True)
-                gone += 1
-        return gone
+    def sweep(self) -> None:
+        """Deletes every upload past its expiry, attached or not."""
+        with self.db.transaction() as cur:
+            self._sweep(cur, self.clock())
+
+    def chunks(self, upload_id: str) -> list[bytes]:
+        """The chunks as stored (encrypted when a cipher is set): for the operators' and tests' eyes."""
+        with self.db.reading() as cur:
+            cur.execute(
+                "SELECT data FROM fq_upload_chunks WHERE upload_id = ? ORDER BY chunk_offset", (upload_id,)
+            )
+            return [bytes(row["data"]) for row in cur.fetchall()]
 
     # -- machinery ---------------------------------------------------------------------------
 
-    def _folders(self) -> Iterator[Path]:
-        if self.root.is_dir():
-            yield from (f for f in self.root.iterdir() if f.is_dir() and UPLOAD_ID.match(f.name))
-
-    def _folder(self, upload_id: str) -> Path:
-        if not UPLOAD_ID.match(upload_id):
-            raise NoSuchUpload(upload_id)
-        return self.root / upload_id
-
-    def _info(self, owner: str, upload_id: str) -> Upload:
-        try:
-            upload = Upload(**json.loads((self._folder(upload_id) / "info.json").read_text()))
-        except (OSError, ValueError, TypeError):
-            raise NoSuchUpload(upload_id) from None
-        if upload.owner != owner:
+    def _live(self, cur: Cursor, owner: str, upload_id: str) -> Upload:
+        cur.execute("SELECT * FROM fq_uploads WHERE id = ?", (upload_id,))
+        row = cur.fetchone()
+        if row is None or row["owner"] != owner:
             raise NoSuchUpload(upload_id)  # another person's upload is not there for them
+        upload = Upload.of(row)
+        if upload.attached is None and self.clock() >= upload.expires:
+            raise UploadExpired(upload_id)
         return upload
 
-    def _write_info(self, upload: Upload) -> None:
-        self._write(self._folder(upload.id) / "info.json", json.dumps(asdict(upload)).encode())
+    def _content(self, upload: Upload) -> bytes:
+        data = b"".join(self._open(chunk) for chunk in self.chunks(upload.id))
+        if len(data) != upload.length:
+            raise InvalidValue("upload", "the upload's stored chunks are incomplete: send the file again")
+        return data
 
-    def _write(self, target: Path, data: bytes) -> None:
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-
-    @contextmanager
-    def _locked(self, upload_id: str) -> Iterator[None]:
-        """One change at a time to an upload, across the workers of this replica."""
-        folder = self._folder(upload_id)
-        if not folder.is_dir():
-            raise NoSuchUpload(upload_id)
-        with open(folder / ".lock", "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _sweep(self, cur: Cursor, now: datetime) -> None:
+        cur.execute(
+            "DELETE FROM fq_upload_chunks "
+            "WHERE upload_id IN (SELECT id FROM fq_uploads WHERE expires_at <= ?)",
+            (now.timestamp(),),
+        )
+        cur.execute("DELETE FROM fq_uploads WHERE expires_at <= ?", (now.timestamp(),))
 
     def _seal(self, data: bytes) -> bytes:
         return self.cipher.encrypt(data) if self.cipher else data
 
     def _open(self, stored: bytes) -> bytes:
-        return self.cipher.decrypt(stored) if self.cipher else stored
+        return self.cipher.decrypt(bytes(stored)) if self.cipher else bytes(stored)
 
 
 def attach_upload(

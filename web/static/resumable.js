@@ -81,12 +81,17 @@
         },
       });
       var upload = sending;
-      upload.findPreviousUploads().then(function (previous) {
-        if (previous.length) {
-          upload.resumeFromPreviousUpload(previous[0]);
-        }
-        upload.start();
-      });
+      upload
+        .findPreviousUploads()
+        .catch(function () {
+          return []; // no local storage: the upload begins afresh
+        })
+        .then(function (previous) {
+          if (previous.length) {
+            upload.resumeFromPreviousUpload(previous[0]); // the same file chosen again: go on
+          }
+          upload.start();
+        });
     });
   }
 
