@@ -81,6 +81,18 @@ def test_a_file_sent_over_a_connection_that_drops_resumes_and_is_attached_whole(
             seen_requests.append((request.method, request.headers.get("upload-offset")))
 
     page.on("request", noted)
+    # What the form told the person, kept across the page it goes on to (sessionStorage, same tab).
+    page.add_init_script(
+        """addEventListener("DOMContentLoaded", () => {
+            const status = document.querySelector("[data-upload-status]");
+            if (!status) return;
+            new MutationObserver(() => {
+                const told = JSON.parse(sessionStorage.getItem("told") || "[]");
+                told.push(status.textContent);
+                sessionStorage.setItem("told", JSON.stringify(told));
+            }).observe(status, {childList: true, characterData: true, subtree: true});
+        });"""
+    )
     page.route(re.compile(r".*/uploads/[0-9a-f]{32}$"), chunks)
     page.goto(f"/app/disputes/{dispute}/attachments")
     page.locator('select[name="kind"]').select_option("signed_scan")
@@ -89,6 +101,9 @@ def test_a_file_sent_over_a_connection_that_drops_resumes_and_is_attached_whole(
     page.wait_for_url(re.compile(rf".*/app/disputes/{dispute}(#attachments)?$"))
 
     assert patches[:3] == ["0", "262144", "262144"], patches  # the dropped chunk was sent again
+    told = page.evaluate("JSON.parse(sessionStorage.getItem('told') || '[]')")
+    assert any(t.startswith("正在上传文件：") for t in told), told
+    assert "网络连接中断，正在从中断处重试……" in told and told[-1] == "文件已上传，正在添加附件……", told
     methods = [m for m, _ in seen_requests]
     assert methods[0] == "POST" and "HEAD" in methods[methods.index("PATCH") :], seen_requests
     [attached] = served.system.evidence.listed("li-ming", "dispute", UUID(dispute))
