@@ -261,8 +261,11 @@ def attach_to_unit_year(
     person: CurrentPerson,
     system: SystemDep,
     meta: Meta,
-    file: Annotated[UploadFile, File(description="The file; its type is read from its bytes")],
     kind: Annotated[Kind, Form()],
+    file: Annotated[UploadFile | None, File(description="The file; its type is read from its bytes")] = None,
+    upload_id: Annotated[
+        str | None, Form(alias="upload", max_length=64, description="Or a finished upload's id (/uploads)")
+    ] = None,
     of_event: Annotated[
         int | None,
         Form(description="The version of the year's event it belongs to, e.g. an assessor's entry"),
@@ -287,6 +290,7 @@ def attach_to_unit_year(
         supersedes,
         reason,
         CommandMeta(**meta),
+        upload_id,
     )
     return AttachmentPublic.of(added)
 

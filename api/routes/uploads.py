@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import UTC
 from email.utils import format_datetime
 from typing import Annotated, Any
 
@@ -74,7 +75,7 @@ def refused(error: Exception, head: bool = False) -> Response:
 
 
 def expires(upload: Upload) -> str:
-    return format_datetime(upload.expires, usegmt=True)
+    return format_datetime(upload.expires.astimezone(UTC), usegmt=True)
 
 
 def filename_of(metadata: str | None) -> str:

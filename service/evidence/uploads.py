@@ -125,7 +125,7 @@ class Uploads:
             raise InvalidValue("Upload-Length", "give the file's length in bytes")
         if length > self.largest:
             raise TooLong(f"a file may hold at most {self.largest:,} bytes; this one announces {length:,}")
-        now = self.clock()
+        now = self.clock().astimezone(UTC)
         upload = Upload(uuid4().hex, owner, length, 0, filename[:255], now, now + self.expiry)
         with self.db.transaction() as cur:
             self._sweep(cur, now)
