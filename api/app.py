@@ -36,6 +36,7 @@ from api.routes import (
     seal,
     signals,
     statistics,
+    uploads,
     villages,
 )
 from api.routes import briefings as briefing_routes
@@ -47,6 +48,7 @@ from infra.metrics import CONTENT_TYPE, exposition
 from infra.sql import Database
 from projections import followers
 from service import telemetry
+from service.evidence.uploads import CHUNK
 from web import (
     assessor_pages,
     auditor_pages,
@@ -117,6 +119,7 @@ def create_api(system: System) -> FastAPI:
     app.include_router(seal.router)
     app.include_router(seal.evidence_router)
     app.include_router(evidence.router)
+    app.include_router(uploads.router)
     app.include_router(evidence_pages.router)
     app.include_router(oidc_pages.router)
     app.include_router(signals_pages.router)
@@ -144,8 +147,14 @@ def create_api(system: System) -> FastAPI:
 
     # Outermost: a body too large is refused before it is read, parsed or authenticated.
     upload = system.evidence.limits.largest + UPLOAD_OVERHEAD
+    chunk = CHUNK + 1  # a PATCH of /uploads/{id} carries one chunk: a little more than that is refused
     app.add_middleware(
-        BodyLimit, larger=[(evidence.UPLOAD_PATH, upload), (evidence_pages.UPLOAD_PATH, upload)]
+        BodyLimit,
+        larger=[
+            (evidence.UPLOAD_PATH, upload),
+            (evidence_pages.UPLOAD_PATH, upload),
+            (uploads.CHUNK_PATH, chunk),
+        ],
     )
 
     @app.middleware("http")
@@ -233,5 +242,7 @@ def _followers(system: System) -> list[followers.FollowerStatus]:
 def _prepare_views(views: Database, system: System) -> None:
     """The API reads tables the projector writes; make sure they exist even before it runs."""
     followers.prepare(
-        views, system.projections, also=[system.identity.create_tables, oidc.OidcSignIn.create_tables]
+        views,
+        system.projections,
+        also=[system.identity.create_tables, oidc.OidcSignIn.create_tables, system.uploads.create_tables],
     )

@@ -11,7 +11,7 @@ from infra.directory import (
     read_directory_file,
     seed_directory,
 )
-from infra.evidence import evidence_desk
+from infra.evidence import evidence_desk, uploads_for
 from infra.seal import Seal
 from infra.settings import DEVELOPMENT_ID_KEY, DEVELOPMENT_SEAL_KEY, ID_KEY_MIN_LENGTH, Settings
 from infra.sql import Database, PostgresDatabase, SQLiteDatabase
@@ -30,6 +30,7 @@ from projections.signals import GamingSignals
 from service.casebook import Casebook
 from service.directory import SEED_ACTOR
 from service.evidence.desk import EvidenceDesk
+from service.evidence.uploads import Uploads
 from service.identity.crypto import PasswordHashing
 from service.identity.desk import CredentialsDesk
 from service.identity.gate import Gate
@@ -62,6 +63,7 @@ class System:
     signals: GamingSignals = field(init=False)
     identity: Gate = field(init=False)
     evidence: EvidenceDesk = field(init=False)
+    uploads: Uploads = field(init=False)
 
     def __post_init__(self) -> None:
         casebook = self.casebook
@@ -74,6 +76,7 @@ class System:
         self.case_list = CaseList(casebook.id_key)
         self.identity = identity_gate(self.settings, casebook, self.views, self.directory_file)
         self.evidence = evidence_desk(self.settings, casebook)
+        self.uploads = uploads_for(self.settings, casebook, self.evidence, self.views)
 
     @property
     def projections(self) -> list[Projection]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from domain.evidence import Kind
@@ -9,6 +10,7 @@ from infra.settings import Settings
 from service.evidence.blobs import Blobs, EvidenceFiles
 from service.evidence.desk import EvidenceDesk
 from service.evidence.intake import MB, Limits
+from service.evidence.uploads import Uploads
 
 
 def blobs_for(settings: Settings) -> Blobs:
@@ -37,3 +39,15 @@ def limits_for(settings: Settings) -> Limits:
 def evidence_desk(settings: Settings, casebook: Any, blobs: Blobs | None = None) -> EvidenceDesk:
     cipher = getattr(casebook.mapper, "cipher", None)
     return EvidenceDesk(casebook, EvidenceFiles(blobs or blobs_for(settings), cipher), limits_for(settings))
+
+
+def uploads_for(settings: Settings, casebook: Any, desk: EvidenceDesk, views: Any) -> Uploads:
+    """The resumable uploads, in the read-model database every replica shares, encrypted like the
+    attachments."""
+    return Uploads(
+        views,
+        desk.limits.largest,
+        casebook.clock,
+        desk.files.cipher,
+        timedelta(hours=settings.upload_expiry_hours),
+    )

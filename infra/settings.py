@@ -123,6 +123,9 @@ class Settings(BaseSettings):
         description='the largest file of a kind, in MB, over the defaults (JSON: {"photo": 10, ...})',
     )
     attachment_case_total_mb: float = Field(200, gt=0, description="the most a case may hold in all, MB")
+    upload_expiry_hours: float = Field(
+        24, gt=0, description="how long a resumable upload (/uploads) may take before it is deleted"
+    )
 
     pg_host: str = "127.0.0.1"
     pg_port: int = 5432

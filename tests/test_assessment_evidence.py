@@ -86,3 +86,22 @@ def test_the_score_page_lists_the_evidence_and_attaches_it_to_the_entry_chosen_i
     assert "会议记录.pdf" in listing and "作了考核记分" in listing
     [link] = re.findall(r'href="([^"]+/attachments/[0-9a-f]+)"', listing)
     assert web.get(link, headers=auth("branch_secretary")).content == pdf()
+
+
+def test_the_assessor_attaches_a_resumable_upload_to_the_entry(web, system, clock):  # noqa: F811
+    on(clock, 5, 2)
+    version = entry_version(system)
+    tus = {"Tus-Resumable": "1.0.0", **auth("assessor")}
+    made = web.post("/uploads", headers={**tus, "Upload-Length": str(len(pdf()))})
+    assert made.status_code == 201, made.text
+    chunk = {**tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+    assert web.patch(made.headers["location"], content=pdf(), headers=chunk).status_code == 204
+    data = {
+        "kind": "signed_scan",
+        "of_event": str(version),
+        "upload": made.headers["location"].rsplit("/", 1)[1],
+    }
+    added = web.post(FILES, data=data, headers=auth("assessor"))
+    assert added.status_code == 201, added.text
+    got = web.get(f"{FILES}/{added.json()['id']}", headers=auth("branch_secretary"))
+    assert got.status_code == 200 and got.content == pdf()

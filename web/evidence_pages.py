@@ -21,6 +21,7 @@ from domain.errors import DomainError, InvalidValue
 from domain.evidence import Kind
 from infra.bootstrap import System
 from service.evidence.blobs import Tampered
+from service.evidence.uploads import attach_upload
 from service.store import CommandMeta
 from web.labels import N_
 from web.pages import Person, Problems, _gettext, _person_name, checked_form, problems_of, reason_in
@@ -58,11 +59,17 @@ KINDS = {
     Kind.OTHER: N_("Other"),
 }
 # The intake's refusals, in the person's language (service/evidence/intake.py says them in English).
-REASONS = [N_("The file is too large for its kind."), N_("The file is not of a type this kind accepts.")]
+REASONS = [
+    N_("The file is too large for its kind."),
+    N_("The file is not of a type this kind accepts."),
+    N_("The file did not arrive whole, or was sent too long ago: choose it and attach it again."),
+]
 
 
 def reason_of(error: InvalidValue, gettext: Any) -> str:
     """A refusal of the file in the person's language, with the system's own words after it."""
+    if error.field == "upload":
+        return f"{gettext(REASONS[2])} ({error.reason})"
     if error.field == "file" and "at most" in error.reason:
         return f"{gettext(REASONS[0])} ({error.reason})"
     if error.field == "file" and "may be" in error.reason:
@@ -115,29 +122,34 @@ async def _attach(
     request: Request, system: System, person: str, pages: CasePages, case_id: UUID, home: str
 ) -> Response:
     data = await checked_form(request)
-    form = {k: str(v) for k, v in data.items() if k not in ("csrf", "file")}
+    form = {k: str(v) for k, v in data.items() if k not in ("csrf", "file", "upload")}
     upload = data.get("file")
+    upload_id = str(data.get("upload") or "")
     gettext = _gettext(request)
     try:
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        if not upload_id and (not isinstance(upload, UploadFile) or not upload.filename):
             raise InvalidValue("file", N_("Choose a file to attach."))
         kind = Kind(form.get("kind") or Kind.PHOTO)
         of_event = int(form["of_event"]) if form.get("of_event", "").isdigit() else None
-        content = await upload.read(system.evidence.limits.largest + 1)
-        system.evidence.attach(
-            person,
-            pages.case,
-            case_id,
-            data=content,
-            filename=upload.filename,
-            kind=kind,
-            of_event=of_event,
-            note=form.get("note", ""),
-            keep_location=form.get("keep_location") == "on",
-            supersedes=form.get("supersedes") or None,
-            reason=form.get("reason", ""),
-            meta=CommandMeta(command_id=form.get("command_id") or None),
-        )
+        given: dict[str, Any] = {
+            "kind": kind,
+            "of_event": of_event,
+            "note": form.get("note", ""),
+            "keep_location": form.get("keep_location") == "on",
+            "supersedes": form.get("supersedes") or None,
+            "reason": form.get("reason", ""),
+        }
+        meta = CommandMeta(command_id=form.get("command_id") or None)
+        if upload_id:  # sent beforehand in chunks by web/static/resumable.js (tus, /uploads)
+            attach_upload(
+                system.evidence, system.uploads, person, pages.case, case_id, upload_id, meta, **given
+            )
+        else:
+            assert isinstance(upload, UploadFile) and upload.filename
+            content = await upload.read(system.evidence.limits.largest + 1)
+            system.evidence.attach(
+                person, pages.case, case_id, data=content, filename=upload.filename, meta=meta, **given
+            )
     except (DomainError, ValueError) as error:
         problems = problems_of(error, gettext) if isinstance(error, DomainError) else Problems()
         if isinstance(error, InvalidValue):

@@ -1,6 +1,7 @@
-"""Attachments of a case, over HTTP: upload one (multipart), list them, download one (always as a
-download, never shown inline), a picture's thumbnail, and the case's evidence bundle with them. The paths
-sit under each kind of case: /disputes, /petitions, /incidents, /patrols/shifts."""
+"""Attachments of a case, over HTTP: upload one (multipart, or by a finished resumable upload's id,
+api/routes/uploads.py), list them, download one (always as a download, never shown inline), a picture's
+thumbnail, and the case's evidence bundle with them. The paths sit under each kind of case: /disputes,
+/petitions, /incidents, /patrols/shifts."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from api.exports import content_disposition
 from api.schemas import EventPublic
 from domain.assessment.assessment import unit_year_id
 from domain.directory.access import Right
-from domain.errors import AccessDenied
+from domain.errors import AccessDenied, InvalidValue
 from domain.evidence import Kind
 from infra.bootstrap import System
 from infra.seal import evidence
 from service.evidence.blobs import Tampered
+from service.evidence.uploads import attach_upload
 from service.seal.checkpoint import b64
 from service.store import CommandMeta
 
@@ -105,7 +107,7 @@ def upload(
     person: str,
     case: str,
     case_id: UUID,
-    file: UploadFile,
+    file: UploadFile | None,
     kind: Kind,
     of_event: int | None,
     note: str,
@@ -113,24 +115,33 @@ def upload(
     supersedes: str | None,
     reason: str,
     meta: CommandMeta,
+    upload_id: str | None = None,
 ) -> dict[str, Any]:
-    """One upload, as the API and the workbench take it."""
-    limit = system.evidence.limits.largest
-    data = file.file.read(limit + 1)
-    _, added = system.evidence.attach(
-        person,
-        case,
-        case_id,
-        data=data,
-        filename=file.filename or "attachment",
-        kind=kind,
-        of_event=of_event,
-        note=note,
-        keep_location=keep_location,
-        supersedes=supersedes or None,
-        reason=reason,
-        meta=meta,
-    )
+    """One upload, as the API and the workbench take it: the file itself, or a finished resumable
+    upload (api/routes/uploads.py) by its id."""
+    given: dict[str, Any] = {
+        "kind": kind,
+        "of_event": of_event,
+        "note": note,
+        "keep_location": keep_location,
+        "supersedes": supersedes or None,
+        "reason": reason,
+    }
+    if upload_id:
+        if file is not None:
+            raise InvalidValue("upload", "send either the file or the id of an upload, not both")
+        added = attach_upload(
+            system.evidence, system.uploads, person, case, case_id, upload_id, meta, **given
+        )
+    else:
+        if file is None:
+            raise InvalidValue("file", "send the file, or the id of a finished upload as `upload`")
+        limit = system.evidence.limits.largest
+        data = file.file.read(limit + 1)
+        filename = file.filename or "attachment"
+        _, added = system.evidence.attach(
+            person, case, case_id, data=data, filename=filename, meta=meta, **given
+        )
     log.info(f"{case}.attachment_added", attachment=added["id"], size=added["size"], kind=added["kind"])
     return added
 
@@ -148,8 +159,14 @@ def _routes(case: str, base: str) -> None:
         person: CurrentPerson,
         system: SystemDep,
         meta: Meta,
-        file: Annotated[UploadFile, File(description="The file; its type is read from its bytes")],
         kind: Annotated[Kind, Form()],
+        file: Annotated[
+            UploadFile | None, File(description="The file; its type is read from its bytes")
+        ] = None,
+        upload_id: Annotated[
+            str | None,
+            Form(alias="upload", max_length=64, description="Or a finished upload's id (/uploads)"),
+        ] = None,
         of_event: Annotated[
             int | None, Form(description="The version of the case's event it belongs to")
         ] = None,
@@ -172,6 +189,7 @@ def _routes(case: str, base: str) -> None:
             supersedes,
             reason,
             CommandMeta(**meta),
+            upload_id,
         )
         return AttachmentPublic.of(added)
 
@@ -243,8 +261,11 @@ def attach_to_unit_year(
     person: CurrentPerson,
     system: SystemDep,
     meta: Meta,
-    file: Annotated[UploadFile, File(description="The file; its type is read from its bytes")],
     kind: Annotated[Kind, Form()],
+    file: Annotated[UploadFile | None, File(description="The file; its type is read from its bytes")] = None,
+    upload_id: Annotated[
+        str | None, Form(alias="upload", max_length=64, description="Or a finished upload's id (/uploads)")
+    ] = None,
     of_event: Annotated[
         int | None,
         Form(description="The version of the year's event it belongs to, e.g. an assessor's entry"),
@@ -269,6 +290,7 @@ def attach_to_unit_year(
         supersedes,
         reason,
         CommandMeta(**meta),
+        upload_id,
     )
     return AttachmentPublic.of(added)
 
