@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from eventsourcing.cryptography import AESCipher
@@ -22,6 +23,7 @@ from service.evidence.blobs import sha256_of
 from tests.evidence_support import pdf
 from tests.identity_support import client, csrf, enrol, identity_system, sign_in
 from tests.support import TOKENS, Clock, settings_for
+from tests.support import person as person_of
 from tests.test_evidence_api import REPORT
 
 pytestmark = pytest.mark.http
@@ -318,3 +320,44 @@ def test_two_attaches_of_one_upload_at_once_make_one_attachment_the_second_refus
     again = attach(api, dispute, location, "b")  # attached by now: refused, it is one attachment
     assert again.status_code == 422 and "already attached" in again.json()["detail"]
     assert len(api.get(f"/disputes/{dispute}/attachments", headers=auth()).json()) == 1
+
+
+def test_the_reports_photo_sent_beforehand_in_chunks_is_attached_to_the_report(api: TestClient, clock: Clock):
+    from tests.evidence_support import photo
+    from tests.test_web_evidence import form as report_form
+
+    page = api.get("/app/disputes/new", headers=auth())
+    assert 'data-file-field="photo"' in page.text and 'name="photo_upload"' in page.text
+    taken = photo(size=(320, 240))
+    location = begun(api, len(taken), name="IMG_0002.jpg")
+    half = len(taken) // 2
+    assert patch(api, location, 0, taken[:half]).status_code == 204
+    assert patch(api, location, half, taken[half:]).status_code == 204
+    answer = api.post(
+        "/app/disputes",
+        data={**report_form(clock), "photo_upload": location.rsplit("/", 1)[1]},
+        headers=auth(),
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    dispute_id = answer.headers["location"].rsplit("/", 1)[1]
+    system = api.app.state.system
+    [attached] = system.evidence.listed(person_of("grid_member"), "dispute", UUID(dispute_id))
+    assert (attached["kind"], attached["of_event"], attached["filename"]) == ("photo", 1, "IMG_0002.jpg")
+    assert system.uploads.chunks(location.rsplit("/", 1)[1]) == []  # became the attachment: its chunks went
+
+
+def test_a_report_naming_an_unfinished_photo_upload_records_nothing(api: TestClient, clock: Clock):
+    from tests.test_web_evidence import form as report_form
+
+    location = begun(api, 5_000, name="IMG_0003.jpg")
+    system = api.app.state.system
+    before = system.casebook.recorder.max_notification_id()
+    answer = api.post(
+        "/app/disputes",
+        data={**report_form(clock), "photo_upload": location.rsplit("/", 1)[1]},
+        headers=auth(),
+        follow_redirects=False,
+    )
+    assert answer.status_code == 422 and 'id="photo-problem"' in answer.text
+    assert system.casebook.recorder.max_notification_id() == before

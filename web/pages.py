@@ -33,6 +33,7 @@ from projections.metrics import BY_NAME
 from projections.statistics_report import NodeReport
 from service import kinds
 from service.evidence.intake import check
+from service.evidence.uploads import attach_upload
 from service.store import CommandMeta, body_digest
 from web import i18n
 from web.charts import Bar, bars
@@ -396,7 +397,11 @@ async def report_dispute(request: Request, system: SystemDep, person: str = Pers
     }
     gettext = _gettext(request)
     photo = await _photo_of(data, system)
+    photo_upload = str(data.get("photo_upload") or "")[:64]  # sent beforehand in chunks (resumable.js)
     try:
+        if photo_upload:
+            with system.uploads.attaching(person, photo_upload) as (upload, content):
+                photo = (upload.filename or "photo.jpg", content)
         if photo is not None:  # refused before anything is recorded (service/evidence/intake.py)
             check(photo[1], Kind.PHOTO, system.evidence.limits)
         body = s.DisputeReportIn.model_validate(
@@ -421,10 +426,24 @@ async def report_dispute(request: Request, system: SystemDep, person: str = Pers
         )
         if photo is not None:
             keep = data.get("keep_location") == "on"
-            attach_photo(system, person, dispute.id, *photo, keep, f"{form['command_id']}:photo")
+            cid = f"{form['command_id']}:photo"
+            if photo_upload:  # through the upload, so that it becomes this one attachment and its chunks go
+                given = {"kind": Kind.PHOTO, "of_event": 1, "keep_location": keep}
+                attach_upload(
+                    system.evidence,
+                    system.uploads,
+                    person,
+                    "dispute",
+                    dispute.id,
+                    photo_upload,
+                    CommandMeta(command_id=cid),
+                    **given,
+                )
+            else:
+                attach_photo(system, person, dispute.id, *photo, keep, cid)
     except (ValidationError, DomainError) as error:
         found = problems_of(error, gettext)
-        if isinstance(error, InvalidValue) and error.field == "file":
+        if isinstance(error, InvalidValue) and error.field in ("file", "upload"):
             found.fields = {"photo": f"{gettext(PHOTO_REFUSED)} ({error.reason})"}
         return _report_page(request, system, person, form, found)
     return RedirectResponse(f"/app/disputes/{dispute.id}", status_code=303)

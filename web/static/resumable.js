@@ -1,4 +1,4 @@
-/* The attachments form, enhanced for phones on weak links: the chosen file is sent first through tus
+/* The attachments form and the dispute report's photo, enhanced for phones on weak links: the chosen file is sent first through tus
    (/uploads, api/routes/uploads.py) in chunks, retried with growing pauses when the connection drops and
    resumed from the offset the server holds; then the form is posted with the upload's id in `upload`
    instead of the file. Without JavaScript (or without tus support) the form posts the file itself.
@@ -13,8 +13,10 @@
   }
 
   function enhance(form) {
-    var input = form.querySelector('input[type="file"][name="file"]');
-    var field = form.querySelector('input[name="upload"]');
+    // The file field and the field its upload's id goes in: `file` and `upload` on the attachments
+    // form, `photo` and `photo_upload` on the dispute report (data-file-field, data-upload-field).
+    var input = form.querySelector('input[type="file"][name="' + (form.dataset.fileField || "file") + '"]');
+    var field = form.querySelector('input[name="' + (form.dataset.uploadField || "upload") + '"]');
     var status = form.querySelector("[data-upload-status]");
     var bar = form.querySelector("[data-upload-progress]");
     var button = form.querySelector('button[type="submit"]');
@@ -34,6 +36,9 @@
       var file = input.files && input.files[0];
       if (field.value || !file) {
         return; // the upload is done (or no file: the browser and the server say what is missing)
+      }
+      if (form.dataset.offline !== undefined && !navigator.onLine) {
+        return; // no connection: web/static/offline.js keeps the form, the file with it, on the phone
       }
       event.preventDefault();
       if (sending) {
