@@ -73,7 +73,7 @@ class System:
 
         self.scoring_facts = ScoringFacts(village_of)
         self.signals = GamingSignals(casebook.id_key)
-        self.case_list = CaseList(casebook.id_key)
+        self.case_list = CaseList(casebook.id_key, cipher=getattr(casebook.mapper, "cipher", None))
         self.identity = identity_gate(self.settings, casebook, self.views, self.directory_file)
         self.evidence = evidence_desk(self.settings, casebook)
         self.uploads = uploads_for(self.settings, casebook, self.evidence, self.views)

@@ -4,7 +4,14 @@ its kind, node, state, the person who has it in hand, and, from its clocks, the 
 when the policy's first reminder of that clock comes (the warning) and how many of its missed
 deadlines nothing has settled yet.
 
-No personal data and no secret field is kept: no party, petitioner, content or summary. To find a
+What a list shows of each case besides: `level` (a dispute's, grid, village or township, as it is
+escalated), `summary` (codes only, translated at the edge: a dispute's category and severity, a
+petition's type and channel — never its matter or content —, an incident's kind, a shift's route)
+and `parties`, the names to show: a dispute's parties, a petitioner unless anonymous or an
+accusation's. `parties` is the one personal field: it is encrypted at rest with the event store's
+cipher when one is set (FENGQIAO_CIPHER_KEY), as the events it comes from are.
+
+No other personal data and no secret field is kept: no content or matter. To find a
 case by a party's name, `terms` holds a keyed digest (HMAC-SHA256 under the store's id key, the key
 petitioner ids are made with) of each name — a dispute's parties, a petition's petitioner unless
 anonymous or an accusation's — so that a name asked for is found without any name being readable
@@ -29,8 +36,10 @@ The table names carry VERSION: a new version is rebuilt from the log.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -52,7 +61,7 @@ from infra.sql import Cursor, Row, among, upsert
 from projections.memory import chunks
 from service import kinds
 
-VERSION = 2  # v2: terms, to search by a party's name
+VERSION = 3  # v2: terms, to search by a party's name; v3: level, summary, parties for display
 COLUMNS = (
     "case_id",
     "case_kind",
@@ -68,8 +77,11 @@ COLUMNS = (
     "missed",
     "version",
     "terms",
+    "level",
+    "summary",
+    "parties",
 )
-TYPES = ("text",) * 6 + ("integer", "text", "text", "text", "integer", "integer", "integer", "text")
+TYPES = ("text",) * 6 + ("integer", "text", "text", "text", "integer", "integer", "integer") + ("text",) * 4
 CASE_NUMBER = re.compile(r"^[0-9a-f]{8}[0-9a-f-]{0,28}$")  # an id or its first 8+ characters
 CLOCK_COLUMNS = (
     "clocks_id",
@@ -147,6 +159,7 @@ class Filters:
     colour: str | None = None  # red | yellow | green
     open_only: bool = True
     search: str | None = None  # a case number, or a party's name (whole)
+    level: str | None = None  # a dispute's: grid | village | township
 
 
 RED, YELLOW, GREEN = "red", "yellow", "green"
@@ -159,8 +172,9 @@ def _normal(name: str) -> str:
 
 
 class CaseList:
-    def __init__(self, key: bytes | None = None, suffix: str = "") -> None:
+    def __init__(self, key: bytes | None = None, suffix: str = "", cipher: Any = None) -> None:
         self.key = key or b"fengqiao-case-list"
+        self.cipher = cipher  # the event store's (eventsourcing's AESCipher), or None
         self.suffix = suffix
         self.name = f"case_list_v{VERSION}{suffix}"
         self.table = f"case_list_v{VERSION}{suffix}"
@@ -169,7 +183,7 @@ class CaseList:
         self.topics = (*CASE_TOPICS, *CLOCK_TOPICS)
 
     def shadow(self) -> CaseList:
-        return CaseList(self.key, self.suffix + "__rebuild")
+        return CaseList(self.key, self.suffix + "__rebuild", self.cipher)
 
     # -- schema ---------------------------------------------------------------------------------
 
@@ -179,7 +193,7 @@ class CaseList:
             "node TEXT NOT NULL, state TEXT NOT NULL, responsible TEXT NOT NULL, opened_at TEXT NOT NULL, "
             "is_open INTEGER NOT NULL, next_due_at TEXT, next_clock TEXT, warn_at TEXT, "
             "reminded INTEGER NOT NULL, missed INTEGER NOT NULL, version INTEGER NOT NULL, "
-            "terms TEXT NOT NULL)"
+            "terms TEXT NOT NULL, level TEXT NOT NULL, summary TEXT NOT NULL, parties TEXT NOT NULL)"
         )
         cur.execute(
             f"CREATE TABLE IF NOT EXISTS {self.clocks} (clocks_id TEXT NOT NULL, key TEXT NOT NULL, "
@@ -227,6 +241,7 @@ class CaseList:
             row = _created(event)
             if row is not None:
                 row["terms"] = self._terms(event)
+                row["parties"] = self._sealed(_names(event))
                 cases[key] = row
             elif key in cases:
                 _mutate(cases[key], event)
@@ -299,17 +314,23 @@ class CaseList:
 
     def _terms(self, event: Any) -> str:
         """The digests of the names a creation brings, space-separated with a space at each end."""
-        names: list[str] = []
-        if isinstance(event, Dispute.Reported):
-            names = [str(p.get("name", "")) for p in event.parties]
-        elif (
-            isinstance(event, Petition.Registered)
-            and event.type != "accusation"
-            and not event.petitioner.get("anonymous")
-        ):
-            names = [str(event.petitioner.get("name") or "")]
-        digests = sorted({self.term(n) for n in names if _normal(n)})
+        digests = sorted({self.term(n) for n in _names(event)})
         return f" {' '.join(digests)} " if digests else ""
+
+    def _sealed(self, names: list[str]) -> str:
+        text = json.dumps(names, ensure_ascii=False)
+        if self.cipher is None:
+            return text
+        return "enc:" + base64.b64encode(self.cipher.encrypt(text.encode())).decode()
+
+    def parties_of(self, row: Row) -> list[str]:
+        """The names a row keeps to show, decrypted."""
+        stored = row.get("parties") or "[]"
+        if stored.startswith("enc:"):
+            if self.cipher is None:
+                return []
+            stored = self.cipher.decrypt(base64.b64decode(stored[4:])).decode()
+        return list(json.loads(stored))
 
     def _streams(self, cur: Cursor, events: Sequence[Any]) -> dict[str, tuple[str, str]]:
         opened = {
@@ -391,6 +412,7 @@ class CaseList:
             ("case_kind", filters.kind),
             ("state", filters.state),
             ("responsible", filters.responsible),
+            ("level", filters.level),
         ):
             if value:
                 where.append(f"{column} = ?")
@@ -525,8 +547,27 @@ def colour_of(row: Row, now: datetime) -> str:
     return GREEN
 
 
+def _names(event: Any) -> list[str]:
+    """The names a creation brings that a list may show and search: a dispute's parties; a
+    petitioner, unless anonymous or an accusation's (whose identity is secret)."""
+    names: list[str] = []
+    if isinstance(event, Dispute.Reported):
+        names = [str(p.get("name", "")) for p in event.parties]
+    elif (
+        isinstance(event, Petition.Registered)
+        and event.type != "accusation"
+        and not event.petitioner.get("anonymous")
+    ):
+        names = [str(event.petitioner.get("name") or "")]
+    return [n.strip() for n in names if _normal(n)]
+
+
+def _summary(**codes: Any) -> str:
+    return json.dumps({k: v for k, v in codes.items() if v}, sort_keys=True, ensure_ascii=False)
+
+
 def _created(event: Any) -> dict[str, Any] | None:
-    base = {"opened_at": _iso(event.effective_at), "is_open": 1, **_NO_CLOCKS}
+    base = {"opened_at": _iso(event.effective_at), "is_open": 1, "level": "", **_NO_CLOCKS}
     key = str(event.originator_id)
     if isinstance(event, Dispute.Reported):
         return {
@@ -536,6 +577,8 @@ def _created(event: Any) -> dict[str, Any] | None:
             "node": event.grid or event.village,
             "state": "open",
             "responsible": "",
+            "level": event.level,
+            "summary": _summary(category=event.category, severity=event.severity),
         }
     if isinstance(event, Petition.Registered):
         return {
@@ -545,6 +588,7 @@ def _created(event: Any) -> dict[str, Any] | None:
             "node": event.node,
             "state": "registered",
             "responsible": event.agent or event.actor,
+            "summary": _summary(type=event.type, channel=event.channel),
         }
     if isinstance(event, Incident.Reported):
         return {
@@ -554,6 +598,7 @@ def _created(event: Any) -> dict[str, Any] | None:
             "node": event.grid or event.village,
             "state": "reported",
             "responsible": event.actor,
+            "summary": _summary(kind=event.kind),
         }
     if isinstance(event, Shift.Scheduled):
         return {
@@ -563,6 +608,7 @@ def _created(event: Any) -> dict[str, Any] | None:
             "node": event.node,
             "state": "scheduled",
             "responsible": event.leader,
+            "summary": _summary(route=event.route_name),
         }
     return None
 
@@ -574,6 +620,7 @@ def _mutate(row: dict[str, Any], event: Any) -> None:
             row["responsible"] = event.actor
         elif isinstance(event, Dispute.Escalated):
             row["responsible"] = ""
+            row["level"] = event.to_level
         elif isinstance(event, Dispute.MediationSessionHeld) and event.outcome == "failed":
             row["state"] = "mediation_failed"
     elif isinstance(event, Petition.Event):

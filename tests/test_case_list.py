@@ -194,6 +194,31 @@ def test_a_case_is_found_by_a_partys_name_or_its_number_and_no_name_is_kept_read
     petitioner = cases["petition"]
     assert str(petitioner.id) in rows(system, search=ZHANG["name"])
     with system.views.reading() as cur:
-        cur.execute(f"SELECT * FROM {system.case_list.table}")
+        cur.execute(f"SELECT terms FROM {system.case_list.table}")
         stored = repr(cur.fetchall())
     assert "三丰" not in stored and "李四" not in stored and ZHANG["name"] not in stored
+    shown = rows(system, search="李四")[str(mine.id)]
+    assert system.case_list.parties_of(shown) == ["张 三丰", "李四"]
+    assert system.case_list.parties_of(rows(system)[str(accusation.id)]) == []  # the accuser's name is secret
+
+
+def test_the_names_a_list_shows_are_encrypted_at_rest_with_the_stores_cipher(tmp_path, clock: Clock):
+    from eventsourcing.cryptography import AESCipher
+
+    from infra.bootstrap import bootstrap
+    from tests.support import settings_for
+
+    system = bootstrap(settings_for(tmp_path, cipher_key=AESCipher.create_key(32)), clock)
+    system.seed()
+    try:
+        mine = report(system)
+        caught_up(system)
+        with system.views.reading() as cur:
+            cur.execute(f"SELECT parties, summary, level FROM {system.case_list.table}")
+            [stored] = cur.fetchall()
+        assert stored["parties"].startswith("enc:") and '"A"' not in stored["parties"]
+        assert stored["summary"] == '{"category": "neighbourhood", "severity": "minor"}'
+        assert stored["level"] == "grid"
+        assert system.case_list.parties_of(rows(system)[str(mine.id)]) == ["A", "B"]
+    finally:
+        system.close()

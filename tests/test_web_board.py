@@ -89,3 +89,19 @@ def test_the_board_finds_a_case_by_its_number_or_a_partys_name(web: TestClient, 
     assert [c["case_id"] for c in api["items"]] == [petition]
     nobody = web.get("/app/board", params={"q": "Nobody Here"}, headers=auth("township"))
     assert counted(nobody.text)["listed"] == 0
+
+
+@pytest.mark.http
+def test_each_case_on_the_board_says_what_it_is_and_who_it_concerns(web: TestClient, cases):  # noqa: F811
+    page = web.get("/app/board", headers=auth("township")).text
+    assert "A、B" in page  # a dispute's parties
+    assert "邻里纠纷" in page and "简易纠纷" in page  # its category and severity, in words
+    assert "网格" in page  # its level
+    assert "Zhang San" in page  # the petitioner of a complaint
+    disputes_at_grid = web.get("/app/board", params={"level": "grid"}, headers=auth("township")).text
+    assert counted(disputes_at_grid)["listed"] == 3 and str(cases["petition"].id) not in disputes_at_grid
+    api = web.get("/cases", params={"kind": "dispute"}, headers=auth("township")).json()["items"]
+    assert {tuple(i["parties"]) for i in api} == {("A", "B")}
+    assert {i["summary"]["category"] for i in api} == {"neighbourhood"} and {i["level"] for i in api} == {
+        "grid"
+    }

@@ -83,6 +83,14 @@ STATE_KINDS = {
     kinds.INCIDENT: "incident.status",
     kinds.PATROL_SHIFT: "shift.status",
 }
+# The label kinds (web/labels.py) of the codes a case list row's summary holds, by kind and field.
+SUMMARY_WORDS = {
+    f"{kinds.DISPUTE}.category": "dispute.category",
+    f"{kinds.DISPUTE}.severity": "dispute.severity",
+    f"{kinds.PETITION}.type": "petition.type",
+    f"{kinds.PETITION}.channel": "petition.channel",
+    f"{kinds.INCIDENT}.kind": "incident.kind",
+}
 COLOUR_WORDS = {"red": N_("Overdue"), "yellow": N_("Due soon"), "green": N_("On time")}
 # Each stream's case page in the workbench.
 CASE_PAGES = {
@@ -112,6 +120,7 @@ def board_page(
     colour: str = "",
     responsible: str = "",
     q: str = Query("", max_length=100),
+    level: str = "",
     page: int = 1,
 ) -> Response:
     kind = _chosen(kind, set(kinds.CLOCKED))
@@ -128,6 +137,7 @@ def board_page(
         colour=colour or None,
         responsible=responsible or None,
         search=q.strip() or None,
+        level=_chosen(level, {"grid", "village", "township"}) or None,
         limit=PAGE,
         offset=(page - 1) * PAGE,
     )
@@ -139,6 +149,7 @@ def board_page(
         "colour": colour,
         "responsible": responsible,
         "q": q.strip(),
+        "level": _chosen(level, {"grid", "village", "township"}),
     }
 
     def link(**change: Any) -> str:
@@ -154,6 +165,7 @@ def board_page(
         "colours": COLOURS,
         "colour_words": COLOUR_WORDS,
         "state_kinds": STATE_KINDS,
+        "summary_words": SUMMARY_WORDS,
         "case_href": case_href,
         "now": system.casebook.clock(),
         "node_name": lambda code: _node_name(system, code),

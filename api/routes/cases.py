@@ -5,6 +5,7 @@ many of each colour match. Read from the case list (no personal data, no secret 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated
 
@@ -35,6 +36,16 @@ class CaseItem(BaseModel):
     warn_at: datetime | None = Field(description="When the next clock's first reminder comes.")
     overdue: bool
     colour: str = Field(description="red: overdue; yellow: its next clock's reminder has come; else green.")
+    level: str = Field("", description="A dispute's level (grid, village, township); empty for the others.")
+    summary: dict[str, str] = Field(
+        default_factory=dict,
+        description="Codes that say what the case is: a dispute's category and severity, a petition's type "
+        "and channel, an incident's kind, a shift's route. Never a petition's matter or content.",
+    )
+    parties: list[str] = Field(
+        default_factory=list,
+        description="A dispute's parties, or the petitioner unless anonymous or an accusation's.",
+    )
 
 
 class CaseBoard(BaseModel):
@@ -67,13 +78,20 @@ def case_board(
     colour: str | None = None,
     responsible: str | None = None,
     search: str | None = None,
+    level: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> CaseBoard:
     nodes = board_nodes(system, person, node)
     now = system.casebook.clock()
     filters = Filters(
-        nodes=nodes, kind=kind, state=state, responsible=responsible, colour=colour, search=search
+        nodes=nodes,
+        kind=kind,
+        state=state,
+        responsible=responsible,
+        colour=colour,
+        search=search,
+        level=level,
     )
     case_list = system.case_list
     with system.views.reading() as cur:
@@ -94,6 +112,9 @@ def case_board(
                 warn_at=r["warn_at"],
                 overdue=shade == "red",
                 colour=shade,
+                level=r["level"],
+                summary=json.loads(r["summary"] or "{}"),
+                parties=case_list.parties_of(r),
             )
         )
     return CaseBoard(total=total, offset=offset, counts=counts, items=items, as_of_notification=position)
@@ -116,6 +137,9 @@ def list_cases(
             "(a dispute's parties, a petitioner other than an accusation's or an anonymous one).",
         ),
     ] = None,
+    level: Annotated[
+        str | None, Query(pattern="^(grid|village|township)$", description="Disputes at this level.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CaseBoard:
@@ -129,6 +153,7 @@ def list_cases(
         colour=colour,
         responsible=responsible,
         search=search,
+        level=level,
         limit=limit,
         offset=offset,
     )
