@@ -119,15 +119,28 @@ class CaseStore(Application[UUID]):
         except AggregateNotFoundError:
             return Directory.open(actor="system", effective_at=self.clock(), command_id="none")
 
-    def authorise(self, actor: str, right: Right, node: str, meta: CommandMeta | None = None) -> Tenure:
+    def authorise(
+        self, actor: str, right: Right, node: str, meta: CommandMeta | None = None, action: str = ""
+    ) -> Tenure:
         """The post through which the person may exercise the right at the node now and, for a
-        command dated in the past (`meta`, or the one being decided), at its business time too."""
-        return self.authorise_in(self.current_directory(), actor, right, node, meta)
+        command dated in the past, at its business time too: the command being decided (inside
+        `create` and `change`), or the `action` with `meta` about to be, which is first checked
+        against the backdating policy (so a date out of bounds is refused as such, not as a post
+        not held then)."""
+        return self.authorise_in(self.current_directory(), actor, right, node, meta, action)
 
     def authorise_in(
-        self, directory: Directory, actor: str, right: Right, node: str, meta: CommandMeta | None = None
+        self,
+        directory: Directory,
+        actor: str,
+        right: Right,
+        node: str,
+        meta: CommandMeta | None = None,
+        action: str = "",
     ) -> Tenure:
         """`authorise`, in the given directory (the one a directory change is deciding on)."""
+        if meta is not None and self.is_persons(actor, meta):
+            backdating.check(action, meta.effective_at, self.clock(), meta.late_reason)
         tenure = directory.authorise(actor, right, node, self.clock())
         then = self.business_time(actor, meta) if meta is not None else _BUSINESS_TIME.get()
         if then is not None:

@@ -124,7 +124,7 @@ class PetitionDesk:
         record = directory.node(node)
         if record is None or not record.active_at(now):
             raise InvalidValue("node", f"no node {node!r} in the jurisdiction")
-        tenure = self.cb.authorise_in(directory, actor, Right.REGISTER_PETITION, node, meta)
+        tenure = self.cb.authorise_in(directory, actor, Right.REGISTER_PETITION, node, meta, REGISTER)
         if accused_person_id is not None:
             self._check_accused(directory, actor, accused_person_id, node)
         if agent is None and Channel(channel) == Channel.VIA_AGENT and tenure.post == Post.PETITION_AGENT:
