@@ -364,5 +364,13 @@ class CaseStore(Application[UUID]):
             return found
         return None
 
+    def late_reason_of(self, event: Any) -> str | None:
+        """The reason a person gave for recording the event's command late (on its receipt), if any."""
+        actor, command_id = getattr(event, "actor", None), getattr(event, "command_id", None)
+        if not actor or not command_id:
+            return None
+        found = self._find_receipt(actor, command_id)
+        return getattr(found, "late_reason", None) if found is not None else None
+
     def history(self, case_id: UUID, version: int) -> list[Any]:
         return list(self.repository.event_store.get(case_id, lte=version))
