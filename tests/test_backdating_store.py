@@ -201,3 +201,75 @@ def test_a_receipt_recorded_before_version_4_reads_with_no_late_reason(system: S
     )
     old = system.casebook.repository.get(key)
     assert isinstance(old, CommandReceipt) and old.late_reason is None and old.action == "report_dispute"
+
+
+TOWNSHIP = "anping.dongxi"
+
+
+def _incident(system: System, actor: str, meta: CommandMeta) -> object:
+    from domain.incidents.incident import Kind
+
+    return system.casebook.incidents.report(
+        actor,
+        grid=GRID,
+        kind=Kind.FIRE,
+        description="barn on fire",
+        location="Li's barn",
+        occurred_at=(meta.effective_at or system.casebook.clock()) - timedelta(hours=1),
+        meta=meta,
+    )
+
+
+def _petition(system: System, actor: str, meta: CommandMeta) -> object:
+    from domain.petitions.petition import Channel, PetitionType
+    from tests.petition_dsl import ZHANG
+
+    return system.casebook.petitions.register(
+        actor,
+        node=VILLAGE,
+        channel=Channel.LETTER,
+        type=PetitionType.COMPLAINT,
+        petitioner=ZHANG,
+        content="The road money.",
+        matter="road compensation",
+        meta=meta,
+    )
+
+
+def _route(system: System, actor: str, meta: CommandMeta) -> object:
+    return system.casebook.patrols.establish_route(
+        actor, node=VILLAGE, name="River loop", checkpoints=[{"code": "C1", "name": "Bridge"}], meta=meta
+    )
+
+
+def _rename(system: System, actor: str, meta: CommandMeta) -> object:
+    return system.casebook.directory.rename_node(actor, code=VILLAGE, name="新桥头", meta=meta)
+
+
+@pytest.mark.parametrize(
+    ("post", "node", "command", "right"),
+    [
+        (Post.GRID_MEMBER, GRID, _incident, Right.REPORT_INCIDENT),
+        (Post.PETITION_AGENT, VILLAGE, _petition, Right.REGISTER_PETITION),
+        (Post.PATROL_LEADER, VILLAGE, _route, Right.LEAD_PATROL),
+        (Post.WORKSTATION_STAFF, TOWNSHIP, _rename, Right.MANAGE_DIRECTORY),
+    ],
+    ids=["incident", "petition", "patrol route", "directory"],
+)
+def test_every_desk_asks_for_the_post_held_at_the_business_time(
+    system: System, clock: Clock, post: Post, node: str, command, right: Right
+):
+    township = person("township")
+    system.casebook.directory.register_person(
+        township, person_id="newcomer", name="新人", phone=None, node=node
+    )
+    system.casebook.directory.take_post(township, person_id="newcomer", post=post, node=node)
+    clock.advance(timedelta(days=3))
+    before = disputes(system)
+    with pytest.raises(AccessDenied) as refused:
+        command(system, "newcomer", backdated(timedelta(days=5), clock, REASON))
+    assert refused.value.right == right
+    assert "when the command is dated" in refused.value.message
+    assert disputes(system) == before
+    command(system, "newcomer", backdated(timedelta(days=2), clock, REASON))  # held the post then
+    assert disputes(system) > before
