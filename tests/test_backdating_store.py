@@ -273,3 +273,27 @@ def test_every_desk_asks_for_the_post_held_at_the_business_time(
     assert disputes(system) == before
     command(system, "newcomer", backdated(timedelta(days=2), clock, REASON))  # held the post then
     assert disputes(system) > before
+
+
+def test_a_patrol_sign_in_is_dated_at_most_a_day_back(system: System, clock: Clock):
+    from tests.test_patrol_app import establish, schedule
+
+    start = clock()
+    shift = schedule(system, establish(system))  # planned from now for four hours
+    clock.advance(timedelta(hours=20))
+    shift = system.casebook.patrols.sign_in_at_start(
+        person("patrol_leader"),
+        shift.id,
+        meta=CommandMeta(effective_at=start + timedelta(hours=1), late_reason=REASON, from_person=True),
+    )
+    clock.advance(timedelta(days=1))
+    before = disputes(system)
+    with pytest.raises(InvalidValue) as refused:
+        system.casebook.patrols.sign_in_at_start(
+            person("patrol_member"),
+            shift.id,
+            meta=CommandMeta(effective_at=start + timedelta(hours=2), late_reason=REASON, from_person=True),
+        )
+    assert refused.value.field == "effective_at"
+    assert "at most 1 day in the past for sign in at start" in refused.value.reason
+    assert disputes(system) == before
