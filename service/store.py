@@ -278,7 +278,7 @@ class CaseStore(Application[UUID]):
         with self.deciding(action, stamp, meta):
             case = build()
         try:
-            self.save(case, self.receipt_for(stamp, action, case.id, digest, meta.late_reason))
+            self.save(case, self.receipt_for(stamp, action, case.id, digest, self.late_reason(stamp, meta)))
         except IntegrityError:
             earlier = self.receipt(stamp, action, digest=digest)
             if earlier is None:
@@ -315,9 +315,8 @@ class CaseStore(Application[UUID]):
                 return case
             others = list(outcome) if isinstance(outcome, Sequence) else []
             try:
-                self.save(
-                    case, *others, self.receipt_for(stamp, action, case.id, meta.digest, meta.late_reason)
-                )
+                receipt = self.receipt_for(stamp, action, case.id, meta.digest, self.late_reason(stamp, meta))
+                self.save(case, *others, receipt)
             except IntegrityError:
                 if meta.expected_version is not None:
                     current = self.load(kind, case_id, label).version
@@ -363,6 +362,11 @@ class CaseStore(Application[UUID]):
                 continue
             return found
         return None
+
+    def late_reason(self, stamp: Stamp, meta: CommandMeta) -> str | None:
+        """The reason to keep on the command's receipt: the one given, when it is recorded late."""
+        reason = (meta.late_reason or "").strip()
+        return reason if reason and backdating.is_late(stamp["effective_at"], self.clock()) else None
 
     def late_reason_of(self, event: Any) -> str | None:
         """The reason a person gave for recording the event's command late (on its receipt), if any."""

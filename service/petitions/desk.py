@@ -783,7 +783,9 @@ class PetitionDesk:
                 return self.cb.load(Petition, UUID(earlier.stream_id), "petition")
             with self.cb.deciding(REGISTER, stamp, meta):
                 petition, others = build()
-            receipt = self.cb.receipt_for(stamp, REGISTER, petition.id, meta.digest, meta.late_reason)
+            receipt = self.cb.receipt_for(
+                stamp, REGISTER, petition.id, meta.digest, self.cb.late_reason(stamp, meta)
+            )
             try:
                 self.cb.save(petition, *others, receipt)
             except IntegrityError:
