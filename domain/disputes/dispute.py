@@ -809,10 +809,10 @@ class Dispute(Attachable, Aggregate):
             )
         # a step dated in the past is not dated before the step it follows
         if action == "reach_agreement" and self.last_session_at is not None and at < self.last_session_at:
+            held = self.last_session_at.isoformat()
             raise InvalidValue(
                 "effective_at",
-                f"an agreement cannot be dated before the mediation session it follows "
-                f"({self.last_session_at.isoformat()})",
+                f"an agreement cannot be dated before the mediation session it follows ({held})",
             )
         if action in ("sign_agreement", "seal_agreement") and self.agreement is not None:
             reached: datetime = self.agreement["reached_at"]
