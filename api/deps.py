@@ -138,6 +138,11 @@ Meta = Annotated[dict[str, Any], Depends(command_meta)]
 
 
 def meta_for(body: Any, meta: dict[str, Any]) -> CommandMeta:
+    """A person's command, as the API received it: its business time is limited by the backdating
+    policy (domain/time/backdating.py), and a reason for a late one is kept with it."""
     effective_at: datetime | None = getattr(body, "effective_at", None)
+    late_reason: str | None = getattr(body, "late_reason", None)
     digest = body_digest(body.model_dump(mode="json")) if isinstance(body, BaseModel) else None
-    return CommandMeta(effective_at=effective_at, digest=digest, **meta)
+    return CommandMeta(
+        effective_at=effective_at, digest=digest, late_reason=late_reason, from_person=True, **meta
+    )

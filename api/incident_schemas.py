@@ -30,7 +30,9 @@ class IncidentFactsIn(In):
     hazard: Hazard | None = Field(None, description="Natural disaster only.")
 
     def facts(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in IncidentFactsIn.model_fields if name != "effective_at"}
+        return {
+            name: getattr(self, name) for name in IncidentFactsIn.model_fields if name not in In.model_fields
+        }
 
 
 class IncidentReportIn(IncidentFactsIn):

@@ -53,7 +53,7 @@ class RepresentativeNamingIn(In):
     phone: str | None = Field(None, pattern=_PHONE)
 
     def person(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True, exclude={"effective_at"})
+        return self.model_dump(exclude_none=True, exclude=set(In.model_fields))
 
 
 class PetitionRegisterIn(In):

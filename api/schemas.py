@@ -20,9 +20,18 @@ from domain.disputes.dispute import (
     Severity,
     Source,
 )
+from domain.time.backdating import LATE_REASON_MAX
 
 EFFECTIVE_AT = Field(
-    None, description="When it took effect in the world (ISO 8601 with offset); default: now."
+    None,
+    description="When it took effect in the world (ISO 8601 with offset); default: now. It may lie in "
+    "the past by at most 7 days (1 day for a post granted or ended and for a patrol's sign-ins and "
+    "checkpoints); more than an hour back, the command is recorded late and needs a `late_reason`.",
+)
+LATE_REASON = Field(
+    None,
+    max_length=LATE_REASON_MAX,
+    description="Why a command dated more than an hour in the past is recorded only now; kept with it.",
 )
 _BASE_FIELDS = {
     "originator_id",
@@ -38,6 +47,7 @@ _BASE_FIELDS = {
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
     effective_at: AwareDatetime | None = EFFECTIVE_AT
+    late_reason: str | None = LATE_REASON
 
 
 class PartyIn(BaseModel):

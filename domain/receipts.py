@@ -28,16 +28,18 @@ class CommandReceipt(Aggregate):
         will not take effect again. v2 keeps the W3C `traceparent` of the request (empty when
         tracing is off), so that what follows from the command joins its trace. v3 names the
         person (`sender`) and a digest of the command's body; older records were keyed by the
-        command id alone."""
+        command id alone. v4 keeps the person's reason for a command dated in the past
+        (`late_reason`: domain/time/backdating.py), None when it was not recorded late."""
 
         TOPIC = "fengqiao.receipts:Recorded"
-        class_version = 3
+        class_version = 4
         command_id: str
         action: str
         stream_id: str
         trace: str
         sender: str
         digest: str
+        late_reason: str | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -48,10 +50,22 @@ class CommandReceipt(Aggregate):
             state["sender"] = ""
             state["digest"] = ""
 
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            state["late_reason"] = None
+
     Created = Recorded
 
     def __init__(
-        self, *, command_id: str, action: str, stream_id: str, trace: str, sender: str, digest: str
+        self,
+        *,
+        command_id: str,
+        action: str,
+        stream_id: str,
+        trace: str,
+        sender: str,
+        digest: str,
+        late_reason: str | None = None,
     ) -> None:
         self.command_id = command_id
         self.action = action
@@ -59,6 +73,7 @@ class CommandReceipt(Aggregate):
         self.trace = trace
         self.sender = sender
         self.digest = digest
+        self.late_reason = late_reason
 
     @staticmethod
     def create_id(command_id: str, sender: str, **_: object) -> UUID:
@@ -73,6 +88,7 @@ class CommandReceipt(Aggregate):
         stream_id: UUID,
         digest: str | None = None,
         trace: str = "",
+        late_reason: str | None = None,
     ) -> CommandReceipt:
         return cls._create(
             cls.Recorded,
@@ -82,6 +98,7 @@ class CommandReceipt(Aggregate):
             trace=trace,
             sender=sender,
             digest=digest or "",
+            late_reason=late_reason,
         )
 
 

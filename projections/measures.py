@@ -16,6 +16,8 @@ from domain.disputes.dispute import AgreementForm, Dispute
 from domain.incidents.incident import Incident
 from domain.patrols.patrol import Shift
 from domain.petitions.petition import GROUP_MIN_PEOPLE, AcceptanceDecision, Petition
+from domain.receipts import SYSTEM_PREFIX
+from domain.time.backdating import is_late
 from domain.time.calendar import CHINA
 from domain.time.clocks import CaseClocks
 
@@ -35,6 +37,7 @@ CHECKPOINT_DONE, CHECKPOINT_MISSED = "checkpoint.done", "checkpoint.missed"
 CLOCK_STARTED, CLOCK_MET, CLOCK_LATE = "clock.started", "clock.met", "clock.late"  # clock
 CLOCK_MISSED, CLOCK_SETTLED = "clock.missed", "clock.settled"  # clock
 BACKLOG_IN, BACKLOG_OUT = "backlog.in", "backlog.out"  # kind, since (the day it entered)
+RECORDED_LATE = "record.late"  # kind: a person's event counted here, recorded after the grace
 STOCKS = (BACKLOG_IN, BACKLOG_OUT, CLOCK_MISSED, CLOCK_SETTLED)  # read up to a day, not over a range
 
 DISPUTE_EVENTS = (
@@ -108,6 +111,34 @@ def _text(value: object) -> str:
 
 def counts(event: Any, memory: Memory | None) -> tuple[list[Count], Memory | None]:
     """The counts one event gives, and the stream's memory after it (None: forget it)."""
+    found, after = _counts(event, memory)
+    return found + _recorded_late(event, memory, after), after
+
+
+LATE_KINDS: tuple[tuple[type, str], ...] = (
+    (Dispute.Event, "dispute"),
+    (Petition.Event, "petition"),
+    (Incident.Event, "incident"),
+    (Shift.Event, "shift"),
+)
+
+
+def _recorded_late(event: Any, before: Memory | None, after: Memory | None) -> list[Count]:
+    """A person's event recorded more than the grace after it took effect (a back-dated record,
+    domain/time/backdating.py), at its case's node on the day it took effect, by kind of case.
+    The system's own records (deadlines, schedules, sweeps) and the clocks are left out."""
+    kind = next((name for cls, name in LATE_KINDS if isinstance(event, cls)), None)
+    actor = str(getattr(event, "actor", ""))
+    if kind is None or actor.startswith(SYSTEM_PREFIX) or not is_late(event.effective_at, event.timestamp):
+        return []
+    if isinstance(event, Incident.Reported):
+        node = event.grid or event.village
+    else:
+        node = (after or before or {}).get("node")
+    return [Count(node, day_of(event.effective_at), RECORDED_LATE, detail(kind=kind))] if node else []
+
+
+def _counts(event: Any, memory: Memory | None) -> tuple[list[Count], Memory | None]:
     if isinstance(event, Dispute.Event):
         return _dispute(event, memory)
     if isinstance(event, Petition.Event):

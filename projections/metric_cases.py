@@ -32,7 +32,7 @@ from projections.memory import StreamMemory, chunks
 from projections.metrics import BY_NAME, Figure, Tally
 from service import kinds
 
-VERSION = 1  # counts as node_counts_v4 (projections/node_statistics.py), per case
+VERSION = 2  # counts as node_counts_v5 (projections/node_statistics.py), per case; 2: record.late
 COLUMNS = ("case_id", "case_kind", "node", "day", "recorded", "measure", "detail", "n")
 TYPES = ("text",) * 7 + ("integer",)
 KINDS = (

@@ -575,6 +575,20 @@ METRICS: tuple[Metric, ...] = (
         _overdue(None),
         breakdown="clock",
     ),
+    Metric(
+        "records_entered_late",
+        1,
+        "records",
+        "Records entered late",
+        "count",
+        "Events counted in these statistics that a person recorded more than an hour after the time "
+        "they say they took effect: back-dated records, each with its reason on its receipt "
+        "(docs/architecture.md, “Business time”), on the day they took effect, by kind of case. The "
+        "system's own records (deadlines, schedules, sweeps) are left out.",
+        tuple(e.__qualname__ for e in m.EVENTS if e not in m.CLOCK_EVENTS),
+        _count(m.RECORDED_LATE, "kind"),
+        breakdown="kind",
+    ),
 )
 BY_NAME = {metric.name: metric for metric in METRICS}
 

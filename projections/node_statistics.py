@@ -20,7 +20,8 @@ from infra.sql import Cursor, Row, among, upsert
 from projections.measures import STOCKS, TOPICS, Memory, counts, stream_ids
 from projections.memory import StreamMemory, chunks
 
-VERSION = 4  # 3: a written agreement ends a dispute when sealed; 4: petitions not accepted (Art. 36)
+VERSION = 5  # 3: a written agreement ends a dispute when sealed; 4: petitions not accepted (Art. 36);
+# 5: the events recorded late (record.late)
 COLUMNS = ("node", "day", "recorded", "measure", "detail", "n")
 TYPES = ("text", "text", "text", "text", "text", "integer")
 

@@ -44,7 +44,7 @@ class AssessmentDesk:
             raise InvalidValue("template", "[template] year must be a whole number")
         self.cb.current_directory().require_node(township, NodeKind.TOWNSHIP, "township", self.cb.clock())
         if authorise:
-            self.cb.authorise(actor, Right.ASSESS, township)
+            self.cb.authorise(actor, Right.ASSESS, township, meta, "adopt_template")
         stamp = self.cb.stamp(actor, meta)
         adopted: list[Template] = []
 
@@ -207,7 +207,7 @@ class AssessmentDesk:
         decide: Callable[[UnitYear, Stamp], Any],
     ) -> UnitYear:
         self._township(unit)
-        self.cb.authorise(actor, right, unit)
+        self.cb.authorise(actor, right, unit, meta, action)
         stamp = self.cb.stamp(actor, meta)
         year = year or stamp["effective_at"].astimezone(CHINA).year
         self._ensure(

@@ -248,8 +248,9 @@ class DirectoryDesk:
                     f"({above or 'outside the directory file: no level above it here'}), "
                     f"not by {d.name_of(actor)}",
                 ) from None
+            self.cb.authorise_in(d, actor, Right.MANAGE_DIRECTORY, above)  # and when the change is dated
             return
-        d.authorise(actor, Right.MANAGE_DIRECTORY, node, self.cb.clock())
+        self.cb.authorise_in(d, actor, Right.MANAGE_DIRECTORY, node)  # now and when the change is dated
 
     def _change(self, action: str, actor: str, meta: CommandMeta, decide: Any) -> Directory:
         stamp = self.cb.stamp(actor, meta)

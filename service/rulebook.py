@@ -107,7 +107,7 @@ class RulebookDesk:
         denial: AccessDenied | None = None
         for county in counties:
             try:
-                directory.authorise(actor, Right.MANAGE_POLICY, county, self.cb.clock())
+                self.cb.authorise_in(directory, actor, Right.MANAGE_POLICY, county)  # and when dated
                 return
             except AccessDenied as refused:
                 denial = refused

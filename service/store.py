@@ -7,7 +7,9 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypedDict, TypeVar
@@ -30,6 +32,7 @@ from domain.errors import (
     StaleVersion,
 )
 from domain.receipts import SYSTEM_PREFIX, CommandReceipt, legacy_receipt_id, receipt_id
+from domain.time import backdating
 from service.telemetry import current_trace
 
 MAX_ATTEMPTS = 5
@@ -51,6 +54,13 @@ class CommandMeta:
     effective_at: datetime | None = None
     expected_version: int | None = None
     digest: str | None = None  # of the command's body, so a key replayed with another body is refused
+    late_reason: str | None = None  # why a command dated in the past is recorded only now
+    from_person: bool = False  # sent by a person (API, workbench): its business time is limited
+
+
+# The business time of the person's command being decided, when it lies further back than the
+# grace: every authorisation through the store during the decision is asked then as well as now.
+_BUSINESS_TIME: ContextVar[datetime | None] = ContextVar("business_time", default=None)
 
 
 def body_digest(body: Mapping[str, Any]) -> str:
@@ -109,8 +119,69 @@ class CaseStore(Application[UUID]):
         except AggregateNotFoundError:
             return Directory.open(actor="system", effective_at=self.clock(), command_id="none")
 
-    def authorise(self, actor: str, right: Right, node: str) -> Tenure:
-        return self.current_directory().authorise(actor, right, node, self.clock())
+    def authorise(
+        self, actor: str, right: Right, node: str, meta: CommandMeta | None = None, action: str = ""
+    ) -> Tenure:
+        """The post through which the person may exercise the right at the node now and, for a
+        command dated in the past, at its business time too: the command being decided (inside
+        `create` and `change`), or the `action` with `meta` about to be, which is first checked
+        against the backdating policy (so a date out of bounds is refused as such, not as a post
+        not held then)."""
+        return self.authorise_in(self.current_directory(), actor, right, node, meta, action)
+
+    def authorise_in(
+        self,
+        directory: Directory,
+        actor: str,
+        right: Right,
+        node: str,
+        meta: CommandMeta | None = None,
+        action: str = "",
+    ) -> Tenure:
+        """`authorise`, in the given directory (the one a directory change is deciding on)."""
+        if meta is not None and self.is_persons(actor, meta):
+            backdating.check(action, meta.effective_at, self.clock(), meta.late_reason)
+        tenure = directory.authorise(actor, right, node, self.clock())
+        then = self.business_time(actor, meta) if meta is not None else _BUSINESS_TIME.get()
+        if then is not None:
+            try:
+                directory.authorise(actor, right, node, then)
+            except AccessDenied as refused:
+                raise AccessDenied(
+                    actor,
+                    refused.right,
+                    refused.node,
+                    f"at {then.isoformat()}, when the command is dated: {refused.message}",
+                ) from None
+        return tenure
+
+    def business_time(self, actor: str, meta: CommandMeta) -> datetime | None:
+        """When a person's command is dated, if further back than the grace (else None): then, as
+        well as now, the person must have held a post with the right."""
+        at = meta.effective_at
+        if not self.is_persons(actor, meta) or at is None or not backdating.is_late(at, self.clock()):
+            return None
+        return at
+
+    @staticmethod
+    def is_persons(actor: str, meta: CommandMeta) -> bool:
+        """Whether a command is a person's, whose business time the policy limits: sent by a person
+        (not the system's workflows, sweeps, schedules or files loaded)."""
+        return meta.from_person and not actor.startswith(SYSTEM_PREFIX)
+
+    @contextmanager
+    def deciding(self, action: str, stamp: Stamp, meta: CommandMeta) -> Iterator[None]:
+        """Checks a person's command against the backdating policy (domain/time/backdating.py) and,
+        while it is decided, has every authorisation asked at its business time as well."""
+        if not self.is_persons(stamp["actor"], meta):
+            yield
+            return
+        backdating.check(action, meta.effective_at, self.clock(), meta.late_reason)
+        token = _BUSINESS_TIME.set(self.business_time(stamp["actor"], meta))
+        try:
+            yield
+        finally:
+            _BUSINESS_TIME.reset(token)
 
     # -- who may know a case exists ---------------------------------------------
 
@@ -196,15 +267,18 @@ class CaseStore(Application[UUID]):
         kind: type[A],
         label: str,
         digest: str | None = None,
+        meta: CommandMeta = NO_META,
     ) -> A:
         """Starts a new stream; a command id the same person sent before returns the stream it
         started. The same id from another person is their own command, decided afresh."""
+        digest = digest or meta.digest
         earlier = self.receipt(stamp, action, digest=digest)
         if earlier is not None:
             return self.load(kind, UUID(earlier.stream_id), label)
-        case = build()
+        with self.deciding(action, stamp, meta):
+            case = build()
         try:
-            self.save(case, self.receipt_for(stamp, action, case.id, digest))
+            self.save(case, self.receipt_for(stamp, action, case.id, digest, self.late_reason(stamp, meta)))
         except IntegrityError:
             earlier = self.receipt(stamp, action, digest=digest)
             if earlier is None:
@@ -233,14 +307,16 @@ class CaseStore(Application[UUID]):
             if meta.expected_version is not None and case.version != meta.expected_version:
                 raise StaleVersion(meta.expected_version, case.version)
             try:
-                outcome = decide(case, stamp)
+                with self.deciding(action, stamp, meta):
+                    outcome = decide(case, stamp)
             except AccessDenied as refused:
                 raise self.discreet(refused, stamp["actor"], case, label) from None
             if outcome is False:
                 return case
             others = list(outcome) if isinstance(outcome, Sequence) else []
             try:
-                self.save(case, *others, self.receipt_for(stamp, action, case.id, meta.digest))
+                receipt = self.receipt_for(stamp, action, case.id, meta.digest, self.late_reason(stamp, meta))
+                self.save(case, *others, receipt)
             except IntegrityError:
                 if meta.expected_version is not None:
                     current = self.load(kind, case_id, label).version
@@ -266,9 +342,11 @@ class CaseStore(Application[UUID]):
             raise CommandBodyDiffers(command_id, found.action)
         return found
 
-    def receipt_for(self, stamp: Stamp, action: str, stream_id: UUID, digest: str | None) -> CommandReceipt:
+    def receipt_for(
+        self, stamp: Stamp, action: str, stream_id: UUID, digest: str | None, late_reason: str | None = None
+    ) -> CommandReceipt:
         return CommandReceipt.record(
-            stamp["actor"], stamp["command_id"], action, stream_id, digest, current_trace()
+            stamp["actor"], stamp["command_id"], action, stream_id, digest, current_trace(), late_reason
         )
 
     def _find_receipt(self, sender: str, command_id: str) -> CommandReceipt | None:
@@ -284,6 +362,19 @@ class CaseStore(Application[UUID]):
                 continue
             return found
         return None
+
+    def late_reason(self, stamp: Stamp, meta: CommandMeta) -> str | None:
+        """The reason to keep on the command's receipt: the one given, when it is recorded late."""
+        reason = (meta.late_reason or "").strip()
+        return reason if reason and backdating.is_late(stamp["effective_at"], self.clock()) else None
+
+    def late_reason_of(self, event: Any) -> str | None:
+        """The reason a person gave for recording the event's command late (on its receipt), if any."""
+        actor, command_id = getattr(event, "actor", None), getattr(event, "command_id", None)
+        if not actor or not command_id:
+            return None
+        found = self._find_receipt(actor, command_id)
+        return getattr(found, "late_reason", None) if found is not None else None
 
     def history(self, case_id: UUID, version: int) -> list[Any]:
         return list(self.repository.event_store.get(case_id, lte=version))

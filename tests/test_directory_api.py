@@ -4,13 +4,14 @@ with a post above the node, as it stood on any day."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
 from infra.bootstrap import System
-from tests.support import TOKENS, VILLAGE
+from tests.support import TOKENS, VILLAGE, Clock
 
 TOWNSHIP = "anping.dongxi"
 
@@ -37,7 +38,6 @@ def new_village(api: TestClient, code: str = "anping.dongxi.xincun") -> None:
             "name": "Xincun",
             "kind": "village",
             "parent": TOWNSHIP,
-            "effective_at": "2026-01-10T00:00:00+08:00",
         },
         headers=auth("township"),
     )
@@ -127,19 +127,21 @@ def test_the_tenth_committee_member_is_refused_with_the_reason(api: TestClient, 
 
 
 def test_who_was_responsible_on_a_past_day_is_answered(api: TestClient):
-    hand_over = {
+    hand_over = {  # the clock is 2026-03-02 17:00 in the village: a post ended 17 hours back
         "person_id": "luo-bin",
         "post": "branch_secretary",
         "node": VILLAGE,
         "reason": "term ended",
-        "effective_at": "2026-03-01T00:00:00+08:00",
+        "effective_at": "2026-03-02T00:00:00+08:00",
+        "late_reason": "the township's decision arrived this afternoon",
     }
     assert api.post("/directory/posts/ending", json=hand_over, headers=auth("township")).status_code == 200
     successor = {
         "person_id": "tang-hui",
         "post": "branch_secretary",
         "node": VILLAGE,
-        "effective_at": "2026-03-01T00:00:00+08:00",
+        "effective_at": "2026-03-02T00:00:00+08:00",
+        "late_reason": "the township's decision arrived this afternoon",
     }
     assert api.post("/directory/posts", json=successor, headers=auth("township")).status_code == 200
 
@@ -153,33 +155,38 @@ def test_who_was_responsible_on_a_past_day_is_answered(api: TestClient):
     assert secretaries("2026-03-03T12:00:00+08:00") == ["tang-hui"]
 
 
-def test_a_renamed_and_a_merged_village_read_as_they_stood(api: TestClient):
+def test_a_renamed_and_a_merged_village_read_as_they_stood(api: TestClient, clock: Clock):
+    # the history is built as it happens (a person may date a change at most days back): the
+    # village on 2026-03-02, renamed as from 2026-03-30, merged as from 2026-04-29
     new_village(api)
+    clock.advance(timedelta(days=30))
     renamed = api.post(
         "/directory/nodes/anping.dongxi.xincun/renaming",
-        json={"name": "Xinqiao", "effective_at": "2026-02-01T00:00:00+08:00"},
+        json={"name": "Xinqiao", "effective_at": "2026-03-30T00:00:00+08:00", "late_reason": "minuted late"},
         headers=auth("township"),
     )
-    assert renamed.status_code == 200
+    assert renamed.status_code == 200, renamed.text
+    clock.advance(timedelta(days=30))
     merged = api.post(
         "/directory/merges",
         json={
             "sources": ["anping.dongxi.xincun"],
             "into": VILLAGE,
-            "effective_at": "2026-03-01T00:00:00+08:00",
+            "effective_at": "2026-04-29T00:00:00+08:00",
+            "late_reason": "minuted late",
         },
         headers=auth("township"),
     )
-    assert merged.status_code == 200
+    assert merged.status_code == 200, merged.text
 
     def read(day: str) -> dict:
         return api.get(
             "/directory/nodes/anping.dongxi.xincun", params={"at": day}, headers=auth("auditor")
         ).json()
 
-    assert read("2026-01-20T00:00:00+08:00")["name"] == "Xincun"
-    assert read("2026-02-20T00:00:00+08:00")["name"] == "Xinqiao"
-    assert (read("2026-03-02T00:00:00+08:00")["active"], read("2026-03-02T00:00:00+08:00")["successors"]) == (
+    assert read("2026-03-20T00:00:00+08:00")["name"] == "Xincun"
+    assert read("2026-04-20T00:00:00+08:00")["name"] == "Xinqiao"
+    assert (read("2026-04-30T00:00:00+08:00")["active"], read("2026-04-30T00:00:00+08:00")["successors"]) == (
         False,
         [VILLAGE],
     )

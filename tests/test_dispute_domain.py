@@ -183,3 +183,31 @@ def test_every_event_carries_actor_business_time_and_command_id():
     ]
     for event in events:
         assert event.actor and event.effective_at and event.command_id
+
+
+def test_an_agreement_is_never_dated_before_the_session_it_follows():
+    dispute = given(reported(), mediated())  # the session at T0 + 1 h
+    with pytest.raises(InvalidValue) as refusal:
+        dispute.reach_agreement(
+            form=AgreementForm.ORAL, terms="fence back", **stamp("li-ming", T0 + timedelta(minutes=30))
+        )
+    assert refusal.value.field == "effective_at"
+    assert "before the mediation session it follows" in refusal.value.reason
+    dispute.reach_agreement(
+        form=AgreementForm.ORAL, terms="fence back", **stamp("li-ming", T0 + timedelta(hours=1))
+    )
+
+
+def test_a_signature_or_a_seal_is_never_dated_before_the_agreement():
+    dispute = given(reported(), mediated(), agreed(AgreementForm.WRITTEN))  # reached at T0 + 1 h
+    early = T0 + timedelta(minutes=59)
+    with pytest.raises(InvalidValue) as refusal:
+        dispute.sign_agreement(party="p1", **stamp("li-ming", early))
+    assert (
+        refusal.value.field == "effective_at" and "before the agreement was reached" in refusal.value.reason
+    )
+    for party in ("p1", "p2"):
+        dispute.sign_agreement(party=party, **stamp("li-ming"))
+    with pytest.raises(InvalidValue):
+        dispute.seal_agreement(committee="v", **stamp("he-ping", early))
+    dispute.seal_agreement(committee="v", **stamp("he-ping"))

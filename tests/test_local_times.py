@@ -52,7 +52,7 @@ def test_an_error_quotes_its_instants_in_local_time(api: TestClient, clock: Cloc
     created = api.post("/disputes", json=REPORT, headers=auth("grid_member")).json()
     refused = api.post(
         f"/disputes/{created['id']}/acceptance",
-        json={"effective_at": "2026-03-01T00:00:00+08:00"},
+        json={"effective_at": "2026-03-01T00:00:00+08:00", "late_reason": "entered from the paper file"},
         headers={"Authorization": f"Bearer {TOKENS['mediator']}"},
     )
     assert refused.status_code == 422, refused.text

@@ -177,6 +177,9 @@ COUNTY_QUARTER = {
         },
     ),
     "overdue_by_clock": F(1, breakdown={"dispute.grid": 0, "petition.acceptance_notice": 1}),
+    # the script enters the whole quarter on 20 April: every person's event read is late (counted
+    # from the log, not by hand: test_records_entered_late_are_the_persons_counted_events_...)
+    "records_entered_late": F(59, breakdown={"dispute": 31, "incident": 3, "petition": 7, "shift": 18}),
 }
 
 
@@ -504,3 +507,50 @@ def test_petitions_not_accepted_count_the_receiving_bodys_decisions_and_refused_
     found = figures(system, COUNTY)
     assert found["petitions_not_accepted"] == F(1, breakdown={"decided": 1})
     assert found["petition_backlog_by_age"].value == 0
+
+
+def test_records_entered_late_are_the_persons_counted_events_recorded_more_than_an_hour_late(
+    system: System, quarter: Quarter
+):
+    """The quarter's script enters its history on 20 April, dated back to the days it says: so
+    every person's event of the kinds the statistics read, dated in the quarter, was entered late —
+    counted here from the log itself, not from the projection."""
+    from domain.time.backdating import GRACE
+    from domain.time.calendar import CHINA
+
+    project(system)
+    topics = [t for t in measures.TOPICS if t not in {e.TOPIC for e in measures.CLOCK_EVENTS}]
+    late: dict[str, int] = {}
+    for _, event in system.reader.read(0, 100_000, topics):
+        took_effect = event.effective_at.astimezone(CHINA).date()
+        if event.actor.startswith("system:") or not date(2026, 1, 1) <= took_effect <= date(2026, 3, 31):
+            continue
+        if event.timestamp - event.effective_at > GRACE:
+            kind = type(event).__qualname__.split(".")[0].lower()
+            late[kind] = late.get(kind, 0) + 1
+    found = figures(system, COUNTY)["records_entered_late"]
+    assert found.breakdown == dict(sorted(late.items())) and found.value == sum(late.values())
+    assert set(late) == {"dispute", "petition", "incident", "shift"}
+
+
+def test_a_record_entered_within_the_hour_is_not_late_and_one_entered_later_is(system: System, clock: Clock):
+    from datetime import timedelta
+
+    from service.store import CommandMeta
+    from tests.support import GRID
+
+    for ago in (timedelta(minutes=59), timedelta(hours=3)):
+        system.casebook.disputes.report(
+            person("grid_member"),
+            grid=GRID,
+            parties=[{"name": "张三"}, {"name": "李四"}],
+            category="neighbourhood",
+            severity="minor",
+            description="篱笆",
+            occurred_at=clock.now - timedelta(hours=4),
+            meta=CommandMeta(effective_at=clock.now - ago, late_reason="entered late", from_person=True),
+        )
+    project(system)
+    month = clock.now.strftime("%Y-%m")
+    found = figures(system, COUNTY, month, month)["records_entered_late"]
+    assert (found.value, found.breakdown) == (1, {"dispute": 1})

@@ -14,6 +14,7 @@ from api.app import create_api
 from infra.bootstrap import System
 from tests.support import GRID, TOKENS, VILLAGE, Clock
 
+LATE = "entered from the paper log"  # a reason, so the domain's own rule on effective_at is what refuses
 TOWNSHIP = "anping.dongxi"
 FOREIGN_VILLAGE = "anping.dongxi.shangba"
 ROUTE = {
@@ -572,7 +573,7 @@ def test_a_route_breaking_a_rule_is_422_naming_the_field(
         ("revisions", {"checkpoints": ROUTE["checkpoints"]}, "checkpoints"),  # changes nothing
         ("revisions", {"checkpoints": ROUTE["checkpoints"], "name": ""}, "name"),
         ("revisions", {"name": "Loop"}, "checkpoints"),
-        ("retirement", {"effective_at": "2026-03-01T00:00:00+00:00"}, "effective_at"),
+        ("retirement", {"effective_at": "2026-03-01T00:00:00+00:00", "late_reason": LATE}, "effective_at"),
         ("retirement", {"reason": None}, "reason"),
     ],
 )
@@ -637,7 +638,7 @@ def test_a_schedule_breaking_a_rule_is_422_naming_the_field(
         ("incident-findings", {**INCIDENT, "origin_kind": "patrol"}, "origin_kind"),
         ("incident-findings", {**INCIDENT, "grid": GRID, "village": VILLAGE}, "body"),
         ("incident-findings", {**INCIDENT, "grid": "anping.nowhere"}, "grid"),
-        ("missed", {"effective_at": "2026-03-01T00:00:00+00:00"}, "effective_at"),
+        ("missed", {"effective_at": "2026-03-01T00:00:00+00:00", "late_reason": LATE}, "effective_at"),
         ("cancellation", {"reason": ""}, "reason"),
         ("closure", {"notes": 7}, "notes"),
     ],

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from infra.bootstrap import System
 from tests.test_patrol_api import FOREIGN_VILLAGE, auth, head, ok, route
 
+LATE = "entered from the paper log"  # a reason, so the domain's own rule on effective_at is what refuses
 TEAM = {"leader": "gao-feng", "members": ["ma-li"]}
 START = {"first_start": "2026-03-03T08:00:00+08:00", "shift_minutes": 180}
 
@@ -129,7 +130,11 @@ def test_a_schedule_without_a_team_or_one_too_many_is_409_with_the_state(api: Te
         ("schedule-starts", {**START, "level": "county"}, "level"),
         ("schedule-starts", {**START, "level": "township"}, "level"),  # above the village route
         ("schedule-starts", {**START, "weekday": "monday"}, "weekday"),
-        ("schedule-stops", {"effective_at": "2026-03-01T00:00:00+00:00"}, "effective_at"),
+        (
+            "schedule-stops",
+            {"effective_at": "2026-03-01T00:00:00+00:00", "late_reason": LATE},
+            "effective_at",
+        ),
     ],
 )
 def test_a_team_or_schedule_command_breaking_a_rule_is_422_naming_the_field(

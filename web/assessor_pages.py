@@ -180,7 +180,7 @@ async def enter(unit: str, year: int, request: Request, system: SystemDep, perso
             points=body.points,
             reason=body.reason,
             evidence=body.evidence,
-            meta=CommandMeta(command_id=command_id),
+            meta=CommandMeta(from_person=True, command_id=command_id),
         )
     except (ValidationError, DomainError) as error:
         if isinstance(error, CaseNotFound):
@@ -211,7 +211,7 @@ async def review(unit: str, year: int, request: Request, system: SystemDep, pers
             lifted=body.lifted,
             reason=body.reason,
             vetoed=vetoed,
-            meta=CommandMeta(command_id=command_id),
+            meta=CommandMeta(from_person=True, command_id=command_id),
         )
     except (ValidationError, DomainError) as error:
         if isinstance(error, CaseNotFound):

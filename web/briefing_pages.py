@@ -204,7 +204,7 @@ async def briefing_action(
     if action not in ("comment", "sign-off"):
         raise CaseNotFound("action", action)
     data = await checked_form(request)
-    meta = CommandMeta(command_id=str(data.get("command_id") or "") or None)
+    meta = CommandMeta(from_person=True, command_id=str(data.get("command_id") or "") or None)
     desk = system.casebook.briefings
     try:
         if action == "comment":

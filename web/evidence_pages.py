@@ -139,7 +139,7 @@ async def _attach(
             "supersedes": form.get("supersedes") or None,
             "reason": form.get("reason", ""),
         }
-        meta = CommandMeta(command_id=form.get("command_id") or None)
+        meta = CommandMeta(from_person=True, command_id=form.get("command_id") or None)
         if upload_id:  # sent beforehand in chunks by web/static/resumable.js (tus, /uploads)
             attach_upload(
                 system.evidence, system.uploads, person, pages.case, case_id, upload_id, meta, **given

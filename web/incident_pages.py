@@ -22,7 +22,7 @@ from infra.bootstrap import System
 from service import kinds
 from service.store import CommandMeta
 from web.labels import N_
-from web.offline import entered_at
+from web.offline import entered
 from web.pages import (
     Person,
     Problems,
@@ -124,7 +124,7 @@ async def report_incident(request: Request, system: SystemDep, person: str = Per
             grid=body.grid,
             village=body.village,
             **body.facts(),
-            meta=CommandMeta(command_id=form["command_id"], effective_at=entered_at(data)),
+            meta=CommandMeta(from_person=True, command_id=form["command_id"], **entered(data)),
         )
     except (ValidationError, DomainError) as error:
         return _report_page(request, system, person, form, problems_of(error, _gettext(request)))
@@ -235,7 +235,13 @@ async def incident_action(
     command_id = str(data.get("command_id") or "") or None
     try:
         body = chosen.body.model_validate(form)
-        chosen.call(system.casebook.incidents, person, incident_id, body, CommandMeta(command_id=command_id))
+        chosen.call(
+            system.casebook.incidents,
+            person,
+            incident_id,
+            body,
+            CommandMeta(from_person=True, command_id=command_id),
+        )
     except (ValidationError, DomainError) as error:
         if isinstance(error, CaseNotFound):
             raise

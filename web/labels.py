@@ -151,6 +151,7 @@ LABELS: dict[str, dict[str, str]] = {
         "patrol_checkpoint_coverage": N_("Checkpoints done / scheduled"),
         "deadlines_by_clock": N_("On-time rate by clock"),
         "overdue_by_clock": N_("Overdue by clock"),
+        "records_entered_late": N_("Records entered late"),
     },
     "signal": {
         "recorded_late": N_("Recorded long after it took effect"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from importlib.resources import files
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -40,3 +41,11 @@ def entered_at(data: object) -> datetime | None:
     if moment.tzinfo is None:
         raise InvalidValue("entered_at", "give the moment the form was entered, with its offset")
     return moment
+
+
+def entered(data: object) -> dict[str, Any]:
+    """The business time of a form kept in the outbox and, since it is then recorded after the
+    fact, the reason for it (domain/time/backdating.py: past the grace a person's command needs
+    one, and it may lie only its kind's window back), as `CommandMeta` fields."""
+    at = entered_at(data)
+    return {"effective_at": at, "late_reason": OFFLINE_REASON if at is not None else None}

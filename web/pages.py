@@ -39,7 +39,7 @@ from web import i18n
 from web.charts import Bar, bars
 from web.explain import explained
 from web.labels import N_, label
-from web.offline import entered_at
+from web.offline import entered
 from web.spreadsheets import workbook
 from web.templating import render
 
@@ -419,9 +419,10 @@ async def report_dispute(request: Request, system: SystemDep, person: str = Pers
             description=body.description,
             occurred_at=body.occurred_at,
             meta=CommandMeta(
+                from_person=True,
                 command_id=form["command_id"],
                 digest=body_digest(body.model_dump(mode="json")),
-                effective_at=entered_at(data),
+                **entered(data),
             ),
         )
         if photo is not None:
@@ -469,7 +470,7 @@ def attach_photo(
         kind=Kind.PHOTO,
         of_event=1,
         keep_location=keep,
-        meta=CommandMeta(command_id=cid),
+        meta=CommandMeta(from_person=True, command_id=cid),
     )
 
 
@@ -596,7 +597,9 @@ async def dispute_action(
     command_id = str(data.pop("command_id", "") or "") or None
     try:
         body = chosen.body.model_validate({k: v for k, v in data.items() if v != ""})
-        meta = CommandMeta(command_id=command_id, digest=body_digest(body.model_dump(mode="json")))
+        meta = CommandMeta(
+            from_person=True, command_id=command_id, digest=body_digest(body.model_dump(mode="json"))
+        )
         chosen.call(system.casebook.disputes, person, dispute_id, body, meta)
     except (ValidationError, DomainError) as error:
         if isinstance(error, CaseNotFound):

@@ -25,7 +25,7 @@ from service import kinds
 from service.store import CommandMeta
 from web.incident_pages import MANY, form_values
 from web.labels import N_
-from web.offline import entered_at
+from web.offline import entered
 from web.pages import (
     Person,
     Problems,
@@ -224,7 +224,7 @@ async def shift_action(
     command_id = str(data.get("command_id") or "") or None
     try:
         body = chosen.body.model_validate(body_fields)
-        meta = CommandMeta(command_id=command_id, effective_at=entered_at(data))
+        meta = CommandMeta(from_person=True, command_id=command_id, **entered(data))
         chosen.call(system.casebook.patrols, person, shift_id, body, meta)
     except (ValidationError, DomainError) as error:
         if isinstance(error, CaseNotFound):

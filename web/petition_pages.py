@@ -263,7 +263,7 @@ async def register_petition(request: Request, system: SystemDep, person: str = P
             people_count=body.people_count,
             representatives=[r.model_dump(exclude_none=True) for r in body.representatives],
             accused_person_id=body.accused_person_id,
-            meta=CommandMeta(command_id=form["command_id"]),
+            meta=CommandMeta(from_person=True, command_id=form["command_id"]),
         )
     except (ValidationError, DomainError) as error:
         return _register_page(request, system, person, form, _problems(error, _gettext(request)))
@@ -329,7 +329,12 @@ async def petition_action(
     try:
         body = command.body.model_validate(sent)
         call = getattr(system.casebook.petitions, command.method)
-        call(person, petition_id, **command.arguments(body), meta=CommandMeta(command_id=command_id))
+        call(
+            person,
+            petition_id,
+            **command.arguments(body),
+            meta=CommandMeta(from_person=True, command_id=command_id),
+        )
     except (ValidationError, DomainError) as error:
         if isinstance(error, CaseNotFound):
             raise

@@ -76,7 +76,7 @@ async def sweep_action(
         raise CaseNotFound("action", action)
     data = {k: v for k, v in (await checked_form(request)).multi_items() if k != "csrf"}
     command_id = str(data.pop("command_id", "") or "") or None
-    meta = CommandMeta(command_id=command_id)
+    meta = CommandMeta(from_person=True, command_id=command_id)
     desk = system.casebook.sweeps
     try:
         if body_type is FindingsIn:

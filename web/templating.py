@@ -12,6 +12,7 @@ from babel.dates import format_date
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from domain.time.backdating import is_late
 from domain.time.calendar import LOCAL as NODES_LOCAL
 from web import i18n, labels
 
@@ -69,6 +70,18 @@ def long_date(moment: datetime | None, lang: str) -> str:
     return format_date(moment.astimezone(LOCAL).date(), "long", locale=i18n.babel_locale(lang))
 
 
+def recorded_late(event: Any) -> bool:
+    """Whether an event was recorded more than the grace after it took effect (its business time)."""
+    effective_at, recorded_at = getattr(event, "effective_at", None), getattr(event, "timestamp", None)
+    return effective_at is not None and recorded_at is not None and is_late(effective_at, recorded_at)
+
+
+def late_reason(request: Request, event: Any) -> str | None:
+    """The reason the sender gave for recording the event late, kept on their command's receipt."""
+    system = getattr(request.app.state, "system", None)
+    return None if system is None else system.casebook.late_reason_of(event)
+
+
 def language(request: Request) -> str:
     return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
 
@@ -106,6 +119,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         long_date=lambda moment: long_date(moment, lang),
         countdown=lambda due_at, now: countdown(due_at, now, gettext),
         outcome=lambda text: labels.outcome(text, gettext),
+        recorded_late=recorded_late,
+        late_reason=lambda event: late_reason(request, event),
         **context,
     )
     return HTMLResponse(page, status_code=status, headers={"Content-Language": lang})

@@ -188,7 +188,7 @@ def _routes(case: str, base: str) -> None:
             keep_location,
             supersedes,
             reason,
-            CommandMeta(**meta),
+            CommandMeta(**meta, from_person=True),
             upload_id,
         )
         return AttachmentPublic.of(added)
@@ -289,7 +289,7 @@ def attach_to_unit_year(
         keep_location,
         supersedes,
         reason,
-        CommandMeta(**meta),
+        CommandMeta(**meta, from_person=True),
         upload_id,
     )
     return AttachmentPublic.of(added)

@@ -231,6 +231,7 @@ class Dispute(Attachable, Aggregate):
 
         def apply(self, d: Dispute) -> None:
             d.sessions += 1
+            d.last_session_at = self.effective_at
             if not d.mediated_at_level:
                 d.first_session_at_level = self.effective_at
             d.mediated_at_level = True
@@ -480,6 +481,7 @@ class Dispute(Attachable, Aggregate):
         self.accepted_at_level = False
         self.mediated_at_level = False
         self.first_session_at_level: datetime | None = None
+        self.last_session_at: datetime | None = None
         self.escalations = 0
         self.agreement: dict[str, Any] | None = None
         self.follow_ups: list[dict[str, Any]] = []
@@ -805,6 +807,20 @@ class Dispute(Attachable, Aggregate):
                 "effective_at",
                 f"cannot take effect before the dispute was reported ({self.reported_at.isoformat()})",
             )
+        # a step dated in the past is not dated before the step it follows
+        if action == "reach_agreement" and self.last_session_at is not None and at < self.last_session_at:
+            held = self.last_session_at.isoformat()
+            raise InvalidValue(
+                "effective_at",
+                f"an agreement cannot be dated before the mediation session it follows ({held})",
+            )
+        if action in ("sign_agreement", "seal_agreement") and self.agreement is not None:
+            reached: datetime = self.agreement["reached_at"]
+            if at < reached:
+                raise InvalidValue(
+                    "effective_at",
+                    f"cannot be dated before the agreement was reached ({reached.isoformat()})",
+                )
 
     def _party(self, party: str) -> dict[str, Any]:
         found = next((p for p in self.parties if p["id"] == party), None)

@@ -96,7 +96,9 @@ class DisputeDesk:
             village = directory.ancestor_of_kind(grid, NodeKind.VILLAGE, now)
         else:
             directory.require_node(village or "", NodeKind.VILLAGE, "village", now)
-        tenure = directory.authorise(actor, Right.REPORT_DISPUTE, grid or village or "", now)
+        tenure = self.cb.authorise_in(
+            directory, actor, Right.REPORT_DISPUTE, grid or village or "", meta, "report_dispute"
+        )
         stamp = self.cb.stamp(actor, meta)
         return self.cb.create(
             "report_dispute",
@@ -115,7 +117,7 @@ class DisputeDesk:
             ),
             Dispute,
             "dispute",
-            meta.digest,
+            meta=meta,
         )
 
     # -- commands on a dispute ----------------------------------------------------

@@ -64,7 +64,9 @@ class IncidentDesk:
             village = directory.ancestor_of_kind(grid, NodeKind.VILLAGE, now)
         else:
             directory.require_node(village or "", NodeKind.VILLAGE, "village", now)
-        directory.authorise(actor, Right.REPORT_INCIDENT, grid or village or "", now)
+        self.cb.authorise_in(
+            directory, actor, Right.REPORT_INCIDENT, grid or village or "", meta, "report_incident"
+        )
         if origin_kind in (OriginKind.DISPUTE, OriginKind.PATROL) and origin_id:
             origin_id = self._existing_origin(actor, OriginKind(origin_kind), origin_id)
         stamp = self.cb.stamp(actor, meta)
@@ -90,7 +92,7 @@ class IncidentDesk:
             ),
             Incident,
             "incident",
-            meta.digest,
+            meta=meta,
         )
 
     # -- commands on an incident ---------------------------------------------------

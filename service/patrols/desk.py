@@ -85,7 +85,7 @@ class PatrolDesk:
             raise InvalidValue(
                 "node", f"{node!r} is a {record.kind}; routes are laid out at a village or a township"
             )
-        self._authorise_routes(actor, node)
+        self._authorise_routes(actor, node, meta, "establish_route")
         stamp = self.cb.stamp(actor, meta)
         return self.cb.create(
             "establish_route",
@@ -93,7 +93,7 @@ class PatrolDesk:
             lambda: Route.establish(node=node, name=name, checkpoints=checkpoints, **stamp),
             Route,
             "route",
-            meta.digest,
+            meta=meta,
         )
 
     def revise_route(
@@ -183,7 +183,7 @@ class PatrolDesk:
             route = self.cb.read(Route, route_id, "route", actor)
         except CaseNotFound as missing:
             raise InvalidValue("route_id", missing.message) from None
-        self.cb.authorise(actor, Right.LEAD_PATROL, route.node)
+        self.cb.authorise(actor, Right.LEAD_PATROL, route.node, meta, "schedule_shift")
         stamp = self.cb.stamp(actor, meta)
 
         def build() -> Shift:
@@ -197,7 +197,7 @@ class PatrolDesk:
                 **stamp,
             )
 
-        return self.cb.create("schedule_shift", stamp, build, Shift, "shift", meta.digest)
+        return self.cb.create("schedule_shift", stamp, build, Shift, "shift", meta=meta)
 
     # -- the team on the route ---------------------------------------------------------
 
@@ -443,13 +443,16 @@ class PatrolDesk:
 
     # -- machinery ----------------------------------------------------------------------
 
-    def _authorise_routes(self, actor: str, node: str) -> None:
-        """Routes are managed by those who manage routes or lead patrols at the node."""
+    def _authorise_routes(
+        self, actor: str, node: str, meta: CommandMeta | None = None, action: str = ""
+    ) -> None:
+        """Routes are managed by those who manage routes or lead patrols at the node (for a
+        command dated in the past, then as well as now: `CaseStore.authorise_in`)."""
         directory, now = self.cb.current_directory(), self.cb.clock()
         refusals: list[AccessDenied] = []
         for right in ROUTE_RIGHTS:
             try:
-                directory.authorise(actor, right, node, now)
+                self.cb.authorise_in(directory, actor, right, node, meta, action)
                 return
             except AccessDenied as refusal:
                 refusals.append(refusal)
@@ -549,7 +552,12 @@ class PatrolDesk:
         case = report(
             shift,
             node,
-            CommandMeta(command_id=f"{stamp['command_id']}:{kind.value}", effective_at=stamp["effective_at"]),
+            CommandMeta(
+                command_id=f"{stamp['command_id']}:{kind.value}",
+                effective_at=stamp["effective_at"],
+                late_reason=meta.late_reason,
+                from_person=meta.from_person,
+            ),
         )
         return self._on_shift(
             actor,

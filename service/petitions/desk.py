@@ -124,7 +124,7 @@ class PetitionDesk:
         record = directory.node(node)
         if record is None or not record.active_at(now):
             raise InvalidValue("node", f"no node {node!r} in the jurisdiction")
-        tenure = directory.authorise(actor, Right.REGISTER_PETITION, node, now)
+        tenure = self.cb.authorise_in(directory, actor, Right.REGISTER_PETITION, node, meta, REGISTER)
         if accused_person_id is not None:
             self._check_accused(directory, actor, accused_person_id, node)
         if agent is None and Channel(channel) == Channel.VIA_AGENT and tenure.post == Post.PETITION_AGENT:
@@ -173,7 +173,7 @@ class PetitionDesk:
             known.file(matter=key, petition_id=petition.id, **stamp)
             return petition, [known]
 
-        return self._create(stamp, build, meta.digest)
+        return self._create(stamp, build, meta)
 
     # -- commands on a petition ---------------------------------------------------
 
@@ -773,17 +773,21 @@ class PetitionDesk:
         return [known]
 
     def _create(
-        self, stamp: Stamp, build: Callable[[], tuple[Petition, list[Petitioner]]], digest: str | None
+        self, stamp: Stamp, build: Callable[[], tuple[Petition, list[Petitioner]]], meta: CommandMeta
     ) -> Petition:
         """Like Casebook.create, but saves the petitioner's record in the same transaction and
         decides again when a concurrent registration changed it."""
         for _ in range(MAX_ATTEMPTS):
-            earlier = self.cb.receipt(stamp, REGISTER, digest=digest)
+            earlier = self.cb.receipt(stamp, REGISTER, digest=meta.digest)
             if earlier is not None:
                 return self.cb.load(Petition, UUID(earlier.stream_id), "petition")
-            petition, others = build()
+            with self.cb.deciding(REGISTER, stamp, meta):
+                petition, others = build()
+            receipt = self.cb.receipt_for(
+                stamp, REGISTER, petition.id, meta.digest, self.cb.late_reason(stamp, meta)
+            )
             try:
-                self.cb.save(petition, *others, self.cb.receipt_for(stamp, REGISTER, petition.id, digest))
+                self.cb.save(petition, *others, receipt)
             except IntegrityError:
                 continue
             return petition

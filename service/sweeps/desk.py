@@ -145,7 +145,7 @@ class SweepDesk:
     def _as_member(self, actor: str, sweep_id: UUID, action: str, decide: Any, meta: CommandMeta) -> Sweep:
         sweep = self.cb.read(Sweep, sweep_id, "sweep", actor)
         stamp = self.cb.stamp(actor, meta)
-        self.cb.authorise(actor, Right.REPORT_RISK, sweep.node)
+        self.cb.authorise(actor, Right.REPORT_RISK, sweep.node, meta, action)
         return self.cb.change(Sweep, sweep_id, "sweep", action, stamp, decide, meta)
 
     def _settled_late(self, sweep: Sweep, stamp: Stamp) -> list[CaseClocks]:
