@@ -24,7 +24,7 @@ AUTH = {"Authorization": f"Bearer {TOKENS['township']}"}
 # A tus chunk (PATCH /uploads/{id}, api/routes/uploads.py) is raw bytes, sent like any octet stream.
 schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
 EXAMPLES = 3  # per operation: about 400 requests over 138 operations, under two minutes on a loaded machine
-STATEFUL_SCENARIOS = 60  # scenarios of up to six chained calls each
+STATEFUL_SCENARIOS = 60  # scenarios of up to ten chained calls each
 REAL_BODIES = {  # creations with what the directory of config/dev.toml has, on the test's clock (2026-03-02)
     ("POST", "/disputes"): {
         "grid": GRID,
@@ -148,7 +148,7 @@ def test_a_case_created_is_followed_by_its_links_to_the_commands_and_reads_on_it
     Stateful.run(
         settings=settings(
             max_examples=STATEFUL_SCENARIOS,
-            stateful_step_count=6,
+            stateful_step_count=10,
             derandomize=True,
             database=None,
             deadline=None,
