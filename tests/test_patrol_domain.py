@@ -720,23 +720,3 @@ def test_a_refusal_for_the_person_or_the_time_does_not_offer_the_refused_action(
 def test_a_shift_the_whole_team_signed_in_at_offers_no_more_start_sign_ins():
     shift = given(*(lambda s, p=p: s.sign_in_at_start(**stamp(p)) for p in (LEADER, MEMBER, SECOND)))
     assert "sign_in_at_start" not in shift.allowed_actions()
-
-
-def test_a_sign_in_is_never_dated_after_its_shift():
-    shift = given(started())
-    late = END + timedelta(hours=1, minutes=1)
-    error = refused(
-        TransitionNotAllowed,
-        shift,
-        lambda: shift.sign_in_at_checkpoint(checkpoint="C1", **stamp(LEADER, late)),
-    )
-    assert "planned to end" in str(error) and "not part of the shift" in str(error)
-    refused(TransitionNotAllowed, shift, lambda: shift.sign_in_at_end(**stamp(LEADER, late)))
-
-
-def test_a_sign_in_in_the_hour_after_the_planned_end_still_belongs_to_the_shift():
-    shift = given(started())
-    overran = END + timedelta(minutes=59)
-    shift.sign_in_at_checkpoint(checkpoint="C1", **stamp(LEADER, overran))
-    shift.sign_in_at_end(**stamp(LEADER, overran))
-    assert [type(e).__name__ for e in then(shift)] == ["SignedInAtCheckpoint", "SignedInAtEnd"]

@@ -76,7 +76,6 @@ SHIFT_ALLOWED: dict[ShiftStatus, frozenset[str]] = {
 }
 MAX_SHIFT_MINUTES = 24 * 60
 EARLY_SIGN_IN = timedelta(hours=1)  # how long before the planned start one may sign in; policy data later
-LATE_SIGN_IN = timedelta(hours=1)  # how long past the planned end a sign-in still belongs to the shift
 MISSED_AT_CLOSING = "nobody signed in here before the shift was closed"
 
 
@@ -630,19 +629,8 @@ class Shift(Attachable, Aggregate):
             )
         self.trigger_event(self.SignedInAtStart, opens_shift=opens, **stamp)
 
-    def _not_after_the_shift(self, action: str, stamp: dict[str, Any]) -> None:
-        """A sign-in is never dated after its shift: past the planned end (and a short overrun) it
-        is not part of the round, however it is sent (late, offline, backdated)."""
-        if stamp["effective_at"] > self.planned_end + LATE_SIGN_IN:
-            raise self._refusal(
-                action,
-                f"the shift was planned to end at {self.planned_end.isoformat()}: a sign-in dated more than "
-                f"{int(LATE_SIGN_IN.total_seconds() // 60)} minutes after it is not part of the shift",
-            )
-
     def sign_in_at_checkpoint(self, *, checkpoint: str, **stamp: Any) -> None:
         person = self._check_walking("sign_in_at_checkpoint", stamp)
-        self._not_after_the_shift("sign_in_at_checkpoint", stamp)
         position = self._position(checkpoint, "checkpoint")
         if checkpoint in self.visits[person]:
             raise self._refusal("sign_in_at_checkpoint", f"{person} already signed in at {checkpoint}")
@@ -660,7 +648,6 @@ class Shift(Attachable, Aggregate):
 
     def sign_in_at_end(self, **stamp: Any) -> None:
         self._check_walking("sign_in_at_end", stamp)
-        self._not_after_the_shift("sign_in_at_end", stamp)
         self.trigger_event(self.SignedInAtEnd, **stamp)
 
     def record_checkpoint_missed(
