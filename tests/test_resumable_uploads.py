@@ -361,3 +361,23 @@ def test_a_report_naming_an_unfinished_photo_upload_records_nothing(api: TestCli
     )
     assert answer.status_code == 422 and 'id="photo-problem"' in answer.text
     assert system.casebook.recorder.max_notification_id() == before
+
+
+def test_a_report_sent_again_with_its_photo_upload_is_the_same_report_with_one_photo(
+    api: TestClient, clock: Clock
+):
+    from tests.evidence_support import photo
+    from tests.test_web_evidence import form as report_form
+
+    taken = photo(size=(320, 240))
+    location = sent(api, taken)
+    form = {**report_form(clock), "photo_upload": location.rsplit("/", 1)[1], "command_id": "report-once"}
+    first = api.post("/app/disputes", data=form, headers=auth(), follow_redirects=False)
+    again = api.post(
+        "/app/disputes", data=form, headers=auth(), follow_redirects=False
+    )  # the answer was lost
+    assert first.status_code == again.status_code == 303, again.text
+    assert first.headers["location"] == again.headers["location"]
+    dispute_id = UUID(first.headers["location"].rsplit("/", 1)[1])
+    system = api.app.state.system
+    assert len(system.evidence.listed(person_of("grid_member"), "dispute", dispute_id)) == 1

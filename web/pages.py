@@ -401,7 +401,8 @@ async def report_dispute(request: Request, system: SystemDep, person: str = Pers
     try:
         if photo_upload:
             with system.uploads.attaching(person, photo_upload) as (upload, content):
-                photo = (upload.filename or "photo.jpg", content)
+                if upload.attached is None:  # else a report sent again: its photo is attached already
+                    photo = (upload.filename or "photo.jpg", content)
         if photo is not None:  # refused before anything is recorded (service/evidence/intake.py)
             check(photo[1], Kind.PHOTO, system.evidence.limits)
         body = s.DisputeReportIn.model_validate(
