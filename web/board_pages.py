@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import SystemDep
 from api.routes.cases import board_nodes, case_board
 from api.routes.dispute_list import readable_nodes
+from domain.disputes.dispute import Level as DisputeLevel
 from domain.errors import CaseNotFound
 from domain.incidents.incident import Status as IncidentStatus
 from domain.patrols.patrol import ShiftStatus
@@ -125,6 +126,7 @@ def board_page(
 ) -> Response:
     kind = _chosen(kind, set(kinds.CLOCKED))
     colour = _chosen(colour, set(COLOURS))
+    level = _chosen(level, {lv.value for lv in DisputeLevel})
     states = {code for words in STATE_KINDS.values() for code in LABELS[words]}
     state = _chosen(state, states)
     page = max(1, min(page, 10_000))
@@ -137,7 +139,7 @@ def board_page(
         colour=colour or None,
         responsible=responsible or None,
         search=q.strip() or None,
-        level=_chosen(level, {"grid", "village", "township"}) or None,
+        level=level or None,
         limit=PAGE,
         offset=(page - 1) * PAGE,
     )
@@ -149,7 +151,7 @@ def board_page(
         "colour": colour,
         "responsible": responsible,
         "q": q.strip(),
-        "level": _chosen(level, {"grid", "village", "township"}),
+        "level": level,
     }
 
     def link(**change: Any) -> str:

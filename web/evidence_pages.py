@@ -101,8 +101,7 @@ def _page(
     problems: Problems | None = None,
     form: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    system.evidence.rules[pages.case].read(person, case_id)  # not found for one who may not read it
-    section = attachments_section(request, system, person, pages, case_id, home)
+    section = attachments_section(request, system, person, pages, case_id, home)  # not found if unreadable
     form = form or {"command_id": uuid4().hex}
     corrects = next((a for a in section["attachments"] if a["id"] == form.get("supersedes")), None)
     return render(

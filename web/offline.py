@@ -28,10 +28,10 @@ def offline_worker() -> Response:
     )
 
 
-def entered_at(data: object) -> datetime | None:
+def entered_at(data: Any) -> datetime | None:
     """The moment a form kept in the outbox was entered on the phone, if it was (an ISO time with
     its offset, as the outbox writes it); refused when it is not one."""
-    text = str(getattr(data, "get", lambda _: None)("entered_at") or "").strip()
+    text = str(data.get("entered_at") or "").strip()
     if not text:
         return None
     try:
