@@ -81,7 +81,12 @@ PersonId = Annotated[str, Path(min_length=1, max_length=100, description="The pe
 def within_years(field: str, moment: datetime | None) -> datetime | None:
     """A moment given as a parameter lies inside the years the system counts with."""
     if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise InvalidValue(field, f"give a moment between {FIRST_YEAR} and {LAST_YEAR}")
+        raise InvalidValue(
+            field,
+            "give a moment between {first_year} and {last_year}",
+            first_year=FIRST_YEAR,
+            last_year=LAST_YEAR,
+        )
     return moment
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 class DomainError(Exception):
@@ -14,12 +15,22 @@ class DomainError(Exception):
 
 
 class InvalidValue(DomainError):
-    """A value of a command breaks a rule of the domain."""
+    """A value of a command breaks a rule of the domain.
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+    `reason` is said in words; where it names the values at hand it is a template with named
+    places (`"at most {limit:,} characters"`) and the values come as keywords. `reason` is then
+    the template filled in; the template and its values are kept apart as well (`template`,
+    `params`), so that the edge can say the same in the person's language: the catalogues hold the
+    template (web/messages.py extracts it), never the values.
+    """
+
+    def __init__(self, field: str, reason: str, /, **params: Any) -> None:
+        said = reason.format(**params) if params else reason
+        super().__init__(f"{field}: {said}")
         self.field = field
-        self.reason = reason
+        self.reason = said
+        self.template = reason
+        self.params = params
 
 
 class TransitionNotAllowed(DomainError):

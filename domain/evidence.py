@@ -115,7 +115,7 @@ class Attachable:
         if attachment_id in attachments(self):
             raise InvalidValue("attachment_id", "an attachment of this case already has this id")
         if of_event is not None and not 1 <= of_event <= self.version:  # type: ignore[attr-defined]
-            raise InvalidValue("of_event", f"the case has no event {of_event}")
+            raise InvalidValue("of_event", "the case has no event {of_event}", of_event=of_event)
         if not SHA256.match(sha256):
             raise InvalidValue("sha256", "the SHA-256 of the bytes, in 64 lowercase hex digits")
         if size <= 0:
@@ -141,7 +141,9 @@ class Attachable:
         if found is None:
             raise InvalidValue("attachment_id", "the case has no attachment with this id")
         if found["superseded_by"] is not None:
-            raise InvalidValue("attachment_id", f"already superseded by {found['superseded_by']}")
+            raise InvalidValue(
+                "attachment_id", "already superseded by {superseded_by}", superseded_by=found["superseded_by"]
+            )
         if superseded_by not in attachments(self) or superseded_by == attachment_id:
             raise InvalidValue("superseded_by", "name a later attachment of this case")
         if not reason.strip():

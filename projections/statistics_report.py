@@ -42,24 +42,29 @@ def _day(text: str, field: str, *, last: bool) -> date:
             return date(year, month, calendar.monthrange(year, month)[1] if last else 1)
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidValue(field, f"{text!r} is not a month (YYYY-MM) or a day (YYYY-MM-DD)") from None
+        raise InvalidValue(
+            field, "{text!r} is not a month (YYYY-MM) or a day (YYYY-MM-DD)", text=text
+        ) from None
 
 
 def period(start: str | None, end: str | None, as_of: date | None, today: date) -> Period:
     """From/to as months or days (from: the first day, to: the last); as_of cuts the range at a
     past business day. Default: from 1 January of the last day's year to today."""
     if as_of is not None and as_of > today:
-        raise InvalidValue("as_of", f"a business day up to today ({today.isoformat()})")
+        raise InvalidValue("as_of", "a business day up to today ({today})", today=today.isoformat())
     last = _day(end, "to", last=True) if end else today
     last = min(last, as_of) if as_of else last
     first = _day(start, "from", last=False) if start else date(last.year, 1, 1)
     if first > last:
         field = "as_of" if as_of and as_of < first else "from"
         raise InvalidValue(
-            field, f"the range starts on {first.isoformat()}, after it ends on {last.isoformat()}"
+            field,
+            "the range starts on {first}, after it ends on {last}",
+            first=first.isoformat(),
+            last=last.isoformat(),
         )
     if last.year - first.year > MAX_YEARS:
-        raise InvalidValue("from", f"a range of at most {MAX_YEARS} years")
+        raise InvalidValue("from", "a range of at most {max_years} years", max_years=MAX_YEARS)
     return Period(first, last)
 
 

@@ -56,7 +56,13 @@ class DeadlineDesk:
             raise NoRule("clock", f"policy {policy.version} has no rule for {clock} {attributes}")
         if amount is not None and amount != rule.amount:
             if not 1 <= amount <= rule.amount:
-                raise InvalidValue("amount", f"{clock} is at most {rule.amount} by policy {policy.version}")
+                raise InvalidValue(
+                    "amount",
+                    "{clock} is at most {amount} by policy {version}",
+                    clock=clock,
+                    amount=rule.amount,
+                    version=policy.version,
+                )
             rule = replace(
                 rule,
                 amount=amount,

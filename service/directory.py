@@ -232,7 +232,7 @@ class DirectoryDesk:
     ) -> None:
         record = d.node(node)
         if record is None:
-            raise InvalidValue(field_name, f"no node {node!r} in the jurisdiction")
+            raise InvalidValue(field_name, "no node {node!r} in the jurisdiction", node=node)
         if post in GRANTED_FROM_ABOVE:
             above = record.parent_at(self.cb.clock())
             try:

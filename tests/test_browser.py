@@ -132,7 +132,7 @@ def test_a_grid_member_reports_a_dispute_on_a_phone(people: People, clock: Clock
     submit(page, page.get_by_role("button", name="登记", exact=True), tap=True)
 
     # One party only: the form comes back with the reason, and what was typed is kept.
-    assert "纠纷至少要有两方当事人" in seen(page) and "本次未作任何登记" in seen(page)
+    assert "纠纷至少要有2方当事人" in seen(page) and "本次未作任何登记" in seen(page)
     assert page.get_by_label("当事人 1").input_value() == "张三"
     no_sideways_scroll(page, PHONE["width"])
     accessible(page)  # the form with its refusals

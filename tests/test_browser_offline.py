@@ -115,3 +115,47 @@ def test_a_checkpoint_sign_in_made_offline_counts_at_the_moment_it_was_made(
     [signed] = served.system.casebook.patrols.shift(walker, shift.id).signed["C1"]
     assert signed["person"] == walker
     assert abs(signed["at"] - signed_at) < timedelta(minutes=1), (signed, signed_at)
+
+
+def test_a_kept_report_refused_when_sent_is_filled_in_again_with_its_reason_and_nothing_typed_lost(
+    people: People,  # noqa: F811
+    served,  # noqa: F811
+    clock: Clock,
+):
+    page = people.page_as("grid_member", viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto("/app/disputes/new")
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+    page.context.set_offline(True)
+    fill_report(page, clock, "断网时登记：发生时间填错")
+    wrong = (clock.now + timedelta(hours=3)).astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
+    page.get_by_label("纠纷发生时间").fill(wrong)  # a slip of the thumb: three hours ahead
+    page.get_by_role("button", name="登记", exact=True).tap()
+    page.locator("#outbox").get_by_text("表单已存在本机").wait_for()
+
+    page.context.set_offline(False)  # sent, and refused: a dispute is not reported before it arose
+    refused = page.locator("#outbox").get_by_text("发送时未被受理")
+    refused.wait_for()
+    assert reports(served.system, "断网时登记：发生时间填错") == []
+
+    page.locator("#outbox").get_by_role("button", name="重新填写").tap()
+    page.locator("#outbox").get_by_text("已按本机保存的内容重新填好表单").wait_for()
+    assert page.get_by_label("纠纷简要情况").input_value() == "断网时登记：发生时间填错"
+    assert page.get_by_label("当事人 1").input_value() == "张三"
+    assert page.get_by_label("当事人 2").input_value() == "李四"
+    assert page.get_by_label("纠纷发生时间").input_value() == wrong
+    assert page.locator("#occurred_at-problem").inner_text() == "纠纷发生之前不能登记"
+
+    fill_report_time = (clock.now - timedelta(hours=2)).astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
+    page.get_by_label("纠纷发生时间").fill(fill_report_time)
+    submit(page, page.get_by_role("button", name="登记", exact=True), tap=True)
+    page.wait_for_url(re.compile(r"/app/disputes/[0-9a-f-]{36}$"))
+    [reported] = reports(served.system, "断网时登记：发生时间填错")
+    assert [p["name"] for p in reported.parties] == ["张三", "李四"]
+
+    page.goto("/app/disputes/new")  # the refused copy went with the form that was sent
+    page.wait_for_load_state("networkidle")
+    assert "发送时未被受理" not in seen(page) and "等待联网发送" not in seen(page)
+    assert len(reports(served.system, "断网时登记：发生时间填错")) == 1

@@ -61,12 +61,59 @@ def test_every_outcome_a_dispute_clock_records_reads_in_chinese():
 
 
 def test_a_refusal_reads_in_the_persons_language_whether_written_out_or_composed():
+    from domain.errors import InvalidValue
     from web.i18n import translations
     from web.pages import reason_in
 
     chinese, english = translations("zh-CN").gettext, translations("en").gettext
-    assert reason_in("say why the attachment is corrected", chinese) == "请说明更正附件的原因"
-    assert reason_in("say why the attachment is corrected", english) == "say why the attachment is corrected"
-    composed = "the dispute has no event 9"
-    assert reason_in(composed, chinese) == f"请检查此项。（{composed}）"
-    assert reason_in(composed, english) == composed
+    written = InvalidValue("reason", "say why the attachment is corrected")
+    assert reason_in(written, chinese) == "请说明更正附件的原因"
+    assert reason_in(written, english) == "say why the attachment is corrected"
+    # composed with the values at hand: the catalogue translates the template, the values go in
+    composed = InvalidValue("of_event", "the case has no event {of_event}", of_event=9)
+    assert composed.reason == "the case has no event 9"  # the API's detail, as before
+    assert reason_in(composed, chinese) == "本案没有第9条记录"
+    assert reason_in(composed, english) == "the case has no event 9"
+    # a domain code the labels know goes in in the person's words; a node's code as given
+    kinds = InvalidValue(
+        "parent",
+        "a {kind} belongs to a {expected}, not a {found}",
+        kind="grid",
+        expected="village",
+        found="county",
+    )
+    assert reason_in(kinds, chinese) == "网格应隶属于村（社区），而不是县"
+    figures = InvalidValue("file", "the picture has more than {max_pixels:,} pixels", max_pixels=50_000_000)
+    assert reason_in(figures, chinese) == "该图片超过50,000,000像素"
+    # one the catalogue cannot hold (a parser's message): the lead in Chinese, then the system's words
+    parsed = InvalidValue("template", "line 3: expected '='")
+    assert reason_in(parsed, chinese) == "请检查此项。（line 3: expected '='）"
+    assert reason_in(parsed, english) == "line 3: expected '='"
+
+
+def test_every_translated_template_keeps_the_places_of_its_values():
+    """A translation that dropped or renamed `{limit:,}` would fail when it is shown."""
+    import re
+
+    places = re.compile(r"(?<!\{)\{[^{}]*\}")
+    for message in messages.load("zh_CN"):
+        if message.id and message.string and "{" in message.id:
+            assert set(places.findall(message.string)) == set(places.findall(message.id)), message.id
+
+
+def test_no_refusal_is_composed_outside_a_template():
+    """Every reason the domain and the desks give for a value is a literal or a template with its
+    values as keywords, so that the catalogue can hold it (an f-string would be in English only)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    composed = []
+    for folder in ("domain", "service", "api", "projections", "web"):
+        for path in (root / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "InvalidValue":
+                    reason = node.args[1] if len(node.args) > 1 else None
+                    if isinstance(reason, ast.JoinedStr | ast.BinOp | ast.IfExp):
+                        composed.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert composed == []

@@ -115,7 +115,7 @@ def test_a_form_with_one_party_comes_back_with_the_reason_and_records_nothing(we
     )
     assert answer.status_code == 422
     seen = text(answer.text)
-    assert "纠纷至少要有两方当事人" in seen and "本次未作任何登记" in seen
+    assert "纠纷至少要有2方当事人" in seen and "本次未作任何登记" in seen
     assert 'value="张三"' in answer.text  # what was typed is kept
     assert web.system.casebook.recorder.max_notification_id() == before  # type: ignore[attr-defined]
 

@@ -98,7 +98,7 @@ def test_a_file_is_not_attached_to_an_event_no_file_belongs_to(web, shift):  # n
         headers=as_("patrol_leader"),
     )
     assert answer.status_code == 422 and 'id="of_event-problem"' in answer.text
-    assert "请检查此项。（event 1 is Scheduled" in text(answer.text)  # a reason composed with its values
+    assert "第1条记录是“安排了班次”；附件只能对应以下记录：" in text(answer.text)  # composed, in Chinese
     assert recorded(web) == before
 
 

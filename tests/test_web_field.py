@@ -254,7 +254,7 @@ def test_a_dispute_finding_with_one_party_is_refused_beside_the_form(web, shift)
         data={"category": "neighbourhood", "severity": "minor", "party": ["张三"], "description": "吵架"},
         headers=who,
     )
-    assert refused.status_code == 422 and "纠纷至少要有两方当事人" in text(refused.text)
+    assert refused.status_code == 422 and "纠纷至少要有2方当事人" in text(refused.text)
     assert head(web) == before
 
 

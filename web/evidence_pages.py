@@ -58,23 +58,16 @@ KINDS = {
     Kind.IDENTITY_DOCUMENT: N_("Identity document"),
     Kind.OTHER: N_("Other"),
 }
-# The intake's refusals, in the person's language (service/evidence/intake.py says them in English).
-REASONS = [
-    N_("The file is too large for its kind."),
-    N_("The file is not of a type this kind accepts."),
-    N_("The file did not arrive whole, or was sent too long ago: choose it and attach it again."),
-]
+# What to do when an upload cannot be attached (its reason names the upload, not the file).
+UPLOAD_REFUSED = N_("The file did not arrive whole, or was sent too long ago: choose it and attach it again.")
 
 
 def reason_of(error: InvalidValue, gettext: Any) -> str:
-    """A refusal of the file in the person's language, with the system's own words after it."""
+    """A refusal of the file in the person's language: an upload that cannot be attached says
+    what to do, with the system's own words after it; every other refusal as the catalogue says it."""
     if error.field == "upload":
-        return f"{gettext(REASONS[2])} ({error.reason})"
-    if error.field == "file" and "at most" in error.reason:
-        return f"{gettext(REASONS[0])} ({error.reason})"
-    if error.field == "file" and "may be" in error.reason:
-        return f"{gettext(REASONS[1])} ({error.reason})"
-    return reason_in(error.reason, gettext)
+        return f"{gettext(UPLOAD_REFUSED)} ({reason_in(error, gettext)})"
+    return reason_in(error, gettext)
 
 
 def attachments_section(

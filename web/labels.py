@@ -323,6 +323,17 @@ def label(kind: str, code: object, gettext: Callable[[str], str]) -> str:
     return gettext(text) if text else str(code)
 
 
+def words_for(value: str, gettext: Callable[[str], str]) -> str:
+    """A value a refusal names, in the person's language where it is a domain code the labels
+    know under one meaning ("village", or a list "village, township"); anything else (a node's
+    code, a person's id, a date, a code with two meanings) as given."""
+    parts = value.split(", ")
+    words = [_ONE_MEANING.get(part) for part in parts]
+    if not all(words):
+        return value
+    return "、".join(gettext(w) for w in words)
+
+
 def choices(kind: str, gettext: Callable[[str], str]) -> list[tuple[str, str]]:
     return [(code, gettext(text)) for code, text in LABELS[kind].items()]
 
@@ -461,3 +472,14 @@ def _take_in_field_labels() -> None:
 
 
 _take_in_field_labels()
+
+
+def _one_meaning() -> dict[str, str]:
+    found: dict[str, set[str]] = {}
+    for texts in LABELS.values():
+        for code, text in texts.items():
+            found.setdefault(code, set()).add(text)
+    return {code: next(iter(texts)) for code, texts in found.items() if len(texts) == 1}
+
+
+_ONE_MEANING = _one_meaning()

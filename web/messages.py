@@ -20,15 +20,19 @@ CATALOGUES = {
 }
 # The explain sentences are marked where the domain writes them, and translated at the edge; so
 # are the reasons the domain and the desks give for refusing a value (`InvalidValue(field, reason)`,
-# its second argument where it is written out), which a page shows beside the field.
+# its second argument: a literal, or a template whose values come as keywords), which a page shows
+# beside the field (web/pages.py: reason_in; docs/architecture.md, "A refusal in the person's language").
 METHOD_MAP = [
     ("web/**.py", "python"),
     ("web/templates/**.html", "jinja2"),
     ("domain/**.py", "python"),
     ("service/**.py", "python"),
+    ("api/**.py", "python"),
+    ("projections/**.py", "python"),
 ]
 OPTIONS = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "InvalidValue": (2,)}
+KEYWORDS |= {"_text": (3,), "_required": (3,)}  # the domain's helpers that refuse an empty text
 
 
 def extracted() -> set[str]:
@@ -46,7 +50,7 @@ def extracted() -> set[str]:
 
 def _only_web(dirpath: str) -> bool:
     rel = Path(dirpath).resolve().relative_to(ROOT)
-    return rel == Path(".") or rel.parts[0] in ("web", "domain", "service")
+    return rel == Path(".") or rel.parts[0] in ("web", "domain", "service", "api", "projections")
 
 
 def load(locale: str) -> Catalog:

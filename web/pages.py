@@ -38,7 +38,7 @@ from service.store import CommandMeta, body_digest
 from web import i18n
 from web.charts import Bar, bars
 from web.explain import explained
-from web.labels import N_, label
+from web.labels import N_, label, words_for
 from web.offline import entered
 from web.spreadsheets import workbook
 from web.templating import render
@@ -110,7 +110,6 @@ CHECK_THIS = N_("Please check this.")
 PHOTO_REFUSED = N_("The photo cannot be attached.")
 # The domain's reasons that people meet most, so that they read them in their language.
 DOMAIN_REASONS = [
-    N_("a dispute needs at least 2 parties"),
     N_("say what the dispute is about"),
     N_("a dispute cannot be reported before it happened"),
     N_("record what the parties agreed"),
@@ -139,7 +138,7 @@ def problems_of(error: Exception, gettext: Callable[[str], str]) -> Problems:
                 name = str(e["loc"][0]) if e["loc"] else "form"
                 found.fields.setdefault(name, gettext(INPUT_PROBLEMS.get(e["type"], CHECK_THIS)))
         case InvalidValue():
-            found.fields[error.field] = reason_in(error.reason, gettext)
+            found.fields[error.field] = reason_in(error, gettext)
         case TransitionNotAllowed():
             found.status = 409
             found.form.append(gettext(N_("The case does not allow this now; the page shows what it allows.")))
@@ -152,15 +151,25 @@ def problems_of(error: Exception, gettext: Callable[[str], str]) -> Problems:
     return found
 
 
-def reason_in(reason: str, gettext: Callable[[str], str]) -> str:
-    """Why a value is refused, in the person's language: the catalogue's words for a reason the
-    domain writes out (web/messages.py extracts them); for one it composes with the values at hand,
-    which no catalogue can hold, "Please check this." in the person's language before the system's
-    own words."""
-    said = gettext(reason)
-    if said == reason and gettext(CHECK_THIS) != CHECK_THIS:
-        return f"{gettext(CHECK_THIS)}（{reason}）"
-    return said
+def reason_in(error: InvalidValue, gettext: Callable[[str], str]) -> str:
+    """Why a value is refused, in the person's language: the catalogue's words for the domain's
+    reason (web/messages.py extracts every literal one). A reason that names the values at hand is
+    a template with named places: the catalogue translates the template, and the values go in as
+    given (a domain code the labels know, or a list of them, in its words). A reason the
+    catalogue cannot have (a parser's own message) is "Please check this." in the person's
+    language before the system's words."""
+    said = gettext(error.template)
+    if said == error.template:  # the catalogue's language is the code's, or it lacks the reason
+        return (
+            error.reason if gettext(CHECK_THIS) == CHECK_THIS else f"{gettext(CHECK_THIS)}（{error.reason}）"
+        )
+    if not error.params:
+        return said
+    values = {k: words_for(v, gettext) if isinstance(v, str) else v for k, v in error.params.items()}
+    try:
+        return said.format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation that names a place the template lacks
+        return f"{gettext(CHECK_THIS)}（{error.reason}）"
 
 
 def _gettext(request: Request) -> Callable[[str], str]:

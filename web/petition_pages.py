@@ -127,7 +127,7 @@ def _problems(error: Exception, gettext: Callable[[str], str]) -> Problems:
     if not isinstance(error, ValidationError):
         found = problems_of(error, gettext)
         found.fields = {name.rsplit(".", 1)[-1]: text for name, text in found.fields.items()}
-        reason = getattr(error, "reason", None)
+        reason = getattr(error, "template", None)
         composed = bool(reason) and gettext(reason) == reason  # not in the catalogue: say the rule
         for name in list(found.fields):
             if composed and name in FIELD_REASONS:

@@ -114,7 +114,9 @@ def adopt_template(
 ) -> Recorded:
     """Adopt a version of the township's responsibility-book template for a year."""
     if body.template.get("template", {}).get("township") != township:
-        raise InvalidValue("template", f"the template's [template] township must be {township}")
+        raise InvalidValue(
+            "template", "the template's [template] township must be {township}", township=township
+        )
     adopted = system.casebook.assessments.adopt_template(
         person, data=body.template, reason=body.reason, source=body.source, meta=meta_for(body, meta)
     )

@@ -59,7 +59,7 @@ def signals(
     except AccessDenied:
         system.casebook.authorise(person, Right.ASSESS, code)
     if signal is not None and signal not in NAMES:
-        raise InvalidValue("signal", f"one of {', '.join(NAMES)}")
+        raise InvalidValue("signal", "one of {names}", names=", ".join(NAMES))
     last = end or now.date()
     first = start or last - timedelta(days=30)
     if first > last:

@@ -77,7 +77,12 @@ class AssessmentTemplate(Aggregate):
         except TemplateError as bad:
             raise InvalidValue("template", str(bad)) from None
         if (template.township, template.year) != (self.township, self.year):
-            raise InvalidValue("template", f"this is the template of {self.township} for {self.year}")
+            raise InvalidValue(
+                "template",
+                "this is the template of {township} for {year}",
+                township=self.township,
+                year=self.year,
+            )
         if any(t.version == template.version for t, _ in self.versions):
             raise TransitionNotAllowed(
                 "adopt_template",
@@ -206,14 +211,16 @@ class UnitYear(Attachable, Aggregate):
         from domain.time.calendar import CHINA
 
         if at.astimezone(CHINA).year != self.year:
-            raise InvalidValue("effective_at", f"this is {self.unit}'s assessment of {self.year}")
+            raise InvalidValue(
+                "effective_at", "this is {unit}'s assessment of {year}", unit=self.unit, year=self.year
+            )
 
     def record_activity(
         self, *, kind: str, title: str, attendees: list[str], absentees: list[str], **stamp: Any
     ) -> None:
         self._in_year(stamp["effective_at"])
         if kind not in ACTIVITY_KINDS:
-            raise InvalidValue("kind", f"one of {', '.join(ACTIVITY_KINDS)}")
+            raise InvalidValue("kind", "one of {choices}", choices=", ".join(ACTIVITY_KINDS))
         if set(attendees) & set(absentees):
             raise InvalidValue("absentees", "a person is either present or absent")
         self.trigger_event(
@@ -231,7 +238,10 @@ class UnitYear(Attachable, Aggregate):
         self._in_year(stamp["effective_at"])
         if item not in known_items:
             raise InvalidValue(
-                "item", f"no item {item!r} in the template; items: {', '.join(sorted(known_items))}"
+                "item",
+                "no item {item!r} in the template; items: {choices}",
+                item=item,
+                choices=", ".join(sorted(known_items)),
             )
         if not reason.strip() or not evidence.strip():
             raise InvalidValue(

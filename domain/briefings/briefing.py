@@ -210,7 +210,7 @@ class Briefing(Aggregate):
         if not words:
             raise InvalidValue("text", "write the analysis or the countermeasures")
         if len(words) > MAX_TEXT:
-            raise InvalidValue("text", f"at most {MAX_TEXT} characters")
+            raise InvalidValue("text", "at most {max_text} characters", max_text=MAX_TEXT)
         self.trigger_event(
             self.Commented, comment_kind=comment_kind, text=words, on_version=self.current["number"], **stamp
         )
@@ -244,7 +244,9 @@ class Briefing(Aggregate):
 
     def version_of(self, number: int) -> dict[str, Any]:
         if not 1 <= number <= len(self.versions):
-            raise InvalidValue("version", f"the briefing has versions 1 to {len(self.versions)}")
+            raise InvalidValue(
+                "version", "the briefing has versions 1 to {versions}", versions=len(self.versions)
+            )
         return self.versions[number - 1]
 
 

@@ -228,17 +228,25 @@ class Directory(Aggregate):
 
     def create_node(self, *, code: str, name: str, kind: NodeKind, parent: str | None, **stamp: Any) -> None:
         at = stamp["effective_at"]
-        if not code.strip() or code in self.nodes:
-            raise InvalidValue("code", f"node code {code!r} is {'taken' if code in self.nodes else 'empty'}")
+        if not code.strip():
+            raise InvalidValue("code", "give the node a code")
+        if code in self.nodes:
+            raise InvalidValue("code", "node code {code!r} is taken", code=code)
         if not name.strip():
             raise InvalidValue("name", "give the node a name")
         expected = PARENT_KIND[NodeKind(kind)]
         if expected is None and parent is not None:
-            raise InvalidValue("parent", f"a {kind} has no parent")
+            raise InvalidValue("parent", "a {kind} has no parent", kind=kind)
         if expected is not None:
             found = self._active(parent or "", at, "parent")
             if found.kind != expected:
-                raise InvalidValue("parent", f"a {kind} belongs to a {expected}, not a {found.kind}")
+                raise InvalidValue(
+                    "parent",
+                    "a {kind} belongs to a {expected}, not a {found}",
+                    kind=kind,
+                    expected=expected,
+                    found=found.kind,
+                )
         self.trigger_event(
             self.NodeCreated, code=code, name=name.strip(), kind=NodeKind(kind).value, parent=parent, **stamp
         )
@@ -256,7 +264,13 @@ class Directory(Aggregate):
             raise InvalidValue("sources", "name one or more other nodes, each once, to merge into it")
         for code in sources:
             if self._active(code, at, "sources").kind != target.kind:
-                raise InvalidValue("sources", f"{code!r} is not a {target.kind} like {into!r}")
+                raise InvalidValue(
+                    "sources",
+                    "{code!r} is not a {kind} like {into!r}",
+                    code=code,
+                    kind=target.kind,
+                    into=into,
+                )
         self.trigger_event(self.NodesMerged, sources=list(sources), into=into, **stamp)
 
     def split_node(
@@ -273,12 +287,17 @@ class Directory(Aggregate):
                 or part["code"] in self.nodes
                 or codes.count(part["code"]) > 1
             ):
-                raise InvalidValue("parts", f"part code {part.get('code')!r} is taken or repeated")
+                raise InvalidValue("parts", "part code {part!r} is taken or repeated", part=part.get("code"))
             if not part.get("name", "").strip():
-                raise InvalidValue("parts", f"part {part['code']!r} needs a name")
+                raise InvalidValue("parts", "part {code!r} needs a name", code=part["code"])
         current = set(self.children(source, at))
         if set(children) != current:
-            raise InvalidValue("children", f"assign exactly the children of {source!r}: {sorted(current)}")
+            raise InvalidValue(
+                "children",
+                "assign exactly the children of {source!r}: {current}",
+                source=source,
+                current=sorted(current),
+            )
         if not set(children.values()) <= set(codes):
             raise InvalidValue("children", "each child goes to one of the parts")
         self.trigger_event(
@@ -289,7 +308,7 @@ class Directory(Aggregate):
 
     def register_person(self, *, person_id: str, name: str, phone: str | None, **stamp: Any) -> None:
         if person_id in self.people:
-            raise InvalidValue("person_id", f"{person_id!r} is already registered")
+            raise InvalidValue("person_id", "{person_id!r} is already registered", person_id=person_id)
         if not person_id.strip() or not name.strip():
             raise InvalidValue("name" if person_id.strip() else "person_id", "must not be empty")
         self.trigger_event(
@@ -299,12 +318,16 @@ class Directory(Aggregate):
     def take_post(self, *, person_id: str, post: Post, node: str, **stamp: Any) -> None:
         at = stamp["effective_at"]
         if person_id not in self.people:
-            raise InvalidValue("person_id", f"no person {person_id!r} in the directory")
+            raise InvalidValue("person_id", "no person {person_id!r} in the directory", person_id=person_id)
         record = self._active(node, at, "node")
         if record.kind not in WHERE_HELD[post]:
             kinds = " or ".join(sorted(WHERE_HELD[post]))
             raise InvalidValue(
-                "node", f"a {post.value.replace('_', ' ')} is held at a {kinds}, not a {record.kind}"
+                "node",
+                "a {post} is held at a {kinds}, not a {kind}",
+                post=post.value.replace("_", " "),
+                kinds=kinds,
+                kind=record.kind,
             )
         if self._open_tenure(person_id, post, node, at):
             raise TransitionNotAllowed("take_post", "held", [], f"{person_id} already holds this post here")
@@ -391,7 +414,9 @@ class Directory(Aggregate):
     def require_node(self, code: str, kind: NodeKind, field_name: str, at: datetime) -> NodeRecord:
         record = self._active(code, at, field_name)
         if record.kind != kind:
-            raise InvalidValue(field_name, f"{code!r} is a {record.kind}, not a {kind}")
+            raise InvalidValue(
+                field_name, "{code!r} is a {kind}, not a {wanted}", code=code, kind=record.kind, wanted=kind
+            )
         return record
 
     def authorise(self, person_id: str, right: Right, node: str, at: datetime) -> Tenure:
@@ -419,10 +444,15 @@ class Directory(Aggregate):
     def _active(self, code: str, at: datetime, field_name: str) -> NodeRecord:
         record = self.nodes.get(code)
         if record is None:
-            raise InvalidValue(field_name, f"no node {code!r} in the jurisdiction")
+            raise InvalidValue(field_name, "no node {code!r} in the jurisdiction", code=code)
         if not record.active_at(at):
-            when = "retired" if record.retired and at >= record.retired else "not yet created"
-            raise InvalidValue(field_name, f"node {code!r} is {when} at {at.isoformat()}")
+            if record.retired and at >= record.retired:
+                raise InvalidValue(
+                    field_name, "node {code!r} is retired at {at}", code=code, at=at.isoformat()
+                )
+            raise InvalidValue(
+                field_name, "node {code!r} is not yet created at {at}", code=code, at=at.isoformat()
+            )
         return record
 
     def _open_tenure(self, person_id: str, post: Post, node: str, at: datetime) -> Tenure | None:

@@ -515,7 +515,9 @@ class Dispute(Attachable, Aggregate):
         **stamp: Any,
     ) -> Dispute:
         if len(parties) < MIN_PARTIES:
-            raise InvalidValue("parties", f"a dispute needs at least {MIN_PARTIES} parties")
+            raise InvalidValue(
+                "parties", "a dispute needs at least {min_parties} parties", min_parties=MIN_PARTIES
+            )
         if not description.strip():
             raise InvalidValue("description", "say what the dispute is about")
         if occurred_at > stamp["effective_at"]:
@@ -525,7 +527,7 @@ class Dispute(Attachable, Aggregate):
             and not source_ref
         ):
             raise InvalidValue(
-                "source_ref", f"a {source.replace('_', ' ')} names its patrol shift or referral"
+                "source_ref", "a {source} names its patrol shift or referral", source=source.replace("_", " ")
             )
         return cls._create(
             cls.Reported,
@@ -590,7 +592,7 @@ class Dispute(Attachable, Aggregate):
         found = self._party(party)
         assert self.agreement is not None
         if found["id"] in self.agreement["signed_by"]:
-            raise InvalidValue("party", f"{found['id']} has already signed")
+            raise InvalidValue("party", "{id} has already signed", id=found["id"])
         self.trigger_event(self.AgreementSigned, party=found["name"], party_id=found["id"], **stamp)
 
     def seal_agreement(self, *, committee: str, **stamp: Any) -> None:
@@ -701,7 +703,12 @@ class Dispute(Attachable, Aggregate):
         if original.id == self.id:
             raise InvalidValue("original", "a dispute cannot duplicate itself")
         if original.status in (Status.DUPLICATE,):
-            raise InvalidValue("original", f"{original.id} is itself a duplicate of {original.duplicate_of}")
+            raise InvalidValue(
+                "original",
+                "{id} is itself a duplicate of {duplicate_of}",
+                id=original.id,
+                duplicate_of=original.duplicate_of,
+            )
         self.trigger_event(self.MarkedDuplicate, original=str(original.id), **stamp)
         original.trigger_event(original.DuplicateLinked, duplicate=str(self.id), **stamp)
 
@@ -805,28 +812,36 @@ class Dispute(Attachable, Aggregate):
         if at < self.reported_at:
             raise InvalidValue(
                 "effective_at",
-                f"cannot take effect before the dispute was reported ({self.reported_at.isoformat()})",
+                "cannot take effect before the dispute was reported ({reported_at})",
+                reported_at=self.reported_at.isoformat(),
             )
         # a step dated in the past is not dated before the step it follows
         if action == "reach_agreement" and self.last_session_at is not None and at < self.last_session_at:
             held = self.last_session_at.isoformat()
             raise InvalidValue(
                 "effective_at",
-                f"an agreement cannot be dated before the mediation session it follows ({held})",
+                "an agreement cannot be dated before the mediation session it follows ({held})",
+                held=held,
             )
         if action in ("sign_agreement", "seal_agreement") and self.agreement is not None:
             reached: datetime = self.agreement["reached_at"]
             if at < reached:
                 raise InvalidValue(
                     "effective_at",
-                    f"cannot be dated before the agreement was reached ({reached.isoformat()})",
+                    "cannot be dated before the agreement was reached ({reached})",
+                    reached=reached.isoformat(),
                 )
 
     def _party(self, party: str) -> dict[str, Any]:
         found = next((p for p in self.parties if p["id"] == party), None)
         if found is None:
             ids = ", ".join(p["id"] for p in self.parties)
-            raise InvalidValue("party", f"{party!r} is not a party's id in this dispute; its parties: {ids}")
+            raise InvalidValue(
+                "party",
+                "{party!r} is not a party's id in this dispute; its parties: {ids}",
+                party=party,
+                ids=ids,
+            )
         return found
 
 

@@ -198,7 +198,7 @@ class Credentials(Aggregate):
         if expires_at <= at:
             raise InvalidValue("expires_at", "a token must expire after it is issued")
         if any(t.name == name.strip() and t.live_at(at) for t in self.tokens.values()):
-            raise InvalidValue("name", f"a live token is already named {name.strip()!r}")
+            raise InvalidValue("name", "a live token is already named {name!r}", name=name.strip())
         self.trigger_event(
             self.TokenIssued,
             token_id=token_id,
@@ -211,7 +211,7 @@ class Credentials(Aggregate):
     def revoke_token(self, *, token_id: str, reason: str, **stamp: Any) -> None:
         token = self.tokens.get(token_id)
         if token is None:
-            raise InvalidValue("token_id", f"no token {token_id!r}")
+            raise InvalidValue("token_id", "no token {token_id!r}", token_id=token_id)
         if token.revoked_at is not None:
             raise TransitionNotAllowed("revoke_token", "revoked", [], "the token is already revoked")
         self.trigger_event(self.TokenRevoked, token_id=token_id, reason=reason, **stamp)

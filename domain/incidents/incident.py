@@ -93,7 +93,9 @@ def _enum(kind: type[E], value: Any, field_name: str) -> E:
     try:
         return kind(value)
     except ValueError:
-        raise InvalidValue(field_name, f"{value!r} is not one of {', '.join(kind)}") from None
+        raise InvalidValue(
+            field_name, "{value!r} is not one of {choices}", value=value, choices=", ".join(kind)
+        ) from None
 
 
 def _count(value: Any, field_name: str) -> int:
@@ -113,7 +115,7 @@ def check_crowd(markers: Sequence[Any], people_involved: Any) -> tuple[list[str]
     found = [_enum(Marker, m, "markers") for m in markers]
     repeated = sorted({m.value for m in found if found.count(m) > 1})
     if repeated:
-        raise InvalidValue("markers", f"{', '.join(repeated)} given more than once")
+        raise InvalidValue("markers", "{repeated} given more than once", repeated=", ".join(repeated))
     if people_involved is None:
         raise InvalidValue("people_involved", "a mass incident records how many people took part")
     people = _count(people_involved, "people_involved")
@@ -121,10 +123,20 @@ def check_crowd(markers: Sequence[Any], people_involved: Any) -> tuple[list[str]
         raise InvalidValue("people_involved", "a mass incident involves people")
     over = people > GATHERING_THRESHOLD
     if (Marker.GATHERING_OVER_500 in found) != over:
+        if over:
+            raise InvalidValue(
+                "markers",
+                "{people} people involved: gathering_over_500 applies exactly when more than {threshold}"
+                " took part; add it",
+                people=people,
+                threshold=GATHERING_THRESHOLD,
+            )
         raise InvalidValue(
             "markers",
-            f"{people} people involved: gathering_over_500 applies exactly when more than "
-            f"{GATHERING_THRESHOLD} took part" + ("; add it" if over else "; remove it"),
+            "{people} people involved: gathering_over_500 applies exactly when more than {threshold}"
+            " took part; remove it",
+            people=people,
+            threshold=GATHERING_THRESHOLD,
         )
     return [m.value for m in Marker if m in found], people
 
@@ -367,13 +379,17 @@ class Incident(Attachable, Aggregate):
         if highest is not None and level.rank <= highest.rank:
             higher = ", ".join(lv.value for lv in ReportingLevel if lv.rank > highest.rank)
             raise InvalidValue(
-                "level", f"already reported to the {highest.value}; report to a higher level: {higher}"
+                "level",
+                "already reported to the {highest}; report to a higher level: {higher}",
+                highest=highest.value,
+                higher=higher,
             )
         if self.reported_to and stamp["effective_at"] < self.reported_to[-1]["at"]:
             raise InvalidValue(
                 "effective_at",
-                f"cannot take effect before the report to the {highest} "
-                f"({self.reported_to[-1]['at'].isoformat()})",
+                "cannot take effect before the report to the {highest} ({at})",
+                highest=highest,
+                at=self.reported_to[-1]["at"].isoformat(),
             )
         self.trigger_event(
             self.ReportedUpward,
@@ -403,7 +419,8 @@ class Incident(Attachable, Aggregate):
         if stamp["effective_at"] < last_handled:
             raise InvalidValue(
                 "effective_at",
-                f"cannot close before the last measures were taken ({last_handled.isoformat()})",
+                "cannot close before the last measures were taken ({last_handled})",
+                last_handled=last_handled.isoformat(),
             )
         outcome = _text(outcome, "outcome", "say how the incident ended")
         self.trigger_event(self.Closed, outcome=outcome, **stamp)
@@ -413,7 +430,10 @@ class Incident(Attachable, Aggregate):
         injured, dead = _count(injured, "injured"), _count(dead, "dead")
         if (injured, dead) == (self.injured, self.dead):
             raise InvalidValue(
-                "injured", f"{injured} injured and {dead} dead are already recorded; nothing to correct"
+                "injured",
+                "{injured} injured and {dead} dead are already recorded; nothing to correct",
+                injured=injured,
+                dead=dead,
             )
         reason = _text(reason, "reason", "say why the counts change")
         self.trigger_event(
@@ -482,7 +502,8 @@ class Incident(Attachable, Aggregate):
         if stamp["effective_at"] < self.reported_at:
             raise InvalidValue(
                 "effective_at",
-                f"cannot take effect before the incident was reported ({self.reported_at.isoformat()})",
+                "cannot take effect before the incident was reported ({reported_at})",
+                reported_at=self.reported_at.isoformat(),
             )
 
     @staticmethod
@@ -504,13 +525,17 @@ class Incident(Attachable, Aggregate):
                     )
         if kind == Kind.PUBLIC_SECURITY_CASE:
             if offence is None:
-                raise InvalidValue("offence", f"a public-security case is one of {', '.join(Offence)}")
+                raise InvalidValue(
+                    "offence", "a public-security case is one of {offence}", offence=", ".join(Offence)
+                )
             _enum(Offence, offence, "offence")
         elif offence is not None:
             raise InvalidValue("offence", "only a public-security case records an offence")
         if kind == Kind.NATURAL_DISASTER:
             if hazard is None:
-                raise InvalidValue("hazard", f"a natural disaster is one of {', '.join(Hazard)}")
+                raise InvalidValue(
+                    "hazard", "a natural disaster is one of {hazard}", hazard=", ".join(Hazard)
+                )
             _enum(Hazard, hazard, "hazard")
         elif hazard is not None:
             raise InvalidValue("hazard", "only a natural disaster records a hazard")
@@ -526,12 +551,17 @@ class Incident(Attachable, Aggregate):
     def _origin(origin_kind: Any, origin_id: str | None) -> tuple[str | None, str | None]:
         if origin_kind is None:
             if origin_id:
-                raise InvalidValue("origin_kind", f"say what {origin_id!r} is: {', '.join(OriginKind)}")
+                raise InvalidValue(
+                    "origin_kind",
+                    "say what {origin_id!r} is: {choices}",
+                    origin_id=origin_id,
+                    choices=", ".join(OriginKind),
+                )
             return None, None
         kind = _enum(OriginKind, origin_kind, "origin_kind")
         if not (origin_id or "").strip():
             what = "dispute" if kind == OriginKind.DISPUTE else "patrol shift"
-            raise InvalidValue("origin_id", f"name the {what} the incident came from")
+            raise InvalidValue("origin_id", "name the {what} the incident came from", what=what)
         return kind.value, (origin_id or "").strip()
 
 

@@ -87,11 +87,11 @@ def _checkpoints(checkpoints: Sequence[dict[str, str]]) -> list[dict[str, str]]:
     for i, point in enumerate(checkpoints, start=1):
         code, name = (point.get("code") or "").strip(), (point.get("name") or "").strip()
         if not code:
-            raise InvalidValue("checkpoints", f"checkpoint #{i} needs a code")
+            raise InvalidValue("checkpoints", "checkpoint #{i} needs a code", i=i)
         if code in seen:
-            raise InvalidValue("checkpoints", f"checkpoint code {code!r} is used twice")
+            raise InvalidValue("checkpoints", "checkpoint code {code!r} is used twice", code=code)
         if not name:
-            raise InvalidValue("checkpoints", f"checkpoint {code!r} needs a name")
+            raise InvalidValue("checkpoints", "checkpoint {code!r} needs a name", code=code)
         seen.add(code)
         cleaned.append({"code": code, "name": name, "location": (point.get("location") or "").strip()})
     return cleaned
@@ -106,7 +106,7 @@ def check_team(leader: str, members: Sequence[str]) -> tuple[str, list[str]]:
     if len(set(members)) != len(members):
         raise InvalidValue("members", "each member is named once")
     if leader in members:
-        raise InvalidValue("members", f"{leader} leads the team; list only the other members")
+        raise InvalidValue("members", "{leader} leads the team; list only the other members", leader=leader)
     return leader, list(members)
 
 
@@ -241,7 +241,9 @@ class Route(Aggregate):
             raise InvalidValue("name", "give the route a name")
         new_points = _checkpoints(checkpoints)
         if (new_name, new_points) == (self.name, self.checkpoints):
-            raise InvalidValue("checkpoints", f"the same as revision {self.revision}: nothing to revise")
+            raise InvalidValue(
+                "checkpoints", "the same as revision {revision}: nothing to revise", revision=self.revision
+            )
         self.trigger_event(
             self.Revised, revision=self.revision + 1, name=new_name, checkpoints=new_points, **stamp
         )
@@ -272,14 +274,21 @@ class Route(Aggregate):
         try:
             level = CadenceLevel(level)
         except ValueError:
-            raise InvalidValue("level", f"{level!r} is not one of {', '.join(CadenceLevel)}") from None
+            raise InvalidValue(
+                "level", "{level!r} is not one of {choices}", level=level, choices=", ".join(CadenceLevel)
+            ) from None
         if first_start < stamp["effective_at"]:
             raise InvalidValue(
                 "first_start",
-                f"the first shift starts after the schedule is started ({stamp['effective_at'].isoformat()})",
+                "the first shift starts after the schedule is started ({effective_at})",
+                effective_at=stamp["effective_at"].isoformat(),
             )
         if not 0 < shift_minutes <= MAX_SHIFT_MINUTES:
-            raise InvalidValue("shift_minutes", f"a shift lasts from 1 to {MAX_SHIFT_MINUTES} minutes")
+            raise InvalidValue(
+                "shift_minutes",
+                "a shift lasts from 1 to {max_shift_minutes} minutes",
+                max_shift_minutes=MAX_SHIFT_MINUTES,
+            )
         self.trigger_event(
             self.ScheduleStarted,
             schedule=len(self.schedules) + 1,
@@ -345,8 +354,9 @@ class Route(Aggregate):
         if stamp["effective_at"] < running["started_at"]:
             raise InvalidValue(
                 "effective_at",
-                f"cannot {action.replace('_', ' ')} before the schedule started "
-                f"({running['started_at'].isoformat()})",
+                "cannot {action} before the schedule started ({started_at})",
+                action=action.replace("_", " "),
+                started_at=running["started_at"].isoformat(),
             )
         return running
 
@@ -357,7 +367,8 @@ class Route(Aggregate):
         if stamp["effective_at"] < self.established_at:
             raise InvalidValue(
                 "effective_at",
-                f"cannot take effect before the route was established ({self.established_at.isoformat()})",
+                "cannot take effect before the route was established ({established_at})",
+                established_at=self.established_at.isoformat(),
             )
 
 
@@ -684,7 +695,7 @@ class Shift(Attachable, Aggregate):
     ) -> None:
         self.check_finding(checkpoint=checkpoint, **stamp)
         if any(f["case_id"] == case_id for f in self.findings):
-            raise InvalidValue("case_id", f"case {case_id} is already linked to this shift")
+            raise InvalidValue("case_id", "case {case_id} is already linked to this shift", case_id=case_id)
         if not summary.strip():
             raise InvalidValue("summary", "say what was found")
         self.trigger_event(
@@ -796,7 +807,9 @@ class Shift(Attachable, Aggregate):
         if checkpoint not in codes:
             raise InvalidValue(
                 field_name,
-                f"{checkpoint!r} is not a checkpoint of this shift; checkpoints: {', '.join(codes)}",
+                "{checkpoint!r} is not a checkpoint of this shift; checkpoints: {codes}",
+                checkpoint=checkpoint,
+                codes=", ".join(codes),
             )
         return codes.index(checkpoint) + 1
 
@@ -811,7 +824,8 @@ class Shift(Attachable, Aggregate):
         if stamp["effective_at"] < self.scheduled_at:
             raise InvalidValue(
                 "effective_at",
-                f"cannot take effect before the shift was scheduled ({self.scheduled_at.isoformat()})",
+                "cannot take effect before the shift was scheduled ({scheduled_at})",
+                scheduled_at=self.scheduled_at.isoformat(),
             )
 
     def _check_member(self, action: str, stamp: dict[str, Any]) -> str:
@@ -835,7 +849,10 @@ class Shift(Attachable, Aggregate):
             raise self._refusal(action, f"{person} already signed in at the end")
         if stamp["effective_at"] < self.present[person]:
             raise InvalidValue(
-                "effective_at", f"before {person} signed in at the start ({self.present[person].isoformat()})"
+                "effective_at",
+                "before {person} signed in at the start ({started})",
+                person=person,
+                started=self.present[person].isoformat(),
             )
         return person
 

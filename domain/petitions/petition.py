@@ -662,7 +662,10 @@ class Petition(Attachable, Aggregate):
         channel, kind = Channel(channel), PetitionType(type)
         if node_kind not in PROPER_LEVEL:
             raise InvalidValue(
-                "node", f"a petition concerns a {' or '.join(PROPER_LEVEL)}, not a {node_kind}"
+                "node",
+                "a petition concerns a {proper_level}, not a {node_kind}",
+                proper_level=" or ".join(PROPER_LEVEL),
+                node_kind=node_kind,
             )
         if not (content or "").strip():
             raise InvalidValue("content", "record what the petitioner asks or says, in their words")
@@ -707,14 +710,18 @@ class Petition(Attachable, Aggregate):
             if reps:
                 raise InvalidValue(
                     "representatives",
-                    f"only a group petition of {GROUP_MIN_PEOPLE} or more people chooses representatives",
+                    "only a group petition of {group_min_people} or more people chooses representatives",
+                    group_min_people=GROUP_MIN_PEOPLE,
                 )
             return
         if not 1 <= len(reps) <= MAX_REPRESENTATIVES:
             raise InvalidValue(
                 "representatives",
-                f"a group petition of {people_count} people chooses 1 to {MAX_REPRESENTATIVES} "
-                f"representatives (Art. 20); {len(reps)} were named",
+                "a group petition of {people_count} people chooses 1 to {max_representatives} representatives"
+                " (Art. 20); {reps} were named",
+                people_count=people_count,
+                max_representatives=MAX_REPRESENTATIVES,
+                reps=len(reps),
             )
 
     def not_accept_as_concluded(
@@ -762,8 +769,9 @@ class Petition(Attachable, Aggregate):
         if objected is not None:
             raise InvalidValue(
                 "to_node",
-                f"{to_node} objected to this petition on {objected['at'].date().isoformat()}: route it "
-                "elsewhere",
+                "{to_node} objected to this petition on {at}: route it elsewhere",
+                to_node=to_node,
+                at=objected["at"].date().isoformat(),
             )
         self.trigger_event(self.Routed, to_node=to_node, to_level=Level(to_level).value, **stamp)
 
@@ -784,13 +792,15 @@ class Petition(Attachable, Aggregate):
         if objected is not None:
             raise InvalidValue(
                 "to_node",
-                f"{to_node} objected to this petition on {objected['at'].date().isoformat()}: assign it "
-                "elsewhere",
+                "{to_node} objected to this petition on {at}: assign it elsewhere",
+                to_node=to_node,
+                at=objected["at"].date().isoformat(),
             )
         if not 1 <= report_within_days <= most_days:
             raise InvalidValue(
                 "report_within_days",
-                f"the result is reported within 1 to {most_days} days (Art. 22 and the deadline policy)",
+                "the result is reported within 1 to {most_days} days (Art. 22 and the deadline policy)",
+                most_days=most_days,
             )
         self.trigger_event(
             self.Assigned,
@@ -846,7 +856,10 @@ class Petition(Attachable, Aggregate):
                     "decide accepted, or not_accepted with the reason",
                 )
         if decision != AcceptanceDecision.ACCEPTED:
-            _required(reason, "reason", f"say why the petition is {decision.value.replace('_', ' ')}")
+            if decision == AcceptanceDecision.OBJECTED:
+                _required(reason, "reason", "say why the petition is objected")
+            else:
+                _required(reason, "reason", "say why the petition is not accepted")
         elif in_progress_elsewhere is not None:
             raise TransitionNotAllowed(
                 "decide_acceptance",
@@ -907,7 +920,9 @@ class Petition(Attachable, Aggregate):
             )
         if not 1 <= days <= most_days:
             raise InvalidValue(
-                "days", f"an extension is 1 to {most_days} days (Art. 34 and the deadline policy)"
+                "days",
+                "an extension is 1 to {most_days} days (Art. 34 and the deadline policy)",
+                most_days=most_days,
             )
         assert self.routed_to is not None
         self.trigger_event(
@@ -982,7 +997,8 @@ class Petition(Attachable, Aggregate):
         if received_at < self.status_since:
             raise InvalidValue(
                 "received_at",
-                f"the answer was given on {self.status_since.isoformat()}: it cannot be received before",
+                "the answer was given on {status_since}: it cannot be received before",
+                status_since=self.status_since.isoformat(),
             )
         if received_at > stamp["effective_at"]:
             raise InvalidValue("received_at", "record a receipt once it has happened")
@@ -1204,7 +1220,9 @@ class Petition(Attachable, Aggregate):
         if stamp["effective_at"] < since:
             raise InvalidValue(
                 "effective_at",
-                f"cannot take effect before the {_what(what)} ({since.isoformat()})",
+                "cannot take effect before the {what} ({since})",
+                what=_what(what),
+                since=since.isoformat(),
             )
 
     def _check_window(

@@ -166,7 +166,7 @@ class Sweep(Aggregate):
         if not text:
             raise InvalidValue("findings", "say what the sweep found, or make a zero-report")
         if len(text) > MAX_FINDINGS:
-            raise InvalidValue("findings", f"at most {MAX_FINDINGS} characters")
+            raise InvalidValue("findings", "at most {max_findings} characters", max_findings=MAX_FINDINGS)
         linked = list(dict.fromkeys(str(c) for c in cases))
         self.trigger_event(self.FindingsRecorded, findings=text, cases=linked, late=self._late(), **stamp)
 
@@ -195,7 +195,9 @@ class Sweep(Aggregate):
             raise TransitionNotAllowed(action, self.status.value, self.allowed_actions())
         if stamp["effective_at"] < self.period_start:
             raise InvalidValue(
-                "effective_at", f"the sweep's period begins at {self.period_start.isoformat()}"
+                "effective_at",
+                "the sweep's period begins at {period_start}",
+                period_start=self.period_start.isoformat(),
             )
 
 

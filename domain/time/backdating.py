@@ -61,14 +61,22 @@ def check(action: str, effective_at: datetime | None, now: datetime, late_reason
     if now - effective_at > allowed:
         raise InvalidValue(
             "effective_at",
-            f"may lie at most {_span(allowed)} in the past for {action.replace('_', ' ')} "
-            f"(it is {effective_at.isoformat()}, recorded {now.isoformat()})",
+            "may lie at most {allowed} in the past for {action} (it is {effective_at}, recorded {now})",
+            allowed=_span(allowed),
+            action=action.replace("_", " "),
+            effective_at=effective_at.isoformat(),
+            now=now.isoformat(),
         )
     if late_reason is None or not late_reason.strip():
         raise InvalidValue(
             "late_reason",
-            f"a command dated more than {_span(GRACE)} in the past is recorded late: say why "
-            f"(allowed for {action.replace('_', ' ')}: up to {_span(allowed)})",
+            "a command dated more than {grace} in the past is recorded late: say why"
+            " (allowed for {action}: up to {allowed})",
+            grace=_span(GRACE),
+            action=action.replace("_", " "),
+            allowed=_span(allowed),
         )
     if len(late_reason) > LATE_REASON_MAX:
-        raise InvalidValue("late_reason", f"at most {LATE_REASON_MAX} characters")
+        raise InvalidValue(
+            "late_reason", "at most {late_reason_max} characters", late_reason_max=LATE_REASON_MAX
+        )

@@ -543,7 +543,10 @@ class CaseClocks(Aggregate):
             raise TransitionNotAllowed("extend", "extended once", [], "a time limit is extended at most once")
         if most is not None and (unit != most.unit or amount > most.amount):
             raise InvalidValue(
-                "amount", f"an extension is at most {most.amount} {most.unit.value.replace('_', ' ')}"
+                "amount",
+                "an extension is at most {amount} {unit}",
+                amount=most.amount,
+                unit=most.unit.value.replace("_", " "),
             )
         if amount <= 0:
             raise InvalidValue("amount", "an extension adds some time")
@@ -644,7 +647,7 @@ class CaseClocks(Aggregate):
     def clock(self, key: str) -> ClockState:
         found = self.clocks.get(key)
         if found is None:
-            raise InvalidValue("clock", f"no clock {key!r} on this case")
+            raise InvalidValue("clock", "no clock {key!r} on this case", key=key)
         return found
 
     def overdue(self) -> list[ClockState]:

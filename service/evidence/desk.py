@@ -152,8 +152,11 @@ class EvidenceDesk:
             if total > self.limits.per_case:
                 raise InvalidValue(
                     "file",
-                    f"the {rules.label} would hold {total:,} bytes of attachments; "
-                    f"a case may hold at most {self.limits.per_case:,}",
+                    "the {label} would hold {total:,} bytes of attachments;"
+                    " a case may hold at most {per_case:,}",
+                    label=rules.label,
+                    total=total,
+                    per_case=self.limits.per_case,
                 )
             if of_event is not None:
                 self._check_event(rules, c, of_event)
@@ -243,7 +246,12 @@ class EvidenceDesk:
 
     def _rules(self, case: str) -> CaseRules:
         if case not in self.rules:
-            raise InvalidValue("case", f"attachments are kept on {', '.join(self.rules)}, not on {case!r}")
+            raise InvalidValue(
+                "case",
+                "attachments are kept on {rules}, not on {case!r}",
+                rules=", ".join(self.rules),
+                case=case,
+            )
         return self.rules[case]
 
     def _visible(self, reader: str, rules: CaseRules, case_id: UUID) -> Any:
@@ -273,11 +281,16 @@ class EvidenceDesk:
 
     def _check_event(self, rules: CaseRules, case: Any, version: int) -> None:
         if not 1 <= version <= case.version:
-            raise InvalidValue("of_event", f"the {rules.label} has no event {version}")
+            raise InvalidValue(
+                "of_event", "the {label} has no event {version}", label=rules.label, version=version
+            )
         event = self.cb.history(case.id, version)[version - 1]
         name = type(event).__name__
         if name not in rules.events:
             raise InvalidValue(
                 "of_event",
-                f"event {version} is {name}; a file may be attached to {', '.join(sorted(rules.events))}",
+                "event {version} is {name}; a file may be attached to {choices}",
+                version=version,
+                name=name,
+                choices=", ".join(sorted(rules.events)),
             )

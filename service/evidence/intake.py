@@ -93,18 +93,29 @@ def check(data: bytes, kind: Kind, limits: Limits) -> str:
     limit = limits.per_kind[kind]
     if len(data) > limit:
         raise InvalidValue(
-            "file", f"the file holds {len(data):,} bytes; a {kind.value} may hold at most {limit:,} bytes"
+            "file",
+            "the file holds {data:,} bytes; a {kind} may hold at most {limit:,} bytes",
+            data=len(data),
+            kind=kind.value,
+            limit=limit,
         )
     found = detect(data)
     allowed = ACCEPTED[kind]
     accepted_names = ", ".join(sorted({NAMES[t] for t in allowed}))
     if found is None:
         raise InvalidValue(
-            "file", f"its bytes are of no type that can be attached; a {kind.value} may be {accepted_names}"
+            "file",
+            "its bytes are of no type that can be attached; a {kind} may be {accepted_names}",
+            kind=kind.value,
+            accepted_names=accepted_names,
         )
     if found not in allowed:
         raise InvalidValue(
-            "file", f"its bytes are {found}, whatever its name says; a {kind.value} may be {accepted_names}"
+            "file",
+            "its bytes are {found}, whatever its name says; a {kind} may be {accepted_names}",
+            found=found,
+            kind=kind.value,
+            accepted_names=accepted_names,
         )
     return found
 
@@ -115,12 +126,16 @@ def _open(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             picture = Image.open(io.BytesIO(data))
             if picture.width * picture.height > MAX_PIXELS:
-                raise InvalidValue("file", f"the picture has more than {MAX_PIXELS:,} pixels")
+                raise InvalidValue(
+                    "file", "the picture has more than {max_pixels:,} pixels", max_pixels=MAX_PIXELS
+                )
             picture.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombWarning) as bad:
-        raise InvalidValue("file", f"the picture cannot be read: {bad}") from None
+        raise InvalidValue("file", "the picture cannot be read: {bad}", bad=bad) from None
     except Image.DecompressionBombError:
-        raise InvalidValue("file", f"the picture has more than {MAX_PIXELS:,} pixels") from None
+        raise InvalidValue(
+            "file", "the picture has more than {max_pixels:,} pixels", max_pixels=MAX_PIXELS
+        ) from None
     return picture
 
 

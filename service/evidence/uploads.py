@@ -181,8 +181,9 @@ class Uploads:
                 if not upload.finished:
                     raise InvalidValue(
                         "upload",
-                        f"the upload is not finished: {upload.offset:,} of {upload.length:,} bytes "
-                        "have arrived",
+                        "the upload is not finished: {offset:,} of {length:,} bytes have arrived",
+                        offset=upload.offset,
+                        length=upload.length,
                     )
                 cur.execute(
                     "UPDATE fq_uploads SET claimed_at = ? "
@@ -271,7 +272,9 @@ def attach_upload(
             same = record["command_id"] is not None and record["command_id"] == meta.command_id
             if not same or (record["case"], record["case_id"]) != (case, str(case_id)):
                 raise InvalidValue(
-                    "upload", f"the upload is already attached (attachment {record['attachment_id']})"
+                    "upload",
+                    "the upload is already attached (attachment {attachment_id})",
+                    attachment_id=record["attachment_id"],
                 )
             shown = {a["id"]: a for a in desk.listed(actor, case, case_id)}
             if record["attachment_id"] in shown:

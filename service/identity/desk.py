@@ -107,9 +107,15 @@ class CredentialsDesk:
 
     def check_new_password(self, person_id: str, password: str, field: str) -> None:
         if len(password) < self.policy.password_min_length:
-            raise InvalidValue(field, f"a password has at least {self.policy.password_min_length} characters")
+            raise InvalidValue(
+                field,
+                "a password has at least {password_min_length} characters",
+                password_min_length=self.policy.password_min_length,
+            )
         if len(password) > MAX_PASSWORD:
-            raise InvalidValue(field, f"a password has at most {MAX_PASSWORD} characters")
+            raise InvalidValue(
+                field, "a password has at most {max_password} characters", max_password=MAX_PASSWORD
+            )
         if password.strip().casefold() == person_id.casefold():
             raise InvalidValue(field, "a password must not be the person's id")
 
@@ -120,7 +126,7 @@ class CredentialsDesk:
         latest = self.cb.clock() + self.policy.token_max_lifetime
         if expires_at > latest:
             raise InvalidValue(
-                "expires_at", f"a token lives at most {self.policy.token_max_lifetime.days} days"
+                "expires_at", "a token lives at most {days} days", days=self.policy.token_max_lifetime.days
             )
         token_id, secret = crypto.new_id(), crypto.new_secret()
 
@@ -144,7 +150,7 @@ class CredentialsDesk:
     def revoke_token(self, actor: str, person_id: str, token_id: str, reason: str = "") -> None:
         self._require_self_or_workstation(actor, person_id)
         if self.credentials(person_id) is None:
-            raise InvalidValue("token_id", f"no token {token_id!r}")
+            raise InvalidValue("token_id", "no token {token_id!r}", token_id=token_id)
 
         def decide(c: Credentials, stamp: Stamp) -> None:
             c.revoke_token(token_id=token_id, reason=reason, **stamp)

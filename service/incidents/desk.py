@@ -230,11 +230,15 @@ class IncidentDesk:
         try:
             case_id = UUID(origin_id.strip())
         except ValueError:
-            raise InvalidValue("origin_id", f"{origin_id!r} is not a {what} id") from None
+            raise InvalidValue(
+                "origin_id", "{origin_id!r} is not a {what} id", origin_id=origin_id, what=what
+            ) from None
         try:
             self.cb.read(aggregate, case_id, what, actor)
         except CaseNotFound:
-            raise InvalidValue("origin_id", f"no {what} with id {case_id}") from None
+            raise InvalidValue(
+                "origin_id", "no {what} with id {case_id}", what=what, case_id=case_id
+            ) from None
         return str(case_id)
 
     def _act(

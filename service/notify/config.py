@@ -34,7 +34,7 @@ def load(
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as failure:
-        raise InvalidValue("notify_file", f"{path}: {failure}") from None
+        raise InvalidValue("notify_file", "{path}: {failure}", path=path, failure=failure) from None
     channels: dict[str, Channel] = {"inbox": Inbox()}
     if "webhook" in data:
         if not webhook_secret:
@@ -57,6 +57,12 @@ def load(
         unknown = [n for n in names if n not in channels]
         if what not in KINDS or unknown:
             raise InvalidValue(
-                "routes", f"{path}: {what} = {names}: kinds are {KINDS}, channels {sorted(channels)}"
+                "routes",
+                "{path}: {what} = {names}: kinds are {kinds}, channels {channels}",
+                path=path,
+                what=what,
+                names=names,
+                kinds=KINDS,
+                channels=sorted(channels),
             )
     return Routing(channels=channels, routes=routes, language=str(data.get("language", "zh-CN")))

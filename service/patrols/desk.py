@@ -79,11 +79,14 @@ class PatrolDesk:
         directory, now = self.cb.current_directory(), self.cb.clock()
         record = directory.node(node)
         if record is None:
-            raise InvalidValue("node", f"no node {node!r} in the jurisdiction")
+            raise InvalidValue("node", "no node {node!r} in the jurisdiction", node=node)
         directory.require_node(node, record.kind, "node", now)
         if record.kind not in ROUTE_NODE_KINDS:
             raise InvalidValue(
-                "node", f"{node!r} is a {record.kind}; routes are laid out at a village or a township"
+                "node",
+                "{node!r} is a {kind}; routes are laid out at a village or a township",
+                node=node,
+                kind=record.kind,
             )
         self._authorise_routes(actor, node, meta, "establish_route")
         stamp = self.cb.stamp(actor, meta)
@@ -489,11 +492,15 @@ class PatrolDesk:
         try:
             chosen = CadenceLevel(level)
         except ValueError:
-            raise InvalidValue("level", f"{level!r} is not one of {', '.join(CadenceLevel)}") from None
+            raise InvalidValue(
+                "level", "{level!r} is not one of {choices}", level=level, choices=", ".join(CadenceLevel)
+            ) from None
         levels = list(CadenceLevel)
         if levels.index(chosen) > levels.index(own):
             raise InvalidValue(
-                "level", f"a route at a {own.value} keeps the cadence of the {own.value} or a level below it"
+                "level",
+                "a route at a {level} keeps the cadence of the {level} or a level below it",
+                level=own.value,
             )
         return chosen
 
@@ -507,14 +514,19 @@ class PatrolDesk:
         posts: frozenset[Post],
     ) -> None:
         if person_id not in directory.people:
-            raise InvalidValue(field_name, f"no person {person_id!r} in the directory")
+            raise InvalidValue(field_name, "no person {person_id!r} in the directory", person_id=person_id)
         tenures = directory.posts_of(person_id, at)
         if any(t.post in posts and directory.contains(t.node, node, at) for t in tenures):
             return
         held = ", ".join(f"{t.post.value} at {t.node}" for t in tenures) or "no post"
         wanted = " or ".join(sorted(p.value for p in posts))
         raise InvalidValue(
-            field_name, f"{directory.name_of(person_id)} ({held}) holds no {wanted} post over {node}"
+            field_name,
+            "{person} ({held}) holds no {wanted} post over {node}",
+            person=directory.name_of(person_id),
+            held=held,
+            wanted=wanted,
+            node=node,
         )
 
     def _check_before_opening_a_case(
@@ -604,7 +616,7 @@ class PatrolDesk:
         record = self.cb.current_directory().node(shift.node)
         if record is None or record.kind != NodeKind.VILLAGE:
             raise InvalidValue(
-                "village", f"the route is at {shift.node}: name the village or grid of the finding"
+                "village", "the route is at {node}: name the village or grid of the finding", node=shift.node
             )
         return shift.node
 

@@ -123,7 +123,7 @@ class PetitionDesk:
         directory, now = self.cb.current_directory(), self.cb.clock()
         record = directory.node(node)
         if record is None or not record.active_at(now):
-            raise InvalidValue("node", f"no node {node!r} in the jurisdiction")
+            raise InvalidValue("node", "no node {node!r} in the jurisdiction", node=node)
         tenure = self.cb.authorise_in(directory, actor, Right.REGISTER_PETITION, node, meta, REGISTER)
         if accused_person_id is not None:
             self._check_accused(directory, actor, accused_person_id, node)
@@ -195,11 +195,14 @@ class PetitionDesk:
             directory, now = self.cb.current_directory(), self.cb.clock()
             target = directory.node(to_node)
             if target is None or not target.active_at(now):
-                raise InvalidValue("to_node", f"no node {to_node!r} in the jurisdiction")
+                raise InvalidValue("to_node", "no node {to_node!r} in the jurisdiction", to_node=to_node)
             chain = directory.ancestors(p.node, now)
             if to_node not in chain:
                 raise InvalidValue(
-                    "to_node", f"route to the body of {p.node} or of a node above it: {', '.join(chain)}"
+                    "to_node",
+                    "route to the body of {node} or of a node above it: {chain}",
+                    node=p.node,
+                    chain=", ".join(chain),
                 )
             p.route(to_node=to_node, to_level=LEVEL_OF_NODE[target.kind], **s)
 
@@ -226,16 +229,21 @@ class PetitionDesk:
             for field, node in (("office", office), ("to_node", to_node)):
                 found = directory.node(node)
                 if found is None or not found.active_at(now):
-                    raise InvalidValue(field, f"no node {node!r} in the jurisdiction")
+                    raise InvalidValue(field, "no node {node!r} in the jurisdiction", node=node)
             chain = directory.ancestors(p.node, now)
             if to_node not in chain:
                 raise InvalidValue(
                     "to_node",
-                    f"assign to the body in charge: {p.node} or a node above it: {', '.join(chain)}",
+                    "assign to the body in charge: {node} or a node above it: {chain}",
+                    node=p.node,
+                    chain=", ".join(chain),
                 )
             if not directory.contains(office, to_node, now):
                 raise InvalidValue(
-                    "to_node", f"{office} assigns within its jurisdiction; {to_node} is not in it"
+                    "to_node",
+                    "{office} assigns within its jurisdiction; {to_node} is not in it",
+                    office=office,
+                    to_node=to_node,
                 )
             most = assignment_rule(self.deadlines, s["effective_at"]).amount
             p.assign(
@@ -742,10 +750,16 @@ class PetitionDesk:
     def _check_agent(self, directory: Directory, agent: str, node: str, now: datetime) -> None:
         posts = [t for t in directory.posts_of(agent, now) if t.post == Post.PETITION_AGENT]
         if not posts:
-            raise InvalidValue("agent", f"{agent!r} does not hold the post of petition agent")
+            raise InvalidValue("agent", "{agent!r} does not hold the post of petition agent", agent=agent)
         if not any(directory.contains(t.node, node, now) for t in posts):
             where = ", ".join(t.node for t in posts)
-            raise InvalidValue("agent", f"{agent!r} is petition agent at {where}, not for {node}")
+            raise InvalidValue(
+                "agent",
+                "{agent!r} is petition agent at {where}, not for {node}",
+                agent=agent,
+                where=where,
+                node=node,
+            )
 
     def _petitioner(self, number: str) -> Petitioner | None:
         try:

@@ -168,7 +168,7 @@ class SweepDesk:
         except (ValueError, AggregateNotFoundError, CaseNotFound):
             found = None
         if found is None or type(found).__name__ not in ("Dispute", "Incident"):
-            raise InvalidValue("cases", f"{case!r} is not a dispute or an incident on record")
+            raise InvalidValue("cases", "{case!r} is not a dispute or an incident on record", case=case)
 
     # -- the deadline clock ------------------------------------------------------------
 

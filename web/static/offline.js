@@ -6,10 +6,14 @@
 // entered_at: the server records that moment as the command's business time, marked as entered
 // offline, and the command id makes a form sent twice (a response lost on the way) take effect once.
 // The outbox belongs to the person who filled it in: another person signed in on the phone neither
-// sees nor sends it. No build step and no library: this file is served as it is.
+// sees nor sends it. A kept form the server refuses when it is sent (a value wrong, the case moved
+// on) stays in the outbox with the server's reasons; "Fill in again" opens its page with the form
+// filled in as it was kept and each reason beside its field, so that nothing typed is lost.
+// No build step and no library: this file is served as it is.
 (function () {
   "use strict";
   var DB = "fengqiao-offline", STORE = "outbox", SKEW = "fengqiao.clock-skew";
+  var RESTORE = "fengqiao.restore", SENT_AGAIN = "fengqiao.sent-again";
   var root = document.documentElement;
   var person = root.dataset.person || "";
   var box = document.getElementById("outbox");
@@ -78,6 +82,20 @@
       kept.filter(function (e) { return e.refused; }).forEach(function (e) {
         var line = say(box.dataset.refused.replace("%(what)s", e.title), "problem");
         line.dataset.kept = "";
+        (e.problems && e.problems.form || []).forEach(function (text) {
+          line.appendChild(document.createTextNode(" " + text));
+        });
+        if (e.page) {
+          var again = document.createElement("button");
+          again.type = "button";
+          again.textContent = box.dataset.again;
+          again.onclick = function () {
+            sessionStorage.setItem(RESTORE, e.command_id);
+            location.assign(e.page);
+          };
+          line.appendChild(document.createTextNode(" "));
+          line.appendChild(again);
+        }
         var discard = document.createElement("button");
         discard.type = "button";
         discard.textContent = box.dataset.discard;
@@ -114,6 +132,7 @@
       fields: fields,
       entered_at: enteredAt(),
       title: title.slice(0, 80),
+      page: location.pathname + location.search,
       refused: false,
     };
     return tx("readwrite", function (s) { s.put(entry); });
@@ -142,12 +161,89 @@
         }
         if (answer.status === 422 || answer.status === 404 || answer.status === 409) {
           entry.refused = true; // the form as filled in cannot be recorded: the person decides
-          return tx("readwrite", function (s) { s.put(entry); });
+          return answer.text().then(function (html) {
+            entry.problems = problemsIn(html);
+            return tx("readwrite", function (s) { s.put(entry); });
+          });
         }
         // Signed out, refused for now, or the server is down: kept, and tried again later.
       },
       function () { /* still no connection: kept */ }
     );
+  }
+
+  // The reasons a refused page gives, as the workbench renders them (web/templates/_field.html):
+  // by field, and for the form as a whole.
+  function problemsIn(html) {
+    var found = { fields: {}, form: [] };
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    doc.querySelectorAll("main .problem").forEach(function (p) {
+      var text = p.textContent.trim();
+      if (!text) return;
+      if (p.id && /-problem$/.test(p.id)) found.fields[p.id.slice(0, -8)] = text;
+      else found.form.push(text);
+    });
+    return found;
+  }
+
+  // A refused form, filled in again on its page as it was kept, its reasons beside the fields.
+  // Sent from the page, it is a new command, recorded as of when it is sent; the kept copy goes
+  // once it is.
+  function restore() {
+    var id = sessionStorage.getItem(RESTORE);
+    if (!id) return Promise.resolve();
+    sessionStorage.removeItem(RESTORE);
+    return all().then(function (kept) {
+      var entry = kept.filter(function (e) { return e.command_id === id; })[0];
+      if (!entry) return;
+      var form = Array.prototype.filter.call(document.querySelectorAll("form[data-offline]"), function (f) {
+        return f.action === entry.action;
+      })[0];
+      if (!form) return;
+      var values = {};
+      entry.fields.forEach(function (pair) {
+        if (pair[0] === "command_id" || pair[0] === "csrf" || typeof pair[1] !== "string") return;
+        (values[pair[0]] = values[pair[0]] || []).push(pair[1]);
+      });
+      Object.keys(values).forEach(function (name) {
+        var inputs = form.querySelectorAll('[name="' + CSS.escape(name) + '"]');
+        var i = 0;
+        inputs.forEach(function (input) {
+          if (input.type === "checkbox" || input.type === "radio") {
+            input.checked = values[name].indexOf(input.value) !== -1;
+          } else if (input.type !== "file" && input.type !== "hidden" && i < values[name].length) {
+            input.value = values[name][i++];
+          }
+        });
+      });
+      var fields = (entry.problems && entry.problems.fields) || {};
+      Object.keys(fields).forEach(function (name) {
+        var input = form.querySelector('[name="' + CSS.escape(name) + '"]');
+        if (!input || document.getElementById(name + "-problem")) return;
+        var problem = document.createElement("p");
+        problem.className = "problem";
+        problem.id = name + "-problem";
+        problem.setAttribute("role", "alert");
+        problem.textContent = fields[name];
+        (input.closest("label, fieldset") || input).after(problem);
+      });
+      say(box.dataset.filledAgain.replace("%(what)s", entry.title));
+      form.addEventListener("submit", function () {
+        // Sent (or kept afresh, offline): the refused copy is done with. A page that leaves before
+        // the delete completes finishes it on the next page (SENT_AGAIN).
+        sessionStorage.setItem(SENT_AGAIN, entry.command_id);
+        forget(entry.command_id);
+      });
+    });
+  }
+  function forget(id) {
+    return tx("readwrite", function (s) { s.delete(id); }).then(function () {
+      if (sessionStorage.getItem(SENT_AGAIN) === id) sessionStorage.removeItem(SENT_AGAIN);
+    });
+  }
+  function finishForgetting() {
+    var id = sessionStorage.getItem(SENT_AGAIN);
+    return id ? forget(id) : Promise.resolve();
   }
 
   var sending = false;
@@ -177,7 +273,7 @@
     });
   });
   window.addEventListener("online", flush);
-  render().then(flush);
+  finishForgetting().then(restore).then(render).then(flush);
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/app/offline-worker.js", { scope: "/app/" }).catch(function () {});
