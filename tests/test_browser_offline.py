@@ -9,7 +9,9 @@ from datetime import timedelta
 
 import pytest
 
+from domain.evidence import attachments
 from tests.browser import PHONE, People, seen, submit
+from tests.evidence_support import photo
 from tests.support import Clock, person
 from tests.test_browser import browser, people, served  # noqa: F401  (the fixtures)
 from tests.test_browser_field import planned_shift
@@ -132,6 +134,9 @@ def test_a_kept_report_refused_when_sent_is_filled_in_again_with_its_reason_and_
     fill_report(page, clock, "断网时登记：发生时间填错")
     wrong = (clock.now + timedelta(hours=3)).astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
     page.get_by_label("纠纷发生时间").fill(wrong)  # a slip of the thumb: three hours ahead
+    page.get_by_label("照片（可选）").set_input_files(
+        {"name": "水渠.jpg", "mimeType": "image/jpeg", "buffer": photo(gps=False)}
+    )
     page.get_by_role("button", name="登记", exact=True).tap()
     page.locator("#outbox").get_by_text("表单已存在本机").wait_for()
 
@@ -147,6 +152,10 @@ def test_a_kept_report_refused_when_sent_is_filled_in_again_with_its_reason_and_
     assert page.get_by_label("当事人 2").input_value() == "李四"
     assert page.get_by_label("纠纷发生时间").input_value() == wrong
     assert page.locator("#occurred_at-problem").inner_text() == "纠纷发生之前不能登记"
+    chosen = page.get_by_label("照片（可选）").evaluate(
+        "input => [...input.files].map(f => [f.name, f.size])"
+    )
+    assert chosen == [["水渠.jpg", len(photo(gps=False))]]  # the photo kept with the form, back in its field
 
     fill_report_time = (clock.now - timedelta(hours=2)).astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M")
     page.get_by_label("纠纷发生时间").fill(fill_report_time)
@@ -154,6 +163,7 @@ def test_a_kept_report_refused_when_sent_is_filled_in_again_with_its_reason_and_
     page.wait_for_url(re.compile(r"/app/disputes/[0-9a-f-]{36}$"))
     [reported] = reports(served.system, "断网时登记：发生时间填错")
     assert [p["name"] for p in reported.parties] == ["张三", "李四"]
+    assert [a["filename"] for a in attachments(reported).values()] == ["水渠.jpg"]
 
     page.goto("/app/disputes/new")  # the refused copy went with the form that was sent
     page.wait_for_load_state("networkidle")

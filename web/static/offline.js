@@ -202,17 +202,24 @@
       if (!form) return;
       var values = {};
       entry.fields.forEach(function (pair) {
-        if (pair[0] === "command_id" || pair[0] === "csrf" || typeof pair[1] !== "string") return;
+        if (pair[0] === "command_id" || pair[0] === "csrf") return;
         (values[pair[0]] = values[pair[0]] || []).push(pair[1]);
       });
       Object.keys(values).forEach(function (name) {
         var inputs = form.querySelectorAll('[name="' + CSS.escape(name) + '"]');
+        var texts = values[name].filter(function (v) { return typeof v === "string"; });
+        var files = values[name].filter(function (v) { return v instanceof File; });
         var i = 0;
         inputs.forEach(function (input) {
           if (input.type === "checkbox" || input.type === "radio") {
-            input.checked = values[name].indexOf(input.value) !== -1;
-          } else if (input.type !== "file" && input.type !== "hidden" && i < values[name].length) {
-            input.value = values[name][i++];
+            input.checked = texts.indexOf(input.value) !== -1;
+          } else if (input.type === "file") {
+            if (!files.length || !window.DataTransfer) return; // the photo kept with the form
+            var chosen = new DataTransfer();
+            files.forEach(function (file) { chosen.items.add(file); });
+            input.files = chosen.files;
+          } else if (input.type !== "hidden" && i < texts.length) {
+            input.value = texts[i++];
           }
         });
       });
