@@ -50,10 +50,16 @@ class DeadlineDesk:
         book = self.rulebook.current()
         policy = book.policy_in_force(started_at)
         if policy is None:
-            raise NoRule("clock", f"no deadline policy is in force at {started_at.isoformat()}")
+            raise NoRule("clock", "no deadline policy is in force at {at}", at=started_at.isoformat())
         rule = policy.rule_for(clock, attributes)
         if rule is None:
-            raise NoRule("clock", f"policy {policy.version} has no rule for {clock} {attributes}")
+            raise NoRule(
+                "clock",
+                "policy {version} has no rule for {clock} {attributes}",
+                version=policy.version,
+                clock=clock,
+                attributes=attributes,
+            )
         if amount is not None and amount != rule.amount:
             if not 1 <= amount <= rule.amount:
                 raise InvalidValue(

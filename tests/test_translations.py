@@ -111,9 +111,26 @@ def test_no_refusal_is_composed_outside_a_template():
     composed = []
     for folder in ("domain", "service", "api", "projections", "web"):
         for path in (root / folder).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "InvalidValue":
-                    reason = node.args[1] if len(node.args) > 1 else None
-                    if isinstance(reason, ast.JoinedStr | ast.BinOp | ast.IfExp):
-                        composed.append(f"{path.relative_to(root)}:{node.lineno}")
+            calls = [
+                n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(n, ast.Call)
+            ]
+            for call in calls:
+                refusal = getattr(call.func, "id", None) in ("InvalidValue", "NoRule") and len(call.args) > 1
+                if refusal and isinstance(call.args[1], ast.JoinedStr | ast.BinOp | ast.IfExp):
+                    composed.append(f"{path.relative_to(root)}:{call.lineno}")
     assert composed == []
+
+
+def test_a_case_changed_meanwhile_or_a_form_sent_for_something_else_reads_in_chinese():
+    from domain.errors import CommandIdReused, ConcurrentChanges, StaleVersion
+    from web.i18n import translations
+    from web.pages import problems_of
+
+    chinese = translations("zh-CN").gettext
+    for error in (StaleVersion(3, 4), ConcurrentChanges(5)):
+        found = problems_of(error, chinese)
+        assert found.status == 409 and found.form == [
+            "有人同时修改了此案件，本次未作任何登记。请重新查看后再试。"
+        ]
+    reused = problems_of(CommandIdReused("c1", "hold_session"), chinese)
+    assert reused.status == 409 and reused.form == ["此表单已用于另一项操作。请重新打开页面，重新填写。"]

@@ -32,7 +32,11 @@ METHOD_MAP = [
 ]
 OPTIONS = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "InvalidValue": (2,)}
-KEYWORDS |= {"_text": (3,), "_required": (3,)}  # the domain's helpers that refuse an empty text
+KEYWORDS |= {
+    "NoRule": (2,),
+    "_text": (3,),
+    "_required": (3,),
+}  # the domain's helpers that refuse an empty text
 
 
 def extracted() -> set[str]:

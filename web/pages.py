@@ -25,7 +25,16 @@ from api.routes.dispute_list import dispute_list
 from api.routes.statistics import _report
 from domain.directory.jurisdiction import NodeKind
 from domain.disputes.dispute import AgreementForm, Dispute, Status
-from domain.errors import AccessDenied, CaseNotFound, DomainError, InvalidValue, TransitionNotAllowed
+from domain.errors import (
+    AccessDenied,
+    CaseNotFound,
+    CommandIdReused,
+    ConcurrentChanges,
+    DomainError,
+    InvalidValue,
+    StaleVersion,
+    TransitionNotAllowed,
+)
 from domain.evidence import Kind
 from domain.identity.errors import NotAuthenticated, TooManyAttempts
 from infra.bootstrap import System
@@ -108,6 +117,12 @@ INPUT_PROBLEMS = {
 }
 CHECK_THIS = N_("Please check this.")
 PHOTO_REFUSED = N_("The photo cannot be attached.")
+CHANGED_MEANWHILE = N_(
+    "Someone changed the case meanwhile; nothing was recorded. Look at it again and retry."
+)
+SENT_FOR_ELSE = N_(
+    "This form was already sent for something else; open the page again and fill it in afresh."
+)
 # The domain's reasons that people meet most, so that they read them in their language.
 DOMAIN_REASONS = [
     N_("say what the dispute is about"),
@@ -145,6 +160,12 @@ def problems_of(error: Exception, gettext: Callable[[str], str]) -> Problems:
         case AccessDenied():
             found.status = 403
             found.form.append(gettext(N_("You do not hold a post that may do this here.")))
+        case StaleVersion() | ConcurrentChanges():
+            found.status = 409
+            found.form.append(gettext(CHANGED_MEANWHILE))
+        case CommandIdReused():
+            found.status = 409
+            found.form.append(gettext(SENT_FOR_ELSE))
         case DomainError():
             found.status = 400
             found.form.append(error.message)

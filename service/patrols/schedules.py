@@ -66,7 +66,11 @@ class PatrolSchedules:
         if rule is None or rule.amount <= 0:
             version = policy.version if policy else "none"
             raise NoRule(
-                "level", f"policy {version} gives no {CADENCE} for level {CadenceLevel(level).value}"
+                "level",
+                "policy {version} gives no {cadence} for level {level}",
+                version=version,
+                cadence=CADENCE,
+                level=CadenceLevel(level).value,
             )
         return rule
 

@@ -103,7 +103,12 @@ def planned_count(deadlines: DeadlineDesk, clock: str, p: Petition, since: datet
     policy = book.policy_in_force(since)
     rule = policy.rule_for(clock, attributes(p)) if policy else None
     if rule is None:
-        raise NoRule("clock", f"no deadline policy in force at {since.isoformat()} has a rule for {clock}")
+        raise NoRule(
+            "clock",
+            "no deadline policy in force at {at} has a rule for {clock}",
+            at=since.isoformat(),
+            clock=clock,
+        )
     reckoning = book.calendar(DEFAULT_CALENDAR).reckon(since, rule.amount, rule.unit)
     return reckoning.due, reckoning.provisional
 
@@ -127,5 +132,10 @@ def assignment_rule(deadlines: DeadlineDesk, at: datetime) -> Rule:
     policy = deadlines.rulebook.current().policy_in_force(at)
     rule = policy.rule_for(ASSIGNMENT, {}) if policy else None
     if rule is None:
-        raise NoRule("clock", f"no deadline policy in force at {at.isoformat()} has a rule for {ASSIGNMENT}")
+        raise NoRule(
+            "clock",
+            "no deadline policy in force at {at} has a rule for {clock}",
+            at=at.isoformat(),
+            clock=ASSIGNMENT,
+        )
     return rule
