@@ -20,7 +20,7 @@ from domain.disputes.dispute import (
     Severity,
     Source,
 )
-from domain.time.backdating import LATE_REASON_MAX
+from domain.time.backdating import LATE_REASON_MAX, is_late
 
 EFFECTIVE_AT = Field(
     None,
@@ -169,6 +169,10 @@ class EventPublic(BaseModel):
     type: str
     recorded_at: datetime
     effective_at: datetime
+    recorded_late: bool = Field(
+        description="recorded more than an hour after it took effect (补录): its command gave a reason, "
+        "kept on the command receipt (docs/architecture.md, 'Business time')"
+    )
     actor: str
     command_id: str
     data: dict[str, Any]
@@ -180,6 +184,7 @@ class EventPublic(BaseModel):
             type=type(event).__name__,
             recorded_at=event.timestamp,
             effective_at=event.effective_at,
+            recorded_late=is_late(event.effective_at, event.timestamp),
             actor=event.actor,
             command_id=event.command_id,
             data={k: v for k, v in event.__dict__.items() if k not in _BASE_FIELDS},

@@ -50,6 +50,14 @@ def test_with_a_reason_it_is_recorded_and_the_reason_kept(api: TestClient, syste
     assert made.status_code == 201, made.text
     kept = system.casebook.repository.get(receipt_id(person("grid_member"), "late-1"))
     assert isinstance(kept, CommandReceipt) and kept.late_reason == reason
+    # its history says it was recorded late; a session recorded as it happens is not
+    case = made.json()["id"]
+    session = {"outcome": "adjourned", "notes": "both sides heard"}
+    held = api.post(f"/disputes/{case}/mediation-sessions", json=session, headers=auth("mediator"))
+    assert held.status_code == 200, held.text
+    history = api.get(f"/disputes/{case}", headers=auth("mediator")).json()["history"]
+    assert [(e["type"], e["recorded_late"]) for e in history][:1] == [("Reported", True)]
+    assert [e["recorded_late"] for e in history if e["type"] == "MediationSessionHeld"] == [False]
 
 
 def test_beyond_the_window_it_is_422_naming_effective_at_with_the_window(
