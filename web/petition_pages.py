@@ -109,29 +109,12 @@ ACTIONS: dict[str, Action] = {
 MOMENTS = ("received_at",)  # datetime-local fields: the node's local time
 
 
-# What a refusal says of a field whose reason the domain words with its figures (and so is not
-# in the catalogue as it stands): the rule, in the person's language.
-FIELD_REASONS = {
-    "representatives": N_("A group petition of 5 or more people names 1 to 5 representatives (Art. 20)."),
-    "to_node": N_("Choose the node the petition concerns or one above it, within the office's reach."),
-    "days": N_("At most what the deadline policy allows, before the handling time runs out."),
-    "report_within_days": N_("At most, and by default, what the deadline policy allows."),
-    "received_at": N_("The time of receipt: after the answer was given, and not in the future."),
-    "effective_at": N_("This cannot take effect before the step it follows."),
-}
-
-
 def _problems(error: Exception, gettext: Callable[[str], str]) -> Problems:
     """A refusal by field: a nested field (the petitioner's identity number) by its last name,
     as the form names it."""
     if not isinstance(error, ValidationError):
         found = problems_of(error, gettext)
         found.fields = {name.rsplit(".", 1)[-1]: text for name, text in found.fields.items()}
-        reason = getattr(error, "template", None)
-        composed = bool(reason) and gettext(reason) == reason  # not in the catalogue: say the rule
-        for name in list(found.fields):
-            if composed and name in FIELD_REASONS:
-                found.fields[name] = gettext(FIELD_REASONS[name])
         return found
     found = Problems()
     for e in error.errors():
