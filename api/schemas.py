@@ -170,8 +170,8 @@ class EventPublic(BaseModel):
     recorded_at: datetime
     effective_at: datetime
     recorded_late: bool = Field(
-        description="recorded more than an hour after it took effect (补录): its command gave a reason, "
-        "kept on the command receipt (docs/architecture.md, 'Business time')"
+        description="recorded more than an hour after it took effect (补录); a person's command dated so "
+        "far back gives a reason, kept on its command receipt (docs/architecture.md, 'Business time')"
     )
     actor: str
     command_id: str

@@ -23,7 +23,7 @@ from infra.bootstrap import System
 from service.evidence.blobs import Tampered
 from service.evidence.uploads import attach_upload
 from service.store import CommandMeta
-from web.labels import N_
+from web.labels import LABELS, N_
 from web.pages import Person, Problems, _gettext, _person_name, checked_form, problems_of, reason_in
 from web.templating import render
 
@@ -50,14 +50,7 @@ CASES = [
 UPLOAD_PATH = (
     r"^/app/(disputes|((disputes|petitions|incidents|patrols/shifts)/[^/]+|scores/[^/]+/[^/]+)/attachments)$"
 )
-KINDS = {
-    Kind.PHOTO: N_("Photo"),
-    Kind.SIGNED_SCAN: N_("Scan of a signed document"),
-    Kind.LETTER: N_("Letter"),
-    Kind.ORAL_AGREEMENT_AUDIO: N_("Recording of an oral agreement"),
-    Kind.IDENTITY_DOCUMENT: N_("Identity document"),
-    Kind.OTHER: N_("Other"),
-}
+KINDS = {Kind(code): text for code, text in LABELS["evidence.kind"].items()}
 # What to do when an upload cannot be attached (its reason names the upload, not the file).
 UPLOAD_REFUSED = N_("The file did not arrive whole, or was sent too long ago: choose it and attach it again.")
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from domain.directory.access import Post
 from domain.disputes import dispute as d
+from domain.evidence import Kind as EvidenceKind
 from domain.petitions import petition as pt
 from service import kinds
 
@@ -20,6 +21,7 @@ def N_(text: str) -> str:
 
 
 ENUMS: dict[str, type[StrEnum]] = {
+    "evidence.kind": EvidenceKind,
     "post": Post,
     "dispute.status": d.Status,
     "dispute.level": d.Level,
@@ -42,6 +44,14 @@ ENUMS: dict[str, type[StrEnum]] = {
 }
 
 LABELS: dict[str, dict[str, str]] = {
+    "evidence.kind": {
+        "photo": N_("Photo"),
+        "signed_scan": N_("Scan of a signed document"),
+        "letter": N_("Letter"),
+        "oral_agreement_audio": N_("Recording of an oral agreement"),
+        "identity_document": N_("Identity document"),
+        "other": N_("Other"),
+    },
     "dispute.status": {
         "open": N_("Open, not yet accepted"),
         "accepted": N_("Accepted"),
@@ -324,14 +334,36 @@ def label(kind: str, code: object, gettext: Callable[[str], str]) -> str:
 
 
 def words_for(value: str, gettext: Callable[[str], str]) -> str:
-    """A value a refusal names, in the person's language where it is a domain code the labels
-    know under one meaning ("village", or a list "village, township"); anything else (a node's
-    code, a person's id, a date, a code with two meanings) as given."""
-    parts = value.split(", ")
-    words = [_ONE_MEANING.get(part) for part in parts]
-    if not all(words):
-        return value
-    return "、".join(gettext(w) for w in words)
+    """A value a refusal names, in the person's language where the labels know it: a domain code
+    under one meaning ("village", "petition agent" for `petition_agent`), a span ("7 days"), or a
+    list of them ("village, township", "township or village"); anything else (a node's code, a
+    person's id, a date, a code with two meanings) as given."""
+    for between, joined in ((", ", "、"), (" or ", N_("or"))):
+        if between in value:
+            words = [_word(part, gettext) for part in value.split(between)]
+            if any(w is None for w in words):
+                return value
+            return (joined if joined == "、" else gettext(joined)).join(w for w in words if w is not None)
+    return _word(value, gettext) or value
+
+
+def _word(part: str, gettext: Callable[[str], str]) -> str | None:
+    text = _ONE_MEANING.get(part) or _ONE_MEANING.get(part.replace(" ", "_"))
+    if text:
+        return gettext(text)
+    if span := _SPAN.fullmatch(part):
+        return gettext(SPANS[span[2]]).format(n=int(span[1]))
+    return None
+
+
+# A span of time as the domain writes it in a refusal (domain/time/backdating.py: _span).
+_SPAN = re.compile(r"(\d+) (minute|hour|day|week)s?")
+SPANS = {
+    "minute": N_("{n} minutes"),
+    "hour": N_("{n} hours"),
+    "day": N_("{n} days"),
+    "week": N_("{n} weeks"),
+}
 
 
 def choices(kind: str, gettext: Callable[[str], str]) -> list[tuple[str, str]]:
@@ -475,10 +507,14 @@ _take_in_field_labels()
 
 
 def _one_meaning() -> dict[str, str]:
+    """Each code the labels name with one word or phrase, wherever it is named (not the sentences
+    that describe a clock or a signal)."""
     found: dict[str, set[str]] = {}
-    for texts in LABELS.values():
+    for kind, texts in LABELS.items():
+        if kind.endswith((".about", ".definition")):
+            continue
         for code, text in texts.items():
-            found.setdefault(code, set()).add(text)
+            found.setdefault(str(code), set()).add(text)
     return {code: next(iter(texts)) for code, texts in found.items() if len(texts) == 1}
 
 

@@ -8,6 +8,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from string import Formatter
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -186,10 +187,14 @@ def reason_in(error: InvalidValue, gettext: Callable[[str], str]) -> str:
         )
     if not error.params:
         return said
-    values = {k: words_for(v, gettext) if isinstance(v, str) else v for k, v in error.params.items()}
+    quoted = {name for _, name, _, conversion in Formatter().parse(error.template) if conversion == "r"}
+    values = {
+        k: words_for(v, gettext) if isinstance(v, str) and k not in quoted else v  # `!r`: as typed
+        for k, v in error.params.items()
+    }
     try:
         return said.format(**values)
-    except (KeyError, IndexError, ValueError):  # a translation that names a place the template lacks
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError):  # a place the template lacks
         return f"{gettext(CHECK_THIS)}（{error.reason}）"
 
 
@@ -476,7 +481,7 @@ async def report_dispute(request: Request, system: SystemDep, person: str = Pers
     except (ValidationError, DomainError) as error:
         found = problems_of(error, gettext)
         if isinstance(error, InvalidValue) and error.field in ("file", "upload"):
-            found.fields = {"photo": f"{gettext(PHOTO_REFUSED)} ({error.reason})"}
+            found.fields = {"photo": f"{gettext(PHOTO_REFUSED)}（{reason_in(error, gettext)}）"}
         return _report_page(request, system, person, form, found)
     return RedirectResponse(f"/app/disputes/{dispute.id}", status_code=303)
 
@@ -742,7 +747,7 @@ async def enrol(request: Request, system: SystemDep) -> Response:
         page.headers["Retry-After"] = str(refused.retry_after)
         return page
     except InvalidValue as refused:
-        return render(request, "enrolment.html", status=422, problem=gettext(refused.reason))
+        return render(request, "enrolment.html", status=422, problem=reason_in(refused, gettext))
     except NotAuthenticated:
         return render(
             request,

@@ -197,9 +197,12 @@
       var entry = kept.filter(function (e) { return e.command_id === id; })[0];
       if (!entry) return;
       var form = Array.prototype.filter.call(document.querySelectorAll("form[data-offline]"), function (f) {
-        return f.action === entry.action;
+        return f.action === entry.action && sameHidden(f, entry);
       })[0];
-      if (!form) return;
+      if (!form) {
+        say(box.dataset.notReopened.replace("%(what)s", entry.title), "problem");
+        return;
+      }
       var values = {};
       entry.fields.forEach(function (pair) {
         if (pair[0] === "command_id" || pair[0] === "csrf") return;
@@ -224,9 +227,16 @@
         });
       });
       var fields = (entry.problems && entry.problems.fields) || {};
+      var unplaced = [];
       Object.keys(fields).forEach(function (name) {
-        var input = form.querySelector('[name="' + CSS.escape(name) + '"]');
-        if (!input || document.getElementById(name + "-problem")) return;
+        // A list posts its items under the singular ("parties" are posted as "party").
+        var input = form.querySelector('[name="' + CSS.escape(name) + '"]') ||
+          form.querySelector('[name="' + CSS.escape(name.replace(/ies$/, "y").replace(/s$/, "")) + '"]');
+        if (document.getElementById(name + "-problem")) return;
+        if (!input || input.type === "hidden") {
+          unplaced.push(fields[name]);
+          return;
+        }
         var problem = document.createElement("p");
         problem.className = "problem";
         problem.id = name + "-problem";
@@ -234,23 +244,35 @@
         problem.textContent = fields[name];
         (input.closest("label, fieldset") || input).after(problem);
       });
-      say(box.dataset.filledAgain.replace("%(what)s", entry.title));
-      form.addEventListener("submit", function () {
-        // Sent (or kept afresh, offline): the refused copy is done with. A page that leaves before
-        // the delete completes finishes it on the next page (SENT_AGAIN).
-        sessionStorage.setItem(SENT_AGAIN, entry.command_id);
-        forget(entry.command_id);
+      var notice = say(box.dataset.filledAgain.replace("%(what)s", entry.title));
+      unplaced.forEach(function (text) { notice.appendChild(document.createTextNode(" " + text)); });
+      form.dataset.restored = entry.command_id;
+      form.addEventListener("formdata", function () {
+        // The form really leaves for the server (after its photo's upload, if it has one): the
+        // page it comes back as decides whether the refused copy is done with (finishForgetting).
+        if (navigator.onLine) sessionStorage.setItem(SENT_AGAIN, entry.command_id);
       });
     });
   }
   function forget(id) {
-    return tx("readwrite", function (s) { s.delete(id); }).then(function () {
-      if (sessionStorage.getItem(SENT_AGAIN) === id) sessionStorage.removeItem(SENT_AGAIN);
-    });
+    return tx("readwrite", function (s) { s.delete(id); });
   }
+  // The page after a refused form was sent again: recorded (no reason on the page), the kept copy
+  // goes; refused once more, the page shows the form as sent with its reasons, and the copy stays
+  // in the outbox, to fill in again or discard.
   function finishForgetting() {
     var id = sessionStorage.getItem(SENT_AGAIN);
-    return id ? forget(id) : Promise.resolve();
+    if (!id) return Promise.resolve();
+    sessionStorage.removeItem(SENT_AGAIN);
+    return document.querySelector("main .problem[role=alert]") ? Promise.resolve() : forget(id);
+  }
+  function sameHidden(form, entry) {
+    var kept = {};
+    entry.fields.forEach(function (pair) { kept[pair[0]] = pair[1]; });
+    return Array.prototype.every.call(form.querySelectorAll('input[type="hidden"][name]'), function (input) {
+      var name = input.name;
+      return name === "csrf" || name === "command_id" || name === "photo_upload" || kept[name] === input.value;
+    });
   }
 
   var sending = false;
@@ -273,6 +295,7 @@
       event.preventDefault();
       if (!form.reportValidity()) return;
       keep(form).then(function () {
+        if (form.dataset.restored) forget(form.dataset.restored);
         form.reset();
         say(box.dataset.keptNow);
         return render();
