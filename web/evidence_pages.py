@@ -67,9 +67,10 @@ def attachments_section(
     request: Request, system: System, person: str, pages: CasePages, case_id: UUID, home: str
 ) -> dict[str, Any]:
     """What the attachments partial shows: the attachments, and the events they may belong to."""
+    shown, events = system.evidence.section(person, pages.case, case_id)
     return {
-        "attachments": system.evidence.listed(person, pages.case, case_id),
-        "events": system.evidence.attachable_events(person, pages.case, case_id),
+        "attachments": shown,
+        "events": events,
         "event_labels": pages.events,
         "kinds": KINDS,
         "home": home,  # the case's own page; the attachments are under it

@@ -186,24 +186,29 @@ class EvidenceDesk:
     def attachable_events(self, reader: str, case: str, case_id: UUID) -> list[Any]:
         """The case's events a file may be attached to (a report, a session, a sign-in...), oldest
         first, as far as the reader may see the case's attachments."""
-        rules = self._rules(case)
-        found = self._visible(reader, rules, case_id)
-        if found is None:
-            return []
-        return [e for e in self.cb.history(found.id, found.version) if type(e).__name__ in rules.events]
+        return self.section(reader, case, case_id)[1]
 
     def listed(self, reader: str, case: str, case_id: UUID) -> list[dict[str, Any]]:
         """The case's attachments the reader may see, oldest first (superseded ones included, marked)."""
+        return self.section(reader, case, case_id, events=False)[0]
+
+    def section(
+        self, reader: str, case: str, case_id: UUID, events: bool = True
+    ) -> tuple[list[dict[str, Any]], list[Any]]:
+        """Both at once, from one read of the case: its attachments the reader may see and the
+        events a file may be attached to (none asked for when `events` is false)."""
         rules = self._rules(case)
         found = self._visible(reader, rules, case_id)
         if found is None:
-            return []
+            return [], []
         may_see_identity = self._may_see_identity(reader, rules, found)
-        return [
+        shown = [
             a
             for a in attachments(found).values()
             if a["kind"] != Kind.IDENTITY_DOCUMENT or may_see_identity or a["added_by"] == reader
         ]
+        history = self.cb.history(found.id, found.version) if events else []
+        return shown, [e for e in history if type(e).__name__ in rules.events]
 
     def open(self, reader: str, case: str, case_id: UUID, attachment_id: str) -> tuple[dict[str, Any], bytes]:
         """The attachment and its bytes, checked against the hash in its event (Tampered if they differ)."""
