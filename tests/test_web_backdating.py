@@ -71,5 +71,5 @@ def test_a_report_kept_offline_beyond_its_window_is_refused_naming_the_window(we
     before = web.system.casebook.recorder.max_notification_id()
     answer = offline_report(web, clock, timedelta(days=8))
     assert answer.status_code == 422, answer.status_code
-    assert "7 days" in text(answer.text)
+    assert "此项操作的业务时间最多可早于现在7天" in text(answer.text)  # the window, in Chinese
     assert web.system.casebook.recorder.max_notification_id() == before
