@@ -25,7 +25,8 @@ from domain.disputes.dispute import (
 )
 
 TOWNSHIPS, VILLAGES_PER_TOWNSHIP, GRIDS_PER_VILLAGE = 12, 25, 5
-START = datetime(2024, 1, 1, tzinfo=UTC)
+START, END = datetime(2024, 1, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
+TREE_SINCE = datetime(2010, 1, 1, tzinfo=UTC)  # before the first dispute of the longest history
 CATEGORIES = list(Category)
 
 
@@ -41,15 +42,20 @@ def _stamp(actor: str, at: datetime, n: int) -> dict[str, Any]:
     return {"actor": actor, "effective_at": at, "command_id": f"bench-{n}"}
 
 
-def dispute_histories(target_events: int, seed: int = 2026) -> Iterator[list[Any]]:
-    """Yields each dispute's events until about `target_events` have been made."""
+def dispute_histories(
+    target_events: int, seed: int = 2026, per_day: float | None = None
+) -> Iterator[list[Any]]:
+    """Yields each dispute's events until about `target_events` have been made: spread over
+    2024-01-01 to 2026-11-01, or, with `per_day`, over as many days before 2026-11-01 as make
+    about that many events a day (a longer history, not a denser one)."""
     rng = random.Random(seed)
     places = villages()
     made, n = 0, 0
-    days = (datetime(2026, 11, 1, tzinfo=UTC) - START).days
+    days = round(target_events / per_day) if per_day else (END - START).days
+    first = END - timedelta(days=days)
     while made < target_events:
         village, grids = places[n % len(places)]
-        at = START + timedelta(days=rng.randrange(days), minutes=rng.randrange(24 * 60))
+        at = first + timedelta(days=rng.randrange(days), minutes=rng.randrange(24 * 60))
         d = Dispute.report(
             village=village,
             grid=rng.choice(grids),
@@ -111,7 +117,7 @@ def seed_county(casebook: Any, years: tuple[int, ...] = (2024, 2025, 2026)) -> N
     from domain.directory.tree import DIRECTORY_ID, Directory
     from service.store import CommandMeta
 
-    desk, at = casebook.directory, datetime(2023, 12, 1, tzinfo=UTC)
+    desk, at = casebook.directory, TREE_SINCE
     county = CommandMeta(command_id="bench:node:c", effective_at=at)
     desk.create_node(
         "system:seed", code="c", name="c", kind=NodeKind.COUNTY, parent=None, authorise=False, meta=county

@@ -85,7 +85,9 @@ def pg_env(url: str, schema: str, database: str = DATABASE) -> dict[str, str]:
     }
 
 
-def prepare(url: str, schema: str, target: int, database: str = DATABASE) -> Casebook:
+def prepare(
+    url: str, schema: str, target: int, database: str = DATABASE, per_day: float | None = None
+) -> Casebook:
     with psycopg.connect(url, autocommit=True) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
             admin.execute(SQL("CREATE DATABASE {}").format(Identifier(database)))
@@ -99,7 +101,9 @@ def prepare(url: str, schema: str, target: int, database: str = DATABASE) -> Cas
     seed_county(casebook)
     print(f"generating {target:,} events into {database}.{schema} …", flush=True)
     started = time.perf_counter()
-    written = write_in_bulk(url, database, schema, casebook, dispute_histories(target), started)
+    written = write_in_bulk(
+        url, database, schema, casebook, dispute_histories(target, per_day=per_day), started
+    )
     print(f"generated {written:,} events in {time.perf_counter() - started:.0f} s", flush=True)
     return casebook
 
