@@ -23,7 +23,7 @@ from domain.assessment.scoring import (
 )
 from domain.directory.access import Post
 from domain.directory.jurisdiction import NodeKind
-from domain.directory.tree import Tenure
+from domain.directory.tree import Directory, Tenure
 from infra.sql import Database
 from projections.scoring_facts import ScoringFacts
 from service.casebook import Casebook
@@ -35,8 +35,8 @@ class Scores:
         self.views = views
         self.facts = facts
 
-    def township_of(self, unit: str) -> str:
-        directory = self.cb.current_directory()
+    def township_of(self, unit: str, directory: Directory | None = None) -> str:
+        directory = directory or self.cb.current_directory()
         directory.require_node(unit, NodeKind.VILLAGE, "unit", self.cb.clock())
         return directory.ancestor_of_kind(unit, NodeKind.TOWNSHIP, self.cb.clock()) or unit
 
@@ -58,8 +58,11 @@ class Scores:
         with `also`, as if those entries or reviews had been recorded too (what-if: nothing is
         recorded)."""
         as_of = as_of or self.cb.clock()
+        directory = self.cb.current_directory()  # once a card: each look at it is a read of the store
         versions = (
-            [Adopted(draft, draft.effective_from)] if draft else self.versions(self.township_of(unit), year)
+            [Adopted(draft, draft.effective_from)]
+            if draft
+            else self.versions(self.township_of(unit, directory), year)
         )
         with self.views.reading() as cur:
             facts = self.facts.facts(cur, unit, year)
@@ -71,7 +74,7 @@ class Scores:
             facts=facts,
             entries=_entries(unit_year) + [e for e in also if isinstance(e, Entry)],
             reviews=_reviews(unit_year) + [r for r in also if isinstance(r, Review)],
-            held=self._held(unit, known_on),
+            held=self._held(unit, known_on, directory),
             people=_people(unit_year, as_of, known_on),
             as_of=as_of,
             known_on=known_on,
@@ -85,15 +88,15 @@ class Scores:
             if directory.nodes[code].kind == NodeKind.VILLAGE
         ]
 
-    def _tenures(self, known_on: datetime | None) -> list[Tenure]:
+    def _tenures(self, known_on: datetime | None, directory: Directory) -> list[Tenure]:
         if known_on is None:
-            return self.cb.current_directory().tenures
+            return directory.tenures
         return self.cb.directory.tenures_known_on(known_on)
 
-    def _held(self, unit: str, known_on: datetime | None) -> list[Held]:
+    def _held(self, unit: str, known_on: datetime | None, directory: Directory) -> list[Held]:
         return [
             Held(t.person_id, t.post, t.start, t.end)
-            for t in self._tenures(known_on)
+            for t in self._tenures(known_on, directory)
             if t.node == unit and t.post in (Post.BRANCH_SECRETARY, Post.VILLAGE_DIRECTOR)
         ]
 

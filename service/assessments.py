@@ -58,8 +58,9 @@ class AssessmentDesk:
         return adopted[0] if adopted else done.versions[-1][0]
 
     def template(self, township: str, year: int) -> AssessmentTemplate | None:
+        """The township's template for the year, shared (read-only: never mutate the result)."""
         try:
-            return self.cb.load(AssessmentTemplate, template_id(township, year), "template")
+            return self.cb.shared(AssessmentTemplate, template_id(township, year), "template")
         except CaseNotFound:
             return None
 
@@ -184,8 +185,9 @@ class AssessmentDesk:
         )
 
     def unit_year(self, unit: str, year: int) -> UnitYear | None:
+        """The unit's assessment year, shared (read-only: never mutate the result)."""
         try:
-            return self.cb.load(UnitYear, unit_year_id(unit, year), "assessment year")
+            return self.cb.shared(UnitYear, unit_year_id(unit, year), "assessment year")
         except CaseNotFound:
             return None
 

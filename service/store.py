@@ -259,6 +259,18 @@ class CaseStore(Application[UUID]):
             raise CaseNotFound(label, case_id)
         return case
 
+    def shared(self, kind: type[A], case_id: UUID, label: str) -> A:
+        """The case as it stands, shared with the cache (read-only: never mutate the result). A
+        command decides on a copy of its own (`load`); a read need not pay for one (a score's
+        template and assessment year: bench/scores.py)."""
+        try:
+            case = self.repository.get(case_id, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            raise CaseNotFound(label, case_id) from None
+        if not isinstance(case, kind):
+            raise CaseNotFound(label, case_id)
+        return case
+
     def create(
         self,
         action: str,

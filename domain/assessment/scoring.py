@@ -222,15 +222,25 @@ def score(
         return None
     counted = visible(facts, year, as_of, known_on)
     used: set[str] = {template.version}
+    # Each fact asks which version was in force when it occurred: once per fact and moment, not
+    # once per rule of every item and per veto (bench/scores.py: most of a card's time). Every
+    # fact asks it for the vetoes anyway, so asking it first uses no version the card did not.
+    found_at: dict[datetime, Template] = {}
 
     def version_at(at: datetime) -> Template:
-        found = in_force(versions, at, known_on) or template
+        found = found_at.get(at)
+        if found is None:
+            found = found_at[at] = in_force(versions, at, known_on) or template
         used.add(found.version)
         return found
 
+    placed = [(fact, version_at(fact.occurred)) for fact in sorted(counted, key=lambda f: f.effective_at)]
     sections = []
     for section in template.sections:
-        items = [_item(item, counted, entries, version_at, moment, known_on, year) for item in section.items]
+        items = [
+            _item(item, counted, placed, entries, version_at, moment, known_on, year)
+            for item in section.items
+        ]
         sections.append(
             {
                 "code": section.code,
@@ -240,7 +250,7 @@ def score(
             }
         )
     total = round(sum(s["score"] for s in sections), 2)
-    vetoes = _vetoes(counted, reviews, version_at, as_of, known_on)
+    vetoes = _vetoes(placed, reviews, as_of, known_on)
     void = any(not v.lifted for v in vetoes)
     passed = not void and total >= template.pay.threshold
     pay = _pay(template, held, people, year, moment, total, passed)
@@ -263,6 +273,7 @@ def score(
 def _item(
     item: Item,
     facts: list[Fact],
+    placed: list[tuple[Fact, Template]],
     entries: list[Entry],
     version_at: Any,
     moment: datetime,
@@ -272,9 +283,11 @@ def _item(
     result = ItemScore(item.code, item.title, item.max, 0.0)
     for rule_index, rule in enumerate(item.rules):
         if rule.shape in (Shape.PER_EVENT, Shape.ZERO_IF):
-            for fact in sorted(facts, key=lambda f: f.effective_at):
-                template = version_at(fact.occurred)
-                scored = _same_rule(template, item.code, rule_index) or rule
+            rule_in: dict[int, Rule] = {}  # this rule as each version has it, by the version's id
+            for fact, template in placed:
+                scored = rule_in.get(id(template))
+                if scored is None:
+                    scored = rule_in[id(template)] = _same_rule(template, item.code, rule_index) or rule
                 if scored.match is None or not scored.match.matches(fact.kind, fact.attributes):
                     continue
                 if scored.shape == Shape.ZERO_IF:
@@ -362,13 +375,13 @@ def _missing(rule: Rule, facts: list[Fact], year: int, moment: datetime, version
 
 
 def _vetoes(
-    facts: list[Fact], reviews: list[Review], version_at: Any, as_of: datetime, known_on: datetime | None
+    placed: list[tuple[Fact, Template]], reviews: list[Review], as_of: datetime, known_on: datetime | None
 ) -> list[VetoHit]:
-    """The vetoes the facts trigger, each with its latest review that had taken effect by
-    `as_of` — a review after the year's end included — and was recorded by `known_on`."""
+    """The vetoes the facts trigger (each with the version in force when it occurred, in the
+    order they took effect), each with its latest review that had taken effect by `as_of` — a
+    review after the year's end included — and was recorded by `known_on`."""
     hits = []
-    for fact in sorted(facts, key=lambda f: f.effective_at):
-        template = version_at(fact.occurred)
+    for fact, template in placed:
         for trigger in template.vetoes:
             if trigger.match.matches(fact.kind, fact.attributes):
                 hit = VetoHit(trigger.code, trigger.title, template.version, fact.fact_id)
