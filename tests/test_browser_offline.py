@@ -42,16 +42,23 @@ def reports(system, description: str) -> list:
     return found
 
 
-def test_a_report_made_offline_is_kept_on_the_phone_and_sent_once_when_the_network_returns(
-    people: People,  # noqa: F811
-    served,  # noqa: F811
-    clock: Clock,
-):
+def report_form_on_the_phone(people: People):  # noqa: F811
+    """The grid member's report form on a 360 px phone, its service worker in control (and so a
+    copy of the form kept for when there is no connection)."""
     page = people.page_as("grid_member", viewport=PHONE, is_mobile=True, has_touch=True)
     page.goto("/app/disputes/new")
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # the worker now controls the page and has kept a copy of the form
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    return page
+
+
+def test_a_report_made_offline_is_kept_on_the_phone_and_sent_once_when_the_network_returns(
+    people: People,  # noqa: F811
+    served,  # noqa: F811
+    clock: Clock,
+):
+    page = report_form_on_the_phone(people)
     entered = clock.now
 
     page.context.set_offline(True)
@@ -124,11 +131,7 @@ def test_a_kept_report_refused_when_sent_is_filled_in_again_with_its_reason_and_
     served,  # noqa: F811
     clock: Clock,
 ):
-    page = people.page_as("grid_member", viewport=PHONE, is_mobile=True, has_touch=True)
-    page.goto("/app/disputes/new")
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    page.reload()
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page = report_form_on_the_phone(people)
 
     page.context.set_offline(True)
     fill_report(page, clock, "断网时登记：发生时间填错")
