@@ -8,10 +8,11 @@ policy but a grid deadline of a few seconds. Beside it, on the same Temporal ser
 bare timers runs in a process of its own (bench/timers.py): a workflow that only sleeps until
 given moments and, at each, runs an activity that notes the time — the baseline.
 
-1. Sustained mixed load (`--seconds`, `--clients`): closed-loop HTTP clients, as fast as the API
-   answers, each reporting a dispute, recording a mediation session on it, reading it, and for
-   one case in four reaching an oral agreement between its two reminders (its clock stops; the
-   reminder still to come is no longer owed). For every dispute reported the bench starts a bare
+1. Sustained mixed load (`--seconds`, `--clients`, `--rate`): HTTP clients, all together at
+   `--rate` commands a second (0: each as fast as the API answers it), each reporting a dispute,
+   recording a mediation session on it, reading it, and for one case in four reaching an oral
+   agreement between its two reminders (its clock stops; the reminder still to come is no longer
+   owed). For every dispute reported the bench starts a bare
    timer sleeping until the same moments: the grid clock's two reminders (0.5 and 0.8 of the
    period) and its due time (`--deadline`). Measured, p50 and p99:
    (a) report → the case's clock workflow started (Temporal's start time), against report → the
@@ -31,11 +32,12 @@ given moments and, at each, runs an activity that notes the time — the baselin
 Each part on a fresh Temporal dev server and a fresh schema. The goal (issue 15): p99 of (b)
 within 1.5× the bare timers' p99 and under 5 s, and no reminder lost.
 
-    .venv/bin/python -m bench.load                       # 180 s, 20 clients; a burst of 2,000
-    .venv/bin/python -m bench.load --seconds 60 --burst 10000 --burst-deadline 420
+    .venv/bin/python -m bench.load                       # 180 s, 20 clients, 6 commands/s; a burst of 2,000
+    .venv/bin/python -m bench.load --seconds 0 --burst 10000 --burst-deadline 900   # the burst alone
+    .venv/bin/python -m bench.load --rate 0 --burst 0    # the load alone, as fast as the API answers
 
 Needs PostgreSQL (FENGQIAO_BENCH_POSTGRES, by default the local one). Results go to
-docs/benchmarks.md between this benchmark's markers.
+docs/benchmarks.md between this benchmark's markers (one section per part).
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import itertools
 import os
 import platform
+import random
 import subprocess
 import sys
 import tempfile
@@ -59,6 +63,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -75,9 +80,12 @@ from tests.support import GRID, TOKENS, person, settings_for
 from tests.test_end_to_end import RunningSystem, children_of
 
 BEGIN, END = markers("load")
+BURST_BEGIN, BURST_END = markers("load", "burst")
 HEADING = "## Deadlines on time while people are working (bench/load.py)\n\n"
+BURST_HEADING = "## Deadlines falling due in the same second (bench/load.py)\n\n"
 FRACTIONS = (0.5, 0.8)  # the shipped grid rule's reminders (the policy's default)
 GRID_CLOCK = "dispute.grid"
+SAMPLE = 300  # workflows whose histories are read for the stages of the lag
 REPORT = {
     "grid": GRID,
     "parties": [{"name": "Zhang San"}, {"name": "Li Si"}],
@@ -213,6 +221,7 @@ class Bare:
     """The bare timers started: their moments, and when their workflows were started."""
 
     moments: dict[str, list[datetime]] = field(default_factory=dict)  # by workflow id
+    woke: dict[str, list[float]] = field(default_factory=dict)  # by workflow id: when each activity ran
     pending: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def start(self, run: Running, key: str, moments: list[datetime]) -> None:
@@ -233,10 +242,92 @@ class Bare:
         async def one(workflow_id: str) -> tuple[str, list[float]]:
             async with gate:
                 woke: Woke = await run.client.get_workflow_handle(workflow_id, result_type=Woke).result()
-            moments = self.moments[workflow_id]
+            moments, self.woke[workflow_id] = self.moments[workflow_id], woke.at
             return workflow_id, [at - m.timestamp() for at, m in zip(woke.at, moments, strict=True)]
 
         return dict(await asyncio.gather(*(one(w) for w in self.moments)))
+
+
+STAGES = (
+    "due time → its timer fired (workflows that had a timer for it)",
+    "due time → the workflow task that acts on it scheduled",
+    "workflow task scheduled → started (waiting for a worker)",
+    "workflow task started → completed (the worker's work)",
+    "workflow task completed → activity started (waiting for a worker)",
+    "activity started → recorded",
+)
+
+
+async def stages(client: Client, due: dict[str, tuple[datetime, datetime]], sample: int) -> list[list[float]]:
+    """Where the lag from a due time to its record goes, stage by stage, in the workflows' histories
+    (a sample of them): `due` maps a workflow id to its due time and the time its activity recorded it.
+    Read backwards from the record: the activity that made it, the workflow task that scheduled that
+    activity, and the timer that fired for the due time before that task, if the workflow had one
+    (a workflow that learned of the moment only after it came had none)."""
+    chosen = random.Random(15).sample(sorted(due), min(sample, len(due)))
+    gate = asyncio.Semaphore(20)
+
+    async def one(workflow_id: str) -> list[float | None] | None:
+        async with gate:
+            history = await client.get_workflow_handle(workflow_id).fetch_history()
+        moment, recorded = due[workflow_id]
+        by_id = {e.event_id: e for e in history.events}
+        made = [
+            e
+            for e in history.events
+            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED and _time(e) <= recorded
+        ]
+        if not made:
+            return None
+        activity = made[-1]
+        scheduled = by_id[activity.activity_task_started_event_attributes.scheduled_event_id]
+        completed = by_id[scheduled.activity_task_scheduled_event_attributes.workflow_task_completed_event_id]
+        started = by_id[completed.workflow_task_completed_event_attributes.started_event_id]
+        task = by_id[started.workflow_task_started_event_attributes.scheduled_event_id]
+        fired = [
+            e
+            for e in history.events
+            if e.event_type == EventType.EVENT_TYPE_TIMER_FIRED
+            and moment - MS <= _time(e) <= _time(task)
+            and e.event_id < task.event_id
+        ]
+        points = [moment, _time(task), _time(started), _time(completed), _time(activity), recorded]
+        timer = (_time(fired[0]) - moment).total_seconds() if fired else None
+        return [timer] + [(b - a).total_seconds() for a, b in itertools.pairwise(points)]
+
+    found = [s for s in await asyncio.gather(*(one(w) for w in chosen)) if s is not None]
+    return [[v[i] for v in found if v[i] is not None] for i in range(len(STAGES))]
+
+
+MS = timedelta(milliseconds=1)
+
+
+def _time(event: Any) -> datetime:
+    return event.event_time.ToDatetime(tzinfo=UTC)
+
+
+def due_of_escalations(found: Iterable[Any], cases: set[str]) -> dict[str, tuple[datetime, datetime]]:
+    return {
+        f"dispute-{e.originator_id}": (e.effective_at, e.timestamp)
+        for e in found
+        if str(e.originator_id) in cases
+    }
+
+
+def due_of_bare(bare: Bare) -> dict[str, tuple[datetime, datetime]]:
+    return {w: (m[-1], datetime.fromtimestamp(bare.woke[w][-1], UTC)) for w, m in bare.moments.items()}
+
+
+def stage_table(fengqiao: list[list[float]], timers: list[list[float]]) -> str:
+    rows = "\n".join(
+        f"| {name}{f' ({len(f)} and {len(b)})' if i == 0 else ''} | {quantile(f, 0.5):.2f} "
+        f"| {quantile(f, 0.99):.2f} | {quantile(b, 0.5):.2f} | {quantile(b, 0.99):.2f} |"
+        for i, (name, f, b) in enumerate(zip(STAGES, fengqiao, timers, strict=True))
+    )
+    return (
+        f"| stage (seconds; {len(fengqiao[1])} and {len(timers[1])} workflows' histories) "
+        "| fengqiao p50 | fengqiao p99 | bare p50 | bare p99 |\n|---|---|---|---|---|\n" + rows
+    )
 
 
 async def start_times(client: Client, workflow_type: str) -> dict[str, datetime]:
@@ -362,7 +453,10 @@ async def mixed(postgres: str, seconds: float, clients: int, deadline: int, rate
         woken = await bare.woken(run)
         clock_starts = await start_times(run.client, "CaseClockWorkflow")
         bare_starts = await start_times(run.client, "BareTimerWorkflow")
-        escalations = lags_of(await asyncio.to_thread(events, run.casebook, Dispute.Escalated.TOPIC), cases)
+        found = await asyncio.to_thread(events, run.casebook, Dispute.Escalated.TOPIC)
+        escalations = lags_of(found, cases)
+        stages_of = await stages(run.client, due_of_escalations(found, cases), SAMPLE)
+        stages_bare = await stages(run.client, due_of_bare(bare), SAMPLE)
         stream = {clocks_id("dispute", c): c for c in cases}
         recorded = {
             stream[e.originator_id]: e.timestamp
@@ -392,6 +486,7 @@ async def mixed(postgres: str, seconds: float, clients: int, deadline: int, rate
         "load": (load_before[0], load_during[0], os.getloadavg()[0]),
         "cpu": cpu,
         "cpu_window": ended,
+        "stages": (stages_of, stages_bare),
         **reminders,
     }
 
@@ -487,6 +582,8 @@ async def burst(postgres: str, cases: int, deadline: int) -> dict[str, Any]:
         woken = await bare.woken(run)
         found = await asyncio.to_thread(events, run.casebook, Dispute.Escalated.TOPIC)
         escalations = lags_of(found, set(ids))
+        stages_of = await stages(run.client, due_of_escalations(found, set(ids)), SAMPLE)
+        stages_bare = await stages(run.client, due_of_bare(bare), SAMPLE)
         clocks = [e for e in await asyncio.to_thread(events, run.casebook, CaseClocks.ClockStarted.TOPIC)]
     return {
         "cases": cases,
@@ -500,6 +597,7 @@ async def burst(postgres: str, cases: int, deadline: int) -> dict[str, Any]:
         "load": (load_before[0], os.getloadavg()[0]),
         "cpu": cpu,
         "cpu_window": window,
+        "stages": (stages_of, stages_bare),
     }
 
 
@@ -580,6 +678,8 @@ def mixed_part(r: dict[str, Any]) -> list[str]:
         verdict(r["escalations"], r["bare_due"]),
         cpu,
         cpu_table(r["cpu"], r["cpu_window"]),
+        STAGES_NOTE,
+        stage_table(*r["stages"]),
     ]
 
 
@@ -608,36 +708,42 @@ def burst_part(r: dict[str, Any]) -> list[str]:
         verdict(r["escalations"], r["bare"]),
         cpu,
         cpu_table(r["cpu"], r["cpu_window"]),
+        STAGES_NOTE,
+        stage_table(*r["stages"]),
     ]
 
 
+STAGES_NOTE = (
+    "Where the lag from a due time to its record goes, stage by stage, from the workflows' histories "
+    "(the timer's firing, the workflow task that handles it, the activity it schedules, and the "
+    "activity's own time until the record — the escalation's recording time, or the bare timer's note):"
+)
 HEAD = "| measure | fengqiao | bare timers, same run | ratio |\n|---|---|---|---|\n"
 
 
-def table(mixed_result: dict[str, Any] | None, burst_result: dict[str, Any] | None) -> str:
-    parts = [
+def table(part: list[str], begin: str, end: str) -> str:
+    machine = (
         f"CPython {platform.python_version()}, {os.cpu_count()} cores shared with other work, PostgreSQL."
-    ]
-    if mixed_result:
-        parts += mixed_part(mixed_result)
-    if burst_result:
-        parts += burst_part(burst_result)
-    return BEGIN + "\n" + "\n\n".join(parts) + "\n" + END + "\n"
+    )
+    return begin + "\n" + "\n\n".join([machine, *part]) + "\n" + end + "\n"
 
 
 async def main_async(args: argparse.Namespace) -> None:
     postgres = os.environ.get("FENGQIAO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-    mixed_result = burst_result = None
     if args.seconds > 0:
-        mixed_result = await mixed(postgres, args.seconds, args.clients, args.deadline, args.rate)
-        mixed_result["deadline"] = args.deadline
-        print(table(mixed_result, None), flush=True)
+        result = await mixed(postgres, args.seconds, args.clients, args.deadline, args.rate)
+        result["deadline"] = args.deadline
+        block = table(mixed_part(result), BEGIN, END)
+        print(block, flush=True)
+        if not args.no_write:
+            write_section(block, BEGIN, END, heading=HEADING)
     if args.burst > 0:
-        burst_result = await burst(postgres, args.burst, args.burst_deadline)
-    block = table(mixed_result, burst_result)
-    print(block)
-    if not args.no_write:
-        write_section(block, BEGIN, END, heading=HEADING)
+        block = table(
+            burst_part(await burst(postgres, args.burst, args.burst_deadline)), BURST_BEGIN, BURST_END
+        )
+        print(block, flush=True)
+        if not args.no_write:
+            write_section(block, BURST_BEGIN, BURST_END, heading=BURST_HEADING)
 
 
 def main() -> None:
