@@ -134,8 +134,11 @@ def spawn_timers(log_path: Path, address: str, task_queue: str) -> subprocess.Po
 
 
 @contextlib.asynccontextmanager
-async def running(postgres: str, deadline: int, reminders: bool) -> AsyncIterator[Running]:
-    """The system on a fresh schema and Temporal server, and the bare timers' worker beside it."""
+async def running(
+    postgres: str, deadline: int, reminders: bool, pollers: int | None = None
+) -> AsyncIterator[Running]:
+    """The system on a fresh schema and Temporal server, and the bare timers' worker beside it;
+    the system's worker with `pollers` workflow-task polls, if given, else as configured."""
     schema = f"loadbench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(postgres, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
@@ -143,6 +146,8 @@ async def running(postgres: str, deadline: int, reminders: bool) -> AsyncIterato
     try:
         with tempfile.TemporaryDirectory() as var_dir:
             system = LoadSystem(Path(var_dir), postgres, schema)
+            if pollers is not None:
+                system.env["FENGQIAO_WORKER_WORKFLOW_POLLERS"] = str(pollers)
             timers: subprocess.Popen[bytes] | None = None
             casebook: Casebook | None = None
             try:
@@ -432,8 +437,10 @@ def lags_of(found: Iterable[Any], cases: set[str]) -> list[float]:
     return [(e.timestamp - e.effective_at).total_seconds() for e in found if str(e.originator_id) in cases]
 
 
-async def mixed(postgres: str, seconds: float, clients: int, deadline: int, rate: float) -> dict[str, Any]:
-    async with running(postgres, deadline, reminders=True) as run:
+async def mixed(
+    postgres: str, seconds: float, clients: int, deadline: int, rate: float, pollers: int | None = None
+) -> dict[str, Any]:
+    async with running(postgres, deadline, reminders=True, pollers=pollers) as run:
         bare = Bare()
         load_before = os.getloadavg()
         pids = processes(run)
@@ -537,8 +544,8 @@ def grid_clocks_started(casebook: Casebook) -> int:
     return sum(1 for e in events(casebook, CaseClocks.ClockStarted.TOPIC) if e.clock == GRID_CLOCK)
 
 
-async def burst(postgres: str, cases: int, deadline: int) -> dict[str, Any]:
-    async with running(postgres, deadline, reminders=False) as run:
+async def burst(postgres: str, cases: int, deadline: int, pollers: int | None = None) -> dict[str, Any]:
+    async with running(postgres, deadline, reminders=False, pollers=pollers) as run:
         load_before = os.getloadavg()
         instant = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
         due = instant + timedelta(seconds=deadline)
@@ -728,8 +735,58 @@ def table(part: list[str], begin: str, end: str) -> str:
     return begin + "\n" + "\n\n".join([machine, *part]) + "\n" + end + "\n"
 
 
+def compare_part(
+    name: str, before: dict[str, Any], after: dict[str, Any], polls: tuple[int, int]
+) -> list[str]:
+    def rows(key: str, bare: str) -> list[str]:
+        out = []
+        for q, label in ((0.5, "p50"), (0.99, "p99")):
+            b, a = quantile(before[key], q), quantile(after[key], q)
+            out.append(f"| due time → escalation recorded, {label} | {b:.2f} | {a:.2f} | {a / b:.2f}× |")
+            b, a = quantile(before[bare], q), quantile(after[bare], q)
+            out.append(f"| bare timers in the same pass, {label} | {b:.2f} | {a:.2f} | {a / b:.2f}× |")
+        b = quantile(before[key], 0.99) / quantile(before[bare], 0.99)
+        a = quantile(after[key], 0.99) / quantile(after[bare], 0.99)
+        out.append(f"| p99 ÷ the bare timers' p99 | {b:.2f}× | {a:.2f}× | {a / b:.2f}× |")
+        return out
+
+    bare = "bare_due" if "bare_due" in before else "bare"
+    head = (
+        f"| measure (seconds) | {polls[0]} workflow-task polls | {polls[1]} | {polls[1]} ÷ {polls[0]} |\n"
+        "|---|---|---|---|\n"
+    )
+    load = (
+        f"load average {before['load'][0]:.1f} before the first pass, {after['load'][-1]:.1f} after the last"
+    )
+    intro = (
+        f"**The worker's workflow-task polls, {polls[0]} (the SDK's default) against {polls[1]}**, "
+        f"the {name} run twice in one run, each pass on a fresh Temporal server and schema; the bare "
+        f"timers' worker keeps the SDK's defaults in both; {load}:"
+    )
+    return [intro, head + "\n".join(rows("escalations", bare))]
+
+
 async def main_async(args: argparse.Namespace) -> None:
     postgres = os.environ.get("FENGQIAO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    if args.compare_pollers:
+        polls = tuple(int(n) for n in args.compare_pollers.split(","))
+        if args.burst > 0:
+            passes = [await burst(postgres, args.burst, args.burst_deadline, pollers=n) for n in polls]
+            name = f"burst of {args.burst:,} deadlines"
+        else:
+            passes = []
+            for n in polls:
+                result = await mixed(
+                    postgres, args.seconds, args.clients, args.deadline, args.rate, pollers=n
+                )
+                passes.append(result)
+            name = f"mixed load ({args.seconds:.0f} s at {args.rate:g} commands/s)"
+        begin, end = markers("load", "pollers")
+        block = table(compare_part(name, passes[0], passes[1], polls), begin, end)
+        print(block, flush=True)
+        if not args.no_write:
+            write_section(block, begin, end, heading="")
+        return
     if args.seconds > 0:
         result = await mixed(postgres, args.seconds, args.clients, args.deadline, args.rate)
         result["deadline"] = args.deadline
@@ -753,12 +810,17 @@ def main() -> None:
     parser.add_argument(
         "--rate",
         type=float,
-        default=0,
+        default=6,
         help="commands a second, all clients together (0: as fast as answered)",
     )
     parser.add_argument("--deadline", type=int, default=30, help="the grid deadline under load, seconds")
     parser.add_argument("--burst", type=int, default=2000, help="deadlines due in the same second (0: none)")
     parser.add_argument("--burst-deadline", type=int, default=240, help="the burst's grid deadline, seconds")
+    parser.add_argument(
+        "--compare-pollers",
+        metavar="N,M",
+        help="the burst (or, with --burst 0, the load) twice: the worker with N, then M workflow-task polls",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md")
     asyncio.run(main_async(parser.parse_args()))
 
