@@ -35,6 +35,10 @@ within 1.5× the bare timers' p99 and under 5 s, and no reminder lost.
     .venv/bin/python -m bench.load                       # 180 s, 20 clients, 6 commands/s; a burst of 2,000
     .venv/bin/python -m bench.load --seconds 0 --burst 10000 --burst-deadline 900   # the burst alone
     .venv/bin/python -m bench.load --rate 0 --burst 0    # the load alone, as fast as the API answers
+    .venv/bin/python -m bench.load --seconds 90 --burst 0 --compare-pollers 5,20   # worker tuning
+
+`--compare-pollers N,M` runs one part twice, the system's worker with N and then M workflow-task
+polls (FENGQIAO_WORKER_WORKFLOW_POLLERS), and writes the two side by side in a section of its own.
 
 Needs PostgreSQL (FENGQIAO_BENCH_POSTGRES, by default the local one). Results go to
 docs/benchmarks.md between this benchmark's markers (one section per part).
@@ -815,7 +819,7 @@ def main() -> None:
     )
     parser.add_argument("--deadline", type=int, default=30, help="the grid deadline under load, seconds")
     parser.add_argument("--burst", type=int, default=2000, help="deadlines due in the same second (0: none)")
-    parser.add_argument("--burst-deadline", type=int, default=240, help="the burst's grid deadline, seconds")
+    parser.add_argument("--burst-deadline", type=int, default=360, help="the burst's grid deadline, seconds")
     parser.add_argument(
         "--compare-pollers",
         metavar="N,M",
