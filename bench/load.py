@@ -783,6 +783,8 @@ async def main_async(args: argparse.Namespace) -> None:
                 result = await mixed(
                     postgres, args.seconds, args.clients, args.deadline, args.rate, pollers=n
                 )
+                result["deadline"] = args.deadline
+                print(f"{n} workflow-task polls:\n" + table(mixed_part(result), "", ""), flush=True)
                 passes.append(result)
             name = f"mixed load ({args.seconds:.0f} s at {args.rate:g} commands/s)"
         begin, end = markers("load", "pollers")
