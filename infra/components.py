@@ -57,7 +57,14 @@ async def _worker(settings: Settings) -> None:
     queue = bind(system).task_queue
     stopping = _stop_on_signals(asyncio.get_running_loop())
     client = await _connect_patiently(settings)
-    worker = build_worker(client, system.casebook, queue, system.courier(), briefing_writer(system))
+    worker = build_worker(
+        client,
+        system.casebook,
+        queue,
+        system.courier(),
+        briefing_writer(system),
+        workflow_pollers=settings.worker_workflow_pollers,
+    )
     log.info("worker.started", task_queue=queue)
     async with worker:
         await install_rhythm(client, queue, settings.briefing_every_seconds)

@@ -144,6 +144,12 @@ class Settings(BaseSettings):
         None,
         description="the store's task queue; by default the one recorded in the store (infra/binding.py)",
     )
+    worker_workflow_pollers: int = Field(
+        20,
+        ge=1,
+        description="how many workflow-task polls a worker keeps open at once (the SDK's default is 5); "
+        "more let a burst of clocks falling due reach the worker sooner (docs/benchmarks.md, bench/load.py)",
+    )
 
     session_cookie_secure: bool = Field(
         True, description="send the session cookie over HTTPS only; false for plain-http development"

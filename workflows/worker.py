@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from projections.briefings import BriefingWriter
 from service.casebook import Casebook
@@ -36,9 +36,11 @@ def build_worker(
     task_queue: str,
     courier: Courier | None = None,
     briefings: BriefingWriter | None = None,
+    workflow_pollers: int = 20,
 ) -> Worker:
     """`courier` delivers notices (System.courier: the configured channels); the inbox alone if None.
-    `briefings`: the writer of briefings, for a worker that reads the read models."""
+    `briefings`: the writer of briefings, for a worker that reads the read models. `workflow_pollers`:
+    the workflow-task polls kept open at once (Settings.worker_workflow_pollers)."""
     activities = CaseActivities(casebook)
     schedules = PatrolScheduleActivities(casebook)
     notices = NoticeActivities(courier or Courier(casebook.notices, Routing()))
@@ -60,6 +62,8 @@ def build_worker(
         ],
         # The event store is synchronous: activities run in threads.
         activity_executor=ThreadPoolExecutor(max_workers=8),
+        # Clocks falling due together queue as workflow tasks: more polls take them sooner.
+        workflow_task_poller_behavior=PollerBehaviorSimpleMaximum(maximum=workflow_pollers),
         # On shutdown, let a fact that is being written finish.
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
