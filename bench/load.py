@@ -4,9 +4,9 @@ same server in the same run.
 
 The whole system runs as an operator runs it (`fengqiao run`: the Temporal dev server, a worker,
 the dispatcher, the projector and the API) on a PostgreSQL schema of its own, with the shipped
-policy but a grid deadline of a few seconds. Beside it, on the same Temporal server, a worker of
-bare timers runs in a process of its own (bench/timers.py): a workflow that only sleeps until
-given moments and, at each, runs an activity that notes the time — the baseline.
+policy but a short grid deadline (`--deadline`, 30 s by default). Beside it, on the same Temporal
+server, a worker of bare timers runs in a process of its own (bench/timers.py): a workflow that
+only sleeps until given moments and, at each, runs an activity that notes the time — the baseline.
 
 1. Sustained mixed load (`--seconds`, `--clients`, `--rate`): HTTP clients, all together at
    `--rate` commands a second (0: each as fast as the API answers it), each reporting a dispute,
@@ -33,7 +33,7 @@ Each part on a fresh Temporal dev server and a fresh schema. The goal (issue 15)
 within 1.5× the bare timers' p99 and under 5 s, and no reminder lost.
 
     .venv/bin/python -m bench.load                       # 180 s, 20 clients, 6 commands/s; a burst of 2,000
-    .venv/bin/python -m bench.load --seconds 0 --burst 10000 --burst-deadline 900   # the burst alone
+    .venv/bin/python -m bench.load --seconds 0 --burst 10000 --burst-deadline 1500  # the burst alone
     .venv/bin/python -m bench.load --rate 0 --burst 0    # the load alone, as fast as the API answers
     .venv/bin/python -m bench.load --seconds 90 --burst 0 --compare-pollers 5,20   # worker tuning
 
