@@ -15,6 +15,7 @@ from temporalio.client import Client
 from infra.binding import bind
 from infra.bootstrap import System, bootstrap
 from infra.metrics import serve, temporal_runtime
+from infra.profiling import profiled
 from infra.settings import Settings
 from infra.temporal import connect
 from infra.tracing import start_tracing
@@ -66,9 +67,12 @@ async def _worker(settings: Settings) -> None:
         workflow_pollers=settings.worker_workflow_pollers,
     )
     log.info("worker.started", task_queue=queue)
+    profiles = profiled(settings.profile_file, "worker")
     async with worker:
         await install_rhythm(client, queue, settings.briefing_every_seconds)
         await stopping.wait()
+    if profiles is not None:
+        profiles.stop()
     stop_metrics()
     system.close()
     log.info("worker.stopped")

@@ -144,6 +144,12 @@ class Settings(BaseSettings):
         None,
         description="the store's task queue; by default the one recorded in the store (infra/binding.py)",
     )
+    profile_file: str | None = Field(
+        None,
+        description="a diagnostic: the worker writes where its time goes, every thread of it, to this file "
+        "(pstats; `{component}` is replaced by the component's name), every 15 s; slows it down "
+        "(infra/profiling.py)",
+    )
     worker_workflow_pollers: int = Field(
         20,
         ge=1,
