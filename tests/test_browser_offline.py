@@ -42,6 +42,21 @@ def reports(system, description: str) -> list:
     return found
 
 
+def kept_on_the_phone(page) -> int:
+    """How many forms the phone's outbox holds (web/static/offline.js: IndexedDB)."""
+    return page.evaluate(
+        """() => new Promise((done, failed) => {
+            const opened = indexedDB.open("fengqiao-offline");
+            opened.onerror = () => failed(opened.error);
+            opened.onsuccess = () => {
+                const counted = opened.result.transaction("outbox").objectStore("outbox").count();
+                counted.onsuccess = () => { opened.result.close(); done(counted.result); };
+                counted.onerror = () => failed(counted.error);
+            };
+        })"""
+    )
+
+
 def report_form_on_the_phone(people: People):  # noqa: F811
     """The grid member's report form on a 360 px phone, its service worker in control (and so a
     copy of the form kept for when there is no connection)."""
@@ -169,6 +184,7 @@ def test_a_kept_report_refused_when_sent_is_filled_in_again_with_its_reason_and_
     assert [a["filename"] for a in attachments(reported).values()] == ["水渠.jpg"]
 
     page.goto("/app/disputes/new")  # the refused copy went with the form that was sent
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => document.documentElement.dataset.outbox === 'ready'")
+    assert kept_on_the_phone(page) == 0
     assert "发送时未被受理" not in seen(page) and "等待联网发送" not in seen(page)
     assert len(reports(served.system, "断网时登记：发生时间填错")) == 1

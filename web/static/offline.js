@@ -260,11 +260,16 @@
   // The page after a refused form was sent again: recorded (no reason on the page), the kept copy
   // goes; refused once more, the page shows the form as sent with its reasons, and the copy stays
   // in the outbox, to fill in again or discard.
+  // Left for the next page until the delete has completed: a page left at once (the case's page
+  // after its redirect) may not finish it.
   function finishForgetting() {
     var id = sessionStorage.getItem(SENT_AGAIN);
     if (!id) return Promise.resolve();
-    sessionStorage.removeItem(SENT_AGAIN);
-    return document.querySelector("main .problem[role=alert]") ? Promise.resolve() : forget(id);
+    if (document.querySelector("main .problem[role=alert]")) {
+      sessionStorage.removeItem(SENT_AGAIN);
+      return Promise.resolve();
+    }
+    return forget(id).then(function () { sessionStorage.removeItem(SENT_AGAIN); });
   }
   function sameHidden(form, entry) {
     var kept = {};
@@ -303,7 +308,10 @@
     });
   });
   window.addEventListener("online", flush);
-  finishForgetting().then(restore).then(render).then(flush);
+  finishForgetting().then(restore).then(render).then(function () {
+    root.dataset.outbox = "ready"; // the outbox read and shown (the browser tests wait for it)
+    return flush();
+  });
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/app/offline-worker.js", { scope: "/app/" }).catch(function () {});
