@@ -39,8 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = markers("dispatch")
 
 
-def report_burst(casebook: Casebook, cases: int, sessions: int = 0) -> None:
-    """So many disputes reported one after the other, each then mediated `sessions` times."""
+def report_burst(casebook: Casebook, cases: int, sessions: int = 0) -> list[str]:
+    """So many disputes reported one after the other, each then mediated `sessions` times, each
+    stamped with the casebook's clock; their ids."""
+    ids = []
     for _ in range(cases):
         dispute = casebook.disputes.report(
             person("grid_member"),
@@ -56,6 +58,8 @@ def report_burst(casebook: Casebook, cases: int, sessions: int = 0) -> None:
             casebook.disputes.hold_mediation_session(
                 person("mediator"), dispute.id, outcome=SessionOutcome.ADJOURNED, notes="", meta=CommandMeta()
             )
+        ids.append(str(dispute.id))
+    return ids
 
 
 def burst(system: System, cases: int) -> int:

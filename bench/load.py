@@ -72,15 +72,15 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench import markers, write_section
+from bench.dispatch import report_burst
 from bench.timers import BareTimerWorkflow, Moments, Woke
 from bench.workers import GRID_RULE, BurstSystem
-from domain.disputes.dispute import Category, Dispute, Severity
+from domain.disputes.dispute import Dispute
 from domain.time.clocks import CaseClocks, clocks_id
 from domain.time.explain import LATE
 from projections.runner import NotificationReader
 from service.casebook import Casebook
-from service.store import CommandMeta
-from tests.support import GRID, TOKENS, person, settings_for
+from tests.support import GRID, TOKENS, settings_for
 from tests.test_end_to_end import RunningSystem, children_of
 
 BEGIN, END = markers("load")
@@ -525,25 +525,6 @@ def account_for_reminders(casebook: Casebook, cases: set[str]) -> dict[str, Any]
 # -- 2. a burst of deadlines in the same second ---------------------------------------------------
 
 
-def report_at_once(casebook: Casebook, cases: int) -> list[str]:
-    """So many disputes written straight into the store, each stamped with the casebook's clock."""
-    return [
-        str(
-            casebook.disputes.report(
-                person("grid_member"),
-                grid=GRID,
-                parties=[{"name": "Zhang San"}, {"name": "Li Si"}],
-                category=Category.FAMILY,
-                severity=Severity.MINOR,
-                description="a burst",
-                occurred_at=casebook.clock() - timedelta(hours=1),
-                meta=CommandMeta(),
-            ).id
-        )
-        for _ in range(cases)
-    ]
-
-
 def grid_clocks_started(casebook: Casebook) -> int:
     return sum(1 for e in events(casebook, CaseClocks.ClockStarted.TOPIC) if e.clock == GRID_CLOCK)
 
@@ -558,7 +539,7 @@ async def burst(postgres: str, cases: int, deadline: int, pollers: int | None = 
         stamped = Casebook(run.env, clock=lambda: instant)
         started = time.monotonic()
         try:
-            ids = await asyncio.to_thread(report_at_once, stamped, cases)
+            ids = await asyncio.to_thread(report_burst, stamped, cases)
         finally:
             stamped.close()
         reported = time.monotonic() - started

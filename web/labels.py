@@ -343,7 +343,7 @@ def words_for(value: str, gettext: Callable[[str], str]) -> str:
             words = [_word(part, gettext) for part in value.split(between)]
             if any(w is None for w in words):
                 return value
-            return (joined if joined == "、" else gettext(joined)).join(w for w in words if w is not None)
+            return gettext(joined).join(w for w in words if w is not None)
     return _word(value, gettext) or value
 
 
